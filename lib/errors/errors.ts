@@ -1,0 +1,121 @@
+/**
+ * Drover's one error hierarchy. Every failure that crosses a module boundary is
+ * a `DroverError` with a stable string `code` (for programs), a human message
+ * (for people), structured `data` and an optional `cause`. The CLI maps the
+ * error's `exitCode` to the process exit status in exactly one place.
+ *
+ * @example
+ *   throw new InvalidInputError('malformed YAML', { data: { file: 'app/cm.yaml', line: 3 } });
+ */
+
+/** Process exit statuses, one per class of outcome. Only cmd/ reads them. */
+export const ExitCode = {
+  ok: 0,
+  internal: 1,
+  usage: 2,
+  invalidInput: 3,
+  notFound: 4,
+  conflict: 5,
+  unavailable: 6,
+  releaseFailed: 7,
+  rollbackFailed: 8,
+  driftFound: 9,
+  unauthorized: 10,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export type ErrorData = Record<string, unknown>;
+
+export interface DroverErrorOptions {
+  data?: ErrorData;
+  cause?: unknown;
+}
+
+export class DroverError extends Error {
+  readonly code: string = 'E_INTERNAL';
+  readonly exitCode: ExitCode = ExitCode.internal;
+  readonly data: ErrorData;
+
+  constructor(message: string, { data = {}, cause }: DroverErrorOptions = {}) {
+    super(message, cause === undefined ? undefined : { cause });
+    this.name = new.target.name;
+    this.data = data;
+  }
+
+  toJSON(): { code: string; message: string; data: ErrorData } {
+    return { code: this.code, message: this.message, data: this.data };
+  }
+}
+
+/** Wrong flags or arguments on the command line. */
+export class UsageError extends DroverError {
+  override readonly code = 'E_USAGE';
+  override readonly exitCode = ExitCode.usage;
+}
+
+/** A file or object a user wrote is malformed or breaks a rule; names the file or object. */
+export class InvalidInputError extends DroverError {
+  override readonly code = 'E_INVALID_INPUT';
+  override readonly exitCode = ExitCode.invalidInput;
+}
+
+/** Something asked for by name does not exist (bundle, version, tag, cluster). */
+export class NotFoundError extends DroverError {
+  override readonly code = 'E_NOT_FOUND';
+  override readonly exitCode = ExitCode.notFound;
+}
+
+/** The request contradicts recorded state: an immutable tag, a held lease, a claimed object. */
+export class ConflictError extends DroverError {
+  override readonly code = 'E_CONFLICT';
+  override readonly exitCode = ExitCode.conflict;
+}
+
+/** A remote part (Git server, registry, cluster) did not answer or answered wrongly. */
+export class UnavailableError extends DroverError {
+  override readonly code = 'E_UNAVAILABLE';
+  override readonly exitCode = ExitCode.unavailable;
+}
+
+/** Credentials were refused or missing. Never carries the credentials themselves. */
+export class UnauthorizedError extends DroverError {
+  override readonly code = 'E_UNAUTHORIZED';
+  override readonly exitCode = ExitCode.unauthorized;
+}
+
+/** Content fetched from a remote did not match its digest, size or media type. */
+export class IntegrityError extends DroverError {
+  override readonly code = 'E_INTEGRITY';
+  override readonly exitCode = ExitCode.unavailable;
+}
+
+/** A release failed and the cluster was returned to the previous version. */
+export class ReleaseFailedError extends DroverError {
+  override readonly code = 'E_RELEASE_FAILED';
+  override readonly exitCode = ExitCode.releaseFailed;
+}
+
+/** A release failed and restoring the previous version failed too: needs a person. */
+export class RollbackFailedError extends DroverError {
+  override readonly code = 'E_ROLLBACK_FAILED';
+  override readonly exitCode = ExitCode.rollbackFailed;
+}
+
+/** Drift was found and the caller asked for a non-zero exit when it is. */
+export class DriftFoundError extends DroverError {
+  override readonly code = 'E_DRIFT';
+  override readonly exitCode = ExitCode.driftFound;
+}
+
+/** One failure among several objects: the object's ref and what went wrong. */
+export interface ObjectFailure {
+  ref: string;
+  error: DroverError;
+}
+
+/** Wraps anything thrown into a DroverError, keeping DroverErrors as they are. */
+export function toDroverError(err: unknown): DroverError {
+  if (err instanceof DroverError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new DroverError(message, { cause: err });
+}

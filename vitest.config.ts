@@ -1,0 +1,29 @@
+// Two projects: `unit` (pure logic, no processes) and `integration` (real Git
+// server, registry and Kubernetes control planes, started once by the global
+// setup and shared; each test takes its own namespace or repository).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['lib/**/*.test.ts', 'cmd/**/*.test.ts', 'fixtures/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', 'node_modules/**'],
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['**/*.int.test.ts'],
+          exclude: ['node_modules/**'],
+          globalSetup: ['fixtures/testenv/global-setup.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 600_000,
+          teardownTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
