@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    teardownTimeout: 120_000,
     projects: [
       {
         test: {
@@ -21,7 +22,6 @@ export default defineConfig({
           globalSetup: ['fixtures/testenv/global-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 600_000,
-          teardownTimeout: 120_000,
         },
       },
     ],
