@@ -1,0 +1,59 @@
+/**
+ * Opens Drover's SQLite state (better-sqlite3): WAL journal, synchronous=FULL
+ * so a step recorded before it runs survives a crash, foreign keys on, and
+ * every pending migration applied in one transaction each.
+ *
+ * The state is a journal and an index, not the source of truth: Git, the
+ * registry and the clusters are. Deleting it loses history, not releases.
+ *
+ * @example
+ *   const db = openState({ path: '.drover/state.db' });
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { DroverError, UnavailableError } from '../errors/errors.ts';
+import { type Migration, migrations as allMigrations } from './migrations.ts';
+
+export type StateDb = Database.Database;
+
+export interface OpenStateOptions {
+  /** File path, or `:memory:` for tests of pure bookkeeping. */
+  path: string;
+  migrations?: readonly Migration[];
+}
+
+export function openState({ path, migrations = allMigrations }: OpenStateOptions): StateDb {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  let db: StateDb;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw new UnavailableError(`cannot open state database ${path}: ${(err as Error).message}`, { data: { path }, cause: err });
+  }
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db, migrations, path);
+  return db;
+}
+
+function migrate(db: StateDb, migrations: readonly Migration[], path: string): void {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const newest = Math.max(0, ...applied);
+  const known = Math.max(0, ...migrations.map((m) => m.version));
+  if (newest > known) {
+    throw new DroverError(`state database ${path} is at schema ${newest}, newer than this Drover knows (${known}); upgrade Drover`, {
+      data: { path, schema: newest, known },
+    });
+  }
+  for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    })();
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Bundle versions in the state index: record a cut (bundle, version, digest,
+ * commit and the full config), list a bundle's versions newest first, read
+ * one. Recording a cut also moves the source's last cut commit, in the same
+ * transaction, so a crash never leaves one without the other.
+ */
+import { parse as parseSemver } from 'semver';
+import { ConflictError, InvalidInputError } from '../errors/errors.ts';
+import type { StateDb } from './open.ts';
+
+export interface VersionRecord {
+  bundle: string;
+  version: string;
+  digest: string;
+  commit: string;
+  parent: string | null;
+  createdAt: string;
+  /** The bundle config JSON as stored in the registry (members, provenance). */
+  config: unknown;
+}
+
+interface VersionRow {
+  bundle: string;
+  version: string;
+  digest: string;
+  commit_oid: string;
+  parent: string | null;
+  created_at: string;
+  config: string;
+}
+
+const toRecord = (r: VersionRow): VersionRecord => ({
+  bundle: r.bundle,
+  version: r.version,
+  digest: r.digest,
+  commit: r.commit_oid,
+  parent: r.parent,
+  createdAt: r.created_at,
+  config: JSON.parse(r.config),
+});
+
+export interface SourceMark {
+  name: string;
+  url: string;
+  branch: string;
+  commit: string;
+}
+
+/**
+ * Records versions cut from one source commit and marks that commit cut, all
+ * or nothing. Re-recording an identical version is a no-op; the same version
+ * with another digest is a ConflictError (versions are immutable).
+ */
+export function recordCut(db: StateDb, { source, versions, repositoryOf }: { source: SourceMark; versions: VersionRecord[]; repositoryOf: (bundle: string) => string }): void {
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO sources (name, url, branch, last_commit, updated_at) VALUES (@name, @url, @branch, @commit, @now)
+       ON CONFLICT(name) DO UPDATE SET url = @url, branch = @branch, last_commit = @commit, updated_at = @now`,
+    ).run({ ...source, now });
+    db.prepare(
+      `INSERT INTO commits_seen (source, oid, seen_at, cut) VALUES (?, ?, ?, 1)
+       ON CONFLICT(source, oid) DO UPDATE SET cut = 1`,
+    ).run(source.name, source.commit, now);
+    for (const v of versions) {
+      db.prepare('INSERT OR IGNORE INTO bundles (name, source, repository, created_at) VALUES (?, ?, ?, ?)').run(v.bundle, source.name, repositoryOf(v.bundle), now);
+      const existing = db.prepare('SELECT digest FROM versions WHERE bundle = ? AND version = ?').get(v.bundle, v.version) as { digest: string } | undefined;
+      if (existing) {
+        if (existing.digest !== v.digest) {
+          throw new ConflictError(`${v.bundle}@${v.version} already exists with digest ${existing.digest}; versions are immutable`, {
+            data: { bundle: v.bundle, version: v.version, existing: existing.digest, attempted: v.digest },
+          });
+        }
+        continue;
+      }
+      const sv = parseSemver(v.version);
+      if (!sv) throw new InvalidInputError(`${v.bundle}: ${v.version} is not a semver version`, { data: { bundle: v.bundle, version: v.version } });
+      db.prepare(
+        `INSERT INTO versions (bundle, version, major, minor, patch, digest, commit_oid, parent, created_at, config)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(v.bundle, v.version, sv.major, sv.minor, sv.patch, v.digest, v.commit, v.parent, v.createdAt, JSON.stringify(v.config));
+    }
+  })();
+}
+
+/** The commit a source was last cut at, or undefined if never. */
+export function lastCutCommit(db: StateDb, source: string): string | undefined {
+  const row = db.prepare('SELECT last_commit FROM sources WHERE name = ?').get(source) as { last_commit: string | null } | undefined;
+  return row?.last_commit ?? undefined;
+}
+
+/** Versions of a bundle, newest (highest semver) first. */
+export function listVersions(db: StateDb, bundle: string): VersionRecord[] {
+  return (
+    db.prepare('SELECT * FROM versions WHERE bundle = ? ORDER BY major DESC, minor DESC, patch DESC').all(bundle) as VersionRow[]
+  ).map(toRecord);
+}
+
+export function getVersion(db: StateDb, bundle: string, version: string): VersionRecord | undefined {
+  const row = db.prepare('SELECT * FROM versions WHERE bundle = ? AND version = ?').get(bundle, version) as VersionRow | undefined;
+  return row && toRecord(row);
+}
+
+export function latestVersion(db: StateDb, bundle: string): VersionRecord | undefined {
+  return listVersions(db, bundle)[0];
+}
+
+export function listBundles(db: StateDb): { name: string; source: string; repository: string }[] {
+  return db.prepare('SELECT name, source, repository FROM bundles ORDER BY name').all() as { name: string; source: string; repository: string }[];
+}
