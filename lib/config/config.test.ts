@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../errors/errors.ts';
+import { resolveConfig } from './config.ts';
+
+const file = '/work/app/drover.yaml';
+const base = { apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'apps', url: 'http://git.example/apps.git' }] };
+
+describe('resolveConfig', () => {
+  it('fills defaults and resolves paths against the file', () => {
+    const c = resolveConfig({ doc: { ...base, sources: [{ name: 'local', url: './repo' }] }, file, env: { HOME: '/home/u' } });
+    expect(c.sources[0]).toMatchObject({ url: '/work/app/repo', branch: 'main', schedule: '*/1 * * * *' });
+    expect(c.registry).toBe('oci-layout:///work/app/.drover/registry');
+    expect(c.state).toBe('/work/app/.drover/state.db');
+    expect(c.kubeconfig).toBe('/home/u/.kube/config');
+  });
+
+  it('takes KUBECONFIG when the file names none', () => {
+    expect(resolveConfig({ doc: base, file, env: { KUBECONFIG: '/k/a:/k/b' } }).kubeconfig).toBe('/k/a');
+  });
+
+  it('defaults waves to one wave of the environment clusters and contexts to cluster names', () => {
+    const c = resolveConfig({
+      doc: { ...base, clusters: [{ name: 'c1' }, { name: 'c2', context: 'ctx2' }], environments: [{ name: 'dev', clusters: ['c1', 'c2'] }] },
+      file,
+    });
+    expect(c.clusters.map((x) => x.context)).toEqual(['c1', 'ctx2']);
+    expect(c.environments[0]).toMatchObject({ waves: [{ clusters: ['c1', 'c2'] }], promotion: { mode: 'manual', healthyForSeconds: 600 }, timeoutSeconds: 300 });
+  });
+
+  it.each([
+    [{ ...base, kind: 'Nope' }, /kind/],
+    [{ ...base, sources: [] }, /sources/],
+    [{ ...base, registry: 'http://x' }, /registry/],
+    [{ ...base, sources: [{ name: 'Bad Name', url: 'x' }] }, /name/],
+    [{ ...base, extra: 1 }, /additional/],
+    [{ ...base, sources: [base.sources[0], base.sources[0]] }, /defined twice/],
+    [{ ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c9'] }] }, /cluster c9/],
+  ])('refuses %j naming the file and the reason', (doc, reason) => {
+    let err: unknown;
+    try {
+      resolveConfig({ doc, file });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InvalidInputError);
+    expect((err as Error).message).toContain(file);
+    expect((err as Error).message).toMatch(reason);
+  });
+});
