@@ -1,0 +1,85 @@
+/**
+ * The CLI's one path: parse global flags and the verb, call the verb's one
+ * library function, render its result (human or `--output json`), and turn
+ * errors into exit codes, here and nowhere else.
+ */
+import { parseArgs } from 'node:util';
+import { DroverError, ExitCode, UsageError, toDroverError } from '../lib/errors/errors.ts';
+import { progressSink } from './render.ts';
+import { type Verb, verbs } from './verbs.ts';
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+}
+
+const globalOptions = {
+  config: { type: 'string', short: 'c' },
+  output: { type: 'string', short: 'o' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function usage(): string {
+  const width = Math.max(...verbs.map((v) => v.usage.length));
+  return [
+    'usage: drover <verb> [flags]',
+    '',
+    ...verbs.map((v) => `  ${v.usage.padEnd(width)}  ${v.summary}`),
+    '',
+    'global flags: --config <file> (default ./drover.yaml)  --output json  --quiet',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${usage()}\n`);
+    return name ? ExitCode.ok : ExitCode.usage;
+  }
+  const verb = verbs.find((v) => v.name === name);
+  let json = rest.includes('json') && rest.some((a) => a === '--output' || a === '-o' || a === '--output=json');
+  try {
+    if (!verb) throw new UsageError(`unknown verb ${JSON.stringify(name)}; run drover --help`);
+    const parsed = parseVerbArgs(verb, rest);
+    json = parsed.values.output === 'json';
+    if (parsed.values.output !== undefined && !json) throw new UsageError(`--output must be json (got ${String(parsed.values.output)})`);
+    if (parsed.values.help) {
+      io.stdout.write(`usage: drover ${verb.usage}\n${verb.summary}\n`);
+      return ExitCode.ok;
+    }
+    const progress = progressSink(io.stderr, { quiet: Boolean(parsed.values.quiet) || json });
+    const ac = new AbortController();
+    const stop = () => ac.abort(new DroverError('interrupted'));
+    process.once('SIGINT', stop);
+    try {
+      const result = await verb.run({
+        values: parsed.values,
+        positionals: parsed.positionals,
+        configPath: (parsed.values.config as string | undefined) ?? io.env.DROVER_CONFIG ?? 'drover.yaml',
+        onEvent: progress.onEvent,
+        signal: ac.signal,
+      });
+      progress.done();
+      io.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.human ? `${result.human}\n` : '');
+      return result.exitCode ?? ExitCode.ok;
+    } finally {
+      process.off('SIGINT', stop);
+    }
+  } catch (err) {
+    const e = toDroverError(err);
+    if (json) io.stdout.write(`${JSON.stringify({ error: e.toJSON() }, null, 2)}\n`);
+    else io.stderr.write(`drover: ${e.message}\n${e.exitCode === ExitCode.usage ? `\n${usage()}\n` : ''}`);
+    if (e.code === 'E_INTERNAL' && io.env.DROVER_DEBUG) io.stderr.write(`${(err as Error).stack}\n`);
+    return e.exitCode;
+  }
+}
+
+function parseVerbArgs(verb: Verb, args: string[]) {
+  try {
+    return parseArgs({ args, options: { ...globalOptions, ...verb.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError(`${verb.name}: ${(err as Error).message}`);
+  }
+}

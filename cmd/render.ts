@@ -1,0 +1,46 @@
+/**
+ * Rendering for people: aligned tables, and progress lines. JSON output is
+ * the result object itself; these helpers are only for the human form.
+ */
+import type { DroverEvent } from '../lib/progress.ts';
+
+/** Left-aligned columns, a header row, two spaces between columns. */
+export function table(header: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : String(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export interface ProgressSink {
+  onEvent: (e: DroverEvent) => void;
+  done: () => void;
+}
+
+/**
+ * On a terminal: one rewritten status line (warnings and errors kept as lines).
+ * Elsewhere: one JSON object per event on stderr, for logs and machines.
+ */
+export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {}): ProgressSink {
+  if (quiet) return { onEvent: () => {}, done: () => {} };
+  if (!stream.isTTY) {
+    return { onEvent: (e) => stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`), done: () => {} };
+  }
+  let live = false;
+  const clear = () => {
+    if (live) stream.write('\r\x1b[2K');
+    live = false;
+  };
+  return {
+    onEvent: (e) => {
+      const count = e.total ? ` (${e.done ?? 0}/${e.total})` : '';
+      const text = `${e.phase}: ${e.subject ? `${e.subject}: ` : ''}${e.message}${count}`;
+      clear();
+      if (e.level === 'warn' || e.level === 'error') stream.write(`${text}\n`);
+      else {
+        stream.write(text.slice(0, (stream.columns || 100) - 1));
+        live = true;
+      }
+    },
+    done: clear,
+  };
+}
