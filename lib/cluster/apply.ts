@@ -1,0 +1,41 @@
+/**
+ * Server-side apply of one object with field manager `drover` (force: Drover
+ * owns what it applies), optionally as a dry run. Returns the object as the
+ * server has it after the apply, and whether anything changed.
+ */
+import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
+import type { Cluster } from './cluster.ts';
+import { resourcePath } from './discovery.ts';
+
+export const FIELD_MANAGER = 'drover';
+
+export interface ApplyResult {
+  object: KubeObject;
+  /** `created` | `configured` | `unchanged`, judged by resourceVersion. */
+  action: 'created' | 'configured' | 'unchanged';
+}
+
+/** `before` is the live object read earlier, null when it did not exist, undefined when not known. */
+function actionOf(before: KubeObject | null | undefined, after: KubeObject): ApplyResult['action'] {
+  if (before === null) return 'created';
+  if (before && before.metadata.resourceVersion === after.metadata.resourceVersion) return 'unchanged';
+  return 'configured';
+}
+
+export async function applyObject(
+  cluster: Cluster,
+  { object, dryRun = false, force = true, signal, before }: { object: KubeObject; dryRun?: boolean; force?: boolean; signal?: AbortSignal; before?: KubeObject | null },
+): Promise<ApplyResult> {
+  const info = await cluster.discovery.resourceFor(object, signal);
+  const path = resourcePath(info, object.metadata.namespace, object.metadata.name);
+  const { body } = await cluster.client.request<KubeObject>({
+    method: 'PATCH',
+    path,
+    query: { fieldManager: FIELD_MANAGER, force, dryRun: dryRun ? 'All' : undefined },
+    body: object,
+    contentType: 'application/apply-patch+yaml',
+    subject: `${cluster.name}: ${formatRef(refOf(object))}`,
+    signal,
+  });
+  return { object: body, action: actionOf(before, body) };
+}

@@ -1,0 +1,212 @@
+/**
+ * The HTTP client for one cluster: credentials and TLS from a kubeconfig
+ * context (via @kubernetes/client-node's KubeConfig), keep-alive connections,
+ * a token bucket per cluster, and retries: 429 and 503 honour Retry-After,
+ * other server errors and dropped connections back off exponentially with
+ * jitter (idempotent requests only). Everything else in lib/cluster speaks
+ * through `request` and `stream`.
+ *
+ * @example
+ *   const c = await ClusterClient.connect({ name: 'c1', kubeconfig, context: 'c1' });
+ *   const { body } = await c.request({ method: 'GET', path: '/version' });
+ */
+import type { IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https';
+import { KubeConfig } from '@kubernetes/client-node';
+import { InvalidInputError, UnavailableError } from '../errors/errors.ts';
+import { kubeError } from './kube-error.ts';
+import { TokenBucket } from './limiter.ts';
+
+export interface ClusterClientOptions {
+  /** Drover's name for the cluster (used in messages). */
+  name: string;
+  kubeconfig: string;
+  context: string;
+  /** Average requests per second (default 200) and burst (default 400). */
+  qps?: number;
+  burst?: number;
+  /** Parallel connections (default 32). */
+  maxSockets?: number;
+  /** Attempts per request including the first (default 6). */
+  maxAttempts?: number;
+}
+
+export interface RequestArgs {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  contentType?: string;
+  accept?: string;
+  /** How to name what the request is about in errors (`Kind/ns/name`); default the path. */
+  subject?: string;
+  signal?: AbortSignal;
+}
+
+export interface KubeResponse<T> {
+  status: number;
+  body: T;
+}
+
+export interface ClientStats {
+  requests: number;
+  retries: number;
+  byMethod: Record<string, number>;
+}
+
+const idempotent = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
+
+export class ClusterClient {
+  readonly name: string;
+  readonly server: string;
+  readonly stats: ClientStats = { requests: 0, retries: 0, byMethod: {} };
+  #base: RequestOptions;
+  #agent: HttpAgent | HttpsAgent;
+  #limiter: TokenBucket;
+  #maxAttempts: number;
+  #secure: boolean;
+
+  private constructor(name: string, server: string, base: RequestOptions, opts: ClusterClientOptions) {
+    this.name = name;
+    this.server = server.replace(/\/$/, '');
+    this.#secure = this.server.startsWith('https:');
+    const maxSockets = opts.maxSockets ?? 32;
+    this.#agent = this.#secure
+      ? new HttpsAgent({ keepAlive: true, maxSockets, ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized ?? true })
+      : new HttpAgent({ keepAlive: true, maxSockets });
+    this.#base = { headers: base.headers ?? {}, agent: this.#agent, servername: base.servername };
+    this.#limiter = new TokenBucket({ qps: opts.qps ?? 200, burst: opts.burst ?? 400 });
+    this.#maxAttempts = opts.maxAttempts ?? 6;
+  }
+
+  static async connect(opts: ClusterClientOptions): Promise<ClusterClient> {
+    const kc = new KubeConfig();
+    try {
+      kc.loadFromFile(opts.kubeconfig);
+    } catch (err) {
+      throw new InvalidInputError(`${opts.kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, { data: { file: opts.kubeconfig }, cause: err });
+    }
+    if (!kc.getContextObject(opts.context)) {
+      throw new InvalidInputError(`${opts.kubeconfig}: no context ${opts.context} for cluster ${opts.name}`, { data: { file: opts.kubeconfig, context: opts.context } });
+    }
+    kc.setCurrentContext(opts.context);
+    const cluster = kc.getCurrentCluster();
+    if (!cluster) throw new InvalidInputError(`${opts.kubeconfig}: context ${opts.context} has no cluster`, { data: { file: opts.kubeconfig } });
+    const base: RequestOptions = {};
+    await kc.applyToHTTPSOptions(base);
+    return new ClusterClient(opts.name, cluster.server, base, opts);
+  }
+
+  /** A request whose response body is JSON (or empty). Non-2xx answers throw a classified error. */
+  async request<T = unknown>(args: RequestArgs): Promise<KubeResponse<T>> {
+    const res = await this.#send(args);
+    const text = await readBody(res);
+    const status = res.statusCode ?? 0;
+    const body = parseJson(text);
+    if (status < 200 || status >= 300) throw kubeError(args.subject ?? `${this.name} ${args.method} ${args.path}`, status, body ?? text);
+    return { status, body: body as T };
+  }
+
+  /** A streaming request (watch): resolves with the open response once the server answers 2xx. */
+  async stream(args: RequestArgs): Promise<IncomingMessage> {
+    const res = await this.#send(args);
+    const status = res.statusCode ?? 0;
+    if (status < 200 || status >= 300) {
+      const text = await readBody(res);
+      throw kubeError(args.subject ?? `${this.name} ${args.method} ${args.path}`, status, parseJson(text) ?? text);
+    }
+    return res;
+  }
+
+  close(): void {
+    this.#agent.destroy();
+  }
+
+  async #send(args: RequestArgs): Promise<IncomingMessage> {
+    const url = new URL(this.server + args.path);
+    for (const [k, v] of Object.entries(args.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const payload = args.body === undefined ? undefined : typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
+    for (let attempt = 1; ; attempt++) {
+      args.signal?.throwIfAborted();
+      await this.#limiter.take();
+      this.stats.requests++;
+      this.stats.byMethod[args.method] = (this.stats.byMethod[args.method] ?? 0) + 1;
+      let res: IncomingMessage;
+      try {
+        res = await this.#once(url, args, payload);
+      } catch (err) {
+        if (args.signal?.aborted) throw args.signal.reason;
+        if (attempt >= this.#maxAttempts || !idempotent.has(args.method)) {
+          throw new UnavailableError(`${this.name}: ${args.method} ${args.path}: ${(err as Error).message}`, { data: { cluster: this.name }, cause: err });
+        }
+        this.stats.retries++;
+        await sleep(backoffMs(attempt), args.signal);
+        continue;
+      }
+      const status = res.statusCode ?? 0;
+      const retryable = status === 429 || (status >= 500 && status !== 501 && idempotent.has(args.method)) || (status === 503);
+      if (retryable && attempt < this.#maxAttempts) {
+        const after = Number(res.headers['retry-after']);
+        res.resume();
+        this.stats.retries++;
+        // Retry-After is the server's word; cap it so one bad answer cannot stall a release for long.
+        const waitMs = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 30_000) + Math.random() * 250 : backoffMs(attempt);
+        await sleep(waitMs, args.signal);
+        continue;
+      }
+      return res;
+    }
+  }
+
+  #once(url: URL, args: RequestArgs, payload: string | undefined): Promise<IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const headers: Record<string, string | number> = { ...(this.#base.headers as Record<string, string>), accept: args.accept ?? 'application/json' };
+      if (payload !== undefined) {
+        headers['content-type'] = args.contentType ?? 'application/json';
+        headers['content-length'] = Buffer.byteLength(payload);
+      }
+      const send = this.#secure ? httpsRequest : httpRequest;
+      const req = send(url, { ...this.#base, method: args.method, headers, signal: args.signal }, resolve);
+      req.on('error', reject);
+      req.end(payload);
+    });
+  }
+}
+
+function backoffMs(attempt: number): number {
+  const base = Math.min(200 * 2 ** (attempt - 1), 5000);
+  return base / 2 + Math.random() * (base / 2);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
+
+function readBody(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', reject);
+  });
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
