@@ -50,4 +50,52 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX versions_by_order ON versions(bundle, major DESC, minor DESC, patch DESC);
     `,
   },
+  {
+    version: 2,
+    name: 'release journal, leases, channel history, quarantine',
+    sql: `
+      CREATE TABLE releases (
+        id             INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle         TEXT NOT NULL,
+        cluster        TEXT NOT NULL,
+        environment    TEXT,
+        version        TEXT NOT NULL,
+        digest         TEXT NOT NULL,
+        from_version   TEXT,
+        from_digest    TEXT,
+        state          TEXT NOT NULL,
+        reason         TEXT,
+        failed_object  TEXT,
+        started_at     TEXT NOT NULL,
+        updated_at     TEXT NOT NULL,
+        finished_at    TEXT
+      );
+      CREATE INDEX releases_by_target ON releases(bundle, cluster, id DESC);
+      CREATE INDEX releases_open ON releases(state) WHERE finished_at IS NULL;
+      CREATE TABLE release_steps (
+        release_id INTEGER NOT NULL REFERENCES releases(id),
+        seq        INTEGER NOT NULL,
+        at         TEXT NOT NULL,
+        state      TEXT NOT NULL,
+        message    TEXT NOT NULL,
+        data       TEXT,
+        PRIMARY KEY (release_id, seq)
+      );
+      CREATE TABLE leases (
+        bundle     TEXT NOT NULL,
+        cluster    TEXT NOT NULL,
+        holder     TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (bundle, cluster)
+      );
+      CREATE TABLE quarantine (
+        bundle     TEXT NOT NULL,
+        version    TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        reason     TEXT NOT NULL,
+        at         TEXT NOT NULL,
+        PRIMARY KEY (bundle, version, environment)
+      );
+    `,
+  },
 ];

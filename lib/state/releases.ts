@@ -1,0 +1,155 @@
+/**
+ * The release journal: one row per (bundle, version, cluster) release and an
+ * ordered list of steps, written BEFORE each step runs (synchronous=FULL), so
+ * after a crash the engine knows what it was doing. States:
+ *
+ *   planned -> applying -> verifying -> succeeded
+ *                      \-> failed -> rolling-back -> rolled-back | rollback-failed
+ */
+import type { StateDb } from './open.ts';
+
+export type ReleaseState = 'planned' | 'applying' | 'verifying' | 'succeeded' | 'failed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+
+export const FINAL_STATES: readonly ReleaseState[] = ['succeeded', 'rolled-back', 'rollback-failed'];
+
+export interface ReleaseRecord {
+  id: number;
+  bundle: string;
+  cluster: string;
+  environment: string | null;
+  version: string;
+  digest: string;
+  fromVersion: string | null;
+  fromDigest: string | null;
+  state: ReleaseState;
+  reason: string | null;
+  failedObject: string | null;
+  startedAt: string;
+  updatedAt: string;
+  finishedAt: string | null;
+}
+
+export interface ReleaseStep {
+  seq: number;
+  at: string;
+  state: ReleaseState;
+  message: string;
+  data: unknown;
+}
+
+interface Row {
+  id: number;
+  bundle: string;
+  cluster: string;
+  environment: string | null;
+  version: string;
+  digest: string;
+  from_version: string | null;
+  from_digest: string | null;
+  state: ReleaseState;
+  reason: string | null;
+  failed_object: string | null;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+const toRecord = (r: Row): ReleaseRecord => ({
+  id: r.id,
+  bundle: r.bundle,
+  cluster: r.cluster,
+  environment: r.environment,
+  version: r.version,
+  digest: r.digest,
+  fromVersion: r.from_version,
+  fromDigest: r.from_digest,
+  state: r.state,
+  reason: r.reason,
+  failedObject: r.failed_object,
+  startedAt: r.started_at,
+  updatedAt: r.updated_at,
+  finishedAt: r.finished_at,
+});
+
+export function beginRelease(
+  db: StateDb,
+  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string },
+): ReleaseRecord {
+  const now = new Date().toISOString();
+  const id = db.transaction(() => {
+    const info = db
+      .prepare(
+        `INSERT INTO releases (bundle, cluster, environment, version, digest, from_version, from_digest, state, started_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+      )
+      .run(r.bundle, r.cluster, r.environment ?? null, r.version, r.digest, r.fromVersion ?? null, r.fromDigest ?? null, now, now);
+    const rid = Number(info.lastInsertRowid);
+    db.prepare(`INSERT INTO release_steps (release_id, seq, at, state, message) VALUES (?, 1, ?, 'planned', ?)`).run(
+      rid,
+      now,
+      `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}`,
+    );
+    return rid;
+  })();
+  return getRelease(db, id)!;
+}
+
+/** Moves a release to `state` and appends a step, in one transaction. Final states set finished_at. */
+export function recordStep(
+  db: StateDb,
+  id: number,
+  { state, message, data, reason, failedObject }: { state: ReleaseState; message: string; data?: unknown; reason?: string; failedObject?: string },
+): void {
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM release_steps WHERE release_id = ?').get(id) as { n: number }).n;
+    db.prepare('INSERT INTO release_steps (release_id, seq, at, state, message, data) VALUES (?, ?, ?, ?, ?, ?)').run(
+      id,
+      seq,
+      now,
+      state,
+      message,
+      data === undefined ? null : JSON.stringify(data),
+    );
+    db.prepare(
+      `UPDATE releases SET state = ?, updated_at = ?, reason = COALESCE(?, reason), failed_object = COALESCE(?, failed_object),
+         finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?`,
+    ).run(state, now, reason ?? null, failedObject ?? null, FINAL_STATES.includes(state) ? 1 : 0, now, id);
+  })();
+}
+
+export function getRelease(db: StateDb, id: number): ReleaseRecord | undefined {
+  const row = db.prepare('SELECT * FROM releases WHERE id = ?').get(id) as Row | undefined;
+  return row && toRecord(row);
+}
+
+export function releaseSteps(db: StateDb, id: number): ReleaseStep[] {
+  return (db.prepare('SELECT seq, at, state, message, data FROM release_steps WHERE release_id = ? ORDER BY seq').all(id) as { seq: number; at: string; state: ReleaseState; message: string; data: string | null }[]).map((s) => ({
+    ...s,
+    data: s.data === null ? undefined : JSON.parse(s.data),
+  }));
+}
+
+/** Releases not in a final state: what a restart must finish or roll back. */
+export function unfinishedReleases(db: StateDb): ReleaseRecord[] {
+  return (db.prepare('SELECT * FROM releases WHERE finished_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);
+}
+
+export function listReleases(db: StateDb, { bundle, cluster, limit = 50 }: { bundle?: string; cluster?: string; limit?: number } = {}): ReleaseRecord[] {
+  return (
+    db
+      .prepare('SELECT * FROM releases WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
+      .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as Row[]
+  ).map(toRecord);
+}
+
+/** The newest release of a bundle on a cluster, whatever its state. */
+export function lastRelease(db: StateDb, bundle: string, cluster: string): ReleaseRecord | undefined {
+  return listReleases(db, { bundle, cluster, limit: 1 })[0];
+}
+
+/** The newest succeeded release of a bundle on a cluster. */
+export function lastSucceeded(db: StateDb, bundle: string, cluster: string): ReleaseRecord | undefined {
+  const row = db.prepare(`SELECT * FROM releases WHERE bundle = ? AND cluster = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`).get(bundle, cluster) as Row | undefined;
+  return row && toRecord(row);
+}
