@@ -30,7 +30,7 @@ describe('leases', () => {
     const a = acquireLease(db, { bundle: 'web', cluster: 'c1', holder: 'a', ttlMs: 1000, now: 0 });
     expect(() => acquireLease(db, { bundle: 'web', cluster: 'c1', holder: 'b', ttlMs: 1000, now: 500 })).toThrow(ConflictError);
     // Another bundle or cluster is independent.
-    acquireLease(db, { bundle: 'web', cluster: 'c2', holder: 'b', ttlMs: 1000, now: 500 });
+    acquireLease(db, { bundle: 'web', cluster: 'c2', holder: 'b', ttlMs: 10_000, now: 500 });
     renewLease(db, a, 1000, 900);
     expect(() => acquireLease(db, { bundle: 'web', cluster: 'c1', holder: 'b', ttlMs: 1000, now: 1500 })).toThrow(ConflictError);
     // A crashed holder never renews: the lease expires and b takes over.
