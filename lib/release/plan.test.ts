@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { KubeObject } from '../object/ref.ts';
+import { memberId } from './inventory.ts';
+import { assemblePlan, keyOf, summarizePlan } from './plan.ts';
+
+const o = (yaml: string) => parse(yaml) as KubeObject;
+const owned = (yaml: string) => o(yaml.replace('metadata: {', 'metadata: {annotations: {drover.dev/owner: web}, '));
+
+describe('assemblePlan', () => {
+  const cm1 = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: n}, data: {k: "1"}}');
+  const liveCm1 = { ...cm1, metadata: { ...cm1.metadata, resourceVersion: '7', managedFields: [{ manager: 'drover', time: 't1' }] } };
+  const dryCm1 = { ...cm1, metadata: { ...cm1.metadata, resourceVersion: '7', managedFields: [{ manager: 'drover', time: 't2' }] } };
+  const dryCm2 = { ...dryCm1, data: { k: '2' } };
+  const svc = owned('{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}}');
+  const foreign = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: f, namespace: n}}');
+  const pvc = owned('{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: p, namespace: n}}');
+
+  it.each([
+    ['absent -> create', null, undefined, 'create'],
+    ['dry-run equals live (managedFields times aside) -> unchanged', liveCm1, dryCm1, 'unchanged'],
+    ['dry-run differs -> update', liveCm1, dryCm2, 'update'],
+  ] as const)('%s', (_name, live, dry, action) => {
+    const plan = assemblePlan({
+      bundle: 'web',
+      desired: [cm1],
+      live: new Map([[keyOf(cm1), live]]),
+      dryRun: new Map(dry ? [[keyOf(cm1), dry]] : []),
+      owned: [],
+    });
+    expect(plan.map((e) => [e.ref, e.action])).toEqual([['ConfigMap/n/a', action]]);
+  });
+
+  it('prunes owned objects that left the bundle, keeps foreign and protected ones, skips gone ones', () => {
+    const gone = o('{apiVersion: v1, kind: Secret, metadata: {name: g, namespace: n}}');
+    const plan = assemblePlan({
+      bundle: 'web',
+      desired: [cm1],
+      live: new Map([
+        [keyOf(cm1), liveCm1],
+        [keyOf(svc), svc],
+        [keyOf(foreign), foreign],
+        [keyOf(pvc), pvc],
+        [keyOf(gone), null],
+      ]),
+      dryRun: new Map([[keyOf(cm1), dryCm1]]),
+      owned: [memberId(cm1), memberId(svc), memberId(foreign), memberId(pvc), memberId(gone), memberId(svc)],
+    });
+    expect(plan.map((e) => [e.ref, e.action, e.reason])).toEqual([
+      ['ConfigMap/n/a', 'unchanged', undefined],
+      ['Service/n/s', 'prune', undefined],
+      ['ConfigMap/n/f', 'keep', 'not marked as owned by Drover'],
+      ['PersistentVolumeClaim/n/p', 'keep', 'PersistentVolumeClaim is protected from pruning (bundle policy prune.protected)'],
+    ]);
+    expect(summarizePlan(plan)).toEqual({ create: 0, update: 0, unchanged: 1, prune: 1, keep: 2 });
+  });
+});

@@ -1,0 +1,88 @@
+/**
+ * The plan of a release, pure: desired members against what the cluster has
+ * (live objects) and what a server-side dry-run says they would become.
+ * Each member is `create`, `update` or `unchanged`; each object that left the
+ * bundle is `prune` or `keep` (with the reason it is kept).
+ */
+import { formatRef, refKey, refOf, type KubeObject } from '../object/ref.ts';
+import type { MemberId } from './inventory.ts';
+import { pruneVerdict } from './ownership.ts';
+
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep';
+
+export interface PlanEntry {
+  ref: string;
+  key: string;
+  action: PlanAction;
+  /** The object to apply (create/update/unchanged). */
+  object?: KubeObject;
+  /** The live object before the release, null when absent. */
+  live: KubeObject | null;
+  /** Why a `keep` is kept. */
+  reason?: string;
+}
+
+export const keyOfId = (m: MemberId) => refKey({ group: m.apiVersion.includes('/') ? m.apiVersion.split('/')[0]! : '', kind: m.kind, namespace: m.namespace, name: m.name });
+export const keyOf = (o: KubeObject) => refKey(refOf(o));
+
+/** Server-set and bookkeeping fields that differ between a dry-run answer and the live object without meaning a change. */
+function comparable(o: KubeObject): unknown {
+  const { managedFields: _m, resourceVersion: _r, ...metadata } = o.metadata;
+  const { status: _s, ...rest } = o;
+  return { ...rest, metadata };
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+export interface PlanInput {
+  bundle: string;
+  /** Members as they will be applied (with ownership marks). */
+  desired: KubeObject[];
+  /** Live objects by key (refKey), null when absent, for desired members and prune candidates. */
+  live: Map<string, KubeObject | null>;
+  /** Server-side dry-run results by key for desired members. */
+  dryRun: Map<string, KubeObject>;
+  /** Members that Drover owned before (previous version, and any release in flight). */
+  owned: MemberId[];
+  pruneProtected?: boolean;
+}
+
+export function assemblePlan({ bundle, desired, live, dryRun, owned, pruneProtected = false }: PlanInput): PlanEntry[] {
+  const entries: PlanEntry[] = [];
+  const desiredKeys = new Set<string>();
+  for (const object of desired) {
+    const key = keyOf(object);
+    desiredKeys.add(key);
+    const before = live.get(key) ?? null;
+    const after = dryRun.get(key);
+    const action: PlanAction = before === null ? 'create' : after && same(comparable(after), comparable(before)) ? 'unchanged' : 'update';
+    entries.push({ ref: formatRef(refOf(object)), key, action, object, live: before });
+  }
+  const seen = new Set<string>();
+  for (const m of owned) {
+    const key = keyOfId(m);
+    if (desiredKeys.has(key) || seen.has(key)) continue;
+    seen.add(key);
+    const ref = formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name });
+    const obj = live.get(key) ?? null;
+    if (obj === null) continue; // already gone
+    const verdict = pruneVerdict(obj, bundle, { pruneProtected });
+    entries.push(verdict.prune ? { ref, key, action: 'prune', live: obj } : { ref, key, action: 'keep', live: obj, reason: verdict.reason });
+  }
+  return entries;
+}
+
+/** Counts per action, for messages and results. */
+export function summarizePlan(plan: PlanEntry[]): Record<PlanAction, number> {
+  const s: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, keep: 0 };
+  for (const e of plan) s[e.action]++;
+  return s;
+}
