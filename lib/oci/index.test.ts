@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import * as oci from './index.ts';
+
+describe('lib/oci public surface', () => {
+  it('exports exactly these values', () => {
+    expect(Object.keys(oci).sort()).toEqual(
+      [
+        'DEFAULT_MAX_BLOB_BYTES',
+        'DEFAULT_MAX_MANIFEST_BYTES',
+        'LayoutStore',
+        'MANIFEST_MEDIA_TYPES',
+        'MediaType',
+        'RegistryClient',
+        'RegistryStore',
+        'assertDigest',
+        'assertRepository',
+        'assertTag',
+        'connectStores',
+        'credentialsFromDockerConfig',
+        'digestHex',
+        'dockerConfigPath',
+        'isDigest',
+        'isRepository',
+        'isTag',
+        'joinRepository',
+        'layoutDir',
+        'normalizeRegistryHost',
+        'openStore',
+        'parseStoreReference',
+        'parseWwwAuthenticate',
+        'readDockerCredentials',
+        'sha256Digest',
+      ].sort(),
+    );
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * The HTTP core of the registry backend: one client per registry host. It
+ * sends requests under `/v2/`, answers auth challenges (basic, or a bearer
+ * token fetched from the challenge's realm and cached per scope until it
+ * expires), remembers the challenge so later requests carry auth up front
+ * (no 401 round trip each time), and counts every request in `stats`.
+ *
+ * Plain http is used only for loopback hosts or when `insecure` is set.
+ * Authorization is only ever sent to the registry's own origin, and
+ * credentials never appear in errors.
+ *
+ * @example
+ *   const client = new RegistryClient({ host: 'ghcr.io', credentials: { username, password } });
+ *   const res = await client.request({ method: 'HEAD', path: '/v2/org/app/manifests/1.0.0', repository: 'org/app', access: 'pull' });
+ */
+import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
+import type { Credentials } from './docker-config.ts';
+import { hostnameOf, isLoopbackHost } from './loopback.ts';
+import { type BearerToken, fetchToken } from './registry-token.ts';
+import { type StoreStats, emptyStats } from './store.ts';
+import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
+
+export interface RegistryClientOptions {
+  /** `host[:port]`, as in image references. */
+  host: string;
+  /** Allow plain http to a non-loopback host. */
+  insecure?: boolean;
+  credentials?: Credentials;
+  fetch?: typeof globalThis.fetch;
+}
+
+export type Access = 'pull' | 'push';
+
+export interface RegistryRequest {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
+  /** A path under the registry (`/v2/...`) or an absolute URL (upload locations). */
+  path: string | URL;
+  repository: string;
+  access: Access;
+  headers?: Record<string, string>;
+  body?: Uint8Array;
+  signal?: AbortSignal;
+}
+
+export class RegistryClient {
+  readonly host: string;
+  readonly baseUrl: string;
+  readonly insecure: boolean;
+  readonly stats: StoreStats = emptyStats();
+  readonly #credentials: Credentials | undefined;
+  readonly #fetch: typeof globalThis.fetch;
+  #challenge: AuthChallenge | undefined;
+  readonly #tokens = new Map<string, BearerToken>();
+
+  constructor({ host, insecure = false, credentials, fetch = globalThis.fetch }: RegistryClientOptions) {
+    this.host = host;
+    this.insecure = insecure;
+    const plain = insecure || isLoopbackHost(hostnameOf(host));
+    this.baseUrl = `${plain ? 'http' : 'https'}://${host}`;
+    this.#credentials = credentials;
+    this.#fetch = fetch;
+  }
+
+  /** Sends a request, answering one auth challenge. Returns the response whatever its status, except 401. */
+  async request(req: RegistryRequest): Promise<Response> {
+    const url = req.path instanceof URL ? req.path : new URL(req.path, this.baseUrl);
+    const sameOrigin = url.origin === new URL(this.baseUrl).origin;
+    const first = await this.#send(req, url, sameOrigin ? await this.#authorization(req, undefined) : undefined);
+    if (first.status !== 401 || !sameOrigin) return first;
+    const header = first.headers.get('www-authenticate') ?? '';
+    await first.body?.cancel();
+    const challenges = parseWwwAuthenticate(header);
+    const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
+    if (!challenge) {
+      throw new UnauthorizedError(`${req.method} ${this.#describe(url)}: HTTP 401 with no usable challenge`, { data: { host: this.host } });
+    }
+    this.#challenge = challenge;
+    this.#tokens.delete(scopeOf(req)); // expired early or too narrow: ask again
+    const auth = await this.#authorization(req, challenge.params.scope);
+    if (auth === undefined) {
+      throw new UnauthorizedError(`${this.host} requires credentials (${challenge.scheme}) for ${req.repository}`, {
+        data: { host: this.host, repository: req.repository },
+      });
+    }
+    const second = await this.#send(req, url, auth);
+    if (second.status === 401) {
+      await second.body?.cancel();
+      throw new UnauthorizedError(`${this.host} refused the credentials for ${req.access} on ${req.repository}`, {
+        data: { host: this.host, repository: req.repository, access: req.access },
+      });
+    }
+    return second;
+  }
+
+  async #send(req: RegistryRequest, url: URL, authorization: string | undefined): Promise<Response> {
+    const headers: Record<string, string> = { 'user-agent': 'drover', ...req.headers };
+    if (authorization) headers.authorization = authorization;
+    this.stats.requests++;
+    try {
+      return await this.#fetch(url, { method: req.method, headers, body: req.body, signal: req.signal });
+    } catch (err) {
+      if (req.signal?.aborted) throw err;
+      throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}`, {
+        data: { host: this.host },
+        cause: err,
+      });
+    }
+  }
+
+  /** The Authorization value for a request, given the challenge learned so far. */
+  async #authorization(req: RegistryRequest, challengeScope: string | undefined): Promise<string | undefined> {
+    const challenge = this.#challenge;
+    if (!challenge) return undefined;
+    const creds = this.#credentials;
+    if (challenge.scheme === 'basic') {
+      if (creds?.username === undefined) return undefined;
+      return `Basic ${Buffer.from(`${creds.username}:${creds.password ?? ''}`).toString('base64')}`;
+    }
+    if (challenge.scheme !== 'bearer' || !challenge.params.realm) return undefined;
+    const scope = scopeOf(req);
+    const cached = this.#tokens.get(scope);
+    if (cached && cached.expiresAtMs > Date.now()) return `Bearer ${cached.token}`;
+    const scopes = challengeScope && challengeScope !== scope ? [scope, challengeScope] : [scope];
+    const token = await fetchToken({
+      realm: challenge.params.realm,
+      service: challenge.params.service,
+      scopes,
+      credentials: creds,
+      insecure: this.insecure,
+      fetch: this.#fetch,
+      signal: req.signal,
+      onRequest: () => this.stats.requests++,
+    });
+    this.#tokens.set(scope, token);
+    return `Bearer ${token.token}`;
+  }
+
+  /** A URL for messages: origin and path, never the query (upload state) or userinfo. */
+  #describe(url: URL): string {
+    return `${url.origin}${url.pathname}`;
+  }
+}
+
+/** The token scope a request needs: `repository:<name>:pull` or `...:pull,push`. */
+function scopeOf(req: Pick<RegistryRequest, 'repository' | 'access'>): string {
+  return `repository:${req.repository}:${req.access === 'push' ? 'pull,push' : 'pull'}`;
+}
