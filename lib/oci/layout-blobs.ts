@@ -26,15 +26,22 @@ export async function layoutPushBlob({ target, data, digest: expected, signal }:
       data: { location: target.location, digest: expected, actualDigest: digest },
     });
   }
-  if (await layoutHasBlob({ target, digest })) {
+  if (!(await writeBlob({ target, data, digest, signal }))) {
     target.stats.blobsSkipped++;
     return { digest, size: data.byteLength, uploaded: false };
   }
-  await ensureLayout(target);
-  await writeFileAtomic({ file: blobPath(target, digest), data, tmpDir: target.dir, signal });
   target.stats.blobUploads++;
   target.stats.bytesUploaded += data.byteLength;
   return { digest, size: data.byteLength, uploaded: true };
+}
+
+/** Writes content under its digest unless it is there already; true when written. Not counted as a blob upload (manifests use it too). */
+export async function writeBlob({ target, data, digest, signal }: { target: LayoutTarget; data: Uint8Array; digest: Digest; signal?: AbortSignal }): Promise<boolean> {
+  if (await layoutHasBlob({ target, digest })) return false;
+  await ensureLayout(target);
+  target.stats.requests++;
+  await writeFileAtomic({ file: blobPath(target, digest), data, tmpDir: target.dir, signal });
+  return true;
 }
 
 export async function layoutFetchBlob({

@@ -8,7 +8,7 @@
 import { IntegrityError, NotFoundError } from '../errors/errors.ts';
 import { type Digest, isDigest, sha256Digest } from './digest.ts';
 import { type ImageIndex, REF_NAME, readIndex, tagOf, updateIndex } from './layout-index.ts';
-import { layoutFetchBlob, layoutPushBlob } from './layout-blobs.ts';
+import { layoutFetchBlob, writeBlob } from './layout-blobs.ts';
 import { type LayoutTarget, ensureLayout } from './layout-target.ts';
 import { checkManifest } from './manifest-check.ts';
 import { MANIFEST_MEDIA_TYPES, MediaType, bareMediaType } from './media-types.ts';
@@ -24,7 +24,7 @@ export async function layoutPutManifest({ target, bytes, mediaType, tag, immutab
   const descriptor: Descriptor = { mediaType: type, digest, size: bytes.byteLength };
   const artifactType = artifactTypeOf(bytes);
   if (artifactType) descriptor.artifactType = artifactType;
-  await layoutPushBlob({ target, data: bytes, signal });
+  await writeBlob({ target, data: bytes, digest, signal });
   return setTag({ target, descriptor, tag, immutable, signal });
 }
 

@@ -41,6 +41,8 @@ export interface LayoutStoreOptions {
   /** The directory holding one layout per repository. */
   root: string;
   repository: string;
+  /** Counters to add to, shared by the stores of one connectStores(); a fresh set by default. */
+  stats?: StoreStats;
 }
 
 /** The layout directory of `repository` under `root`. */
@@ -59,10 +61,11 @@ export class LayoutStore implements OciStore {
   readonly location: string;
   /** The layout directory of this repository. */
   readonly dir: string;
-  readonly stats: StoreStats = emptyStats();
+  readonly stats: StoreStats;
   readonly #target: LayoutTarget;
 
-  constructor({ root, repository }: LayoutStoreOptions) {
+  constructor({ root, repository, stats = emptyStats() }: LayoutStoreOptions) {
+    this.stats = stats;
     this.dir = layoutDir({ root, repository });
     this.repository = repository;
     this.location = `oci-layout://${this.dir}`;

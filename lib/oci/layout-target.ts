@@ -2,9 +2,10 @@
  * What every image-layout operation works on: the layout directory of one
  * repository, its name for messages, and the store's counters.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Digest, digestHex } from './digest.ts';
+import { writeFileAtomic } from './layout-files.ts';
 import type { StoreStats } from './store.ts';
 
 export interface LayoutTarget {
@@ -25,11 +26,10 @@ const LAYOUT_FILE = `${JSON.stringify({ imageLayoutVersion: '1.0.0' })}\n`;
 export async function ensureLayout(t: LayoutTarget): Promise<void> {
   await mkdir(join(t.dir, 'blobs', 'sha256'), { recursive: true });
   const marker = join(t.dir, 'oci-layout');
-  const current = await readFile(marker, 'utf8').catch(() => undefined);
-  if (current === undefined) {
-    // 'wx': two writers creating it at once write the same bytes; whichever wins is fine.
-    await writeFile(marker, LAYOUT_FILE, { flag: 'wx' }).catch((err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EEXIST') throw err;
-    });
-  }
+  const exists = await stat(marker).then(
+    () => true,
+    () => false,
+  );
+  // Two writers creating it at once rename the same bytes into place; either wins.
+  if (!exists) await writeFileAtomic({ file: marker, data: LAYOUT_FILE, tmpDir: t.dir });
 }

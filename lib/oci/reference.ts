@@ -19,7 +19,7 @@ import { LayoutStore } from './layout-store.ts';
 import { assertRepository, joinRepository } from './names.ts';
 import { RegistryClient } from './registry-client.ts';
 import { RegistryStore } from './registry-store.ts';
-import type { OciStore } from './store.ts';
+import { type OciStore, type StoreStats, emptyStats } from './store.ts';
 
 export type StoreReference = { kind: 'registry'; host: string; prefix: string } | { kind: 'layout'; root: string };
 
@@ -76,6 +76,8 @@ export interface ConnectStoresOptions {
 
 export interface Stores {
   reference: StoreReference;
+  /** Counters of every store opened from here (requests, blob uploads...). */
+  stats: StoreStats;
   /** The store of one bundle: repository `<prefix>/<name>` (registry) or `<dir>/<name>` (layout). */
   open(name: string): OciStore;
 }
@@ -97,12 +99,14 @@ export async function connectStores({
 }: ConnectStoresOptions): Promise<Stores> {
   const ref = typeof reference === 'string' ? parseStoreReference(reference, { cwd }) : reference;
   if (ref.kind === 'layout') {
-    return { reference: ref, open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name) }) };
+    const stats = emptyStats();
+    return { reference: ref, stats, open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name), stats }) };
   }
   const creds = credentials ?? (dockerConfigPath ? await readDockerCredentials({ path: dockerConfigPath, host: ref.host, signal }) : undefined);
   const client = new RegistryClient({ host: ref.host, insecure, credentials: creds, fetch });
   return {
     reference: ref,
+    stats: client.stats,
     open: (name) => new RegistryStore({ client, repository: joinRepository({ prefix: ref.prefix, name }), chunkThresholdBytes, chunkSizeBytes }),
   };
 }

@@ -103,6 +103,14 @@ describe('bearer token auth (distribution token auth)', () => {
     expect(s.stats.requests - before).toBe(2); // no 401 round trip, no new token
   });
 
+  it('makes one token request for parallel requests of one scope', async () => {
+    const s = await open(regs.token.host, good);
+    const start = regs.token.tokenRequests.length;
+    const digests = Array.from({ length: 8 }, (_, i) => sha256Digest(enc(`p${i}`)));
+    expect(await Promise.all(digests.map((digest) => s.hasBlob({ digest })))).toEqual(digests.map(() => false));
+    expect(regs.token.tokenRequests.length - start).toBe(1);
+  });
+
   it('takes credentials from a Docker config.json with username and password fields', async () => {
     const file = join(dir, 'config-token.json');
     writeFileSync(file, JSON.stringify({ auths: { [regs.token.host]: { username: TEST_USER, password: TEST_PASSWORD } } }));

@@ -50,7 +50,7 @@ export class RegistryClient {
   readonly #credentials: Credentials | undefined;
   readonly #fetch: typeof globalThis.fetch;
   #challenge: AuthChallenge | undefined;
-  readonly #tokens = new Map<string, BearerToken>();
+  readonly #tokens = new Map<string, Promise<BearerToken>>();
 
   constructor({ host, insecure = false, credentials, fetch = globalThis.fetch }: RegistryClientOptions) {
     this.host = host;
@@ -65,7 +65,8 @@ export class RegistryClient {
   async request(req: RegistryRequest): Promise<Response> {
     const url = req.path instanceof URL ? req.path : new URL(req.path, this.baseUrl);
     const sameOrigin = url.origin === new URL(this.baseUrl).origin;
-    const first = await this.#send(req, url, sameOrigin ? await this.#authorization(req, undefined) : undefined);
+    const firstAuth = sameOrigin ? await this.#authorization(req, undefined) : undefined;
+    const first = await this.#send(req, url, firstAuth);
     if (first.status !== 401 || !sameOrigin) return first;
     const header = first.headers.get('www-authenticate') ?? '';
     await first.body?.cancel();
@@ -75,7 +76,7 @@ export class RegistryClient {
       throw new UnauthorizedError(`${req.method} ${this.#describe(url)}: HTTP 401 with no usable challenge`, { data: { host: this.host } });
     }
     this.#challenge = challenge;
-    this.#tokens.delete(scopeOf(req)); // expired early or too narrow: ask again
+    if (firstAuth?.startsWith('Bearer ')) await this.#forgetToken(scopeOf(req), firstAuth.slice('Bearer '.length)); // expired early or too narrow
     const auth = await this.#authorization(req, challenge.params.scope);
     if (auth === undefined) {
       throw new UnauthorizedError(`${this.host} requires credentials (${challenge.scheme}) for ${req.repository}`, {
@@ -100,7 +101,8 @@ export class RegistryClient {
       return await this.#fetch(url, { method: req.method, headers, body: req.body, signal: req.signal });
     } catch (err) {
       if (req.signal?.aborted) throw err;
-      throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}`, {
+      const cause = (err as Error & { cause?: { message?: string } }).cause?.message;
+      throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, {
         data: { host: this.host },
         cause: err,
       });
@@ -119,9 +121,16 @@ export class RegistryClient {
     if (challenge.scheme !== 'bearer' || !challenge.params.realm) return undefined;
     const scope = scopeOf(req);
     const cached = this.#tokens.get(scope);
-    if (cached && cached.expiresAtMs > Date.now()) return `Bearer ${cached.token}`;
+    if (cached) {
+      const token = await cached.catch(() => undefined);
+      if (token && token.expiresAtMs > Date.now()) return `Bearer ${token.token}`;
+      if (this.#tokens.get(scope) === cached) this.#tokens.delete(scope);
+      else return this.#authorization(req, challengeScope); // another request already asked again
+    }
     const scopes = challengeScope && challengeScope !== scope ? [scope, challengeScope] : [scope];
-    const token = await fetchToken({
+    // Shared while in flight, so parallel requests for one scope make one token request
+    // (carrying the first request's signal: if that one is aborted, the others ask again on their next try).
+    const pending = fetchToken({
       realm: challenge.params.realm,
       service: challenge.params.service,
       scopes,
@@ -131,8 +140,20 @@ export class RegistryClient {
       signal: req.signal,
       onRequest: () => this.stats.requests++,
     });
-    this.#tokens.set(scope, token);
-    return `Bearer ${token.token}`;
+    this.#tokens.set(scope, pending);
+    try {
+      return `Bearer ${(await pending).token}`;
+    } catch (err) {
+      if (this.#tokens.get(scope) === pending) this.#tokens.delete(scope);
+      throw err;
+    }
+  }
+
+  /** Drops the cached token of `scope` if it is still the one the registry refused (a parallel request may have replaced it). */
+  async #forgetToken(scope: string, refused: string): Promise<void> {
+    const cached = this.#tokens.get(scope);
+    const token = await cached?.catch(() => undefined);
+    if (this.#tokens.get(scope) === cached && token?.token === refused) this.#tokens.delete(scope);
   }
 
   /** A URL for messages: origin and path, never the query (upload state) or userinfo. */

@@ -2,6 +2,7 @@
 // which credentials, and what it refuses. The end-to-end flow runs against a
 // real registry in registry-auth.int.test.ts.
 import { describe, expect, it } from 'vitest';
+import { freePort } from '../../fixtures/testenv/process.ts';
 import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
 import { RegistryClient } from './registry-client.ts';
 import { fetchToken } from './registry-token.ts';
@@ -85,5 +86,10 @@ describe('RegistryClient', () => {
       ['127.0.0.1:5000', true],
       ['storage.example', false],
     ]);
+  });
+
+  it('reports an unreachable registry as UnavailableError with the reason', async () => {
+    const client = new RegistryClient({ host: `127.0.0.1:${await freePort()}` });
+    await expect(client.request({ method: 'GET', path: '/v2/', repository: 'a', access: 'pull' })).rejects.toThrow(/ECONNREFUSED/);
   });
 });
