@@ -76,6 +76,20 @@ describe('RegistryStore on a real registry', () => {
     expect(s.stats.requests - before.requests).toBe(2);
   });
 
+  it('re-pushes an unchanged artifact with no upload: a HEAD per blob and one for the immutable tag', async () => {
+    const s = await store();
+    const layer = enc(`recut ${s.repository}`);
+    await pushArtifact(s, layer, '1.0.0', true);
+    expect(s.stats).toMatchObject({ requests: 8, blobUploads: 2 }); // 2 x (HEAD, POST, PUT) + HEAD tag + PUT manifest
+    const before = { ...s.stats };
+    await pushArtifact(s, layer, '1.0.0', true);
+    expect(s.stats.blobUploads - before.blobUploads).toBe(0);
+    expect(s.stats.requests - before.requests).toBe(3);
+    const r0 = s.stats.requests;
+    await s.resolve({ tag: '1.0.0' }); // what an unchanged re-cut needs to learn it has nothing to do
+    expect(s.stats.requests - r0).toBe(1);
+  });
+
   it('uploads a blob over the threshold in chunks (PATCH with Content-Range) and reads it back', async () => {
     const chunkSizeBytes = 4 * 1024 * 1024;
     const s = await store(uniqueName('big'), { chunkThresholdBytes: 8 * 1024 * 1024, chunkSizeBytes });
