@@ -1,0 +1,224 @@
+/**
+ * Loads Kubernetes objects from multi-document YAML files handed in as text,
+ * with limits, so a hostile or broken repository fails fast with a message that
+ * names the file (and line) instead of exhausting memory or the stack:
+ * file size, total size, document count, nesting depth (checked on the
+ * parser's token tree before any value is built, so deep nesting cannot
+ * overflow the stack) and alias expansion (billion laughs, `yaml`'s
+ * `maxAliasCount`). Pure: the caller reads the files.
+ *
+ * Every object comes back tagged with its file and document index. Empty
+ * documents are skipped; a `kind: List` is expanded into its items. Two
+ * objects with the same identity (see `refKey`) anywhere in the input are an
+ * error naming both files.
+ *
+ * YAML 1.2 core schema with merge keys (`<<`), duplicate keys refused.
+ *
+ * @example
+ *   const objects = loadObjects({ files: [{ path: 'app/web.yaml', text }] });
+ *   objects[0] // { object: {...}, ref: {group:'apps',kind:'Deployment',...}, file: 'app/web.yaml', index: 0, line: 1 }
+ */
+import { Composer, LineCounter, Parser } from 'yaml';
+import type { CST } from 'yaml';
+import { InvalidInputError } from '../errors/errors.ts';
+import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from './ref.ts';
+
+export interface YamlFile {
+  path: string;
+  text: string;
+}
+
+export interface YamlLimits {
+  /** Largest single file, in UTF-8 bytes. */
+  maxFileBytes: number;
+  /** Largest sum of all files, in UTF-8 bytes. */
+  maxTotalBytes: number;
+  /** Most YAML documents across all files. */
+  maxDocuments: number;
+  /** Deepest nesting of collections in one document. */
+  maxDepth: number;
+  /** Alias expansion budget per document (`yaml`'s maxAliasCount). */
+  maxAliasCount: number;
+}
+
+export const DEFAULT_YAML_LIMITS: YamlLimits = {
+  maxFileBytes: 4 * 1024 * 1024,
+  maxTotalBytes: 256 * 1024 * 1024,
+  maxDocuments: 20_000,
+  maxDepth: 100,
+  maxAliasCount: 100,
+};
+
+/** One object read from one document of one file. */
+export interface LoadedObject {
+  object: KubeObject;
+  ref: ObjectRef;
+  /** The file it came from, as handed in. */
+  file: string;
+  /** Index of the YAML document within the file (0-based, counting empty documents). */
+  index: number;
+  /** 1-based line where the document's content starts. */
+  line: number;
+  /** Index within a `kind: List` document's items, when it came from one. */
+  item?: number;
+}
+
+/**
+ * Parses every file and returns its objects in input order (file order, then
+ * document order). Throws InvalidInputError naming the file on the first problem.
+ */
+export function loadObjects({ files, limits = {} }: { files: readonly YamlFile[]; limits?: Partial<YamlLimits> }): LoadedObject[] {
+  const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
+  const out: LoadedObject[] = [];
+  const seen = new Map<string, LoadedObject>();
+  let total = 0;
+  let documents = 0;
+  for (const file of files) {
+    const bytes = Buffer.byteLength(file.text, 'utf8');
+    if (bytes > lim.maxFileBytes) {
+      throw fail(file.path, `file is ${bytes} bytes, more than the limit of ${lim.maxFileBytes}`, 'file-too-large');
+    }
+    total += bytes;
+    if (total > lim.maxTotalBytes) {
+      throw fail(file.path, `input exceeds the total limit of ${lim.maxTotalBytes} bytes`, 'total-too-large');
+    }
+    for (const loaded of loadFile(file, lim, () => {
+      documents += 1;
+      if (documents > lim.maxDocuments) throw fail(file.path, `more than ${lim.maxDocuments} YAML documents in the input`, 'too-many-documents');
+    })) {
+      const key = refKey(loaded.ref);
+      const first = seen.get(key);
+      if (first) {
+        throw new InvalidInputError(
+          `duplicate object ${formatRef(loaded.ref)}: defined in ${where(first)} and ${where(loaded)}`,
+          { data: { object: formatRef(loaded.ref), files: [first.file, loaded.file], reason: 'duplicate', first: where(first), second: where(loaded) } },
+        );
+      }
+      seen.set(key, loaded);
+      out.push(loaded);
+    }
+  }
+  return out;
+}
+
+function where(o: LoadedObject): string {
+  return `${o.file}:${o.line}`;
+}
+
+function fail(file: string, reason: string, code: string, pos?: { line: number; col: number }, cause?: unknown): InvalidInputError {
+  const at = pos ? `${file}:${pos.line}:${pos.col}` : file;
+  return new InvalidInputError(`${at}: ${reason}`, {
+    data: { file, ...(pos ? { line: pos.line, column: pos.col } : {}), reason: code },
+    cause,
+  });
+}
+
+function loadFile(file: YamlFile, lim: YamlLimits, countDocument: () => void): LoadedObject[] {
+  const lineCounter = new LineCounter();
+  const tokens: CST.Token[] = [];
+  for (const token of new Parser(lineCounter.addNewLine).parse(file.text)) {
+    if (token.type === 'document') {
+      countDocument();
+      const deep = tooDeep(token, lim.maxDepth);
+      if (deep !== undefined) {
+        throw fail(file.path, `nesting deeper than ${lim.maxDepth} levels`, 'too-deep', lineCounter.linePos(deep));
+      }
+    }
+    tokens.push(token);
+  }
+  const composer = new Composer({ merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  const out: LoadedObject[] = [];
+  let index = -1;
+  for (const doc of composer.compose(tokens, true, file.text.length)) {
+    index += 1;
+    const error = doc.errors[0];
+    if (error) {
+      const pos = lineCounter.linePos(error.pos[0]);
+      throw fail(file.path, `malformed YAML: ${firstLine(error.message)}`, 'malformed', pos, error);
+    }
+    if (doc.contents === null) continue;
+    const line = lineCounter.linePos(doc.contents.range[0]).line;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: lim.maxAliasCount });
+    } catch (err) {
+      if (err instanceof ReferenceError && /excessive alias count/i.test(err.message)) {
+        throw fail(file.path, `document ${index} expands aliases beyond the limit of ${lim.maxAliasCount} (alias bomb?)`, 'alias-limit', { line, col: 1 }, err);
+      }
+      throw fail(file.path, `document ${index}: ${err instanceof Error ? err.message : String(err)}`, 'malformed', { line, col: 1 }, err);
+    }
+    if (value === null || value === undefined) continue;
+    const context = { file: file.path, index, line };
+    if (isList(value)) {
+      value.items.forEach((item: unknown, i: number) => {
+        const o = asObject(item, { ...context, item: i });
+        out.push({ object: o, ref: refOf(o), file: file.path, index, line, item: i });
+      });
+      continue;
+    }
+    const obj = asObject(value, context);
+    out.push({ object: obj, ref: refOf(obj), file: file.path, index, line });
+  }
+  return out;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+/** A core `v1` List (what `kubectl get -o yaml` writes): its items are the objects. */
+function isList(value: unknown): value is { items: unknown[] } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return v.apiVersion === 'v1' && v.kind === 'List' && Array.isArray(v.items);
+}
+
+/**
+ * Walks the parser's token tree without recursion and returns the offset of
+ * the first collection nested deeper than `max`, if any.
+ */
+function tooDeep(doc: CST.Document, max: number): number | undefined {
+  const stack: [CST.Token, number][] = [];
+  if (doc.value) stack.push([doc.value, 0]);
+  while (stack.length > 0) {
+    const [token, depth] = stack.pop()!;
+    if (token.type === 'block-map' || token.type === 'block-seq' || token.type === 'flow-collection') {
+      if (depth + 1 > max) return token.offset;
+      for (const item of token.items) {
+        if (item.key) stack.push([item.key, depth + 1]);
+        if (item.value) stack.push([item.value, depth + 1]);
+      }
+    }
+  }
+  return undefined;
+}
+
+const ENCRYPTED = /^ENC\[/;
+
+function asObject(value: unknown, at: { file: string; index: number; line: number; item?: number }): KubeObject {
+  const what = at.item === undefined ? `document ${at.index}` : `document ${at.index} item ${at.item}`;
+  const pos = { line: at.line, col: 1 };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw fail(at.file, `${what} is not a Kubernetes object (a mapping), it is ${Array.isArray(value) ? 'a list' : typeof value}`, 'not-an-object', pos);
+  }
+  const v = value as Record<string, unknown>;
+  const metadata = v.metadata as Record<string, unknown> | undefined;
+  for (const [field, got] of [['apiVersion', v.apiVersion], ['kind', v.kind]] as const) {
+    if (typeof got !== 'string' || got === '') throw fail(at.file, `${what} has no ${field}`, 'missing-field', pos);
+    if (ENCRYPTED.test(got) && 'sops' in v) {
+      throw fail(at.file, `${what} is SOPS-encrypted including ${field}; encrypt only data and stringData (encrypted_regex: ^(data|stringData)$)`, 'encrypted-identity', pos);
+    }
+  }
+  if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
+    throw fail(at.file, `${what} (${String(v.kind)}) has no metadata`, 'missing-field', pos);
+  }
+  if (typeof metadata.name !== 'string' || metadata.name === '') {
+    const hint = typeof metadata.generateName === 'string' ? ' (generateName is not supported: Drover needs a stable identity)' : '';
+    throw fail(at.file, `${what} (${String(v.kind)}) has no metadata.name${hint}`, 'missing-field', pos);
+  }
+  if (metadata.namespace !== undefined && metadata.namespace !== null && typeof metadata.namespace !== 'string') {
+    throw fail(at.file, `${what} (${String(v.kind)}/${metadata.name}) has a metadata.namespace that is not a string`, 'invalid-field', pos);
+  }
+  if (metadata.namespace === null || metadata.namespace === '') delete metadata.namespace;
+  return v as KubeObject;
+}
