@@ -4,6 +4,7 @@
  * Each member is `create`, `update` or `unchanged`; each object that left the
  * bundle is `prune` or `keep` (with the reason it is kept).
  */
+import { stableStringify } from '../object/canonical.ts';
 import { formatRef, refKey, refOf, type KubeObject } from '../object/ref.ts';
 import type { MemberId } from './inventory.ts';
 import { pruneVerdict } from './ownership.ts';
@@ -32,15 +33,7 @@ function comparable(o: KubeObject): unknown {
   return { ...rest, metadata };
 }
 
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
-}
-
-function sortKeys(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(sortKeys);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]));
-  return v;
-}
+const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b);
 
 export interface PlanInput {
   bundle: string;

@@ -13,11 +13,18 @@ export interface Lease {
   expiresAt: number;
 }
 
-/** Takes the lease if free, expired or already ours; otherwise ConflictError naming the holder. */
-export function acquireLease(db: StateDb, { bundle, cluster, holder, ttlMs, now = Date.now() }: { bundle: string; cluster: string; holder: string; ttlMs: number; now?: number }): Lease {
+/**
+ * Takes the lease if free, expired, already ours, or held by a process known
+ * to be dead (`isHolderDead`, e.g. a pid on this host that no longer exists);
+ * otherwise ConflictError naming the holder.
+ */
+export function acquireLease(
+  db: StateDb,
+  { bundle, cluster, holder, ttlMs, now = Date.now(), isHolderDead = () => false }: { bundle: string; cluster: string; holder: string; ttlMs: number; now?: number; isHolderDead?: (holder: string) => boolean },
+): Lease {
   return db.transaction(() => {
     const cur = db.prepare('SELECT holder, expires_at FROM leases WHERE bundle = ? AND cluster = ?').get(bundle, cluster) as { holder: string; expires_at: number } | undefined;
-    if (cur && cur.holder !== holder && cur.expires_at > now) {
+    if (cur && cur.holder !== holder && cur.expires_at > now && !isHolderDead(cur.holder)) {
       throw new ConflictError(`${bundle} on ${cluster} is being released by ${cur.holder} (lease until ${new Date(cur.expires_at).toISOString()})`, {
         data: { bundle, cluster, holder: cur.holder, expiresAt: cur.expires_at },
       });

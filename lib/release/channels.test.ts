@@ -1,0 +1,43 @@
+import { gt } from 'semver';
+import { describe, expect, it } from 'vitest';
+import type { ReleaseRecord } from '../state/releases.ts';
+import { environmentRun, previousGoodVersion } from './channels.ts';
+
+const rel = (cluster: string, version: string, state: ReleaseRecord['state']): ReleaseRecord => ({
+  id: 0,
+  bundle: 'web',
+  cluster,
+  environment: 'prod',
+  version,
+  digest: `sha256:${version}`,
+  fromVersion: null,
+  fromDigest: null,
+  state,
+  reason: null,
+  failedObject: null,
+  startedAt: '',
+  updatedAt: '',
+  finishedAt: null,
+});
+
+describe('environmentRun', () => {
+  it.each([
+    ['all clusters succeeded on one version', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.1', 'succeeded') }, { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] }],
+    ['versions disagree', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.0', 'succeeded') }, { notHealthy: [] }],
+    ['one cluster rolled back', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.1', 'rolled-back') }, { notHealthy: ['c2'] }],
+    ['one cluster never released', { c1: rel('c1', '1.0.1', 'succeeded') }, { notHealthy: ['c2'] }],
+  ])('%s', (_n, last, expected) => {
+    expect(environmentRun(['c1', 'c2'], (c) => (last as Record<string, ReleaseRecord>)[c])).toEqual(expected);
+  });
+});
+
+describe('previousGoodVersion', () => {
+  const history = [rel('c1', '1.2.0', 'succeeded'), rel('c1', '1.1.0', 'succeeded'), rel('c1', '1.1.0', 'succeeded'), rel('c1', '1.0.0', 'succeeded')];
+  it('picks the newest older version that succeeded', () => {
+    expect(previousGoodVersion('1.2.0', history, gt)).toEqual({ version: '1.1.0', digest: 'sha256:1.1.0' });
+    expect(previousGoodVersion('1.1.0', history, gt).version).toBe('1.0.0');
+  });
+  it('says so when there is none', () => {
+    expect(() => previousGoodVersion('1.0.0', history, gt)).toThrow(/no earlier version has succeeded here before 1.0.0/);
+  });
+});
