@@ -1,0 +1,64 @@
+/**
+ * A workspace is everything one drover.yaml points at, opened once per
+ * command: the config, the state database, the bundle stores and (lazily)
+ * the clusters. Verbs take a workspace; the CLI opens and closes it.
+ *
+ * @example
+ *   const ws = await openWorkspace({ configPath: 'drover.yaml' });
+ *   try { ... } finally { ws.close(); }
+ */
+import { homedir } from 'node:os';
+import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
+import { type DroverConfig, loadConfig, secretFromEnv } from '../config/config.ts';
+import { NotFoundError } from '../errors/errors.ts';
+import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
+import { openState, type StateDb } from '../state/open.ts';
+
+export interface Workspace {
+  config: DroverConfig;
+  db: StateDb;
+  stores: Stores;
+  /** Connects (once) to the named clusters, or all configured ones. */
+  clusters(names?: string[]): Promise<Map<string, Cluster>>;
+  close(): void;
+}
+
+export interface OpenWorkspaceOptions {
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}
+
+export async function openWorkspace({ configPath = 'drover.yaml', env = process.env, signal }: OpenWorkspaceOptions = {}): Promise<Workspace> {
+  const config = await loadConfig({ path: configPath, env });
+  const username = secretFromEnv(config.registryAuth?.usernameEnv, env);
+  const password = secretFromEnv(config.registryAuth?.passwordEnv, env);
+  const stores = await connectStores({
+    reference: config.registry,
+    ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
+    dockerConfigPath: config.registryAuth?.dockerConfig ?? dockerConfigPath({ env, homeDir: env.HOME ?? homedir() }),
+    ...(signal ? { signal } : {}),
+  });
+  const db = openState({ path: config.state });
+  const connected = new Map<string, Promise<Cluster>>();
+  return {
+    config,
+    db,
+    stores,
+    async clusters(names) {
+      const wanted = names ?? config.clusters.map((c) => c.name);
+      const out = new Map<string, Cluster>();
+      for (const name of wanted) {
+        const c = config.clusters.find((x) => x.name === name);
+        if (!c) throw new NotFoundError(`${config.file}: no cluster named ${name}`, { data: { cluster: name } });
+        if (!connected.has(name)) connected.set(name, connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context }));
+        out.set(name, await connected.get(name)!);
+      }
+      return out;
+    },
+    close() {
+      for (const p of connected.values()) p.then(closeCluster, () => {});
+      db.close();
+    },
+  };
+}
