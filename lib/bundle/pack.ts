@@ -1,0 +1,189 @@
+/**
+ * Packs one bundle version into an OCI 1.1 artifact (ORAS-compatible): a
+ * config blob, one layer (a deterministic tar.gz with one file per member) and
+ * the image manifest tying them together. Pure: returns bytes and digests for
+ * the caller to push.
+ *
+ * Same input, byte-identical output: members are sorted by path, the tar and
+ * gzip are written deterministically (tar.ts, gzip.ts), JSON key order is
+ * fixed, and `org.opencontainers.image.created` is the commit time, never now.
+ *
+ * Layer layout: `<namespace or _cluster>/<group or core>/<Kind>/<name>.json`.
+ * Each file is the member's canonical JSON (no trailing newline), so
+ * `sha256sum` of a file equals the member digest in the config: anyone can
+ * check an artifact with standard tools. kubectl applies JSON as readily as
+ * YAML; YAML would need a second canonical form.
+ *
+ * @example
+ *   const { manifest, manifestDigest, config, layer } = packBundle({ name: 'web', version: '1.0.0', objects, provenance });
+ */
+import semver from 'semver';
+import { InvalidInputError } from '../errors/errors.ts';
+import { canonicalBytes, sha256, type ContentDigest } from '../object/canonical.ts';
+import { formatRef, groupOf, refOf, type KubeObject } from '../object/ref.ts';
+import { gzipDeterministic, type GzipLevel } from './gzip.ts';
+import { unsafePathReason, writeTar } from './tar.ts';
+
+export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
+export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.drover.bundle.v1';
+export const BUNDLE_CONFIG_MEDIA_TYPE = 'application/vnd.drover.bundle.config.v1+json';
+export const BUNDLE_LAYER_MEDIA_TYPE = 'application/vnd.drover.bundle.manifests.v1.tar+gzip';
+
+export interface Provenance {
+  /** Source repository URL; any credentials in it are removed before packing. */
+  source: string;
+  commit: string;
+  /** Paths changed since the parent version's commit. Sorted and deduplicated when packed. */
+  changedPaths: readonly string[];
+  /** `Name <email>` of the commit author. */
+  author: string;
+  /** Commit time, RFC 3339; packed as UTC seconds (`2024-05-01T12:00:00Z`). */
+  commitTime: string;
+  /** The version this one follows, or null for the first. */
+  parent: string | null;
+}
+
+export interface BundleConfigMember {
+  apiVersion: string;
+  kind: string;
+  /** '' for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+  digest: ContentDigest;
+}
+
+/** The config blob, `application/vnd.drover.bundle.config.v1+json`. */
+export interface BundleConfig {
+  name: string;
+  version: string;
+  members: BundleConfigMember[];
+  provenance: Provenance & { changedPaths: string[] };
+}
+
+export interface PackedBundle {
+  manifest: Uint8Array;
+  manifestDigest: ContentDigest;
+  config: Uint8Array;
+  configDigest: ContentDigest;
+  layer: Uint8Array;
+  layerDigest: ContentDigest;
+  /** The layer's file name (`<bundle>-<version>.tar.gz`), also its title annotation. */
+  layerTitle: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** Where a member lives inside the layer. */
+export function memberPath(obj: KubeObject): string {
+  const group = groupOf(obj.apiVersion);
+  const path = `${obj.metadata.namespace || '_cluster'}/${group || 'core'}/${obj.kind}/${obj.metadata.name}.json`;
+  const unsafe = unsafePathReason(path) ?? (obj.metadata.name.includes('/') || obj.kind.includes('/') ? 'slash in a name' : undefined);
+  if (unsafe) throw new InvalidInputError(`${formatRef(refOf(obj))} cannot be packed: ${unsafe}`, { data: { object: formatRef(refOf(obj)), reason: unsafe } });
+  return path;
+}
+
+/** A source URL without user name, password or token. Non-URL sources (local paths) are returned as they are. */
+export function redactSourceUrl(source: string): string {
+  let url: URL;
+  try {
+    url = new URL(source);
+  } catch {
+    return source;
+  }
+  if (!url.username && !url.password) return source;
+  url.username = '';
+  url.password = '';
+  return url.toString();
+}
+
+/** RFC 3339 time as UTC to the second, so the same commit gives the same string however it was written. */
+export function normalizeCommitTime(time: string): string {
+  const ms = Date.parse(time);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}/.test(time) || Number.isNaN(ms)) {
+    throw new InvalidInputError(`commit time "${time}" is not an RFC 3339 time`, { data: { commitTime: time } });
+  }
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+}
+
+function json(value: unknown): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(value));
+}
+
+/** Packs a bundle version. Throws InvalidInputError for a bad name, version, time or member identity. */
+export function packBundle({
+  name,
+  version,
+  objects,
+  provenance,
+  gzipLevel = 0,
+}: {
+  name: string;
+  version: string;
+  objects: readonly KubeObject[];
+  provenance: Provenance;
+  /** 0: stored, identical on every machine (default); 9: smaller, identical only per Node/zlib build. */
+  gzipLevel?: GzipLevel;
+}): PackedBundle {
+  if (!DNS_LABEL.test(name) || name.length > 63) throw new InvalidInputError(`bundle name "${name}" is not a DNS-1123 label`, { data: { bundle: name } });
+  if (semver.valid(version) !== version) throw new InvalidInputError(`bundle version "${version}" is not a semver x.y.z`, { data: { bundle: name, version } });
+  if (provenance.parent !== null && semver.valid(provenance.parent) !== provenance.parent) {
+    throw new InvalidInputError(`parent version "${provenance.parent}" is not a semver x.y.z`, { data: { bundle: name, parent: provenance.parent } });
+  }
+
+  const files = objects
+    .map((object) => {
+      const content = canonicalBytes(object);
+      return { object, path: memberPath(object), content, digest: sha256(content) };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const layer = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
+  const layerDigest = sha256(layer);
+
+  const source = redactSourceUrl(provenance.source);
+  const commitTime = normalizeCommitTime(provenance.commitTime);
+  const configDoc: BundleConfig = {
+    name,
+    version,
+    members: files.map(({ object, digest }) => ({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name,
+      digest,
+    })),
+    provenance: {
+      source,
+      commit: provenance.commit,
+      changedPaths: [...new Set(provenance.changedPaths)].sort(),
+      author: provenance.author,
+      commitTime,
+      parent: provenance.parent,
+    },
+  };
+  const config = json(configDoc);
+  const configDigest = sha256(config);
+
+  const layerTitle = `${name}-${version}.tar.gz`;
+  const manifest = json({
+    schemaVersion: 2,
+    mediaType: OCI_MANIFEST_MEDIA_TYPE,
+    artifactType: BUNDLE_ARTIFACT_TYPE,
+    config: { mediaType: BUNDLE_CONFIG_MEDIA_TYPE, digest: configDigest, size: config.length },
+    layers: [
+      {
+        mediaType: BUNDLE_LAYER_MEDIA_TYPE,
+        digest: layerDigest,
+        size: layer.length,
+        annotations: { 'org.opencontainers.image.title': layerTitle },
+      },
+    ],
+    annotations: {
+      'org.opencontainers.image.created': commitTime,
+      'org.opencontainers.image.revision': provenance.commit,
+      'org.opencontainers.image.source': source,
+      'org.opencontainers.image.title': name,
+      'org.opencontainers.image.version': version,
+    },
+  });
+  return { manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle };
+}

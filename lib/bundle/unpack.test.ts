@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { IntegrityError, InvalidInputError } from '../errors/errors.ts';
+import type { KubeObject } from '../object/ref.ts';
+import { gzipDeterministic } from './gzip.ts';
+import { packBundle, type Provenance } from './pack.ts';
+import { writeTar } from './tar.ts';
+import { parseBundleConfig, unpackBundle, unpackLayer } from './unpack.ts';
+
+const objects: KubeObject[] = [
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'web' }, data: { a: 'b' } },
+  { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'web' }, spec: { replicas: 1 } },
+];
+const provenance: Provenance = { source: 'https://git.example.com/r.git', commit: 'abc', changedPaths: [], author: 'A <a@x>', commitTime: '2024-01-01T00:00:00Z', parent: null };
+const packed = packBundle({ name: 'web', version: '1.0.0', objects, provenance });
+const enc = new TextEncoder();
+const layerOf = (files: Record<string, string>) => gzipDeterministic({ data: writeTar({ entries: Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text) })) }) });
+
+describe('unpack', () => {
+  it('round-trips a packed bundle', () => {
+    const { config, members } = unpackBundle({ config: packed.config, layer: packed.layer });
+    expect(config.name).toBe('web');
+    expect(config.provenance.parent).toBeNull();
+    expect(members.map((m) => m.path)).toEqual(['web/apps/Deployment/api.json', 'web/core/ConfigMap/cfg.json']);
+    expect(members.map((m) => m.object)).toEqual([objects[1], objects[0]]);
+    expect(members.map((m) => m.digest)).toEqual(config.members.map((m) => m.digest));
+  });
+
+  it.each([
+    { name: 'a file at the wrong path', files: { 'web/core/ConfigMap/other.json': '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"web"}}' }, message: /holds web\/core\/ConfigMap\/cfg\.json/ },
+    { name: 'non-canonical JSON', files: { 'web/core/ConfigMap/cfg.json': '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cfg","namespace":"web"}}' }, message: /not in canonical form/ },
+    { name: 'not JSON', files: { 'web/core/ConfigMap/cfg.json': 'kind: ConfigMap' }, message: /is not JSON/ },
+  ])('refuses a layer with $name', ({ files, message }) => {
+    expect(() => unpackLayer({ layer: layerOf(files) })).toThrow(IntegrityError);
+    expect(() => unpackLayer({ layer: layerOf(files) })).toThrow(message);
+  });
+
+  it('enforces limits', () => {
+    expect(() => unpackLayer({ layer: packed.layer, limits: { maxEntries: 1 } })).toThrow(InvalidInputError);
+    expect(() => unpackLayer({ layer: packed.layer, limits: { maxTotalBytes: 10 } })).toThrow(/exceed 10 bytes/);
+  });
+
+  it('refuses a layer that does not match the config', () => {
+    const other = packBundle({ name: 'web', version: '1.0.0', objects: [objects[0]!], provenance });
+    expect(() => unpackBundle({ config: packed.config, layer: other.layer })).toThrow(/member web\/apps\/Deployment\/api\.json is missing/);
+    expect(() => unpackBundle({ config: other.config, layer: packed.layer })).toThrow(/does not list: web\/apps\/Deployment\/api\.json/);
+    const changed = packBundle({ name: 'web', version: '1.0.0', objects: [{ ...objects[0]!, data: { a: 'c' } }, objects[1]!], provenance });
+    expect(() => unpackBundle({ config: packed.config, layer: changed.layer })).toThrow(/has digest sha256:[a-f0-9]+, config says/);
+  });
+
+  it.each([
+    { name: 'not JSON', text: 'nope', message: /not JSON/ },
+    { name: 'missing fields', text: '{"name":"web","version":"1.0.0","members":[{"kind":"X"}]}', message: /malformed: members\[0\], provenance/ },
+    { name: 'a bad version', text: '{"name":"web","version":"one","members":[],"provenance":{"source":"","commit":"","author":"","commitTime":"","changedPaths":[],"parent":null}}', message: /malformed: version$/ },
+  ])('parseBundleConfig refuses $name', ({ text, message }) => {
+    expect(() => parseBundleConfig({ bytes: enc.encode(text) })).toThrow(message);
+  });
+});
