@@ -13,7 +13,8 @@ const objects: KubeObject[] = [
 const provenance: Provenance = { source: 'https://git.example.com/r.git', commit: 'abc', changedPaths: [], author: 'A <a@x>', commitTime: '2024-01-01T00:00:00Z', parent: null };
 const packed = packBundle({ name: 'web', version: '1.0.0', objects, provenance });
 const enc = new TextEncoder();
-const layerOf = (files: Record<string, string>) => gzipDeterministic({ data: writeTar({ entries: Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text) })) }) });
+const layerOf = (files: Partial<Record<string, string>>) =>
+  gzipDeterministic({ data: writeTar({ entries: Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text ?? '') })) }) });
 
 describe('unpack', () => {
   it('round-trips a packed bundle', () => {
