@@ -1,0 +1,22 @@
+/**
+ * lib/source: Git sources (remote over HTTP(S) with isomorphic-git, or a
+ * local repository), their heads, files, changed paths, commit metadata and
+ * triggers. The public surface of the module; lib/ code imports from here.
+ *
+ * @example
+ *   import { openSource, watchSource, isManifestPath } from '../source/index.ts';
+ */
+export { changedPaths, type ChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
+export { findCredential, parseCredentialStore, resolveCredentials, type CredentialEntry, type Credentials, type EnvLookup } from './credentials.ts';
+export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
+export { findGitDir, readLocalHead } from './local-repo.ts';
+export { checkPathPattern, compilePathFilter, isManifestPath, type PathFilter } from './path-filter.ts';
+export { isAncestor, readCommitInfo, type CommitInfo } from './read-commit.ts';
+export { readFiles, resolveSymlink, type ReadLimits, type SourceFile } from './read-files.ts';
+export { readTree, type FileMode, type TreeFile } from './read-tree.ts';
+export { redactSecrets, redactUrl } from './redact.ts';
+export { checkBranchName, refNameProblem } from './ref-name.ts';
+export { openRepo, type GitRepo } from './repo.ts';
+export { openSource, type OpenSourceOptions, type Source, type SyncResult } from './source.ts';
+export { parseSourceUrl, validateSourceSpec, type SourceAuth, type SourceLocation, type SourceSpec, type ValidSourceSpec } from './spec.ts';
+export { checkSchedule, watchSource, type HeadChange, type SourceWatcher, type Trigger, type WatchSourceOptions } from './watch-source.ts';

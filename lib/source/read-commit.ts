@@ -1,0 +1,55 @@
+/**
+ * Commit metadata for provenance (message, author, commit time) and ancestry
+ * (is one commit reachable from another; false after a force push).
+ *
+ * @example
+ *   const c = await readCommitInfo({ repo, oid: head });
+ *   // { oid, message: 'web: bump image', author: { name, email }, commitTime: '2025-01-02T03:04:05.000Z', parents: [...] }
+ */
+import git from 'isomorphic-git';
+import { NotFoundError } from '../errors/errors.ts';
+import { type GitRepo, checkOid, isNotFound } from './repo.ts';
+
+export interface CommitInfo {
+  oid: string;
+  message: string;
+  author: { name: string; email: string };
+  /** Committer time, ISO 8601 UTC. */
+  commitTime: string;
+  /** Author time, ISO 8601 UTC. */
+  authorTime: string;
+  parents: string[];
+}
+
+export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid: string; signal?: AbortSignal }): Promise<CommitInfo> {
+  checkOid(oid);
+  signal?.throwIfAborted();
+  try {
+    const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    return {
+      oid,
+      message: commit.message.replace(/\n+$/, ''),
+      author: { name: commit.author.name, email: commit.author.email },
+      commitTime: new Date(commit.committer.timestamp * 1000).toISOString(),
+      authorTime: new Date(commit.author.timestamp * 1000).toISOString(),
+      parents: commit.parent,
+    };
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
+    throw err;
+  }
+}
+
+/** Whether `ancestor` is `oid` or reachable from it through parents. */
+export async function isAncestor({ repo, ancestor, oid, signal }: { repo: GitRepo; ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean> {
+  checkOid(ancestor);
+  checkOid(oid);
+  if (ancestor === oid) return true;
+  signal?.throwIfAborted();
+  try {
+    return await git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid, ancestor, depth: -1, cache: repo.cache });
+  } catch (err) {
+    if (isNotFound(err)) throw new NotFoundError(`commit ${oid} or ${ancestor} is not in the repository`, { data: { oid, ancestor }, cause: err });
+    throw err;
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * The text of a commit's files, bounded: a maximum size per file, in total,
+ * and a maximum number of files, each breach an InvalidInputError that names
+ * the file. Symlinks: one whose target is absolute or leaves the repository
+ * (after normalizing `..`) is an error naming the link; one that stays inside
+ * resolves to its target file's content (following up to 8 links); a link to
+ * a directory, or to nothing, is an error. Files must be UTF-8.
+ *
+ * @example
+ *   const files = await readFiles({ repo, commit: head, paths: ['apps/'], filter: isManifestPath, signal });
+ *   // [{ path: 'apps/web/deploy.yaml', oid: '3b18e5...', text: 'apiVersion: apps/v1\n...' }]
+ */
+import { posix } from 'node:path';
+import git from 'isomorphic-git';
+import { InvalidInputError } from '../errors/errors.ts';
+import { type TreeFile, SYMLINK_MODE, readTree } from './read-tree.ts';
+import { type GitRepo, type TreeItem, commitTree, readTreeObject } from './repo.ts';
+
+export interface ReadLimits {
+  /** Largest single file, bytes (default 4 MiB). */
+  maxFileBytes?: number;
+  /** All files together, bytes (default 128 MiB). */
+  maxTotalBytes?: number;
+  /** Number of files after filtering (default 20,000). */
+  maxFiles?: number;
+}
+
+export interface SourceFile {
+  path: string;
+  /** Oid of the blob the text came from (the target's, for a symlink). */
+  oid: string;
+  text: string;
+  /** For a symlink: the repository path it resolved to. */
+  linkTarget?: string;
+}
+
+const MAX_LINK_HOPS = 8;
+const CONCURRENCY = 16;
+
+/** Reads the files of `commit` selected by `paths` and `filter`, sorted by path. */
+export async function readFiles({
+  repo,
+  commit,
+  paths = [],
+  filter = () => true,
+  limits = {},
+  signal,
+}: {
+  repo: GitRepo;
+  commit: string;
+  paths?: readonly string[];
+  filter?: (path: string) => boolean;
+  limits?: ReadLimits;
+  signal?: AbortSignal;
+}): Promise<SourceFile[]> {
+  const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
+  const files = (await readTree({ repo, commit, paths, ...(signal ? { signal } : {}) })).filter((f) => filter(f.path));
+  if (files.length > maxFiles) {
+    throw new InvalidInputError(`commit ${commit} has ${files.length} selected files, more than the limit of ${maxFiles}`, {
+      data: { commit, files: files.length, maxFiles, file: files[maxFiles]?.path },
+    });
+  }
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const out: SourceFile[] = new Array<SourceFile>(files.length);
+  let total = 0;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < files.length) {
+      const i = next++;
+      const file = files[i]!;
+      signal?.throwIfAborted();
+      const target = file.mode === SYMLINK_MODE ? await resolveSymlink({ repo, commit, link: file }) : undefined;
+      const blobOid = target?.oid ?? file.oid;
+      const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: blobOid, cache: repo.cache });
+      if (blob.byteLength > maxFileBytes) {
+        throw new InvalidInputError(`${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`, {
+          data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
+        });
+      }
+      total += blob.byteLength;
+      if (total > maxTotalBytes) {
+        throw new InvalidInputError(`${file.path}: reading it takes the total past the limit of ${maxTotalBytes} bytes`, {
+          data: { file: file.path, totalBytes: total, maxTotalBytes },
+        });
+      }
+      let text: string;
+      try {
+        text = decoder.decode(blob);
+      } catch {
+        throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
+      }
+      out[i] = { path: file.path, oid: blobOid, text, ...(target ? { linkTarget: target.path } : {}) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
+  return out;
+}
+
+/**
+ * Where symlink `link` of `commit` leads: the repository path and blob of the
+ * file at the end of the chain. Throws InvalidInputError naming the link when
+ * the target is absolute, escapes the repository, is missing, or is a directory.
+ */
+export async function resolveSymlink({ repo, commit, link }: { repo: GitRepo; commit: string; link: TreeFile }): Promise<{ path: string; oid: string }> {
+  const fail = (why: string, data: Record<string, unknown> = {}): never => {
+    throw new InvalidInputError(`${link.path}: symlink ${why}`, { data: { file: link.path, ...data } });
+  };
+  const root = await commitTree({ repo, oid: commit });
+  let current: { path: string; oid: string; mode: string } = link;
+  for (let hop = 0; hop <= MAX_LINK_HOPS; hop++) {
+    if (current.mode !== SYMLINK_MODE) return { path: current.path, oid: current.oid };
+    const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: current.oid, cache: repo.cache });
+    const target = Buffer.from(blob).toString('utf8');
+    if (target.startsWith('/') || /^[a-z]:[\\/]/i.test(target)) fail(`points at an absolute path (${target}), outside the repository`, { target });
+    const resolved = posix.normalize(posix.join(posix.dirname(current.path), target));
+    if (resolved === '..' || resolved.startsWith('../')) fail(`points outside the repository (${target})`, { target });
+    if (resolved === '.' || resolved === '') fail('points at the repository root, a directory', { target });
+    const item = await lookupPath({ repo, root, path: resolved });
+    if (!item) fail(`points at ${resolved}, which does not exist in commit ${commit}`, { target });
+    else if (item.type === 'tree') fail(`points at directory ${resolved}; only links to files are followed`, { target });
+    else if (item.type !== 'blob') fail(`points at ${resolved}, which is not a file`, { target });
+    else current = { path: resolved, oid: item.oid, mode: item.mode };
+  }
+  return fail(`chain is longer than ${MAX_LINK_HOPS} links`);
+}
+
+/** The tree item at `path` under tree `root`; undefined when missing or when a directory on the way is not a tree. */
+async function lookupPath({ repo, root, path }: { repo: GitRepo; root: string; path: string }): Promise<TreeItem | undefined> {
+  let treeOid = root;
+  const parts = path.split('/');
+  for (let i = 0; i < parts.length; i++) {
+    const item = (await readTreeObject({ repo, oid: treeOid })).find((e) => e.name === parts[i]);
+    if (!item) return undefined;
+    if (i === parts.length - 1) return item;
+    if (item.type !== 'tree') return undefined;
+    treeOid = item.oid;
+  }
+  return undefined;
+}

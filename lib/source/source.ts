@@ -1,0 +1,126 @@
+/**
+ * A Source: one repository and branch Drover follows, opened once and used
+ * for every read. It owns the object caches (isomorphic-git's `cache` and the
+ * parsed-tree map), so repeated diffs and reads of unchanged trees are cheap.
+ * `sync()` brings the branch head up to date (a fetch for remote sources, a
+ * ref read for local ones) and returns it; reads take explicit commit oids.
+ * Calls to `sync()` on one Source run one at a time.
+ *
+ * @example
+ *   const source = await openSource({ spec: { url: 'https://git.example/apps.git', branch: 'main' }, cacheDir: '.drover/git', env: process.env });
+ *   const { head } = await source.sync({ signal });
+ *   const files = await source.readFiles({ commit: head, filter: isManifestPath, signal });
+ */
+import { mkdir } from 'node:fs/promises';
+import type { HttpClient } from 'isomorphic-git';
+import { type EnvLookup, resolveCredentials } from './credentials.ts';
+import { type ChangeSet, changedPaths } from './changed-paths.ts';
+import { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
+import { findGitDir, readLocalHead } from './local-repo.ts';
+import { type CommitInfo, isAncestor, readCommitInfo } from './read-commit.ts';
+import { type ReadLimits, type SourceFile, readFiles } from './read-files.ts';
+import { type TreeFile, readTree } from './read-tree.ts';
+import { type FsClient, type GitRepo, openRepo } from './repo.ts';
+import { type SourceSpec, type ValidSourceSpec, validateSourceSpec } from './spec.ts';
+
+export interface SyncResult {
+  head: string;
+  /** The head before this sync, if this Source had synced before. */
+  previous?: string;
+  /** True when the head differs from `previous` (always true on the first sync). */
+  moved: boolean;
+}
+
+export interface Source {
+  readonly kind: 'remote' | 'local';
+  /** URL without credentials, or the absolute path. Safe to show. */
+  readonly display: string;
+  readonly branch: string;
+  readonly paths: readonly string[];
+  /** The Git directory reads come from (the cache for remote sources). */
+  readonly gitdir: string;
+  /** Head from the last sync, if any. */
+  readonly head: string | undefined;
+  sync(args?: { signal?: AbortSignal }): Promise<SyncResult>;
+  /** Files of `commit` under the source's path filters (or `paths` when given). */
+  readTree(args: { commit: string; paths?: readonly string[]; signal?: AbortSignal }): Promise<TreeFile[]>;
+  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; signal?: AbortSignal }): Promise<SourceFile[]>;
+  changedPaths(args: { from: string; to: string; paths?: readonly string[]; checkAncestry?: boolean; signal?: AbortSignal }): Promise<ChangeSet>;
+  readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
+  isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
+}
+
+export interface OpenSourceOptions {
+  spec: SourceSpec;
+  /** Parent of the per-URL object caches of remote sources (e.g. `.drover/git`). */
+  cacheDir?: string;
+  /** Where env-named credentials are looked up; the caller passes the process environment. */
+  env?: EnvLookup;
+  /** Relative local paths resolve against this (default: the working directory). */
+  baseDir?: string;
+  http?: HttpClient;
+  fs?: FsClient;
+  onProgress?: (p: { phase: string; loaded: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+/** Validates the spec and opens the source; nothing is fetched until `sync()`. */
+export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, onProgress, signal }: OpenSourceOptions): Promise<Source> {
+  const valid: ValidSourceSpec = validateSourceSpec({ spec, ...(baseDir !== undefined ? { baseDir } : {}) });
+  signal?.throwIfAborted();
+  const { location, display, branch, paths } = valid;
+  let gitdir: string;
+  if (location.kind === 'remote') {
+    if (!cacheDir) throw new TypeError('openSource: cacheDir is required for remote sources');
+    gitdir = remoteCacheDir({ cacheDir, url: location.url });
+    await mkdir(gitdir, { recursive: true });
+  } else {
+    gitdir = await findGitDir({ path: location.path });
+  }
+  const repo: GitRepo = openRepo({ gitdir, ...(fs ? { fs } : {}) });
+  let head: string | undefined;
+  let syncing: Promise<SyncResult> | undefined;
+  const opt = (signal?: AbortSignal) => (signal ? { signal } : {});
+
+  const doSync = async (s?: AbortSignal): Promise<SyncResult> => {
+    let next: string;
+    if (location.kind === 'remote') {
+      const credentials = () => resolveCredentials({ auth: valid.auth, url: location.url, env, ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}), ...opt(s) });
+      ({ head: next } = await fetchRemote({ repo, url: location.url, branch, credentials, ...(http ? { http } : {}), ...(onProgress ? { onProgress } : {}), ...opt(s) }));
+    } else {
+      s?.throwIfAborted();
+      next = await readLocalHead({ repo, branch, display });
+    }
+    const previous = head;
+    head = next;
+    return { head: next, ...(previous !== undefined ? { previous } : {}), moved: previous !== next };
+  };
+
+  return {
+    kind: location.kind,
+    display,
+    branch,
+    paths,
+    gitdir,
+    get head() {
+      return head;
+    },
+    async sync({ signal: s } = {}) {
+      // One at a time: concurrent fetches into one gitdir would race on its refs.
+      while (syncing) await syncing.catch(() => {});
+      syncing = doSync(s);
+      try {
+        return await syncing;
+      } finally {
+        syncing = undefined;
+      }
+    },
+    readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, ...opt(s) }),
+    readFiles: ({ commit, paths: p = paths, filter, limits, signal: s }) =>
+      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...opt(s) }),
+    changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
+      changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
+    readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),
+    isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, ...opt(s) }),
+  };
+}
