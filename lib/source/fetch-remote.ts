@@ -23,9 +23,13 @@ export function remoteCacheDir({ cacheDir, url }: { cacheDir: string; url: strin
   return join(cacheDir, createHash('sha256').update(redactUrl(url)).digest('hex'));
 }
 
-/** Creates the bare Git directory if it is not there yet (idempotent). */
+/** Creates the bare Git directory if it is not there yet (idempotent), with the refspec fetches update. */
 export async function initCacheRepo({ repo, branch }: { repo: GitRepo; branch: string }): Promise<void> {
   await git.init({ fs: repo.fs, gitdir: repo.gitdir, bare: true, defaultBranch: branch });
+  const key = 'remote.origin.fetch';
+  if (!(await git.getConfig({ fs: repo.fs, gitdir: repo.gitdir, path: key }))) {
+    await git.setConfig({ fs: repo.fs, gitdir: repo.gitdir, path: key, value: '+refs/heads/*:refs/remotes/origin/*' });
+  }
 }
 
 /** Fetches `branch` from `url` into `repo` and records it as `refs/heads/<branch>`. Returns the branch head. */
