@@ -8,7 +8,7 @@
  */
 import git from 'isomorphic-git';
 import { NotFoundError } from '../errors/errors.ts';
-import { type GitRepo, checkOid, isNotFound } from './repo.ts';
+import { type GitRepo, checkOid, isNotFound, readCommitLinks } from './repo.ts';
 
 export interface CommitInfo {
   oid: string;
@@ -40,16 +40,28 @@ export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid
   }
 }
 
-/** Whether `ancestor` is `oid` or reachable from it through parents. */
+/**
+ * Whether `ancestor` is `oid` or reachable from it through parents: a
+ * breadth-first walk over cached commit links, so a repeated check costs no
+ * object reads. Exhausting the history (unrelated or rewritten) means false.
+ */
 export async function isAncestor({ repo, ancestor, oid, signal }: { repo: GitRepo; ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean> {
   checkOid(ancestor);
   checkOid(oid);
   if (ancestor === oid) return true;
-  signal?.throwIfAborted();
-  try {
-    return await git.isDescendent({ fs: repo.fs, gitdir: repo.gitdir, oid, ancestor, depth: -1, cache: repo.cache });
-  } catch (err) {
-    if (isNotFound(err)) throw new NotFoundError(`commit ${oid} or ${ancestor} is not in the repository`, { data: { oid, ancestor }, cause: err });
-    throw err;
+  await readCommitLinks({ repo, oid: ancestor }); // NotFoundError when we do not have it
+  const seen = new Set<string>([oid]);
+  let frontier = [oid];
+  while (frontier.length > 0) {
+    signal?.throwIfAborted();
+    const links = await Promise.all(
+      // A parent we do not have (a shallow local repository) ends that line of history.
+      frontier.map((c) => readCommitLinks({ repo, oid: c }).catch((err: unknown) => (c !== oid && err instanceof NotFoundError ? { parents: [] } : Promise.reject(err)))),
+    );
+    const parents = links.flatMap((l) => l.parents);
+    if (parents.includes(ancestor)) return true;
+    frontier = parents.filter((p) => !seen.has(p));
+    for (const p of frontier) seen.add(p);
   }
+  return false;
 }

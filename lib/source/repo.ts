@@ -1,7 +1,7 @@
 /**
  * One open Git directory and the caches that make repeated reads cheap: the
  * isomorphic-git `cache` (pack indexes, shared by every call on this gitdir)
- * and a bounded map of parsed trees and commit->tree links by oid. Git objects
+ * and bounded maps of parsed trees and of commit links (tree, parents) by oid. Git objects
  * never change under an oid, so these caches need no invalidation; they are
  * per handle (per source), never module-level.
  *
@@ -24,19 +24,25 @@ export interface TreeItem {
   type: 'blob' | 'tree' | 'commit';
 }
 
+export interface CommitLinks {
+  tree: string;
+  parents: readonly string[];
+}
+
 export interface GitRepo {
   fs: FsClient;
   gitdir: string;
   /** isomorphic-git's cache object, passed to every call. */
   cache: object;
   trees: Map<string, readonly TreeItem[]>;
-  commitTrees: Map<string, string>;
-  /** Tree entries kept before the map is emptied (a crude bound on memory). */
+  /** Commit oid -> its tree and parents (what diffs and ancestry walks need). */
+  commits: Map<string, CommitLinks>;
+  /** Trees (and commits) kept before a map is emptied (a crude bound on memory). */
   maxCachedTrees: number;
 }
 
 export function openRepo({ gitdir, fs = nodeFs, maxCachedTrees = 50_000 }: { gitdir: string; fs?: FsClient; maxCachedTrees?: number }): GitRepo {
-  return { fs, gitdir, cache: {}, trees: new Map(), commitTrees: new Map(), maxCachedTrees };
+  return { fs, gitdir, cache: {}, trees: new Map(), commits: new Map(), maxCachedTrees };
 }
 
 const OID = /^[0-9a-f]{40}$/;
@@ -52,21 +58,27 @@ export function isNotFound(err: unknown): boolean {
   return code === 'NotFoundError' || code === 'ENOENT';
 }
 
-/** The tree oid of commit `oid`. */
-export async function commitTree({ repo, oid }: { repo: GitRepo; oid: string }): Promise<string> {
+/** The tree and parents of commit `oid`, read once per handle. */
+export async function readCommitLinks({ repo, oid }: { repo: GitRepo; oid: string }): Promise<CommitLinks> {
   checkOid(oid);
-  const known = repo.commitTrees.get(oid);
+  const known = repo.commits.get(oid);
   if (known) return known;
-  let tree: string;
+  let links: CommitLinks;
   try {
     const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
-    tree = commit.tree;
+    links = { tree: commit.tree, parents: commit.parent };
   } catch (err) {
     if (isNotFound(err)) throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
     throw err;
   }
-  repo.commitTrees.set(oid, tree);
-  return tree;
+  if (repo.commits.size >= repo.maxCachedTrees) repo.commits.clear();
+  repo.commits.set(oid, links);
+  return links;
+}
+
+/** The tree oid of commit `oid`. */
+export async function commitTree({ repo, oid }: { repo: GitRepo; oid: string }): Promise<string> {
+  return (await readCommitLinks({ repo, oid })).tree;
 }
 
 /** The entries of tree `oid`, parsed once per handle. */
