@@ -8,7 +8,7 @@
  * resources without a controller) is Current as soon as it exists.
  *
  * @example
- *   conditionsHealth(helmRelease) // => { status: 'Current', message: 'Ready: ReconciliationSucceeded: Helm install succeeded' }
+ *   conditionsHealth(helmRelease) // => { status: 'Current', message: 'Ready: Helm install succeeded for release web/redis' }
  */
 import type { KubeObject } from '../../object/ref.ts';
 import { conditionOf, describeCondition, isTrue } from '../conditions.ts';
@@ -36,7 +36,7 @@ export function conditionsHealth(obj: KubeObject): HealthResult {
   if (typeof generation === 'number' && typeof ready.observedGeneration === 'number' && ready.observedGeneration < generation) {
     return inProgress(`Waiting for the controller to observe generation ${generation}`, 'ObservedGenerationLag');
   }
-  if (isTrue(ready)) return current(`Ready${suffix(describeCondition(ready))}`);
+  if (isTrue(ready)) return current(`Ready${suffix(ready.message || ready.reason || '')}`);
   return inProgress(`Waiting for Ready${suffix(describeCondition(ready))}`, ready.reason ?? 'NotReady');
 }
 
