@@ -13,6 +13,7 @@
  *   computeHealth(deployment) // => { status: 'InProgress', message: 'Waiting for 2/3 replicas to be ready', reason: 'ReplicasNotReady' }
  */
 import { groupOf, type KubeObject } from '../object/ref.ts';
+import { controllerHasObserved } from './generation.ts';
 import { FALLBACK_RULE, KIND_RULES } from './rules/index.ts';
 import { stalledOrReconciling } from './rules/generic-conditions.ts';
 import { inProgress, type HealthResult } from './status.ts';
@@ -27,11 +28,7 @@ export function computeHealth(obj: KubeObject | undefined): HealthResult {
     return { status: 'Terminating', message: `Being deleted${waitingFor}`, reason: 'Terminating' };
   }
 
-  const observed = (obj.status as { observedGeneration?: unknown } | undefined)?.observedGeneration;
-  if (typeof generation === 'number') {
-    const lagging = typeof observed === 'number' ? observed < generation : rule.reportsObservedGeneration === true;
-    if (lagging) return inProgress(`Waiting for the controller to observe generation ${generation}`, 'ObservedGenerationLag');
-  }
+  if (!controllerHasObserved(obj)) return inProgress(`Waiting for the controller to observe generation ${String(generation)}`, 'ObservedGenerationLag');
 
   return stalledOrReconciling(obj) ?? rule.health(obj);
 }

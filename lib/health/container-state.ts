@@ -91,5 +91,6 @@ function problemOf(cs: ContainerStatus, init: boolean): ContainerProblem | undef
 }
 
 function restartsText(n: number): string {
+  if (n === 0) return 'not restarted';
   return n === 1 ? 'restarted once' : `restarted ${n} times`;
 }

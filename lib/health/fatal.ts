@@ -32,7 +32,8 @@ import { formatRef, groupOf, refOf, type KubeObject } from '../object/ref.ts';
 import { computeHealth } from './compute.ts';
 import { conditionOf, isTrue } from './conditions.ts';
 import { containerProblems, type ContainerProblemReason } from './container-state.ts';
-import { controllerHasObserved, currentReplicaSet, currentRevisionPods } from './revision.ts';
+import { controllerHasObserved } from './generation.ts';
+import { currentReplicaSet, currentRevisionPods } from './revision.ts';
 import { failed, type HealthResult } from './status.ts';
 
 export type FindingReason = ContainerProblemReason | 'FailedMount' | 'ExceededQuota' | 'FailedCreate' | 'Unschedulable';

@@ -20,6 +20,7 @@
  *   currentRevisionPods(deployment, replicaSets, pods).map((p) => p.metadata.name) // => ['api-6b8f9d7c4d-x2k9p']
  */
 import { groupOf, type KubeObject } from '../object/ref.ts';
+import { controllerHasObserved } from './generation.ts';
 
 interface OwnerReference {
   kind?: string;
@@ -35,14 +36,6 @@ export function isOwnedBy(obj: KubeObject, owner: KubeObject): boolean {
   if ((obj.metadata.namespace ?? '') !== (owner.metadata.namespace ?? '')) return false;
   const uid = owner.metadata.uid;
   return ownerReferencesOf(obj).some((r) => (typeof uid === 'string' && uid ? r.uid === uid : r.kind === owner.kind && r.name === owner.metadata.name));
-}
-
-/** False while the workload's controller has not yet observed its latest spec. */
-export function controllerHasObserved(workload: KubeObject): boolean {
-  const generation = workload.metadata.generation;
-  if (typeof generation !== 'number') return true;
-  const observed = (workload.status as { observedGeneration?: unknown } | undefined)?.observedGeneration;
-  return typeof observed === 'number' && observed >= generation;
 }
 
 /** The Deployment's newest ReplicaSet, `undefined` when it has none among `replicaSets`. */
