@@ -1,0 +1,198 @@
+/**
+ * Releases one bundle version to one cluster, whole: plan (every member dry-run
+ * before any is applied), record the release in flight in the cluster's
+ * inventory, apply in stages, prune what left the bundle, verify health. On
+ * any failure the previous version is restored as a whole (see rollback.ts).
+ * Every step is written to the journal before it runs, and a lease keeps a
+ * second engine off the same bundle x cluster.
+ *
+ * @example
+ *   const r = await releaseToCluster({ db, cluster, target, loadVersion });
+ *   r.release.state // 'succeeded' | 'rolled-back'
+ */
+import { hostname } from 'node:os';
+import { applyObject } from '../cluster/apply.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { getObject } from '../cluster/get.ts';
+import { kubeCause } from '../cluster/kube-error.ts';
+import { ReleaseFailedError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
+import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
+import type { OnEvent } from '../progress.ts';
+import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
+import type { StateDb } from '../state/open.ts';
+import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
+import { applyMembers } from './apply-members.ts';
+import { type Inventory, type InventoryVersion, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
+import { withOwnership } from './ownership.ts';
+import { assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
+import { mapLimit, settleLimit } from './pool.ts';
+import { pruneEntries } from './prune.ts';
+import { rollbackRelease } from './rollback.ts';
+import { verifyHealth } from './verify.ts';
+
+/** A bundle version's content, as pulled from the registry. */
+export interface VersionContent {
+  bundle: string;
+  version: string;
+  digest: string;
+  members: KubeObject[];
+}
+
+export interface ReleasePolicy {
+  recreateOnImmutableChange?: boolean;
+  pruneProtected?: boolean;
+}
+
+export interface ReleaseOptions {
+  db: StateDb;
+  cluster: Cluster;
+  environment?: string;
+  target: VersionContent;
+  /** Loads a version's content by digest (from the registry), to restore it. */
+  loadVersion: (v: { version: string; digest: string }) => Promise<VersionContent>;
+  policy?: ReleasePolicy;
+  timeoutMs?: number;
+  /** Turns a member into what is sent to the cluster (e.g. decrypts SOPS Secrets in memory). */
+  prepare?: (obj: KubeObject) => Promise<KubeObject>;
+  concurrency?: number;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}
+
+export interface ReleaseResult {
+  release: ReleaseRecord;
+  plan: Record<PlanAction, number>;
+  /** Objects written by the apply step (0 when nothing changed). */
+  written: number;
+}
+
+export const LEASE_TTL_MS = 30_000;
+export const engineIdentity = () => `${hostname()}/${process.pid}`;
+
+export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseResult> {
+  const { db, cluster, target, signal, onEvent = () => {} } = opts;
+  const lease = acquireLease(db, { bundle: target.bundle, cluster: cluster.name, holder: engineIdentity(), ttlMs: LEASE_TTL_MS, isHolderDead });
+  const renew = setInterval(() => {
+    try {
+      renewLease(db, lease, LEASE_TTL_MS);
+    } catch {
+      // The release notices nothing; a lost lease only matters to a second engine, which is refused by its own acquire.
+    }
+  }, LEASE_TTL_MS / 3);
+  renew.unref();
+  try {
+    const inv = await readInventory(cluster, target.bundle, signal);
+    const from = inv.current;
+    const rel = beginRelease(db, {
+      bundle: target.bundle,
+      cluster: cluster.name,
+      version: target.version,
+      digest: target.digest,
+      ...(opts.environment ? { environment: opts.environment } : {}),
+      ...(from ? { fromVersion: from.version, fromDigest: from.digest } : {}),
+    });
+    onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}${from ? ` (from ${from.version})` : ''}: planned` });
+    return await runRelease(opts, rel, inv);
+  } finally {
+    clearInterval(renew);
+    releaseLease(db, lease);
+  }
+}
+
+async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Inventory): Promise<ReleaseResult> {
+  const { db, cluster, target, signal, onEvent = () => {}, policy = {}, concurrency = 16 } = opts;
+  const prepare = opts.prepare ?? (async (o: KubeObject) => o);
+  const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+  const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(memberId) };
+  let plan: PlanEntry[] = [];
+  let written = 0;
+  let previous: VersionContent | null = null;
+  try {
+    // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
+    previous = inv.current ? (inv.current.digest === target.digest ? target : await opts.loadVersion(inv.current)) : null;
+    const desired = await mapLimit(target.members, concurrency, (m) => prepare(withOwnership(m, target.bundle)));
+    const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
+    const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
+    const dryRun = await dryRunAll(cluster, desired, live, { policy, concurrency, signal });
+    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, owned, pruneProtected: policy.pruneProtected ?? false });
+    const summary = summarizePlan(plan);
+
+    recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged, ${summary.prune} to prune`, data: summary });
+    await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
+    written = await applyMembers({ cluster, entries: plan, recreateOnImmutable: policy.recreateOnImmutableChange ?? false, concurrency, onEvent, signal });
+    await pruneEntries(cluster, plan, { signal, onEvent });
+
+    recordStep(db, rel.id, { state: 'verifying', message: `waiting for ${desired.length} members to be healthy` });
+    const verdict = await verifyHealth(cluster, { members: desired, deadline, signal, onEvent });
+    if (!verdict.ok) throw new ReleaseFailedError(verdict.message, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
+
+    await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
+    recordStep(db, rel.id, { state: 'succeeded', message: `${target.bundle}@${target.version} healthy on ${cluster.name}` });
+    onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}: succeeded` });
+    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+  } catch (err) {
+    if (signal?.aborted) throw err; // shutting down: the journal and inventory let the next start finish the job
+    const e = toDroverError(err);
+    const failedObject = typeof e.data.ref === 'string' ? e.data.ref : undefined;
+    const reason = typeof e.data.reason === 'string' ? e.data.reason : e.code;
+    recordStep(db, rel.id, { state: 'failed', message: e.message, reason, ...(failedObject ? { failedObject } : {}), data: e.data.failures ?? e.data.findings });
+    onEvent({ phase: 'release', subject: cluster.name, level: 'error', message: `${target.bundle}@${target.version} failed: ${e.message}` });
+    await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], previous: inv.current, previousContent: previous });
+    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+  }
+}
+
+/** Live objects by key, null when absent. */
+export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
+  const unique = [...new Map(ids.map((m) => [keyOfId(m), m])).values()];
+  const live = new Map<string, KubeObject | null>();
+  await mapLimit(unique, concurrency, async (m) => {
+    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
+  });
+  return live;
+}
+
+/** Dry-runs every desired member; any refusal fails the release before anything is applied. */
+async function dryRunAll(
+  cluster: Cluster,
+  desired: KubeObject[],
+  live: Map<string, KubeObject | null>,
+  { policy, concurrency, signal }: { policy: ReleasePolicy; concurrency: number; signal?: AbortSignal },
+): Promise<Map<string, KubeObject>> {
+  const out = new Map<string, KubeObject>();
+  const settled = await settleLimit(desired, concurrency, async (object) => {
+    try {
+      const r = await applyObject(cluster, { object, dryRun: true, signal, before: live.get(keyOf(object)) ?? null });
+      out.set(keyOf(object), r.object);
+    } catch (err) {
+      // An immutable change the policy allows to recreate cannot pass a dry run; the apply step recreates it.
+      if (kubeCause(err)?.immutable && policy.recreateOnImmutableChange) return;
+      throw err;
+    }
+  });
+  const failures: ObjectFailure[] = [];
+  settled.forEach((s, i) => {
+    if (s.status === 'rejected') failures.push({ ref: formatRef(refOf(desired[i]!)), error: toDroverError(s.reason) });
+  });
+  if (failures.length > 0) {
+    const first = failures[0]!;
+    const immutable = kubeCause(first.error.cause)?.immutable ?? kubeCause(first.error)?.immutable;
+    throw new ReleaseFailedError(
+      `${cluster.name}: dry run refused ${failures.length} object(s), nothing was applied: ${first.error.message}${immutable ? ' (a field that cannot change after creation changed; set spec.recreateOnImmutableChange in the Bundle to allow delete-and-recreate)' : ''}`,
+      { data: { ref: first.ref, reason: immutable ? 'ImmutableFieldChanged' : 'DryRunFailed', failures: failures.map((f) => ({ ref: f.ref, error: f.error.toJSON() })) } },
+    );
+  }
+  return out;
+}
+
+/** True when a lease holder on this host is a process that no longer exists. */
+export function isHolderDead(holder: string): boolean {
+  const [host, pid] = holder.split('/');
+  if (host !== hostname() || !pid) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Restores the previous version of a bundle on one cluster, as a whole:
+ * re-apply its members (recreating any the failed release pruned), delete the
+ * members the failed release created, verify health again, and put the
+ * inventory back. A failed rollback is recorded as rollback-failed and
+ * reported loudly; it is never retried in a loop.
+ */
+import { RollbackFailedError, toDroverError } from '../errors/errors.ts';
+import type { KubeObject } from '../object/ref.ts';
+import { recordStep, type ReleaseRecord } from '../state/releases.ts';
+import { applyMembers } from './apply-members.ts';
+import { type InventoryVersion, type MemberId, memberId, writeInventory } from './inventory.ts';
+import { withOwnership } from './ownership.ts';
+import { assemblePlan, summarizePlan } from './plan.ts';
+import { mapLimit } from './pool.ts';
+import { pruneEntries } from './prune.ts';
+import { readLive, type ReleaseOptions, type VersionContent } from './release.ts';
+import { verifyHealth } from './verify.ts';
+
+export interface RollbackOptions extends ReleaseOptions {
+  release: ReleaseRecord;
+  /** Members the failed release may have written (its own, and any earlier release in flight). */
+  failedMembers: MemberId[];
+  /** What the cluster ran whole before, or null when this was the first release. */
+  previous: InventoryVersion | null;
+  /** The previous version's content when the caller already has it (fetched before the release started). */
+  previousContent?: VersionContent | null;
+}
+
+export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
+  const { db, cluster, release, previous, signal, onEvent = () => {}, concurrency = 16, policy = {} } = opts;
+  const bundle = release.bundle;
+  recordStep(db, release.id, {
+    state: 'rolling-back',
+    message: previous ? `restoring ${bundle}@${previous.version} on ${cluster.name}` : `removing ${bundle}@${release.version} from ${cluster.name} (no previous version)`,
+  });
+  try {
+    const content = previous ? (opts.previousContent ?? (await opts.loadVersion(previous))) : null;
+    const prepare = opts.prepare ?? (async (o: KubeObject) => o);
+    const desired = content ? await mapLimit(content.members, concurrency, (m) => prepare(withOwnership(m, bundle))) : [];
+    const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
+    const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
+    // No dry run: every existing member is re-applied as it was, every missing one recreated.
+    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, pruneProtected: policy.pruneProtected ?? false });
+    // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object.
+    await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
+    const pruned = await pruneEntries(cluster, plan, { signal, onEvent });
+    const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
+    const verdict = desired.length ? await verifyHealth(cluster, { members: desired, deadline, signal, onEvent }) : { ok: true as const };
+    if (!verdict.ok) throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason } });
+    await writeInventory(cluster, { bundle, current: previous, pending: null }, signal);
+    recordStep(db, release.id, {
+      state: 'rolled-back',
+      message: previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`,
+      data: { plan: summarizePlan(plan), deleted: pruned },
+    });
+    onEvent({ phase: 'rollback', subject: cluster.name, level: 'warn', message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}` });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const e = toDroverError(err);
+    recordStep(db, release.id, { state: 'rollback-failed', message: `ROLLBACK FAILED on ${cluster.name}: ${e.message}`, reason: e.code });
+    onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `ROLLBACK FAILED: ${e.message}` });
+    throw new RollbackFailedError(`${bundle} on ${cluster.name}: rollback failed, the cluster needs attention: ${e.message}`, {
+      data: { bundle, cluster: cluster.name, releaseId: release.id },
+      cause: err,
+    });
+  }
+}
