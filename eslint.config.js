@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     files: ['lib/**/*.ts'],
-    ignores: ['lib/**/*.test.ts'],
+    ignores: ['lib/**/*.test.ts', 'lib/**/testdata/**'],
     rules: {
       'no-console': 'error',
       'no-restricted-properties': ['error',
