@@ -110,7 +110,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   try {
     // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
     previous = inv.current ? (inv.current.digest === target.digest ? target : await opts.loadVersion(inv.current)) : null;
-    const desired = await mapLimit(target.members, concurrency, (m) => prepare(withOwnership(m, target.bundle)));
+    const desired = await mapLimit(target.members, concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     const dryRun = await dryRunAll(cluster, desired, live, { policy, concurrency, signal });

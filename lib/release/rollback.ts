@@ -37,7 +37,7 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
   try {
     const content = previous ? (opts.previousContent ?? (await opts.loadVersion(previous))) : null;
     const prepare = opts.prepare ?? (async (o: KubeObject) => o);
-    const desired = content ? await mapLimit(content.members, concurrency, (m) => prepare(withOwnership(m, bundle))) : [];
+    const desired = content ? await mapLimit(content.members, concurrency, async (m) => withOwnership(await prepare(m), bundle)) : [];
     const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
