@@ -5,7 +5,20 @@
 import type { ParseArgsOptionsConfig } from 'node:util';
 import { UsageError } from '../lib/errors/errors.ts';
 import type { OnEvent } from '../lib/progress.ts';
+import { listVersions } from '../lib/state/versions.ts';
+import { cutVersions } from '../lib/workspace/cut.ts';
 import { initConfig } from '../lib/workspace/init.ts';
+import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
+import { table } from './render.ts';
+
+async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
+  const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
+  try {
+    return await f(ws);
+  } finally {
+    ws.close();
+  }
+}
 
 export interface VerbContext {
   values: Record<string, string | boolean | (string | boolean)[] | undefined>;
@@ -56,5 +69,33 @@ export const verbs: Verb[] = [
       });
       return { data: r, human: `wrote ${r.path}` };
     },
+  },
+  {
+    name: 'cut',
+    usage: 'cut [--bundle B]',
+    summary: "cut versions for the bundles changed at the source's head",
+    options: { bundle: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const r = await cutVersions({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+        const lines = r.cut.length
+          ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), c.changedMembers.join(', ')]))]
+          : [`no new versions (${r.sources.map((s) => `${s.name} at ${s.head.slice(0, 12)}${s.moved ? '' : ', already cut'}`).join('; ')})`];
+        for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
+        return { data: r, human: lines.join('\n') };
+      }),
+  },
+  {
+    name: 'versions',
+    usage: 'versions B',
+    summary: 'versions of a bundle, newest first, with digest and commit',
+    options: {},
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [bundle] = ctx.positionals;
+        if (!bundle || ctx.positionals.length > 1) throw new UsageError('versions takes one bundle name');
+        const vs = listVersions(ws.db, bundle).map(({ config: _c, ...v }) => v);
+        return { data: vs, human: table(['VERSION', 'DIGEST', 'COMMIT', 'PARENT', 'CREATED'], vs.map((v) => [v.version, v.digest, v.commit.slice(0, 12), v.parent ?? '-', v.createdAt])) };
+      }),
   },
 ];

@@ -1,0 +1,101 @@
+// Issue acceptance for cutting versions, through the real CLI against the
+// real Git server and registry: a commit that changes only the ConfigMap of
+// bundle web cuts exactly web@1.0.1; cutting again uploads nothing; two cuts
+// of one commit into two empty stores give the same manifest digest; bad
+// input cuts nothing and names the file.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+
+const execFileP = promisify(execFile);
+const env = testEnv();
+const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
+const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'repos', 'shop');
+const scratch = mkdtempSync(join(tmpdir(), 'drover-cut-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+async function drover(dir: string, args: string[]) {
+  try {
+    const r = await execFileP(process.execPath, [cli, ...args, '--output', 'json'], { cwd: dir });
+    return { code: 0, json: JSON.parse(r.stdout) };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, json: e.stdout ? JSON.parse(e.stdout) : { stderr: e.stderr } };
+  }
+}
+
+function workspace(url: string, registry: string): string {
+  const dir = mkdtempSync(join(scratch, 'ws-'));
+  writeFileSync(join(dir, 'drover.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'shop', url }], registry }));
+  return dir;
+}
+
+async function pushChange(url: string, change: (dir: string) => void, message: string) {
+  const dir = mkdtempSync(join(scratch, 'clone-'));
+  await git(scratch, ['clone', '--quiet', url, dir]);
+  change(dir);
+  await git(dir, ['add', '-A']);
+  await git(dir, ['commit', '--quiet', '-m', message]);
+  await git(dir, ['push', '--quiet', 'origin', 'HEAD:main']);
+}
+
+describe('drover cut', () => {
+  it('cuts one version per bundle, then only the bundle whose member changed', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
+    const first = await drover(ws, ['cut']);
+    expect(first.code).toBe(0);
+    expect(first.json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`).sort()).toEqual(['api@1.0.0', 'web@1.0.0', 'worker@1.0.0']);
+
+    await pushChange(url, (d) => writeFileSync(join(d, 'web', 'config.yaml'), readFileSync(join(d, 'web', 'config.yaml'), 'utf8').replace('info', 'debug')), 'web: debug logs');
+    const second = await drover(ws, ['cut']);
+    expect(second.code).toBe(0);
+    expect(second.json.cut).toHaveLength(1);
+    expect(second.json.cut[0]).toMatchObject({ bundle: 'web', version: '1.0.1', parent: '1.0.0', changedMembers: ['ConfigMap/shop/web-config'] });
+    expect(second.json.unchanged.sort()).toEqual(['api', 'worker']);
+
+    const again = await drover(ws, ['cut']);
+    expect(again.json.cut).toEqual([]);
+    expect(again.json.sources[0].moved).toBe(false);
+
+    const versions = await drover(ws, ['versions', 'web']);
+    expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.1', '1.0.0']);
+  });
+
+  it('gives the same manifest digest for the same commit in two empty stores', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const a = await drover(workspace(url, `oci://${env.registry.host}/${uniqueName('a')}`), ['cut', '--bundle', 'api']);
+    const b = await drover(workspace(url, `oci-layout://${join(scratch, uniqueName('layout'))}`), ['cut', '--bundle', 'api']);
+    expect(a.json.cut[0].digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(b.json.cut[0].digest).toBe(a.json.cut[0].digest);
+  });
+
+  it.each([
+    ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
+    ['a YAML alias bomb', 'bomb.yaml', `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`, /bomb\.yaml/],
+    ['a plaintext Secret', 'web/secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: shop}\nstringData: {password: hunter2-canary}\n', /Secret\/shop\/web-secret/],
+  ])('refuses %s, naming the file or object, and cuts nothing', async (_what, path, text, names) => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('bad')}`);
+    expect((await drover(ws, ['cut'])).code).toBe(0);
+    await pushChange(url, (d) => {
+      writeFileSync(join(d, path), text);
+      if (path === 'web/secret.yaml') {
+        const dep = join(d, 'web', 'deployment.yaml');
+        writeFileSync(dep, readFileSync(dep, 'utf8').replace('envFrom: [{configMapRef: {name: web-config}}]', 'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-secret}}]'));
+      }
+    }, 'bad input');
+    const r = await drover(ws, ['cut']);
+    expect(r.code).toBe(3);
+    expect(r.json.error.message).toMatch(names);
+    expect(JSON.stringify(r.json)).not.toContain('hunter2-canary');
+    const versions = await drover(ws, ['versions', 'web']);
+    expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * `drover cut`: for each source, fetch the head; if it moved since the last
+ * cut, load its manifests, discover every bundle's members, and cut a new
+ * immutable version of each bundle whose members' content changed. Every
+ * bundle is validated and packed before anything is pushed, and the state is
+ * written only after the registry has every version, so bad input leaves the
+ * registry and the database as they were. An unmoved head costs no registry
+ * request at all.
+ *
+ * @example
+ *   const r = await cutVersions({ ws });
+ *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
+ */
+import { dirname, join } from 'node:path';
+import { checkSecrets } from '../bundle/secrets.ts';
+import { discoverBundles } from '../bundle/discover.ts';
+import { runLint } from '../bundle/lint/index.ts';
+import { packBundle } from '../bundle/pack.ts';
+import { nextVersion } from '../bundle/version.ts';
+import type { SourceConfig } from '../config/config.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import { MediaType } from '../oci/index.ts';
+import { formatRef } from '../object/ref.ts';
+import { loadObjects } from '../object/yaml.ts';
+import type { OnEvent } from '../progress.ts';
+import { isManifestPath, openSource } from '../source/index.ts';
+import { lastCutCommit, latestVersion, recordCut, type VersionRecord } from '../state/versions.ts';
+import type { Workspace } from './workspace.ts';
+
+export interface CutVersion {
+  bundle: string;
+  version: string;
+  digest: string;
+  parent: string | null;
+  commit: string;
+  bump: string;
+  changedMembers: string[];
+}
+
+export interface CutResult {
+  sources: { name: string; head: string; previous: string | null; moved: boolean }[];
+  cut: CutVersion[];
+  unchanged: string[];
+  warnings: { bundle: string; rule: string; ref: string; message: string }[];
+}
+
+interface Prepared {
+  record: VersionRecord;
+  packed: ReturnType<typeof packBundle>;
+  cut: CutVersion;
+}
+
+export async function cutVersions({ ws, bundle, env = {}, onEvent = () => {}, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; onEvent?: OnEvent; signal?: AbortSignal }): Promise<CutResult> {
+  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [] };
+  for (const sc of ws.config.sources) {
+    const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, signal, result });
+    if (!prepared) continue;
+    for (const p of prepared.items) {
+      const store = ws.stores.open(p.record.bundle);
+      onEvent({ phase: 'push', subject: p.record.bundle, message: `${p.record.version} to ${store.location}` });
+      await store.pushBlob({ data: p.packed.config, digest: p.packed.configDigest as `sha256:${string}`, signal });
+      await store.pushBlob({ data: p.packed.layer, digest: p.packed.layerDigest as `sha256:${string}`, signal });
+      await store.putManifest({ bytes: p.packed.manifest, mediaType: MediaType.ociManifest, tag: p.record.version, immutable: true, signal });
+    }
+    recordCut(ws.db, {
+      source: { name: sc.name, url: prepared.display, branch: sc.branch, commit: prepared.head },
+      versions: prepared.items.map((p) => p.record),
+      repositoryOf: (b) => ws.stores.open(b).repository,
+    });
+    result.cut.push(...prepared.items.map((p) => p.cut));
+  }
+  return result;
+}
+
+async function prepareSource({
+  ws,
+  sc,
+  bundle,
+  env,
+  onEvent,
+  signal,
+  result,
+}: {
+  ws: Workspace;
+  sc: SourceConfig;
+  bundle?: string;
+  env: NodeJS.ProcessEnv;
+  onEvent: OnEvent;
+  signal?: AbortSignal;
+  result: CutResult;
+}): Promise<{ head: string; display: string; items: Prepared[] } | undefined> {
+  const source = await openSource({
+    spec: { url: sc.url, branch: sc.branch, ...(sc.paths ? { paths: sc.paths } : {}), ...(sc.auth ? { auth: sc.auth } : {}) },
+    cacheDir: join(dirname(ws.config.state), 'git'),
+    env,
+    baseDir: dirname(ws.config.file),
+    ...(signal ? { signal } : {}),
+  });
+  onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
+  const { head } = await source.sync({ ...(signal ? { signal } : {}) });
+  const previous = lastCutCommit(ws.db, sc.name) ?? null;
+  result.sources.push({ name: sc.name, head, previous, moved: previous !== head });
+  if (previous === head) return undefined;
+
+  const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
+  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })) });
+  const discovery = discoverBundles({ objects });
+  const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
+  const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : files.map((f) => f.path);
+  onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length} bundles, ${changed.length} changed paths` });
+
+  const items: Prepared[] = [];
+  for (const b of discovery.bundles) {
+    const name = b.bundle.name;
+    if (bundle && name !== bundle) continue;
+    checkSecrets({ bundle: b.bundle, members: b.members });
+    const findings = runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint });
+    const errors = findings.filter((f) => f.severity === 'error');
+    if (errors.length > 0) {
+      throw new InvalidInputError(`${b.bundle.file}: bundle ${name} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {
+        data: { bundle: name, file: b.bundle.file, findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
+      });
+    }
+    for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
+
+    const parent = latestVersion(ws.db, name);
+    const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
+    const parentDigests = parent ? ((parent.config as { members?: { kind: string; namespace: string; name: string; digest: string }[] }).members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
+    if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests)) {
+      result.unchanged.push(name);
+      continue;
+    }
+    const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages: [commit.message] });
+    const memberFiles = new Set(b.members.map((m) => m.file));
+    const before = new Set(parentDigests ?? []);
+    const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
+    const packed = packBundle({
+      name,
+      version: next.version,
+      objects: b.members.map((m) => m.object),
+      provenance: {
+        source: source.display,
+        commit: head,
+        changedPaths: changed.filter((p) => memberFiles.has(p)),
+        author: `${commit.author.name} <${commit.author.email}>`,
+        commitTime: commit.commitTime,
+        parent: parent?.version ?? null,
+      },
+    });
+    const config = JSON.parse(Buffer.from(packed.config).toString('utf8')) as unknown;
+    items.push({
+      packed,
+      record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config },
+      cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers },
+    });
+    onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });
+  }
+  return { head, display: source.display, items };
+}
