@@ -7,6 +7,8 @@ import { UsageError } from '../lib/errors/errors.ts';
 import type { OnEvent } from '../lib/progress.ts';
 import { listVersions } from '../lib/state/versions.ts';
 import { cutVersions } from '../lib/workspace/cut.ts';
+import { diffVersions } from '../lib/workspace/diff-versions.ts';
+import { formatRef } from '../lib/object/ref.ts';
 import { initConfig } from '../lib/workspace/init.ts';
 import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
 import { table } from './render.ts';
@@ -96,6 +98,25 @@ export const verbs: Verb[] = [
         if (!bundle || ctx.positionals.length > 1) throw new UsageError('versions takes one bundle name');
         const vs = listVersions(ws.db, bundle).map(({ config: _c, ...v }) => v);
         return { data: vs, human: table(['VERSION', 'DIGEST', 'COMMIT', 'PARENT', 'CREATED'], vs.map((v) => [v.version, v.digest, v.commit.slice(0, 12), v.parent ?? '-', v.createdAt])) };
+      }),
+  },
+  {
+    name: 'diff',
+    usage: 'diff B@V1 B@V2',
+    summary: 'member and field diff between versions (Secret values masked)',
+    options: {},
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [from, to] = ctx.positionals;
+        if (!from || !to || ctx.positionals.length > 2) throw new UsageError('diff takes two versions: B@V1 B@V2');
+        const d = await diffVersions({ ws, from, to, signal: ctx.signal });
+        const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+        const lines = [
+          ...d.added.map((r) => `+ ${formatRef(r)}`),
+          ...d.removed.map((r) => `- ${formatRef(r)}`),
+          ...d.changed.flatMap((c) => [`~ ${formatRef(c.ref)}`, ...c.fields.map((f) => `    ${f.path}: ${show(f.before)} -> ${show(f.after)}`)]),
+        ];
+        return { data: d, human: lines.length ? lines.join('\n') : `${from} and ${to} have the same members` };
       }),
   },
 ];

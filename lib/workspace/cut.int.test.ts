@@ -4,8 +4,8 @@
 // of one commit into two empty stores give the same manifest digest; bad
 // input cuts nothing and names the file.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,6 +66,34 @@ describe('drover cut', () => {
 
     const versions = await drover(ws, ['versions', 'web']);
     expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.1', '1.0.0']);
+
+    const diff = await drover(ws, ['diff', 'web@1.0.0', 'web@1.0.1']);
+    expect(diff.json.added).toEqual([]);
+    expect(diff.json.removed).toEqual([]);
+    expect(diff.json.changed).toEqual([
+      { ref: { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web-config' }, fields: [{ path: 'data.LOG_LEVEL', pointer: '/data/LOG_LEVEL', op: 'changed', before: 'info', after: 'debug' }] },
+    ]);
+  });
+
+  it('stores versions the ORAS CLI pulls from the registry and from the on-disk layout', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const prefix = uniqueName('oras');
+    const layout = join(scratch, uniqueName('layout'));
+    expect((await drover(workspace(url, `oci://${env.registry.host}/${prefix}`), ['cut', '--bundle', 'web'])).code).toBe(0);
+    expect((await drover(workspace(url, `oci-layout://${layout}`), ['cut', '--bundle', 'web'])).code).toBe(0);
+    const oras = [join(homedir(), 'go', 'bin', 'oras'), ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'oras'))].find((p) => existsSync(p));
+    if (!oras) throw new Error('oras CLI not found: run bash .ci/setup');
+    for (const [args, out] of [
+      [['pull', '--plain-http', `${env.registry.host}/${prefix}/web:1.0.0`], join(scratch, uniqueName('pull-reg'))],
+      [['pull', '--oci-layout', `${join(layout, 'web')}:1.0.0`], join(scratch, uniqueName('pull-layout'))],
+    ] as const) {
+      mkdirSync(out);
+      await execFileP(oras, [...args, '-o', out]);
+      const tarball = readdirSync(out).find((f) => f.endsWith('.tar.gz'));
+      expect(tarball).toBe('web-1.0.0.tar.gz');
+      const listing = (await execFileP('tar', ['-tzf', join(out, tarball!)])).stdout.split('\n').filter(Boolean).sort();
+      expect(listing).toEqual(['shop/apps/Deployment/web.json', 'shop/core/ConfigMap/web-config.json', 'shop/core/Service/web.json']);
+    }
   });
 
   it('gives the same manifest digest for the same commit in two empty stores', async () => {
