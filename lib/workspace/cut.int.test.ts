@@ -4,7 +4,7 @@
 // of one commit into two empty stores give the same manifest digest; bad
 // input cuts nothing and names the file.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -108,19 +108,24 @@ describe('drover cut', () => {
     ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
     ['a YAML alias bomb', 'bomb.yaml', `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`, /bomb\.yaml/],
     ['a plaintext Secret', 'web/secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: shop}\nstringData: {password: hunter2-canary}\n', /Secret\/shop\/web-secret/],
-  ])('refuses %s, naming the file or object, and cuts nothing', async (_what, path, text, names) => {
+    ['a duplicate object', 'web/copy.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: shop}\ndata: {LOG_LEVEL: warn}\n', /web\/config\.yaml.*web\/copy\.yaml|web\/copy\.yaml.*web\/config\.yaml/],
+    ['an object claimed by two bundles', 'api/steal.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api2, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api2}}\n  template:\n    metadata: {labels: {app: api2}}\n    spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: web-config}}]}]}\n---\napiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: api2}\nspec: {namespace: shop, roots: [{kind: Deployment, name: api2}]}\n', /ConfigMap\/shop\/web-config/],
+    ['a symlink pointing outside the repository', 'web/evil.yaml', null, /web\/evil\.yaml/],
+  ] as [string, string, string | null, RegExp][])('refuses %s, naming the file or object, and cuts nothing', async (what, path, text, names) => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('bad')}`);
     expect((await drover(ws, ['cut'])).code).toBe(0);
     await pushChange(url, (d) => {
-      writeFileSync(join(d, path), text);
+      if (text === null) symlinkSync('/etc/passwd', join(d, path));
+      else writeFileSync(join(d, path), text);
       if (path === 'web/secret.yaml') {
         const dep = join(d, 'web', 'deployment.yaml');
         writeFileSync(dep, readFileSync(dep, 'utf8').replace('envFrom: [{configMapRef: {name: web-config}}]', 'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-secret}}]'));
       }
     }, 'bad input');
     const r = await drover(ws, ['cut']);
-    expect(r.code).toBe(3);
+    // A claim by two bundles is a conflict (exit 5); the rest is invalid input (exit 3).
+    expect(r.code).toBe(what.includes('two bundles') ? 5 : 3);
     expect(r.json.error.message).toMatch(names);
     expect(JSON.stringify(r.json)).not.toContain('hunter2-canary');
     const versions = await drover(ws, ['versions', 'web']);
