@@ -3,11 +3,13 @@
  * and how its result reads for a person. JSON output is the result's `data`.
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { UsageError } from '../lib/errors/errors.ts';
+import { ExitCode, UsageError } from '../lib/errors/errors.ts';
 import type { OnEvent } from '../lib/progress.ts';
 import { listVersions } from '../lib/state/versions.ts';
 import { cutVersions } from '../lib/workspace/cut.ts';
-import { diffVersions } from '../lib/workspace/diff-versions.ts';
+import { diffVersions, parseBundleRef } from '../lib/workspace/diff-versions.ts';
+import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../lib/workspace/deploy.ts';
+import { bundleHistory, bundleStatus } from '../lib/workspace/status.ts';
 import { formatRef } from '../lib/object/ref.ts';
 import { initConfig } from '../lib/workspace/init.ts';
 import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
@@ -119,4 +121,82 @@ export const verbs: Verb[] = [
         return { data: d, human: lines.length ? lines.join('\n') : `${from} and ${to} have the same members` };
       }),
   },
+  {
+    name: 'deploy',
+    usage: 'deploy B@V (--env E | --cluster C)',
+    summary: 'release a version to an environment (in waves) or one cluster',
+    options: { env: { type: 'string' }, cluster: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [ref] = ctx.positionals;
+        if (!ref || ctx.positionals.length > 1) throw new UsageError('deploy takes one BUNDLE@VERSION');
+        const { bundle, version } = parseBundleRef(ref);
+        const r = await deployVersion({ ws, bundle, version, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+        return deployOutcome(r);
+      }),
+  },
+  {
+    name: 'promote',
+    usage: 'promote B --to E [--version V]',
+    summary: "move E's channel tag to V (default: what the previous env runs healthy) and deploy it",
+    options: { to: { type: 'string' }, version: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [bundle] = ctx.positionals;
+        const to = str(ctx.values.to);
+        if (!bundle || !to) throw new UsageError('promote needs a bundle and --to ENV');
+        return deployOutcome(await promote({ ws, bundle, to, ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
+      }),
+  },
+  {
+    name: 'rollback',
+    usage: 'rollback B --env E [--to V]',
+    summary: "move E's channel tag back (default: the previous good version) and deploy it",
+    options: { env: { type: 'string' }, to: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [bundle] = ctx.positionals;
+        const environment = str(ctx.values.env);
+        if (!bundle || !environment) throw new UsageError('rollback needs a bundle and --env ENV');
+        return deployOutcome(await rollbackEnvironment({ ws, bundle, environment, ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
+      }),
+  },
+  {
+    name: 'status',
+    usage: 'status',
+    summary: 'bundles x clusters: version, last release, what failed and why',
+    options: {},
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const rows = bundleStatus({ ws });
+        return {
+          data: rows,
+          human: table(['BUNDLE', 'CLUSTER', 'RUNNING', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'], rows.map((r) => [r.bundle, r.cluster, r.running ?? '-', r.last.version, r.last.state, r.last.failedObject ?? '', r.last.reason ?? ''])),
+        };
+      }),
+  },
+  {
+    name: 'history',
+    usage: 'history B [--cluster C]',
+    summary: 'releases of a bundle and their steps',
+    options: { cluster: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [bundle] = ctx.positionals;
+        if (!bundle) throw new UsageError('history takes a bundle name');
+        const h = bundleHistory({ ws, bundle, ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}) });
+        const human = h.map((r) => [`#${r.id} ${r.bundle}@${r.version} on ${r.cluster}: ${r.state}${r.failedObject ? ` (${r.failedObject}: ${r.reason})` : ''}`, ...r.steps.map((s) => `    ${s.at} ${s.state}: ${s.message}`)].join('\n')).join('\n');
+        return { data: h, human };
+      }),
+  },
 ];
+
+function deployOutcome(r: DeployResult): VerbResult {
+  const human = [
+    `${r.bundle}@${r.version}${r.environment ? ` to ${r.environment}` : ''}: ${r.ok ? 'healthy everywhere' : 'FAILED'}`,
+    table(['CLUSTER', 'WAVE', 'STATE', 'FAILED OBJECT', 'REASON'], r.clusters.map((c) => [c.cluster, c.wave, c.state, c.failedObject ?? '', c.reason ?? c.message ?? ''])),
+    ...(r.channel ? [`channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`] : []),
+  ].join('\n');
+  const exitCode = r.ok ? ExitCode.ok : r.clusters.some((c) => c.state === 'rollback-failed') ? ExitCode.rollbackFailed : ExitCode.releaseFailed;
+  return { data: r, human, exitCode };
+}

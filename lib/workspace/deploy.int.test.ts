@@ -1,0 +1,117 @@
+// Release acceptance through the CLI on three real clusters: versions cut
+// from Git deploy whole to prod (waves c2 then c3); `drover rollback B --env
+// prod --to 1.0.0` restores 1.0.0 on every prod cluster and the registry's
+// prod channel tag points at 1.0.0's digest; status shows it.
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+
+const execFileP = promisify(execFile);
+const env = testEnv();
+const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
+const scratch = mkdtempSync(join(tmpdir(), 'drover-deploy-'));
+const ns = uniqueName('shop');
+const prefix = uniqueName('dep');
+let url: string;
+let ws: string;
+let drop: () => Promise<void>;
+
+function rewrite(dir: string) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) rewrite(p);
+    else writeFileSync(p, readFileSync(p, 'utf8').replaceAll('shop', ns));
+  }
+}
+
+beforeAll(async () => {
+  const fixture = join(scratch, 'fixture');
+  cpSync(join(import.meta.dirname, '..', '..', 'fixtures', 'repos', 'shop'), fixture, { recursive: true });
+  rewrite(fixture);
+  url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+  drop = await createNamespace(env, ns);
+  ws = mkdtempSync(join(scratch, 'ws-'));
+  writeFileSync(
+    join(ws, 'drover.yaml'),
+    stringify({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Config',
+      sources: [{ name: 'shop', url }],
+      registry: `oci://${env.registry.host}/${prefix}`,
+      kubeconfig: env.kubeconfig,
+      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
+      environments: [
+        { name: 'dev', clusters: ['c1'] },
+        { name: 'prod', clusters: ['c2', 'c3'], waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }], timeoutSeconds: 90 },
+      ],
+    }),
+  );
+});
+afterAll(async () => {
+  await drop?.();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+async function drover(args: string[]) {
+  try {
+    const r = await execFileP(process.execPath, [cli, ...args, '--output', 'json'], { cwd: ws });
+    return { code: 0, json: JSON.parse(r.stdout) };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, json: e.stdout ? JSON.parse(e.stdout) : { stderr: e.stderr } };
+  }
+}
+
+async function channelDigest(tag: string): Promise<string | null> {
+  const r = await fetch(`${env.registry.url}/v2/${prefix}/web/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  return r.headers.get('docker-content-digest');
+}
+
+const logLevel = async (cluster: (typeof env.clusters)[number]) => (await kubectlOn(env, cluster, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim();
+
+describe('deploy and rollback by registry tag', () => {
+  it('deploys 1.0.0 then 1.0.1 to prod, then rolls prod back to 1.0.0', async () => {
+    const first = await drover(['cut']);
+    expect(first.code).toBe(0);
+    const v100 = first.json.cut.find((c: { bundle: string }) => c.bundle === 'web').digest;
+
+    const d1 = await drover(['deploy', 'web@1.0.0', '--env', 'prod']);
+    expect(d1.code).toBe(0);
+    expect(d1.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'succeeded'], ['c3', 'succeeded']]);
+
+    const work = mkdtempSync(join(scratch, 'clone-'));
+    await git(scratch, ['clone', '--quiet', url, work]);
+    const cfg = join(work, 'web', 'config.yaml');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('info', 'debug'));
+    await git(work, ['commit', '--quiet', '-am', 'web: debug']);
+    await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual(['web@1.0.1']);
+
+    const d2 = await drover(['promote', 'web', '--to', 'prod', '--version', '1.0.1']);
+    expect(d2.code).toBe(0);
+    for (const c of env.clusters.slice(1)) expect(await logLevel(c)).toBe('debug');
+    expect(await channelDigest('prod')).toBe(d2.json.digest);
+
+    const rb = await drover(['rollback', 'web', '--env', 'prod', '--to', '1.0.0']);
+    expect(rb.code).toBe(0);
+    expect(rb.json.digest).toBe(v100);
+    for (const c of env.clusters.slice(1)) expect(await logLevel(c)).toBe('info');
+    expect(await channelDigest('prod')).toBe(v100);
+    // dev was never deployed to.
+    expect(await kubectlOn(env, env.clusters[0]!, ['get', 'configmap', '-n', ns, '-o', 'name'])).not.toContain('web-config');
+
+    const status = await drover(['status']);
+    expect(status.json.filter((r: { bundle: string }) => r.bundle === 'web').map((r: { cluster: string; running: string }) => [r.cluster, r.running])).toEqual([['c2', '1.0.0'], ['c3', '1.0.0']]);
+
+    // Promotion by policy takes what dev runs healthy; dev runs nothing, so it refuses and says why.
+    const again = await drover(['promote', 'web', '--to', 'prod']);
+    expect(again.code).toBe(5);
+    expect(again.json.error.message).toMatch(/not healthy on one version in dev/);
+  });
+});
