@@ -10,6 +10,7 @@ import { cutVersions } from '../lib/workspace/cut.ts';
 import { diffVersions, parseBundleRef } from '../lib/workspace/diff-versions.ts';
 import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../lib/workspace/deploy.ts';
 import { bundleHistory, bundleStatus } from '../lib/workspace/status.ts';
+import { discoverView, lintView, showVersion } from '../lib/workspace/inspect.ts';
 import { formatRef } from '../lib/object/ref.ts';
 import { initConfig } from '../lib/workspace/init.ts';
 import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
@@ -189,8 +190,55 @@ export const verbs: Verb[] = [
         return { data: h, human };
       }),
   },
+  {
+    name: 'discover',
+    usage: 'discover [--bundle B]',
+    summary: 'bundles and their members, each with the reference that pulled it in',
+    options: { bundle: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const v = await discoverView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
+        const human = v.map((b) => [`${b.bundle} (${b.members.length} members, source ${b.source})`, table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file]))].join('\n')).join('\n\n');
+        return { data: v, human };
+      }),
+  },
+  {
+    name: 'lint',
+    usage: 'lint [--bundle B]',
+    summary: 'built-in practice rules',
+    options: { bundle: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const f = await lintView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
+        const errors = f.filter((x) => x.severity === 'error').length;
+        return {
+          data: f,
+          human: f.length ? table(['BUNDLE', 'SEVERITY', 'RULE', 'OBJECT', 'MESSAGE'], f.map((x) => [x.bundle, x.severity, x.rule, x.ref, x.message])) : 'no findings',
+          exitCode: errors > 0 ? ExitCode.invalidInput : ExitCode.ok,
+        };
+      }),
+  },
+  {
+    name: 'show',
+    usage: 'show B@V',
+    summary: 'one version: members, provenance, digest',
+    options: {},
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [ref] = ctx.positionals;
+        if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
+        const v = showVersion({ ws, ...parseBundleRef(ref) });
+        const cfg = v.config as { members?: { kind: string; namespace: string; name: string; digest: string }[]; provenance?: Record<string, unknown> };
+        const human = [
+          `${v.bundle}@${v.version}  ${v.digest}`,
+          `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
+          ...Object.entries(cfg.provenance ?? {}).map(([k, x]) => `  ${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`),
+          table(['MEMBER', 'DIGEST'], (cfg.members ?? []).map((m) => [formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name }), m.digest])),
+        ].join('\n');
+        return { data: v, human };
+      }),
+  },
 ];
-
 function deployOutcome(r: DeployResult): VerbResult {
   const human = [
     `${r.bundle}@${r.version}${r.environment ? ` to ${r.environment}` : ''}: ${r.ok ? 'healthy everywhere' : 'FAILED'}`,

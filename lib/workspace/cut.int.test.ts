@@ -67,6 +67,21 @@ describe('drover cut', () => {
     const versions = await drover(ws, ['versions', 'web']);
     expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.1', '1.0.0']);
 
+    const shown = await drover(ws, ['show', 'web@1.0.1']);
+    expect(shown.json).toMatchObject({ bundle: 'web', version: '1.0.1', parent: '1.0.0', config: { provenance: { changedPaths: ['web/config.yaml'], parent: '1.0.0' } } });
+
+    const discovered = await drover(ws, ['discover', '--bundle', 'web']);
+    expect(discovered.json[0].members.map((m: { ref: string; via: string }) => [m.ref, m.via])).toEqual(
+      expect.arrayContaining([
+        ['Deployment/shop/web', 'root'],
+        ['ConfigMap/shop/web-config', 'envFrom'],
+        ['Service/shop/web', 'selector'],
+      ]),
+    );
+    const lint = await drover(ws, ['lint', '--bundle', 'web']);
+    expect(lint.code).toBe(0);
+    expect(lint.json.every((f: { bundle: string; severity: string }) => f.bundle === 'web' && f.severity === 'warning')).toBe(true);
+
     const diff = await drover(ws, ['diff', 'web@1.0.0', 'web@1.0.1']);
     expect(diff.json.added).toEqual([]);
     expect(diff.json.removed).toEqual([]);

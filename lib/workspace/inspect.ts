@@ -1,0 +1,68 @@
+/**
+ * `drover discover`, `drover lint` and `drover show`: read-only views. The
+ * first two read each source's head and discover bundles exactly as `cut`
+ * does; `show` reads one version from the state index.
+ */
+import { dirname, join } from 'node:path';
+import { discoverBundles, type BundleMembers } from '../bundle/discover.ts';
+import { runLint } from '../bundle/lint/index.ts';
+import { NotFoundError } from '../errors/errors.ts';
+import { formatRef } from '../object/ref.ts';
+import { loadObjects } from '../object/yaml.ts';
+import { isManifestPath, openSource } from '../source/index.ts';
+import { getVersion, type VersionRecord } from '../state/versions.ts';
+import type { Workspace } from './workspace.ts';
+
+/** Discovery at each source's head. */
+export async function discoverAtHead({ ws, env = {}, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ source: string; head: string; bundles: BundleMembers[] }[]> {
+  const out = [];
+  for (const sc of ws.config.sources) {
+    const source = await openSource({
+      spec: { url: sc.url, branch: sc.branch, ...(sc.paths ? { paths: sc.paths } : {}), ...(sc.auth ? { auth: sc.auth } : {}) },
+      cacheDir: join(dirname(ws.config.state), 'git'),
+      env,
+      baseDir: dirname(ws.config.file),
+      ...(signal ? { signal } : {}),
+    });
+    const { head } = await source.sync({ ...(signal ? { signal } : {}) });
+    const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
+    out.push({ source: sc.name, head, bundles: discoverBundles({ objects: loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })) }) }).bundles });
+  }
+  return out;
+}
+
+export interface DiscoveredView {
+  bundle: string;
+  source: string;
+  members: { ref: string; file: string; via: string; from?: string; digest: string }[];
+  unresolved: { from: string; via: string; target: unknown }[];
+}
+
+export async function discoverView({ ws, bundle, env, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<DiscoveredView[]> {
+  const all = await discoverAtHead({ ws, ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+  return all.flatMap((s) =>
+    s.bundles
+      .filter((b) => !bundle || b.bundle.name === bundle)
+      .map((b) => ({
+        bundle: b.bundle.name,
+        source: s.source,
+        members: b.members.map((m) => ({ ref: formatRef(m.ref), file: m.file, via: m.why.via, ...(m.why.from ? { from: formatRef(m.why.from) } : {}), digest: m.digest })),
+        unresolved: b.unresolved.map((u) => ({ from: formatRef(u.from), via: u.via, target: u.target })),
+      })),
+  );
+}
+
+export async function lintView({ ws, bundle, env, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }) {
+  const all = await discoverAtHead({ ws, ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+  return all.flatMap((s) =>
+    s.bundles
+      .filter((b) => !bundle || b.bundle.name === bundle)
+      .flatMap((b) => runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint }).map((f) => ({ bundle: b.bundle.name, rule: f.rule, severity: f.severity, ref: formatRef(f.ref), message: f.message }))),
+  );
+}
+
+export function showVersion({ ws, bundle, version }: { ws: Workspace; bundle: string; version: string }): VersionRecord {
+  const v = getVersion(ws.db, bundle, version);
+  if (!v) throw new NotFoundError(`no version ${bundle}@${version} (see drover versions ${bundle})`, { data: { bundle, version } });
+  return v;
+}
