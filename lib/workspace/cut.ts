@@ -11,7 +11,6 @@
  *   const r = await cutVersions({ ws });
  *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
  */
-import { dirname, join } from 'node:path';
 import { checkSecrets } from '../bundle/secrets.ts';
 import { discoverBundles } from '../bundle/discover.ts';
 import { runLint } from '../bundle/lint/index.ts';
@@ -23,8 +22,9 @@ import { MediaType } from '../oci/index.ts';
 import { formatRef } from '../object/ref.ts';
 import { loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
-import { isManifestPath, openSource } from '../source/index.ts';
+import { isManifestPath } from '../source/index.ts';
 import { lastCutCommit, latestVersion, recordCut, type VersionRecord } from '../state/versions.ts';
+import { openConfiguredSource } from './source.ts';
 import type { Workspace } from './workspace.ts';
 
 export interface CutVersion {
@@ -89,13 +89,7 @@ async function prepareSource({
   signal?: AbortSignal;
   result: CutResult;
 }): Promise<{ head: string; display: string; items: Prepared[] } | undefined> {
-  const source = await openSource({
-    spec: { url: sc.url, branch: sc.branch, ...(sc.paths ? { paths: sc.paths } : {}), ...(sc.auth ? { auth: sc.auth } : {}) },
-    cacheDir: join(dirname(ws.config.state), 'git'),
-    env,
-    baseDir: dirname(ws.config.file),
-    ...(signal ? { signal } : {}),
-  });
+  const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;

@@ -3,27 +3,21 @@
  * first two read each source's head and discover bundles exactly as `cut`
  * does; `show` reads one version from the state index.
  */
-import { dirname, join } from 'node:path';
 import { discoverBundles, type BundleMembers } from '../bundle/discover.ts';
 import { runLint } from '../bundle/lint/index.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { formatRef } from '../object/ref.ts';
 import { loadObjects } from '../object/yaml.ts';
-import { isManifestPath, openSource } from '../source/index.ts';
+import { isManifestPath } from '../source/index.ts';
 import { getVersion, type VersionRecord } from '../state/versions.ts';
+import { openConfiguredSource } from './source.ts';
 import type { Workspace } from './workspace.ts';
 
 /** Discovery at each source's head. */
 export async function discoverAtHead({ ws, env = {}, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ source: string; head: string; bundles: BundleMembers[] }[]> {
   const out = [];
   for (const sc of ws.config.sources) {
-    const source = await openSource({
-      spec: { url: sc.url, branch: sc.branch, ...(sc.paths ? { paths: sc.paths } : {}), ...(sc.auth ? { auth: sc.auth } : {}) },
-      cacheDir: join(dirname(ws.config.state), 'git'),
-      env,
-      baseDir: dirname(ws.config.file),
-      ...(signal ? { signal } : {}),
-    });
+    const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
     const { head } = await source.sync({ ...(signal ? { signal } : {}) });
     const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
     out.push({ source: sc.name, head, bundles: discoverBundles({ objects: loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })) }) }).bundles });
