@@ -2,9 +2,7 @@
  * The CLI's verbs: for each, its flags, the one library function it calls,
  * and how its result reads for a person. JSON output is the result's `data`.
  */
-import type { ParseArgsOptionsConfig } from 'node:util';
 import { ExitCode, UsageError } from '../lib/errors/errors.ts';
-import type { OnEvent } from '../lib/progress.ts';
 import { listVersions } from '../lib/state/versions.ts';
 import { cutVersions } from '../lib/workspace/cut.ts';
 import { diffVersions, parseBundleRef } from '../lib/workspace/diff-versions.ts';
@@ -13,41 +11,12 @@ import { bundleHistory, bundleStatus } from '../lib/workspace/status.ts';
 import { discoverView, lintView, showVersion } from '../lib/workspace/inspect.ts';
 import { formatRef } from '../lib/object/ref.ts';
 import { initConfig } from '../lib/workspace/init.ts';
-import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
 import { table } from './render.ts';
+import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
+import { driftVerbs } from './verbs-drift.ts';
+import { serveVerbs } from './verbs-serve.ts';
 
-async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
-  const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
-  try {
-    return await f(ws);
-  } finally {
-    ws.close();
-  }
-}
-
-export interface VerbContext {
-  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
-  positionals: string[];
-  configPath: string;
-  onEvent: OnEvent;
-  signal: AbortSignal;
-}
-
-export interface VerbResult {
-  data: unknown;
-  human?: string;
-  exitCode?: number;
-}
-
-export interface Verb {
-  name: string;
-  usage: string;
-  summary: string;
-  options: ParseArgsOptionsConfig;
-  run: (ctx: VerbContext) => Promise<VerbResult>;
-}
-
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+export type { Verb } from './verb.ts';
 
 export const verbs: Verb[] = [
   {
@@ -238,7 +207,10 @@ export const verbs: Verb[] = [
         return { data: v, human };
       }),
   },
+  ...driftVerbs,
+  ...serveVerbs,
 ];
+
 function deployOutcome(r: DeployResult): VerbResult {
   const human = [
     `${r.bundle}@${r.version}${r.environment ? ` to ${r.environment}` : ''}: ${r.ok ? 'healthy everywhere' : 'FAILED'}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/errors.ts';
-import { resolveConfig } from './config.ts';
+import { resolveConfig, selfHealFor } from './config.ts';
 
 const file = '/work/app/drover.yaml';
 const base = { apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'apps', url: 'http://git.example/apps.git' }] };
@@ -27,8 +27,18 @@ describe('resolveConfig', () => {
     expect(c.environments[0]).toMatchObject({ waves: [{ clusters: ['c1', 'c2'] }], promotion: { mode: 'manual', healthyForSeconds: 600 }, timeoutSeconds: 300 });
   });
 
+  it('defaults drift to report and serve to loopback, and lets a bundle override self-heal', () => {
+    const c = resolveConfig({ doc: { ...base, bundles: { web: { selfHeal: 'heal' } } }, file });
+    expect(c.drift).toEqual({ selfHeal: 'report', scanIntervalSeconds: 300 });
+    expect(c.serve).toMatchObject({ listen: '127.0.0.1:7070', tokenEnv: 'DROVER_API_TOKEN', webhook: { maxBodyBytes: 1_048_576 } });
+    expect(selfHealFor(c, 'web')).toBe('heal');
+    expect(selfHealFor(c, 'api')).toBe('report');
+  });
+
   it.each([
     [{ ...base, kind: 'Nope' }, /kind/],
+    [{ ...base, drift: { selfHeal: 'fix' } }, /selfHeal/],
+    [{ ...base, serve: { listen: 'nowhere' } }, /listen/],
     [{ ...base, sources: [] }, /sources/],
     [{ ...base, registry: 'http://x' }, /registry/],
     [{ ...base, sources: [{ name: 'Bad Name', url: 'x' }] }, /name/],

@@ -53,6 +53,23 @@ export interface EnvironmentConfig {
   timeoutSeconds: number;
 }
 
+export type SelfHeal = 'off' | 'report' | 'heal';
+
+export interface DriftConfig {
+  /** Default policy for every bundle. */
+  selfHeal: SelfHeal;
+  scanIntervalSeconds: number;
+}
+
+export interface ServeConfig {
+  /** host:port of the daemon's HTTP listener. */
+  listen: string;
+  /** Environment variable holding the API bearer token. */
+  tokenEnv: string;
+  webhook: { secretEnv: string; maxBodyBytes: number };
+  graceSeconds: number;
+}
+
 export interface DroverConfig {
   /** Absolute path of the file this came from. */
   file: string;
@@ -63,6 +80,15 @@ export interface DroverConfig {
   kubeconfig: string;
   clusters: ClusterConfig[];
   environments: EnvironmentConfig[];
+  drift: DriftConfig;
+  /** Per-bundle overrides, by bundle name. */
+  bundles: Record<string, { selfHeal?: SelfHeal }>;
+  serve: ServeConfig;
+}
+
+/** The self-heal policy in force for `bundle`. */
+export function selfHealFor(config: Pick<DroverConfig, 'drift' | 'bundles'>, bundle: string): SelfHeal {
+  return config.bundles[bundle]?.selfHeal ?? config.drift.selfHeal;
 }
 
 const ajv = new Ajv2020({ allErrors: true, useDefaults: false, strict: false });
@@ -86,6 +112,9 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       promotion?: Partial<EnvironmentConfig['promotion']>;
       timeoutSeconds?: number;
     })[];
+    drift?: Partial<DriftConfig>;
+    bundles?: DroverConfig['bundles'];
+    serve?: Partial<Omit<ServeConfig, 'webhook'>> & { webhook?: Partial<ServeConfig['webhook']> };
   };
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -128,6 +157,14 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     kubeconfig,
     clusters,
     environments,
+    drift: { selfHeal: raw.drift?.selfHeal ?? 'report', scanIntervalSeconds: raw.drift?.scanIntervalSeconds ?? 300 },
+    bundles: raw.bundles ?? {},
+    serve: {
+      listen: raw.serve?.listen ?? '127.0.0.1:7070',
+      tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
+      webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
+      graceSeconds: raw.serve?.graceSeconds ?? 60,
+    },
   };
 }
 

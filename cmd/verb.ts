@@ -1,0 +1,42 @@
+/**
+ * What a CLI verb is: its flags, the one library function it calls, and how
+ * its result reads for a person. Verbs live in `verbs*.ts`, one list per
+ * area; `verbs.ts` joins them.
+ */
+import type { ParseArgsOptionsConfig } from 'node:util';
+import type { OnEvent } from '../lib/progress.ts';
+import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
+
+export async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
+  const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
+  try {
+    return await f(ws);
+  } finally {
+    ws.close();
+  }
+}
+
+export interface VerbContext {
+  values: Record<string, string | boolean | (string | boolean)[] | undefined>;
+  positionals: string[];
+  configPath: string;
+  onEvent: OnEvent;
+  signal: AbortSignal;
+}
+
+export interface VerbResult {
+  data: unknown;
+  human?: string;
+  exitCode?: number;
+}
+
+export interface Verb {
+  name: string;
+  usage: string;
+  summary: string;
+  options: ParseArgsOptionsConfig;
+  run: (ctx: VerbContext) => Promise<VerbResult>;
+}
+
+export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+

@@ -1,0 +1,7 @@
+/**
+ * Verbs about what happens after a release: `drift` (out-of-band changes)
+ * and `events` (the Kubernetes Events timeline of a bundle).
+ */
+import type { Verb } from './verb.ts';
+
+export const driftVerbs: Verb[] = [];
