@@ -98,4 +98,72 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 3,
+    name: 'drift findings and heals',
+    sql: `
+      CREATE TABLE drift_heals (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle      TEXT NOT NULL,
+        cluster     TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        outcome     TEXT NOT NULL,
+        reason      TEXT,
+        release_id  INTEGER REFERENCES releases(id),
+        refs        TEXT NOT NULL,
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX drift_heals_by_target ON drift_heals(bundle, cluster, id DESC);
+      CREATE TABLE drift_findings (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        bundle      TEXT NOT NULL,
+        version     TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        cluster     TEXT NOT NULL,
+        api_version TEXT NOT NULL,
+        object_kind TEXT NOT NULL,
+        namespace   TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        ref         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        fields      TEXT NOT NULL,
+        detected_by TEXT NOT NULL,
+        first_seen  TEXT NOT NULL,
+        last_seen   TEXT NOT NULL,
+        resolved_at TEXT,
+        resolution  TEXT,
+        heal_id     INTEGER REFERENCES drift_heals(id)
+      );
+      CREATE UNIQUE INDEX drift_findings_open ON drift_findings(bundle, cluster, api_version, object_kind, namespace, name) WHERE resolved_at IS NULL;
+      CREATE INDEX drift_findings_by_target ON drift_findings(bundle, cluster, id DESC);
+    `,
+  },
+  {
+    version: 4,
+    name: 'kubernetes events per bundle, version and cluster',
+    sql: `
+      CREATE TABLE kube_events (
+        cluster          TEXT NOT NULL,
+        uid              TEXT NOT NULL,
+        bundle           TEXT NOT NULL,
+        version          TEXT,
+        member           TEXT NOT NULL,
+        object           TEXT NOT NULL,
+        object_uid       TEXT,
+        type             TEXT NOT NULL,
+        reason           TEXT NOT NULL,
+        message          TEXT NOT NULL,
+        source           TEXT NOT NULL,
+        count            INTEGER NOT NULL,
+        first_at         TEXT NOT NULL,
+        last_at          TEXT NOT NULL,
+        resource_version TEXT NOT NULL,
+        gathered_at      TEXT NOT NULL,
+        PRIMARY KEY (cluster, uid, bundle)
+      );
+      CREATE INDEX kube_events_by_bundle ON kube_events(bundle, version, cluster);
+    `,
+  },
 ];
