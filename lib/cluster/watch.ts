@@ -154,7 +154,7 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
           if (ev.object.code === 410) throw new GoneError(ev.object.message);
           throw new UnavailableError(`${cluster.name}: watch ${opts.kind}: ${ev.object.message ?? 'error event'}`, { data: { cluster: cluster.name, status: ev.object } });
         }
-        const next = ev.object.metadata?.resourceVersion;
+        const next = ev.object.metadata?.resourceVersion as string | undefined;
         if (ev.type === 'BOOKMARK') {
           stats.bookmarks++;
           if (next) rv = next;
