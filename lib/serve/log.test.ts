@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { NotFoundError } from '../errors/errors.ts';
+import { createLogger, eventLogger, formatLogLine } from './log.ts';
+
+const time = new Date('2026-01-02T03:04:05.000Z');
+
+describe('log lines', () => {
+  it('are one JSON object per line: time, level, msg, then the fields', () => {
+    const line = formatLogLine({ time, level: 'info', msg: 'cut web@1.0.1', fields: { bundle: 'web', skipped: undefined, msg: 'clash' } });
+    expect(line.endsWith('\n')).toBe(true);
+    expect(line.trimEnd()).not.toContain('\n');
+    expect(JSON.parse(line)).toEqual({ time: '2026-01-02T03:04:05.000Z', level: 'info', msg: 'cut web@1.0.1', bundle: 'web', 'field.msg': 'clash' });
+  });
+
+  it('carry errors as code, message and data', () => {
+    const line = formatLogLine({ time, level: 'error', msg: 'failed', fields: { error: new NotFoundError('no bundle web', { data: { bundle: 'web' } }), plain: new TypeError('x') } });
+    expect(JSON.parse(line)).toMatchObject({ error: { code: 'E_NOT_FOUND', message: 'no bundle web', data: { bundle: 'web' } }, plain: { name: 'TypeError', message: 'x' } });
+  });
+
+  it('never contain a known secret, raw or JSON-escaped, anywhere in the line', () => {
+    const secrets = ['s3cr3t-token-value', 'we"bhook\\secret'];
+    const line = formatLogLine({
+      time,
+      level: 'warn',
+      msg: 'auth failed for s3cr3t-token-value',
+      fields: { header: 'Bearer s3cr3t-token-value', nested: { v: 'we"bhook\\secret' }, url: 'https://bot:s3cr3t-token-value@git.example/x.git' },
+      secrets,
+    });
+    expect(line).not.toContain('s3cr3t-token-value');
+    expect(line).not.toContain('bhook');
+    expect(JSON.parse(line)).toMatchObject({ msg: 'auth failed for ***', header: 'Bearer ***', nested: { v: '***' } });
+  });
+
+  it('drop lines below the level, and child loggers carry their fields', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l), level: 'info', now: () => time });
+    log.debug('hidden');
+    log.with({ task: 'drift' }).warn('seen', { bundle: 'web' });
+    eventLogger(log)({ phase: 'verify', message: 'waiting' });
+    eventLogger(log)({ phase: 'release', subject: 'c1', message: 'web@1.0.1: succeeded' });
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      { time: time.toISOString(), level: 'warn', msg: 'seen', task: 'drift', bundle: 'web' },
+      { time: time.toISOString(), level: 'info', msg: 'web@1.0.1: succeeded', phase: 'release', subject: 'c1' },
+    ]);
+  });
+});
