@@ -83,3 +83,14 @@ describe('ClusterClient retries', () => {
     expect(JSON.stringify({ m: err.message, d: (err as { data?: unknown }).data })).not.toContain('secret-token');
   });
 });
+
+describe('ClusterClient stats', () => {
+  it('counts writes apart from dry runs and reads, so "wrote nothing" can be checked', async () => {
+    const { client } = await serve([json(200, {})]);
+    await client.request({ method: 'GET', path: '/api/v1/namespaces/n/configmaps' });
+    await client.request({ method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/a', query: { dryRun: 'All' }, body: {} });
+    await client.request({ method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/a', query: { dryRun: undefined }, body: {} });
+    await client.request({ method: 'DELETE', path: '/api/v1/namespaces/n/configmaps/a' });
+    expect(client.stats).toMatchObject({ requests: 4, writes: 2, dryRuns: 1, byMethod: { GET: 1, PATCH: 2, DELETE: 1 } });
+  });
+});

@@ -53,6 +53,10 @@ export interface ClientStats {
   requests: number;
   retries: number;
   byMethod: Record<string, number>;
+  /** Requests that may change the cluster: POST, PUT, PATCH or DELETE without `dryRun`. */
+  writes: number;
+  /** Mutating requests sent with `dryRun` (the server persists nothing). */
+  dryRuns: number;
 }
 
 const idempotent = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
@@ -60,7 +64,7 @@ const idempotent = new Set(['GET', 'PUT', 'PATCH', 'DELETE']);
 export class ClusterClient {
   readonly name: string;
   readonly server: string;
-  readonly stats: ClientStats = { requests: 0, retries: 0, byMethod: {} };
+  readonly stats: ClientStats = { requests: 0, retries: 0, byMethod: {}, writes: 0, dryRuns: 0 };
   #base: RequestOptions;
   #agent: HttpAgent | HttpsAgent;
   #limiter: TokenBucket;
@@ -132,6 +136,10 @@ export class ClusterClient {
       await this.#limiter.take();
       this.stats.requests++;
       this.stats.byMethod[args.method] = (this.stats.byMethod[args.method] ?? 0) + 1;
+      if (args.method !== 'GET') {
+        if (args.query?.dryRun) this.stats.dryRuns++;
+        else this.stats.writes++;
+      }
       let res: IncomingMessage;
       try {
         res = await this.#once(url, args, payload);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../object/ref.ts';
 import { memberId } from './inventory.ts';
-import { assemblePlan, keyOf, summarizePlan } from './plan.ts';
+import { assembleLiveReads, assemblePlan, keyOf, summarizePlan } from './plan.ts';
 
 const o = (yaml: string) => parse(yaml) as KubeObject;
 const owned = (yaml: string) => o(yaml.replace('metadata: {', 'metadata: {annotations: {drover.dev/owner: web}, '));
@@ -53,5 +53,36 @@ describe('assemblePlan', () => {
       ['PersistentVolumeClaim/n/p', 'keep', 'PersistentVolumeClaim is protected from pruning (bundle policy prune.protected)'],
     ]);
     expect(summarizePlan(plan)).toEqual({ create: 0, update: 0, unchanged: 1, prune: 1, keep: 2 });
+  });
+});
+
+describe('assembleLiveReads', () => {
+  const id = (kind: string, name: string, namespace = 'n', apiVersion = 'v1') => ({ apiVersion, kind, namespace, name });
+  const cms = ['a', 'b', 'c'].map((n) => id('ConfigMap', n));
+
+  it.each([
+    ['three of a kind in a namespace -> one LIST', cms, [['v1 ConfigMap n', ['a', 'b', 'c']]], []],
+    ['two of a kind -> a GET each', cms.slice(0, 2), [], ['ConfigMap/a', 'ConfigMap/b']],
+    ['duplicates count once', [cms[0]!, cms[1]!, cms[0]!, cms[1]!], [], ['ConfigMap/a', 'ConfigMap/b']],
+    ['the same kind in other namespaces is another group', [...cms.slice(0, 2), id('ConfigMap', 'c', 'm')], [], ['ConfigMap/a', 'ConfigMap/b', 'ConfigMap/c']],
+    [
+      'kinds are grouped apart; a few of a kind stay GETs',
+      [...cms, id('Service', 's'), id('Deployment', 'd1', 'n', 'apps/v1'), id('Deployment', 'd2', 'n', 'apps/v1'), id('Deployment', 'd3', 'n', 'apps/v1')],
+      [
+        ['v1 ConfigMap n', ['a', 'b', 'c']],
+        ['apps/v1 Deployment n', ['d1', 'd2', 'd3']],
+      ],
+      ['Service/s'],
+    ],
+    ['cluster-scoped kinds group under the empty namespace', ['x', 'y', 'z'].map((n) => id('ClusterRole', n, '', 'rbac.authorization.k8s.io/v1')), [['rbac.authorization.k8s.io/v1 ClusterRole ', ['x', 'y', 'z']]], []],
+  ] as const)('%s', (_name, ids, lists, gets) => {
+    const reads = assembleLiveReads(ids);
+    expect(reads.lists.map((l) => [`${l.apiVersion} ${l.kind} ${l.namespace}`, l.members.map((m) => m.name)])).toEqual(lists);
+    expect(reads.gets.map((m) => `${m.kind}/${m.name}`)).toEqual(gets);
+  });
+
+  it('takes the threshold as an argument', () => {
+    expect(assembleLiveReads(cms, 4).lists).toEqual([]);
+    expect(assembleLiveReads(cms.slice(0, 1), 1).lists).toHaveLength(1);
   });
 });

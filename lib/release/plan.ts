@@ -2,7 +2,9 @@
  * The plan of a release, pure: desired members against what the cluster has
  * (live objects) and what a server-side dry-run says they would become.
  * Each member is `create`, `update` or `unchanged`; each object that left the
- * bundle is `prune` or `keep` (with the reason it is kept).
+ * bundle is `prune` or `keep` (with the reason it is kept). Also how to read
+ * the live objects cheaply: one LIST per kind and namespace holding several
+ * members, one GET for the rest.
  */
 import { stableStringify } from '../object/canonical.ts';
 import { formatRef, refKey, refOf, type KubeObject } from '../object/ref.ts';
@@ -78,4 +80,42 @@ export function summarizePlan(plan: PlanEntry[]): Record<PlanAction, number> {
   const s: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, keep: 0 };
   for (const e of plan) s[e.action]++;
   return s;
+}
+
+/** Members of one kind in one namespace at or above this count are read with one LIST rather than a GET each. */
+export const LIST_THRESHOLD = 3;
+
+export interface LiveReads {
+  /** One LIST each: every member shares apiVersion, kind and namespace. */
+  lists: { apiVersion: string; kind: string; namespace: string; members: MemberId[] }[];
+  /** One GET each. */
+  gets: MemberId[];
+}
+
+/**
+ * How to read the live state of `ids`: duplicates (same key) are read once;
+ * a kind with at least `threshold` members in one namespace is listed, since
+ * one LIST costs the API server about what a few GETs do, while a GET each
+ * for hundreds of members is hundreds of round trips. Pure.
+ *
+ * @example
+ *   assembleLiveReads([cm('a'), cm('b'), cm('c'), svc('web')])
+ *   // => { lists: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', members: [a, b, c] }], gets: [web] }
+ */
+export function assembleLiveReads(ids: readonly MemberId[], threshold = LIST_THRESHOLD): LiveReads {
+  const unique = [...new Map(ids.map((m) => [keyOfId(m), m])).values()];
+  const groups = new Map<string, MemberId[]>();
+  for (const m of unique) {
+    const g = `${m.apiVersion}\n${m.kind}\n${m.namespace}`;
+    const members = groups.get(g);
+    if (members) members.push(m);
+    else groups.set(g, [m]);
+  }
+  const reads: LiveReads = { lists: [], gets: [] };
+  for (const members of groups.values()) {
+    const { apiVersion, kind, namespace } = members[0]!;
+    if (members.length >= threshold) reads.lists.push({ apiVersion, kind, namespace, members });
+    else reads.gets.push(...members);
+  }
+  return reads;
 }

@@ -13,7 +13,7 @@
 import { hostname } from 'node:os';
 import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { getObject } from '../cluster/get.ts';
+import { getObject, listObjects } from '../cluster/get.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
 import { ReleaseFailedError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
@@ -24,7 +24,7 @@ import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../sta
 import { applyMembers } from './apply-members.ts';
 import { type Inventory, type InventoryVersion, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
-import { assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
+import { assembleLiveReads, assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
 import { rollbackRelease } from './rollback.ts';
@@ -142,13 +142,26 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   }
 }
 
-/** Live objects by key, null when absent. */
+/**
+ * Live objects by key, null when absent. Kinds with several members in one
+ * namespace are read with one LIST (see assembleLiveReads), the rest with a
+ * GET each, at most `concurrency` requests at a time.
+ */
 export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
-  const unique = [...new Map(ids.map((m) => [keyOfId(m), m])).values()];
+  const { lists, gets } = assembleLiveReads(ids);
   const live = new Map<string, KubeObject | null>();
-  await mapLimit(unique, concurrency, async (m) => {
-    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
-  });
+  const jobs: (() => Promise<void>)[] = [
+    ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
+      const { items } = await listObjects(cluster, { apiVersion, kind, namespace, signal });
+      // Match the namespace too: a namespaced kind with no namespace lists every namespace.
+      const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
+      for (const m of members) live.set(keyOfId(m), byName.get(m.name) ?? null);
+    }),
+    ...gets.map((m) => async () => {
+      live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
+    }),
+  ];
+  await mapLimit(jobs, concurrency, (job) => job());
   return live;
 }
 
