@@ -3,5 +3,6 @@
  * and `events` (the Kubernetes Events timeline of a bundle).
  */
 import type { Verb } from './verb.ts';
+import { eventsVerb } from './verb-events.ts';
 
-export const driftVerbs: Verb[] = [];
+export const driftVerbs: Verb[] = [eventsVerb];

@@ -3,19 +3,37 @@
  * objects, computes each one's health with the pure rules in lib/health, and
  * for workloads looks at the Pods of the new revision so a fatal state
  * (CrashLoopBackOff, ImagePullBackOff, ...) fails fast instead of waiting out
- * the deadline.
+ * the deadline. A failure's message and findings carry the Warning Events of
+ * the failed member and its children (e.g. `BackOff` on the Pod) that explain
+ * it, briefly (lib/events/explain.ts).
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
+import { explainFailure } from '../events/explain.ts';
+import { describeFatalEvents, type FatalEvent } from '../events/fatal-events.ts';
 import { computeHealth } from '../health/compute.ts';
 import { workloadFailure } from '../health/fatal.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from './pool.ts';
 
+/** A brief Warning Event: reason, message, the objects that reported it and how often. */
+export type VerifyEvent = Pick<FatalEvent, 'reason' | 'message' | 'objects' | 'count'>;
+
+export interface VerifyFinding {
+  ref: string;
+  reason: string;
+  message: string;
+  /** Warning Events about this finding's object. */
+  events?: VerifyEvent[];
+}
+
 export type VerifyOutcome =
   | { ok: true }
-  | { ok: false; ref: string; reason: string; message: string; findings: { ref: string; reason: string; message: string }[] };
+  | { ok: false; ref: string; reason: string; message: string; findings: VerifyFinding[]; events: VerifyEvent[] };
+
+/** Warnings last seen this long before verification began are from earlier releases, not this one (covers the apply before it). */
+const EVENTS_LOOKBACK_MS = 30_000;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
@@ -35,29 +53,54 @@ async function healthOf(cluster: Cluster, member: KubeObject, signal?: AbortSign
 
 export async function verifyHealth(
   cluster: Cluster,
-  { members, deadline, intervalMs = 1000, signal, onEvent = () => {} }: { members: KubeObject[]; deadline: number; intervalMs?: number; signal?: AbortSignal; onEvent?: OnEvent },
+  {
+    members,
+    deadline,
+    intervalMs = 1000,
+    eventsSinceMs = Date.now() - EVENTS_LOOKBACK_MS,
+    signal,
+    onEvent = () => {},
+  }: { members: KubeObject[]; deadline: number; intervalMs?: number; eventsSinceMs?: number; signal?: AbortSignal; onEvent?: OnEvent },
 ): Promise<VerifyOutcome> {
+  const explain = async (member: KubeObject, found: Omit<Extract<VerifyOutcome, { ok: false }>, 'events'>): Promise<VerifyOutcome> => {
+    const fatal = await explainFailure(cluster, { member: memberId(member), sinceMs: eventsSinceMs, ...(signal ? { signal } : {}) });
+    const events = fatal.map(({ reason, message, objects, count }) => ({ reason, message, objects, count }));
+    if (events.length === 0) return { ...found, events };
+    return {
+      ...found,
+      message: `${found.message}; events: ${describeFatalEvents(fatal)}`,
+      findings: found.findings.map((f) => {
+        const about = events.filter((e) => e.objects.includes(f.ref));
+        return about.length > 0 ? { ...f, events: about } : f;
+      }),
+      events,
+    };
+  };
   for (;;) {
     signal?.throwIfAborted();
-    const results = await mapLimit(members, 16, async (m) => ({ ref: formatRef(refOf(m)), ...(await healthOf(cluster, m, signal)) }));
+    const results = await mapLimit(members, 16, async (m) => ({ member: m, ref: formatRef(refOf(m)), ...(await healthOf(cluster, m, signal)) }));
     const failed = results.find((r) => r.status === 'Failed' || r.findings.length > 0);
     if (failed) {
       const first = failed.findings[0];
-      return {
+      return explain(failed.member, {
         ok: false,
         ref: failed.ref,
         reason: first?.reason ?? failed.reason ?? 'Failed',
         message: first ? `${failed.ref}: ${first.ref}: ${first.message}` : `${failed.ref}: ${failed.message}`,
         findings: failed.findings,
-      };
+      });
     }
     const waiting = results.filter((r) => r.status !== 'Current');
     onEvent({ phase: 'verify', subject: cluster.name, message: waiting.length ? `waiting for ${waiting[0]!.ref}: ${waiting[0]!.message}` : 'all members healthy', done: results.length - waiting.length, total: results.length });
     if (waiting.length === 0) return { ok: true };
     if (Date.now() > deadline) {
       const w = waiting[0]!;
-      return { ok: false, ref: w.ref, reason: 'HealthDeadlineExceeded', message: `${w.ref} not healthy before the deadline: ${w.message}`, findings: [] };
+      return explain(w.member, { ok: false, ref: w.ref, reason: 'HealthDeadlineExceeded', message: `${w.ref} not healthy before the deadline: ${w.message}`, findings: [] });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+function memberId(o: KubeObject) {
+  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name };
 }
