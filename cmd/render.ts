@@ -3,6 +3,7 @@
  * the result object itself; these helpers are only for the human form.
  */
 import type { DroverEvent } from '../lib/progress.ts';
+import type { StatusRow } from '../lib/workspace/status.ts';
 
 /** Left-aligned columns, a header row, two spaces between columns. */
 export function table(header: string[], rows: (string | number | undefined)[][]): string {
@@ -43,4 +44,21 @@ export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {})
     },
     done: clear,
   };
+}
+
+/** `drover status` as a table: one row per bundle x cluster. */
+export function statusTable(rows: StatusRow[]): string {
+  return table(
+    ['BUNDLE', 'CLUSTER', 'RUNNING', 'HEALTH', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
+    rows.map((r) => [
+      r.bundle,
+      r.cluster,
+      r.running ?? '-',
+      r.health ?? '-',
+      r.last ? `${r.last.version}${r.pending ? ` (pending ${r.pending})` : ''}` : '-',
+      r.last?.state ?? '-',
+      r.last?.failedObject ?? '',
+      r.last?.reason ?? (r.health !== 'Current' ? (r.healthMessage ?? '') : ''),
+    ]),
+  );
 }

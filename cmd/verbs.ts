@@ -11,7 +11,7 @@ import { bundleHistory, bundleStatus } from '../lib/workspace/status.ts';
 import { discoverView, lintView, showVersion } from '../lib/workspace/inspect.ts';
 import { formatRef } from '../lib/object/ref.ts';
 import { initConfig } from '../lib/workspace/init.ts';
-import { table } from './render.ts';
+import { statusTable, table } from './render.ts';
 import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
 import { serveVerbs } from './verbs-serve.ts';
@@ -133,15 +133,15 @@ export const verbs: Verb[] = [
   },
   {
     name: 'status',
-    usage: 'status',
-    summary: 'bundles x clusters: version, last release, what failed and why',
-    options: {},
+    usage: 'status [--journal-only]',
+    summary: 'bundles x clusters: running version, health now, last release, what failed and why',
+    options: { 'journal-only': { type: 'boolean' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const rows = bundleStatus({ ws });
+        const rows = await bundleStatus({ ws, live: !ctx.values['journal-only'], signal: ctx.signal });
         return {
           data: rows,
-          human: table(['BUNDLE', 'CLUSTER', 'RUNNING', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'], rows.map((r) => [r.bundle, r.cluster, r.running ?? '-', r.last.version, r.last.state, r.last.failedObject ?? '', r.last.reason ?? ''])),
+          human: statusTable(rows),
         };
       }),
   },

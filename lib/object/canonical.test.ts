@@ -15,6 +15,17 @@ data: {z: "1", a: "2"}
       json: '{"apiVersion":"v1","data":{"a":"2","z":"1"},"kind":"ConfigMap","metadata":{"name":"a","namespace":"n"}}',
     },
     {
+      name: 'keeps the document order of a SOPS-encrypted object (its MAC depends on it)',
+      yaml: `
+kind: Secret
+apiVersion: v1
+metadata: {name: s, namespace: n}
+stringData: {z: "ENC[AES256_GCM,data:x]", a: "ENC[AES256_GCM,data:y]"}
+sops: {mac: "ENC[AES256_GCM,data:m]", version: 3.11.0}
+`,
+      json: '{"kind":"Secret","apiVersion":"v1","metadata":{"name":"s","namespace":"n"},"stringData":{"z":"ENC[AES256_GCM,data:x]","a":"ENC[AES256_GCM,data:y]"},"sops":{"mac":"ENC[AES256_GCM,data:m]","version":"3.11.0"}}',
+    },
+    {
       name: 'drops status and server-set metadata',
       yaml: `
 apiVersion: apps/v1

@@ -6,6 +6,12 @@
  * the JSON has no whitespace, so key order, comments, YAML style and
  * formatting never change a digest.
  *
+ * One exception: a SOPS-encrypted object (it has a `sops` map) keeps its
+ * document key order, because its MAC is computed over its values in walk
+ * order; sorting the keys would make every later decryption fail the MAC
+ * check. Its ciphertext changes on every encryption anyway, so a digest that
+ * depends on key order costs nothing.
+ *
  * @example
  *   contentDigest({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', uid: 'x' } })
  *   // same as contentDigest({ kind: 'ConfigMap', metadata: { name: 'a' }, apiVersion: 'v1' })
@@ -73,7 +79,14 @@ export function stableStringify(value: unknown): string {
 
 /** The canonical JSON text of an object (see the module comment). */
 export function canonicalJson(obj: object): string {
-  return stableStringify(canonicalObject(obj));
+  const canonical = canonicalObject(obj);
+  return isSopsDocument(canonical) ? JSON.stringify(canonical) : stableStringify(canonical);
+}
+
+/** A SOPS-encrypted document: its `sops` map carries a MAC over its values in document order. */
+function isSopsDocument(obj: object): boolean {
+  const sops = (obj as Record<string, unknown>).sops;
+  return isPlainObject(sops) && typeof sops.mac === 'string';
 }
 
 /** The canonical JSON of an object as UTF-8 bytes: the bytes its digest is computed over. */

@@ -5,6 +5,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnauthorizedError } from '../errors/errors.ts';
+import { packBundle } from '../bundle/pack.ts';
+import { unpackBundle } from '../bundle/unpack.ts';
 import { loadObjects } from '../object/yaml.ts';
 import { decryptSopsObject } from './decrypt.ts';
 import { isSopsEncrypted, sopsRecipients } from './detect.ts';
@@ -31,6 +33,20 @@ describe('the committed fixture (testdata/secret.enc.yaml)', () => {
       data: { username: 'c2hvcA==' },
       stringData: { password: 'test-fixture-password', port: '5432' },
     });
+  });
+
+  it('still decrypts after a round trip through a bundle artifact (the MAC depends on key order)', async () => {
+    const [loaded] = loadObjects({ files: [{ path: 'testdata/secret.enc.yaml', text: await read('secret.enc.yaml') }] });
+    const packed = packBundle({
+      name: 'shop',
+      version: '1.0.0',
+      objects: [loaded!.object],
+      provenance: { source: 'https://git.example/shop.git', commit: 'a'.repeat(40), changedPaths: [], author: 'A <a@example.com>', commitTime: '2026-01-01T00:00:00Z', parent: null },
+    });
+    const [member] = unpackBundle({ config: packed.config, layer: packed.layer }).members;
+    expect(Object.keys(member!.object)).toEqual(Object.keys(loaded!.object));
+    const secret = await decryptSopsObject({ object: member!.object, identities: [await read('age-test-key.txt')] });
+    expect(secret).toHaveProperty('stringData.password', 'test-fixture-password');
   });
 
   it('the whole key file text is accepted as one identity entry', async () => {

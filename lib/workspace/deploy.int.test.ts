@@ -18,6 +18,8 @@ const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'drover-deploy-'));
 const ns = uniqueName('shop');
 const prefix = uniqueName('dep');
+// Bundle names are cluster-wide (the inventory is drover-system/inventory-<bundle>): the shared clusters need a unique one.
+const web = uniqueName('web');
 let url: string;
 let ws: string;
 let drop: () => Promise<void>;
@@ -26,7 +28,7 @@ function rewrite(dir: string) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) rewrite(p);
-    else writeFileSync(p, readFileSync(p, 'utf8').replaceAll('shop', ns));
+    else writeFileSync(p, readFileSync(p, 'utf8').replaceAll('shop', ns).replace('metadata: {name: web}', `metadata: {name: ${web}}`));
   }
 }
 
@@ -69,7 +71,7 @@ async function drover(args: string[]) {
 }
 
 async function channelDigest(tag: string): Promise<string | null> {
-  const r = await fetch(`${env.registry.url}/v2/${prefix}/web/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const r = await fetch(`${env.registry.url}/v2/${prefix}/${web}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
   return r.headers.get('docker-content-digest');
 }
 
@@ -79,9 +81,9 @@ describe('deploy and rollback by registry tag', () => {
   it('deploys 1.0.0 then 1.0.1 to prod, then rolls prod back to 1.0.0', async () => {
     const first = await drover(['cut']);
     expect(first.code).toBe(0);
-    const v100 = first.json.cut.find((c: { bundle: string }) => c.bundle === 'web').digest;
+    const v100 = first.json.cut.find((c: { bundle: string }) => c.bundle === web).digest;
 
-    const d1 = await drover(['deploy', 'web@1.0.0', '--env', 'prod']);
+    const d1 = await drover(['deploy', `${web}@1.0.0`, '--env', 'prod']);
     expect(d1.code).toBe(0);
     expect(d1.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'succeeded'], ['c3', 'succeeded']]);
 
@@ -91,14 +93,14 @@ describe('deploy and rollback by registry tag', () => {
     writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('info', 'debug'));
     await git(work, ['commit', '--quiet', '-am', 'web: debug']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
-    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual(['web@1.0.1']);
+    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.1`]);
 
-    const d2 = await drover(['promote', 'web', '--to', 'prod', '--version', '1.0.1']);
+    const d2 = await drover(['promote', web, '--to', 'prod', '--version', '1.0.1']);
     expect(d2.code).toBe(0);
     for (const c of env.clusters.slice(1)) expect(await logLevel(c)).toBe('debug');
     expect(await channelDigest('prod')).toBe(d2.json.digest);
 
-    const rb = await drover(['rollback', 'web', '--env', 'prod', '--to', '1.0.0']);
+    const rb = await drover(['rollback', web, '--env', 'prod', '--to', '1.0.0']);
     expect(rb.code).toBe(0);
     expect(rb.json.digest).toBe(v100);
     for (const c of env.clusters.slice(1)) expect(await logLevel(c)).toBe('info');
@@ -107,10 +109,10 @@ describe('deploy and rollback by registry tag', () => {
     expect(await kubectlOn(env, env.clusters[0]!, ['get', 'configmap', '-n', ns, '-o', 'name'])).not.toContain('web-config');
 
     const status = await drover(['status']);
-    expect(status.json.filter((r: { bundle: string }) => r.bundle === 'web').map((r: { cluster: string; running: string }) => [r.cluster, r.running])).toEqual([['c2', '1.0.0'], ['c3', '1.0.0']]);
+    expect(status.json.filter((r: { bundle: string }) => r.bundle === web).map((r: { cluster: string; running: string }) => [r.cluster, r.running])).toEqual([['c2', '1.0.0'], ['c3', '1.0.0']]);
 
     // Promotion by policy takes what dev runs healthy; dev runs nothing, so it refuses and says why.
-    const again = await drover(['promote', 'web', '--to', 'prod']);
+    const again = await drover(['promote', web, '--to', 'prod']);
     expect(again.code).toBe(5);
     expect(again.json.error.message).toMatch(/not healthy on one version in dev/);
   });

@@ -71,6 +71,8 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const clusters = await ws.clusters([...new Set(waves.flatMap((w) => w.clusters))]);
   const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
   const prepare = await preparer(e, env);
+  // Decrypt every SOPS member once, in memory, before any cluster is touched: a missing key or a failed MAC stops here.
+  await Promise.all(target.members.filter(isSopsEncrypted).map(prepare));
   // Finish or roll back anything a crash left behind before starting anew.
   await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
 

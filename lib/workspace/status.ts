@@ -1,8 +1,19 @@
 /**
- * `drover status` and `drover history`: bundles x clusters from the release
- * journal: the version each cluster last released, its state, and for a
- * failure which object failed and why.
+ * `drover status` and `drover history`: bundles x clusters. The journal says
+ * what each cluster last released, its state, and for a failure which object
+ * failed and why; the cluster itself (its inventory and the live members)
+ * says which version it runs whole and how healthy that is right now. A
+ * cluster that cannot be reached keeps the journal's view and says so.
  */
+import type { Cluster } from '../cluster/cluster.ts';
+import { listObjects } from '../cluster/get.ts';
+import { NotFoundError } from '../errors/errors.ts';
+import { aggregate } from '../health/aggregate.ts';
+import { computeHealth } from '../health/compute.ts';
+import type { HealthStatus } from '../health/status.ts';
+import { formatRef, type KubeObject } from '../object/ref.ts';
+import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
+import { mapLimit } from '../release/pool.ts';
 import { listBundles } from '../state/versions.ts';
 import { lastRelease, listReleases, releaseSteps, type ReleaseRecord, type ReleaseStep } from '../state/releases.ts';
 import type { Workspace } from './workspace.ts';
@@ -10,23 +21,91 @@ import type { Workspace } from './workspace.ts';
 export interface StatusRow {
   bundle: string;
   cluster: string;
-  /** The version the cluster runs whole: the release's version on success, its from-version after a rollback. */
+  /** The version the cluster runs whole: from its inventory when reachable, else from the journal. */
   running: string | null;
-  last: Pick<ReleaseRecord, 'id' | 'version' | 'state' | 'reason' | 'failedObject' | 'updatedAt'>;
+  /** Health of the running version's members now; `Unreachable` when the cluster could not be read. */
+  health: HealthStatus | 'Unreachable' | null;
+  /** The first member that is not healthy, and why. */
+  healthMessage: string | null;
+  /** A release the cluster's inventory records as in flight. */
+  pending: string | null;
+  last: Pick<ReleaseRecord, 'id' | 'version' | 'state' | 'reason' | 'failedObject' | 'updatedAt'> | null;
 }
 
-export function bundleStatus({ ws }: { ws: Workspace }): StatusRow[] {
-  const rows: StatusRow[] = [];
+interface LiveView {
+  inventories: Map<string, Inventory>;
+  health: Map<string, { status: HealthStatus; message: string | null }>;
+}
+
+/**
+ * Reads a cluster's inventories (one LIST) and the health of the current
+ * version's members of `bundles`, listing each (type, namespace) once rather
+ * than reading members one by one.
+ */
+async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: AbortSignal): Promise<LiveView> {
+  const list = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, labelSelector: 'drover.dev/inventory', signal });
+  const inventories = new Map<string, Inventory>();
+  for (const o of list.items) {
+    const bundle = (o.metadata.labels ?? {})['drover.dev/inventory'];
+    if (bundle && bundles.has(bundle)) inventories.set(bundle, parseInventoryObject(o, bundle));
+  }
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string }>();
+  for (const inv of inventories.values()) {
+    for (const m of inv.current?.members ?? []) groups.set(`${m.apiVersion}|${m.kind}|${m.namespace}`, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace });
+  }
+  const liveByKey = new Map<string, KubeObject>();
+  await mapLimit([...groups.values()], 8, async (g) => {
+    const items = await listObjects(cluster, { apiVersion: g.apiVersion, kind: g.kind, ...(g.namespace ? { namespace: g.namespace } : {}), signal }).then(
+      (r) => r.items,
+      (err: unknown) => {
+        // A namespace or type that is gone leaves its members NotFound; anything else is the cluster's problem to report.
+        if (err instanceof NotFoundError) return [];
+        throw err;
+      },
+    );
+    for (const o of items) liveByKey.set(`${g.apiVersion}|${g.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`, o);
+  });
+  const health = new Map<string, { status: HealthStatus; message: string | null }>();
+  for (const [bundle, inv] of inventories) {
+    const results = (inv.current?.members ?? []).map((m) => ({
+      ref: formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name }),
+      ...computeHealth(liveByKey.get(`${m.apiVersion}|${m.kind}|${m.namespace}|${m.name}`)),
+    }));
+    const first = results.find((r) => r.status !== 'Current');
+    health.set(bundle, { status: aggregate(results), message: first ? `${first.ref}: ${first.message}` : null });
+  }
+  return { inventories, health };
+}
+
+export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace; live?: boolean; signal?: AbortSignal }): Promise<StatusRow[]> {
+  // Only this workspace's bundles: other inventories in a shared cluster belong to someone else.
   const bundles = new Set([...listBundles(ws.db).map((b) => b.name), ...listReleases(ws.db, { limit: 10_000 }).map((r) => r.bundle)]);
+  const views = new Map<string, LiveView | Error>();
+  if (live && ws.config.clusters.length > 0 && bundles.size > 0) {
+    const clusters = await ws.clusters();
+    await Promise.all(
+      [...clusters].map(async ([name, c]) => {
+        views.set(name, await readClusterView(c, bundles, signal).catch((err: Error) => err));
+      }),
+    );
+  }
+  const rows: StatusRow[] = [];
   for (const bundle of [...bundles].sort()) {
     for (const c of ws.config.clusters) {
       const r = lastRelease(ws.db, bundle, c.name);
-      if (!r) continue;
+      const view = views.get(c.name);
+      const inv = view && !(view instanceof Error) ? view.inventories.get(bundle) : undefined;
+      if (!r && !inv) continue;
+      const journalRunning = r ? (r.state === 'succeeded' ? r.version : r.state === 'rolled-back' ? r.fromVersion : null) : null;
+      const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
       rows.push({
         bundle,
         cluster: c.name,
-        running: r.state === 'succeeded' ? r.version : r.state === 'rolled-back' ? r.fromVersion : null,
-        last: { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt },
+        running: view && !(view instanceof Error) ? (inv?.current?.version ?? null) : journalRunning,
+        health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
+        healthMessage: view instanceof Error ? view.message : (h?.message ?? null),
+        pending: inv?.pending?.version ?? null,
+        last: r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null,
       });
     }
   }
