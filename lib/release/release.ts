@@ -15,14 +15,14 @@ import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
-import { ReleaseFailedError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
+import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
-import { type Inventory, type InventoryVersion, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
+import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
 import { assembleLiveReads, assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
@@ -107,9 +107,10 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   let plan: PlanEntry[] = [];
   let written = 0;
   let previous: VersionContent | null = null;
+  let touched = false;
   try {
     // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
-    previous = inv.current ? (inv.current.digest === target.digest ? target : await opts.loadVersion(inv.current)) : null;
+    previous = inv.current ? (inv.current.digest === target.digest ? target : await loadPrevious(opts, inv.current)) : null;
     const desired = await mapLimit(target.members, concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
@@ -118,6 +119,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const summary = summarizePlan(plan);
 
     recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged, ${summary.prune} to prune`, data: summary });
+    touched = true;
     await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
     written = await applyMembers({ cluster, entries: plan, recreateOnImmutable: policy.recreateOnImmutableChange ?? false, concurrency, onEvent, signal });
     await pruneEntries(cluster, plan, { signal, onEvent });
@@ -137,8 +139,27 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const reason = typeof e.data.reason === 'string' ? e.data.reason : e.code;
     recordStep(db, rel.id, { state: 'failed', message: e.message, reason, ...(failedObject ? { failedObject } : {}), data: e.data.failures ?? e.data.findings });
     onEvent({ phase: 'release', subject: cluster.name, level: 'error', message: `${target.bundle}@${target.version} failed: ${e.message}` });
+    if (!touched) {
+      // Nothing reached the cluster: it still runs what it ran, whole; there is nothing to restore.
+      recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${inv.current ? `${target.bundle}@${inv.current.version}` : 'nothing of the bundle'}` });
+      return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+    }
     await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], previous: inv.current, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+  }
+}
+
+/** The version the cluster runs, from the registry; without it no rollback is possible, so the release stops here. */
+async function loadPrevious(opts: ReleaseOptions, current: InventoryVersion): Promise<VersionContent> {
+  try {
+    return await opts.loadVersion(current);
+  } catch (err) {
+    const e = toDroverError(err);
+    const msg = `${opts.cluster.name} runs ${opts.target.bundle}@${current.version} (${current.digest}) by its inventory, and that version cannot be loaded to roll back to, so nothing was applied: ${e.message}`;
+    if (e instanceof NotFoundError) {
+      throw new ConflictError(`${msg}. Another Drover instance or another registry may own bundle ${opts.target.bundle} on ${opts.cluster.name} (see ConfigMap/${INVENTORY_NAMESPACE}/${inventoryName(opts.target.bundle)})`, { cause: err, data: { reason: 'PreviousVersionMissing' } });
+    }
+    throw new UnavailableError(msg, { cause: err, data: { reason: 'PreviousVersionUnavailable' } });
   }
 }
 
