@@ -1,6 +1,48 @@
 /**
- * `drover serve`: the daemon.
+ * `drover serve`: the daemon. Thin: parse flags, turn SIGTERM / SIGINT into
+ * the library's stop signal (a second signal cuts the grace period short),
+ * run until stopped, exit 0. Logs are JSON lines on stderr.
  */
-import type { Verb } from './verb.ts';
+import { UsageError } from '../lib/errors/errors.ts';
+import { LOG_LEVELS, type LogLevel } from '../lib/serve/log.ts';
+import { serveDaemon } from '../lib/serve/daemon.ts';
+import { str, type Verb } from './verb.ts';
 
-export const serveVerbs: Verb[] = [];
+export const serveVerbs: Verb[] = [
+  {
+    name: 'serve',
+    usage: 'serve [--listen HOST:PORT] [--log-level L] [--concurrency N]',
+    summary: 'the daemon: sources -> cut -> deploy and promote by policy; webhooks, HTTP API, /metrics',
+    options: { listen: { type: 'string' }, 'log-level': { type: 'string' }, concurrency: { type: 'string' } },
+    run: async ({ values, positionals, configPath, signal }) => {
+      if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(' ')})`);
+      const logLevel = str(values['log-level']) ?? 'info';
+      if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError('--concurrency must be a positive integer');
+      const stop = new AbortController();
+      const hurry = new AbortController();
+      const onSignal = () => (stop.signal.aborted ? hurry.abort() : stop.abort());
+      process.on('SIGTERM', onSignal);
+      process.on('SIGINT', onSignal);
+      if (signal.aborted) stop.abort();
+      else signal.addEventListener('abort', () => stop.abort(), { once: true });
+      try {
+        const summary = await serveDaemon({
+          configPath,
+          ...(str(values.listen) ? { listen: str(values.listen) } : {}),
+          env: process.env,
+          stop: stop.signal,
+          hurry: hurry.signal,
+          write: (line) => process.stderr.write(line),
+          logLevel: logLevel as LogLevel,
+          ...(concurrency ? { concurrency } : {}),
+        });
+        return { data: summary, human: `drover serve stopped (${summary.shutdown.drained ? 'all work finished' : `aborted ${summary.shutdown.aborted.join(', ')}; ${summary.shutdown.recovered.length} release(s) restored`})` };
+      } finally {
+        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onSignal);
+      }
+    },
+  },
+];

@@ -46,6 +46,8 @@ export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?:
     taskErrors: registry.counter({ name: 'drover_task_errors_total', help: 'Failed reconcile tasks (retried with backoff), by task key.', labelNames: ['key'] }),
     cutErrors: registry.counter({ name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret).', labelNames: ['bundle'] }),
   };
+  // Series that exist from the start, so a query sees 0 rather than nothing.
+  for (const kind of ['release', 'recovery', 'environment']) m.rollbacks.inc({ kind }, 0);
   registry.collected({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.', type: 'gauge', collect: () => Math.floor(startTimeMs / 1000) });
   registry.collected({
     name: 'process_cpu_seconds_total',

@@ -17,7 +17,7 @@ import { runLint } from '../bundle/lint/index.ts';
 import { packBundle } from '../bundle/pack.ts';
 import { nextVersion } from '../bundle/version.ts';
 import type { SourceConfig } from '../config/config.ts';
-import { InvalidInputError } from '../errors/errors.ts';
+import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
 import { formatRef } from '../object/ref.ts';
 import { loadObjects } from '../object/yaml.ts';
@@ -50,10 +50,32 @@ interface Prepared {
   cut: CutVersion;
 }
 
-export async function cutVersions({ ws, bundle, env = {}, onEvent = () => {}, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; onEvent?: OnEvent; signal?: AbortSignal }): Promise<CutResult> {
+/**
+ * A bundle whose own content is invalid (a lint error, a plaintext Secret...).
+ * When given, that bundle is reported here and skipped, and the others are
+ * still cut (the daemon's per-bundle isolation); without it, the first
+ * invalid bundle fails the whole cut (the CLI's all-or-nothing behaviour).
+ */
+export type OnBundleError = (e: { bundle: string; error: DroverError }) => void;
+
+export async function cutVersions({
+  ws,
+  bundle,
+  env = {},
+  onEvent = () => {},
+  onBundleError,
+  signal,
+}: {
+  ws: Workspace;
+  bundle?: string;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: OnEvent;
+  onBundleError?: OnBundleError;
+  signal?: AbortSignal;
+}): Promise<CutResult> {
   const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [] };
   for (const sc of ws.config.sources) {
-    const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, signal, result });
+    const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal, result });
     if (!prepared) continue;
     for (const p of prepared.items) {
       const store = ws.stores.open(p.record.bundle);
@@ -78,6 +100,7 @@ async function prepareSource({
   bundle,
   env,
   onEvent,
+  onBundleError,
   signal,
   result,
 }: {
@@ -86,6 +109,7 @@ async function prepareSource({
   bundle?: string;
   env: NodeJS.ProcessEnv;
   onEvent: OnEvent;
+  onBundleError?: OnBundleError;
   signal?: AbortSignal;
   result: CutResult;
 }): Promise<{ head: string; display: string; items: Prepared[] } | undefined> {
@@ -107,47 +131,53 @@ async function prepareSource({
   for (const b of discovery.bundles) {
     const name = b.bundle.name;
     if (bundle && name !== bundle) continue;
-    checkSecrets({ bundle: b.bundle, members: b.members });
-    const findings = runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint });
-    const errors = findings.filter((f) => f.severity === 'error');
-    if (errors.length > 0) {
-      throw new InvalidInputError(`${b.bundle.file}: bundle ${name} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {
-        data: { bundle: name, file: b.bundle.file, findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
-      });
-    }
-    for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
+    try {
+      checkSecrets({ bundle: b.bundle, members: b.members });
+      const findings = runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint });
+      const errors = findings.filter((f) => f.severity === 'error');
+      if (errors.length > 0) {
+        throw new InvalidInputError(`${b.bundle.file}: bundle ${name} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {
+          data: { bundle: name, file: b.bundle.file, findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
+        });
+      }
+      for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
 
-    const parent = latestVersion(ws.db, name);
-    const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
-    const parentDigests = parent ? ((parent.config as { members?: { kind: string; namespace: string; name: string; digest: string }[] }).members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
-    if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests)) {
-      result.unchanged.push(name);
-      continue;
+      const parent = latestVersion(ws.db, name);
+      const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
+      const parentDigests = parent ? ((parent.config as { members?: { kind: string; namespace: string; name: string; digest: string }[] }).members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
+      if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests)) {
+        result.unchanged.push(name);
+        continue;
+      }
+      const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages: [commit.message] });
+      const memberFiles = new Set(b.members.map((m) => m.file));
+      const before = new Set(parentDigests ?? []);
+      const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
+      const packed = packBundle({
+        name,
+        version: next.version,
+        objects: b.members.map((m) => m.object),
+        provenance: {
+          source: source.display,
+          commit: head,
+          changedPaths: changed.filter((p) => memberFiles.has(p)),
+          author: `${commit.author.name} <${commit.author.email}>`,
+          commitTime: commit.commitTime,
+          parent: parent?.version ?? null,
+        },
+      });
+      const config = JSON.parse(Buffer.from(packed.config).toString('utf8')) as unknown;
+      items.push({
+        packed,
+        record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config },
+        cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers },
+      });
+      onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });
+    } catch (err) {
+      // With onBundleError, one bundle's bad content skips that bundle only; the others are cut.
+      if (!onBundleError) throw err;
+      onBundleError({ bundle: name, error: toDroverError(err) });
     }
-    const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages: [commit.message] });
-    const memberFiles = new Set(b.members.map((m) => m.file));
-    const before = new Set(parentDigests ?? []);
-    const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
-    const packed = packBundle({
-      name,
-      version: next.version,
-      objects: b.members.map((m) => m.object),
-      provenance: {
-        source: source.display,
-        commit: head,
-        changedPaths: changed.filter((p) => memberFiles.has(p)),
-        author: `${commit.author.name} <${commit.author.email}>`,
-        commitTime: commit.commitTime,
-        parent: parent?.version ?? null,
-      },
-    });
-    const config = JSON.parse(Buffer.from(packed.config).toString('utf8')) as unknown;
-    items.push({
-      packed,
-      record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config },
-      cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers },
-    });
-    onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });
   }
   return { head, display: source.display, items };
 }

@@ -1,0 +1,108 @@
+/**
+ * The daemon's actions, shared by the loop and the API: cut one source,
+ * deploy, promote, roll back. Each calls the same library function the CLI
+ * does and adds what a long-running process needs: metrics for every
+ * release, a log line per outcome, and the channel tag put back if shutdown
+ * aborts a deploy halfway (the engine leaves an aborted release to recovery,
+ * which restores the previous version, so the tag must name it again).
+ */
+import { toDroverError } from '../errors/errors.ts';
+import { type CutResult, cutVersions } from '../workspace/cut.ts';
+import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../workspace/deploy.ts';
+import type { SourceConfig } from '../config/config.ts';
+import { eventLogger } from './log.ts';
+import type { LoopContext } from './loop-context.ts';
+
+/** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total. */
+export function countReleases(ctx: LoopContext, r: DeployResult): void {
+  for (const c of r.clusters) {
+    if (c.state === 'not-started') continue;
+    ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
+    if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
+  }
+}
+
+function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
+  const fields = { bundle: r.bundle, version: r.version, ...(r.environment ? { environment: r.environment } : {}), clusters: r.clusters.map((c) => ({ cluster: c.cluster, state: c.state, ...(c.reason ? { reason: c.reason } : {}), ...(c.failedObject ? { failedObject: c.failedObject } : {}), ...(c.message ? { message: c.message } : {}) })) };
+  if (r.ok) ctx.log.info(`${what} ${r.bundle}@${r.version}: healthy`, fields);
+  else ctx.log.error(`${what} ${r.bundle}@${r.version}: failed`, fields);
+}
+
+/**
+ * Runs a deploy that may move `environment`'s channel tag. If the work signal
+ * aborts it (shutdown past the grace period), the tag is put back to what it
+ * named before, since recovery restores the clusters to that version.
+ */
+async function guardChannel(ctx: LoopContext, { bundle, environment }: { bundle: string; environment: string | undefined }, run: () => Promise<DeployResult>): Promise<DeployResult> {
+  if (!environment) return run();
+  const store = ctx.ws.stores.open(bundle);
+  const before = await store.resolve({ tag: environment, signal: ctx.signal }).then(
+    (d) => d.digest,
+    () => undefined,
+  );
+  try {
+    return await run();
+  } catch (err) {
+    if (ctx.signal.aborted && before) {
+      await store.tag({ digest: before as `sha256:${string}`, tag: environment, signal: AbortSignal.timeout(10_000) }).then(
+        () => ctx.log.warn(`put channel tag ${environment} of ${bundle} back after an interrupted deploy`, { bundle, environment, digest: before }),
+        (e: unknown) => ctx.log.error(`could not put channel tag ${environment} of ${bundle} back`, { bundle, environment, error: toDroverError(e) }),
+      );
+    }
+    throw err;
+  }
+}
+
+export async function deployAction(ctx: LoopContext, { bundle, version, environment, cluster, moveChannel = true }: { bundle: string; version: string; environment?: string; cluster?: string; moveChannel?: boolean }): Promise<DeployResult> {
+  const onEvent = eventLogger(ctx.log, { bundle });
+  const r = await guardChannel(ctx, { bundle, environment: moveChannel ? environment : undefined }, () =>
+    deployVersion({ ws: ctx.ws, bundle, version, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}), moveChannel: Boolean(environment) && moveChannel, env: ctx.env, onEvent, signal: ctx.signal }),
+  );
+  countReleases(ctx, r);
+  logOutcome(ctx, 'deploy', r);
+  return r;
+}
+
+export async function promoteAction(ctx: LoopContext, { bundle, to, version }: { bundle: string; to: string; version?: string }): Promise<DeployResult> {
+  const onEvent = eventLogger(ctx.log, { bundle });
+  const r = await guardChannel(ctx, { bundle, environment: to }, () => promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
+  countReleases(ctx, r);
+  logOutcome(ctx, 'promote', r);
+  return r;
+}
+
+export async function rollbackAction(ctx: LoopContext, { bundle, environment, to }: { bundle: string; environment: string; to?: string }): Promise<DeployResult> {
+  const onEvent = eventLogger(ctx.log, { bundle });
+  const r = await guardChannel(ctx, { bundle, environment }, () => rollbackEnvironment({ ws: ctx.ws, bundle, environment, ...(to ? { to } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
+  countReleases(ctx, r);
+  if (r.ok) ctx.metrics.rollbacks.inc({ kind: 'environment' });
+  logOutcome(ctx, 'rollback', r);
+  return r;
+}
+
+/**
+ * Cuts one source (fetch, discover, cut what changed). A bundle with invalid
+ * content is skipped and logged; the rest of the source is cut. Anything that
+ * fails the source as a whole (unreachable Git, a file that does not parse,
+ * an object two bundles claim) throws, so the source is retried with backoff.
+ */
+export async function cutSourceAction(ctx: LoopContext, { source, bundle }: { source: SourceConfig; bundle?: string }): Promise<CutResult> {
+  const scoped = { ...ctx.ws, config: { ...ctx.ws.config, sources: [source] } };
+  const r = await cutVersions({
+    ws: scoped,
+    ...(bundle ? { bundle } : {}),
+    env: ctx.env,
+    onEvent: eventLogger(ctx.log, { source: source.name }),
+    onBundleError: ({ bundle: b, error }) => {
+      ctx.metrics.cutErrors.inc({ bundle: b });
+      ctx.log.error(`bundle ${b} not cut: ${error.message}`, { source: source.name, bundle: b, error });
+    },
+    signal: ctx.signal,
+  });
+  for (const c of r.cut) {
+    ctx.metrics.versionsCut.inc({ bundle: c.bundle });
+    ctx.log.info(`cut ${c.bundle}@${c.version}`, { source: source.name, bundle: c.bundle, version: c.version, digest: c.digest, commit: c.commit, changed: c.changedMembers });
+  }
+  return r;
+}
+

@@ -1,0 +1,295 @@
+/**
+ * `drover serve`: the GitOps loop as a long-running process. It opens the
+ * workspace, starts the HTTP listener (probes, metrics, webhooks, API),
+ * recovers every release a previous process left unfinished, and only then
+ * takes work: sources are woken by their schedule, by a file watch (local
+ * repositories) or by a webhook, and cut; every bundle with a new version is
+ * deployed to the first environment and promoted along the pipeline by each
+ * environment's policy (reconcile-bundle.ts). Work goes through a queue keyed
+ * by source and bundle with per-key backoff, so one bundle's failure never
+ * stalls another. Background tasks (drift) plug in through background.ts.
+ *
+ * Shutdown (the `stop` signal, i.e. SIGTERM or SIGINT): readiness goes 503
+ * and nothing new starts; in-flight work gets the grace period
+ * (`serve.graceSeconds`) to finish. A reserve at its end (half of it, at most
+ * 30 s) is kept for restoring: releases still running when the reserve
+ * starts are aborted, and recovery rolls their clusters back to the previous
+ * whole version before the function returns. A hard kill is safe as well:
+ * the journal and inventories let the next start do the same.
+ *
+ * @example
+ *   const ac = new AbortController();
+ *   process.once('SIGTERM', () => ac.abort());
+ *   await serveDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l) });
+ */
+import cron from 'node-cron';
+import { secretFromEnv } from '../config/config.ts';
+import { toDroverError, UnavailableError } from '../errors/errors.ts';
+import { checkSchedule, watchSource } from '../source/index.ts';
+import { unfinishedReleases } from '../state/releases.ts';
+import { listBundles } from '../state/versions.ts';
+import { openConfiguredSource } from '../workspace/source.ts';
+import { openWorkspace } from '../workspace/workspace.ts';
+import { cutSourceAction } from './actions.ts';
+import { type BackgroundTask, defaultBackgroundTasks, type RunningTask } from './background.ts';
+import type { DaemonHandle, DaemonStatus } from './daemon-handle.ts';
+import { type HttpServer, startHttpServer } from './http-server.ts';
+import { createKeyedMutex } from './keyed-mutex.ts';
+import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
+import type { LoopContext } from './loop-context.ts';
+import { reconcileBundle } from './reconcile-bundle.ts';
+import { recoverAll } from './recover-all.ts';
+import { createServeMetrics } from './serve-metrics.ts';
+import { createWorkQueue } from './work-queue.ts';
+
+export interface ServeOptions {
+  configPath?: string;
+  /** Overrides `serve.listen` (host:port; port 0 picks a free one, logged as `listening`). */
+  listen?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Aborting it starts a graceful shutdown. */
+  stop: AbortSignal;
+  /** Aborting it (a second signal) cuts the grace period short: in-flight releases are aborted and restored now. */
+  hurry?: AbortSignal;
+  /** Where log lines go (one JSON object per line). */
+  write: (line: string) => void;
+  logLevel?: LogLevel;
+  /** Tasks (sources and bundles) run side by side. */
+  concurrency?: number;
+  backgroundTasks?: readonly BackgroundTask[];
+  /** Every bundle is reconciled at least this often, whatever woke it. */
+  resyncSeconds?: number;
+}
+
+export interface ServeSummary {
+  address: { host: string; port: number };
+  startedAt: string;
+  stoppedAt: string;
+  shutdown: {
+    /** True when all in-flight work finished within the grace period, nothing aborted. */
+    drained: boolean;
+    /** Task keys still running when the grace period ran out, aborted. */
+    aborted: string[];
+    /** Releases restored after the abort. */
+    recovered: { bundle: string; cluster: string; version: string; outcome: string }[];
+  };
+}
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, Math.max(0, ms));
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+/** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens. */
+function secretsOf(config: Awaited<ReturnType<typeof openWorkspace>>['config'], env: NodeJS.ProcessEnv): string[] {
+  const names = [
+    config.serve.tokenEnv,
+    config.serve.webhook.secretEnv,
+    config.registryAuth?.passwordEnv,
+    ...config.sources.flatMap((s) => [s.auth?.passwordEnv, s.auth?.tokenEnv]),
+    ...config.environments.map((e) => e.ageKey?.env),
+  ];
+  return names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
+}
+
+export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}, stop, hurry, write, logLevel = 'info', concurrency = 8, backgroundTasks = defaultBackgroundTasks, resyncSeconds = 60 }: ServeOptions): Promise<ServeSummary> {
+  const startedAt = new Date().toISOString();
+  const ws = await openWorkspace({ configPath, env, signal: stop });
+  const config = ws.config;
+  const log: Logger = createLogger({ write, level: logLevel, secrets: secretsOf(config, env) });
+  const metrics = createServeMetrics();
+  const work = new AbortController();
+  const ctx: LoopContext = { ws, env, log, metrics, signal: work.signal };
+  const status: DaemonStatus = { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
+  const locks = createKeyedMutex();
+  const inFlight = new Set<Promise<unknown>>();
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    inFlight.add(p);
+    void p.then(
+      () => inFlight.delete(p),
+      () => inFlight.delete(p),
+    );
+    return p;
+  };
+  const exclusive = <T>(key: string, fn: () => Promise<T>) => track(locks.run(key, fn));
+
+  const queue = createWorkQueue({
+    concurrency,
+    paused: true,
+    run: (key) => exclusive(key, () => runTask(key)),
+    onError: ({ key, error, attempt, retryInMs }) => {
+      metrics.taskErrors.inc({ key });
+      log[work.signal.aborted ? 'debug' : 'error'](`${key} failed (attempt ${attempt}, retry in ${Math.round(retryInMs / 1000)}s): ${toDroverError(error).message}`, { key, attempt, retryInMs, error: toDroverError(error) });
+    },
+  });
+  const wakeSource: DaemonHandle['wakeSource'] = (name, trigger) => {
+    metrics.sourceWakes.inc({ source: name, trigger });
+    queue.add(`source:${name}`);
+  };
+  const wakeBundle = (name: string) => queue.add(`bundle:${name}`);
+  const wakeAllBundles = () => listBundles(ws.db).forEach((b) => wakeBundle(b.name));
+
+  async function runTask(key: string): Promise<{ requeueAfterMs?: number } | void> {
+    const [kind, name] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
+    const t0 = performance.now();
+    try {
+      if (kind === 'source') {
+        const source = config.sources.find((s) => s.name === name);
+        if (!source) return;
+        const r = await cutSourceAction(ctx, { source });
+        for (const c of r.cut) wakeBundle(c.bundle);
+        return;
+      }
+      const r = await reconcileBundle(ctx, { bundle: name });
+      for (const h of r.held) log.debug(`${name} held in ${h.environment}: ${h.reason}`, { bundle: name, environment: h.environment });
+      return r.wakeAtMs !== undefined ? { requeueAfterMs: Math.max(0, r.wakeAtMs - Date.now()) } : undefined;
+    } finally {
+      metrics.reconcileDuration.observe({ task: kind === 'source' ? 'cut' : 'bundle' }, (performance.now() - t0) / 1000);
+    }
+  }
+
+  const handle: DaemonHandle = {
+    ctx,
+    status: () => ({ ...status }),
+    queue: () => ({ running: queue.running, queued: queue.queued }),
+    wakeSource,
+    wakeBundle,
+    runExclusive: (key, fn) => {
+      if (status.shuttingDown) return Promise.reject(new UnavailableError('shutting down: not taking work'));
+      return exclusive(key, fn);
+    },
+    webhook: { secret: secretFromEnv(config.serve.webhook.secretEnv, env), maxBodyBytes: config.serve.webhook.maxBodyBytes },
+    apiToken: secretFromEnv(config.serve.tokenEnv, env),
+  };
+
+  let http: HttpServer;
+  try {
+    http = await startHttpServer({ handle, listen: listen ?? config.serve.listen, log });
+  } catch (err) {
+    ws.close();
+    throw err;
+  }
+  log.info('listening', {
+    address: `${http.address.host}:${http.address.port}`,
+    host: http.address.host,
+    port: http.address.port,
+    config: config.file,
+    sources: config.sources.map((s) => s.name),
+    environments: config.environments.map((e) => e.name),
+    api: handle.apiToken ? 'token' : 'closed (no token configured)',
+    webhooks: handle.webhook.secret ? 'verified' : 'refused (no secret configured)',
+  });
+
+  // Triggers: schedules and file watches wake sources; a resync wakes every bundle.
+  const triggers = new AbortController();
+  const stops: (() => Promise<void> | void)[] = [];
+  const running: { name: string; task: RunningTask }[] = [];
+  let recoveredAtStart = 0;
+
+  if (!stop.aborted) {
+    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: work.signal });
+    for (const r of rec.recovered) {
+      if (r.outcome !== 'skipped') metrics.rollbacks.inc({ kind: 'recovery' });
+      log.warn(`recovered ${r.release.bundle}@${r.release.version} on ${r.release.cluster}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
+    }
+    for (const f of rec.failed) log.error(`recovery of ${f.bundle} failed: ${f.error.message}; its next deploy retries it`, { bundle: f.bundle, error: f.error });
+    recoveredAtStart = rec.recovered.length;
+    status.recovery = rec.failed.length ? 'failed' : 'done';
+  }
+
+  if (!stop.aborted) {
+    for (const sc of config.sources) {
+      const task = cron.schedule(checkSchedule(sc.schedule), () => wakeSource(sc.name, 'schedule'), { noOverlap: true, name: `drover-serve:${sc.name}`, logger: { info() {}, warn() {}, error() {}, debug() {} } });
+      stops.push(() => task.destroy());
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(sc.url)) {
+        // A local repository: its refs are watched, and a commit wakes the source within the debounce.
+        void openConfiguredSource({ ws, sc, env })
+          .then((source) => watchSource({ source, watchFiles: true, onChange: () => wakeSource(sc.name, 'fs'), onError: (e) => log.warn(`watching ${sc.name}: ${e.message}`, { source: sc.name }), signal: triggers.signal }))
+          .then((w) => stops.push(() => w.closed))
+          .catch((err: unknown) => log.error(`cannot watch ${sc.name}: ${toDroverError(err).message}`, { source: sc.name }));
+      }
+    }
+    const resync = setInterval(wakeAllBundles, resyncSeconds * 1000);
+    resync.unref();
+    stops.push(() => clearInterval(resync));
+
+    for (const t of backgroundTasks) {
+      try {
+        running.push({
+          name: t.name,
+          task: await t.start({
+            ws,
+            env,
+            log: log.with({ task: t.name }),
+            metrics,
+            reportDriftFindings: (counts) => Object.entries(counts).forEach(([bundle, n]) => metrics.driftFindings.set({ bundle }, n)),
+            wakeBundle,
+            signal: triggers.signal,
+          }),
+        });
+        log.info(`background task ${t.name} started`, { task: t.name });
+      } catch (err) {
+        log.error(`background task ${t.name} did not start: ${toDroverError(err).message}`, { task: t.name, error: toDroverError(err) });
+      }
+    }
+
+    status.ready = true;
+    queue.resume();
+    for (const sc of config.sources) wakeSource(sc.name, 'startup');
+    wakeAllBundles();
+    log.info('ready', { recovered: recoveredAtStart, concurrency });
+    await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+  }
+
+  // Shutdown: stop taking work, let in-flight work finish within the grace period, restore what could not.
+  status.shuttingDown = true;
+  status.ready = false;
+  const graceMs = config.serve.graceSeconds * 1000;
+  const t0 = Date.now();
+  const hardDeadline = t0 + graceMs;
+  const drainDeadline = hardDeadline - Math.min(graceMs / 2, 30_000);
+  log.info('shutting down: not taking new work', { graceSeconds: config.serve.graceSeconds, running: queue.running });
+  triggers.abort();
+  await Promise.allSettled(stops.map((s) => s()));
+  await Promise.allSettled(running.map(async (r) => r.task.stop()));
+
+  const hurried = new AbortController();
+  const hurryNow = () => hurried.abort();
+  if (hurry?.aborted) hurryNow();
+  else hurry?.addEventListener('abort', hurryNow, { once: true });
+  const allSettled = async () => {
+    await queue.stop();
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+  };
+  const drained = allSettled().then(() => true);
+  const abortedKeys: string[] = [];
+  const done = await Promise.race([drained, sleep(drainDeadline - Date.now(), hurried.signal).then(() => false)]);
+  if (!done) {
+    abortedKeys.push(...queue.running);
+    log.warn('grace period running out: aborting in-flight work; its releases are restored to the previous version', { running: abortedKeys, secondsLeft: Math.round((hardDeadline - Date.now()) / 1000) });
+    work.abort(new UnavailableError('drover serve is shutting down'));
+    await Promise.race([drained, sleep(Math.min(5_000, (hardDeadline - Date.now()) / 4))]);
+  }
+  work.abort(new UnavailableError('drover serve is shutting down'));
+
+  const recovered: ServeSummary['shutdown']['recovered'] = [];
+  if (unfinishedReleases(ws.db).length > 0) {
+    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - 500)) });
+    for (const r of rec.recovered) {
+      if (r.outcome !== 'skipped') metrics.rollbacks.inc({ kind: 'recovery' });
+      recovered.push({ bundle: r.release.bundle, cluster: r.release.cluster, version: r.release.version, outcome: r.outcome });
+      log.warn(`restored ${r.release.bundle} on ${r.release.cluster} after aborting ${r.release.version}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
+    }
+    for (const f of rec.failed) log.error(`could not restore ${f.bundle} before exiting: ${f.error.message}; the next start recovers it`, { bundle: f.bundle, error: f.error });
+  }
+  await http.close();
+  ws.close();
+  status.stateOpen = false;
+  const stoppedAt = new Date().toISOString();
+  log.info('stopped', { drained: done, aborted: abortedKeys, recovered: recovered.length, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+  return { address: http.address, startedAt, stoppedAt, shutdown: { drained: done, aborted: abortedKeys, recovered } };
+}

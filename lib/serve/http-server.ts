@@ -1,0 +1,131 @@
+/**
+ * The daemon's HTTP listener (node:http): `/healthz` (the process is
+ * alive), `/readyz` (recovery done, state open, not shutting down),
+ * `/metrics` (Prometheus text), the webhook receiver and the JSON API. Each
+ * request is routed by the table in router.ts; token routes check the bearer
+ * token first; errors become JSON with a status from their code. Request
+ * logs carry method, path, status and duration, never headers or bodies.
+ *
+ * @example
+ *   const http = await startHttpServer({ handle, listen: '127.0.0.1:7070', log });
+ *   http.address // { host: '127.0.0.1', port: 7070 }
+ *   await http.close();
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { toDroverError, UsageError } from '../errors/errors.ts';
+import { apiRoutes } from './api-routes.ts';
+import { checkBearer } from './bearer-auth.ts';
+import type { DaemonHandle } from './daemon-handle.ts';
+import type { Logger } from './log.ts';
+import { METRICS_CONTENT_TYPE } from './metrics.ts';
+import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route } from './router.ts';
+import { webhookRoutes } from './webhook-routes.ts';
+
+export interface HttpServer {
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+/** HTTP status for an error code. */
+export function statusOf(code: string): number {
+  switch (code) {
+    case 'E_USAGE':
+    case 'E_INVALID_INPUT':
+      return 400;
+    case 'E_UNAUTHORIZED':
+      return 401;
+    case 'E_NOT_FOUND':
+      return 404;
+    case 'E_CONFLICT':
+    case 'E_RELEASE_FAILED':
+      return 409;
+    case 'E_UNAVAILABLE':
+    case 'E_INTEGRITY':
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+/** `host:port` -> parts; `[::1]:7070` for IPv6. */
+export function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(listen.trim());
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) throw new UsageError(`listen address must be host:port (got ${JSON.stringify(listen)})`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function probeRoutes(h: DaemonHandle): Route[] {
+  return [
+    { method: 'GET', path: '/healthz', auth: 'none', handler: () => ({ status: 200, json: { status: 'ok' } }) },
+    {
+      method: 'GET',
+      path: '/readyz',
+      auth: 'none',
+      handler: () => {
+        const s = h.status();
+        return { status: s.ready && s.stateOpen && !s.shuttingDown ? 200 : 503, json: s };
+      },
+    },
+    { method: 'GET', path: '/metrics', auth: 'none', handler: () => ({ status: 200, text: h.ctx.metrics.registry.render(), contentType: METRICS_CONTENT_TYPE }) },
+  ];
+}
+
+export function allRoutes(h: DaemonHandle): Route[] {
+  return [...probeRoutes(h), ...webhookRoutes(h), ...apiRoutes(h)];
+}
+
+async function dispatch(routes: readonly Route[], h: DaemonHandle, req: IncomingMessage): Promise<Reply> {
+  const url = new URL(req.url ?? '/', 'http://drover.invalid');
+  const m = matchRoute(routes, req.method ?? 'GET', url.pathname);
+  if (m.kind === 'not-found') return errorReply(404, 'E_NOT_FOUND', `no route ${url.pathname}`);
+  if (m.kind === 'method-not-allowed') return { ...errorReply(405, 'E_USAGE', `${req.method} not allowed on ${url.pathname}`), headers: { allow: m.allow.join(', ') } };
+  if (m.route.auth === 'token') {
+    const v = checkBearer({ authorization: req.headers.authorization, token: h.apiToken });
+    if (v !== 'ok') {
+      const message = v === 'unconfigured' ? 'the API is closed: no token is configured (set the variable serve.tokenEnv names)' : v === 'missing' ? 'missing bearer token' : 'invalid bearer token';
+      return { ...errorReply(401, 'E_UNAUTHORIZED', message), headers: { 'www-authenticate': 'Bearer realm="drover"' } };
+    }
+  }
+  try {
+    return await m.route.handler({ method: (req.method === 'HEAD' ? 'GET' : req.method) as Method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, req });
+  } catch (err) {
+    const e = toDroverError(err);
+    return errorReply(statusOf(e.code), e.code, e.message, e.data);
+  }
+}
+
+export function startHttpServer({ handle, listen, log }: { handle: DaemonHandle; listen: string; log: Logger }): Promise<HttpServer> {
+  const routes = allRoutes(handle);
+  const { host, port } = parseListen(listen);
+  const server = createServer({ requestTimeout: 300_000, headersTimeout: 30_000 }, (req: IncomingMessage, res: ServerResponse) => {
+    const t0 = performance.now();
+    void dispatch(routes, handle, req)
+      .catch((err: unknown) => errorReply(500, 'E_INTERNAL', toDroverError(err).message))
+      .then((reply) => {
+        const r = renderReply(reply);
+        res.writeHead(r.status, r.headers);
+        res.end(req.method === 'HEAD' ? undefined : r.body);
+        const path = (req.url ?? '/').split('?')[0];
+        const level = path === '/healthz' || path === '/readyz' || path === '/metrics' ? 'debug' : r.status >= 500 ? 'warn' : 'info';
+        log[level]('http request', { method: req.method, path, status: r.status, ms: Math.round(performance.now() - t0) });
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const a = server.address() as AddressInfo;
+      resolve({
+        address: { host: a.address, port: a.port },
+        close: () =>
+          new Promise<void>((done) => {
+            server.close(() => done());
+            server.closeIdleConnections();
+            setTimeout(() => server.closeAllConnections(), 1000).unref();
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,71 @@
+/**
+ * One pass of the loop for one bundle: read what each environment runs from
+ * the journal, ask the promotion policy what comes next (deploy the newest
+ * version to the first environment, promote along the pipeline), do it, and
+ * ask again until nothing is due. A version whose rollout failed and was
+ * rolled back is quarantined in that environment, so automation never
+ * retries it (a newer version, or a person, moves things on). A rollout that
+ * could not run at all (a cluster unreachable, another engine holding the
+ * lease) throws, and the queue retries the bundle with backoff.
+ *
+ * @example
+ *   const r = await reconcileBundle(ctx, { bundle: 'web' });
+ *   r.wakeAtMs // when a waiting promotion becomes due
+ */
+import { gt } from 'semver';
+import { UnavailableError } from '../errors/errors.ts';
+import { environmentState } from '../state/queries.ts';
+import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
+import { latestVersion } from '../state/versions.ts';
+import type { DeployResult } from '../workspace/deploy.ts';
+import { deployAction, promoteAction } from './actions.ts';
+import type { LoopContext } from './loop-context.ts';
+import { type BundleAction, decideNext, type EnvironmentState, type Hold } from './promotion-policy.ts';
+
+export interface ReconcileBundleResult {
+  actions: { action: BundleAction; ok: boolean; quarantined: boolean }[];
+  held: Hold[];
+  wakeAtMs?: number;
+}
+
+export function readEnvironmentStates(ctx: LoopContext, bundle: string): EnvironmentState[] {
+  return ctx.ws.config.environments.map((e) => {
+    const s = environmentState(ctx.ws.db, { bundle, clusters: e.clusters });
+    return { name: e.name, promotion: e.promotion, ...(s.runs ? { runs: s.runs } : {}), ...(s.healthySinceMs !== undefined ? { healthySinceMs: s.healthySinceMs } : {}) };
+  });
+}
+
+export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: string }): Promise<ReconcileBundleResult> {
+  const now = ctx.now ?? Date.now;
+  const db = ctx.ws.db;
+  const out: ReconcileBundleResult = { actions: [], held: [] };
+  // Each action changes what environments run; at most one action per environment per pass.
+  for (let pass = 0; pass <= ctx.ws.config.environments.length; pass++) {
+    ctx.signal.throwIfAborted();
+    const d = decideNext({
+      latest: latestVersion(db, bundle)?.version,
+      environments: readEnvironmentStates(ctx, bundle),
+      isQuarantined: (environment, version) => isQuarantined(db, { bundle, version, environment }),
+      newer: (a, b) => gt(a, b),
+      nowMs: now(),
+    });
+    out.held = d.held;
+    if (d.wakeAtMs !== undefined) out.wakeAtMs = d.wakeAtMs;
+    else delete out.wakeAtMs;
+    const a = d.action;
+    if (!a) return out;
+    ctx.log.info(a.kind === 'deploy' ? `deploying ${bundle}@${a.version} to ${a.environment}` : `promoting ${bundle}@${a.version} from ${a.from} to ${a.environment}`, { bundle, version: a.version, environment: a.environment });
+    const r: DeployResult = a.kind === 'deploy' ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment }) : await promoteAction(ctx, { bundle, to: a.environment, version: a.version });
+    const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
+    if (!r.ok && versionFailed) {
+      quarantineVersion(db, { bundle, version: a.version, environment: a.environment, reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ')}` });
+      ctx.log.warn(`quarantined ${bundle}@${a.version} in ${a.environment}: automation will not try it again`, { bundle, version: a.version, environment: a.environment });
+    }
+    out.actions.push({ action: a, ok: r.ok, quarantined: !r.ok && versionFailed });
+    if (!r.ok && !versionFailed) {
+      const why = r.clusters.filter((c) => c.state === 'error').map((c) => `${c.cluster}: ${c.message ?? 'error'}`).join('; ');
+      throw new UnavailableError(`${a.kind} ${bundle}@${a.version} to ${a.environment} did not run: ${why}`, { data: { bundle, version: a.version, environment: a.environment } });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,66 @@
+/**
+ * Recovery of every release the journal shows unfinished, whatever its
+ * bundle: what `drover serve` runs before it takes work, and again when it
+ * stops after aborting releases that outran the grace period. Each
+ * interrupted release is marked failed and its cluster restored to the
+ * version its inventory says it ran whole (lib/release/recover.ts). One
+ * bundle's trouble (a cluster down, a registry error) is reported and does
+ * not stop the others.
+ *
+ * @example
+ *   const r = await recoverAll({ ws, env: process.env, signal });
+ *   r.recovered // [{ release, outcome: 'rolled-back', message }]
+ */
+import { readFile } from 'node:fs/promises';
+import { NotFoundError, toDroverError, type DroverError } from '../errors/errors.ts';
+import type { KubeObject } from '../object/ref.ts';
+import type { OnEvent } from '../progress.ts';
+import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
+import { decryptSopsObject, isSopsEncrypted, parseAgeIdentities } from '../sops/index.ts';
+import { unfinishedReleases } from '../state/releases.ts';
+import { loadVersionContent } from '../workspace/version-content.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+
+export interface RecoverAllResult {
+  recovered: RecoveredRelease[];
+  failed: { bundle: string; error: DroverError }[];
+}
+
+/**
+ * A preparer that decrypts SOPS members with the age identities of every
+ * environment: a recovered release restores whatever its cluster ran, and
+ * the key that encrypted it is one of those.
+ */
+function anyEnvironmentPreparer(ws: Workspace, env: NodeJS.ProcessEnv): (o: KubeObject) => Promise<KubeObject> {
+  let identities: Promise<string[]> | undefined;
+  const load = async () => {
+    const all: string[] = [];
+    for (const e of ws.config.environments) {
+      const text = e.ageKey?.file ? await readFile(e.ageKey.file, 'utf8') : e.ageKey?.env ? env[e.ageKey.env] : undefined;
+      if (text) all.push(...parseAgeIdentities({ text, source: e.ageKey?.file ?? `$${e.ageKey?.env}` }));
+    }
+    if (all.length === 0) throw new NotFoundError('a SOPS-encrypted Secret needs an age key: set ageKey for its environment in drover.yaml');
+    return all;
+  };
+  return async (o) => (isSopsEncrypted(o) ? decryptSopsObject({ object: o, identities: await (identities ??= load()) }) : o);
+}
+
+export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; onEvent?: OnEvent; signal?: AbortSignal }): Promise<RecoverAllResult> {
+  const result: RecoverAllResult = { recovered: [], failed: [] };
+  const open = unfinishedReleases(ws.db);
+  if (open.length === 0) return result;
+  const configured = new Set(ws.config.clusters.map((c) => c.name));
+  const prepare = anyEnvironmentPreparer(ws, env);
+  for (const bundle of [...new Set(open.map((r) => r.bundle))]) {
+    try {
+      const names = [...new Set(open.filter((r) => r.bundle === bundle).map((r) => r.cluster))].filter((c) => configured.has(c));
+      const clusters = await ws.clusters(names);
+      const store = ws.stores.open(bundle);
+      const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
+      result.recovered.push(...(await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) })));
+    } catch (err) {
+      result.failed.push({ bundle, error: toDroverError(err) });
+    }
+  }
+  return result;
+}

@@ -1,0 +1,55 @@
+/**
+ * The webhook receiver: `POST /hooks/github`, `/hooks/gitlab`,
+ * `/hooks/generic`. In this order, and nothing parses the body before the
+ * signature is verified: read at most `serve.webhook.maxBodyBytes` (413 and
+ * close the moment it is exceeded), verify the provider's signature on the
+ * raw bytes (401 otherwise), parse JSON (400), then match the push to the
+ * configured sources (repository URL and branch) and wake them. The answer
+ * (202) does not wait for the cut.
+ *
+ * @example
+ *   curl -X POST -H "X-Hub-Signature-256: sha256=$(hmac)" -H 'X-GitHub-Event: push' --data @push.json http://127.0.0.1:7070/hooks/github
+ */
+import type { DaemonHandle } from './daemon-handle.ts';
+import { matchSources, parsePushEvent } from './push-event.ts';
+import { readBoundedBody } from './read-body.ts';
+import { errorReply, type Reply, type Route } from './router.ts';
+import { verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
+
+export function webhookRoutes(h: DaemonHandle): Route[] {
+  return WEBHOOK_PROVIDERS.map((provider) => ({ method: 'POST' as const, path: `/hooks/${provider}`, auth: 'none' as const, handler: (ctx) => receive(h, provider, ctx.req) }));
+}
+
+async function receive(h: DaemonHandle, provider: WebhookProvider, req: Parameters<Route['handler']>[0]['req']): Promise<Reply> {
+  const { metrics, log } = h.ctx;
+  const count = (result: string) => metrics.webhooks.inc({ provider, result });
+  // Close the connection after every refusal: the body may not have been read.
+  const refuse = (status: number, result: string, code: string, message: string): Reply => {
+    count(result);
+    log.warn(`webhook refused: ${message}`, { provider, status });
+    return { ...errorReply(status, code, message), headers: { connection: 'close' } };
+  };
+  if (h.status().shuttingDown) return refuse(503, 'unavailable', 'E_UNAVAILABLE', 'shutting down');
+  const max = h.webhook.maxBodyBytes;
+  const body = await readBoundedBody({ stream: req, headers: req.headers, maxBytes: max });
+  if (!body.ok) return body.reason === 'too-large' ? refuse(413, 'too-large', 'E_TOO_LARGE', `body over ${max} bytes`) : refuse(400, 'aborted', 'E_INVALID_INPUT', 'body aborted');
+  const verdict = verifyWebhook({ provider, headers: req.headers, body: body.body, secret: h.webhook.secret });
+  if (!verdict.ok) return refuse(401, 'unauthorized', 'E_UNAUTHORIZED', verdict.reason === 'no-secret-configured' ? 'no webhook secret is configured' : `signature check failed (${verdict.reason})`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body.body.toString('utf8'));
+  } catch {
+    return refuse(400, 'invalid', 'E_INVALID_INPUT', 'body is not JSON');
+  }
+  const event = parsePushEvent({ provider, headers: req.headers, payload });
+  if (event.kind === 'ignored') {
+    count('ignored');
+    log.info(`webhook ignored: ${event.reason}`, { provider });
+    return { status: 202, json: { matched: [], ignored: event.reason } };
+  }
+  const matched = matchSources({ sources: h.ctx.ws.config.sources, event });
+  for (const s of matched) h.wakeSource(s.name, 'webhook');
+  count(matched.length ? 'accepted' : 'unmatched');
+  log.info(matched.length ? `webhook woke ${matched.map((s) => s.name).join(', ')}` : 'webhook matched no source', { provider, ...(event.branch ? { branch: event.branch } : {}), sources: matched.map((s) => s.name) });
+  return { status: 202, json: { matched: matched.map((s) => s.name) } };
+}
