@@ -21,7 +21,8 @@ async function drover(args: string[]): Promise<{ code: number; stdout: string; s
   }
 }
 
-describe('drover CLI', () => {
+// Spawning Node takes seconds on a busy machine; the timeout is about that, not about speed.
+describe('drover CLI', { timeout: 60_000 }, () => {
   it('prints usage and exits 2 without a verb, 0 with --help', async () => {
     const none = await drover([]);
     expect(none.code).toBe(2);

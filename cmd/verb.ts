@@ -5,9 +5,10 @@
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
 import type { OnEvent } from '../lib/progress.ts';
-import { openWorkspace, type Workspace } from '../lib/workspace/workspace.ts';
+import type { Workspace } from '../lib/workspace/workspace.ts';
 
 export async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
+  const { openWorkspace } = await import('../lib/workspace/workspace.ts');
   const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
   try {
     return await f(ws);

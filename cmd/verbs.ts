@@ -1,16 +1,12 @@
 /**
  * The CLI's verbs: for each, its flags, the one library function it calls,
  * and how its result reads for a person. JSON output is the result's `data`.
+ * Library modules are imported when their verb runs, so `drover --help` or a
+ * mistyped flag answers without loading the Git, registry and cluster code.
  */
 import { ExitCode, UsageError } from '../lib/errors/errors.ts';
-import { listVersions } from '../lib/state/versions.ts';
-import { cutVersions } from '../lib/workspace/cut.ts';
-import { diffVersions, parseBundleRef } from '../lib/workspace/diff-versions.ts';
-import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../lib/workspace/deploy.ts';
-import { bundleHistory, bundleStatus } from '../lib/workspace/status.ts';
-import { discoverView, lintView, showVersion } from '../lib/workspace/inspect.ts';
 import { formatRef } from '../lib/object/ref.ts';
-import { initConfig } from '../lib/workspace/init.ts';
+import type { DeployResult } from '../lib/workspace/deploy.ts';
 import { statusTable, table } from './render.ts';
 import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
@@ -33,6 +29,7 @@ export const verbs: Verb[] = [
     run: async ({ values, positionals, configPath }) => {
       if (positionals.length > 0) throw new UsageError(`init takes no arguments (got ${positionals.join(' ')})`);
       const contexts = (values.context as string[] | undefined) ?? [];
+      const { initConfig } = await import('../lib/workspace/init.ts');
       const r = await initConfig({
         path: configPath,
         ...(str(values.source) ? { source: str(values.source) } : {}),
@@ -51,6 +48,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
+        const { cutVersions } = await import('../lib/workspace/cut.ts');
         const r = await cutVersions({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
         const lines = r.cut.length
           ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), c.changedMembers.join(', ')]))]
@@ -68,6 +66,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [bundle] = ctx.positionals;
         if (!bundle || ctx.positionals.length > 1) throw new UsageError('versions takes one bundle name');
+        const { listVersions } = await import('../lib/state/versions.ts');
         const vs = listVersions(ws.db, bundle).map(({ config: _c, ...v }) => v);
         return { data: vs, human: table(['VERSION', 'DIGEST', 'COMMIT', 'PARENT', 'CREATED'], vs.map((v) => [v.version, v.digest, v.commit.slice(0, 12), v.parent ?? '-', v.createdAt])) };
       }),
@@ -81,6 +80,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [from, to] = ctx.positionals;
         if (!from || !to || ctx.positionals.length > 2) throw new UsageError('diff takes two versions: B@V1 B@V2');
+        const { diffVersions } = await import('../lib/workspace/diff-versions.ts');
         const d = await diffVersions({ ws, from, to, signal: ctx.signal });
         const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
         const lines = [
@@ -100,6 +100,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('deploy takes one BUNDLE@VERSION');
+        const [{ parseBundleRef }, { deployVersion }] = await Promise.all([import('../lib/workspace/diff-versions.ts'), import('../lib/workspace/deploy.ts')]);
         const { bundle, version } = parseBundleRef(ref);
         const r = await deployVersion({ ws, bundle, version, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
         return deployOutcome(r);
@@ -115,6 +116,7 @@ export const verbs: Verb[] = [
         const [bundle] = ctx.positionals;
         const to = str(ctx.values.to);
         if (!bundle || !to) throw new UsageError('promote needs a bundle and --to ENV');
+        const { promote } = await import('../lib/workspace/deploy.ts');
         return deployOutcome(await promote({ ws, bundle, to, ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
       }),
   },
@@ -128,6 +130,7 @@ export const verbs: Verb[] = [
         const [bundle] = ctx.positionals;
         const environment = str(ctx.values.env);
         if (!bundle || !environment) throw new UsageError('rollback needs a bundle and --env ENV');
+        const { rollbackEnvironment } = await import('../lib/workspace/deploy.ts');
         return deployOutcome(await rollbackEnvironment({ ws, bundle, environment, ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
       }),
   },
@@ -138,6 +141,7 @@ export const verbs: Verb[] = [
     options: { 'journal-only': { type: 'boolean' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
+        const { bundleStatus } = await import('../lib/workspace/status.ts');
         const rows = await bundleStatus({ ws, live: !ctx.values['journal-only'], signal: ctx.signal });
         return {
           data: rows,
@@ -154,6 +158,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [bundle] = ctx.positionals;
         if (!bundle) throw new UsageError('history takes a bundle name');
+        const { bundleHistory } = await import('../lib/workspace/status.ts');
         const h = bundleHistory({ ws, bundle, ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}) });
         const human = h.map((r) => [`#${r.id} ${r.bundle}@${r.version} on ${r.cluster}: ${r.state}${r.failedObject ? ` (${r.failedObject}: ${r.reason})` : ''}`, ...r.steps.map((s) => `    ${s.at} ${s.state}: ${s.message}`)].join('\n')).join('\n');
         return { data: h, human };
@@ -166,6 +171,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
+        const { discoverView } = await import('../lib/workspace/inspect.ts');
         const v = await discoverView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
         const human = v.map((b) => [`${b.bundle} (${b.members.length} members, source ${b.source})`, table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file]))].join('\n')).join('\n\n');
         return { data: v, human };
@@ -178,6 +184,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
+        const { lintView } = await import('../lib/workspace/inspect.ts');
         const f = await lintView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
         const errors = f.filter((x) => x.severity === 'error').length;
         return {
@@ -196,6 +203,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
+        const [{ showVersion }, { parseBundleRef }] = await Promise.all([import('../lib/workspace/inspect.ts'), import('../lib/workspace/diff-versions.ts')]);
         const v = showVersion({ ws, ...parseBundleRef(ref) });
         const cfg = v.config as { members?: { kind: string; namespace: string; name: string; digest: string }[]; provenance?: Record<string, unknown> };
         const human = [

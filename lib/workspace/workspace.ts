@@ -8,7 +8,7 @@
  *   try { ... } finally { ws.close(); }
  */
 import { homedir } from 'node:os';
-import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
+import type { Cluster } from '../cluster/cluster.ts';
 import { type DroverConfig, loadConfig, secretFromEnv } from '../config/config.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
@@ -51,13 +51,14 @@ export async function openWorkspace({ configPath = 'drover.yaml', env = process.
       for (const name of wanted) {
         const c = config.clusters.find((x) => x.name === name);
         if (!c) throw new NotFoundError(`${config.file}: no cluster named ${name}`, { data: { cluster: name } });
-        if (!connected.has(name)) connected.set(name, connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context }));
+        // The cluster client (and the kubeconfig library) loads on first use: cut, show and history never need it.
+        if (!connected.has(name)) connected.set(name, import('../cluster/cluster.ts').then(({ connectCluster }) => connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context })));
         out.set(name, await connected.get(name)!);
       }
       return out;
     },
     close() {
-      for (const p of connected.values()) p.then(closeCluster, () => {});
+      for (const p of connected.values()) p.then((c) => c.client.close(), () => {});
       db.close();
     },
   };
