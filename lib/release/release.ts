@@ -166,21 +166,31 @@ async function loadPrevious(opts: ReleaseOptions, current: InventoryVersion): Pr
 /**
  * Live objects by key, null when absent. Kinds with several members in one
  * namespace are read with one LIST (see assembleLiveReads), the rest with a
- * GET each, at most `concurrency` requests at a time.
+ * GET each, at most `concurrency` requests at a time; a LIST the identity may
+ * not make (403) falls back to a GET per member.
  */
 export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
   const { lists, gets } = assembleLiveReads(ids);
   const live = new Map<string, KubeObject | null>();
+  const get = async (m: MemberId) => {
+    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
+  };
   const jobs: (() => Promise<void>)[] = [
     ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
-      const { items } = await listObjects(cluster, { apiVersion, kind, namespace, signal });
+      let items: KubeObject[];
+      try {
+        ({ items } = await listObjects(cluster, { apiVersion, kind, namespace, signal }));
+      } catch (err) {
+        // An identity allowed to get but not to list (e.g. Secrets in a hardened namespace) reads one by one.
+        if (kubeCause(err)?.status !== 403) throw err;
+        await mapLimit(members, concurrency, get);
+        return;
+      }
       // Match the namespace too: a namespaced kind with no namespace lists every namespace.
       const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
       for (const m of members) live.set(keyOfId(m), byName.get(m.name) ?? null);
     }),
-    ...gets.map((m) => async () => {
-      live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
-    }),
+    ...gets.map((m) => () => get(m)),
   ];
   await mapLimit(jobs, concurrency, (job) => job());
   return live;
