@@ -22,6 +22,7 @@ import { MediaType } from '../oci/index.ts';
 import { formatRef } from '../object/ref.ts';
 import { loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
+import { mapLimit } from '../release/pool.ts';
 import { isManifestPath } from '../source/index.ts';
 import { lastCutCommit, latestVersion, recordCut, type VersionRecord } from '../state/versions.ts';
 import { openConfiguredSource } from './source.ts';
@@ -43,6 +44,8 @@ export interface CutResult {
   unchanged: string[];
   warnings: { bundle: string; rule: string; ref: string; message: string }[];
 }
+
+const PUSH_CONCURRENCY = 4;
 
 interface Prepared {
   record: VersionRecord;
@@ -77,13 +80,16 @@ export async function cutVersions({
   for (const sc of ws.config.sources) {
     const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal, result });
     if (!prepared) continue;
-    for (const p of prepared.items) {
+    // Bundles push side by side (each repository is separate): its blobs, then the manifest naming them.
+    await mapLimit(prepared.items, PUSH_CONCURRENCY, async (p) => {
       const store = ws.stores.open(p.record.bundle);
       onEvent({ phase: 'push', subject: p.record.bundle, message: `${p.record.version} to ${store.location}` });
-      await store.pushBlob({ data: p.packed.config, digest: p.packed.configDigest as `sha256:${string}`, signal });
-      await store.pushBlob({ data: p.packed.layer, digest: p.packed.layerDigest as `sha256:${string}`, signal });
+      await Promise.all([
+        store.pushBlob({ data: p.packed.config, digest: p.packed.configDigest as `sha256:${string}`, signal }),
+        store.pushBlob({ data: p.packed.layer, digest: p.packed.layerDigest as `sha256:${string}`, signal }),
+      ]);
       await store.putManifest({ bytes: p.packed.manifest, mediaType: MediaType.ociManifest, tag: p.record.version, immutable: true, signal });
-    }
+    });
     recordCut(ws.db, {
       source: { name: sc.name, url: prepared.display, branch: sc.branch, commit: prepared.head },
       versions: prepared.items.map((p) => p.record),
