@@ -3,6 +3,7 @@
  * and `events` (the Kubernetes Events timeline of a bundle).
  */
 import type { Verb } from './verb.ts';
+import { driftVerb } from './verb-drift.ts';
 import { eventsVerb } from './verb-events.ts';
 
-export const driftVerbs: Verb[] = [eventsVerb];
+export const driftVerbs: Verb[] = [driftVerb, eventsVerb];

@@ -109,6 +109,11 @@ const toFinding = (r: FindingRow): FindingRecord => ({
   healId: r.heal_id,
 });
 
+/** The object a finding is about. */
+export function targetOf(f: FindingTarget): FindingTarget {
+  return { bundle: f.bundle, cluster: f.cluster, apiVersion: f.apiVersion, objectKind: f.objectKind, namespace: f.namespace, name: f.name };
+}
+
 const OPEN_BY_TARGET = 'bundle = ? AND cluster = ? AND api_version = ? AND object_kind = ? AND namespace = ? AND name = ? AND resolved_at IS NULL';
 const targetArgs = (t: FindingTarget) => [t.bundle, t.cluster, t.apiVersion, t.objectKind, t.namespace, t.name];
 
@@ -156,6 +161,12 @@ export function resolveFinding(db: StateDb, t: FindingTarget & { resolution: Dri
     db.prepare('UPDATE drift_findings SET resolved_at = ?, resolution = ?, heal_id = ? WHERE id = ?').run(at, t.resolution, t.healId ?? null, cur.id);
     return toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow);
   })();
+}
+
+/** The open finding for one object, if any. */
+export function openFinding(db: StateDb, t: FindingTarget): FindingRecord | undefined {
+  const row = db.prepare(`SELECT * FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(t)) as FindingRow | undefined;
+  return row && toFinding(row);
 }
 
 /** Open findings, oldest first, optionally for one bundle and/or cluster. */
@@ -216,7 +227,7 @@ export function beginHeal(
   return getHeal(db, Number(info.lastInsertRowid))!;
 }
 
-export function finishHeal(db: StateDb, id: number, { outcome, reason, releaseId, at }: { outcome: 'healed' | 'failed'; reason?: string; releaseId?: number; at?: string }): HealRecord {
+export function finishHeal(db: StateDb, id: number, { outcome, reason, releaseId, at }: { outcome: Exclude<HealOutcome, 'started'>; reason?: string; releaseId?: number; at?: string }): HealRecord {
   db.prepare('UPDATE drift_heals SET outcome = ?, reason = ?, release_id = ?, finished_at = ? WHERE id = ?').run(outcome, reason ?? null, releaseId ?? null, at ?? new Date().toISOString(), id);
   return getHeal(db, id)!;
 }
@@ -233,4 +244,9 @@ export function listHeals(db: StateDb, { bundle, cluster, limit = 100 }: { bundl
       .prepare('SELECT * FROM drift_heals WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
       .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as HealRow[]
   ).map(toHeal);
+}
+
+/** Every bundle this state knows: cut here, or released from here. */
+export function knownBundles(db: StateDb): string[] {
+  return (db.prepare('SELECT name FROM bundles UNION SELECT bundle AS name FROM releases ORDER BY name').all() as { name: string }[]).map((r) => r.name);
 }
