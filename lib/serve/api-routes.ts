@@ -2,7 +2,7 @@
  * The JSON API under `/api/v1`, every route behind the bearer token: reads
  * of what the state knows (bundles, versions, environments, clusters,
  * releases with their steps, quarantine, sources, the daemon's queue) and
- * actions (cut, deploy, promote, rollback) that run the same library calls
+ * actions (cut, deploy, promote, rollback, reconcile) that run the same library calls
  * as the CLI, under the loop's per-bundle lock, and answer when done.
  *
  * Reads answer from the state database only; actions answer 200 when the
@@ -131,6 +131,14 @@ export function apiRoutes(h: DaemonHandle): Route[] {
           results.push(r);
         }
         return ok({ sources: results.flatMap((r) => r.sources), cut: results.flatMap((r) => r.cut), unchanged: results.flatMap((r) => r.unchanged), warnings: results.flatMap((r) => r.warnings) });
+      }),
+    ),
+    // Wake the loop for one bundle now (the answer does not wait for it): what a resync does, on demand.
+    route('POST', '/api/v1/reconcile', (ctx) =>
+      act(h, ctx, async (body) => {
+        const bundle = knownBundle(h, text(body.bundle, 'bundle')!).name;
+        h.wakeBundle(bundle);
+        return { status: 202, json: { woken: bundle } };
       }),
     ),
     route('POST', '/api/v1/deploy', (ctx) =>

@@ -75,6 +75,9 @@ export interface ServeSummary {
   };
 }
 
+/** Time kept at the very end of the grace period to close the listener and the state, and exit. */
+const EXIT_MARGIN_MS = 1_500;
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, Math.max(0, ms));
@@ -193,10 +196,10 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
   if (!stop.aborted) {
     const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: work.signal });
     for (const r of rec.recovered) {
-      if (r.outcome !== 'skipped') metrics.rollbacks.inc({ kind: 'recovery' });
+      if (r.outcome === 'rolled-back') metrics.rollbacks.inc({ kind: 'recovery' });
       log.warn(`recovered ${r.release.bundle}@${r.release.version} on ${r.release.cluster}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
     }
-    for (const f of rec.failed) log.error(`recovery of ${f.bundle} failed: ${f.error.message}; its next deploy retries it`, { bundle: f.bundle, error: f.error });
+    for (const f of rec.failed) log.error(`recovery of ${f.bundle} on ${f.cluster} failed: ${f.error.message}; its next deploy retries it`, { bundle: f.bundle, cluster: f.cluster, error: f.error });
     recoveredAtStart = rec.recovered.length;
     status.recovery = rec.failed.length ? 'failed' : 'done';
   }
@@ -278,13 +281,13 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
 
   const recovered: ServeSummary['shutdown']['recovered'] = [];
   if (unfinishedReleases(ws.db).length > 0) {
-    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - 500)) });
+    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - EXIT_MARGIN_MS)) });
     for (const r of rec.recovered) {
-      if (r.outcome !== 'skipped') metrics.rollbacks.inc({ kind: 'recovery' });
+      if (r.outcome === 'rolled-back') metrics.rollbacks.inc({ kind: 'recovery' });
       recovered.push({ bundle: r.release.bundle, cluster: r.release.cluster, version: r.release.version, outcome: r.outcome });
       log.warn(`restored ${r.release.bundle} on ${r.release.cluster} after aborting ${r.release.version}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
     }
-    for (const f of rec.failed) log.error(`could not restore ${f.bundle} before exiting: ${f.error.message}; the next start recovers it`, { bundle: f.bundle, error: f.error });
+    for (const f of rec.failed) log.error(`could not restore ${f.bundle} on ${f.cluster} before exiting: ${f.error.message}; the next start recovers it`, { bundle: f.bundle, cluster: f.cluster, error: f.error });
   }
   await http.close();
   ws.close();

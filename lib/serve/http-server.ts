@@ -123,7 +123,8 @@ export function startHttpServer({ handle, listen, log }: { handle: DaemonHandle;
           new Promise<void>((done) => {
             server.close(() => done());
             server.closeIdleConnections();
-            setTimeout(() => server.closeAllConnections(), 1000).unref();
+            // Work is over when the listener closes: give a response being written a moment, no more.
+            setTimeout(() => server.closeAllConnections(), 250).unref();
           }),
       });
     });

@@ -3,9 +3,9 @@
  * bundle: what `drover serve` runs before it takes work, and again when it
  * stops after aborting releases that outran the grace period. Each
  * interrupted release is marked failed and its cluster restored to the
- * version its inventory says it ran whole (lib/release/recover.ts). One
- * bundle's trouble (a cluster down, a registry error) is reported and does
- * not stop the others.
+ * version its inventory says it ran whole (lib/release/recover.ts), each
+ * bundle x cluster side by side. One's trouble (a cluster down, a registry
+ * error) is reported and does not stop the others.
  *
  * @example
  *   const r = await recoverAll({ ws, env: process.env, signal });
@@ -23,7 +23,7 @@ import type { Workspace } from '../workspace/workspace.ts';
 
 export interface RecoverAllResult {
   recovered: RecoveredRelease[];
-  failed: { bundle: string; error: DroverError }[];
+  failed: { bundle: string; cluster: string; error: DroverError }[];
 }
 
 /**
@@ -51,16 +51,20 @@ export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Worksp
   if (open.length === 0) return result;
   const configured = new Set(ws.config.clusters.map((c) => c.name));
   const prepare = anyEnvironmentPreparer(ws, env);
-  for (const bundle of [...new Set(open.map((r) => r.bundle))]) {
-    try {
-      const names = [...new Set(open.filter((r) => r.bundle === bundle).map((r) => r.cluster))].filter((c) => configured.has(c));
-      const clusters = await ws.clusters(names);
-      const store = ws.stores.open(bundle);
-      const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
-      result.recovered.push(...(await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) })));
-    } catch (err) {
-      result.failed.push({ bundle, error: toDroverError(err) });
-    }
-  }
+  // One task per bundle x cluster, all side by side: recoverReleases leaves releases on clusters it is not given alone.
+  const pairs = [...new Map(open.filter((r) => configured.has(r.cluster)).map((r) => [`${r.bundle}\u0000${r.cluster}`, { bundle: r.bundle, cluster: r.cluster }])).values()];
+  await Promise.all(
+    pairs.map(async ({ bundle, cluster }) => {
+      try {
+        const clusters = await ws.clusters([cluster]);
+        const store = ws.stores.open(bundle);
+        const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
+        const done = await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+        result.recovered.push(...done.filter((r) => r.release.cluster === cluster));
+      } catch (err) {
+        result.failed.push({ bundle, cluster, error: toDroverError(err) });
+      }
+    }),
+  );
   return result;
 }

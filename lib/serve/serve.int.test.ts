@@ -35,7 +35,7 @@ const bad = uniqueName('bad');
 const prefix = uniqueName('serve');
 const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
 const secret = `whs-${uniqueName('hook')}-${uniqueName('y')}`;
-const GRACE_SECONDS = 20;
+const GRACE_SECONDS = 30;
 const MAX_BODY = 8192;
 let url: string;
 let ws: string;

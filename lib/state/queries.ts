@@ -1,6 +1,7 @@
 /**
  * Read-only questions the daemon and its API ask of the state: what an
- * environment runs whole and since when, and a release with its steps. Built
+ * environment runs whole and since when (after a rollback, the version
+ * restored), and a release with its steps. Built
  * on the journal's own readers; nothing here writes.
  *
  * @example
@@ -10,23 +11,36 @@ import type { StateDb } from './open.ts';
 import { getRelease, lastRelease, releaseSteps, type ReleaseRecord, type ReleaseStep } from './releases.ts';
 
 export interface EnvironmentRunState {
-  /** The version every cluster runs whole (each cluster's newest release succeeded on the same digest). */
+  /** The version every cluster runs whole (see `runningOf`), when they all agree on one digest. */
   runs?: string;
   digest?: string;
-  /** When the last of those releases finished, in ms since the epoch. */
+  /** When the last of those clusters started running it whole (its release or rollback finished), in ms since the epoch. */
   healthySinceMs?: number;
   /** Per cluster: its newest release, if any. */
   clusters: { cluster: string; release?: ReleaseRecord }[];
 }
 
+/**
+ * What a cluster runs whole according to its newest release: the release's
+ * version when it succeeded, the version it restored when it was rolled back
+ * (a verified restore), nothing otherwise (in flight, rollback failed, none).
+ */
+export function runningOf(r: ReleaseRecord | undefined): { version: string; digest: string; sinceMs: number } | undefined {
+  if (!r) return undefined;
+  const sinceMs = Date.parse(r.finishedAt ?? r.updatedAt);
+  if (r.state === 'succeeded') return { version: r.version, digest: r.digest, sinceMs };
+  if (r.state === 'rolled-back' && r.fromVersion && r.fromDigest) return { version: r.fromVersion, digest: r.fromDigest, sinceMs };
+  return undefined;
+}
+
 export function environmentState(db: StateDb, { bundle, clusters }: { bundle: string; clusters: readonly string[] }): EnvironmentRunState {
   const rows = clusters.map((c) => ({ cluster: c, release: lastRelease(db, bundle, c) }));
-  const ok = rows.filter((r) => r.release?.state === 'succeeded');
-  const digests = new Set(ok.map((r) => r.release!.digest));
   const out: EnvironmentRunState = { clusters: rows.map((r) => ({ cluster: r.cluster, ...(r.release ? { release: r.release } : {}) })) };
-  if (clusters.length === 0 || ok.length !== clusters.length || digests.size !== 1) return out;
-  const finished = ok.map((r) => Date.parse(r.release!.finishedAt ?? r.release!.updatedAt)).filter((t) => !Number.isNaN(t));
-  return { ...out, runs: ok[0]!.release!.version, digest: ok[0]!.release!.digest, ...(finished.length ? { healthySinceMs: Math.max(...finished) } : {}) };
+  const running = rows.map((r) => runningOf(r.release));
+  const first = running[0];
+  if (!first || running.some((x) => x?.digest !== first.digest)) return out;
+  const since = running.map((x) => x!.sinceMs).filter((t) => !Number.isNaN(t));
+  return { ...out, runs: first.version, digest: first.digest, ...(since.length ? { healthySinceMs: Math.max(...since) } : {}) };
 }
 
 export function releaseWithSteps(db: StateDb, id: number): (ReleaseRecord & { steps: ReleaseStep[] }) | undefined {
