@@ -1,7 +1,8 @@
 /**
  * The JSON API under `/api/v1`, every route behind the bearer token: reads
  * of what the state knows (bundles, versions, environments, clusters,
- * releases with their steps, quarantine, sources, the daemon's queue) and
+ * releases with their steps, quarantine, drift findings and heals, Kubernetes
+ * Events, sources, the daemon's queue) and
  * actions (cut, deploy, promote, rollback, reconcile) that run the same library calls
  * as the CLI, under the loop's per-bundle lock, and answer when done.
  *
@@ -14,6 +15,8 @@
  */
 import { NotFoundError, UsageError } from '../errors/errors.ts';
 import { redactUrl } from '../source/redact.ts';
+import { listFindings, listHeals, openFindings } from '../state/drift.ts';
+import { listKubeEvents } from '../state/events.ts';
 import { listQuarantine } from '../state/quarantine.ts';
 import { releaseWithSteps } from '../state/queries.ts';
 import { listReleases } from '../state/releases.ts';
@@ -29,6 +32,7 @@ import { errorReply, type Reply, type RequestContext, type Route } from './route
 const ACTION_BODY_MAX = 64 * 1024;
 
 const ok = (json: unknown): Reply => ({ status: 200, json });
+const limitOf = (q: URLSearchParams) => Math.min(1000, Math.max(1, Number(q.get('limit') ?? 50) || 50));
 const brief = ({ config: _c, ...v }: VersionRecord) => v;
 const text = (v: unknown, name: string, required = true): string | undefined => {
   if (v === undefined || v === null || v === '') {
@@ -104,7 +108,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
     // Status reads each cluster (inventories, member health) unless ?live=false: then the journal's view only.
     route('GET', '/api/v1/status', async ({ query }) => ok(await bundleStatus({ ws: h.ctx.ws, live: query.get('live') !== 'false', signal: AbortSignal.timeout(30_000) }))),
     route('GET', '/api/v1/releases', ({ query }) => {
-      const limit = Math.min(1000, Math.max(1, Number(query.get('limit') ?? 50) || 50));
+      const limit = limitOf(query);
       const bundle = query.get('bundle') ?? undefined;
       const cluster = query.get('cluster') ?? undefined;
       const steps = query.get('steps') === 'true';
@@ -117,6 +121,16 @@ export function apiRoutes(h: DaemonHandle): Route[] {
       return ok(r);
     }),
     route('GET', '/api/v1/quarantine', ({ query }) => ok(listQuarantine(db(), query.get('bundle') ?? undefined))),
+    // Drift findings as recorded (open ones by default; ?open=false for history), and self-heal attempts.
+    route('GET', '/api/v1/drift', ({ query }) => {
+      const filter = { ...(query.get('bundle') ? { bundle: query.get('bundle')! } : {}), ...(query.get('cluster') ? { cluster: query.get('cluster')! } : {}) };
+      return ok(query.get('open') === 'false' ? listFindings(db(), { ...filter, limit: limitOf(query) }) : openFindings(db(), filter));
+    }),
+    route('GET', '/api/v1/drift/heals', ({ query }) => ok(listHeals(db(), { ...(query.get('bundle') ? { bundle: query.get('bundle')! } : {}), ...(query.get('cluster') ? { cluster: query.get('cluster')! } : {}), limit: limitOf(query) }))),
+    // Kubernetes Events of a bundle's members and their children, as gathered into the state.
+    route('GET', '/api/v1/bundles/:bundle/events', ({ params, query }) =>
+      ok(listKubeEvents(db(), { bundle: knownBundle(h, params.bundle!).name, ...(query.get('version') ? { version: query.get('version')! } : {}), ...(query.get('cluster') ? { cluster: query.get('cluster')! } : {}) })),
+    ),
 
     route('POST', '/api/v1/cut', (ctx) =>
       act(h, ctx, async (body) => {

@@ -226,6 +226,11 @@ describe('drover serve', () => {
     const action = await fetch(`${base()}/api/v1/deploy`, { method: 'POST', body: JSON.stringify({ bundle: web, version: '1.0.0', environment: 'dev' }), headers: { authorization: 'Bearer nope' } });
     expect(action.status).toBe(401);
     expect((await api('/api/v1/environments')).status).toBe(200);
+    // Reads of every kind answer from the state: no drift task runs here, no Events were gathered.
+    expect(await api('/api/v1/drift')).toEqual({ status: 200, json: [] });
+    expect(await api(`/api/v1/bundles/${web}/events`)).toEqual({ status: 200, json: [] });
+    expect((await api('/api/v1/status?live=false')).json).toEqual(expect.arrayContaining(env.clusters.map((c) => expect.objectContaining({ bundle: web, cluster: c.name, running: '1.0.1' }))));
+    expect((await api('/api/v1/bundles/nope')).status).toBe(404);
   });
 
   it('refuses a webhook with a wrong signature before parsing it, and an oversized body while it is being sent', async () => {
