@@ -82,7 +82,7 @@ try {
   log(`released ${OBJECTS} objects to each of ${clusters.length} clusters in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 
   // The monitor: one ClusterMonitor per cluster, findings recorded in SQLite.
-  const desired = content.members.map((m) => withOwnership(m, bundle));
+  const desired = content.members.map((m) => ({ object: withOwnership(m, bundle) }));
   const found = new Map<string, number>();
   gc();
   const heapBefore = process.memoryUsage();

@@ -18,9 +18,9 @@ export interface ObjectDrift {
   fields: DriftField[];
 }
 
-export function assessMember({ desired, live, ignore = [] }: { desired: KubeObject; live: KubeObject | null; ignore?: readonly string[] }): ObjectDrift | null {
+export function assessMember({ desired, live, ignore = [], sensitive = false }: { desired: KubeObject; live: KubeObject | null; ignore?: readonly string[]; sensitive?: boolean }): ObjectDrift | null {
   if (!live || live.metadata.deletionTimestamp) return { kind: 'missing', fields: [] };
-  const fields = compareObject({ desired, live, ignore });
+  const fields = compareObject({ desired, live, ignore, sensitive });
   return fields.length > 0 ? { kind: 'changed', fields } : null;
 }
 

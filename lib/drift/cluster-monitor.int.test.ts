@@ -65,7 +65,7 @@ describe('ClusterMonitor during a release by another engine', () => {
     const monitor = new ClusterMonitor({
       cluster,
       tracks: (b) => b === bundle,
-      loadDesired: async ({ digest }) => byDigest.get(digest)!.members.map((m) => withOwnership(m, bundle)),
+      loadDesired: async ({ digest }) => byDigest.get(digest)!.members.map((m) => ({ object: withOwnership(m, bundle) })),
       onObservation: (o) => {
         seen.push(o);
         recordObservation({ db, observation: o });

@@ -58,6 +58,12 @@ export type Observation =
   /** The bundle no longer runs on the cluster. */
   | { type: 'gone'; bundle: string; cluster: string };
 
+/** A member as Drover applies it; `sensitive` when every value must be masked in findings (it was SOPS-encrypted). */
+export interface DesiredMember {
+  object: KubeObject;
+  sensitive?: boolean;
+}
+
 export interface LoadDesiredArgs {
   bundle: string;
   cluster: string;
@@ -71,7 +77,7 @@ export interface ClusterMonitorOptions {
   /** Bundles judged here; others' inventories and objects are ignored. */
   tracks: (bundle: string) => boolean;
   /** The members of a version exactly as Drover applies them (prepared, with ownership marks). */
-  loadDesired: (args: LoadDesiredArgs) => Promise<KubeObject[]>;
+  loadDesired: (args: LoadDesiredArgs) => Promise<DesiredMember[]>;
   onObservation: (o: Observation) => void;
   /** True while a release of this process holds the bundle on this cluster. */
   isBusy?: (bundle: string, cluster: string) => boolean;
@@ -86,6 +92,7 @@ interface Entry {
   member: MemberId;
   desired: KubeObject;
   ignore: string[];
+  sensitive: boolean;
 }
 
 interface BundleState {
@@ -140,9 +147,9 @@ export class ClusterMonitor {
     return [...this.#bundles.keys()];
   }
 
-  /** The desired object of a member, as loaded for the version the cluster should run. */
-  desiredOf(bundle: string, ref: string): KubeObject | undefined {
-    return this.#bundles.get(bundle)?.desired?.entries.find((e) => formatRef(refOf(e.desired)) === ref)?.desired;
+  /** A member as loaded for the version the cluster should run, with what judging it takes. */
+  desiredOf(bundle: string, ref: string): { desired: KubeObject; ignore: string[]; sensitive: boolean } | undefined {
+    return this.#bundles.get(bundle)?.desired?.entries.find((e) => formatRef(refOf(e.desired)) === ref);
   }
 
   /** One full pass: every inventory (one LIST), every member type (one LIST each), every member judged. */
@@ -279,8 +286,8 @@ export class ClusterMonitor {
     this.#bundles.set(bundle, { inventory: inv });
     this.#reindex();
     const members = await this.#o.loadDesired({ bundle, cluster: this.cluster, version: cur.version, digest: cur.digest, signal });
-    const delegated = delegatedPaths(members);
-    const entries = members.map((desired) => ({ bundle, member: memberId(desired), desired, ignore: delegated.get(refKey(refOf(desired))) ?? [] }));
+    const delegated = delegatedPaths(members.map((m) => m.object));
+    const entries = members.map(({ object: desired, sensitive = false }) => ({ bundle, member: memberId(desired), desired, ignore: delegated.get(refKey(refOf(desired))) ?? [], sensitive }));
     this.#bundles.set(bundle, { inventory: inv, desired: { version: cur.version, digest: cur.digest, entries } });
     this.#reindex();
     this.#o.onObservation({ type: 'version', bundle, cluster: this.cluster, version: cur.version, digest: cur.digest, members: entries.map((e) => e.member) });
@@ -419,7 +426,7 @@ export class ClusterMonitor {
   /** Judges a member; a drift is reported only once confirmed on the newest copy. */
   #observe(e: Entry, live: KubeObject | null, by: DetectedBy, at: number): void {
     const s = this.#bundles.get(e.bundle)!;
-    const drift = assessMember({ desired: e.desired, live, ignore: e.ignore });
+    const drift = assessMember({ desired: e.desired, live, ignore: e.ignore, sensitive: e.sensitive });
     this.stats.judged++;
     if (drift && by === 'watch') return this.#confirm(e, by, at);
     this.#emit(e, s, drift, by, at);
@@ -456,7 +463,7 @@ export class ClusterMonitor {
         const objects = this.#cache.get(typeKey(e.member.apiVersion, e.member.kind));
         const live = objects?.get(memberKey(e.member)) ?? (await this.#get(e.member, this.#ac.signal));
         if (!this.#judgeable(e.bundle)) return;
-        this.#emit(entry, s, assessMember({ desired: entry.desired, live, ignore: entry.ignore }), by, at);
+        this.#emit(entry, s, assessMember({ desired: entry.desired, live, ignore: entry.ignore, sensitive: entry.sensitive }), by, at);
       });
     }, this.#o.confirmMs ?? 150);
     this.#confirming.set(key, timer);

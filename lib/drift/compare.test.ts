@@ -337,6 +337,11 @@ data: {password: ${password}, token: ${token}}
       for (const secret of ['hunter2', 'aHVudGVyMg==', 's3cr3t', b64('s3cr3t-token'), 'changed', b64('changed-pw')]) expect(text).not.toContain(secret);
     });
 
+    it('a member that was SOPS-encrypted in Git is masked whole, whatever its kind', () => {
+      const live = liveCm('{LOG_LEVEL: debug, OTHER: x}', `${droverCm(['OTHER'])}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:LOG_LEVEL: {}}}}`);
+      expect(compareObject({ desired: desiredCm, live, sensitive: true })).toEqual([{ path: 'data.LOG_LEVEL', desired: '***', live: '***', managers: ['kubectl-edit'] }]);
+    });
+
     it('a deleted data map lists its keys masked', () => {
       const got = compareObject({ desired, live: { ...live('x', 'y', ''), data: undefined } as unknown as KubeObject });
       expect(got.map((f) => [f.path, f.desired, f.live])).toEqual([

@@ -15,8 +15,8 @@
  * by key, so items other managers added are not drift; sets (`v:`) need each
  * desired value present; atomic lists must match whole, item by item, with
  * defaulted fields inside items allowed. Values under a Secret's `data` and
- * `stringData`, and SOPS-encrypted strings anywhere, are masked as `***` in
- * what this returns.
+ * `stringData`, SOPS-encrypted strings anywhere, and every value of a member
+ * marked `sensitive`, are masked as `***` in what this returns.
  *
  * @example
  *   compareObject({ desired, live })
@@ -47,6 +47,8 @@ export interface CompareInput {
   live: KubeObject;
   /** Display-path prefixes never judged (e.g. `spec.replicas` of a workload an HPA in the bundle scales). */
   ignore?: readonly string[];
+  /** Mask every value, not only a Secret's data (e.g. a member that was SOPS-encrypted in Git). */
+  sensitive?: boolean;
   manager?: string;
 }
 
@@ -54,6 +56,7 @@ interface Ctx {
   drover: FieldNode;
   others: { manager: string; set: FieldNode }[];
   secret: boolean;
+  sensitive: boolean;
   ignore: readonly string[];
   out: DriftField[];
 }
@@ -83,6 +86,7 @@ function judgedPart(desired: KubeObject): Record<string, unknown> {
 }
 
 function maskValue(ctx: Ctx, v: unknown, path: readonly PathElement[]): unknown {
+  if (ctx.sensitive) return v === undefined ? undefined : MASK;
   const top = path[0];
   if (ctx.secret && top && 'field' in top && (top.field === 'data' || top.field === 'stringData')) {
     if (path.length === 1 && isRecord(v)) return Object.fromEntries(Object.keys(v).map((k) => [k, MASK]));
@@ -217,12 +221,13 @@ function walkList(ctx: Ctx, d: unknown[], l: unknown, path: PathElement[], shown
 }
 
 /** Field-level drift of `live` against `desired`, sorted by path. Empty when the object matches. */
-export function compareObject({ desired, live, ignore = [], manager = DROVER_MANAGER }: CompareInput): DriftField[] {
+export function compareObject({ desired, live, ignore = [], sensitive = false, manager = DROVER_MANAGER }: CompareInput): DriftField[] {
   const sets = managerSets(live);
   const ctx: Ctx = {
     drover: unionSets(sets.filter((s) => s.manager === manager).map((s) => s.set)),
     others: sets.filter((s) => s.manager !== manager).map((s) => ({ manager: s.manager, set: s.set })),
     secret: desired.kind === 'Secret' && desired.apiVersion === 'v1',
+    sensitive,
     ignore,
     out: [],
   };

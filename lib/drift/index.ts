@@ -10,7 +10,7 @@
  *   assessMember({ desired, live }) // => { kind: 'changed', fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl'] }] }
  */
 export { assessMember, delegatedPaths, type DriftKind, type ObjectDrift } from './assess.ts';
-export { ClusterMonitor, INVENTORY_LABEL, type ClusterMonitorOptions, type DetectedBy, type LoadDesiredArgs, type MonitorStats, type Observation } from './cluster-monitor.ts';
+export { ClusterMonitor, INVENTORY_LABEL, type ClusterMonitorOptions, type DesiredMember, type DetectedBy, type LoadDesiredArgs, type MonitorStats, type Observation } from './cluster-monitor.ts';
 export { compareObject, DROVER_MANAGER, listShape, parseQuantity, type CompareInput, type DriftField } from './compare.ts';
 export { managerSets, ownsPath, parseFieldsV1, type FieldNode, type ManagerSet, type PathElement } from './fieldset.ts';
 export { healBlocker, healBundle, type HealOptions } from './heal.ts';

@@ -19,7 +19,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import { getObject } from '../cluster/get.ts';
 import { type EnvironmentConfig, selfHealFor } from '../config/config.ts';
 import { assessMember } from '../drift/assess.ts';
-import { ClusterMonitor, type Observation } from '../drift/cluster-monitor.ts';
+import { ClusterMonitor, type DesiredMember, type Observation } from '../drift/cluster-monitor.ts';
 import { healBundle } from '../drift/heal.ts';
 import { type FindingChange, recordObservation } from '../drift/record.ts';
 import { NotFoundError, toDroverError } from '../errors/errors.ts';
@@ -95,10 +95,11 @@ function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
       if (Date.now() - known.at > 2000) known = { at: Date.now(), names: new Set(knownBundles(ws.db)) };
       return known.names.has(bundle) && selfHealFor(ws.config, bundle) !== 'off';
     },
-    async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<KubeObject[]> {
+    async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<DesiredMember[]> {
       const content = await loadVersion(bundle, signal)({ digest });
       const prepare = prepareFor(cluster);
-      return Promise.all(content.members.map(async (m) => withOwnership(await prepare(m), bundle)));
+      // Whatever was encrypted in Git is masked whole in findings, whatever its kind.
+      return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle), sensitive: isSopsEncrypted(m) })));
     },
   };
 }
@@ -138,10 +139,10 @@ async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onE
   try {
     if (heal.outcome === 'skipped') return heal;
     for (const f of open) {
-      const desired = monitor.desiredOf(bundle, f.ref);
-      if (!desired) continue;
+      const member = monitor.desiredOf(bundle, f.ref);
+      if (!member) continue;
       const live = await getObject(cluster, { apiVersion: f.apiVersion, group: '', kind: f.objectKind, namespace: f.namespace, name: f.name }, signal);
-      const drift = assessMember({ desired, live });
+      const drift = assessMember({ ...member, live });
       if (!drift) resolveFinding(ws.db, { ...targetOf(f), resolution: 'healed', healId: heal.id });
       else recordFinding(ws.db, { ...targetOf(f), version: f.version, digest: f.digest, ref: f.ref, detectedBy: f.detectedBy, kind: drift.kind, fields: drift.fields });
     }
