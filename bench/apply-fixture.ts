@@ -36,9 +36,12 @@ export async function createNamespaces(env: TestEnv, clusters: ClusterInfo[], na
   await Promise.all(clusters.map((c) => kubectl(env, c, ['create', 'namespace', name])));
 }
 
-/** Deletes without waiting: the benchmark's numbers do not include the cleanup. */
-export async function dropNamespaces(env: TestEnv, clusters: ClusterInfo[], name: string): Promise<void> {
-  await Promise.all(clusters.map((c) => kubectl(env, c, ['delete', 'namespace', name, '--wait=false', '--ignore-not-found'])));
+/**
+ * Deletes the namespaces; with `wait`, until they are gone, so the namespace
+ * controller's cleanup does not compete with the next measurement. Not timed.
+ */
+export async function dropNamespaces(env: TestEnv, clusters: ClusterInfo[], name: string, { wait = false } = {}): Promise<void> {
+  await Promise.all(clusters.map((c) => kubectl(env, c, ['delete', 'namespace', name, `--wait=${wait}`, '--ignore-not-found', '--timeout=600s'])));
 }
 
 /**

@@ -52,7 +52,7 @@ async function arm(n: 1 | 3, round: number): Promise<void> {
     row.verify.push(ms(at('verifying'), at('succeeded')));
   }
   db.close();
-  await dropNamespaces(env, targets, ns);
+  await dropNamespaces(env, targets, ns, { wait: true });
 }
 
 try {

@@ -93,7 +93,7 @@ try {
     restoreAll.push(Math.max(...restoredAt) - Math.min(...failedAt));
     restoreSlowest.push(Math.max(...restoredAt.map((t, i) => t - failedAt[i]!)));
     db.close();
-    await dropNamespaces(env, infos, ns);
+    await dropNamespaces(env, infos, ns, { wait: true });
   }
   const fmt = (xs: number[]) => `${median(xs).toFixed(0).padStart(6)} ms   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   process.stdout.write(

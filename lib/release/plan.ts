@@ -95,8 +95,10 @@ export interface LiveReads {
 /**
  * How to read the live state of `ids`: duplicates (same key) are read once;
  * a kind with at least `threshold` members in one namespace is listed, since
- * one LIST costs the API server about what a few GETs do, while a GET each
- * for hundreds of members is hundreds of round trips. Pure.
+ * a GET each for hundreds of members is hundreds of round trips. The LIST
+ * returns every object of that kind in the namespace, members or not, so a
+ * few members in a namespace crowded with others' objects pay for all of
+ * them; the threshold keeps small groups on GETs. Pure.
  *
  * @example
  *   assembleLiveReads([cm('a'), cm('b'), cm('c'), svc('web')])
