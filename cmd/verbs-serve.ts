@@ -20,9 +20,11 @@ export const serveVerbs: Verb[] = [
       if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError('--concurrency must be a positive integer');
+      // The first SIGTERM or SIGINT stops gracefully (main.ts also turns the first SIGINT into ctx.signal); a second one hurries.
       const stop = new AbortController();
       const hurry = new AbortController();
-      const onSignal = () => (stop.signal.aborted ? hurry.abort() : stop.abort());
+      let signals = 0;
+      const onSignal = () => (++signals === 1 ? stop.abort() : hurry.abort());
       process.on('SIGTERM', onSignal);
       process.on('SIGINT', onSignal);
       if (signal.aborted) stop.abort();

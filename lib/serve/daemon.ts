@@ -120,6 +120,29 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
   };
   const exclusive = <T>(key: string, fn: () => Promise<T>) => track(locks.run(key, fn));
 
+  // The grace period starts when `stop` fires, whatever the daemon is doing (even recovering at start):
+  // in-flight work is aborted when only the reserve is left (or at once on `hurry`), so it can be restored in time.
+  const graceMs = config.serve.graceSeconds * 1000;
+  const reserveMs = Math.min(graceMs / 2, 30_000);
+  let stopAt = 0;
+  let graceTimer: NodeJS.Timeout | undefined;
+  const abortedKeys: string[] = [];
+  const abortWork = (why: string) => {
+    if (work.signal.aborted) return;
+    abortedKeys.push(...queue.running);
+    log.warn(`${why}: aborting in-flight work; its releases are restored to the previous version`, { running: abortedKeys, secondsLeft: Math.round((stopAt + graceMs - Date.now()) / 1000) });
+    work.abort(new UnavailableError('drover serve is shutting down'));
+  };
+  const onStop = () => {
+    stopAt = Date.now();
+    graceTimer = setTimeout(() => abortWork('grace period running out'), graceMs - reserveMs);
+    graceTimer.unref();
+    if (hurry?.aborted) abortWork('asked to stop now');
+    else hurry?.addEventListener('abort', () => abortWork('asked to stop now'), { once: true });
+  };
+  if (stop.aborted) onStop();
+  else stop.addEventListener('abort', onStop, { once: true });
+
   const queue = createWorkQueue({
     concurrency,
     paused: true,
@@ -251,32 +274,22 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
   // Shutdown: stop taking work, let in-flight work finish within the grace period, restore what could not.
   status.shuttingDown = true;
   status.ready = false;
-  const graceMs = config.serve.graceSeconds * 1000;
-  const t0 = Date.now();
-  const hardDeadline = t0 + graceMs;
-  const drainDeadline = hardDeadline - Math.min(graceMs / 2, 30_000);
+  const hardDeadline = stopAt + graceMs;
   log.info('shutting down: not taking new work', { graceSeconds: config.serve.graceSeconds, running: queue.running });
   triggers.abort();
   await Promise.allSettled(stops.map((s) => s()));
   await Promise.allSettled(running.map(async (r) => r.task.stop()));
 
-  const hurried = new AbortController();
-  const hurryNow = () => hurried.abort();
-  if (hurry?.aborted) hurryNow();
-  else hurry?.addEventListener('abort', hurryNow, { once: true });
-  const allSettled = async () => {
+  const drained = (async () => {
     await queue.stop();
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-  };
-  const drained = allSettled().then(() => true);
-  const abortedKeys: string[] = [];
-  const done = await Promise.race([drained, sleep(drainDeadline - Date.now(), hurried.signal).then(() => false)]);
-  if (!done) {
-    abortedKeys.push(...queue.running);
-    log.warn('grace period running out: aborting in-flight work; its releases are restored to the previous version', { running: abortedKeys, secondsLeft: Math.round((hardDeadline - Date.now()) / 1000) });
-    work.abort(new UnavailableError('drover serve is shutting down'));
-    await Promise.race([drained, sleep(Math.min(5_000, (hardDeadline - Date.now()) / 4))]);
-  }
+  })();
+  const aborted = new Promise<void>((resolve) => (work.signal.aborted ? resolve() : work.signal.addEventListener('abort', () => resolve(), { once: true })));
+  await Promise.race([drained, aborted]);
+  const done = !work.signal.aborted;
+  // Aborted work settles quickly (the engine stops at its next step); never wait long for it.
+  if (!done) await Promise.race([drained, sleep(Math.min(5_000, (hardDeadline - Date.now()) / 4))]);
+  clearTimeout(graceTimer);
   work.abort(new UnavailableError('drover serve is shutting down'));
 
   const recovered: ServeSummary['shutdown']['recovered'] = [];
@@ -293,6 +306,6 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
   ws.close();
   status.stateOpen = false;
   const stoppedAt = new Date().toISOString();
-  log.info('stopped', { drained: done, aborted: abortedKeys, recovered: recovered.length, seconds: Math.round((Date.now() - t0) / 100) / 10 });
+  log.info('stopped', { drained: done, aborted: abortedKeys, recovered: recovered.length, seconds: Math.round((Date.now() - stopAt) / 100) / 10 });
   return { address: http.address, startedAt, stoppedAt, shutdown: { drained: done, aborted: abortedKeys, recovered } };
 }
