@@ -3,7 +3,9 @@
 // minute (the Deployment's pods come and go, its status changes, scans run
 // every ten seconds) and reports nothing. Annotations and labels other field
 // managers add in the meantime (kubectl annotate, kubectl label, a
-// server-side apply by another manager) are theirs, not drift.
+// server-side apply by another manager) are theirs, not drift; so are the
+// replicas the bundle's own HorizontalPodAutoscaler sets (its minimum, 2,
+// above the Deployment's 1).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -38,7 +40,7 @@ beforeAll(async () => {
       kind: 'Deployment',
       metadata: { name: 'web', namespace: ns },
       spec: {
-        replicas: 3,
+        replicas: 1,
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' } },
@@ -60,6 +62,17 @@ beforeAll(async () => {
       },
     },
     { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'autoscaling/v2',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: 'web', namespace: ns },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+        minReplicas: 2,
+        maxReplicas: 4,
+        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+      },
+    },
   ];
   writeFileSync(join(seed, 'web', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
   const url = await createRepo(env.git, { name: uniqueName('quiet'), fixtureDir: seed });
@@ -106,6 +119,12 @@ describe('no false positives', () => {
 
       await new Promise((r) => setTimeout(r, 60_000));
       expect(reported).toEqual([]);
+      // The autoscaler did take the replicas over from Drover in that minute.
+      for (const c of env.clusters) {
+        const d = JSON.parse(await k(c, ['get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])) as { spec: { replicas: number }; metadata: { managedFields: { manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[] } };
+        expect(d.spec.replicas).toBe(2);
+        expect(d.metadata.managedFields.filter((m) => m.fieldsV1?.['f:spec']?.['f:replicas']).map((m) => m.manager)).not.toContain('drover');
+      }
       const stats = monitor.stats();
       // It was watching: the rollout, the annotations and every pod-status change of the Deployment went past it.
       expect(stats.map((s) => s.cluster).sort()).toEqual(['c1', 'c2', 'c3']);
@@ -117,9 +136,9 @@ describe('no false positives', () => {
     try {
       const again = await checkDrift({ ws: w });
       expect(again.clusters.map((c) => [c.cluster, c.bundles, c.members])).toEqual([
-        ['c1', 1, 3],
-        ['c2', 1, 3],
-        ['c3', 1, 3],
+        ['c1', 1, 4],
+        ['c2', 1, 4],
+        ['c3', 1, 4],
       ]);
       expect(again.findings).toEqual([]);
       expect(listFindings(w.db)).toEqual([]);
