@@ -7,7 +7,6 @@
  */
 import { ExitCode } from '../lib/errors/errors.ts';
 import type { FindingRecord } from '../lib/state/drift.ts';
-import { checkDrift, driftJournal } from '../lib/workspace/drift.ts';
 import { table } from './render.ts';
 import { type Verb, withWorkspace } from './verb.ts';
 
@@ -31,6 +30,8 @@ export const driftVerb: Verb = {
   options: { heal: { type: 'boolean' }, 'exit-code': { type: 'boolean' }, 'journal-only': { type: 'boolean' } },
   run: (ctx) =>
     withWorkspace(ctx, async (ws) => {
+      // Loaded when the verb runs, as the other verbs do: `drover --help` stays light.
+      const { checkDrift, driftJournal } = await import('../lib/workspace/drift.ts');
       const r = ctx.values['journal-only'] ? driftJournal({ ws }) : await checkDrift({ ws, heal: Boolean(ctx.values.heal), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
       const lines = [findingsText(r.findings)];
       for (const h of r.heals) lines.push(`heal: ${h.cluster} ${h.bundle}@${h.version}: ${h.outcome}${h.reason ? `: ${h.reason}` : ''}${h.releaseId ? ` (release #${h.releaseId})` : ''}`);
