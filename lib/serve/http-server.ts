@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toDroverError, UsageError } from '../errors/errors.ts';
+import { toDroverError, UnavailableError, UsageError } from '../errors/errors.ts';
 import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
 import type { DaemonHandle } from './daemon-handle.ts';
@@ -113,9 +113,12 @@ export function startHttpServer({ handle, listen, log }: { handle: DaemonHandle;
       });
   });
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? new UnavailableError(`cannot listen on ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`, { data: { listen }, cause: err }) : err),
+    );
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
+      server.on('error', (err) => log.error(`http listener: ${err.message}`, { error: err }));
       const a = server.address() as AddressInfo;
       resolve({
         address: { host: a.address, port: a.port },
