@@ -191,6 +191,11 @@ try {
     daemon.kill('SIGTERM');
     await new Promise((r) => daemon!.once('exit', r));
   }
-  await Promise.all(clusters.map((c) => kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => '')));
+  await Promise.all(
+    clusters.map(async (c) => {
+      await kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => '');
+      await kubectl(env.bin, c.kubeconfig, ['delete', 'configmap', '-n', 'drover-system', '--ignore-not-found', ...names.map((n) => `inventory-${n}`)]).catch(() => '');
+    }),
+  );
   rmSync(dir, { recursive: true, force: true });
 }
