@@ -49,12 +49,13 @@ export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {})
 /** `drover status` as a table: one row per bundle x cluster. */
 export function statusTable(rows: StatusRow[]): string {
   return table(
-    ['BUNDLE', 'CLUSTER', 'RUNNING', 'HEALTH', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
+    ['BUNDLE', 'CLUSTER', 'RUNNING', 'HEALTH', 'DRIFT', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
     rows.map((r) => [
       r.bundle,
       r.cluster,
       r.running ?? '-',
       r.health ?? '-',
+      r.drift,
       r.last ? `${r.last.version}${r.pending ? ` (pending ${r.pending})` : ''}` : '-',
       r.last?.state ?? '-',
       r.last?.failedObject ?? '',

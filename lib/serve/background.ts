@@ -35,5 +35,40 @@ export interface BackgroundTask {
   start(ctx: BackgroundContext): Promise<RunningTask> | RunningTask;
 }
 
-/** The tasks `drover serve` runs. The drift monitor plugs in here. */
-export const defaultBackgroundTasks: BackgroundTask[] = [];
+/**
+ * Drift detection: the monitor's watches and periodic scan (lib/workspace/drift.ts),
+ * each finding and heal logged, and the open findings per bundle kept in
+ * `drover_drift_findings`. Self-heal follows each bundle's policy.
+ */
+export const driftTask: BackgroundTask = {
+  name: 'drift',
+  async start({ ws, env, log, reportDriftFindings, signal }) {
+    const [{ startDriftMonitor }, { openFindings }] = await Promise.all([import('../workspace/drift.ts'), import('../state/drift.ts')]);
+    const report = () => {
+      const counts: Record<string, number> = {};
+      for (const f of openFindings(ws.db)) counts[f.bundle] = (counts[f.bundle] ?? 0) + 1;
+      reportDriftFindings(counts);
+    };
+    const monitor = await startDriftMonitor({
+      ws,
+      env,
+      signal,
+      onFinding: (f, change) => {
+        const fields = { bundle: f.bundle, cluster: f.cluster, object: f.ref, drift: f.kind, change, paths: f.fields.map((x) => x.path) };
+        if (change === 'resolved') log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
+        else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
+        report();
+      },
+      onHeal: (h) => {
+        const fields = { bundle: h.bundle, cluster: h.cluster, version: h.version, outcome: h.outcome, objects: h.refs, ...(h.reason ? { reason: h.reason } : {}) };
+        if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
+        else log.warn(`self-heal of ${h.bundle} on ${h.cluster}: ${h.outcome}`, fields);
+      },
+    });
+    report();
+    return monitor;
+  },
+};
+
+/** The tasks `drover serve` runs. */
+export const defaultBackgroundTasks: BackgroundTask[] = [driftTask];

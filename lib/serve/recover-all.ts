@@ -11,13 +11,11 @@
  *   const r = await recoverAll({ ws, env: process.env, signal });
  *   r.recovered // [{ release, outcome: 'rolled-back', message }]
  */
-import { readFile } from 'node:fs/promises';
-import { NotFoundError, toDroverError, type DroverError } from '../errors/errors.ts';
-import type { KubeObject } from '../object/ref.ts';
+import { toDroverError, type DroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
-import { decryptSopsObject, isSopsEncrypted, parseAgeIdentities } from '../sops/index.ts';
 import { unfinishedReleases } from '../state/releases.ts';
+import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { loadVersionContent } from '../workspace/version-content.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
@@ -26,31 +24,13 @@ export interface RecoverAllResult {
   failed: { bundle: string; cluster: string; error: DroverError }[];
 }
 
-/**
- * A preparer that decrypts SOPS members with the age identities of every
- * environment: a recovered release restores whatever its cluster ran, and
- * the key that encrypted it is one of those.
- */
-function anyEnvironmentPreparer(ws: Workspace, env: NodeJS.ProcessEnv): (o: KubeObject) => Promise<KubeObject> {
-  let identities: Promise<string[]> | undefined;
-  const load = async () => {
-    const all: string[] = [];
-    for (const e of ws.config.environments) {
-      const text = e.ageKey?.file ? await readFile(e.ageKey.file, 'utf8') : e.ageKey?.env ? env[e.ageKey.env] : undefined;
-      if (text) all.push(...parseAgeIdentities({ text, source: e.ageKey?.file ?? `$${e.ageKey?.env}` }));
-    }
-    if (all.length === 0) throw new NotFoundError('a SOPS-encrypted Secret needs an age key: set ageKey for its environment in drover.yaml');
-    return all;
-  };
-  return async (o) => (isSopsEncrypted(o) ? decryptSopsObject({ object: o, identities: await (identities ??= load()) }) : o);
-}
-
 export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; onEvent?: OnEvent; signal?: AbortSignal }): Promise<RecoverAllResult> {
   const result: RecoverAllResult = { recovered: [], failed: [] };
   const open = unfinishedReleases(ws.db);
   if (open.length === 0) return result;
   const configured = new Set(ws.config.clusters.map((c) => c.name));
-  const prepare = anyEnvironmentPreparer(ws, env);
+  // A recovered release restores whatever its cluster ran: any environment's key may be the one.
+  const prepare = sopsPreparer({ environments: ws.config.environments, env });
   // One task per bundle x cluster, all side by side: recoverReleases leaves releases on clusters it is not given alone.
   const pairs = [...new Map(open.filter((r) => configured.has(r.cluster)).map((r) => [`${r.bundle}\u0000${r.cluster}`, { bundle: r.bundle, cluster: r.cluster }])).values()];
   await Promise.all(

@@ -6,18 +6,17 @@
  * quarantines the version rolled away from). If the rollout fails, the tag is
  * put back where it was, so it always names what the environment runs.
  */
-import { readFile } from 'node:fs/promises';
 import { gt } from 'semver';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { ConflictError, NotFoundError, UsageError } from '../errors/errors.ts';
-import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { environmentRun, previousGoodVersion } from '../release/channels.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
-import { decryptSopsObject, isSopsEncrypted, parseAgeIdentities } from '../sops/index.ts';
+import { isSopsEncrypted } from '../sops/index.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { lastRelease, listReleases } from '../state/releases.ts';
+import { sopsPreparer } from './sops-preparer.ts';
 import { loadVersionContent } from './version-content.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -33,19 +32,6 @@ function environment(ws: Workspace, name: string): EnvironmentConfig {
   const e = ws.config.environments.find((x) => x.name === name);
   if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${name}`, { data: { environment: name } });
   return e;
-}
-
-async function preparer(env: EnvironmentConfig | undefined, processEnv: NodeJS.ProcessEnv): Promise<(o: KubeObject) => Promise<KubeObject>> {
-  let identities: string[] | undefined;
-  return async (o) => {
-    if (!isSopsEncrypted(o)) return o;
-    if (!identities) {
-      const text = env?.ageKey?.file ? await readFile(env.ageKey.file, 'utf8') : env?.ageKey?.env ? processEnv[env.ageKey.env] : undefined;
-      if (!text) throw new NotFoundError(`a SOPS-encrypted Secret needs an age key: set ageKey for environment ${env?.name ?? '(none)'} in drover.yaml`);
-      identities = parseAgeIdentities({ text, source: env?.ageKey?.file ?? `$${env?.ageKey?.env}` });
-    }
-    return decryptSopsObject({ object: o, identities });
-  };
 }
 
 export interface DeployOptions {
@@ -70,7 +56,7 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
   const clusters = await ws.clusters([...new Set(waves.flatMap((w) => w.clusters))]);
   const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
-  const prepare = await preparer(e, env);
+  const prepare = sopsPreparer({ environments: [e], env });
   // Decrypt every SOPS member once, in memory, before any cluster is touched: a missing key or a failed MAC stops here.
   await Promise.all(target.members.filter(isSopsEncrypted).map(prepare));
   // Finish or roll back anything a crash left behind before starting anew.

@@ -14,20 +14,20 @@
  *   const monitor = await startDriftMonitor({ ws, onFinding: (f, change) => ... });
  *   await monitor.stop();
  */
-import { readFile } from 'node:fs/promises';
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject } from '../cluster/get.ts';
-import { type EnvironmentConfig, selfHealFor } from '../config/config.ts';
+import { selfHealFor } from '../config/config.ts';
 import { assessMember } from '../drift/assess.ts';
 import { ClusterMonitor, type DesiredMember, type Observation } from '../drift/cluster-monitor.ts';
 import { healBundle } from '../drift/heal.ts';
 import { type FindingChange, recordObservation } from '../drift/record.ts';
-import { NotFoundError, toDroverError } from '../errors/errors.ts';
+import { toDroverError } from '../errors/errors.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../release/release.ts';
-import { decryptSopsObject, isSopsEncrypted, parseAgeIdentities } from '../sops/index.ts';
+import { isSopsEncrypted } from '../sops/index.ts';
+import { sopsPreparer } from './sops-preparer.ts';
 import { type FindingRecord, type HealRecord, knownBundles, openFindings, recordFinding, resolveFinding, targetOf } from '../state/drift.ts';
 import { activeLeases } from '../state/leases.ts';
 import { loadVersionContent } from './version-content.ts';
@@ -52,20 +52,6 @@ export interface DriftOptions {
   signal?: AbortSignal;
 }
 
-/** Decrypts SOPS members with the age key of the cluster's environment, as deploy does. */
-function sopsPreparer(env: EnvironmentConfig | undefined, processEnv: NodeJS.ProcessEnv): (o: KubeObject) => Promise<KubeObject> {
-  let identities: string[] | undefined;
-  return async (o) => {
-    if (!isSopsEncrypted(o)) return o;
-    if (!identities) {
-      const text = env?.ageKey?.file ? await readFile(env.ageKey.file, 'utf8') : env?.ageKey?.env ? processEnv[env.ageKey.env] : undefined;
-      if (!text) throw new NotFoundError(`a SOPS-encrypted Secret needs an age key: set ageKey for environment ${env?.name ?? '(none)'} in drover.yaml`);
-      identities = parseAgeIdentities({ text, source: env?.ageKey?.file ?? `$${env?.ageKey?.env}` });
-    }
-    return decryptSopsObject({ object: o, identities });
-  };
-}
-
 /** What drift needs from a workspace: which bundles to judge, their content by digest, members as Drover applies them. */
 function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
   const contents = new Map<string, Promise<VersionContent>>();
@@ -75,7 +61,7 @@ function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
   const prepareFor = (cluster: string) => {
     const e = environmentOf(cluster);
     const key = e?.name ?? '';
-    if (!preparers.has(key)) preparers.set(key, sopsPreparer(e, processEnv));
+    if (!preparers.has(key)) preparers.set(key, sopsPreparer({ environments: [e], env: processEnv }));
     return preparers.get(key)!;
   };
   const loadVersion = (bundle: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {

@@ -2,8 +2,9 @@
  * `drover status` and `drover history`: bundles x clusters. The journal says
  * what each cluster last released, its state, and for a failure which object
  * failed and why; the cluster itself (its inventory and the live members)
- * says which version it runs whole and how healthy that is right now. A
- * cluster that cannot be reached keeps the journal's view and says so.
+ * says which version it runs whole and how healthy that is right now; the
+ * drift findings say whether it still matches. A cluster that cannot be
+ * reached keeps the journal's view and says so.
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { listObjects } from '../cluster/get.ts';
@@ -14,6 +15,7 @@ import type { HealthStatus } from '../health/status.ts';
 import { formatRef, type KubeObject } from '../object/ref.ts';
 import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
 import { mapLimit } from '../release/pool.ts';
+import { openFindings } from '../state/drift.ts';
 import { listBundles } from '../state/versions.ts';
 import { lastRelease, listReleases, releaseSteps, type ReleaseRecord, type ReleaseStep } from '../state/releases.ts';
 import type { Workspace } from './workspace.ts';
@@ -29,6 +31,8 @@ export interface StatusRow {
   healthMessage: string | null;
   /** A release the cluster's inventory records as in flight. */
   pending: string | null;
+  /** Open drift findings (out-of-band changes to members) on this cluster, as last recorded. */
+  drift: number;
   last: Pick<ReleaseRecord, 'id' | 'version' | 'state' | 'reason' | 'failedObject' | 'updatedAt'> | null;
 }
 
@@ -105,6 +109,7 @@ export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace;
         health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
         healthMessage: view instanceof Error ? view.message : (h?.message ?? null),
         pending: inv?.pending?.version ?? null,
+        drift: openFindings(ws.db, { bundle, cluster: c.name }).length,
         last: r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null,
       });
     }
