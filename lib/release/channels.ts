@@ -5,27 +5,27 @@
  * promote or roll back to live here; moving the tag is the store's `tag`.
  */
 import { NotFoundError } from '../errors/errors.ts';
+import { runningOf } from '../state/queries.ts';
 import type { ReleaseRecord } from '../state/releases.ts';
 
 export interface EnvironmentRun {
-  /** Version every cluster of the environment runs whole (its last release succeeded), or undefined. */
+  /** Version every cluster of the environment runs whole (see `runningOf`), or undefined. */
   version?: string;
   digest?: string;
-  /** Clusters whose last release is not a success of that version. */
+  /** Clusters that run nothing whole (in flight, rollback failed, never released). */
   notHealthy: string[];
 }
 
 /**
- * What an environment runs, from the newest release per cluster: a version
- * counts only if every cluster's newest release is a success of it.
+ * What an environment runs: a version counts only if every cluster runs it
+ * whole (`runningOf` its newest release), so a newer version rolled back on a
+ * cluster leaves the environment on the version it was restored to.
  */
 export function environmentRun(clusters: string[], lastReleaseOf: (cluster: string) => ReleaseRecord | undefined): EnvironmentRun {
-  const last = clusters.map((c) => ({ c, r: lastReleaseOf(c) }));
-  const ok = last.filter((x) => x.r?.state === 'succeeded');
-  const digests = new Set(ok.map((x) => x.r!.digest));
-  if (ok.length === clusters.length && digests.size === 1) return { version: ok[0]!.r!.version, digest: ok[0]!.r!.digest, notHealthy: [] };
-  // A rolled-back release leaves its cluster on the release's from-version; fall back to agreement on that.
-  return { notHealthy: last.filter((x) => x.r?.state !== 'succeeded').map((x) => x.c) };
+  const running = clusters.map((c) => ({ c, run: runningOf(lastReleaseOf(c)) }));
+  const first = running[0]?.run;
+  if (first && running.every((x) => x.run?.digest === first.digest)) return { version: first.version, digest: first.digest, notHealthy: [] };
+  return { notHealthy: running.filter((x) => !x.run).map((x) => x.c) };
 }
 
 /**

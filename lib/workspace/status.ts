@@ -16,6 +16,7 @@ import { formatRef, type KubeObject } from '../object/ref.ts';
 import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
 import { mapLimit } from '../release/pool.ts';
 import { openFindings } from '../state/drift.ts';
+import { runningOf } from '../state/queries.ts';
 import { listBundles } from '../state/versions.ts';
 import { lastRelease, listReleases, releaseSteps, type ReleaseRecord, type ReleaseStep } from '../state/releases.ts';
 import type { Workspace } from './workspace.ts';
@@ -100,7 +101,7 @@ export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace;
       const view = views.get(c.name);
       const inv = view && !(view instanceof Error) ? view.inventories.get(bundle) : undefined;
       if (!r && !inv) continue;
-      const journalRunning = r ? (r.state === 'succeeded' ? r.version : r.state === 'rolled-back' ? r.fromVersion : null) : null;
+      const journalRunning = runningOf(r)?.version ?? null;
       const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
       rows.push({
         bundle,
