@@ -8,8 +8,10 @@
  * @example
  *   assessMember({ desired, live: null }) // => { kind: 'missing', fields: [] }
  */
-import { groupOf, type KubeObject, refKey, refOf } from '../object/ref.ts';
+import type { KubeObject } from '../object/ref.ts';
 import { compareObject, type DriftField } from './compare.ts';
+
+export { delegatedPaths } from '../object/delegated.ts';
 
 export type DriftKind = 'changed' | 'missing';
 
@@ -22,17 +24,4 @@ export function assessMember({ desired, live, ignore = [], sensitive = false }: 
   if (!live || live.metadata.deletionTimestamp) return { kind: 'missing', fields: [] };
   const fields = compareObject({ desired, live, ignore, sensitive });
   return fields.length > 0 ? { kind: 'changed', fields } : null;
-}
-
-/** Paths never judged, by member refKey: `spec.replicas` of every workload an HPA in the same bundle scales. */
-export function delegatedPaths(members: readonly KubeObject[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const m of members) {
-    if (m.kind !== 'HorizontalPodAutoscaler' || groupOf(m.apiVersion) !== 'autoscaling') continue;
-    const target = (m.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined)?.scaleTargetRef;
-    if (!target?.kind || !target.name) continue;
-    const key = refKey({ group: groupOf(target.apiVersion ?? ''), kind: target.kind, namespace: refOf(m).namespace, name: target.name });
-    out.set(key, [...(out.get(key) ?? []), 'spec.replicas']);
-  }
-  return out;
 }

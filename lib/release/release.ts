@@ -24,6 +24,7 @@ import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../sta
 import { applyMembers } from './apply-members.ts';
 import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
+import { withoutDelegatedFields } from '../object/delegated.ts';
 import { assembleLiveReads, assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
@@ -111,7 +112,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   try {
     // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
     previous = inv.current ? (inv.current.digest === target.digest ? target : await loadPrevious(opts, inv.current)) : null;
-    const desired = await mapLimit(target.members, concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
+    const desired = await mapLimit(withoutDelegatedFields(target.members), concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     const dryRun = await dryRunAll(cluster, desired, live, { policy, concurrency, signal });

@@ -11,6 +11,7 @@ import { recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
 import { type InventoryVersion, type MemberId, memberId, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
+import { withoutDelegatedFields } from '../object/delegated.ts';
 import { assemblePlan, summarizePlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
@@ -37,7 +38,7 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
   try {
     const content = previous ? (opts.previousContent ?? (await opts.loadVersion(previous))) : null;
     const prepare = opts.prepare ?? (async (o: KubeObject) => o);
-    const desired = content ? await mapLimit(content.members, concurrency, async (m) => withOwnership(await prepare(m), bundle)) : [];
+    const desired = content ? await mapLimit(withoutDelegatedFields(content.members), concurrency, async (m) => withOwnership(await prepare(m), bundle)) : [];
     const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
