@@ -201,10 +201,17 @@ describe('drift on three clusters', () => {
     writeConfig({ [bundle]: { selfHeal: 'heal' } });
     const w = await openWorkspace({ configPath: join(ws, 'drover.yaml') });
     const resolved: FindingRecord[] = [];
-    const monitor = await startDriftMonitor({ ws: w, onFinding: (f, change) => void (change === 'resolved' && resolved.push(f)) });
+    const problems: string[] = [];
+    const monitor = await startDriftMonitor({
+      ws: w,
+      onFinding: (f, change) => void (change === 'resolved' && resolved.push(f)),
+      onEvent: (e) => void ((e.level === 'error' || e.level === 'warn') && problems.push(`${e.subject}: ${e.message}`)),
+    });
     try {
       await k(c3, ['scale', 'deployment', 'web', '--replicas=4']);
-      const f = await until(() => resolved.find((x) => x.cluster === 'c3'), 'the heal', 120_000);
+      const f = await until(() => resolved.find((x) => x.cluster === 'c3'), 'the heal', 120_000).catch((err: Error) => {
+        throw new Error(`${err.message}; monitor problems: ${problems.join(' | ') || 'none'}`);
+      });
       expect([f.ref, f.resolution, f.fields.map((x) => x.path)]).toEqual([`Deployment/${ns}/web`, 'healed', ['spec.replicas']]);
       expect(listHeals(w.db, { bundle, cluster: 'c3' })[0]).toMatchObject({ outcome: 'healed', refs: [`Deployment/${ns}/web`] });
       expect(await jp(c3, 'deployment/web', '{.spec.replicas}')).toBe('2');

@@ -195,11 +195,25 @@ export interface DriftMonitorOptions extends Omit<DriftOptions, 'heal'> {
 }
 
 /** Watches every cluster; resolves once every watch is streaming and the first judgement is recorded. */
+interface HealSlot {
+  running: boolean;
+  again: boolean;
+  timer?: ReturnType<typeof setTimeout>;
+  /** Heals failed in a row, and the timer of the next try. */
+  failures?: number;
+  retry?: ReturnType<typeof setTimeout>;
+}
+
+/** 5 s after the first failed heal, doubling up to 5 minutes. */
+export function healRetryDelayMs(failures: number): number {
+  return Math.min(5000 * 2 ** Math.max(0, failures - 1), 300_000);
+}
+
 export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEvent, scanIntervalMs, confirmMs, watchTimeoutSeconds, signal }: DriftMonitorOptions): Promise<DriftMonitor> {
   const ctx = driftContext(ws, env);
   const clusters = await ws.clusters();
   const healing = new Map<string, number>();
-  const heals = new Map<string, { running: boolean; again: boolean; timer?: ReturnType<typeof setTimeout> }>();
+  const heals = new Map<string, HealSlot>();
   const ac = new AbortController();
   signal?.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
   const monitors = new Map<string, ClusterMonitor>();
@@ -224,7 +238,7 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     }, 300);
   };
 
-  const runHeal = async (bundle: string, cluster: string, key: string, h: { running: boolean; again: boolean }) => {
+  const runHeal = async (bundle: string, cluster: string, key: string, h: HealSlot) => {
     try {
       const r = await healAndVerify({
         ws,
@@ -237,8 +251,18 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
         signal: ac.signal,
       });
       if (r) onHeal?.(r);
+      h.failures = 0;
     } catch (err) {
-      if (!ac.signal.aborted) onEvent?.({ phase: 'heal', subject: cluster, level: 'error', message: `${bundle}: heal failed: ${toDroverError(err).message}` });
+      if (!ac.signal.aborted) {
+        // A failed heal (a busy API server, a lost lease) is tried again soon, not only at the next full scan.
+        h.failures = (h.failures ?? 0) + 1;
+        const delay = healRetryDelayMs(h.failures);
+        onEvent?.({ phase: 'heal', subject: cluster, level: 'error', message: `${bundle}: heal failed (trying again in ${Math.round(delay / 1000)} s): ${toDroverError(err).message}` });
+        h.retry = setTimeout(() => {
+          h.retry = undefined;
+          if (openFindings(ws.db, { bundle, cluster }).length > 0) scheduleHeal(bundle, cluster);
+        }, delay);
+      }
     } finally {
       h.running = false;
       if (h.again && !ac.signal.aborted) {
@@ -315,7 +339,10 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     async stop() {
       clearInterval(interval);
       ac.abort();
-      for (const h of heals.values()) if (h.timer) clearTimeout(h.timer);
+      for (const h of heals.values()) {
+        if (h.timer) clearTimeout(h.timer);
+        if (h.retry) clearTimeout(h.retry);
+      }
       await Promise.allSettled([...inFlight]);
       await Promise.all([...monitors.values()].map((m) => m.stop()));
     },
