@@ -103,7 +103,6 @@ try {
     kcReapply = kubectlRequests((await kubectl(env, info, ['apply', '--server-side', '-f', kdir, '-v=6'])).stderr);
     await dropNamespaces(env, [info], kns, { wait: true });
 
-
     // Drover: the same files (in its own namespace), parsed inside the timed section.
     const dns = `bench-dr-${stamp}`;
     namespaces.push(dns);
