@@ -16,7 +16,7 @@ import { getObject } from '../cluster/get.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { MemberId } from './inventory.ts';
 import { keyOfId } from './plan.ts';
-import { readLive } from './release.ts';
+import { readLive } from './read-live.ts';
 
 const env = testEnv();
 const ns = uniqueName('live');

@@ -13,7 +13,6 @@
 import { hostname } from 'node:os';
 import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { getObject, listObjects } from '../cluster/get.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
 import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
@@ -22,13 +21,14 @@ import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
-import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, type MemberId, memberId, readInventory, writeInventory } from './inventory.ts';
+import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, memberId, readInventory, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
-import { assembleLiveReads, assemblePlan, keyOf, keyOfId, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
+import { assemblePlan, keyOf, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
 import { rollbackRelease } from './rollback.ts';
+import { readLive } from './read-live.ts';
 import { verifyHealth } from './verify.ts';
 
 /** A bundle version's content, as pulled from the registry. */
@@ -162,39 +162,6 @@ async function loadPrevious(opts: ReleaseOptions, current: InventoryVersion): Pr
     }
     throw new UnavailableError(msg, { cause: err, data: { reason: 'PreviousVersionUnavailable' } });
   }
-}
-
-/**
- * Live objects by key, null when absent. Kinds with several members in one
- * namespace are read with one LIST (see assembleLiveReads), the rest with a
- * GET each, at most `concurrency` requests at a time; a LIST the identity may
- * not make (403) falls back to a GET per member.
- */
-export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
-  const { lists, gets } = assembleLiveReads(ids);
-  const live = new Map<string, KubeObject | null>();
-  const get = async (m: MemberId) => {
-    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
-  };
-  const jobs: (() => Promise<void>)[] = [
-    ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
-      let items: KubeObject[];
-      try {
-        ({ items } = await listObjects(cluster, { apiVersion, kind, namespace, signal }));
-      } catch (err) {
-        // An identity allowed to get but not to list (e.g. Secrets in a hardened namespace) reads one by one.
-        if (kubeCause(err)?.status !== 403) throw err;
-        await mapLimit(members, concurrency, get);
-        return;
-      }
-      // Match the namespace too: a namespaced kind with no namespace lists every namespace.
-      const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
-      for (const m of members) live.set(keyOfId(m), byName.get(m.name) ?? null);
-    }),
-    ...gets.map((m) => () => get(m)),
-  ];
-  await mapLimit(jobs, concurrency, (job) => job());
-  return live;
 }
 
 /** Dry-runs every desired member; any refusal fails the release before anything is applied. */

@@ -15,7 +15,8 @@ import { withoutDelegatedFields } from '../object/delegated.ts';
 import { assemblePlan, summarizePlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
-import { readLive, type ReleaseOptions, type VersionContent } from './release.ts';
+import { readLive } from './read-live.ts';
+import type { ReleaseOptions, VersionContent } from './release.ts';
 import { verifyHealth } from './verify.ts';
 
 export interface RollbackOptions extends ReleaseOptions {

@@ -1,6 +1,6 @@
 /**
  * Waits for a bundle's members to be healthy on one cluster: polls the live
- * objects, computes each one's health with the pure rules in lib/health, and
+ * objects (a LIST per kind and namespace, not a GET per member), computes each one's health with the pure rules in lib/health, and
  * for workloads looks at the Pods of the new revision so a fatal state
  * (CrashLoopBackOff, ImagePullBackOff, ...) fails fast instead of waiting out
  * the deadline. A failure's message and findings carry the Warning Events of
@@ -8,14 +8,16 @@
  * it, briefly (lib/events/explain.ts).
  */
 import type { Cluster } from '../cluster/cluster.ts';
-import { getObject, listObjects } from '../cluster/get.ts';
+import { listObjects } from '../cluster/get.ts';
 import { explainFailure } from '../events/explain.ts';
 import { describeFatalEvents, type FatalEvent } from '../events/fatal-events.ts';
 import { computeHealth } from '../health/compute.ts';
 import { workloadFailure } from '../health/fatal.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
+import { keyOf } from './plan.ts';
 import { mapLimit } from './pool.ts';
+import { readLive } from './read-live.ts';
 
 /** A brief Warning Event: reason, message, the objects that reported it and how often. */
 export type VerifyEvent = Pick<FatalEvent, 'reason' | 'message' | 'objects' | 'count'>;
@@ -37,18 +39,41 @@ const EVENTS_LOOKBACK_MS = 30_000;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
-async function healthOf(cluster: Cluster, member: KubeObject, signal?: AbortSignal) {
-  const live = await getObject(cluster, { apiVersion: member.apiVersion, ...refOf(member) }, signal);
-  if (!live || !WORKLOADS.has(member.kind)) return { live, ...computeHealth(live ?? undefined), findings: [] as { ref: string; reason: string; message: string }[] };
-  const spec = live.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined;
-  const selector = Object.entries(spec?.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
-  const ns = live.metadata.namespace;
-  const [rs, pods] = await Promise.all([
-    member.kind === 'Deployment' ? listObjects(cluster, { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, labelSelector: selector, signal }) : Promise.resolve({ items: [] }),
-    listObjects(cluster, { apiVersion: 'v1', kind: 'Pod', namespace: ns, labelSelector: selector, signal }),
-  ]);
-  const r = workloadFailure(live, rs.items, pods.items);
-  return { live, ...r.health, findings: r.findings.filter((f) => f.fatal !== false).map((f) => ({ ref: f.ref, reason: f.reason, message: f.message })) };
+type Health = { live: KubeObject | null; findings: { ref: string; reason: string; message: string }[] } & ReturnType<typeof computeHealth>;
+
+/** Whether `labels` satisfy a workload's `matchLabels` (the selector Drover reads children by). */
+function selects(matchLabels: Record<string, string>, labels: Record<string, string> | undefined): boolean {
+  return Object.entries(matchLabels).every(([k, v]) => labels?.[k] === v);
+}
+
+/**
+ * One poll: every member read with `readLive` (a LIST per kind and namespace
+ * where several share one), and for workloads the ReplicaSets and Pods of
+ * their namespaces listed once, then matched to each workload's selector.
+ */
+async function pollHealth(cluster: Cluster, members: KubeObject[], signal?: AbortSignal): Promise<Health[]> {
+  const live = await readLive(cluster, members.map(memberId), 16, signal);
+  const workloadNamespaces = [...new Set(members.filter((m) => WORKLOADS.has(m.kind) && live.get(keyOf(m))).map((m) => m.metadata.namespace ?? ''))];
+  const children = new Map<string, { rs: KubeObject[]; pods: KubeObject[] }>();
+  await mapLimit(workloadNamespaces, 8, async (ns) => {
+    const [rs, pods] = await Promise.all([
+      members.some((m) => m.kind === 'Deployment' && (m.metadata.namespace ?? '') === ns) ? listObjects(cluster, { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, signal }) : Promise.resolve({ items: [] }),
+      listObjects(cluster, { apiVersion: 'v1', kind: 'Pod', namespace: ns, signal }),
+    ]);
+    children.set(ns, { rs: rs.items, pods: pods.items });
+  });
+  return members.map((member) => {
+    const obj = live.get(keyOf(member)) ?? null;
+    if (!obj || !WORKLOADS.has(member.kind)) return { live: obj, ...computeHealth(obj ?? undefined), findings: [] };
+    const matchLabels = (obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
+    const ns = children.get(obj.metadata.namespace ?? '') ?? { rs: [], pods: [] };
+    const r = workloadFailure(
+      obj,
+      member.kind === 'Deployment' ? ns.rs.filter((x) => selects(matchLabels, x.metadata.labels)) : [],
+      ns.pods.filter((x) => selects(matchLabels, x.metadata.labels)),
+    );
+    return { live: obj, ...r.health, findings: r.findings.filter((f) => f.fatal !== false).map((f) => ({ ref: f.ref, reason: f.reason, message: f.message })) };
+  });
 }
 
 export async function verifyHealth(
@@ -78,7 +103,8 @@ export async function verifyHealth(
   };
   for (;;) {
     signal?.throwIfAborted();
-    const results = await mapLimit(members, 16, async (m) => ({ member: m, ref: formatRef(refOf(m)), ...(await healthOf(cluster, m, signal)) }));
+    const health = await pollHealth(cluster, members, signal);
+    const results = members.map((m, i) => ({ member: m, ref: formatRef(refOf(m)), ...health[i]! }));
     const failed = results.find((r) => r.status === 'Failed' || r.findings.length > 0);
     if (failed) {
       const first = failed.findings[0];

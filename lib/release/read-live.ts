@@ -1,0 +1,50 @@
+/**
+ * Reads a bundle's members from a cluster as cheaply as the API allows: kinds
+ * with several members in one namespace with one LIST (see assembleLiveReads
+ * in plan.ts), the rest with a GET each. Used to plan a release, to roll one
+ * back, and on every health poll.
+ *
+ * @example
+ *   const live = await readLive(cluster, members.map(memberId), 16);
+ *   live.get(keyOf(member)) // the live object, or null when absent
+ */
+import type { Cluster } from '../cluster/cluster.ts';
+import { getObject, listObjects } from '../cluster/get.ts';
+import { kubeCause } from '../cluster/kube-error.ts';
+import type { KubeObject } from '../object/ref.ts';
+import type { MemberId } from './inventory.ts';
+import { assembleLiveReads, keyOfId } from './plan.ts';
+import { mapLimit } from './pool.ts';
+
+/**
+ * Live objects by key, null when absent. Kinds with several members in one
+ * namespace are read with one LIST (see assembleLiveReads), the rest with a
+ * GET each, at most `concurrency` requests at a time; a LIST the identity may
+ * not make (403) falls back to a GET per member.
+ */
+export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
+  const { lists, gets } = assembleLiveReads(ids);
+  const live = new Map<string, KubeObject | null>();
+  const get = async (m: MemberId) => {
+    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
+  };
+  const jobs: (() => Promise<void>)[] = [
+    ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
+      let items: KubeObject[];
+      try {
+        ({ items } = await listObjects(cluster, { apiVersion, kind, namespace, signal }));
+      } catch (err) {
+        // An identity allowed to get but not to list (e.g. Secrets in a hardened namespace) reads one by one.
+        if (kubeCause(err)?.status !== 403) throw err;
+        await mapLimit(members, concurrency, get);
+        return;
+      }
+      // Match the namespace too: a namespaced kind with no namespace lists every namespace.
+      const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
+      for (const m of members) live.set(keyOfId(m), byName.get(m.name) ?? null);
+    }),
+    ...gets.map((m) => () => get(m)),
+  ];
+  await mapLimit(jobs, concurrency, (job) => job());
+  return live;
+}
