@@ -20,6 +20,8 @@ export default defineConfig({
           include: ['**/*.int.test.ts'],
           exclude: ['node_modules/**'],
           globalSetup: ['fixtures/testenv/global-setup.ts'],
+          // Integration files mostly wait on controllers and rollouts, not on this process: run three at once.
+          maxWorkers: 3,
           testTimeout: 180_000,
           hookTimeout: 600_000,
         },
