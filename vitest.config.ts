@@ -22,6 +22,8 @@ export default defineConfig({
           globalSetup: ['fixtures/testenv/global-setup.ts'],
           // Integration files mostly wait on controllers and rollouts, not on this process: run three at once.
           maxWorkers: 3,
+          // Projects with different worker counts run as separate groups: unit first, then integration.
+          sequence: { groupOrder: 1 },
           testTimeout: 180_000,
           hookTimeout: 600_000,
         },
