@@ -21,7 +21,7 @@ import { assessMember } from '../drift/assess.ts';
 import { ClusterMonitor, type DesiredMember, type Observation } from '../drift/cluster-monitor.ts';
 import { healBundle } from '../drift/heal.ts';
 import { type FindingChange, recordObservation } from '../drift/record.ts';
-import { toDroverError } from '../errors/errors.ts';
+import { toDroverError, UnavailableError } from '../errors/errors.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { withOwnership } from '../release/ownership.ts';
@@ -107,7 +107,9 @@ function resolveGone(ws: Workspace, monitor: ClusterMonitor): void {
 async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onEvent, signal }: { ws: Workspace; ctx: Ctx; cluster: Cluster; monitor: ClusterMonitor; bundle: string; onHealing?: (healId: number | undefined) => void; onEvent?: OnEvent; signal?: AbortSignal }): Promise<HealRecord | undefined> {
   const run = monitor.running().find((r) => r.bundle === bundle);
   const open = openFindings(ws.db, { bundle, cluster: cluster.name });
-  if (!run || open.length === 0) return undefined;
+  if (open.length === 0) return undefined;
+  // Findings but no known version (the inventory not seen yet): fail, so the heal is tried again shortly.
+  if (!run) throw new UnavailableError(`${bundle} on ${cluster.name}: the version this cluster should run is not known yet`, { data: { bundle, cluster: cluster.name } });
   const env = ctx.environmentOf(cluster.name);
   const heal = await healBundle({
     db: ws.db,
