@@ -63,6 +63,7 @@ export const driftTask: BackgroundTask = {
         const fields = { bundle: h.bundle, cluster: h.cluster, version: h.version, outcome: h.outcome, objects: h.refs, ...(h.reason ? { reason: h.reason } : {}) };
         if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
         else log.warn(`self-heal of ${h.bundle} on ${h.cluster}: ${h.outcome}`, fields);
+        report();
       },
     });
     report();

@@ -104,7 +104,7 @@ function resolveGone(ws: Workspace, monitor: ClusterMonitor): void {
  * open finding and resolves what matches (`healed`); what still differs stays
  * open with its fields refreshed.
  */
-async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onEvent, signal }: { ws: Workspace; ctx: Ctx; cluster: Cluster; monitor: ClusterMonitor; bundle: string; onHealing?: (healId: number | undefined) => void; onEvent?: OnEvent; signal?: AbortSignal }): Promise<HealRecord | undefined> {
+async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onResolved, onEvent, signal }: { ws: Workspace; ctx: Ctx; cluster: Cluster; monitor: ClusterMonitor; bundle: string; onHealing?: (healId: number | undefined) => void; onResolved?: (finding: FindingRecord) => void; onEvent?: OnEvent; signal?: AbortSignal }): Promise<HealRecord | undefined> {
   const run = monitor.running().find((r) => r.bundle === bundle);
   const open = openFindings(ws.db, { bundle, cluster: cluster.name });
   if (open.length === 0) return undefined;
@@ -131,7 +131,10 @@ async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onE
       if (!member) continue;
       const live = await getObject(cluster, { apiVersion: f.apiVersion, group: '', kind: f.objectKind, namespace: f.namespace, name: f.name }, signal);
       const drift = assessMember({ ...member, live });
-      if (!drift) resolveFinding(ws.db, { ...targetOf(f), resolution: 'healed', healId: heal.id });
+      if (!drift) {
+        const resolved = resolveFinding(ws.db, { ...targetOf(f), resolution: 'healed', healId: heal.id });
+        if (resolved) onResolved?.(resolved);
+      }
       else recordFinding(ws.db, { ...targetOf(f), version: f.version, digest: f.digest, ref: f.ref, detectedBy: f.detectedBy, kind: drift.kind, fields: drift.fields });
     }
     return heal;
@@ -249,6 +252,8 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
         monitor: monitors.get(cluster)!,
         bundle,
         onHealing: (id) => (id === undefined ? healing.delete(key) : healing.set(key, id)),
+        // Resolved here or by the watch seeing the restored object, whichever comes first: either way it is reported once.
+        onResolved: (f) => onFinding?.(f, 'resolved'),
         ...(onEvent ? { onEvent } : {}),
         signal: ac.signal,
       });
