@@ -8,6 +8,10 @@
  * stats and proved by unchanged resourceVersions), kubectl sends its PATCHes
  * anyway. The engine's own phases come from the release journal:
  * plan (live read + dry run), apply, verify. Target: apply <= 0.1x kubectl.
+ * The control plane's CPU during each step is printed beside it: Drover
+ * sends a dry run and a write per new object where kubectl sends one write,
+ * so where the servers already fill the machine's cores during the writes,
+ * the writes alone bound the ratio from below, whatever the client does.
  * Prints times and ratios; not a test.
  *
  * Run: DROVER_TEST_ENV=<dir> node bench/apply-1000.ts [--objects 1000] [--rounds 1] [--concurrency N] [--qps N --burst N]
@@ -30,6 +34,8 @@ import {
   kubectlRequests,
   median,
   readObjects,
+  sampleControlPlaneCpu,
+  shareOfCores,
   snapshot,
   statsDelta,
   versionOf,
@@ -73,6 +79,14 @@ async function versionsIn(ns: string): Promise<Map<string, string>> {
 const changedBetween = (a: Map<string, string>, b: Map<string, string>) => [...a].filter(([k, v]) => b.get(k) !== v).length;
 
 const rows: Record<string, number[]> = {};
+/** The control plane's CPU during each measured step, and that step's wall time: the servers' share of the cores says who was the bound. */
+const serverCpu: Record<string, { cpu: number[]; wall: number[] }> = {};
+const addServer = (k: string, fromMs: number, toMs: number) => {
+  const row = (serverCpu[k] ??= { cpu: [], wall: [] });
+  row.cpu.push(cpuSampler.between(fromMs, toMs));
+  row.wall.push(toMs - fromMs);
+};
+const cpuSampler = sampleControlPlaneCpu(env);
 const add = (k: string, v: number) => (rows[k] ??= []).push(v);
 let drReapply = { requests: 0, writes: 0, dryRuns: 0, byMethod: {} as Record<string, number> };
 let drChanged = -1;
@@ -91,8 +105,10 @@ try {
     const kdir = join(dir, `kubectl-${r}`);
     writeObjects(kdir, generateObjects({ namespace: kns, count: COUNT }));
     let t = performance.now();
+    const k0 = Date.now();
     await kubectl(env, info, ['apply', '--server-side', '-f', kdir]);
     add('kubectl apply', since(t));
+    addServer('kubectl apply', k0, Date.now());
     await kubectl(env, info, ['wait', '--for=condition=Available', 'deployments', '--all', '-n', kns, '--timeout=600s']);
     add('kubectl apply + wait Available', since(t));
     const kBefore = await versionsIn(kns);
@@ -125,6 +141,8 @@ try {
     add('drover plan (live read + dry run)', ms(at('planned'), at('applying')));
     add('drover writes (apply step)', ms(at('applying'), at('verifying')));
     add('drover apply (plan + apply)', ms(at('planned'), at('verifying')));
+    addServer('drover plan (live read + dry run)', Date.parse(at('planned')), Date.parse(at('applying')));
+    addServer('drover writes (apply step)', Date.parse(at('applying')), Date.parse(at('verifying')));
     add('drover whole release (+ verify)', total);
 
     const dBefore = await versionsIn(dns);
@@ -151,6 +169,8 @@ try {
       `  ratio drover whole release / kubectl apply:  ${(m('drover whole release (+ verify)') / kc).toFixed(2)}x`,
       `  ratio drover whole release / kubectl apply+wait: ${(m('drover whole release (+ verify)') / m('kubectl apply + wait Available')).toFixed(2)}x`,
       `  ratio drover re-release / kubectl re-apply:  ${(m('drover re-release (unchanged)') / m('kubectl re-apply (unchanged)')).toFixed(2)}x`,
+      `control plane CPU (etcd, apiservers, controllers, kwok) during each step, median:`,
+      ...Object.entries(serverCpu).map(([k, v]) => `  ${k.padEnd(36)} ${median(v.cpu).toFixed(0).padStart(7)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`),
       `unchanged again:`,
       `  drover:  ${drWritten} members written, ${drReapply.writes} write requests (inventory bookkeeping: pending + current), ${drReapply.dryRuns} dry runs, ${drReapply.requests} requests ${JSON.stringify(drReapply.byMethod)}; ${drChanged} of ${COUNT} objects changed resourceVersion`,
       `  kubectl: ${JSON.stringify(kcReapply)}; ${kcChanged} of ${COUNT} objects changed resourceVersion`,
@@ -158,6 +178,7 @@ try {
     ].join('\n'),
   );
 } finally {
+  cpuSampler.stop();
   closeCluster(cluster);
   await Promise.allSettled(namespaces.map((ns) => dropNamespaces(env, [info], ns)));
   rmSync(dir, { recursive: true, force: true });

@@ -8,6 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
@@ -123,4 +124,49 @@ export function kubectlRequests(log: string): Record<string, number> {
     if (m && /Response|https?:\/\/.* \d{3} /.test(line)) out[m[1]!] = (out[m[1]!] ?? 0) + 1;
   }
   return out;
+}
+
+/**
+ * CPU time (ms) used so far by every process of the environment's control
+ * plane (etcd, each cluster's apiserver, controller-manager, scheduler, kwok),
+ * read from /proc. The difference across an arm, against its wall time and
+ * the machine's cores, says whether the servers were the bound.
+ */
+export function controlPlaneCpuMs(env: TestEnv): number {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] !== env.bin) continue;
+      // Fields after the parenthesized command: state is field 3, utime 14, stime 15.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(f[11]) + Number(f[12])) * tick;
+    } catch {
+      // The process ended between readdir and read.
+    }
+  }
+  return total;
+}
+
+/** `cpuMs` of the control plane over `wallMs` as a share of all the machine's cores, e.g. "87% of 2 cores". */
+export const shareOfCores = (cpuMs: number, wallMs: number) => `${((100 * cpuMs) / wallMs / availableParallelism()).toFixed(0)}% of ${availableParallelism()} cores`;
+
+/**
+ * Samples `controlPlaneCpuMs` every `everyMs` so the control plane's CPU can
+ * be read between any two wall-clock times afterwards (e.g. the steps of a
+ * release journal). `between` takes epoch ms and uses the nearest samples.
+ */
+export function sampleControlPlaneCpu(env: TestEnv, everyMs = 100): { between: (fromMs: number, toMs: number) => number; stop: () => void } {
+  const samples: [number, number][] = [[Date.now(), controlPlaneCpuMs(env)]];
+  const timer = setInterval(() => samples.push([Date.now(), controlPlaneCpuMs(env)]), everyMs);
+  const at = (t: number) => (samples.findLast(([s]) => s <= t) ?? samples[0]!)[1];
+  return {
+    between: (fromMs, toMs) => {
+      samples.push([Date.now(), controlPlaneCpuMs(env)]);
+      return at(toMs) - at(fromMs);
+    },
+    stop: () => clearInterval(timer),
+  };
 }

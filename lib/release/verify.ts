@@ -16,6 +16,7 @@ import { workloadFailure } from '../health/fatal.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { keyOf } from './plan.ts';
+import { pollDelayMs } from './poll-delay.ts';
 import { mapLimit } from './pool.ts';
 import { readLive } from './read-live.ts';
 
@@ -81,6 +82,7 @@ export async function verifyHealth(
   {
     members,
     deadline,
+    /** The longest wait between polls; the first ones are shorter (poll-delay.ts). */
     intervalMs = 1000,
     eventsSinceMs = Date.now() - EVENTS_LOOKBACK_MS,
     signal,
@@ -101,7 +103,7 @@ export async function verifyHealth(
       events,
     };
   };
-  for (;;) {
+  for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     const health = await pollHealth(cluster, members, signal);
     const results = members.map((m, i) => ({ member: m, ref: formatRef(refOf(m)), ...health[i]! }));
@@ -123,7 +125,7 @@ export async function verifyHealth(
       const w = waiting[0]!;
       return explain(w.member, { ok: false, ref: w.ref, reason: 'HealthDeadlineExceeded', message: `${w.ref} not healthy before the deadline: ${w.message}`, findings: [] });
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await new Promise((r) => setTimeout(r, Math.min(pollDelayMs(attempt, { maxMs: intervalMs }), Math.max(0, deadline - Date.now()))));
   }
 }
 
