@@ -45,12 +45,14 @@ export interface PlanInput {
   live: Map<string, KubeObject | null>;
   /** Server-side dry-run results by key for desired members. */
   dryRun: Map<string, KubeObject>;
+  /** Keys of desired members known unchanged without a dry run (settled.ts). */
+  settled?: ReadonlySet<string>;
   /** Members that Drover owned before (previous version, and any release in flight). */
   owned: MemberId[];
   pruneProtected?: boolean;
 }
 
-export function assemblePlan({ bundle, desired, live, dryRun, owned, pruneProtected = false }: PlanInput): PlanEntry[] {
+export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(), owned, pruneProtected = false }: PlanInput): PlanEntry[] {
   const entries: PlanEntry[] = [];
   const desiredKeys = new Set<string>();
   for (const object of desired) {
@@ -58,7 +60,7 @@ export function assemblePlan({ bundle, desired, live, dryRun, owned, pruneProtec
     desiredKeys.add(key);
     const before = live.get(key) ?? null;
     const after = dryRun.get(key);
-    const action: PlanAction = before === null ? 'create' : after && same(comparable(after), comparable(before)) ? 'unchanged' : 'update';
+    const action: PlanAction = before === null ? 'create' : settled.has(key) || (after && same(comparable(after), comparable(before))) ? 'unchanged' : 'update';
     entries.push({ ref: formatRef(refOf(object)), key, action, object, live: before });
   }
   const seen = new Set<string>();

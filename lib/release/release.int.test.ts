@@ -79,11 +79,33 @@ describe('release engine on one cluster', () => {
     expect(inv.pending).toBeNull();
   });
 
-  it('re-releasing the same version writes nothing', async () => {
+  it('re-releasing the same version writes nothing and dry-runs nothing', async () => {
+    const before = { ...cluster.client.stats };
     const r = await release(v2);
     expect(r.release.state).toBe('succeeded');
     expect(r.written).toBe(0);
     expect(r.plan).toMatchObject({ create: 0, update: 0, unchanged: 4 });
+    expect(cluster.client.stats.dryRuns - before.dryRuns).toBe(0);
+    // The inventory's pending and current marks are its only writes.
+    expect(cluster.client.stats.writes - before.writes).toBe(2);
+  });
+
+  it('re-releasing the same version after out-of-band changes dry-runs and writes only what drifted', async () => {
+    const c1 = env.clusters[0]!;
+    await kubectlOn(env, c1, ['patch', 'configmap', 'cfg2', '-n', ns, '--type=merge', '-p', '{"data":{"b":"changed"}}']);
+    await kubectlOn(env, c1, ['scale', 'deployment', 'web', '-n', ns, '--replicas=3']);
+    await kubectlOn(env, c1, ['annotate', 'configmap', 'cfg1', '-n', ns, 'someone.example/note=fine']); // another manager's own field: not drift, not rewritten
+    const cfg1 = (await live('ConfigMap', 'cfg1'))!.metadata.resourceVersion;
+    const before = { ...cluster.client.stats };
+    const r = await release(v2);
+    expect(r.release.state).toBe('succeeded');
+    expect(r.plan).toMatchObject({ create: 0, update: 2, unchanged: 2 });
+    expect(r.written).toBe(2);
+    expect(cluster.client.stats.dryRuns - before.dryRuns).toBe(2);
+    expect((await live('ConfigMap', 'cfg2'))?.data).toEqual({ b: '2' });
+    expect((await live('Deployment', 'web', 'apps/v1'))?.spec).toMatchObject({ replicas: 2 });
+    expect((await live('ConfigMap', 'cfg1'))!.metadata.resourceVersion).toBe(cfg1);
+    expect(releaseSteps(db, r.release.id).find((s) => s.state === 'applying')?.message).toMatch(/2 already as this version applied them, not dry-run/);
   });
 
   it('rolls a failing v3 back to exactly v2 and says which object failed and why', async () => {

@@ -28,6 +28,7 @@ import { assemblePlan, keyOf, type PlanAction, type PlanEntry, summarizePlan } f
 import { mapLimit, settleLimit } from './pool.ts';
 import { pruneEntries } from './prune.ts';
 import { rollbackRelease } from './rollback.ts';
+import { settledMembers } from './settled.ts';
 import { readLive } from './read-live.ts';
 import { verifyHealth } from './verify.ts';
 
@@ -115,11 +116,13 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const desired = await mapLimit(withoutDelegatedFields(target.members), concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
-    const dryRun = await dryRunAll(cluster, desired, live, { policy, concurrency, signal });
-    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, owned, pruneProtected: policy.pruneProtected ?? false });
+    const settled = settledMembers({ desired, live, sameVersion: inv.current?.digest === target.digest && !inv.pending });
+    const dryRun = await dryRunAll(cluster, desired.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
+    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, settled, owned, pruneProtected: policy.pruneProtected ?? false });
     const summary = summarizePlan(plan);
+    const skipped = settled.size > 0 ? ` (${settled.size} already as this version applied them, not dry-run)` : '';
 
-    recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged, ${summary.prune} to prune`, data: summary });
+    recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
     touched = true;
     await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
     written = await applyMembers({ cluster, entries: plan, recreateOnImmutable: policy.recreateOnImmutableChange ?? false, concurrency, onEvent, signal });
