@@ -172,7 +172,7 @@ try {
       `control plane CPU (etcd, apiservers, controllers, kwok) during each step, median:`,
       ...Object.entries(serverCpu).map(([k, v]) => `  ${k.padEnd(36)} ${median(v.cpu).toFixed(0).padStart(7)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`),
       `unchanged again:`,
-      `  drover:  ${drWritten} members written, ${drReapply.writes} write requests (inventory bookkeeping: pending + current), ${drReapply.dryRuns} dry runs, ${drReapply.requests} requests ${JSON.stringify(drReapply.byMethod)}; ${drChanged} of ${COUNT} objects changed resourceVersion`,
+      `  drover:  ${drWritten} members written, ${drReapply.writes} write requests, ${drReapply.dryRuns} dry runs, ${drReapply.requests} requests ${JSON.stringify(drReapply.byMethod)}; ${drChanged} of ${COUNT} objects changed resourceVersion`,
       `  kubectl: ${JSON.stringify(kcReapply)}; ${kcChanged} of ${COUNT} objects changed resourceVersion`,
       '',
     ].join('\n'),

@@ -116,15 +116,20 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const desired = await mapLimit(withoutDelegatedFields(target.members), concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
-    const settled = settledMembers({ desired, live, sameVersion: inv.current?.digest === target.digest && !inv.pending });
+    const sameVersion = inv.current?.digest === target.digest && !inv.pending;
+    const settled = settledMembers({ desired, live, sameVersion });
     const dryRun = await dryRunAll(cluster, desired.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
     plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, settled, owned, pruneProtected: policy.pruneProtected ?? false });
     const summary = summarizePlan(plan);
     const skipped = settled.size > 0 ? ` (${settled.size} already as this version applied them, not dry-run)` : '';
 
     recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
-    touched = true;
-    await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
+    // The inventory already says the cluster runs this version: with nothing to write or prune, there is nothing in flight to mark.
+    const noop = sameVersion && summary.create + summary.update + summary.prune === 0;
+    if (!noop) {
+      touched = true;
+      await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
+    }
     written = await applyMembers({ cluster, entries: plan, recreateOnImmutable: policy.recreateOnImmutableChange ?? false, concurrency, onEvent, signal });
     await pruneEntries(cluster, plan, { signal, onEvent });
 
@@ -132,7 +137,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const verdict = await verifyHealth(cluster, { members: desired, deadline, signal, onEvent });
     if (!verdict.ok) throw new ReleaseFailedError(verdict.message, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
 
-    await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
+    if (!noop) await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
     recordStep(db, rel.id, { state: 'succeeded', message: `${target.bundle}@${target.version} healthy on ${cluster.name}` });
     onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}: succeeded` });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
