@@ -28,6 +28,18 @@ describe('versionAt', () => {
     expect(versionAt({ releases: [{ version: '3.0.0', fromVersion: '2.0.0', state: 'verifying', startedAt: '2026-11-25T10:00:00Z', finishedAt: null }], at: '2026-11-25T12:00:00Z' })).toBe('3.0.0');
   });
 
+  it.each([
+    ['its failure Event, stamped in the same whole second', '2026-12-01T18:56:40Z', '1.0.2'],
+    ['an Event with a finer time after the rollback finished', '2026-12-01T18:56:40.700Z', '1.0.0'],
+    ['an Event of the next second', '2026-12-01T18:56:41Z', '1.0.0'],
+  ])('a release that fails and is rolled back within one second: %s', (_name, at, want) => {
+    const quick: ReleaseSpan[] = [
+      { version: '1.0.0', fromVersion: null, state: 'succeeded', startedAt: '2026-12-01T18:56:30.100Z', finishedAt: '2026-12-01T18:56:32.000Z' },
+      { version: '1.0.2', fromVersion: '1.0.0', state: 'rolled-back', startedAt: '2026-12-01T18:56:40.293Z', finishedAt: '2026-12-01T18:56:40.594Z' },
+    ];
+    expect(versionAt({ releases: quick, at })).toBe(want);
+  });
+
   it('a failed rollback leaves the failed version in place', () => {
     expect(versionAt({ releases: [{ version: '3.0.0', fromVersion: '2.0.0', state: 'rollback-failed', startedAt: '2026-11-25T10:00:00Z', finishedAt: '2026-11-25T10:01:00Z' }], at: '2026-11-25T12:00:00Z' })).toBe('3.0.0');
   });

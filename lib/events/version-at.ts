@@ -10,9 +10,12 @@
  *   from (none before a first release); with no journal at all for the
  *   bundle on the cluster, `fallback` (what the cluster's inventory says it
  *   runs: another Drover may have done the releasing).
- * Events stamped in whole seconds happened somewhere in that second; they are
- * placed at its end, so an Event of a release's first second belongs to the
- * release rather than to the version before it. Clocks are assumed to agree
+ * Events stamped in whole seconds happened somewhere in that second, and a
+ * release that overlaps that second at all claims them: an Event of a
+ * release's first second belongs to the release rather than to the version
+ * before it, and so do the failure Events of a release that failed and was
+ * rolled back within one second (Drover detects a crash loop and restores
+ * the previous version in a few hundred milliseconds). Clocks are assumed to agree
  * (the journal is written by Drover, Event times by the apiserver's clients).
  * Pure.
  *
@@ -31,12 +34,14 @@ export interface ReleaseSpan {
 
 export function versionAt({ releases, at, fallback = null }: { releases: readonly ReleaseSpan[]; at: string; fallback?: string | null }): string | null {
   if (releases.length === 0) return fallback;
-  const t = timeMs(at) + (wholeSeconds(at) ? 999 : 0);
-  if (Number.isNaN(t)) return fallback;
+  // The span the Event may have happened in: its second, for a whole-second stamp.
+  const earliest = timeMs(at);
+  const latest = earliest + (wholeSeconds(at) ? 999 : 0);
+  if (Number.isNaN(earliest)) return fallback;
   const sorted = [...releases].sort((a, b) => timeMs(a.startedAt) - timeMs(b.startedAt));
   let current: ReleaseSpan | undefined;
-  for (const r of sorted) if (timeMs(r.startedAt) <= t) current = r;
+  for (const r of sorted) if (timeMs(r.startedAt) <= latest) current = r;
   if (!current) return sorted[0]!.fromVersion;
-  if (current.finishedAt === null || t <= timeMs(current.finishedAt)) return current.version;
+  if (current.finishedAt === null || earliest <= timeMs(current.finishedAt)) return current.version;
   return current.state === 'rolled-back' ? current.fromVersion : current.version;
 }
