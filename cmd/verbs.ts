@@ -225,6 +225,7 @@ function deployOutcome(r: DeployResult): VerbResult {
     table(['CLUSTER', 'WAVE', 'STATE', 'FAILED OBJECT', 'REASON'], r.clusters.map((c) => [c.cluster, c.wave, c.state, c.failedObject ?? '', c.reason ?? c.message ?? ''])),
     ...(r.channel ? [`channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`] : []),
   ].join('\n');
-  const exitCode = r.ok ? ExitCode.ok : r.clusters.some((c) => c.state === 'rollback-failed') ? ExitCode.rollbackFailed : ExitCode.releaseFailed;
+  // A cluster that could not be put back on the previous version (its own rollback, or the revert after another cluster failed) needs a person.
+  const exitCode = r.ok ? ExitCode.ok : r.clusters.some((c) => c.state === 'rollback-failed' || c.state === 'revert-failed') ? ExitCode.rollbackFailed : ExitCode.releaseFailed;
   return { data: r, human, exitCode };
 }

@@ -3,19 +3,28 @@
  * a canary cluster, then the rest with a concurrency limit). A wave starts
  * only when every cluster of the one before is healthy; the first failure
  * stops the rollout: the failing cluster has rolled itself back, clusters not
- * yet reached stay on the previous version.
+ * yet reached stay on the previous version, and clusters that had already
+ * taken the version healthy (an earlier wave, or a sibling in the failed
+ * wave) are returned to the version each ran before, with a release of that
+ * version, so the environment ends on one version, the one its channel tag
+ * names again. A cluster that ran nothing of the bundle before keeps the new
+ * version: removing a healthy application is not a revert.
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import type { WaveConfig } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { mapLimit } from './pool.ts';
+import { getRelease } from '../state/releases.ts';
 import { releaseToCluster, type ReleaseOptions, type ReleaseResult } from './release.ts';
 
 export interface ClusterOutcome {
   cluster: string;
   wave: number;
-  state: 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'not-started';
+  /** `reverted`: healthy on the version, then returned to the previous one because another cluster failed. */
+  state: 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'not-started' | 'reverted' | 'revert-failed';
   releaseId?: number;
+  /** The release that returned the cluster to its previous version (state `reverted` or `revert-failed`). */
+  revertReleaseId?: number;
   failedObject?: string;
   reason?: string;
   message?: string;
@@ -29,6 +38,8 @@ export interface FanOutResult {
 export interface FanOutOptions extends Omit<ReleaseOptions, 'cluster'> {
   waves: WaveConfig[];
   clusters: Map<string, Cluster>;
+  /** After a failure, return the clusters that took the version to what they ran before (default true). */
+  revertOnFailure?: boolean;
 }
 
 export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
@@ -63,5 +74,33 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
       }
     });
   }
+  if (!ok && (opts.revertOnFailure ?? true)) await revertSucceeded(opts, outcomes);
   return { ok, clusters: outcomes };
+}
+
+/** Releases, on every cluster that took the version healthy, the version it ran before; all of them at once. */
+async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]): Promise<void> {
+  const moved = outcomes.flatMap((slot) => {
+    const from = slot.state === 'succeeded' && slot.releaseId !== undefined ? getRelease(opts.db, slot.releaseId) : undefined;
+    return from?.fromVersion && from.fromDigest ? [{ slot, version: from.fromVersion, digest: from.fromDigest }] : [];
+  });
+  if (moved.length === 0) return;
+  const failed = outcomes.filter((o) => o.state !== 'succeeded' && o.state !== 'not-started').map((o) => o.cluster);
+  opts.onEvent?.({ phase: 'fan-out', level: 'warn', message: `${failed.join(', ')} failed: returning ${moved.map((m) => m.slot.cluster).join(', ')} to the version each ran before` });
+  await mapLimit(moved, moved.length, async ({ slot, version, digest }) => {
+    try {
+      const previous = await opts.loadVersion({ version, digest });
+      const r = await releaseToCluster({ ...opts, cluster: opts.clusters.get(slot.cluster)!, target: previous });
+      const back = r.release.state === 'succeeded';
+      Object.assign(slot, {
+        state: back ? 'reverted' : 'revert-failed',
+        revertReleaseId: r.release.id,
+        message: back
+          ? `returned to ${opts.target.bundle}@${version}`
+          : `could not return to ${opts.target.bundle}@${version}: its release ended ${r.release.state}${r.release.reason ? ` (${r.release.reason})` : ''}${r.release.state === 'rolled-back' ? `, so it still runs ${opts.target.version}` : ''}`,
+      });
+    } catch (err) {
+      Object.assign(slot, { state: 'revert-failed', message: `could not return to ${opts.target.bundle}@${version}: ${toDroverError(err).message}` });
+    }
+  });
 }

@@ -19,6 +19,7 @@ export function countReleases(ctx: LoopContext, r: DeployResult): void {
     if (c.state === 'not-started') continue;
     ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
     if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
+    if (c.state === 'reverted') ctx.metrics.rollbacks.inc({ kind: 'revert' });
   }
 }
 

@@ -58,7 +58,7 @@ export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: st
     const r: DeployResult = a.kind === 'deploy' ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment }) : await promoteAction(ctx, { bundle, to: a.environment, version: a.version });
     const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
     if (!r.ok && versionFailed) {
-      quarantineVersion(db, { bundle, version: a.version, environment: a.environment, reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ')}` });
+      quarantineVersion(db, { bundle, version: a.version, environment: a.environment, reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters.filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed' || c.state === 'error').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ')}` });
       ctx.log.warn(`quarantined ${bundle}@${a.version} in ${a.environment}: automation will not try it again`, { bundle, version: a.version, environment: a.environment });
     }
     out.actions.push({ action: a, ok: r.ok, quarantined: !r.ok && versionFailed });

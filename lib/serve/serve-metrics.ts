@@ -26,7 +26,7 @@ export interface ServeMetrics {
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
-export type ReleaseResultLabel = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error';
+export type ReleaseResultLabel = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'reverted' | 'revert-failed';
 
 export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?: number } = {}): ServeMetrics {
   const registry = createMetricsRegistry();
@@ -36,7 +36,7 @@ export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?:
     releases: registry.counter({ name: 'drover_releases_total', help: 'Releases of a bundle version to a cluster, by result.', labelNames: ['bundle', 'cluster', 'result'] }),
     rollbacks: registry.counter({
       name: 'drover_rollbacks_total',
-      help: 'Whole-bundle rollbacks: failed releases restored (kind=release), interrupted releases restored (kind=recovery), environment rollbacks asked through the API (kind=environment).',
+      help: 'Whole-bundle rollbacks: failed releases restored (kind=release), interrupted releases restored (kind=recovery), healthy clusters returned to their previous version because another cluster of the environment failed (kind=revert), environment rollbacks asked through the API (kind=environment).',
       labelNames: ['kind'],
     }),
     driftFindings: registry.gauge({ name: 'drover_drift_findings', help: 'Open drift findings, as last reported by the drift task.', labelNames: ['bundle'] }),
@@ -47,7 +47,7 @@ export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?:
     cutErrors: registry.counter({ name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret).', labelNames: ['bundle'] }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
-  for (const kind of ['release', 'recovery', 'environment']) m.rollbacks.inc({ kind }, 0);
+  for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);
   registry.collected({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.', type: 'gauge', collect: () => Math.floor(startTimeMs / 1000) });
   registry.collected({
     name: 'process_cpu_seconds_total',
