@@ -24,7 +24,12 @@ describe('resolveConfig', () => {
       file,
     });
     expect(c.clusters.map((x) => x.context)).toEqual(['c1', 'ctx2']);
-    expect(c.environments[0]).toMatchObject({ waves: [{ clusters: ['c1', 'c2'] }], promotion: { mode: 'manual', healthyForSeconds: 600 }, timeoutSeconds: 300 });
+    expect(c.environments[0]).toMatchObject({ waves: [{ clusters: ['c1', 'c2'] }], promotion: { mode: 'manual', healthyForSeconds: 600 }, timeoutSeconds: 300, onFailure: 'revert' });
+  });
+
+  it('keeps an environment that asks to keep the version where it was healthy', () => {
+    const c = resolveConfig({ doc: { ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'prod', clusters: ['c1'], onFailure: 'keep' }] }, file });
+    expect(c.environments[0]!.onFailure).toBe('keep');
   });
 
   it('defaults drift to report and serve to loopback, and lets a bundle override self-heal', () => {
@@ -45,6 +50,7 @@ describe('resolveConfig', () => {
     [{ ...base, extra: 1 }, /additional/],
     [{ ...base, sources: [base.sources[0], base.sources[0]] }, /defined twice/],
     [{ ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c9'] }] }, /cluster c9/],
+    [{ ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c1'], onFailure: 'rollback' }] }, /onFailure/],
   ])('refuses %j naming the file and the reason', (doc, reason) => {
     let err: unknown;
     try {

@@ -51,6 +51,8 @@ export interface EnvironmentConfig {
   promotion: { mode: 'manual' | 'auto'; healthyForSeconds: number };
   ageKey?: { file?: string; env?: string };
   timeoutSeconds: number;
+  /** When a cluster fails a deploy: `revert` returns the clusters that took the version to what they ran before; `keep` leaves them on it. */
+  onFailure: 'revert' | 'keep';
 }
 
 export type SelfHeal = 'off' | 'report' | 'heal';
@@ -107,10 +109,11 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     state?: string;
     kubeconfig?: string;
     clusters?: { name: string; context?: string; kubeconfig?: string }[];
-    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds'> & {
+    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure'> & {
       waves?: WaveConfig[];
       promotion?: Partial<EnvironmentConfig['promotion']>;
       timeoutSeconds?: number;
+      onFailure?: EnvironmentConfig['onFailure'];
     })[];
     drift?: Partial<DriftConfig>;
     bundles?: DroverConfig['bundles'];
@@ -139,6 +142,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       promotion: { mode: e.promotion?.mode ?? 'manual', healthyForSeconds: e.promotion?.healthyForSeconds ?? 600 },
       ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
       timeoutSeconds: e.timeoutSeconds ?? 300,
+      onFailure: e.onFailure ?? 'revert',
     };
   });
   const registry = raw.registry ?? 'oci-layout://.drover/registry';

@@ -75,7 +75,7 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
     target,
     loadVersion,
     prepare,
-    ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000 } : {}),
+    ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' } : {}),
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
   });

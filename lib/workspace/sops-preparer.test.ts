@@ -13,6 +13,7 @@ const environment = (name: string, ageKey?: EnvironmentConfig['ageKey']): Enviro
   waves: [{ clusters: ['c1'] }],
   promotion: { mode: 'manual', healthyForSeconds: 0 },
   timeoutSeconds: 60,
+  onFailure: 'revert',
   ...(ageKey ? { ageKey } : {}),
 });
 const encrypted = async () => loadObjects({ files: [{ path: 'secret.enc.yaml', text: await readFile(join(testdata, 'secret.enc.yaml'), 'utf8') }] })[0]!.object;
