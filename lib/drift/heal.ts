@@ -72,6 +72,7 @@ export async function healBundle(opts: HealOptions): Promise<HealRecord> {
       cluster,
       target,
       loadVersion: opts.loadVersion,
+      cause: `heal: drift on ${refs.join(', ')}`,
       ...(opts.prepare ? { prepare: opts.prepare } : {}),
       ...(opts.environment ? { environment: opts.environment } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),

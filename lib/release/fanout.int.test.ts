@@ -9,7 +9,7 @@ import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.t
 import { getObject } from '../cluster/get.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { openState, type StateDb } from '../state/open.ts';
-import { getRelease } from '../state/releases.ts';
+import { getRelease, releaseSteps } from '../state/releases.ts';
 import { fanOut } from './fanout.ts';
 import { readInventory } from './inventory.ts';
 import type { VersionContent } from './release.ts';
@@ -91,6 +91,7 @@ describe('fan-out in waves', () => {
       // It ran 2.1.0 healthy first; the revert is a release of 2.0.0 from 2.1.0 in the journal.
       expect(getRelease(db, c.releaseId!)).toMatchObject({ version: '2.1.0', state: 'succeeded' });
       expect(getRelease(db, c.revertReleaseId!)).toMatchObject({ version: '2.0.0', fromVersion: '2.1.0', state: 'succeeded' });
+      expect(releaseSteps(db, c.revertReleaseId!)[0]!.message).toMatch(new RegExp(`planned \\(from 2\\.1\\.0\\): revert: ${bundle}@2\\.1\\.0 failed on c2$`));
     }
     for (const c of clusters.values()) {
       expect((await readInventory(c, bundle)).current?.version).toBe('2.0.0');

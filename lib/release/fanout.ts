@@ -90,7 +90,8 @@ async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]):
   await mapLimit(moved, moved.length, async ({ slot, version, digest }) => {
     try {
       const previous = await opts.loadVersion({ version, digest });
-      const r = await releaseToCluster({ ...opts, cluster: opts.clusters.get(slot.cluster)!, target: previous });
+      const cause = `revert: ${opts.target.bundle}@${opts.target.version} failed on ${failed.join(', ')}`;
+      const r = await releaseToCluster({ ...opts, cluster: opts.clusters.get(slot.cluster)!, target: previous, cause });
       const back = r.release.state === 'succeeded';
       Object.assign(slot, {
         state: back ? 'reverted' : 'revert-failed',

@@ -57,6 +57,8 @@ export interface ReleaseOptions {
   /** Turns a member into what is sent to the cluster (e.g. decrypts SOPS Secrets in memory). */
   prepare?: (obj: KubeObject) => Promise<KubeObject>;
   concurrency?: number;
+  /** Why this release runs when it is not a plain deploy (a revert, a heal), for the journal's first step. */
+  cause?: string;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
@@ -92,6 +94,7 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
       digest: target.digest,
       ...(opts.environment ? { environment: opts.environment } : {}),
       ...(from ? { fromVersion: from.version, fromDigest: from.digest } : {}),
+      ...(opts.cause ? { cause: opts.cause } : {}),
     });
     onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}${from ? ` (from ${from.version})` : ''}: planned` });
     return await runRelease(opts, rel, inv);

@@ -73,7 +73,7 @@ const toRecord = (r: Row): ReleaseRecord => ({
 
 export function beginRelease(
   db: StateDb,
-  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string },
+  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string; cause?: string },
 ): ReleaseRecord {
   const now = new Date().toISOString();
   const id = db.transaction(() => {
@@ -87,7 +87,7 @@ export function beginRelease(
     db.prepare(`INSERT INTO release_steps (release_id, seq, at, state, message) VALUES (?, 1, ?, 'planned', ?)`).run(
       rid,
       now,
-      `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}`,
+      `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
     );
     return rid;
   })();

@@ -18,7 +18,7 @@ import { createRepo } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { type FindingRecord, listFindings, listHeals, openFindings } from '../state/drift.ts';
 import { acquireLease, releaseLease } from '../state/leases.ts';
-import { listReleases } from '../state/releases.ts';
+import { listReleases, releaseSteps } from '../state/releases.ts';
 import { checkDrift, startDriftMonitor } from './drift.ts';
 import { openWorkspace } from './workspace.ts';
 
@@ -190,6 +190,7 @@ describe('drift on three clusters', () => {
       // The heal is a release of the same version in the journal.
       const rel = listReleases(after.db, { bundle, cluster: 'c2', limit: 1 })[0]!;
       expect([rel.id, rel.version, rel.fromVersion, rel.state]).toEqual([healed.json.heals[0].releaseId, '1.0.0', '1.0.0', 'succeeded']);
+      expect(releaseSteps(after.db, rel.id)[0]!.message).toMatch(new RegExp(`: heal: drift on .*Deployment/${ns}/web`));
     } finally {
       after.close();
     }
