@@ -74,7 +74,8 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
       }
     });
   }
-  if (!ok && (opts.revertOnFailure ?? true)) await revertSucceeded(opts, outcomes);
+  // Not when shutting down: the aborted release is left to recovery, and nothing new starts.
+  if (!ok && !opts.signal?.aborted && (opts.revertOnFailure ?? true)) await revertSucceeded(opts, outcomes);
   return { ok, clusters: outcomes };
 }
 
