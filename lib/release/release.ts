@@ -126,7 +126,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const summary = summarizePlan(plan);
     const skipped = settled.size > 0 ? ` (${settled.size} already as this version applied them, not dry-run)` : '';
 
-    recordStep(db, rel.id, { state: 'applying', message: `applying: ${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
+    recordStep(db, rel.id, { state: 'applying', message: `${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
     // The inventory already says the cluster runs this version: with nothing to write or prune, there is nothing in flight to mark.
     const noop = sameVersion && summary.create + summary.update + summary.prune === 0;
     if (!noop) {
