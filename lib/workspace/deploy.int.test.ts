@@ -1,7 +1,10 @@
 // Release acceptance through the CLI on three real clusters: versions cut
 // from Git deploy whole to prod (waves c2 then c3); `drover rollback B --env
 // prod --to 1.0.0` restores 1.0.0 on every prod cluster and the registry's
-// prod channel tag points at 1.0.0's digest; status shows it.
+// prod channel tag points at 1.0.0's digest; status shows it. A version that
+// c2 (the first wave) takes healthy but a ResourceQuota refuses on c3 fails
+// the promotion: c3 rolls back, c2 is reverted, prod ends on 1.0.0 with its
+// tag on 1.0.0's digest, exit 7.
 import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -115,5 +118,30 @@ describe('deploy and rollback by registry tag', () => {
     const again = await drover(['promote', web, '--to', 'prod']);
     expect(again.code).toBe(5);
     expect(again.json.error.message).toMatch(/not healthy on one version in dev/);
+  });
+
+  it('a promotion that one cluster refuses returns the cluster that took it, and the tag stays', async () => {
+    const v100 = await channelDigest('prod');
+    // c3 allows 3 Pods in the namespace: web's 2 (plus one surging) fit, 5 do not.
+    await kubectlOn(env, env.clusters[2]!, ['create', 'quota', 'pods', '--hard=pods=3', '-n', ns]);
+    const work = mkdtempSync(join(scratch, 'clone-'));
+    await git(scratch, ['clone', '--quiet', url, work]);
+    const dep = join(work, 'web', 'deployment.yaml');
+    writeFileSync(dep, readFileSync(dep, 'utf8').replace('replicas: 2', 'replicas: 5'));
+    await git(work, ['commit', '--quiet', '-am', 'web: five replicas']);
+    await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.2`]);
+
+    const p = await drover(['promote', web, '--to', 'prod', '--version', '1.0.2']);
+    expect(p.code, JSON.stringify(p.json)).toBe(7);
+    expect(p.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'reverted'], ['c3', 'rolled-back']]);
+    expect(p.json.clusters[1].reason).toBe('ExceededQuota');
+    expect(p.json.channel).toMatchObject({ tag: 'prod', from: v100, restored: true });
+    expect(await channelDigest('prod')).toBe(v100);
+    for (const c of env.clusters.slice(1)) expect((await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim()).toBe('2');
+    const status = await drover(['status']);
+    expect(status.json.filter((r: { bundle: string }) => r.bundle === web).map((r: { cluster: string; running: string; health: string }) => [r.cluster, r.running, r.health])).toEqual([['c2', '1.0.0', 'Current'], ['c3', '1.0.0', 'Current']]);
+    const history = await drover(['history', web, '--cluster', 'c2']);
+    expect(JSON.stringify(history.json)).toContain(`revert: ${web}@1.0.2 failed on c3`);
   });
 });
