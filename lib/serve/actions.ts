@@ -14,7 +14,7 @@ import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 
 /** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total. */
-export function countReleases(ctx: LoopContext, r: DeployResult): void {
+export function countReleases(ctx: Pick<LoopContext, 'metrics'>, r: DeployResult): void {
   for (const c of r.clusters) {
     if (c.state === 'not-started') continue;
     ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
