@@ -58,3 +58,20 @@ export function nextVersion({ parent, policy = 'patch', messages = [] }: { paren
   }
   return { version: semver.inc(parent, bump)!, bump, reason };
 }
+
+/**
+ * The commit messages that speak for one bundle's next version: those of the
+ * commits since the last cut that changed one of the bundle's files (a
+ * commit whose paths are unknown, a root commit, counts for every bundle).
+ * A `feat:` commit to another bundle of the same repository does not bump
+ * this one. With none (the bundle changed through a file it no longer has,
+ * or the history could not be read), the head commit's message decides.
+ *
+ * @example
+ *   messagesForBundle({ commits: [{ message: 'feat: api', paths: ['api/d.yaml'] }, { message: 'fix: web', paths: ['web/d.yaml'] }], files: new Set(['web/d.yaml']), head: 'fix: web' })
+ *   // => ['fix: web']
+ */
+export function messagesForBundle({ commits, files, head }: { commits: readonly { message: string; paths: readonly string[] | null }[] | null; files: ReadonlySet<string>; head: string }): string[] {
+  const touching = (commits ?? []).filter((c) => c.paths === null || c.paths.some((p) => files.has(p))).map((c) => c.message);
+  return touching.length > 0 ? touching : [head];
+}

@@ -7,6 +7,7 @@
  *   import { openSource, watchSource, isManifestPath } from '../source/index.ts';
  */
 export { changedPaths, type ChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
+export { commitsSince, type CommitChange, type CommitsSince } from './commits-since.ts';
 export { findCredential, parseCredentialStore, resolveCredentials, type CredentialEntry, type Credentials, type EnvLookup } from './credentials.ts';
 export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 export { findGitDir, readLocalHead } from './local-repo.ts';

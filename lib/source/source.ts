@@ -16,6 +16,7 @@ import type { HttpClient } from 'isomorphic-git';
 import { type EnvLookup, resolveCredentials } from './credentials.ts';
 import { type ChangeSet, changedPaths } from './changed-paths.ts';
 import { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
+import { type CommitsSince, commitsSince } from './commits-since.ts';
 import { findGitDir, readLocalHead } from './local-repo.ts';
 import { type CommitInfo, isAncestor, readCommitInfo } from './read-commit.ts';
 import { type ReadLimits, type SourceFile, readFiles } from './read-files.ts';
@@ -48,6 +49,8 @@ export interface Source {
   changedPaths(args: { from: string; to: string; paths?: readonly string[]; checkAncestry?: boolean; signal?: AbortSignal }): Promise<ChangeSet>;
   readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
+  /** Commits `to` gained since `from` (`git rev-list from..to`), newest first, with the paths each changed under the source's filters. */
+  commitsSince(args: { from: string; to: string; limit?: number; signal?: AbortSignal }): Promise<CommitsSince>;
 }
 
 export interface OpenSourceOptions {
@@ -122,5 +125,6 @@ export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, 
       changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
     readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),
     isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, ...opt(s) }),
+    commitsSince: ({ from, to, limit, signal: s }) => commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), ...opt(s) }),
   };
 }

@@ -90,6 +90,23 @@ describe('drover cut', () => {
     ]);
   });
 
+  it('reads every commit since the last cut for the bump, each bundle only its own', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
+    expect((await drover(ws, ['cut'])).code).toBe(0);
+    const edit = (file: string, from: string, to: string) => (d: string) => writeFileSync(join(d, file), readFileSync(join(d, file), 'utf8').replace(from, to));
+    // Three pushes, one cut: web gets a feat two commits before a fix at the head; api gets only a fix.
+    await pushChange(url, edit('web/config.yaml', 'info', 'debug'), 'feat(web): debug logs');
+    await pushChange(url, edit('api/config.yaml', 'info', 'warn'), 'fix(api): quieter');
+    await pushChange(url, (d) => writeFileSync(join(d, 'NOTES.md'), 'notes\n'), 'fix: notes');
+    const cut = await drover(ws, ['cut']);
+    expect(cut.code).toBe(0);
+    expect(cut.json.cut.map((c: { bundle: string; version: string; bump: string }) => [c.bundle, c.version, c.bump]).sort()).toEqual([
+      ['api', '1.0.1', 'patch'],
+      ['web', '1.1.0', 'minor'],
+    ]);
+  });
+
   it('stores versions the ORAS CLI pulls from the registry and from the on-disk layout', async () => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const prefix = uniqueName('oras');

@@ -15,7 +15,7 @@ import { checkSecrets } from '../bundle/secrets.ts';
 import { discoverBundles } from '../bundle/discover.ts';
 import { runLint } from '../bundle/lint/index.ts';
 import { packBundle } from '../bundle/pack.ts';
-import { nextVersion } from '../bundle/version.ts';
+import { messagesForBundle, nextVersion } from '../bundle/version.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
@@ -131,6 +131,8 @@ async function prepareSource({
   const discovery = discoverBundles({ objects });
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
   const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : files.map((f) => f.path);
+  // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
+  const history = previous ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then((h) => h.commits, () => null) : null;
   onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length} bundles, ${changed.length} changed paths` });
 
   const items: Prepared[] = [];
@@ -155,8 +157,9 @@ async function prepareSource({
         result.unchanged.push(name);
         continue;
       }
-      const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages: [commit.message] });
       const memberFiles = new Set(b.members.map((m) => m.file));
+      const messages = messagesForBundle({ commits: history, files: new Set([...memberFiles, b.bundle.file]), head: commit.message });
+      const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages });
       const before = new Set(parentDigests ?? []);
       const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
       const packed = packBundle({
