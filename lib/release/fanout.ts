@@ -13,8 +13,8 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { WaveConfig } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
-import { mapLimit } from './pool.ts';
 import { getRelease } from '../state/releases.ts';
+import { mapLimit } from './pool.ts';
 import { releaseToCluster, type ReleaseOptions, type ReleaseResult } from './release.ts';
 
 export interface ClusterOutcome {
@@ -83,7 +83,8 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
 async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]): Promise<void> {
   const moved = outcomes.flatMap((slot) => {
     const from = slot.state === 'succeeded' && slot.releaseId !== undefined ? getRelease(opts.db, slot.releaseId) : undefined;
-    return from?.fromVersion && from.fromDigest ? [{ slot, version: from.fromVersion, digest: from.fromDigest }] : [];
+    // A cluster that already ran this very version before the fan-out has nothing to go back to.
+    return from?.fromVersion && from.fromDigest && from.fromDigest !== opts.target.digest ? [{ slot, version: from.fromVersion, digest: from.fromDigest }] : [];
   });
   if (moved.length === 0) return;
   const failed = outcomes.filter((o) => o.state !== 'succeeded' && o.state !== 'not-started').map((o) => o.cluster);
