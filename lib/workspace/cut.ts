@@ -132,7 +132,15 @@ async function prepareSource({
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
   const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : files.map((f) => f.path);
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
-  const history = previous ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then((h) => h.commits, () => null) : null;
+  const history = previous
+    ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then(
+        (h) => h.commits,
+        (err: unknown) => {
+          if (signal?.aborted) throw err;
+          return null;
+        },
+      )
+    : null;
   onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length} bundles, ${changed.length} changed paths` });
 
   const items: Prepared[] = [];
