@@ -4,7 +4,9 @@
  * and 100 follow-up commits (loose objects, as after a fetch). Times
  * lib/source `changedPaths` against `git diff --name-only A B` (a spawned
  * process, as a user would run it) and prints the ratios. Target: warm <= 3x
- * native.
+ * native. Then the commit walk a cut does for version bumps (`commitsSince`:
+ * every commit of the range with the paths it changed) against
+ * `git log --name-only` of the same range, checked to agree.
  *
  * Run: node bench/source-diff.ts [--runs 30] [--keep]
  */
@@ -16,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { promisify } from 'node:util';
 import git from 'isomorphic-git';
 import { changedPaths } from '../lib/source/changed-paths.ts';
+import { commitsSince } from '../lib/source/commits-since.ts';
 import { openRepo } from '../lib/source/repo.ts';
 
 const execFileP = promisify(execFile);
@@ -140,6 +143,28 @@ try {
     console.log(
       `${label.padEnd(10)} ${String(nativeFiles.length).padStart(6)} ${fmt(native)} ${fmt(warm).padStart(14)} ${(warm / native).toFixed(2).padStart(10)}x ${fmt(noAnc)} ${(noAnc / native).toFixed(2).padStart(5)}x ${fmt(uncached)} ${(uncached / native).toFixed(2).padStart(6)}x ${fmt(cold)} ${fmt(walk)}`,
     );
+  }
+  console.log('\ncommits       count  git log --name-only   commitsSince(warm)  ratio   cold(first)  ratio');
+  for (const [label, to] of [['A..A+1', one], ['A..A+100', hundred]] as const) {
+    const logArgs = ['log', '--format=%x00%H', '--name-only', '--no-renames', `${base}..${to}`];
+    const native = run(dir, logArgs)
+      .split('\0')
+      .filter(Boolean)
+      .map((chunk) => {
+        const [oid, ...paths] = chunk.split('\n').filter(Boolean);
+        return `${oid} ${paths.sort().join(',')}`;
+      });
+    const nativeMs = await timeMs(() => execFileP('git', logArgs, { cwd: dir, env: gitEnv }));
+    const coldRepo = openRepo({ gitdir });
+    const c0 = process.hrtime.bigint();
+    const first = await commitsSince({ repo: coldRepo, from: base, to });
+    const cold = Number(process.hrtime.bigint() - c0) / 1e6;
+    const ours = first.commits.map((c) => `${c.oid} ${[...(c.paths ?? [])].sort().join(',')}`);
+    if (JSON.stringify([...ours].sort()) !== JSON.stringify([...native].sort())) throw new Error(`${label}: commitsSince disagrees with git log (${ours.length} vs ${native.length} commits)`);
+    const repo = openRepo({ gitdir });
+    await commitsSince({ repo, from: base, to });
+    const warm = await timeMs(() => commitsSince({ repo, from: base, to }));
+    console.log(`${label.padEnd(10)} ${String(ours.length).padStart(6)} ${fmt(nativeMs).padStart(22)} ${fmt(warm).padStart(20)} ${(warm / nativeMs).toFixed(2).padStart(6)}x ${fmt(cold)} ${(cold / nativeMs).toFixed(2).padStart(6)}x`);
   }
 } finally {
   if (values.keep) console.log(`kept ${dir}`);
