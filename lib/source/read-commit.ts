@@ -26,6 +26,11 @@ export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid
   signal?.throwIfAborted();
   try {
     const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+    // The commit's links come with it: a diff of this commit next (commitsSince does one per commit) need not read it again.
+    if (!repo.commits.has(oid)) {
+      if (repo.commits.size >= repo.maxCachedTrees) repo.commits.clear();
+      repo.commits.set(oid, { tree: commit.tree, parents: commit.parent });
+    }
     return {
       oid,
       message: commit.message.replace(/\n+$/, ''),
