@@ -78,6 +78,15 @@ async function channelDigest(tag: string): Promise<string | null> {
   return r.headers.get('docker-content-digest');
 }
 
+/** Clones the repository, replaces `from` with `to` in `file`, commits and pushes. */
+async function pushEdit(file: string, from: string, to: string, message: string): Promise<void> {
+  const work = mkdtempSync(join(scratch, 'clone-'));
+  await git(scratch, ['clone', '--quiet', url, work]);
+  writeFileSync(join(work, file), readFileSync(join(work, file), 'utf8').replace(from, to));
+  await git(work, ['commit', '--quiet', '-am', message]);
+  await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+}
+
 const logLevel = async (cluster: (typeof env.clusters)[number]) => (await kubectlOn(env, cluster, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim();
 
 describe('deploy and rollback by registry tag', () => {
@@ -90,12 +99,7 @@ describe('deploy and rollback by registry tag', () => {
     expect(d1.code).toBe(0);
     expect(d1.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'succeeded'], ['c3', 'succeeded']]);
 
-    const work = mkdtempSync(join(scratch, 'clone-'));
-    await git(scratch, ['clone', '--quiet', url, work]);
-    const cfg = join(work, 'web', 'config.yaml');
-    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace('info', 'debug'));
-    await git(work, ['commit', '--quiet', '-am', 'web: debug']);
-    await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+    await pushEdit('web/config.yaml', 'info', 'debug', 'web: debug');
     expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.1`]);
 
     const d2 = await drover(['promote', web, '--to', 'prod', '--version', '1.0.1']);
@@ -124,12 +128,7 @@ describe('deploy and rollback by registry tag', () => {
     const v100 = await channelDigest('prod');
     // c3 allows 3 Pods in the namespace: web's 2 (plus one surging) fit, 5 do not.
     await kubectlOn(env, env.clusters[2]!, ['create', 'quota', 'pods', '--hard=pods=3', '-n', ns]);
-    const work = mkdtempSync(join(scratch, 'clone-'));
-    await git(scratch, ['clone', '--quiet', url, work]);
-    const dep = join(work, 'web', 'deployment.yaml');
-    writeFileSync(dep, readFileSync(dep, 'utf8').replace('replicas: 2', 'replicas: 5'));
-    await git(work, ['commit', '--quiet', '-am', 'web: five replicas']);
-    await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+    await pushEdit('web/deployment.yaml', 'replicas: 2', 'replicas: 5', 'web: five replicas');
     expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.2`]);
 
     const p = await drover(['promote', web, '--to', 'prod', '--version', '1.0.2']);
