@@ -50,11 +50,14 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const { cutVersions } = await import('../lib/workspace/cut.ts');
         const r = await cutVersions({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+        const changed = (c: (typeof r.cut)[number]) => [...c.changedMembers, ...c.removedMembers.map((m) => `${m} (removed)`)].join(', ');
         const lines = r.cut.length
-          ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), c.changedMembers.join(', ')]))]
+          ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), changed(c)]))]
           : [`no new versions (${r.sources.map((s) => `${s.name} at ${s.head.slice(0, 12)}${s.moved ? '' : ', already cut'}`).join('; ')})`];
         for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
-        return { data: r, human: lines.join('\n') };
+        for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone); its clusters keep running ${l.lastVersion ? `${l.bundle}@${l.lastVersion}` : 'what they run'}; drover retire ${l.bundle} removes it`);
+        for (const b of r.blocked) lines.push(`error: ${b.message}`);
+        return { data: r, human: lines.join('\n'), ...(r.blocked.length ? { exitCode: ExitCode.invalidInput } : {}) };
       }),
   },
   {

@@ -30,7 +30,7 @@ spec:
         lint: {},
         allowPlaintextSecrets: false,
         recreateOnImmutableChange: false,
-        prune: { enabled: true, propagationPolicy: 'Background' },
+        prune: { enabled: true, protected: false, propagationPolicy: 'Background' },
       },
     });
   });
@@ -58,7 +58,7 @@ spec:
       versioning: { bump: 'minor' },
       lint: { 'missing-readiness-probe': 'error', 'replicas-without-spread': 'off' },
       allowPlaintextSecrets: true,
-      prune: { enabled: false, propagationPolicy: 'Foreground' },
+      prune: { enabled: false, protected: false, propagationPolicy: 'Foreground' },
     });
   });
 

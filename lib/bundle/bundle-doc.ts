@@ -13,7 +13,9 @@ import type { ErrorObject } from 'ajv';
 import schema from '../../schemas/bundle.schema.json' with { type: 'json' };
 import { InvalidInputError } from '../errors/errors.ts';
 import { groupOf, type KubeObject } from '../object/ref.ts';
+import { checkPathPattern } from '../source/path-filter.ts';
 import type { LoadedObject } from '../object/yaml.ts';
+import type { BundlePolicy } from './policy.ts';
 import type { ObjectSelector } from './selector.ts';
 
 export const BUNDLE_API_VERSION = 'drover.dev/v1alpha1';
@@ -40,7 +42,9 @@ export interface BundleSpec {
   lint: Record<string, LintSeverity>;
   allowPlaintextSecrets: boolean;
   recreateOnImmutableChange: boolean;
-  prune: { enabled: boolean; propagationPolicy: 'Background' | 'Foreground' | 'Orphan' };
+  prune: BundlePolicy['prune'];
+  /** Globs relative to the repository root that scope discovery (and parse failures) to these files; absent: the whole source. */
+  paths?: string[];
 }
 
 export interface BundleDocument {
@@ -77,6 +81,16 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
   }
   const doc = object as { metadata: { name: string }; spec: Partial<BundleSpec> & { roots: RootRef[]; versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']> } };
   const s = doc.spec;
+  for (const [i, pattern] of (s.paths ?? []).entries()) {
+    try {
+      checkPathPattern(pattern);
+    } catch (err) {
+      const message = (err as Error).message.replace(/^source path filter /, 'path ');
+      throw new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": spec.paths[${i}]: ${message}`, {
+        data: { file, line, bundle: doc.metadata.name, problems: [{ path: `spec.paths[${i}]`, message }] },
+      });
+    }
+  }
   return {
     name: doc.metadata.name,
     file,
@@ -91,7 +105,8 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
       lint: { ...(s.lint ?? {}) },
       allowPlaintextSecrets: s.allowPlaintextSecrets ?? false,
       recreateOnImmutableChange: s.recreateOnImmutableChange ?? false,
-      prune: { enabled: s.prune?.enabled ?? true, propagationPolicy: s.prune?.propagationPolicy ?? 'Background' },
+      prune: { enabled: s.prune?.enabled ?? true, protected: s.prune?.protected ?? false, propagationPolicy: s.prune?.propagationPolicy ?? 'Background' },
+      ...(s.paths === undefined ? {} : { paths: s.paths }),
     },
   };
 }
@@ -110,6 +125,11 @@ export function splitBundleDocuments({ objects }: { objects: readonly LoadedObje
   }
   bundles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { bundles, objects: rest };
+}
+
+/** The part of a bundle's spec the release engine applies by. */
+export function policyOf(spec: BundleSpec): BundlePolicy {
+  return { recreateOnImmutableChange: spec.recreateOnImmutableChange, prune: { ...spec.prune } };
 }
 
 function nameOf(object: unknown): string | undefined {

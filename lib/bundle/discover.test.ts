@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../errors/errors.ts';
 import { formatRef } from '../object/ref.ts';
-import { loadObjects } from '../object/yaml.ts';
+import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import { discoverBundles, type Discovery } from './discover.ts';
 
 function discover(files: Record<string, string>): Discovery {
@@ -344,5 +344,54 @@ metadata: {name: common, namespace: n}
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as InvalidInputError).message).toContain(message);
     expect((err as InvalidInputError).data).toMatchObject({ file: 'bundles/x.yaml', bundle: 'x' });
+  });
+});
+
+describe('discovery scoped by spec.paths, and files that fail to load', () => {
+  const cm = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: shop}\n`;
+  const dep = (name: string, config: string) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: shop}\nspec:\n  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n    spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: ${config}}}]}]}\n`;
+  const files = {
+    'cart/app.yaml': `${dep('cart', 'shared')}---\n${bundle('cart', '  roots: [{kind: Deployment, namespace: shop, name: cart}]\n  paths: [cart/]')}`,
+    'checkout/app.yaml': `${dep('checkout', 'shared')}---\n${bundle('checkout', '  roots: [{kind: Deployment, namespace: shop, name: checkout}]\n  paths: ["checkout/**", common/shared.yaml]')}`,
+    'common/shared.yaml': cm('shared'),
+    'misc/broken.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n',
+  };
+  const load = (f: Record<string, string>) => {
+    const failures: FileFailure[] = [];
+    const objects = loadObjects({ files: Object.entries(f).map(([path, text]) => ({ path, text })), onFileError: (x) => failures.push(x) });
+    return discoverBundles({ objects, failures });
+  };
+
+  it('a bundle sees only the files its paths select', () => {
+    const d = load({ ...files, 'misc/broken.yaml': cm('other') });
+    expect(summary(d)).toEqual({
+      cart: ['Deployment/shop/cart <- root Bundle/cart'],
+      checkout: ['ConfigMap/shop/shared <- envFrom Deployment/shop/checkout', 'Deployment/shop/checkout <- root Bundle/checkout'],
+    });
+    expect(d.bundles.find((b) => b.bundle.name === 'cart')!.unresolved.map((u) => u.target.name)).toEqual(['shared']);
+  });
+
+  it('a file outside every bundle\'s paths blocks none of them', () => {
+    const d = load(files);
+    expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart', 'checkout']);
+    expect(d.blocked).toEqual([]);
+  });
+
+  it('a file inside one bundle\'s paths blocks that bundle only, naming the file and line', () => {
+    const d = load({ ...files, 'common/shared.yaml': 'a: [\n' });
+    expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart']);
+    expect(d.blocked.map((b) => [b.bundle.name, b.failures.map((f) => f.file)])).toEqual([['checkout', ['common/shared.yaml']]]);
+    expect(d.blocked[0]!.failures[0]!.error.message).toMatch(/^common\/shared\.yaml:\d+:\d+: malformed YAML/);
+  });
+
+  it('a bundle without paths is blocked by any broken file', () => {
+    const d = load({ ...files, 'web/app.yaml': `${dep('web', 'web')}---\n${bundle('web', '  roots: [{kind: Deployment, namespace: shop, name: web}]')}` });
+    expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart', 'checkout']);
+    expect(d.blocked.map((b) => b.bundle.name)).toEqual(['web']);
+  });
+
+  it('refuses a path pattern that leaves the repository, naming the Bundle file', () => {
+    expect(() => load({ 'a.yaml': bundle('a', '  roots: [{kind: Deployment, name: a}]\n  paths: [../elsewhere]') })).toThrow(/a\.yaml:1: invalid Bundle "a": spec\.paths\[0\]: path "\.\.\/elsewhere" has an empty, '\.' or '\.\.' segment/);
   });
 });

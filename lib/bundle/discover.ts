@@ -6,6 +6,8 @@
  * from `loadObjects`.
  *
  * Rules, in the order they apply:
+ * - a bundle with `spec.paths` sees only the objects of the files those
+ *   globs select (its roots included); a bundle without sees every file;
  * - a namespaced object written without a namespace takes the bundle's
  *   `spec.namespace` (cluster-scoped kinds, including CRDs of scope Cluster
  *   found in the repo, never do);
@@ -25,10 +27,11 @@ import { contentDigest, type ContentDigest } from '../object/canonical.ts';
 import { podTemplateOf } from '../object/pod-template.ts';
 import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../object/ref.ts';
 import { clusterScopedCustomKinds, isClusterScoped } from '../object/scope.ts';
-import type { LoadedObject } from '../object/yaml.ts';
+import type { FileFailure, LoadedObject } from '../object/yaml.ts';
 import { BUNDLE_GROUP, splitBundleDocuments, type BundleDocument, type RootRef } from './bundle-doc.ts';
 import { referencesOf, type NameReference, type Via } from './references.ts';
 import { matchesAnyObjectSelector, matchesLabelSelector } from './selector.ts';
+import { checkPathPattern, compilePathFilter } from '../source/path-filter.ts';
 
 /** Why an object is in a bundle: the edge and the object at its other end (the Bundle document for root and include). */
 export interface MemberReason {
@@ -63,9 +66,17 @@ export interface BundleMembers {
   unresolved: UnresolvedReference[];
 }
 
+/** A bundle not discovered because a file it could take members from failed to load. */
+export interface BlockedBundle {
+  bundle: BundleDocument;
+  failures: FileFailure[];
+}
+
 export interface Discovery {
   /** Sorted by bundle name. */
   bundles: BundleMembers[];
+  /** Bundles left out because a file in their scope failed to load (without `spec.paths`, any file). */
+  blocked: BlockedBundle[];
   /** Objects that belong to no bundle, in input order. */
   unbundled: LoadedObject[];
 }
@@ -90,18 +101,42 @@ interface Graph {
   reverse: Map<Node, Edge[]>;
 }
 
-/** Discovers the members of every bundle declared among `objects` (Bundle documents included). */
-export function discoverBundles({ objects }: { objects: readonly LoadedObject[] }): Discovery {
-  const { bundles, objects: candidates } = splitBundleDocuments({ objects });
+/** The objects of the files `paths` select. */
+function candidatesIn(candidates: readonly LoadedObject[], paths: readonly string[]): LoadedObject[] {
+  const filter = compilePathFilter(paths.map(checkPathPattern));
+  return candidates.filter((o) => filter.matches(o.file));
+}
+
+/**
+ * Discovers the members of every bundle declared among `objects` (Bundle
+ * documents included). `failures` are files that failed to load: a bundle
+ * whose `spec.paths` select one of them, or any bundle without paths, is
+ * blocked (left out, listed in `blocked`) since its members may be in them;
+ * the others are discovered as usual.
+ */
+export function discoverBundles({ objects, failures = [] }: { objects: readonly LoadedObject[]; failures?: readonly FileFailure[] }): Discovery {
+  const { bundles: declared, objects: candidates } = splitBundleDocuments({ objects });
+  const blocked: BlockedBundle[] = [];
+  const bundles = declared.filter((bundle) => {
+    const filter = bundle.spec.paths ? compilePathFilter(bundle.spec.paths.map(checkPathPattern)) : undefined;
+    const mine = failures.filter((f) => !filter || filter.matches(f.file));
+    if (mine.length > 0) blocked.push({ bundle, failures: mine });
+    return mine.length === 0;
+  });
   const clusterKinds = clusterScopedCustomKinds(candidates.map((o) => o.object));
   const graphs = new Map<string, Graph>();
-  const graphFor = (namespace: string): Graph => {
-    let g = graphs.get(namespace);
-    if (!g) graphs.set(namespace, (g = buildGraph(candidates, namespace, clusterKinds)));
+  const graphFor = (bundle: BundleDocument): Graph => {
+    const namespace = bundle.spec.namespace ?? '';
+    const key = `${namespace}\n${bundle.spec.paths?.join('\n') ?? '*'}`;
+    let g = graphs.get(key);
+    if (!g) {
+      const inScope = bundle.spec.paths ? candidatesIn(candidates, bundle.spec.paths) : candidates;
+      graphs.set(key, (g = buildGraph(inScope, namespace, clusterKinds)));
+    }
     return g;
   };
 
-  const results = bundles.map((bundle) => discoverOne(bundle, graphFor(bundle.spec.namespace ?? ''), clusterKinds));
+  const results = bundles.map((bundle) => discoverOne(bundle, graphFor(bundle), clusterKinds));
   checkClaims(results);
 
   const claimed = new Set<LoadedObject>();
@@ -112,6 +147,7 @@ export function discoverBundles({ objects }: { objects: readonly LoadedObject[] 
       members: members.map(({ loadedFrom: _, ...m }) => m),
       unresolved,
     })),
+    blocked,
     unbundled: candidates.filter((o) => !claimed.has(o)),
   };
 }

@@ -22,6 +22,7 @@ import { InvalidInputError } from '../errors/errors.ts';
 import { canonicalBytes, sha256, type ContentDigest } from '../object/canonical.ts';
 import { formatRef, groupOf, refOf, type KubeObject } from '../object/ref.ts';
 import { gzipDeterministic, type GzipLevel } from './gzip.ts';
+import { type BundlePolicy, isDefaultPolicy, type StoredPolicy } from './policy.ts';
 import { unsafePathReason, writeTar } from './tar.ts';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -58,6 +59,8 @@ export interface BundleConfig {
   version: string;
   members: BundleConfigMember[];
   provenance: Provenance & { changedPaths: string[] };
+  /** The bundle's apply policy; absent when every choice is the default (policy.ts). */
+  policy?: StoredPolicy;
 }
 
 export interface PackedBundle {
@@ -115,12 +118,15 @@ export function packBundle({
   version,
   objects,
   provenance,
+  policy,
   gzipLevel = 0,
 }: {
   name: string;
   version: string;
   objects: readonly KubeObject[];
   provenance: Provenance;
+  /** The Bundle document's apply policy, stored in the config when it is not the default. */
+  policy?: BundlePolicy;
   /** 0: stored, identical on every machine (default); 9: smaller, identical only per Node/zlib build. */
   gzipLevel?: GzipLevel;
 }): PackedBundle {
@@ -159,6 +165,7 @@ export function packBundle({
       commitTime,
       parent: provenance.parent,
     },
+    ...(policy && !isDefaultPolicy(policy) ? { policy: { recreateOnImmutableChange: policy.recreateOnImmutableChange, prune: { ...policy.prune } } } : {}),
   };
   const config = json(configDoc);
   const configDigest = sha256(config);

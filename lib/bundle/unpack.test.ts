@@ -55,4 +55,23 @@ describe('unpack', () => {
   ])('parseBundleConfig refuses $name', ({ text, message }) => {
     expect(() => parseBundleConfig({ bytes: enc.encode(text) })).toThrow(message);
   });
+
+  it('carries a non-default apply policy in the config, and leaves the default out', () => {
+    const policy = { recreateOnImmutableChange: false, prune: { enabled: true, protected: true, propagationPolicy: 'Foreground' as const } };
+    const withPolicy = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy });
+    expect(unpackBundle({ config: withPolicy.config, layer: withPolicy.layer }).config.policy).toEqual(policy);
+    expect(withPolicy.configDigest).not.toBe(packed.configDigest);
+    const withDefault = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy: { ...policy, prune: { enabled: true, protected: false, propagationPolicy: 'Background' } } });
+    expect(withDefault.configDigest).toBe(packed.configDigest);
+  });
+
+  it.each([
+    ['not an object', 'x'],
+    ['a prune that is not an object', { prune: 3 }],
+    ['a non-boolean prune.protected', { prune: { protected: 'yes' } }],
+    ['an unknown propagation policy', { prune: { propagationPolicy: 'Sometimes' } }],
+  ])('refuses a config whose policy is %s', (_name, policy) => {
+    const doc = { ...(JSON.parse(new TextDecoder().decode(packed.config)) as object), policy };
+    expect(() => parseBundleConfig({ bytes: enc.encode(JSON.stringify(doc)) })).toThrow(/bundle config is malformed: policy/);
+  });
 });

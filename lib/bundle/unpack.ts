@@ -54,6 +54,16 @@ export function parseBundleConfig({ bytes }: { bytes: Uint8Array }): BundleConfi
     if (!Array.isArray(p.changedPaths) || !p.changedPaths.every((x) => typeof x === 'string')) problems.push('provenance.changedPaths');
     if (p.parent !== null && typeof p.parent !== 'string') problems.push('provenance.parent');
   }
+  if (c.policy !== undefined) {
+    const pol = isRecord(c.policy) ? c.policy : undefined;
+    const prune = pol && isRecord(pol.prune) ? pol.prune : pol?.prune === undefined ? {} : undefined;
+    if (!pol || !prune) problems.push('policy');
+    else {
+      if (pol.recreateOnImmutableChange !== undefined && typeof pol.recreateOnImmutableChange !== 'boolean') problems.push('policy.recreateOnImmutableChange');
+      for (const k of ['enabled', 'protected']) if (prune[k] !== undefined && typeof prune[k] !== 'boolean') problems.push(`policy.prune.${k}`);
+      if (prune.propagationPolicy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(prune.propagationPolicy as string)) problems.push('policy.prune.propagationPolicy');
+    }
+  }
   if (problems.length > 0) {
     throw new InvalidInputError(`bundle config is malformed: ${problems.join(', ')}`, { data: { reason: 'malformed', problems } });
   }

@@ -8,6 +8,14 @@ import { InvalidInputError } from '../errors/errors.ts';
 import { groupOf } from '../object/ref.ts';
 import type { ClusterClient } from './client.ts';
 
+/** `data.reason` of the error for a kind the API server does not serve. */
+export const NOT_SERVED = 'NotServed';
+
+/** Whether `err` says the API server does not serve a kind (no CRD for it, or not established yet). */
+export function isNotServed(err: unknown): boolean {
+  return err instanceof InvalidInputError && err.data.reason === NOT_SERVED;
+}
+
 export interface ResourceInfo {
   group: string;
   version: string;
@@ -75,7 +83,7 @@ export class Discovery {
     }
     if (!info) {
       throw new InvalidInputError(`${this.#client.name}: the API server does not serve ${kind} in ${apiVersion} (is its CRD installed?)`, {
-        data: { cluster: this.#client.name, apiVersion, kind },
+        data: { cluster: this.#client.name, apiVersion, kind, reason: NOT_SERVED },
       });
     }
     return info;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/errors.ts';
 import { formatRef } from './ref.ts';
-import { loadObjects, type YamlFile, type YamlLimits } from './yaml.ts';
+import { type FileFailure, loadObjects, type YamlFile, type YamlLimits } from './yaml.ts';
 
 function load(files: YamlFile[], limits: Partial<YamlLimits> = {}) {
   return loadObjects({ files, limits });
@@ -164,5 +164,19 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   ])('enforces the $name limit', ({ limits, files, reason, file }) => {
     const err = errorOf(() => load(files, limits));
     expect(err.data).toMatchObject({ reason, file });
+  });
+
+  it('with onFileError, skips a broken file and loads the rest; whole-input limits still throw', () => {
+    const failures: FileFailure[] = [];
+    const good = { path: 'good.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' };
+    const files = [{ path: 'bad.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n' }, { path: 'big.yaml', text: `# ${'x'.repeat(100)}` }, good];
+    const loaded = loadObjects({ files, limits: { maxFileBytes: 80 }, onFileError: (f) => failures.push(f) });
+    expect(loaded.map((o) => `${o.file} ${o.ref.name}`)).toEqual(['good.yaml a']);
+    expect(failures.map((f) => [f.file, f.error.data.reason, f.line])).toEqual([
+      ['bad.yaml', 'malformed', 4],
+      ['big.yaml', 'file-too-large', undefined],
+    ]);
+    expect(() => loadObjects({ files: [good, good], onFileError: () => {} })).toThrow(/duplicate object ConfigMap\/a/);
+    expect(() => loadObjects({ files: [{ path: 'a.yaml', text: '---\n---\n---\n' }], limits: { maxDocuments: 2 }, onFileError: () => {} })).toThrow(/more than 2 YAML documents/);
   });
 });

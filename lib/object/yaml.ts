@@ -63,11 +63,22 @@ export interface LoadedObject {
   item?: number;
 }
 
+/** A file that could not be loaded: the error names the file (and line), `data.reason` says what kind of problem. */
+export interface FileFailure {
+  file: string;
+  line?: number;
+  error: InvalidInputError;
+}
+
 /**
  * Parses every file and returns its objects in input order (file order, then
- * document order). Throws InvalidInputError naming the file on the first problem.
+ * document order). Throws InvalidInputError naming the file on the first
+ * problem; with `onFileError`, a problem within one file (malformed YAML, too
+ * large, too deep, an alias bomb, a document that is not an object) skips
+ * that file and is handed there instead, and only problems of the input as a
+ * whole (total size, document count, a duplicate object) throw.
  */
-export function loadObjects({ files, limits = {} }: { files: readonly YamlFile[]; limits?: Partial<YamlLimits> }): LoadedObject[] {
+export function loadObjects({ files, limits = {}, onFileError }: { files: readonly YamlFile[]; limits?: Partial<YamlLimits>; onFileError?: (f: FileFailure) => void }): LoadedObject[] {
   const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
   const out: LoadedObject[] = [];
   const seen = new Map<string, LoadedObject>();
@@ -75,17 +86,24 @@ export function loadObjects({ files, limits = {} }: { files: readonly YamlFile[]
   let documents = 0;
   for (const file of files) {
     const bytes = Buffer.byteLength(file.text, 'utf8');
-    if (bytes > lim.maxFileBytes) {
-      throw fail(file.path, `file is ${bytes} bytes, more than the limit of ${lim.maxFileBytes}`, 'file-too-large');
-    }
     total += bytes;
     if (total > lim.maxTotalBytes) {
       throw fail(file.path, `input exceeds the total limit of ${lim.maxTotalBytes} bytes`, 'total-too-large');
     }
-    for (const loaded of loadFile(file, lim, () => {
-      documents += 1;
-      if (documents > lim.maxDocuments) throw fail(file.path, `more than ${lim.maxDocuments} YAML documents in the input`, 'too-many-documents');
-    })) {
+    let loadedFromFile: LoadedObject[];
+    try {
+      if (bytes > lim.maxFileBytes) throw fail(file.path, `file is ${bytes} bytes, more than the limit of ${lim.maxFileBytes}`, 'file-too-large');
+      loadedFromFile = loadFile(file, lim, () => {
+        documents += 1;
+        if (documents > lim.maxDocuments) throw new WholeInputError(fail(file.path, `more than ${lim.maxDocuments} YAML documents in the input`, 'too-many-documents'));
+      });
+    } catch (err) {
+      if (err instanceof WholeInputError) throw err.error;
+      if (!onFileError || !(err instanceof InvalidInputError)) throw err;
+      onFileError({ file: file.path, ...(typeof err.data.line === 'number' ? { line: err.data.line } : {}), error: err });
+      continue;
+    }
+    for (const loaded of loadedFromFile) {
       const key = refKey(loaded.ref);
       const first = seen.get(key);
       if (first) {
@@ -99,6 +117,15 @@ export function loadObjects({ files, limits = {} }: { files: readonly YamlFile[]
     }
   }
   return out;
+}
+
+/** A limit of the whole input, which no single file can be blamed for alone. */
+class WholeInputError extends Error {
+  readonly error: InvalidInputError;
+  constructor(error: InvalidInputError) {
+    super(error.message);
+    this.error = error;
+  }
 }
 
 function where(o: LoadedObject): string {

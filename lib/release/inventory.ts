@@ -31,8 +31,13 @@ export interface Inventory {
   bundle: string;
   /** The version the cluster runs whole, or null before the first success. */
   current: InventoryVersion | null;
-  /** A release in flight, recorded before its first object is applied. */
-  pending: (InventoryVersion & { releaseId: number; startedAt: string }) | null;
+  /**
+   * A release in flight, recorded before its first object is applied, with
+   * the protected members (Namespace, CRD, PV, PVC) it found absent and so
+   * creates: a rollback removes those only, and only when the policy says
+   * `prune.protected`.
+   */
+  pending: (InventoryVersion & { releaseId: number; startedAt: string; created?: MemberId[] }) | null;
 }
 
 export const inventoryName = (bundle: string) => `inventory-${bundle}`;

@@ -14,6 +14,8 @@ export const OWNER_ANNOTATION = 'drover.dev/owner';
 /** Kinds never pruned unless the bundle opts in: deleting them loses data or other tenants' objects. */
 export const PROTECTED_KINDS: readonly string[] = ['Namespace', 'CustomResourceDefinition', 'PersistentVolume', 'PersistentVolumeClaim'];
 
+export const isProtectedKind = (kind: string): boolean => PROTECTED_KINDS.includes(kind);
+
 /** The object as Drover applies it: the member plus the ownership label and annotation. Pure. */
 export function withOwnership(obj: KubeObject, bundle: string): KubeObject {
   return {
@@ -34,6 +36,6 @@ export function pruneVerdict(live: KubeObject, bundle: string, { pruneProtected 
   if (owner !== bundle) return { prune: false, reason: owner ? `owned by bundle ${owner}` : 'not marked as owned by Drover' };
   const refs = live.metadata.ownerReferences as unknown[] | undefined;
   if (refs && refs.length > 0) return { prune: false, reason: 'has ownerReferences (managed by a controller)' };
-  if (!pruneProtected && PROTECTED_KINDS.includes(live.kind)) return { prune: false, reason: `${live.kind} is protected from pruning (bundle policy prune.protected)` };
+  if (!pruneProtected && isProtectedKind(live.kind)) return { prune: false, reason: `${live.kind} is protected from pruning (bundle policy prune.protected)` };
   return { prune: true };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { KubeObject } from '../object/ref.ts';
+import { DEFAULT_POLICY, type BundlePolicy } from '../bundle/policy.ts';
 import { memberId } from './inventory.ts';
 import { assembleLiveReads, assemblePlan, keyOf, summarizePlan } from './plan.ts';
 
@@ -53,6 +54,38 @@ describe('assemblePlan', () => {
       ['PersistentVolumeClaim/n/p', 'keep', 'PersistentVolumeClaim is protected from pruning (bundle policy prune.protected)'],
     ]);
     expect(summarizePlan(plan)).toEqual({ create: 0, update: 0, unchanged: 1, prune: 1, keep: 2 });
+  });
+});
+
+describe('assemblePlan: what leaves the cluster, by policy and mode', () => {
+  const ns = owned('{apiVersion: v1, kind: Namespace, metadata: {name: pay}}');
+  const crd = owned('{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com}}');
+  const cm = owned('{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: pay}}');
+  const all = [ns, crd, cm];
+  const policy = (prune: Partial<BundlePolicy['prune']>): BundlePolicy => ({ ...DEFAULT_POLICY, prune: { ...DEFAULT_POLICY.prune, ...prune } });
+  const protectedReason = (kind: string) => `${kind} is protected from pruning (bundle policy prune.protected)`;
+
+  it.each([
+    ['release, defaults: dropped objects pruned, protected kinds kept', 'release', policy({}), [], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
+    ['release, prune.enabled false: everything kept and said why', 'release', policy({ enabled: false }), [], [['keep', 'pruning is off for this bundle (spec.prune.enabled: false)'], ['keep', 'pruning is off for this bundle (spec.prune.enabled: false)'], ['keep', 'pruning is off for this bundle (spec.prune.enabled: false)']]],
+    ['release, prune.protected: protected kinds pruned too', 'release', policy({ protected: true }), [], [['prune'], ['prune'], ['prune']]],
+    ['rollback, defaults: what the release added goes, protected kinds stay', 'rollback', policy({}), [ns, crd], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
+    ['rollback, prune.protected: protected kinds the release created go', 'rollback', policy({ protected: true }), [ns, crd], [['prune'], ['prune'], ['prune']]],
+    ['rollback, prune.protected: a Namespace that existed before stays', 'rollback', policy({ protected: true }), [crd], [['prune'], ['keep', 'Namespace existed before the release being rolled back'], ['prune']]],
+    ['rollback ignores prune.enabled: undoing is not pruning', 'rollback', policy({ enabled: false }), [], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
+    ['retire, prune.protected: all of it', 'retire', policy({ protected: true }), [], [['prune'], ['prune'], ['prune']]],
+  ] as const)('%s', (_name, mode, pol, created, expected) => {
+    const plan = assemblePlan({
+      bundle: 'web',
+      desired: [],
+      live: new Map(all.map((x) => [keyOf(x), x])),
+      dryRun: new Map(),
+      owned: [memberId(cm), memberId(ns), memberId(crd)],
+      policy: pol,
+      mode,
+      created: new Set(created.map(keyOf)),
+    });
+    expect(plan.map((e) => (e.reason ? [e.action, e.reason] : [e.action]))).toEqual(expected);
   });
 });
 

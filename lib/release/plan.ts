@@ -6,10 +6,11 @@
  * the live objects cheaply: one LIST per kind and namespace holding several
  * members, one GET for the rest.
  */
+import { type BundlePolicy, DEFAULT_POLICY } from '../bundle/policy.ts';
 import { stableStringify } from '../object/canonical.ts';
 import { formatRef, refKey, refOf, type KubeObject } from '../object/ref.ts';
 import type { MemberId } from './inventory.ts';
-import { pruneVerdict } from './ownership.ts';
+import { isProtectedKind, pruneVerdict } from './ownership.ts';
 
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep';
 
@@ -49,10 +50,20 @@ export interface PlanInput {
   settled?: ReadonlySet<string>;
   /** Members that Drover owned before (previous version, and any release in flight). */
   owned: MemberId[];
-  pruneProtected?: boolean;
+  /** The bundle's apply policy (prune.enabled, prune.protected). */
+  policy?: BundlePolicy;
+  /**
+   * Why owned objects outside `desired` are removed: `release`, members
+   * dropped since the previous version (prune.enabled applies); `rollback`,
+   * members a failed release added (protected kinds only if that release
+   * created them, keys in `created`); `retire`, the whole bundle.
+   */
+  mode?: 'release' | 'rollback' | 'retire';
+  /** Keys of protected members the release being undone created (mode `rollback`). */
+  created?: ReadonlySet<string>;
 }
 
-export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(), owned, pruneProtected = false }: PlanInput): PlanEntry[] {
+export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(), owned, policy = DEFAULT_POLICY, mode = 'release', created = new Set() }: PlanInput): PlanEntry[] {
   const entries: PlanEntry[] = [];
   const desiredKeys = new Set<string>();
   for (const object of desired) {
@@ -71,8 +82,14 @@ export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(
     const ref = formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name });
     const obj = live.get(key) ?? null;
     if (obj === null) continue; // already gone
-    const verdict = pruneVerdict(obj, bundle, { pruneProtected });
-    entries.push(verdict.prune ? { ref, key, action: 'prune', live: obj } : { ref, key, action: 'keep', live: obj, reason: verdict.reason });
+    if (mode === 'release' && !policy.prune.enabled) {
+      entries.push({ ref, key, action: 'keep', live: obj, reason: 'pruning is off for this bundle (spec.prune.enabled: false)' });
+      continue;
+    }
+    const existedBefore = mode === 'rollback' && isProtectedKind(obj.kind) && !created.has(key);
+    const verdict = pruneVerdict(obj, bundle, { pruneProtected: policy.prune.protected && !existedBefore });
+    const reason = !verdict.prune && existedBefore && policy.prune.protected && verdict.reason.includes('protected') ? `${obj.kind} existed before the release being rolled back` : verdict.prune ? '' : verdict.reason;
+    entries.push(verdict.prune ? { ref, key, action: 'prune', live: obj } : { ref, key, action: 'keep', live: obj, reason });
   }
   return entries;
 }

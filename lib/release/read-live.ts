@@ -10,6 +10,7 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
+import { isNotServed } from '../cluster/discovery.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { MemberId } from './inventory.ts';
@@ -20,19 +21,29 @@ import { mapLimit } from './pool.ts';
  * Live objects by key, null when absent. Kinds with several members in one
  * namespace are read with one LIST (see assembleLiveReads), the rest with a
  * GET each, at most `concurrency` requests at a time; a LIST the identity may
- * not make (403) falls back to a GET per member.
+ * not make (403) falls back to a GET per member. An object of a kind the
+ * server does not serve (its CRD is not installed) is absent.
  */
 export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
   const { lists, gets } = assembleLiveReads(ids);
   const live = new Map<string, KubeObject | null>();
+  const absentIfNotServed = (err: unknown) => {
+    if (isNotServed(err)) return null;
+    throw err;
+  };
   const get = async (m: MemberId) => {
-    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal));
+    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal).catch(absentIfNotServed));
   };
   const jobs: (() => Promise<void>)[] = [
     ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
       let items: KubeObject[];
       try {
-        ({ items } = await listObjects(cluster, { apiVersion, kind, namespace, signal }));
+        const listed = await listObjects(cluster, { apiVersion, kind, namespace, signal }).catch(absentIfNotServed);
+        if (listed === null) {
+          for (const m of members) live.set(keyOfId(m), null);
+          return;
+        }
+        ({ items } = listed);
       } catch (err) {
         // An identity allowed to get but not to list (e.g. Secrets in a hardened namespace) reads one by one.
         if (kubeCause(err)?.status !== 403) throw err;

@@ -53,7 +53,7 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
       const target = await opts.loadVersion({ version: rel.version, digest: rel.digest });
       const failedMembers = [...target.members.map(memberId), ...(inv.pending?.members ?? [])];
       try {
-        await rollbackRelease({ ...opts, cluster, target, release: getRelease(db, rel.id)!, failedMembers, previous: inv.current });
+        await rollbackRelease({ ...opts, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
       } catch (err) {
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rollback-failed', message: toDroverError(err).message });

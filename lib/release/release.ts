@@ -1,20 +1,30 @@
 /**
- * Releases one bundle version to one cluster, whole: plan (every member dry-run
- * before any is applied), record the release in flight in the cluster's
- * inventory, apply in stages, prune what left the bundle, verify health. On
- * any failure the previous version is restored as a whole (see rollback.ts).
- * Every step is written to the journal before it runs, and a lease keeps a
- * second engine off the same bundle x cluster.
+ * Releases one bundle version to one cluster, whole, in two phases as Flux's
+ * engine does (fluxcd/pkg ssa ApplyAllStaged). Phase 1, only when the bundle
+ * ships definitions (Namespaces, CRDs: the `definitions` stage of
+ * lib/object/order.ts): dry-run them, apply them for real, and wait until the
+ * Namespaces are Active, the CRDs Established and discovery serves the new
+ * kinds, since nothing that lives in them can even be dry-run before. Phase 2:
+ * dry-run every other member before applying any (so a bad Deployment is
+ * found before a ConfigMap is written), record the release in flight in the
+ * cluster's inventory, apply in stages, prune what left the bundle, verify
+ * health. On any failure the previous version is restored as a whole (see
+ * rollback.ts); protected kinds the release created (a Namespace, a CRD) are
+ * removed then only when the bundle's policy says `prune.protected`, and are
+ * otherwise kept and reported. Every step is written to the journal before it
+ * runs, and a lease keeps a second engine off the same bundle x cluster.
  *
  * @example
  *   const r = await releaseToCluster({ db, cluster, target, loadVersion });
  *   r.release.state // 'succeeded' | 'rolled-back'
  */
 import { hostname } from 'node:os';
+import { type BundlePolicy, resolvePolicy, type StoredPolicy } from '../bundle/policy.ts';
 import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
 import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
+import { stageNameOf } from '../object/order.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
@@ -22,7 +32,7 @@ import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
 import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, memberId, readInventory, writeInventory } from './inventory.ts';
-import { withOwnership } from './ownership.ts';
+import { isProtectedKind, withOwnership } from './ownership.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
 import { assemblePlan, keyOf, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
@@ -31,6 +41,7 @@ import { rollbackRelease } from './rollback.ts';
 import { settledMembers } from './settled.ts';
 import { readLive } from './read-live.ts';
 import { verifyHealth } from './verify.ts';
+import { waitForDefinitions } from './wait-definitions.ts';
 
 /** A bundle version's content, as pulled from the registry. */
 export interface VersionContent {
@@ -38,11 +49,8 @@ export interface VersionContent {
   version: string;
   digest: string;
   members: KubeObject[];
-}
-
-export interface ReleasePolicy {
-  recreateOnImmutableChange?: boolean;
-  pruneProtected?: boolean;
+  /** The bundle's apply policy as stored in the version (defaults when absent). */
+  policy?: StoredPolicy;
 }
 
 export interface ReleaseOptions {
@@ -52,7 +60,8 @@ export interface ReleaseOptions {
   target: VersionContent;
   /** Loads a version's content by digest (from the registry), to restore it. */
   loadVersion: (v: { version: string; digest: string }) => Promise<VersionContent>;
-  policy?: ReleasePolicy;
+  /** Overrides the policy stored in the target version. */
+  policy?: StoredPolicy;
   timeoutMs?: number;
   /** Turns a member into what is sent to the cluster (e.g. decrypts SOPS Secrets in memory). */
   prepare?: (obj: KubeObject) => Promise<KubeObject>;
@@ -66,12 +75,17 @@ export interface ReleaseOptions {
 export interface ReleaseResult {
   release: ReleaseRecord;
   plan: Record<PlanAction, number>;
-  /** Objects written by the apply step (0 when nothing changed). */
+  /** Objects written by the apply steps of both phases (0 when nothing changed). */
   written: number;
 }
 
 export const LEASE_TTL_MS = 30_000;
 export const engineIdentity = () => `${hostname()}/${process.pid}`;
+
+/** The policy a release of `target` applies by. */
+export function releasePolicy(opts: Pick<ReleaseOptions, 'policy' | 'target'>): BundlePolicy {
+  return resolvePolicy(opts.policy ?? opts.target.policy);
+}
 
 export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseResult> {
   const { db, cluster, target, signal, onEvent = () => {} } = opts;
@@ -104,8 +118,11 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
   }
 }
 
+const isDefinition = (o: KubeObject) => stageNameOf(o) === 'definitions';
+
 async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Inventory): Promise<ReleaseResult> {
-  const { db, cluster, target, signal, onEvent = () => {}, policy = {}, concurrency = 16 } = opts;
+  const { db, cluster, target, signal, onEvent = () => {}, concurrency = 16 } = opts;
+  const policy = releasePolicy(opts);
   const prepare = opts.prepare ?? (async (o: KubeObject) => o);
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(memberId) };
@@ -113,34 +130,61 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   let written = 0;
   let previous: VersionContent | null = null;
   let touched = false;
+  let created: InventoryVersion['members'] = [];
+  const markInFlight = async () => {
+    if (touched) return;
+    touched = true;
+    await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt, created } }, signal);
+  };
   try {
     // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
     previous = inv.current ? (inv.current.digest === target.digest ? target : await loadPrevious(opts, inv.current)) : null;
     const desired = await mapLimit(withoutDelegatedFields(target.members), concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
     const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
-    const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     const sameVersion = inv.current?.digest === target.digest && !inv.pending;
-    const settled = settledMembers({ desired, live, sameVersion });
-    const dryRun = await dryRunAll(cluster, desired.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
-    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, settled, owned, pruneProtected: policy.pruneProtected ?? false });
+    const definitions = desired.filter(isDefinition);
+    const rest = desired.filter((o) => !isDefinition(o));
+
+    // What exists before anything is written: the definitions, and every protected member (whether this release creates it decides its rollback).
+    const early = desired.filter((o) => isDefinition(o) || isProtectedKind(o.kind));
+    const live = early.length ? await readLive(cluster, early.map(memberId), concurrency, signal) : new Map<string, KubeObject | null>();
+    created = [...(inv.pending?.created ?? []), ...early.filter((o) => live.get(keyOf(o)) === null && isProtectedKind(o.kind)).map(memberId)];
+    const settled = settledMembers({ desired: definitions, live, sameVersion });
+    const dryRun = await dryRunAll(cluster, definitions.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
+
+    // Phase 1: the definitions for real, and wait until what lives in them can be served.
+    const definitionPlan = assemblePlan({ bundle: target.bundle, desired: definitions, live, dryRun, settled, owned: [], policy });
+    const definitionWrites = definitionPlan.filter((e) => e.action === 'create' || e.action === 'update');
+    if (definitionWrites.length > 0) {
+      recordStep(db, rel.id, { state: 'applying', message: `definitions first: ${definitionWrites.map((e) => `${e.ref} (${e.action})`).join(', ')}`, data: { definitions: definitionWrites.map((e) => ({ ref: e.ref, action: e.action })) } });
+      await markInFlight();
+      written += await applyMembers({ cluster, entries: definitionPlan, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal });
+      await waitForDefinitions(cluster, { definitions, kinds: rest, deadline, signal, onEvent });
+    }
+
+    // Phase 2: every other member dry-run before any is applied.
+    const restLive = await readLive(cluster, [...rest.map(memberId), ...owned], concurrency, signal);
+    for (const [key, obj] of restLive) if (!live.has(key)) live.set(key, obj);
+    const restSettled = settledMembers({ desired: rest, live, sameVersion });
+    for (const [key, obj] of await dryRunAll(cluster, rest.filter((o) => !restSettled.has(keyOf(o))), live, { policy, concurrency, signal })) dryRun.set(key, obj);
+    for (const key of restSettled) settled.add(key);
+    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, settled, owned, policy });
     const summary = summarizePlan(plan);
     const skipped = settled.size > 0 ? ` (${settled.size} already as this version applied them, not dry-run)` : '';
 
     recordStep(db, rel.id, { state: 'applying', message: `${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
     // The inventory already says the cluster runs this version: with nothing to write or prune, there is nothing in flight to mark.
     const noop = sameVersion && summary.create + summary.update + summary.prune === 0;
-    if (!noop) {
-      touched = true;
-      await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt } }, signal);
-    }
-    written = await applyMembers({ cluster, entries: plan, recreateOnImmutable: policy.recreateOnImmutableChange ?? false, concurrency, onEvent, signal });
-    await pruneEntries(cluster, plan, { signal, onEvent });
+    if (!noop) await markInFlight();
+    const definitionKeys = new Set(definitionPlan.map((e) => e.key));
+    written += await applyMembers({ cluster, entries: plan.filter((e) => !definitionKeys.has(e.key)), recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal });
+    await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
 
     recordStep(db, rel.id, { state: 'verifying', message: `waiting for ${desired.length} members to be healthy` });
     const verdict = await verifyHealth(cluster, { members: desired, deadline, signal, onEvent });
     if (!verdict.ok) throw new ReleaseFailedError(verdict.message, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
 
-    if (!noop) await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
+    if (touched) await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
     recordStep(db, rel.id, { state: 'succeeded', message: `${target.bundle}@${target.version} healthy on ${cluster.name}` });
     onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}: succeeded` });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
@@ -156,7 +200,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
       recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${inv.current ? `${target.bundle}@${inv.current.version}` : 'nothing of the bundle'}` });
       return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
     }
-    await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], previous: inv.current, previousContent: previous });
+    await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], created, previous: inv.current, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
   }
 }
@@ -180,7 +224,7 @@ async function dryRunAll(
   cluster: Cluster,
   desired: KubeObject[],
   live: Map<string, KubeObject | null>,
-  { policy, concurrency, signal }: { policy: ReleasePolicy; concurrency: number; signal?: AbortSignal },
+  { policy, concurrency, signal }: { policy: BundlePolicy; concurrency: number; signal?: AbortSignal },
 ): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
   const settled = await settleLimit(desired, concurrency, async (object) => {

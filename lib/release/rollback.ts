@@ -12,17 +12,19 @@ import { applyMembers } from './apply-members.ts';
 import { type InventoryVersion, type MemberId, memberId, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
-import { assemblePlan, summarizePlan } from './plan.ts';
+import { assemblePlan, keyOfId, summarizePlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
-import { pruneEntries } from './prune.ts';
+import { keptObjects, pruneEntries } from './prune.ts';
 import { readLive } from './read-live.ts';
-import type { ReleaseOptions, VersionContent } from './release.ts';
+import { releasePolicy, type ReleaseOptions, type VersionContent } from './release.ts';
 import { verifyHealth } from './verify.ts';
 
 export interface RollbackOptions extends ReleaseOptions {
   release: ReleaseRecord;
   /** Members the failed release may have written (its own, and any earlier release in flight). */
   failedMembers: MemberId[];
+  /** Protected members (Namespace, CRD, PV, PVC) the failed release created; removed only under `prune.protected`. */
+  created?: MemberId[];
   /** What the cluster ran whole before, or null when this was the first release. */
   previous: InventoryVersion | null;
   /** The previous version's content when the caller already has it (fetched before the release started). */
@@ -30,7 +32,9 @@ export interface RollbackOptions extends ReleaseOptions {
 }
 
 export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
-  const { db, cluster, release, previous, signal, onEvent = () => {}, concurrency = 16, policy = {} } = opts;
+  const { db, cluster, release, previous, signal, onEvent = () => {}, concurrency = 16 } = opts;
+  // The failed version's policy decides what of it may be removed: it is the bundle's word on the objects that version brought.
+  const policy = releasePolicy(opts);
   const bundle = release.bundle;
   recordStep(db, release.id, {
     state: 'rolling-back',
@@ -43,18 +47,19 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
     const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
     const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
-    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, pruneProtected: policy.pruneProtected ?? false });
+    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, policy, mode: 'rollback', created: new Set((opts.created ?? []).map(keyOfId)) });
     // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object.
     await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
-    const pruned = await pruneEntries(cluster, plan, { signal, onEvent });
+    const pruned = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+    const kept = keptObjects(plan);
     const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
     const verdict = desired.length ? await verifyHealth(cluster, { members: desired, deadline, signal, onEvent }) : { ok: true as const };
     if (!verdict.ok) throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason } });
     await writeInventory(cluster, { bundle, current: previous, pending: null }, signal);
     recordStep(db, release.id, {
       state: 'rolled-back',
-      message: previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`,
-      data: { plan: summarizePlan(plan), deleted: pruned },
+      message: `${previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`,
+      data: { plan: summarizePlan(plan), deleted: pruned, kept },
     });
     onEvent({ phase: 'rollback', subject: cluster.name, level: 'warn', message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}` });
   } catch (err) {

@@ -166,4 +166,13 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX kube_events_by_bundle ON kube_events(bundle, version, cluster);
     `,
   },
+  {
+    version: 5,
+    name: 'bundles that left their source; retirements in the journal',
+    sql: `
+      ALTER TABLE bundles ADD COLUMN left_commit TEXT;
+      ALTER TABLE bundles ADD COLUMN left_at TEXT;
+      ALTER TABLE releases ADD COLUMN kind TEXT NOT NULL DEFAULT 'release';
+    `,
+  },
 ];

@@ -45,7 +45,7 @@ describe('state: versions', () => {
     recordCut(db, { source, versions: [v('1.0.9', 'sha256:a'), v('1.0.10', 'sha256:b'), v('1.2.0', 'sha256:c'), v('0.9.0', 'sha256:d')], repositoryOf });
     expect(listVersions(db, 'web').map((r) => r.version)).toEqual(['1.2.0', '1.0.10', '1.0.9', '0.9.0']);
     expect(latestVersion(db, 'web')?.version).toBe('1.2.0');
-    expect(listBundles(db)).toEqual([{ name: 'web', source: 'apps', repository: 'drover/web' }]);
+    expect(listBundles(db)).toEqual([{ name: 'web', source: 'apps', repository: 'drover/web', left: null }]);
   });
 
   it('treats versions as immutable and records a cut all or nothing', () => {

@@ -51,7 +51,10 @@ export interface SourceMark {
  * or nothing. Re-recording an identical version is a no-op; the same version
  * with another digest is a ConflictError (versions are immutable).
  */
-export function recordCut(db: StateDb, { source, versions, repositoryOf }: { source: SourceMark; versions: VersionRecord[]; repositoryOf: (bundle: string) => string }): void {
+export function recordCut(
+  db: StateDb,
+  { source, versions, repositoryOf, presence }: { source: SourceMark; versions: VersionRecord[]; repositoryOf: (bundle: string) => string; presence?: { present: ReadonlySet<string>; markMissing: boolean } },
+): void {
   const now = new Date().toISOString();
   db.transaction(() => {
     db.prepare(
@@ -80,6 +83,7 @@ export function recordCut(db: StateDb, { source, versions, repositoryOf }: { sou
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(v.bundle, v.version, sv.major, sv.minor, sv.patch, v.digest, v.commit, v.parent, v.createdAt, JSON.stringify(v.config));
     }
+    if (presence) recordPresence(db, { source: source.name, commit: source.commit, ...presence });
   })();
 }
 
@@ -105,6 +109,37 @@ export function latestVersion(db: StateDb, bundle: string): VersionRecord | unde
   return listVersions(db, bundle)[0];
 }
 
-export function listBundles(db: StateDb): { name: string; source: string; repository: string }[] {
-  return db.prepare('SELECT name, source, repository FROM bundles ORDER BY name').all() as { name: string; source: string; repository: string }[];
+export interface BundleRecord {
+  name: string;
+  source: string;
+  repository: string;
+  /** When the bundle's Bundle document was no longer found at its source's head: that commit, and when the cut saw it. */
+  left: { commit: string; at: string } | null;
+}
+
+export function listBundles(db: StateDb): BundleRecord[] {
+  const rows = db.prepare('SELECT name, source, repository, left_commit, left_at FROM bundles ORDER BY name').all() as { name: string; source: string; repository: string; left_commit: string | null; left_at: string | null }[];
+  return rows.map((r) => ({ name: r.name, source: r.source, repository: r.repository, left: r.left_commit && r.left_at ? { commit: r.left_commit, at: r.left_at } : null }));
+}
+
+export function getBundle(db: StateDb, name: string): BundleRecord | undefined {
+  return listBundles(db).find((b) => b.name === name);
+}
+
+/**
+ * Records which of a source's known bundles its head at `commit` still
+ * declares: the present ones are unmarked (a Bundle document that came
+ * back); with `markMissing`, the others are marked as having left it (once:
+ * the first commit they were missing at is kept). Without it (a file failed
+ * to parse and may hold a missing one's document), no mark is added.
+ */
+export function recordPresence(db: StateDb, { source, commit, present, markMissing }: { source: string; commit: string; present: ReadonlySet<string>; markMissing: boolean }): void {
+  const now = new Date().toISOString();
+  db.transaction(() => {
+    for (const b of listBundles(db).filter((x) => x.source === source)) {
+      if (present.has(b.name)) {
+        if (b.left) db.prepare('UPDATE bundles SET left_commit = NULL, left_at = NULL WHERE name = ?').run(b.name);
+      } else if (!b.left && markMissing) db.prepare('UPDATE bundles SET left_commit = ?, left_at = ? WHERE name = ?').run(commit, now, b.name);
+    }
+  })();
 }

@@ -12,7 +12,10 @@
  *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
  */
 import { checkSecrets } from '../bundle/secrets.ts';
-import { discoverBundles } from '../bundle/discover.ts';
+import { policyOf } from '../bundle/bundle-doc.ts';
+import { type BlockedBundle, discoverBundles } from '../bundle/discover.ts';
+import type { BundleConfig } from '../bundle/pack.ts';
+import { resolvePolicy, samePolicy } from '../bundle/policy.ts';
 import { runLint } from '../bundle/lint/index.ts';
 import { packBundle } from '../bundle/pack.ts';
 import { messagesForBundle, nextVersion } from '../bundle/version.ts';
@@ -20,11 +23,11 @@ import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
 import { formatRef } from '../object/ref.ts';
-import { loadObjects } from '../object/yaml.ts';
+import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
 import { isManifestPath } from '../source/index.ts';
-import { lastCutCommit, latestVersion, recordCut, type VersionRecord } from '../state/versions.ts';
+import { lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
 import { openConfiguredSource } from './source.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -35,7 +38,30 @@ export interface CutVersion {
   parent: string | null;
   commit: string;
   bump: string;
+  /** Members added or changed since the parent. */
   changedMembers: string[];
+  /** Members of the parent this version no longer has (pruned when it is deployed). */
+  removedMembers: string[];
+}
+
+/** Bundles a file that failed to parse kept from being cut. */
+export interface BlockedCut {
+  source: string;
+  file: string;
+  line?: number;
+  bundles: string[];
+  message: string;
+}
+
+/** A bundle cut before from a source whose head no longer declares it. */
+export interface LeftBundle {
+  bundle: string;
+  source: string;
+  /** The first head it was missing at, and when that was seen. */
+  commit: string;
+  since: string;
+  /** Its newest version, which its clusters keep running. */
+  lastVersion: string | null;
 }
 
 export interface CutResult {
@@ -43,6 +69,8 @@ export interface CutResult {
   cut: CutVersion[];
   unchanged: string[];
   warnings: { bundle: string; rule: string; ref: string; message: string }[];
+  blocked: BlockedCut[];
+  left: LeftBundle[];
 }
 
 const PUSH_CONCURRENCY = 4;
@@ -76,9 +104,10 @@ export async function cutVersions({
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<CutResult> {
-  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [] };
+  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [] };
   for (const sc of ws.config.sources) {
     const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal, result });
+    result.left.push(...leftBundles(ws, sc.name));
     if (!prepared) continue;
     // Bundles push side by side (each repository is separate): its blobs, then the manifest naming them.
     await mapLimit(prepared.items, PUSH_CONCURRENCY, async (p) => {
@@ -94,10 +123,45 @@ export async function cutVersions({
       source: { name: sc.name, url: prepared.display, branch: sc.branch, commit: prepared.head },
       versions: prepared.items.map((p) => p.record),
       repositoryOf: (b) => ws.stores.open(b).repository,
+      presence: prepared.presence,
     });
     result.cut.push(...prepared.items.map((p) => p.cut));
+    result.left = [...result.left.filter((l) => l.source !== sc.name), ...leftBundles(ws, sc.name)];
   }
   return result;
+}
+
+function leftBundles(ws: Workspace, source: string): LeftBundle[] {
+  return listBundles(ws.db)
+    .filter((b) => b.source === source && b.left)
+    .map((b) => ({ bundle: b.name, source, commit: b.left!.commit, since: b.left!.at, lastVersion: latestVersion(ws.db, b.name)?.version ?? null }));
+}
+
+/** One error per failed file, naming the bundles it blocked. Pure. */
+function assembleBlocked(source: string, blocked: readonly BlockedBundle[]): BlockedCut[] {
+  const byFile = new Map<string, { failure: FileFailure; bundles: BlockedBundle[] }>();
+  for (const b of blocked) {
+    for (const f of b.failures) {
+      const entry = byFile.get(f.file) ?? { failure: f, bundles: [] };
+      entry.bundles.push(b);
+      byFile.set(f.file, entry);
+    }
+  }
+  return [...byFile.values()].map(({ failure, bundles }) => {
+    const scoped = bundles.filter((b) => b.bundle.spec.paths).map((b) => b.bundle.name);
+    const unscoped = bundles.filter((b) => !b.bundle.spec.paths).map((b) => b.bundle.name);
+    const why = [
+      ...(scoped.length ? [`${scoped.join(', ')} (whose spec.paths include it)`] : []),
+      ...(unscoped.length ? [`${unscoped.join(', ')} (no spec.paths: every file of the source may hold members)`] : []),
+    ];
+    return {
+      source,
+      file: failure.file,
+      ...(failure.line !== undefined ? { line: failure.line } : {}),
+      bundles: bundles.map((b) => b.bundle.name),
+      message: `${failure.error.message}; not cut: ${why.join('; ')}`,
+    };
+  });
 }
 
 async function prepareSource({
@@ -118,7 +182,7 @@ async function prepareSource({
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
   result: CutResult;
-}): Promise<{ head: string; display: string; items: Prepared[] } | undefined> {
+}): Promise<{ head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } } | undefined> {
   const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
@@ -127,8 +191,18 @@ async function prepareSource({
   if (previous === head) return undefined;
 
   const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
-  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })) });
-  const discovery = discoverBundles({ objects });
+  const failures: FileFailure[] = [];
+  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => failures.push(f) });
+  const discovery = discoverBundles({ objects, failures });
+  const blocked = assembleBlocked(sc.name, discovery.blocked.filter((b) => !bundle || b.bundle.name === bundle));
+  // A broken file with nothing left to cut fails the source as a whole, as it always did: nothing is recorded and the cut is tried again.
+  if (failures.length > 0 && discovery.bundles.length === 0) {
+    const first = failures[0]!;
+    throw new InvalidInputError(blocked[0]?.message ?? first.error.message, { data: { ...first.error.data, blocked }, cause: first.error });
+  }
+  result.blocked.push(...blocked);
+  for (const b of blocked) for (const name of b.bundles) onBundleError?.({ bundle: name, error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }) });
+  const presence = { present: new Set([...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name)), markMissing: failures.length === 0 };
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
   const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : files.map((f) => f.path);
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
@@ -159,9 +233,11 @@ async function prepareSource({
       for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
 
       const parent = latestVersion(ws.db, name);
+      const parentConfig = parent?.config as BundleConfig | undefined;
       const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
-      const parentDigests = parent ? ((parent.config as { members?: { kind: string; namespace: string; name: string; digest: string }[] }).members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
-      if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests)) {
+      const parentDigests = parentConfig ? (parentConfig.members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
+      const policy = policyOf(b.bundle.spec);
+      if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests) && samePolicy(resolvePolicy(parentConfig?.policy), policy)) {
         result.unchanged.push(name);
         continue;
       }
@@ -170,10 +246,13 @@ async function prepareSource({
       const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages });
       const before = new Set(parentDigests ?? []);
       const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
+      const now = new Set(b.members.map((m) => formatRef(m.ref)));
+      const removedMembers = (parentConfig?.members ?? []).map((m) => formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })).filter((r) => !now.has(r));
       const packed = packBundle({
         name,
         version: next.version,
         objects: b.members.map((m) => m.object),
+        policy,
         provenance: {
           source: source.display,
           commit: head,
@@ -187,7 +266,7 @@ async function prepareSource({
       items.push({
         packed,
         record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config },
-        cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers },
+        cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers, removedMembers },
       });
       onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });
     } catch (err) {
@@ -196,5 +275,5 @@ async function prepareSource({
       onBundleError({ bundle: name, error: toDroverError(err) });
     }
   }
-  return { head, display: source.display, items };
+  return { head, display: source.display, items, presence };
 }

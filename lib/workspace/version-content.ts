@@ -25,5 +25,5 @@ export async function loadVersionContent({ store, bundle, reference, signal }: {
     store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) }),
   ]);
   const unpacked = unpackBundle({ config, layer: layerBytes });
-  return { bundle, version: unpacked.config.version, digest, members: unpacked.members.map((m) => m.object) };
+  return { bundle, version: unpacked.config.version, digest, members: unpacked.members.map((m) => m.object), ...(unpacked.config.policy ? { policy: unpacked.config.policy } : {}) };
 }

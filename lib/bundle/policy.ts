@@ -1,0 +1,59 @@
+/**
+ * A bundle's apply policy: the choices in its Bundle document that the
+ * release engine needs at deploy time (recreate on an immutable change; how
+ * and whether members that leave the bundle are deleted). The policy travels
+ * inside each version's config, so a deploy, a promotion or a rollback needs
+ * nothing but the registry to apply a version the way its bundle asked. A
+ * config without a policy (cut before policies were stored, or with every
+ * default) means the defaults. Pure.
+ *
+ * @example
+ *   resolvePolicy(undefined).prune.protected // => false
+ *   isDefaultPolicy(resolvePolicy({ prune: { protected: true } })) // => false
+ */
+
+export type PropagationPolicy = 'Background' | 'Foreground' | 'Orphan';
+
+export interface BundlePolicy {
+  /** Delete and recreate an object whose immutable fields changed, instead of failing the release. */
+  recreateOnImmutableChange: boolean;
+  prune: {
+    /** Delete members dropped since the previous version (else they stay and are reported). */
+    enabled: boolean;
+    /** Also delete Namespaces, CRDs, PVs and PVCs: dropped ones, and on rollback the ones the failed release created. */
+    protected: boolean;
+    propagationPolicy: PropagationPolicy;
+  };
+}
+
+/** What a version's config holds: any part may be missing and means its default. */
+export interface StoredPolicy {
+  recreateOnImmutableChange?: boolean;
+  prune?: Partial<BundlePolicy['prune']>;
+}
+
+export const DEFAULT_POLICY: BundlePolicy = {
+  recreateOnImmutableChange: false,
+  prune: { enabled: true, protected: false, propagationPolicy: 'Background' },
+};
+
+/** The policy with every default filled in. */
+export function resolvePolicy(stored: StoredPolicy | undefined): BundlePolicy {
+  return {
+    recreateOnImmutableChange: stored?.recreateOnImmutableChange ?? DEFAULT_POLICY.recreateOnImmutableChange,
+    prune: { ...DEFAULT_POLICY.prune, ...stored?.prune },
+  };
+}
+
+export function isDefaultPolicy(p: BundlePolicy): boolean {
+  return samePolicy(p, DEFAULT_POLICY);
+}
+
+export function samePolicy(a: BundlePolicy, b: BundlePolicy): boolean {
+  return (
+    a.recreateOnImmutableChange === b.recreateOnImmutableChange &&
+    a.prune.enabled === b.prune.enabled &&
+    a.prune.protected === b.prune.protected &&
+    a.prune.propagationPolicy === b.prune.propagationPolicy
+  );
+}
