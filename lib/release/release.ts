@@ -24,7 +24,7 @@ import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
 import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
-import { stageNameOf } from '../object/order.ts';
+import { sortForApply, stageNameOf } from '../object/order.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
@@ -120,6 +120,11 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
 
 const isDefinition = (o: KubeObject) => stageNameOf(o) === 'definitions';
 
+function sortEntriesForApply(entries: PlanEntry[]): PlanEntry[] {
+  const byObject = new Map(entries.map((e) => [e.object!, e]));
+  return sortForApply(entries.map((e) => e.object!)).map((o) => byObject.get(o)!);
+}
+
 async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Inventory): Promise<ReleaseResult> {
   const { db, cluster, target, signal, onEvent = () => {}, concurrency = 16 } = opts;
   const policy = releasePolicy(opts);
@@ -154,7 +159,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
 
     // Phase 1: the definitions for real, and wait until what lives in them can be served.
     const definitionPlan = assemblePlan({ bundle: target.bundle, desired: definitions, live, dryRun, settled, owned: [], policy });
-    const definitionWrites = definitionPlan.filter((e) => e.action === 'create' || e.action === 'update');
+    const definitionWrites = sortEntriesForApply(definitionPlan.filter((e) => e.action === 'create' || e.action === 'update'));
     if (definitionWrites.length > 0) {
       recordStep(db, rel.id, { state: 'applying', message: `definitions first: ${definitionWrites.map((e) => `${e.ref} (${e.action})`).join(', ')}`, data: { definitions: definitionWrites.map((e) => ({ ref: e.ref, action: e.action })) } });
       await markInFlight();
