@@ -3,6 +3,7 @@
  * library function, render its result (human or `--output json`), and turn
  * errors into exit codes, here and nowhere else.
  */
+import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
 import { DroverError, ExitCode, UsageError, toDroverError } from '../lib/errors/errors.ts';
 import { progressSink } from './render.ts';
@@ -12,6 +13,21 @@ export interface Io {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
+  stdin?: NodeJS.ReadStream;
+}
+
+/** A yes/no question on the terminal (stderr, so stdout stays the result); undefined without one. */
+function terminalConfirm(io: Io): (question: string) => Promise<boolean | undefined> {
+  return async (question) => {
+    const stdin = io.stdin;
+    if (!stdin?.isTTY) return undefined;
+    const rl = createInterface({ input: stdin, output: io.stderr });
+    try {
+      return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
+    } finally {
+      rl.close();
+    }
+  };
 }
 
 const globalOptions = {
@@ -60,6 +76,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
         configPath: (parsed.values.config as string | undefined) ?? io.env.DROVER_CONFIG ?? 'drover.yaml',
         onEvent: progress.onEvent,
         signal: ac.signal,
+        confirm: terminalConfirm(io),
       });
       progress.done();
       io.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.human ? `${result.human}\n` : '');

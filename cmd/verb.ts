@@ -23,6 +23,8 @@ export interface VerbContext {
   configPath: string;
   onEvent: OnEvent;
   signal: AbortSignal;
+  /** Asks a person yes or no on the terminal; undefined when there is no terminal to ask on. */
+  confirm: (question: string) => Promise<boolean | undefined>;
 }
 
 export interface VerbResult {

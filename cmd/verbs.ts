@@ -55,7 +55,7 @@ export const verbs: Verb[] = [
           ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), changed(c)]))]
           : [`no new versions (${r.sources.map((s) => `${s.name} at ${s.head.slice(0, 12)}${s.moved ? '' : ', already cut'}`).join('; ')})`];
         for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
-        for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone); its clusters keep running ${l.lastVersion ? `${l.bundle}@${l.lastVersion}` : 'what they run'}; drover retire ${l.bundle} removes it`);
+        for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone): its clusters keep what they run and nothing new is cut or deployed; drover retire ${l.bundle} removes it${l.lastVersion ? ` (newest version ${l.lastVersion})` : ''}`);
         for (const b of r.blocked) lines.push(`error: ${b.message}`);
         return { data: r, human: lines.join('\n'), ...(r.blocked.length ? { exitCode: ExitCode.invalidInput } : {}) };
       }),
@@ -218,9 +218,45 @@ export const verbs: Verb[] = [
         return { data: v, human };
       }),
   },
+  {
+    name: 'retire',
+    usage: 'retire B [--env E] [--yes] [--force]',
+    summary: "remove a bundle from an environment's clusters (or all): what its inventory owns, journaled; the registry keeps its versions",
+    options: { env: { type: 'string' }, yes: { type: 'boolean', short: 'y' }, force: { type: 'boolean' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [bundle] = ctx.positionals;
+        if (!bundle || ctx.positionals.length > 1) throw new UsageError('retire takes one bundle name');
+        const { planRetirement, retireBundle } = await import('../lib/workspace/retire.ts');
+        const args = { ws, bundle, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), force: Boolean(ctx.values.force), signal: ctx.signal };
+        if (!ctx.values.yes) {
+          const plan = await planRetirement(args);
+          const doomed = plan.clusters.reduce((n, c) => n + c.delete.length, 0);
+          const listing = retireListing(plan.clusters.map((c) => ({ ...c, state: c.running ? 'to retire' : 'absent' })));
+          if (!plan.clusters.some((c) => c.running)) return { data: { ...plan, ok: true, retired: false }, human: `${bundle} runs on none of ${plan.clusters.map((c) => c.cluster).join(', ')}: nothing to retire` };
+          const answer = await ctx.confirm(`${listing}\nDelete these ${doomed} object(s)?`);
+          if (answer === undefined) throw new UsageError(`retire would delete ${doomed} object(s) (drover retire ${bundle} without --output json lists them); pass --yes to confirm, since there is no terminal to ask on`);
+          if (!answer) return { data: { ...plan, ok: true, retired: false }, human: 'nothing retired' };
+        }
+        const r = await retireBundle({ ...args, onEvent: ctx.onEvent });
+        return { data: r, human: retireListing(r.clusters), ...(r.ok ? {} : { exitCode: ExitCode.releaseFailed }) };
+      }),
+  },
   ...driftVerbs,
   ...serveVerbs,
 ];
+
+function retireListing(clusters: { cluster: string; state: string; running: { version: string } | null; delete: string[]; keep: { ref: string; reason: string }[]; message?: string }[]): string {
+  return clusters
+    .map((c) =>
+      [
+        `${c.cluster}: ${c.state}${c.running ? ` (runs ${c.running.version})` : ''}${c.state === 'failed' && c.message ? `: ${c.message}` : ''}`,
+        ...c.delete.map((r) => `  delete ${r}`),
+        ...c.keep.map((k) => `  keep   ${k.ref}: ${k.reason}`),
+      ].join('\n'),
+    )
+    .join('\n');
+}
 
 function deployOutcome(r: DeployResult): VerbResult {
   const human = [

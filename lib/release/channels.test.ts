@@ -5,6 +5,7 @@ import { environmentRun, previousGoodVersion } from './channels.ts';
 
 const rel = (cluster: string, version: string, state: ReleaseRecord['state']): ReleaseRecord => ({
   id: 0,
+  kind: 'release',
   bundle: 'web',
   cluster,
   environment: 'prod',

@@ -10,6 +10,7 @@ import { toDroverError } from '../errors/errors.ts';
 import { type CutResult, cutVersions } from '../workspace/cut.ts';
 import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../workspace/deploy.ts';
 import type { SourceConfig } from '../config/config.ts';
+import { listBundles } from '../state/versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 
@@ -102,7 +103,13 @@ export async function cutSourceAction(ctx: LoopContext, { source, bundle }: { so
   });
   for (const c of r.cut) {
     ctx.metrics.versionsCut.inc({ bundle: c.bundle });
-    ctx.log.info(`cut ${c.bundle}@${c.version}`, { source: source.name, bundle: c.bundle, version: c.version, digest: c.digest, commit: c.commit, changed: c.changedMembers });
+    ctx.log.info(`cut ${c.bundle}@${c.version}`, { source: source.name, bundle: c.bundle, version: c.version, digest: c.digest, commit: c.commit, changed: c.changedMembers, removed: c.removedMembers });
+  }
+  const moved = r.sources.some((s) => s.moved);
+  for (const b of listBundles(ctx.ws.db).filter((x) => x.source === source.name)) ctx.metrics.bundlesLeftSource.set({ bundle: b.name, source: source.name }, b.left ? 1 : 0);
+  for (const l of r.left) {
+    // Said once per new head, not on every poll of an unmoved one.
+    if (moved) ctx.log.warn(`bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)}: its clusters keep what they run and nothing new is deployed; drover retire ${l.bundle} removes it`, { source: l.source, bundle: l.bundle, commit: l.commit, since: l.since, lastVersion: l.lastVersion });
   }
   return r;
 }

@@ -16,7 +16,7 @@ import { gt } from 'semver';
 import { UnavailableError } from '../errors/errors.ts';
 import { environmentState } from '../state/queries.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
-import { latestVersion } from '../state/versions.ts';
+import { getBundle, latestVersion } from '../state/versions.ts';
 import type { DeployResult } from '../workspace/deploy.ts';
 import { deployAction, promoteAction } from './actions.ts';
 import type { LoopContext } from './loop-context.ts';
@@ -39,6 +39,12 @@ export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: st
   const now = ctx.now ?? Date.now;
   const db = ctx.ws.db;
   const out: ReconcileBundleResult = { actions: [], held: [] };
+  // A bundle whose document left its source keeps running what it runs: nothing new is deployed or promoted.
+  const left = getBundle(db, bundle)?.left;
+  if (left) {
+    out.held = ctx.ws.config.environments.map((e) => ({ environment: e.name, reason: `left its source at ${left.commit.slice(0, 12)}; drover retire ${bundle} removes it` }));
+    return out;
+  }
   // Each action changes what environments run; at most one action per environment per pass.
   for (let pass = 0; pass <= ctx.ws.config.environments.length; pass++) {
     ctx.signal.throwIfAborted();

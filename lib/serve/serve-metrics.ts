@@ -23,6 +23,9 @@ export interface ServeMetrics {
   sourceWakes: Counter;
   taskErrors: Counter;
   cutErrors: Counter;
+  bundlesLeftSource: Gauge;
+  registryUp: Gauge;
+  sourceUp: Gauge;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
@@ -44,7 +47,14 @@ export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?:
     webhooks: registry.counter({ name: 'drover_webhook_requests_total', help: 'Webhook requests by provider and result.', labelNames: ['provider', 'result'] }),
     sourceWakes: registry.counter({ name: 'drover_source_wakes_total', help: 'Times a source was woken, by trigger.', labelNames: ['source', 'trigger'] }),
     taskErrors: registry.counter({ name: 'drover_task_errors_total', help: 'Failed reconcile tasks (retried with backoff), by task key.', labelNames: ['key'] }),
-    cutErrors: registry.counter({ name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret).', labelNames: ['bundle'] }),
+    cutErrors: registry.counter({ name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret) or a file they could take members from fails to parse.', labelNames: ['bundle'] }),
+    bundlesLeftSource: registry.gauge({
+      name: 'drover_bundles_left_source',
+      help: "1 for a bundle whose Bundle document is gone from its source's head: its clusters keep running its last version and automation leaves it alone until it comes back or is retired.",
+      labelNames: ['bundle', 'source'],
+    }),
+    registryUp: registry.gauge({ name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
+    sourceUp: registry.gauge({ name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);

@@ -23,12 +23,12 @@ export interface EnvironmentRunState {
 /**
  * What a cluster runs whole according to its newest release: the release's
  * version when it succeeded, the version it restored when it was rolled back
- * (a verified restore), nothing otherwise (in flight, rollback failed, none).
+ * (a verified restore), nothing otherwise (in flight, rollback failed, retired, none).
  */
 export function runningOf(r: ReleaseRecord | undefined): { version: string; digest: string; sinceMs: number } | undefined {
   if (!r) return undefined;
   const sinceMs = Date.parse(r.finishedAt ?? r.updatedAt);
-  if (r.state === 'succeeded') return { version: r.version, digest: r.digest, sinceMs };
+  if (r.state === 'succeeded' && r.kind !== 'retire') return { version: r.version, digest: r.digest, sinceMs };
   if (r.state === 'rolled-back' && r.fromVersion && r.fromDigest) return { version: r.fromVersion, digest: r.fromDigest, sinceMs };
   return undefined;
 }

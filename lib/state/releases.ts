@@ -5,6 +5,10 @@
  *
  *   planned -> applying -> verifying -> succeeded
  *                      \-> failed -> rolling-back -> rolled-back | rollback-failed
+ *
+ * A retirement (`kind: 'retire'`, `drover retire`) is journaled the same way:
+ * planned -> applying (deleting) -> succeeded, or failed, which is final for
+ * a retirement (what was deleted stays deleted; retiring again finishes it).
  */
 import type { StateDb } from './open.ts';
 
@@ -12,8 +16,12 @@ export type ReleaseState = 'planned' | 'applying' | 'verifying' | 'succeeded' | 
 
 export const FINAL_STATES: readonly ReleaseState[] = ['succeeded', 'rolled-back', 'rollback-failed'];
 
+/** `release`: a version applied; `retire`: the bundle removed from the cluster on purpose. */
+export type ReleaseKind = 'release' | 'retire';
+
 export interface ReleaseRecord {
   id: number;
+  kind: ReleaseKind;
   bundle: string;
   cluster: string;
   environment: string | null;
@@ -39,6 +47,7 @@ export interface ReleaseStep {
 
 interface Row {
   id: number;
+  kind: ReleaseKind;
   bundle: string;
   cluster: string;
   environment: string | null;
@@ -56,6 +65,7 @@ interface Row {
 
 const toRecord = (r: Row): ReleaseRecord => ({
   id: r.id,
+  kind: r.kind,
   bundle: r.bundle,
   cluster: r.cluster,
   environment: r.environment,
@@ -73,21 +83,24 @@ const toRecord = (r: Row): ReleaseRecord => ({
 
 export function beginRelease(
   db: StateDb,
-  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string; cause?: string },
+  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string; cause?: string; kind?: ReleaseKind },
 ): ReleaseRecord {
+  const kind = r.kind ?? 'release';
   const now = new Date().toISOString();
   const id = db.transaction(() => {
     const info = db
       .prepare(
-        `INSERT INTO releases (bundle, cluster, environment, version, digest, from_version, from_digest, state, started_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)`,
+        `INSERT INTO releases (bundle, cluster, environment, version, digest, from_version, from_digest, state, started_at, updated_at, kind)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)`,
       )
-      .run(r.bundle, r.cluster, r.environment ?? null, r.version, r.digest, r.fromVersion ?? null, r.fromDigest ?? null, now, now);
+      .run(r.bundle, r.cluster, r.environment ?? null, r.version, r.digest, r.fromVersion ?? null, r.fromDigest ?? null, now, now, kind);
     const rid = Number(info.lastInsertRowid);
     db.prepare(`INSERT INTO release_steps (release_id, seq, at, state, message) VALUES (?, 1, ?, 'planned', ?)`).run(
       rid,
       now,
-      `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
+      kind === 'retire'
+        ? `retire ${r.bundle} (running ${r.version}) from ${r.cluster} planned${r.cause ? `: ${r.cause}` : ''}`
+        : `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
     );
     return rid;
   })();
@@ -113,8 +126,8 @@ export function recordStep(
     );
     db.prepare(
       `UPDATE releases SET state = ?, updated_at = ?, reason = COALESCE(?, reason), failed_object = COALESCE(?, failed_object),
-         finished_at = CASE WHEN ? THEN ? ELSE finished_at END WHERE id = ?`,
-    ).run(state, now, reason ?? null, failedObject ?? null, FINAL_STATES.includes(state) ? 1 : 0, now, id);
+         finished_at = CASE WHEN ? OR (kind = 'retire' AND ? = 'failed') THEN ? ELSE finished_at END WHERE id = ?`,
+    ).run(state, now, reason ?? null, failedObject ?? null, FINAL_STATES.includes(state) ? 1 : 0, state, now, id);
   })();
 }
 

@@ -27,6 +27,8 @@ import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
 import { isManifestPath } from '../source/index.ts';
+import { runningOf } from '../state/queries.ts';
+import { lastRelease } from '../state/releases.ts';
 import { lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
 import { openConfiguredSource } from './source.ts';
 import type { Workspace } from './workspace.ts';
@@ -60,7 +62,7 @@ export interface LeftBundle {
   /** The first head it was missing at, and when that was seen. */
   commit: string;
   since: string;
-  /** Its newest version, which its clusters keep running. */
+  /** Its newest version (its clusters keep whatever they run). */
   lastVersion: string | null;
 }
 
@@ -131,9 +133,14 @@ export async function cutVersions({
   return result;
 }
 
+/** The source's bundles that left it, but for those retired everywhere they ran (nothing more to say of them). */
 function leftBundles(ws: Workspace, source: string): LeftBundle[] {
   return listBundles(ws.db)
     .filter((b) => b.source === source && b.left)
+    .filter((b) => {
+      const last = ws.config.clusters.map((c) => lastRelease(ws.db, b.name, c.name)).filter((r) => r !== undefined);
+      return !(last.some((r) => r.kind === 'retire') && last.every((r) => runningOf(r) === undefined));
+    })
     .map((b) => ({ bundle: b.name, source, commit: b.left!.commit, since: b.left!.at, lastVersion: latestVersion(ws.db, b.name)?.version ?? null }));
 }
 

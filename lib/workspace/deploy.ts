@@ -110,7 +110,7 @@ export async function rollbackEnvironment({ ws, bundle, environment: envName, to
     async (d) => (await loadVersionContent({ store, bundle, reference: d.digest })).version,
     () => undefined,
   );
-  const succeeded = e.clusters.flatMap((c) => listReleases(ws.db, { bundle, cluster: c, limit: 1000 })).filter((r) => r.state === 'succeeded').sort((a, b) => b.id - a.id);
+  const succeeded = e.clusters.flatMap((c) => listReleases(ws.db, { bundle, cluster: c, limit: 1000 })).filter((r) => r.state === 'succeeded' && r.kind === 'release').sort((a, b) => b.id - a.id);
   const target = to ?? previousGoodVersion(current, succeeded, gt).version;
   const result = await deployVersion({ ws, bundle, version: target, environment: e.name, moveChannel: true, ...rest });
   if (result.ok && current && current !== result.version) quarantineVersion(ws.db, { bundle, version: current, environment: e.name, reason: `rolled back to ${result.version}` });
