@@ -46,4 +46,13 @@ describe('drover CLI', { timeout: 60_000 }, () => {
     expect(again.code).toBe(5);
     expect(JSON.parse(again.stdout).error.code).toBe('E_CONFLICT');
   });
+
+  it('takes global flags before the verb as well as after it', async () => {
+    const made = await drover(['--config', 'sub/d.yaml', 'init', '--source', 'https://git.example/apps.git']);
+    expect(made.code).toBe(0);
+    expect(readFileSync(join(dir, 'sub', 'd.yaml'), 'utf8')).toContain('https://git.example/apps.git');
+    const again = await drover(['-o', 'json', '--config=sub/d.yaml', 'init']);
+    expect(again.code).toBe(5);
+    expect(JSON.parse(again.stdout).error.code).toBe('E_CONFLICT');
+  });
 });

@@ -48,8 +48,29 @@ function usage(): string {
   ].join('\n');
 }
 
+/**
+ * The verb and its arguments, with global flags accepted before the verb as
+ * kubectl, helm and flux do (`drover --config x.yaml status`): those are
+ * moved after it, where the verb's parser reads them.
+ */
+export function splitVerb(argv: readonly string[]): { name: string | undefined; rest: string[] } {
+  const before: string[] = [];
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!a.startsWith('-') || a === '--help' || a === '-h') break;
+    const flag = a.replace(/^--?/, '').split('=')[0]!;
+    const option = Object.entries(globalOptions).find(([long, o]) => long === flag || ('short' in o && o.short === flag));
+    if (!option) break;
+    before.push(a);
+    if (option[1].type === 'string' && !a.includes('=') && i + 1 < argv.length) before.push(argv[++i]!);
+  }
+  const name = argv[i];
+  return { name, rest: [...before, ...argv.slice(i + 1)] };
+}
+
 export async function main(argv: string[], io: Io): Promise<number> {
-  const [name, ...rest] = argv;
+  const { name, rest } = splitVerb(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(`${usage()}\n`);
     return name ? ExitCode.ok : ExitCode.usage;

@@ -176,7 +176,17 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const { discoverView } = await import('../lib/workspace/inspect.ts');
         const v = await discoverView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
-        const human = v.map((b) => [`${b.bundle} (${b.members.length} members, source ${b.source})`, table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file]))].join('\n')).join('\n\n');
+        const human = v
+          .map((b) =>
+            [
+              `${b.bundle} (${b.members.length} members, source ${b.source})`,
+              table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file])),
+              ...(b.unresolved.length
+                ? [`unresolved: referenced but not in the repository (must exist in the cluster; spec.exclude declares what is managed elsewhere):`, table(['OBJECT', 'VIA', 'FROM'], b.unresolved.map((u) => [u.ref, u.via, u.from]))]
+                : []),
+            ].join('\n'),
+          )
+          .join('\n\n');
         return { data: v, human };
       }),
   },

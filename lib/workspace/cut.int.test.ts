@@ -136,6 +136,28 @@ describe('drover cut', () => {
     expect(b.json.cut[0].digest).toBe(a.json.cut[0].digest);
   });
 
+  it('shows references to objects not in the repository, and lint warns of them unless spec.exclude declares them', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
+    const withCreds = (d: string) => {
+      const dep = join(d, 'web', 'deployment.yaml');
+      writeFileSync(dep, readFileSync(dep, 'utf8').replace('envFrom: [{configMapRef: {name: web-config}}]', 'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-creds}}]'));
+    };
+    await pushChange(url, withCreds, 'web reads credentials from the cluster');
+    const human = await execFileP(process.execPath, [cli, 'discover', '--bundle', 'web'], { cwd: ws });
+    expect(human.stdout).toMatch(/^unresolved: referenced but not in the repository/m);
+    expect(human.stdout).toMatch(/^Secret\/shop\/web-creds\s+envFrom\s+Deployment\/shop\/web$/m);
+    const lint = await drover(ws, ['lint', '--bundle', 'web']);
+    expect(lint.json.filter((f: { rule: string }) => f.rule === 'unresolved-reference')).toEqual([
+      { bundle: 'web', rule: 'unresolved-reference', severity: 'warning', ref: 'Deployment/shop/web', message: expect.stringMatching(/^references Secret\/shop\/web-creds \(envFrom\), which is not in the repository/) },
+    ]);
+    // Every lint message names its object once: in `ref`, not again in the message.
+    for (const f of lint.json as { ref: string; message: string }[]) expect(f.message).not.toContain(f.ref);
+    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace('  roots: [{kind: Deployment, name: web}]', '  roots: [{kind: Deployment, name: web}]\n  exclude: [{kind: Secret, name: web-creds}]')), 'web-creds is managed elsewhere');
+    const excluded = await drover(ws, ['lint', '--bundle', 'web']);
+    expect(excluded.json.filter((f: { rule: string }) => f.rule === 'unresolved-reference')).toEqual([]);
+  });
+
   it.each([
     ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
     ['a YAML alias bomb', 'bomb.yaml', `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`, /bomb\.yaml/],

@@ -230,7 +230,7 @@ async function prepareSource({
     if (bundle && name !== bundle) continue;
     try {
       checkSecrets({ bundle: b.bundle, members: b.members });
-      const findings = runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint });
+      const findings = runLint({ objects: b.members.map((m) => m.object), unresolved: b.unresolved, exclude: b.bundle.spec.exclude, severities: b.bundle.spec.lint });
       const errors = findings.filter((f) => f.severity === 'error');
       if (errors.length > 0) {
         throw new InvalidInputError(`${b.bundle.file}: bundle ${name} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {

@@ -6,8 +6,8 @@
  * @example
  *   await initConfig({ path: 'drover.yaml', source: 'https://git.example/apps.git' });
  */
-import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { resolve, dirname } from 'node:path';
 import { stringify } from 'yaml';
 import { ConflictError } from '../errors/errors.ts';
 
@@ -45,6 +45,7 @@ export function assembleInitConfig({ source = '.', branch = 'main', registry = '
 
 export async function initConfig(opts: InitOptions = {}): Promise<{ path: string }> {
   const path = resolve(opts.path ?? 'drover.yaml');
+  await mkdir(dirname(path), { recursive: true });
   try {
     await writeFile(path, assembleInitConfig(opts), { flag: opts.force ? 'w' : 'wx' });
   } catch (err) {

@@ -29,7 +29,8 @@ export interface DiscoveredView {
   bundle: string;
   source: string;
   members: { ref: string; file: string; via: string; from?: string; digest: string }[];
-  unresolved: { from: string; via: string; target: unknown }[];
+  /** References to objects not in the repository; `ref` names the target as `Kind/namespace/name`. */
+  unresolved: { from: string; via: string; ref: string; target: { group: string | undefined; kind: string; namespace: string; name: string } }[];
 }
 
 export async function discoverView({ ws, bundle, env, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<DiscoveredView[]> {
@@ -41,7 +42,7 @@ export async function discoverView({ ws, bundle, env, signal }: { ws: Workspace;
         bundle: b.bundle.name,
         source: s.source,
         members: b.members.map((m) => ({ ref: formatRef(m.ref), file: m.file, via: m.why.via, ...(m.why.from ? { from: formatRef(m.why.from) } : {}), digest: m.digest })),
-        unresolved: b.unresolved.map((u) => ({ from: formatRef(u.from), via: u.via, target: u.target })),
+        unresolved: b.unresolved.map((u) => ({ from: formatRef(u.from), via: u.via, ref: formatRef({ ...u.target, group: u.target.group ?? '' }), target: u.target })),
       })),
   );
 }
@@ -51,7 +52,7 @@ export async function lintView({ ws, bundle, env, signal }: { ws: Workspace; bun
   return all.flatMap((s) =>
     s.bundles
       .filter((b) => !bundle || b.bundle.name === bundle)
-      .flatMap((b) => runLint({ objects: b.members.map((m) => m.object), severities: b.bundle.spec.lint }).map((f) => ({ bundle: b.bundle.name, rule: f.rule, severity: f.severity, ref: formatRef(f.ref), message: f.message }))),
+      .flatMap((b) => runLint({ objects: b.members.map((m) => m.object), unresolved: b.unresolved, exclude: b.bundle.spec.exclude, severities: b.bundle.spec.lint }).map((f) => ({ bundle: b.bundle.name, rule: f.rule, severity: f.severity, ref: formatRef(f.ref), message: f.message }))),
   );
 }
 

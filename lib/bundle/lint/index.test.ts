@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import schema from '../../../schemas/bundle.schema.json' with { type: 'json' };
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { LINT_RULES, runLint } from './index.ts';
 
 const objects = parseAllDocuments(`
@@ -19,7 +19,7 @@ spec: {replicas: 2, template: {metadata: {labels: {app: a}}, spec: {containers: 
 describe('runLint', () => {
   it('applies severities per rule: default warning, off skipped, error kept; sorted by rule then object', () => {
     const findings = runLint({ objects, severities: { 'missing-readiness-probe': 'error', 'replicas-without-spread': 'off' } });
-    expect(findings.map((f) => [f.rule, f.severity, f.message.split(':')[0]])).toEqual([
+    expect(findings.map((f) => [f.rule, f.severity, formatRef(f.ref)])).toEqual([
       ['missing-readiness-probe', 'error', 'Deployment/web/b'],
       ['missing-resource-requests', 'warning', 'Deployment/web/a'],
       ['missing-resource-requests', 'warning', 'Deployment/web/b'],

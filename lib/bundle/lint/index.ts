@@ -12,10 +12,11 @@ import { missingReadinessProbe } from './missing-readiness-probe.ts';
 import { missingResourceRequests } from './missing-resource-requests.ts';
 import { priorityClassWithoutRequests } from './priority-class-without-requests.ts';
 import { replicasWithoutSpread } from './replicas-without-spread.ts';
-import type { LintFinding, LintRule } from './rule.ts';
+import type { LintContext, LintFinding, LintRule } from './rule.ts';
 import { servingWithoutGracefulShutdown } from './serving-without-graceful-shutdown.ts';
 import { singleReplicaWithoutPdb } from './single-replica-without-pdb.ts';
 import { spotTolerationWithoutSpread } from './spot-toleration-without-spread.ts';
+import { unresolvedReference } from './unresolved-reference.ts';
 
 export type { LintFinding, LintRule, Severity } from './rule.ts';
 
@@ -28,15 +29,26 @@ export const LINT_RULES: readonly LintRule[] = [
   singleReplicaWithoutPdb,
   replicasWithoutSpread,
   spotTolerationWithoutSpread,
+  unresolvedReference,
 ];
 
 /** Runs every rule over one bundle's members; `off` rules are skipped, others take the bundle's severity. Sorted by rule, then object. */
-export function runLint({ objects, severities = {} }: { objects: readonly KubeObject[]; severities?: Readonly<Record<string, 'off' | 'warning' | 'error'>> }): LintFinding[] {
+export function runLint({
+  objects,
+  unresolved = [],
+  exclude = [],
+  severities = {},
+}: {
+  objects: readonly KubeObject[];
+  unresolved?: LintContext['unresolved'];
+  exclude?: LintContext['exclude'];
+  severities?: Readonly<Record<string, 'off' | 'warning' | 'error'>>;
+}): LintFinding[] {
   const out: LintFinding[] = [];
   for (const rule of LINT_RULES) {
     const severity = severities[rule.id] ?? 'warning';
     if (severity === 'off') continue;
-    const findings = rule.check({ objects }).map((f) => ({ ...f, severity }));
+    const findings = rule.check({ objects, unresolved, exclude }).map((f) => ({ ...f, severity }));
     findings.sort((a, b) => (formatRef(a.ref) < formatRef(b.ref) ? -1 : formatRef(a.ref) > formatRef(b.ref) ? 1 : 0));
     out.push(...findings);
   }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { missingResourceRequests } from './missing-resource-requests.ts';
 
-const messages = (yaml: string) => missingResourceRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => missingResourceRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('missing-resource-requests', () => {
   it('has a stable id', () => expect(missingResourceRequests.id).toBe('missing-resource-requests'));

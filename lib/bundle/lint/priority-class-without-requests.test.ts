@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { priorityClassWithoutRequests } from './priority-class-without-requests.ts';
 
-const messages = (yaml: string) => priorityClassWithoutRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => priorityClassWithoutRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('priority-class-without-requests', () => {
   it('has a stable id', () => expect(priorityClassWithoutRequests.id).toBe('priority-class-without-requests'));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { replicasWithoutSpread } from './replicas-without-spread.ts';
 
-const messages = (yaml: string) => replicasWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => replicasWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('replicas-without-spread', () => {
   it('has a stable id', () => expect(replicasWithoutSpread.id).toBe('replicas-without-spread'));

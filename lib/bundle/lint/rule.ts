@@ -6,7 +6,8 @@
  */
 import { podTemplateOf, type PodTemplate } from '../../object/pod-template.ts';
 import { formatRef, groupOf, refOf, type KubeObject, type ObjectRef } from '../../object/ref.ts';
-import { isEmptyLabelSelector, matchesLabelSelector, matchesSelectorMap, type LabelSelector } from '../selector.ts';
+import type { UnresolvedReference } from '../discover.ts';
+import { isEmptyLabelSelector, matchesLabelSelector, matchesSelectorMap, type LabelSelector, type ObjectSelector } from '../selector.ts';
 
 export type Severity = 'warning' | 'error';
 
@@ -20,6 +21,10 @@ export interface LintFinding {
 export interface LintContext {
   /** The bundle's members. */
   objects: readonly KubeObject[];
+  /** References from members to objects not in the repository (discovery's `unresolved`). */
+  unresolved?: readonly UnresolvedReference[];
+  /** The bundle's `spec.exclude`: objects declared to live elsewhere. */
+  exclude?: readonly ObjectSelector[];
 }
 
 export interface LintRule {
@@ -106,6 +111,7 @@ export function containersWithoutRequests(w: Workload): string[] {
     .map((c) => c.name ?? '(unnamed)');
 }
 
+/** A finding about a workload; the message says what is wrong, not which object (every rendering shows `ref` beside it). */
 export function finding(rule: string, w: Workload, message: string): LintFinding {
-  return { rule, severity: 'warning', ref: w.ref, message: `${w.name}: ${message}` };
+  return { rule, severity: 'warning', ref: w.ref, message };
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { servingWithoutGracefulShutdown } from './serving-without-graceful-shutdown.ts';
 
-const messages = (yaml: string) => servingWithoutGracefulShutdown.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => servingWithoutGracefulShutdown.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('serving-without-graceful-shutdown', () => {
   it('has a stable id', () => expect(servingWithoutGracefulShutdown.id).toBe('serving-without-graceful-shutdown'));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { singleReplicaWithoutPdb } from './single-replica-without-pdb.ts';
 
-const messages = (yaml: string) => singleReplicaWithoutPdb.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => singleReplicaWithoutPdb.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('single-replica-without-pdb', () => {
   it('has a stable id', () => expect(singleReplicaWithoutPdb.id).toBe('single-replica-without-pdb'));

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { spotTolerationWithoutSpread } from './spot-toleration-without-spread.ts';
 
-const messages = (yaml: string) => spotTolerationWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => f.message);
+const messages = (yaml: string) => spotTolerationWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('spot-toleration-without-spread', () => {
   it('has a stable id', () => expect(spotTolerationWithoutSpread.id).toBe('spot-toleration-without-spread'));
