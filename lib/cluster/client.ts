@@ -152,7 +152,7 @@ export class ClusterClient {
       } catch (err) {
         if (args.signal?.aborted) throw args.signal.reason;
         if (attempt >= this.#maxAttempts || !idempotent.has(args.method)) {
-          throw new UnavailableError(`${this.name}: ${args.method} ${args.path}: ${(err as Error).message}`, { data: { cluster: this.name }, cause: err });
+          throw new UnavailableError(`${this.name}: ${args.method} ${args.path}: ${(err as Error).message}`, { data: { cluster: this.name, dependency: 'cluster' }, cause: err });
         }
         this.stats.retries++;
         await sleep(backoffMs(attempt), args.signal);

@@ -80,6 +80,8 @@ export interface Stores {
   stats: StoreStats;
   /** The store of one bundle: repository `<prefix>/<name>` (registry) or `<dir>/<name>` (layout). */
   open(name: string): OciStore;
+  /** Resolves when the registry answers (a layout directory always does); throws UnavailableError when it does not. */
+  ping(signal?: AbortSignal): Promise<void>;
 }
 
 /**
@@ -100,7 +102,7 @@ export async function connectStores({
   const ref = typeof reference === 'string' ? parseStoreReference(reference, { cwd }) : reference;
   if (ref.kind === 'layout') {
     const stats = emptyStats();
-    return { reference: ref, stats, open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name), stats }) };
+    return { reference: ref, stats, open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name), stats }), ping: async () => {} };
   }
   const creds = credentials ?? (dockerConfigPath ? await readDockerCredentials({ path: dockerConfigPath, host: ref.host, signal }) : undefined);
   const client = new RegistryClient({ host: ref.host, insecure, credentials: creds, fetch });
@@ -108,6 +110,7 @@ export async function connectStores({
     reference: ref,
     stats: client.stats,
     open: (name) => new RegistryStore({ client, repository: joinRepository({ prefix: ref.prefix, name }), chunkThresholdBytes, chunkSizeBytes }),
+    ping: (signal) => client.ping(signal),
   };
 }
 

@@ -93,6 +93,16 @@ export class RegistryClient {
     return second;
   }
 
+  /**
+   * Whether the registry answers at all: `GET /v2/`, where any HTTP answer
+   * below 500 (401 included) means it is up. Throws UnavailableError otherwise.
+   */
+  async ping(signal?: AbortSignal): Promise<void> {
+    const res = await this.#send({ method: 'GET', path: '/v2/', repository: '', access: 'pull', ...(signal ? { signal } : {}) }, new URL('/v2/', this.baseUrl), undefined);
+    await res.body?.cancel();
+    if (res.status >= 500) throw new UnavailableError(`GET ${this.#describe(new URL('/v2/', this.baseUrl))}: HTTP ${res.status}`, { data: { host: this.host, status: res.status, dependency: 'registry' } });
+  }
+
   async #send(req: RegistryRequest, url: URL, authorization: string | undefined): Promise<Response> {
     const headers: Record<string, string> = { 'user-agent': 'drover', ...req.headers };
     if (authorization) headers.authorization = authorization;
@@ -103,7 +113,7 @@ export class RegistryClient {
       if (req.signal?.aborted) throw err;
       const cause = (err as Error & { cause?: { message?: string } }).cause?.message;
       throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, {
-        data: { host: this.host },
+        data: { host: this.host, dependency: 'registry' },
         cause: err,
       });
     }

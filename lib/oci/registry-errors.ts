@@ -48,5 +48,5 @@ export async function errorFromResponse(response: Response, what: string): Promi
   const data = { status: response.status, codes };
   if (response.status === 404) return new NotFoundError(message, { data });
   if (response.status === 401 || response.status === 403) return new UnauthorizedError(message, { data });
-  return new UnavailableError(message, { data });
+  return new UnavailableError(message, { data: { ...data, dependency: 'registry' } });
 }

@@ -28,6 +28,8 @@ export interface ClusterOutcome {
   failedObject?: string;
   reason?: string;
   message?: string;
+  /** For `error`: the part that did not answer (`cluster`, `registry`), when the error says. */
+  dependency?: string;
 }
 
 export interface FanOutResult {
@@ -69,7 +71,7 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
         if (st !== 'succeeded') ok = false;
       } catch (err) {
         const e = toDroverError(err);
-        Object.assign(slot, { state: e.code === 'E_ROLLBACK_FAILED' ? 'rollback-failed' : 'error', message: e.message });
+        Object.assign(slot, { state: e.code === 'E_ROLLBACK_FAILED' ? 'rollback-failed' : 'error', message: e.message, ...(typeof e.data.dependency === 'string' ? { dependency: e.data.dependency } : {}) });
         ok = false;
       }
     });

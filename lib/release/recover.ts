@@ -22,7 +22,8 @@ export interface RecoverOptions extends Omit<ReleaseOptions, 'cluster' | 'target
 
 export interface RecoveredRelease {
   release: ReleaseRecord;
-  outcome: 'rolled-back' | 'rollback-failed' | 'skipped';
+  /** `deferred`: the cluster did not answer; the release stays unfinished and is tried again. */
+  outcome: 'rolled-back' | 'rollback-failed' | 'skipped' | 'deferred';
   message: string;
 }
 
@@ -49,14 +50,15 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
       if (rel.state !== 'failed' && rel.state !== 'rolling-back') {
         recordStep(db, rel.id, { state: 'failed', message: `interrupted in state ${rel.state} (engine stopped); restoring the previous version`, reason: 'Interrupted' });
       }
-      const inv = await readInventory(cluster, rel.bundle, signal);
-      const target = await opts.loadVersion({ version: rel.version, digest: rel.digest });
-      const failedMembers = [...target.members.map(memberId), ...(inv.pending?.members ?? [])];
       try {
+        const inv = await readInventory(cluster, rel.bundle, signal);
+        const target = await opts.loadVersion({ version: rel.version, digest: rel.digest });
+        const failedMembers = [...target.members.map(memberId), ...(inv.pending?.members ?? [])];
         await rollbackRelease({ ...opts, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
       } catch (err) {
-        out.push({ release: getRelease(db, rel.id)!, outcome: 'rollback-failed', message: toDroverError(err).message });
+        const e = toDroverError(err);
+        out.push({ release: getRelease(db, rel.id)!, outcome: e.data.dependency === 'cluster' ? 'deferred' : 'rollback-failed', message: e.message });
       }
     } finally {
       releaseLease(db, lease);

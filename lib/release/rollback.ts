@@ -5,7 +5,7 @@
  * inventory back. A failed rollback is recorded as rollback-failed and
  * reported loudly; it is never retried in a loop.
  */
-import { RollbackFailedError, toDroverError } from '../errors/errors.ts';
+import { RollbackFailedError, toDroverError, UnavailableError } from '../errors/errors.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
@@ -65,6 +65,16 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
   } catch (err) {
     if (signal?.aborted) throw err;
     const e = toDroverError(err);
+    if (e.data.dependency === 'cluster') {
+      // The API server does not answer: nothing can be restored now, and nothing is final. The release stays unfinished
+      // (its inventory still records it in flight), so recovery restores one whole version once the cluster answers.
+      recordStep(db, release.id, { state: 'rolling-back', message: `${cluster.name} is unreachable (${e.message}); the restore resumes when it answers`, reason: 'ClusterUnreachable' });
+      onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `cluster unreachable, restore deferred: ${e.message}` });
+      throw new UnavailableError(`${bundle} on ${cluster.name}: the cluster became unreachable during the release; it is restored to one whole version once it answers: ${e.message}`, {
+        data: { bundle, cluster: cluster.name, releaseId: release.id, dependency: 'cluster', reason: 'ClusterUnreachable' },
+        cause: err,
+      });
+    }
     recordStep(db, release.id, { state: 'rollback-failed', message: `ROLLBACK FAILED on ${cluster.name}: ${e.message}`, reason: e.code });
     onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `ROLLBACK FAILED: ${e.message}` });
     throw new RollbackFailedError(`${bundle} on ${cluster.name}: rollback failed, the cluster needs attention: ${e.message}`, {

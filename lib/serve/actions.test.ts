@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../workspace/deploy.ts';
 import { countReleases } from './actions.ts';
+import { createDependencyTracker } from './dependencies.ts';
+import { createLogger } from './log.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 
 const result = (clusters: DeployResult['clusters']): DeployResult => ({ ok: false, bundle: 'web', version: '1.0.2', digest: 'sha256:0', clusters });
@@ -8,8 +10,9 @@ const result = (clusters: DeployResult['clusters']): DeployResult => ({ ok: fals
 describe('countReleases', () => {
   it('counts each cluster by result, a rollback per failed cluster and a revert per cluster returned; not-started counts nothing', () => {
     const metrics = createServeMetrics({ startTimeMs: 0 });
+    const deps = createDependencyTracker({ metrics, log: createLogger({ write: () => {} }), registry: 'oci://r/p' });
     countReleases(
-      { metrics },
+      { metrics, deps },
       result([
         { cluster: 'c1', wave: 1, state: 'reverted' },
         { cluster: 'c2', wave: 2, state: 'rolled-back' },
@@ -23,5 +26,27 @@ describe('countReleases', () => {
     expect(text).not.toContain('cluster="c4"');
     expect(text).toContain('drover_rollbacks_total{kind="release"} 1');
     expect(text).toContain('drover_rollbacks_total{kind="revert"} 2');
+  });
+
+  it('notes which clusters answered: an error a cluster caused marks it down, any other outcome up', () => {
+    const metrics = createServeMetrics({ startTimeMs: 0 });
+    const lines: string[] = [];
+    const deps = createDependencyTracker({ metrics, log: createLogger({ write: (l) => lines.push(l) }), registry: 'oci://r/p' });
+    countReleases({ metrics, deps }, result([
+      { cluster: 'c1', wave: 1, state: 'succeeded' },
+      { cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'c2: GET /api: connect ECONNREFUSED' },
+      { cluster: 'c3', wave: 1, state: 'error', message: 'cluster c3 is not configured' },
+    ]));
+    const text = metrics.registry.render();
+    expect(text).toContain('drover_cluster_up{cluster="c1"} 1');
+    expect(text).toContain('drover_cluster_up{cluster="c2"} 0');
+    expect(text).not.toContain('cluster="c3"} ');
+    expect(text).toContain('drover_registry_up 1');
+    expect(deps.snapshot().find((d) => d.name === 'c2')).toMatchObject({ kind: 'cluster', up: false, error: 'c2: GET /api: connect ECONNREFUSED' });
+    // Said once when it goes down, not on every retry.
+    countReleases({ metrics, deps }, result([{ cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'again' }]));
+    expect(lines.filter((l) => l.includes('cluster c2 is unreachable'))).toHaveLength(1);
+    countReleases({ metrics, deps }, result([{ cluster: 'c2', wave: 1, state: 'succeeded' }]));
+    expect(lines.filter((l) => l.includes('cluster c2 answers again'))).toHaveLength(1);
   });
 });

@@ -14,10 +14,14 @@ import { listBundles } from '../state/versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 
-/** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total. */
-export function countReleases(ctx: Pick<LoopContext, 'metrics'>, r: DeployResult): void {
+/** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total, and notes which clusters answered. */
+export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: DeployResult): void {
+  // The version was pulled to get here: the registry answers.
+  ctx.deps.up('registry');
   for (const c of r.clusters) {
     if (c.state === 'not-started') continue;
+    if (c.state === 'error' && c.dependency === 'cluster') ctx.deps.down('cluster', c.cluster, c.message ?? 'unreachable');
+    else if (c.state !== 'error') ctx.deps.up('cluster', c.cluster);
     ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
     if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
     if (c.state === 'reverted') ctx.metrics.rollbacks.inc({ kind: 'revert' });

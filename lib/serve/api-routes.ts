@@ -73,7 +73,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
   const cfg = () => h.ctx.ws.config;
   const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({ method, path, auth: 'token', handler });
   return [
-    route('GET', '/api/v1/daemon', () => ok({ ...h.status(), queue: h.queue() })),
+    route('GET', '/api/v1/daemon', () => ok({ ...h.status(), queue: h.queue(), dependencies: h.ctx.deps.snapshot() })),
     route('GET', '/api/v1/bundles', () => ok(listBundles(db()).map((b) => bundleView(h, b)))),
     route('GET', '/api/v1/bundles/:bundle', ({ params }) => {
       const b = knownBundle(h, params.bundle!);

@@ -17,7 +17,7 @@ export interface DaemonHandle {
   ctx: LoopContext;
   status(): DaemonStatus;
   queue(): { running: readonly string[]; queued: readonly string[] };
-  wakeSource(source: string, trigger: 'webhook' | 'api' | 'schedule' | 'fs' | 'startup'): void;
+  wakeSource(source: string, trigger: 'webhook' | 'api' | 'schedule' | 'fs' | 'startup' | 'recovered'): void;
   wakeBundle(bundle: string): void;
   /** Runs `fn` as in-flight work holding `key`'s lock (`bundle:web`, `source:shop`); ConflictError-free queueing behind the loop. */
   runExclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;

@@ -34,6 +34,7 @@ import { cutSourceAction } from './actions.ts';
 import { type BackgroundTask, defaultBackgroundTasks, type RunningTask } from './background.ts';
 import type { DaemonHandle, DaemonStatus } from './daemon-handle.ts';
 import { type HttpServer, startHttpServer } from './http-server.ts';
+import { createDependencyTracker } from './dependencies.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
@@ -75,6 +76,9 @@ export interface ServeSummary {
   };
 }
 
+/** How often the registry is probed (GET /v2/) between operations. */
+const REGISTRY_PROBE_MS = 10_000;
+
 /** Time kept at the very end of the grace period to close the listener and the state, and exit. */
 const EXIT_MARGIN_MS = 1_500;
 
@@ -106,7 +110,18 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
   const log: Logger = createLogger({ write, level: logLevel, secrets: secretsOf(config, env) });
   const metrics = createServeMetrics();
   const work = new AbortController();
-  const ctx: LoopContext = { ws, env, log, metrics, signal: work.signal };
+  const deps = createDependencyTracker({
+    metrics,
+    log,
+    registry: config.registry,
+    // Whatever waited on a part that answers again is woken now, not at the end of its backoff.
+    onRecovered: (kind, name) => {
+      if (kind === 'git') wakeSource(name, 'recovered');
+      if (kind === 'registry') config.sources.forEach((s) => wakeSource(s.name, 'recovered'));
+      if (kind !== 'git') wakeAllBundles();
+    },
+  });
+  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal };
   const status: DaemonStatus = { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
   const locks = createKeyedMutex();
   const inFlight = new Set<Promise<unknown>>();
@@ -149,6 +164,7 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
     run: (key) => exclusive(key, () => runTask(key)),
     onError: ({ key, error, attempt, retryInMs }) => {
       metrics.taskErrors.inc({ key });
+      deps.observe(error, key.startsWith('source:') ? { source: key.slice('source:'.length) } : {});
       log[work.signal.aborted ? 'debug' : 'error'](`${key} failed (attempt ${attempt}, retry in ${Math.round(retryInMs / 1000)}s): ${toDroverError(error).message}`, { key, attempt, retryInMs, error: toDroverError(error) });
     },
   });
@@ -167,6 +183,8 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
         const source = config.sources.find((s) => s.name === name);
         if (!source) return;
         const r = await cutSourceAction(ctx, { source });
+        deps.up('git', name);
+        if (r.cut.length > 0) deps.up('registry');
         for (const c of r.cut) wakeBundle(c.bundle);
         return;
       }
@@ -242,6 +260,26 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
     const resync = setInterval(wakeAllBundles, resyncSeconds * 1000);
     resync.unref();
     stops.push(() => clearInterval(resync));
+    // The registry is asked on an interval, and so is every cluster known to be down, so their state is known between operations.
+    const probe = () => {
+      void ws.stores.ping(AbortSignal.timeout(5_000)).then(
+        () => deps.up('registry'),
+        (err: unknown) => deps.down('registry', undefined, toDroverError(err).message),
+      );
+      for (const d of deps.snapshot().filter((x) => x.kind === 'cluster' && !x.up)) {
+        void ws
+          .clusters([d.name])
+          .then((cs) => cs.get(d.name)!.client.request({ method: 'GET', path: '/version', signal: AbortSignal.timeout(5_000) }))
+          .then(
+            () => deps.up('cluster', d.name),
+            () => {},
+          );
+      }
+    };
+    probe();
+    const probing = setInterval(probe, REGISTRY_PROBE_MS);
+    probing.unref();
+    stops.push(() => clearInterval(probing));
 
     for (const t of backgroundTasks) {
       try {

@@ -7,6 +7,7 @@ import type { Workspace } from '../workspace/workspace.ts';
 import type { DaemonHandle, DaemonStatus } from './daemon-handle.ts';
 import { allRoutes, type HttpServer, startHttpServer } from './http-server.ts';
 import { createLogger } from './log.ts';
+import { createDependencyTracker } from './dependencies.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
@@ -19,7 +20,11 @@ function stubHandle({ token, secret, status = {} }: { token?: string; secret?: s
   const woken: string[] = [];
   const ws = { config: { sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }] } } as unknown as Workspace;
   const handle: DaemonHandle = {
-    ctx: { ws, env: {}, log: createLogger({ write: () => {} }), metrics: createServeMetrics(), signal: new AbortController().signal },
+    ctx: (() => {
+      const metrics = createServeMetrics();
+      const log = createLogger({ write: () => {} });
+      return { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: 'oci-layout:///tmp/none' }), signal: new AbortController().signal };
+    })(),
     status: () => ({ ready: true, shuttingDown: false, recovery: 'done', stateOpen: true, startedAt: '2026-01-01T00:00:00.000Z', ...status }),
     queue: () => ({ running: [], queued: [] }),
     wakeSource: (s) => void woken.push(s),

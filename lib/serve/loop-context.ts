@@ -1,10 +1,12 @@
 /**
  * What every piece of the daemon's work is handed: the workspace, the
  * process environment (age keys, Git and registry credentials named in
- * drover.yaml), the logger, the metrics, and the work signal, which aborts
+ * drover.yaml), the logger, the metrics, what is known of the parts it
+ * depends on (registry, Git servers, clusters), and the work signal, which aborts
  * when the grace period runs out at shutdown.
  */
 import type { Workspace } from '../workspace/workspace.ts';
+import type { DependencyTracker } from './dependencies.ts';
 import type { Logger } from './log.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
@@ -13,6 +15,8 @@ export interface LoopContext {
   env: NodeJS.ProcessEnv;
   log: Logger;
   metrics: ServeMetrics;
+  /** Which of the registry, Git servers and clusters answer (dependencies.ts). */
+  deps: DependencyTracker;
   signal: AbortSignal;
   now?: () => number;
 }

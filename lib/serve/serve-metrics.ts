@@ -26,6 +26,7 @@ export interface ServeMetrics {
   bundlesLeftSource: Gauge;
   registryUp: Gauge;
   sourceUp: Gauge;
+  clusterUp: Gauge;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
@@ -55,6 +56,7 @@ export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?:
     }),
     registryUp: registry.gauge({ name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
     sourceUp: registry.gauge({ name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
+    clusterUp: registry.gauge({ name: 'drover_cluster_up', help: "Whether the last release to a cluster reached its API server (1) or it was unreachable (0).", labelNames: ['cluster'] }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);

@@ -11,15 +11,14 @@
 //   within the grace period, and every cluster is on one whole version (the
 //   previous one): inventory current = live objects, nothing pending, no
 //   lease, no unfinished release, the channel tag on that version.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { activeLeases } from '../state/leases.ts';
 import { openState } from '../state/open.ts';
@@ -27,7 +26,6 @@ import { listReleases, unfinishedReleases } from '../state/releases.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const env = testEnv();
-const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const scratch = mkdtempSync(join(tmpdir(), 'drover-serve-'));
 const ns = uniqueName('serve');
 const web = uniqueName('web');
@@ -42,14 +40,6 @@ let ws: string;
 let work: string;
 let drop: () => Promise<void>;
 let daemon: Daemon;
-
-interface Daemon {
-  proc: ChildProcess;
-  port: number;
-  lines: Record<string, unknown>[];
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 function files(extra: { web: { logLevel: string; stuck?: boolean } }) {
   const dep = (name: string, probe: boolean, stuck = false) =>
@@ -98,45 +88,11 @@ async function pushCommit(tree: Record<string, string>, message: string) {
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
 }
 
-function startDaemon(): Promise<Daemon> {
-  const proc = spawn(process.execPath, [cli, 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0'], {
-    cwd: ws,
-    env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  let text = '';
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stderr! }).on('line', (line) => {
-      text += `${line}\n`;
-      const rec = JSON.parse(line) as Record<string, unknown>;
-      lines.push(rec);
-      if (rec.msg === 'listening') resolve({ proc, port: rec.port as number, lines, stderr: () => text, exited });
-    });
-    void exited.then((e) => reject(new Error(`drover serve exited before listening (${JSON.stringify(e)}): ${text}`)));
-  });
-}
-
-const base = () => `http://127.0.0.1:${daemon.port}`;
-const api = async (path: string) => {
-  const r = await fetch(`${base()}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return { status: r.status, json: (await r.json()) as unknown };
-};
-async function metric(series: string): Promise<number | undefined> {
-  const text = await (await fetch(`${base()}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
-async function until<T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${daemon.stderr().split('\n').slice(-30).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const startServe = () => startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, token });
+const base = () => daemon.base();
+const api = (path: string) => daemon.api(path);
+const metric = (series: string) => daemon.metric(series);
+const until = <T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs?: number) => daemon.until(what, f, timeoutMs);
 const devRuns = async (bundle: string) => {
   const r = await api(`/api/v1/bundles/${bundle}`);
   if (r.status !== 200) return undefined;
@@ -169,14 +125,11 @@ beforeAll(async () => {
       serve: { webhook: { maxBodyBytes: MAX_BODY }, graceSeconds: GRACE_SECONDS },
     }),
   );
-  daemon = await startDaemon();
+  daemon = await startServe();
 });
 
 afterAll(async () => {
-  if (daemon && daemon.proc.exitCode === null && daemon.proc.signalCode === null) {
-    daemon.proc.kill('SIGKILL');
-    await daemon.exited;
-  }
+  await daemon?.kill();
   await drop?.();
   rmSync(scratch, { recursive: true, force: true });
 });

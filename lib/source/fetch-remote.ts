@@ -107,6 +107,6 @@ function fetchError({ err, shown, branch, offered, secrets }: { err: unknown; sh
   }
   const message = redactSecrets(e.message ?? String(err), secrets);
   if (status === 404) return new NotFoundError(`${shown}: repository not found (HTTP 404)`, { data: { ...data, status } });
-  if (status !== undefined) return new UnavailableError(`${shown}: git server answered HTTP ${status}`, { data: { ...data, status } });
-  return new UnavailableError(`${shown}: fetch failed: ${message}`, { data: { ...data, reason: message } });
+  if (status !== undefined) return new UnavailableError(`${shown}: git server answered HTTP ${status}`, { data: { ...data, status, dependency: 'git' } });
+  return new UnavailableError(`${shown}: fetch failed: ${message}`, { data: { ...data, reason: message, dependency: 'git' } });
 }
