@@ -144,11 +144,13 @@ export const verbs: Verb[] = [
     options: { 'journal-only': { type: 'boolean' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const { bundleStatus } = await import('../lib/workspace/status.ts');
-        const rows = await bundleStatus({ ws, live: !ctx.values['journal-only'], signal: ctx.signal });
+        const { bundleStatus, registryProblem } = await import('../lib/workspace/status.ts');
+        const [rows, registry] = await Promise.all([bundleStatus({ ws, live: !ctx.values['journal-only'], signal: ctx.signal }), registryProblem({ ws, signal: ctx.signal })]);
+        // JSON stays the rows; the registry's state is said on stderr, where warnings go.
+        if (registry) ctx.onEvent({ phase: 'status', level: 'warn', message: `registry ${ws.config.registry} is unreachable: ${registry}` });
         return {
           data: rows,
-          human: statusTable(rows),
+          human: `${statusTable(rows)}${registry ? `\nwarning: registry ${ws.config.registry} is unreachable (${registry}): nothing can be cut, deployed or rolled back until it answers` : ''}`,
         };
       }),
   },

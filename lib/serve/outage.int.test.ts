@@ -10,9 +10,11 @@
 // - o1's apiserver killed in the middle of a release: c1 is unaffected, and
 //   when o1 answers again it is recovered to one whole version and then
 //   takes the version it was interrupted in.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createRepo, git, startGitServer } from '../../fixtures/testenv/git-server.ts';
@@ -23,6 +25,8 @@ import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
+const execFileP = promisify(execFile);
+const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const env = testEnv();
 const c1 = env.clusters[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'drover-outage-'));
@@ -171,6 +175,9 @@ describe('outages under drover serve', () => {
     ]);
     expect((await onC1(['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim()).toBe('info');
     expect((await inventory(onC1, web)).current?.version).toBe('1.0.0');
+    // The CLI says so too (the daemon holds no lock the CLI needs to read).
+    const cliStatus = await execFileP(process.execPath, [cli, 'status', '--journal-only'], { cwd: join(dir, 'ws') });
+    expect(cliStatus.stdout).toMatch(new RegExp(`^warning: registry oci://${registry.host}/outage is unreachable \\(.*\\): nothing can be cut, deployed or rolled back until it answers$`, 'm'));
 
     const again = await startRegistry(dir, 'registry', { port: registry.port });
     procs.push(again.proc);

@@ -118,6 +118,15 @@ export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace;
   return rows;
 }
 
+/** Whether the registry answers now (one GET /v2/): null when it does, else why not. */
+export async function registryProblem({ ws, signal }: { ws: Workspace; signal?: AbortSignal }): Promise<string | null> {
+  const timeout = AbortSignal.timeout(5_000);
+  return ws.stores.ping(signal ? AbortSignal.any([signal, timeout]) : timeout).then(
+    () => null,
+    (err: unknown) => (err instanceof Error ? err.message : String(err)),
+  );
+}
+
 export function bundleHistory({ ws, bundle, cluster }: { ws: Workspace; bundle: string; cluster?: string }): (ReleaseRecord & { steps: ReleaseStep[] })[] {
   return listReleases(ws.db, { bundle, ...(cluster ? { cluster } : {}) }).map((r) => ({ ...r, steps: releaseSteps(ws.db, r.id) }));
 }
