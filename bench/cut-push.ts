@@ -14,7 +14,7 @@ import { stringify } from 'yaml';
 import { git } from '../fixtures/testenv/git-server.ts';
 import { stopProcesses } from '../fixtures/testenv/process.ts';
 import { startRegistry } from '../fixtures/testenv/registry.ts';
-import { cutVersions } from '../lib/workspace/cut.ts';
+import { cutVersions } from '../lib/verbs/cut.ts';
 import { openWorkspace } from '../lib/workspace/workspace.ts';
 
 const members = Number(process.argv[2] ?? 500);

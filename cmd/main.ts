@@ -5,7 +5,7 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { parseArgs } from 'node:util';
-import { DroverError, ExitCode, UsageError, toDroverError } from '../lib/errors/errors.ts';
+import { DroverError, ExitCode, UsageError, toDroverError } from '../lib/index.ts';
 import { progressSink } from './render.ts';
 import { type Verb, verbs } from './verbs.ts';
 

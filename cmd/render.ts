@@ -2,8 +2,7 @@
  * Rendering for people: aligned tables, and progress lines. JSON output is
  * the result object itself; these helpers are only for the human form.
  */
-import type { DroverEvent } from '../lib/progress.ts';
-import type { StatusRow } from '../lib/workspace/status.ts';
+import type { DroverEvent, StatusRow } from '../lib/index.ts';
 
 /** Left-aligned columns, a header row, two spaces between columns. */
 export function table(header: string[], rows: (string | number | undefined)[][]): string {

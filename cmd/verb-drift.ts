@@ -5,8 +5,8 @@
  * and lists the open findings with their field diffs; Secret values are
  * masked. `--exit-code` exits 9 while any finding is open.
  */
-import { ExitCode } from '../lib/errors/errors.ts';
-import type { FindingRecord } from '../lib/state/drift.ts';
+import * as drover from '../lib/index.ts';
+import { ExitCode, type FindingRecord } from '../lib/index.ts';
 import { table } from './render.ts';
 import { type Verb, withWorkspace } from './verb.ts';
 
@@ -30,9 +30,7 @@ export const driftVerb: Verb = {
   options: { heal: { type: 'boolean' }, 'exit-code': { type: 'boolean' }, 'journal-only': { type: 'boolean' } },
   run: (ctx) =>
     withWorkspace(ctx, async (ws) => {
-      // Loaded when the verb runs, as the other verbs do: `drover --help` stays light.
-      const { checkDrift, driftJournal } = await import('../lib/workspace/drift.ts');
-      const r = ctx.values['journal-only'] ? driftJournal({ ws }) : await checkDrift({ ws, heal: Boolean(ctx.values.heal), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+      const r = ctx.values['journal-only'] ? await drover.driftJournal({ ws }) : await drover.drift({ ws, heal: Boolean(ctx.values.heal), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
       const lines = [findingsText(r.findings)];
       for (const h of r.heals) lines.push(`heal: ${h.cluster} ${h.bundle}@${h.version}: ${h.outcome}${h.reason ? `: ${h.reason}` : ''}${h.releaseId ? ` (release #${h.releaseId})` : ''}`);
       for (const c of r.clusters) {

@@ -4,9 +4,8 @@
  * order across clusters. JSON output is the whole result (events, what was
  * gathered, unreachable clusters).
  */
-import { UsageError } from '../lib/errors/errors.ts';
-import type { KubeEventRow } from '../lib/state/events.ts';
-import { bundleEvents } from '../lib/workspace/events.ts';
+import * as drover from '../lib/index.ts';
+import { type KubeEventRow, UsageError } from '../lib/index.ts';
 import { table } from './render.ts';
 import { str, type Verb, withWorkspace } from './verb.ts';
 
@@ -32,7 +31,7 @@ export const eventsVerb: Verb = {
       if (!bundle || ctx.positionals.length > 1) throw new UsageError('events takes one bundle name');
       const version = str(ctx.values.version);
       const cluster = str(ctx.values.cluster);
-      const r = await bundleEvents({ ws, bundle, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}), onEvent: ctx.onEvent, signal: ctx.signal });
+      const r = await drover.events({ ws, bundle, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}), onEvent: ctx.onEvent, signal: ctx.signal });
       const lines = [r.events.length ? eventsTable(r.events) : `no events for ${bundle}${version ? `@${version}` : ''}${cluster ? ` on ${cluster}` : ''}`];
       for (const u of r.unreachable) lines.push(`warning: ${u.cluster}: not gathered, showing what was stored: ${u.error}`);
       return { data: r, human: lines.join('\n') };

@@ -4,11 +4,9 @@
  * area; `verbs.ts` joins them.
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import type { OnEvent } from '../lib/progress.ts';
-import type { Workspace } from '../lib/workspace/workspace.ts';
+import { type OnEvent, openWorkspace, type Workspace } from '../lib/index.ts';
 
 export async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
-  const { openWorkspace } = await import('../lib/workspace/workspace.ts');
   const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
   try {
     return await f(ws);

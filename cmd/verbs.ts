@@ -1,12 +1,12 @@
 /**
  * The CLI's verbs: for each, its flags, the one library function it calls,
  * and how its result reads for a person. JSON output is the result's `data`.
- * Library modules are imported when their verb runs, so `drover --help` or a
- * mistyped flag answers without loading the Git, registry and cluster code.
+ * Everything comes from the public API (lib/index.ts), which loads a verb's
+ * modules only when it runs, so `drover --help` or a mistyped flag answers
+ * without loading the Git, registry and cluster code.
  */
-import { ExitCode, UsageError } from '../lib/errors/errors.ts';
-import { formatRef } from '../lib/object/ref.ts';
-import type { DeployResult } from '../lib/workspace/deploy.ts';
+import * as drover from '../lib/index.ts';
+import { type DeployResult, ExitCode, formatRef, parseBundleRef, UsageError } from '../lib/index.ts';
 import { statusTable, table } from './render.ts';
 import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
@@ -29,8 +29,7 @@ export const verbs: Verb[] = [
     run: async ({ values, positionals, configPath }) => {
       if (positionals.length > 0) throw new UsageError(`init takes no arguments (got ${positionals.join(' ')})`);
       const contexts = (values.context as string[] | undefined) ?? [];
-      const { initConfig } = await import('../lib/workspace/init.ts');
-      const r = await initConfig({
+      const r = await drover.init({
         path: configPath,
         ...(str(values.source) ? { source: str(values.source) } : {}),
         ...(str(values.branch) ? { branch: str(values.branch) } : {}),
@@ -48,8 +47,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const { cutVersions } = await import('../lib/workspace/cut.ts');
-        const r = await cutVersions({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+        const r = await drover.cut({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
         const changed = (c: (typeof r.cut)[number]) => [...c.changedMembers, ...c.removedMembers.map((m) => `${m} (removed)`)].join(', ');
         const lines = r.cut.length
           ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), changed(c)]))]
@@ -69,8 +67,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [bundle] = ctx.positionals;
         if (!bundle || ctx.positionals.length > 1) throw new UsageError('versions takes one bundle name');
-        const { listVersions } = await import('../lib/state/versions.ts');
-        const vs = listVersions(ws.db, bundle).map(({ config: _c, ...v }) => v);
+        const vs = await drover.versions({ ws, bundle });
         return { data: vs, human: table(['VERSION', 'DIGEST', 'COMMIT', 'PARENT', 'CREATED'], vs.map((v) => [v.version, v.digest, v.commit.slice(0, 12), v.parent ?? '-', v.createdAt])) };
       }),
   },
@@ -83,8 +80,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [from, to] = ctx.positionals;
         if (!from || !to || ctx.positionals.length > 2) throw new UsageError('diff takes two versions: B@V1 B@V2');
-        const { diffVersions } = await import('../lib/workspace/diff-versions.ts');
-        const d = await diffVersions({ ws, from, to, signal: ctx.signal });
+        const d = await drover.diff({ ws, from, to, signal: ctx.signal });
         const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
         const lines = [
           ...d.added.map((r) => `+ ${formatRef(r)}`),
@@ -103,9 +99,8 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('deploy takes one BUNDLE@VERSION');
-        const [{ parseBundleRef }, { deployVersion }] = await Promise.all([import('../lib/workspace/diff-versions.ts'), import('../lib/workspace/deploy.ts')]);
         const { bundle, version } = parseBundleRef(ref);
-        const r = await deployVersion({ ws, bundle, version, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+        const r = await drover.deploy({ ws, bundle, version, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
         return deployOutcome(r);
       }),
   },
@@ -119,8 +114,7 @@ export const verbs: Verb[] = [
         const [bundle] = ctx.positionals;
         const to = str(ctx.values.to);
         if (!bundle || !to) throw new UsageError('promote needs a bundle and --to ENV');
-        const { promote } = await import('../lib/workspace/deploy.ts');
-        return deployOutcome(await promote({ ws, bundle, to, ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
+        return deployOutcome(await drover.promote({ ws, bundle, to, ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
       }),
   },
   {
@@ -133,8 +127,7 @@ export const verbs: Verb[] = [
         const [bundle] = ctx.positionals;
         const environment = str(ctx.values.env);
         if (!bundle || !environment) throw new UsageError('rollback needs a bundle and --env ENV');
-        const { rollbackEnvironment } = await import('../lib/workspace/deploy.ts');
-        return deployOutcome(await rollbackEnvironment({ ws, bundle, environment, ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
+        return deployOutcome(await drover.rollback({ ws, bundle, environment, ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal }));
       }),
   },
   {
@@ -144,8 +137,7 @@ export const verbs: Verb[] = [
     options: { 'journal-only': { type: 'boolean' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const { bundleStatus, registryProblem } = await import('../lib/workspace/status.ts');
-        const [rows, registry] = await Promise.all([bundleStatus({ ws, live: !ctx.values['journal-only'], signal: ctx.signal }), registryProblem({ ws, signal: ctx.signal })]);
+        const [rows, registry] = await Promise.all([drover.status({ ws, live: !ctx.values['journal-only'], signal: ctx.signal }), drover.registryProblem({ ws, signal: ctx.signal })]);
         // JSON stays the rows; the registry's state is said on stderr, where warnings go.
         if (registry) ctx.onEvent({ phase: 'status', level: 'warn', message: `registry ${ws.config.registry} is unreachable: ${registry}` });
         return {
@@ -163,8 +155,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [bundle] = ctx.positionals;
         if (!bundle) throw new UsageError('history takes a bundle name');
-        const { bundleHistory } = await import('../lib/workspace/status.ts');
-        const h = bundleHistory({ ws, bundle, ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}) });
+        const h = await drover.history({ ws, bundle, ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}) });
         const human = h.map((r) => [`#${r.id} ${r.bundle}@${r.version} on ${r.cluster}: ${r.state}${r.failedObject ? ` (${r.failedObject}: ${r.reason})` : ''}`, ...r.steps.map((s) => `    ${s.at} ${s.state}: ${s.message}`)].join('\n')).join('\n');
         return { data: h, human };
       }),
@@ -176,8 +167,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const { discoverView } = await import('../lib/workspace/inspect.ts');
-        const v = await discoverView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
+        const v = await drover.discover({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
         const human = v
           .map((b) =>
             [
@@ -199,8 +189,7 @@ export const verbs: Verb[] = [
     options: { bundle: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
-        const { lintView } = await import('../lib/workspace/inspect.ts');
-        const f = await lintView({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
+        const f = await drover.lint({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
         const errors = f.filter((x) => x.severity === 'error').length;
         return {
           data: f,
@@ -218,8 +207,7 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
-        const [{ showVersion }, { parseBundleRef }] = await Promise.all([import('../lib/workspace/inspect.ts'), import('../lib/workspace/diff-versions.ts')]);
-        const v = showVersion({ ws, ...parseBundleRef(ref) });
+        const v = await drover.show({ ws, ...parseBundleRef(ref) });
         const cfg = v.config as { members?: { kind: string; namespace: string; name: string; digest: string }[]; provenance?: Record<string, unknown> };
         const human = [
           `${v.bundle}@${v.version}  ${v.digest}`,
@@ -239,10 +227,9 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [bundle] = ctx.positionals;
         if (!bundle || ctx.positionals.length > 1) throw new UsageError('retire takes one bundle name');
-        const { planRetirement, retireBundle } = await import('../lib/workspace/retire.ts');
         const args = { ws, bundle, ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}), force: Boolean(ctx.values.force), signal: ctx.signal };
         if (!ctx.values.yes) {
-          const plan = await planRetirement(args);
+          const plan = await drover.planRetire(args);
           const doomed = plan.clusters.reduce((n, c) => n + c.delete.length, 0);
           const listing = retireListing(plan.clusters.map((c) => ({ ...c, state: c.running ? 'to retire' : 'absent' })));
           if (!plan.clusters.some((c) => c.running)) return { data: { ...plan, ok: true, retired: false }, human: `${bundle} runs on none of ${plan.clusters.map((c) => c.cluster).join(', ')}: nothing to retire` };
@@ -250,7 +237,7 @@ export const verbs: Verb[] = [
           if (answer === undefined) throw new UsageError(`retire would delete ${doomed} object(s) (drover retire ${bundle} without --output json lists them); pass --yes to confirm, since there is no terminal to ask on`);
           if (!answer) return { data: { ...plan, ok: true, retired: false }, human: 'nothing retired' };
         }
-        const r = await retireBundle({ ...args, onEvent: ctx.onEvent });
+        const r = await drover.retire({ ...args, onEvent: ctx.onEvent });
         return { data: r, human: retireListing(r.clusters), ...(r.ok ? {} : { exitCode: ExitCode.releaseFailed }) };
       }),
   },

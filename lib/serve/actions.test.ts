@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { DeployResult } from '../workspace/deploy.ts';
+import type { DeployResult } from '../verbs/deploy.ts';
 import { countReleases } from './actions.ts';
 import { createDependencyTracker } from './dependencies.ts';
 import { createLogger } from './log.ts';

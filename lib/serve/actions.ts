@@ -7,10 +7,13 @@
  * which restores the previous version, so the tag must name it again).
  */
 import { toDroverError } from '../errors/errors.ts';
-import { type CutResult, cutVersions } from '../workspace/cut.ts';
-import { type DeployResult, deployVersion, promote, rollbackEnvironment } from '../workspace/deploy.ts';
+import { type CutResult, cutVersions } from '../verbs/cut.ts';
+import { type DeployResult, deployVersion } from '../verbs/deploy.ts';
+import { promote } from '../verbs/promote.ts';
+import { rollbackEnvironment } from '../verbs/rollback.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { listBundles } from '../state/versions.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 
@@ -41,16 +44,13 @@ function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
  */
 async function guardChannel(ctx: LoopContext, { bundle, environment }: { bundle: string; environment: string | undefined }, run: () => Promise<DeployResult>): Promise<DeployResult> {
   if (!environment) return run();
-  const store = ctx.ws.stores.open(bundle);
-  const before = await store.resolve({ tag: environment, signal: ctx.signal }).then(
-    (d) => d.digest,
-    () => undefined,
-  );
+  const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
+  const before = await versions.channel(environment);
   try {
     return await run();
   } catch (err) {
     if (ctx.signal.aborted && before) {
-      await store.tag({ digest: before as `sha256:${string}`, tag: environment, signal: AbortSignal.timeout(10_000) }).then(
+      await versions.moveChannel(environment, before, { signal: AbortSignal.timeout(10_000) }).then(
         () => ctx.log.warn(`put channel tag ${environment} of ${bundle} back after an interrupted deploy`, { bundle, environment, digest: before }),
         (e: unknown) => ctx.log.error(`could not put channel tag ${environment} of ${bundle} back`, { bundle, environment, error: toDroverError(e) }),
       );

@@ -39,7 +39,7 @@ import { createKeyedMutex } from './keyed-mutex.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 import { reconcileBundle } from './reconcile-bundle.ts';
-import { recoverAll } from './recover-all.ts';
+import { recoverAll } from '../verbs/recover.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 import { createWorkQueue } from './work-queue.ts';
 

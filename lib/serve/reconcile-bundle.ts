@@ -17,7 +17,7 @@ import { UnavailableError } from '../errors/errors.ts';
 import { environmentState } from '../state/queries.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { getBundle, latestVersion } from '../state/versions.ts';
-import type { DeployResult } from '../workspace/deploy.ts';
+import type { DeployResult } from '../verbs/deploy.ts';
 import { deployAction, promoteAction } from './actions.ts';
 import type { LoopContext } from './loop-context.ts';
 import { type BundleAction, decideNext, type EnvironmentState, type Hold } from './promotion-policy.ts';

@@ -19,7 +19,15 @@ export function isQuarantined(db: StateDb, { bundle, version, environment }: { b
   return db.prepare('SELECT 1 FROM quarantine WHERE bundle = ? AND version = ? AND environment = ?').get(bundle, version, environment) !== undefined;
 }
 
-export function listQuarantine(db: StateDb, bundle?: string): { bundle: string; version: string; environment: string; reason: string; at: string }[] {
+export interface QuarantineRecord {
+  bundle: string;
+  version: string;
+  environment: string;
+  reason: string;
+  at: string;
+}
+
+export function listQuarantine(db: StateDb, bundle?: string): QuarantineRecord[] {
   return db.prepare('SELECT bundle, version, environment, reason, at FROM quarantine WHERE (? IS NULL OR bundle = ?) ORDER BY at').all(bundle ?? null, bundle ?? null) as {
     bundle: string;
     version: string;

@@ -9,7 +9,7 @@
  */
 import { homedir } from 'node:os';
 import type { Cluster } from '../cluster/cluster.ts';
-import { type DroverConfig, loadConfig, secretFromEnv } from '../config/config.ts';
+import { type DroverConfig, type EnvironmentConfig, loadConfig, secretFromEnv } from '../config/config.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
 import { openState, type StateDb } from '../state/open.ts';
@@ -62,4 +62,11 @@ export async function openWorkspace({ configPath = 'drover.yaml', env = process.
       db.close();
     },
   };
+}
+
+/** The environment of that name in the workspace's config; NotFoundError naming the file otherwise. */
+export function environmentOf(ws: Pick<Workspace, 'config'>, name: string): EnvironmentConfig {
+  const e = ws.config.environments.find((x) => x.name === name);
+  if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${name}`, { data: { environment: name } });
+  return e;
 }

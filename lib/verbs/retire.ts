@@ -13,12 +13,12 @@
  */
 import type { StoredPolicy } from '../bundle/policy.ts';
 import type { BundleConfig } from '../bundle/pack.ts';
-import { ConflictError, NotFoundError } from '../errors/errors.ts';
+import { ConflictError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { planRetireFromCluster, retireFromCluster, type RetireOutcome, type RetirePlan } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
-import { loadVersionContent } from './version-content.ts';
-import type { Workspace } from './workspace.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
+import { environmentOf, type Workspace } from '../workspace/workspace.ts';
 
 export interface RetireOptions {
   ws: Workspace;
@@ -45,10 +45,7 @@ export interface RetireResult {
 }
 
 function clustersOf(ws: Workspace, environment: string | undefined): string[] {
-  if (!environment) return ws.config.clusters.map((c) => c.name);
-  const e = ws.config.environments.find((x) => x.name === environment);
-  if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${environment}`, { data: { environment } });
-  return e.clusters;
+  return environment ? environmentOf(ws, environment).clusters : ws.config.clusters.map((c) => c.name);
 }
 
 function checkLeftSource(ws: Workspace, bundle: string, force: boolean): void {
@@ -64,7 +61,7 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   return async ({ version, digest }: { version: string; digest: string }): Promise<StoredPolicy | undefined> => {
     const known = listVersions(ws.db, bundle).find((v) => v.version === version && v.digest === digest);
     if (known) return (known.config as BundleConfig).policy;
-    return (await loadVersionContent({ store: ws.stores.open(bundle), bundle, reference: digest, ...(signal ? { signal } : {}) })).policy;
+    return (await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest)).policy;
   };
 }
 

@@ -16,7 +16,7 @@ import type { OnEvent } from '../progress.ts';
 import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
 import { unfinishedReleases } from '../state/releases.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
-import { loadVersionContent } from '../workspace/version-content.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface RecoverAllResult {
@@ -37,8 +37,8 @@ export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Worksp
     pairs.map(async ({ bundle, cluster }) => {
       try {
         const clusters = await ws.clusters([cluster]);
-        const store = ws.stores.open(bundle);
-        const loadVersion = ({ digest }: { digest: string }) => loadVersionContent({ store, bundle, reference: digest, ...(signal ? { signal } : {}) });
+        const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+        const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
         const done = await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
         result.recovered.push(...done.filter((r) => r.release.cluster === cluster));
       } catch (err) {

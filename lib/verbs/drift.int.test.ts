@@ -20,7 +20,7 @@ import { type FindingRecord, listFindings, listHeals, openFindings } from '../st
 import { acquireLease, releaseLease } from '../state/leases.ts';
 import { listReleases, releaseSteps } from '../state/releases.ts';
 import { checkDrift, startDriftMonitor } from './drift.ts';
-import { openWorkspace } from './workspace.ts';
+import { openWorkspace } from '../workspace/workspace.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();

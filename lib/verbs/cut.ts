@@ -30,8 +30,8 @@ import { isManifestPath } from '../source/index.ts';
 import { runningOf } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
 import { lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
-import { openConfiguredSource } from './source.ts';
-import type { Workspace } from './workspace.ts';
+import { openConfiguredSource } from '../workspace/source.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export interface CutVersion {
   bundle: string;

@@ -17,7 +17,7 @@ import { createRepo } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { listFindings } from '../state/drift.ts';
 import { checkDrift, startDriftMonitor } from './drift.ts';
-import { openWorkspace } from './workspace.ts';
+import { openWorkspace } from '../workspace/workspace.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();

@@ -1,5 +1,5 @@
 /**
- * `drover status` and `drover history`: bundles x clusters. The journal says
+ * `drover status`: bundles x clusters. The journal says
  * what each cluster last released, its state, and for a failure which object
  * failed and why; the cluster itself (its inventory and the live members)
  * says which version it runs whole and how healthy that is right now; the
@@ -18,8 +18,8 @@ import { mapLimit } from '../release/pool.ts';
 import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../state/queries.ts';
 import { listBundles } from '../state/versions.ts';
-import { lastRelease, listReleases, releaseSteps, type ReleaseRecord, type ReleaseStep } from '../state/releases.ts';
-import type { Workspace } from './workspace.ts';
+import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export interface StatusRow {
   bundle: string;
@@ -125,8 +125,4 @@ export async function registryProblem({ ws, signal }: { ws: Workspace; signal?: 
     () => null,
     (err: unknown) => (err instanceof Error ? err.message : String(err)),
   );
-}
-
-export function bundleHistory({ ws, bundle, cluster }: { ws: Workspace; bundle: string; cluster?: string }): (ReleaseRecord & { steps: ReleaseStep[] })[] {
-  return listReleases(ws.db, { bundle, ...(cluster ? { cluster } : {}) }).map((r) => ({ ...r, steps: releaseSteps(ws.db, r.id) }));
 }

@@ -27,11 +27,11 @@ import type { OnEvent } from '../progress.ts';
 import { withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../release/release.ts';
 import { isSopsEncrypted } from '../sops/index.ts';
-import { sopsPreparer } from './sops-preparer.ts';
+import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { type FindingRecord, type HealRecord, knownBundles, openFindings, recordFinding, resolveFinding, targetOf } from '../state/drift.ts';
 import { activeLeases } from '../state/leases.ts';
-import { loadVersionContent } from './version-content.ts';
-import type { Workspace } from './workspace.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export interface DriftReport {
   /** Open findings after the check, oldest first. */
@@ -67,7 +67,7 @@ function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
   const loadVersion = (bundle: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {
     const key = `${bundle}@${digest}`;
     if (!contents.has(key)) {
-      const p = loadVersionContent({ store: ws.stores.open(bundle), bundle, reference: digest, ...(signal ? { signal } : {}) });
+      const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest);
       p.catch(() => contents.delete(key));
       contents.set(key, p);
     }

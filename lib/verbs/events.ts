@@ -23,7 +23,7 @@ import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject, readInventor
 import { hasKubeEvents, type KubeEventRow, listKubeEvents } from '../state/events.ts';
 import { listReleases } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
-import type { Workspace } from './workspace.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export interface GatherEventsOptions {
   ws: Workspace;

@@ -1,0 +1,185 @@
+/**
+ * Drover's public API: one typed function per verb, and the types they take
+ * and return. The CLI (cmd/), the HTTP API and the dashboard (http/) call
+ * only this; nothing below it imports it, so no cycle runs through here.
+ * Each function is thin: it loads its verb's module on first call and
+ * delegates (lib/verbs/<verb>.ts does the work), so `drover --help` or a
+ * mistyped flag never loads the Git, registry or cluster code.
+ *
+ * @example
+ *   import { openWorkspace, cut, deploy } from './lib/index.ts';
+ *   const ws = await openWorkspace({ configPath: 'drover.yaml' });
+ *   try {
+ *     const r = await cut({ ws });
+ *     for (const v of r.cut) await deploy({ ws, bundle: v.bundle, version: v.version, environment: 'dev' });
+ *   } finally {
+ *     ws.close();
+ *   }
+ */
+import type * as WorkspaceModule from './workspace/workspace.ts';
+import type * as Init from './verbs/init.ts';
+import type * as Discover from './verbs/discover.ts';
+import type * as Lint from './verbs/lint.ts';
+import type * as Cut from './verbs/cut.ts';
+import type * as Versions from './verbs/versions.ts';
+import type * as Show from './verbs/show.ts';
+import type * as Diff from './verbs/diff.ts';
+import type * as Deploy from './verbs/deploy.ts';
+import type * as Promote from './verbs/promote.ts';
+import type * as Rollback from './verbs/rollback.ts';
+import type * as Retire from './verbs/retire.ts';
+import type * as Status from './verbs/status.ts';
+import type * as History from './verbs/history.ts';
+import type * as Drift from './verbs/drift.ts';
+import type * as DriftFindings from './verbs/drift-findings.ts';
+import type * as Events from './verbs/events.ts';
+import type * as Recover from './verbs/recover.ts';
+import type * as Bundles from './verbs/bundles.ts';
+import type * as Environments from './verbs/environments.ts';
+import type * as Sources from './verbs/sources.ts';
+import type * as Releases from './verbs/releases.ts';
+
+/** Opens everything one drover.yaml names (config, state, registry; clusters on first use). Close it when done. */
+export async function openWorkspace(...args: Parameters<typeof WorkspaceModule.openWorkspace>): ReturnType<typeof WorkspaceModule.openWorkspace> {
+  return (await import('./workspace/workspace.ts')).openWorkspace(...args);
+}
+/** `drover init`: writes a starter drover.yaml. */
+export async function init(...args: Parameters<typeof Init.initConfig>): ReturnType<typeof Init.initConfig> {
+  return (await import('./verbs/init.ts')).initConfig(...args);
+}
+/** `drover discover`: each bundle at its source's head, its members and why each is in, and unresolved references. */
+export async function discover(...args: Parameters<typeof Discover.discoverView>): ReturnType<typeof Discover.discoverView> {
+  return (await import('./verbs/discover.ts')).discoverView(...args);
+}
+/** `drover lint`: the built-in practice rules per bundle. */
+export async function lint(...args: Parameters<typeof Lint.lintView>): ReturnType<typeof Lint.lintView> {
+  return (await import('./verbs/lint.ts')).lintView(...args);
+}
+/** `drover cut`: cuts a version of each bundle changed at its source's head. */
+export async function cut(...args: Parameters<typeof Cut.cutVersions>): ReturnType<typeof Cut.cutVersions> {
+  return (await import('./verbs/cut.ts')).cutVersions(...args);
+}
+/** `drover versions B`: a bundle's versions, newest first. */
+export async function versions(...args: Parameters<typeof Versions.listBundleVersions>): Promise<ReturnType<typeof Versions.listBundleVersions>> {
+  return (await import('./verbs/versions.ts')).listBundleVersions(...args);
+}
+/** `drover show B@V`: one version: members, provenance, digest. */
+export async function show(...args: Parameters<typeof Show.showVersion>): Promise<ReturnType<typeof Show.showVersion>> {
+  return (await import('./verbs/show.ts')).showVersion(...args);
+}
+/** `drover diff B@V1 B@V2`: member and field diff, Secret values masked. */
+export async function diff(...args: Parameters<typeof Diff.diffVersions>): ReturnType<typeof Diff.diffVersions> {
+  return (await import('./verbs/diff.ts')).diffVersions(...args);
+}
+/** `drover deploy B@V`: releases a version to an environment's clusters in waves, or to one cluster. */
+export async function deploy(...args: Parameters<typeof Deploy.deployVersion>): ReturnType<typeof Deploy.deployVersion> {
+  return (await import('./verbs/deploy.ts')).deployVersion(...args);
+}
+/** `drover promote B --to E`: moves E's channel tag to what the previous environment runs healthy (or a named version) and deploys it. */
+export async function promote(...args: Parameters<typeof Promote.promote>): ReturnType<typeof Promote.promote> {
+  return (await import('./verbs/promote.ts')).promote(...args);
+}
+/** `drover rollback B --env E`: moves E's channel tag back and deploys it, quarantining the version left. */
+export async function rollback(...args: Parameters<typeof Rollback.rollbackEnvironment>): ReturnType<typeof Rollback.rollbackEnvironment> {
+  return (await import('./verbs/rollback.ts')).rollbackEnvironment(...args);
+}
+/** What `drover retire` would delete and keep on each cluster; writes nothing. */
+export async function planRetire(...args: Parameters<typeof Retire.planRetirement>): ReturnType<typeof Retire.planRetirement> {
+  return (await import('./verbs/retire.ts')).planRetirement(...args);
+}
+/** `drover retire B`: removes a bundle's inventory from an environment's clusters, journaled. */
+export async function retire(...args: Parameters<typeof Retire.retireBundle>): ReturnType<typeof Retire.retireBundle> {
+  return (await import('./verbs/retire.ts')).retireBundle(...args);
+}
+/** `drover status`: bundles x clusters, read from the clusters (or the journal only). */
+export async function status(...args: Parameters<typeof Status.bundleStatus>): ReturnType<typeof Status.bundleStatus> {
+  return (await import('./verbs/status.ts')).bundleStatus(...args);
+}
+/** Whether the registry answers now: null, or why not. */
+export async function registryProblem(...args: Parameters<typeof Status.registryProblem>): ReturnType<typeof Status.registryProblem> {
+  return (await import('./verbs/status.ts')).registryProblem(...args);
+}
+/** `drover history B`: a bundle's releases and their steps. */
+export async function history(...args: Parameters<typeof History.bundleHistory>): Promise<ReturnType<typeof History.bundleHistory>> {
+  return (await import('./verbs/history.ts')).bundleHistory(...args);
+}
+/** `drover drift`: checks every cluster for out-of-band changes, records and optionally heals them. */
+export async function drift(...args: Parameters<typeof Drift.checkDrift>): ReturnType<typeof Drift.checkDrift> {
+  return (await import('./verbs/drift.ts')).checkDrift(...args);
+}
+/** `drover drift --journal-only`: the open findings as recorded. */
+export async function driftJournal(...args: Parameters<typeof Drift.driftJournal>): Promise<ReturnType<typeof Drift.driftJournal>> {
+  return (await import('./verbs/drift.ts')).driftJournal(...args);
+}
+/** Drift findings as recorded (open, or all). */
+export async function driftFindings(...args: Parameters<typeof DriftFindings.listDriftFindings>): Promise<ReturnType<typeof DriftFindings.listDriftFindings>> {
+  return (await import('./verbs/drift-findings.ts')).listDriftFindings(...args);
+}
+/** Self-heal attempts as recorded. */
+export async function driftHeals(...args: Parameters<typeof DriftFindings.listDriftHeals>): Promise<ReturnType<typeof DriftFindings.listDriftHeals>> {
+  return (await import('./verbs/drift-findings.ts')).listDriftHeals(...args);
+}
+/** `drover events B`: the Kubernetes Events of a bundle's members and their children, per version. */
+export async function events(...args: Parameters<typeof Events.bundleEvents>): ReturnType<typeof Events.bundleEvents> {
+  return (await import('./verbs/events.ts')).bundleEvents(...args);
+}
+/** Finishes or rolls back every release a stopped engine left unfinished. */
+export async function recover(...args: Parameters<typeof Recover.recoverAll>): ReturnType<typeof Recover.recoverAll> {
+  return (await import('./verbs/recover.ts')).recoverAll(...args);
+}
+/** The bundles cut here, with what each environment runs. */
+export async function bundles(...args: Parameters<typeof Bundles.listBundleViews>): Promise<ReturnType<typeof Bundles.listBundleViews>> {
+  return (await import('./verbs/bundles.ts')).listBundleViews(...args);
+}
+/** One bundle with its versions and quarantine. */
+export async function bundle(...args: Parameters<typeof Bundles.bundleDetail>): Promise<ReturnType<typeof Bundles.bundleDetail>> {
+  return (await import('./verbs/bundles.ts')).bundleDetail(...args);
+}
+/** Versions quarantined per environment (rolled back from there; automation leaves them alone). */
+export async function quarantine(...args: Parameters<typeof Bundles.listQuarantined>): Promise<ReturnType<typeof Bundles.listQuarantined>> {
+  return (await import('./verbs/bundles.ts')).listQuarantined(...args);
+}
+/** The environments in promotion order and what they run. */
+export async function environments(...args: Parameters<typeof Environments.environmentViews>): Promise<ReturnType<typeof Environments.environmentViews>> {
+  return (await import('./verbs/environments.ts')).environmentViews(...args);
+}
+/** The sources and the commit each was last cut at. */
+export async function sources(...args: Parameters<typeof Sources.sourceViews>): Promise<ReturnType<typeof Sources.sourceViews>> {
+  return (await import('./verbs/sources.ts')).sourceViews(...args);
+}
+/** Releases in the journal, newest first. */
+export async function releases(...args: Parameters<typeof Releases.listReleaseViews>): Promise<ReturnType<typeof Releases.listReleaseViews>> {
+  return (await import('./verbs/releases.ts')).listReleaseViews(...args);
+}
+/** One release with its steps. */
+export async function release(...args: Parameters<typeof Releases.releaseView>): Promise<ReturnType<typeof Releases.releaseView>> {
+  return (await import('./verbs/releases.ts')).releaseView(...args);
+}
+
+// Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
+export { ConflictError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
+export { parseBundleRef } from './bundle/bundle-ref.ts';
+export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
+
+export type { DroverEvent, OnEvent } from './progress.ts';
+export type { Workspace } from './workspace/workspace.ts';
+export type { BlockedCut, CutResult, CutVersion, LeftBundle } from './verbs/cut.ts';
+export type { DeployResult } from './verbs/deploy.ts';
+export type { ClusterOutcome } from './release/fanout.ts';
+export type { RetirementPlan, RetireResult } from './verbs/retire.ts';
+export type { RetireOutcome, RetirePlan } from './release/retire.ts';
+export type { StatusRow } from './verbs/status.ts';
+export type { HistoryEntry } from './verbs/history.ts';
+export type { DriftReport } from './verbs/drift.ts';
+export type { FindingRecord, HealRecord } from './state/drift.ts';
+export type { BundleEventsResult } from './verbs/events.ts';
+export type { KubeEventRow } from './state/events.ts';
+export type { DiscoveredView } from './verbs/discover.ts';
+export type { LintView } from './verbs/lint.ts';
+export type { VersionSummary } from './verbs/versions.ts';
+export type { VersionRecord } from './state/versions.ts';
+export type { BundleDetail, BundleView, EnvironmentRun } from './verbs/bundles.ts';
+export type { EnvironmentView } from './verbs/environments.ts';
+export type { SourceView } from './verbs/sources.ts';
+export type { ReleaseRecord } from './state/releases.ts';
+export type { MembersDiff } from './bundle/diff.ts';

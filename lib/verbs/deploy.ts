@@ -1,0 +1,76 @@
+/**
+ * `drover deploy B@V (--env E | --cluster C)`: release a version to an
+ * environment's clusters in its waves, or to one cluster. The version (or a
+ * digest) is resolved once and pulled by digest; with `moveChannel` (what
+ * promote and rollback ask for) the environment's channel tag moves to it
+ * first and is put back if the rollout fails, so the tag always names what
+ * the environment runs.
+ */
+import { UsageError } from '../errors/errors.ts';
+import type { OnEvent } from '../progress.ts';
+import { fanOut, type FanOutResult } from '../release/fanout.ts';
+import { recoverReleases } from '../release/recover.ts';
+import { isSopsEncrypted } from '../sops/index.ts';
+import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
+import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { environmentOf, type Workspace } from '../workspace/workspace.ts';
+
+export interface DeployResult extends FanOutResult {
+  bundle: string;
+  version: string;
+  digest: string;
+  environment?: string;
+  channel?: { tag: string; from?: string; to: string; restored: boolean };
+}
+
+export interface DeployOptions {
+  ws: Workspace;
+  bundle: string;
+  /** A version, or a digest. */
+  version: string;
+  environment?: string;
+  cluster?: string;
+  /** Move the environment's channel tag to the version before deploying (promotion and rollback do). */
+  moveChannel?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}
+
+export async function deployVersion({ ws, bundle, version, environment: envName, cluster, moveChannel = false, env = {}, onEvent, signal }: DeployOptions): Promise<DeployResult> {
+  if (!envName === !cluster) throw new UsageError('deploy needs exactly one of --env or --cluster');
+  const e = envName ? environmentOf(ws, envName) : undefined;
+  const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+  const target = await versions.load(version);
+  const waves = e ? e.waves : [{ clusters: [cluster!] }];
+  const clusters = await ws.clusters([...new Set(waves.flatMap((w) => w.clusters))]);
+  const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
+  const prepare = sopsPreparer({ environments: [e], env });
+  // Decrypt every SOPS member once, in memory, before any cluster is touched: a missing key or a failed MAC stops here.
+  await Promise.all(target.members.filter(isSopsEncrypted).map(prepare));
+  // Finish or roll back anything a crash left behind before starting anew.
+  await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+
+  let channel: DeployResult['channel'];
+  if (e && moveChannel) {
+    const from = await versions.channel(e.name);
+    await versions.moveChannel(e.name, target.digest);
+    channel = { tag: channelTag(e.name), ...(from ? { from } : {}), to: target.digest, restored: false };
+  }
+  const result = await fanOut({
+    db: ws.db,
+    clusters,
+    waves,
+    target,
+    loadVersion,
+    prepare,
+    ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' } : {}),
+    ...(onEvent ? { onEvent } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  if (!result.ok && channel?.from) {
+    await versions.moveChannel(e!.name, channel.from);
+    channel.restored = true;
+  }
+  return { ...result, bundle, version: target.version, digest: target.digest, ...(e ? { environment: e.name } : {}), ...(channel ? { channel } : {}) };
+}
