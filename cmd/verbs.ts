@@ -208,12 +208,11 @@ export const verbs: Verb[] = [
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
         const v = await drover.show({ ws, ...parseBundleRef(ref) });
-        const cfg = v.config as { members?: { kind: string; namespace: string; name: string; digest: string }[]; provenance?: Record<string, unknown> };
         const human = [
           `${v.bundle}@${v.version}  ${v.digest}`,
           `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
-          ...Object.entries(cfg.provenance ?? {}).map(([k, x]) => `  ${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`),
-          table(['MEMBER', 'DIGEST'], (cfg.members ?? []).map((m) => [formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name }), m.digest])),
+          ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`),
+          table(['MEMBER', 'DIGEST'], v.config.members.map((m) => [formatRef(m), m.digest])),
         ].join('\n');
         return { data: v, human };
       }),

@@ -444,8 +444,8 @@ describe('deploy/ RBAC for real, in a throwaway namespace', () => {
     // Events of a release: list only.
     await listObjects(c, { apiVersion: 'v1', kind: 'Event', namespace: appNs });
     // Prune.
-    expect(await deleteObject(c, { ref: { apiVersion: 'apps/v1', group: 'apps', kind: 'Deployment', namespace: appNs, name: 'web' } })).toBe(true);
-    await expect(deleteObject(c, { ref: { apiVersion: 'v1', group: '', kind: 'Namespace', namespace: '', name: appNs } })).rejects.toThrow(UnauthorizedError);
+    expect(await deleteObject(c, { ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: appNs, name: 'web' } })).toBe(true);
+    await expect(deleteObject(c, { ref: { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: appNs } })).rejects.toThrow(UnauthorizedError);
     await expect(listObjects(c, { apiVersion: 'v1', kind: 'Node' })).rejects.toThrow(UnauthorizedError);
   });
 

@@ -12,6 +12,7 @@
  */
 import { formatRef, refKey, type ObjectRef } from '../object/ref.ts';
 
+
 /** What change detection needs of a member; discovery's Member fits, and so does a config member plus its ref. */
 export interface MemberSnapshot {
   ref: ObjectRef;

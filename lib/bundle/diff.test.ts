@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../object/ref.ts';
-import { formatRef } from '../object/ref.ts';
+import { formatRef, type KubeObject } from '../object/ref.ts';
 import { diffMembers, diffObjects, formatFieldPath, maskSecrets } from './diff.ts';
 
 const obj = (yaml: string) => parse(yaml) as KubeObject;

@@ -16,7 +16,9 @@
  *   // => [{ path: 'spec.template.spec.containers[0].image', pointer: '/spec/template/spec/containers/0/image', op: 'changed', before: 'api:1', after: 'api:2' }]
  */
 import { canonicalObject, stableStringify } from '../object/canonical.ts';
+
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from '../object/ref.ts';
+
 
 export const MASK = '***';
 

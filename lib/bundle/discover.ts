@@ -23,15 +23,24 @@
  *   bundles[0].members.map((m) => `${formatRef(m.ref)} via ${m.why.via}`)
  */
 import { ConflictError, InvalidInputError } from '../errors/errors.ts';
+
 import { contentDigest, type ContentDigest } from '../object/canonical.ts';
+
 import { podTemplateOf } from '../object/pod-template.ts';
+
 import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } from '../object/ref.ts';
+
 import { clusterScopedCustomKinds, isClusterScoped } from '../object/scope.ts';
+
 import type { FileFailure, LoadedObject } from '../object/yaml.ts';
 import { BUNDLE_GROUP, splitBundleDocuments, type BundleDocument, type RootRef } from './bundle-doc.ts';
+
 import { referencesOf, type NameReference, type Via } from './references.ts';
+
 import { matchesAnyObjectSelector, matchesLabelSelector } from './selector.ts';
+
 import { checkPathPattern, compilePathFilter } from '../source/path-filter.ts';
+
 
 /** Why an object is in a bundle: the edge and the object at its other end (the Bundle document for root and include). */
 export interface MemberReason {

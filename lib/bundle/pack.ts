@@ -20,7 +20,7 @@
 import semver from 'semver';
 import { InvalidInputError } from '../errors/errors.ts';
 import { canonicalBytes, sha256, type ContentDigest } from '../object/canonical.ts';
-import { formatRef, groupOf, refOf, type KubeObject } from '../object/ref.ts';
+import { formatRef, groupOf, type KubeObject, type ObjectId, refOf } from '../object/ref.ts';
 import { gzipDeterministic, type GzipLevel } from './gzip.ts';
 import { type BundlePolicy, isDefaultPolicy, type StoredPolicy } from './policy.ts';
 import { unsafePathReason, writeTar } from './tar.ts';
@@ -44,12 +44,8 @@ export interface Provenance {
   parent: string | null;
 }
 
-export interface BundleConfigMember {
-  apiVersion: string;
-  kind: string;
-  /** '' for cluster-scoped objects. */
-  namespace: string;
-  name: string;
+/** A member as the config lists it: its id (lib/object/ref.ts) and its content digest. */
+export interface BundleConfigMember extends ObjectId {
   digest: ContentDigest;
 }
 
@@ -64,6 +60,8 @@ export interface BundleConfig {
 }
 
 export interface PackedBundle {
+  /** The config as packed (what `config` encodes), so a caller need not parse it back. */
+  configDoc: BundleConfig;
   manifest: Uint8Array;
   manifestDigest: ContentDigest;
   config: Uint8Array;
@@ -192,5 +190,5 @@ export function packBundle({
       'org.opencontainers.image.version': version,
     },
   });
-  return { manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle };
+  return { configDoc, manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle };
 }

@@ -26,7 +26,7 @@ afterAll(async () => {
 });
 
 const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
-const ref = (name: string) => ({ apiVersion: 'v1', group: '', kind: 'ConfigMap', namespace: ns, name });
+const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
 
 describe('cluster operations', () => {
   it('applies server-side: created, unchanged, configured; dry run changes nothing', async () => {

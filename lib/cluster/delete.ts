@@ -4,14 +4,16 @@
  * it means and not a newer one of the same name.
  */
 import { NotFoundError } from '../errors/errors.ts';
-import { formatRef } from '../object/ref.ts';
+
+import { formatRef, type ObjectId } from '../object/ref.ts';
+
 import type { Cluster } from './cluster.ts';
 import { resourcePath } from './discovery.ts';
-import type { TypedRef } from './get.ts';
+
 
 export async function deleteObject(
   cluster: Cluster,
-  { ref, propagation = 'Background', preconditionUid, signal }: { ref: TypedRef; propagation?: 'Background' | 'Foreground' | 'Orphan'; preconditionUid?: string; signal?: AbortSignal },
+  { ref, propagation = 'Background', preconditionUid, signal }: { ref: ObjectId; propagation?: 'Background' | 'Foreground' | 'Orphan'; preconditionUid?: string; signal?: AbortSignal },
 ): Promise<boolean> {
   const info = await cluster.discovery.resourceFor(ref, signal);
   try {

@@ -3,16 +3,16 @@
  * label selector, returning the list's resourceVersion for a following watch.
  */
 import { NotFoundError } from '../errors/errors.ts';
-import { formatRef, type KubeObject, type ObjectRef } from '../object/ref.ts';
+
+import { formatRef, type KubeObject, type ObjectId } from '../object/ref.ts';
+
 import type { Cluster } from './cluster.ts';
 import { resourcePath } from './discovery.ts';
 
-export interface TypedRef extends ObjectRef {
-  apiVersion: string;
-}
+
 
 /** The live object, or null when it does not exist. */
-export async function getObject(cluster: Cluster, ref: TypedRef, signal?: AbortSignal): Promise<KubeObject | null> {
+export async function getObject(cluster: Cluster, ref: ObjectId, signal?: AbortSignal): Promise<KubeObject | null> {
   const info = await cluster.discovery.resourceFor(ref, signal);
   try {
     const { body } = await cluster.client.request<KubeObject>({

@@ -58,7 +58,7 @@ describe('watchObjects', () => {
     await applyObject(cluster, { object: cm('x', { k: '1' }) });
     await applyObject(cluster, { object: cm('ignored', { k: '1' }, { watched: 'no' }) });
     await kubectlOn(env, env.clusters[0]!, ['patch', 'configmap', 'x', '-n', ns, '--type=merge', '-p', '{"data":{"k":"2"}}']);
-    await deleteObject(cluster, { ref: { apiVersion: 'v1', group: '', kind: 'ConfigMap', namespace: ns, name: 'x' } });
+    await deleteObject(cluster, { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'x' } });
     await until(() => events.length >= 3, 'three events');
     expect(events).toEqual(['ADDED ConfigMap/x {"k":"1"}', 'MODIFIED ConfigMap/x {"k":"2"}', 'DELETED ConfigMap/x {"k":"2"}']);
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseAllDocuments } from 'yaml';
+
 import { type KubeObject, refKey, refOf } from '../object/ref.ts';
+
 import { assessMember, delegatedPaths } from './assess.ts';
+
 
 const docs = (s: string) => parseAllDocuments(s).map((d) => d.toJS() as KubeObject);
 const [deploy, hpa, otherHpa] = docs(`

@@ -25,13 +25,19 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
 import { type Watch, type WatchEvent, watchObjects } from '../cluster/watch.ts';
+
 import { toDroverError } from '../errors/errors.ts';
-import { formatRef, type KubeObject, refKey, refOf } from '../object/ref.ts';
+
+import { formatRef, type KubeObject, refKey, refOf, type ObjectId, idOf } from '../object/ref.ts';
+
 import type { OnEvent } from '../progress.ts';
-import { INVENTORY_NAMESPACE, type Inventory, type MemberId, memberId, parseInventoryObject } from '../release/inventory.ts';
+import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
 import { BUNDLE_LABEL } from '../release/ownership.ts';
+
 import { mapLimit } from '../release/pool.ts';
+
 import { assessMember, delegatedPaths, type ObjectDrift } from './assess.ts';
+
 
 export const INVENTORY_LABEL = 'drover.dev/inventory';
 
@@ -45,7 +51,7 @@ export type Observation =
       cluster: string;
       version: string;
       digest: string;
-      member: MemberId;
+      member: ObjectId;
       ref: string;
       /** Null when the member matches. */
       drift: ObjectDrift | null;
@@ -54,7 +60,7 @@ export type Observation =
       at: number;
     }
   /** The cluster now runs `version` of the bundle with these members (findings on other members are moot). */
-  | { type: 'version'; bundle: string; cluster: string; version: string; digest: string; members: MemberId[] }
+  | { type: 'version'; bundle: string; cluster: string; version: string; digest: string; members: ObjectId[] }
   /** The bundle no longer runs on the cluster. */
   | { type: 'gone'; bundle: string; cluster: string };
 
@@ -89,7 +95,7 @@ export interface ClusterMonitorOptions {
 
 interface Entry {
   bundle: string;
-  member: MemberId;
+  member: ObjectId;
   desired: KubeObject;
   ignore: string[];
   sensitive: boolean;
@@ -101,7 +107,7 @@ interface BundleState {
 }
 
 const typeKey = (apiVersion: string, kind: string) => `${apiVersion}|${kind}`;
-const memberKey = (m: MemberId) => refKey({ group: m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '', kind: m.kind, namespace: m.namespace, name: m.name });
+const memberKey = (m: ObjectId) => refKey({ group: m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '', kind: m.kind, namespace: m.namespace, name: m.name });
 
 export interface MonitorStats {
   judged: number;
@@ -287,7 +293,7 @@ export class ClusterMonitor {
     this.#reindex();
     const members = await this.#o.loadDesired({ bundle, cluster: this.cluster, version: cur.version, digest: cur.digest, signal });
     const delegated = delegatedPaths(members.map((m) => m.object));
-    const entries = members.map(({ object: desired, sensitive = false }) => ({ bundle, member: memberId(desired), desired, ignore: delegated.get(refKey(refOf(desired))) ?? [], sensitive }));
+    const entries = members.map(({ object: desired, sensitive = false }) => ({ bundle, member: idOf(desired), desired, ignore: delegated.get(refKey(refOf(desired))) ?? [], sensitive }));
     this.#bundles.set(bundle, { inventory: inv, desired: { version: cur.version, digest: cur.digest, entries } });
     this.#reindex();
     this.#o.onObservation({ type: 'version', bundle, cluster: this.cluster, version: cur.version, digest: cur.digest, members: entries.map((e) => e.member) });
@@ -469,8 +475,8 @@ export class ClusterMonitor {
     this.#confirming.set(key, timer);
   }
 
-  async #get(m: MemberId, signal: AbortSignal): Promise<KubeObject | null> {
+  async #get(m: ObjectId, signal: AbortSignal): Promise<KubeObject | null> {
     this.stats.confirmGets++;
-    return getObject(this.#o.cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal);
+    return getObject(this.#o.cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name }, signal);
   }
 }

@@ -12,7 +12,9 @@
  *   if (change?.change === 'opened') notify(change.finding);
  */
 import { refKey } from '../object/ref.ts';
+
 import { type FindingRecord, type FindingTarget, openFinding, openFindings, recordFinding, resolveFinding, targetOf } from '../state/drift.ts';
+
 import type { StateDb } from '../state/open.ts';
 import type { Observation } from './cluster-monitor.ts';
 

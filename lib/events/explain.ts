@@ -12,13 +12,16 @@
  *   // => [{ reason: 'BackOff', message: 'Back-off restarting failed container', objects: ['Pod/shop/web-d7b5b5c65-rqv8b'], count: 1, ... }]
  */
 import { setTimeout as delay } from 'node:timers/promises';
+
 import type { Cluster } from '../cluster/cluster.ts';
-import type { MemberIdentity } from './family.ts';
+import type { ObjectId } from '../object/ref.ts';
 import { type FatalEvent, fatalEvents } from './fatal-events.ts';
+
 import { readTimeline } from './read-timeline.ts';
 
+
 export interface ExplainFailureOptions {
-  member: MemberIdentity;
+  member: ObjectId;
   /** Warnings last seen before this (ms since the epoch) are from earlier releases. */
   sinceMs: number;
   settleMs?: number;

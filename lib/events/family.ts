@@ -18,17 +18,13 @@
  *   const f = assembleFamily({ members: [{ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' }], objects: [...replicaSets, ...pods] });
  *   aboutMember(f, backOff.object) // => { member: 'Deployment/shop/web', object: 'Pod/shop/web-d7b5b5c65-rqv8b', via: 'owner' }
  */
-import { formatRef, groupOf, type KubeObject } from '../object/ref.ts';
+import { formatRef, groupOf, type KubeObject, type ObjectId } from '../object/ref.ts';
+
 import type { EventObject } from './event-record.ts';
 import { GENERATED_CHILDREN, isGeneratedChildName } from './generated-names.ts';
 
+
 /** A member as the inventory names it. */
-export interface MemberIdentity {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
 
 interface Node {
   group: string;
@@ -75,7 +71,7 @@ const nameKey = (kind: string, namespace: string, name: string) => `${kind}|${na
  * whatever was listed in the members' namespaces (ReplicaSets, Pods, Jobs);
  * the ones descending from no member are remembered as foreign.
  */
-export function assembleFamily({ members, objects }: { members: readonly MemberIdentity[]; objects: readonly KubeObject[] }): Family {
+export function assembleFamily({ members, objects }: { members: readonly ObjectId[]; objects: readonly KubeObject[] }): Family {
   const family: Family = { members: [], byUid: new Map(), byName: new Map(), foreign: new Set() };
   const add = (n: Node) => {
     const k = nameKey(n.kind, n.namespace, n.name);
@@ -83,7 +79,7 @@ export function assembleFamily({ members, objects }: { members: readonly MemberI
     if (n.uid) family.byUid.set(n.uid, n);
   };
   for (const m of members) {
-    const node: Node = { group: groupOf(m.apiVersion), kind: m.kind, namespace: m.namespace, name: m.name, member: formatRef({ group: groupOf(m.apiVersion), ...m }) };
+    const node: Node = { group: groupOf(m.apiVersion), kind: m.kind, namespace: m.namespace, name: m.name, member: formatRef(m) };
     family.members.push(node);
     add(node);
   }
@@ -122,7 +118,7 @@ function ownerIn(family: Family, o: KubeObject): Node | undefined {
 
 /** Which member an Event's object is, or descends from; null when it is none of the bundle's. */
 export function aboutMember(family: Family, object: EventObject, { inferGone = true }: { inferGone?: boolean } = {}): About | null {
-  const ref = formatRef({ group: '', kind: object.kind, namespace: object.namespace, name: object.name });
+  const ref = formatRef(object);
   const group = object.apiVersion === undefined ? undefined : groupOf(object.apiVersion);
   const sameGroup = (n: Node) => group === undefined || n.group === group;
 

@@ -12,7 +12,7 @@
  */
 export { type EventObject, type KubeEvent, readEvent } from './event-record.ts';
 export { explainFailure, type ExplainFailureOptions } from './explain.ts';
-export { aboutMember, assembleFamily, type About, type Family, type MemberIdentity, type Via } from './family.ts';
+export { aboutMember, assembleFamily, type About, type Family, type Via } from './family.ts';
 export { describeFatalEvents, type FatalEvent, fatalEvents } from './fatal-events.ts';
 export { childKindsOf, isGeneratedChildName } from './generated-names.ts';
 export { type Ordered, orderEvents } from './order.ts';

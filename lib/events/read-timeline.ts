@@ -12,10 +12,12 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { listObjects } from '../cluster/get.ts';
-import { groupOf, type KubeObject } from '../object/ref.ts';
-import type { MemberIdentity } from './family.ts';
+import { groupOf, type KubeObject, type ObjectId } from '../object/ref.ts';
+
 import { childKindsOf } from './generated-names.ts';
+
 import { assembleTimeline, type TimelineEntry } from './timeline.ts';
+
 
 const CHILD_API: Record<string, { apiVersion: string; group: string }> = {
   ReplicaSet: { apiVersion: 'apps/v1', group: 'apps' },
@@ -27,14 +29,14 @@ const CHILD_API: Record<string, { apiVersion: string; group: string }> = {
 export type ListCache = Map<string, Promise<KubeObject[]>>;
 
 export interface ReadTimelineOptions {
-  members: readonly MemberIdentity[];
+  members: readonly ObjectId[];
   inferGone?: boolean;
   cache?: ListCache;
   signal?: AbortSignal;
 }
 
 /** The kinds of descendants `members` can have, per namespace (children of children included). */
-export function childKindsByNamespace(members: readonly MemberIdentity[]): Map<string, Set<string>> {
+export function childKindsByNamespace(members: readonly ObjectId[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const m of members) {
     const kinds = out.get(m.namespace) ?? new Set<string>();

@@ -13,19 +13,23 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { type KubeEventRow, upsertKubeEvents } from '../state/events.ts';
+
 import type { StateDb } from '../state/open.ts';
 import { listReleases } from '../state/releases.ts';
-import type { MemberIdentity } from './family.ts';
+
+import type { ObjectId } from '../object/ref.ts';
 import { type ListCache, readTimeline } from './read-timeline.ts';
+
 import type { TimelineEntry } from './timeline.ts';
 import { type ReleaseSpan, versionAt } from './version-at.ts';
+
 
 export interface RecordBundleEventsOptions {
   db: StateDb;
   cluster: Cluster;
   bundle: string;
   /** Every member the bundle has or is getting on the cluster (the inventory's current and pending). */
-  members: readonly MemberIdentity[];
+  members: readonly ObjectId[];
   /** The version the cluster's inventory says it runs: the version of Events when the journal knows no release. */
   running?: string | null;
   cache?: ListCache;

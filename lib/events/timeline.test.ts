@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
+
 import { parseAllDocuments } from 'yaml';
-import type { KubeObject } from '../object/ref.ts';
-import type { MemberIdentity } from './family.ts';
+
+import type { KubeObject, ObjectId } from '../object/ref.ts';
 import { assembleTimeline } from './timeline.ts';
+
 
 const docs = (yaml: string) => parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject);
 
 // The bundle: a Deployment, its Service and ConfigMap, in shop. A failed release left an old ReplicaSet
 // (web-d7b5b5c65) scaled to zero: its crash-looping Pod is gone, only its Events remain.
-const members: MemberIdentity[] = [
+const members: ObjectId[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
   { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' },
   { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' },

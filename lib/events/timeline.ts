@@ -10,10 +10,12 @@
  *   // => [{ event: { reason: 'ScalingReplicaSet', ... }, member: 'Deployment/shop/web', object: 'Deployment/shop/web', via: 'member' },
  *   //     { event: { reason: 'BackOff', ... }, member: 'Deployment/shop/web', object: 'Pod/shop/web-d7b5b5c65-rqv8b', via: 'name' }]
  */
-import type { KubeObject } from '../object/ref.ts';
+import type { KubeObject, ObjectId } from '../object/ref.ts';
 import { type KubeEvent, readEvent } from './event-record.ts';
-import { aboutMember, assembleFamily, type MemberIdentity, type Via } from './family.ts';
+
+import { aboutMember, assembleFamily, type Via } from './family.ts';
 import { orderEvents } from './order.ts';
+
 
 export interface TimelineEntry {
   event: KubeEvent;
@@ -25,7 +27,7 @@ export interface TimelineEntry {
 }
 
 export interface AssembleTimelineOptions {
-  members: readonly MemberIdentity[];
+  members: readonly ObjectId[];
   /** Objects listed in the members' namespaces that may descend from them (ReplicaSets, Pods, Jobs). */
   objects: readonly KubeObject[];
   /** Events as listed (core/v1 or events.k8s.io/v1). */

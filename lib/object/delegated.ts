@@ -10,6 +10,7 @@
  */
 import { groupOf, type KubeObject, refKey, refOf } from './ref.ts';
 
+
 /** Paths handed to others, by member refKey. */
 export function delegatedPaths(members: readonly KubeObject[]): Map<string, string[]> {
   const out = new Map<string, string[]>();

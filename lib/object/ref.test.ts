@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+
 import { formatRef, groupOf, refKey, refOf, sameRef } from './ref.ts';
+
 
 describe('object refs', () => {
   it.each([

@@ -19,9 +19,12 @@
  *   objects[0] // { object: {...}, ref: {group:'apps',kind:'Deployment',...}, file: 'app/web.yaml', index: 0, line: 1 }
  */
 import { Composer, LineCounter, Parser } from 'yaml';
+
 import type { CST } from 'yaml';
 import { InvalidInputError } from '../errors/errors.ts';
+
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from './ref.ts';
+
 
 export interface YamlFile {
   path: string;

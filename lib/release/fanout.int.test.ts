@@ -95,7 +95,7 @@ describe('fan-out in waves', () => {
     }
     for (const c of clusters.values()) {
       expect((await readInventory(c, bundle)).current?.version).toBe('2.0.0');
-      const d = (await getObject(c, { apiVersion: 'apps/v1', group: 'apps', kind: 'Deployment', namespace: ns, name: 'api' })) as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+      const d = (await getObject(c, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'api' })) as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
       expect([d.spec.replicas, d.spec.template.spec.containers[0]!.image]).toEqual([2, 'registry.invalid/api:2']);
     }
   });

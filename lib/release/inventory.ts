@@ -7,24 +7,19 @@
  * engine finds both versions here.
  */
 import { applyObject } from '../cluster/apply.ts';
+
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject } from '../cluster/get.ts';
 import { InvalidInputError } from '../errors/errors.ts';
-import type { KubeObject } from '../object/ref.ts';
+
+import type { KubeObject, ObjectId } from '../object/ref.ts';
 
 export const INVENTORY_NAMESPACE = 'drover-system';
-
-export interface MemberId {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-}
 
 export interface InventoryVersion {
   version: string;
   digest: string;
-  members: MemberId[];
+  members: ObjectId[];
 }
 
 export interface Inventory {
@@ -37,14 +32,10 @@ export interface Inventory {
    * creates: a rollback removes those only, and only when the policy says
    * `prune.protected`.
    */
-  pending: (InventoryVersion & { releaseId: number; startedAt: string; created?: MemberId[] }) | null;
+  pending: (InventoryVersion & { releaseId: number; startedAt: string; created?: ObjectId[] }) | null;
 }
 
 export const inventoryName = (bundle: string) => `inventory-${bundle}`;
-
-export function memberId(o: KubeObject): MemberId {
-  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name };
-}
 
 /** The inventory ConfigMap for an inventory. Pure. */
 export function assembleInventoryObject(inv: Inventory): KubeObject {
@@ -72,7 +63,7 @@ export function parseInventoryObject(obj: KubeObject, bundle: string): Inventory
 }
 
 export async function readInventory(cluster: Cluster, bundle: string, signal?: AbortSignal): Promise<Inventory> {
-  const obj = await getObject(cluster, { apiVersion: 'v1', group: '', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal);
+  const obj = await getObject(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal);
   return obj ? parseInventoryObject(obj, bundle) : { bundle, current: null, pending: null };
 }
 

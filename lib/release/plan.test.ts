@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
+
 import { parse } from 'yaml';
-import type { KubeObject } from '../object/ref.ts';
+
+import { idOf, keyOf, type KubeObject } from '../object/ref.ts';
 import { DEFAULT_POLICY, type BundlePolicy } from '../bundle/policy.ts';
-import { memberId } from './inventory.ts';
-import { assembleLiveReads, assemblePlan, keyOf, summarizePlan } from './plan.ts';
+
+import { assembleLiveReads, assemblePlan, summarizePlan } from './plan.ts';
 
 const o = (yaml: string) => parse(yaml) as KubeObject;
 const owned = (yaml: string) => o(yaml.replace('metadata: {', 'metadata: {annotations: {drover.dev/owner: web}, '));
@@ -45,7 +47,7 @@ describe('assemblePlan', () => {
         [keyOf(gone), null],
       ]),
       dryRun: new Map([[keyOf(cm1), dryCm1]]),
-      owned: [memberId(cm1), memberId(svc), memberId(foreign), memberId(pvc), memberId(gone), memberId(svc)],
+      owned: [idOf(cm1), idOf(svc), idOf(foreign), idOf(pvc), idOf(gone), idOf(svc)],
     });
     expect(plan.map((e) => [e.ref, e.action, e.reason])).toEqual([
       ['ConfigMap/n/a', 'unchanged', undefined],
@@ -80,7 +82,7 @@ describe('assemblePlan: what leaves the cluster, by policy and mode', () => {
       desired: [],
       live: new Map(all.map((x) => [keyOf(x), x])),
       dryRun: new Map(),
-      owned: [memberId(cm), memberId(ns), memberId(crd)],
+      owned: [idOf(cm), idOf(ns), idOf(crd)],
       policy: pol,
       mode,
       created: new Set(created.map(keyOf)),

@@ -7,10 +7,13 @@
  * members, one GET for the rest.
  */
 import { type BundlePolicy, DEFAULT_POLICY } from '../bundle/policy.ts';
+
 import { stableStringify } from '../object/canonical.ts';
-import { formatRef, refKey, refOf, type KubeObject } from '../object/ref.ts';
-import type { MemberId } from './inventory.ts';
+
+import { formatRef, keyOf, type KubeObject, type ObjectId, refKey, refOf } from '../object/ref.ts';
+
 import { isProtectedKind, pruneVerdict } from './ownership.ts';
+
 
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep';
 
@@ -26,8 +29,6 @@ export interface PlanEntry {
   reason?: string;
 }
 
-export const keyOfId = (m: MemberId) => refKey({ group: m.apiVersion.includes('/') ? m.apiVersion.split('/')[0]! : '', kind: m.kind, namespace: m.namespace, name: m.name });
-export const keyOf = (o: KubeObject) => refKey(refOf(o));
 
 /** Server-set and bookkeeping fields that differ between a dry-run answer and the live object without meaning a change. */
 function comparable(o: KubeObject): unknown {
@@ -49,7 +50,7 @@ export interface PlanInput {
   /** Keys of desired members known unchanged without a dry run (settled.ts). */
   settled?: ReadonlySet<string>;
   /** Members that Drover owned before (previous version, and any release in flight). */
-  owned: MemberId[];
+  owned: ObjectId[];
   /** The bundle's apply policy (prune.enabled, prune.protected). */
   policy?: BundlePolicy;
   /**
@@ -76,10 +77,10 @@ export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(
   }
   const seen = new Set<string>();
   for (const m of owned) {
-    const key = keyOfId(m);
+    const key = refKey(m);
     if (desiredKeys.has(key) || seen.has(key)) continue;
     seen.add(key);
-    const ref = formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name });
+    const ref = formatRef(m);
     const obj = live.get(key) ?? null;
     if (obj === null) continue; // already gone
     if (mode === 'release' && !policy.prune.enabled) {
@@ -106,9 +107,9 @@ export const LIST_THRESHOLD = 3;
 
 export interface LiveReads {
   /** One LIST each: every member shares apiVersion, kind and namespace. */
-  lists: { apiVersion: string; kind: string; namespace: string; members: MemberId[] }[];
+  lists: { apiVersion: string; kind: string; namespace: string; members: ObjectId[] }[];
   /** One GET each. */
-  gets: MemberId[];
+  gets: ObjectId[];
 }
 
 /**
@@ -123,9 +124,9 @@ export interface LiveReads {
  *   assembleLiveReads([cm('a'), cm('b'), cm('c'), svc('web')])
  *   // => { lists: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: 'n', members: [a, b, c] }], gets: [web] }
  */
-export function assembleLiveReads(ids: readonly MemberId[], threshold = LIST_THRESHOLD): LiveReads {
-  const unique = [...new Map(ids.map((m) => [keyOfId(m), m])).values()];
-  const groups = new Map<string, MemberId[]>();
+export function assembleLiveReads(ids: readonly ObjectId[], threshold = LIST_THRESHOLD): LiveReads {
+  const unique = [...new Map(ids.map((m) => [refKey(m), m])).values()];
+  const groups = new Map<string, ObjectId[]>();
   for (const m of unique) {
     const g = `${m.apiVersion}\n${m.kind}\n${m.namespace}`;
     const members = groups.get(g);

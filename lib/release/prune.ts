@@ -25,7 +25,7 @@ export async function pruneEntries(
   for (const stage of groupIntoStages(doomed.map((e) => e.live!)).reverse()) {
     await mapLimit(stage, concurrency, async (live) => {
       await deleteObject(cluster, {
-        ref: { apiVersion: live.apiVersion, group: '', kind: live.kind, namespace: live.metadata.namespace ?? '', name: live.metadata.name },
+        ref: { apiVersion: live.apiVersion, kind: live.kind, namespace: live.metadata.namespace ?? '', name: live.metadata.name },
         propagation,
         preconditionUid: live.metadata.uid as string | undefined,
         signal,

@@ -4,19 +4,27 @@
 // null, nothing from another namespace). An identity that may get but not
 // list (a real ServiceAccount token under RBAC) still reads everything.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+
 import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { stringify } from 'yaml';
+
 import { kubeconfigDoc } from '../../fixtures/testenv/kube.ts';
+
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+
 import { applyObject } from '../cluster/apply.ts';
+
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
+
 import { getObject } from '../cluster/get.ts';
-import type { KubeObject } from '../object/ref.ts';
-import type { MemberId } from './inventory.ts';
-import { keyOfId } from './plan.ts';
+import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { readLive } from './read-live.ts';
+
 
 const env = testEnv();
 const ns = uniqueName('live');
@@ -25,7 +33,7 @@ let cluster: Cluster;
 let drops: (() => Promise<void>)[] = [];
 
 const cm = (name: string, namespace = ns): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { name } });
-const id = (kind: string, name: string, namespace = ns): MemberId => ({ apiVersion: 'v1', kind, namespace, name });
+const id = (kind: string, name: string, namespace = ns): ObjectId => ({ apiVersion: 'v1', kind, namespace, name });
 const names = Array.from({ length: 12 }, (_, i) => `cm-${i}`);
 const ids = [...names.map((n) => id('ConfigMap', n)), id('ConfigMap', 'absent-1'), id('ConfigMap', 'absent-2'), id('ConfigMap', 'cm-0'), id('Service', 'web'), id('Secret', 'absent-3')];
 const dir = mkdtempSync(join(tmpdir(), 'drover-live-'));
@@ -59,12 +67,12 @@ describe('readLive', () => {
 
     // The same answer as a GET per object.
     for (const m of ids) {
-      const got = await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name });
-      const read = live.get(keyOfId(m));
+      const got = await getObject(cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name });
+      const read = live.get(refKey(m));
       if (got === null) expect(read).toBeNull();
       else expect({ kind: read?.kind, apiVersion: read?.apiVersion, name: read?.metadata.name, namespace: read?.metadata.namespace, rv: read?.metadata.resourceVersion, data: read?.data }).toEqual({ kind: got.kind, apiVersion: got.apiVersion, name: got.metadata.name, namespace: got.metadata.namespace, rv: got.metadata.resourceVersion, data: got.data });
     }
-    expect(live.get(keyOfId(id('ConfigMap', 'absent-1')))).toBeNull();
+    expect(live.get(refKey(id('ConfigMap', 'absent-1')))).toBeNull();
   });
 
   it('falls back to a GET per member when the identity may get but not list', async () => {

@@ -5,17 +5,19 @@
  * back, and on every health poll.
  *
  * @example
- *   const live = await readLive(cluster, members.map(memberId), 16);
+ *   const live = await readLive(cluster, members.map(idOf), 16);
  *   live.get(keyOf(member)) // the live object, or null when absent
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
 import { isNotServed } from '../cluster/discovery.ts';
+
 import { kubeCause } from '../cluster/kube-error.ts';
-import type { KubeObject } from '../object/ref.ts';
-import type { MemberId } from './inventory.ts';
-import { assembleLiveReads, keyOfId } from './plan.ts';
+
+import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
+import { assembleLiveReads } from './plan.ts';
 import { mapLimit } from './pool.ts';
+
 
 /**
  * Live objects by key, null when absent. Kinds with several members in one
@@ -24,15 +26,15 @@ import { mapLimit } from './pool.ts';
  * not make (403) falls back to a GET per member. An object of a kind the
  * server does not serve (its CRD is not installed) is absent.
  */
-export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
+export async function readLive(cluster: Cluster, ids: ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
   const { lists, gets } = assembleLiveReads(ids);
   const live = new Map<string, KubeObject | null>();
   const absentIfNotServed = (err: unknown) => {
     if (isNotServed(err)) return null;
     throw err;
   };
-  const get = async (m: MemberId) => {
-    live.set(keyOfId(m), await getObject(cluster, { apiVersion: m.apiVersion, group: '', kind: m.kind, namespace: m.namespace, name: m.name }, signal).catch(absentIfNotServed));
+  const get = async (m: ObjectId) => {
+    live.set(refKey(m), await getObject(cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name }, signal).catch(absentIfNotServed));
   };
   const jobs: (() => Promise<void>)[] = [
     ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
@@ -40,7 +42,7 @@ export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: n
       try {
         const listed = await listObjects(cluster, { apiVersion, kind, namespace, signal }).catch(absentIfNotServed);
         if (listed === null) {
-          for (const m of members) live.set(keyOfId(m), null);
+          for (const m of members) live.set(refKey(m), null);
           return;
         }
         ({ items } = listed);
@@ -52,7 +54,7 @@ export async function readLive(cluster: Cluster, ids: MemberId[], concurrency: n
       }
       // Match the namespace too: a namespaced kind with no namespace lists every namespace.
       const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
-      for (const m of members) live.set(keyOfId(m), byName.get(m.name) ?? null);
+      for (const m of members) live.set(refKey(m), byName.get(m.name) ?? null);
     }),
     ...gets.map((m) => () => get(m)),
   ];

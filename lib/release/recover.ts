@@ -7,11 +7,17 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { toDroverError } from '../errors/errors.ts';
+
 import { acquireLease, releaseLease } from '../state/leases.ts';
+
 import { getRelease, recordStep, type ReleaseRecord, unfinishedReleases } from '../state/releases.ts';
-import { memberId, readInventory } from './inventory.ts';
+
+import { readInventory } from './inventory.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS, type ReleaseOptions } from './release.ts';
+
 import { rollbackRelease } from './rollback.ts';
+import { idOf } from '../object/ref.ts';
+
 
 export interface RecoverOptions extends Omit<ReleaseOptions, 'cluster' | 'target'> {
   /** The clusters Drover can reach, by name; releases on others are left for later. */
@@ -53,7 +59,7 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
       try {
         const inv = await readInventory(cluster, rel.bundle, signal);
         const target = await opts.loadVersion({ version: rel.version, digest: rel.digest });
-        const failedMembers = [...target.members.map(memberId), ...(inv.pending?.members ?? [])];
+        const failedMembers = [...target.members.map(idOf), ...(inv.pending?.members ?? [])];
         await rollbackRelease({ ...opts, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
       } catch (err) {

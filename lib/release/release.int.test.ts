@@ -63,7 +63,7 @@ const v3 = version('1.0.2', [cm('cfg1', { a: '1' }), cm('cfg2', { b: '2' }), cm(
 
 const loadVersion = async ({ digest }: { digest: string }) => versions.get(digest)!;
 const release = (target: VersionContent, timeoutMs = 60_000) => releaseToCluster({ db, cluster, target, loadVersion, timeoutMs });
-const live = (kind: string, name: string, apiVersion = 'v1') => getObject(cluster, { apiVersion, group: '', kind, namespace: ns, name });
+const live = (kind: string, name: string, apiVersion = 'v1') => getObject(cluster, { apiVersion, kind, namespace: ns, name });
 
 describe('release engine on one cluster', () => {
   it('releases v1 then v2 whole and healthy', async () => {

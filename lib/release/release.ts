@@ -19,29 +19,48 @@
  *   r.release.state // 'succeeded' | 'rolled-back'
  */
 import { hostname } from 'node:os';
+
 import { type BundlePolicy, resolvePolicy, type StoredPolicy } from '../bundle/policy.ts';
+
 import { applyObject } from '../cluster/apply.ts';
+
 import type { Cluster } from '../cluster/cluster.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
+
 import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toDroverError, type ObjectFailure } from '../errors/errors.ts';
+
 import { sortForApply, stageNameOf } from '../object/order.ts';
-import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
+
+import { formatRef, refOf, type KubeObject, idOf, keyOf } from '../object/ref.ts';
+
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
+
 import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
+
 import { applyMembers } from './apply-members.ts';
-import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, memberId, readInventory, writeInventory } from './inventory.ts';
+
+import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, readInventory, writeInventory } from './inventory.ts';
 import { isProtectedKind, withOwnership } from './ownership.ts';
+
 import { withoutDelegatedFields } from '../object/delegated.ts';
-import { assemblePlan, keyOf, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
+
+import { assemblePlan, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
+
 import { pruneEntries } from './prune.ts';
+
 import { rollbackRelease } from './rollback.ts';
+
 import { settledMembers } from './settled.ts';
+
 import { readLive } from './read-live.ts';
+
 import { verifyHealth } from './verify.ts';
+
 import { waitForDefinitions } from './wait-definitions.ts';
+
 
 /** A bundle version's content, as pulled from the registry. */
 export interface VersionContent {
@@ -130,7 +149,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   const policy = releasePolicy(opts);
   const prepare = opts.prepare ?? (async (o: KubeObject) => o);
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
-  const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(memberId) };
+  const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(idOf) };
   let plan: PlanEntry[] = [];
   let written = 0;
   let previous: VersionContent | null = null;
@@ -152,8 +171,8 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
 
     // What exists before anything is written: the definitions, and every protected member (whether this release creates it decides its rollback).
     const early = desired.filter((o) => isDefinition(o) || isProtectedKind(o.kind));
-    const live = early.length ? await readLive(cluster, early.map(memberId), concurrency, signal) : new Map<string, KubeObject | null>();
-    created = [...(inv.pending?.created ?? []), ...early.filter((o) => live.get(keyOf(o)) === null && isProtectedKind(o.kind)).map(memberId)];
+    const live = early.length ? await readLive(cluster, early.map(idOf), concurrency, signal) : new Map<string, KubeObject | null>();
+    created = [...(inv.pending?.created ?? []), ...early.filter((o) => live.get(keyOf(o)) === null && isProtectedKind(o.kind)).map(idOf)];
     const settled = settledMembers({ desired: definitions, live, sameVersion });
     const dryRun = await dryRunAll(cluster, definitions.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
 
@@ -168,7 +187,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     }
 
     // Phase 2: every other member dry-run before any is applied.
-    const restLive = await readLive(cluster, [...rest.map(memberId), ...owned], concurrency, signal);
+    const restLive = await readLive(cluster, [...rest.map(idOf), ...owned], concurrency, signal);
     for (const [key, obj] of restLive) if (!live.has(key)) live.set(key, obj);
     const restSettled = settledMembers({ desired: rest, live, sameVersion });
     for (const [key, obj] of await dryRunAll(cluster, rest.filter((o) => !restSettled.has(keyOf(o))), live, { policy, concurrency, signal })) dryRun.set(key, obj);

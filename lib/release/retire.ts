@@ -88,7 +88,7 @@ export async function retireFromCluster(opts: RetireOptions & { db: StateDb; env
     try {
       recordStep(db, rel.id, { state: 'applying', message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`, data: { delete: retirePlan.delete, keep: retirePlan.keep } });
       const deleted = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
-      await deleteObject(cluster, { ref: { apiVersion: 'v1', group: '', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal });
+      await deleteObject(cluster, { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal });
       const kept = retirePlan.keep;
       const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
       recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept } });

@@ -6,25 +6,35 @@
  * reported loudly; it is never retried in a loop.
  */
 import { RollbackFailedError, toDroverError, UnavailableError } from '../errors/errors.ts';
-import type { KubeObject } from '../object/ref.ts';
+
+import { idOf, type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { recordStep, type ReleaseRecord } from '../state/releases.ts';
+
 import { applyMembers } from './apply-members.ts';
-import { type InventoryVersion, type MemberId, memberId, writeInventory } from './inventory.ts';
+
+import { type InventoryVersion, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
+
 import { withoutDelegatedFields } from '../object/delegated.ts';
-import { assemblePlan, keyOfId, summarizePlan } from './plan.ts';
+
+import { assemblePlan, summarizePlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
+
 import { keptObjects, pruneEntries } from './prune.ts';
+
 import { readLive } from './read-live.ts';
+
 import { releasePolicy, type ReleaseOptions, type VersionContent } from './release.ts';
+
 import { verifyHealth } from './verify.ts';
+
 
 export interface RollbackOptions extends ReleaseOptions {
   release: ReleaseRecord;
   /** Members the failed release may have written (its own, and any earlier release in flight). */
-  failedMembers: MemberId[];
+  failedMembers: ObjectId[];
   /** Protected members (Namespace, CRD, PV, PVC) the failed release created; removed only under `prune.protected`. */
-  created?: MemberId[];
+  created?: ObjectId[];
   /** What the cluster ran whole before, or null when this was the first release. */
   previous: InventoryVersion | null;
   /** The previous version's content when the caller already has it (fetched before the release started). */
@@ -45,9 +55,9 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
     const prepare = opts.prepare ?? (async (o: KubeObject) => o);
     const desired = content ? await mapLimit(withoutDelegatedFields(content.members), concurrency, async (m) => withOwnership(await prepare(m), bundle)) : [];
     const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
-    const live = await readLive(cluster, [...desired.map(memberId), ...owned], concurrency, signal);
+    const live = await readLive(cluster, [...desired.map(idOf), ...owned], concurrency, signal);
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
-    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, policy, mode: 'rollback', created: new Set((opts.created ?? []).map(keyOfId)) });
+    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, policy, mode: 'rollback', created: new Set((opts.created ?? []).map(refKey)) });
     // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object.
     await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
     const pruned = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../object/ref.ts';
-import { keyOf } from './plan.ts';
+
+import { keyOf, type KubeObject } from '../object/ref.ts';
 import { settledMembers } from './settled.ts';
+
 
 const cm = (data: Record<string, string>, managedFields?: unknown[]): KubeObject => ({
   apiVersion: 'v1',

@@ -14,8 +14,8 @@
  *   settledMembers({ desired, live, sameVersion: true }) // => Set { 'v1/ConfigMap/shop/web' , ... }
  */
 import { assessMember } from '../drift/assess.ts';
-import type { KubeObject } from '../object/ref.ts';
-import { keyOf } from './plan.ts';
+
+import { keyOf, type KubeObject } from '../object/ref.ts';
 
 export function settledMembers({ desired, live, sameVersion }: { desired: readonly KubeObject[]; live: ReadonlyMap<string, KubeObject | null>; sameVersion: boolean }): Set<string> {
   const settled = new Set<string>();

@@ -75,14 +75,14 @@ describe('SOPS Secrets', () => {
     expect(r.release.state).toBe('succeeded');
     db.close();
 
-    const live = await getObject(cluster, { apiVersion: 'v1', group: '', kind: 'Secret', namespace: ns, name: 'db' });
+    const live = await getObject(cluster, { apiVersion: 'v1', kind: 'Secret', namespace: ns, name: 'db' });
     expect(Buffer.from((live?.data as { password: string }).password, 'base64').toString()).toBe(canary);
     expect(live?.sops).toBeUndefined();
 
     expect(events.join('\n')).not.toContain(canary);
     expect(filesContaining(dir, canary)).toEqual([]);
     // The inventory in the cluster names members, never their content.
-    const inv = await getObject(cluster, { apiVersion: 'v1', group: '', kind: 'ConfigMap', namespace: 'drover-system', name: `inventory-${content.bundle}` });
+    const inv = await getObject(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'drover-system', name: `inventory-${content.bundle}` });
     expect(JSON.stringify(inv)).not.toContain(canary);
   });
 });

@@ -10,15 +10,22 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import { listObjects } from '../cluster/get.ts';
 import { explainFailure } from '../events/explain.ts';
+
 import { describeFatalEvents, type FatalEvent } from '../events/fatal-events.ts';
+
 import { computeHealth } from '../health/compute.ts';
+
 import { workloadFailure } from '../health/fatal.ts';
-import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
+
+import { formatRef, refOf, type KubeObject, idOf, keyOf } from '../object/ref.ts';
+
 import type { OnEvent } from '../progress.ts';
-import { keyOf } from './plan.ts';
 import { pollDelayMs } from './poll-delay.ts';
+
 import { mapLimit } from './pool.ts';
+
 import { readLive } from './read-live.ts';
+
 
 /** A brief Warning Event: reason, message, the objects that reported it and how often. */
 export type VerifyEvent = Pick<FatalEvent, 'reason' | 'message' | 'objects' | 'count'>;
@@ -53,7 +60,7 @@ function selects(matchLabels: Record<string, string>, labels: Record<string, str
  * their namespaces listed once, then matched to each workload's selector.
  */
 async function pollHealth(cluster: Cluster, members: KubeObject[], signal?: AbortSignal): Promise<Health[]> {
-  const live = await readLive(cluster, members.map(memberId), 16, signal);
+  const live = await readLive(cluster, members.map(idOf), 16, signal);
   const workloadNamespaces = [...new Set(members.filter((m) => WORKLOADS.has(m.kind) && live.get(keyOf(m))).map((m) => m.metadata.namespace ?? ''))];
   const children = new Map<string, { rs: KubeObject[]; pods: KubeObject[] }>();
   await mapLimit(workloadNamespaces, 8, async (ns) => {
@@ -90,7 +97,7 @@ export async function verifyHealth(
   }: { members: KubeObject[]; deadline: number; intervalMs?: number; eventsSinceMs?: number; signal?: AbortSignal; onEvent?: OnEvent },
 ): Promise<VerifyOutcome> {
   const explain = async (member: KubeObject, found: Omit<Extract<VerifyOutcome, { ok: false }>, 'events'>): Promise<VerifyOutcome> => {
-    const fatal = await explainFailure(cluster, { member: memberId(member), sinceMs: eventsSinceMs, ...(signal ? { signal } : {}) });
+    const fatal = await explainFailure(cluster, { member: idOf(member), sinceMs: eventsSinceMs, ...(signal ? { signal } : {}) });
     const events = fatal.map(({ reason, message, objects, count }) => ({ reason, message, objects, count }));
     if (events.length === 0) return { ...found, events };
     return {
@@ -127,8 +134,4 @@ export async function verifyHealth(
     }
     await new Promise((r) => setTimeout(r, Math.min(pollDelayMs(attempt, { maxMs: intervalMs }), Math.max(0, deadline - Date.now()))));
   }
-}
-
-function memberId(o: KubeObject) {
-  return { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name };
 }

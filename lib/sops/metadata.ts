@@ -78,7 +78,7 @@ export function describeDocument(doc: unknown): string {
   const part = (v: unknown) => cleartext(v) ?? (typeof v === 'string' && v.startsWith(ENC_PREFIX) ? '(encrypted)' : '?');
   const meta = doc.metadata;
   const namespace = isDict(meta) && meta.namespace !== undefined ? part(meta.namespace) : '';
-  return formatRef({ group: '', kind: part(doc.kind), namespace, name: isDict(meta) ? part(meta.name) : '?' });
+  return formatRef({ kind: part(doc.kind), namespace, name: isDict(meta) ? part(meta.name) : '?' });
 }
 
 function str(v: unknown): string | undefined {

@@ -22,7 +22,7 @@ const v = (version: string, digest: string, parent: string | null = null): Versi
   commit: 'c1',
   parent,
   createdAt: '2026-01-01T00:00:00.000Z',
-  config: { name: 'web', version },
+  config: { name: 'web', version, members: [], provenance: { source: 'http://git.example/apps.git', commit: 'c1', changedPaths: [], author: 'A <a@x>', commitTime: '2026-01-01T00:00:00Z', parent } },
 });
 const repositoryOf = (b: string) => `drover/${b}`;
 

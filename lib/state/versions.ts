@@ -6,6 +6,7 @@
  */
 import { parse as parseSemver } from 'semver';
 import { ConflictError, InvalidInputError } from '../errors/errors.ts';
+import type { BundleConfig } from '../bundle/pack.ts';
 import type { StateDb } from './open.ts';
 
 export interface VersionRecord {
@@ -15,8 +16,8 @@ export interface VersionRecord {
   commit: string;
   parent: string | null;
   createdAt: string;
-  /** The bundle config JSON as stored in the registry (members, provenance). */
-  config: unknown;
+  /** The bundle config as stored in the registry (members, provenance, policy). */
+  config: BundleConfig;
 }
 
 interface VersionRow {
@@ -36,7 +37,8 @@ const toRecord = (r: VersionRow): VersionRecord => ({
   commit: r.commit_oid,
   parent: r.parent,
   createdAt: r.created_at,
-  config: JSON.parse(r.config),
+  // Written by recordCut from a config this process packed (or read back verified); stored as JSON.
+  config: JSON.parse(r.config) as BundleConfig,
 });
 
 export interface SourceMark {

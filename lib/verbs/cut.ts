@@ -14,7 +14,6 @@
 import { checkSecrets } from '../bundle/secrets.ts';
 import { policyOf } from '../bundle/bundle-doc.ts';
 import { type BlockedBundle, discoverBundles } from '../bundle/discover.ts';
-import type { BundleConfig } from '../bundle/pack.ts';
 import { resolvePolicy, samePolicy } from '../bundle/policy.ts';
 import { runLint } from '../bundle/lint/index.ts';
 import { packBundle } from '../bundle/pack.ts';
@@ -240,9 +239,9 @@ async function prepareSource({
       for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
 
       const parent = latestVersion(ws.db, name);
-      const parentConfig = parent?.config as BundleConfig | undefined;
+      const parentConfig = parent?.config;
       const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
-      const parentDigests = parentConfig ? (parentConfig.members ?? []).map((m) => `${formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })}@${m.digest}`).sort() : null;
+      const parentDigests = parentConfig ? (parentConfig.members ?? []).map((m) => `${formatRef(m)}@${m.digest}`).sort() : null;
       const policy = policyOf(b.bundle.spec);
       if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests) && samePolicy(resolvePolicy(parentConfig?.policy), policy)) {
         result.unchanged.push(name);
@@ -254,7 +253,7 @@ async function prepareSource({
       const before = new Set(parentDigests ?? []);
       const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
       const now = new Set(b.members.map((m) => formatRef(m.ref)));
-      const removedMembers = (parentConfig?.members ?? []).map((m) => formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name })).filter((r) => !now.has(r));
+      const removedMembers = (parentConfig?.members ?? []).map((m) => formatRef(m)).filter((r) => !now.has(r));
       const packed = packBundle({
         name,
         version: next.version,
@@ -269,10 +268,9 @@ async function prepareSource({
           parent: parent?.version ?? null,
         },
       });
-      const config = JSON.parse(Buffer.from(packed.config).toString('utf8')) as unknown;
       items.push({
         packed,
-        record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config },
+        record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config: packed.configDoc },
         cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers, removedMembers },
       });
       onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });

@@ -24,7 +24,7 @@ export async function discoverView({ ws, bundle, env, signal }: { ws: Workspace;
         bundle: b.bundle.name,
         source: s.source,
         members: b.members.map((m) => ({ ref: formatRef(m.ref), file: m.file, via: m.why.via, ...(m.why.from ? { from: formatRef(m.why.from) } : {}), digest: m.digest })),
-        unresolved: b.unresolved.map((u) => ({ from: formatRef(u.from), via: u.via, ref: formatRef({ ...u.target, group: u.target.group ?? '' }), target: u.target })),
+        unresolved: b.unresolved.map((u) => ({ from: formatRef(u.from), via: u.via, ref: formatRef(u.target), target: u.target })),
       })),
   );
 }

@@ -129,7 +129,7 @@ async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onR
     for (const f of open) {
       const member = monitor.desiredOf(bundle, f.ref);
       if (!member) continue;
-      const live = await getObject(cluster, { apiVersion: f.apiVersion, group: '', kind: f.objectKind, namespace: f.namespace, name: f.name }, signal);
+      const live = await getObject(cluster, { apiVersion: f.apiVersion, kind: f.objectKind, namespace: f.namespace, name: f.name }, signal);
       const drift = assessMember({ ...member, live });
       if (!drift) {
         const resolved = resolveFinding(ws.db, { ...targetOf(f), resolution: 'healed', healId: heal.id });

@@ -12,7 +12,6 @@
  *   const r = await retireBundle({ ws, bundle: 'cart', environment: 'prod' });
  */
 import type { StoredPolicy } from '../bundle/policy.ts';
-import type { BundleConfig } from '../bundle/pack.ts';
 import { ConflictError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { planRetireFromCluster, retireFromCluster, type RetireOutcome, type RetirePlan } from '../release/retire.ts';
@@ -60,7 +59,7 @@ function checkLeftSource(ws: Workspace, bundle: string, force: boolean): void {
 function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   return async ({ version, digest }: { version: string; digest: string }): Promise<StoredPolicy | undefined> => {
     const known = listVersions(ws.db, bundle).find((v) => v.version === version && v.digest === digest);
-    if (known) return (known.config as BundleConfig).policy;
+    if (known) return known.config.policy;
     return (await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest)).policy;
   };
 }

@@ -73,7 +73,7 @@ async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: 
   const health = new Map<string, { status: HealthStatus; message: string | null }>();
   for (const [bundle, inv] of inventories) {
     const results = (inv.current?.members ?? []).map((m) => ({
-      ref: formatRef({ group: '', kind: m.kind, namespace: m.namespace, name: m.name }),
+      ref: formatRef(m),
       ...computeHealth(liveByKey.get(`${m.apiVersion}|${m.kind}|${m.namespace}|${m.name}`)),
     }));
     const first = results.find((r) => r.status !== 'Current');

@@ -6,8 +6,7 @@
  *   const findings = runLint({ objects: members.map((m) => m.object), severities: bundle.spec.lint });
  *   findings.some((f) => f.severity === 'error') // => refuse to cut
  */
-import { formatRef } from '../../object/ref.ts';
-import type { KubeObject } from '../../object/ref.ts';
+import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { missingReadinessProbe } from './missing-readiness-probe.ts';
 import { missingResourceRequests } from './missing-resource-requests.ts';
 import { priorityClassWithoutRequests } from './priority-class-without-requests.ts';

@@ -23,6 +23,6 @@ export const unresolvedReference: LintRule = {
         rule: 'unresolved-reference',
         severity: 'warning' as const,
         ref: u.from,
-        message: `references ${formatRef({ ...u.target, group: u.target.group ?? '' })} (${u.via}), which is not in the repository: it must already exist wherever the bundle is deployed (list it in spec.exclude when something else manages it)`,
+        message: `references ${formatRef(u.target)} (${u.via}), which is not in the repository: it must already exist wherever the bundle is deployed (list it in spec.exclude when something else manages it)`,
       })),
 };
