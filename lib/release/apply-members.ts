@@ -14,6 +14,7 @@ import { ReleaseFailedError, toDroverError } from '../errors/errors.ts';
 import { groupIntoStages } from '../object/order.ts';
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
+import type { ChangeSetEntry } from './change-set.ts';
 import type { PlanEntry } from './plan.ts';
 import { mapLimit } from './pool.ts';
 
@@ -32,22 +33,25 @@ export interface ApplyMembersOptions {
   signal?: AbortSignal;
 }
 
-export async function applyMembers({ cluster, entries, recreateOnImmutable = false, concurrency = 16, onEvent = () => {}, onApplied = () => {}, signal }: ApplyMembersOptions): Promise<number> {
+/** Applies the plan's create and update entries; returns a change-set entry for each object written. */
+export async function applyMembers({ cluster, entries, recreateOnImmutable = false, concurrency = 16, onEvent = () => {}, onApplied = () => {}, signal }: ApplyMembersOptions): Promise<ChangeSetEntry[]> {
   const toWrite = entries.filter((e) => (e.action === 'create' || e.action === 'update') && e.object);
   const stages = groupIntoStages(toWrite.map((e) => e.object!));
   const byObject = new Map(toWrite.map((e) => [e.object!, e]));
   let written = 0;
+  const changes: ChangeSetEntry[] = [];
   for (const [i, stage] of stages.entries()) {
     await mapLimit(stage, concurrency, async (object) => {
       const entry = byObject.get(object)!;
       await applyOne(cluster, object, entry, { recreateOnImmutable, signal });
       written++;
+      changes.push({ ref: entry.ref, key: entry.key, action: entry.action === 'create' ? 'created' : 'configured', object });
       onApplied(entry.ref, written);
       onEvent({ phase: 'apply', subject: cluster.name, message: `${entry.action === 'create' ? 'created' : 'configured'} ${entry.ref}`, done: written, total: toWrite.length });
     });
     if (i === 0 && stage.some((o) => o.kind === 'CustomResourceDefinition')) cluster.discovery.invalidate();
   }
-  return written;
+  return changes;
 }
 
 async function applyOne(cluster: Cluster, object: KubeObject, entry: PlanEntry, { recreateOnImmutable, signal }: { recreateOnImmutable: boolean; signal?: AbortSignal }): Promise<void> {

@@ -40,6 +40,7 @@ import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 import { applyMembers } from './apply-members.ts';
+import { appliedObjects, assembleChangeSet, type ChangeSet, type ChangeSetEntry, journalOf, summarizeChangeSet } from './change-set.ts';
 
 import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, readInventory, writeInventory } from './inventory.ts';
 import { isProtectedKind, withOwnership } from './ownership.ts';
@@ -94,6 +95,8 @@ export interface ReleaseOptions {
 export interface ReleaseResult {
   release: ReleaseRecord;
   plan: Record<PlanAction, number>;
+  /** What the release did to each object (what it wrote, left unchanged, deleted, kept); empty when it stopped before applying. */
+  changes: ChangeSet;
   /** Objects written by the apply steps of both phases (0 when nothing changed). */
   written: number;
 }
@@ -151,7 +154,8 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(idOf) };
   let plan: PlanEntry[] = [];
-  let written = 0;
+  const applied: ChangeSetEntry[] = [];
+  let changes: ChangeSet = [];
   let previous: VersionContent | null = null;
   let touched = false;
   let created: InventoryVersion['members'] = [];
@@ -182,7 +186,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     if (definitionWrites.length > 0) {
       recordStep(db, rel.id, { state: 'applying', message: `definitions first: ${definitionWrites.map((e) => `${e.ref} (${e.action})`).join(', ')}`, data: { definitions: definitionWrites.map((e) => ({ ref: e.ref, action: e.action })) } });
       await markInFlight();
-      written += await applyMembers({ cluster, entries: definitionPlan, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal });
+      applied.push(...(await applyMembers({ cluster, entries: definitionPlan, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
       await waitForDefinitions(cluster, { definitions, kinds: rest, deadline, signal, onEvent });
     }
 
@@ -201,17 +205,19 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const noop = sameVersion && summary.create + summary.update + summary.prune === 0;
     if (!noop) await markInFlight();
     const definitionKeys = new Set(definitionPlan.map((e) => e.key));
-    written += await applyMembers({ cluster, entries: plan.filter((e) => !definitionKeys.has(e.key)), recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal });
-    await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+    applied.push(...(await applyMembers({ cluster, entries: plan.filter((e) => !definitionKeys.has(e.key)), recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
+    const deleted = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+    changes = assembleChangeSet({ plan, applied, deleted });
 
-    recordStep(db, rel.id, { state: 'verifying', message: `waiting for ${desired.length} members to be healthy` });
-    const verdict = await verifyHealth(cluster, { members: desired, deadline, signal, onEvent });
+    const members = appliedObjects(changes);
+    recordStep(db, rel.id, { state: 'verifying', message: `waiting for ${members.length} members to be healthy`, data: { changes: summarizeChangeSet(changes), changed: journalOf(changes.filter((c) => c.action !== 'unchanged')) } });
+    const verdict = await verifyHealth(cluster, { members, deadline, signal, onEvent });
     if (!verdict.ok) throw new ReleaseFailedError(verdict.message, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
 
     if (touched) await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
     recordStep(db, rel.id, { state: 'succeeded', message: `${target.bundle}@${target.version} healthy on ${cluster.name}` });
     onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}: succeeded` });
-    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   } catch (err) {
     if (signal?.aborted) throw err; // shutting down: the journal and inventory let the next start finish the job
     const e = toDroverError(err);
@@ -222,10 +228,10 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     if (!touched) {
       // Nothing reached the cluster: it still runs what it ran, whole; there is nothing to restore.
       recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${inv.current ? `${target.bundle}@${inv.current.version}` : 'nothing of the bundle'}` });
-      return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+      return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
     }
     await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], created, previous: inv.current, previousContent: previous });
-    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), written };
+    return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   }
 }
 

@@ -11,6 +11,7 @@ import { idOf, type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 import { applyMembers } from './apply-members.ts';
+import { appliedObjects, assembleChangeSet, summarizeChangeSet } from './change-set.ts';
 
 import { type InventoryVersion, writeInventory } from './inventory.ts';
 import { withOwnership } from './ownership.ts';
@@ -59,17 +60,19 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
     const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, policy, mode: 'rollback', created: new Set((opts.created ?? []).map(refKey)) });
     // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object.
-    await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
+    const applied = await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
     const pruned = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+    const changes = assembleChangeSet({ plan, applied, deleted: pruned });
     const kept = keptObjects(plan);
     const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
-    const verdict = desired.length ? await verifyHealth(cluster, { members: desired, deadline, signal, onEvent }) : { ok: true as const };
+    const restored = appliedObjects(changes);
+    const verdict = restored.length ? await verifyHealth(cluster, { members: restored, deadline, signal, onEvent }) : { ok: true as const };
     if (!verdict.ok) throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason } });
     await writeInventory(cluster, { bundle, current: previous, pending: null }, signal);
     recordStep(db, release.id, {
       state: 'rolled-back',
       message: `${previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`,
-      data: { plan: summarizePlan(plan), deleted: pruned, kept },
+      data: { plan: summarizePlan(plan), changes: summarizeChangeSet(changes), deleted: pruned, kept },
     });
     onEvent({ phase: 'rollback', subject: cluster.name, level: 'warn', message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}` });
   } catch (err) {
