@@ -101,7 +101,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
       });
       progress.done();
       io.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.human ? `${result.human}\n` : '');
-      return result.exitCode ?? ExitCode.ok;
+      return result.failure?.exitCode ?? ExitCode.ok;
     } finally {
       process.off('SIGINT', stop);
     }

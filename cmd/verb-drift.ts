@@ -6,7 +6,7 @@
  * masked. `--exit-code` exits 9 while any finding is open.
  */
 import * as drover from '../lib/index.ts';
-import { ExitCode, type FindingRecord } from '../lib/index.ts';
+import { DriftFoundError, type FindingRecord } from '../lib/index.ts';
 import { table } from './render.ts';
 import { type Verb, withWorkspace } from './verb.ts';
 
@@ -37,6 +37,6 @@ export const driftVerb: Verb = {
         if (c.error) lines.push(`warning: ${c.cluster}: not checked, showing what was recorded: ${c.error}`);
         for (const u of c.unjudged) lines.push(`warning: ${c.cluster}: ${u.bundle} not checked: ${u.reason}`);
       }
-      return { data: r, human: lines.join('\n'), ...(ctx.values['exit-code'] && r.findings.length > 0 ? { exitCode: ExitCode.driftFound } : {}) };
+      return { data: r, human: lines.join('\n'), ...(ctx.values['exit-code'] && r.findings.length > 0 ? { failure: new DriftFoundError(`${r.findings.length} open drift finding(s)`) } : {}) };
     }),
 };

@@ -4,7 +4,7 @@
  * area; `verbs.ts` joins them.
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
-import { type OnEvent, openWorkspace, type Workspace } from '../lib/index.ts';
+import { type DroverError, type OnEvent, openWorkspace, type Workspace } from '../lib/index.ts';
 
 export async function withWorkspace<T>(ctx: VerbContext, f: (ws: Workspace) => Promise<T>): Promise<T> {
   const ws = await openWorkspace({ configPath: ctx.configPath, signal: ctx.signal });
@@ -28,7 +28,12 @@ export interface VerbContext {
 export interface VerbResult {
   data: unknown;
   human?: string;
-  exitCode?: number;
+  /**
+   * The verb ran and has a result to show, but the outcome is a failure (a
+   * rollout rolled back, lint errors, drift found): its class decides the exit
+   * code, in main.ts, as for a thrown error.
+   */
+  failure?: DroverError;
 }
 
 export interface Verb {

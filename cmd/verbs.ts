@@ -6,7 +6,7 @@
  * without loading the Git, registry and cluster code.
  */
 import * as drover from '../lib/index.ts';
-import { type DeployResult, ExitCode, formatRef, parseBundleRef, UsageError } from '../lib/index.ts';
+import { type DeployResult, formatRef, InvalidInputError, parseBundleRef, ReleaseFailedError, RollbackFailedError, UsageError } from '../lib/index.ts';
 import { statusTable, table } from './render.ts';
 import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
@@ -55,7 +55,7 @@ export const verbs: Verb[] = [
         for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
         for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone): its clusters keep what they run and nothing new is cut or deployed; drover retire ${l.bundle} removes it${l.lastVersion ? ` (newest version ${l.lastVersion})` : ''}`);
         for (const b of r.blocked) lines.push(`error: ${b.message}`);
-        return { data: r, human: lines.join('\n'), ...(r.blocked.length ? { exitCode: ExitCode.invalidInput } : {}) };
+        return { data: r, human: lines.join('\n'), ...(r.blocked.length ? { failure: new InvalidInputError(`${r.blocked.flatMap((b) => b.bundles).length} bundle(s) not cut: a file they may take members from does not parse`) } : {}) };
       }),
   },
   {
@@ -194,7 +194,7 @@ export const verbs: Verb[] = [
         return {
           data: f,
           human: f.length ? table(['BUNDLE', 'SEVERITY', 'RULE', 'OBJECT', 'MESSAGE'], f.map((x) => [x.bundle, x.severity, x.rule, x.ref, x.message])) : 'no findings',
-          exitCode: errors > 0 ? ExitCode.invalidInput : ExitCode.ok,
+          ...(errors > 0 ? { failure: new InvalidInputError(`${errors} practice rule(s) set to error are broken`) } : {}),
         };
       }),
   },
@@ -237,7 +237,7 @@ export const verbs: Verb[] = [
           if (!answer) return { data: { ...plan, ok: true, retired: false }, human: 'nothing retired' };
         }
         const r = await drover.retire({ ...args, onEvent: ctx.onEvent });
-        return { data: r, human: retireListing(r.clusters), ...(r.ok ? {} : { exitCode: ExitCode.releaseFailed }) };
+        return { data: r, human: retireListing(r.clusters), ...(r.ok ? {} : { failure: new ReleaseFailedError(`retire of ${bundle} failed on ${r.clusters.filter((c) => c.state === 'failed').map((c) => c.cluster).join(', ')}`) }) };
       }),
   },
   ...driftVerbs,
@@ -263,6 +263,8 @@ function deployOutcome(r: DeployResult): VerbResult {
     ...(r.channel ? [`channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`] : []),
   ].join('\n');
   // A cluster that could not be put back on the previous version (its own rollback, or the revert after another cluster failed) needs a person.
-  const exitCode = r.ok ? ExitCode.ok : r.clusters.some((c) => c.state === 'rollback-failed' || c.state === 'revert-failed') ? ExitCode.rollbackFailed : ExitCode.releaseFailed;
-  return { data: r, human, exitCode };
+  const needsPerson = r.clusters.filter((c) => c.state === 'rollback-failed' || c.state === 'revert-failed').map((c) => c.cluster);
+  const failed = r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => c.cluster);
+  if (r.ok) return { data: r, human };
+  return { data: r, human, failure: needsPerson.length ? new RollbackFailedError(`${r.bundle}@${r.version}: ${needsPerson.join(', ')} could not be put back and need attention`) : new ReleaseFailedError(`${r.bundle}@${r.version} failed on ${failed.join(', ')} and was rolled back`) };
 }

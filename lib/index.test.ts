@@ -34,7 +34,7 @@ const VERBS = [
   'status',
   'versions',
 ];
-const OTHERS = ['ConflictError', 'DroverError', 'ExitCode', 'InvalidInputError', 'NotFoundError', 'ReleaseFailedError', 'UnavailableError', 'UsageError', 'formatRef', 'parseBundleRef', 'toDroverError'];
+const OTHERS = ['ConflictError', 'DriftFoundError', 'DroverError', 'ExitCode', 'InvalidInputError', 'NotFoundError', 'ReleaseFailedError', 'RollbackFailedError', 'UnavailableError', 'UsageError', 'formatRef', 'parseBundleRef', 'toDroverError'];
 
 describe('lib/index.ts', () => {
   it('exports the verbs and a few light helpers, nothing else', () => {

@@ -157,7 +157,7 @@ export async function release(...args: Parameters<typeof Releases.releaseView>):
 }
 
 // Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
-export { ConflictError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
+export { ConflictError, DriftFoundError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, RollbackFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
 
