@@ -13,7 +13,8 @@ import { acquireLease, releaseLease } from '../state/leases.ts';
 import { getRelease, recordStep, type ReleaseRecord, unfinishedReleases } from '../state/releases.ts';
 
 import { readInventory } from './inventory.ts';
-import { engineIdentity, isHolderDead, LEASE_TTL_MS, type ReleaseOptions } from './release.ts';
+import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
+import type { ReleaseOptions } from './release-options.ts';
 
 import { rollbackRelease } from './rollback.ts';
 import { idOf } from '../object/ref.ts';

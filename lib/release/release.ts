@@ -18,9 +18,8 @@
  *   const r = await releaseToCluster({ db, cluster, target, loadVersion });
  *   r.release.state // 'succeeded' | 'rolled-back'
  */
-import { hostname } from 'node:os';
 
-import { type BundlePolicy, resolvePolicy, type StoredPolicy } from '../bundle/policy.ts';
+import type { BundlePolicy } from '../bundle/policy.ts';
 
 import { applyObject } from '../cluster/apply.ts';
 
@@ -33,10 +32,8 @@ import { sortForApply, stageNameOf } from '../object/order.ts';
 
 import { formatRef, refOf, type KubeObject, idOf, keyOf } from '../object/ref.ts';
 
-import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
 
-import type { StateDb } from '../state/open.ts';
 import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 import { applyMembers } from './apply-members.ts';
@@ -59,38 +56,13 @@ import { settledMembers } from './settled.ts';
 import { readLive } from './read-live.ts';
 
 import { verifyHealth } from './verify.ts';
+import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
+import { releasePolicy, type ReleaseOptions, type VersionContent } from './release-options.ts';
+
+export type { ReleaseOptions, VersionContent } from './release-options.ts';
 
 import { waitForDefinitions } from './wait-definitions.ts';
 
-
-/** A bundle version's content, as pulled from the registry. */
-export interface VersionContent {
-  bundle: string;
-  version: string;
-  digest: string;
-  members: KubeObject[];
-  /** The bundle's apply policy as stored in the version (defaults when absent). */
-  policy?: StoredPolicy;
-}
-
-export interface ReleaseOptions {
-  db: StateDb;
-  cluster: Cluster;
-  environment?: string;
-  target: VersionContent;
-  /** Loads a version's content by digest (from the registry), to restore it. */
-  loadVersion: (v: { version: string; digest: string }) => Promise<VersionContent>;
-  /** Overrides the policy stored in the target version. */
-  policy?: StoredPolicy;
-  timeoutMs?: number;
-  /** Turns a member into what is sent to the cluster (e.g. decrypts SOPS Secrets in memory). */
-  prepare?: (obj: KubeObject) => Promise<KubeObject>;
-  concurrency?: number;
-  /** Why this release runs when it is not a plain deploy (a revert, a heal), for the journal's first step. */
-  cause?: string;
-  onEvent?: OnEvent;
-  signal?: AbortSignal;
-}
 
 export interface ReleaseResult {
   release: ReleaseRecord;
@@ -99,14 +71,6 @@ export interface ReleaseResult {
   changes: ChangeSet;
   /** Objects written by the apply steps of both phases (0 when nothing changed). */
   written: number;
-}
-
-export const LEASE_TTL_MS = 30_000;
-export const engineIdentity = () => `${hostname()}/${process.pid}`;
-
-/** The policy a release of `target` applies by. */
-export function releasePolicy(opts: Pick<ReleaseOptions, 'policy' | 'target'>): BundlePolicy {
-  return resolvePolicy(opts.policy ?? opts.target.policy);
 }
 
 export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseResult> {
@@ -280,16 +244,4 @@ async function dryRunAll(
     );
   }
   return out;
-}
-
-/** True when a lease holder on this host is a process that no longer exists. */
-export function isHolderDead(holder: string): boolean {
-  const [host, pid] = holder.split('/');
-  if (host !== hostname() || !pid) return false;
-  try {
-    process.kill(Number(pid), 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }

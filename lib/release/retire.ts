@@ -26,7 +26,7 @@ import { INVENTORY_NAMESPACE, inventoryName, readInventory } from './inventory.t
 import { assemblePlan, type PlanEntry } from './plan.ts';
 import { keptObjects, pruneEntries } from './prune.ts';
 import { readLive } from './read-live.ts';
-import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './release.ts';
+import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
 
 export interface RetireOptions {
   cluster: Cluster;

@@ -25,7 +25,7 @@ import { keptObjects, pruneEntries } from './prune.ts';
 
 import { readLive } from './read-live.ts';
 
-import { releasePolicy, type ReleaseOptions, type VersionContent } from './release.ts';
+import { releasePolicy, type ReleaseOptions, type VersionContent } from './release-options.ts';
 
 import { verifyHealth } from './verify.ts';
 

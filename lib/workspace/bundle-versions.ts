@@ -16,7 +16,7 @@
 import { unpackBundle } from '../bundle/unpack.ts';
 import { IntegrityError, NotFoundError } from '../errors/errors.ts';
 import type { OciStore } from '../oci/index.ts';
-import type { VersionContent } from '../release/release.ts';
+import type { VersionContent } from '../release/release-options.ts';
 import type { Workspace } from './workspace.ts';
 
 /** The tag an environment's desired version is named by. */
