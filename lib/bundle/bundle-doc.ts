@@ -13,7 +13,7 @@ import type { ErrorObject } from 'ajv';
 import schema from '../../schemas/bundle.schema.json' with { type: 'json' };
 import { InvalidInputError } from '../errors/errors.ts';
 import { groupOf, type KubeObject } from '../object/ref.ts';
-import { checkPathPattern } from '../source/path-filter.ts';
+import { checkPathPattern } from './path-filter.ts';
 import type { LoadedObject } from '../object/yaml.ts';
 import type { BundlePolicy } from './policy.ts';
 import type { ObjectSelector } from './selector.ts';

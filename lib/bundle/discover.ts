@@ -39,7 +39,7 @@ import { referencesOf, type NameReference, type Via } from './references.ts';
 
 import { matchesAnyObjectSelector, matchesLabelSelector } from './selector.ts';
 
-import { checkPathPattern, compilePathFilter } from '../source/path-filter.ts';
+import { checkPathPattern, compilePathFilter } from './path-filter.ts';
 
 
 /** Why an object is in a bundle: the edge and the object at its other end (the Bundle document for root and include). */

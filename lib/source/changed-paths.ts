@@ -14,7 +14,7 @@
  *   const { changes, forcePush } = await changedPaths({ repo, from: prev, to: head, signal });
  *   // changes: [{ path: 'apps/web/deploy.yaml', change: 'modified' }]
  */
-import { compilePathFilter, type PathFilter } from './path-filter.ts';
+import { compilePathFilter, type PathFilter } from '../bundle/path-filter.ts';
 import { isAncestor } from './read-commit.ts';
 import { type GitRepo, type TreeItem, commitTree, readTreeObject } from './repo.ts';
 

@@ -11,7 +11,7 @@ export { commitsSince, type CommitChange, type CommitsSince } from './commits-si
 export { findCredential, parseCredentialStore, resolveCredentials, type CredentialEntry, type Credentials, type EnvLookup } from './credentials.ts';
 export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 export { findGitDir, readLocalHead } from './local-repo.ts';
-export { checkPathPattern, compilePathFilter, isManifestPath, type PathFilter } from './path-filter.ts';
+export { checkPathPattern, compilePathFilter, isManifestPath, type PathFilter } from '../bundle/path-filter.ts';
 export { isAncestor, readCommitInfo, type CommitInfo } from './read-commit.ts';
 export { readFiles, resolveSymlink, type ReadLimits, type SourceFile } from './read-files.ts';
 export { readTree, type FileMode, type TreeFile } from './read-tree.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../../fixtures/testenv/use-env.ts';
-import { isManifestPath } from './path-filter.ts';
+import { isManifestPath } from '../bundle/path-filter.ts';
 import { openSource } from './source.ts';
 import { pushCommit, seedRepo } from './test-repos.ts';
 

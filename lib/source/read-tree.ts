@@ -7,7 +7,7 @@
  *   const files = await readTree({ repo, commit: head, paths: ['apps/'], signal });
  *   // [{ path: 'apps/web/deploy.yaml', oid: '3b18e5...', mode: '100644' }, ...]
  */
-import { compilePathFilter } from './path-filter.ts';
+import { compilePathFilter } from '../bundle/path-filter.ts';
 import { type GitRepo, commitTree, readTreeObject } from './repo.ts';
 
 export type FileMode = '100644' | '100755' | '120000';

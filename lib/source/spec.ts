@@ -11,7 +11,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/errors.ts';
-import { checkPathPattern } from './path-filter.ts';
+import { checkPathPattern } from '../bundle/path-filter.ts';
 import { checkBranchName } from './ref-name.ts';
 import { redactUrl } from './redact.ts';
 

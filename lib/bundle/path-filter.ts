@@ -1,5 +1,6 @@
 /**
- * Path filters of a source: which files of a commit Drover reads. A pattern
+ * Path filters: which files of a commit a source reads (its `paths`), and
+ * which files a bundle takes members from (`spec.paths`). Pure. A pattern
  * without glob characters is a path prefix on segment boundaries (`apps/web`
  * matches `apps/web/x.yaml`, not `apps/website/x.yaml`); a pattern with `*`,
  * `**` or `?` is a glob that matches a file or any directory above it
