@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lib/**/*.test.ts', 'cmd/**/*.test.ts', 'fixtures/**/*.test.ts'],
+          include: ['lib/**/*.test.ts', 'cmd/**/*.test.ts', 'http/**/*.test.ts', 'fixtures/**/*.test.ts', 'eslint/**/*.test.ts'],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
         },
       },

@@ -24,7 +24,7 @@ import { stringify } from 'yaml';
 import { readEnv } from '../fixtures/testenv/env.ts';
 import { createRepo, git } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
-import { signWebhookBody } from '../lib/serve/verify-webhook.ts';
+import { signWebhookBody } from '../http/verify-webhook.ts';
 
 const execFileP = promisify(execFile);
 const pushes = Number(process.argv[2] ?? 10);

@@ -3,9 +3,7 @@
  * the library's stop signal (a second signal cuts the grace period short),
  * run until stopped, exit 0. Logs are JSON lines on stderr.
  */
-import { UsageError } from '../lib/errors/errors.ts';
-// log.ts is light (no cluster or registry code); the daemon itself loads when the verb runs.
-import { LOG_LEVELS, type LogLevel } from '../lib/serve/log.ts';
+import { LOG_LEVELS, type LogLevel, UsageError } from '../lib/index.ts';
 import { str, type Verb } from './verb.ts';
 
 export const serveVerbs: Verb[] = [
@@ -21,7 +19,8 @@ export const serveVerbs: Verb[] = [
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
       if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError('--concurrency must be a positive integer');
       // The first SIGTERM or SIGINT stops gracefully (main.ts also turns the first SIGINT into ctx.signal); a second one hurries.
-      const { serveDaemon } = await import('../lib/serve/daemon.ts');
+      // The daemon and its HTTP side load when the verb runs: `drover --help` stays light.
+      const { serveDaemon } = await import('../http/serve.ts');
       const stop = new AbortController();
       const hurry = new AbortController();
       let signals = 0;

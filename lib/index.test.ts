@@ -29,12 +29,13 @@ const VERBS = [
   'releases',
   'retire',
   'rollback',
+  'runDaemon',
   'show',
   'sources',
   'status',
   'versions',
 ];
-const OTHERS = ['ConflictError', 'DriftFoundError', 'DroverError', 'ExitCode', 'InvalidInputError', 'NotFoundError', 'ReleaseFailedError', 'RollbackFailedError', 'UnavailableError', 'UsageError', 'formatRef', 'parseBundleRef', 'toDroverError'];
+const OTHERS = ['LOG_LEVELS', 'METRICS_CONTENT_TYPE', 'ConflictError', 'DriftFoundError', 'DroverError', 'ExitCode', 'InvalidInputError', 'NotFoundError', 'ReleaseFailedError', 'RollbackFailedError', 'UnavailableError', 'UsageError', 'formatRef', 'parseBundleRef', 'toDroverError'];
 
 describe('lib/index.ts', () => {
   it('exports the verbs and a few light helpers, nothing else', () => {

@@ -38,6 +38,7 @@ import type * as Bundles from './verbs/bundles.ts';
 import type * as Environments from './verbs/environments.ts';
 import type * as Sources from './verbs/sources.ts';
 import type * as Releases from './verbs/releases.ts';
+import type * as Daemon from './loop/daemon.ts';
 
 /** Opens everything one drover.yaml names (config, state, registry; clusters on first use). Close it when done. */
 export async function openWorkspace(...args: Parameters<typeof WorkspaceModule.openWorkspace>): ReturnType<typeof WorkspaceModule.openWorkspace> {
@@ -155,13 +156,24 @@ export async function releases(...args: Parameters<typeof Releases.listReleaseVi
 export async function release(...args: Parameters<typeof Releases.releaseView>): Promise<ReturnType<typeof Releases.releaseView>> {
   return (await import('./verbs/releases.ts')).releaseView(...args);
 }
+/** The daemon behind `drover serve`: the loop, with the interface (HTTP) it is handed; see http/serve.ts. */
+export async function runDaemon(...args: Parameters<typeof Daemon.runDaemon>): ReturnType<typeof Daemon.runDaemon> {
+  return (await import('./loop/daemon.ts')).runDaemon(...args);
+}
 
 // Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
 export { ConflictError, DriftFoundError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, RollbackFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
 
+export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';
+export { METRICS_CONTENT_TYPE } from './loop/metrics.ts';
+
 export type { DroverEvent, OnEvent } from './progress.ts';
+export type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './loop/daemon-handle.ts';
+export type { ServeOptions, ServeSummary } from './loop/daemon.ts';
+export type { LoopContext } from './loop/loop-context.ts';
+export type { SourceConfig } from './config/config.ts';
 export type { Workspace } from './workspace/workspace.ts';
 export type { BlockedCut, CutResult, CutVersion, LeftBundle } from './verbs/cut.ts';
 export type { DeployResult } from './verbs/deploy.ts';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
-import { signWebhookBody } from './verify-webhook.ts';
+import { signWebhookBody } from '../../http/verify-webhook.ts';
 
 const env = testEnv();
 const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');

@@ -13,12 +13,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { toDroverError, UnavailableError, UsageError } from '../errors/errors.ts';
+import { type DaemonHandle, type Logger, METRICS_CONTENT_TYPE, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
-import type { DaemonHandle } from './daemon-handle.ts';
-import type { Logger } from './log.ts';
-import { METRICS_CONTENT_TYPE } from './metrics.ts';
 import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route } from './router.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 

@@ -17,12 +17,12 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createRepo, git, startGitServer } from '../../fixtures/testenv/git-server.ts';
-import { type ClusterInfo, kubeconfigDoc, kubectl, type SharedSecrets, startApiserver, startCluster, startEtcd, writeSharedSecrets } from '../../fixtures/testenv/kube.ts';
-import { type ManagedProcess, stopProcesses } from '../../fixtures/testenv/process.ts';
-import { startRegistry } from '../../fixtures/testenv/registry.ts';
-import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
-import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { createRepo, git, startGitServer } from '../fixtures/testenv/git-server.ts';
+import { type ClusterInfo, kubeconfigDoc, kubectl, type SharedSecrets, startApiserver, startCluster, startEtcd, writeSharedSecrets } from '../fixtures/testenv/kube.ts';
+import { type ManagedProcess, stopProcesses } from '../fixtures/testenv/process.ts';
+import { startRegistry } from '../fixtures/testenv/registry.ts';
+import { type Daemon, startDaemon } from '../fixtures/testenv/serve-daemon.ts';
+import { createNamespace, kubectlOn, testEnv, uniqueName } from '../fixtures/testenv/use-env.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const execFileP = promisify(execFile);

@@ -11,7 +11,7 @@
  *   if (ev.kind === 'push') matchSources({ sources: config.sources, event: ev }); // [{ name: 'shop', ... }]
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SourceConfig } from '../config/config.ts';
+import type { SourceConfig } from '../lib/index.ts';
 import type { WebhookProvider } from './verify-webhook.ts';
 
 export type PushEvent = { kind: 'push'; urls: string[]; branch?: string; source?: string } | { kind: 'ignored'; reason: string };

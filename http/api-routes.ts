@@ -15,10 +15,8 @@
  * @example
  *   curl -H "Authorization: Bearer $DROVER_API_TOKEN" http://127.0.0.1:7070/api/v1/releases?bundle=web
  */
-import * as drover from '../index.ts';
-import { type DeployResult, NotFoundError, UsageError } from '../index.ts';
-import { cutSourceAction, deployAction, promoteAction, rollbackAction } from './actions.ts';
-import type { DaemonHandle } from './daemon-handle.ts';
+import * as drover from '../lib/index.ts';
+import { type DaemonHandle, type DeployResult, NotFoundError, UsageError } from '../lib/index.ts';
 import { readJsonObject } from './read-json.ts';
 import { errorReply, type Reply, type RequestContext, type Route } from './router.ts';
 
@@ -88,20 +86,11 @@ export function apiRoutes(h: DaemonHandle): Route[] {
 
     route('POST', '/api/v1/cut', (ctx) =>
       act(h, ctx, async (body) => {
-        const only = text(body.source, 'source', false);
+        const source = text(body.source, 'source', false);
         const bundle = text(body.bundle, 'bundle', false);
-        const sources = cfg().sources.filter((s) => !only || s.name === only);
-        if (only && sources.length === 0) throw new NotFoundError(`no source named ${only}`, { data: { source: only } });
-        const results = [];
-        for (const source of sources) {
-          const r = await h.runExclusive(`source:${source.name}`, () => cutSourceAction(h.ctx, { source, ...(bundle ? { bundle } : {}) }));
-          for (const c of r.cut) h.wakeBundle(c.bundle);
-          results.push(r);
-        }
-        return ok({ sources: results.flatMap((r) => r.sources), cut: results.flatMap((r) => r.cut), unchanged: results.flatMap((r) => r.unchanged), warnings: results.flatMap((r) => r.warnings) });
+        return ok(await h.actions.cut({ ...(source ? { source } : {}), ...(bundle ? { bundle } : {}) }));
       }),
     ),
-    // Wake the loop for one bundle now (the answer does not wait for it): what a resync does, on demand.
     route('POST', '/api/v1/reconcile', (ctx) =>
       act(h, ctx, async (body) => {
         const bundle = (await drover.bundle({ ws: ws(), bundle: text(body.bundle, 'bundle')! })).name;
@@ -111,34 +100,22 @@ export function apiRoutes(h: DaemonHandle): Route[] {
     ),
     route('POST', '/api/v1/deploy', (ctx) =>
       act(h, ctx, async (body) => {
-        const bundle = text(body.bundle, 'bundle')!;
-        const version = text(body.version, 'version')!;
         const environment = text(body.environment, 'environment', false);
         const cluster = text(body.cluster, 'cluster', false);
         if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
-        const r = await h.runExclusive(`bundle:${bundle}`, () => deployAction(h.ctx, { bundle, version, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}) }));
-        h.wakeBundle(bundle);
-        return deployReply(r);
+        return deployReply(await h.actions.deploy({ bundle: text(body.bundle, 'bundle')!, version: text(body.version, 'version')!, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}) }));
       }),
     ),
     route('POST', '/api/v1/promote', (ctx) =>
       act(h, ctx, async (body) => {
-        const bundle = text(body.bundle, 'bundle')!;
-        const to = text(body.to, 'to')!;
         const version = text(body.version, 'version', false);
-        const r = await h.runExclusive(`bundle:${bundle}`, () => promoteAction(h.ctx, { bundle, to, ...(version ? { version } : {}) }));
-        h.wakeBundle(bundle);
-        return deployReply(r);
+        return deployReply(await h.actions.promote({ bundle: text(body.bundle, 'bundle')!, to: text(body.to, 'to')!, ...(version ? { version } : {}) }));
       }),
     ),
     route('POST', '/api/v1/rollback', (ctx) =>
       act(h, ctx, async (body) => {
-        const bundle = text(body.bundle, 'bundle')!;
-        const environment = text(body.environment, 'environment')!;
         const to = text(body.to, 'to', false);
-        const r = await h.runExclusive(`bundle:${bundle}`, () => rollbackAction(h.ctx, { bundle, environment, ...(to ? { to } : {}) }));
-        h.wakeBundle(bundle);
-        return deployReply(r);
+        return deployReply(await h.actions.rollback({ bundle: text(body.bundle, 'bundle')!, environment: text(body.environment, 'environment')!, ...(to ? { to } : {}) }));
       }),
     ),
   ];

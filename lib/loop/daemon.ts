@@ -1,7 +1,7 @@
 /**
- * `drover serve`: the GitOps loop as a long-running process. It opens the
- * workspace, starts the HTTP listener (probes, metrics, webhooks, API),
- * recovers every release a previous process left unfinished, and only then
+ * The daemon behind `drover serve`: the GitOps loop as a long-running
+ * process. It opens the workspace, starts the interface it is given (the HTTP
+ * listener with probes, metrics, webhooks and the API: http/serve.ts), recovers every release a previous process left unfinished, and only then
  * takes work: sources are woken by their schedule, by a file watch (local
  * repositories) or by a webhook, and cut; every bundle with a new version is
  * deployed to the first environment and promoted along the pipeline by each
@@ -20,7 +20,7 @@
  * @example
  *   const ac = new AbortController();
  *   process.once('SIGTERM', () => ac.abort());
- *   await serveDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l) });
+ *   await runDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l), startInterface });
  */
 import cron from 'node-cron';
 import { secretFromEnv } from '../config/config.ts';
@@ -30,10 +30,10 @@ import { unfinishedReleases } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
 import { openConfiguredSource } from '../workspace/source.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
-import { cutSourceAction } from './actions.ts';
 import { type BackgroundTask, defaultBackgroundTasks, type RunningTask } from './background.ts';
-import type { DaemonHandle, DaemonStatus } from './daemon-handle.ts';
-import { type HttpServer, startHttpServer } from './http-server.ts';
+import { NotFoundError } from '../errors/errors.ts';
+import { cutSourceAction, deployAction, promoteAction, rollbackAction } from './actions.ts';
+import type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './daemon-handle.ts';
 import { createDependencyTracker } from './dependencies.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
@@ -41,12 +41,18 @@ import type { LoopContext } from './loop-context.ts';
 import { reconcileBundle } from './reconcile-bundle.ts';
 import { recoverAll } from '../verbs/recover.ts';
 import { createServeMetrics } from './serve-metrics.ts';
-import { createWorkQueue } from './work-queue.ts';
+import { createWorkQueue } from '../schedule/work-queue.ts';
 
 export interface ServeOptions {
   configPath?: string;
   /** Overrides `serve.listen` (host:port; port 0 picks a free one, logged as `listening`). */
   listen?: string;
+  /**
+   * Starts the daemon's interface (the HTTP server) on `listen` once the
+   * loop exists, before recovery runs; it is closed last. Injected, so the
+   * loop knows nothing of HTTP (http/serve.ts passes the HTTP server).
+   */
+  startInterface: (args: { handle: DaemonHandle; listen: string; log: Logger }) => Promise<RunningInterface>;
   env?: NodeJS.ProcessEnv;
   /** Aborting it starts a graceful shutdown. */
   stop: AbortSignal;
@@ -103,7 +109,7 @@ function secretsOf(config: Awaited<ReturnType<typeof openWorkspace>>['config'], 
   return names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
 }
 
-export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}, stop, hurry, write, logLevel = 'info', concurrency = 8, backgroundTasks = defaultBackgroundTasks, resyncSeconds = 60 }: ServeOptions): Promise<ServeSummary> {
+export async function runDaemon({ configPath = 'drover.yaml', listen, startInterface, env = {}, stop, hurry, write, logLevel = 'info', concurrency = 8, backgroundTasks = defaultBackgroundTasks, resyncSeconds = 60 }: ServeOptions): Promise<ServeSummary> {
   const startedAt = new Date().toISOString();
   const ws = await openWorkspace({ configPath, env, signal: stop });
   const config = ws.config;
@@ -196,23 +202,54 @@ export async function serveDaemon({ configPath = 'drover.yaml', listen, env = {}
     }
   }
 
+  const runExclusive: DaemonHandle['runExclusive'] = (key, fn) => {
+    if (status.shuttingDown) return Promise.reject(new UnavailableError('shutting down: not taking work'));
+    return exclusive(key, fn);
+  };
+  const actions: DaemonActions = {
+    async cut({ source: only, bundle }) {
+      const sources = config.sources.filter((s) => !only || s.name === only);
+      if (only && sources.length === 0) throw new NotFoundError(`no source named ${only}`, { data: { source: only } });
+      const results = [];
+      for (const source of sources) {
+        const r = await runExclusive(`source:${source.name}`, () => cutSourceAction(ctx, { source, ...(bundle ? { bundle } : {}) }));
+        for (const c of r.cut) wakeBundle(c.bundle);
+        results.push(r);
+      }
+      return { sources: results.flatMap((r) => r.sources), cut: results.flatMap((r) => r.cut), unchanged: results.flatMap((r) => r.unchanged), warnings: results.flatMap((r) => r.warnings) };
+    },
+    // Each action holds its bundle's lock, and wakes the bundle after, for what follows from it (a promotion now due).
+    async deploy(args) {
+      const r = await runExclusive(`bundle:${args.bundle}`, () => deployAction(ctx, args));
+      wakeBundle(args.bundle);
+      return r;
+    },
+    async promote(args) {
+      const r = await runExclusive(`bundle:${args.bundle}`, () => promoteAction(ctx, args));
+      wakeBundle(args.bundle);
+      return r;
+    },
+    async rollback(args) {
+      const r = await runExclusive(`bundle:${args.bundle}`, () => rollbackAction(ctx, args));
+      wakeBundle(args.bundle);
+      return r;
+    },
+  };
   const handle: DaemonHandle = {
+    actions,
     ctx,
     status: () => ({ ...status }),
     queue: () => ({ running: queue.running, queued: queue.queued }),
     wakeSource,
     wakeBundle,
-    runExclusive: (key, fn) => {
-      if (status.shuttingDown) return Promise.reject(new UnavailableError('shutting down: not taking work'));
-      return exclusive(key, fn);
-    },
+    runExclusive,
     webhook: { secret: secretFromEnv(config.serve.webhook.secretEnv, env), maxBodyBytes: config.serve.webhook.maxBodyBytes },
     apiToken: secretFromEnv(config.serve.tokenEnv, env),
   };
 
-  let http: HttpServer;
+  let http: RunningInterface;
   try {
-    http = await startHttpServer({ handle, listen: listen ?? config.serve.listen, log });
+    http = await startInterface({ handle, listen: listen ?? config.serve.listen, log });
   } catch (err) {
     ws.close();
     throw err;

@@ -17,12 +17,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
-import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
-import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
-import { activeLeases } from '../state/leases.ts';
-import { openState } from '../state/open.ts';
-import { listReleases, unfinishedReleases } from '../state/releases.ts';
+import { createRepo, git } from '../fixtures/testenv/git-server.ts';
+import { type Daemon, startDaemon } from '../fixtures/testenv/serve-daemon.ts';
+import { createNamespace, kubectlOn, testEnv, uniqueName } from '../fixtures/testenv/use-env.ts';
+import { activeLeases } from '../lib/state/leases.ts';
+import { openState } from '../lib/state/open.ts';
+import { listReleases, unfinishedReleases } from '../lib/state/releases.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const env = testEnv();

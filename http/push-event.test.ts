@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { SourceConfig } from '../config/config.ts';
+import type { SourceConfig } from '../lib/index.ts';
 import { matchSources, normalizeRepoUrl, parsePushEvent } from './push-event.ts';
 
 const githubPush = {

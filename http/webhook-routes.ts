@@ -10,7 +10,7 @@
  * @example
  *   curl -X POST -H "X-Hub-Signature-256: sha256=$(hmac)" -H 'X-GitHub-Event: push' --data @push.json http://127.0.0.1:7070/hooks/github
  */
-import type { DaemonHandle } from './daemon-handle.ts';
+import type { DaemonHandle } from '../lib/index.ts';
 import { matchSources, parsePushEvent } from './push-event.ts';
 import { readBoundedBody } from './read-body.ts';
 import { errorReply, type Reply, type Route } from './router.ts';

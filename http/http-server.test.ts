@@ -3,12 +3,11 @@
 // token, reads included; probes need none; webhooks are verified before
 // anything parses their body. The real daemon is exercised in serve.int.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Workspace } from '../workspace/workspace.ts';
-import type { DaemonHandle, DaemonStatus } from './daemon-handle.ts';
+import type { DaemonHandle, DaemonStatus, Workspace } from '../lib/index.ts';
+import { createDependencyTracker } from '../lib/loop/dependencies.ts';
+import { createLogger } from '../lib/loop/log.ts';
+import { createServeMetrics } from '../lib/loop/serve-metrics.ts';
 import { allRoutes, type HttpServer, startHttpServer } from './http-server.ts';
-import { createLogger } from './log.ts';
-import { createDependencyTracker } from './dependencies.ts';
-import { createServeMetrics } from './serve-metrics.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const servers: HttpServer[] = [];
@@ -30,6 +29,12 @@ function stubHandle({ token, secret, status = {} }: { token?: string; secret?: s
     wakeSource: (s) => void woken.push(s),
     wakeBundle: () => {},
     runExclusive: () => Promise.reject(new Error('not in this test')),
+    actions: {
+      cut: () => Promise.reject(new Error('not in this test')),
+      deploy: () => Promise.reject(new Error('not in this test')),
+      promote: () => Promise.reject(new Error('not in this test')),
+      rollback: () => Promise.reject(new Error('not in this test')),
+    },
     webhook: { secret, maxBodyBytes: 1024 },
     apiToken: token,
   };

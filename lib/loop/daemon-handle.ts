@@ -1,0 +1,46 @@
+/**
+ * What an interface (the HTTP API, webhooks, the dashboard) sees of the
+ * running daemon: its state (ready, shutting down), the loop context (the
+ * workspace to read through the public API, metrics, log), the ways to give
+ * it work (wake a source or a bundle), and the actions (cut, deploy, promote,
+ * roll back) run under the same per-key locks the loop uses, with the loop's
+ * metrics and log lines.
+ */
+import type { CutResult } from '../verbs/cut.ts';
+import type { DeployResult } from '../verbs/deploy.ts';
+import type { LoopContext } from './loop-context.ts';
+
+export interface DaemonActions {
+  /** Cuts the named source (or every source) now; new versions wake their bundles. */
+  cut(args: { source?: string; bundle?: string }): Promise<Pick<CutResult, 'sources' | 'cut' | 'unchanged' | 'warnings'>>;
+  deploy(args: { bundle: string; version: string; environment?: string; cluster?: string }): Promise<DeployResult>;
+  promote(args: { bundle: string; to: string; version?: string }): Promise<DeployResult>;
+  rollback(args: { bundle: string; environment: string; to?: string }): Promise<DeployResult>;
+}
+
+export interface DaemonStatus {
+  ready: boolean;
+  shuttingDown: boolean;
+  recovery: 'pending' | 'done' | 'failed';
+  stateOpen: boolean;
+  startedAt: string;
+}
+
+export interface DaemonHandle {
+  ctx: LoopContext;
+  status(): DaemonStatus;
+  queue(): { running: readonly string[]; queued: readonly string[] };
+  wakeSource(source: string, trigger: 'webhook' | 'api' | 'schedule' | 'fs' | 'startup' | 'recovered'): void;
+  wakeBundle(bundle: string): void;
+  /** Runs `fn` as in-flight work holding `key`'s lock (`bundle:web`, `source:shop`); ConflictError-free queueing behind the loop. */
+  runExclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
+  webhook: { secret: string | undefined; maxBodyBytes: number };
+  apiToken: string | undefined;
+  actions: DaemonActions;
+}
+
+/** What an interface started by the daemon gives back: where it listens, and how to stop it. */
+export interface RunningInterface {
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
