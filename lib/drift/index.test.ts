@@ -1,21 +1,6 @@
 import { expect, it } from 'vitest';
 import * as drift from './index.ts';
 
-it('exposes exactly the public drift API', () => {
-  expect(Object.keys(drift).sort()).toEqual([
-    'ClusterMonitor',
-    'DROVER_MANAGER',
-    'INVENTORY_LABEL',
-    'assessMember',
-    'compareObject',
-    'delegatedPaths',
-    'healBlocker',
-    'healBundle',
-    'listShape',
-    'managerSets',
-    'ownsPath',
-    'parseFieldsV1',
-    'parseQuantity',
-    'recordObservation',
-  ]);
+it('exposes exactly the pure drift API', () => {
+  expect(Object.keys(drift).sort()).toEqual(['DROVER_MANAGER', 'assessMember', 'compareObject', 'delegatedPaths', 'listShape', 'managerSets', 'ownsPath', 'parseFieldsV1', 'parseQuantity']);
 });

@@ -43,7 +43,7 @@ export interface BackgroundTask {
 export const driftTask: BackgroundTask = {
   name: 'drift',
   async start({ ws, env, log, reportDriftFindings, signal }) {
-    const [{ startDriftMonitor }, { openFindings }] = await Promise.all([import('../verbs/drift.ts'), import('../state/drift.ts')]);
+    const [{ startDriftMonitor }, { openFindings }] = await Promise.all([import('../monitor/drift-monitor.ts'), import('../state/drift.ts')]);
     const report = () => {
       const counts: Record<string, number> = {};
       for (const f of openFindings(ws.db)) counts[f.bundle] = (counts[f.bundle] ?? 0) + 1;

@@ -16,7 +16,8 @@ import { stringify } from 'yaml';
 import { createRepo } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { listFindings } from '../state/drift.ts';
-import { checkDrift, startDriftMonitor } from './drift.ts';
+import { startDriftMonitor } from '../monitor/drift-monitor.ts';
+import { checkDrift } from './drift.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
 
 const execFileP = promisify(execFile);

@@ -19,7 +19,8 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/
 import { type FindingRecord, listFindings, listHeals, openFindings } from '../state/drift.ts';
 import { acquireLease, releaseLease } from '../state/leases.ts';
 import { listReleases, releaseSteps } from '../state/releases.ts';
-import { checkDrift, startDriftMonitor } from './drift.ts';
+import { startDriftMonitor } from '../monitor/drift-monitor.ts';
+import { checkDrift } from './drift.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
 
 const execFileP = promisify(execFile);

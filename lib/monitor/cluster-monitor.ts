@@ -24,11 +24,12 @@
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject, listObjects } from '../cluster/get.ts';
+import { createInformer, type Informer } from '../cluster/informer.ts';
 import { type Watch, type WatchEvent, watchObjects } from '../cluster/watch.ts';
 
 import { toDroverError } from '../errors/errors.ts';
 
-import { formatRef, type KubeObject, refKey, refOf, type ObjectId, idOf } from '../object/ref.ts';
+import { formatRef, idOf, type KubeObject, keyOf, type ObjectId, refKey, refOf } from '../object/ref.ts';
 
 import type { OnEvent } from '../progress.ts';
 import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
@@ -36,7 +37,7 @@ import { BUNDLE_LABEL } from '../release/ownership.ts';
 
 import { mapLimit } from '../release/pool.ts';
 
-import { assessMember, delegatedPaths, type ObjectDrift } from './assess.ts';
+import { assessMember, delegatedPaths, type ObjectDrift } from '../drift/assess.ts';
 
 
 export const INVENTORY_LABEL = 'drover.dev/inventory';
@@ -107,7 +108,7 @@ interface BundleState {
 }
 
 const typeKey = (apiVersion: string, kind: string) => `${apiVersion}|${kind}`;
-const memberKey = (m: ObjectId) => refKey({ group: m.apiVersion.includes('/') ? m.apiVersion.slice(0, m.apiVersion.indexOf('/')) : '', kind: m.kind, namespace: m.namespace, name: m.name });
+const memberKey = (m: ObjectId) => refKey(m);
 
 export interface MonitorStats {
   judged: number;
@@ -122,9 +123,8 @@ export class ClusterMonitor {
   #bundles = new Map<string, BundleState>();
   /** Member key -> the bundles' entries for it. */
   #index = new Map<string, Entry[]>();
-  /** Type key -> live objects by member key. */
-  #cache = new Map<string, Map<string, KubeObject>>();
-  #typeWatches = new Map<string, Watch>();
+  /** Type key -> the live objects of that type Drover labelled (watched, or filled by the last scan). */
+  #informers = new Map<string, Informer>();
   #selector = '';
   #inventoryWatch: Watch | undefined;
   #queue: Promise<void> = Promise.resolve();
@@ -166,7 +166,11 @@ export class ClusterMonitor {
     const types = this.#types();
     await mapLimit([...types.values()], 4, async ({ apiVersion, kind }) => {
       const list = await listObjects(this.#o.cluster, { apiVersion, kind, labelSelector: this.#selector, signal: sig });
-      await this.#enqueue(() => this.#replaceType(apiVersion, kind, list.items, sig));
+      await this.#enqueue(() => {
+        const informer = this.#informerFor(apiVersion, kind);
+        informer.replace(list.items);
+        return this.#judgeType(informer, sig);
+      });
     });
     this.stats.scans++;
     const entries = [...this.#bundles.values()].reduce((n, s) => n + (s.desired?.entries.length ?? 0), 0);
@@ -190,7 +194,7 @@ export class ClusterMonitor {
     });
     await this.#inventoryWatch.ready;
     await this.#queue;
-    await Promise.all([...this.#typeWatches.values()].map((w) => w.ready));
+    await Promise.all([...this.#informers.values()].map((i) => i.ready));
     await this.#queue;
   }
 
@@ -200,15 +204,15 @@ export class ClusterMonitor {
     for (const t of this.#confirming.values()) clearTimeout(t);
     if (this.#deferTimer) clearInterval(this.#deferTimer);
     this.#confirming.clear();
-    await Promise.all([this.#inventoryWatch?.stop(), ...[...this.#typeWatches.values()].map((w) => w.stop())]);
-    this.#typeWatches.clear();
+    await Promise.all([this.#inventoryWatch?.stop(), ...[...this.#informers.values()].map((i) => i.stop())]);
+    this.#informers.clear();
     await this.#queue.catch(() => {});
   }
 
   /** Requests made by the watches so far: lists and watch (re)connections. */
   watchStats(): { lists: number; watches: number; events: number; gone: number; errors: number } {
-    const all = [this.#inventoryWatch, ...this.#typeWatches.values()].filter((w): w is Watch => !!w);
-    return all.reduce((a, w) => ({ lists: a.lists + w.stats.lists, watches: a.watches + w.stats.watches, events: a.events + w.stats.events, gone: a.gone + w.stats.gone, errors: a.errors + w.stats.errors }), {
+    const all = [this.#inventoryWatch?.stats, ...[...this.#informers.values()].map((i) => i.stats)].filter((w) => w !== undefined);
+    return all.reduce((a, w) => ({ lists: a.lists + w.lists, watches: a.watches + w.watches, events: a.events + w.events, gone: a.gone + w.gone, errors: a.errors + w.errors }), {
       lists: 0,
       watches: 0,
       events: 0,
@@ -318,29 +322,26 @@ export class ClusterMonitor {
     }
     const selector = this.#selectorNow();
     const types = this.#types();
-    const stale = [...this.#typeWatches].filter(([k]) => selector !== this.#selector || !types.has(k));
+    const stale = [...this.#informers].filter(([k, i]) => selector !== this.#selector || !types.has(k) || !i.stats);
     this.#selector = selector;
-    for (const [k, w] of stale) {
-      this.#typeWatches.delete(k);
-      this.#cache.delete(k);
-      void w.stop();
+    for (const [k, i] of stale) {
+      this.#informers.delete(k);
+      void i.stop();
     }
     for (const [k, t] of types) {
-      if (this.#typeWatches.has(k)) continue;
+      if (this.#informers.has(k)) continue;
       this.stats.watches++;
-      // Work a stopped watch queued before it stopped is dropped: its replacement lists afresh.
-      const current = () => this.#typeWatches.get(k) === w;
-      const w: Watch = watchObjects(this.#o.cluster, {
-        apiVersion: t.apiVersion,
-        kind: t.kind,
-        labelSelector: selector,
+      const informer = createInformer({ cluster: this.#o.cluster, apiVersion: t.apiVersion, kind: t.kind, labelSelector: selector });
+      // Work a stopped informer queued before it stopped is dropped: its replacement lists afresh.
+      const current = () => this.#informers.get(k) === informer;
+      informer.watch({
         ...(this.#o.watchTimeoutSeconds ? { timeoutSeconds: this.#o.watchTimeoutSeconds } : {}),
-        onList: (items) => void this.#enqueue(() => (current() ? this.#replaceType(t.apiVersion, t.kind, items, this.#ac.signal) : undefined)),
-        onEvent: (e) => void this.#enqueue(() => (current() ? this.#onEvent(k, e) : undefined)),
+        onList: () => void this.#enqueue(() => (current() ? this.#judgeType(informer, this.#ac.signal) : undefined)),
+        onEvent: (e) => void this.#enqueue(() => (current() ? this.#onEvent(e) : undefined)),
         onError: (err) => this.#warn(`watch ${t.kind}: ${err.message}`),
         signal: this.#ac.signal,
       });
-      this.#typeWatches.set(k, w);
+      this.#informers.set(k, informer);
     }
   }
 
@@ -349,16 +350,23 @@ export class ClusterMonitor {
     return names.length ? `${BUNDLE_LABEL} in (${names.join(',')})` : BUNDLE_LABEL;
   }
 
-  async #replaceType(apiVersion: string, kind: string, items: KubeObject[], signal: AbortSignal): Promise<void> {
+  /** The informer of a type: the watched one, or (scanning without watches) one the scan fills. */
+  #informerFor(apiVersion: string, kind: string): Informer {
     const k = typeKey(apiVersion, kind);
-    const objects = new Map(items.map((o) => [refKey(refOf(o)), o]));
-    this.#cache.set(k, objects);
+    let informer = this.#informers.get(k);
+    if (!informer) this.#informers.set(k, (informer = createInformer({ cluster: this.#o.cluster, apiVersion, kind, labelSelector: this.#selector })));
+    return informer;
+  }
+
+  /** Judges every member of the informer's type against its (just listed) objects. */
+  async #judgeType(informer: Informer, signal: AbortSignal): Promise<void> {
+    const k = typeKey(informer.apiVersion, informer.kind);
     const at = Date.now();
     const absent: Entry[] = [];
     for (const entries of this.#index.values()) {
       for (const e of entries) {
         if (typeKey(e.member.apiVersion, e.member.kind) !== k || !this.#judgeable(e.bundle)) continue;
-        const live = objects.get(memberKey(e.member));
+        const live = informer.get(memberKey(e.member));
         if (live) this.#observe(e, live, 'scan', at);
         else absent.push(e);
       }
@@ -366,18 +374,13 @@ export class ClusterMonitor {
     // Not listed: deleted, or its label was removed. One GET each tells which.
     await mapLimit(absent, 8, async (e) => {
       const live = await this.#get(e.member, signal);
-      if (live) objects.set(memberKey(e.member), live);
+      if (live) informer.set(memberKey(e.member), live);
       this.#observe(e, live, 'scan', at);
     });
   }
 
-  #onEvent(k: string, e: WatchEvent): void {
-    const key = refKey(refOf(e.object));
-    const objects = this.#cache.get(k) ?? new Map<string, KubeObject>();
-    this.#cache.set(k, objects);
-    if (e.type === 'DELETED') objects.delete(key);
-    else objects.set(key, e.object);
-    const entries = this.#index.get(key);
+  #onEvent(e: WatchEvent): void {
+    const entries = this.#index.get(keyOf(e.object));
     if (!entries) return;
     const at = Date.now();
     for (const entry of entries) {
@@ -400,9 +403,9 @@ export class ClusterMonitor {
     }
     const at = Date.now();
     for (const e of this.#bundles.get(bundle)!.desired!.entries) {
-      const objects = this.#cache.get(typeKey(e.member.apiVersion, e.member.kind));
-      if (!objects) continue; // its type's watch has not listed yet; its first list judges it
-      const live = objects.get(memberKey(e.member));
+      const informer = this.#informers.get(typeKey(e.member.apiVersion, e.member.kind));
+      if (!informer?.synced) continue; // its type's watch has not listed yet; its first list judges it
+      const live = informer.get(memberKey(e.member));
       if (live) this.#observe(e, live, by, at);
       else this.#confirm(e, by, at);
     }
@@ -466,8 +469,7 @@ export class ClusterMonitor {
         // The bundle may have moved to another version meanwhile; judge against what it should run now.
         const entry = s.desired?.entries.find((x) => memberKey(x.member) === memberKey(e.member));
         if (!entry) return;
-        const objects = this.#cache.get(typeKey(e.member.apiVersion, e.member.kind));
-        const live = objects?.get(memberKey(e.member)) ?? (await this.#get(e.member, this.#ac.signal));
+        const live = this.#informers.get(typeKey(e.member.apiVersion, e.member.kind))?.get(memberKey(e.member)) ?? (await this.#get(e.member, this.#ac.signal));
         if (!this.#judgeable(e.bundle)) return;
         this.#emit(entry, s, assessMember({ desired: entry.desired, live, ignore: entry.ignore, sensitive: entry.sensitive }), by, at);
       });

@@ -1,0 +1,66 @@
+/**
+ * What drift needs from a workspace, shared by the one-off check (`drover
+ * drift`) and the monitor (`drover serve`): which bundles to judge (known
+ * here, self-heal policy not `off`), each version's content by digest (pulled
+ * once and kept), the members exactly as Drover applies them (SOPS decrypted
+ * with the cluster's environment's key, ownership marks added), and which
+ * open findings are moot because their bundle left the cluster.
+ */
+import { selfHealFor } from '../config/config.ts';
+import type { KubeObject } from '../object/ref.ts';
+import { withOwnership } from '../release/ownership.ts';
+import type { VersionContent } from '../release/release-options.ts';
+import { isSopsEncrypted } from '../sops/index.ts';
+import { knownBundles, openFindings } from '../state/drift.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
+import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+import type { ClusterMonitor, DesiredMember } from './cluster-monitor.ts';
+import { recordObservation } from './record.ts';
+
+/** What drift needs from a workspace: which bundles to judge, their content by digest, members as Drover applies them. */
+export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
+  const contents = new Map<string, Promise<VersionContent>>();
+  const preparers = new Map<string, (o: KubeObject) => Promise<KubeObject>>();
+  let known = { at: 0, names: new Set<string>() };
+  const environmentOf = (cluster: string) => ws.config.environments.find((e) => e.clusters.includes(cluster));
+  const prepareFor = (cluster: string) => {
+    const e = environmentOf(cluster);
+    const key = e?.name ?? '';
+    if (!preparers.has(key)) preparers.set(key, sopsPreparer({ environments: [e], env: processEnv }));
+    return preparers.get(key)!;
+  };
+  const loadVersion = (bundle: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {
+    const key = `${bundle}@${digest}`;
+    if (!contents.has(key)) {
+      const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest);
+      p.catch(() => contents.delete(key));
+      contents.set(key, p);
+    }
+    return contents.get(key)!;
+  };
+  return {
+    environmentOf,
+    prepareFor,
+    loadVersion,
+    tracks(bundle: string): boolean {
+      if (Date.now() - known.at > 2000) known = { at: Date.now(), names: new Set(knownBundles(ws.db)) };
+      return known.names.has(bundle) && selfHealFor(ws.config, bundle) !== 'off';
+    },
+    async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<DesiredMember[]> {
+      const content = await loadVersion(bundle, signal)({ digest });
+      const prepare = prepareFor(cluster);
+      // Whatever was encrypted in Git is masked whole in findings, whatever its kind.
+      return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle), sensitive: isSopsEncrypted(m) })));
+    },
+  };
+}
+
+export type DriftContext = ReturnType<typeof driftContext>;
+
+/** Open findings whose bundle no longer runs on a cluster the monitor reached are moot. */
+export function resolveGone(ws: Workspace, monitor: ClusterMonitor): void {
+  const running = new Set(monitor.present());
+  const gone = new Set(openFindings(ws.db, { cluster: monitor.cluster }).map((f) => f.bundle).filter((b) => !running.has(b)));
+  for (const bundle of gone) recordObservation({ db: ws.db, observation: { type: 'gone', bundle, cluster: monitor.cluster } });
+}

@@ -1,0 +1,60 @@
+/**
+ * A heal and its check: re-applies the version a cluster should run
+ * (heal.ts), then reads back each member that had an open finding and
+ * resolves what matches (`healed`); what still differs stays open with its
+ * fields refreshed.
+ */
+import type { Cluster } from '../cluster/cluster.ts';
+import { getObject } from '../cluster/get.ts';
+import { assessMember } from '../drift/assess.ts';
+import { UnavailableError } from '../errors/errors.ts';
+import type { OnEvent } from '../progress.ts';
+import { type FindingRecord, type HealRecord, openFindings, recordFinding, resolveFinding, targetOf } from '../state/drift.ts';
+import type { Workspace } from '../workspace/workspace.ts';
+import type { ClusterMonitor } from './cluster-monitor.ts';
+import type { DriftContext } from './drift-context.ts';
+import { healBundle } from './heal.ts';
+
+/**
+ * Heals one bundle on one cluster, then reads back each member that had an
+ * open finding and resolves what matches (`healed`); what still differs stays
+ * open with its fields refreshed.
+ */
+export async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onResolved, onEvent, signal }: { ws: Workspace; ctx: DriftContext; cluster: Cluster; monitor: ClusterMonitor; bundle: string; onHealing?: (healId: number | undefined) => void; onResolved?: (finding: FindingRecord) => void; onEvent?: OnEvent; signal?: AbortSignal }): Promise<HealRecord | undefined> {
+  const run = monitor.running().find((r) => r.bundle === bundle);
+  const open = openFindings(ws.db, { bundle, cluster: cluster.name });
+  if (open.length === 0) return undefined;
+  // Findings but no known version (the inventory not seen yet): fail, so the heal is tried again shortly.
+  if (!run) throw new UnavailableError(`${bundle} on ${cluster.name}: the version this cluster should run is not known yet`, { data: { bundle, cluster: cluster.name } });
+  const env = ctx.environmentOf(cluster.name);
+  const heal = await healBundle({
+    db: ws.db,
+    cluster,
+    bundle,
+    version: { version: run.version, digest: run.digest },
+    loadVersion: ctx.loadVersion(bundle, signal),
+    prepare: ctx.prepareFor(cluster.name),
+    ...(env ? { environment: env.name, timeoutMs: env.timeoutSeconds * 1000 } : {}),
+    refs: open.map((f) => f.ref),
+    onStarted: (h) => onHealing?.(h.id),
+    ...(onEvent ? { onEvent } : {}),
+    ...(signal ? { signal } : {}),
+  });
+  try {
+    if (heal.outcome === 'skipped') return heal;
+    for (const f of open) {
+      const member = monitor.desiredOf(bundle, f.ref);
+      if (!member) continue;
+      const live = await getObject(cluster, { apiVersion: f.apiVersion, kind: f.objectKind, namespace: f.namespace, name: f.name }, signal);
+      const drift = assessMember({ ...member, live });
+      if (!drift) {
+        const resolved = resolveFinding(ws.db, { ...targetOf(f), resolution: 'healed', healId: heal.id });
+        if (resolved) onResolved?.(resolved);
+      }
+      else recordFinding(ws.db, { ...targetOf(f), version: f.version, digest: f.digest, ref: f.ref, detectedBy: f.detectedBy, kind: drift.kind, fields: drift.fields });
+    }
+    return heal;
+  } finally {
+    onHealing?.(undefined);
+  }
+}
