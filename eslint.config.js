@@ -1,7 +1,9 @@
 // Lint: typescript-eslint's recommended rules plus the habits from style.md
-// that a machine can check (no stdout or process.exit inside lib/).
+// that a machine can check (no stdout or process.exit inside lib/, and the
+// layering of ARCHITECTURE.md: eslint/layers.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import layers from './eslint/layers.js';
 
 export default tseslint.config(
   { ignores: ['node_modules/', '.drover/', 'coverage/'] },
@@ -14,6 +16,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' }],
     },
+  },
+  {
+    files: ['lib/**/*.ts', 'cmd/**/*.ts', 'http/**/*.ts'],
+    plugins: { drover: layers },
+    rules: { 'drover/layers': 'error' },
   },
   {
     files: ['lib/**/*.ts'],
