@@ -188,6 +188,12 @@ export class ClusterClient {
   }
 }
 
+/**
+ * The wait before retrying one request: exponential from 200 ms to 5 s with
+ * "equal jitter", so many clients retrying one API server spread out. Not the
+ * work queue's backoff (lib/schedule), which schedules a whole task per key
+ * over minutes and needs no jitter; an adapter does not reach up to it.
+ */
 function backoffMs(attempt: number): number {
   const base = Math.min(200 * 2 ** (attempt - 1), 5000);
   return base / 2 + Math.random() * (base / 2);
