@@ -76,6 +76,15 @@ export interface CutResult {
 
 const PUSH_CONCURRENCY = 4;
 
+/** What one source gives a cut: where its head is, what it reports, and (when the head moved) the versions ready to push and record. */
+interface PreparedSource {
+  source: CutResult['sources'][number];
+  blocked: BlockedCut[];
+  warnings: CutResult['warnings'];
+  unchanged: string[];
+  ready?: { head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } };
+}
+
 interface Prepared {
   record: VersionRecord;
   packed: ReturnType<typeof packBundle>;
@@ -107,9 +116,16 @@ export async function cutVersions({
 }): Promise<CutResult> {
   const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [] };
   for (const sc of ws.config.sources) {
-    const prepared = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal, result });
-    result.left.push(...leftBundles(ws, sc.name));
-    if (!prepared) continue;
+    const one = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal });
+    result.sources.push(one.source);
+    result.blocked.push(...one.blocked);
+    result.warnings.push(...one.warnings);
+    result.unchanged.push(...one.unchanged);
+    const prepared = one.ready;
+    if (!prepared) {
+      result.left.push(...leftBundles(ws, sc.name));
+      continue;
+    }
     // Bundles push side by side (each repository is separate): its blobs, then the manifest naming them.
     await mapLimit(prepared.items, PUSH_CONCURRENCY, async (p) => {
       const store = ws.stores.open(p.record.bundle);
@@ -127,7 +143,7 @@ export async function cutVersions({
       presence: prepared.presence,
     });
     result.cut.push(...prepared.items.map((p) => p.cut));
-    result.left = [...result.left.filter((l) => l.source !== sc.name), ...leftBundles(ws, sc.name)];
+    result.left.push(...leftBundles(ws, sc.name));
   }
   return result;
 }
@@ -178,7 +194,6 @@ async function prepareSource({
   onEvent,
   onBundleError,
   signal,
-  result,
 }: {
   ws: Workspace;
   sc: SourceConfig;
@@ -187,14 +202,13 @@ async function prepareSource({
   onEvent: OnEvent;
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
-  result: CutResult;
-}): Promise<{ head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } } | undefined> {
+}): Promise<PreparedSource> {
   const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
-  result.sources.push({ name: sc.name, head, previous, moved: previous !== head });
-  if (previous === head) return undefined;
+  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [] };
+  if (previous === head) return out;
 
   const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
   const failures: FileFailure[] = [];
@@ -206,7 +220,7 @@ async function prepareSource({
     const first = failures[0]!;
     throw new InvalidInputError(blocked[0]?.message ?? first.error.message, { data: { ...first.error.data, blocked }, cause: first.error });
   }
-  result.blocked.push(...blocked);
+  out.blocked.push(...blocked);
   for (const b of blocked) for (const name of b.bundles) onBundleError?.({ bundle: name, error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }) });
   const presence = { present: new Set([...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name)), markMissing: failures.length === 0 };
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
@@ -236,7 +250,7 @@ async function prepareSource({
           data: { bundle: name, file: b.bundle.file, findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
         });
       }
-      for (const f of findings) result.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
+      for (const f of findings) out.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
 
       const parent = latestVersion(ws.db, name);
       const parentConfig = parent?.config;
@@ -244,7 +258,7 @@ async function prepareSource({
       const parentDigests = parentConfig ? (parentConfig.members ?? []).map((m) => `${formatRef(m)}@${m.digest}`).sort() : null;
       const policy = policyOf(b.bundle.spec);
       if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests) && samePolicy(resolvePolicy(parentConfig?.policy), policy)) {
-        result.unchanged.push(name);
+        out.unchanged.push(name);
         continue;
       }
       const memberFiles = new Set(b.members.map((m) => m.file));
@@ -280,5 +294,5 @@ async function prepareSource({
       onBundleError({ bundle: name, error: toDroverError(err) });
     }
   }
-  return { head, display: source.display, items, presence };
+  return { ...out, ready: { head, display: source.display, items, presence } };
 }
