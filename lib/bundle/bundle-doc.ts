@@ -31,9 +31,30 @@ export interface RootRef {
   namespace?: string;
 }
 
+/** One patch of a plain-YAML target: RFC 7386 (`merge`) or RFC 6902 (`json`), on the one member `target` selects. */
+export interface TargetPatch {
+  target: ObjectSelector;
+  merge?: Record<string, unknown>;
+  json?: { op: string; path: string; [k: string]: unknown }[];
+}
+
+/** A variant of the bundle: `dev`, `prod`, or one cluster's `prod/c3`. */
+export interface TargetSpec {
+  name: string;
+  /** kustomize: its kustomization directory. */
+  path?: string;
+  /** plain YAML: patches on the discovered members. */
+  patches?: TargetPatch[];
+}
+
 /** A Bundle document's spec with every default filled in. */
 export interface BundleSpec {
+  /** Empty for a kustomize bundle that takes every rendered object. */
   roots: RootRef[];
+  /** Rendered by `kustomize build` (each target its directory), or plain YAML when absent. */
+  kustomize?: { path?: string; allowRemote: boolean };
+  /** The declared targets; absent: one variant for every environment. */
+  targets?: TargetSpec[];
   namespace?: string;
   include: ObjectSelector[];
   exclude: ObjectSelector[];
@@ -79,24 +100,38 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
       { data: { file, line, bundle: name, problems } },
     );
   }
-  const doc = object as { metadata: { name: string }; spec: Partial<BundleSpec> & { roots: RootRef[]; versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']> } };
+  const doc = object as { metadata: { name: string }; spec: Partial<Omit<BundleSpec, 'kustomize'>> & { versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']>; kustomize?: { path?: string; allowRemote?: boolean } } };
   const s = doc.spec;
-  for (const [i, pattern] of (s.paths ?? []).entries()) {
+  const refuse = (path: string, message: string) =>
+    new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": ${path}: ${message}`, { data: { file, line, bundle: doc.metadata.name, problems: [{ path, message }] } });
+  if (!s.kustomize && !(s.roots && s.roots.length > 0)) throw refuse('spec.roots', 'is required (only a kustomize bundle may leave it out, to take everything it renders)');
+  const names = new Set<string>();
+  for (const [i, t] of (s.targets ?? []).entries()) {
+    if (names.has(t.name)) throw refuse(`spec.targets[${i}].name`, `target ${t.name} is declared twice`);
+    names.add(t.name);
+    if (s.kustomize && t.patches) throw refuse(`spec.targets[${i}].patches`, 'patches are for plain YAML bundles; with kustomize, patch in the overlay');
+    if (!s.kustomize && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization: set spec.kustomize to render with kustomize');
+    if (s.kustomize && !t.path && !s.kustomize.path) throw refuse(`spec.targets[${i}].path`, 'no kustomization directory: give the target a path, or spec.kustomize.path');
+    for (const p of [t.path].filter((x): x is string => x !== undefined)) checkPattern(p, `spec.targets[${i}].path`);
+  }
+  if (s.kustomize?.path) checkPattern(s.kustomize.path, 'spec.kustomize.path');
+  if (s.kustomize && !s.kustomize.path && !s.targets) throw refuse('spec.kustomize.path', 'is required when no target names its own kustomization');
+  function checkPattern(pattern: string, path: string): void {
     try {
       checkPathPattern(pattern);
     } catch (err) {
-      const message = (err as Error).message.replace(/^source path filter /, 'path ');
-      throw new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": spec.paths[${i}]: ${message}`, {
-        data: { file, line, bundle: doc.metadata.name, problems: [{ path: `spec.paths[${i}]`, message }] },
-      });
+      throw refuse(path, (err as Error).message.replace(/^source path filter /, 'path '));
     }
   }
+  for (const [i, pattern] of (s.paths ?? []).entries()) checkPattern(pattern, `spec.paths[${i}]`);
   return {
     name: doc.metadata.name,
     file,
     line,
     spec: {
-      roots: s.roots,
+      roots: s.roots ?? [],
+      ...(s.kustomize ? { kustomize: { ...(s.kustomize.path ? { path: s.kustomize.path } : {}), allowRemote: s.kustomize.allowRemote ?? false } } : {}),
+      ...(s.targets ? { targets: s.targets } : {}),
       ...(s.namespace === undefined ? {} : { namespace: s.namespace }),
       include: s.include ?? [],
       exclude: s.exclude ?? [],

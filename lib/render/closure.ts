@@ -1,0 +1,113 @@
+/**
+ * The input closure of one kustomize target: every file of the repository
+ * its `kustomize build` can read (its kustomization, the kustomizations it
+ * builds on, their resources, patches and generator inputs), found by
+ * following the kustomization files from the target's directory. What it
+ * gives: the files to copy into the render's sandbox (nothing else of the
+ * repository is there), the cache key of the render (a hash of those files'
+ * blob ids, the directory and the Kustomize version: the same key means the
+ * same output, so the render can be skipped), and refusals, each naming the
+ * kustomization and why: a remote base or resource (unless the bundle allows
+ * remote), a path that leaves the repository, a missing file, a
+ * secretGenerator reading a SOPS-encrypted file (rendering it would put the
+ * plaintext into the artifact), a Helm chart inside Kustomize.
+ *
+ * Reading is the caller's: `read(dir)` returns the files under a repository
+ * directory (recursively), and each directory is asked for once.
+ *
+ * @example
+ *   const c = await resolveClosure({ dir: 'apps/web/overlays/prod', read, allowRemote: false });
+ *   c.files.map((f) => f.path) // => ['apps/web/base/deployment.yaml', 'apps/web/base/kustomization.yaml', 'apps/web/overlays/prod/kustomization.yaml', ...]
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { parse } from 'yaml';
+import { InvalidInputError } from '../errors/errors.ts';
+import { isRemote, KUSTOMIZATION_FILES, referencesOf } from './kustomization.ts';
+
+export interface RepoFile {
+  path: string;
+  /** The blob id (any content hash will do: it feeds the cache key). */
+  oid: string;
+  text: string;
+}
+
+export interface Closure {
+  /** The target's kustomization directory. */
+  dir: string;
+  /** Every repository file the build may read, sorted by path. */
+  files: RepoFile[];
+  /** Remote references (only when allowed). */
+  remote: string[];
+  /** sha256 of the directory and every file's path and blob id. */
+  digest: string;
+}
+
+const ENCRYPTED = /\bENC\[AES256_GCM,|^sops:\s*$/m;
+
+/** A path inside the repository, or undefined when it leaves it. */
+function inside(from: string, entry: string): string | undefined {
+  if (posix.isAbsolute(entry)) return undefined;
+  const p = posix.normalize(posix.join(from, entry));
+  return p === '..' || p.startsWith('../') ? undefined : p.replace(/\/$/, '');
+}
+
+export async function resolveClosure({ dir, read, allowRemote = false }: { dir: string; read: (dir: string) => Promise<RepoFile[]>; allowRemote?: boolean }): Promise<Closure> {
+  const listed = new Map<string, Promise<RepoFile[]>>();
+  const under = (d: string) => {
+    if (!listed.has(d)) listed.set(d, read(d));
+    return listed.get(d)!;
+  };
+  const files = new Map<string, RepoFile>();
+  const remote: string[] = [];
+  const seen = new Set<string>();
+  const queue = [dir.replace(/\/$/, '')];
+  while (queue.length > 0) {
+    const kdir = queue.shift()!;
+    if (seen.has(kdir)) continue;
+    seen.add(kdir);
+    const here = await under(kdir);
+    const kfile = KUSTOMIZATION_FILES.map((n) => here.find((f) => f.path === posix.join(kdir, n))).find((f) => f !== undefined);
+    const where = kfile?.path ?? kdir;
+    const refuse = (why: string, data: Record<string, unknown> = {}) => new InvalidInputError(`${where}: ${why}`, { data: { file: where, ...data } });
+    if (!kfile) throw refuse(`no kustomization (${KUSTOMIZATION_FILES.join(', ')}) in ${kdir}`, { reason: 'no-kustomization' });
+    files.set(kfile.path, kfile);
+    let doc: unknown;
+    try {
+      doc = parse(kfile.text, { maxAliasCount: 100 });
+    } catch (err) {
+      throw refuse(`malformed YAML: ${(err as Error).message.split('\n')[0]}`, { reason: 'malformed' });
+    }
+    const refs = referencesOf(doc);
+    if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused' });
+    for (const entry of refs.entries) {
+      if (isRemote(entry)) {
+        if (!allowRemote) throw refuse(`loads the remote ${JSON.stringify(entry)}: renders use the repository at the commit only (set spec.kustomize.allowRemote to allow remote bases)`, { reason: 'remote', entry });
+        remote.push(entry);
+        continue;
+      }
+      const p = inside(kdir, entry);
+      if (!p) throw refuse(`${JSON.stringify(entry)} leaves the repository`, { reason: 'path-escape', entry });
+      const asFile = (await under(posix.dirname(p) === '.' ? '' : posix.dirname(p))).find((f) => f.path === p);
+      if (asFile) {
+        files.set(p, asFile);
+        continue;
+      }
+      const asDir = await under(p);
+      if (asDir.length === 0) throw refuse(`${JSON.stringify(entry)} is neither a file nor a directory of the repository`, { reason: 'missing', entry });
+      queue.push(p);
+    }
+    for (const g of refs.generated) {
+      const p = inside(kdir, g.path);
+      const f = p ? files.get(p) : undefined;
+      if (g.kind === 'secretGenerator' && f && ENCRYPTED.test(f.text)) {
+        throw refuse(`secretGenerator ${g.name} reads ${p}, which is SOPS-encrypted: rendering it would put its plaintext into the version (ship the Secret as an encrypted manifest instead)`, { reason: 'sops-generator', entry: p });
+      }
+    }
+  }
+  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const hash = createHash('sha256').update(`dir ${dir}\n`);
+  for (const f of sorted) hash.update(`${f.path}\0${f.oid}\n`);
+  for (const r of remote.sort()) hash.update(`remote ${r}\n`);
+  return { dir, files: sorted, remote, digest: `sha256:${hash.digest('hex')}` };
+}

@@ -1,0 +1,82 @@
+/**
+ * Where a renderer runs: a temporary directory holding a copy of just the
+ * repository files the render may read, and a child process started with a
+ * scrubbed environment (a private home, no credentials, no proxies, Git
+ * prompts off), killed when it outlives its timeout or writes more than its
+ * output cap. Nothing of the process's environment leaks in, and the
+ * directory is removed afterwards. Errors name what ran and why it stopped.
+ *
+ * @example
+ *   const box = await openSandbox({ files });
+ *   try { const { stdout } = await box.run({ command: 'kustomize', args: ['build', 'apps/web'], timeoutMs: 60_000, maxOutputBytes: 64 << 20 }); }
+ *   finally { await box.close(); }
+ */
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { InvalidInputError, UnavailableError } from '../errors/errors.ts';
+
+export interface Sandbox {
+  /** The directory the repository copy is in (the renderer's working directory). */
+  root: string;
+  run(args: { command: string; args: string[]; timeoutMs: number; maxOutputBytes: number; what: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ stdout: string }>;
+  close(): Promise<void>;
+}
+
+export async function openSandbox({ files }: { files: readonly { path: string; text: string }[] }): Promise<Sandbox> {
+  const base = await mkdtemp(join(tmpdir(), 'drover-render-'));
+  const root = join(base, 'repo');
+  const home = join(base, 'home');
+  await mkdir(home, { recursive: true });
+  for (const f of files) {
+    if (f.path.startsWith('/') || f.path.split('/').includes('..')) throw new InvalidInputError(`${f.path}: not a path inside the repository`, { data: { file: f.path, reason: 'path-escape' } });
+    const to = join(root, f.path);
+    await mkdir(dirname(to), { recursive: true });
+    await writeFile(to, f.text);
+  }
+  await mkdir(root, { recursive: true });
+  return {
+    root,
+    run: ({ command, args, timeoutMs, maxOutputBytes, what, env = {}, signal }) =>
+      new Promise((resolve, reject) => {
+        const child = spawn(command, args, {
+          cwd: root,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local/share'), GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C', ...env },
+        });
+        const out: Buffer[] = [];
+        let outBytes = 0;
+        let err = '';
+        let stopped: string | undefined;
+        const stop = (why: string) => {
+          stopped ??= why;
+          child.kill('SIGKILL');
+        };
+        const timer = setTimeout(() => stop(`did not finish within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+        const onAbort = () => stop('was aborted');
+        signal?.addEventListener('abort', onAbort, { once: true });
+        child.stdout.on('data', (b: Buffer) => {
+          outBytes += b.length;
+          if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (the output cap)`);
+          out.push(b);
+        });
+        child.stderr.on('data', (b: Buffer) => {
+          if (err.length < 8192) err += b.toString('utf8');
+        });
+        child.on('error', (e) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          reject(new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, { data: { command, reason: 'not-runnable' }, cause: e }));
+        });
+        child.on('close', (code) => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', onAbort);
+          if (stopped) return reject(new InvalidInputError(`${what}: ${command} ${stopped}`, { data: { command, reason: stopped.startsWith('did not finish') ? 'timeout' : stopped.startsWith('wrote') ? 'output-cap' : 'aborted' } }));
+          if (code !== 0) return reject(new InvalidInputError(`${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`, { data: { command, reason: 'failed', exitCode: code } }));
+          resolve({ stdout: Buffer.concat(out).toString('utf8') });
+        });
+      }),
+    close: () => rm(base, { recursive: true, force: true }),
+  };
+}
