@@ -49,12 +49,33 @@ export interface BundleConfigMember extends ObjectId {
   digest: ContentDigest;
 }
 
+/** One target of a version: its layer (shared with any target of identical bytes) and members. */
+export interface BundleConfigTarget {
+  name: string;
+  /** Digest of this target's layer. */
+  layer: ContentDigest;
+  members: BundleConfigMember[];
+}
+
+/** The renderer that produced a version's targets, for the provenance. */
+export interface RendererInfo {
+  name: 'plain' | 'kustomize';
+  /** The binary's version (`v5.8.1`), for a binary renderer. */
+  version?: string;
+}
+
+/** The annotation naming the target a layer holds. */
+export const TARGET_ANNOTATION = 'drover.dev/target';
+
 /** The config blob, `application/vnd.drover.bundle.config.v1+json`. */
 export interface BundleConfig {
   name: string;
   version: string;
+  /** The members of the version's one variant, or of its first target. */
   members: BundleConfigMember[];
-  provenance: Provenance & { changedPaths: string[] };
+  provenance: Provenance & { changedPaths: string[]; renderer?: RendererInfo };
+  /** Every target (absent for a version without targets: its one layer serves every cluster). */
+  targets?: BundleConfigTarget[];
   /** The bundle's apply policy; absent when every choice is the default (policy.ts). */
   policy?: StoredPolicy;
 }
@@ -66,10 +87,19 @@ export interface PackedBundle {
   manifestDigest: ContentDigest;
   config: Uint8Array;
   configDigest: ContentDigest;
+  /** The first (or only) layer. */
   layer: Uint8Array;
   layerDigest: ContentDigest;
   /** The layer's file name (`<bundle>-<version>.tar.gz`), also its title annotation. */
   layerTitle: string;
+  /** Every distinct layer blob (targets of identical bytes share one), to push. */
+  blobs: { digest: ContentDigest; data: Uint8Array }[];
+}
+
+/** A target's objects, to pack as one layer. */
+export interface PackTarget {
+  name: string;
+  objects: readonly KubeObject[];
 }
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -114,15 +144,21 @@ function json(value: unknown): Uint8Array {
 export function packBundle({
   name,
   version,
-  objects,
+  objects = [],
+  targets,
   provenance,
+  renderer,
   policy,
   gzipLevel = 0,
 }: {
   name: string;
   version: string;
-  objects: readonly KubeObject[];
+  /** The members of a version without targets. */
+  objects?: readonly KubeObject[];
+  /** The targets, in declared order, each one layer (a version without them packs `objects` as its one layer). */
+  targets?: readonly PackTarget[];
   provenance: Provenance;
+  renderer?: RendererInfo;
   /** The Bundle document's apply policy, stored in the config when it is not the default. */
   policy?: BundlePolicy;
   /** 0: stored, identical on every machine (default); 9: smaller, identical only per Node/zlib build. */
@@ -134,27 +170,29 @@ export function packBundle({
     throw new InvalidInputError(`parent version "${provenance.parent}" is not a semver x.y.z`, { data: { bundle: name, parent: provenance.parent } });
   }
 
-  const files = objects
-    .map((object) => {
-      const content = canonicalBytes(object);
-      return { object, path: memberPath(object), content, digest: sha256(content) };
-    })
-    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  const layer = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
-  const layerDigest = sha256(layer);
+  const packLayer = (objs: readonly KubeObject[]) => {
+    const files = objs
+      .map((object) => {
+        const content = canonicalBytes(object);
+        return { object, path: memberPath(object), content, digest: sha256(content) };
+      })
+      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const data = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
+    const members: BundleConfigMember[] = files.map(({ object, digest }) => ({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name, digest }));
+    return { data, digest: sha256(data), members };
+  };
+  if (targets && targets.length === 0) throw new InvalidInputError(`bundle ${name}: no targets to pack`, { data: { bundle: name } });
+  const packedTargets = targets?.map((t) => ({ name: t.name, ...packLayer(t.objects) }));
+  const first = packedTargets?.[0] ?? { name: undefined, ...packLayer(objects) };
+  const layer = first.data;
+  const layerDigest = first.digest;
 
   const source = redactSourceUrl(provenance.source);
   const commitTime = normalizeCommitTime(provenance.commitTime);
   const configDoc: BundleConfig = {
     name,
     version,
-    members: files.map(({ object, digest }) => ({
-      apiVersion: object.apiVersion,
-      kind: object.kind,
-      namespace: object.metadata.namespace ?? '',
-      name: object.metadata.name,
-      digest,
-    })),
+    members: first.members,
     provenance: {
       source,
       commit: provenance.commit,
@@ -162,26 +200,24 @@ export function packBundle({
       author: provenance.author,
       commitTime,
       parent: provenance.parent,
+      ...(renderer && renderer.name !== 'plain' ? { renderer } : {}),
     },
+    ...(packedTargets ? { targets: packedTargets.map((t) => ({ name: t.name, layer: t.digest, members: t.members })) } : {}),
     ...(policy && !isDefaultPolicy(policy) ? { policy: { recreateOnImmutableChange: policy.recreateOnImmutableChange, prune: { ...policy.prune } } } : {}),
   };
   const config = json(configDoc);
   const configDigest = sha256(config);
 
   const layerTitle = `${name}-${version}.tar.gz`;
+  const layerDescriptors = packedTargets
+    ? packedTargets.map((t) => ({ mediaType: BUNDLE_LAYER_MEDIA_TYPE, digest: t.digest, size: t.data.length, annotations: { 'org.opencontainers.image.title': `${name}-${version}-${t.name.replace('/', '_')}.tar.gz`, [TARGET_ANNOTATION]: t.name } }))
+    : [{ mediaType: BUNDLE_LAYER_MEDIA_TYPE, digest: layerDigest, size: layer.length, annotations: { 'org.opencontainers.image.title': layerTitle } }];
   const manifest = json({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST_MEDIA_TYPE,
     artifactType: BUNDLE_ARTIFACT_TYPE,
     config: { mediaType: BUNDLE_CONFIG_MEDIA_TYPE, digest: configDigest, size: config.length },
-    layers: [
-      {
-        mediaType: BUNDLE_LAYER_MEDIA_TYPE,
-        digest: layerDigest,
-        size: layer.length,
-        annotations: { 'org.opencontainers.image.title': layerTitle },
-      },
-    ],
+    layers: layerDescriptors,
     annotations: {
       'org.opencontainers.image.created': commitTime,
       'org.opencontainers.image.revision': provenance.commit,
@@ -190,5 +226,6 @@ export function packBundle({
       'org.opencontainers.image.version': version,
     },
   });
-  return { configDoc, manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle };
+  const blobs = [...new Map((packedTargets ?? [first]).map((t) => [t.digest, { digest: t.digest, data: t.data }])).values()];
+  return { configDoc, manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle, blobs };
 }

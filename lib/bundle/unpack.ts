@@ -42,9 +42,17 @@ export function parseBundleConfig({ bytes }: { bytes: Uint8Array }): BundleConfi
   if (typeof c.name !== 'string') problems.push('name');
   if (typeof c.version !== 'string' || !semver.valid(c.version)) problems.push('version');
   if (!Array.isArray(c.members)) problems.push('members');
-  for (const [i, m] of (Array.isArray(c.members) ? c.members : []).entries()) {
-    if (!isRecord(m) || !['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof m[k] === 'string') || typeof m.digest !== 'string' || !DIGEST.test(m.digest)) {
-      problems.push(`members[${i}]`);
+  const checkMembers = (list: unknown, at: string) => {
+    for (const [i, m] of (Array.isArray(list) ? list : []).entries()) {
+      if (!isRecord(m) || !['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof m[k] === 'string') || typeof m.digest !== 'string' || !DIGEST.test(m.digest)) problems.push(`${at}[${i}]`);
+    }
+  };
+  checkMembers(c.members, 'members');
+  if (c.targets !== undefined) {
+    if (!Array.isArray(c.targets) || c.targets.length === 0) problems.push('targets');
+    for (const [i, t] of (Array.isArray(c.targets) ? c.targets : []).entries()) {
+      if (!isRecord(t) || typeof t.name !== 'string' || typeof t.layer !== 'string' || !DIGEST.test(t.layer) || !Array.isArray(t.members)) problems.push(`targets[${i}]`);
+      else checkMembers(t.members, `targets[${i}].members`);
     }
   }
   const p = isRecord(c.provenance) ? c.provenance : undefined;
@@ -89,16 +97,22 @@ export function unpackLayer({ layer, limits = {} }: { layer: Uint8Array; limits?
   });
 }
 
-/** Config and members of a bundle artifact, verified against each other. */
-export function unpackBundle({ config, layer, limits = {} }: { config: Uint8Array; layer: Uint8Array; limits?: Partial<TarLimits> }): {
+/**
+ * Config and members of a bundle artifact, verified against each other: the
+ * layer must hold exactly the members the config lists for `target` (a name
+ * in `config.targets`), or its top-level members when no target is asked.
+ */
+export function unpackBundle({ config, layer, target, limits = {} }: { config: Uint8Array; layer: Uint8Array; target?: string; limits?: Partial<TarLimits> }): {
   config: BundleConfig;
   members: UnpackedMember[];
 } {
   const cfg = parseBundleConfig({ bytes: config });
+  const listedMembers = target === undefined ? cfg.members : cfg.targets?.find((t) => t.name === target)?.members;
+  if (!listedMembers) throw new IntegrityError(`bundle ${cfg.name}@${cfg.version} has no target ${target}`, { data: { target } });
   const members = unpackLayer({ layer, limits });
   const byPath = new Map(members.map((m) => [m.path, m]));
   const listed = new Set<string>();
-  for (const m of cfg.members) {
+  for (const m of listedMembers) {
     const path = memberPath({ apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}) } });
     listed.add(path);
     const got = byPath.get(path);

@@ -30,10 +30,12 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
     if (!preparers.has(key)) preparers.set(key, sopsPreparer({ environments: [e], env: processEnv }));
     return preparers.get(key)!;
   };
-  const loadVersion = (bundle: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {
-    const key = `${bundle}@${digest}`;
+  /** A version's content as one cluster runs it: its target's layer. */
+  const loadVersion = (bundle: string, cluster: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {
+    const key = `${bundle}@${digest}@${cluster}`;
     if (!contents.has(key)) {
-      const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest);
+      const environment = environmentOf(cluster)?.name;
+      const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest, { for: { cluster, ...(environment ? { environment } : {}) } });
       p.catch(() => contents.delete(key));
       contents.set(key, p);
     }
@@ -48,7 +50,7 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
       return known.names.has(bundle) && selfHealFor(ws.config, bundle) !== 'off';
     },
     async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<DesiredMember[]> {
-      const content = await loadVersion(bundle, signal)({ digest });
+      const content = await loadVersion(bundle, cluster, signal)({ digest });
       const prepare = prepareFor(cluster);
       // Whatever was encrypted in Git is masked whole in findings, whatever its kind.
       return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle), sensitive: isSopsEncrypted(m) })));

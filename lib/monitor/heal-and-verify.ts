@@ -32,7 +32,7 @@ export async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHeali
     cluster,
     bundle,
     version: { version: run.version, digest: run.digest },
-    loadVersion: ctx.loadVersion(bundle, signal),
+    loadVersion: ctx.loadVersion(bundle, cluster.name, signal),
     prepare: ctx.prepareFor(cluster.name),
     ...(env ? { environment: env.name, timeoutMs: env.timeoutSeconds * 1000 } : {}),
     refs: open.map((f) => f.ref),

@@ -15,7 +15,7 @@ import type { WaveConfig } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { getRelease } from '../state/releases.ts';
 import { mapLimit } from './pool.ts';
-import { releaseToCluster, type ReleaseOptions, type ReleaseResult } from './release.ts';
+import { releaseToCluster, type ReleaseOptions, type ReleaseResult, type VersionContent } from './release.ts';
 
 export interface ClusterOutcome {
   cluster: string;
@@ -40,6 +40,12 @@ export interface FanOutResult {
 export interface FanOutOptions extends Omit<ReleaseOptions, 'cluster'> {
   waves: WaveConfig[];
   clusters: Map<string, Cluster>;
+  /**
+   * The content of a version for one cluster (its target's layer): what the
+   * cluster is given of `target`, and what it restores of a previous version.
+   * Without it every cluster takes `target` and restores through `loadVersion`.
+   */
+  contentFor?: (cluster: string, v: { version: string; digest: string }) => Promise<VersionContent>;
   /** After a failure, return the clusters that took the version to what they ran before (default true). */
   revertOnFailure?: boolean;
 }
@@ -60,7 +66,7 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
         return;
       }
       try {
-        const r: ReleaseResult = await releaseToCluster({ ...opts, cluster });
+        const r: ReleaseResult = await releaseToCluster({ ...opts, ...(await placed(opts, name)), cluster });
         const st = r.release.state === 'succeeded' ? 'succeeded' : r.release.state === 'rolled-back' ? 'rolled-back' : 'rollback-failed';
         Object.assign(slot, {
           state: st,
@@ -81,6 +87,13 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
   return { ok, clusters: outcomes };
 }
 
+/** What one cluster releases of the version, and how it loads the one it restores: its own target's content. */
+async function placed(opts: FanOutOptions, cluster: string): Promise<Pick<ReleaseOptions, 'target' | 'loadVersion'>> {
+  const contentFor = opts.contentFor;
+  if (!contentFor) return { target: opts.target, loadVersion: opts.loadVersion };
+  return { target: await contentFor(cluster, opts.target), loadVersion: (v) => contentFor(cluster, v) };
+}
+
 /** Releases, on every cluster that took the version healthy, the version it ran before; all of them at once. */
 async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]): Promise<void> {
   const moved = outcomes.flatMap((slot) => {
@@ -93,9 +106,10 @@ async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]):
   opts.onEvent?.({ phase: 'fan-out', level: 'warn', message: `${failed.join(', ')} failed: returning ${moved.map((m) => m.slot.cluster).join(', ')} to the version each ran before` });
   await mapLimit(moved, moved.length, async ({ slot, version, digest }) => {
     try {
-      const previous = await opts.loadVersion({ version, digest });
+      const here = await placed(opts, slot.cluster);
+      const previous = await here.loadVersion({ version, digest });
       const cause = `revert: ${opts.target.bundle}@${opts.target.version} failed on ${failed.join(', ')}`;
-      const r = await releaseToCluster({ ...opts, cluster: opts.clusters.get(slot.cluster)!, target: previous, cause });
+      const r = await releaseToCluster({ ...opts, ...here, cluster: opts.clusters.get(slot.cluster)!, target: previous, cause });
       const back = r.release.state === 'succeeded';
       Object.assign(slot, {
         state: back ? 'reverted' : 'revert-failed',

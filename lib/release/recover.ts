@@ -14,7 +14,7 @@ import { getRelease, recordStep, type ReleaseRecord, unfinishedReleases } from '
 
 import { readInventory } from './inventory.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
-import type { ReleaseOptions } from './release-options.ts';
+import type { ReleaseOptions, VersionContent } from './release-options.ts';
 
 import { rollbackRelease } from './rollback.ts';
 import { idOf } from '../object/ref.ts';
@@ -25,6 +25,8 @@ export interface RecoverOptions extends Omit<ReleaseOptions, 'cluster' | 'target
   clusters: Map<string, Cluster>;
   /** Only this bundle (default: all). */
   bundle?: string;
+  /** A version's content for one cluster (its target's layer); without it, `loadVersion` serves every cluster. */
+  contentFor?: (cluster: string, v: { version: string; digest: string }) => Promise<VersionContent>;
 }
 
 export interface RecoveredRelease {
@@ -59,9 +61,11 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
       }
       try {
         const inv = await readInventory(cluster, rel.bundle, signal);
-        const target = await opts.loadVersion({ version: rel.version, digest: rel.digest });
+        const contentFor = opts.contentFor;
+        const loadVersion = contentFor ? (v: { version: string; digest: string }) => contentFor(rel.cluster, v) : opts.loadVersion;
+        const target = await loadVersion({ version: rel.version, digest: rel.digest });
         const failedMembers = [...target.members.map(idOf), ...(inv.pending?.members ?? [])];
-        await rollbackRelease({ ...opts, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
+        await rollbackRelease({ ...opts, loadVersion, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
       } catch (err) {
         const e = toDroverError(err);

@@ -20,6 +20,10 @@ export interface VersionContent {
   members: KubeObject[];
   /** The bundle's apply policy as stored in the version (defaults when absent). */
   policy?: StoredPolicy;
+  /** The target these members are (a version without targets has one variant and no name for it). */
+  target?: string;
+  /** Every target the version has (empty without targets). */
+  targets?: string[];
 }
 
 export interface ReleaseOptions {

@@ -13,7 +13,7 @@ import { recoverReleases } from '../release/recover.ts';
 import { isSopsEncrypted } from '../sops/index.ts';
 import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
-import { environmentOf, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface DeployResult extends FanOutResult {
   bundle: string;
@@ -43,13 +43,18 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
   const target = await versions.load(version);
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
-  const clusters = await ws.clusters([...new Set(waves.flatMap((w) => w.clusters))]);
+  const names = [...new Set(waves.flatMap((w) => w.clusters))];
+  const clusters = await ws.clusters(names);
+  // Each cluster takes its own target of a version, or its environment's (deploy --cluster: the environment that cluster is in).
+  const environmentName = (c: string) => e?.name ?? environmentOfCluster(ws, c)?.name;
+  const contentFor = (c: string, v: { digest: string }) => versions.load(v.digest, { for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) } });
   const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
-  const prepare = sopsPreparer({ environments: [e], env });
-  // Decrypt every SOPS member once, in memory, before any cluster is touched: a missing key or a failed MAC stops here.
-  await Promise.all(target.members.filter(isSopsEncrypted).map(prepare));
+  const prepare = sopsPreparer({ environments: [e ?? (cluster ? environmentOfCluster(ws, cluster) : undefined)], env });
+  // Every cluster's content, and every SOPS member of it decrypted once in memory, before any cluster is touched: a missing target, a missing key or a failed MAC stops here.
+  const contents = await Promise.all(names.map((c) => contentFor(c, target)));
+  await Promise.all(contents.flatMap((c) => c.members.filter(isSopsEncrypted).map(prepare)));
   // Finish or roll back anything a crash left behind before starting anew.
-  await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+  await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, contentFor, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
 
   let channel: DeployResult['channel'];
   if (e && moveChannel) {
@@ -63,6 +68,7 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
     waves,
     target,
     loadVersion,
+    contentFor,
     prepare,
     ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' } : {}),
     ...(onEvent ? { onEvent } : {}),

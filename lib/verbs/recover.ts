@@ -17,7 +17,7 @@ import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
 import { unfinishedReleases } from '../state/releases.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
-import type { Workspace } from '../workspace/workspace.ts';
+import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface RecoverAllResult {
   recovered: RecoveredRelease[];
@@ -39,7 +39,9 @@ export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Worksp
         const clusters = await ws.clusters([cluster]);
         const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
         const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
-        const done = await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+        const environment = environmentOfCluster(ws, cluster)?.name;
+        const contentFor = (c: string, v: { digest: string }) => versions.load(v.digest, { for: { cluster: c, ...(environment ? { environment } : {}) } });
+        const done = await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, contentFor, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
         result.recovered.push(...done.filter((r) => r.release.cluster === cluster));
       } catch (err) {
         result.failed.push({ bundle, cluster, error: toDroverError(err) });

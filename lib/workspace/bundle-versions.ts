@@ -13,8 +13,10 @@
  *   const v = await versions.load('1.0.2');            // { version, digest, members, policy }
  *   await versions.moveChannel('prod', v.digest);
  */
+import { TARGET_ANNOTATION } from '../bundle/pack.ts';
 import { unpackBundle } from '../bundle/unpack.ts';
 import { IntegrityError, NotFoundError } from '../errors/errors.ts';
+import { clusterTarget, targetFor } from '../render/targets.ts';
 import type { OciStore } from '../oci/index.ts';
 import type { VersionContent } from '../release/release-options.ts';
 import type { Workspace } from './workspace.ts';
@@ -24,23 +26,44 @@ export const channelTag = (environment: string): string => environment;
 
 interface ManifestDoc {
   config?: { digest: `sha256:${string}`; size: number };
-  layers?: { digest: `sha256:${string}`; size: number }[];
+  layers?: { digest: `sha256:${string}`; size: number; annotations?: Record<string, string> }[];
 }
 
 export interface BundleVersions {
-  /** A version by semver, by tag (a channel) or by digest, pulled and verified. */
-  load(reference: string): Promise<VersionContent>;
+  /**
+   * A version by semver, by tag (a channel) or by digest, pulled and
+   * verified: the layer of `target` (see lib/render/targets.ts for which one
+   * a cluster takes), or of the version's only variant. A version with
+   * targets asked for none gives its first.
+   */
+  load(reference: string, opts?: { target?: string; for?: Placement }): Promise<VersionContent>;
   /** The digest the environment's channel tag names, or undefined when it has none (or the registry says so). */
   channel(environment: string): Promise<string | undefined>;
   /** Points the environment's channel tag at a digest already in the registry. */
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
+/** Where a version is going: the cluster, and the environment it deploys it as (its target is chosen from these). */
+export interface Placement {
+  environment?: string;
+  cluster: string;
+}
+
 export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: string; signal?: AbortSignal }): BundleVersions {
   const store = ws.stores.open(bundle);
   const sig = signal ? { signal } : {};
+  // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
+  const loaded = new Map<string, Promise<VersionContent>>();
   return {
-    load: (reference) => loadVersionContent({ store, bundle, reference, ...sig }),
+    load: (reference, opts = {}) => {
+      const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
+      if (!loaded.has(key)) {
+        const p = loadVersionContent({ store, bundle, reference, ...(opts.target ? { target: opts.target } : {}), ...(opts.for ? { placement: opts.for } : {}), ...sig });
+        p.catch(() => loaded.delete(key));
+        loaded.set(key, p);
+      }
+      return loaded.get(key)!;
+    },
     channel: (environment) =>
       store.resolve({ tag: channelTag(environment), ...sig }).then(
         (d) => d.digest as string,
@@ -55,16 +78,30 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
   };
 }
 
-async function loadVersionContent({ store, bundle, reference, signal }: { store: OciStore; bundle: string; reference: string; signal?: AbortSignal }): Promise<VersionContent> {
+async function loadVersionContent({ store, bundle, reference, target, placement, signal }: { store: OciStore; bundle: string; reference: string; target?: string; placement?: Placement; signal?: AbortSignal }): Promise<VersionContent> {
   const digest = reference.startsWith('sha256:') ? reference : (await store.resolve({ tag: reference, ...(signal ? { signal } : {}) })).digest;
   const manifest = await store.getManifest({ reference: digest, ...(signal ? { signal } : {}) });
   const doc = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as ManifestDoc;
-  const layer = doc.layers?.[0];
-  if (!doc.config || !layer) throw new IntegrityError(`${store.location}@${digest}: not a Drover bundle (no config or layer)`, { data: { digest } });
-  const [config, layerBytes] = await Promise.all([
-    store.fetchBlob({ digest: doc.config.digest, size: doc.config.size, ...(signal ? { signal } : {}) }),
-    store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) }),
-  ]);
-  const unpacked = unpackBundle({ config, layer: layerBytes });
-  return { bundle, version: unpacked.config.version, digest, members: unpacked.members.map((m) => m.object), ...(unpacked.config.policy ? { policy: unpacked.config.policy } : {}) };
+  if (!doc.config || !doc.layers?.length) throw new IntegrityError(`${store.location}@${digest}: not a Drover bundle (no config or layer)`, { data: { digest } });
+  const configBytes = await store.fetchBlob({ digest: doc.config.digest, size: doc.config.size, ...(signal ? { signal } : {}) });
+  const names = doc.layers.map((l) => l.annotations?.[TARGET_ANNOTATION]).filter((n): n is string => n !== undefined);
+  // For a placement, the cluster's own target or its environment's; no target asked of a version with targets: its first.
+  const placed = placement && names.length > 0 ? targetFor({ available: names, environment: placement.environment, cluster: placement.cluster }) : undefined;
+  if (placement && names.length > 0 && !placed) {
+    throw new NotFoundError(`${bundle}@${digest} has no target for ${placement.environment ? `${placement.environment} or ` : ''}${clusterTarget(placement.environment ?? '?', placement.cluster)} (it has ${names.join(', ')})`, { data: { bundle, digest, targets: names, ...placement } });
+  }
+  const wanted = names.length === 0 ? undefined : (target ?? placed ?? names[0]);
+  const layer = wanted === undefined ? doc.layers[0]! : doc.layers.find((l) => l.annotations?.[TARGET_ANNOTATION] === wanted);
+  if (!layer) throw new NotFoundError(`${bundle}@${digest} has no target ${wanted} (it has ${names.join(', ')})`, { data: { bundle, digest, target: wanted, targets: names } });
+  const layerBytes = await store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) });
+  const unpacked = unpackBundle({ config: configBytes, layer: layerBytes, ...(wanted !== undefined ? { target: wanted } : {}) });
+  return {
+    bundle,
+    version: unpacked.config.version,
+    digest,
+    members: unpacked.members.map((m) => m.object),
+    ...(unpacked.config.policy ? { policy: unpacked.config.policy } : {}),
+    ...(wanted !== undefined ? { target: wanted } : {}),
+    targets: names,
+  };
 }

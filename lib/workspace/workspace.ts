@@ -70,3 +70,8 @@ export function environmentOf(ws: Pick<Workspace, 'config'>, name: string): Envi
   if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${name}`, { data: { environment: name } });
   return e;
 }
+
+/** The environment a cluster belongs to (the first that names it), if any. */
+export function environmentOfCluster(ws: Pick<Workspace, 'config'>, cluster: string): EnvironmentConfig | undefined {
+  return ws.config.environments.find((e) => e.clusters.includes(cluster));
+}
