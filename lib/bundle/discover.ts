@@ -161,6 +161,33 @@ export function discoverBundles({ objects, failures = [] }: { objects: readonly 
   };
 }
 
+/**
+ * The members of one bundle among objects a renderer produced for one of its
+ * targets: every object when the bundle names no roots (a kustomize bundle
+ * takes what its kustomization renders), else those its roots reach, as
+ * discovery does in plain YAML. Namespaces are defaulted from spec.namespace
+ * either way.
+ */
+export function discoverMembers({ bundle, objects }: { bundle: BundleDocument; objects: readonly LoadedObject[] }): BundleMembers {
+  const clusterKinds = clusterScopedCustomKinds(objects.map((o) => o.object));
+  const graph = buildGraph(objects, bundle.spec.namespace ?? '', clusterKinds);
+  if (bundle.spec.roots.length === 0) {
+    const self = bundleRef(bundle);
+    const members = [...graph.nodes].sort(byRef).map((node) => ({
+      ref: node.ref,
+      object: node.object,
+      file: node.loaded.file,
+      line: node.loaded.line,
+      digest: contentDigest(node.object),
+      why: { via: 'rendered' as const, from: self },
+      shared: matchesAnyObjectSelector({ selectors: bundle.spec.shared, object: node.object }),
+    }));
+    return { bundle, members, unresolved: dedupeUnresolved(graph.nodes.flatMap((n) => graph.forward.get(n)!.unresolved)) };
+  }
+  const { members, unresolved } = discoverOne(bundle, graph, clusterKinds);
+  return { bundle, members: members.map(({ loadedFrom: _, ...m }) => m), unresolved };
+}
+
 function withNamespace(obj: KubeObject, namespace: string): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, namespace } };
 }

@@ -24,6 +24,7 @@ import { isEmptyLabelSelector, type LabelSelector } from './selector.ts';
 export type Via =
   | 'root'
   | 'include'
+  | 'rendered'
   | 'env'
   | 'envFrom'
   | 'volume'

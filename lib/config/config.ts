@@ -72,6 +72,10 @@ export interface ServeConfig {
   graceSeconds: number;
 }
 
+export interface RenderConfig {
+  kustomize: { binary: string; timeoutSeconds: number; maxOutputBytes: number; concurrency: number };
+}
+
 export interface DroverConfig {
   /** Absolute path of the file this came from. */
   file: string;
@@ -86,6 +90,7 @@ export interface DroverConfig {
   /** Per-bundle overrides, by bundle name. */
   bundles: Record<string, { selfHeal?: SelfHeal }>;
   serve: ServeConfig;
+  render: RenderConfig;
 }
 
 /** The self-heal policy in force for `bundle`. */
@@ -118,6 +123,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     drift?: Partial<DriftConfig>;
     bundles?: DroverConfig['bundles'];
     serve?: Partial<Omit<ServeConfig, 'webhook'>> & { webhook?: Partial<ServeConfig['webhook']> };
+    render?: { kustomize?: Partial<RenderConfig['kustomize']> };
   };
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -168,6 +174,14 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
       webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
       graceSeconds: raw.serve?.graceSeconds ?? 60,
+    },
+    render: {
+      kustomize: {
+        binary: raw.render?.kustomize?.binary ?? 'kustomize',
+        timeoutSeconds: raw.render?.kustomize?.timeoutSeconds ?? 60,
+        maxOutputBytes: raw.render?.kustomize?.maxOutputBytes ?? 64 * 1024 * 1024,
+        concurrency: raw.render?.kustomize?.concurrency ?? 4,
+      },
     },
   };
 }

@@ -11,17 +11,18 @@
  *   const r = await cutVersions({ ws });
  *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
  */
-import { checkSecrets } from '../bundle/secrets.ts';
-import { policyOf } from '../bundle/bundle-doc.ts';
-import { type BlockedBundle, discoverBundles } from '../bundle/discover.ts';
-import { resolvePolicy, samePolicy } from '../bundle/policy.ts';
-import { runLint } from '../bundle/lint/index.ts';
-import { packBundle } from '../bundle/pack.ts';
-import { messagesForBundle, nextVersion } from '../bundle/version.ts';
+import { dirname, join } from 'node:path';
+import { assembleVersion, type LintWarning, type TargetMembers } from '../bundle/assemble-version.ts';
+import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../bundle/bundle-doc.ts';
+import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
+import { packBundle, type RendererInfo } from '../bundle/pack.ts';
+import { contentDigest } from '../object/canonical.ts';
+import { findBinary } from '../render/find-binary.ts';
+import { applyTargetPatches } from '../render/patch.ts';
+import { renderKustomizeTargets } from '../workspace/render-kustomize.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
-import { formatRef } from '../object/ref.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
@@ -43,6 +44,15 @@ export interface CutVersion {
   changedMembers: string[];
   /** Members of the parent this version no longer has (pruned when it is deployed). */
   removedMembers: string[];
+  /** Its targets, when the bundle declares them (one layer each). */
+  targets?: string[];
+}
+
+/** One renderer run a cut needed, or a render it took from the cache because its inputs had not changed. */
+export interface CutRender {
+  bundle: string;
+  target?: string;
+  cached: boolean;
 }
 
 /** Bundles a file that failed to parse kept from being cut. */
@@ -69,9 +79,11 @@ export interface CutResult {
   sources: { name: string; head: string; previous: string | null; moved: boolean }[];
   cut: CutVersion[];
   unchanged: string[];
-  warnings: { bundle: string; rule: string; ref: string; message: string }[];
+  warnings: LintWarning[];
   blocked: BlockedCut[];
   left: LeftBundle[];
+  /** The renders this cut ran or took from the cache. */
+  renders: CutRender[];
 }
 
 const PUSH_CONCURRENCY = 4;
@@ -82,6 +94,7 @@ interface PreparedSource {
   blocked: BlockedCut[];
   warnings: CutResult['warnings'];
   unchanged: string[];
+  renders: CutRender[];
   ready?: { head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } };
 }
 
@@ -114,13 +127,14 @@ export async function cutVersions({
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<CutResult> {
-  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [] };
+  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [], renders: [] };
   for (const sc of ws.config.sources) {
     const one = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal });
     result.sources.push(one.source);
     result.blocked.push(...one.blocked);
     result.warnings.push(...one.warnings);
     result.unchanged.push(...one.unchanged);
+    result.renders.push(...one.renders);
     const prepared = one.ready;
     if (!prepared) {
       result.left.push(...leftBundles(ws, sc.name));
@@ -132,7 +146,7 @@ export async function cutVersions({
       onEvent({ phase: 'push', subject: p.record.bundle, message: `${p.record.version} to ${store.location}` });
       await Promise.all([
         store.pushBlob({ data: p.packed.config, digest: p.packed.configDigest as `sha256:${string}`, signal }),
-        store.pushBlob({ data: p.packed.layer, digest: p.packed.layerDigest as `sha256:${string}`, signal }),
+        ...p.packed.blobs.map((b) => store.pushBlob({ data: b.data, digest: b.digest as `sha256:${string}`, signal })),
       ]);
       await store.putManifest({ bytes: p.packed.manifest, mediaType: MediaType.ociManifest, tag: p.record.version, immutable: true, signal });
     });
@@ -207,24 +221,54 @@ async function prepareSource({
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
-  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [] };
+  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [] };
   if (previous === head) return out;
 
   const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
   const failures: FileFailure[] = [];
   const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => failures.push(f) });
-  const discovery = discoverBundles({ objects, failures });
+  const docs = splitBundleDocuments({ objects }).bundles;
+  const kustomizeDocs = docs.filter((d) => d.spec.kustomize);
+
+  // Kustomize bundles first: their renders, and their input closures, which plain discovery must leave alone.
+  const readDir = memoize((dir: string) => source.readFiles({ commit: head, paths: dir ? [dir] : [], ...(signal ? { signal } : {}) }).then((fs) => fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text }))));
+  const rendered = new Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>();
+  const kustomizeFiles = new Set<string>();
+  const kustomizeDirs = kustomizeDocs.flatMap((d) => [d.spec.kustomize!.path, ...(d.spec.targets ?? []).map((t) => t.path)].filter((x): x is string => !!x));
+  if (kustomizeDocs.some((d) => !bundle || d.name === bundle)) {
+    const binary = findBinary({ name: ws.config.render.kustomize.binary, baseDir: dirname(ws.config.file), env });
+    for (const d of kustomizeDocs) {
+      if (bundle && d.name !== bundle) continue;
+      try {
+        const r = await renderKustomizeTargets({ bundle: d, read: readDir, binary, settings: ws.config.render.kustomize, cacheDir: join(dirname(ws.config.state), 'render-cache'), onEvent, ...(signal ? { signal } : {}) });
+        out.renders.push(...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })));
+        for (const t of r.targets) for (const f of t.closure.files) kustomizeFiles.add(f.path);
+        rendered.set(d.name, {
+          renderer: { name: 'kustomize', version: r.kustomizeVersion },
+          targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.closure.files.map((f) => f.path) })),
+        });
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        rendered.set(d.name, toDroverError(err));
+      }
+    }
+  }
+  const kustomizeOwned = (file: string) => kustomizeFiles.has(file) || kustomizeDirs.some((d) => file.startsWith(`${d}/`));
+  const kustomizeNames = new Set(kustomizeDocs.map((d) => d.name));
+  const plainObjects = objects.filter((o) => !kustomizeOwned(o.file) && !(isBundleDocument(o.object) && kustomizeNames.has(o.object.metadata.name)));
+  const plainFailures = failures.filter((f) => !kustomizeOwned(f.file));
+  const discovery = discoverBundles({ objects: plainObjects, failures: plainFailures });
   const blocked = assembleBlocked(sc.name, discovery.blocked.filter((b) => !bundle || b.bundle.name === bundle));
   // A broken file with nothing left to cut fails the source as a whole, as it always did: nothing is recorded and the cut is tried again.
-  if (failures.length > 0 && discovery.bundles.length === 0) {
-    const first = failures[0]!;
+  if (plainFailures.length > 0 && discovery.bundles.length === 0 && kustomizeDocs.length === 0) {
+    const first = plainFailures[0]!;
     throw new InvalidInputError(blocked[0]?.message ?? first.error.message, { data: { ...first.error.data, blocked }, cause: first.error });
   }
   out.blocked.push(...blocked);
   for (const b of blocked) for (const name of b.bundles) onBundleError?.({ bundle: name, error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }) });
-  const presence = { present: new Set([...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name)), markMissing: failures.length === 0 };
+  const presence = { present: new Set([...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name).concat([...kustomizeNames])), markMissing: failures.length === 0 };
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
-  const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : files.map((f) => f.path);
+  const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : null;
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
   const history = previous
     ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then(
@@ -235,48 +279,45 @@ async function prepareSource({
         },
       )
     : null;
-  onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length} bundles, ${changed.length} changed paths` });
+  onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length + kustomizeDocs.length} bundles, ${changed?.length ?? files.length} changed paths` });
+
+  // Every bundle as targets of members: plain ones discovered (and patched per target), kustomize ones rendered.
+  const bundles: { doc: BundleDocument; targets: () => { targets: TargetMembers[]; renderer?: RendererInfo } }[] = [
+    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b) }) })),
+    ...kustomizeDocs.filter((d) => rendered.has(d.name)).map((d) => ({
+      doc: d,
+      targets: () => {
+        const r = rendered.get(d.name)!;
+        if (r instanceof Error) throw r;
+        return r;
+      },
+    })),
+  ].sort((a, b) => (a.doc.name < b.doc.name ? -1 : 1));
 
   const items: Prepared[] = [];
-  for (const b of discovery.bundles) {
-    const name = b.bundle.name;
+  for (const { doc, targets } of bundles) {
+    const name = doc.name;
     if (bundle && name !== bundle) continue;
     try {
-      checkSecrets({ bundle: b.bundle, members: b.members });
-      const findings = runLint({ objects: b.members.map((m) => m.object), unresolved: b.unresolved, exclude: b.bundle.spec.exclude, severities: b.bundle.spec.lint });
-      const errors = findings.filter((f) => f.severity === 'error');
-      if (errors.length > 0) {
-        throw new InvalidInputError(`${b.bundle.file}: bundle ${name} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {
-          data: { bundle: name, file: b.bundle.file, findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
-        });
-      }
-      for (const f of findings) out.warnings.push({ bundle: name, rule: f.rule, ref: formatRef(f.ref), message: f.message });
-
+      const t = targets();
       const parent = latestVersion(ws.db, name);
-      const parentConfig = parent?.config;
-      const digests = b.members.map((m) => `${formatRef(m.ref)}@${m.digest}`).sort();
-      const parentDigests = parentConfig ? (parentConfig.members ?? []).map((m) => `${formatRef(m)}@${m.digest}`).sort() : null;
-      const policy = policyOf(b.bundle.spec);
-      if (parentDigests && JSON.stringify(parentDigests) === JSON.stringify(digests) && samePolicy(resolvePolicy(parentConfig?.policy), policy)) {
+      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message });
+      out.warnings.push(...d.warnings);
+      if (d.kind === 'unchanged') {
         out.unchanged.push(name);
         continue;
       }
-      const memberFiles = new Set(b.members.map((m) => m.file));
-      const messages = messagesForBundle({ commits: history, files: new Set([...memberFiles, b.bundle.file]), head: commit.message });
-      const next = nextVersion({ parent: parent?.version ?? null, policy: b.bundle.spec.versioning.bump, messages });
-      const before = new Set(parentDigests ?? []);
-      const changedMembers = b.members.filter((m) => !before.has(`${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref));
-      const now = new Set(b.members.map((m) => formatRef(m.ref)));
-      const removedMembers = (parentConfig?.members ?? []).map((m) => formatRef(m)).filter((r) => !now.has(r));
+      const bundleFiles = new Set(d.files);
       const packed = packBundle({
         name,
-        version: next.version,
-        objects: b.members.map((m) => m.object),
-        policy,
+        version: d.version,
+        ...d.pack,
+        policy: d.policy,
+        ...(t.renderer ? { renderer: t.renderer } : {}),
         provenance: {
           source: source.display,
           commit: head,
-          changedPaths: changed.filter((p) => memberFiles.has(p)),
+          changedPaths: (changed ?? [...bundleFiles]).filter((p) => bundleFiles.has(p)),
           author: `${commit.author.name} <${commit.author.email}>`,
           commitTime: commit.commitTime,
           parent: parent?.version ?? null,
@@ -284,10 +325,10 @@ async function prepareSource({
       });
       items.push({
         packed,
-        record: { bundle: name, version: next.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config: packed.configDoc },
-        cut: { bundle: name, version: next.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: next.bump, changedMembers, removedMembers },
+        record: { bundle: name, version: d.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config: packed.configDoc },
+        cut: { bundle: name, version: d.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: d.bump, changedMembers: d.changedMembers, removedMembers: d.removedMembers, ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}) },
       });
-      onEvent({ phase: 'cut', subject: name, message: `${next.version} (${next.reason})` });
+      onEvent({ phase: 'cut', subject: name, message: `${d.version} (${d.reason})` });
     } catch (err) {
       // With onBundleError, one bundle's bad content skips that bundle only; the others are cut.
       if (!onBundleError) throw err;
@@ -295,4 +336,24 @@ async function prepareSource({
     }
   }
   return { ...out, ready: { head, display: source.display, items, presence } };
+}
+
+/** The targets of a plain-YAML bundle: its members as discovered, patched per declared target (or one variant). */
+function plainTargets(b: BundleMembers): TargetMembers[] {
+  const files = [...new Set(b.members.map((m) => m.file))];
+  const targets = b.bundle.spec.targets;
+  if (!targets) return [{ name: undefined, members: b.members, unresolved: b.unresolved, files }];
+  return targets.map((t) => {
+    const patched = t.patches?.length ? applyTargetPatches({ members: b.members.map((m) => m.object), patches: t.patches, where: `${b.bundle.file}: bundle ${b.bundle.name}, target ${t.name}` }) : undefined;
+    const members = patched ? b.members.map((m, i) => ({ ...m, object: patched[i]!, digest: contentDigest(patched[i]!) })) : b.members;
+    return { name: t.name, members, unresolved: b.unresolved, files };
+  });
+}
+
+function memoize<T>(f: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (key) => {
+    if (!seen.has(key)) seen.set(key, f(key));
+    return seen.get(key)!;
+  };
 }
