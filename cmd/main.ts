@@ -100,7 +100,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
         confirm: terminalConfirm(io),
       });
       progress.done();
-      io.stdout.write(json ? `${JSON.stringify(result.data, null, 2)}\n` : result.human ? `${result.human}\n` : '');
+      // A failed outcome's error goes beside the result, as a thrown one's would, so a script reads `.error` either way.
+      const data = json && result.failure && typeof result.data === 'object' && result.data !== null && !Array.isArray(result.data) ? { ...result.data, error: result.failure.toJSON() } : result.data;
+      io.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : result.human ? `${result.human}\n` : '');
+      if (!json && result.failure) io.stderr.write(`drover: ${result.failure.message}\n`);
       return result.failure?.exitCode ?? ExitCode.ok;
     } finally {
       process.off('SIGINT', stop);

@@ -55,7 +55,10 @@ export const verbs: Verb[] = [
         for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
         for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone): its clusters keep what they run and nothing new is cut or deployed; drover retire ${l.bundle} removes it${l.lastVersion ? ` (newest version ${l.lastVersion})` : ''}`);
         for (const b of r.blocked) lines.push(`error: ${b.message}`);
-        return { data: r, human: lines.join('\n'), ...(r.blocked.length ? { failure: new InvalidInputError(`${r.blocked.flatMap((b) => b.bundles).length} bundle(s) not cut: a file they may take members from does not parse`) } : {}) };
+        for (const f of r.failed) lines.push(`error: ${f.error.message}`);
+        // The first bundle's failure speaks for the exit code (a conflict is 5, invalid content 3); every one is listed.
+        const failure = r.failed[0]?.error ?? (r.blocked.length ? new InvalidInputError(`${r.blocked.flatMap((b) => b.bundles).length} bundle(s) not cut: a file they may take members from does not parse`) : undefined);
+        return { data: { ...r, failed: r.failed.map((f) => ({ bundle: f.bundle, error: f.error.toJSON() })) }, human: lines.join('\n'), ...(failure ? { failure } : {}) };
       }),
   },
   {

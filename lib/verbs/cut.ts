@@ -84,6 +84,8 @@ export interface CutResult {
   left: LeftBundle[];
   /** The renders this cut ran or took from the cache. */
   renders: CutRender[];
+  /** Bundles not cut because their own content is invalid, each with why. */
+  failed: { bundle: string; error: DroverError }[];
 }
 
 const PUSH_CONCURRENCY = 4;
@@ -95,6 +97,7 @@ interface PreparedSource {
   warnings: CutResult['warnings'];
   unchanged: string[];
   renders: CutRender[];
+  failed: CutResult['failed'];
   ready?: { head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } };
 }
 
@@ -105,10 +108,9 @@ interface Prepared {
 }
 
 /**
- * A bundle whose own content is invalid (a lint error, a plaintext Secret...).
- * When given, that bundle is reported here and skipped, and the others are
- * still cut (the daemon's per-bundle isolation); without it, the first
- * invalid bundle fails the whole cut (the CLI's all-or-nothing behaviour).
+ * A bundle whose own content is invalid (a lint error, a plaintext Secret, a
+ * render refused): that bundle is skipped, the others are cut, and it is
+ * reported in `failed` (and here, as it happens, for a daemon's log).
  */
 export type OnBundleError = (e: { bundle: string; error: DroverError }) => void;
 
@@ -127,7 +129,7 @@ export async function cutVersions({
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<CutResult> {
-  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [], renders: [] };
+  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [], renders: [], failed: [] };
   for (const sc of ws.config.sources) {
     const one = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal });
     result.sources.push(one.source);
@@ -135,6 +137,7 @@ export async function cutVersions({
     result.warnings.push(...one.warnings);
     result.unchanged.push(...one.unchanged);
     result.renders.push(...one.renders);
+    result.failed.push(...one.failed);
     const prepared = one.ready;
     if (!prepared) {
       result.left.push(...leftBundles(ws, sc.name));
@@ -221,7 +224,7 @@ async function prepareSource({
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
-  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [] };
+  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [], failed: [] };
   if (previous === head) return out;
 
   const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
@@ -330,9 +333,11 @@ async function prepareSource({
       });
       onEvent({ phase: 'cut', subject: name, message: `${d.version} (${d.reason})` });
     } catch (err) {
-      // With onBundleError, one bundle's bad content skips that bundle only; the others are cut.
-      if (!onBundleError) throw err;
-      onBundleError({ bundle: name, error: toDroverError(err) });
+      // One bundle's bad content (a lint error, a plaintext Secret, a render refused) skips that bundle only; the others are cut.
+      if (signal?.aborted) throw err;
+      const e = toDroverError(err);
+      out.failed.push({ bundle: name, error: e });
+      onBundleError?.({ bundle: name, error: e });
     }
   }
   return { ...out, ready: { head, display: source.display, items, presence } };
