@@ -76,21 +76,25 @@ export const verbs: Verb[] = [
   },
   {
     name: 'diff',
-    usage: 'diff B@V1 B@V2',
-    summary: 'member and field diff between versions (Secret values masked)',
-    options: {},
+    usage: 'diff B@V1 B@V2 [--target T] | diff B@V --cluster C',
+    summary: 'member and field diff between versions, per target; or what applying V would change on cluster C (Secret values masked)',
+    options: { target: { type: 'string' }, cluster: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
         const [from, to] = ctx.positionals;
+        const cluster = str(ctx.values.cluster);
+        if (cluster) {
+          if (!from || to) throw new UsageError('diff --cluster takes one version: B@V --cluster C');
+          const d = await drover.diffCluster({ ws, ...parseBundleRef(from), cluster, env: process.env, signal: ctx.signal });
+          const lines = diffLines(d);
+          return { data: d, human: lines.length ? lines.join('\n') : `${from} would change nothing on ${cluster}${d.from ? ` (it runs ${d.from})` : ''}` };
+        }
         if (!from || !to || ctx.positionals.length > 2) throw new UsageError('diff takes two versions: B@V1 B@V2');
-        const d = await drover.diff({ ws, from, to, signal: ctx.signal });
-        const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
-        const lines = [
-          ...d.added.map((r) => `+ ${formatRef(r)}`),
-          ...d.removed.map((r) => `- ${formatRef(r)}`),
-          ...d.changed.flatMap((c) => [`~ ${formatRef(c.ref)}`, ...c.fields.map((f) => `    ${f.path}: ${show(f.before)} -> ${show(f.after)}`)]),
-        ];
-        return { data: d, human: lines.length ? lines.join('\n') : `${from} and ${to} have the same members` };
+        const target = str(ctx.values.target);
+        const d = await drover.diff({ ws, from, to, ...(target ? { target } : {}), signal: ctx.signal });
+        const sections = d.targets ? d.targets.map((t) => ({ title: `target ${t.target}`, lines: diffLines(t) })) : [{ title: undefined, lines: diffLines(d) }];
+        const human = sections.map((x) => [...(x.title ? [`${x.title}:`] : []), ...(x.lines.length ? x.lines : [`${from} and ${to} have the same members`])].join('\n')).join('\n');
+        return { data: d, human };
       }),
   },
   {
@@ -215,6 +219,7 @@ export const verbs: Verb[] = [
           `${v.bundle}@${v.version}  ${v.digest}`,
           `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
           ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`),
+          ...(v.targets ? [table(['TARGET', 'MEMBERS', 'CHANGED', 'LAYER'], v.targets.map((t) => [t.name, t.members, t.changed ? 'yes' : 'no', t.layer.slice(0, 19)]))] : []),
           table(['MEMBER', 'DIGEST'], v.config.members.map((m) => [formatRef(m), m.digest])),
         ].join('\n');
         return { data: v, human };
@@ -246,6 +251,15 @@ export const verbs: Verb[] = [
   ...driftVerbs,
   ...serveVerbs,
 ];
+
+function diffLines(d: drover.MembersDiff): string[] {
+  const show = (v: unknown) => (v === undefined ? '' : JSON.stringify(v));
+  return [
+    ...d.added.map((r) => `+ ${formatRef(r)}`),
+    ...d.removed.map((r) => `- ${formatRef(r)}`),
+    ...d.changed.flatMap((c) => [`~ ${formatRef(c.ref)}`, ...c.fields.map((f) => `    ${f.path}: ${show(f.before)} -> ${show(f.after)}`)]),
+  ];
+}
 
 function retireListing(clusters: { cluster: string; state: string; running: { version: string } | null; delete: string[]; keep: { ref: string; reason: string }[]; message?: string }[]): string {
   return clusters

@@ -9,6 +9,7 @@ const VERBS = [
   'cut',
   'deploy',
   'diff',
+  'diffCluster',
   'discover',
   'drift',
   'driftFindings',

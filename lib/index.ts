@@ -38,6 +38,7 @@ import type * as Bundles from './verbs/bundles.ts';
 import type * as Environments from './verbs/environments.ts';
 import type * as Sources from './verbs/sources.ts';
 import type * as Releases from './verbs/releases.ts';
+import type * as DiffCluster from './verbs/diff-cluster.ts';
 import type * as Daemon from './loop/daemon.ts';
 
 /** Opens everything one drover.yaml names (config, state, registry; clusters on first use). Close it when done. */
@@ -71,6 +72,10 @@ export async function show(...args: Parameters<typeof Show.showVersion>): Promis
 /** `drover diff B@V1 B@V2`: member and field diff, Secret values masked. */
 export async function diff(...args: Parameters<typeof Diff.diffVersions>): ReturnType<typeof Diff.diffVersions> {
   return (await import('./verbs/diff.ts')).diffVersions(...args);
+}
+/** `drover diff B@V --cluster C`: what applying V would change on C (server-side dry run, Secret values masked). */
+export async function diffCluster(...args: Parameters<typeof DiffCluster.diffOnCluster>): ReturnType<typeof DiffCluster.diffOnCluster> {
+  return (await import('./verbs/diff-cluster.ts')).diffOnCluster(...args);
 }
 /** `drover deploy B@V`: releases a version to an environment's clusters in waves, or to one cluster. */
 export async function deploy(...args: Parameters<typeof Deploy.deployVersion>): ReturnType<typeof Deploy.deployVersion> {
@@ -190,6 +195,8 @@ export type { DiscoveredView } from './verbs/discover.ts';
 export type { LintView } from './verbs/lint.ts';
 export type { VersionSummary } from './verbs/versions.ts';
 export type { VersionRecord } from './state/versions.ts';
+export type { TargetSummary, VersionView } from './verbs/show.ts';
+export type { TargetDiff } from './verbs/diff.ts';
 export type { BundleDetail, BundleView, EnvironmentRun } from './verbs/bundles.ts';
 export type { EnvironmentView } from './verbs/environments.ts';
 export type { SourceView } from './verbs/sources.ts';

@@ -176,7 +176,11 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
       ['bad.yaml', 'malformed', 4],
       ['big.yaml', 'file-too-large', undefined],
     ]);
-    expect(() => loadObjects({ files: [good, good], onFileError: () => {} })).toThrow(/duplicate object ConfigMap\/a/);
+    // A file repeating an object of an earlier one is left out whole and reported, naming both.
+    const dup: FileFailure[] = [];
+    expect(loadObjects({ files: [good, { ...good, path: 'copy.yaml' }], onFileError: (f) => dup.push(f) }).map((o) => o.file)).toEqual(['good.yaml']);
+    expect(dup.map((f) => [f.file, f.error.message])).toEqual([['copy.yaml', 'duplicate object ConfigMap/a: defined in good.yaml:1 and copy.yaml:1']]);
+    expect(() => loadObjects({ files: [good, good] })).toThrow(/duplicate object ConfigMap\/a/);
     expect(() => loadObjects({ files: [{ path: 'a.yaml', text: '---\n---\n---\n' }], limits: { maxDocuments: 2 }, onFileError: () => {} })).toThrow(/more than 2 YAML documents/);
   });
 });

@@ -106,16 +106,21 @@ export function loadObjects({ files, limits = {}, onFileError }: { files: readon
       onFileError({ file: file.path, ...(typeof err.data.line === 'number' ? { line: err.data.line } : {}), error: err });
       continue;
     }
+    // A duplicate fails the input; with onFileError, the file that repeats an object is the one left out (all of it).
+    const duplicate = loadedFromFile
+      .map((loaded) => ({ loaded, first: seen.get(refKey(loaded.ref)) }))
+      .find((d) => d.first !== undefined || loadedFromFile.some((o) => o !== d.loaded && o.index < d.loaded.index && refKey(o.ref) === refKey(d.loaded.ref)));
+    if (duplicate) {
+      const first = duplicate.first ?? loadedFromFile.find((o) => refKey(o.ref) === refKey(duplicate.loaded.ref))!;
+      const err = new InvalidInputError(`duplicate object ${formatRef(duplicate.loaded.ref)}: defined in ${where(first)} and ${where(duplicate.loaded)}`, {
+        data: { object: formatRef(duplicate.loaded.ref), files: [first.file, duplicate.loaded.file], reason: 'duplicate', first: where(first), second: where(duplicate.loaded), file: duplicate.loaded.file, line: duplicate.loaded.line },
+      });
+      if (!onFileError) throw err;
+      onFileError({ file: file.path, line: duplicate.loaded.line, error: err });
+      continue;
+    }
     for (const loaded of loadedFromFile) {
-      const key = refKey(loaded.ref);
-      const first = seen.get(key);
-      if (first) {
-        throw new InvalidInputError(
-          `duplicate object ${formatRef(loaded.ref)}: defined in ${where(first)} and ${where(loaded)}`,
-          { data: { object: formatRef(loaded.ref), files: [first.file, loaded.file], reason: 'duplicate', first: where(first), second: where(loaded) } },
-        );
-      }
-      seen.set(key, loaded);
+      seen.set(refKey(loaded.ref), loaded);
       out.push(loaded);
     }
   }

@@ -19,6 +19,7 @@
  *   const r = await renderKustomizeTargets({ ws, bundle, read, binary, env, cacheDir });
  *   r.targets.map((t) => [t.name, t.objects.length, t.cached])
  */
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleDocument } from '../bundle/bundle-doc.ts';
@@ -109,6 +110,8 @@ export async function renderKustomizeTargets({
   const version = await kustomizeVersion(binary);
   const spec = bundle.spec;
   const targets = (spec.targets ?? [{ name: undefined as string | undefined }]).map((t) => ({ name: t.name as string | undefined, dir: ('path' in t && t.path) || spec.kustomize!.path! }));
+  // Targets with the same inputs (two of them rendering one overlay) share one render.
+  const inFlight = new Map<string, Promise<string>>();
   const rendered = await mapLimit(targets, settings.concurrency, async (t): Promise<RenderedTarget> => {
     const where = `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name}` : ''} (kustomize build ${t.dir})`;
     let closure: Closure;
@@ -121,19 +124,30 @@ export async function renderKustomizeTargets({
     const key = `${closure.digest.slice('sha256:'.length)}-kustomize-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
     const cacheFile = join(cacheDir, `${key}.yaml`);
     let yaml = await readFile(cacheFile, 'utf8').catch(() => undefined);
-    const cached = yaml !== undefined;
+    const cached = yaml !== undefined || inFlight.has(key);
     if (yaml === undefined) {
-      onEvent({ phase: 'render', subject: bundle.name, message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}` });
-      const box = await openSandbox({ files: closure.files });
-      try {
-        yaml = await kustomizeBuild({ sandbox: box, dir: t.dir, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) });
-      } finally {
-        await box.close();
+      if (!inFlight.has(key)) {
+        inFlight.set(
+          key,
+          (async () => {
+            onEvent({ phase: 'render', subject: bundle.name, message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}` });
+            const box = await openSandbox({ files: closure.files });
+            let out: string;
+            try {
+              out = await kustomizeBuild({ sandbox: box, dir: t.dir, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) });
+            } finally {
+              await box.close();
+            }
+            await mkdir(cacheDir, { recursive: true });
+            // Written whole under a name of its own, then renamed: a crash or another process never leaves half a render under its key.
+            const tmp = `${cacheFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+            await writeFile(tmp, out);
+            await rename(tmp, cacheFile);
+            return out;
+          })(),
+        );
       }
-      await mkdir(cacheDir, { recursive: true });
-      // Written whole then renamed: a crash never leaves half a render under its key.
-      await writeFile(`${cacheFile}.tmp`, yaml);
-      await rename(`${cacheFile}.tmp`, cacheFile);
+      yaml = await inFlight.get(key)!;
     }
     const objects = restoreEncrypted({ objects: loadObjects({ files: [{ path: `${t.dir} (kustomize build)`, text: yaml }] }), closure, where });
     return { name: t.name, dir: t.dir, objects, closure, cached };
