@@ -24,7 +24,7 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BundleDocument } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
-import { canonicalJson } from '../object/canonical.ts';
+import { stableStringify } from '../object/canonical.ts';
 import { formatRef, type KubeObject, refOf } from '../object/ref.ts';
 import { type LoadedObject, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
@@ -78,7 +78,8 @@ function restoreEncrypted({ objects, closure, where }: { objects: LoadedObject[]
     const src = sources.get(mac);
     const ref = formatRef(refOf(o.object));
     if (!src) throw new InvalidInputError(`${where}: ${ref} is SOPS-encrypted but comes from no encrypted file of the kustomization`, { data: { ref, reason: 'sops-origin' } });
-    if (canonicalJson(src.object) === canonicalJson(o.object)) return { ...o, object: src.object, file: src.file };
+    // Compared with keys sorted: Kustomize reorders them, and order is exactly what the original keeps for the MAC.
+    if (stableStringify(src.object) === stableStringify(o.object)) return { ...o, object: src.object, file: src.file };
     if ((src.object.sops as { mac_only_encrypted?: unknown }).mac_only_encrypted === true) return o;
     throw new InvalidInputError(
       `${where}: ${ref} is SOPS-encrypted and Kustomize changed it from ${src.file} (a namespace, label or name prefix added?): its MAC would fail at apply time. Keep Kustomize from changing encrypted Secrets, or encrypt the file with --mac-only-encrypted`,
