@@ -158,6 +158,37 @@ describe('drover cut', () => {
     expect(excluded.json.filter((f: { rule: string }) => f.rule === 'unresolved-reference')).toEqual([]);
   });
 
+  it('a plain bundle with targets: one layer per target, each patched as its target says', async () => {
+    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
+    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace(
+      '  roots: [{kind: Deployment, name: web}]',
+      `  roots: [{kind: Deployment, name: web}]
+  targets:
+    - {name: dev}
+    - name: prod
+      patches:
+        - {target: {kind: Deployment, name: web}, merge: {spec: {replicas: 3}}}
+        - {target: {kind: ConfigMap, name: web-config}, json: [{op: replace, path: /data/LOG_LEVEL, value: warn}]}`,
+    )), 'web: dev and prod');
+    const cut = await drover(ws, ['cut', '--bundle', 'web']);
+    expect(cut.code).toBe(0);
+    expect(cut.json.cut[0]).toMatchObject({ bundle: 'web', version: '1.0.0', targets: ['dev', 'prod'] });
+    const diff = await drover(ws, ['diff', 'web@1.0.0', 'web@1.0.0', '--target', 'prod']);
+    expect(diff.json.changed).toEqual([]);
+    const shown = await drover(ws, ['show', 'web@1.0.0']);
+    const [dev, prod] = shown.json.config.targets as { name: string; members: { kind: string; digest: string }[] }[];
+    const digest = (t: typeof dev, kind: string) => t!.members.find((m) => m.kind === kind)!.digest;
+    expect(digest(dev!, 'Service')).toBe(digest(prod!, 'Service'));
+    expect(digest(dev!, 'Deployment')).not.toBe(digest(prod!, 'Deployment'));
+    expect(digest(dev!, 'ConfigMap')).not.toBe(digest(prod!, 'ConfigMap'));
+    // A patch that matches nothing refuses the bundle, naming its target and patch.
+    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace('kind: ConfigMap, name: web-config', 'kind: ConfigMap, name: nope')), 'a patch that matches nothing');
+    const refused = await drover(ws, ['cut', '--bundle', 'web']);
+    expect(refused.code).toBe(3);
+    expect(refused.json.error.message).toMatch(/bundles\.yaml: bundle web, target prod: patches\[1\]: its target matches no member/);
+  });
+
   it.each([
     ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
     ['a YAML alias bomb', 'bomb.yaml', `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`, /bomb\.yaml/],
