@@ -4,9 +4,8 @@
 // drift expected.
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FIELD_MANAGER } from '../cluster/apply.ts';
 import type { KubeObject } from '../object/ref.ts';
-import { DROVER_MANAGER, compareObject, listShape, parseQuantity } from './compare.ts';
+import { compareObject, listShape, parseQuantity } from './compare.ts';
 import { parseFieldsV1 } from './fieldset.ts';
 
 const y = (s: string) => parse(s) as KubeObject;
@@ -130,10 +129,6 @@ const droverCm = (keys: string[], label = true) => `
 `;
 
 describe('compareObject', () => {
-  it('uses the field manager Drover applies with', () => {
-    expect(DROVER_MANAGER).toBe(FIELD_MANAGER);
-  });
-
   const cases: { name: string; desired: KubeObject; live: KubeObject; ignore?: string[]; want: unknown[] }[] = [
     { name: 'right after the apply: defaults, status, normalized quantities are not drift', desired: desiredDeploy, live: liveDeploy(), want: [] },
     {

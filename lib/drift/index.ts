@@ -1,9 +1,10 @@
 /**
- * lib/drift: the pure judgement of out-of-band changes to deployed members:
- * `compareObject` and `assessMember` (desired vs live, on the fields Drover
- * applied and no longer owns, from managedFields). No I/O: the monitor that
- * feeds it from watches and scans, the findings it records and the heal that
- * re-applies a version are engine work, in lib/monitor/.
+ * lib/drift: the pure judgement of out-of-band changes to deployed members.
+ * `compareObject` and `assessMember` judge desired vs live on the fields
+ * Drover applied and no longer owns (read from managedFields by `fieldset`);
+ * an `Observation` is what a monitor says about a member, a version or a
+ * bundle gone. Nothing here reads a cluster or writes state: the monitor that
+ * watches clusters, records findings and heals is lib/monitor.
  *
  * @example
  *   assessMember({ desired, live }) // => { kind: 'changed', fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl'] }] }
@@ -11,3 +12,4 @@
 export { assessMember, delegatedPaths, type DriftKind, type ObjectDrift } from './assess.ts';
 export { compareObject, DROVER_MANAGER, listShape, parseQuantity, type CompareInput, type DriftField } from './compare.ts';
 export { managerSets, ownsPath, parseFieldsV1, type FieldNode, type ManagerSet, type PathElement } from './fieldset.ts';
+export type { DetectedBy, Observation } from './observation.ts';

@@ -11,7 +11,8 @@ import { withOwnership } from '../release/ownership.ts';
 import { releaseToCluster, type VersionContent } from '../release/release.ts';
 import { openFindings } from '../state/drift.ts';
 import { openState } from '../state/open.ts';
-import { ClusterMonitor, type Observation } from './cluster-monitor.ts';
+import type { Observation } from '../drift/observation.ts';
+import { ClusterMonitor } from './cluster-monitor.ts';
 import { recordObservation } from './record.ts';
 
 const env = testEnv();

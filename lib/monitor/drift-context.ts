@@ -3,20 +3,19 @@
  * drift`) and the monitor (`drover serve`): which bundles to judge (known
  * here, self-heal policy not `off`), each version's content by digest (pulled
  * once and kept), the members exactly as Drover applies them (SOPS decrypted
- * with the cluster's environment's key, ownership marks added), and which
- * open findings are moot because their bundle left the cluster.
+ * with the cluster's environment's key, ownership marks added), each
+ * cluster's content being its own target's.
  */
 import { selfHealFor } from '../config/config.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../release/release-options.ts';
 import { isSopsEncrypted } from '../sops/index.ts';
-import { knownBundles, openFindings } from '../state/drift.ts';
+import { knownBundles } from '../state/drift.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import type { Workspace } from '../workspace/workspace.ts';
-import type { ClusterMonitor, DesiredMember } from './cluster-monitor.ts';
-import { recordObservation } from './record.ts';
+import type { DesiredMember } from './inventory-index.ts';
 
 /** What drift needs from a workspace: which bundles to judge, their content by digest, members as Drover applies them. */
 export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
@@ -59,10 +58,3 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
 }
 
 export type DriftContext = ReturnType<typeof driftContext>;
-
-/** Open findings whose bundle no longer runs on a cluster the monitor reached are moot. */
-export function resolveGone(ws: Workspace, monitor: ClusterMonitor): void {
-  const running = new Set(monitor.present());
-  const gone = new Set(openFindings(ws.db, { cluster: monitor.cluster }).map((f) => f.bundle).filter((b) => !running.has(b)));
-  for (const bundle of gone) recordObservation({ db: ws.db, observation: { type: 'gone', bundle, cluster: monitor.cluster } });
-}

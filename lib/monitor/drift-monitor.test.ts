@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../schedule/work-queue.ts';
-import { HEAL_BACKOFF } from './drift-monitor.ts';
+import { HEAL_RETRY_BACKOFF } from './drift-monitor.ts';
 
-describe('the heal backoff (the work queue with HEAL_BACKOFF)', () => {
+describe('heal retry backoff (the work queue\'s, with HEAL_RETRY_BACKOFF)', () => {
   it.each([
     [1, 5000],
     [2, 10_000],
@@ -10,6 +10,6 @@ describe('the heal backoff (the work queue with HEAL_BACKOFF)', () => {
     [7, 300_000],
     [30, 300_000],
   ])('after %i failed heals waits %i ms', (failures, ms) => {
-    expect(backoffDelayMs({ attempt: failures, ...HEAL_BACKOFF })).toBe(ms);
+    expect(backoffDelayMs({ attempt: failures, ...HEAL_RETRY_BACKOFF })).toBe(ms);
   });
 });

@@ -1,30 +1,37 @@
 /**
- * Drift, continuously, for a workspace (what `drover serve` runs): a
- * ClusterMonitor per configured cluster keeps watches open, every
- * observation is recorded as a finding, and a bundle whose self-heal policy
- * is `heal` is healed when one of its members drifts. Heals go through the
- * keyed work queue (lib/schedule), one key per bundle x cluster: a short
- * pause gathers the members one out-of-band change touched into one heal, a
- * heal asked for while one runs runs once more after it, and a failed heal
- * is tried again with the queue's backoff (5 s, doubling to 5 minutes) as
- * long as findings stay open. A full scan runs every
- * `drift.scanIntervalSeconds`.
+ * The drift monitor `drover serve` runs: a cluster monitor per configured
+ * cluster (watches kept open, a full scan every `drift.scanIntervalSeconds`),
+ * every observation recorded as findings, and self-heal for the bundles whose
+ * policy is `heal`. Heals go through the keyed work queue (lib/schedule), one
+ * key per bundle x cluster: a heal is asked for a moment after a finding
+ * opens, so the other members one out-of-band change touched are healed
+ * together; one asked for while that bundle heals on that cluster runs once
+ * more afterwards; a failed heal is tried again with the queue's exponential
+ * backoff, 5 s doubling up to 5 minutes (`HEAL_RETRY_BACKOFF`), not only at
+ * the next full scan.
  *
  * @example
- *   const monitor = await startDriftMonitor({ ws, onFinding: (f, change) => log(f, change) });
+ *   const monitor = await startDriftMonitor({ ws, onFinding: (f, change) => ..., onHeal: (h) => ... });
  *   await monitor.stop();
  */
 import { selfHealFor } from '../config/config.ts';
+import type { Observation } from '../drift/observation.ts';
 import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { createWorkQueue } from '../schedule/work-queue.ts';
 import { type FindingRecord, type HealRecord, openFindings } from '../state/drift.ts';
 import { activeLeases } from '../state/leases.ts';
 import type { Workspace } from '../workspace/workspace.ts';
-import { ClusterMonitor, type Observation } from './cluster-monitor.ts';
-import { driftContext, resolveGone } from './drift-context.ts';
+import { ClusterMonitor } from './cluster-monitor.ts';
+import { driftContext } from './drift-context.ts';
 import { healAndVerify } from './heal-and-verify.ts';
-import { type FindingChange, recordObservation } from './record.ts';
+import { type FindingChange, recordObservation, resolveGone } from './record.ts';
+
+/** How failed heals of one bundle on one cluster are spaced: 5 s after the first, doubling up to 5 minutes. */
+export const HEAL_RETRY_BACKOFF = { baseMs: 5000, maxMs: 300_000 } as const;
+
+/** A short pause gathers the other members one out-of-band change touched into one heal. */
+const HEAL_GATHER_MS = 300;
 
 export interface DriftMonitor {
   /** A full scan of every cluster now (also runs every `drift.scanIntervalSeconds`). */
@@ -52,13 +59,13 @@ export interface DriftMonitorOptions {
   watchTimeoutSeconds?: number;
 }
 
-/** How long a heal waits after the first finding, to take the others one change made with it. */
-const GATHER_MS = 300;
-/** A failed heal is tried again after 5 s, doubling up to 5 minutes. */
-export const HEAL_BACKOFF = { baseMs: 5_000, maxMs: 300_000 };
-
 const healKey = (bundle: string, cluster: string) => `${bundle}\u0000${cluster}`;
+const parseHealKey = (key: string) => {
+  const [bundle = '', cluster = ''] = key.split('\u0000');
+  return { bundle, cluster };
+};
 
+/** Watches every cluster; resolves once every watch is streaming and the first judgement is recorded. */
 export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEvent, scanIntervalMs, confirmMs, watchTimeoutSeconds, signal }: DriftMonitorOptions): Promise<DriftMonitor> {
   const ctx = driftContext(ws, env);
   const clusters = await ws.clusters();
@@ -68,10 +75,12 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
   const monitors = new Map<string, ClusterMonitor>();
 
   const heals = createWorkQueue({
-    concurrency: 8,
-    backoff: HEAL_BACKOFF,
+    // Heals of different bundles or clusters never wait for each other.
+    concurrency: Number.POSITIVE_INFINITY,
+    backoff: HEAL_RETRY_BACKOFF,
     run: async (key) => {
-      const [bundle, cluster] = key.split('\u0000') as [string, string];
+      if (ac.signal.aborted) return;
+      const { bundle, cluster } = parseHealKey(key);
       const r = await healAndVerify({
         ws,
         ctx,
@@ -86,14 +95,16 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
       });
       if (r) onHeal?.(r);
     },
-    // A failed heal (a busy API server, a lost lease) is tried again soon, not only at the next full scan; with nothing open any more, the retry does nothing.
+    // A failed heal (a busy API server, a lost lease) is tried again soon, not only at the next full scan.
     onError: ({ key, error, retryInMs }) => {
       if (ac.signal.aborted) return;
-      const [bundle, cluster] = key.split('\u0000') as [string, string];
+      const { bundle, cluster } = parseHealKey(key);
       onEvent?.({ phase: 'heal', subject: cluster, level: 'error', message: `${bundle}: heal failed (trying again in ${Math.round(retryInMs / 1000)} s): ${toDroverError(error).message}` });
     },
   });
-  const scheduleHeal = (bundle: string, cluster: string) => heals.addAfter(healKey(bundle, cluster), GATHER_MS);
+  const scheduleHeal = (bundle: string, cluster: string) => {
+    if (!ac.signal.aborted) heals.addAfter(healKey(bundle, cluster), HEAL_GATHER_MS);
+  };
 
   const observe = (o: Observation) => {
     const healId = healing.get(healKey(o.bundle, o.cluster));
@@ -119,7 +130,9 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
       }),
     );
   }
-  const healOpen = (m: ClusterMonitor) => {
+  /** After a full pass of a cluster: findings of bundles gone from it are moot, open ones of `heal` bundles are healed. */
+  const afterPass = (m: ClusterMonitor) => {
+    resolveGone({ db: ws.db, cluster: m.cluster, present: m.present() });
     for (const { bundle } of m.running()) {
       if (selfHealFor(ws.config, bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0) scheduleHeal(bundle, m.cluster);
     }
@@ -128,8 +141,7 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     [...monitors.values()].map(async (m) => {
       try {
         await m.start();
-        resolveGone(ws, m);
-        healOpen(m);
+        afterPass(m);
       } catch (err) {
         onEvent?.({ phase: 'drift', subject: m.cluster, level: 'error', message: `drift monitor: ${toDroverError(err).message}` });
       }
@@ -141,8 +153,7 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
       [...monitors.values()].map(async (m) => {
         try {
           await m.scan(ac.signal);
-          resolveGone(ws, m);
-          healOpen(m);
+          afterPass(m);
         } catch (err) {
           if (!ac.signal.aborted) onEvent?.({ phase: 'drift', subject: m.cluster, level: 'warn', message: `drift scan: ${toDroverError(err).message}` });
         }

@@ -1,8 +1,14 @@
 /**
- * A heal and its check: re-applies the version a cluster should run
- * (heal.ts), then reads back each member that had an open finding and
- * resolves what matches (`healed`); what still differs stays open with its
- * fields refreshed.
+ * A heal with its check: heals one bundle on one cluster (lib/monitor/heal.ts,
+ * a release of the version the cluster should run), then reads back each
+ * member that had an open finding and resolves what matches (`healed`); what
+ * still differs stays open with its fields refreshed. Nothing to do when the
+ * bundle has no open finding there; it fails (to be tried again) when the
+ * monitor has not seen the bundle's inventory yet.
+ *
+ * @example
+ *   const heal = await healAndVerify({ ws, ctx, cluster, monitor, bundle: 'web', signal });
+ *   heal?.outcome // 'healed' | 'failed' | 'skipped', undefined when nothing was open
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { getObject } from '../cluster/get.ts';
@@ -15,12 +21,21 @@ import type { ClusterMonitor } from './cluster-monitor.ts';
 import type { DriftContext } from './drift-context.ts';
 import { healBundle } from './heal.ts';
 
-/**
- * Heals one bundle on one cluster, then reads back each member that had an
- * open finding and resolves what matches (`healed`); what still differs stays
- * open with its fields refreshed.
- */
-export async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onResolved, onEvent, signal }: { ws: Workspace; ctx: DriftContext; cluster: Cluster; monitor: ClusterMonitor; bundle: string; onHealing?: (healId: number | undefined) => void; onResolved?: (finding: FindingRecord) => void; onEvent?: OnEvent; signal?: AbortSignal }): Promise<HealRecord | undefined> {
+export interface HealAndVerifyOptions {
+  ws: Workspace;
+  ctx: DriftContext;
+  cluster: Cluster;
+  /** The cluster's monitor: the version the cluster should run, and each member as loaded for it. */
+  monitor: ClusterMonitor;
+  bundle: string;
+  /** The id of the heal once journaled, and undefined once it is over (findings resolved meanwhile are `healed`). */
+  onHealing?: (healId: number | undefined) => void;
+  onResolved?: (finding: FindingRecord) => void;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}
+
+export async function healAndVerify({ ws, ctx, cluster, monitor, bundle, onHealing, onResolved, onEvent, signal }: HealAndVerifyOptions): Promise<HealRecord | undefined> {
   const run = monitor.running().find((r) => r.bundle === bundle);
   const open = openFindings(ws.db, { bundle, cluster: cluster.name });
   if (open.length === 0) return undefined;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { beginHeal, listFindings, openFindings } from '../state/drift.ts';
 import { openState } from '../state/open.ts';
-import type { Observation } from './cluster-monitor.ts';
-import { recordObservation } from './record.ts';
+import type { Observation } from '../drift/observation.ts';
+import { recordObservation, resolveGone } from './record.ts';
 
 const member = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'shop', name: 'cfg' };
 const other = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' };
@@ -48,5 +48,17 @@ describe('recordObservation', () => {
     expect(recordObservation({ db, observation: { type: 'gone', bundle: 'web', cluster: 'c2' } })).toEqual([]);
     expect(recordObservation({ db, observation: { type: 'gone', bundle: 'web', cluster: 'c1' } }).map((c) => c.finding.ref)).toEqual(['Deployment/shop/web']);
     expect(openFindings(db)).toEqual([]);
+  });
+
+  it.each([
+    ['the bundle still present', ['web'], []],
+    ['another bundle present', ['api'], ['ConfigMap/shop/cfg']],
+    ['nothing present', [], ['ConfigMap/shop/cfg']],
+  ])('resolves a cluster\'s findings of bundles gone from it: %s', (_what, present, resolved) => {
+    const db = openState({ path: ':memory:' });
+    recordObservation({ db, observation: judged('missing') });
+    recordObservation({ db, observation: { ...judged('missing'), cluster: 'c2' } });
+    expect(resolveGone({ db, cluster: 'c1', present }).map((c) => [c.finding.ref, c.finding.resolution])).toEqual(resolved.map((r) => [r, 'removed']));
+    expect(openFindings(db, { cluster: 'c2' })).toHaveLength(1);
   });
 });

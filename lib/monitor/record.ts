@@ -16,7 +16,7 @@ import { refKey } from '../object/ref.ts';
 import { type FindingRecord, type FindingTarget, openFinding, openFindings, recordFinding, resolveFinding, targetOf } from '../state/drift.ts';
 
 import type { StateDb } from '../state/open.ts';
-import type { Observation } from './cluster-monitor.ts';
+import type { Observation } from '../drift/observation.ts';
 
 export type FindingChange = 'opened' | 'changed' | 'resolved';
 
@@ -51,4 +51,11 @@ export function recordObservation({ db, observation: o, healId }: { db: StateDb;
     if (done) out.push({ finding: done, change: 'resolved' });
   }
   return out;
+}
+
+/** Open findings on a cluster whose bundle is no longer present there (its inventory gone) are moot: resolved `removed`. */
+export function resolveGone({ db, cluster, present }: { db: StateDb; cluster: string; present: readonly string[] }): RecordedChange[] {
+  const running = new Set(present);
+  const gone = new Set(openFindings(db, { cluster }).map((f) => f.bundle).filter((b) => !running.has(b)));
+  return [...gone].flatMap((bundle) => recordObservation({ db, observation: { type: 'gone', bundle, cluster } }));
 }

@@ -12,9 +12,9 @@
 import { selfHealFor } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { ClusterMonitor } from '../monitor/cluster-monitor.ts';
-import { driftContext, resolveGone } from '../monitor/drift-context.ts';
+import { driftContext } from '../monitor/drift-context.ts';
 import { healAndVerify } from '../monitor/heal-and-verify.ts';
-import { recordObservation } from '../monitor/record.ts';
+import { recordObservation, resolveGone } from '../monitor/record.ts';
 import type { OnEvent } from '../progress.ts';
 import { type FindingRecord, type HealRecord, openFindings } from '../state/drift.ts';
 import type { Workspace } from '../workspace/workspace.ts';
@@ -54,7 +54,7 @@ export async function checkDrift({ ws, heal = false, env = {}, onEvent, signal }
       });
       try {
         const s = await monitor.scan(signal);
-        resolveGone(ws, monitor);
+        resolveGone({ db: ws.db, cluster: monitor.cluster, present: monitor.present() });
         for (const { bundle } of monitor.running()) {
           const policy = selfHealFor(ws.config, bundle);
           if (!(heal ? policy !== 'off' : policy === 'heal')) continue;
