@@ -1,7 +1,7 @@
 /**
  * The daemon's HTTP listener (node:http): `/healthz` (the process is
  * alive), `/readyz` (recovery done, state open, not shutting down),
- * `/metrics` (Prometheus text), the webhook receiver and the JSON API. Each
+ * `/metrics` (Prometheus text, rendered by prom-client), the webhook receiver and the JSON API. Each
  * request is routed by the table in router.ts; token routes check the bearer
  * token first; errors become JSON with a status from their code. Request
  * logs carry method, path, status and duration, never headers or bodies.
@@ -18,7 +18,6 @@ import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
 import type { DaemonHandle } from './daemon-handle.ts';
 import type { Logger } from './log.ts';
-import { METRICS_CONTENT_TYPE } from './metrics.ts';
 import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route } from './router.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 
@@ -68,7 +67,15 @@ export function probeRoutes(h: DaemonHandle): Route[] {
         return { status: s.ready && s.stateOpen && !s.shuttingDown ? 200 : 503, json: s };
       },
     },
-    { method: 'GET', path: '/metrics', auth: 'none', handler: () => ({ status: 200, text: h.ctx.metrics.registry.render(), contentType: METRICS_CONTENT_TYPE }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      auth: 'none',
+      handler: async () => {
+        const { registry } = h.ctx.metrics;
+        return { status: 200, text: await registry.metrics(), contentType: registry.contentType };
+      },
+    },
   ];
 }
 
