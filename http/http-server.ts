@@ -1,7 +1,7 @@
 /**
  * The daemon's HTTP listener (node:http): `/healthz` (the process is
  * alive), `/readyz` (recovery done, state open, not shutting down),
- * `/metrics` (Prometheus text), the webhook receiver and the JSON API. Each
+ * `/metrics` (Prometheus text, rendered by prom-client), the webhook receiver and the JSON API. Each
  * request is routed by the table in router.ts; token routes check the bearer
  * token first; errors become JSON with a status from their code. Request
  * logs carry method, path, status and duration, never headers or bodies.
@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type DaemonHandle, type Logger, METRICS_CONTENT_TYPE, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
+import { type DaemonHandle, type Logger, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
 import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route } from './router.ts';
@@ -65,7 +65,15 @@ export function probeRoutes(h: DaemonHandle): Route[] {
         return { status: s.ready && s.stateOpen && !s.shuttingDown ? 200 : 503, json: s };
       },
     },
-    { method: 'GET', path: '/metrics', auth: 'none', handler: () => ({ status: 200, text: h.ctx.metrics.registry.render(), contentType: METRICS_CONTENT_TYPE }) },
+    {
+      method: 'GET',
+      path: '/metrics',
+      auth: 'none',
+      handler: async () => {
+        const { registry } = h.ctx.metrics;
+        return { status: 200, text: await registry.metrics(), contentType: registry.contentType };
+      },
+    },
   ];
 }
 

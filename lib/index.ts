@@ -172,7 +172,6 @@ export { parseBundleRef } from './bundle/bundle-ref.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
 
 export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';
-export { METRICS_CONTENT_TYPE } from './loop/metrics.ts';
 
 export type { DroverEvent, OnEvent } from './progress.ts';
 export type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './loop/daemon-handle.ts';

@@ -6,6 +6,11 @@
  * time). The reader refuses links, devices, absolute paths, `..`, duplicate
  * paths, and anything past its limits.
  *
+ * Drover writes this itself because no well-kept Node tar library (node-tar,
+ * tar-stream) promises the same bytes for the same files across its
+ * releases, and a layer's digest must never change; the USTAR subset a
+ * bundle needs is small enough to pin byte by byte.
+ *
  * @example
  *   readTar({ bytes: writeTar({ entries: [{ path: 'a/b.json', content }] }) }) // => [{ path: 'a/b.json', content }]
  */

@@ -8,8 +8,8 @@ import { createServeMetrics } from './serve-metrics.ts';
 const result = (clusters: DeployResult['clusters']): DeployResult => ({ ok: false, bundle: 'web', version: '1.0.2', digest: 'sha256:0', clusters });
 
 describe('countReleases', () => {
-  it('counts each cluster by result, a rollback per failed cluster and a revert per cluster returned; not-started counts nothing', () => {
-    const metrics = createServeMetrics({ startTimeMs: 0 });
+  it('counts each cluster by result, a rollback per failed cluster and a revert per cluster returned; not-started counts nothing', async () => {
+    const metrics = createServeMetrics();
     const deps = createDependencyTracker({ metrics, log: createLogger({ write: () => {} }), registry: 'oci://r/p' });
     countReleases(
       { metrics, deps },
@@ -20,7 +20,7 @@ describe('countReleases', () => {
         { cluster: 'c4', wave: 3, state: 'not-started' },
       ]),
     );
-    const text = metrics.registry.render();
+    const text = await metrics.registry.metrics();
     expect(text).toContain('drover_releases_total{bundle="web",cluster="c1",result="reverted"} 1');
     expect(text).toContain('drover_releases_total{bundle="web",cluster="c2",result="rolled-back"} 1');
     expect(text).not.toContain('cluster="c4"');
@@ -28,8 +28,8 @@ describe('countReleases', () => {
     expect(text).toContain('drover_rollbacks_total{kind="revert"} 2');
   });
 
-  it('notes which clusters answered: an error a cluster caused marks it down, any other outcome up', () => {
-    const metrics = createServeMetrics({ startTimeMs: 0 });
+  it('notes which clusters answered: an error a cluster caused marks it down, any other outcome up', async () => {
+    const metrics = createServeMetrics();
     const lines: string[] = [];
     const deps = createDependencyTracker({ metrics, log: createLogger({ write: (l) => lines.push(l) }), registry: 'oci://r/p' });
     countReleases({ metrics, deps }, result([
@@ -37,7 +37,7 @@ describe('countReleases', () => {
       { cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'c2: GET /api: connect ECONNREFUSED' },
       { cluster: 'c3', wave: 1, state: 'error', message: 'cluster c3 is not configured' },
     ]));
-    const text = metrics.registry.render();
+    const text = await metrics.registry.metrics();
     expect(text).toContain('drover_cluster_up{cluster="c1"} 1');
     expect(text).toContain('drover_cluster_up{cluster="c2"} 0');
     expect(text).not.toContain('cluster="c3"} ');

@@ -1,15 +1,23 @@
 /**
- * The daemon's structured log: one JSON object per line (`time`, `level`,
- * `msg`, then the fields), written through an injected `write` so the CLI
- * decides where it goes (stderr). Every line passes through a scrubber that
- * replaces each known secret (API token, webhook secret, Git credentials)
- * with `***`, so a secret that slips into a message or an error still never
- * reaches the log.
+ * The daemon's structured log: one JSON object per line (`level`, `time`,
+ * the fields, `msg`), written through an injected `write` so the CLI decides
+ * where it goes (stderr). Every line passes through a scrubber that replaces
+ * each known secret (API token, webhook secret, Git credentials) with `***`,
+ * so a secret that slips into a message or an error still never reaches the
+ * log.
+ *
+ * Lines are written by pino, the JSON logger most Node services use: it
+ * serializes safely (cycles, BigInt, odd strings) and fast, and its output
+ * is what log shippers already parse. What is Drover's stays here: the
+ * level as a word, the time as ISO 8601, no pid or hostname, errors as
+ * their code, message and data, and the scrubbing, done on the finished
+ * line in the destination pino writes to.
  *
  * @example
  *   const log = createLogger({ write: (l) => process.stderr.write(l), secrets: [token] });
  *   log.info('listening', { address: '127.0.0.1:7070' });
  */
+import { pino } from 'pino';
 import { DroverError } from '../errors/errors.ts';
 import type { DroverEvent, OnEvent } from '../progress.ts';
 import { redactSecrets } from '../source/redact.ts';
@@ -36,6 +44,7 @@ export interface CreateLoggerOptions {
   now?: () => Date;
 }
 
+/** Keys pino writes itself; a field of that name is logged as `field.<name>`. */
 const RESERVED = new Set(['time', 'level', 'msg']);
 
 /** A value made safe to log: errors as their code, message and data; everything else as is. */
@@ -45,31 +54,44 @@ function loggable(v: unknown): unknown {
   return v;
 }
 
-/** One log line (with its newline) for a record. Pure. */
-export function formatLogLine({ time, level, msg, fields = {}, secrets = [] }: { time: Date; level: LogLevel; msg: string; fields?: LogFields; secrets?: readonly string[] }): string {
-  const record: LogFields = { time: time.toISOString(), level, msg };
+function loggableFields(fields: LogFields): LogFields {
+  const out: LogFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    record[RESERVED.has(k) ? `field.${k}` : k] = loggable(v);
+    out[RESERVED.has(k) ? `field.${k}` : k] = loggable(v);
   }
-  // Scrub both the raw secret and its JSON-escaped form (a quote or backslash in a secret is escaped in the line).
-  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
-  return `${redactSecrets(JSON.stringify(record), forms)}\n`;
+  return out;
 }
 
-export function createLogger({ write, level = 'info', secrets = [], now = () => new Date() }: CreateLoggerOptions, bound: LogFields = {}): Logger {
-  const min = LOG_LEVELS.indexOf(level);
-  const emit = (l: LogLevel) => (msg: string, fields?: LogFields) => {
-    if (LOG_LEVELS.indexOf(l) < min) return;
-    write(formatLogLine({ time: now(), level: l, msg, fields: { ...bound, ...fields }, secrets }));
+/** One log line (with its newline) for a record, exactly as a logger writes it. Pure. */
+export function formatLogLine({ time, level, msg, fields = {}, secrets = [] }: { time: Date; level: LogLevel; msg: string; fields?: LogFields; secrets?: readonly string[] }): string {
+  let line = '';
+  createLogger({ write: (l) => (line = l), level, secrets, now: () => time })[level](msg, fields);
+  return line;
+}
+
+export function createLogger({ write, level = 'info', secrets = [], now = () => new Date() }: CreateLoggerOptions): Logger {
+  // Scrub both the raw secret and its JSON-escaped form (a quote or backslash in a secret is escaped in the line).
+  const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
+  const out = pino(
+    {
+      level,
+      base: null,
+      timestamp: () => `,"time":"${now().toISOString()}"`,
+      formatters: { level: (label) => ({ level: label }), log: loggableFields },
+      // loggableFields has shaped every error already; pino's own error serializer would reshape a field named `err`.
+      serializers: { err: (v: unknown) => v },
+    },
+    { write: (line: string) => write(redactSecrets(line, forms)) },
+  );
+  // Bound fields are merged here rather than through pino's child loggers, so a
+  // field given to a call replaces a bound one of the same name instead of
+  // appearing twice in the line.
+  const bind = (bound: LogFields): Logger => {
+    const emit = (l: LogLevel) => (msg: string, fields?: LogFields) => out[l]({ ...bound, ...fields }, msg);
+    return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), with: (fields) => bind({ ...bound, ...fields }) };
   };
-  return {
-    debug: emit('debug'),
-    info: emit('info'),
-    warn: emit('warn'),
-    error: emit('error'),
-    with: (fields) => createLogger({ write, level, secrets, now }, { ...bound, ...fields }),
-  };
+  return bind({});
 }
 
 /** Library progress events as log lines: health polling is debug, the rest at the event's level. */

@@ -2,75 +2,87 @@
  * The metrics `drover serve` exposes on `/metrics`: what the loop did
  * (versions cut, releases by result, rollbacks, reconcile durations), what
  * woke it (webhooks by result, source wake-ups by trigger), drift findings
- * (a gauge the drift task sets) and a few cheap process metrics.
+ * (a gauge the drift task sets), which dependencies answer, and the process.
+ *
+ * They are prom-client's, the Node client Prometheus lists: it renders the
+ * text format (escaping, histogram buckets, special values) and brings the
+ * standard `process_*` and `nodejs_*` metrics every Node dashboard reads,
+ * so Drover keeps no exposition code of its own. Each call makes its own
+ * Registry, never prom-client's global one, so two daemons (or tests) in
+ * one process never share or collide on a series.
  *
  * @example
  *   const m = createServeMetrics();
  *   m.versionsCut.inc({ bundle: 'web' });
- *   m.registry.render();
+ *   await m.registry.metrics(); // '# HELP drover_versions_cut_total ...\ndrover_versions_cut_total{bundle="web"} 1\n...'
  */
 import { memoryUsage } from 'node:process';
-import { type Counter, createMetricsRegistry, type Gauge, type Histogram, type MetricsRegistry } from './metrics.ts';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface ServeMetrics {
-  registry: MetricsRegistry;
-  versionsCut: Counter;
-  releases: Counter;
-  rollbacks: Counter;
-  driftFindings: Gauge;
-  reconcileDuration: Histogram;
-  webhooks: Counter;
-  sourceWakes: Counter;
-  taskErrors: Counter;
-  cutErrors: Counter;
-  bundlesLeftSource: Gauge;
+  registry: Registry;
+  versionsCut: Counter<'bundle'>;
+  releases: Counter<'bundle' | 'cluster' | 'result'>;
+  rollbacks: Counter<'kind'>;
+  driftFindings: Gauge<'bundle'>;
+  reconcileDuration: Histogram<'task'>;
+  webhooks: Counter<'provider' | 'result'>;
+  sourceWakes: Counter<'source' | 'trigger'>;
+  taskErrors: Counter<'key'>;
+  cutErrors: Counter<'bundle'>;
+  bundlesLeftSource: Gauge<'bundle' | 'source'>;
   registryUp: Gauge;
-  sourceUp: Gauge;
-  clusterUp: Gauge;
+  sourceUp: Gauge<'source'>;
+  clusterUp: Gauge<'cluster'>;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
 export type ReleaseResultLabel = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'reverted' | 'revert-failed';
 
-export function createServeMetrics({ startTimeMs = Date.now() }: { startTimeMs?: number } = {}): ServeMetrics {
-  const registry = createMetricsRegistry();
+/** drover_reconcile_duration_seconds' buckets: a cut takes well under a second, a rollout up to minutes. */
+export const RECONCILE_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
+
+export function createServeMetrics(): ServeMetrics {
+  const registry = new Registry();
+  const registers = [registry];
   const m: ServeMetrics = {
     registry,
-    versionsCut: registry.counter({ name: 'drover_versions_cut_total', help: 'Bundle versions cut by this process.', labelNames: ['bundle'] }),
-    releases: registry.counter({ name: 'drover_releases_total', help: 'Releases of a bundle version to a cluster, by result.', labelNames: ['bundle', 'cluster', 'result'] }),
-    rollbacks: registry.counter({
+    versionsCut: new Counter({ registers, name: 'drover_versions_cut_total', help: 'Bundle versions cut by this process.', labelNames: ['bundle'] }),
+    releases: new Counter({ registers, name: 'drover_releases_total', help: 'Releases of a bundle version to a cluster, by result.', labelNames: ['bundle', 'cluster', 'result'] }),
+    rollbacks: new Counter({
+      registers,
       name: 'drover_rollbacks_total',
       help: 'Whole-bundle rollbacks: failed releases restored (kind=release), interrupted releases restored (kind=recovery), healthy clusters returned to their previous version because another cluster of the environment failed (kind=revert), environment rollbacks asked through the API (kind=environment).',
       labelNames: ['kind'],
     }),
-    driftFindings: registry.gauge({ name: 'drover_drift_findings', help: 'Open drift findings, as last reported by the drift task.', labelNames: ['bundle'] }),
-    reconcileDuration: registry.histogram({ name: 'drover_reconcile_duration_seconds', help: 'Duration of one reconcile task: a source cut or a bundle rollout.', labelNames: ['task'] }),
-    webhooks: registry.counter({ name: 'drover_webhook_requests_total', help: 'Webhook requests by provider and result.', labelNames: ['provider', 'result'] }),
-    sourceWakes: registry.counter({ name: 'drover_source_wakes_total', help: 'Times a source was woken, by trigger.', labelNames: ['source', 'trigger'] }),
-    taskErrors: registry.counter({ name: 'drover_task_errors_total', help: 'Failed reconcile tasks (retried with backoff), by task key.', labelNames: ['key'] }),
-    cutErrors: registry.counter({ name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret) or a file they could take members from fails to parse.', labelNames: ['bundle'] }),
-    bundlesLeftSource: registry.gauge({
+    driftFindings: new Gauge({ registers, name: 'drover_drift_findings', help: 'Open drift findings, as last reported by the drift task.', labelNames: ['bundle'] }),
+    reconcileDuration: new Histogram({ registers, name: 'drover_reconcile_duration_seconds', help: 'Duration of one reconcile task: a source cut or a bundle rollout.', labelNames: ['task'], buckets: [...RECONCILE_BUCKETS] }),
+    webhooks: new Counter({ registers, name: 'drover_webhook_requests_total', help: 'Webhook requests by provider and result.', labelNames: ['provider', 'result'] }),
+    sourceWakes: new Counter({ registers, name: 'drover_source_wakes_total', help: 'Times a source was woken, by trigger.', labelNames: ['source', 'trigger'] }),
+    taskErrors: new Counter({ registers, name: 'drover_task_errors_total', help: 'Failed reconcile tasks (retried with backoff), by task key.', labelNames: ['key'] }),
+    cutErrors: new Counter({ registers, name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret) or a file they could take members from fails to parse.', labelNames: ['bundle'] }),
+    bundlesLeftSource: new Gauge({
+      registers,
       name: 'drover_bundles_left_source',
       help: "1 for a bundle whose Bundle document is gone from its source's head: its clusters keep running its last version and automation leaves it alone until it comes back or is retired.",
       labelNames: ['bundle', 'source'],
     }),
-    registryUp: registry.gauge({ name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
-    sourceUp: registry.gauge({ name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
-    clusterUp: registry.gauge({ name: 'drover_cluster_up', help: "Whether the last release to a cluster reached its API server (1) or it was unreachable (0).", labelNames: ['cluster'] }),
+    registryUp: new Gauge({ registers, name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
+    sourceUp: new Gauge({ registers, name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
+    clusterUp: new Gauge({ registers, name: 'drover_cluster_up', help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).', labelNames: ['cluster'] }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);
-  registry.collected({ name: 'process_start_time_seconds', help: 'Start time of the process since the Unix epoch, in seconds.', type: 'gauge', collect: () => Math.floor(startTimeMs / 1000) });
-  registry.collected({
-    name: 'process_cpu_seconds_total',
-    help: 'Total user and system CPU time spent, in seconds.',
-    type: 'counter',
-    collect: () => {
-      const u = process.cpuUsage();
-      return (u.user + u.system) / 1e6;
+  // process_start_time_seconds, process_cpu_seconds_total, process_resident_memory_bytes, nodejs_heap_size_used_bytes, ...
+  collectDefaultMetrics({ register: registry });
+  // Drover's name from before prom-client; the same value as nodejs_heap_size_used_bytes, kept for the dashboards that read it.
+  new Gauge({
+    registers,
+    name: 'nodejs_heap_used_bytes',
+    help: 'V8 heap in use, in bytes.',
+    collect() {
+      this.set(memoryUsage().heapUsed);
     },
   });
-  registry.collected({ name: 'process_resident_memory_bytes', help: 'Resident memory size, in bytes.', type: 'gauge', collect: () => memoryUsage.rss() });
-  registry.collected({ name: 'nodejs_heap_used_bytes', help: 'V8 heap in use, in bytes.', type: 'gauge', collect: () => memoryUsage().heapUsed });
   return m;
 }

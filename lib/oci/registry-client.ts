@@ -9,6 +9,11 @@
  * Authorization is only ever sent to the registry's own origin, and
  * credentials never appear in errors.
  *
+ * Drover has its own client because no well-kept Node library speaks the
+ * OCI distribution API with these guarantees (auth kept to the registry's
+ * origin, scoped token cache, request counts); the protocol is plain HTTP
+ * over `fetch`.
+ *
  * @example
  *   const client = new RegistryClient({ host: 'ghcr.io', credentials: { username, password } });
  *   const res = await client.request({ method: 'HEAD', path: '/v2/org/app/manifests/1.0.0', repository: 'org/app', access: 'pull' });

@@ -11,6 +11,11 @@
  * and, for a value, its key path; they never carry a decrypted value nor an
  * identity (not even as `cause`).
  *
+ * Drover decrypts SOPS itself because SOPS exists only as the Go tool: there
+ * is no Node library for it, and shelling out to a `sops` binary at apply
+ * time would add a program to install and trust. The age step uses
+ * age-encryption; the rest is node:crypto.
+ *
  * @example
  *   const secret = await decryptSopsObject({ object: member.object, identities: [keyFileText] });
  *   secret.stringData // { password: '...' }
