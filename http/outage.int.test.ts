@@ -26,7 +26,7 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../fixtures/tes
 import { signWebhookBody } from './verify-webhook.ts';
 
 const execFileP = promisify(execFile);
-const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
+const cli = join(import.meta.dirname, '..', 'cmd', 'drover.ts');
 const env = testEnv();
 const c1 = env.clusters[0]!;
 const dir = mkdtempSync(join(tmpdir(), 'drover-outage-'));
