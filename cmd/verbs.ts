@@ -218,9 +218,11 @@ export const verbs: Verb[] = [
         const human = [
           `${v.bundle}@${v.version}  ${v.digest}`,
           `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
-          ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${Array.isArray(x) ? x.join(', ') : String(x)}`),
+          ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${provenanceValue(x)}`),
           ...(v.targets ? [table(['TARGET', 'MEMBERS', 'CHANGED', 'LAYER'], v.targets.map((t) => [t.name, t.members, t.changed ? 'yes' : 'no', t.layer.slice(0, 19)]))] : []),
-          table(['MEMBER', 'DIGEST'], v.config.members.map((m) => [formatRef(m), m.digest])),
+          v.config.targets
+            ? table(['TARGET', 'MEMBER', 'DIGEST'], v.config.targets.flatMap((t) => t.members.map((m) => [t.name, formatRef(m), m.digest])))
+            : table(['MEMBER', 'DIGEST'], v.config.members.map((m) => [formatRef(m), m.digest])),
         ].join('\n');
         return { data: v, human };
       }),
@@ -284,4 +286,11 @@ function deployOutcome(r: DeployResult): VerbResult {
   const failed = r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => c.cluster);
   if (r.ok) return { data: r, human };
   return { data: r, human, failure: needsPerson.length ? new RollbackFailedError(`${r.bundle}@${r.version}: ${needsPerson.join(', ')} could not be put back and need attention`) : new ReleaseFailedError(`${r.bundle}@${r.version} failed on ${failed.join(', ')} and was rolled back`) };
+}
+
+/** One provenance field for people: lists joined, the renderer as `kustomize v5.8.1`. */
+function provenanceValue(x: unknown): string {
+  if (Array.isArray(x)) return x.join(', ');
+  if (x && typeof x === 'object' && 'name' in x) return [x.name, 'version' in x ? x.version : undefined].filter(Boolean).join(' ');
+  return String(x);
 }

@@ -119,6 +119,10 @@ describe('Kustomize overlays as targets of one version', () => {
     const shown = await drover(['show', `${bundle}@1.0.0`]);
     expect(shown.json.targets.map((t: { name: string; members: number }) => [t.name, t.members])).toEqual([['dev', 4], ['prod', 5], ['qa', 4]]);
     expect(shown.json.config.provenance.renderer).toEqual({ name: 'kustomize', version: expect.stringMatching(/^v5\.8\.1/) });
+    const human = (await execFileP(process.execPath, [cli, 'show', `${bundle}@1.0.0`], { cwd: ws })).stdout;
+    expect(human).toMatch(/^ {2}renderer: kustomize v5\.8\.1/m);
+    expect(human).toMatch(new RegExp(`^prod +PodDisruptionBudget/${ns}/web `, 'm'));
+    expect(human).not.toMatch(new RegExp(`^dev +PodDisruptionBudget/`, 'm'));
     const m = await manifest('1.0.0');
     expect(m.layers).toHaveLength(3);
     expect(layerOf(m, 'qa')).toBe(layerOf(m, 'dev'));
