@@ -2,8 +2,9 @@
  * Reads a Containerfile (Dockerfile) well enough to check it against the
  * repository and the manifests without building it: this machine has no
  * image builder. Pure: text in, the final stage's facts out. Covers the
- * instructions deploy/Containerfile uses (ARG, FROM, COPY, USER, ENTRYPOINT,
- * CMD in exec form, line continuations), not the whole Dockerfile grammar.
+ * instructions deploy/Containerfile uses (ARG, FROM, COPY, RUN, USER,
+ * ENTRYPOINT, CMD in exec form, line continuations), not the whole
+ * Dockerfile grammar.
  *
  * @example
  *   const cf = parseContainerfile('FROM node:24-bookworm-slim\nUSER 65532:65532\nCMD ["serve"]\n');
@@ -18,6 +19,10 @@ export interface Stage {
   name?: string;
   /** Sources of COPY instructions that read the build context (not `--from=`). */
   contextCopies: string[];
+  /** COPY instructions that read another stage (`--from=<stage>`). */
+  stageCopies: { from: string; sources: string[]; dest: string }[];
+  /** RUN commands, arguments substituted. */
+  runs: string[];
   user?: string;
   entrypoint?: string[];
   cmd?: string[];
@@ -45,14 +50,17 @@ export function parseContainerfile(text: string): Containerfile {
       if (value !== undefined && !args.has(name!)) args.set(name!, value);
     } else if (instruction === 'FROM') {
       const [image, as, name] = rest.split(/\s+/);
-      stages.push({ from: substitute(image!), ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), contextCopies: [] });
+      stages.push({ from: substitute(image!), ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), contextCopies: [], stageCopies: [], runs: [] });
     } else if (!stage) {
       throw new InvalidInputError(`Containerfile: ${instruction} before FROM`);
     } else if (instruction === 'COPY') {
       const words = rest.split(/\s+/);
-      if (words.some((w) => w.startsWith('--from='))) continue;
+      const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
       const paths = words.filter((w) => !w.startsWith('--'));
-      stage.contextCopies.push(...paths.slice(0, -1));
+      if (from !== undefined) stage.stageCopies.push({ from: substitute(from), sources: paths.slice(0, -1), dest: paths.at(-1)! });
+      else stage.contextCopies.push(...paths.slice(0, -1));
+    } else if (instruction === 'RUN') {
+      stage.runs.push(substitute(rest));
     } else if (instruction === 'USER') {
       stage.user = substitute(rest);
     } else if (instruction === 'ENTRYPOINT' || instruction === 'CMD') {

@@ -31,6 +31,8 @@ import { imageFiles, importGraph, packageOf, parseIgnoreFile } from './image-fil
 const execFileP = promisify(execFile);
 const env = testEnv();
 const here = import.meta.dirname;
+/** The binaries lib/render starts (drover.yaml's default `render.<renderer>.binary`). */
+const RENDERERS = ['kustomize'];
 const root = dirname(here);
 const scratch = mkdtempSync(join(tmpdir(), 'drover-deploy-'));
 
@@ -121,10 +123,12 @@ describe('deploy/: the image, the config and the manifests agree', () => {
     // Node from the base image, same major as the local toolchain (package.json's `node` devDependency).
     const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     const toolchainMajor = /\d+/.exec(pkg.devDependencies.node!)![0];
-    for (const stage of cf.stages) expect(stage.from).toMatch(new RegExp(`^node:${toolchainMajor}-bookworm(-slim)?$`));
+    // (The renderers' stage builds Go binaries and leaves only them behind.)
+    for (const stage of cf.stages.filter((st) => st.name !== 'renderers')) expect(stage.from).toMatch(new RegExp(`^node:${toolchainMajor}-bookworm(-slim)?$`));
+    expect(cf.stages.find((st) => st.name === 'renderers')?.from).toMatch(/^golang:1\.\d+-bookworm$/);
     expect(cf.final.from).toBe(`node:${toolchainMajor}-bookworm-slim`);
     // Both stages copy the lockfile: `npm ci` needs it.
-    expect(cf.stages[0]!.contextCopies).toEqual(['package.json', 'package-lock.json']);
+    expect(cf.stages.find((st) => st.name === 'deps')!.contextCopies).toEqual(['package.json', 'package-lock.json']);
     expect(cf.final.entrypoint).toEqual(['node', 'cmd/drover.ts']);
     expect(cf.final.cmd).toEqual(['serve', '--config', '/etc/drover/drover.yaml']);
     expect(container.args).toEqual(cf.final.cmd);
@@ -137,7 +141,7 @@ describe('deploy/: the image, the config and the manifests agree', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid });
   });
 
-  it('the image holds every module drover loads, needs only production dependencies and starts no process (so no git)', () => {
+  it('the image holds every module drover loads, needs only production dependencies, and starts no process but its renderers, which it carries (so no git)', () => {
     const cf = parseContainerfile(readFileSync(join(here, 'Containerfile'), 'utf8'));
     const ignore = parseIgnoreFile(readFileSync(join(here, 'Containerfile.dockerignore'), 'utf8'));
     const files = imageFiles({ root, copies: cf.final.contextCopies, ignore });
@@ -152,8 +156,18 @@ describe('deploy/: the image, the config and the manifests agree', () => {
     const packages = [...graph.bare.keys()].filter((s) => !isBuiltin(s)).map(packageOf);
     expect(packages.length).toBeGreaterThan(3);
     expect(packages.filter((p) => !(p in pkg.dependencies))).toEqual([]);
-    const spawners = [...graph.bare].filter(([s]) => s === 'node:child_process' || s === 'child_process').map(([, f]) => f);
-    expect(spawners, 'the image has no git or other binaries: add them to deploy/Containerfile').toEqual([]);
+    // The only processes Drover starts are its renderers (lib/render), and the image carries each, built from the module .ci/setup pins.
+    const spawners = [...graph.bare].filter(([s]) => s === 'node:child_process' || s === 'child_process').flatMap(([, f]) => f);
+    expect(spawners.filter((f) => !f.startsWith('lib/render/')), 'the image has no git or other binaries: add them to deploy/Containerfile').toEqual([]);
+    expect(spawners.length).toBeGreaterThan(0);
+    const setup = readFileSync(join(root, '.ci', 'setup'), 'utf8');
+    for (const binary of RENDERERS) {
+      const pinned = new RegExp(`go install (\\S+/${binary}(?:/v\\d+)?@v[\\d.]+)`).exec(setup)?.[1];
+      expect(pinned, `.ci/setup pins ${binary}`).toBeDefined();
+      const stage = cf.stages.find((st) => st.runs.some((r) => r.includes(`go install ${pinned}`)));
+      expect(stage?.name, `a stage of deploy/Containerfile runs go install ${pinned}`).toBeDefined();
+      expect(cf.final.stageCopies).toContainEqual(expect.objectContaining({ from: stage!.name, dest: `/usr/local/bin/${binary}` }));
+    }
   });
 
   it('the ConfigMap holds a drover.yaml that validates, and the Deployment, Service and volumes follow it', () => {

@@ -55,8 +55,8 @@ export function imageFiles({ root, copies, ignore }: { root: string; copies: rea
 export interface ImportGraph {
   /** Every module file reached from the entry, relative to the root. */
   files: Set<string>;
-  /** Bare specifiers (packages and builtins), each with a file that imports it. */
-  bare: Map<string, string>;
+  /** Bare specifiers (packages and builtins), each with every file that imports it. */
+  bare: Map<string, string[]>;
 }
 
 const IMPORT = /\b(?:import|export)\s+(type\s+)?(?:[\w*{}\s,$]*?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
@@ -75,7 +75,7 @@ export function runtimeSpecifiers(source: string): string[] {
 /** Follows relative imports from `entry`; stops at bare specifiers. */
 export function importGraph({ root, entry }: { root: string; entry: string }): ImportGraph {
   const files = new Set<string>();
-  const bare = new Map<string, string>();
+  const bare = new Map<string, string[]>();
   const queue = [entry];
   while (queue.length > 0) {
     const file = queue.pop()!;
@@ -87,8 +87,8 @@ export function importGraph({ root, entry }: { root: string; entry: string }): I
         const target = relative(root, join(root, dirname(file), spec)).split('\\').join('/');
         if (!existsSync(join(root, target))) throw new InvalidInputError(`${file} imports ${spec}, which does not exist`, { data: { file, spec } });
         queue.push(target);
-      } else if (!bare.has(spec)) {
-        bare.set(spec, file);
+      } else {
+        bare.set(spec, [...(bare.get(spec) ?? []), file]);
       }
     }
   }
