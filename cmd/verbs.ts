@@ -52,7 +52,16 @@ export const verbs: Verb[] = [
         const lines = r.cut.length
           ? [table(['BUNDLE', 'VERSION', 'PARENT', 'DIGEST', 'CHANGED'], r.cut.map((c) => [c.bundle, c.version, c.parent ?? '-', c.digest.slice(0, 19), changed(c)]))]
           : [`no new versions (${r.sources.map((s) => `${s.name} at ${s.head.slice(0, 12)}${s.moved ? '' : ', already cut'}`).join('; ')})`];
-        for (const w of r.warnings) lines.push(`warning: ${w.bundle}: ${w.ref}: ${w.message} [${w.rule}]`);
+        // A finding several targets share is one line, naming them.
+        const warnings = new Map<string, string[]>();
+        for (const w of r.warnings) {
+          const key = `${w.bundle}\0${w.ref}: ${w.message} [${w.rule}]`;
+          warnings.set(key, [...(warnings.get(key) ?? []), ...(w.target ? [w.target] : [])]);
+        }
+        for (const [key, targets] of warnings) {
+          const [bundle, rest] = key.split('\0') as [string, string];
+          lines.push(`warning: ${bundle}${targets.length ? ` (${targets.join(', ')})` : ''}: ${rest}`);
+        }
         for (const l of r.left) lines.push(`warning: bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)} (its Bundle document is gone): its clusters keep what they run and nothing new is cut or deployed; drover retire ${l.bundle} removes it${l.lastVersion ? ` (newest version ${l.lastVersion})` : ''}`);
         for (const b of r.blocked) lines.push(`error: ${b.message}`);
         for (const f of r.failed) lines.push(`error: ${f.error.message}`);
@@ -175,18 +184,9 @@ export const verbs: Verb[] = [
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
         const v = await drover.discover({ ws, ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}), env: process.env, signal: ctx.signal });
-        const human = v
-          .map((b) =>
-            [
-              `${b.bundle} (${b.members.length} members, source ${b.source})`,
-              table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file])),
-              ...(b.unresolved.length
-                ? [`unresolved: referenced but not in the repository (must exist in the cluster; spec.exclude declares what is managed elsewhere):`, table(['OBJECT', 'VIA', 'FROM'], b.unresolved.map((u) => [u.ref, u.via, u.from]))]
-                : []),
-            ].join('\n'),
-          )
-          .join('\n\n');
-        return { data: v, human };
+        const failed = v.filter((b) => b.error);
+        const human = v.map(discoveredLines).join('\n\n');
+        return { data: v, human, ...(failed[0] ? { failure: new InvalidInputError(`${failed.length} bundle(s) could not be discovered: ${failed[0].error!.message}`) } : {}) };
       }),
   },
   {
@@ -200,7 +200,7 @@ export const verbs: Verb[] = [
         const errors = f.filter((x) => x.severity === 'error').length;
         return {
           data: f,
-          human: f.length ? table(['BUNDLE', 'SEVERITY', 'RULE', 'OBJECT', 'MESSAGE'], f.map((x) => [x.bundle, x.severity, x.rule, x.ref, x.message])) : 'no findings',
+          human: f.length ? table(['BUNDLE', 'SEVERITY', 'RULE', 'OBJECT', 'MESSAGE'], f.map((x) => [x.target ? `${x.bundle} (${x.target})` : x.bundle, x.severity, x.rule, x.ref, x.message])) : 'no findings',
           ...(errors > 0 ? { failure: new InvalidInputError(`${errors} practice rule(s) set to error are broken`) } : {}),
         };
       }),
@@ -293,4 +293,16 @@ function provenanceValue(x: unknown): string {
   if (Array.isArray(x)) return x.join(', ');
   if (x && typeof x === 'object' && 'name' in x) return [x.name, 'version' in x ? x.version : undefined].filter(Boolean).join(' ');
   return String(x);
+}
+
+/** One discovered bundle (or target) for people: its members, then the references nothing in the repository answers. */
+function discoveredLines(b: drover.DiscoveredView): string {
+  if (b.error) return `${b.bundle} (source ${b.source}): not discovered: ${b.error.message}`;
+  return [
+    `${b.bundle}${b.target ? ` target ${b.target}` : ''} (${b.members.length} members, ${b.renderer ? `${b.renderer}, ` : ''}source ${b.source})`,
+    table(['MEMBER', 'VIA', 'FROM', 'FILE'], b.members.map((m) => [m.ref, m.via, m.from ?? '', m.file])),
+    ...(b.unresolved.length
+      ? [`unresolved: referenced but not in the repository (must exist in the cluster; spec.exclude declares what is managed elsewhere):`, table(['OBJECT', 'VIA', 'FROM'], b.unresolved.map((u) => [u.ref, u.via, u.from]))]
+      : []),
+  ].join('\n');
 }

@@ -45,14 +45,32 @@ export interface TargetSpec {
   path?: string;
   /** plain YAML: patches on the discovered members. */
   patches?: TargetPatch[];
+  /** helm: values files, after spec.helm.values. */
+  values?: string[];
+  /** helm: `--set-json` values, after spec.helm.set. */
+  set?: Record<string, unknown>;
+}
+
+/** What a Helm bundle renders: a chart of the repository and the values every target shares. */
+export interface HelmSpec {
+  chart: string;
+  releaseName: string;
+  namespace: string;
+  values: string[];
+  set: Record<string, unknown>;
+  /** Resources annotated helm.sh/hook: refused, applied as plain members, or left out. */
+  hooks: 'refuse' | 'apply' | 'skip';
+  allowRemote: boolean;
 }
 
 /** A Bundle document's spec with every default filled in. */
 export interface BundleSpec {
   /** Empty for a kustomize bundle that takes every rendered object. */
   roots: RootRef[];
-  /** Rendered by `kustomize build` (each target its directory), or plain YAML when absent. */
+  /** Rendered by `kustomize build` (each target its directory); with neither renderer, plain YAML. */
   kustomize?: { path?: string; allowRemote: boolean };
+  /** Rendered by `helm template` (each target its values). */
+  helm?: HelmSpec;
   /** The declared targets; absent: one variant for every environment. */
   targets?: TargetSpec[];
   namespace?: string;
@@ -100,21 +118,30 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
       { data: { file, line, bundle: name, problems } },
     );
   }
-  const doc = object as { metadata: { name: string }; spec: Partial<Omit<BundleSpec, 'kustomize'>> & { versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']>; kustomize?: { path?: string; allowRemote?: boolean } } };
+  const doc = object as {
+    metadata: { name: string };
+    spec: Partial<Omit<BundleSpec, 'kustomize' | 'helm'>> & { versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']>; kustomize?: { path?: string; allowRemote?: boolean }; helm?: Partial<HelmSpec> & { chart: string } };
+  };
   const s = doc.spec;
   const refuse = (path: string, message: string) =>
     new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": ${path}: ${message}`, { data: { file, line, bundle: doc.metadata.name, problems: [{ path, message }] } });
-  if (!s.kustomize && !(s.roots && s.roots.length > 0)) throw refuse('spec.roots', 'is required (only a kustomize bundle may leave it out, to take everything it renders)');
+  if (s.kustomize && s.helm) throw refuse('spec.helm', 'a bundle has one renderer: kustomize or helm, not both');
+  const rendered = !!(s.kustomize || s.helm);
+  if (!rendered && !(s.roots && s.roots.length > 0)) throw refuse('spec.roots', 'is required (only a kustomize or helm bundle may leave it out, to take everything it renders)');
   const names = new Set<string>();
   for (const [i, t] of (s.targets ?? []).entries()) {
     if (names.has(t.name)) throw refuse(`spec.targets[${i}].name`, `target ${t.name} is declared twice`);
     names.add(t.name);
-    if (s.kustomize && t.patches) throw refuse(`spec.targets[${i}].patches`, 'patches are for plain YAML bundles; with kustomize, patch in the overlay');
-    if (!s.kustomize && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization: set spec.kustomize to render with kustomize');
+    if (rendered && t.patches) throw refuse(`spec.targets[${i}].patches`, `patches are for plain YAML bundles; with ${s.helm ? 'helm, set values' : 'kustomize, patch in the overlay'}`);
+    if (!s.helm && (t.values || t.set)) throw refuse(`spec.targets[${i}].${t.values ? 'values' : 'set'}`, 'values are for helm bundles: set spec.helm to render a chart');
+    if (s.helm && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization; a helm target gives values (and the chart is spec.helm.chart)');
+    if (!s.kustomize && !s.helm && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization: set spec.kustomize to render with kustomize');
     if (s.kustomize && !t.path && !s.kustomize.path) throw refuse(`spec.targets[${i}].path`, 'no kustomization directory: give the target a path, or spec.kustomize.path');
     for (const p of [t.path].filter((x): x is string => x !== undefined)) checkPattern(p, `spec.targets[${i}].path`);
   }
   if (s.kustomize?.path) checkPattern(s.kustomize.path, 'spec.kustomize.path');
+  // Values files are resolved (and a path leaving the repository refused) when the bundle renders: one bundle's bad path fails only its own cut.
+  if (s.helm) checkPattern(s.helm.chart, 'spec.helm.chart');
   if (s.kustomize && !s.kustomize.path && !s.targets) throw refuse('spec.kustomize.path', 'is required when no target names its own kustomization');
   function checkPattern(pattern: string, path: string): void {
     try {
@@ -131,6 +158,19 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
     spec: {
       roots: s.roots ?? [],
       ...(s.kustomize ? { kustomize: { ...(s.kustomize.path ? { path: s.kustomize.path } : {}), allowRemote: s.kustomize.allowRemote ?? false } } : {}),
+      ...(s.helm
+        ? {
+            helm: {
+              chart: s.helm.chart,
+              releaseName: s.helm.releaseName ?? doc.metadata.name,
+              namespace: s.helm.namespace ?? s.namespace ?? 'default',
+              values: s.helm.values ?? [],
+              set: s.helm.set ?? {},
+              hooks: s.helm.hooks ?? 'refuse',
+              allowRemote: s.helm.allowRemote ?? false,
+            },
+          }
+        : {}),
       ...(s.targets ? { targets: s.targets } : {}),
       ...(s.namespace === undefined ? {} : { namespace: s.namespace }),
       include: s.include ?? [],

@@ -59,7 +59,7 @@ export interface BundleConfigTarget {
 
 /** The renderer that produced a version's targets, for the provenance. */
 export interface RendererInfo {
-  name: 'plain' | 'kustomize';
+  name: 'plain' | 'kustomize' | 'helm';
   /** The binary's version (`v5.8.1`), for a binary renderer. */
   version?: string;
 }

@@ -53,6 +53,8 @@ export interface EnvironmentConfig {
   timeoutSeconds: number;
   /** When a cluster fails a deploy: `revert` returns the clusters that took the version to what they ran before; `keep` leaves them on it. */
   onFailure: 'revert' | 'keep';
+  /** What Helm renders of this environment's targets are told about its clusters (absent: Helm's defaults). */
+  capabilities?: { kubeVersion?: string; apiVersions?: string[] };
 }
 
 export type SelfHeal = 'off' | 'report' | 'heal';
@@ -72,8 +74,17 @@ export interface ServeConfig {
   graceSeconds: number;
 }
 
+/** One renderer's settings. */
+export interface RendererSettings {
+  binary: string;
+  timeoutSeconds: number;
+  maxOutputBytes: number;
+  concurrency: number;
+}
+
 export interface RenderConfig {
-  kustomize: { binary: string; timeoutSeconds: number; maxOutputBytes: number; concurrency: number };
+  kustomize: RendererSettings;
+  helm: RendererSettings;
 }
 
 export interface DroverConfig {
@@ -123,7 +134,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     drift?: Partial<DriftConfig>;
     bundles?: DroverConfig['bundles'];
     serve?: Partial<Omit<ServeConfig, 'webhook'>> & { webhook?: Partial<ServeConfig['webhook']> };
-    render?: { kustomize?: Partial<RenderConfig['kustomize']> };
+    render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
   };
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
@@ -149,6 +160,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
       timeoutSeconds: e.timeoutSeconds ?? 300,
       onFailure: e.onFailure ?? 'revert',
+      ...(e.capabilities ? { capabilities: e.capabilities } : {}),
     };
   });
   const registry = raw.registry ?? 'oci-layout://.drover/registry';
@@ -175,15 +187,12 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
       graceSeconds: raw.serve?.graceSeconds ?? 60,
     },
-    render: {
-      kustomize: {
-        binary: raw.render?.kustomize?.binary ?? 'kustomize',
-        timeoutSeconds: raw.render?.kustomize?.timeoutSeconds ?? 60,
-        maxOutputBytes: raw.render?.kustomize?.maxOutputBytes ?? 64 * 1024 * 1024,
-        concurrency: raw.render?.kustomize?.concurrency ?? 4,
-      },
-    },
+    render: { kustomize: rendererSettings('kustomize', raw.render?.kustomize), helm: rendererSettings('helm', raw.render?.helm) },
   };
+}
+
+function rendererSettings(binary: string, raw: Partial<RendererSettings> = {}): RendererSettings {
+  return { binary: raw.binary ?? binary, timeoutSeconds: raw.timeoutSeconds ?? 60, maxOutputBytes: raw.maxOutputBytes ?? 64 * 1024 * 1024, concurrency: raw.concurrency ?? 4 };
 }
 
 /** Reads and resolves the config file. `env` defaults to the process environment. */

@@ -29,7 +29,10 @@ export interface RepoFile {
   path: string;
   /** The blob id (any content hash will do: it feeds the cache key). */
   oid: string;
+  /** The content as text ('' for a binary file). */
   text: string;
+  /** The content of a file that is not UTF-8 (a chart's .tgz dependency, a generator's data). */
+  bytes?: Uint8Array;
 }
 
 export interface Closure {

@@ -20,11 +20,13 @@ import { InvalidInputError, UnavailableError } from '../errors/errors.ts';
 export interface Sandbox {
   /** The directory the repository copy is in (the renderer's working directory). */
   root: string;
+  /** The renderer's private home (HOME, and the XDG directories under it). */
+  home: string;
   run(args: { command: string; args: string[]; timeoutMs: number; maxOutputBytes: number; what: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ stdout: string }>;
   close(): Promise<void>;
 }
 
-export async function openSandbox({ files }: { files: readonly { path: string; text: string }[] }): Promise<Sandbox> {
+export async function openSandbox({ files }: { files: readonly { path: string; text: string; bytes?: Uint8Array }[] }): Promise<Sandbox> {
   const base = await mkdtemp(join(tmpdir(), 'drover-render-'));
   const root = join(base, 'repo');
   const home = join(base, 'home');
@@ -33,11 +35,12 @@ export async function openSandbox({ files }: { files: readonly { path: string; t
     if (f.path.startsWith('/') || f.path.split('/').includes('..')) throw new InvalidInputError(`${f.path}: not a path inside the repository`, { data: { file: f.path, reason: 'path-escape' } });
     const to = join(root, f.path);
     await mkdir(dirname(to), { recursive: true });
-    await writeFile(to, f.text);
+    await writeFile(to, f.bytes ?? f.text);
   }
   await mkdir(root, { recursive: true });
   return {
     root,
+    home,
     run: ({ command, args, timeoutMs, maxOutputBytes, what, env = {}, signal }) =>
       new Promise((resolve, reject) => {
         const child = spawn(command, args, {

@@ -29,7 +29,10 @@ export interface SourceFile {
   path: string;
   /** Oid of the blob the text came from (the target's, for a symlink). */
   oid: string;
+  /** The content as text ('' for a binary file). */
   text: string;
+  /** The content of a file that is not UTF-8, when the caller asked for `binary` files. */
+  bytes?: Uint8Array;
   /** For a symlink: the repository path it resolved to. */
   linkTarget?: string;
 }
@@ -44,6 +47,7 @@ export async function readFiles({
   paths = [],
   filter = () => true,
   limits = {},
+  binary = false,
   signal,
 }: {
   repo: GitRepo;
@@ -51,6 +55,8 @@ export async function readFiles({
   paths?: readonly string[];
   filter?: (path: string) => boolean;
   limits?: ReadLimits;
+  /** Return files that are not UTF-8 as bytes instead of refusing them. */
+  binary?: boolean;
   signal?: AbortSignal;
 }): Promise<SourceFile[]> {
   const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
@@ -84,12 +90,15 @@ export async function readFiles({
         });
       }
       let text: string;
+      let bytes: Uint8Array | undefined;
       try {
         text = decoder.decode(blob);
       } catch {
-        throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
+        if (!binary) throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
+        text = '';
+        bytes = blob;
       }
-      out[i] = { path: file.path, oid: blobOid, text, ...(target ? { linkTarget: target.path } : {}) };
+      out[i] = { path: file.path, oid: blobOid, text, ...(bytes ? { bytes } : {}), ...(target ? { linkTarget: target.path } : {}) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));

@@ -45,7 +45,8 @@ export interface Source {
   sync(args?: { signal?: AbortSignal }): Promise<SyncResult>;
   /** Files of `commit` under the source's path filters (or `paths` when given). */
   readTree(args: { commit: string; paths?: readonly string[]; signal?: AbortSignal }): Promise<TreeFile[]>;
-  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; signal?: AbortSignal }): Promise<SourceFile[]>;
+  /** Text files of `commit` (`binary`: files that are not UTF-8 come as bytes instead of being refused). */
+  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; binary?: boolean; signal?: AbortSignal }): Promise<SourceFile[]>;
   changedPaths(args: { from: string; to: string; paths?: readonly string[]; checkAncestry?: boolean; signal?: AbortSignal }): Promise<ChangeSet>;
   readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
@@ -119,8 +120,8 @@ export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, 
       }
     },
     readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, ...opt(s) }),
-    readFiles: ({ commit, paths: p = paths, filter, limits, signal: s }) =>
-      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...opt(s) }),
+    readFiles: ({ commit, paths: p = paths, filter, limits, binary, signal: s }) =>
+      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...(binary ? { binary } : {}), ...opt(s) }),
     changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
       changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
     readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),

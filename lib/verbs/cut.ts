@@ -11,22 +11,16 @@
  *   const r = await cutVersions({ ws });
  *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
  */
-import { dirname, join } from 'node:path';
-import { assembleVersion, type LintWarning, type TargetMembers } from '../bundle/assemble-version.ts';
-import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../bundle/bundle-doc.ts';
-import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
-import { packBundle, type RendererInfo } from '../bundle/pack.ts';
-import { contentDigest } from '../object/canonical.ts';
-import { findBinary } from '../render/find-binary.ts';
-import { applyTargetPatches } from '../render/patch.ts';
-import { renderKustomizeTargets } from '../workspace/render-kustomize.ts';
+import { assembleVersion, type LintWarning } from '../bundle/assemble-version.ts';
+import type { BlockedBundle } from '../bundle/discover.ts';
+import { packBundle } from '../bundle/pack.ts';
+import { bundlesAtCommit, type RenderRun } from '../workspace/bundles-at-commit.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
-import { type FileFailure, loadObjects } from '../object/yaml.ts';
+import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
-import { isManifestPath } from '../source/index.ts';
 import { runningOf } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
 import { lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
@@ -49,11 +43,7 @@ export interface CutVersion {
 }
 
 /** One renderer run a cut needed, or a render it took from the cache because its inputs had not changed. */
-export interface CutRender {
-  bundle: string;
-  target?: string;
-  cached: boolean;
-}
+export type CutRender = RenderRun;
 
 /** Bundles a file that failed to parse kept from being cut. */
 export interface BlockedCut {
@@ -227,49 +217,17 @@ async function prepareSource({
   const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [], failed: [] };
   if (previous === head) return out;
 
-  const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
-  const failures: FileFailure[] = [];
-  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => failures.push(f) });
-  const docs = splitBundleDocuments({ objects }).bundles;
-  const kustomizeDocs = docs.filter((d) => d.spec.kustomize);
-
-  // Kustomize bundles first: their renders, and their input closures, which plain discovery must leave alone.
-  const readDir = memoize((dir: string) => source.readFiles({ commit: head, paths: dir ? [dir] : [], ...(signal ? { signal } : {}) }).then((fs) => fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text }))));
-  const rendered = new Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>();
-  const kustomizeFiles = new Set<string>();
-  const kustomizeDirs = kustomizeDocs.flatMap((d) => [d.spec.kustomize!.path, ...(d.spec.targets ?? []).map((t) => t.path)].filter((x): x is string => !!x));
-  if (kustomizeDocs.some((d) => !bundle || d.name === bundle)) {
-    const binary = findBinary({ name: ws.config.render.kustomize.binary, baseDir: dirname(ws.config.file), env });
-    for (const d of kustomizeDocs) {
-      if (bundle && d.name !== bundle) continue;
-      try {
-        const r = await renderKustomizeTargets({ bundle: d, read: readDir, binary, settings: ws.config.render.kustomize, cacheDir: join(dirname(ws.config.state), 'render-cache'), onEvent, ...(signal ? { signal } : {}) });
-        out.renders.push(...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })));
-        for (const t of r.targets) for (const f of t.closure.files) kustomizeFiles.add(f.path);
-        rendered.set(d.name, {
-          renderer: { name: 'kustomize', version: r.kustomizeVersion },
-          targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.closure.files.map((f) => f.path) })),
-        });
-      } catch (err) {
-        if (signal?.aborted) throw err;
-        rendered.set(d.name, toDroverError(err));
-      }
-    }
-  }
-  const kustomizeOwned = (file: string) => kustomizeFiles.has(file) || kustomizeDirs.some((d) => file.startsWith(`${d}/`));
-  const kustomizeNames = new Set(kustomizeDocs.map((d) => d.name));
-  const plainObjects = objects.filter((o) => !kustomizeOwned(o.file) && !(isBundleDocument(o.object) && kustomizeNames.has(o.object.metadata.name)));
-  const plainFailures = failures.filter((f) => !kustomizeOwned(f.file));
-  const discovery = discoverBundles({ objects: plainObjects, failures: plainFailures });
-  const blocked = assembleBlocked(sc.name, discovery.blocked.filter((b) => !bundle || b.bundle.name === bundle));
+  const at = await bundlesAtCommit({ ws, source, commit: head, ...(bundle ? { bundle } : {}), env, onEvent, ...(signal ? { signal } : {}) });
+  out.renders.push(...at.renders);
+  const blocked = assembleBlocked(sc.name, at.blocked.filter((b) => !bundle || b.bundle.name === bundle));
   // A broken file with nothing left to cut fails the source as a whole, as it always did: nothing is recorded and the cut is tried again.
-  if (plainFailures.length > 0 && discovery.bundles.length === 0 && kustomizeDocs.length === 0) {
-    const first = plainFailures[0]!;
+  if (at.failures.length > 0 && at.declared.length === at.blocked.length) {
+    const first = at.failures[0]!;
     throw new InvalidInputError(blocked[0]?.message ?? first.error.message, { data: { ...first.error.data, blocked }, cause: first.error });
   }
   out.blocked.push(...blocked);
   for (const b of blocked) for (const name of b.bundles) onBundleError?.({ bundle: name, error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }) });
-  const presence = { present: new Set([...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name).concat([...kustomizeNames])), markMissing: failures.length === 0 };
+  const presence = { present: new Set(at.declared), markMissing: !at.anyFailure };
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
   const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : null;
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
@@ -282,25 +240,11 @@ async function prepareSource({
         },
       )
     : null;
-  onEvent({ phase: 'discover', subject: sc.name, message: `${discovery.bundles.length + kustomizeDocs.length} bundles, ${changed?.length ?? files.length} changed paths` });
-
-  // Every bundle as targets of members: plain ones discovered (and patched per target), kustomize ones rendered.
-  const bundles: { doc: BundleDocument; targets: () => { targets: TargetMembers[]; renderer?: RendererInfo } }[] = [
-    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b) }) })),
-    ...kustomizeDocs.filter((d) => rendered.has(d.name)).map((d) => ({
-      doc: d,
-      targets: () => {
-        const r = rendered.get(d.name)!;
-        if (r instanceof Error) throw r;
-        return r;
-      },
-    })),
-  ].sort((a, b) => (a.doc.name < b.doc.name ? -1 : 1));
+  onEvent({ phase: 'discover', subject: sc.name, message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths` });
 
   const items: Prepared[] = [];
-  for (const { doc, targets } of bundles) {
+  for (const { doc, targets } of at.bundles) {
     const name = doc.name;
-    if (bundle && name !== bundle) continue;
     try {
       const t = targets();
       const parent = latestVersion(ws.db, name);
@@ -341,24 +285,4 @@ async function prepareSource({
     }
   }
   return { ...out, ready: { head, display: source.display, items, presence } };
-}
-
-/** The targets of a plain-YAML bundle: its members as discovered, patched per declared target (or one variant). */
-function plainTargets(b: BundleMembers): TargetMembers[] {
-  const files = [...new Set(b.members.map((m) => m.file))];
-  const targets = b.bundle.spec.targets;
-  if (!targets) return [{ name: undefined, members: b.members, unresolved: b.unresolved, files }];
-  return targets.map((t) => {
-    const patched = t.patches?.length ? applyTargetPatches({ members: b.members.map((m) => m.object), patches: t.patches, where: `${b.bundle.file}: bundle ${b.bundle.name}, target ${t.name}` }) : undefined;
-    const members = patched ? b.members.map((m, i) => ({ ...m, object: patched[i]!, digest: contentDigest(patched[i]!) })) : b.members;
-    return { name: t.name, members, unresolved: b.unresolved, files };
-  });
-}
-
-function memoize<T>(f: (key: string) => Promise<T>): (key: string) => Promise<T> {
-  const seen = new Map<string, Promise<T>>();
-  return (key) => {
-    if (!seen.has(key)) seen.set(key, f(key));
-    return seen.get(key)!;
-  };
 }

@@ -1,26 +1,42 @@
 /**
- * Discovery at each source's head, exactly as `cut` discovers (every file
- * loaded, a file that fails to parse blocking the bundles it could belong
- * to): what `discover` and `lint` show.
+ * Discovery at each source's head, exactly as `cut` discovers (the same
+ * bundlesAtCommit: rendered bundles rendered, a file that fails to parse
+ * blocking the plain bundles it could belong to): what `discover` and `lint`
+ * show. A bundle whose render (or patches) fail is listed with its error.
  */
-import { discoverBundles, type Discovery } from '../bundle/discover.ts';
-import { type FileFailure, loadObjects } from '../object/yaml.ts';
-import { isManifestPath } from '../source/index.ts';
+import type { TargetMembers } from '../bundle/assemble-version.ts';
+import type { BundleDocument } from '../bundle/bundle-doc.ts';
+import type { Discovery } from '../bundle/discover.ts';
+import type { RendererInfo } from '../bundle/pack.ts';
+import { type DroverError, toDroverError } from '../errors/errors.ts';
+import { bundlesAtCommit } from './bundles-at-commit.ts';
 import { openConfiguredSource } from './source.ts';
 import type { Workspace } from './workspace.ts';
 
-export async function discoverAtHead({ ws, env = {}, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ source: string; head: string; bundles: Discovery['bundles']; blocked: Discovery['blocked'] }[]> {
+export interface BundleAtHead {
+  bundle: BundleDocument;
+  /** Its targets' members; absent when `error` says why they could not be read. */
+  targets?: TargetMembers[];
+  renderer?: RendererInfo;
+  error?: DroverError;
+}
+
+export async function discoverAtHead({ ws, bundle, env = {}, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
   const out = [];
   for (const sc of ws.config.sources) {
     const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
     const { head } = await source.sync({ ...(signal ? { signal } : {}) });
-    const files = await source.readFiles({ commit: head, filter: isManifestPath, ...(signal ? { signal } : {}) });
-    const failures: FileFailure[] = [];
-    const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => failures.push(f) });
-    if (failures.length > 0 && objects.length === 0) throw failures[0]!.error;
-    const d = discoverBundles({ objects, failures });
-    if (failures.length > 0 && d.bundles.length === 0) throw failures[0]!.error;
-    out.push({ source: sc.name, head, bundles: d.bundles, blocked: d.blocked });
+    const at = await bundlesAtCommit({ ws, source, commit: head, ...(bundle ? { bundle } : {}), env, ...(signal ? { signal } : {}) });
+    if (at.failures.length > 0 && at.declared.length === at.blocked.length) throw at.failures[0]!.error;
+    const bundles = at.bundles.map(({ doc, targets }): BundleAtHead => {
+      try {
+        return { bundle: doc, ...targets() };
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        return { bundle: doc, error: toDroverError(err) };
+      }
+    });
+    out.push({ source: sc.name, head, bundles, blocked: at.blocked.filter((b) => !bundle || b.bundle.name === bundle) });
   }
   return out;
 }

@@ -5,8 +5,8 @@
  * version are the same as a render already done (the cache key decides
  * whether to run Kustomize, never what the version holds: the output is
  * compared member by member afterwards, as for plain YAML), else `kustomize
- * build` in a sandbox holding just that closure. Renders run side by side up
- * to `render.kustomize.concurrency`.
+ * build` in a sandbox holding just that closure (lib/workspace/render-cache.ts).
+ * Renders run side by side up to `render.kustomize.concurrency`.
  *
  * SOPS-encrypted Secrets pass through still encrypted: a rendered one equal
  * to its file in Git is replaced by that file's object (Kustomize reorders
@@ -16,12 +16,9 @@
  * `mac_only_encrypted`.
  *
  * @example
- *   const r = await renderKustomizeTargets({ ws, bundle, read, binary, env, cacheDir });
+ *   const r = await renderKustomizeTargets({ bundle, read, binary, settings, cache });
  *   r.targets.map((t) => [t.name, t.objects.length, t.cached])
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { BundleDocument } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { stableStringify } from '../object/canonical.ts';
@@ -33,21 +30,8 @@ import { type Closure, type RepoFile, resolveClosure } from '../render/closure.t
 import { kustomizeBuild, kustomizeVersion } from '../render/kustomize.ts';
 import { openSandbox } from '../render/sandbox.ts';
 import type { RenderConfig } from '../config/config.ts';
-
-export interface RenderedTarget {
-  /** The target's name; undefined for a bundle without targets (one variant). */
-  name: string | undefined;
-  dir: string;
-  objects: LoadedObject[];
-  closure: Closure;
-  /** True when the render came from the cache and Kustomize did not run. */
-  cached: boolean;
-}
-
-export interface KustomizeRenders {
-  kustomizeVersion: string;
-  targets: RenderedTarget[];
-}
+import type { RenderCache } from './render-cache.ts';
+import type { RenderedBundle, RenderedTarget } from './rendered.ts';
 
 const SOPS_MAC = (o: KubeObject) => (o.sops as { mac?: unknown } | undefined)?.mac;
 
@@ -93,7 +77,7 @@ export async function renderKustomizeTargets({
   read,
   binary,
   settings,
-  cacheDir,
+  cache,
   onEvent = () => {},
   signal,
 }: {
@@ -103,16 +87,13 @@ export async function renderKustomizeTargets({
   /** The resolved kustomize binary. */
   binary: string;
   settings: RenderConfig['kustomize'];
-  /** Where renders are kept by their key. */
-  cacheDir: string;
+  cache: RenderCache;
   onEvent?: OnEvent;
   signal?: AbortSignal;
-}): Promise<KustomizeRenders> {
+}): Promise<RenderedBundle> {
   const version = await kustomizeVersion(binary);
   const spec = bundle.spec;
   const targets = (spec.targets ?? [{ name: undefined as string | undefined }]).map((t) => ({ name: t.name as string | undefined, dir: ('path' in t && t.path) || spec.kustomize!.path! }));
-  // Targets with the same inputs (two of them rendering one overlay) share one render.
-  const inFlight = new Map<string, Promise<string>>();
   const rendered = await mapLimit(targets, settings.concurrency, async (t): Promise<RenderedTarget> => {
     const where = `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name}` : ''} (kustomize build ${t.dir})`;
     let closure: Closure;
@@ -122,36 +103,19 @@ export async function renderKustomizeTargets({
       if (err instanceof InvalidInputError) throw new InvalidInputError(`${where}: ${err.message}`, { data: { ...err.data, bundle: bundle.name, target: t.name }, cause: err });
       throw err;
     }
+    // Targets with the same inputs (two of them rendering one overlay) share one render.
     const key = `${closure.digest.slice('sha256:'.length)}-kustomize-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
-    const cacheFile = join(cacheDir, `${key}.yaml`);
-    let yaml = await readFile(cacheFile, 'utf8').catch(() => undefined);
-    const cached = yaml !== undefined || inFlight.has(key);
-    if (yaml === undefined) {
-      if (!inFlight.has(key)) {
-        inFlight.set(
-          key,
-          (async () => {
-            onEvent({ phase: 'render', subject: bundle.name, message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}` });
-            const box = await openSandbox({ files: closure.files });
-            let out: string;
-            try {
-              out = await kustomizeBuild({ sandbox: box, dir: t.dir, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) });
-            } finally {
-              await box.close();
-            }
-            await mkdir(cacheDir, { recursive: true });
-            // Written whole under a name of its own, then renamed: a crash or another process never leaves half a render under its key.
-            const tmp = `${cacheFile}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-            await writeFile(tmp, out);
-            await rename(tmp, cacheFile);
-            return out;
-          })(),
-        );
+    const { text, cached } = await cache.get(key, async () => {
+      onEvent({ phase: 'render', subject: bundle.name, message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}` });
+      const box = await openSandbox({ files: closure.files });
+      try {
+        return await kustomizeBuild({ sandbox: box, dir: t.dir, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) });
+      } finally {
+        await box.close();
       }
-      yaml = await inFlight.get(key)!;
-    }
-    const objects = restoreEncrypted({ objects: loadObjects({ files: [{ path: `${t.dir} (kustomize build)`, text: yaml }] }), closure, where });
-    return { name: t.name, dir: t.dir, objects, closure, cached };
+    });
+    const objects = restoreEncrypted({ objects: loadObjects({ files: [{ path: `${t.dir} (kustomize build)`, text }] }), closure, where });
+    return { name: t.name, objects, files: closure.files.map((f) => f.path), cached };
   });
-  return { kustomizeVersion: version, targets: rendered };
+  return { renderer: { name: 'kustomize', version }, targets: rendered };
 }

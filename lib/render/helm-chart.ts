@@ -1,0 +1,169 @@
+/**
+ * The input closure of one Helm target: the chart directory (with its
+ * vendored dependencies under charts/) and the target's values files, all
+ * read from the repository at the commit. What it gives: the files to copy
+ * into the render's sandbox (nothing else of the repository is there), the
+ * cache key of the render (a hash of the files' blob ids and the values
+ * order), and refusals, each naming the file and why:
+ *
+ * - a chart or values file that leaves the repository (`..`, an absolute
+ *   path, a URL; a symlink out of it is refused when it is read);
+ * - a values file that is missing, or SOPS-encrypted (rendering it would put
+ *   its plaintext into the version);
+ * - a dependency of Chart.yaml (or requirements.yaml) that is not vendored in
+ *   charts/, which `helm template` would want fetched (unless the bundle
+ *   allows remote), or whose vendored version is not the one Chart.lock pins;
+ * - a template that calls `lookup`: `helm template` has no cluster, so it
+ *   renders empty, silently (argo-cd #5202), in the chart or any subchart,
+ *   vendored as a directory or a .tgz.
+ *
+ * Reading is the caller's: `read(dir)` returns the files under a repository
+ * directory (recursively, binary ones as bytes).
+ *
+ * @example
+ *   const c = await resolveHelmClosure({ chart: 'charts/web', values: ['charts/web/values-prod.yaml'], read, allowRemote: false });
+ *   c.values // => ['charts/web/values-prod.yaml']
+ */
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { parse } from 'yaml';
+import { gunzipBounded } from '../bundle/gzip.ts';
+import { readTar } from '../bundle/tar.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import type { RepoFile } from './closure.ts';
+
+export interface HelmClosure {
+  chart: string;
+  /** Every repository file the render reads, sorted by path. */
+  files: RepoFile[];
+  /** The values files, in the order Helm reads them. */
+  values: string[];
+  /** Dependencies a render must fetch (only when the bundle allows remote). */
+  fetch: string[];
+  /** sha256 of the chart path, the values order and every file's path and blob id. */
+  digest: string;
+}
+
+interface Dependency {
+  name: string;
+  version?: string;
+  repository?: string;
+}
+
+const ENCRYPTED = /\bENC\[AES256_GCM,|^sops:\s*$/m;
+const MAX_SUBCHART_ARCHIVE_BYTES = 64 << 20;
+
+/** A repository path for `p`, or undefined when it leaves the repository. */
+function inside(p: string): string | undefined {
+  if (posix.isAbsolute(p) || /^[a-z][a-z0-9+.-]*:/i.test(p)) return undefined;
+  const n = posix.normalize(p).replace(/\/$/, '');
+  return n === '..' || n.startsWith('../') || n === '.' ? undefined : n;
+}
+
+function parseYaml(f: RepoFile): unknown {
+  try {
+    return parse(f.text, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new InvalidInputError(`${f.path}: malformed YAML: ${(err as Error).message.split('\n')[0]}`, { data: { file: f.path, reason: 'malformed' } });
+  }
+}
+
+function dependenciesOf(doc: unknown): Dependency[] {
+  const deps = (doc as { dependencies?: unknown } | null)?.dependencies;
+  if (!Array.isArray(deps)) return [];
+  return deps.filter((d): d is Dependency => !!d && typeof (d as Dependency).name === 'string');
+}
+
+/** Lines of `text` where a template action calls `lookup` (comments and string literals left out). */
+export function lookupCalls(text: string): number[] {
+  const lines: number[] = [];
+  for (const m of text.matchAll(/\{\{(?!-?\s*\/\*)([\s\S]*?)\}\}/g)) {
+    const action = m[1]!.replace(/"(?:[^"\\]|\\.)*"|`[^`]*`/g, '""');
+    if (/(?<![\w.$])lookup\b/.test(action)) lines.push(text.slice(0, m.index).split('\n').length);
+  }
+  return lines;
+}
+
+/** Template files of a chart directory and the charts vendored under it (directories and .tgz archives), as [where, text]. */
+function templatesOf(chart: string, files: readonly RepoFile[]): [string, string][] {
+  const out: [string, string][] = [];
+  for (const f of files) {
+    const rel = f.path.slice(chart.length + 1);
+    if (/(^|\/)templates\//.test(rel) && f.bytes === undefined) out.push([f.path, f.text]);
+    if (/^charts\/(.+\/charts\/)?[^/]+\.tgz$/.test(rel)) {
+      let entries;
+      try {
+        entries = readTar({ bytes: gunzipBounded({ bytes: f.bytes ?? new TextEncoder().encode(f.text), maxBytes: MAX_SUBCHART_ARCHIVE_BYTES }) });
+      } catch (err) {
+        throw new InvalidInputError(`${f.path}: cannot read the vendored chart: ${(err as Error).message}`, { data: { file: f.path, reason: 'bad-archive' } });
+      }
+      for (const e of entries) if (/(^|\/)templates\//.test(e.path)) out.push([`${f.path}:${e.path}`, new TextDecoder().decode(e.content)]);
+    }
+  }
+  return out;
+}
+
+export async function resolveHelmClosure({ chart: chartPath, values, read, allowRemote = false }: { chart: string; values: readonly string[]; read: (dir: string) => Promise<RepoFile[]>; allowRemote?: boolean }): Promise<HelmClosure> {
+  const chart = inside(chartPath);
+  if (!chart) throw new InvalidInputError(`chart ${JSON.stringify(chartPath)} leaves the repository`, { data: { file: chartPath, reason: 'path-escape' } });
+  const chartFiles = await read(chart);
+  const chartYaml = chartFiles.find((f) => f.path === `${chart}/Chart.yaml`);
+  if (!chartYaml) throw new InvalidInputError(`${chart}: no Chart.yaml: not a chart directory of the repository`, { data: { file: chart, reason: 'no-chart' } });
+  const files = new Map(chartFiles.map((f) => [f.path, f]));
+
+  // Dependencies: vendored in charts/ (a directory with its Chart.yaml, or name-version.tgz), at the version Chart.lock pins.
+  const requirements = files.get(`${chart}/requirements.yaml`);
+  const deps = [...dependenciesOf(parseYaml(chartYaml)), ...(requirements ? dependenciesOf(parseYaml(requirements)) : [])];
+  const lockFile = files.get(`${chart}/Chart.lock`) ?? files.get(`${chart}/requirements.lock`);
+  const locked = new Map(lockFile ? dependenciesOf(parseYaml(lockFile)).map((d) => [d.name, d.version]) : []);
+  const fetch: string[] = [];
+  for (const d of deps) {
+    const dir = files.has(`${chart}/charts/${d.name}/Chart.yaml`);
+    const archives = chartFiles.map((f) => f.path.slice(`${chart}/charts/`.length)).filter((p) => !p.includes('/') && p.startsWith(`${d.name}-`) && p.endsWith('.tgz'));
+    const pinned = locked.get(d.name);
+    if (!dir && archives.length === 0) {
+      if (allowRemote) {
+        fetch.push(d.name);
+        continue;
+      }
+      throw new InvalidInputError(
+        `${chartYaml.path}: dependency ${d.name}${d.version ? ` ${d.version}` : ''}${d.repository ? ` (${d.repository})` : ''} is not vendored in ${chart}/charts/: helm would fetch it at render time, and renders use the repository at the commit only (run helm dependency build and commit ${chart}/charts/, or set spec.helm.allowRemote)`,
+        { data: { file: chartYaml.path, dependency: d.name, reason: 'dependency-fetch' } },
+      );
+    }
+    if (pinned && !dir && !archives.includes(`${d.name}-${pinned}.tgz`)) {
+      throw new InvalidInputError(`${lockFile!.path}: pins ${d.name} ${pinned}, but ${chart}/charts/ holds ${archives.join(', ')}: run helm dependency build and commit the result`, {
+        data: { file: lockFile!.path, dependency: d.name, reason: 'dependency-lock' },
+      });
+    }
+  }
+
+  for (const [where, text] of templatesOf(chart, chartFiles)) {
+    const lines = lookupCalls(text);
+    if (lines.length > 0) {
+      throw new InvalidInputError(`${where}:${lines[0]}: calls lookup, which reads a live cluster: helm template has none, so it would render as if nothing existed (render at cut, apply later); compute the value in values instead`, {
+        data: { file: where.split(':')[0], template: where, line: lines[0], reason: 'lookup' },
+      });
+    }
+  }
+
+  const ordered: string[] = [];
+  for (const v of values) {
+    const p = inside(v);
+    if (!p) throw new InvalidInputError(`values file ${JSON.stringify(v)} leaves the repository`, { data: { file: v, reason: 'path-escape' } });
+    const dir = posix.dirname(p);
+    const f = files.get(p) ?? (await read(dir === '.' ? '' : dir)).find((x) => x.path === p);
+    if (!f) throw new InvalidInputError(`values file ${p} is not in the repository`, { data: { file: p, reason: 'missing' } });
+    if (f.bytes !== undefined) throw new InvalidInputError(`values file ${p} is not UTF-8 text`, { data: { file: p, reason: 'binary' } });
+    if (ENCRYPTED.test(f.text)) throw new InvalidInputError(`values file ${p} is SOPS-encrypted: rendering it would put its plaintext into the version (ship Secrets as encrypted manifests instead)`, { data: { file: p, reason: 'sops-values' } });
+    files.set(p, f);
+    ordered.push(p);
+  }
+
+  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const hash = createHash('sha256').update(`chart ${chart}\n`);
+  for (const v of ordered) hash.update(`values ${v}\n`);
+  for (const f of sorted) hash.update(`${f.path}\0${f.oid}\n`);
+  for (const d of fetch) hash.update(`fetch ${d}\n`);
+  return { chart, files: sorted, values: ordered, fetch, digest: `sha256:${hash.digest('hex')}` };
+}

@@ -1,0 +1,152 @@
+/**
+ * Every bundle of a source at one commit, as targets of members: what `cut`
+ * versions and what `discover` and `lint` show, so the three always agree.
+ * Rendered bundles (kustomize, helm) are rendered first (lib/workspace/
+ * render-bundle.ts), and the files their renders own are left out of plain
+ * discovery; plain bundles are discovered from the rest and patched per
+ * target. A file that fails to parse blocks only the plain bundles that could
+ * hold it; a render that fails is that bundle's failure alone (its
+ * `targets()` throws it).
+ *
+ * @example
+ *   const at = await bundlesAtCommit({ ws, source, commit: head, env });
+ *   for (const b of at.bundles) b.targets().targets.map((t) => [t.name, t.members.length]);
+ */
+import { dirname, join } from 'node:path';
+import type { TargetMembers } from '../bundle/assemble-version.ts';
+import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../bundle/bundle-doc.ts';
+import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
+import type { RendererInfo } from '../bundle/pack.ts';
+import { type DroverError, toDroverError } from '../errors/errors.ts';
+import { contentDigest } from '../object/canonical.ts';
+import { type FileFailure, loadObjects } from '../object/yaml.ts';
+import type { OnEvent } from '../progress.ts';
+import { applyTargetPatches } from '../render/patch.ts';
+import { isManifestPath, type Source } from '../source/index.ts';
+import { openRenderCache } from './render-cache.ts';
+import { ownedPaths, renderBundle, rendererOf } from './render-bundle.ts';
+import type { Workspace } from './workspace.ts';
+
+/** One renderer run, or a render taken from the cache because its inputs had not changed. */
+export interface RenderRun {
+  bundle: string;
+  target?: string;
+  cached: boolean;
+}
+
+export interface BundleAtCommit {
+  doc: BundleDocument;
+  /** Its targets' members (and the renderer that made them); throws the bundle's own failure (a refused render, bad patches). */
+  targets: () => { targets: TargetMembers[]; renderer?: RendererInfo };
+}
+
+export interface BundlesAtCommit {
+  /** Every bundle that could be read (or `bundle` alone), sorted by name. */
+  bundles: BundleAtCommit[];
+  /** Plain bundles a file that fails to parse kept from being read. */
+  blocked: BlockedBundle[];
+  /** Files that failed to parse, outside what rendered bundles own. */
+  failures: FileFailure[];
+  /** Whether any file of the commit failed to parse (a rendered bundle's own files included). */
+  anyFailure: boolean;
+  /** Names of every bundle the commit declares (blocked ones included). */
+  declared: string[];
+  renders: RenderRun[];
+  /** Manifest files read. */
+  files: number;
+}
+
+export async function bundlesAtCommit({
+  ws,
+  source,
+  commit,
+  bundle,
+  env,
+  onEvent = () => {},
+  signal,
+}: {
+  ws: Workspace;
+  source: Source;
+  commit: string;
+  /** Only this bundle (the others are still declared, so presence stays right). */
+  bundle?: string;
+  env: NodeJS.ProcessEnv;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}): Promise<BundlesAtCommit> {
+  const files = await source.readFiles({ commit, filter: isManifestPath, ...(signal ? { signal } : {}) });
+  const allFailures: FileFailure[] = [];
+  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => allFailures.push(f) });
+  const docs = splitBundleDocuments({ objects }).bundles;
+  const renderedDocs = docs.filter((d) => rendererOf(d));
+
+  // Rendered bundles first: their renders, and the files they read, which plain discovery must leave alone.
+  const readDir = memoize((dir: string) => source.readFiles({ commit, paths: dir ? [dir] : [], binary: true, ...(signal ? { signal } : {}) }).then((fs) => fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) }))));
+  const cache = openRenderCache(join(dirname(ws.config.state), 'render-cache'));
+  const rendered = new Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>();
+  const renderedFiles = new Set<string>();
+  const renders: RenderRun[] = [];
+  for (const d of renderedDocs) {
+    if (bundle && d.name !== bundle) continue;
+    try {
+      const r = await renderBundle({ ws, bundle: d, read: readDir, cache, env, onEvent, ...(signal ? { signal } : {}) });
+      renders.push(...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })));
+      for (const t of r.targets) for (const f of t.files) renderedFiles.add(f);
+      rendered.set(d.name, { renderer: r.renderer, targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.files })) });
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      rendered.set(d.name, toDroverError(err));
+    }
+  }
+  const owned = renderedDocs.flatMap(ownedPaths);
+  const isOwned = (file: string) => renderedFiles.has(file) || owned.some((p) => file === p || file.startsWith(`${p}/`));
+  const renderedNames = new Set(renderedDocs.map((d) => d.name));
+  const plainObjects = objects.filter((o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)));
+  const failures = allFailures.filter((f) => !isOwned(f.file));
+  const discovery = discoverBundles({ objects: plainObjects, failures });
+
+  const bundles: BundleAtCommit[] = [
+    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b) }) })),
+    ...renderedDocs
+      .filter((d) => rendered.has(d.name))
+      .map((d) => ({
+        doc: d,
+        targets: () => {
+          const r = rendered.get(d.name)!;
+          if (r instanceof Error) throw r;
+          return r;
+        },
+      })),
+  ]
+    .filter((b) => !bundle || b.doc.name === bundle)
+    .sort((a, b) => (a.doc.name < b.doc.name ? -1 : 1));
+  return {
+    bundles,
+    blocked: discovery.blocked,
+    failures,
+    anyFailure: allFailures.length > 0,
+    declared: [...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name).concat([...renderedNames]),
+    renders,
+    files: files.length,
+  };
+}
+
+/** The targets of a plain-YAML bundle: its members as discovered, patched per declared target (or one variant). */
+function plainTargets(b: BundleMembers): TargetMembers[] {
+  const files = [...new Set(b.members.map((m) => m.file))];
+  const targets = b.bundle.spec.targets;
+  if (!targets) return [{ name: undefined, members: b.members, unresolved: b.unresolved, files }];
+  return targets.map((t) => {
+    const patched = t.patches?.length ? applyTargetPatches({ members: b.members.map((m) => m.object), patches: t.patches, where: `${b.bundle.file}: bundle ${b.bundle.name}, target ${t.name}` }) : undefined;
+    const members = patched ? b.members.map((m, i) => ({ ...m, object: patched[i]!, digest: contentDigest(patched[i]!) })) : b.members;
+    return { name: t.name, members, unresolved: b.unresolved, files };
+  });
+}
+
+function memoize<T>(f: (key: string) => Promise<T>): (key: string) => Promise<T> {
+  const seen = new Map<string, Promise<T>>();
+  return (key) => {
+    if (!seen.has(key)) seen.set(key, f(key));
+    return seen.get(key)!;
+  };
+}
