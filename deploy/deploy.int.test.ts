@@ -32,7 +32,7 @@ const execFileP = promisify(execFile);
 const env = testEnv();
 const here = import.meta.dirname;
 /** The binaries lib/render starts (drover.yaml's default `render.<renderer>.binary`). */
-const RENDERERS = ['kustomize'];
+const RENDERERS = ['kustomize', 'helm'];
 const root = dirname(here);
 const scratch = mkdtempSync(join(tmpdir(), 'drover-deploy-'));
 
