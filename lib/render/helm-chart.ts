@@ -1,7 +1,8 @@
 /**
  * The input closure of one Helm target: the chart directory (with its
- * vendored dependencies under charts/) and the target's values files, all
- * read from the repository at the commit. What it gives: the files to copy
+ * vendored dependencies under charts/, without the values files only other
+ * targets read) and the target's values files, all read from the repository
+ * at the commit. What it gives: the files to copy
  * into the render's sandbox (nothing else of the repository is there), the
  * cache key of the render (a hash of the files' blob ids and the values
  * order), and refusals, each naming the file and why:
@@ -103,10 +104,25 @@ function templatesOf(chart: string, files: readonly RepoFile[]): [string, string
   return out;
 }
 
-export async function resolveHelmClosure({ chart: chartPath, values, read, allowRemote = false }: { chart: string; values: readonly string[]; read: (dir: string) => Promise<RepoFile[]>; allowRemote?: boolean }): Promise<HelmClosure> {
+export async function resolveHelmClosure({
+  chart: chartPath,
+  values,
+  others = [],
+  read,
+  allowRemote = false,
+}: {
+  chart: string;
+  values: readonly string[];
+  /** Values files other targets read: left out of this target's copy of the chart, so its render (and cache key) does not depend on them. */
+  others?: readonly string[];
+  read: (dir: string) => Promise<RepoFile[]>;
+  allowRemote?: boolean;
+}): Promise<HelmClosure> {
   const chart = inside(chartPath);
   if (!chart) throw new InvalidInputError(`chart ${JSON.stringify(chartPath)} leaves the repository`, { data: { file: chartPath, reason: 'path-escape' } });
-  const chartFiles = await read(chart);
+  const mine = new Set(values.map((v) => inside(v)));
+  const theirs = new Set(others.map((v) => inside(v)).filter((v) => !mine.has(v)));
+  const chartFiles = (await read(chart)).filter((f) => !theirs.has(f.path));
   const chartYaml = chartFiles.find((f) => f.path === `${chart}/Chart.yaml`);
   if (!chartYaml) throw new InvalidInputError(`${chart}: no Chart.yaml: not a chart directory of the repository`, { data: { file: chart, reason: 'no-chart' } });
   const files = new Map(chartFiles.map((f) => [f.path, f]));

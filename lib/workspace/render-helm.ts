@@ -81,7 +81,7 @@ export async function renderHelmTargets({
     const capabilities = t ? environments.find((e) => e.name === t.name.split('/')[0])?.capabilities : undefined;
     let closure: HelmClosure;
     try {
-      closure = await resolveHelmClosure({ chart: helm.chart, values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])], read, allowRemote: helm.allowRemote });
+      closure = await resolveHelmClosure({ chart: helm.chart, values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])], others: declared.flatMap((d) => d.values ?? []), read, allowRemote: helm.allowRemote });
     } catch (err) {
       if (err instanceof InvalidInputError) throw new InvalidInputError(`${where}: ${err.message}`, { data: { ...err.data, bundle: bundle.name, target: t?.name }, cause: err });
       throw err;
