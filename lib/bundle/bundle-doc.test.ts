@@ -106,3 +106,23 @@ spec:
     expect(rest.map((o) => `${o.object.kind}/${o.object.metadata.name}`)).toEqual(['Deployment/a', 'Bundle/not-ours']);
   });
 });
+
+describe('Bundle documents with a renderer', () => {
+  const doc = (spec: string) => `apiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: web}\nspec:\n${spec}`;
+  it('gives a helm bundle its defaults: release name, namespace, no values, hooks refused, nothing fetched', () => {
+    const b = validateYaml(doc('  namespace: shop\n  helm: {chart: charts/web}\n  targets: [{name: dev, values: [charts/web/values-dev.yaml]}, {name: prod, set: {replicaCount: 3}}]\n'));
+    expect(b.spec.roots).toEqual([]);
+    expect(b.spec.helm).toEqual({ chart: 'charts/web', releaseName: 'web', namespace: 'shop', values: [], set: {}, hooks: 'refuse', allowRemote: false });
+    expect(b.spec.targets).toEqual([{ name: 'dev', values: ['charts/web/values-dev.yaml'] }, { name: 'prod', set: { replicaCount: 3 } }]);
+  });
+  it.each([
+    ['two renderers', '  kustomize: {path: k}\n  helm: {chart: c}\n', /spec\.helm: a bundle has one renderer/],
+    ['patches on a helm target', '  helm: {chart: c}\n  targets: [{name: dev, patches: [{target: {kind: Deployment, name: web}, merge: {}}]}]\n', /spec\.targets\[0\]\.patches: patches are for plain YAML bundles; with helm, set values/],
+    ['a kustomization path on a helm target', '  helm: {chart: c}\n  targets: [{name: dev, path: k}]\n', /spec\.targets\[0\]\.path: a path names a kustomization; a helm target gives values/],
+    ['values without helm', '  kustomize: {path: k}\n  targets: [{name: dev, values: [v.yaml]}]\n', /spec\.targets\[0\]\.values: values are for helm bundles/],
+    ['a chart path leaving the repository', '  helm: {chart: ../c}\n', /spec\.helm\.chart: path "\.\.\/c" has an empty, '\.' or '\.\.' segment/],
+    ['an unknown hooks policy', '  helm: {chart: c, hooks: run}\n', /spec\/helm\/hooks|spec\.helm\.hooks/],
+  ])('refuses %s', (_what, spec, message) => {
+    expect(() => validateYaml(doc(spec))).toThrow(message);
+  });
+});

@@ -38,6 +38,9 @@ export interface SourceFile {
 }
 
 const MAX_LINK_HOPS = 8;
+
+/** A limit of the whole read (not one file's problem): always thrown. */
+class WholeReadError extends InvalidInputError {}
 const CONCURRENCY = 16;
 
 /** Reads the files of `commit` selected by `paths` and `filter`, sorted by path. */
@@ -48,6 +51,7 @@ export async function readFiles({
   filter = () => true,
   limits = {},
   binary = false,
+  onFileError,
   signal,
 }: {
   repo: GitRepo;
@@ -57,6 +61,8 @@ export async function readFiles({
   limits?: ReadLimits;
   /** Return files that are not UTF-8 as bytes instead of refusing them. */
   binary?: boolean;
+  /** Where one file's problem goes (the file is left out) instead of failing the read. */
+  onFileError?: (f: { file: string; error: InvalidInputError }) => void;
   signal?: AbortSignal;
 }): Promise<SourceFile[]> {
   const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
@@ -70,39 +76,46 @@ export async function readFiles({
   const out: SourceFile[] = new Array<SourceFile>(files.length);
   let total = 0;
   let next = 0;
+  const readOne = async (file: TreeFile): Promise<SourceFile> => {
+    const target = file.mode === SYMLINK_MODE ? await resolveSymlink({ repo, commit, link: file }) : undefined;
+    const blobOid = target?.oid ?? file.oid;
+    const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: blobOid, cache: repo.cache });
+    if (blob.byteLength > maxFileBytes) {
+      throw new InvalidInputError(`${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`, {
+        data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
+      });
+    }
+    total += blob.byteLength;
+    if (total > maxTotalBytes) {
+      throw new WholeReadError(`${file.path}: reading it takes the total past the limit of ${maxTotalBytes} bytes`, {
+        data: { file: file.path, totalBytes: total, maxTotalBytes },
+      });
+    }
+    let text: string;
+    let bytes: Uint8Array | undefined;
+    try {
+      text = decoder.decode(blob);
+    } catch {
+      if (!binary) throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
+      text = '';
+      bytes = blob;
+    }
+    return { path: file.path, oid: blobOid, text, ...(bytes ? { bytes } : {}), ...(target ? { linkTarget: target.path } : {}) };
+  };
   const worker = async (): Promise<void> => {
     while (next < files.length) {
       const i = next++;
-      const file = files[i]!;
       signal?.throwIfAborted();
-      const target = file.mode === SYMLINK_MODE ? await resolveSymlink({ repo, commit, link: file }) : undefined;
-      const blobOid = target?.oid ?? file.oid;
-      const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: blobOid, cache: repo.cache });
-      if (blob.byteLength > maxFileBytes) {
-        throw new InvalidInputError(`${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`, {
-          data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
-        });
-      }
-      total += blob.byteLength;
-      if (total > maxTotalBytes) {
-        throw new InvalidInputError(`${file.path}: reading it takes the total past the limit of ${maxTotalBytes} bytes`, {
-          data: { file: file.path, totalBytes: total, maxTotalBytes },
-        });
-      }
-      let text: string;
-      let bytes: Uint8Array | undefined;
       try {
-        text = decoder.decode(blob);
-      } catch {
-        if (!binary) throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
-        text = '';
-        bytes = blob;
+        out[i] = await readOne(files[i]!);
+      } catch (err) {
+        if (!onFileError || !(err instanceof InvalidInputError) || err instanceof WholeReadError) throw err;
+        onFileError({ file: files[i]!.path, error: err });
       }
-      out[i] = { path: file.path, oid: blobOid, text, ...(bytes ? { bytes } : {}), ...(target ? { linkTarget: target.path } : {}) };
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
-  return out;
+  return out.filter((f) => f !== undefined);
 }
 
 /**

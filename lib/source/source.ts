@@ -12,6 +12,7 @@
  *   const files = await source.readFiles({ commit: head, filter: isManifestPath, signal });
  */
 import { mkdir } from 'node:fs/promises';
+import type { InvalidInputError } from '../errors/errors.ts';
 import type { HttpClient } from 'isomorphic-git';
 import { type EnvLookup, resolveCredentials } from './credentials.ts';
 import { type ChangeSet, changedPaths } from './changed-paths.ts';
@@ -46,7 +47,7 @@ export interface Source {
   /** Files of `commit` under the source's path filters (or `paths` when given). */
   readTree(args: { commit: string; paths?: readonly string[]; signal?: AbortSignal }): Promise<TreeFile[]>;
   /** Text files of `commit` (`binary`: files that are not UTF-8 come as bytes instead of being refused). */
-  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; binary?: boolean; signal?: AbortSignal }): Promise<SourceFile[]>;
+  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; binary?: boolean; onFileError?: (f: { file: string; error: InvalidInputError }) => void; signal?: AbortSignal }): Promise<SourceFile[]>;
   changedPaths(args: { from: string; to: string; paths?: readonly string[]; checkAncestry?: boolean; signal?: AbortSignal }): Promise<ChangeSet>;
   readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
@@ -120,8 +121,8 @@ export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, 
       }
     },
     readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, ...opt(s) }),
-    readFiles: ({ commit, paths: p = paths, filter, limits, binary, signal: s }) =>
-      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...(binary ? { binary } : {}), ...opt(s) }),
+    readFiles: ({ commit, paths: p = paths, filter, limits, binary, onFileError, signal: s }) =>
+      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...(binary ? { binary } : {}), ...(onFileError ? { onFileError } : {}), ...opt(s) }),
     changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
       changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
     readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),

@@ -4,8 +4,8 @@
  * Rendered bundles (kustomize, helm) are rendered first (lib/workspace/
  * render-bundle.ts), and the files their renders own are left out of plain
  * discovery; plain bundles are discovered from the rest and patched per
- * target. A file that fails to parse blocks only the plain bundles that could
- * hold it; a render that fails is that bundle's failure alone (its
+ * target. A file that cannot be read or fails to parse blocks only the plain
+ * bundles that could hold it; a render that fails is that bundle's failure alone (its
  * `targets()` throws it).
  *
  * @example
@@ -74,8 +74,9 @@ export async function bundlesAtCommit({
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }): Promise<BundlesAtCommit> {
-  const files = await source.readFiles({ commit, filter: isManifestPath, ...(signal ? { signal } : {}) });
   const allFailures: FileFailure[] = [];
+  // A file that cannot be read (a link out of the repository) is that file's failure, as one that does not parse.
+  const files = await source.readFiles({ commit, filter: isManifestPath, onFileError: (f) => allFailures.push(f), ...(signal ? { signal } : {}) });
   const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => allFailures.push(f) });
   const docs = splitBundleDocuments({ objects }).bundles;
   const renderedDocs = docs.filter((d) => rendererOf(d));
