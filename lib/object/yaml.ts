@@ -161,7 +161,8 @@ function loadFile(file: YamlFile, lim: YamlLimits, countDocument: () => void): L
     }
     tokens.push(token);
   }
-  const composer = new Composer({ merge: true, uniqueKeys: true, prettyErrors: false, strict: true });
+  // logLevel error: the library's warnings (a collection as a key, as in a Helm template read as YAML) go to no one's stderr.
+  const composer = new Composer({ merge: true, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
   const out: LoadedObject[] = [];
   let index = -1;
   for (const doc of composer.compose(tokens, true, file.text.length)) {
