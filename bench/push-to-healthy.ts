@@ -25,6 +25,7 @@ import { readEnv } from '../fixtures/testenv/env.ts';
 import { createRepo, git } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
 import { signWebhookBody } from '../http/verify-webhook.ts';
+import { writeTestConfig } from '../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const pushes = Number(process.argv[2] ?? 10);
@@ -88,18 +89,12 @@ try {
   await git(dir, ['clone', '--quiet', url, work]);
   const ws = join(dir, 'ws');
   mkdirSync(ws);
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'bench', url, schedule: '0 0 1 1 *' }],
-      registry: `oci://${env.registry.host}/bench-${id}`,
-      kubeconfig: env.kubeconfig,
-      clusters: clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [{ name: 'dev', clusters: clusters.map((c) => c.name) }],
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'bench', url, schedule: '0 0 1 1 *' }],
+    registry: `oci://${env.registry.host}/bench-${id}`,
+    environments: [{ name: 'dev', clusters: clusters.map((c) => c.name) }],
+    clusters,
+  });
 
   const proc = spawn(process.execPath, [join(root, 'cmd', 'drover.ts'), 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0', '--concurrency', String(concurrency)], {
     env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },

@@ -24,6 +24,7 @@ import { activeLeases } from '../lib/state/leases.ts';
 import { openState } from '../lib/state/open.ts';
 import { listReleases, unfinishedReleases } from '../lib/state/releases.ts';
 import { signWebhookBody } from './verify-webhook.ts';
+import { writeTestConfig } from '../fixtures/testenv/config.ts';
 
 const env = testEnv();
 const scratch = mkdtempSync(join(tmpdir(), 'drover-serve-'));
@@ -111,20 +112,13 @@ beforeAll(async () => {
   await git(scratch, ['clone', '--quiet', url, work]);
   ws = join(scratch, 'ws');
   mkdirSync(ws);
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      // Never polled during the test: only the webhook (or startup) wakes the source.
-      sources: [{ name: 'shop', url, schedule: '0 0 1 1 *' }],
-      registry: `oci://${env.registry.host}/${prefix}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [{ name: 'dev', clusters: env.clusters.map((c) => c.name), timeoutSeconds: 600 }],
-      serve: { webhook: { maxBodyBytes: MAX_BODY }, graceSeconds: GRACE_SECONDS },
-    }),
-  );
+  writeTestConfig(env, ws, {
+    // Never polled during the test: only the webhook (or startup) wakes the source.
+    sources: [{ name: 'shop', url, schedule: '0 0 1 1 *' }],
+    registry: `oci://${env.registry.host}/${prefix}`,
+    environments: [{ name: 'dev', clusters: env.clusters.map((c) => c.name), timeoutSeconds: 600 }],
+    serve: { webhook: { maxBodyBytes: MAX_BODY }, graceSeconds: GRACE_SECONDS },
+  });
   daemon = await startServe();
 });
 

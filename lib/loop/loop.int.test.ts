@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { signWebhookBody } from '../../http/verify-webhook.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const env = testEnv();
 const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
@@ -95,22 +96,15 @@ beforeAll(async () => {
   await git(scratch, ['clone', '--quiet', url, work]);
   const ws = join(scratch, 'ws');
   mkdirSync(ws);
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
-      registry: `oci://${env.registry.host}/${uniqueName('loop')}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [
-        { name: 'dev', clusters: [c1!.name], timeoutSeconds: 120 },
-        { name: 'prod', clusters: [c2!.name], promotion: { mode: 'auto', healthyForSeconds: 0 }, timeoutSeconds: 120 },
-        { name: 'audit', clusters: [c3!.name], promotion: { mode: 'manual' } },
-      ],
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
+    registry: `oci://${env.registry.host}/${uniqueName('loop')}`,
+    environments: [
+      { name: 'dev', clusters: [c1!.name], timeoutSeconds: 120 },
+      { name: 'prod', clusters: [c2!.name], promotion: { mode: 'auto', healthyForSeconds: 0 }, timeoutSeconds: 120 },
+      { name: 'audit', clusters: [c3!.name], promotion: { mode: 'manual' } },
+    ],
+  });
   proc = spawn(process.execPath, [cli, 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0'], { cwd: ws, env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'ignore', 'pipe'] });
   port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: proc.stderr! }).on('line', (line) => {

@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();
@@ -42,21 +42,14 @@ beforeAll(async () => {
   url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
   drop = await createNamespace(env, ns);
   ws = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'shop', url }],
-      registry: `oci://${env.registry.host}/${prefix}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [
-        { name: 'dev', clusters: ['c1'] },
-        { name: 'prod', clusters: ['c2', 'c3'], waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }], timeoutSeconds: 90 },
-      ],
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'shop', url }],
+    registry: `oci://${env.registry.host}/${prefix}`,
+    environments: [
+      { name: 'dev', clusters: ['c1'] },
+      { name: 'prod', clusters: ['c2', 'c3'], waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }], timeoutSeconds: 90 },
+    ],
+  });
 });
 afterAll(async () => {
   await drop?.();

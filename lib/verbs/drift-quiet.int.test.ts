@@ -19,6 +19,7 @@ import { listFindings } from '../state/drift.ts';
 import { startDriftMonitor } from '../monitor/drift-monitor.ts';
 import { checkDrift } from './drift.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();
@@ -78,18 +79,11 @@ beforeAll(async () => {
   writeFileSync(join(seed, 'web', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
   const url = await createRepo(env.git, { name: uniqueName('quiet'), fixtureDir: seed });
   ws = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'apps', url }],
-      registry: `oci://${env.registry.host}/${uniqueName('quiet')}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }], timeoutSeconds: 120 }],
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'apps', url }],
+    registry: `oci://${env.registry.host}/${uniqueName('quiet')}`,
+    environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }], timeoutSeconds: 120 }],
+  });
   for (const args of [['cut'], ['deploy', `${bundle}@1.0.0`, '--env', 'prod']]) {
     const r = await execFileP(process.execPath, [cli, ...args, '--output', 'json'], { cwd: ws });
     expect(r.stdout).toBeTruthy();

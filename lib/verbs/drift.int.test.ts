@@ -22,6 +22,7 @@ import { listReleases, releaseSteps } from '../state/releases.ts';
 import { startDriftMonitor } from '../monitor/drift-monitor.ts';
 import { checkDrift } from './drift.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();
@@ -37,20 +38,13 @@ let ws: string;
 let drop: () => Promise<void>;
 
 function writeConfig(bundles: Record<string, { selfHeal: string }> = {}) {
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'apps', url: repoUrl }],
-      registry: `oci://${env.registry.host}/${prefix}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }], timeoutSeconds: 120 }],
-      drift: { scanIntervalSeconds: 3600 },
-      bundles,
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'apps', url: repoUrl }],
+    registry: `oci://${env.registry.host}/${prefix}`,
+    environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }], timeoutSeconds: 120 }],
+    drift: { scanIntervalSeconds: 3600 },
+    bundles,
+  });
 }
 let repoUrl: string;
 

@@ -6,12 +6,11 @@
 // in time order across clusters, after the Pods themselves are gone; gathering
 // again stores nothing twice.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import type { KubeObject } from '../object/ref.ts';
@@ -19,6 +18,7 @@ import { releaseToCluster, type VersionContent } from '../release/release.ts';
 import type { KubeEventRow } from '../state/events.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();
@@ -75,16 +75,10 @@ async function drover(args: string[], { json = true } = {}) {
 beforeAll(async () => {
   drop = await createNamespace(env, ns, [c1info, c2info]);
   ws = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'unused', url: join(scratch, 'no-repo') }],
-      kubeconfig: env.kubeconfig,
-      clusters: [c1info, c2info].map((c) => ({ name: c.name, context: c.context })),
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'unused', url: join(scratch, 'no-repo') }],
+    clusters: [c1info, c2info],
+  });
   // The same state database the CLI opens: the releases below are its journal.
   db = openState({ path: join(ws, '.drover', 'state.db') });
   c1 = await connectCluster({ name: c1info.name, kubeconfig: env.kubeconfig, context: c1info.context });

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 
 const execFileP = promisify(execFile);
 const env = testEnv();
@@ -104,18 +105,11 @@ beforeAll(async () => {
   work = join(scratch, 'work');
   await git(scratch, ['clone', '--quiet', url, work]);
   ws = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(
-    join(ws, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'apps', url }],
-      registry: `oci://${env.registry.host}/${prefix}`,
-      kubeconfig: env.kubeconfig,
-      clusters: env.clusters.map((c) => ({ name: c.name, context: c.context })),
-      environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1'] }, { clusters: ['c2', 'c3'], concurrency: 2 }], timeoutSeconds: 120 }],
-    }),
-  );
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'apps', url }],
+    registry: `oci://${env.registry.host}/${prefix}`,
+    environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1'] }, { clusters: ['c2', 'c3'], concurrency: 2 }], timeoutSeconds: 120 }],
+  });
   for (const c of env.clusters) await k(c, ['create', 'configmap', 'foreign', '--from-literal=owner=someone-else']);
 });
 afterAll(async () => {
