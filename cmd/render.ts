@@ -45,20 +45,23 @@ export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {})
   };
 }
 
-/** `drover status` as a table: one row per bundle x cluster. */
+/** `drover status` as a table: one row per bundle x cluster, with what its environment's channel tag names and whether the cluster runs it. */
 export function statusTable(rows: StatusRow[]): string {
   return table(
-    ['BUNDLE', 'CLUSTER', 'RUNNING', 'HEALTH', 'DRIFT', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
+    ['BUNDLE', 'CLUSTER', 'RUNNING', 'TAG', 'SYNC', 'HEALTH', 'DRIFT', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
     rows.map((r) => [
       r.bundle,
       r.cluster,
       r.running ?? '-',
+      r.tag ? `${r.tag.name}=${r.tag.version ?? r.tag.digest?.slice(0, 19) ?? '?'}` : '-',
+      r.sync === 'in-sync' ? 'yes' : r.sync === 'out-of-sync' ? 'NO' : '-',
       r.health ?? '-',
       r.drift,
       r.last ? `${r.last.version}${r.pending ? ` (pending ${r.pending})` : ''}` : '-',
       r.last?.state ?? '-',
       r.last?.failedObject ?? '',
-      r.last?.reason ?? (r.health !== 'Current' ? (r.healthMessage ?? '') : ''),
+      [r.sync === 'out-of-sync' ? r.syncReason : null, r.last?.reason ?? (r.health !== 'Current' ? r.healthMessage : null)].filter((x) => x).join('; '),
     ]),
   );
 }
+

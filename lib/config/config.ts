@@ -72,6 +72,8 @@ export interface ServeConfig {
   tokenEnv: string;
   webhook: { secretEnv: string; maxBodyBytes: number };
   graceSeconds: number;
+  /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */
+  channels: { follow: boolean; pollSeconds: number };
 }
 
 /** One renderer's settings. */
@@ -133,7 +135,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     })[];
     drift?: Partial<DriftConfig>;
     bundles?: DroverConfig['bundles'];
-    serve?: Partial<Omit<ServeConfig, 'webhook'>> & { webhook?: Partial<ServeConfig['webhook']> };
+    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']> };
     render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
   };
   const base = dirname(file);
@@ -186,6 +188,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
       webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
       graceSeconds: raw.serve?.graceSeconds ?? 60,
+      channels: { follow: raw.serve?.channels?.follow ?? true, pollSeconds: raw.serve?.channels?.pollSeconds ?? 30 },
     },
     render: { kustomize: rendererSettings('kustomize', raw.render?.kustomize), helm: rendererSettings('helm', raw.render?.helm) },
   };

@@ -1,9 +1,10 @@
 /**
- * The seam for long-running work beside the loop (drift detection first):
+ * The seam for long-running work beside the loop (drift detection, the
+ * channel-tag watch):
  * a background task is started once the daemon is ready, gets the workspace,
  * a logger, the metrics and a way to wake a bundle, and is stopped (awaited)
  * when the daemon stops taking work. Adding one is one line in
- * `defaultBackgroundTasks`.
+ * `defaultBackgroundTasks` (daemon.ts).
  *
  * @example
  *   const drift: BackgroundTask = { name: 'drift', start: ({ ws, signal }) => startDriftMonitor({ ws, signal }) };
@@ -70,6 +71,3 @@ export const driftTask: BackgroundTask = {
     return monitor;
   },
 };
-
-/** The tasks `drover serve` runs. */
-export const defaultBackgroundTasks: BackgroundTask[] = [driftTask];

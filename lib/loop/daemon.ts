@@ -30,7 +30,8 @@ import { unfinishedReleases } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
 import { openConfiguredSource } from '../workspace/source.ts';
 import { openWorkspace } from '../workspace/workspace.ts';
-import { type BackgroundTask, defaultBackgroundTasks, type RunningTask } from './background.ts';
+import { type BackgroundTask, driftTask, type RunningTask } from './background.ts';
+import { channelWatchTask } from './channel-watch.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { cutSourceAction, deployAction, promoteAction, rollbackAction } from './actions.ts';
 import type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './daemon-handle.ts';
@@ -82,6 +83,9 @@ export interface ServeSummary {
   };
 }
 
+/** The tasks `drover serve` runs beside the loop: drift detection, the channel-tag watch. */
+export const defaultBackgroundTasks: readonly BackgroundTask[] = [driftTask, channelWatchTask];
+
 /** How often the registry is probed (GET /v2/) between operations. */
 const REGISTRY_PROBE_MS = 10_000;
 
@@ -127,7 +131,7 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
       if (kind !== 'git') wakeAllBundles();
     },
   });
-  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal };
+  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal, channels: new Map() };
   const status: DaemonStatus = { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
   const locks = createKeyedMutex();
   const inFlight = new Set<Promise<unknown>>();

@@ -2,11 +2,13 @@
  * What every piece of the daemon's work is handed: the workspace, the
  * process environment (age keys, Git and registry credentials named in
  * drover.yaml), the logger, the metrics, what is known of the parts it
- * depends on (registry, Git servers, clusters), and the work signal, which aborts
+ * depends on (registry, Git servers, clusters), what it said of channel tags,
+ * and the work signal, which aborts
  * when the grace period runs out at shutdown.
  */
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DependencyTracker } from './dependencies.ts';
+import type { ChannelMemory } from './follow-channels.ts';
 import type { Logger } from './log.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
@@ -19,4 +21,6 @@ export interface LoopContext {
   deps: DependencyTracker;
   signal: AbortSignal;
   now?: () => number;
+  /** Refused and quarantined channel tags already said, so each is logged once per digest (follow-channels.ts). */
+  channels?: ChannelMemory;
 }

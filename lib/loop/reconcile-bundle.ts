@@ -1,6 +1,7 @@
 /**
- * One pass of the loop for one bundle: read what each environment runs from
- * the journal, ask the promotion policy what comes next (deploy the newest
+ * One pass of the loop for one bundle: follow every channel tag moved
+ * outside Drover (follow-channels.ts), then read what each environment runs
+ * from the journal, ask the promotion policy what comes next (deploy the newest
  * version to the first environment, promote along the pipeline), do it, and
  * ask again until nothing is due. A version whose rollout failed and was
  * rolled back is quarantined in that environment, so automation never
@@ -19,6 +20,7 @@ import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { getBundle, latestVersion } from '../state/versions.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import { deployAction, promoteAction } from './actions.ts';
+import { followChannels } from './follow-channels.ts';
 import type { LoopContext } from './loop-context.ts';
 import { type BundleAction, decideNext, type EnvironmentState, type Hold } from './promotion-policy.ts';
 
@@ -45,6 +47,8 @@ export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: st
     out.held = ctx.ws.config.environments.map((e) => ({ environment: e.name, reason: `left its source at ${left.commit.slice(0, 12)}; drover retire ${bundle} removes it` }));
     return out;
   }
+  // Channel tags first: an environment whose tag someone else moved is released to it (the tag is its desired state).
+  const followed = ctx.ws.config.serve.channels.follow ? await followChannels(ctx, { bundle }) : { followed: [], held: [] };
   // Each action changes what environments run; at most one action per environment per pass.
   for (let pass = 0; pass <= ctx.ws.config.environments.length; pass++) {
     ctx.signal.throwIfAborted();
@@ -55,7 +59,7 @@ export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: st
       newer: (a, b) => gt(a, b),
       nowMs: now(),
     });
-    out.held = d.held;
+    out.held = [...followed.held, ...d.held];
     if (d.wakeAtMs !== undefined) out.wakeAtMs = d.wakeAtMs;
     else delete out.wakeAtMs;
     const a = d.action;

@@ -66,6 +66,9 @@ const DROVER: { name: string; type: string; labels: string[]; help: string }[] =
   { name: 'drover_registry_up', type: 'gauge', labels: [], help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' },
   { name: 'drover_source_up', type: 'gauge', labels: ['source'], help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0)." },
   { name: 'drover_cluster_up', type: 'gauge', labels: ['cluster'], help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).' },
+  { name: 'drover_channel_in_sync', type: 'gauge', labels: ['bundle', 'environment'], help: "1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed)." },
+  { name: 'drover_channel_follows_total', type: 'counter', labels: ['bundle', 'environment', 'result'], help: 'Channel tags moved outside Drover and acted on: released healthy, failed and rolled back (the tag put back), refused (not a Drover version of the bundle), or left alone (the version is quarantined there).' },
+  { name: 'drover_channel_refused', type: 'gauge', labels: ['bundle', 'environment', 'reason'], help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.' },
 ];
 
 /** Every metric touched once, as the daemon's call sites do. */
@@ -87,6 +90,9 @@ function exercised() {
   m.registryUp.set(1);
   m.sourceUp.set({ source: 'shop' }, 0);
   m.clusterUp.set({ cluster: 'c1' }, 1);
+  m.channelInSync.set({ bundle: 'web', environment: 'prod' }, 0);
+  m.channelFollows.inc({ bundle: 'web', environment: 'prod', result: 'refused' });
+  m.channelRefused.set({ bundle: 'web', environment: 'prod', reason: 'artifact-type' }, 1);
   return m;
 }
 
@@ -120,6 +126,9 @@ describe('/metrics', () => {
       'drover_registry_up 1',
       'drover_source_up{source="shop"} 0',
       'drover_cluster_up{cluster="c1"} 1',
+      'drover_channel_in_sync{bundle="web",environment="prod"} 0',
+      'drover_channel_follows_total{bundle="web",environment="prod",result="refused"} 1',
+      'drover_channel_refused{bundle="web",environment="prod",reason="artifact-type"} 1',
     ]) {
       expect(lines).toContain(series);
     }

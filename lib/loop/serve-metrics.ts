@@ -34,6 +34,9 @@ export interface ServeMetrics {
   registryUp: Gauge;
   sourceUp: Gauge<'source'>;
   clusterUp: Gauge<'cluster'>;
+  channelInSync: Gauge<'bundle' | 'environment'>;
+  channelFollows: Counter<'bundle' | 'environment' | 'result'>;
+  channelRefused: Gauge<'bundle' | 'environment' | 'reason'>;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
@@ -70,6 +73,19 @@ export function createServeMetrics(): ServeMetrics {
     registryUp: new Gauge({ registers, name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
     sourceUp: new Gauge({ registers, name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
     clusterUp: new Gauge({ registers, name: 'drover_cluster_up', help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).', labelNames: ['cluster'] }),
+    channelInSync: new Gauge({ registers, name: 'drover_channel_in_sync', help: "1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed).", labelNames: ['bundle', 'environment'] }),
+    channelFollows: new Counter({
+      registers,
+      name: 'drover_channel_follows_total',
+      help: 'Channel tags moved outside Drover and acted on: released healthy, failed and rolled back (the tag put back), refused (not a Drover version of the bundle), or left alone (the version is quarantined there).',
+      labelNames: ['bundle', 'environment', 'result'],
+    }),
+    channelRefused: new Gauge({
+      registers,
+      name: 'drover_channel_refused',
+      help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.',
+      labelNames: ['bundle', 'environment', 'reason'],
+    }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);

@@ -175,4 +175,17 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE releases ADD COLUMN kind TEXT NOT NULL DEFAULT 'release';
     `,
   },
+  {
+    version: 6,
+    name: 'the digest Drover last set or followed on each channel tag',
+    sql: `
+      CREATE TABLE channel_marks (
+        bundle      TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        PRIMARY KEY (bundle, environment)
+      );
+    `,
+  },
 ];

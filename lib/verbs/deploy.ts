@@ -1,12 +1,14 @@
 /**
  * `drover deploy B@V (--env E | --cluster C)`: release a version to an
  * environment's clusters in its waves, or to one cluster. The version (or a
- * digest) is resolved once and pulled by digest; with `moveChannel` (what
- * promote and rollback ask for) the environment's channel tag moves to it
- * first and is put back if the rollout fails, so the tag always names what
- * the environment runs.
+ * digest) is resolved once and pulled by digest; to an environment, its
+ * channel tag moves to it first and is put back if the rollout fails, so the
+ * tag always names what the environment runs (`moveChannel: false` leaves the
+ * tag alone: following a tag someone else moved). A deploy to one cluster
+ * moves no tag: that cluster then differs from its environment's tag until
+ * the next release there.
  */
-import { UsageError } from '../errors/errors.ts';
+import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
@@ -20,7 +22,7 @@ export interface DeployResult extends FanOutResult {
   version: string;
   digest: string;
   environment?: string;
-  channel?: { tag: string; from?: string; to: string; restored: boolean };
+  channel?: { tag: string; from?: string; to: string; restored: boolean; restoreError?: string };
 }
 
 export interface DeployOptions {
@@ -30,14 +32,18 @@ export interface DeployOptions {
   version: string;
   environment?: string;
   cluster?: string;
-  /** Move the environment's channel tag to the version before deploying (promotion and rollback do). */
+  /**
+   * Move the environment's channel tag to the version before deploying, and
+   * back if the rollout fails (default: whenever an environment is named, as
+   * the tag is the environment's desired state and `drover serve` follows it).
+   */
   moveChannel?: boolean;
   env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
 
-export async function deployVersion({ ws, bundle, version, environment: envName, cluster, moveChannel = false, env = {}, onEvent, signal }: DeployOptions): Promise<DeployResult> {
+export async function deployVersion({ ws, bundle, version, environment: envName, cluster, moveChannel = true, env = {}, onEvent, signal }: DeployOptions): Promise<DeployResult> {
   if (!envName === !cluster) throw new UsageError('deploy needs exactly one of --env or --cluster');
   const e = envName ? environmentOf(ws, envName) : undefined;
   const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
@@ -75,8 +81,11 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
     ...(signal ? { signal } : {}),
   });
   if (!result.ok && channel?.from) {
-    await versions.moveChannel(e!.name, channel.from);
-    channel.restored = true;
+    // The rollout's outcome is reported whatever the registry does now; a tag left on the failed version is said, not thrown.
+    await versions.moveChannel(e!.name, channel.from).then(
+      () => (channel.restored = true),
+      (err: unknown) => (channel.restoreError = toDroverError(err).message),
+    );
   }
   return { ...result, bundle, version: target.version, digest: target.digest, ...(e ? { environment: e.name } : {}), ...(channel ? { channel } : {}) };
 }

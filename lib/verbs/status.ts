@@ -3,8 +3,10 @@
  * what each cluster last released, its state, and for a failure which object
  * failed and why; the cluster itself (its inventory and the live members)
  * says which version it runs whole and how healthy that is right now; the
- * drift findings say whether it still matches. A cluster that cannot be
- * reached keeps the journal's view and says so.
+ * drift findings say whether it still matches; the registry says what each
+ * environment's channel tag names, and each cluster is marked in sync with
+ * it or not, and why (channel-status.ts). A cluster that cannot be reached
+ * keeps the journal's view and says so.
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { listObjects } from '../cluster/get.ts';
@@ -19,7 +21,8 @@ import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../state/queries.ts';
 import { listBundles } from '../state/versions.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
-import type { Workspace } from '../workspace/workspace.ts';
+import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { type ChannelView, channelViews, clusterSync } from './channel-status.ts';
 
 export interface StatusRow {
   bundle: string;
@@ -35,6 +38,13 @@ export interface StatusRow {
   /** Open drift findings (out-of-band changes to members) on this cluster, as last recorded. */
   drift: number;
   last: Pick<ReleaseRecord, 'id' | 'version' | 'state' | 'reason' | 'failedObject' | 'updatedAt'> | null;
+  /** The environment the cluster is in, and what its channel tag names now (null: no environment, no tag, or not read: `channels: false`). */
+  environment: string | null;
+  tag: { name: string; version: string | null; digest: string | null } | null;
+  /** Whether the cluster runs what the tag names (null: no tag, or the registry could not be read). */
+  sync: 'in-sync' | 'out-of-sync' | null;
+  /** Why it does not: in flight, a failed release, a refused digest, a quarantined version, a tag not yet followed, the registry unreachable. */
+  syncReason: string | null;
 }
 
 interface LiveView {
@@ -82,9 +92,10 @@ async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: 
   return { inventories, health };
 }
 
-export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace; live?: boolean; signal?: AbortSignal }): Promise<StatusRow[]> {
+export async function bundleStatus({ ws, live = true, channels = live, signal }: { ws: Workspace; live?: boolean; channels?: boolean; signal?: AbortSignal }): Promise<StatusRow[]> {
   // Only this workspace's bundles: other inventories in a shared cluster belong to someone else.
   const bundles = new Set([...listBundles(ws.db).map((b) => b.name), ...listReleases(ws.db, { limit: 10_000 }).map((r) => r.bundle)]);
+  const tags = channels && bundles.size > 0 ? channelViews({ ws, bundles: [...bundles], ...(signal ? { signal } : {}) }) : Promise.resolve(new Map<string, Map<string, ChannelView>>());
   const views = new Map<string, LiveView | Error>();
   if (live && ws.config.clusters.length > 0 && bundles.size > 0) {
     const clusters = await ws.clusters();
@@ -94,6 +105,7 @@ export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace;
       }),
     );
   }
+  const channelsOf = await tags;
   const rows: StatusRow[] = [];
   for (const bundle of [...bundles].sort()) {
     for (const c of ws.config.clusters) {
@@ -103,15 +115,25 @@ export async function bundleStatus({ ws, live = true, signal }: { ws: Workspace;
       if (!r && !inv) continue;
       const journalRunning = runningOf(r)?.version ?? null;
       const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
+      const running = view && !(view instanceof Error) ? (inv?.current?.version ?? null) : journalRunning;
+      const last = r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null;
+      const pending = inv?.pending?.version ?? null;
+      const environment = environmentOfCluster(ws, c.name)?.name ?? null;
+      const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
+      const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
       rows.push({
         bundle,
         cluster: c.name,
-        running: view && !(view instanceof Error) ? (inv?.current?.version ?? null) : journalRunning,
+        running,
         health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
         healthMessage: view instanceof Error ? view.message : (h?.message ?? null),
-        pending: inv?.pending?.version ?? null,
+        pending,
         drift: openFindings(ws.db, { bundle, cluster: c.name }).length,
-        last: r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null,
+        last,
+        environment,
+        tag: channel && channel.sync !== 'no-tag' ? { name: channel.tag, version: channel.version, digest: channel.digest } : null,
+        sync: sync.sync,
+        syncReason: sync.reason,
       });
     }
   }

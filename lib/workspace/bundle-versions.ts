@@ -15,7 +15,9 @@
  */
 import { TARGET_ANNOTATION } from '../bundle/pack.ts';
 import { unpackBundle } from '../bundle/unpack.ts';
-import { IntegrityError, NotFoundError } from '../errors/errors.ts';
+import { checkBundleConfig, checkBundleManifest, refuse } from '../bundle/artifact-check.ts';
+import { NotFoundError } from '../errors/errors.ts';
+import { markChannel } from '../state/channel-marks.ts';
 import { clusterTarget, targetFor } from '../render/targets.ts';
 import type { OciStore } from '../oci/index.ts';
 import type { VersionContent } from '../release/release-options.ts';
@@ -23,11 +25,6 @@ import type { Workspace } from './workspace.ts';
 
 /** The tag an environment's desired version is named by. */
 export const channelTag = (environment: string): string => environment;
-
-interface ManifestDoc {
-  config?: { digest: `sha256:${string}`; size: number };
-  layers?: { digest: `sha256:${string}`; size: number; annotations?: Record<string, string> }[];
-}
 
 export interface BundleVersions {
   /**
@@ -39,8 +36,10 @@ export interface BundleVersions {
   load(reference: string, opts?: { target?: string; for?: Placement }): Promise<VersionContent>;
   /** The digest the environment's channel tag names, or undefined when it has none (or the registry says so). */
   channel(environment: string): Promise<string | undefined>;
-  /** Points the environment's channel tag at a digest already in the registry. */
+  /** Points the environment's channel tag at a digest already in the registry, and marks it as Drover's (state/channel-marks.ts). */
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
+  /** Marks the digest the tag names as known to Drover without moving it (a tag followed). */
+  mark(environment: string, digest: string): void;
 }
 
 /** Where a version is going: the cluster, and the environment it deploys it as (its target is chosen from these). */
@@ -74,16 +73,21 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
       ),
     moveChannel: async (environment, digest, opts = {}) => {
       await store.tag({ digest: digest as `sha256:${string}`, tag: channelTag(environment), ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
+      // Drover's own move: the tag names what Drover put there, not a move by someone else to follow.
+      markChannel(ws.db, { bundle, environment, digest });
     },
+    mark: (environment, digest) => markChannel(ws.db, { bundle, environment, digest }),
   };
 }
 
 async function loadVersionContent({ store, bundle, reference, target, placement, signal }: { store: OciStore; bundle: string; reference: string; target?: string; placement?: Placement; signal?: AbortSignal }): Promise<VersionContent> {
   const digest = reference.startsWith('sha256:') ? reference : (await store.resolve({ tag: reference, ...(signal ? { signal } : {}) })).digest;
+  const at = `${store.location}@${digest}`;
   const manifest = await store.getManifest({ reference: digest, ...(signal ? { signal } : {}) });
-  const doc = JSON.parse(Buffer.from(manifest.bytes).toString('utf8')) as ManifestDoc;
-  if (!doc.config || !doc.layers?.length) throw new IntegrityError(`${store.location}@${digest}: not a Drover bundle (no config or layer)`, { data: { digest } });
+  // Whatever a tag names is untrusted: it must be a Drover version of this bundle before anything of it is read further.
+  const doc = checkBundleManifest({ bundle, reference: at, bytes: manifest.bytes });
   const configBytes = await store.fetchBlob({ digest: doc.config.digest, size: doc.config.size, ...(signal ? { signal } : {}) });
+  checkBundleConfig({ bundle, reference: at, bytes: configBytes });
   const names = doc.layers.map((l) => l.annotations?.[TARGET_ANNOTATION]).filter((n): n is string => n !== undefined);
   // For a placement, the cluster's own target or its environment's; no target asked of a version with targets: its first.
   const placed = placement && names.length > 0 ? targetFor({ available: names, environment: placement.environment, cluster: placement.cluster }) : undefined;
@@ -94,7 +98,12 @@ async function loadVersionContent({ store, bundle, reference, target, placement,
   const layer = wanted === undefined ? doc.layers[0]! : doc.layers.find((l) => l.annotations?.[TARGET_ANNOTATION] === wanted);
   if (!layer) throw new NotFoundError(`${bundle}@${digest} has no target ${wanted} (it has ${names.join(', ')})`, { data: { bundle, digest, target: wanted, targets: names } });
   const layerBytes = await store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) });
-  const unpacked = unpackBundle({ config: configBytes, layer: layerBytes, ...(wanted !== undefined ? { target: wanted } : {}) });
+  let unpacked: ReturnType<typeof unpackBundle>;
+  try {
+    unpacked = unpackBundle({ config: configBytes, layer: layerBytes, ...(wanted !== undefined ? { target: wanted } : {}) });
+  } catch (err) {
+    refuse(bundle, at, 'malformed-layer', err instanceof Error ? err.message : String(err));
+  }
   return {
     bundle,
     version: unpacked.config.version,

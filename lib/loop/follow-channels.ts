@@ -1,0 +1,168 @@
+/**
+ * Channel tags as desired state: for each environment of a bundle, read the
+ * tag and, when it names a digest someone else put there (`moved` in
+ * release/channels.ts), release that digest to the environment with the
+ * usual waves, rollback and revert, without moving the tag. Before anything
+ * is applied the digest must be a Drover version of this bundle
+ * (bundle/artifact-check.ts); one that is not is refused loudly (log once
+ * per digest, `drover_channel_refused`, status) and nothing changes.
+ *
+ * After a follow:
+ * - healthy: the tag is marked as Drover's; a move back to an older version
+ *   quarantines the version left in that environment (as `drover rollback`
+ *   does), so automation does not promote it straight back;
+ * - failed and rolled back: the version is quarantined there for automation
+ *   and the tag goes back to what the environment ran whole before, unless
+ *   someone moved it again meanwhile;
+ * - a cluster unreachable, or another engine holding it: the task throws and
+ *   the queue retries it with backoff, like any rollout that could not run.
+ *
+ * A tag naming a version quarantined in that environment is not followed (a
+ * person releases it with `drover promote --version` or `drover deploy`).
+ *
+ * @example
+ *   const r = await followChannels(ctx, { bundle: 'web' });
+ *   r.followed // [{ environment: 'prod', version: '1.0.0', ok: true }]
+ */
+import { gt } from 'semver';
+import { unusableReasonOf } from '../bundle/artifact-check.ts';
+import { UnavailableError, toDroverError } from '../errors/errors.ts';
+import { channelSync } from '../release/channels.ts';
+import { channelMark } from '../state/channel-marks.ts';
+import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
+import { environmentState } from '../state/queries.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
+import { deployAction } from './actions.ts';
+import type { LoopContext } from './loop-context.ts';
+import type { Hold } from './promotion-policy.ts';
+
+export interface FollowResult {
+  followed: { environment: string; version: string; digest: string; ok: boolean }[];
+  held: Hold[];
+}
+
+/** A refused or quarantined tag is said once per digest, not on every poll; kept per daemon. */
+export type ChannelMemory = Map<string, { digest: string; refused?: string }>;
+
+export async function followChannels(ctx: LoopContext, { bundle }: { bundle: string }): Promise<FollowResult> {
+  const out: FollowResult = { followed: [], held: [] };
+  const db = ctx.ws.db;
+  const memory = ctx.channels ?? new Map();
+  const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
+  for (const e of ctx.ws.config.environments) {
+    ctx.signal.throwIfAborted();
+    const labels = { bundle, environment: e.name };
+    const key = `${bundle}\0${e.name}`;
+    const hold = (reason: string) => out.held.push({ environment: e.name, reason });
+    const tag = await readTag(versions, e.name);
+    if (tag.refused) {
+      refused(ctx, memory, { bundle, environment: e.name, digest: '(tag)', reason: tag.refused, message: tag.message });
+      hold(`channel tag refused: ${tag.message}`);
+      continue;
+    }
+    const before = environmentState(db, { bundle, clusters: e.clusters });
+    const sync = channelSync({ tag: tag.digest, mark: channelMark(db, labels)?.digest, clusters: before.clusters });
+    ctx.metrics.channelInSync.set(labels, sync.kind === 'in-sync' || sync.kind === 'no-tag' ? 1 : 0);
+    if (sync.kind !== 'moved') {
+      // A tag Drover can stand behind again: forget what was refused, mark what runs.
+      clearRefused(ctx, memory, key, labels);
+      if (sync.kind === 'in-sync' && channelMark(db, labels)?.digest !== tag.digest) versions.mark(e.name, tag.digest!);
+      continue;
+    }
+    const digest = tag.digest!;
+    let version: string;
+    try {
+      version = (await versions.load(digest)).version;
+    } catch (err) {
+      const reason = unusableReasonOf(err);
+      if (!reason) throw err;
+      refused(ctx, memory, { bundle, environment: e.name, digest, reason, message: toDroverError(err).message });
+      hold(`channel tag names ${digest}, refused: ${toDroverError(err).message}`);
+      continue;
+    }
+    clearRefused(ctx, memory, key, labels);
+    if (isQuarantined(db, { bundle, version, environment: e.name })) {
+      if (memory.get(key)?.digest !== digest) {
+        memory.set(key, { digest });
+        ctx.metrics.channelFollows.inc({ ...labels, result: 'quarantined' });
+        ctx.log.warn(`channel tag ${e.name} of ${bundle} names ${version}, quarantined in ${e.name}: not followed; drover promote ${bundle} --to ${e.name} --version ${version} releases it by hand`, { ...labels, version, digest });
+      }
+      hold(`the tag names ${version}, quarantined here: not followed`);
+      continue;
+    }
+    memory.delete(key);
+    ctx.log.info(`channel tag ${e.name} of ${bundle} moved to ${version} outside Drover: releasing it`, { ...labels, version, digest, outOfSync: sync.outOfSync, ...(before.runs ? { from: before.runs } : {}) });
+    const r = await deployAction(ctx, { bundle, version: digest, environment: e.name, moveChannel: false });
+    const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
+    if (!r.ok && !versionFailed) {
+      const why = r.clusters.filter((c) => c.state === 'error').map((c) => `${c.cluster}: ${c.message ?? 'error'}`).join('; ');
+      throw new UnavailableError(`following ${e.name}'s tag of ${bundle} to ${version} did not run: ${why}`, { data: { ...labels, version } });
+    }
+    out.followed.push({ environment: e.name, version, digest, ok: r.ok });
+    if (r.ok) {
+      ctx.metrics.channelFollows.inc({ ...labels, result: 'healthy' });
+      ctx.metrics.channelInSync.set(labels, 1);
+      versions.mark(e.name, digest);
+      if (before.runs && before.runs !== version && gt(before.runs, version)) {
+        quarantineVersion(db, { bundle, version: before.runs, environment: e.name, reason: `the ${e.name} tag was moved back to ${version} outside Drover` });
+      }
+      continue;
+    }
+    ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
+    const why = r.clusters.filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ');
+    quarantineVersion(db, { bundle, version, environment: e.name, reason: `the ${e.name} tag was moved to it outside Drover; the rollout failed and was rolled back: ${why}` });
+    await putTagBack(ctx, versions, { ...labels, version, digest, to: before.digest });
+  }
+  return out;
+}
+
+/** The tag's digest (undefined: no tag), or why it cannot be read as a manifest; an unreachable registry throws. */
+async function readTag(versions: ReturnType<typeof bundleVersions>, environment: string): Promise<{ digest?: string; refused?: string; message?: string }> {
+  try {
+    const digest = await versions.channel(environment);
+    return digest ? { digest } : {};
+  } catch (err) {
+    const reason = unusableReasonOf(err);
+    if (!reason) throw err;
+    return { refused: reason, message: toDroverError(err).message };
+  }
+}
+
+function refused(ctx: LoopContext, memory: ChannelMemory, { bundle, environment, digest, reason, message }: { bundle: string; environment: string; digest: string; reason: string; message: string | undefined }): void {
+  const key = `${bundle}\0${environment}`;
+  const labels = { bundle, environment };
+  ctx.metrics.channelInSync.set(labels, 0);
+  const seen = memory.get(key);
+  if (seen?.digest === digest && seen.refused === reason) return;
+  if (seen?.refused) ctx.metrics.channelRefused.remove({ ...labels, reason: seen.refused });
+  memory.set(key, { digest, refused: reason });
+  ctx.metrics.channelRefused.set({ ...labels, reason }, 1);
+  ctx.metrics.channelFollows.inc({ ...labels, result: 'refused' });
+  ctx.log.error(`channel tag ${environment} of ${bundle} refused: ${message ?? reason}; nothing of it is applied`, { ...labels, digest, reason });
+}
+
+function clearRefused(ctx: LoopContext, memory: ChannelMemory, key: string, labels: { bundle: string; environment: string }): void {
+  const seen = memory.get(key);
+  if (!seen?.refused) return;
+  ctx.metrics.channelRefused.remove({ ...labels, reason: seen.refused });
+  memory.delete(key);
+}
+
+/** After a failed follow: the tag names what runs again, unless it was moved once more meanwhile (then that move is followed next). */
+async function putTagBack(ctx: LoopContext, versions: ReturnType<typeof bundleVersions>, { bundle, environment, version, digest, to }: { bundle: string; environment: string; version: string; digest: string; to: string | undefined }): Promise<void> {
+  const fields = { bundle, environment, version, digest };
+  if (!to) {
+    // Nothing ran whole before: there is nothing to put back; the quarantine keeps it from being tried again.
+    versions.mark(environment, digest);
+    ctx.log.warn(`${bundle}@${version} failed in ${environment} and was rolled back; the tag stays on it (${environment} ran no one version before)`, fields);
+    return;
+  }
+  try {
+    if ((await versions.channel(environment)) !== digest) return;
+    await versions.moveChannel(environment, to, { signal: AbortSignal.timeout(10_000) });
+    ctx.log.warn(`${bundle}@${version} failed in ${environment} and was rolled back whole; quarantined there, and the ${environment} tag put back to what runs`, { ...fields, tag: to });
+  } catch (err) {
+    versions.mark(environment, digest);
+    ctx.log.error(`${bundle}@${version} failed in ${environment} and was rolled back; the ${environment} tag could not be put back: ${toDroverError(err).message}`, { ...fields, error: toDroverError(err) });
+  }
+}
