@@ -33,16 +33,13 @@ import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { environmentState } from '../state/queries.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { deployAction } from './actions.ts';
-import type { LoopContext } from './loop-context.ts';
+import type { ChannelMemory, LoopContext } from './loop-context.ts';
 import type { Hold } from './promotion-policy.ts';
 
 export interface FollowResult {
   followed: { environment: string; version: string; digest: string; ok: boolean }[];
   held: Hold[];
 }
-
-/** A refused or quarantined tag is said once per digest, not on every poll; kept per daemon. */
-export type ChannelMemory = Map<string, { digest: string; refused?: string }>;
 
 export async function followChannels(ctx: LoopContext, { bundle }: { bundle: string }): Promise<FollowResult> {
   const out: FollowResult = { followed: [], held: [] };

@@ -8,9 +8,11 @@
  */
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DependencyTracker } from './dependencies.ts';
-import type { ChannelMemory } from './follow-channels.ts';
 import type { Logger } from './log.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
+
+/** Per (bundle, environment): the refused or quarantined digest last said, so it is logged once (follow-channels.ts). */
+export type ChannelMemory = Map<string, { digest: string; refused?: string }>;
 
 export interface LoopContext {
   ws: Workspace;

@@ -82,7 +82,8 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   });
   if (!result.ok && channel?.from) {
     // The rollout's outcome is reported whatever the registry does now; a tag left on the failed version is said, not thrown.
-    await versions.moveChannel(e!.name, channel.from).then(
+    // Its own time limit: the tag must go back even when the work is being aborted (shutdown), as recovery restores the clusters.
+    await versions.moveChannel(e!.name, channel.from, { signal: AbortSignal.timeout(10_000) }).then(
       () => (channel.restored = true),
       (err: unknown) => (channel.restoreError = toDroverError(err).message),
     );
