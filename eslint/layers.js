@@ -19,7 +19,7 @@ const ROOT = resolve(import.meta.dirname, '..');
  */
 export const LAYERS = [
   { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts'], may: [] },
-  { name: 'pure', paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/'], may: ['foundation', 'pure'] },
+  { name: 'pure', paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'], may: ['foundation', 'pure'] },
   { name: 'adapter', paths: ['lib/config/', 'lib/source/', 'lib/oci/', 'lib/cluster/', 'lib/state/', 'lib/render/'], may: ['foundation', 'pure'] },
   { name: 'schedule', paths: ['lib/schedule/'], may: ['foundation', 'pure'] },
   { name: 'events', paths: ['lib/events/'], may: ['foundation', 'pure', 'adapter'] },

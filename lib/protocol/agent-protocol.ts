@@ -1,0 +1,157 @@
+/**
+ * The agent protocol v1 (docs/agent-protocol.md) as data: repository and tag
+ * names, media types, and the two documents hub and agents exchange through
+ * the registry (the environment index, the per-cluster status), each carried
+ * in the annotations of an OCI image manifest with the empty config, so one
+ * manifest GET reads one document and any distribution registry stores it.
+ * Pure: bytes in, bytes out; a document from the registry is untrusted and
+ * is validated field by field.
+ *
+ * @example
+ *   const bytes = encodeStatus(status);            // the manifest to PUT at drover.status/<cluster>:<bundle>
+ *   const back = decodeStatus(bytes, { bundle: 'web', cluster: 'c3' });
+ */
+import { InvalidInputError } from '../errors/errors.ts';
+import { sha256 } from '../object/canonical.ts';
+
+export const PROTOCOL = 1;
+export const INDEX_REPOSITORY = 'drover.index';
+export const STATUS_REPOSITORY_PREFIX = 'drover.status';
+export const INDEX_ARTIFACT_TYPE = 'application/vnd.drover.index.v1';
+export const STATUS_ARTIFACT_TYPE = 'application/vnd.drover.status.v1';
+export const INDEX_ANNOTATION = 'drover.dev/index';
+export const STATUS_ANNOTATION = 'drover.dev/status';
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const EMPTY_TYPE = 'application/vnd.oci.empty.v1+json';
+/** The empty JSON object `{}`, the config and only layer of every protocol document. */
+export const EMPTY_BLOB = new TextEncoder().encode('{}');
+export const EMPTY_DIGEST = sha256(EMPTY_BLOB);
+
+/** The repository an agent writes its statuses to: one per cluster, so registry permissions can scope each agent to its own. */
+export const statusRepository = (cluster: string): string => `${STATUS_REPOSITORY_PREFIX}/${cluster}`;
+
+/** The tag wave `k` (from 1) of an environment follows; an environment without waves uses `<env>`. */
+export const waveTag = (environment: string, wave: number): string => `${environment}.w${wave}`;
+
+export interface EnvironmentIndex {
+  protocol: number;
+  environment: string;
+  bundles: string[];
+  /** Per agent cluster: the tag it follows (default: the environment's). */
+  clusters: Record<string, { tag: string }>;
+}
+
+export type AgentState = 'succeeded' | 'applying' | 'rolled-back' | 'rollback-failed' | 'refused' | 'error';
+export const AGENT_STATES: readonly AgentState[] = ['succeeded', 'applying', 'rolled-back', 'rollback-failed', 'refused', 'error'];
+
+export interface AgentStatus {
+  protocol: number;
+  bundle: string;
+  cluster: string;
+  environment: string;
+  tag: string;
+  /** The digest the followed tag named when the agent last acted, or null (no tag). */
+  desired: string | null;
+  /** What the cluster runs whole, from its inventory. */
+  running: { version: string; digest: string } | null;
+  state: AgentState;
+  health: string | null;
+  failedObject: string | null;
+  reason: string | null;
+  agent: string;
+  time: string;
+}
+
+function manifest(artifactType: string, annotation: string, doc: unknown): Uint8Array {
+  const empty = { mediaType: EMPTY_TYPE, digest: EMPTY_DIGEST, size: EMPTY_BLOB.length };
+  return new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType, config: empty, layers: [empty], annotations: { [annotation]: JSON.stringify(doc) } }));
+}
+
+function documentOf(bytes: Uint8Array, { artifactType, annotation, what }: { artifactType: string; annotation: string; what: string }): Record<string, unknown> {
+  const bad = (why: string): never => {
+    throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
+  };
+  let m: unknown;
+  try {
+    m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    bad('not JSON');
+  }
+  const rec = m as { artifactType?: unknown; annotations?: Record<string, unknown> } | null;
+  if (!rec || typeof rec !== 'object' || rec.artifactType !== artifactType) bad(`not a ${artifactType} manifest`);
+  const text = rec!.annotations?.[annotation];
+  if (typeof text !== 'string') bad(`no ${annotation} annotation`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text as string);
+  } catch {
+    bad(`${annotation} is not JSON`);
+  }
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(`${annotation} is not an object`);
+  const d = doc as Record<string, unknown>;
+  if (!Number.isInteger(d.protocol) || (d.protocol as number) < 1) bad('no protocol number');
+  if ((d.protocol as number) > PROTOCOL) bad(`written for protocol ${String(d.protocol)}; this Drover speaks ${PROTOCOL}`);
+  return d;
+}
+
+const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const str = (v: unknown): v is string => typeof v === 'string';
+
+export function encodeIndex(index: Omit<EnvironmentIndex, 'protocol'>): Uint8Array {
+  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...new Set(index.bundles)].sort(), clusters: index.clusters });
+}
+
+export function decodeIndex(bytes: Uint8Array, { environment }: { environment: string }): EnvironmentIndex {
+  const what = `index of ${environment}`;
+  const d = documentOf(bytes, { artifactType: INDEX_ARTIFACT_TYPE, annotation: INDEX_ANNOTATION, what });
+  const bad = (why: string): never => {
+    throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
+  };
+  if (d.environment !== environment) bad(`it is the index of ${JSON.stringify(d.environment)}`);
+  if (!Array.isArray(d.bundles) || !d.bundles.every((b) => str(b) && NAME.test(b))) bad('bundles is not a list of bundle names');
+  const clusters: Record<string, { tag: string }> = {};
+  if (d.clusters !== undefined) {
+    if (!d.clusters || typeof d.clusters !== 'object' || Array.isArray(d.clusters)) bad('clusters is not an object');
+    for (const [name, v] of Object.entries(d.clusters as Record<string, unknown>)) {
+      const tag = (v as { tag?: unknown } | null)?.tag;
+      if (!NAME.test(name) || !str(tag) || !/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(tag)) bad(`clusters.${name} is not {tag}`);
+      clusters[name] = { tag: tag as string };
+    }
+  }
+  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], clusters };
+}
+
+export function encodeStatus(status: Omit<AgentStatus, 'protocol'>): Uint8Array {
+  return manifest(STATUS_ARTIFACT_TYPE, STATUS_ANNOTATION, { protocol: PROTOCOL, ...status });
+}
+
+export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: string; cluster: string }): AgentStatus {
+  const what = `status of ${bundle} on ${cluster}`;
+  const d = documentOf(bytes, { artifactType: STATUS_ARTIFACT_TYPE, annotation: STATUS_ANNOTATION, what });
+  const bad = (why: string): never => {
+    throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
+  };
+  if (d.bundle !== bundle || d.cluster !== cluster) bad(`it is the status of ${JSON.stringify(d.bundle)} on ${JSON.stringify(d.cluster)}`);
+  if (!str(d.environment) || !str(d.tag) || !str(d.agent) || !str(d.time) || Number.isNaN(Date.parse(d.time))) bad('environment, tag, agent or time missing');
+  if (d.desired !== null && !(str(d.desired) && DIGEST.test(d.desired))) bad('desired is not a digest');
+  const r = d.running as { version?: unknown; digest?: unknown } | null;
+  if (r !== null && !(r && str(r.version) && str(r.digest) && DIGEST.test(r.digest))) bad('running is not {version, digest}');
+  if (!AGENT_STATES.includes(d.state as AgentState)) bad(`state ${JSON.stringify(d.state)} is not one of ${AGENT_STATES.join(', ')}`);
+  for (const k of ['health', 'failedObject', 'reason'] as const) if (d[k] !== null && !str(d[k])) bad(`${k} is not a string`);
+  return {
+    protocol: d.protocol as number,
+    bundle,
+    cluster,
+    environment: d.environment as string,
+    tag: d.tag as string,
+    desired: d.desired as string | null,
+    running: r ? { version: r.version as string, digest: r.digest as string } : null,
+    state: d.state as AgentState,
+    health: d.health as string | null,
+    failedObject: d.failedObject as string | null,
+    reason: d.reason as string | null,
+    agent: d.agent as string,
+    time: d.time as string,
+  };
+}
