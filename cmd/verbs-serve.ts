@@ -1,12 +1,50 @@
 /**
- * `drover serve`: the daemon. Thin: parse flags, turn SIGTERM / SIGINT into
- * the library's stop signal (a second signal cuts the grace period short),
- * run until stopped, exit 0. Logs are JSON lines on stderr.
+ * `drover serve` (the daemon) and `drover agent` (pull mode in one cluster).
+ * Thin: parse flags, turn SIGTERM / SIGINT into the library's stop signal (for
+ * serve a second signal cuts the grace period short), run until stopped,
+ * exit 0. Logs are JSON lines on stderr.
  */
-import { LOG_LEVELS, type LogLevel, UsageError } from '../lib/index.ts';
+import { LOG_LEVELS, type LogLevel, runAgent, UsageError } from '../lib/index.ts';
 import { str, type Verb } from './verb.ts';
 
 export const serveVerbs: Verb[] = [
+  {
+    name: 'agent',
+    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F] [--context X] [--state DIR] [--poll-seconds N] [--log-level L]',
+    summary: "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
+    options: { env: { type: 'string' }, cluster: { type: 'string' }, registry: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, state: { type: 'string' }, 'poll-seconds': { type: 'string' }, 'log-level': { type: 'string' } },
+    run: async ({ values, positionals, signal }) => {
+      if (positionals.length > 0) throw new UsageError(`agent takes no arguments (got ${positionals.join(' ')})`);
+      const environment = str(values.env);
+      const cluster = str(values.cluster);
+      const registry = str(values.registry) ?? process.env.DROVER_REGISTRY;
+      if (!environment || !cluster || !registry) throw new UsageError('agent needs --env, --cluster and --registry (or DROVER_REGISTRY)');
+      const logLevel = str(values['log-level']) ?? 'info';
+      if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      const poll = values['poll-seconds'] === undefined ? 30 : Number(values['poll-seconds']);
+      if (!(poll > 0)) throw new UsageError('--poll-seconds must be a positive number');
+      const kubeconfig = str(values.kubeconfig) ?? process.env.KUBECONFIG;
+      if (!kubeconfig) throw new UsageError('agent needs --kubeconfig (or KUBECONFIG)');
+      const stop = new AbortController();
+      process.once('SIGTERM', () => stop.abort());
+      if (signal.aborted) stop.abort();
+      else signal.addEventListener('abort', () => stop.abort(), { once: true });
+      await runAgent({
+        registry,
+        environment,
+        cluster,
+        kubeconfig,
+        ...(str(values.context) ? { context: str(values.context) } : {}),
+        stateDir: str(values.state) ?? '.drover/agent',
+        pollSeconds: poll,
+        env: process.env,
+        stop: stop.signal,
+        write: (line) => process.stderr.write(line),
+        logLevel: logLevel as LogLevel,
+      });
+      return { data: { stopped: true }, human: '' };
+    },
+  },
   {
     name: 'serve',
     usage: 'serve [--listen HOST:PORT] [--log-level L] [--concurrency N]',

@@ -30,6 +30,7 @@ const VERBS = [
   'releases',
   'retire',
   'rollback',
+  'runAgent',
   'runDaemon',
   'show',
   'sources',

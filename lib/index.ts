@@ -40,6 +40,7 @@ import type * as Sources from './verbs/sources.ts';
 import type * as Releases from './verbs/releases.ts';
 import type * as DiffCluster from './verbs/diff-cluster.ts';
 import type * as Daemon from './loop/daemon.ts';
+import type * as Agent from './loop/agent.ts';
 
 /** Opens everything one drover.yaml names (config, state, registry; clusters on first use). Close it when done. */
 export async function openWorkspace(...args: Parameters<typeof WorkspaceModule.openWorkspace>): ReturnType<typeof WorkspaceModule.openWorkspace> {
@@ -166,6 +167,11 @@ export async function runDaemon(...args: Parameters<typeof Daemon.runDaemon>): R
   return (await import('./loop/daemon.ts')).runDaemon(...args);
 }
 
+/** `drover agent`: pull mode inside one cluster, through the registry only (docs/agent-protocol.md). */
+export async function runAgent(...args: Parameters<typeof Agent.runAgent>): ReturnType<typeof Agent.runAgent> {
+  return (await import('./loop/agent.ts')).runAgent(...args);
+}
+
 // Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
 export { ConflictError, DriftFoundError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, RollbackFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
@@ -176,6 +182,7 @@ export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';
 export type { DroverEvent, OnEvent } from './progress.ts';
 export type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './loop/daemon-handle.ts';
 export type { ServeOptions, ServeSummary } from './loop/daemon.ts';
+export type { AgentOptions } from './loop/agent.ts';
 export type { LoopContext } from './loop/loop-context.ts';
 export type { SourceConfig } from './config/config.ts';
 export type { Workspace } from './workspace/workspace.ts';

@@ -35,6 +35,8 @@ export interface SourceConfig {
 
 export interface ClusterConfig {
   name: string;
+  /** `push`: Drover reaches the API server (context, kubeconfig); `agent`: a `drover agent` inside the cluster follows the tags, and Drover reaches it only through the registry. */
+  mode: 'push' | 'agent';
   context: string;
   kubeconfig: string;
 }
@@ -126,7 +128,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     registryAuth?: DroverConfig['registryAuth'];
     state?: string;
     kubeconfig?: string;
-    clusters?: { name: string; context?: string; kubeconfig?: string }[];
+    clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
     environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure'> & {
       waves?: WaveConfig[];
       promotion?: Partial<EnvironmentConfig['promotion']>;
@@ -148,7 +150,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     if (names.has(s.name)) throw new InvalidInputError(`${file}: source ${s.name} is defined twice`, { data: { file, source: s.name } });
     names.add(s.name);
   }
-  const clusters = (raw.clusters ?? []).map((c) => ({ name: c.name, context: c.context ?? c.name, kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig }));
+  const clusters = (raw.clusters ?? []).map((c) => ({ name: c.name, mode: c.mode ?? ('push' as const), context: c.context ?? c.name, kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig }));
   const clusterNames = new Set(clusters.map((c) => c.name));
   const environments = (raw.environments ?? []).map((e) => {
     for (const c of [...e.clusters, ...(e.waves ?? []).flatMap((w) => w.clusters)]) {

@@ -48,6 +48,14 @@ export interface FanOutOptions extends Omit<ReleaseOptions, 'cluster'> {
   contentFor?: (cluster: string, v: { version: string; digest: string }) => Promise<VersionContent>;
   /** After a failure, return the clusters that took the version to what they ran before (default true). */
   revertOnFailure?: boolean;
+  /**
+   * Clusters Drover does not reach (agent clusters): how their outcome is
+   * learnt, awaited like a release (the agent releases, and reports through
+   * the registry). Without it such a cluster is an error.
+   */
+  remote?: { clusters: ReadonlySet<string>; outcome: (cluster: string, wave: number) => Promise<Pick<ClusterOutcome, 'state' | 'failedObject' | 'reason' | 'message' | 'dependency'>> };
+  /** Called before each wave starts (1-based), e.g. to move the wave's tag its agents follow. */
+  beforeWave?: (wave: number) => Promise<void>;
 }
 
 export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
@@ -56,9 +64,22 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
   for (const [i, wave] of opts.waves.entries()) {
     if (!ok) break;
     opts.onEvent?.({ phase: 'fan-out', message: `wave ${i + 1}/${opts.waves.length}: ${wave.clusters.join(', ')}` });
+    try {
+      await opts.beforeWave?.(i + 1);
+    } catch (err) {
+      for (const slot of outcomes.filter((o) => o.wave === i + 1)) Object.assign(slot, { state: 'error', message: `wave ${i + 1} not started: ${toDroverError(err).message}` });
+      ok = false;
+      break;
+    }
     await mapLimit(wave.clusters, wave.concurrency ?? wave.clusters.length, async (name) => {
       const slot = outcomes.find((o) => o.cluster === name && o.wave === i + 1)!;
       if (!ok) return; // a failure in this wave: clusters not started yet stay on the previous version
+      if (opts.remote?.clusters.has(name)) {
+        const r = await opts.remote.outcome(name, i + 1).catch((err: unknown) => ({ state: 'error' as const, message: toDroverError(err).message }));
+        Object.assign(slot, r);
+        if (r.state !== 'succeeded') ok = false;
+        return;
+      }
       const cluster = opts.clusters.get(name);
       if (!cluster) {
         Object.assign(slot, { state: 'error', message: `cluster ${name} is not configured` });

@@ -13,6 +13,7 @@ import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
 import { isSopsEncrypted } from '../sops/index.ts';
+import { agentRollout } from '../workspace/agent-rollout.ts';
 import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
@@ -50,7 +51,9 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const target = await versions.load(version);
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
   const names = [...new Set(waves.flatMap((w) => w.clusters))];
-  const clusters = await ws.clusters(names);
+  const isAgent = (c: string) => ws.config.clusters.find((x) => x.name === c)?.mode === 'agent';
+  if (!e && isAgent(cluster!)) throw new UsageError(`${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`, { data: { cluster } });
+  const clusters = await ws.clusters(names.filter((c) => !isAgent(c)));
   // Each cluster takes its own target of a version, or its environment's (deploy --cluster: the environment that cluster is in).
   const environmentName = (c: string) => e?.name ?? environmentOfCluster(ws, c)?.name;
   const contentFor = (c: string, v: { digest: string }) => versions.load(v.digest, { for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) } });
@@ -62,8 +65,13 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   // Finish or roll back anything a crash left behind before starting anew.
   await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, contentFor, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
 
+  // Agent clusters release themselves, following a tag (docs/agent-protocol.md); with waves, wave tags move in order and the environment's tag last.
+  const agents = e ? agentRollout({ ws, environment: e, bundle, version: target.version, digest: target.digest, versions, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }) : undefined;
   let channel: DeployResult['channel'];
-  if (e && moveChannel) {
+  if (e && moveChannel && agents?.waveTags) {
+    const from = await versions.channel(e.name);
+    channel = { tag: channelTag(e.name), ...(from ? { from } : {}), to: target.digest, restored: false };
+  } else if (e && moveChannel) {
     const from = await versions.channel(e.name);
     await versions.moveChannel(e.name, target.digest);
     channel = { tag: channelTag(e.name), ...(from ? { from } : {}), to: target.digest, restored: false };
@@ -77,10 +85,14 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
     contentFor,
     prepare,
     ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' } : {}),
+    ...(agents && agents.clusters.size > 0 ? { remote: agents.remote, beforeWave: agents.beforeWave } : {}),
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
   });
-  if (!result.ok && channel?.from) {
+  if (agents?.waveTags) {
+    await agents.settle(result.ok);
+    if (channel) channel.restored = !result.ok;
+  } else if (!result.ok && channel?.from) {
     // The rollout's outcome is reported whatever the registry does now; a tag left on the failed version is said, not thrown.
     // Its own time limit: the tag must go back even when the work is being aborted (shutdown), as recovery restores the clusters.
     await versions.moveChannel(e!.name, channel.from, { signal: AbortSignal.timeout(10_000) }).then(

@@ -19,7 +19,9 @@ import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../re
 import { mapLimit } from '../release/pool.ts';
 import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../state/queries.ts';
-import { listBundles } from '../state/versions.ts';
+import { listBundles, listVersions } from '../state/versions.ts';
+import type { AgentStatus } from '../protocol/agent-protocol.ts';
+import { readStatus } from '../workspace/agent-registry.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 import { type ChannelView, channelViews, clusterSync } from './channel-status.ts';
@@ -45,6 +47,8 @@ export interface StatusRow {
   sync: 'in-sync' | 'out-of-sync' | null;
   /** Why it does not: in flight, a failed release, a refused digest, a quarantined version, a tag not yet followed, the registry unreachable. */
   syncReason: string | null;
+  /** For an agent cluster: its last status as read from the registry (`time` says how fresh). */
+  agent?: { state: AgentStatus['state']; time: string; desired: string | null; reason: string | null } | null;
 }
 
 interface LiveView {
@@ -105,10 +109,28 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
       }),
     );
   }
+  // Agent clusters report through the registry (docs/agent-protocol.md): their statuses stand in for the cluster's view and the journal.
+  const agentStatuses = new Map<string, AgentStatus | Error>();
+  const agentClusters = ws.config.clusters.filter((c) => c.mode === 'agent');
+  if (live && agentClusters.length > 0) {
+    await mapLimit(
+      [...bundles].flatMap((b) => agentClusters.map((c) => ({ b, c: c.name }))),
+      8,
+      async ({ b, c }) => {
+        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, ...(signal ? { signal } : {}) }).catch((err: Error) => err);
+        if (s) agentStatuses.set(`${b}\0${c}`, s);
+      },
+    );
+  }
   const channelsOf = await tags;
   const rows: StatusRow[] = [];
   for (const bundle of [...bundles].sort()) {
     for (const c of ws.config.clusters) {
+      if (c.mode === 'agent') {
+        const row = agentRow(ws, bundle, c.name, agentStatuses.get(`${bundle}\0${c.name}`), channelsOf);
+        if (row) rows.push(row);
+        continue;
+      }
       const r = lastRelease(ws.db, bundle, c.name);
       const view = views.get(c.name);
       const inv = view && !(view instanceof Error) ? view.inventories.get(bundle) : undefined;
@@ -138,6 +160,39 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
     }
   }
   return rows;
+}
+
+const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = { succeeded: 'succeeded', applying: 'applying', 'rolled-back': 'rolled-back', 'rollback-failed': 'rollback-failed', refused: 'failed', error: 'failed' };
+
+/** A row for an agent cluster, from the status its agent published (nothing of the cluster is read directly). */
+function agentRow(ws: Workspace, bundle: string, cluster: string, s: AgentStatus | Error | undefined, channelsOf: Map<string, Map<string, ChannelView>>): StatusRow | undefined {
+  if (!s) return undefined;
+  const environment = environmentOfCluster(ws, cluster)?.name ?? null;
+  const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
+  const tagRef = channel && channel.sync !== 'no-tag' ? { name: channel.tag, version: channel.version, digest: channel.digest } : null;
+  if (s instanceof Error) {
+    return { bundle, cluster, running: null, health: 'Unreachable', healthMessage: `its status could not be read: ${s.message}`, pending: null, drift: 0, last: null, environment, tag: tagRef, sync: null, syncReason: null, agent: null };
+  }
+  const desiredVersion = listVersions(ws.db, bundle).find((v) => v.digest === s.desired)?.version ?? s.desired ?? '-';
+  const last = { id: 0, version: desiredVersion, state: AGENT_STATE[s.state], reason: s.reason, failedObject: s.failedObject, updatedAt: s.time };
+  const pending = s.state === 'applying' ? desiredVersion : null;
+  const running = s.running?.version ?? null;
+  const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
+  return {
+    bundle,
+    cluster,
+    running,
+    health: (s.health as HealthStatus | null) ?? null,
+    healthMessage: null,
+    pending,
+    drift: 0,
+    last,
+    environment,
+    tag: tagRef,
+    sync: sync.sync,
+    syncReason: sync.reason,
+    agent: { state: s.state, time: s.time, desired: s.desired, reason: s.reason },
+  };
 }
 
 /** Whether the registry answers now (one GET /v2/): null when it does, else why not. */

@@ -40,6 +40,10 @@ export interface BundleVersions {
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Marks the digest the tag names as known to Drover without moving it (a tag followed). */
   mark(environment: string, digest: string): void;
+  /** The digest any tag of the bundle names (a wave tag `<env>.w<k>`), or undefined. */
+  tagged(tag: string): Promise<string | undefined>;
+  /** Points any non-version tag (a wave tag) at a digest already in the registry. */
+  moveTag(tag: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
 }
 
 /** Where a version is going: the cluster, and the environment it deploys it as (its target is chosen from these). */
@@ -53,6 +57,14 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
   const sig = signal ? { signal } : {};
   // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
   const loaded = new Map<string, Promise<VersionContent>>();
+  const tagged = (tag: string) =>
+    store.resolve({ tag, ...sig }).then(
+      (d) => d.digest as string,
+      (err: unknown) => {
+        if (err instanceof NotFoundError) return undefined;
+        throw err;
+      },
+    );
   return {
     load: (reference, opts = {}) => {
       const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
@@ -63,14 +75,11 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
       }
       return loaded.get(key)!;
     },
-    channel: (environment) =>
-      store.resolve({ tag: channelTag(environment), ...sig }).then(
-        (d) => d.digest as string,
-        (err: unknown) => {
-          if (err instanceof NotFoundError) return undefined;
-          throw err;
-        },
-      ),
+    channel: (environment) => tagged(channelTag(environment)),
+    tagged: (tag) => tagged(tag),
+    moveTag: async (tag, digest, opts = {}) => {
+      await store.tag({ digest: digest as `sha256:${string}`, tag, ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
+    },
     moveChannel: async (environment, digest, opts = {}) => {
       await store.tag({ digest: digest as `sha256:${string}`, tag: channelTag(environment), ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
       // Drover's own move: the tag names what Drover put there, not a move by someone else to follow.

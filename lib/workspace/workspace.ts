@@ -10,7 +10,7 @@
 import { homedir } from 'node:os';
 import type { Cluster } from '../cluster/cluster.ts';
 import { type DroverConfig, type EnvironmentConfig, loadConfig, secretFromEnv } from '../config/config.ts';
-import { NotFoundError } from '../errors/errors.ts';
+import { NotFoundError, UsageError } from '../errors/errors.ts';
 import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
 import { openState, type StateDb } from '../state/open.ts';
 
@@ -18,7 +18,7 @@ export interface Workspace {
   config: DroverConfig;
   db: StateDb;
   stores: Stores;
-  /** Connects (once) to the named clusters, or all configured ones. */
+  /** Connects (once) to the named clusters, or all configured push clusters; an agent cluster named is a UsageError. */
   clusters(names?: string[]): Promise<Map<string, Cluster>>;
   close(): void;
 }
@@ -30,7 +30,11 @@ export interface OpenWorkspaceOptions {
 }
 
 export async function openWorkspace({ configPath = 'drover.yaml', env = process.env, signal }: OpenWorkspaceOptions = {}): Promise<Workspace> {
-  const config = await loadConfig({ path: configPath, env });
+  return openWorkspaceWith({ config: await loadConfig({ path: configPath, env }), env, ...(signal ? { signal } : {}) });
+}
+
+/** A workspace over a config already resolved (`drover agent` makes its own from its flags). */
+export async function openWorkspaceWith({ config, env = process.env, signal }: { config: DroverConfig; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<Workspace> {
   const username = secretFromEnv(config.registryAuth?.usernameEnv, env);
   const password = secretFromEnv(config.registryAuth?.passwordEnv, env);
   const stores = await connectStores({
@@ -46,11 +50,13 @@ export async function openWorkspace({ configPath = 'drover.yaml', env = process.
     db,
     stores,
     async clusters(names) {
-      const wanted = names ?? config.clusters.map((c) => c.name);
+      // Agent clusters are reached through the registry only: never connected to, and left out of "all".
+      const wanted = names ?? config.clusters.filter((c) => c.mode === 'push').map((c) => c.name);
       const out = new Map<string, Cluster>();
       for (const name of wanted) {
         const c = config.clusters.find((x) => x.name === name);
         if (!c) throw new NotFoundError(`${config.file}: no cluster named ${name}`, { data: { cluster: name } });
+        if (c.mode === 'agent') throw new UsageError(`${config.file}: cluster ${name} is an agent cluster: Drover reaches it through the registry, not its API server`, { data: { cluster: name } });
         // The cluster client (and the kubeconfig library) loads on first use: cut, show and history never need it.
         if (!connected.has(name)) connected.set(name, import('../cluster/cluster.ts').then(({ connectCluster }) => connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context })));
         out.set(name, await connected.get(name)!);

@@ -1,0 +1,174 @@
+// `drover agent` (issue #15, first part), end to end with real processes: the
+// hub (`drover serve`) knows c2 (push) and c3 only as an agent cluster (its
+// kubeconfig holds no credentials for c3); the agent process has only c3's
+// kubeconfig and the registry. Environment edge: wave 1 = c3 (the agent, the
+// canary), wave 2 = c2.
+// - a git push (webhook) reaches c3 through the tags: edge.w1 moves, the
+//   agent releases it and reports through the registry, then c2 is released
+//   and edge moves last; `drover status` shows c3 from its agent's status.
+// - a crash-looping version is rolled back whole on c3 by the agent; the hub
+//   sees the report, puts edge.w1 back, and c2's wave tag never moves.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { signWebhookBody } from '../../http/verify-webhook.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
+import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
+import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { orasCli } from '../../fixtures/testenv/oras.ts';
+import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
+import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+
+const env = testEnv();
+const [, c2, c3] = env.clusters as [(typeof env.clusters)[number], (typeof env.clusters)[number], (typeof env.clusters)[number]];
+const scratch = mkdtempSync(join(tmpdir(), 'drover-agent-'));
+const ns = uniqueName('agent');
+const prefix = uniqueName('agent');
+const web = uniqueName('web');
+const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
+const secret = `whs-${uniqueName('hook')}-${uniqueName('y')}`;
+const FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
+const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
+const oras = orasCli(scratch);
+const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${env.registry.host}/${prefix}/${web}:${tag}`]).catch(() => '')).trim();
+let url: string;
+let work: string;
+let ws: string;
+let drop: () => Promise<void>;
+let daemon: Daemon | undefined;
+let agent: { proc: ChildProcess; lines: Record<string, unknown>[] } | undefined;
+
+function writeApp(dir: string, { level, failing = false }: { level: string; failing?: boolean }): void {
+  mkdirSync(join(dir, 'apps'), { recursive: true });
+  const docs = [
+    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
+    {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: ns },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web', ...(failing ? { [FAIL_LABEL]: 'true' } : {}) } },
+          spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: 'web-config' } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        },
+      },
+    },
+  ];
+  writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+}
+
+async function pushAndHook(message: string, spec: { level: string; failing?: boolean }): Promise<void> {
+  writeApp(work, spec);
+  await git(work, ['add', '-A']);
+  await git(work, ['commit', '--quiet', '-m', message]);
+  await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+  const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+  const r = await fetch(`${daemon!.base()}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
+  expect(r.status).toBe(202);
+}
+
+function startAgent(stateDir: string): Promise<NonNullable<typeof agent>> {
+  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${env.registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1'], {
+    cwd: scratch,
+    // Nothing of the hub: no API token, no kubeconfig of other clusters.
+    env: { PATH: process.env.PATH, HOME: scratch },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  return new Promise((resolve, reject) => {
+    createInterface({ input: proc.stderr! }).on('line', (line) => {
+      let rec: Record<string, unknown>;
+      try {
+        rec = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        rec = { msg: line };
+      }
+      lines.push(rec);
+      if (rec.msg === 'agent started') resolve({ proc, lines });
+    });
+    proc.on('exit', (code) => reject(new Error(`drover agent exited ${code}: ${lines.map((l) => JSON.stringify(l)).join('\n')}`)));
+  });
+}
+
+const inventoryOf = async (c: typeof c2) => {
+  const out = await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json']).catch(() => '');
+  if (!out) return undefined;
+  const inv = JSON.parse(out) as { data: { current: string; pending: string } };
+  return { current: (JSON.parse(inv.data.current) as { version: string } | null)?.version, pending: JSON.parse(inv.data.pending) as unknown };
+};
+
+beforeAll(async () => {
+  drop = await createNamespace(env, ns);
+  const seed = join(scratch, 'seed');
+  writeApp(seed, { level: 'one' });
+  url = await createRepo(env.git, { name: uniqueName('agent'), fixtureDir: seed });
+  work = join(scratch, 'work');
+  await git(scratch, ['clone', '--quiet', url, work]);
+  ws = join(scratch, 'hub');
+  mkdirSync(ws);
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
+    registry: `oci://${env.registry.host}/${prefix}`,
+    // The hub's kubeconfig holds c2 only; c3 is reached through the registry.
+    kubeconfig: c2.kubeconfig,
+    clusters: [c2],
+    agentClusters: ['c3'],
+    environments: [{ name: 'edge', clusters: ['c3', 'c2'], waves: [{ clusters: ['c3'] }, { clusters: ['c2'] }], timeoutSeconds: 120 }],
+  });
+  agent = await startAgent(join(scratch, 'agent-state'));
+  daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, token });
+}, 120_000);
+
+afterAll(async () => {
+  agent?.proc.kill('SIGKILL');
+  await daemon?.kill();
+  await drop?.();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe('drover agent', () => {
+  it('a git push reaches c3 through the tags, c3 reports through the registry, and edge moves last', async () => {
+    const d = daemon!;
+    // At start serve cuts 1.0.0 and deploys it to edge: edge.w1 -> the agent on c3 -> edge.w2 -> c2 -> edge.
+    await d.until('1.0.0 on c3 and c2', async () => (await inventoryOf(c3))?.current === '1.0.0' && (await inventoryOf(c2))?.current === '1.0.0', 120_000);
+    await pushAndHook('fix: web logs at level two', { level: 'two' });
+    await d.until('1.0.1 on c3 and c2', async () => (await inventoryOf(c3))?.current === '1.0.1' && (await inventoryOf(c2))?.current === '1.0.1', 120_000);
+    for (const c of [c2, c3]) expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
+    const v101 = await tagDigest('1.0.1');
+    await d.until('edge tag on 1.0.1', async () => (await tagDigest('edge')) === v101);
+    expect([await tagDigest('edge.w1'), await tagDigest('edge.w2')]).toEqual([v101, v101]);
+    // The agent said it through the registry, and the hub read it there.
+    expect(agent!.lines.some((l) => String(l.msg).startsWith(`${web}@1.0.1: healthy`))).toBe(true);
+    const status = await droverCli(ws)(['status']);
+    const row = status.json.find((r: { bundle: string; cluster: string }) => r.bundle === web && r.cluster === 'c3');
+    expect(row).toMatchObject({ running: '1.0.1', environment: 'edge', agent: { state: 'succeeded', desired: v101 }, health: 'Current' });
+    // The hub never had c3's credentials: its kubeconfig has no c3 context.
+    expect(readFileSync(c2.kubeconfig, 'utf8')).not.toContain(c3.server);
+  });
+
+  it('a crash-looping version is rolled back whole on c3 by the agent, and c2 and its wave tag never move', async () => {
+    const d = daemon!;
+    const v101 = await tagDigest('1.0.1');
+    const mark = agent!.lines.length;
+    await pushAndHook('fix: web crash-loops', { level: 'three', failing: true });
+    await d.until('the agent reports 1.0.2 rolled back', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`${web}@1.0.2 failed and was rolled back whole`)), 180_000);
+    // The hub reads the report, puts edge.w1 back, and stops: c2 is never released, edge.w2 and edge never move.
+    await d.until('edge.w1 back on 1.0.1', async () => (await tagDigest('edge.w1')) === v101, 60_000);
+    const releases = (await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as { cluster: string; version: string; state: string }[];
+    await d.until('1.0.2 quarantined in edge', async () => ((await d.api(`/api/v1/quarantine?bundle=${web}`)).json as { version: string }[]).some((q) => q.version === '1.0.2'));
+    expect(releases.filter((r) => r.version === '1.0.2' && r.cluster === 'c2')).toEqual([]);
+    expect([await tagDigest('edge.w2'), await tagDigest('edge')]).toEqual([v101, v101]);
+    for (const c of [c3, c2]) {
+      expect(await inventoryOf(c)).toEqual({ current: '1.0.1', pending: null });
+      expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
+      expect(await kubectlOn(env, c, ['get', 'pods', '-n', ns, '-l', FAIL_LABEL, '-o', 'name'])).toBe('');
+    }
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * `drover agent`: pull mode inside one cluster (docs/agent-protocol.md). It
+ * knows only the registry, its environment and its cluster: every poll it
+ * reads the environment's index (the bundles to follow, and the tag its
+ * cluster follows: `<env>`, or its wave's `<env>.w<k>`), and for each bundle
+ * whose tag names another digest than the cluster's inventory says it runs
+ * whole, releases that digest to its cluster with the same engine as the hub
+ * (checked as a Drover version of the bundle first; dry run, staged apply,
+ * verify, whole-bundle rollback, prune by inventory), then publishes its
+ * status to `drover.status/<cluster>:<bundle>`.
+ *
+ * The in-cluster inventory is its truth; its state directory (journal,
+ * leases) is a cache it can lose: after a SIGKILL the journal, if kept,
+ * restores the interrupted release first, and if wiped, the next release
+ * owns what the interrupted one left (the inventory's `pending`) and takes
+ * the cluster to one whole version. A digest it failed or refused is not
+ * retried until the tag moves (its status says why). A registry it cannot
+ * reach never means deletion: it keeps what runs and tries again next poll.
+ *
+ * @example
+ *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
+ */
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { unusableReasonOf } from '../bundle/artifact-check.ts';
+import type { Cluster } from '../cluster/cluster.ts';
+import { resolveConfig } from '../config/config.ts';
+import { toDroverError } from '../errors/errors.ts';
+import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
+import { readInventory } from '../release/inventory.ts';
+import { deployVersion } from '../verbs/deploy.ts';
+import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
+import { bundleVersions } from '../workspace/bundle-versions.ts';
+import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
+import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
+
+export interface AgentOptions {
+  /** `oci://host[:port]/prefix`, as the hub's drover.yaml says. */
+  registry: string;
+  environment: string;
+  cluster: string;
+  /** The cluster's kubeconfig and context (default: the cluster's name). */
+  kubeconfig: string;
+  context?: string;
+  /** Where the agent keeps its cache (journal, leases); losing it loses nothing. */
+  stateDir: string;
+  pollSeconds?: number;
+  /** How long a release may take to become healthy. */
+  timeoutSeconds?: number;
+  env?: NodeJS.ProcessEnv;
+  stop: AbortSignal;
+  write: (line: string) => void;
+  logLevel?: LogLevel;
+}
+
+export const AGENT_ID = 'drover-agent/0.1.0';
+
+/** The agent's own workspace: one cluster, one environment holding it, no sources; defaults from the schema. */
+function agentConfig({ registry, environment, cluster, kubeconfig, context, stateDir, timeoutSeconds }: AgentOptions) {
+  const config = resolveConfig({
+    doc: {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Config',
+      // The schema asks for a source; the agent reads none (it is never opened).
+      sources: [{ name: 'none', url: 'https://agent.invalid/none.git' }],
+      registry,
+      state: join(stateDir, 'agent.db'),
+      kubeconfig: resolve(kubeconfig),
+      clusters: [{ name: cluster, context: context ?? cluster }],
+      environments: [{ name: environment, clusters: [cluster], ...(timeoutSeconds ? { timeoutSeconds } : {}) }],
+    },
+    file: join(stateDir, '(drover agent)'),
+  });
+  return { ...config, sources: [] };
+}
+
+export async function runAgent(opts: AgentOptions): Promise<void> {
+  const { environment, cluster, stop, pollSeconds = 30, env = {} } = opts;
+  mkdirSync(opts.stateDir, { recursive: true });
+  const log = createLogger({ write: opts.write, level: opts.logLevel ?? 'info' }).with({ agent: cluster, environment });
+  const ws = await openWorkspaceWith({ config: agentConfig(opts), env, signal: stop });
+  const last = new Map<string, AgentStatus>();
+  let registryDown: string | undefined;
+  log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
+  try {
+    const kube = (await ws.clusters([cluster])).get(cluster)!;
+    while (!stop.aborted) {
+      try {
+        const index = await readIndex({ stores: ws.stores, environment, signal: stop });
+        if (registryDown) log.info('registry answers again: resuming', { was: registryDown });
+        registryDown = undefined;
+        for (const bundle of index?.bundles ?? []) {
+          if (stop.aborted) break;
+          await followBundle({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, env, stop });
+        }
+      } catch (err) {
+        const e = toDroverError(err);
+        // Nothing is deleted or undone while the registry is away; said once per outage.
+        if (registryDown !== e.message) log.warn(`registry not readable: ${e.message}; keeping what runs`, { error: e });
+        registryDown = e.message;
+      }
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, pollSeconds * 1000);
+        stop.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
+      });
+    }
+  } finally {
+    ws.close();
+    log.info('agent stopped');
+  }
+}
+
+async function followBundle({ ws, kube, log, last, bundle, tag, environment, cluster, env, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; env: NodeJS.ProcessEnv; stop: AbortSignal }): Promise<void> {
+  const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
+  if (!desired) return;
+  // What this agent said before, even before a restart: its own status in the registry.
+  if (!last.has(bundle)) {
+    const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
+    if (mine) last.set(bundle, mine);
+  }
+  const publish = async (state: AgentState, more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {}) => {
+    const inv = await readInventory(kube, bundle, stop);
+    const status: AgentStatus = {
+      protocol: 1,
+      bundle,
+      cluster,
+      environment,
+      tag,
+      desired,
+      running: inv.current && !inv.pending ? { version: inv.current.version, digest: inv.current.digest } : null,
+      state,
+      health: more.health ?? (state === 'succeeded' || state === 'rolled-back' ? 'Current' : null),
+      failedObject: more.failedObject ?? null,
+      reason: more.reason ?? null,
+      agent: AGENT_ID,
+      time: new Date().toISOString(),
+    };
+    await writeStatus({ stores: ws.stores, status, signal: stop });
+    last.set(bundle, status);
+  };
+  const inv = await readInventory(kube, bundle, stop);
+  const said = last.get(bundle);
+  if (inv.current?.digest === desired && !inv.pending) {
+    if (said?.desired !== desired || said.state !== 'succeeded') await publish('succeeded');
+    return;
+  }
+  // Failed or refused before: not retried until the tag moves.
+  if (said?.desired === desired && (said.state === 'rolled-back' || said.state === 'rollback-failed' || said.state === 'refused')) return;
+  log.info(`${tag} of ${bundle} names ${desired.slice(0, 19)}: releasing it`, { bundle, tag, desired, ...(inv.current ? { from: inv.current.version } : {}) });
+  await publish('applying');
+  let r;
+  try {
+    r = await deployVersion({ ws, bundle, version: desired, cluster, moveChannel: false, env, onEvent: eventLogger(log, { bundle }), signal: stop });
+  } catch (err) {
+    const reason = unusableReasonOf(err);
+    const e = toDroverError(err);
+    if (reason) {
+      log.error(`${bundle}: ${tag} names ${desired}, refused: ${e.message}; nothing applied`, { bundle, desired, reason });
+      await publish('refused', { reason: `${reason}: ${e.message}` });
+      return;
+    }
+    throw err;
+  }
+  const c = r.clusters[0]!;
+  if (c.state === 'succeeded') {
+    log.info(`${bundle}@${r.version}: healthy`, { bundle, version: r.version });
+    await publish('succeeded');
+  } else if (c.state === 'rolled-back' || c.state === 'rollback-failed') {
+    log.error(`${bundle}@${r.version} failed and was ${c.state === 'rolled-back' ? 'rolled back whole' : 'not rolled back'}`, { bundle, version: r.version, failedObject: c.failedObject, reason: c.reason });
+    await publish(c.state, { ...(c.failedObject ? { failedObject: c.failedObject } : {}), ...(c.reason ? { reason: c.reason } : {}), health: c.state === 'rolled-back' ? 'Current' : null });
+  } else {
+    log.warn(`${bundle}@${r.version} did not run: ${c.message ?? c.state}`, { bundle });
+    await publish('error', { reason: c.message ?? c.state });
+  }
+}
