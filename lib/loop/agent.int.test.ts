@@ -8,6 +8,11 @@
 //   and edge moves last; `drover status` shows c3 from its agent's status.
 // - a crash-looping version is rolled back whole on c3 by the agent; the hub
 //   sees the report, puts edge.w1 back, and c2's wave tag never moves.
+// - the agent killed with SIGKILL mid-release (a version that never becomes
+//   ready) and restarted, once with its state directory kept and once wiped:
+//   both times c3 ends on one whole version, nothing pending, no lease.
+// - the registry stopped for several poll intervals and restarted: nothing
+//   deleted on c3, the agent says so and resumes (a later push reaches c3).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +24,14 @@ import { signWebhookBody } from '../../http/verify-webhook.ts';
 import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { type ManagedProcess, stopProcesses } from '../../fixtures/testenv/process.ts';
+import { startRegistry } from '../../fixtures/testenv/registry.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
 import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { activeLeases } from '../state/leases.ts';
+import { openState } from '../state/open.ts';
+import { unfinishedReleases } from '../state/releases.ts';
 
 const env = testEnv();
 const [, c2, c3] = env.clusters as [(typeof env.clusters)[number], (typeof env.clusters)[number], (typeof env.clusters)[number]];
@@ -34,7 +44,9 @@ const secret = `whs-${uniqueName('hook')}-${uniqueName('y')}`;
 const FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
 const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const oras = orasCli(scratch);
-const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${env.registry.host}/${prefix}/${web}:${tag}`]).catch(() => '')).trim();
+// Its own registry, so the outage test can stop it without touching other tests.
+let registry: { proc: ManagedProcess; host: string; port: number };
+const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${registry.host}/${prefix}/${web}:${tag}`]).catch(() => '')).trim();
 let url: string;
 let work: string;
 let ws: string;
@@ -42,7 +54,7 @@ let drop: () => Promise<void>;
 let daemon: Daemon | undefined;
 let agent: { proc: ChildProcess; lines: Record<string, unknown>[] } | undefined;
 
-function writeApp(dir: string, { level, failing = false }: { level: string; failing?: boolean }): void {
+function writeApp(dir: string, { level, failing = false, stuck = false }: { level: string; failing?: boolean; stuck?: boolean }): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const docs = [
     { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
@@ -56,7 +68,7 @@ function writeApp(dir: string, { level, failing = false }: { level: string; fail
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web', ...(failing ? { [FAIL_LABEL]: 'true' } : {}) } },
-          spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: 'web-config' } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          spec: { ...(stuck ? { nodeSelector: { 'drover.dev/nowhere': 'true' } } : {}), containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: 'web-config' } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
         },
       },
     },
@@ -64,7 +76,7 @@ function writeApp(dir: string, { level, failing = false }: { level: string; fail
   writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
 
-async function pushAndHook(message: string, spec: { level: string; failing?: boolean }): Promise<void> {
+async function pushAndHook(message: string, spec: { level: string; failing?: boolean; stuck?: boolean }): Promise<void> {
   writeApp(work, spec);
   await git(work, ['add', '-A']);
   await git(work, ['commit', '--quiet', '-m', message]);
@@ -75,7 +87,7 @@ async function pushAndHook(message: string, spec: { level: string; failing?: boo
 }
 
 function startAgent(stateDir: string): Promise<NonNullable<typeof agent>> {
-  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${env.registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1'], {
+  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--timeout-seconds', '15'], {
     cwd: scratch,
     // Nothing of the hub: no API token, no kubeconfig of other clusters.
     env: { PATH: process.env.PATH, HOME: scratch },
@@ -105,6 +117,8 @@ const inventoryOf = async (c: typeof c2) => {
 };
 
 beforeAll(async () => {
+  const reg = await startRegistry(scratch, 'agent-registry');
+  registry = { proc: reg.proc, host: reg.info.host, port: Number(reg.info.host.split(':')[1]) };
   drop = await createNamespace(env, ns);
   const seed = join(scratch, 'seed');
   writeApp(seed, { level: 'one' });
@@ -115,7 +129,7 @@ beforeAll(async () => {
   mkdirSync(ws);
   writeTestConfig(env, ws, {
     sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
-    registry: `oci://${env.registry.host}/${prefix}`,
+    registry: `oci://${registry.host}/${prefix}`,
     // The hub's kubeconfig holds c2 only; c3 is reached through the registry.
     kubeconfig: c2.kubeconfig,
     clusters: [c2],
@@ -129,6 +143,7 @@ beforeAll(async () => {
 afterAll(async () => {
   agent?.proc.kill('SIGKILL');
   await daemon?.kill();
+  await stopProcesses([registry.proc]);
   await drop?.();
   rmSync(scratch, { recursive: true, force: true });
 });
@@ -170,5 +185,56 @@ describe('drover agent', () => {
       expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
       expect(await kubectlOn(env, c, ['get', 'pods', '-n', ns, '-l', FAIL_LABEL, '-o', 'name'])).toBe('');
     }
+  });
+
+  for (const cache of ['kept', 'wiped'] as const) {
+    it(`killed with SIGKILL mid-release and restarted with its state ${cache}: c3 ends on one whole version, nothing pending, no lease`, async () => {
+      const d = daemon!;
+      const stateDir = join(scratch, 'agent-state');
+      await pushAndHook(`fix: web never ready (${cache})`, { level: `stuck-${cache}`, stuck: true });
+      // Mid-release: the inventory records the release in flight.
+      await d.until('c3 has a release in flight', async () => Boolean((await inventoryOf(c3))?.pending), 120_000);
+      agent!.proc.kill('SIGKILL');
+      await new Promise((r) => agent!.proc.once('exit', r));
+      if (cache === 'wiped') rmSync(stateDir, { recursive: true, force: true });
+      agent = await startAgent(stateDir);
+      await d.until('the restarted agent reports the stuck version rolled back', async () => agent!.lines.some((l) => / failed and was rolled back whole$/.test(String(l.msg))), 120_000);
+      expect(await inventoryOf(c3)).toEqual({ current: '1.0.1', pending: null });
+      expect((await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
+      expect((await kubectlOn(env, c3, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}'])).trim()).toBe('');
+      if (cache === 'kept') {
+        const db = openState({ path: join(stateDir, 'agent.db') });
+        try {
+          expect(unfinishedReleases(db)).toEqual([]);
+          expect(activeLeases(db, Date.now())).toEqual([]);
+        } finally {
+          db.close();
+        }
+      }
+      // The hub saw the report and stopped: c2 still on 1.0.1, its wave tag unmoved.
+      await d.until('edge.w1 back on 1.0.1', async () => (await tagDigest('edge.w1')) === (await tagDigest('1.0.1')), 60_000);
+      expect(await inventoryOf(c2)).toEqual({ current: '1.0.1', pending: null });
+      expect(await tagDigest('edge.w2')).toBe(await tagDigest('1.0.1'));
+    });
+  }
+
+  it('the registry stopped for several poll intervals: nothing deleted on c3, the agent says so and resumes', async () => {
+    const d = daemon!;
+    const mark = agent!.lines.length;
+    await stopProcesses([registry.proc]);
+    await d.until('the agent notices', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith('registry not readable')), 30_000);
+    await new Promise((r) => setTimeout(r, 4_000));
+    // Said once, and nothing of c3 was touched.
+    expect(agent!.lines.slice(mark).filter((l) => String(l.msg).startsWith('registry not readable'))).toHaveLength(1);
+    expect(await inventoryOf(c3)).toEqual({ current: '1.0.1', pending: null });
+    expect((await kubectlOn(env, c3, ['get', 'deployment,configmap', '-n', ns, '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['configmap/kube-root-ca.crt', 'configmap/web-config', 'deployment.apps/web']);
+    const again = await startRegistry(scratch, 'agent-registry', { port: registry.port });
+    registry.proc = again.proc;
+    await d.until('the agent resumes', async () => agent!.lines.slice(mark).some((l) => l.msg === 'registry answers again: resuming'), 30_000);
+    // Its statuses say when the registry was away (a later status may replace them as soon as the hub acts again).
+    await d.until('the outage reported', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith('reported the registry outage in 1 status') && (l.bundles as string[]).includes(web)), 30_000);
+    // And it follows again: the next push reaches c3.
+    await pushAndHook('fix: web logs at level five', { level: 'five' });
+    await d.until('1.0.x with level five on c3', async () => (await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim() === 'five', 120_000);
   });
 });

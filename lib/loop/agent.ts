@@ -81,13 +81,23 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const ws = await openWorkspaceWith({ config: agentConfig(opts), env, signal: stop });
   const last = new Map<string, AgentStatus>();
   let registryDown: string | undefined;
+  let downSince = '';
   log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
     while (!stop.aborted) {
       try {
         const index = await readIndex({ stores: ws.stores, environment, signal: stop });
-        if (registryDown) log.info('registry answers again: resuming', { was: registryDown });
+        if (registryDown) {
+          log.info('registry answers again: resuming', { was: registryDown, since: downSince });
+          // The outage is reported with each bundle's status, unchanged otherwise.
+          for (const s of last.values()) {
+            const status = { ...s, reason: `registry unreachable from ${downSince} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`, time: new Date().toISOString() };
+            await writeStatus({ stores: ws.stores, status, signal: stop });
+            last.set(s.bundle, status);
+          }
+          log.info(`reported the registry outage in ${last.size} status(es)`, { since: downSince, bundles: [...last.keys()] });
+        }
         registryDown = undefined;
         for (const bundle of index?.bundles ?? []) {
           if (stop.aborted) break;
@@ -96,6 +106,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       } catch (err) {
         const e = toDroverError(err);
         // Nothing is deleted or undone while the registry is away; said once per outage.
+        if (registryDown === undefined) downSince = new Date().toISOString();
         if (registryDown !== e.message) log.warn(`registry not readable: ${e.message}; keeping what runs`, { error: e });
         registryDown = e.message;
       }
@@ -150,7 +161,8 @@ async function followBundle({ ws, kube, log, last, bundle, tag, environment, clu
   await publish('applying');
   let r;
   try {
-    r = await deployVersion({ ws, bundle, version: desired, cluster, moveChannel: false, env, onEvent: eventLogger(log, { bundle }), signal: stop });
+    // As its own one-cluster environment (its time limit), never moving a tag: the agent only follows.
+    r = await deployVersion({ ws, bundle, version: desired, environment, moveChannel: false, env, onEvent: eventLogger(log, { bundle }), signal: stop });
   } catch (err) {
     const reason = unusableReasonOf(err);
     const e = toDroverError(err);
