@@ -15,28 +15,24 @@
  *   DROVER_TEST_ENV=<dir> node bench/push-to-healthy.ts [pushes=10] [bundles=10] [concurrency=10]
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
-import { readEnv } from '../fixtures/testenv/env.ts';
 import { createRepo, git } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
 import { signWebhookBody } from '../http/verify-webhook.ts';
 import { writeTestConfig } from '../fixtures/testenv/config.ts';
+import { benchEnv, fmt, pct } from './common.ts';
 
 const execFileP = promisify(execFile);
 const pushes = Number(process.argv[2] ?? 10);
 const bundles = Number(process.argv[3] ?? 10);
 const concurrency = Number(process.argv[4] ?? 10);
 const root = join(import.meta.dirname, '..');
-const pointer = join(root, '.drover', 'testenv');
-const envDir = process.env.DROVER_TEST_ENV ?? (existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined);
-if (!envDir) throw new Error('no environment: run npm run env:up, or set DROVER_TEST_ENV=<dir>');
-const env = readEnv(envDir);
-if (env.clusters.length < 3) throw new Error('the benchmark needs 3 clusters');
+const env = benchEnv({ clusters: 3 });
 const clusters = env.clusters.slice(0, 3);
 
 const id = Math.random().toString(16).slice(2, 8);
@@ -73,11 +69,6 @@ function writeRound(repo: string, round: number, namespace = ns) {
   }
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 let daemon: ChildProcess | undefined;
 try {

@@ -18,13 +18,13 @@
  * Needs a running environment (`npm run env:up`):
  *   DROVER_TEST_ENV=<dir> node bench/tag-follow.ts [moves=10] [pollSeconds=5]
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { writeTestConfig } from '../fixtures/testenv/config.ts';
+import { benchEnv, fmt, pct } from './common.ts';
 import { droverCli } from '../fixtures/testenv/drover-cli.ts';
-import { readEnv } from '../fixtures/testenv/env.ts';
 import { createRepo, git } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
 import { orasCli } from '../fixtures/testenv/oras.ts';
@@ -32,12 +32,7 @@ import { type Daemon, startDaemon } from '../fixtures/testenv/serve-daemon.ts';
 
 const moves = Number(process.argv[2] ?? 10);
 const pollSeconds = Number(process.argv[3] ?? 5);
-const root = join(import.meta.dirname, '..');
-const pointer = join(root, '.drover', 'testenv');
-const envDir = process.env.DROVER_TEST_ENV ?? (existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined);
-if (!envDir) throw new Error('no environment: run npm run env:up, or set DROVER_TEST_ENV=<dir>');
-const env = readEnv(envDir);
-if (env.clusters.length < 3) throw new Error('the benchmark needs 3 clusters (dev on the first, prod on the other two)');
+const env = benchEnv({ clusters: 3 });
 const [dev, ...prod] = env.clusters.slice(0, 3) as [(typeof env.clusters)[number], ...(typeof env.clusters)[number][]];
 
 const id = Math.random().toString(16).slice(2, 8);
@@ -69,11 +64,6 @@ function writeRound(repo: string, round: number) {
   writeFileSync(join(repo, 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
 
-const pct = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 let daemon: Daemon | undefined;
 try {

@@ -1,0 +1,29 @@
+/**
+ * What the benchmarks share: the running test environment they measure in
+ * (`DROVER_TEST_ENV`, else the one `npm run env:up` remembered), and how they
+ * summarise times (nearest-rank percentiles, seconds with two decimals).
+ *
+ * @example
+ *   const env = benchEnv({ clusters: 3 });
+ *   process.stdout.write(`p50 ${fmt(pct(times, 50))}\n`);
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEnv, type TestEnv } from '../fixtures/testenv/env.ts';
+
+export function benchEnv({ clusters }: { clusters: number }): TestEnv {
+  const pointer = join(import.meta.dirname, '..', '.drover', 'testenv');
+  const envDir = process.env.DROVER_TEST_ENV ?? (existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined);
+  if (!envDir) throw new Error('no environment: run npm run env:up, or set DROVER_TEST_ENV=<dir>');
+  const env = readEnv(envDir);
+  if (env.clusters.length < clusters) throw new Error(`the benchmark needs ${clusters} clusters`);
+  return env;
+}
+
+/** The p-th percentile (nearest rank) of xs. */
+export const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+
+export const fmt = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
