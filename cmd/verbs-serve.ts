@@ -10,7 +10,7 @@ import { str, type Verb } from './verb.ts';
 export const serveVerbs: Verb[] = [
   {
     name: 'agent',
-    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F] [--context X] [--state DIR] [--poll-seconds N] [--timeout-seconds N] [--log-level L]',
+    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--timeout-seconds N] [--log-level L]',
     summary: "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
     options: { env: { type: 'string' }, cluster: { type: 'string' }, registry: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, state: { type: 'string' }, 'poll-seconds': { type: 'string' }, 'timeout-seconds': { type: 'string' }, 'log-level': { type: 'string' } },
     run: async ({ values, positionals, signal }) => {
@@ -25,8 +25,8 @@ export const serveVerbs: Verb[] = [
       if (!(poll > 0)) throw new UsageError('--poll-seconds must be a positive number');
       const timeout = values['timeout-seconds'] === undefined ? undefined : Number(values['timeout-seconds']);
       if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1)) throw new UsageError('--timeout-seconds must be a positive integer');
+      // Without one, inside a Pod: its ServiceAccount.
       const kubeconfig = str(values.kubeconfig) ?? process.env.KUBECONFIG;
-      if (!kubeconfig) throw new UsageError('agent needs --kubeconfig (or KUBECONFIG)');
       const stop = new AbortController();
       process.once('SIGTERM', () => stop.abort());
       if (signal.aborted) stop.abort();
@@ -35,7 +35,7 @@ export const serveVerbs: Verb[] = [
         registry,
         environment,
         cluster,
-        kubeconfig,
+        ...(kubeconfig ? { kubeconfig } : {}),
         ...(str(values.context) ? { context: str(values.context) } : {}),
         stateDir: str(values.state) ?? '.drover/agent',
         pollSeconds: poll,

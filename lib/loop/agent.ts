@@ -20,12 +20,13 @@
  * @example
  *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { resolveConfig } from '../config/config.ts';
-import { toDroverError } from '../errors/errors.ts';
+import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
 import { deployVersion } from '../verbs/deploy.ts';
@@ -39,8 +40,11 @@ export interface AgentOptions {
   registry: string;
   environment: string;
   cluster: string;
-  /** The cluster's kubeconfig and context (default: the cluster's name). */
-  kubeconfig: string;
+  /**
+   * The cluster's kubeconfig and context (default: the cluster's name).
+   * Without one, inside a Pod: the Pod's ServiceAccount (`inClusterKubeconfig`).
+   */
+  kubeconfig?: string;
   context?: string;
   /** Where the agent keeps its cache (journal, leases); losing it loses nothing. */
   stateDir: string;
@@ -55,8 +59,29 @@ export interface AgentOptions {
 
 export const AGENT_ID = 'drover-agent/0.1.0';
 
+/** The Pod's own ServiceAccount as a kubeconfig (the API server's in-cluster name, the projected token and CA), as deploy/kubeconfig does for the hub. */
+export function inClusterKubeconfig(env: NodeJS.ProcessEnv): string {
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (!host) throw new UsageError('no --kubeconfig, and not inside a Pod (KUBERNETES_SERVICE_HOST is unset)');
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'in-cluster', cluster: { server, 'certificate-authority': `${sa}/ca.crt` } }],
+    users: [{ name: 'drover-agent', user: { 'token-file': `${sa}/token` } }],
+    contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'drover-agent' } }],
+    'current-context': 'in-cluster',
+  });
+}
+
 /** The agent's own workspace: one cluster, one environment holding it, no sources; defaults from the schema. */
-function agentConfig({ registry, environment, cluster, kubeconfig, context, stateDir, timeoutSeconds }: AgentOptions) {
+function agentConfig({ registry, environment, cluster, kubeconfig, context, stateDir, timeoutSeconds, env = {} }: AgentOptions) {
+  if (!kubeconfig) {
+    kubeconfig = join(stateDir, 'in-cluster.kubeconfig');
+    writeFileSync(kubeconfig, inClusterKubeconfig(env), { mode: 0o600 });
+    context = 'in-cluster';
+  }
   const config = resolveConfig({
     doc: {
       apiVersion: 'drover.dev/v1alpha1',
