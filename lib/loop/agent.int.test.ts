@@ -237,4 +237,26 @@ describe('drover agent', () => {
     await pushAndHook('fix: web logs at level five', { level: 'five' });
     await d.until('1.0.x with level five on c3', async () => (await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim() === 'five', 120_000);
   });
+
+  it('drover retire reaches c3 through the registry: its agent removes what its inventory owns, and says so', async () => {
+    const d = daemon!;
+    // The Bundle document leaves Git: serve cuts, marks it left, and holds it.
+    rmSync(join(work, 'apps', 'web.yaml'));
+    await git(work, ['add', '-A']);
+    await git(work, ['commit', '--quiet', '-m', 'web is gone']);
+    await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
+    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+    await fetch(`${d.base()}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
+    await d.until('web left its source', async () => Boolean(((await d.api(`/api/v1/bundles/${web}`)).json as { left?: unknown }).left));
+    const r = await droverCli(ws)(['retire', web, '--env', 'edge', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state]).sort()).toEqual([['c2', 'retired'], ['c3', 'retired']]);
+    for (const c of [c2, c3]) {
+      expect(await inventoryOf(c)).toBeUndefined();
+      expect((await kubectlOn(env, c, ['get', 'deployment,configmap', '-n', ns, '-o', 'name'])).split('\n').filter(Boolean)).toEqual(['configmap/kube-root-ca.crt']);
+    }
+    expect(agent!.lines.some((l) => l.msg === `${web} retired from c3`)).toBe(true);
+    const s = await droverCli(ws)(['status']);
+    expect(s.json.find((x: { bundle: string; cluster: string }) => x.bundle === web && x.cluster === 'c3')).toMatchObject({ running: null, agent: { state: 'retired' } });
+  });
 });

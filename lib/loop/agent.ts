@@ -29,6 +29,7 @@ import { resolveConfig } from '../config/config.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
+import { retireFromCluster } from '../release/retire.ts';
 import { deployVersion } from '../verbs/deploy.ts';
 import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
@@ -128,6 +129,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
           if (stop.aborted) break;
           await followBundle({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, env, stop });
         }
+        // Told to remove these (drover retire): only what the inventory owns, as the hub's retire does.
+        for (const bundle of index?.retire ?? []) {
+          if (stop.aborted) break;
+          await retireHere({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, stop });
+        }
       } catch (err) {
         const e = toDroverError(err);
         // Nothing is deleted or undone while the registry is away; said once per outage.
@@ -209,4 +215,30 @@ async function followBundle({ ws, kube, log, last, bundle, tag, environment, clu
     log.warn(`${bundle}@${r.version} did not run: ${c.message ?? c.state}`, { bundle });
     await publish('error', { reason: c.message ?? c.state });
   }
+}
+
+async function retireHere({ ws, kube, log, last, bundle, tag, environment, cluster, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; stop: AbortSignal }): Promise<void> {
+  if (!last.has(bundle)) {
+    const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
+    if (mine) last.set(bundle, mine);
+  }
+  const inv = await readInventory(kube, bundle, stop);
+  if (!inv.current && !inv.pending && last.get(bundle)?.state === 'retired') return;
+  let reason: string | null = null;
+  let state: AgentState = 'retired';
+  if (inv.current || inv.pending) {
+    const versions = bundleVersions({ ws, bundle, signal: stop });
+    const r = await retireFromCluster({ db: ws.db, cluster: kube, bundle, environment, loadPolicy: async (v) => (await versions.load(v.digest)).policy, onEvent: eventLogger(log, { bundle }), signal: stop });
+    if (r.state === 'failed') {
+      state = 'error';
+      reason = `retire failed: ${r.message}`;
+      log.error(`${bundle}: retire failed: ${r.message}`, { bundle });
+    } else {
+      reason = `retired: ${r.delete.length} object(s) deleted${r.keep.length ? `, ${r.keep.length} kept` : ''}`;
+      log.info(`${bundle} retired from ${cluster}`, { bundle, deleted: r.delete, kept: r.keep.map((k) => k.ref) });
+    }
+  }
+  const status: AgentStatus = { protocol: 1, bundle, cluster, environment, tag, desired: null, running: null, state, health: null, failedObject: null, reason, agent: AGENT_ID, time: new Date().toISOString() };
+  await writeStatus({ stores: ws.stores, status, signal: stop });
+  last.set(bundle, status);
 }

@@ -60,13 +60,15 @@ describe('status documents', () => {
 
 describe('index documents', () => {
   it('round-trips, bundles sorted and unique', () => {
-    const b = encodeIndex({ environment: 'edge', bundles: ['web', 'api', 'web'], clusters: { c3: { tag: 'edge.w1' } } });
-    expect(decodeIndex(b, { environment: 'edge' })).toEqual({ protocol: 1, environment: 'edge', bundles: ['api', 'web'], clusters: { c3: { tag: 'edge.w1' } } });
+    const b = encodeIndex({ environment: 'edge', bundles: ['web', 'api', 'web'], retire: ['old', 'web'], clusters: { c3: { tag: 'edge.w1' } } });
+    // A bundle listed is never also retired.
+    expect(decodeIndex(b, { environment: 'edge' })).toEqual({ protocol: 1, environment: 'edge', bundles: ['api', 'web'], retire: ['old'], clusters: { c3: { tag: 'edge.w1' } } });
   });
 
   it("refuses another environment's index and bad names", () => {
-    const m = json(encodeIndex({ environment: 'edge', bundles: ['web'], clusters: {} }));
-    expect(() => decodeIndex(encodeIndex({ environment: 'prod', bundles: [], clusters: {} }), { environment: 'edge' })).toThrow(/index of "prod"/);
+    const m = json(encodeIndex({ environment: 'edge', bundles: ['web'], retire: [], clusters: {} }));
+    expect(() => decodeIndex(encodeIndex({ environment: 'prod', bundles: [], retire: [], clusters: {} }), { environment: 'edge' })).toThrow(/index of "prod"/);
+    expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: [], retire: ['A B'] }), { environment: 'edge' })).toThrow(/retire is not a list of bundle names/);
     expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: ['../etc'] }), { environment: 'edge' })).toThrow(/not a list of bundle names/);
     expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: [], clusters: { c3: { tag: 'no tag!' } } }), { environment: 'edge' })).toThrow(/clusters\.c3 is not \{tag\}/);
   });

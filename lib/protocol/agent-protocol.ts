@@ -37,12 +37,14 @@ export interface EnvironmentIndex {
   protocol: number;
   environment: string;
   bundles: string[];
+  /** Bundles to remove from the environment's agent clusters (drover retire); never also in `bundles`. */
+  retire: string[];
   /** Per agent cluster: the tag it follows (default: the environment's). */
   clusters: Record<string, { tag: string }>;
 }
 
-export type AgentState = 'succeeded' | 'applying' | 'rolled-back' | 'rollback-failed' | 'refused' | 'error';
-export const AGENT_STATES: readonly AgentState[] = ['succeeded', 'applying', 'rolled-back', 'rollback-failed', 'refused', 'error'];
+export type AgentState = 'succeeded' | 'applying' | 'rolled-back' | 'rollback-failed' | 'refused' | 'error' | 'retired';
+export const AGENT_STATES: readonly AgentState[] = ['succeeded', 'applying', 'rolled-back', 'rollback-failed', 'refused', 'error', 'retired'];
 
 export interface AgentStatus {
   protocol: number;
@@ -99,7 +101,8 @@ const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const str = (v: unknown): v is string => typeof v === 'string';
 
 export function encodeIndex(index: Omit<EnvironmentIndex, 'protocol'>): Uint8Array {
-  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...new Set(index.bundles)].sort(), clusters: index.clusters });
+  const bundles = new Set(index.bundles);
+  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...bundles].sort(), retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(), clusters: index.clusters });
 }
 
 export function decodeIndex(bytes: Uint8Array, { environment }: { environment: string }): EnvironmentIndex {
@@ -110,6 +113,7 @@ export function decodeIndex(bytes: Uint8Array, { environment }: { environment: s
   };
   if (d.environment !== environment) bad(`it is the index of ${JSON.stringify(d.environment)}`);
   if (!Array.isArray(d.bundles) || !d.bundles.every((b) => str(b) && NAME.test(b))) bad('bundles is not a list of bundle names');
+  if (d.retire !== undefined && !(Array.isArray(d.retire) && d.retire.every((b) => str(b) && NAME.test(b)))) bad('retire is not a list of bundle names');
   const clusters: Record<string, { tag: string }> = {};
   if (d.clusters !== undefined) {
     if (!d.clusters || typeof d.clusters !== 'object' || Array.isArray(d.clusters)) bad('clusters is not an object');
@@ -119,7 +123,7 @@ export function decodeIndex(bytes: Uint8Array, { environment }: { environment: s
       clusters[name] = { tag: tag as string };
     }
   }
-  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], clusters };
+  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)), clusters };
 }
 
 export function encodeStatus(status: Omit<AgentStatus, 'protocol'>): Uint8Array {

@@ -162,7 +162,7 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
   return rows;
 }
 
-const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = { succeeded: 'succeeded', applying: 'applying', 'rolled-back': 'rolled-back', 'rollback-failed': 'rollback-failed', refused: 'failed', error: 'failed' };
+const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = { succeeded: 'succeeded', applying: 'applying', 'rolled-back': 'rolled-back', 'rollback-failed': 'rollback-failed', refused: 'failed', error: 'failed', retired: 'succeeded' };
 
 /** A row for an agent cluster, from the status its agent published (nothing of the cluster is read directly). */
 function agentRow(ws: Workspace, bundle: string, cluster: string, s: AgentStatus | Error | undefined, channelsOf: Map<string, Map<string, ChannelView>>): StatusRow | undefined {

@@ -47,6 +47,27 @@ export function agentTag(e: EnvironmentConfig, cluster: string): string {
   return waveTag(e.name, e.waves.findIndex((w) => w.clusters.includes(cluster)) + 1);
 }
 
+/**
+ * Lists a bundle in the environment's index (to follow), or moves it to the
+ * index's `retire` list (to remove), with the tag each agent cluster follows.
+ */
+export async function listInIndex({ ws, environment: e, bundle, listed, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; listed: boolean; signal?: AbortSignal }): Promise<void> {
+  const sig = signal ? { signal } : {};
+  const index = await readIndex({ stores: ws.stores, environment: e.name, ...sig });
+  const bundles = new Set(index?.bundles ?? []);
+  const retire = new Set(index?.retire ?? []);
+  const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
+  if (bundles.has(bundle) === listed && retire.has(bundle) === !listed && JSON.stringify(index?.clusters) === JSON.stringify(tags)) return;
+  if (listed) {
+    bundles.add(bundle);
+    retire.delete(bundle);
+  } else {
+    bundles.delete(bundle);
+    retire.add(bundle);
+  }
+  await writeIndex({ stores: ws.stores, index: { environment: e.name, bundles: [...bundles], retire: [...retire], clusters: tags }, ...sig });
+}
+
 export function agentRollout({ ws, environment: e, bundle, version, digest, versions, onEvent, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; version: string; digest: string; versions: BundleVersions; onEvent?: OnEvent; signal?: AbortSignal }): AgentRollout {
   const clusters = new Set(agentClustersOf(ws, e));
   const waveTags = clusters.size > 0 && e.waves.length > 1;
@@ -56,11 +77,7 @@ export function agentRollout({ ws, environment: e, bundle, version, digest, vers
 
   const listed = async () => {
     // The index tells each agent which bundles to follow, and by which tag.
-    const index = await readIndex({ stores: ws.stores, environment: e.name, ...sig });
-    const bundles = new Set(index?.bundles ?? []);
-    const tags = Object.fromEntries([...clusters].map((c) => [c, { tag: agentTag(e, c) }]));
-    if (bundles.has(bundle) && JSON.stringify(index?.clusters) === JSON.stringify(tags)) return;
-    await writeIndex({ stores: ws.stores, index: { environment: e.name, bundles: [...bundles, bundle], clusters: tags }, ...sig });
+    await listInIndex({ ws, environment: e, bundle, listed: true, ...sig });
   };
   let indexed: Promise<void> | undefined;
   // What an agent reported goes into the hub's journal as a finished release, so what an environment runs, promotion and history read it like any cluster's.
