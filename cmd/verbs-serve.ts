@@ -10,9 +10,9 @@ import { str, type Verb } from './verb.ts';
 export const serveVerbs: Verb[] = [
   {
     name: 'agent',
-    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--timeout-seconds N] [--log-level L]',
+    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
     summary: "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
-    options: { env: { type: 'string' }, cluster: { type: 'string' }, registry: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, state: { type: 'string' }, 'poll-seconds': { type: 'string' }, 'timeout-seconds': { type: 'string' }, 'log-level': { type: 'string' } },
+    options: { env: { type: 'string' }, cluster: { type: 'string' }, registry: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, state: { type: 'string' }, 'poll-seconds': { type: 'string' }, 'index-seconds': { type: 'string' }, 'timeout-seconds': { type: 'string' }, 'log-level': { type: 'string' } },
     run: async ({ values, positionals, signal }) => {
       if (positionals.length > 0) throw new UsageError(`agent takes no arguments (got ${positionals.join(' ')})`);
       const environment = str(values.env);
@@ -23,6 +23,8 @@ export const serveVerbs: Verb[] = [
       if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       const poll = values['poll-seconds'] === undefined ? 30 : Number(values['poll-seconds']);
       if (!(poll > 0)) throw new UsageError('--poll-seconds must be a positive number');
+      const indexSeconds = values['index-seconds'] === undefined ? undefined : Number(values['index-seconds']);
+      if (indexSeconds !== undefined && !(indexSeconds > 0)) throw new UsageError('--index-seconds must be a positive number');
       const timeout = values['timeout-seconds'] === undefined ? undefined : Number(values['timeout-seconds']);
       if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1)) throw new UsageError('--timeout-seconds must be a positive integer');
       // Without one, inside a Pod: its ServiceAccount.
@@ -39,6 +41,7 @@ export const serveVerbs: Verb[] = [
         ...(str(values.context) ? { context: str(values.context) } : {}),
         stateDir: str(values.state) ?? '.drover/agent',
         pollSeconds: poll,
+        ...(indexSeconds ? { indexSeconds } : {}),
         ...(timeout ? { timeoutSeconds: timeout } : {}),
         env: process.env,
         stop: stop.signal,

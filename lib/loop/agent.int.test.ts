@@ -87,7 +87,7 @@ async function pushAndHook(message: string, spec: { level: string; failing?: boo
 }
 
 function startAgent(stateDir: string): Promise<NonNullable<typeof agent>> {
-  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--timeout-seconds', '15'], {
+  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--index-seconds', '1', '--timeout-seconds', '15'], {
     cwd: scratch,
     // Nothing of the hub: no API token, no kubeconfig of other clusters.
     env: { PATH: process.env.PATH, HOME: scratch },

@@ -1,8 +1,9 @@
 /**
  * `drover agent`: pull mode inside one cluster (docs/agent-protocol.md). It
- * knows only the registry, its environment and its cluster: every poll it
- * reads the environment's index (the bundles to follow, and the tag its
- * cluster follows: `<env>`, or its wave's `<env>.w<k>`), and for each bundle
+ * knows only the registry, its environment and its cluster: every
+ * `indexSeconds` (30) it reads the environment's index (the bundles to follow, and the
+ * tag its cluster follows: `<env>`, or its wave's `<env>.w<k>`), every poll
+ * each of those tags (one HEAD), and for each bundle
  * whose tag names another digest than the cluster's inventory says it runs
  * whole, releases that digest to its cluster with the same engine as the hub
  * (checked as a Drover version of the bundle first; dry run, staged apply,
@@ -50,6 +51,8 @@ export interface AgentOptions {
   /** Where the agent keeps its cache (journal, leases); losing it loses nothing. */
   stateDir: string;
   pollSeconds?: number;
+  /** How often the environment's index is read (default 30 s; at least every poll). */
+  indexSeconds?: number;
   /** How long a release may take to become healthy. */
   timeoutSeconds?: number;
   env?: NodeJS.ProcessEnv;
@@ -111,9 +114,12 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
-    while (!stop.aborted) {
+    // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
+    const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
+    let index: Awaited<ReturnType<typeof readIndex>>;
+    for (let round = 0; !stop.aborted; round++) {
       try {
-        const index = await readIndex({ stores: ws.stores, environment, signal: stop });
+        if (round % indexEvery === 0 || registryDown || !index) index = await readIndex({ stores: ws.stores, environment, signal: stop });
         if (registryDown) {
           log.info('registry answers again: resuming', { was: registryDown, since: downSince });
           // The outage is reported with each bundle's status, unchanged otherwise.
@@ -137,8 +143,10 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
       } catch (err) {
         const e = toDroverError(err);
         // Nothing is deleted or undone while the registry is away; said once per outage.
-        if (registryDown === undefined) downSince = new Date().toISOString();
-        if (registryDown !== e.message) log.warn(`registry not readable: ${e.message}; keeping what runs`, { error: e });
+        if (registryDown === undefined) {
+          downSince = new Date().toISOString();
+          log.warn(`registry not readable: ${e.message}; keeping what runs`, { error: e });
+        }
         registryDown = e.message;
       }
       await new Promise<void>((r) => {

@@ -1,6 +1,9 @@
 /**
  * The channel-tag watch of `drover serve`: every `serve.channels.pollSeconds`
- * it reads each (bundle, environment) channel tag once (a HEAD per tag) and
+ * it reads each (bundle, environment) channel tag once (a HEAD per tag; only
+ * where the bundle has run or had its tag set: the loop reads every tag on
+ * its own at each resync, so a tag set where a bundle never ran is found
+ * within `resyncSeconds`) and
  * wakes the bundles whose tag someone else moved, so the loop follows it
  * (follow-channels.ts). Reading only: it never releases or moves anything
  * itself, and a bundle is woken at most once per round. Drover's own moves
@@ -15,6 +18,7 @@ import { channelSync } from '../release/channels.ts';
 import { settleLimit } from '../release/pool.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { environmentState } from '../state/queries.ts';
+import { lastRelease } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { BackgroundContext, BackgroundTask, RunningTask } from './background.ts';
@@ -29,9 +33,11 @@ const CONCURRENCY = 8;
  * runs needs no release, but the loop's view of it (metrics, refusals) does.
  */
 export async function movedChannels({ ws, signal, seen = new Map() }: Pick<BackgroundContext, 'ws' | 'signal'> & { seen?: Map<string, string | undefined> }): Promise<{ moved: string[]; errors: Error[] }> {
+  // The pairs a bundle has been released to or had its tag marked in; a tag that appears where the bundle never ran is found by the loop's own read at resync.
   const pairs = listBundles(ws.db)
     .filter((b) => !b.left)
-    .flatMap((b) => ws.config.environments.map((e) => ({ bundle: b.name, environment: e })));
+    .flatMap((b) => ws.config.environments.map((e) => ({ bundle: b.name, environment: e })))
+    .filter(({ bundle, environment: e }) => channelMark(ws.db, { bundle, environment: e.name }) !== undefined || e.clusters.some((c) => lastRelease(ws.db, bundle, c) !== undefined));
   const moved = new Set<string>();
   const results = await settleLimit(pairs, CONCURRENCY, async ({ bundle, environment: e }) => {
     const tag = await bundleVersions({ ws, bundle, signal }).channel(e.name);
