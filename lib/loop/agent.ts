@@ -163,11 +163,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
 async function followBundle({ ws, kube, log, last, bundle, tag, environment, cluster, env, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; env: NodeJS.ProcessEnv; stop: AbortSignal }): Promise<void> {
   const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
   if (!desired) return;
-  // What this agent said before, even before a restart: its own status in the registry.
-  if (!last.has(bundle)) {
-    const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
-    if (mine) last.set(bundle, mine);
-  }
+  await remember({ ws, last, bundle, cluster, stop });
   const publish = async (state: AgentState, more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {}) => {
     const inv = await readInventory(kube, bundle, stop);
     const status: AgentStatus = {
@@ -226,10 +222,7 @@ async function followBundle({ ws, kube, log, last, bundle, tag, environment, clu
 }
 
 async function retireHere({ ws, kube, log, last, bundle, tag, environment, cluster, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; stop: AbortSignal }): Promise<void> {
-  if (!last.has(bundle)) {
-    const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
-    if (mine) last.set(bundle, mine);
-  }
+  await remember({ ws, last, bundle, cluster, stop });
   const inv = await readInventory(kube, bundle, stop);
   if (!inv.current && !inv.pending && last.get(bundle)?.state === 'retired') return;
   let reason: string | null = null;
@@ -249,4 +242,11 @@ async function retireHere({ ws, kube, log, last, bundle, tag, environment, clust
   const status: AgentStatus = { protocol: 1, bundle, cluster, environment, tag, desired: null, running: null, state, health: null, failedObject: null, reason, agent: AGENT_ID, time: new Date().toISOString() };
   await writeStatus({ stores: ws.stores, status, signal: stop });
   last.set(bundle, status);
+}
+
+/** What this agent said of a bundle before, even before a restart: its own last status in the registry. */
+async function remember({ ws, last, bundle, cluster, stop }: { ws: Workspace; last: Map<string, AgentStatus>; bundle: string; cluster: string; stop: AbortSignal }): Promise<void> {
+  if (last.has(bundle)) return;
+  const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
+  if (mine) last.set(bundle, mine);
 }

@@ -16,7 +16,7 @@ import { isSopsEncrypted } from '../sops/index.ts';
 import { agentRollout } from '../workspace/agent-rollout.ts';
 import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
-import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface DeployResult extends FanOutResult {
   bundle: string;
@@ -51,7 +51,7 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const target = await versions.load(version);
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
   const names = [...new Set(waves.flatMap((w) => w.clusters))];
-  const isAgent = (c: string) => ws.config.clusters.find((x) => x.name === c)?.mode === 'agent';
+  const isAgent = (c: string) => isAgentCluster(ws, c);
   if (!e && isAgent(cluster!)) throw new UsageError(`${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`, { data: { cluster } });
   const clusters = await ws.clusters(names.filter((c) => !isAgent(c)));
   // Each cluster takes its own target of a version, or its environment's (deploy --cluster: the environment that cluster is in).
@@ -68,12 +68,10 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   // Agent clusters release themselves, following a tag (docs/agent-protocol.md); with waves, wave tags move in order and the environment's tag last.
   const agents = e ? agentRollout({ ws, environment: e, bundle, version: target.version, digest: target.digest, versions, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }) : undefined;
   let channel: DeployResult['channel'];
-  if (e && moveChannel && agents?.waveTags) {
+  if (e && moveChannel) {
     const from = await versions.channel(e.name);
-    channel = { tag: channelTag(e.name), ...(from ? { from } : {}), to: target.digest, restored: false };
-  } else if (e && moveChannel) {
-    const from = await versions.channel(e.name);
-    await versions.moveChannel(e.name, target.digest);
+    // With wave tags the environment's tag moves last, when every wave is healthy (agents.settle).
+    if (!agents?.waveTags) await versions.moveChannel(e.name, target.digest);
     channel = { tag: channelTag(e.name), ...(from ? { from } : {}), to: target.digest, restored: false };
   }
   const result = await fanOut({

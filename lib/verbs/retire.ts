@@ -19,7 +19,7 @@ import { getBundle, listVersions } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { listInIndex } from '../workspace/agent-rollout.ts';
-import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { beginRelease, getRelease, recordStep } from '../state/releases.ts';
 
 export interface RetireOptions {
@@ -67,16 +67,14 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   };
 }
 
-const isAgent = (ws: Workspace, c: string) => ws.config.clusters.find((x) => x.name === c)?.mode === 'agent';
-
 export async function planRetirement({ ws, bundle, environment, force = false, signal }: RetireOptions): Promise<RetirementPlan> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
-  const clusters = await ws.clusters(names.filter((c) => !isAgent(ws, c)));
+  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
   const plans = await Promise.all([...clusters.values()].map((cluster) => planRetireFromCluster({ cluster, bundle, loadPolicy, ...(signal ? { signal } : {}) })));
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
-  for (const c of names.filter((x) => isAgent(ws, x))) {
+  for (const c of names.filter((x) => isAgentCluster(ws, x))) {
     const s = await readStatus({ stores: ws.stores, bundle, cluster: c, ...(signal ? { signal } : {}) }).catch(() => undefined);
     plans.push({ cluster: c, running: s?.running ?? null, delete: [], keep: [] });
   }
@@ -86,13 +84,13 @@ export async function planRetirement({ ws, bundle, environment, force = false, s
 export async function retireBundle({ ws, bundle, environment, force = false, onEvent, signal }: RetireOptions): Promise<RetireResult> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
-  const clusters = await ws.clusters(names.filter((c) => !isAgent(ws, c)));
+  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
   const out: RetireOutcome[] = [];
   for (const cluster of clusters.values()) {
     out.push(await retireFromCluster({ db: ws.db, cluster, bundle, loadPolicy, ...(environment ? { environment } : {}), ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }));
   }
-  for (const c of names.filter((x) => isAgent(ws, x))) out.push(await retireThroughRegistry({ ws, bundle, cluster: c, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }));
+  for (const c of names.filter((x) => isAgentCluster(ws, x))) out.push(await retireThroughRegistry({ ws, bundle, cluster: c, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }));
   return { bundle, ...(environment ? { environment } : {}), ok: out.every((c) => c.state !== 'failed'), clusters: out };
 }
 

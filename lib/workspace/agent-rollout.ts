@@ -23,7 +23,7 @@ import { beginRelease, lastRelease, recordStep, type ReleaseState } from '../sta
 import type { ClusterOutcome } from '../release/fanout.ts';
 import { readIndex, readStatus, writeIndex } from './agent-registry.ts';
 import type { BundleVersions } from './bundle-versions.ts';
-import type { Workspace } from './workspace.ts';
+import { isAgentCluster, type Workspace } from './workspace.ts';
 
 /** How often an agent's status is read while the hub waits for it. */
 const STATUS_POLL_MS = 1_000;
@@ -39,7 +39,7 @@ export interface AgentRollout {
   settle: (ok: boolean) => Promise<void>;
 }
 
-export const agentClustersOf = (ws: Pick<Workspace, 'config'>, e: EnvironmentConfig): string[] => e.clusters.filter((c) => ws.config.clusters.find((x) => x.name === c)?.mode === 'agent');
+export const agentClustersOf = (ws: Pick<Workspace, 'config'>, e: EnvironmentConfig): string[] => e.clusters.filter((c) => isAgentCluster(ws, c));
 
 /** The tag an agent cluster of `e` follows. */
 export function agentTag(e: EnvironmentConfig, cluster: string): string {

@@ -57,6 +57,9 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
   const sig = signal ? { signal } : {};
   // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
   const loaded = new Map<string, Promise<VersionContent>>();
+  const moveTag = async (tag: string, digest: string, opts: { signal?: AbortSignal } = {}) => {
+    await store.tag({ digest: digest as `sha256:${string}`, tag, ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
+  };
   const tagged = (tag: string) =>
     store.resolve({ tag, ...sig }).then(
       (d) => d.digest as string,
@@ -77,11 +80,9 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
     },
     channel: (environment) => tagged(channelTag(environment)),
     tagged: (tag) => tagged(tag),
-    moveTag: async (tag, digest, opts = {}) => {
-      await store.tag({ digest: digest as `sha256:${string}`, tag, ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
-    },
-    moveChannel: async (environment, digest, opts = {}) => {
-      await store.tag({ digest: digest as `sha256:${string}`, tag: channelTag(environment), ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
+    moveTag: (tag, digest, opts) => moveTag(tag, digest, opts),
+    moveChannel: async (environment, digest, opts) => {
+      await moveTag(channelTag(environment), digest, opts);
       // Drover's own move: the tag names what Drover put there, not a move by someone else to follow.
       markChannel(ws.db, { bundle, environment, digest });
     },

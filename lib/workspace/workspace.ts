@@ -81,3 +81,8 @@ export function environmentOf(ws: Pick<Workspace, 'config'>, name: string): Envi
 export function environmentOfCluster(ws: Pick<Workspace, 'config'>, cluster: string): EnvironmentConfig | undefined {
   return ws.config.environments.find((e) => e.clusters.includes(cluster));
 }
+
+/** Whether a configured cluster is reached through the registry by its agent (`mode: agent`), not by its API server. */
+export function isAgentCluster(ws: Pick<Workspace, 'config'>, cluster: string): boolean {
+  return ws.config.clusters.find((c) => c.name === cluster)?.mode === 'agent';
+}
