@@ -3,7 +3,7 @@
  * of what the state knows (bundles, versions, environments, clusters,
  * releases with their steps, quarantine, drift findings and heals, Kubernetes
  * Events, sources, the daemon's queue) and
- * actions (cut, deploy, promote, rollback, reconcile) that run the same library calls
+ * actions (cut, deploy, promote, rollback, heal, reconcile) that run the same library calls
  * as the CLI, under the loop's per-bundle lock, and answer when done.
  *
  * Every read goes through the public API (lib/index.ts), the same functions
@@ -116,6 +116,12 @@ export function apiRoutes(h: DaemonHandle): Route[] {
       act(h, ctx, async (body) => {
         const to = text(body.to, 'to', false);
         return deployReply(await h.actions.rollback({ bundle: text(body.bundle, 'bundle')!, environment: text(body.environment, 'environment')!, ...(to ? { to } : {}) }));
+      }),
+    ),
+    route('POST', '/api/v1/heal', (ctx) =>
+      act(h, ctx, async (body) => {
+        const r = await h.actions.heal({ bundle: text(body.bundle, 'bundle')!, cluster: text(body.cluster, 'cluster')! });
+        return { status: r.heals.every((x) => x.outcome !== 'failed') ? 200 : 409, json: r };
       }),
     ),
   ];

@@ -17,7 +17,7 @@ afterEach(async () => {
 
 function stubHandle({ token, secret, status = {} }: { token?: string; secret?: string; status?: Partial<DaemonStatus> }) {
   const woken: string[] = [];
-  const ws = { config: { sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }] } } as unknown as Workspace;
+  const ws = { config: { sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }], serve: { dashboard: { enabled: false, anonymousRead: false, sessionHours: 8 } } } } as unknown as Workspace;
   const handle: DaemonHandle = {
     ctx: (() => {
       const metrics = createServeMetrics();
@@ -34,6 +34,7 @@ function stubHandle({ token, secret, status = {} }: { token?: string; secret?: s
       deploy: () => Promise.reject(new Error('not in this test')),
       promote: () => Promise.reject(new Error('not in this test')),
       rollback: () => Promise.reject(new Error('not in this test')),
+      heal: () => Promise.reject(new Error('not in this test')),
     },
     webhook: { secret, maxBodyBytes: 1024 },
     apiToken: token,

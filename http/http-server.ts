@@ -1,7 +1,8 @@
 /**
  * The daemon's HTTP listener (node:http): `/healthz` (the process is
  * alive), `/readyz` (recovery done, state open, not shutting down),
- * `/metrics` (Prometheus text, rendered by prom-client), the webhook receiver and the JSON API. Each
+ * `/metrics` (Prometheus text, rendered by prom-client), the webhook receiver, the JSON API and the
+ * web dashboard (`/` and `/ui/`, dashboard/routes.ts). Each
  * request is routed by the table in router.ts; token routes check the bearer
  * token first; errors become JSON with a status from their code. Request
  * logs carry method, path, status and duration, never headers or bodies.
@@ -16,34 +17,16 @@ import type { AddressInfo } from 'node:net';
 import { type DaemonHandle, type Logger, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
-import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route } from './router.ts';
+import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route, statusOf } from './router.ts';
 import { webhookRoutes } from './webhook-routes.ts';
+import { dashboardRoutes } from './dashboard/routes.ts';
 
 export interface HttpServer {
   address: { host: string; port: number };
   close(): Promise<void>;
 }
 
-/** HTTP status for an error code. */
-export function statusOf(code: string): number {
-  switch (code) {
-    case 'E_USAGE':
-    case 'E_INVALID_INPUT':
-      return 400;
-    case 'E_UNAUTHORIZED':
-      return 401;
-    case 'E_NOT_FOUND':
-      return 404;
-    case 'E_CONFLICT':
-    case 'E_RELEASE_FAILED':
-      return 409;
-    case 'E_UNAVAILABLE':
-    case 'E_INTEGRITY':
-      return 503;
-    default:
-      return 500;
-  }
-}
+export { statusOf } from './router.ts';
 
 /** `host:port` -> parts; `[::1]:7070` for IPv6. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -78,7 +61,7 @@ export function probeRoutes(h: DaemonHandle): Route[] {
 }
 
 export function allRoutes(h: DaemonHandle): Route[] {
-  return [...probeRoutes(h), ...webhookRoutes(h), ...apiRoutes(h)];
+  return [...probeRoutes(h), ...webhookRoutes(h), ...apiRoutes(h), ...dashboardRoutes(h)];
 }
 
 async function dispatch(routes: readonly Route[], h: DaemonHandle, req: IncomingMessage): Promise<Reply> {
@@ -109,6 +92,12 @@ export function startHttpServer({ handle, listen, log }: { handle: DaemonHandle;
     void dispatch(routes, handle, req)
       .catch((err: unknown) => errorReply(500, 'E_INTERNAL', toDroverError(err).message))
       .then((reply) => {
+        if (reply.stream) {
+          res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers });
+          log.debug('http stream', { method: req.method, path: (req.url ?? '/').split('?')[0], status: reply.status });
+          reply.stream(res);
+          return;
+        }
         const r = renderReply(reply);
         res.writeHead(r.status, r.headers);
         res.end(req.method === 'HEAD' ? undefined : r.body);

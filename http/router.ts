@@ -8,7 +8,7 @@
  *   const m = matchRoute(routes, 'GET', '/api/v1/bundles/web');
  *   if (m.kind === 'found') m.route.handler({ params: m.params, ... });
  */
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 export type Method = 'GET' | 'POST';
 
@@ -20,6 +20,8 @@ export interface Reply {
   text?: string;
   contentType?: string;
   headers?: Record<string, string>;
+  /** A response written over time (Server-Sent Events): the head is sent with `status` and `headers`, then the response is handed over. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export interface RequestContext {
@@ -77,6 +79,27 @@ export function renderReply(reply: Reply): { status: number; headers: Record<str
   const body = reply.text !== undefined ? Buffer.from(reply.text) : Buffer.from(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
   const contentType = reply.text !== undefined ? (reply.contentType ?? 'text/plain; charset=utf-8') : 'application/json; charset=utf-8';
   return { status: reply.status, headers: { 'content-type': contentType, 'content-length': String(body.length), 'cache-control': 'no-store', ...reply.headers }, body };
+}
+
+/** HTTP status for an error code. */
+export function statusOf(code: string): number {
+  switch (code) {
+    case 'E_USAGE':
+    case 'E_INVALID_INPUT':
+      return 400;
+    case 'E_UNAUTHORIZED':
+      return 401;
+    case 'E_NOT_FOUND':
+      return 404;
+    case 'E_CONFLICT':
+    case 'E_RELEASE_FAILED':
+      return 409;
+    case 'E_UNAVAILABLE':
+    case 'E_INTEGRITY':
+      return 503;
+    default:
+      return 500;
+  }
 }
 
 export const errorReply = (status: number, code: string, message: string, data?: Record<string, unknown>): Reply => ({ status, json: { error: { code, message, ...(data ? { data } : {}) } } });

@@ -39,6 +39,8 @@ import type * as Environments from './verbs/environments.ts';
 import type * as Sources from './verbs/sources.ts';
 import type * as Releases from './verbs/releases.ts';
 import type * as DiffCluster from './verbs/diff-cluster.ts';
+import type * as Overview from './verbs/overview.ts';
+import type * as Rollout from './verbs/rollout.ts';
 import type * as Daemon from './loop/daemon.ts';
 import type * as Agent from './loop/agent.ts';
 
@@ -162,6 +164,18 @@ export async function releases(...args: Parameters<typeof Releases.listReleaseVi
 export async function release(...args: Parameters<typeof Releases.releaseView>): Promise<ReturnType<typeof Releases.releaseView>> {
   return (await import('./verbs/releases.ts')).releaseView(...args);
 }
+/** What `rollback` would do (the version the environment's tag names, and the one it would go back to), without doing it. */
+export async function planRollback(...args: Parameters<typeof Rollback.planRollback>): ReturnType<typeof Rollback.planRollback> {
+  return (await import('./verbs/rollback.ts')).planRollback(...args);
+}
+/** Bundles x clusters by environment, one page, from the state alone (the dashboard's overview). */
+export async function overview(...args: Parameters<typeof Overview.overviewView>): Promise<ReturnType<typeof Overview.overviewView>> {
+  return (await import('./verbs/overview.ts')).overviewView(...args);
+}
+/** One version's rollout to one environment: per wave and cluster its releases with their journals, and the version's Kubernetes Events. */
+export async function rollout(...args: Parameters<typeof Rollout.rolloutView>): Promise<ReturnType<typeof Rollout.rolloutView>> {
+  return (await import('./verbs/rollout.ts')).rolloutView(...args);
+}
 /** The daemon behind `drover serve`: the loop, with the interface (HTTP) it is handed; see http/serve.ts. */
 export async function runDaemon(...args: Parameters<typeof Daemon.runDaemon>): ReturnType<typeof Daemon.runDaemon> {
   return (await import('./loop/daemon.ts')).runDaemon(...args);
@@ -192,6 +206,11 @@ export type { ClusterOutcome } from './release/fanout.ts';
 export type { RetirementPlan, RetireResult } from './verbs/retire.ts';
 export type { RetireOutcome, RetirePlan } from './release/retire.ts';
 export type { StatusRow } from './verbs/status.ts';
+export type { CellState, OverviewCell, OverviewEnvironment, OverviewRow, OverviewView } from './verbs/overview.ts';
+export type { RolloutView } from './verbs/rollout.ts';
+export type { BundleChange, ChangeFeed } from './loop/changes.ts';
+export type { FieldChange, MemberDiff } from './bundle/diff.ts';
+export type { ReleaseStep } from './state/releases.ts';
 export type { HistoryEntry } from './verbs/history.ts';
 export type { DriftReport } from './verbs/drift.ts';
 export type { FindingRecord, HealRecord } from './state/drift.ts';

@@ -76,6 +76,8 @@ export interface ServeConfig {
   graceSeconds: number;
   /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */
   channels: { follow: boolean; pollSeconds: number };
+  /** The web dashboard at `/`: whether it may be looked at without logging in (actions always need a login), and how long a login lasts. */
+  dashboard: { enabled: boolean; anonymousRead: boolean; sessionHours: number };
 }
 
 /** One renderer's settings. */
@@ -137,7 +139,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     })[];
     drift?: Partial<DriftConfig>;
     bundles?: DroverConfig['bundles'];
-    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']> };
+    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']>; dashboard?: Partial<ServeConfig['dashboard']> };
     render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
   };
   const base = dirname(file);
@@ -191,6 +193,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
       webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
       graceSeconds: raw.serve?.graceSeconds ?? 60,
       channels: { follow: raw.serve?.channels?.follow ?? true, pollSeconds: raw.serve?.channels?.pollSeconds ?? 30 },
+      dashboard: { enabled: raw.serve?.dashboard?.enabled ?? true, anonymousRead: raw.serve?.dashboard?.anonymousRead ?? false, sessionHours: raw.serve?.dashboard?.sessionHours ?? 8 },
     },
     render: { kustomize: rendererSettings('kustomize', raw.render?.kustomize), helm: rendererSettings('helm', raw.render?.helm) },
   };

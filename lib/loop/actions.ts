@@ -9,6 +9,7 @@
 import { toDroverError } from '../errors/errors.ts';
 import { type CutResult, cutVersions } from '../verbs/cut.ts';
 import { type DeployResult, deployVersion } from '../verbs/deploy.ts';
+import { type DriftReport, checkDrift } from '../verbs/drift.ts';
 import { promote } from '../verbs/promote.ts';
 import { rollbackEnvironment } from '../verbs/rollback.ts';
 import type { SourceConfig } from '../config/config.ts';
@@ -16,6 +17,16 @@ import { listBundles } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
+import type { OnEvent } from '../progress.ts';
+
+/** A release's events: logged, and each one a note on the change feed that the bundle's release moved a step. */
+function releaseEvents(ctx: LoopContext, bundle: string): OnEvent {
+  const log = eventLogger(ctx.log, { bundle });
+  return (e) => {
+    log(e);
+    ctx.changes?.emit({ bundle, kind: 'release' });
+  };
+}
 
 /** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total, and notes which clusters answered. */
 export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: DeployResult): void {
@@ -60,29 +71,40 @@ async function guardChannel(ctx: LoopContext, { bundle, environment }: { bundle:
 }
 
 export async function deployAction(ctx: LoopContext, { bundle, version, environment, cluster, moveChannel = true }: { bundle: string; version: string; environment?: string; cluster?: string; moveChannel?: boolean }): Promise<DeployResult> {
-  const onEvent = eventLogger(ctx.log, { bundle });
+  const onEvent = releaseEvents(ctx, bundle);
   const r = await guardChannel(ctx, { bundle, environment: moveChannel ? environment : undefined }, () =>
     deployVersion({ ws: ctx.ws, bundle, version, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}), moveChannel: Boolean(environment) && moveChannel, env: ctx.env, onEvent, signal: ctx.signal }),
   );
   countReleases(ctx, r);
   logOutcome(ctx, 'deploy', r);
+  ctx.changes?.emit({ bundle, kind: 'release' });
   return r;
 }
 
 export async function promoteAction(ctx: LoopContext, { bundle, to, version }: { bundle: string; to: string; version?: string }): Promise<DeployResult> {
-  const onEvent = eventLogger(ctx.log, { bundle });
+  const onEvent = releaseEvents(ctx, bundle);
   const r = await guardChannel(ctx, { bundle, environment: to }, () => promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
   countReleases(ctx, r);
   logOutcome(ctx, 'promote', r);
+  ctx.changes?.emit({ bundle, kind: 'release' });
   return r;
 }
 
 export async function rollbackAction(ctx: LoopContext, { bundle, environment, to }: { bundle: string; environment: string; to?: string }): Promise<DeployResult> {
-  const onEvent = eventLogger(ctx.log, { bundle });
+  const onEvent = releaseEvents(ctx, bundle);
   const r = await guardChannel(ctx, { bundle, environment }, () => rollbackEnvironment({ ws: ctx.ws, bundle, environment, ...(to ? { to } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
   countReleases(ctx, r);
   if (r.ok) ctx.metrics.rollbacks.inc({ kind: 'environment' });
   logOutcome(ctx, 'rollback', r);
+  ctx.changes?.emit({ bundle, kind: 'release' });
+  return r;
+}
+
+/** Heals one bundle on one cluster now, whatever its self-heal policy says (a person asked), and logs the outcome. */
+export async function healAction(ctx: LoopContext, { bundle, cluster }: { bundle: string; cluster: string }): Promise<DriftReport> {
+  const r = await checkDrift({ ws: ctx.ws, heal: true, only: { bundle, cluster }, env: ctx.env, onEvent: releaseEvents(ctx, bundle), signal: ctx.signal });
+  for (const h of r.heals) ctx.log[h.outcome === 'healed' ? 'info' : 'warn'](`heal of ${bundle} on ${cluster}: ${h.outcome}`, { bundle, cluster, outcome: h.outcome, ...(h.reason ? { reason: h.reason } : {}) });
+  ctx.changes?.emit({ bundle, kind: 'drift' });
   return r;
 }
 
@@ -107,6 +129,7 @@ export async function cutSourceAction(ctx: LoopContext, { source, bundle }: { so
   });
   for (const c of r.cut) {
     ctx.metrics.versionsCut.inc({ bundle: c.bundle });
+    ctx.changes?.emit({ bundle: c.bundle, kind: 'version' });
     ctx.log.info(`cut ${c.bundle}@${c.version}`, { source: source.name, bundle: c.bundle, version: c.version, digest: c.digest, commit: c.commit, changed: c.changedMembers, removed: c.removedMembers });
   }
   const moved = r.sources.some((s) => s.moved);

@@ -11,6 +11,7 @@
  */
 import type { Workspace } from '../workspace/workspace.ts';
 import type { Logger } from './log.ts';
+import type { ChangeFeed } from './changes.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
 export interface BackgroundContext {
@@ -23,6 +24,8 @@ export interface BackgroundContext {
   reportDriftFindings: (counts: Record<string, number>) => void;
   /** Asks the loop to reconcile a bundle soon (e.g. after self-heal decided a redeploy is needed). */
   wakeBundle: (bundle: string) => void;
+  /** Where a task says a bundle changed (a drift finding opened or closed, a heal), for live interfaces. */
+  changes?: ChangeFeed;
   /** Aborted when the daemon stops; `stop()` is called as well. */
   signal: AbortSignal;
 }
@@ -43,7 +46,7 @@ export interface BackgroundTask {
  */
 export const driftTask: BackgroundTask = {
   name: 'drift',
-  async start({ ws, env, log, reportDriftFindings, signal }) {
+  async start({ ws, env, log, reportDriftFindings, changes, signal }) {
     const [{ startDriftMonitor }, { openFindings }] = await Promise.all([import('../monitor/drift-monitor.ts'), import('../state/drift.ts')]);
     const report = () => {
       const counts: Record<string, number> = {};
@@ -59,12 +62,14 @@ export const driftTask: BackgroundTask = {
         if (change === 'resolved') log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
         else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
         report();
+        changes?.emit({ bundle: f.bundle, kind: 'drift' });
       },
       onHeal: (h) => {
         const fields = { bundle: h.bundle, cluster: h.cluster, version: h.version, outcome: h.outcome, objects: h.refs, ...(h.reason ? { reason: h.reason } : {}) };
         if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
         else log.warn(`self-heal of ${h.bundle} on ${h.cluster}: ${h.outcome}`, fields);
         report();
+        changes?.emit({ bundle: h.bundle, kind: 'drift' });
       },
     });
     report();

@@ -8,6 +8,7 @@
  */
 import type { CutResult } from '../verbs/cut.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
+import type { DriftReport } from '../verbs/drift.ts';
 import type { LoopContext } from './loop-context.ts';
 
 export interface DaemonActions {
@@ -16,6 +17,8 @@ export interface DaemonActions {
   deploy(args: { bundle: string; version: string; environment?: string; cluster?: string }): Promise<DeployResult>;
   promote(args: { bundle: string; to: string; version?: string }): Promise<DeployResult>;
   rollback(args: { bundle: string; environment: string; to?: string }): Promise<DeployResult>;
+  /** Re-applies what one cluster should run of one bundle, taking back drifted fields (a heal is a release in the journal). */
+  heal(args: { bundle: string; cluster: string }): Promise<DriftReport>;
 }
 
 export interface DaemonStatus {

@@ -33,7 +33,7 @@ import { openWorkspace } from '../workspace/workspace.ts';
 import { type BackgroundTask, driftTask, type RunningTask } from './background.ts';
 import { channelWatchTask } from './channel-watch.ts';
 import { NotFoundError } from '../errors/errors.ts';
-import { cutSourceAction, deployAction, promoteAction, rollbackAction } from './actions.ts';
+import { cutSourceAction, deployAction, healAction, promoteAction, rollbackAction } from './actions.ts';
 import type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './daemon-handle.ts';
 import { createDependencyTracker } from './dependencies.ts';
 import { createKeyedMutex } from './keyed-mutex.ts';
@@ -42,6 +42,7 @@ import type { LoopContext } from './loop-context.ts';
 import { reconcileBundle } from './reconcile-bundle.ts';
 import { recoverAll } from '../verbs/recover.ts';
 import { createServeMetrics } from './serve-metrics.ts';
+import { createChangeFeed } from './changes.ts';
 import { createWorkQueue } from '../schedule/work-queue.ts';
 
 export interface ServeOptions {
@@ -131,7 +132,8 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
       if (kind !== 'git') wakeAllBundles();
     },
   });
-  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal, channels: new Map() };
+  const changes = createChangeFeed();
+  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal, channels: new Map(), changes };
   const status: DaemonStatus = { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
   const locks = createKeyedMutex();
   const inFlight = new Set<Promise<unknown>>();
@@ -199,6 +201,8 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
         return;
       }
       const r = await reconcileBundle(ctx, { bundle: name });
+      // Held reasons and waiting promotions change with time as much as with work: say the pass happened.
+      changes.emit({ bundle: name, kind: 'reconciled' });
       for (const h of r.held) log.debug(`${name} held in ${h.environment}: ${h.reason}`, { bundle: name, environment: h.environment });
       return r.wakeAtMs !== undefined ? { requeueAfterMs: Math.max(0, r.wakeAtMs - Date.now()) } : undefined;
     } finally {
@@ -235,6 +239,11 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     },
     async rollback(args) {
       const r = await runExclusive(`bundle:${args.bundle}`, () => rollbackAction(ctx, args));
+      wakeBundle(args.bundle);
+      return r;
+    },
+    async heal(args) {
+      const r = await runExclusive(`bundle:${args.bundle}`, () => healAction(ctx, args));
       wakeBundle(args.bundle);
       return r;
     },
@@ -333,6 +342,7 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
             metrics,
             reportDriftFindings: (counts) => Object.entries(counts).forEach(([bundle, n]) => metrics.driftFindings.set({ bundle }, n)),
             wakeBundle,
+            changes,
             signal: triggers.signal,
           }),
         });

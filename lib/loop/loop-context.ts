@@ -7,6 +7,7 @@
  * when the grace period runs out at shutdown.
  */
 import type { Workspace } from '../workspace/workspace.ts';
+import type { ChangeFeed } from './changes.ts';
 import type { DependencyTracker } from './dependencies.ts';
 import type { Logger } from './log.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
@@ -23,6 +24,8 @@ export interface LoopContext {
   deps: DependencyTracker;
   signal: AbortSignal;
   now?: () => number;
+  /** Where the daemon says a bundle changed (the dashboard listens); absent outside the daemon. */
+  changes?: ChangeFeed;
   /** Refused and quarantined channel tags already said, so each is logged once per digest (follow-channels.ts). */
   channels?: ChannelMemory;
 }

@@ -45,7 +45,7 @@ export interface ReleaseStep {
   data: unknown;
 }
 
-interface Row {
+export interface ReleaseRow {
   id: number;
   kind: ReleaseKind;
   bundle: string;
@@ -63,7 +63,8 @@ interface Row {
   finished_at: string | null;
 }
 
-const toRecord = (r: Row): ReleaseRecord => ({
+/** A `releases` row as a record (for readers that select rows themselves, like the overview). */
+export const rowToRelease = (r: ReleaseRow): ReleaseRecord => ({
   id: r.id,
   kind: r.kind,
   bundle: r.bundle,
@@ -132,8 +133,8 @@ export function recordStep(
 }
 
 export function getRelease(db: StateDb, id: number): ReleaseRecord | undefined {
-  const row = db.prepare('SELECT * FROM releases WHERE id = ?').get(id) as Row | undefined;
-  return row && toRecord(row);
+  const row = db.prepare('SELECT * FROM releases WHERE id = ?').get(id) as ReleaseRow | undefined;
+  return row && rowToRelease(row);
 }
 
 export function releaseSteps(db: StateDb, id: number): ReleaseStep[] {
@@ -145,15 +146,15 @@ export function releaseSteps(db: StateDb, id: number): ReleaseStep[] {
 
 /** Releases not in a final state: what a restart must finish or roll back. */
 export function unfinishedReleases(db: StateDb): ReleaseRecord[] {
-  return (db.prepare('SELECT * FROM releases WHERE finished_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);
+  return (db.prepare('SELECT * FROM releases WHERE finished_at IS NULL ORDER BY id').all() as ReleaseRow[]).map(rowToRelease);
 }
 
 export function listReleases(db: StateDb, { bundle, cluster, limit = 50 }: { bundle?: string; cluster?: string; limit?: number } = {}): ReleaseRecord[] {
   return (
     db
       .prepare('SELECT * FROM releases WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
-      .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as Row[]
-  ).map(toRecord);
+      .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as ReleaseRow[]
+  ).map(rowToRelease);
 }
 
 /** The newest release of a bundle on a cluster, whatever its state. */
@@ -163,6 +164,15 @@ export function lastRelease(db: StateDb, bundle: string, cluster: string): Relea
 
 /** The newest succeeded release of a bundle on a cluster. */
 export function lastSucceeded(db: StateDb, bundle: string, cluster: string): ReleaseRecord | undefined {
-  const row = db.prepare(`SELECT * FROM releases WHERE bundle = ? AND cluster = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`).get(bundle, cluster) as Row | undefined;
-  return row && toRecord(row);
+  const row = db.prepare(`SELECT * FROM releases WHERE bundle = ? AND cluster = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`).get(bundle, cluster) as ReleaseRow | undefined;
+  return row && rowToRelease(row);
+}
+
+/** Every release of one version to an environment (or, before environments were recorded, to one of its clusters), newest first. */
+export function releasesOfVersion(db: StateDb, { bundle, version, environment, clusters }: { bundle: string; version: string; environment: string; clusters: readonly string[] }): ReleaseRecord[] {
+  return (
+    db
+      .prepare(`SELECT * FROM releases WHERE bundle = ? AND version = ? AND kind = 'release' AND (environment = ? OR (environment IS NULL AND cluster IN (SELECT value FROM json_each(?)))) ORDER BY id DESC`)
+      .all(bundle, version, environment, JSON.stringify(clusters)) as ReleaseRow[]
+  ).map(rowToRelease);
 }

@@ -10,7 +10,7 @@
  *   report.findings // open findings, oldest first
  */
 import { selfHealFor } from '../config/config.ts';
-import { toDroverError } from '../errors/errors.ts';
+import { NotFoundError, toDroverError } from '../errors/errors.ts';
 import { ClusterMonitor } from '../monitor/cluster-monitor.ts';
 import { driftContext } from '../monitor/drift-context.ts';
 import { healAndVerify } from '../monitor/heal-and-verify.ts';
@@ -32,6 +32,8 @@ export interface DriftOptions {
   ws: Workspace;
   /** Heal every drifted bundle whose policy is not `off` (default: only those whose policy is `heal`). */
   heal?: boolean;
+  /** Only this bundle on this cluster (the dashboard's heal of one finding); default every bundle on every cluster. */
+  only?: { bundle: string; cluster: string };
   /** Process environment, for age keys named by `ageKey.env`. */
   env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
@@ -39,9 +41,10 @@ export interface DriftOptions {
 }
 
 /** One pass over every cluster: scan, record findings, heal where asked. */
-export async function checkDrift({ ws, heal = false, env = {}, onEvent, signal }: DriftOptions): Promise<DriftReport> {
+export async function checkDrift({ ws, heal = false, only, env = {}, onEvent, signal }: DriftOptions): Promise<DriftReport> {
   const ctx = driftContext(ws, env);
-  const clusters = await ws.clusters();
+  if (only && !ws.config.clusters.some((c) => c.name === only.cluster)) throw new NotFoundError(`${ws.config.file}: no cluster named ${only.cluster}`, { data: { cluster: only.cluster } });
+  const clusters = await ws.clusters(only ? [only.cluster] : undefined);
   const heals: HealRecord[] = [];
   const results = await Promise.all(
     [...clusters.values()].map(async (cluster) => {
@@ -56,6 +59,7 @@ export async function checkDrift({ ws, heal = false, env = {}, onEvent, signal }
         const s = await monitor.scan(signal);
         resolveGone({ db: ws.db, cluster: monitor.cluster, present: monitor.present() });
         for (const { bundle } of monitor.running()) {
+          if (only && bundle !== only.bundle) continue;
           const policy = selfHealFor(ws.config, bundle);
           if (!(heal ? policy !== 'off' : policy === 'heal')) continue;
           const h = await healAndVerify({ ws, ctx, cluster, monitor, bundle, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });

@@ -1,0 +1,60 @@
+// Drover dashboard client: live updates over Server-Sent Events, applied by
+// morphing the DOM (idiomorph), so focus, scroll and open <details> survive.
+// `event: row` replaces one overview row by id; `event: change` fetches the
+// page again and morphs <main>; `event: stale` shows the reload notice.
+// Everything works without this script: it only makes pages update by themselves.
+import { Idiomorph } from './idiomorph-0.8.0.esm.js';
+
+const main = document.getElementById('main');
+const url = main && main.dataset.live;
+const status = document.getElementById('live-status');
+const say = (text) => {
+  if (status) status.textContent = text;
+};
+
+function fromHtml(text) {
+  const t = document.createElement('template');
+  t.innerHTML = text.trim();
+  return t.content.firstElementChild;
+}
+
+let refreshing = null;
+let again = false;
+async function refreshMain() {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = (async () => {
+    do {
+      again = false;
+      const res = await fetch(location.href, { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), 'text/html');
+      const next = doc.getElementById('main');
+      if (next) Idiomorph.morph(main, next.innerHTML, { morphStyle: 'innerHTML' });
+    } while (again);
+  })().finally(() => {
+    refreshing = null;
+  });
+}
+
+if (url && 'EventSource' in window) {
+  const es = new EventSource(url);
+  es.addEventListener('open', () => say('live'));
+  es.addEventListener('error', () => say('reconnecting…'));
+  es.addEventListener('row', (e) => {
+    const row = fromHtml(e.data);
+    const old = row && document.getElementById(row.id);
+    if (old) Idiomorph.morph(old, row);
+    document.documentElement.dataset.liveUpdates = String(Number(document.documentElement.dataset.liveUpdates || 0) + 1);
+  });
+  es.addEventListener('change', () => {
+    void refreshMain();
+    document.documentElement.dataset.liveUpdates = String(Number(document.documentElement.dataset.liveUpdates || 0) + 1);
+  });
+  es.addEventListener('stale', () => {
+    const n = document.getElementById('stale');
+    if (n) n.hidden = false;
+  });
+}

@@ -1,0 +1,76 @@
+/**
+ * Live updates over Server-Sent Events, fed by the daemon's change feed
+ * (lib/loop/changes.ts). Changes are gathered for a short moment and each
+ * changed bundle is sent once: to the overview, as its row re-rendered from
+ * the state (`event: row`, the client morphs that one `<tr>`), never the
+ * whole table; to any other page that shows the bundle, as a note
+ * (`event: change`, the client fetches its page again and morphs `<main>`).
+ * A bundle that now matches an overview's filter but was not on its page
+ * when it connected is said as `event: stale` (the page offers a reload).
+ * A comment every 20 s keeps proxies from closing a quiet stream.
+ *
+ * @example
+ *   new EventSource('/ui/events?view=overview&q=web&offset=0&limit=50')
+ *   new EventSource('/ui/events?bundles=web')   // a bundle or rollout page; `*` for every bundle
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import * as drover from '../../lib/index.ts';
+import type { DaemonHandle } from '../../lib/index.ts';
+import type { Reply } from '../router.ts';
+import { overviewRow } from './views/overview.ts';
+
+const COALESCE_MS = 250;
+const HEARTBEAT_MS = 20_000;
+
+/** One SSE message: every line of `data` prefixed, so a multi-line row stays one event. */
+export function sseMessage(event: string, data: string): string {
+  return `event: ${event}\n${data
+    .split('\n')
+    .map((l) => `data: ${l}`)
+    .join('\n')}\n\n`;
+}
+
+export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearchParams; req: IncomingMessage }): Reply {
+  const feed = h.ctx.changes;
+  const overview = query.get('view') === 'overview';
+  const filter = { q: query.get('q') ?? '', ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}) };
+  const wanted = new Set((query.get('bundles') ?? '').split(',').filter(Boolean));
+  return {
+    status: 200,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' },
+    stream: (res: ServerResponse) => {
+      res.write('retry: 3000\n: connected\n\n');
+      if (!feed) return void res.end();
+      let onPage: Set<string> | undefined;
+      const pending = new Set<string>();
+      let timer: NodeJS.Timeout | undefined;
+      const flush = async () => {
+        timer = undefined;
+        const bundles = [...pending];
+        pending.clear();
+        if (overview) {
+          onPage ??= new Set((await drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 })).rows.map((r) => r.bundle));
+          const view = await drover.overview({ ws: h.ctx.ws, ...filter, only: bundles, limit: bundles.length });
+          for (const row of view.rows) res.write(onPage.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle));
+          return;
+        }
+        for (const b of bundles) if (wanted.has('*') || wanted.has(b)) res.write(sseMessage('change', b));
+      };
+      const off = feed.subscribe(({ bundle }) => {
+        pending.add(bundle);
+        timer ??= setTimeout(() => void flush().catch((err: unknown) => h.ctx.log.debug(`live update not sent: ${(err as Error).message}`)), COALESCE_MS);
+      });
+      // The page set of an overview is fixed when it connects: what it shows.
+      if (overview) void drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 }).then((v) => (onPage = new Set(v.rows.map((r) => r.bundle))), () => {});
+      const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      beat.unref();
+      const close = () => {
+        off();
+        clearInterval(beat);
+        if (timer) clearTimeout(timer);
+      };
+      req.on('close', close);
+      res.on('error', close);
+    },
+  };
+}

@@ -1,0 +1,176 @@
+// The dashboard over a real HTTP listener and a real workspace (state in a
+// temp dir, an on-disk registry, no cluster), with the daemon's loop replaced
+// at its interface (DaemonHandle): who may look and act, the session cookie,
+// CSRF, the security headers and the live stream's framing. The browser
+// test (dashboard.int.test.ts) runs the real daemon against real clusters.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type DaemonHandle, openWorkspace, type Workspace } from '../../lib/index.ts';
+import { createChangeFeed } from '../../lib/loop/changes.ts';
+import { createDependencyTracker } from '../../lib/loop/dependencies.ts';
+import { createLogger } from '../../lib/loop/log.ts';
+import { createServeMetrics } from '../../lib/loop/serve-metrics.ts';
+import { type HttpServer, startHttpServer } from '../http-server.ts';
+import { safeNext } from './routes.ts';
+import { sseMessage } from './live.ts';
+
+const scratch = mkdtempSync(join(tmpdir(), 'drover-dashboard-'));
+const servers: HttpServer[] = [];
+const workspaces: Workspace[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()));
+});
+afterAll(() => {
+  for (const w of workspaces) w.close();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+const TOKEN = 'tok-dashboard-right-0123456789';
+
+async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}) {
+  const dir = mkdtempSync(join(scratch, 'ws-'));
+  writeFileSync(
+    join(dir, 'drover.yaml'),
+    stringify({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Config',
+      sources: [{ name: 'shop', url: join(dir, 'nowhere') }],
+      registry: `oci-layout://${join(dir, 'registry')}`,
+      clusters: [{ name: 'c1', context: 'c1' }],
+      environments: [{ name: 'dev', clusters: ['c1'] }],
+      serve: { dashboard: { anonymousRead } },
+    }),
+  );
+  const ws = await openWorkspace({ configPath: join(dir, 'drover.yaml') });
+  workspaces.push(ws);
+  const called: string[] = [];
+  const metrics = createServeMetrics();
+  const log = createLogger({ write: () => {} });
+  const changes = createChangeFeed();
+  const refuse = (what: string) => () => {
+    called.push(what);
+    return Promise.reject(new Error('not in this test'));
+  };
+  const handle: DaemonHandle = {
+    ctx: { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }), signal: new AbortController().signal, changes },
+    status: () => ({ ready: true, shuttingDown: false, recovery: 'done', stateOpen: true, startedAt: '2026-01-01T00:00:00.000Z' }),
+    queue: () => ({ running: [], queued: [] }),
+    wakeSource: () => {},
+    wakeBundle: () => {},
+    runExclusive: () => Promise.reject(new Error('not in this test')),
+    actions: { cut: refuse('cut'), deploy: refuse('deploy'), promote: refuse('promote'), rollback: refuse('rollback'), heal: refuse('heal') },
+    webhook: { secret: undefined, maxBodyBytes: 1024 },
+    apiToken: TOKEN,
+  };
+  const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log });
+  servers.push(s);
+  return { base: `http://127.0.0.1:${s.address.port}`, called, changes };
+}
+
+async function login(base: string): Promise<{ cookie: string; csrf: string }> {
+  const res = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN, next: '/' }) });
+  expect(res.status).toBe(303);
+  const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
+  const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+  return { cookie, csrf };
+}
+
+const ACTIONS = ['promote', 'rollback', 'deploy', 'heal'];
+
+describe('dashboard', () => {
+  it('sends a reader without a session to the login page, and lets them in with the API token only', async () => {
+    const { base } = await serve();
+    const r = await fetch(`${base}/?q=web`, { redirect: 'manual' });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/ui/login?next=%2F%3Fq%3Dweb');
+    const wrong = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'tok-wrong' }) });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+    expect(await wrong.text()).toContain('That is not the API token');
+    const ok = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN, next: '/?q=web' }) });
+    expect(ok.headers.get('location')).toBe('/?q=web');
+    const cookie = ok.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/^drover_session=[A-Za-z0-9_-]{40,}; HttpOnly; SameSite=Strict; Path=\//);
+    expect(cookie).not.toContain(TOKEN);
+    const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } });
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('<h1>Overview</h1>');
+    expect(text).toContain('No bundles yet');
+    expect(text).not.toContain(TOKEN);
+  });
+
+  it('never sends the browser to another origin after login', () => {
+    expect(safeNext('/ui/drift?bundle=web')).toBe('/ui/drift?bundle=web');
+    for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '', null, undefined]) expect(safeNext(bad)).toBe('/');
+  });
+
+  it('answers every action 401 without a session and 403 with a wrong or missing CSRF token, and runs none', async () => {
+    const { base, called } = await serve({ anonymousRead: true });
+    const { cookie, csrf } = await login(base);
+    const form = (extra: Record<string, string>) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(extra.cookie ? { cookie: extra.cookie } : {}) }, body: new URLSearchParams({ bundle: 'web', to: 'dev', version: '1.0.0', environment: 'dev', cluster: 'c1', ...(extra.csrf !== undefined ? { csrf: extra.csrf } : {}) }) });
+    for (const a of [...ACTIONS.map((x) => `/ui/actions/${x}`), '/ui/logout']) {
+      expect((await fetch(`${base}${a}`, form({ csrf })).then((r) => r.status)), `${a} without a session`).toBe(401);
+      expect((await fetch(`${base}${a}`, form({ cookie, csrf: `${csrf}x` })).then((r) => r.status)), `${a} with a wrong token`).toBe(403);
+      expect((await fetch(`${base}${a}`, form({ cookie })).then((r) => r.status)), `${a} with no token`).toBe(403);
+    }
+    expect(called).toEqual([]);
+    // With the right token the action is attempted (and refused here by the unknown bundle, before the daemon is asked).
+    const r = await fetch(`${base}/ui/actions/promote`, form({ cookie, csrf }));
+    expect(r.status).toBe(404);
+    expect(await r.text()).toContain('no bundle named web');
+  });
+
+  it('lets anyone look only when anonymousRead says so, and still never act', async () => {
+    const closed = await serve();
+    expect((await fetch(`${closed.base}/ui/pipeline`, { redirect: 'manual' })).status).toBe(303);
+    expect((await fetch(`${closed.base}/ui/events`)).status).toBe(401);
+    const open = await serve({ anonymousRead: true });
+    const page = await fetch(`${open.base}/ui/pipeline`);
+    expect(page.status).toBe(200);
+    const text = await page.text();
+    expect(text).toContain('<strong>dev</strong>');
+    expect(text).toContain('Log in');
+    expect(text).not.toContain('name="csrf"');
+  });
+
+  it('sends security headers, and serves only its own assets', async () => {
+    const { base } = await serve({ anonymousRead: true });
+    const r = await fetch(`${base}/`);
+    expect(r.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(r.headers.get('x-frame-options')).toBe('DENY');
+    expect(r.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const js = await fetch(`${base}/ui/assets/dashboard.js`);
+    expect(js.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(await js.text()).toContain("from './idiomorph-0.8.0.esm.js'");
+    expect((await fetch(`${base}/ui/assets/idiomorph-0.8.0.esm.js`)).status).toBe(200);
+    expect((await fetch(`${base}/ui/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
+    expect((await fetch(`${base}/ui/assets/routes.ts`)).status).toBe(404);
+  });
+
+  it('streams a change to a page that shows the bundle, as one Server-Sent Event', async () => {
+    const { base, changes } = await serve({ anonymousRead: true });
+    const ac = new AbortController();
+    const res = await fetch(`${base}/ui/events?bundles=web`, { signal: ac.signal });
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    const reader = res.body!.getReader();
+    const read = async (until: string) => {
+      let text = '';
+      while (!text.includes(until)) text += new TextDecoder().decode((await reader.read()).value);
+      return text;
+    };
+    expect(await read(': connected')).toContain('retry: 3000');
+    changes.emit({ bundle: 'api', kind: 'release' });
+    changes.emit({ bundle: 'web', kind: 'release' });
+    changes.emit({ bundle: 'web', kind: 'version' });
+    const got = await read('data: web');
+    expect(got).toContain('event: change\ndata: web\n\n');
+    expect(got).not.toContain('data: api');
+    ac.abort();
+    expect(sseMessage('row', '<tr>\n<td>x</td>\n</tr>')).toBe('event: row\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n');
+  });
+});
