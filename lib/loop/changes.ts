@@ -14,7 +14,7 @@
  *   feed.emit({ bundle: 'web', kind: 'release' });
  *   off();
  */
-export type BundleChangeKind = 'version' | 'release' | 'drift' | 'channel' | 'reconciled';
+export type BundleChangeKind = 'version' | 'release' | 'drift' | 'channel';
 
 export interface BundleChange {
   bundle: string;

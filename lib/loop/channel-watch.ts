@@ -56,7 +56,7 @@ export async function movedChannels({ ws, signal, seen = new Map() }: Pick<Backg
 
 export const channelWatchTask: BackgroundTask = {
   name: 'channels',
-  start({ ws, log, wakeBundle, signal }): RunningTask {
+  start({ ws, log, wakeBundle, changes, signal }): RunningTask {
     const { follow, pollSeconds } = ws.config.serve.channels;
     if (!follow) return { stop: async () => {} };
     let round: Promise<void> = Promise.resolve();
@@ -68,6 +68,7 @@ export const channelWatchTask: BackgroundTask = {
           for (const b of moved) {
             log.debug(`channel tag of ${b} moved outside Drover: waking it`, { bundle: b });
             wakeBundle(b);
+            changes?.emit({ bundle: b, kind: 'channel' });
           }
           // An unreachable registry is the dependency tracker's to report; said here once per change.
           const error = errors[0]?.message;

@@ -201,8 +201,6 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
         return;
       }
       const r = await reconcileBundle(ctx, { bundle: name });
-      // Held reasons and waiting promotions change with time as much as with work: say the pass happened.
-      changes.emit({ bundle: name, kind: 'reconciled' });
       for (const h of r.held) log.debug(`${name} held in ${h.environment}: ${h.reason}`, { bundle: name, environment: h.environment });
       return r.wakeAtMs !== undefined ? { requeueAfterMs: Math.max(0, r.wakeAtMs - Date.now()) } : undefined;
     } finally {
