@@ -187,7 +187,8 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
             const env = ws().config.environments.find((e) => e.name === environment)!;
             const clusters = env.clusters.filter((c) => ws().config.clusters.find((x) => x.name === c)?.mode !== 'agent');
             if (clusters.length) {
-              for (const cluster of clusters) await drover.events({ ws: ws(), bundle, cluster, gather: true, signal: AbortSignal.timeout(5_000) });
+              const signal = AbortSignal.timeout(5_000);
+              await Promise.all(clusters.map((cluster) => drover.events({ ws: ws(), bundle, cluster, gather: true, signal })));
               view = await drover.rollout({ ws: ws(), bundle, version, environment });
             }
           } catch (err) {
