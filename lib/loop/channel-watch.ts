@@ -17,6 +17,7 @@ import { toDroverError } from '../errors/errors.ts';
 import { channelSync } from '../release/channels.ts';
 import { settleLimit } from '../release/pool.ts';
 import { channelMark } from '../state/channel-marks.ts';
+import { type ChannelRead, recordChannelReads } from '../state/channel-reads.ts';
 import { environmentState } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
@@ -39,8 +40,11 @@ export async function movedChannels({ ws, signal, seen = new Map() }: Pick<Backg
     .flatMap((b) => ws.config.environments.map((e) => ({ bundle: b.name, environment: e })))
     .filter(({ bundle, environment: e }) => channelMark(ws.db, { bundle, environment: e.name }) !== undefined || e.clusters.some((c) => lastRelease(ws.db, bundle, c) !== undefined));
   const moved = new Set<string>();
+  const reads: ChannelRead[] = [];
   const results = await settleLimit(pairs, CONCURRENCY, async ({ bundle, environment: e }) => {
+    const at = new Date().toISOString();
     const tag = await bundleVersions({ ws, bundle, signal }).channel(e.name);
+    reads.push({ bundle, environment: e.name, digest: tag ?? null, at });
     const key = `${bundle}\0${e.name}`;
     const changed = seen.has(key) && seen.get(key) !== tag;
     seen.set(key, tag);
@@ -48,6 +52,8 @@ export async function movedChannels({ ws, signal, seen = new Map() }: Pick<Backg
     const sync = channelSync({ tag, mark: channelMark(ws.db, { bundle, environment: e.name })?.digest, clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters });
     if (sync.kind === 'moved') moved.add(bundle);
   });
+  // What was read, for whoever shows tags (the dashboard): one transaction a round.
+  recordChannelReads(ws.db, reads);
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [toDroverError(r.reason)] : []));
   // A tag that is not a manifest at all fails its HEAD: its bundle is woken, and the loop refuses it and says why.
   for (const [i, r] of results.entries()) if (r.status === 'rejected' && toDroverError(r.reason).code === 'E_INTEGRITY') moved.add(pairs[i]!.bundle);

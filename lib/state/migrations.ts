@@ -188,4 +188,17 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'what each channel tag was last read to name, and when',
+    sql: `
+      CREATE TABLE channel_reads (
+        bundle      TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        digest      TEXT,
+        read_at     TEXT NOT NULL,
+        PRIMARY KEY (bundle, environment)
+      );
+    `,
+  },
 ];

@@ -4,7 +4,7 @@
  * newest version's members live in, in SQL, so 500 bundles cost what one
  * page costs), then for that page only, each (bundle, cluster)'s newest
  * release, newest finished release, open drift count, and every channel
- * mark with the version it names. Reading only.
+ * mark and channel read with the version it names. Reading only.
  *
  * @example
  *   const page = readOverviewPage(db, { q: 'web', namespace: 'shop', offset: 0, limit: 50 });
@@ -43,6 +43,8 @@ export interface OverviewCells {
   drift: Map<string, number>;
   /** Per `bundle\0environment`: the version the channel tag names as Drover last set or followed it. */
   marks: Map<string, { version: string | null; digest: string; at: string }>;
+  /** Per `bundle\0environment`: what the tag watch last read the tag to name (digest null: no tag), and when. */
+  reads: Map<string, { version: string | null; digest: string | null; at: string }>;
 }
 
 const LIKE_ESCAPE = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -77,7 +79,7 @@ export function readOverviewPage(db: StateDb, { q, namespace, only, offset = 0, 
 }
 
 export function readOverviewCells(db: StateDb, bundles: readonly string[]): OverviewCells {
-  const out: OverviewCells = { releases: new Map(), finished: new Map(), drift: new Map(), marks: new Map() };
+  const out: OverviewCells = { releases: new Map(), finished: new Map(), drift: new Map(), marks: new Map(), reads: new Map() };
   if (bundles.length === 0) return out;
   const names = JSON.stringify(bundles);
   const newest = (finishedOnly: boolean) =>
@@ -101,6 +103,11 @@ export function readOverviewCells(db: StateDb, bundles: readonly string[]): Over
     .prepare(`SELECT c.bundle, c.environment, c.digest, c.at, v.version FROM channel_marks c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`)
     .all(names) as { bundle: string; environment: string; digest: string; at: string; version: string | null }[]) {
     out.marks.set(`${m.bundle}\0${m.environment}`, { version: m.version, digest: m.digest, at: m.at });
+  }
+  for (const r of db
+    .prepare(`SELECT c.bundle, c.environment, c.digest, c.read_at, v.version FROM channel_reads c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`)
+    .all(names) as { bundle: string; environment: string; digest: string | null; read_at: string; version: string | null }[]) {
+    out.reads.set(`${r.bundle}\0${r.environment}`, { version: r.version, digest: r.digest, at: r.read_at });
   }
   return out;
 }

@@ -82,3 +82,29 @@ describe('overviewView', () => {
     expect(overviewView({ ws, only: ['web-3', 'nope'] }).rows.map((r) => r.bundle)).toEqual(['web-3']);
   });
 });
+
+describe('overviewView: the tag', () => {
+  const view = (db: StateDb) => overviewView({ ws: wsOf(db) }).rows[0]!.environments[1]!.tag;
+  it('is what Drover set, until a newer read of the registry says otherwise', async () => {
+    const { recordChannelReads } = await import('../state/channel-reads.ts');
+    const db = seed([{ name: 'web', namespace: 'shop' }]);
+    expect(view(db)).toBeNull();
+    db.prepare('INSERT INTO channel_marks (bundle, environment, digest, at) VALUES (?, ?, ?, ?)').run('web', 'prod', D(1), '2026-12-01T10:00:00.000Z');
+    expect(view(db)).toMatchObject({ version: '1.0.1', from: 'mark', followed: true });
+    // An older read (it began before Drover's move) does not hide the move.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(0), at: '2026-12-01T09:59:59.000Z' }]);
+    expect(view(db)).toMatchObject({ version: '1.0.1', from: 'mark', followed: true });
+    // A newer read of the same digest: followed.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(1), at: '2026-12-01T10:00:05.000Z' }]);
+    expect(view(db)).toMatchObject({ version: '1.0.1', from: 'read', followed: true, marked: null });
+    // Moved outside Drover to another version, not followed (yet, or refused): said, with what Drover last set.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(2), at: '2026-12-01T10:01:00.000Z' }]);
+    expect(view(db)).toMatchObject({ version: '1.0.2', from: 'read', followed: false, marked: { version: '1.0.1' } });
+    // Moved to something that is no version of the bundle.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(999), at: '2026-12-01T10:02:00.000Z' }]);
+    expect(view(db)).toMatchObject({ version: null, digest: D(999), followed: false });
+    // The tag deleted.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: null, at: '2026-12-01T10:03:00.000Z' }]);
+    expect(view(db)).toBeNull();
+  });
+});

@@ -4,7 +4,8 @@
  * Each cell is what the release journal says of that cluster: the version it
  * runs whole, a release in flight, the release that failed (to link to its
  * rollout), open drift; each environment, the version its channel tag names
- * as Drover last set or followed it. Everything comes from the state
+ * (as last read from the registry by the tag watch, or as Drover last moved
+ * it, whichever is newer), and whether Drover has followed it. Everything comes from the state
  * database (a few set queries per page, lib/state/overview.ts), so it costs
  * no request to a cluster or the registry and stays fast at 500 bundles x 10
  * clusters; `drover status` is the live read.
@@ -37,8 +38,15 @@ export interface OverviewCell {
 
 export interface OverviewEnvironment {
   name: string;
-  /** The channel tag's version as Drover last set or followed it (null: no tag yet, or a digest of no known version). */
-  tag: { version: string | null; digest: string; at: string } | null;
+  /**
+   * What the channel tag names, from whichever is newer: the registry as the
+   * tag watch last read it (`from: 'read'`), or Drover's own last move or
+   * follow (`from: 'mark'`). `version` null: a digest of no version of this
+   * bundle. `followed` false: the tag names something Drover has not
+   * released there (moved outside Drover and not yet followed, or refused);
+   * `marked` is then what Drover last set. Null: no tag known.
+   */
+  tag: { version: string | null; digest: string; at: string; from: 'read' | 'mark'; followed: boolean; marked: { version: string | null; digest: string } | null } | null;
   cells: OverviewCell[];
 }
 
@@ -91,6 +99,17 @@ function cellOf(cells: OverviewCells, bundle: string, cluster: string, mode: 'pu
   return { ...base, state: 'healthy', running: r.version };
 }
 
+function tagOf(cells: OverviewCells, bundle: string, environment: string): OverviewEnvironment['tag'] {
+  const m = cells.marks.get(`${bundle}\0${environment}`);
+  const r = cells.reads.get(`${bundle}\0${environment}`);
+  const marked = m ? { version: m.version, digest: m.digest } : null;
+  if (r && (!m || r.at >= m.at)) {
+    if (!r.digest) return null;
+    return { version: r.version, digest: r.digest, at: r.at, from: 'read', followed: m?.digest === r.digest, marked: m?.digest === r.digest ? null : marked };
+  }
+  return m ? { version: m.version, digest: m.digest, at: m.at, from: 'mark', followed: true, marked: null } : null;
+}
+
 export function overviewView({ ws, q = '', namespace, only, offset = 0, limit = 50 }: OverviewOptions): OverviewView {
   const page = readOverviewPage(ws.db, { ...(q ? { q } : {}), ...(namespace !== undefined ? { namespace } : {}), ...(only ? { only } : {}), offset, limit });
   const cells = readOverviewCells(
@@ -113,7 +132,7 @@ export function overviewView({ ws, q = '', namespace, only, offset = 0, limit = 
       left: b.left,
       environments: environments.map((e) => ({
         name: e.name,
-        tag: cells.marks.get(`${b.name}\0${e.name}`) ?? null,
+        tag: tagOf(cells, b.name, e.name),
         cells: e.clusters.map((c) => cellOf(cells, b.name, c, mode.get(c) ?? 'push')),
       })),
     })),

@@ -28,16 +28,21 @@ function cell(bundle: string, env: OverviewEnvironment, c: OverviewCell, nowMs: 
   return html`<td class="cell" data-cluster="${c.cluster}" data-state="${c.state}">${version} ${cellBadge(c.state)}${flight}${failed}${drift}${agent}${c.updatedAt ? html`<span class="note muted">${when(c.updatedAt, nowMs)}</span>` : ''}</td>`;
 }
 
-function tagCell(env: OverviewEnvironment): SafeHtml {
-  if (!env.tag) return html`<td class="tag"><span class="muted">-</span></td>`;
-  return html`<td class="tag" data-environment="${env.name}"><span class="tagname">${env.name}</span> → ${env.tag.version ? html`<span class="version">${env.tag.version}</span>` : digest(env.tag.digest)}</td>`;
+function tagCell(env: OverviewEnvironment, nowMs: number): SafeHtml {
+  const t = env.tag;
+  if (!t) return html`<td class="tag"><span class="muted">-</span></td>`;
+  const what = t.version ? html`<span class="version">${t.version}</span>` : html`${digest(t.digest)} <span class="note">not a version of this bundle</span>`;
+  const moved = t.followed
+    ? ''
+    : html`<span class="note">${badge('moved outside Drover, not followed', 'warn')}</span>${t.marked ? html`<span class="note muted">Drover last set ${t.marked.version ?? t.marked.digest.slice(7, 19)}</span>` : ''}`;
+  return html`<td class="tag" data-environment="${env.name}"><span class="tagname">${env.name}</span> → ${what}${moved}<span class="note muted">${t.from === 'read' ? 'read' : 'set'} ${when(t.at, nowMs)}</span></td>`;
 }
 
 /** One bundle's row (what a live update sends). */
 export function overviewRow(row: OverviewRow, nowMs = Date.now()): SafeHtml {
   return html`<tr id="${rowId(row.bundle)}">
 <th scope="row"><a href="${links.bundle(row.bundle)}">${row.bundle}</a>${row.left ? html` ${badge('left its source', 'warn')}` : ''}<span class="note muted">${row.latest ? html`newest <span class="version">${row.latest}</span>` : 'no version'}</span>${row.namespaces.length ? html`<span class="note muted">${row.namespaces.map((n) => n || 'cluster-scoped').join(', ')}</span>` : ''}</th>
-${row.environments.map((e) => html`${tagCell(e)}${e.cells.map((c) => cell(row.bundle, e, c, nowMs))}`)}
+${row.environments.map((e) => html`${tagCell(e, nowMs)}${e.cells.map((c) => cell(row.bundle, e, c, nowMs))}`)}
 </tr>`;
 }
 
