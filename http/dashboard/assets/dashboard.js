@@ -58,3 +58,16 @@ if (url && 'EventSource' in window) {
     if (n) n.hidden = false;
   });
 }
+
+// Relative times ("12s ago") age on a quiet page: recompute them from their datetime every 15 s, as the server wrote them.
+function relative(iso) {
+  const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
+  if (Number.isNaN(s)) return null;
+  return s < 0 ? 'just now' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86400)}d ago`;
+}
+setInterval(() => {
+  for (const t of document.querySelectorAll('time[datetime]')) {
+    const text = relative(t.getAttribute('datetime'));
+    if (text && t.textContent !== text) t.textContent = text;
+  }
+}, 15000);
