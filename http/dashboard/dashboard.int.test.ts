@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { launchBrowser } from '../../fixtures/testenv/browser.ts';
 import { writeTestConfig } from '../../fixtures/testenv/config.ts';
+import { appDeployment } from '../../fixtures/testenv/manifests.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
 import { installPushWebhook } from '../../fixtures/testenv/push-webhook.ts';
@@ -40,7 +41,6 @@ const xss = uniqueName('xss');
 const EVIL = '<script>alert(1)';
 const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
 const secret = `whs-${uniqueName('hook')}`;
-const FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
 const oras = orasCli(scratch);
 let work: string;
 let ws: string;
@@ -51,21 +51,7 @@ let context: BrowserContext;
 let page: Page;
 const dialogs: string[] = [];
 
-function deployment(name: string, cm: string, { failing = false } = {}) {
-  return {
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name, namespace: ns },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { app: name } },
-      template: {
-        metadata: { labels: { app: name, ...(failing ? { [FAIL_LABEL]: 'true' } : {}) } },
-        spec: { containers: [{ name, image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: cm } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-      },
-    },
-  };
-}
+const deployment = (name: string, configMap: string, { failing = false } = {}) => appDeployment({ name, namespace: ns, configMap, failing });
 
 function writeApp(dir: string, { level, failing = false }: { level: string; failing?: boolean }): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { writeTestConfig } from '../../fixtures/testenv/config.ts';
+import { appDeployment, KWOK_CRASH_LABEL } from '../../fixtures/testenv/manifests.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
@@ -30,7 +31,6 @@ const prefix = uniqueName('follow');
 const web = uniqueName('web');
 const api = uniqueName('api');
 const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
-const FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
 const repo = (bundle: string) => `${env.registry.host}/${prefix}/${bundle}`;
 let work: string;
 let ws: string;
@@ -44,19 +44,7 @@ function writeApp(dir: string, { level, failing = false }: { level: string; fail
   const app = (name: string, lvl: string, fail: boolean) => [
     { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: name === 'web' ? web : api }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name }] } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: ns }, data: { LEVEL: lvl } },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name, namespace: ns },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: name } },
-        template: {
-          metadata: { labels: { app: name, ...(fail ? { [FAIL_LABEL]: 'true' } : {}) } },
-          spec: { containers: [{ name, image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: `${name}-config` } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
-        },
-      },
-    },
+    appDeployment({ name, namespace: ns, configMap: `${name}-config`, failing: fail }),
   ];
   writeFileSync(join(dir, 'apps', 'web.yaml'), app('web', level, failing).map((d) => stringify(d)).join('---\n'));
   writeFileSync(join(dir, 'apps', 'api.yaml'), app('api', 'info', false).map((d) => stringify(d)).join('---\n'));
@@ -223,7 +211,7 @@ describe('channel tags as desired state', () => {
     for (const c of prodClusters) {
       expect(await inventoryVersion(c)).toEqual({ current: '1.0.2', pending: null });
       expect((await level(c)).trim()).toBe('three');
-      expect(await kubectlOn(env, c, ['get', 'pods', '-n', ns, '-l', FAIL_LABEL, '-o', 'name'])).toBe('');
+      expect(await kubectlOn(env, c, ['get', 'pods', '-n', ns, '-l', KWOK_CRASH_LABEL, '-o', 'name'])).toBe('');
     }
     const prodReleases = ((await d.api(`/api/v1/releases?bundle=${web}&limit=1000`)).json as { cluster: string; version: string; state: string }[]).filter((r) => r.version === '1.0.3' && r.cluster !== 'c1');
     expect(prodReleases.some((r) => r.state === 'rolled-back')).toBe(true);
