@@ -13,7 +13,7 @@
 //   its rollout, which shows the failed object, the rollback steps and the
 //   Kubernetes BackOff event;
 // - drift: a `kubectl patch` shows as a finding with the field and the
-//   manager that changed it, and heal from the UI takes it back;
+//   manager that changed it, and heal from the UI, by keyboard alone, takes it back;
 // - an object named `<script>...` renders as text, and nothing runs;
 // - every action answers 401 without the session, 403 with a wrong CSRF token.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -212,9 +212,20 @@ describe('the dashboard in a real browser', () => {
     const text = await mainText(page);
     expect(text).toContain(`ConfigMap/${ns}/web-config`);
     expect(text).toMatch(/data\.LEVEL two patched kubectl-patch/);
-    await page.getByRole('link', { name: `Heal ${web} on c1…` }).click();
+    // By keyboard alone: Tab to the action, Enter; Tab to the confirming button, Enter.
+    const tabTo = async (text: string) => {
+      for (let i = 0; i < 60; i++) {
+        await page.keyboard.press('Tab');
+        if (((await page.evaluate('document.activeElement && document.activeElement.textContent')) as string | null)?.trim() === text) return;
+      }
+      throw new Error(`${text} is not reachable with Tab`);
+    };
+    await tabTo(`Heal ${web} on c1…`);
+    await page.keyboard.press('Enter');
+    await page.waitForURL('**/ui/confirm/heal?**');
     expect(await mainText(page)).toMatch(/Fields taken back .*data\.LEVEL patched two/);
-    await page.getByRole('button', { name: `Heal ${web} on c1` }).click();
+    await tabTo(`Heal ${web} on c1`);
+    await page.keyboard.press('Enter');
     await page.waitForURL(`**/ui/drift?bundle=${web}`);
     await page.locator('main', { hasText: 'No open drift' }).waitFor({ timeout: 60_000 });
     expect(await kubectlOn(env, c1, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).toBe('two');
