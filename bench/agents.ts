@@ -107,11 +107,16 @@ for (const n of counts) {
     for (const [i] of names.entries()) {
       agents.push(spawn(process.execPath, [cli, 'agent', '--env', `fleet-${i}`, '--cluster', `sim-${i}`, '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, `agent-${i}`), '--poll-seconds', String(pollSeconds)], { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: dir } }));
     }
-    // 1.0.0 to every fleet through the hub, which writes each index and waits for each report (one at a time: setup, not measured).
+    // 1.0.0 to every fleet through the hub, which writes each index and waits for each report (four at a time: setup, not measured;
+    // 50 CLI processes at once on two cores starve the agents they wait for).
+    const queue = [...names.entries()];
     await Promise.all(
-      names.map(async (name, i) => {
-        const r = await drover(['deploy', `${name}@1.0.0`, '--env', `fleet-${i}`]);
-        if (r.code !== 0) throw new Error(`deploy ${name} exited ${r.code}: ${r.stderr.slice(-500)}`);
+      Array.from({ length: 4 }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const [i, name] = next;
+          const r = await drover(['deploy', `${name}@1.0.0`, '--env', `fleet-${i}`]);
+          if (r.code !== 0) throw new Error(`deploy ${name} exited ${r.code}: ${(r.stderr || JSON.stringify(r.json)).slice(-500)}`);
+        }
       }),
     );
     const work = join(dir, 'work');
