@@ -9,12 +9,15 @@
  *   config.registry // 'oci-layout:///abs/path/.drover/registry'
  */
 import { readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseDocument } from 'yaml';
 import schema from '../../schemas/drover.schema.json' with { type: 'json' };
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
+import { assembleConfig } from './assemble.ts';
+
+// Light enough for `drover agent` (no schema, no Ajv): import these from ./assemble.ts there.
+export { assembleConfig, secretFromEnv, selfHealFor } from './assemble.ts';
 
 export interface SourceAuthConfig {
   usernameEnv?: string;
@@ -108,11 +111,6 @@ export interface DroverConfig {
   render: RenderConfig;
 }
 
-/** The self-heal policy in force for `bundle`. */
-export function selfHealFor(config: Pick<DroverConfig, 'drift' | 'bundles'>, bundle: string): SelfHeal {
-  return config.bundles[bundle]?.selfHeal ?? config.drift.selfHeal;
-}
-
 const ajv = new Ajv2020({ allErrors: true, useDefaults: false, strict: false });
 const validate = ajv.compile(schema);
 
@@ -122,82 +120,7 @@ export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: str
     const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
     throw new InvalidInputError(`${file}: invalid configuration: ${problems.join('; ')}`, { data: { file, problems } });
   }
-  const raw = doc as {
-    sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
-    registry?: string;
-    registryAuth?: DroverConfig['registryAuth'];
-    state?: string;
-    kubeconfig?: string;
-    clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
-    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure'> & {
-      waves?: WaveConfig[];
-      promotion?: Partial<EnvironmentConfig['promotion']>;
-      timeoutSeconds?: number;
-      onFailure?: EnvironmentConfig['onFailure'];
-    })[];
-    drift?: Partial<DriftConfig>;
-    bundles?: DroverConfig['bundles'];
-    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']> };
-    render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
-  };
-  const base = dirname(file);
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const isUrl = (u: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u);
-  const kubeconfig = abs(raw.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? resolve(env.HOME ?? homedir(), '.kube', 'config'));
-
-  const names = new Set<string>();
-  for (const s of raw.sources) {
-    if (names.has(s.name)) throw new InvalidInputError(`${file}: source ${s.name} is defined twice`, { data: { file, source: s.name } });
-    names.add(s.name);
-  }
-  const clusters = (raw.clusters ?? []).map((c) => ({ name: c.name, mode: c.mode ?? ('push' as const), context: c.context ?? c.name, kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig }));
-  const clusterNames = new Set(clusters.map((c) => c.name));
-  const environments = (raw.environments ?? []).map((e) => {
-    for (const c of [...e.clusters, ...(e.waves ?? []).flatMap((w) => w.clusters)]) {
-      if (!clusterNames.has(c)) throw new InvalidInputError(`${file}: environment ${e.name} names cluster ${c}, which is not in clusters`, { data: { file, environment: e.name, cluster: c } });
-    }
-    return {
-      name: e.name,
-      clusters: e.clusters,
-      waves: e.waves ?? [{ clusters: e.clusters }],
-      promotion: { mode: e.promotion?.mode ?? 'manual', healthyForSeconds: e.promotion?.healthyForSeconds ?? 600 },
-      ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
-      timeoutSeconds: e.timeoutSeconds ?? 300,
-      onFailure: e.onFailure ?? 'revert',
-      ...(e.capabilities ? { capabilities: e.capabilities } : {}),
-    };
-  });
-  const registry = raw.registry ?? 'oci-layout://.drover/registry';
-  return {
-    file,
-    sources: raw.sources.map((s) => ({
-      ...s,
-      url: isUrl(s.url) ? s.url : abs(s.url),
-      branch: s.branch ?? 'main',
-      schedule: s.schedule ?? '*/1 * * * *',
-      ...(s.auth?.credentialsFile ? { auth: { ...s.auth, credentialsFile: abs(s.auth.credentialsFile) } } : {}),
-    })),
-    registry: registry.startsWith('oci-layout://') ? `oci-layout://${abs(registry.slice('oci-layout://'.length))}` : registry,
-    ...(raw.registryAuth ? { registryAuth: raw.registryAuth } : {}),
-    state: abs(raw.state ?? '.drover/state.db'),
-    kubeconfig,
-    clusters,
-    environments,
-    drift: { selfHeal: raw.drift?.selfHeal ?? 'report', scanIntervalSeconds: raw.drift?.scanIntervalSeconds ?? 300 },
-    bundles: raw.bundles ?? {},
-    serve: {
-      listen: raw.serve?.listen ?? '127.0.0.1:7070',
-      tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
-      webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
-      graceSeconds: raw.serve?.graceSeconds ?? 60,
-      channels: { follow: raw.serve?.channels?.follow ?? true, pollSeconds: raw.serve?.channels?.pollSeconds ?? 30 },
-    },
-    render: { kustomize: rendererSettings('kustomize', raw.render?.kustomize), helm: rendererSettings('helm', raw.render?.helm) },
-  };
-}
-
-function rendererSettings(binary: string, raw: Partial<RendererSettings> = {}): RendererSettings {
-  return { binary: raw.binary ?? binary, timeoutSeconds: raw.timeoutSeconds ?? 60, maxOutputBytes: raw.maxOutputBytes ?? 64 * 1024 * 1024, concurrency: raw.concurrency ?? 4 };
+  return assembleConfig({ doc, file, env });
 }
 
 /** Reads and resolves the config file. `env` defaults to the process environment. */
@@ -218,7 +141,3 @@ export async function loadConfig({ path = 'drover.yaml', env = process.env }: { 
   return resolveConfig({ doc: parsed.toJS({ maxAliasCount: 100 }), file, env });
 }
 
-/** Reads a secret-bearing environment variable named by the config. Returns undefined when unset. */
-export function secretFromEnv(name: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  return name ? env[name] : undefined;
-}
