@@ -8,8 +8,14 @@
  * /proc/<pid>/status: at rest before anything is listed, its peak while the
  * N rollouts run, and at rest after. Prints figures; no peer.
  *
+ * The agent is started twice, as in a Pod whose image or cache volume holds
+ * Node's compile cache (cmd/drover.ts): once with an empty cache (its RSS at
+ * rest is printed: that start loads the TypeScript stripper), then the
+ * measured run with the cache the first wrote. Node flags for the agent
+ * (`--max-semi-space-size=2`, as deploy/agent/ sets) are the third argument.
+ *
  * Needs a running environment (`npm run env:up`):
- *   node bench/agent-memory.ts [bundles=20] [pollSeconds=2]
+ *   node bench/agent-memory.ts [bundles=20] [pollSeconds=2] [agentNodeFlags]
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,6 +31,7 @@ import { benchEnv } from './common.ts';
 
 const bundles = Number(process.argv[2] ?? 20);
 const pollSeconds = Number(process.argv[3] ?? 2);
+const nodeFlags = (process.argv[4] ?? '').split(' ').filter(Boolean);
 const env = benchEnv({ clusters: 3 });
 const c3 = env.clusters[2]!;
 const id = Math.random().toString(16).slice(2, 8);
@@ -66,12 +73,23 @@ try {
   const drover = droverCli(ws);
   if ((await drover(['cut'])).code !== 0) throw new Error('cut failed');
 
-  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, 'agent'), '--poll-seconds', String(pollSeconds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: dir } });
-  agent = proc;
-  await new Promise<void>((resolve, reject) => {
-    createInterface({ input: proc.stderr! }).on('line', (l) => l.includes('"agent started"') && resolve());
-    proc.on('exit', (code) => reject(new Error(`agent exited ${code}`)));
-  });
+  const cache = join(dir, 'compile-cache');
+  const startAgent = async () => {
+    const proc = spawn(process.execPath, [...nodeFlags, cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, 'agent'), '--poll-seconds', String(pollSeconds), '--index-seconds', String(pollSeconds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: dir, NODE_COMPILE_CACHE: cache } });
+    agent = proc;
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: proc.stderr! }).on('line', (l) => l.includes('"agent started"') && resolve());
+      proc.on('exit', (code) => reject(new Error(`agent exited ${code}`)));
+    });
+    return proc;
+  };
+  // First start, empty compile cache: it strips every module's types (and keeps the stripper), then writes the cache.
+  const cold = await startAgent();
+  await sleep(3 * pollSeconds * 1000);
+  const coldKb = rssKb(cold.pid!);
+  cold.kill('SIGTERM');
+  await new Promise((r) => cold.once('exit', r));
+  const proc = await startAgent();
   await sleep(3 * pollSeconds * 1000);
   const atStart = rssKb(proc.pid!);
 
@@ -87,7 +105,8 @@ try {
   await sleep(5 * pollSeconds * 1000);
   const atRest = rssKb(proc.pid!);
 
-  process.stdout.write(`\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s)\n`);
+  process.stdout.write(`\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ', no node flags'})\n`);
+  process.stdout.write(`  RSS at rest, first start (empty compile cache)  ${mb(coldKb)}\n`);
   process.stdout.write(`  RSS at rest before any bundle   ${mb(atStart)}\n`);
   process.stdout.write(`  RSS peak during ${bundles} rollouts  ${mb(peak)}  (${(rolloutMs / 1000).toFixed(1)} s, hub deploys one after the other)\n`);
   process.stdout.write(`  RSS at rest after               ${mb(atRest)}\n`);

@@ -1,6 +1,6 @@
 /**
  * The HTTP client for one cluster: credentials and TLS from a kubeconfig
- * context (via @kubernetes/client-node's KubeConfig), keep-alive connections,
+ * context (./kubeconfig.ts), keep-alive connections,
  * a token bucket per cluster, and retries: 429 and 503 honour Retry-After,
  * other server errors and dropped connections back off exponentially with
  * jitter (idempotent requests only). Everything else in lib/cluster speaks
@@ -13,9 +13,9 @@
 import type { IncomingMessage } from 'node:http';
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https';
-import { KubeConfig } from '@kubernetes/client-node';
-import { InvalidInputError, UnavailableError } from '../errors/errors.ts';
+import { UnavailableError } from '../errors/errors.ts';
 import { kubeError } from './kube-error.ts';
+import { type KubeCredentials, kubeCredentials } from './kubeconfig.ts';
 import { TokenBucket } from './limiter.ts';
 
 export interface ClusterClientOptions {
@@ -72,40 +72,27 @@ export class ClusterClient {
   readonly server: string;
   readonly stats: ClientStats = { requests: 0, retries: 0, byMethod: {}, writes: 0, dryRuns: 0 };
   #base: RequestOptions;
+  #headers: KubeCredentials['headers'];
   #agent: HttpAgent | HttpsAgent;
   #limiter: TokenBucket;
   #maxAttempts: number;
   #secure: boolean;
 
-  private constructor(name: string, server: string, base: RequestOptions, opts: ClusterClientOptions) {
+  private constructor(name: string, creds: KubeCredentials, opts: ClusterClientOptions) {
     this.name = name;
-    this.server = server.replace(/\/$/, '');
+    this.server = creds.server;
     this.#secure = this.server.startsWith('https:');
     const maxSockets = opts.maxSockets ?? 32;
-    this.#agent = this.#secure
-      ? new HttpsAgent({ keepAlive: true, maxSockets, ca: base.ca, cert: base.cert, key: base.key, rejectUnauthorized: base.rejectUnauthorized ?? true })
-      : new HttpAgent({ keepAlive: true, maxSockets });
-    this.#base = { headers: base.headers ?? {}, agent: this.#agent, servername: base.servername };
+    const { ca, cert, key, rejectUnauthorized, servername } = creds.tls;
+    this.#agent = this.#secure ? new HttpsAgent({ keepAlive: true, maxSockets, ca, cert, key, rejectUnauthorized: rejectUnauthorized ?? true }) : new HttpAgent({ keepAlive: true, maxSockets });
+    this.#base = { agent: this.#agent, servername };
+    this.#headers = creds.headers;
     this.#limiter = new TokenBucket({ qps: opts.qps ?? 500, burst: opts.burst ?? 1000 });
     this.#maxAttempts = opts.maxAttempts ?? 6;
   }
 
   static async connect(opts: ClusterClientOptions): Promise<ClusterClient> {
-    const kc = new KubeConfig();
-    try {
-      kc.loadFromFile(opts.kubeconfig);
-    } catch (err) {
-      throw new InvalidInputError(`${opts.kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, { data: { file: opts.kubeconfig }, cause: err });
-    }
-    if (!kc.getContextObject(opts.context)) {
-      throw new InvalidInputError(`${opts.kubeconfig}: no context ${opts.context} for cluster ${opts.name}`, { data: { file: opts.kubeconfig, context: opts.context } });
-    }
-    kc.setCurrentContext(opts.context);
-    const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new InvalidInputError(`${opts.kubeconfig}: context ${opts.context} has no cluster`, { data: { file: opts.kubeconfig } });
-    const base: RequestOptions = {};
-    await kc.applyToHTTPSOptions(base);
-    return new ClusterClient(opts.name, cluster.server, base, opts);
+    return new ClusterClient(opts.name, await kubeCredentials({ kubeconfig: opts.kubeconfig, context: opts.context, name: opts.name }), opts);
   }
 
   /** A request whose response body is JSON (or empty). Non-2xx answers throw a classified error. */
@@ -175,7 +162,7 @@ export class ClusterClient {
 
   #once(url: URL, args: RequestArgs, payload: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...(this.#base.headers as Record<string, string>), accept: args.accept ?? 'application/json' };
+      const headers: Record<string, string | number> = { ...this.#headers(), accept: args.accept ?? 'application/json' };
       if (payload !== undefined) {
         headers['content-type'] = args.contentType ?? 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);

@@ -13,6 +13,11 @@
 //   both times c3 ends on one whole version, nothing pending, no lease.
 // - the registry stopped for several poll intervals and restarted: nothing
 //   deleted on c3, the agent says so and resumes (a later push reaches c3).
+// - drift heal per policy, the policy coming only through the index: an
+//   agent of its own (another registry prefix, no daemon: `drover deploy`
+//   lists two bundles, one `heal`, one `report`); both edited with kubectl
+//   on c3: the first is put back by the agent, the second only reported,
+//   and both statuses say so.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -86,8 +91,8 @@ async function pushAndHook(message: string, spec: { level: string; failing?: boo
   expect(r.status).toBe(202);
 }
 
-function startAgent(stateDir: string): Promise<NonNullable<typeof agent>> {
-  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${prefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--index-seconds', '1', '--timeout-seconds', '15'], {
+function startAgent(stateDir: string, registryPrefix = prefix): Promise<NonNullable<typeof agent>> {
+  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${registryPrefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--index-seconds', '1', '--timeout-seconds', '15'], {
     cwd: scratch,
     // Nothing of the hub: no API token, no kubeconfig of other clusters.
     env: { PATH: process.env.PATH, HOME: scratch },
@@ -258,5 +263,76 @@ describe('drover agent', () => {
     expect(agent!.lines.some((l) => l.msg === `${web} retired from c3`)).toBe(true);
     const s = await droverCli(ws)(['status']);
     expect(s.json.find((x: { bundle: string; cluster: string }) => x.bundle === web && x.cluster === 'c3')).toMatchObject({ running: null, agent: { state: 'retired' } });
+  });
+});
+
+describe('drover agent: drift on its cluster, per the policy the index carries', () => {
+  const id = uniqueName('d');
+  const dns = uniqueName('drift');
+  const healing = uniqueName('heal');
+  const reporting = uniqueName('report');
+  const dprefix = uniqueName('drift');
+  let hub: string;
+  let dagent: NonNullable<typeof agent> | undefined;
+  let dropNs: (() => Promise<void>) | undefined;
+  const configOf = async (name: string) => (await kubectlOn(env, c3, ['get', 'configmap', `${name}-config`, '-n', dns, '-o', 'jsonpath={.data.NAME}'])).trim();
+  const statusOf = async (bundle: string) => (await droverCli(hub)(['status'])).json.find((r: { bundle: string; cluster: string }) => r.bundle === bundle && r.cluster === 'c3') as { drift: number; agent: { state: string; drift?: { policy: string; open: number; heals: number; lastHeal: { outcome: string } | null } } } | undefined;
+  const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
+    for (const end = Date.now() + ms; !(await check()); ) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; agent said:\n${dagent!.lines.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+
+  beforeAll(async () => {
+    dropNs = await createNamespace(env, dns);
+    const seed = join(scratch, `seed-${id}`);
+    mkdirSync(seed);
+    for (const name of [healing, reporting]) {
+      const docs = [
+        { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec: { namespace: dns, roots: [{ kind: 'Deployment', name }] } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: dns }, data: { NAME: name } },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name, namespace: dns },
+          spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1', envFrom: [{ configMapRef: { name: `${name}-config` } }], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+        },
+      ];
+      writeFileSync(join(seed, `${name}.yaml`), docs.map((d) => stringify(d)).join('---\n'));
+    }
+    const durl = await createRepo(env.git, { name: uniqueName('drift'), fixtureDir: seed });
+    hub = join(scratch, `hub-${id}`);
+    mkdirSync(hub);
+    // drover.yaml's policies, which only the hub reads: the agent learns them from the index.
+    writeTestConfig(env, hub, { sources: [{ name: 'apps', url: durl, schedule: '0 0 1 1 *' }], registry: `oci://${registry.host}/${dprefix}`, clusters: [], agentClusters: ['c3'], environments: [{ name: 'edge', clusters: ['c3'], timeoutSeconds: 120 }], drift: { selfHeal: 'report' }, bundles: { [healing]: { selfHeal: 'heal' } } });
+    const drover = droverCli(hub);
+    expect((await drover(['cut'])).code).toBe(0);
+    dagent = await startAgent(join(scratch, `agent-${id}`), dprefix);
+    for (const name of [healing, reporting]) {
+      const r = await drover(['deploy', `${name}@1.0.0`, '--env', 'edge']);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    dagent?.proc.kill('SIGKILL');
+    await dropNs?.();
+  });
+
+  it('heals a member edited on c3 when the policy is heal, only reports it when report, and says both in the statuses', async () => {
+    const mark = dagent!.lines.length;
+    for (const name of [healing, reporting]) await kubectlOn(env, c3, ['patch', 'configmap', `${name}-config`, '-n', dns, '--type', 'merge', '-p', JSON.stringify({ data: { NAME: 'edited by hand' } })]);
+    // heal: the agent re-applies what its inventory says runs.
+    await until('the agent heals the edited ConfigMap', async () => (await configOf(healing)) === healing);
+    await until(`the agent says it healed ${healing}`, async () => dagent!.lines.slice(mark).some((l) => l.msg === `self-heal: ${healing}@1.0.0 re-applied on c3`));
+    await until('the heal in its status', async () => (await statusOf(healing))?.agent.drift?.lastHeal?.outcome === 'healed');
+    expect(await statusOf(healing)).toMatchObject({ drift: 0, agent: { state: 'succeeded', drift: { policy: 'heal', open: 0, heals: 1 } } });
+    // report: found and said, never touched.
+    await until('the drift reported in its status', async () => (await statusOf(reporting))?.agent.drift?.open === 1);
+    expect(dagent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`drift opened: ConfigMap/${dns}/${reporting}-config on c3`))).toBe(true);
+    expect(await statusOf(reporting)).toMatchObject({ drift: 1, agent: { state: 'succeeded', drift: { policy: 'report', open: 1, heals: 0, lastHeal: null } } });
+    expect(await configOf(reporting)).toBe('edited by hand');
+    expect(dagent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`self-heal: ${reporting}`))).toBe(false);
   });
 });

@@ -22,11 +22,12 @@
  *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { flushCompileCache } from 'node:module';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
-import { resolveConfig } from '../config/config.ts';
+import { assembleConfig } from '../config/assemble.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
@@ -35,6 +36,7 @@ import { deployVersion } from '../verbs/deploy.ts';
 import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
+import { type AgentDriftTracker, agentDrift } from './agent-drift.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
 
 export interface AgentOptions {
@@ -79,19 +81,16 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv): string {
   });
 }
 
-/** The agent's own workspace: one cluster, one environment holding it, no sources; defaults from the schema. */
+/** The agent's own workspace: one cluster, one environment holding it, no sources; drover.yaml's defaults, without its schema (the flags were checked by the CLI). */
 function agentConfig({ registry, environment, cluster, kubeconfig, context, stateDir, timeoutSeconds, env = {} }: AgentOptions) {
   if (!kubeconfig) {
     kubeconfig = join(stateDir, 'in-cluster.kubeconfig');
     writeFileSync(kubeconfig, inClusterKubeconfig(env), { mode: 0o600 });
     context = 'in-cluster';
   }
-  const config = resolveConfig({
+  return assembleConfig({
     doc: {
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      // The schema asks for a source; the agent reads none (it is never opened).
-      sources: [{ name: 'none', url: 'https://agent.invalid/none.git' }],
+      sources: [],
       registry,
       state: join(stateDir, 'agent.db'),
       kubeconfig: resolve(kubeconfig),
@@ -100,7 +99,6 @@ function agentConfig({ registry, environment, cluster, kubeconfig, context, stat
     },
     file: join(stateDir, '(drover agent)'),
   });
-  return { ...config, sources: [] };
 }
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
@@ -111,15 +109,21 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const last = new Map<string, AgentStatus>();
   let registryDown: string | undefined;
   let downSince = '';
+  let drift: AgentDriftTracker | undefined;
   log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
+    drift = agentDrift({ ws, env, log, cluster, signal: stop });
     // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
     const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
     let index: Awaited<ReturnType<typeof readIndex>>;
     for (let round = 0; !stop.aborted; round++) {
       try {
-        if (round % indexEvery === 0 || registryDown || !index) index = await readIndex({ stores: ws.stores, environment, signal: stop });
+        if (round % indexEvery === 0 || registryDown || !index) {
+          index = await readIndex({ stores: ws.stores, environment, signal: stop });
+          // Drift is judged per the index's policies, from the first index on.
+          if (index) await drift.follow(index);
+        }
         if (registryDown) {
           log.info('registry answers again: resuming', { was: registryDown, since: downSince });
           // The outage is reported with each bundle's status, unchanged otherwise.
@@ -133,12 +137,22 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         registryDown = undefined;
         for (const bundle of index?.bundles ?? []) {
           if (stop.aborted) break;
-          await followBundle({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, env, stop });
+          await followBundle({ ws, kube, log, last, drift, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, env, stop });
         }
         // Told to remove these (drover retire): only what the inventory owns, as the hub's retire does.
         for (const bundle of index?.retire ?? []) {
           if (stop.aborted) break;
           await retireHere({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, stop });
+        }
+        // A finding opened or resolved, or a heal done, since the last poll: said in the bundle's status.
+        for (const bundle of drift.changed()) {
+          const s = last.get(bundle);
+          if (!s || s.state === 'retired' || stop.aborted) continue;
+          const { drift: _, ...rest } = s;
+          const d = drift.of(bundle);
+          const status: AgentStatus = { ...rest, ...(d ? { drift: d } : {}), time: new Date().toISOString() };
+          await writeStatus({ stores: ws.stores, status, signal: stop });
+          last.set(bundle, status);
         }
       } catch (err) {
         const e = toDroverError(err);
@@ -149,23 +163,27 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
         }
         registryDown = e.message;
       }
+      // What the first round loaded is written to Node's compile cache now, not at exit (a SIGKILL has none): the next start loads no TypeScript stripper.
+      if (round === 0) flushCompileCache?.();
       await new Promise<void>((r) => {
         const t = setTimeout(r, pollSeconds * 1000);
         stop.addEventListener('abort', () => (clearTimeout(t), r()), { once: true });
       });
     }
   } finally {
+    await drift?.stop();
     ws.close();
     log.info('agent stopped');
   }
 }
 
-async function followBundle({ ws, kube, log, last, bundle, tag, environment, cluster, env, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; env: NodeJS.ProcessEnv; stop: AbortSignal }): Promise<void> {
+async function followBundle({ ws, kube, log, last, drift, bundle, tag, environment, cluster, env, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; drift: AgentDriftTracker; bundle: string; tag: string; environment: string; cluster: string; env: NodeJS.ProcessEnv; stop: AbortSignal }): Promise<void> {
   const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
   if (!desired) return;
   await remember({ ws, last, bundle, cluster, stop });
   const publish = async (state: AgentState, more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {}) => {
     const inv = await readInventory(kube, bundle, stop);
+    const d = drift.of(bundle);
     const status: AgentStatus = {
       protocol: 1,
       bundle,
@@ -178,6 +196,7 @@ async function followBundle({ ws, kube, log, last, bundle, tag, environment, clu
       health: more.health ?? (state === 'succeeded' || state === 'rolled-back' ? 'Current' : null),
       failedObject: more.failedObject ?? null,
       reason: more.reason ?? null,
+      ...(d ? { drift: d } : {}),
       agent: AGENT_ID,
       time: new Date().toISOString(),
     };

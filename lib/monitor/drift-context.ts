@@ -1,27 +1,43 @@
 /**
  * What drift needs from a workspace, shared by the one-off check (`drover
  * drift`) and the monitor (`drover serve`): which bundles to judge (known
- * here, self-heal policy not `off`), each version's content by digest (pulled
+ * here, or listed in an agent's index; self-heal policy not `off`), each version's content by digest (pulled
  * once and kept), the members exactly as Drover applies them (SOPS decrypted
  * with the cluster's environment's key, ownership marks added), each
  * cluster's content being its own target's.
  */
-import { selfHealFor } from '../config/config.ts';
+import { selfHealFor } from '../config/assemble.ts';
+import type { SelfHeal } from '../config/config.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../release/release-options.ts';
-import { isSopsEncrypted } from '../sops/index.ts';
+import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DesiredMember } from './inventory-index.ts';
 
+/**
+ * The self-heal policy of a bundle, or undefined for a bundle not to judge.
+ * The hub's is drover.yaml's, for bundles its state knows; an agent's is its
+ * environment's index (docs/agent-protocol.md).
+ */
+export type PolicyOf = (bundle: string) => SelfHeal | undefined;
+
+/** drover.yaml's policy, for the bundles the workspace's state knows (cut or released here). */
+export function configPolicy(ws: Workspace): PolicyOf {
+  let known = { at: 0, names: new Set<string>() };
+  return (bundle) => {
+    if (Date.now() - known.at > 2000) known = { at: Date.now(), names: new Set(knownBundles(ws.db)) };
+    return known.names.has(bundle) ? selfHealFor(ws.config, bundle) : undefined;
+  };
+}
+
 /** What drift needs from a workspace: which bundles to judge, their content by digest, members as Drover applies them. */
-export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
+export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, policyOf: PolicyOf = configPolicy(ws)) {
   const contents = new Map<string, Promise<VersionContent>>();
   const preparers = new Map<string, (o: KubeObject) => Promise<KubeObject>>();
-  let known = { at: 0, names: new Set<string>() };
   const environmentOf = (cluster: string) => ws.config.environments.find((e) => e.clusters.includes(cluster));
   const prepareFor = (cluster: string) => {
     const e = environmentOf(cluster);
@@ -44,9 +60,10 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv) {
     environmentOf,
     prepareFor,
     loadVersion,
+    policyOf,
     tracks(bundle: string): boolean {
-      if (Date.now() - known.at > 2000) known = { at: Date.now(), names: new Set(knownBundles(ws.db)) };
-      return known.names.has(bundle) && selfHealFor(ws.config, bundle) !== 'off';
+      const p = policyOf(bundle);
+      return p !== undefined && p !== 'off';
     },
     async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<DesiredMember[]> {
       const content = await loadVersion(bundle, cluster, signal)({ digest });

@@ -14,7 +14,6 @@
  *   const monitor = await startDriftMonitor({ ws, onFinding: (f, change) => ..., onHeal: (h) => ... });
  *   await monitor.stop();
  */
-import { selfHealFor } from '../config/config.ts';
 import type { Observation } from '../drift/observation.ts';
 import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
@@ -23,7 +22,7 @@ import { type FindingRecord, type HealRecord, openFindings } from '../state/drif
 import { activeLeases } from '../state/leases.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { ClusterMonitor } from './cluster-monitor.ts';
-import { driftContext } from './drift-context.ts';
+import { driftContext, type PolicyOf } from './drift-context.ts';
 import { healAndVerify } from './heal-and-verify.ts';
 import { type FindingChange, recordObservation, resolveGone } from './record.ts';
 
@@ -57,6 +56,8 @@ export interface DriftMonitorOptions {
   confirmMs?: number;
   /** Server-side timeout of each watch request. */
   watchTimeoutSeconds?: number;
+  /** Each bundle's policy (default: drover.yaml's, for bundles the state knows; `drover agent`: its index's). */
+  policyOf?: PolicyOf;
 }
 
 const healKey = (bundle: string, cluster: string) => `${bundle}\u0000${cluster}`;
@@ -66,8 +67,8 @@ const parseHealKey = (key: string) => {
 };
 
 /** Watches every cluster; resolves once every watch is streaming and the first judgement is recorded. */
-export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEvent, scanIntervalMs, confirmMs, watchTimeoutSeconds, signal }: DriftMonitorOptions): Promise<DriftMonitor> {
-  const ctx = driftContext(ws, env);
+export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEvent, scanIntervalMs, confirmMs, watchTimeoutSeconds, policyOf, signal }: DriftMonitorOptions): Promise<DriftMonitor> {
+  const ctx = driftContext(ws, env, policyOf);
   const clusters = await ws.clusters();
   const healing = new Map<string, number>();
   const ac = new AbortController();
@@ -110,7 +111,7 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     const healId = healing.get(healKey(o.bundle, o.cluster));
     for (const c of recordObservation({ db: ws.db, observation: o, ...(healId !== undefined ? { healId } : {}) })) {
       onFinding?.(c.finding, c.change);
-      if (c.change !== 'resolved' && selfHealFor(ws.config, c.finding.bundle) === 'heal') scheduleHeal(c.finding.bundle, c.finding.cluster);
+      if (c.change !== 'resolved' && ctx.policyOf(c.finding.bundle) === 'heal') scheduleHeal(c.finding.bundle, c.finding.cluster);
     }
   };
 
@@ -134,7 +135,7 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
   const afterPass = (m: ClusterMonitor) => {
     resolveGone({ db: ws.db, cluster: m.cluster, present: m.present() });
     for (const { bundle } of m.running()) {
-      if (selfHealFor(ws.config, bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0) scheduleHeal(bundle, m.cluster);
+      if (ctx.policyOf(bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0) scheduleHeal(bundle, m.cluster);
     }
   };
   await Promise.all(

@@ -34,6 +34,8 @@ describe('status documents', () => {
     const m = json(encodeStatus(status));
     expect(m).toMatchObject({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', artifactType: 'application/vnd.drover.status.v1', config: { digest: EMPTY_DIGEST, size: 2 }, layers: [{ digest: EMPTY_DIGEST, size: 2 }] });
     expect(decodeStatus(encodeStatus(status), { bundle: 'web', cluster: 'c3' })).toEqual({ protocol: 1, ...status });
+    const drifted = { ...status, drift: { policy: 'heal' as const, open: 0, heals: 1, lastHeal: { outcome: 'healed', message: null, time: '2026-12-02T10:00:01.000Z' } } };
+    expect(decodeStatus(encodeStatus(drifted), { bundle: 'web', cluster: 'c3' })).toEqual({ protocol: 1, ...drifted });
   });
 
   it('ignores fields it does not know', () => {
@@ -60,14 +62,24 @@ describe('status documents', () => {
 
 describe('index documents', () => {
   it('round-trips, bundles sorted and unique', () => {
-    const b = encodeIndex({ environment: 'edge', bundles: ['web', 'api', 'web'], retire: ['old', 'web'], clusters: { c3: { tag: 'edge.w1' } } });
-    // A bundle listed is never also retired.
-    expect(decodeIndex(b, { environment: 'edge' })).toEqual({ protocol: 1, environment: 'edge', bundles: ['api', 'web'], retire: ['old'], clusters: { c3: { tag: 'edge.w1' } } });
+    const b = encodeIndex({ environment: 'edge', bundles: ['web', 'api', 'web'], retire: ['old', 'web'], clusters: { c3: { tag: 'edge.w1' } }, selfHeal: { web: 'heal', api: 'off', old: 'heal' } });
+    // A bundle listed is never also retired; only listed bundles carry a policy.
+    expect(decodeIndex(b, { environment: 'edge' })).toEqual({ protocol: 1, environment: 'edge', bundles: ['api', 'web'], retire: ['old'], clusters: { c3: { tag: 'edge.w1' } }, selfHeal: { api: 'off', web: 'heal' } });
+  });
+
+  it.each([
+    ['an index written before selfHeal existed', undefined],
+    ['a policy this reader does not know', { web: 'heal-harder' }],
+    ['no entry for the bundle', { api: 'heal' }],
+  ])('reads %s as report for the bundle: an agent never heals unless told to', (_, selfHeal) => {
+    const m = json(encodeIndex({ environment: 'edge', bundles: ['web'], retire: [], clusters: {}, selfHeal: {} }));
+    const doc = { protocol: 1, environment: 'edge', bundles: ['web'], ...(selfHeal ? { selfHeal } : {}) };
+    expect(decodeIndex(withDoc(m, 'drover.dev/index', doc), { environment: 'edge' }).selfHeal).toEqual({ web: 'report' });
   });
 
   it("refuses another environment's index and bad names", () => {
-    const m = json(encodeIndex({ environment: 'edge', bundles: ['web'], retire: [], clusters: {} }));
-    expect(() => decodeIndex(encodeIndex({ environment: 'prod', bundles: [], retire: [], clusters: {} }), { environment: 'edge' })).toThrow(/index of "prod"/);
+    const m = json(encodeIndex({ environment: 'edge', bundles: ['web'], retire: [], clusters: {}, selfHeal: {} }));
+    expect(() => decodeIndex(encodeIndex({ environment: 'prod', bundles: [], retire: [], clusters: {}, selfHeal: {} }), { environment: 'edge' })).toThrow(/index of "prod"/);
     expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: [], retire: ['A B'] }), { environment: 'edge' })).toThrow(/retire is not a list of bundle names/);
     expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: ['../etc'] }), { environment: 'edge' })).toThrow(/not a list of bundle names/);
     expect(() => decodeIndex(withDoc(m, 'drover.dev/index', { protocol: 1, environment: 'edge', bundles: [], clusters: { c3: { tag: 'no tag!' } } }), { environment: 'edge' })).toThrow(/clusters\.c3 is not \{tag\}/);

@@ -41,6 +41,27 @@ export interface EnvironmentIndex {
   retire: string[];
   /** Per agent cluster: the tag it follows (default: the environment's). */
   clusters: Record<string, { tag: string }>;
+  /**
+   * Per listed bundle: its drift policy (drover.yaml's `selfHeal` for it).
+   * A bundle absent here, or a value this reader does not know, is `report`:
+   * an agent never heals unless told to.
+   */
+  selfHeal: Record<string, SelfHealPolicy>;
+}
+
+/** What an agent does about drift of a bundle it runs: nothing, report it, or heal it (as drover.yaml's `selfHeal`). */
+export type SelfHealPolicy = 'off' | 'report' | 'heal';
+export const SELF_HEAL_POLICIES: readonly SelfHealPolicy[] = ['off', 'report', 'heal'];
+
+/** What an agent has seen of drift of one bundle on its cluster, in its status. */
+export interface AgentDrift {
+  policy: SelfHealPolicy;
+  /** Members that differ from what was applied, now. */
+  open: number;
+  /** Heals run since the agent started. */
+  heals: number;
+  /** The last heal: `healed`, `failed` or `skipped`, its message and when it ended. */
+  lastHeal: { outcome: string; message: string | null; time: string } | null;
 }
 
 export type AgentState = 'succeeded' | 'applying' | 'rolled-back' | 'rollback-failed' | 'refused' | 'error' | 'retired';
@@ -60,6 +81,8 @@ export interface AgentStatus {
   health: string | null;
   failedObject: string | null;
   reason: string | null;
+  /** Drift of the bundle on the cluster (absent: an agent that reports none, or policy `off`). */
+  drift?: AgentDrift;
   agent: string;
   time: string;
 }
@@ -102,7 +125,7 @@ const str = (v: unknown): v is string => typeof v === 'string';
 
 export function encodeIndex(index: Omit<EnvironmentIndex, 'protocol'>): Uint8Array {
   const bundles = new Set(index.bundles);
-  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...bundles].sort(), retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(), clusters: index.clusters });
+  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...bundles].sort(), retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(), clusters: index.clusters, selfHeal: Object.fromEntries(Object.entries(index.selfHeal).filter(([b]) => bundles.has(b)).sort(([a], [b]) => a.localeCompare(b))) });
 }
 
 export function decodeIndex(bytes: Uint8Array, { environment }: { environment: string }): EnvironmentIndex {
@@ -123,7 +146,11 @@ export function decodeIndex(bytes: Uint8Array, { environment }: { environment: s
       clusters[name] = { tag: tag as string };
     }
   }
-  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)), clusters };
+  // Absent (a hub before the field) or not understood: report, never heal.
+  const selfHeal: Record<string, SelfHealPolicy> = {};
+  const policies = d.selfHeal && typeof d.selfHeal === 'object' && !Array.isArray(d.selfHeal) ? (d.selfHeal as Record<string, unknown>) : {};
+  for (const b of d.bundles as string[]) selfHeal[b] = SELF_HEAL_POLICIES.includes(policies[b] as SelfHealPolicy) ? (policies[b] as SelfHealPolicy) : 'report';
+  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)), clusters, selfHeal };
 }
 
 export function encodeStatus(status: Omit<AgentStatus, 'protocol'>): Uint8Array {
@@ -155,7 +182,17 @@ export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: s
     health: d.health as string | null,
     failedObject: d.failedObject as string | null,
     reason: d.reason as string | null,
+    ...(driftOf(d.drift) ? { drift: driftOf(d.drift)! } : {}),
     agent: d.agent as string,
     time: d.time as string,
   };
+}
+
+/** A status's `drift`, when well-formed; anything else is ignored (it only informs). */
+function driftOf(v: unknown): AgentDrift | undefined {
+  const d = v as Partial<Record<keyof AgentDrift, unknown>> | null | undefined;
+  if (!d || typeof d !== 'object' || !SELF_HEAL_POLICIES.includes(d.policy as SelfHealPolicy) || !Number.isInteger(d.open) || !Number.isInteger(d.heals)) return undefined;
+  const h = d.lastHeal as { outcome?: unknown; message?: unknown; time?: unknown } | null | undefined;
+  const lastHeal = h && str(h.outcome) && str(h.time) ? { outcome: h.outcome, message: str(h.message) ? h.message : null, time: h.time } : null;
+  return { policy: d.policy as SelfHealPolicy, open: d.open as number, heals: d.heals as number, lastHeal };
 }

@@ -12,7 +12,7 @@ import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
-import { isSopsEncrypted } from '../sops/index.ts';
+import { isSopsEncrypted } from '../sops/detect.ts';
 import { agentRollout } from '../workspace/agent-rollout.ts';
 import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';

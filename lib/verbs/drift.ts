@@ -9,7 +9,7 @@
  *   const report = await checkDrift({ ws, heal: false });
  *   report.findings // open findings, oldest first
  */
-import { selfHealFor } from '../config/config.ts';
+import { selfHealFor } from '../config/assemble.ts';
 import { NotFoundError, toDroverError } from '../errors/errors.ts';
 import { ClusterMonitor } from '../monitor/cluster-monitor.ts';
 import { driftContext } from '../monitor/drift-context.ts';

@@ -48,7 +48,7 @@ export interface StatusRow {
   /** Why it does not: in flight, a failed release, a refused digest, a quarantined version, a tag not yet followed, the registry unreachable. */
   syncReason: string | null;
   /** For an agent cluster: its last status as read from the registry (`time` says how fresh). */
-  agent?: { state: AgentStatus['state']; time: string; desired: string | null; reason: string | null } | null;
+  agent?: { state: AgentStatus['state']; time: string; desired: string | null; reason: string | null; drift?: AgentStatus['drift'] } | null;
 }
 
 interface LiveView {
@@ -185,13 +185,14 @@ function agentRow(ws: Workspace, bundle: string, cluster: string, s: AgentStatus
     health: (s.health as HealthStatus | null) ?? null,
     healthMessage: null,
     pending,
-    drift: 0,
+    // The agent's own drift monitor counts them (its policy: the index's).
+    drift: s.drift?.open ?? 0,
     last,
     environment,
     tag: tagRef,
     sync: sync.sync,
     syncReason: sync.reason,
-    agent: { state: s.state, time: s.time, desired: s.desired, reason: s.reason },
+    agent: { state: s.state, time: s.time, desired: s.desired, reason: s.reason, ...(s.drift ? { drift: s.drift } : {}) },
   };
 }
 

@@ -14,6 +14,7 @@
  *   await fanOut({ ..., remote: agents.remote, beforeWave: agents.beforeWave });
  *   await agents.settle(result.ok);
  */
+import { selfHealFor } from '../config/assemble.ts';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
@@ -49,7 +50,9 @@ export function agentTag(e: EnvironmentConfig, cluster: string): string {
 
 /**
  * Lists a bundle in the environment's index (to follow), or moves it to the
- * index's `retire` list (to remove), with the tag each agent cluster follows.
+ * index's `retire` list (to remove), with the tag each agent cluster follows
+ * and each listed bundle's drift policy (drover.yaml's `selfHeal`: the
+ * agents heal or report drift by it).
  */
 export async function listInIndex({ ws, environment: e, bundle, listed, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; listed: boolean; signal?: AbortSignal }): Promise<void> {
   const sig = signal ? { signal } : {};
@@ -57,7 +60,9 @@ export async function listInIndex({ ws, environment: e, bundle, listed, signal }
   const bundles = new Set(index?.bundles ?? []);
   const retire = new Set(index?.retire ?? []);
   const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
-  if (bundles.has(bundle) === listed && retire.has(bundle) === !listed && JSON.stringify(index?.clusters) === JSON.stringify(tags)) return;
+  const policies = (names: Iterable<string>) => Object.fromEntries([...names].sort().map((b) => [b, selfHealFor(ws.config, b)]));
+  const unchanged = bundles.has(bundle) === listed && retire.has(bundle) === !listed && JSON.stringify(index?.clusters) === JSON.stringify(tags) && JSON.stringify(index?.selfHeal) === JSON.stringify(policies(bundles));
+  if (unchanged) return;
   if (listed) {
     bundles.add(bundle);
     retire.delete(bundle);
@@ -65,7 +70,7 @@ export async function listInIndex({ ws, environment: e, bundle, listed, signal }
     bundles.delete(bundle);
     retire.add(bundle);
   }
-  await writeIndex({ stores: ws.stores, index: { environment: e.name, bundles: [...bundles], retire: [...retire], clusters: tags }, ...sig });
+  await writeIndex({ stores: ws.stores, index: { environment: e.name, bundles: [...bundles], retire: [...retire], clusters: tags, selfHeal: policies(bundles) }, ...sig });
 }
 
 export function agentRollout({ ws, environment: e, bundle, version, digest, versions, onEvent, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; version: string; digest: string; versions: BundleVersions; onEvent?: OnEvent; signal?: AbortSignal }): AgentRollout {

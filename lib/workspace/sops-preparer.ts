@@ -3,6 +3,9 @@
  * decrypted in memory with the age identities drover.yaml names for an
  * environment (a file, or an environment variable), read once and only when
  * a SOPS member is met. Deploy, drift heal and recovery all use this one.
+ * The decryption code (age, with its post-quantum and curve libraries: about
+ * 20 MB of RSS) loads with the first SOPS member, so a process that never
+ * meets one (most agents) never holds it.
  *
  * @example
  *   const prepare = sopsPreparer({ environments: [prod], env: process.env });
@@ -12,7 +15,8 @@ import { readFile } from 'node:fs/promises';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import type { KubeObject } from '../object/ref.ts';
-import { decryptSopsObject, isSopsEncrypted, parseAgeIdentities } from '../sops/index.ts';
+import { isSopsEncrypted } from '../sops/detect.ts';
+import { parseAgeIdentities } from '../sops/keys.ts';
 
 export type Prepare = (o: KubeObject) => Promise<KubeObject>;
 
@@ -42,6 +46,7 @@ export function sopsPreparer({ environments, env }: { environments: readonly (En
     if (!isSopsEncrypted(o)) return o;
     const ids = identities ?? (identities = load());
     ids.catch(() => (identities = undefined));
+    const { decryptSopsObject } = await import('../sops/decrypt.ts');
     return decryptSopsObject({ object: o, identities: await ids });
   };
 }

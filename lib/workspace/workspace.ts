@@ -9,7 +9,8 @@
  */
 import { homedir } from 'node:os';
 import type { Cluster } from '../cluster/cluster.ts';
-import { type DroverConfig, type EnvironmentConfig, loadConfig, secretFromEnv } from '../config/config.ts';
+import { secretFromEnv } from '../config/assemble.ts';
+import type { DroverConfig, EnvironmentConfig } from '../config/config.ts';
 import { NotFoundError, UsageError } from '../errors/errors.ts';
 import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
 import { openState, type StateDb } from '../state/open.ts';
@@ -30,6 +31,8 @@ export interface OpenWorkspaceOptions {
 }
 
 export async function openWorkspace({ configPath = 'drover.yaml', env = process.env, signal }: OpenWorkspaceOptions = {}): Promise<Workspace> {
+  // The schema and its validator load here, not with the module: `drover agent` assembles its config from flags.
+  const { loadConfig } = await import('../config/config.ts');
   return openWorkspaceWith({ config: await loadConfig({ path: configPath, env }), env, ...(signal ? { signal } : {}) });
 }
 
