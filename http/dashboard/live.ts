@@ -41,7 +41,11 @@ export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearc
     stream: (res: ServerResponse) => {
       res.write('retry: 3000\n: connected\n\n');
       if (!feed) return void res.end();
-      let onPage: Set<string> | undefined;
+      // The page set of an overview is fixed when it connects: what it shows.
+      const pageOf = () => drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 }).then((v) => new Set(v.rows.map((r) => r.bundle)));
+      const onPage = overview ? pageOf() : undefined;
+      // Awaited by every flush (which logs a failure); marked handled here so a failed read never goes unhandled.
+      onPage?.catch(() => {});
       const pending = new Set<string>();
       let timer: NodeJS.Timeout | undefined;
       const flush = async () => {
@@ -49,9 +53,9 @@ export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearc
         const bundles = [...pending];
         pending.clear();
         if (overview) {
-          onPage ??= new Set((await drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 })).rows.map((r) => r.bundle));
+          const page = await onPage!;
           const view = await drover.overview({ ws: h.ctx.ws, ...filter, only: bundles, limit: bundles.length });
-          for (const row of view.rows) res.write(onPage.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle));
+          for (const row of view.rows) res.write(page.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle));
           return;
         }
         for (const b of bundles) if (wanted.has('*') || wanted.has(b)) res.write(sseMessage('change', b));
@@ -60,8 +64,6 @@ export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearc
         pending.add(bundle);
         timer ??= setTimeout(() => void flush().catch((err: unknown) => h.ctx.log.debug(`live update not sent: ${(err as Error).message}`)), COALESCE_MS);
       });
-      // The page set of an overview is fixed when it connects: what it shows.
-      if (overview) void drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 }).then((v) => (onPage = new Set(v.rows.map((r) => r.bundle))), () => {});
       const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
       beat.unref();
       const close = () => {
