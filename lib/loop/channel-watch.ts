@@ -1,9 +1,10 @@
 /**
  * The channel-tag watch of `drover serve`: every `serve.channels.pollSeconds`
  * it reads each (bundle, environment) channel tag once (a HEAD per tag; only
- * where the bundle has run or had its tag set: the loop reads every tag on
- * its own at each resync, so a tag set where a bundle never ran is found
- * within `resyncSeconds`) and
+ * where the bundle has run or had its tag set: the loop lists every
+ * bundle's tags at each resync, so a tag set where a bundle never ran is
+ * found within `resyncSeconds`), records what it read (the loop's pass takes
+ * a tag from there rather than read it again) and
  * wakes the bundles whose tag someone else moved, so the loop follows it
  * (follow-channels.ts). Reading only: it never releases or moves anything
  * itself, and a bundle is woken at most once per round. Drover's own moves
@@ -52,8 +53,8 @@ export async function movedChannels({ ws, signal, seen = new Map() }: Pick<Backg
     const sync = channelSync({ tag, mark: channelMark(ws.db, { bundle, environment: e.name })?.digest, clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters });
     if (sync.kind === 'moved') moved.add(bundle);
   });
-  // What was read, for whoever shows tags (the dashboard): one transaction a round.
-  recordChannelReads(ws.db, reads);
+  // What was read, for whoever shows tags (the dashboard) and the loop's next pass (follow-channels.ts): one transaction a round.
+  recordChannelReads(ws.db, reads, pairs.filter((_, i) => results[i]!.status === 'rejected').map(({ bundle, environment: e }) => ({ bundle, environment: e.name })));
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [toDroverError(r.reason)] : []));
   // A tag that is not a manifest at all fails its HEAD: its bundle is woken, and the loop refuses it and says why.
   for (const [i, r] of results.entries()) if (r.status === 'rejected' && toDroverError(r.reason).code === 'E_INTEGRITY') moved.add(pairs[i]!.bundle);

@@ -20,6 +20,14 @@
  * A tag naming a version quarantined in that environment is not followed (a
  * person releases it with `drover promote --version` or `drover deploy`).
  *
+ * Reading the tags (`tagReader`): one listing of the bundle's tags says which
+ * environments have one at all; a tag the channel watch read within its last
+ * two rounds (state/channel-reads.ts), after Drover's own last move or
+ * follow of it (its mark), is taken from that read; any other tag is read
+ * with a HEAD. A bundle woken at rest (the loop's resync) so costs one
+ * request instead of one per environment, and a read from before Drover's
+ * own move is never mistaken for someone else's.
+ *
  * @example
  *   const r = await followChannels(ctx, { bundle: 'web' });
  *   r.followed // [{ environment: 'prod', version: '1.0.0', ok: true }]
@@ -29,6 +37,7 @@ import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import { UnavailableError, toDroverError } from '../errors/errors.ts';
 import { channelSync } from '../release/channels.ts';
 import { channelMark } from '../state/channel-marks.ts';
+import { channelRead } from '../state/channel-reads.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { environmentState } from '../state/queries.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
@@ -46,12 +55,13 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
   const db = ctx.ws.db;
   const memory = ctx.channels ?? new Map();
   const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
+  const readTag = await tagReader(ctx, versions, bundle);
   for (const e of ctx.ws.config.environments) {
     ctx.signal.throwIfAborted();
     const labels = { bundle, environment: e.name };
     const key = `${bundle}\0${e.name}`;
     const hold = (reason: string) => out.held.push({ environment: e.name, reason });
-    const tag = await readTag(versions, e.name);
+    const tag = await readTag(e.name);
     if (tag.refused) {
       refused(ctx, memory, { bundle, environment: e.name, digest: '(tag)', reason: tag.refused, message: tag.message });
       hold(`channel tag refused: ${tag.message}`);
@@ -113,8 +123,29 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
   return out;
 }
 
+interface TagRead {
+  digest?: string;
+  refused?: string;
+  message?: string;
+}
+
+/** One pass's reader of the bundle's channel tags (see the module's doc comment). */
+async function tagReader(ctx: LoopContext, versions: ReturnType<typeof bundleVersions>, bundle: string): Promise<(environment: string) => Promise<TagRead>> {
+  const db = ctx.ws.db;
+  const listed = await versions.channelsListed(ctx.ws.config.environments.map((e) => e.name));
+  const freshAfter = new Date(Date.now() - 2 * ctx.ws.config.serve.channels.pollSeconds * 1000).toISOString();
+  return async (environment) => {
+    if (listed && !listed.has(environment)) return {};
+    const read = channelRead(db, { bundle, environment });
+    const mark = channelMark(db, { bundle, environment });
+    // Read after Drover's last move of the tag, and recently: what the tag names now, but for a move the watch's next round sees.
+    if (read?.digest && read.at >= freshAfter && (!mark || read.at > mark.at)) return { digest: read.digest };
+    return headTag(versions, environment);
+  };
+}
+
 /** The tag's digest (undefined: no tag), or why it cannot be read as a manifest; an unreachable registry throws. */
-async function readTag(versions: ReturnType<typeof bundleVersions>, environment: string): Promise<{ digest?: string; refused?: string; message?: string }> {
+async function headTag(versions: ReturnType<typeof bundleVersions>, environment: string): Promise<TagRead> {
   try {
     const digest = await versions.channel(environment);
     return digest ? { digest } : {};

@@ -40,6 +40,14 @@ export interface BundleVersions {
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Marks the digest the tag names as known to Drover without moving it (a tag followed). */
   mark(environment: string, digest: string): void;
+  /**
+   * Which of these environments have a channel tag, from one listing of the
+   * repository's tags (one request, where reading each tag is one per
+   * environment). Undefined when the listing cannot be trusted: it failed,
+   * or it is empty (a bundle's repository always holds its version tags, so
+   * an empty list is a registry that does not list): read each tag then.
+   */
+  channelsListed(environments: readonly string[]): Promise<Set<string> | undefined>;
   /** The digest any tag of the bundle names (a wave tag `<env>.w<k>`), or undefined. */
   tagged(tag: string): Promise<string | undefined>;
   /** Points any non-version tag (a wave tag) at a digest already in the registry. */
@@ -79,6 +87,12 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
       return loaded.get(key)!;
     },
     channel: (environment) => tagged(channelTag(environment)),
+    channelsListed: async (environments) => {
+      const tags = await store.listTags(sig).catch(() => [] as string[]);
+      if (tags.length === 0) return undefined;
+      const present = new Set(tags);
+      return new Set(environments.filter((e) => present.has(channelTag(e))));
+    },
     tagged: (tag) => tagged(tag),
     moveTag: (tag, digest, opts) => moveTag(tag, digest, opts),
     moveChannel: async (environment, digest, opts) => {
