@@ -87,7 +87,7 @@ export interface ServeSummary {
 /** The tasks `drover serve` runs beside the loop: drift detection, the channel-tag watch. */
 export const defaultBackgroundTasks: readonly BackgroundTask[] = [driftTask, channelWatchTask];
 
-/** How often the registry is probed (GET /v2/) between operations. */
+/** How often the registry is probed (GET /v2/) between operations, when nothing else asked it. */
 const REGISTRY_PROBE_MS = 10_000;
 
 /** Time kept at the very end of the grace period to close the listener and the state, and exit. */
@@ -309,11 +309,15 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     resync.unref();
     stops.push(() => clearInterval(resync));
     // The registry is asked on an interval, and so is every cluster known to be down, so their state is known between operations.
+    // A registry that answered the loop or the channel watch since the last probe, and failed none since, is not asked again.
     const probe = () => {
-      void ws.stores.ping(AbortSignal.timeout(5_000)).then(
-        () => deps.up('registry'),
-        (err: unknown) => deps.down('registry', undefined, toDroverError(err).message),
-      );
+      const { answeredAtMs = 0, unansweredAtMs = 0 } = ws.stores.stats;
+      if (answeredAtMs > unansweredAtMs && Date.now() - answeredAtMs < REGISTRY_PROBE_MS) deps.up('registry');
+      else
+        void ws.stores.ping(AbortSignal.timeout(5_000)).then(
+          () => deps.up('registry'),
+          (err: unknown) => deps.down('registry', undefined, toDroverError(err).message),
+        );
       for (const d of deps.snapshot().filter((x) => x.kind === 'cluster' && !x.up)) {
         void ws
           .clusters([d.name])

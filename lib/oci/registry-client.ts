@@ -113,9 +113,13 @@ export class RegistryClient {
     if (authorization) headers.authorization = authorization;
     this.stats.requests++;
     try {
-      return await this.#fetch(url, { method: req.method, headers, body: req.body, signal: req.signal });
+      const res = await this.#fetch(url, { method: req.method, headers, body: req.body, signal: req.signal });
+      if (res.status < 500) this.stats.answeredAtMs = Date.now();
+      else this.stats.unansweredAtMs = Date.now();
+      return res;
     } catch (err) {
       if (req.signal?.aborted) throw err;
+      this.stats.unansweredAtMs = Date.now();
       const cause = (err as Error & { cause?: { message?: string } }).cause?.message;
       throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, {
         data: { host: this.host, dependency: 'registry' },

@@ -38,6 +38,9 @@ export interface StoreStats {
   /** Blobs not uploaded because the store already had them. */
   blobsSkipped: number;
   bytesUploaded: number;
+  /** When the registry last answered a request (any HTTP status below 500), and last did not (no answer, or 5xx); unset: not yet. */
+  answeredAtMs?: number;
+  unansweredAtMs?: number;
 }
 
 export function emptyStats(): StoreStats {
