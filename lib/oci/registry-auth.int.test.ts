@@ -12,7 +12,7 @@ import { sha256Digest } from './digest.ts';
 import { MediaType } from './media-types.ts';
 import { connectStores } from './reference.ts';
 import type { OciStore } from './store.ts';
-import { type AuthRegistries, TEST_PASSWORD, TEST_USER, startAuthRegistries } from './test-registries.ts';
+import { type AuthRegistries, TEST_PASSWORD, TEST_USER, startAuthRegistries } from '../../fixtures/testenv/auth-registries.ts';
 
 const env = testEnv();
 const dir = mkdtempSync(join(env.dir, 'oci-auth-'));

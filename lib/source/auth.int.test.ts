@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { DroverError } from '../errors/errors.ts';
 import { testEnv } from '../../fixtures/testenv/use-env.ts';
 import { openSource } from './source.ts';
-import { revParse, seedRepo } from './test-repos.ts';
+import { revParse, seedRepo } from '../../fixtures/testenv/source-repos.ts';
 
 const env = testEnv();
 const [user, password] = env.git.auth.split(':') as [string, string];

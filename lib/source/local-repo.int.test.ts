@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../../fixtures/testenv/git-server.ts';
 import { openSource } from './source.ts';
-import { BASIC_FIXTURE } from './test-repos.ts';
+import { BASIC_FIXTURE } from '../../fixtures/testenv/source-repos.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-source-local-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

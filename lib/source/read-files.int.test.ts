@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { testEnv } from '../../fixtures/testenv/use-env.ts';
 import { isManifestPath } from '../bundle/path-filter.ts';
 import { openSource } from './source.ts';
-import { pushCommit, seedRepo } from './test-repos.ts';
+import { pushCommit, seedRepo } from '../../fixtures/testenv/source-repos.ts';
 
 const env = testEnv();
 const cacheDir = mkdtempSync(join(tmpdir(), 'drover-source-cache-'));

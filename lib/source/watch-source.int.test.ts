@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../../fixtures/testenv/git-server.ts';
 import { testEnv } from '../../fixtures/testenv/use-env.ts';
 import { openSource } from './source.ts';
-import { pushCommit, seedRepo, BASIC_FIXTURE } from './test-repos.ts';
+import { pushCommit, seedRepo, BASIC_FIXTURE } from '../../fixtures/testenv/source-repos.ts';
 import { type HeadChange, watchSource } from './watch-source.ts';
 
 const env = testEnv();
