@@ -20,6 +20,7 @@ import { assertRepository, joinRepository } from './names.ts';
 import { RegistryClient } from './registry-client.ts';
 import { RegistryStore } from './registry-store.ts';
 import { type OciStore, type StoreStats, emptyStats } from './store.ts';
+import type { HttpFetch } from './http-fetch.ts';
 
 export type StoreReference = { kind: 'registry'; host: string; prefix: string } | { kind: 'layout'; root: string };
 
@@ -68,7 +69,7 @@ export interface ConnectStoresOptions {
   dockerConfigPath?: string;
   /** Plain http to a non-loopback registry. */
   insecure?: boolean;
-  fetch?: typeof globalThis.fetch;
+  fetch?: HttpFetch;
   chunkThresholdBytes?: number;
   chunkSizeBytes?: number;
   signal?: AbortSignal;

@@ -12,7 +12,7 @@
  * Drover has its own client because no well-kept Node library speaks the
  * OCI distribution API with these guarantees (auth kept to the registry's
  * origin, scoped token cache, request counts); the protocol is plain HTTP
- * over `fetch`.
+ * over http-fetch.ts (node:http and node:https; why not Node's fetch: there).
  *
  * @example
  *   const client = new RegistryClient({ host: 'ghcr.io', credentials: { username, password } });
@@ -24,6 +24,7 @@ import { hostnameOf, isLoopbackHost } from './loopback.ts';
 import { type BearerToken, fetchToken } from './registry-token.ts';
 import { type StoreStats, emptyStats } from './store.ts';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
+import { type HttpFetch, type HttpResponse, httpFetch } from './http-fetch.ts';
 
 export interface RegistryClientOptions {
   /** `host[:port]`, as in image references. */
@@ -31,7 +32,7 @@ export interface RegistryClientOptions {
   /** Allow plain http to a non-loopback host. */
   insecure?: boolean;
   credentials?: Credentials;
-  fetch?: typeof globalThis.fetch;
+  fetch?: HttpFetch;
 }
 
 export type Access = 'pull' | 'push';
@@ -53,11 +54,11 @@ export class RegistryClient {
   readonly insecure: boolean;
   readonly stats: StoreStats = emptyStats();
   readonly #credentials: Credentials | undefined;
-  readonly #fetch: typeof globalThis.fetch;
+  readonly #fetch: HttpFetch;
   #challenge: AuthChallenge | undefined;
   readonly #tokens = new Map<string, Promise<BearerToken>>();
 
-  constructor({ host, insecure = false, credentials, fetch = globalThis.fetch }: RegistryClientOptions) {
+  constructor({ host, insecure = false, credentials, fetch = httpFetch }: RegistryClientOptions) {
     this.host = host;
     this.insecure = insecure;
     const plain = insecure || isLoopbackHost(hostnameOf(host));
@@ -67,7 +68,7 @@ export class RegistryClient {
   }
 
   /** Sends a request, answering one auth challenge. Returns the response whatever its status, except 401. */
-  async request(req: RegistryRequest): Promise<Response> {
+  async request(req: RegistryRequest): Promise<HttpResponse> {
     const url = req.path instanceof URL ? req.path : new URL(req.path, this.baseUrl);
     const sameOrigin = url.origin === new URL(this.baseUrl).origin;
     const firstAuth = sameOrigin ? await this.#authorization(req, undefined) : undefined;
@@ -108,7 +109,7 @@ export class RegistryClient {
     if (res.status >= 500) throw new UnavailableError(`GET ${this.#describe(new URL('/v2/', this.baseUrl))}: HTTP ${res.status}`, { data: { host: this.host, status: res.status, dependency: 'registry' } });
   }
 
-  async #send(req: RegistryRequest, url: URL, authorization: string | undefined): Promise<Response> {
+  async #send(req: RegistryRequest, url: URL, authorization: string | undefined): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': 'drover', ...req.headers };
     if (authorization) headers.authorization = authorization;
     this.stats.requests++;

@@ -5,13 +5,14 @@
  * nothing from the request (headers, credentials) is ever included.
  */
 import { type DroverError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors/errors.ts';
+import type { HttpResponse } from './http-fetch.ts';
 
 interface RegistryErrorBody {
   errors?: { code?: unknown; message?: unknown }[];
 }
 
 /** Reads at most 64 KiB of an error body; registries send small JSON documents. */
-async function readErrorBody(response: Response): Promise<{ codes: string[]; messages: string[] }> {
+async function readErrorBody(response: HttpResponse): Promise<{ codes: string[]; messages: string[] }> {
   const codes: string[] = [];
   const messages: string[] = [];
   try {
@@ -41,7 +42,7 @@ async function readErrorBody(response: Response): Promise<{ codes: string[]; mes
 }
 
 /** `what` names the operation and object: `GET manifest 1.2.0 of 127.0.0.1:5000/drover/web`. */
-export async function errorFromResponse(response: Response, what: string): Promise<DroverError> {
+export async function errorFromResponse(response: HttpResponse, what: string): Promise<DroverError> {
   const { codes, messages } = await readErrorBody(response);
   const detail = messages.length ? `: ${messages.join('; ')}` : codes.length ? `: ${codes.join(', ')}` : '';
   const message = `${what}: HTTP ${response.status}${detail}`;

@@ -11,6 +11,7 @@ import { errorFromResponse } from './registry-errors.ts';
 import { registryHasBlob } from './registry-has-blob.ts';
 import { type RegistryTarget, repoPath } from './registry-target.ts';
 import type { PushBlobArgs, PushBlobResult } from './store.ts';
+import type { HttpResponse } from './http-fetch.ts';
 
 export const DEFAULT_CHUNK_THRESHOLD_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_CHUNK_SIZE_BYTES = 4 * 1024 * 1024;
@@ -48,7 +49,7 @@ export async function registryPushBlob({
   if (start.status !== 202) throw await errorFromResponse(start, what);
   let location = uploadLocation(target, start, what);
 
-  let finish: Response;
+  let finish: HttpResponse;
   if (data.byteLength <= chunkThresholdBytes) {
     location.searchParams.set('digest', digest);
     finish = await request('PUT', location, { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) }, data);
@@ -84,7 +85,7 @@ export async function registryPushBlob({
 }
 
 /** The session URL from `Location`, which may be relative and carries the session state in its query. */
-function uploadLocation(target: RegistryTarget, res: Response, what: string): URL {
+function uploadLocation(target: RegistryTarget, res: HttpResponse, what: string): URL {
   const header = res.headers.get('location');
   if (!header) throw new UnavailableError(`${what}: the registry gave no upload location`, { data: { location: target.location } });
   return new URL(header, target.client.baseUrl);

@@ -7,6 +7,7 @@
 import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
 import type { Credentials } from './docker-config.ts';
 import { isLoopbackHost } from './loopback.ts';
+import type { HttpFetch, HttpResponse } from './http-fetch.ts';
 
 export interface BearerToken {
   token: string;
@@ -21,7 +22,7 @@ export interface FetchTokenArgs {
   credentials?: Credentials;
   /** Allow sending credentials to a plain-http realm on a non-loopback host. */
   insecure?: boolean;
-  fetch: typeof globalThis.fetch;
+  fetch: HttpFetch;
   signal?: AbortSignal;
   /** Counts the request in the store's stats. */
   onRequest?: () => void;
@@ -46,7 +47,7 @@ export async function fetchToken({ realm, service, scopes, credentials, insecure
   if (url.protocol === 'http:' && hasSecret && !insecure && !isLoopbackHost(url.hostname)) {
     throw new UnauthorizedError(`refusing to send credentials to the plain-http token realm ${url.origin}`, { data: { realm: url.origin } });
   }
-  let response: Response;
+  let response: HttpResponse;
   try {
     onRequest?.();
     if (credentials?.identityToken) {

@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import { IntegrityError } from '../errors/errors.ts';
 import type { Digest } from './digest.ts';
+import type { HttpResponse } from './http-fetch.ts';
 
 export interface Expected {
   /** The store location (`host/repo` or layout dir), for the message. */
@@ -61,7 +62,7 @@ export function verifyBytes(e: Expected, bytes: Uint8Array): Digest {
  * Reads a fetch Response body under the cap, counting bytes as they arrive so
  * a lying or missing Content-Length cannot make us buffer more than `maxBytes`.
  */
-export async function readVerified(e: Expected & { response: Response }): Promise<{ bytes: Uint8Array; digest: Digest }> {
+export async function readVerified(e: Expected & { response: HttpResponse }): Promise<{ bytes: Uint8Array; digest: Digest }> {
   const header = e.response.headers.get('content-length');
   const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
   try {
