@@ -8,21 +8,23 @@
  * /proc/<pid>/status: at rest before anything is listed, its peak while the
  * N rollouts run, and at rest after. Prints figures; no peer.
  *
- * The agent is started twice, as in a Pod whose image or cache volume holds
- * Node's compile cache (cmd/drover.ts): once with an empty cache (its RSS at
- * rest is printed: that start loads the TypeScript stripper), then the
- * measured run with the cache the first wrote. Node flags for the agent
- * (`--max-semi-space-size=2`, as deploy/agent/ sets) are the third argument.
+ * The agent is started twice: once with an empty compile cache (its RSS at
+ * rest is printed: that start loads Node's TypeScript stripper), then the
+ * measured run with a cache written as deploy/Containerfile writes the
+ * image's (cmd/warm-compile-cache.ts, then `drover --help`). Both run with
+ * the Node settings deploy/agent/deployment.yaml gives the agent's container
+ * (its env: NODE_OPTIONS, MALLOC_ARENA_MAX), or none with `none` as the
+ * third argument, or `NAME=value;NAME=value` to try others.
  *
  * Needs a running environment (`npm run env:up`):
- *   node bench/agent-memory.ts [bundles=20] [pollSeconds=2] [agentNodeFlags]
+ *   node bench/agent-memory.ts [bundles=20] [pollSeconds=2] [deployment|none|NAME=value;...]
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { writeTestConfig } from '../fixtures/testenv/config.ts';
 import { droverCli } from '../fixtures/testenv/drover-cli.ts';
 import { createRepo } from '../fixtures/testenv/git-server.ts';
@@ -31,7 +33,15 @@ import { benchEnv } from './common.ts';
 
 const bundles = Number(process.argv[2] ?? 20);
 const pollSeconds = Number(process.argv[3] ?? 2);
-const nodeFlags = (process.argv[4] ?? '').split(' ').filter(Boolean);
+const settingsArg = process.argv[4] ?? 'deployment';
+/** The env deploy/agent/ sets on the agent's container, but for what only a Pod has (DOCKER_CONFIG). */
+const shipped = () => {
+  const d = parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'agent', 'deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
+  return Object.fromEntries((d.spec.template.spec.containers[0]!.env ?? []).filter((e) => e.value !== undefined && e.name !== 'DOCKER_CONFIG').map((e) => [e.name, e.value!]));
+};
+const settings: Record<string, string> =
+  settingsArg === 'deployment' ? shipped() : settingsArg === 'none' ? {} : Object.fromEntries(settingsArg.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const said = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ') || 'no Node settings';
 const env = benchEnv({ clusters: 3 });
 const c3 = env.clusters[2]!;
 const id = Math.random().toString(16).slice(2, 8);
@@ -73,9 +83,8 @@ try {
   const drover = droverCli(ws);
   if ((await drover(['cut'])).code !== 0) throw new Error('cut failed');
 
-  const cache = join(dir, 'compile-cache');
-  const startAgent = async () => {
-    const proc = spawn(process.execPath, [...nodeFlags, cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, 'agent'), '--poll-seconds', String(pollSeconds), '--index-seconds', String(pollSeconds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: dir, NODE_COMPILE_CACHE: cache } });
+  const startAgent = async (cache: string) => {
+    const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, 'agent'), '--poll-seconds', String(pollSeconds), '--index-seconds', String(pollSeconds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: dir, NODE_COMPILE_CACHE: cache, ...settings } });
     agent = proc;
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: proc.stderr! }).on('line', (l) => l.includes('"agent started"') && resolve());
@@ -83,13 +92,20 @@ try {
     });
     return proc;
   };
-  // First start, empty compile cache: it strips every module's types (and keeps the stripper), then writes the cache.
-  const cold = await startAgent();
+  // First start, empty compile cache: it strips every module's types (and keeps the stripper).
+  const cold = await startAgent(join(dir, 'empty-cache'));
   await sleep(3 * pollSeconds * 1000);
   const coldKb = rssKb(cold.pid!);
   cold.kill('SIGTERM');
   await new Promise((r) => cold.once('exit', r));
-  const proc = await startAgent();
+  // The image's cache, written as deploy/Containerfile does.
+  const cache = join(dir, 'image-cache');
+  const warmEnv = { ...process.env, NODE_COMPILE_CACHE: cache, ...settings };
+  for (const args of [[join(import.meta.dirname, '..', 'cmd', 'warm-compile-cache.ts')], [cli, '--help']]) {
+    const w = spawnSync(process.execPath, args, { env: warmEnv, stdio: 'ignore' });
+    if (w.status !== 0) throw new Error(`warming the compile cache: ${args.join(' ')} exited ${w.status}`);
+  }
+  const proc = await startAgent(cache);
   await sleep(3 * pollSeconds * 1000);
   const atStart = rssKb(proc.pid!);
 
@@ -105,11 +121,11 @@ try {
   await sleep(5 * pollSeconds * 1000);
   const atRest = rssKb(proc.pid!);
 
-  process.stdout.write(`\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s${nodeFlags.length ? `, node ${nodeFlags.join(' ')}` : ', no node flags'})\n`);
-  process.stdout.write(`  RSS at rest, first start (empty compile cache)  ${mb(coldKb)}\n`);
-  process.stdout.write(`  RSS at rest before any bundle   ${mb(atStart)}\n`);
-  process.stdout.write(`  RSS peak during ${bundles} rollouts  ${mb(peak)}  (${(rolloutMs / 1000).toFixed(1)} s, hub deploys one after the other)\n`);
-  process.stdout.write(`  RSS at rest after               ${mb(atRest)}\n`);
+  process.stdout.write(`\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s, ${said})\n`);
+  process.stdout.write(`  ${'RSS at rest, first start with an empty compile cache'.padEnd(54)}${mb(coldKb)}\n`);
+  process.stdout.write(`  ${"RSS at rest before any bundle (the image's cache)".padEnd(54)}${mb(atStart)}\n`);
+  process.stdout.write(`  ${`RSS peak during ${bundles} rollouts`.padEnd(54)}${mb(peak)}  (${(rolloutMs / 1000).toFixed(1)} s, hub deploys one after the other)\n`);
+  process.stdout.write(`  ${'RSS at rest after'.padEnd(54)}${mb(atRest)}\n`);
   process.stdout.write(`  target <= 100 MB with 20 bundles: ${bundles >= 20 && Math.max(peak, atRest) <= 100 * 1024 ? 'met' : bundles >= 20 ? 'NOT met' : 'n/a (fewer than 20 bundles)'}\n`);
 } finally {
   if (agent && agent.exitCode === null) {

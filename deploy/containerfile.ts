@@ -2,7 +2,7 @@
  * Reads a Containerfile (Dockerfile) well enough to check it against the
  * repository and the manifests without building it: this machine has no
  * image builder. Pure: text in, the final stage's facts out. Covers the
- * instructions deploy/Containerfile uses (ARG, FROM, COPY, RUN, USER,
+ * instructions deploy/Containerfile uses (ARG, FROM, COPY, ENV, RUN, USER,
  * ENTRYPOINT, CMD in exec form, line continuations), not the whole
  * Dockerfile grammar.
  *
@@ -21,8 +21,10 @@ export interface Stage {
   contextCopies: string[];
   /** COPY instructions that read another stage (`--from=<stage>`). */
   stageCopies: { from: string; sources: string[]; dest: string }[];
-  /** RUN commands, arguments substituted. */
-  runs: string[];
+  /** RUN commands, arguments substituted, with the user and the ENV they run with. */
+  runs: { command: string; user?: string; env: Record<string, string> }[];
+  /** ENV as set at the end of the stage (what the image's processes start with). */
+  env: Record<string, string>;
   user?: string;
   entrypoint?: string[];
   cmd?: string[];
@@ -50,7 +52,7 @@ export function parseContainerfile(text: string): Containerfile {
       if (value !== undefined && !args.has(name!)) args.set(name!, value);
     } else if (instruction === 'FROM') {
       const [image, as, name] = rest.split(/\s+/);
-      stages.push({ from: substitute(image!), ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), contextCopies: [], stageCopies: [], runs: [] });
+      stages.push({ from: substitute(image!), ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), contextCopies: [], stageCopies: [], runs: [], env: {} });
     } else if (!stage) {
       throw new InvalidInputError(`Containerfile: ${instruction} before FROM`);
     } else if (instruction === 'COPY') {
@@ -59,8 +61,13 @@ export function parseContainerfile(text: string): Containerfile {
       const paths = words.filter((w) => !w.startsWith('--'));
       if (from !== undefined) stage.stageCopies.push({ from: substitute(from), sources: paths.slice(0, -1), dest: paths.at(-1)! });
       else stage.contextCopies.push(...paths.slice(0, -1));
+    } else if (instruction === 'ENV') {
+      // `ENV NAME=value ...` (unquoted values) or the legacy `ENV NAME value`.
+      const words = rest.split(/\s+/);
+      const pairs = rest.includes('=') ? words.filter((w) => w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] as const) : [[words[0]!, words.slice(1).join(' ')] as const];
+      for (const [name, value] of pairs) stage.env[name] = substitute(value);
     } else if (instruction === 'RUN') {
-      stage.runs.push(substitute(rest));
+      stage.runs.push({ command: substitute(rest), ...(stage.user !== undefined ? { user: stage.user } : {}), env: { ...stage.env } });
     } else if (instruction === 'USER') {
       stage.user = substitute(rest);
     } else if (instruction === 'ENTRYPOINT' || instruction === 'CMD') {

@@ -26,6 +26,7 @@ import { resolveConfig } from '../lib/config/config.ts';
 import { InvalidInputError, UnauthorizedError } from '../lib/errors/errors.ts';
 import type { KubeObject } from '../lib/object/ref.ts';
 import { parseContainerfile } from './containerfile.ts';
+import { warmModules } from '../cmd/warm-compile-cache.ts';
 import { imageFiles, importGraph, packageOf, parseIgnoreFile } from './image-files.ts';
 
 const execFileP = promisify(execFile);
@@ -40,7 +41,7 @@ interface Container {
   name: string;
   args?: string[];
   ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[];
+  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[];
   readinessProbe?: { httpGet?: { path: string; port: string | number } };
   livenessProbe?: { httpGet?: { path: string; port: string | number } };
   lifecycle?: { preStop?: unknown };
@@ -164,10 +165,45 @@ describe('deploy/: the image, the config and the manifests agree', () => {
     for (const binary of RENDERERS) {
       const pinned = new RegExp(`go install (\\S+/${binary}(?:/v\\d+)?@v[\\d.]+)`).exec(setup)?.[1];
       expect(pinned, `.ci/setup pins ${binary}`).toBeDefined();
-      const stage = cf.stages.find((st) => st.runs.some((r) => r.includes(`go install ${pinned}`)));
+      const stage = cf.stages.find((st) => st.runs.some((r) => r.command.includes(`go install ${pinned}`)));
       expect(stage?.name, `a stage of deploy/Containerfile runs go install ${pinned}`).toBeDefined();
       expect(cf.final.stageCopies).toContainEqual(expect.objectContaining({ from: stage!.name, dest: `/usr/local/bin/${binary}` }));
     }
+  });
+
+  it('the image holds Node\'s compile cache of every module, written as the Pods\' user and keyed as their Node settings key it', async () => {
+    const cf = parseContainerfile(readFileSync(join(here, 'Containerfile'), 'utf8'));
+    const cacheDir = cf.final.env.NODE_COMPILE_CACHE!;
+    expect(cacheDir).toMatch(/^\/app\/./);
+    const warm = cf.final.runs.find((r) => r.command.includes('node cmd/warm-compile-cache.ts'));
+    // Node keys the cache by uid: written as the user the image (and so each Pod) runs as, where the processes will look.
+    expect(warm).toMatchObject({ user: cf.final.user, env: { NODE_COMPILE_CACHE: cacheDir } });
+    // The entry cannot be imported without running the CLI: it is cached by running it.
+    expect(warm!.command).toMatch(/&& node cmd\/drover\.ts --help\b/);
+
+    // What it imports is in the image, needs only production dependencies, and covers every module the entry loads.
+    const files = imageFiles({ root, copies: cf.final.contextCopies, ignore: parseIgnoreFile(readFileSync(join(here, 'Containerfile.dockerignore'), 'utf8')) });
+    const modules = warmModules(root);
+    expect(modules.length).toBeGreaterThan(200);
+    expect(modules.filter((f) => !files.has(f))).toEqual([]);
+    const warmed = importGraph({ root, entry: modules });
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect([...new Set([...warmed.bare.keys()].filter((s) => !isBuiltin(s)).map(packageOf))].filter((p) => !(p in pkg.dependencies))).toEqual([]);
+    expect([...importGraph({ root, entry: cf.final.entrypoint![1]! }).files].filter((f) => f !== cf.final.entrypoint![1] && !warmed.files.has(f))).toEqual([]);
+
+    // Both Deployments (the hub's and the agent's): nothing mounted over the cache, and their Node settings key it as the build's did.
+    const agentDeployment = find(await render(env.clusters[0]!, join(here, 'agent')), 'Deployment', 'drover-agent');
+    const versionTag = async (nodeOptions: string | undefined) =>
+      (await execFileP(process.execPath, ['-p', 'require("node:v8").cachedDataVersionTag()'], { env: { PATH: process.env.PATH, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } })).stdout.trim();
+    const built = await versionTag(warm!.env.NODE_OPTIONS);
+    for (const deployment of [find(rendered, 'Deployment', 'drover'), agentDeployment]) {
+      const c = podSpec(deployment).containers[0]!;
+      expect(c.volumeMounts!.filter((m) => cacheDir.startsWith(m.mountPath) || m.mountPath.startsWith(cacheDir)), deployment.metadata.name).toEqual([]);
+      expect(c.env?.find((e) => e.name === 'NODE_COMPILE_CACHE'), deployment.metadata.name).toBeUndefined();
+      expect(await versionTag(c.env?.find((e) => e.name === 'NODE_OPTIONS')?.value), `${deployment.metadata.name}'s NODE_OPTIONS`).toBe(built);
+    }
+    // The key has teeth: a flag that changes code is a different cache.
+    expect(await versionTag('--jitless')).not.toBe(built);
   });
 
   it('the ConfigMap holds a drover.yaml that validates, and the Deployment, Service and volumes follow it', () => {

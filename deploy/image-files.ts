@@ -72,11 +72,11 @@ export function runtimeSpecifiers(source: string): string[] {
   return out;
 }
 
-/** Follows relative imports from `entry`; stops at bare specifiers. */
-export function importGraph({ root, entry }: { root: string; entry: string }): ImportGraph {
+/** Follows relative imports from `entry` (or from each of several); stops at bare specifiers. */
+export function importGraph({ root, entry }: { root: string; entry: string | readonly string[] }): ImportGraph {
   const files = new Set<string>();
   const bare = new Map<string, string[]>();
-  const queue = [entry];
+  const queue = typeof entry === 'string' ? [entry] : [...entry];
   while (queue.length > 0) {
     const file = queue.pop()!;
     if (files.has(file)) continue;

@@ -3,16 +3,25 @@
 // runs `drover agent` with flags the CLI accepts and values the generated
 // ConfigMap defines, as the Pod's ServiceAccount (no kubeconfig), with the
 // registry credentials of the Secret its template describes, and passes
-// server-side dry-run whole while creating nothing.
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// server-side dry-run whole while creating nothing. Its Node settings at
+// work: an agent started as the Pod starts it (the container's env, the
+// image's compile cache written by the Containerfile's own command) releases
+// a bundle the hub lists on a real cluster without stripping the types of
+// any module (so it never loads Node's TypeScript stripper).
+import { execFile, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import { serveVerbs } from '../../cmd/verbs-serve.ts';
-import { kubectlOn, testEnv } from '../../fixtures/testenv/use-env.ts';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
+import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
+import { createRepo } from '../../fixtures/testenv/git-server.ts';
+import { appDeployment } from '../../fixtures/testenv/manifests.ts';
+import { parseContainerfile } from '../containerfile.ts';
+import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import type { KubeObject } from '../../lib/object/ref.ts';
 
 const env = testEnv();
@@ -107,5 +116,61 @@ describe('deploy/agent/', () => {
     expect(lines).toHaveLength(agent.length + 1);
     expect(lines.every((l) => l.endsWith(' serverside-applied (server dry run)'))).toBe(true);
     expect(await kubectlOn(env, cluster, ['-n', 'drover-system', 'get', 'deployment,secret', '-l', 'app.kubernetes.io/part-of=drover', '-o', 'name'])).toBe('');
+  });
+});
+
+describe('deploy/agent/: the agent as its Pod starts it', () => {
+  it('with the container\'s env and the image\'s compile cache, it releases a bundle without stripping any module\'s types', async () => {
+    const root = join(here, '..', '..');
+    const cf = parseContainerfile(readFileSync(join(here, '..', 'Containerfile'), 'utf8'));
+    const warm = cf.final.runs.find((r) => r.command.includes('cmd/warm-compile-cache.ts'))!;
+    const container = podOf(agent).containers[0]!;
+    // The Node settings the Pod gives the process (not the Pod-only paths: registry credentials, state).
+    const settings = Object.fromEntries((container.env ?? []).filter((e) => e.value !== undefined && e.name !== 'DOCKER_CONFIG').map((e) => [e.name, e.value!]));
+    const cache = join(scratch, 'image-compile-cache');
+    const base = { PATH: process.env.PATH, HOME: scratch, ...settings, NODE_COMPILE_CACHE: cache };
+    // The Containerfile's command itself, run where the sources are, as the image build runs it.
+    await promisify(execFile)('sh', ['-c', warm.command], { cwd: root, env: { ...base, ...warm.env, NODE_COMPILE_CACHE: cache } });
+
+    const ns = uniqueName('agent-pod');
+    const bundle = uniqueName('web');
+    const prefix = uniqueName('agent-pod');
+    const seed = join(scratch, 'seed');
+    mkdirSync(seed);
+    const docs = [
+      { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: 'one' } },
+      appDeployment({ name: 'web', namespace: ns, configMap: 'web-config' }),
+    ];
+    writeFileSync(join(seed, 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+    const url = await createRepo(env.git, { name: uniqueName('agent-pod'), fixtureDir: seed });
+    const hub = join(scratch, 'hub');
+    mkdirSync(hub);
+    writeTestConfig(env, hub, { sources: [{ name: 'apps', url }], registry: `oci://${env.registry.host}/${prefix}`, clusters: [], agentClusters: [cluster.name], environments: [{ name: 'edge', clusters: [cluster.name], timeoutSeconds: 90 }] });
+    const drover = droverCli(hub);
+    expect((await drover(['cut'])).code).toBe(0);
+    const drop = await createNamespace(env, ns, [cluster]);
+    const stderr: string[] = [];
+    const proc = spawn(process.execPath, [join(root, 'cmd', 'drover.ts'), 'agent', '--env', 'edge', '--cluster', cluster.name, '--registry', `oci://${env.registry.host}/${prefix}`, '--kubeconfig', cluster.kubeconfig, '--context', cluster.context, '--state', join(scratch, 'agent-state'), '--poll-seconds', '1', '--index-seconds', '1'], {
+      env: { ...base, NODE_DEBUG_NATIVE: 'COMPILE_CACHE' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+    try {
+      // The hub lists the bundle, moves the tag and waits for the agent's report: a whole release on the agent's side.
+      const r = await drover(['deploy', `${bundle}@1.0.0`, '--env', 'edge']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(await kubectlOn(env, cluster, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).toBe('one');
+    } finally {
+      proc.kill('SIGTERM');
+      await new Promise((r) => (proc.exitCode === null ? proc.once('exit', r) : r(undefined)));
+      await drop();
+    }
+    const lines = stderr.join('').split('\n');
+    const fromCache = lines.filter((l) => /retrieving transpile cache for StrippedTypeScript .*success/.test(l));
+    const stripped = lines.filter((l) => l.includes('no transpile cache for StrippedTypeScript'));
+    // Dozens of modules loaded for the release, each from the cache; none stripped (which would load the stripper).
+    expect(fromCache.length).toBeGreaterThan(100);
+    expect(stripped).toEqual([]);
   });
 });
