@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 import { countingProxy, type CountingProxy, since } from '../../fixtures/testenv/counting-proxy.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
@@ -67,23 +68,17 @@ beforeAll(async () => {
   mkdirSync(seed);
   writeApp(seed, 'one');
   const url = await createRepo(env.git, { name: uniqueName('reads'), fixtureDir: seed });
-  writeFileSync(
-    join(scratch, 'drover.yaml'),
-    stringify({
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Config',
-      sources: [{ name: 'apps', url }],
-      registry: `oci://${proxy.host}/${prefix}`,
-      kubeconfig: env.kubeconfig,
-      clusters: [{ name: 'c1' }, { name: 'c2' }],
-      environments: [
-        { name: 'dev', clusters: ['c1'], timeoutSeconds: 90 },
-        { name: 'prod', clusters: ['c2'], timeoutSeconds: 90, promotion: { mode: 'manual' } },
-      ],
-      serve: { channels: { pollSeconds: 30 } },
-    }),
-  );
-  ws = await openWorkspace({ configPath: join(scratch, 'drover.yaml') });
+  const configPath = writeTestConfig(env, scratch, {
+    sources: [{ name: 'apps', url }],
+    registry: `oci://${proxy.host}/${prefix}`,
+    clusters: [c1, c2],
+    environments: [
+      { name: 'dev', clusters: ['c1'], timeoutSeconds: 90 },
+      { name: 'prod', clusters: ['c2'], timeoutSeconds: 90, promotion: { mode: 'manual' } },
+    ],
+    serve: { channels: { pollSeconds: 30 } },
+  });
+  ws = await openWorkspace({ configPath });
   await cutVersions({ ws });
   const work = join(scratch, 'work');
   await git(scratch, ['clone', '--quiet', url, work]);
