@@ -29,7 +29,7 @@ export function recordChannelReads(db: StateDb, reads: readonly ChannelRead[], f
   db.transaction(() => {
     for (const r of reads) put.run(r.bundle, r.environment, r.digest, r.at);
     for (const f of failed) drop.run(f.bundle, f.environment);
-  })();
+  }).immediate();
 }
 
 /** The last read of one channel tag, or undefined when none was recorded. */

@@ -149,7 +149,7 @@ export function recordFinding(db: StateDb, f: RecordFindingInput): { finding: Fi
       )
       .run(f.bundle, f.version, f.digest, f.cluster, f.apiVersion, f.objectKind, f.namespace, f.name, f.ref, f.kind, fields, f.detectedBy, at, at);
     return { finding: toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(Number(info.lastInsertRowid)) as FindingRow), opened: true, changed: true };
-  })();
+  }).immediate();
 }
 
 /** Resolves the open finding for an object, if any; returns it as resolved. */
@@ -160,7 +160,7 @@ export function resolveFinding(db: StateDb, t: FindingTarget & { resolution: Dri
     if (!cur) return undefined;
     db.prepare('UPDATE drift_findings SET resolved_at = ?, resolution = ?, heal_id = ? WHERE id = ?').run(at, t.resolution, t.healId ?? null, cur.id);
     return toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow);
-  })();
+  }).immediate();
 }
 
 /** The open finding for one object, if any. */

@@ -100,7 +100,7 @@ export function upsertKubeEvents(db: StateDb, rows: readonly KubeEventRow[]): Up
         result.updated++;
       }
     }
-  })();
+  }).immediate();
   return result;
 }
 

@@ -36,7 +36,7 @@ export function acquireLease(
       now + ttlMs,
     );
     return { bundle, cluster, holder, expiresAt: now + ttlMs };
-  })();
+  }).immediate();
 }
 
 export function renewLease(db: StateDb, lease: Lease, ttlMs: number, now = Date.now()): void {

@@ -3,6 +3,13 @@
  * so a step recorded before it runs survives a crash, foreign keys on, and
  * every pending migration applied in one transaction each.
  *
+ * Several processes write one state (`drover serve` and CLI verbs, or CLI
+ * verbs run at once), so every write transaction in lib/state is IMMEDIATE
+ * (`db.transaction(fn).immediate()`): it takes the write lock when it
+ * begins and waits for it up to `busy_timeout`. A deferred one that reads
+ * first fails at once with "database is locked" when another process wrote
+ * since its read (SQLite cannot upgrade a stale snapshot, and does not wait).
+ *
  * The state is a journal and an index, not the source of truth: Git, the
  * registry and the clusters are. Deleting it loses history, not releases.
  *
@@ -54,6 +61,6 @@ function migrate(db: StateDb, migrations: readonly Migration[], path: string): v
     db.transaction(() => {
       db.exec(m.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-    })();
+    }).immediate();
   }
 }

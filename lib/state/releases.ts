@@ -104,7 +104,7 @@ export function beginRelease(
         : `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
     );
     return rid;
-  })();
+  }).immediate();
   return getRelease(db, id)!;
 }
 
@@ -129,7 +129,7 @@ export function recordStep(
       `UPDATE releases SET state = ?, updated_at = ?, reason = COALESCE(?, reason), failed_object = COALESCE(?, failed_object),
          finished_at = CASE WHEN ? OR (kind = 'retire' AND ? = 'failed') THEN ? ELSE finished_at END WHERE id = ?`,
     ).run(state, now, reason ?? null, failedObject ?? null, FINAL_STATES.includes(state) ? 1 : 0, state, now, id);
-  })();
+  }).immediate();
 }
 
 export function getRelease(db: StateDb, id: number): ReleaseRecord | undefined {

@@ -86,7 +86,7 @@ export function recordCut(
       ).run(v.bundle, v.version, sv.major, sv.minor, sv.patch, v.digest, v.commit, v.parent, v.createdAt, JSON.stringify(v.config));
     }
     if (presence) recordPresence(db, { source: source.name, commit: source.commit, ...presence });
-  })();
+  }).immediate();
 }
 
 /** The commit a source was last cut at, or undefined if never. */
@@ -143,5 +143,5 @@ export function recordPresence(db: StateDb, { source, commit, present, markMissi
         if (b.left) db.prepare('UPDATE bundles SET left_commit = NULL, left_at = NULL WHERE name = ?').run(b.name);
       } else if (!b.left && markMissing) db.prepare('UPDATE bundles SET left_commit = ?, left_at = ? WHERE name = ?').run(commit, now, b.name);
     }
-  })();
+  }).immediate();
 }
