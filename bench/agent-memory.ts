@@ -24,23 +24,18 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import { writeTestConfig } from '../fixtures/testenv/config.ts';
 import { droverCli } from '../fixtures/testenv/drover-cli.ts';
 import { createRepo } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
-import { benchEnv } from './common.ts';
+import { benchEnv, deployedNodeSettings } from './common.ts';
 
 const bundles = Number(process.argv[2] ?? 20);
 const pollSeconds = Number(process.argv[3] ?? 2);
 const settingsArg = process.argv[4] ?? 'deployment';
-/** The env deploy/agent/ sets on the agent's container, but for what only a Pod has (DOCKER_CONFIG). */
-const shipped = () => {
-  const d = parse(readFileSync(join(import.meta.dirname, '..', 'deploy', 'agent', 'deployment.yaml'), 'utf8')) as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
-  return Object.fromEntries((d.spec.template.spec.containers[0]!.env ?? []).filter((e) => e.value !== undefined && e.name !== 'DOCKER_CONFIG').map((e) => [e.name, e.value!]));
-};
 const settings: Record<string, string> =
-  settingsArg === 'deployment' ? shipped() : settingsArg === 'none' ? {} : Object.fromEntries(settingsArg.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  settingsArg === 'deployment' ? deployedNodeSettings('agent/deployment.yaml') : settingsArg === 'none' ? {} : Object.fromEntries(settingsArg.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const said = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ') || 'no Node settings';
 const env = benchEnv({ clusters: 3 });
 const c3 = env.clusters[2]!;

@@ -7,7 +7,8 @@
  * per agent (`oras tag ... fleet-<i>`, all at once) -> every agent reports
  * its bundle healthy: the time, and the hub's CPU-seconds and peak RSS over
  * that rollout (the hub's only per-cluster work is following the tag and
- * reading a status). Then 60 s at rest (one whole resync of the hub's
+ * reading a status). The hub and the agents run with the Node settings
+ * deploy/ gives their containers (NODE_OPTIONS, MALLOC_ARENA_MAX). Then 60 s at rest (one whole resync of the hub's
  * loop): registry requests per second, counted by transparent proxies (one
  * for the hub, one for the agents, each broken down by kind), against the
  * target (N agents + the tags the hub watches) / poll interval, with the
@@ -30,7 +31,7 @@ import { createRepo, git } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
 import { orasCli } from '../fixtures/testenv/oras.ts';
 import { startDaemon } from '../fixtures/testenv/serve-daemon.ts';
-import { benchEnv, fmt } from './common.ts';
+import { benchEnv, deployedNodeSettings, fmt } from './common.ts';
 
 const counts = (process.argv[2] ?? '10,25,50').split(',').map(Number);
 const pollSeconds = Number(process.argv[3] ?? 5);
@@ -93,7 +94,7 @@ for (const n of counts) {
     if ((await drover(['cut'])).code !== 0) throw new Error('cut failed');
     // Every simulated cluster's agent: its own identity and state, the same API server.
     for (const [i] of names.entries()) {
-      agents.push(spawn(process.execPath, [cli, 'agent', '--env', `fleet-${i}`, '--cluster', `sim-${i}`, '--registry', agentRegistry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, `agent-${i}`), '--poll-seconds', String(pollSeconds)], { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: dir } }));
+      agents.push(spawn(process.execPath, [cli, 'agent', '--env', `fleet-${i}`, '--cluster', `sim-${i}`, '--registry', agentRegistry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, `agent-${i}`), '--poll-seconds', String(pollSeconds)], { stdio: 'ignore', env: { PATH: process.env.PATH, HOME: dir, ...deployedNodeSettings('agent/deployment.yaml') } }));
     }
     // 1.0.0 to every fleet through the hub, which writes each index and waits for each report (four at a time: setup, not measured;
     // 50 CLI processes at once on two cores starve the agents they wait for).
@@ -114,7 +115,7 @@ for (const n of counts) {
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
     if ((await drover(['cut'])).code !== 0) throw new Error('cut failed');
 
-    daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token }, token });
+    daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, ...deployedNodeSettings('deployment.yaml') }, token });
     const d = daemon;
     // At start the hub takes 1.0.1 of every bundle to dev (c1); let that finish before the clock runs.
     await d.until('1.0.1 in dev', async () => {
