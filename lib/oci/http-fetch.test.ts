@@ -1,6 +1,9 @@
 // http-fetch.ts against real HTTP servers on loopback (two origins, so a
 // redirect can cross one): what the registry client relies on it for.
+import { execFile } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpFetch } from './http-fetch.ts';
 
@@ -114,6 +117,18 @@ describe('httpFetch', () => {
     expect(Buffer.from((await reader.read()).value!).toString()).toBe('first chunk');
     ac.abort(new Error('stop reading'));
     await expect(reader.read()).rejects.toThrow('stop reading');
+  });
+
+  it('goes through the proxy the environment names with NODE_USE_ENV_PROXY=1, as Node\'s fetch does', async () => {
+    const proxy = await server((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`proxied ${req.url}`));
+    try {
+      const code = `const { httpFetch } = await import(${JSON.stringify(join(import.meta.dirname, 'http-fetch.ts'))}); const r = await httpFetch(new URL('http://registry.invalid/v2/')); process.stdout.write(await r.text());`;
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env.PATH, NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.origin } });
+      // A proxied request names the whole URL.
+      expect(stdout).toBe('proxied http://registry.invalid/v2/');
+    } finally {
+      proxy.server.close();
+    }
   });
 
   it('an unreachable server rejects', async () => {

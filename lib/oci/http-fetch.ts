@@ -13,7 +13,9 @@
  * credentials never reach the storage it redirects to); the response has
  * `status`, `ok`, `headers.get`, a web ReadableStream `body` (null for HEAD
  * and bodiless statuses; `cancel()` closes the connection) and `text()`.
- * Connections are kept alive and shared per protocol. Not done (not needed
+ * Requests go through Node's global agents: connections kept alive, and a
+ * proxy from the environment with `NODE_USE_ENV_PROXY=1`, as Node's fetch
+ * would. Not done (not needed
  * by the registry protocol): redirects of other methods (returned as they
  * come), cookies, caching, content decoding (registries send bytes as
  * stored; `accept-encoding` is never sent).
@@ -23,8 +25,8 @@
  *   res.status // 200 or 401
  *   await res.body?.cancel();
  */
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { type IncomingMessage, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 
 export interface HttpResponse {
@@ -46,7 +48,6 @@ export interface HttpRequestInit {
 export type HttpFetch = (url: URL, init?: HttpRequestInit) => Promise<HttpResponse>;
 
 const MAX_REDIRECTS = 5;
-const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
 
 export const httpFetch: HttpFetch = async (url, init = {}) => {
   const method = (init.method ?? 'GET').toUpperCase();
@@ -71,7 +72,7 @@ function send(url: URL, method: string, headers: Record<string, string>, init: H
   if (body && !Object.keys(all).some((k) => k.toLowerCase() === 'content-length')) all['content-length'] = String(body.byteLength);
   if (init.body instanceof URLSearchParams && !Object.keys(all).some((k) => k.toLowerCase() === 'content-type')) all['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, { method, headers: all, agent: https ? agents.https : agents.http, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
+    const req = (https ? httpsRequest : httpRequest)(url, { method, headers: all, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
     req.on('error', (err) => reject(init.signal?.aborted ? init.signal.reason : err));
     req.end(body);
   });
