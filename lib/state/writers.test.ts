@@ -16,7 +16,7 @@ const dir = mkdtempSync(join(tmpdir(), 'drover-state-writers-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the state database with several writing processes', () => {
-  it('four processes recording releases and taking one lease at once: no write fails, none is lost', async () => {
+  it('four processes recording releases and taking their leases at once: no write fails, none is lost', async () => {
     const path = join(dir, 'state.db');
     openState({ path }).close();
     const rounds = 150;
@@ -32,6 +32,8 @@ describe('the state database with several writing processes', () => {
       expect((db.prepare('SELECT COUNT(*) AS n FROM releases').get() as { n: number }).n).toBe(4 * rounds);
       // Each release: its planned step and the one recorded after.
       expect((db.prepare('SELECT COUNT(*) AS n FROM release_steps').get() as { n: number }).n).toBe(4 * rounds * 2);
+      // Every lease taken was given back.
+      expect((db.prepare('SELECT COUNT(*) AS n FROM leases').get() as { n: number }).n).toBe(0);
     } finally {
       db.close();
     }

@@ -1,5 +1,5 @@
-// A process writing one state database as a release does (begin, steps, a
-// lease taken and given back), for open.test.ts's several writers at once.
+// A process writing one state database as a release does (begin, steps, its
+// lease taken and given back), for writers.test.ts's several writers at once.
 // Prints how many of its rounds failed, and the first errors.
 import { acquireLease, releaseLease } from '../leases.ts';
 import { openState } from '../open.ts';
@@ -12,7 +12,8 @@ for (let i = 0; i < Number(rounds); i++) {
   try {
     const r = beginRelease(db, { bundle: 'web', cluster: `c${who}`, version: '1.0.0', digest: 'sha256:0' });
     recordStep(db, r.id, { state: 'applying', message: `round ${i}` });
-    releaseLease(db, acquireLease(db, { bundle: 'web', cluster: 'shared', holder: `writer-${who}`, ttlMs: 0 }));
+    // Its own lease (another writer's would be a ConflictError, rightly): the transaction reads the holder, then writes.
+    releaseLease(db, acquireLease(db, { bundle: 'web', cluster: `c${who}`, holder: `writer-${who}`, ttlMs: 60_000 }));
   } catch (err) {
     errors.push((err as Error).message);
   }
