@@ -205,10 +205,22 @@ describe('the dashboard in a real browser', () => {
     expect((await releases(web)).filter((r) => r.version === '1.0.2').map((r) => r.cluster)).toEqual(['c1']);
   });
 
-  it('drift: a kubectl patch shows as a finding with the field and who changed it; heal from the UI takes it back', async () => {
-    await kubectlOn(env, c1, ['patch', 'configmap', 'web-config', '-n', ns, '--type', 'merge', '-p', '{"data":{"LEVEL":"patched"}}']);
+  it('drift: a kubectl patch shows as a finding with the field and who changed it, even one recorded before the page\'s stream opened; heal from the UI takes it back', async () => {
+    // The page's live stream is held back while the finding is recorded, so its event reaches no one: the page shows it once the stream opens.
+    let openStream!: () => void;
+    const held = new Promise<void>((r) => (openStream = r));
+    const isStream = (url: URL) => url.pathname === '/ui/events';
+    await page.route(isStream, async (route) => {
+      await held;
+      await route.continue();
+    });
     await page.goto(`${daemon.base()}/ui/drift?bundle=${web}`);
+    expect(await mainText(page)).not.toContain('data.LEVEL');
+    await kubectlOn(env, c1, ['patch', 'configmap', 'web-config', '-n', ns, '--type', 'merge', '-p', '{"data":{"LEVEL":"patched"}}']);
+    await daemon.until('the finding recorded', async () => ((await daemon.api(`/api/v1/drift?bundle=${web}`)).json as unknown[]).length > 0, 60_000);
+    openStream();
     await page.locator('main', { hasText: 'data.LEVEL' }).waitFor({ timeout: 60_000 });
+    await page.unroute(isStream);
     const text = await mainText(page);
     expect(text).toContain(`ConfigMap/${ns}/web-config`);
     expect(text).toMatch(/data\.LEVEL two patched kubectl-patch/);

@@ -1,7 +1,8 @@
 // Drover dashboard client: live updates over Server-Sent Events, applied by
 // morphing the DOM (idiomorph), so focus, scroll and open <details> survive.
 // `event: row` replaces one overview row by id; `event: change` fetches the
-// page again and morphs <main>; `event: stale` shows the reload notice.
+// page again and morphs <main>; `event: stale` shows the reload notice. Each
+// connection starts with one such fetch, for what changed before it opened.
 // Everything works without this script: it only makes pages update by themselves.
 import { Idiomorph } from './idiomorph-0.8.0.esm.js';
 
@@ -41,7 +42,12 @@ async function refreshMain() {
 
 if (url && 'EventSource' in window) {
   const es = new EventSource(url);
-  es.addEventListener('open', () => say('live'));
+  // On every (re)connect, read the page once: whatever changed between the server's render (or the last
+  // connection) and this subscription sent its event to no one.
+  es.addEventListener('open', () => {
+    say('live');
+    void refreshMain();
+  });
   es.addEventListener('error', () => say('reconnecting…'));
   es.addEventListener('row', (e) => {
     const row = fromHtml(e.data);
