@@ -10,8 +10,8 @@
  *
  * The agent is started twice: once with an empty compile cache (its RSS at
  * rest is printed: that start loads Node's TypeScript stripper), then the
- * measured run with a cache written as deploy/Containerfile writes the
- * image's (cmd/warm-compile-cache.ts, then `drover --help`). Both run with
+ * measured run with a cache written by deploy/Containerfile's own command
+ * (cmd/warm-compile-cache.ts, then `drover --help`). Both run with
  * the Node settings deploy/agent/deployment.yaml gives the agent's container
  * (its env: NODE_OPTIONS, MALLOC_ARENA_MAX), or none with `none` as the
  * third argument, or `NAME=value;NAME=value` to try others.
@@ -29,6 +29,7 @@ import { writeTestConfig } from '../fixtures/testenv/config.ts';
 import { droverCli } from '../fixtures/testenv/drover-cli.ts';
 import { createRepo } from '../fixtures/testenv/git-server.ts';
 import { kubectl } from '../fixtures/testenv/kube.ts';
+import { parseContainerfile } from '../deploy/containerfile.ts';
 import { benchEnv, deployedNodeSettings } from './common.ts';
 
 const bundles = Number(process.argv[2] ?? 20);
@@ -43,7 +44,8 @@ const id = Math.random().toString(16).slice(2, 8);
 const ns = `bench-am-${id}`;
 const names = Array.from({ length: bundles }, (_, i) => `am${i}-${id}`);
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-am-'));
-const cli = join(import.meta.dirname, '..', 'cmd', 'drover.ts');
+const root = join(import.meta.dirname, '..');
+const cli = join(root, 'cmd', 'drover.ts');
 const mb = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 const rssKb = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -93,13 +95,11 @@ try {
   const coldKb = rssKb(cold.pid!);
   cold.kill('SIGTERM');
   await new Promise((r) => cold.once('exit', r));
-  // The image's cache, written as deploy/Containerfile does.
+  // The image's cache, written by deploy/Containerfile's own command.
   const cache = join(dir, 'image-cache');
-  const warmEnv = { ...process.env, NODE_COMPILE_CACHE: cache, ...settings };
-  for (const args of [[join(import.meta.dirname, '..', 'cmd', 'warm-compile-cache.ts')], [cli, '--help']]) {
-    const w = spawnSync(process.execPath, args, { env: warmEnv, stdio: 'ignore' });
-    if (w.status !== 0) throw new Error(`warming the compile cache: ${args.join(' ')} exited ${w.status}`);
-  }
+  const warm = parseContainerfile(readFileSync(join(root, 'deploy', 'Containerfile'), 'utf8')).final.runs.find((r) => r.command.includes('cmd/warm-compile-cache.ts'))!;
+  const w = spawnSync('sh', ['-c', warm.command], { cwd: root, env: { ...process.env, ...settings, ...warm.env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' });
+  if (w.status !== 0) throw new Error(`warming the compile cache: ${warm.command} exited ${w.status}`);
   const proc = await startAgent(cache);
   await sleep(3 * pollSeconds * 1000);
   const atStart = rssKb(proc.pid!);

@@ -15,10 +15,9 @@
  * and bodiless statuses; `cancel()` closes the connection) and `text()`.
  * Requests go through Node's global agents: connections kept alive, and a
  * proxy from the environment with `NODE_USE_ENV_PROXY=1`, as Node's fetch
- * would. Not done (not needed
- * by the registry protocol): redirects of other methods (returned as they
- * come), cookies, caching, content decoding (registries send bytes as
- * stored; `accept-encoding` is never sent).
+ * would. Not done (not needed by the registry protocol): redirects of other
+ * methods (returned as they come), cookies, caching, content decoding
+ * (registries send bytes as stored; `accept-encoding` is never sent).
  *
  * @example
  *   const res = await httpFetch(new URL('https://registry.example/v2/'), { method: 'GET', signal });
@@ -69,8 +68,9 @@ function send(url: URL, method: string, headers: Record<string, string>, init: H
   const body = init.body == null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body) : init.body instanceof URLSearchParams ? Buffer.from(init.body.toString()) : init.body;
   const https = url.protocol === 'https:';
   const all: Record<string, string> = { ...headers };
-  if (body && !Object.keys(all).some((k) => k.toLowerCase() === 'content-length')) all['content-length'] = String(body.byteLength);
-  if (init.body instanceof URLSearchParams && !Object.keys(all).some((k) => k.toLowerCase() === 'content-type')) all['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+  const has = (name: string) => Object.keys(all).some((k) => k.toLowerCase() === name);
+  if (body && !has('content-length')) all['content-length'] = String(body.byteLength);
+  if (init.body instanceof URLSearchParams && !has('content-type')) all['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(url, { method, headers: all, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
     req.on('error', (err) => reject(init.signal?.aborted ? init.signal.reason : err));
