@@ -77,6 +77,12 @@ export interface BundleSpec {
   include: ObjectSelector[];
   exclude: ObjectSelector[];
   shared: ObjectSelector[];
+  /** Existing objects, in no bundle's inventory, this bundle may take over. */
+  adopt: ObjectSelector[];
+  /** A target may render no objects (a release of it removes what the bundle owned). */
+  allowEmpty: boolean;
+  /** A release creates a member's namespace when it does not exist. */
+  createNamespace: boolean;
   versioning: { bump: Bump };
   lint: Record<string, LintSeverity>;
   allowPlaintextSecrets: boolean;
@@ -176,6 +182,9 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
       include: s.include ?? [],
       exclude: s.exclude ?? [],
       shared: s.shared ?? [],
+      adopt: s.adopt ?? [],
+      allowEmpty: s.allowEmpty ?? false,
+      createNamespace: s.createNamespace ?? false,
       versioning: { bump: s.versioning?.bump ?? 'patch' },
       lint: { ...(s.lint ?? {}) },
       allowPlaintextSecrets: s.allowPlaintextSecrets ?? false,
@@ -204,7 +213,14 @@ export function splitBundleDocuments({ objects }: { objects: readonly LoadedObje
 
 /** The part of a bundle's spec the release engine applies by. */
 export function policyOf(spec: BundleSpec): BundlePolicy {
-  return { recreateOnImmutableChange: spec.recreateOnImmutableChange, prune: { ...spec.prune } };
+  return {
+    recreateOnImmutableChange: spec.recreateOnImmutableChange,
+    prune: { ...spec.prune },
+    adopt: spec.adopt,
+    shared: spec.shared,
+    allowEmpty: spec.allowEmpty,
+    createNamespace: spec.createNamespace,
+  };
 }
 
 function nameOf(object: unknown): string | undefined {

@@ -22,7 +22,7 @@ import { InvalidInputError } from '../errors/errors.ts';
 import { canonicalBytes, sha256, type ContentDigest } from '../object/canonical.ts';
 import { formatRef, groupOf, type KubeObject, type ObjectId, refOf } from '../object/ref.ts';
 import { gzipDeterministic, type GzipLevel } from './gzip.ts';
-import { type BundlePolicy, isDefaultPolicy, type StoredPolicy } from './policy.ts';
+import { type BundlePolicy, isDefaultPolicy, type StoredPolicy, storedPolicyOf } from './policy.ts';
 import { unsafePathReason, writeTar } from './tar.ts';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
@@ -203,7 +203,7 @@ export function packBundle({
       ...(renderer && renderer.name !== 'plain' ? { renderer } : {}),
     },
     ...(packedTargets ? { targets: packedTargets.map((t) => ({ name: t.name, layer: t.digest, members: t.members })) } : {}),
-    ...(policy && !isDefaultPolicy(policy) ? { policy: { recreateOnImmutableChange: policy.recreateOnImmutableChange, prune: { ...policy.prune } } } : {}),
+    ...(policy && !isDefaultPolicy(policy) ? { policy: storedPolicyOf(policy) } : {}),
   };
   const config = json(configDoc);
   const configDigest = sha256(config);

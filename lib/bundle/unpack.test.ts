@@ -3,6 +3,7 @@ import { IntegrityError, InvalidInputError } from '../errors/errors.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { gzipDeterministic } from './gzip.ts';
 import { packBundle, type Provenance } from './pack.ts';
+import { DEFAULT_POLICY, resolvePolicy } from './policy.ts';
 import { writeTar } from './tar.ts';
 import { parseBundleConfig, unpackBundle, unpackLayer } from './unpack.ts';
 
@@ -57,12 +58,23 @@ describe('unpack', () => {
   });
 
   it('carries a non-default apply policy in the config, and leaves the default out', () => {
-    const policy = { recreateOnImmutableChange: false, prune: { enabled: true, protected: true, propagationPolicy: 'Foreground' as const } };
+    const stored = { recreateOnImmutableChange: false, prune: { enabled: true, protected: true, propagationPolicy: 'Foreground' as const } };
+    const policy = { ...DEFAULT_POLICY, ...stored };
     const withPolicy = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy });
-    expect(unpackBundle({ config: withPolicy.config, layer: withPolicy.layer }).config.policy).toEqual(policy);
+    expect(unpackBundle({ config: withPolicy.config, layer: withPolicy.layer }).config.policy).toEqual(stored);
     expect(withPolicy.configDigest).not.toBe(packed.configDigest);
     const withDefault = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy: { ...policy, prune: { enabled: true, protected: false, propagationPolicy: 'Background' } } });
     expect(withDefault.configDigest).toBe(packed.configDigest);
+  });
+
+  it('stores adopt, shared, allowEmpty and createNamespace only when set, and reads them back', () => {
+    const adopt = [{ kind: 'ConfigMap', name: 'legacy' }];
+    const policy = { ...DEFAULT_POLICY, adopt, allowEmpty: true, createNamespace: true };
+    const p = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy });
+    const read = unpackBundle({ config: p.config, layer: p.layer }).config.policy;
+    expect(read).toEqual({ recreateOnImmutableChange: false, prune: DEFAULT_POLICY.prune, adopt, allowEmpty: true, createNamespace: true });
+    expect(resolvePolicy(read)).toEqual(policy);
+    expect(() => parseBundleConfig({ bytes: enc.encode(new TextDecoder().decode(p.config).replace('"legacy"', '7')) })).toThrow(/policy\.adopt/);
   });
 
   it.each([

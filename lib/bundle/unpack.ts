@@ -25,6 +25,17 @@ export interface UnpackedMember {
 
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
+/** An object selector as a Bundle document writes one (spec.adopt, spec.shared): string fields and a map of string labels. */
+function isSelector(v: unknown): boolean {
+  if (!isRecord(v)) return false;
+  for (const [k, x] of Object.entries(v)) {
+    if (k === 'labels') {
+      if (!isRecord(x) || !Object.values(x).every((l) => typeof l === 'string')) return false;
+    } else if (!['apiVersion', 'kind', 'name', 'namespace'].includes(k) || typeof x !== 'string') return false;
+  }
+  return true;
+}
+
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -70,6 +81,8 @@ export function parseBundleConfig({ bytes }: { bytes: Uint8Array }): BundleConfi
       if (pol.recreateOnImmutableChange !== undefined && typeof pol.recreateOnImmutableChange !== 'boolean') problems.push('policy.recreateOnImmutableChange');
       for (const k of ['enabled', 'protected']) if (prune[k] !== undefined && typeof prune[k] !== 'boolean') problems.push(`policy.prune.${k}`);
       if (prune.propagationPolicy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(prune.propagationPolicy as string)) problems.push('policy.prune.propagationPolicy');
+      for (const k of ['allowEmpty', 'createNamespace']) if (pol[k] !== undefined && typeof pol[k] !== 'boolean') problems.push(`policy.${k}`);
+      for (const k of ['adopt', 'shared']) if (pol[k] !== undefined && !(Array.isArray(pol[k]) && pol[k].every(isSelector))) problems.push(`policy.${k}`);
     }
   }
   if (problems.length > 0) {

@@ -28,13 +28,15 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
     state?: string;
     kubeconfig?: string;
     clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
-    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure'> & {
+    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'> & {
+      createNamespace?: boolean;
       waves?: WaveConfig[];
       promotion?: Partial<EnvironmentConfig['promotion']>;
       timeoutSeconds?: number;
       onFailure?: EnvironmentConfig['onFailure'];
     })[];
     drift?: Partial<DriftConfig>;
+    selfManaged?: string[];
     bundles?: DroverConfig['bundles'];
     serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']>; dashboard?: Partial<ServeConfig['dashboard']> };
     render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
@@ -63,6 +65,7 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
       ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
       timeoutSeconds: e.timeoutSeconds ?? 300,
       onFailure: e.onFailure ?? 'revert',
+      createNamespace: e.createNamespace ?? false,
       ...(e.capabilities ? { capabilities: e.capabilities } : {}),
     };
   });
@@ -83,6 +86,7 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
     clusters,
     environments,
     drift: { selfHeal: raw.drift?.selfHeal ?? 'report', scanIntervalSeconds: raw.drift?.scanIntervalSeconds ?? 300 },
+    selfManaged: raw.selfManaged ?? [],
     bundles: raw.bundles ?? {},
     serve: {
       listen: raw.serve?.listen ?? '127.0.0.1:7070',

@@ -42,6 +42,8 @@ export interface EnvironmentConfig {
   timeoutSeconds: number;
   /** When a cluster fails a deploy: `revert` returns the clusters that took the version to what they ran before; `keep` leaves them on it. */
   onFailure: 'revert' | 'keep';
+  /** Releases here create a member's namespace that does not exist. */
+  createNamespace: boolean;
   /** What Helm renders of this environment's targets are told about its clusters (absent: Helm's defaults). */
   capabilities?: { kubeVersion?: string; apiVersions?: string[] };
 }
@@ -91,6 +93,8 @@ export interface DroverConfig {
   clusters: ClusterConfig[];
   environments: EnvironmentConfig[];
   drift: DriftConfig;
+  /** Bundles that may ship objects in drover-system (Drover deploying itself). */
+  selfManaged: string[];
   /** Per-bundle overrides, by bundle name. */
   bundles: Record<string, { selfHeal?: SelfHeal }>;
   serve: ServeConfig;

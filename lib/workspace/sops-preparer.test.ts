@@ -14,6 +14,7 @@ const environment = (name: string, ageKey?: EnvironmentConfig['ageKey']): Enviro
   promotion: { mode: 'manual', healthyForSeconds: 0 },
   timeoutSeconds: 60,
   onFailure: 'revert',
+  createNamespace: false,
   ...(ageKey ? { ageKey } : {}),
 });
 const encrypted = async () => loadObjects({ files: [{ path: 'secret.enc.yaml', text: await readFile(join(testdata, 'secret.enc.yaml'), 'utf8') }] })[0]!.object;
