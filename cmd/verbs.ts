@@ -263,12 +263,13 @@ function diffLines(d: drover.MembersDiff): string[] {
   ];
 }
 
-function retireListing(clusters: { cluster: string; state: string; running: { version: string } | null; delete: string[]; keep: { ref: string; reason: string }[]; message?: string }[]): string {
+function retireListing(clusters: { cluster: string; state: string; running: { version: string } | null; delete: string[]; letGo: { ref: string; reason: string }[]; keep: { ref: string; reason: string }[]; message?: string }[]): string {
   return clusters
     .map((c) =>
       [
         `${c.cluster}: ${c.state}${c.running ? ` (runs ${c.running.version})` : ''}${c.state === 'failed' && c.message ? `: ${c.message}` : ''}`,
         ...c.delete.map((r) => `  delete ${r}`),
+        ...c.letGo.map((k) => `  release ${k.ref}: ${k.reason}`),
         ...c.keep.map((k) => `  keep   ${k.ref}: ${k.reason}`),
       ].join('\n'),
     )

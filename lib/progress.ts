@@ -12,6 +12,8 @@ export interface DroverEvent {
   done?: number;
   total?: number;
   level?: 'info' | 'warn' | 'error';
+  /** A machine-readable reason (a refusal's, e.g. `ForeignObject`). */
+  reason?: string;
 }
 
 export type OnEvent = (event: DroverEvent) => void;

@@ -1,7 +1,9 @@
 /**
- * Server-side apply of one object with field manager `drover` (force: Drover
- * owns what it applies), optionally as a dry run. Returns the object as the
- * server has it after the apply, and whether anything changed.
+ * Server-side apply of one object, optionally as a dry run. Returns the
+ * object as the server has it after the apply, and whether anything changed.
+ * A bundle's members are applied with the bundle's own field manager
+ * (`drover/<bundle>`, chosen by the release engine), forced only where the
+ * bundle owns the object; Drover's own records (inventories) with `drover`.
  */
 import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { Cluster } from './cluster.ts';
@@ -24,14 +26,21 @@ function actionOf(before: KubeObject | null | undefined, after: KubeObject): App
 
 export async function applyObject(
   cluster: Cluster,
-  { object, dryRun = false, force = true, signal, before }: { object: KubeObject; dryRun?: boolean; force?: boolean; signal?: AbortSignal; before?: KubeObject | null },
+  {
+    object,
+    dryRun = false,
+    force = true,
+    manager = FIELD_MANAGER,
+    signal,
+    before,
+  }: { object: KubeObject; dryRun?: boolean; force?: boolean; manager?: string; signal?: AbortSignal; before?: KubeObject | null },
 ): Promise<ApplyResult> {
   const info = await cluster.discovery.resourceFor(object, signal);
   const path = resourcePath(info, object.metadata.namespace, object.metadata.name);
   const { body } = await cluster.client.request<KubeObject>({
     method: 'PATCH',
     path,
-    query: { fieldManager: FIELD_MANAGER, force, dryRun: dryRun ? 'All' : undefined },
+    query: { fieldManager: manager, force, dryRun: dryRun ? 'All' : undefined },
     body: object,
     contentType: 'application/apply-patch+yaml',
     subject: `${cluster.name}: ${formatRef(refOf(object))}`,

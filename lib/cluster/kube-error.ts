@@ -61,3 +61,20 @@ export function kubeCause(err: unknown): KubeApiError | undefined {
   const k = (err as { kube?: unknown } | undefined)?.kube;
   return k instanceof KubeApiError ? k : undefined;
 }
+
+/** One field another manager holds, from a server-side apply conflict (status 409, causes of reason FieldManagerConflict). */
+export interface FieldConflict {
+  manager: string;
+  field: string;
+}
+
+/**
+ * The fields and managers of an apply conflict, or an empty list for any
+ * other error. The manager's name is only in each cause's message
+ * (`conflict with "kubectl-edit" using v1`); the reason and field are structured.
+ */
+export function fieldConflicts(err: unknown): FieldConflict[] {
+  const k = kubeCause(err);
+  if (!k || k.status !== 409) return [];
+  return k.causes.filter((c) => c.reason === 'FieldManagerConflict').map((c) => ({ manager: /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1] ?? 'another manager', field: c.field ?? '' }));
+}

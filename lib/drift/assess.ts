@@ -20,8 +20,21 @@ export interface ObjectDrift {
   fields: DriftField[];
 }
 
-export function assessMember({ desired, live, ignore = [], sensitive = false }: { desired: KubeObject; live: KubeObject | null; ignore?: readonly string[]; sensitive?: boolean }): ObjectDrift | null {
+export function assessMember({
+  desired,
+  live,
+  ignore = [],
+  sensitive = false,
+  managers,
+}: {
+  desired: KubeObject;
+  live: KubeObject | null;
+  ignore?: readonly string[];
+  sensitive?: boolean;
+  /** The bundle's own field managers (default: every Drover manager). */
+  managers?: readonly string[];
+}): ObjectDrift | null {
   if (!live || live.metadata.deletionTimestamp) return { kind: 'missing', fields: [] };
-  const fields = compareObject({ desired, live, ignore, sensitive });
+  const fields = compareObject({ desired, live, ignore, sensitive, ...(managers ? { managers } : {}) });
   return fields.length > 0 ? { kind: 'changed', fields } : null;
 }

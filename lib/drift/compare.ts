@@ -27,8 +27,11 @@ import { canonicalObject, stableStringify } from '../object/canonical.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { elementKey, type FieldNode, managerSets, ownsPath, type PathElement, unionSets } from './fieldset.ts';
 
-/** The field manager Drover applies with (the same as lib/cluster/apply.ts FIELD_MANAGER). */
+/** The field manager Drover applied with before each bundle had its own (lib/release/ownership.ts LEGACY_MANAGER). */
 export const DROVER_MANAGER = 'drover';
+
+/** Whether a field manager is Drover's: the single manager of earlier releases, or a bundle's `drover/<bundle>`. */
+export const isDroverManager = (manager: string): boolean => manager === DROVER_MANAGER || manager.startsWith(`${DROVER_MANAGER}/`);
 
 export interface DriftField {
   /** Dotted path; keyed list items as `containers[name=web]`, set values as `finalizers[="x"]`. */
@@ -49,7 +52,8 @@ export interface CompareInput {
   ignore?: readonly string[];
   /** Mask every value, not only a Secret's data (e.g. a member that was SOPS-encrypted in Git). */
   sensitive?: boolean;
-  manager?: string;
+  /** The managers whose fields hold what Drover applied (default: every Drover manager, `drover` and `drover/<bundle>`). */
+  managers?: readonly string[];
 }
 
 interface Ctx {
@@ -221,11 +225,12 @@ function walkList(ctx: Ctx, d: unknown[], l: unknown, path: PathElement[], shown
 }
 
 /** Field-level drift of `live` against `desired`, sorted by path. Empty when the object matches. */
-export function compareObject({ desired, live, ignore = [], sensitive = false, manager = DROVER_MANAGER }: CompareInput): DriftField[] {
+export function compareObject({ desired, live, ignore = [], sensitive = false, managers }: CompareInput): DriftField[] {
   const sets = managerSets(live);
+  const mine = (m: string) => (managers ? managers.includes(m) : isDroverManager(m));
   const ctx: Ctx = {
-    drover: unionSets(sets.filter((s) => s.manager === manager).map((s) => s.set)),
-    others: sets.filter((s) => s.manager !== manager).map((s) => ({ manager: s.manager, set: s.set })),
+    drover: unionSets(sets.filter((s) => mine(s.manager)).map((s) => s.set)),
+    others: sets.filter((s) => !mine(s.manager)).map((s) => ({ manager: s.manager, set: s.set })),
     secret: desired.kind === 'Secret' && desired.apiVersion === 'v1',
     sensitive,
     ignore,

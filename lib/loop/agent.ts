@@ -31,6 +31,7 @@ import { assembleConfig } from '../config/assemble.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
 import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
+import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
 import { deployVersion } from '../verbs/deploy.ts';
 import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
@@ -211,6 +212,13 @@ async function followBundle({ ws, kube, log, last, drift, bundle, tag, environme
   }
   // Failed or refused before: not retried until the tag moves.
   if (said?.desired === desired && (said.state === 'rolled-back' || said.state === 'rollback-failed' || said.state === 'refused')) return;
+  // The inventory is gone while this agent's last status says a version runs here: nothing owned is not what is known.
+  if (!inv.exists && said?.running) {
+    const e = inventoryMissing({ bundle, cluster, running: said.running });
+    log.error(`${bundle}: ${e.message}`, { bundle, reason: 'InventoryMissing' });
+    if (said.state !== 'refused' || said.desired !== desired) await publish('refused', { reason: `InventoryMissing: ${e.message}` });
+    return;
+  }
   log.info(`${tag} of ${bundle} names ${desired.slice(0, 19)}: releasing it`, { bundle, tag, desired, ...(inv.current ? { from: inv.current.version } : {}) });
   await publish('applying');
   let r;
@@ -243,10 +251,15 @@ async function followBundle({ ws, kube, log, last, drift, bundle, tag, environme
 async function retireHere({ ws, kube, log, last, bundle, tag, environment, cluster, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; stop: AbortSignal }): Promise<void> {
   await remember({ ws, last, bundle, cluster, stop });
   const inv = await readInventory(kube, bundle, stop);
-  if (!inv.current && !inv.pending && last.get(bundle)?.state === 'retired') return;
+  const said = last.get(bundle);
+  if (!inv.current && !inv.pending && said?.state === 'retired') return;
   let reason: string | null = null;
   let state: AgentState = 'retired';
-  if (inv.current || inv.pending) {
+  if (!inv.exists && said?.running) {
+    state = 'error';
+    reason = `InventoryMissing: ${inventoryMissing({ bundle, cluster, running: said.running }).message}`;
+    log.error(`${bundle}: retire refused: ${reason}`, { bundle });
+  } else if (inv.current || inv.pending) {
     const versions = bundleVersions({ ws, bundle, signal: stop });
     const r = await retireFromCluster({ db: ws.db, cluster: kube, bundle, environment, loadPolicy: async (v) => (await versions.load(v.digest)).policy, onEvent: eventLogger(log, { bundle }), signal: stop });
     if (r.state === 'failed') {

@@ -9,7 +9,8 @@
 import { selfHealFor } from '../config/assemble.ts';
 import type { SelfHeal } from '../config/config.ts';
 import type { KubeObject } from '../object/ref.ts';
-import { withOwnership } from '../release/ownership.ts';
+import { resolvePolicy } from '../bundle/policy.ts';
+import { selectedBy, withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../release/release-options.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
@@ -69,7 +70,9 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, polic
       const content = await loadVersion(bundle, cluster, signal)({ digest });
       const prepare = prepareFor(cluster);
       // Whatever was encrypted in Git is masked whole in findings, whatever its kind.
-      return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle), sensitive: isSopsEncrypted(m) })));
+      // Marked as the release marks them (a shared member with its per-bundle label), so the marks themselves are never drift.
+      const policy = resolvePolicy(content.policy);
+      return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle, { shared: selectedBy(policy.shared, m) }), sensitive: isSopsEncrypted(m) })));
     },
   };
 }

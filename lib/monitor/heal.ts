@@ -34,6 +34,9 @@ export interface HealOptions {
   prepare?: (obj: KubeObject) => Promise<KubeObject>;
   environment?: string;
   timeoutMs?: number;
+  /** As the release options of the same name (the environment's createNamespace, drover.yaml's selfManaged). */
+  createNamespace?: boolean;
+  selfManaged?: boolean;
   /** The drifted members (`Kind/ns/name`), for the journal. */
   refs: string[];
   /** Called once the heal is journaled, before anything is applied. */
@@ -73,6 +76,8 @@ export async function healBundle(opts: HealOptions): Promise<HealRecord> {
       target,
       loadVersion: opts.loadVersion,
       cause: `heal: drift on ${refs.join(', ')}`,
+      createNamespace: opts.createNamespace ?? false,
+      selfManaged: opts.selfManaged ?? false,
       ...(opts.prepare ? { prepare: opts.prepare } : {}),
       ...(opts.environment ? { environment: opts.environment } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),

@@ -14,6 +14,8 @@ const inv = (bundle: string, current: string | null, pending: string | null = nu
   bundle,
   current: current ? v(current) : null,
   pending: pending ? { ...v(pending), releaseId: 1, startedAt: '2026-01-01T00:00:00Z' } : null,
+  entries: [],
+  exists: true,
 });
 
 interface Step {

@@ -23,7 +23,7 @@ describe('change sets', () => {
       ['ConfigMap/n/d', 'deleted'],
       ['ConfigMap/n/e', 'skipped'],
     ]);
-    expect(summarizeChangeSet(set)).toEqual({ created: 1, configured: 1, unchanged: 1, deleted: 1, skipped: 1 });
+    expect(summarizeChangeSet(set)).toEqual({ created: 1, configured: 1, unchanged: 1, deleted: 1, released: 0, restored: 0, skipped: 1 });
   });
 
   it('verification waits on what is applied, and the journal gets refs and actions without bodies', () => {

@@ -147,17 +147,33 @@ describe('a bundle with its own Namespace and CRD', () => {
     expect((last.data as { kept: unknown[] }).kept).toEqual([]);
   });
 
-  it('with prune.protected, a rollback keeps a Namespace that existed before the release', async () => {
+  it('a Namespace that existed before is refused before any write; adopted, a rollback under prune.protected gives it back as it was', async () => {
     const a = app();
     await a.k(['create', 'namespace', a.ns]);
+    await a.k(['label', 'namespace', a.ns, 'team=someone-else']);
     await a.k(['create', 'configmap', 'foreign', '-n', a.ns, '--from-literal=owner=someone-else']);
-    const v1 = a.version('1.0.0', [a.namespace, a.crd, a.widget(1), a.config({ MODE: 'one' }), a.deployment({ image: 'registry.invalid/pay:1', failing: true })], { prune: { protected: true } });
-    const r = await a.release(v1);
+    const uid = (await a.k(['get', 'namespace', a.ns, '-o', 'jsonpath={.metadata.uid}'])).trim();
+    const members = [a.namespace, a.crd, a.widget(1), a.config({ MODE: 'one' }), a.deployment({ image: 'registry.invalid/pay:1', failing: true })];
+
+    const refused = await a.release(a.version('1.0.0', members, { prune: { protected: true } }));
+    expect(refused.release.state).toBe('rolled-back');
+    expect(refused.release.reason).toBe('ForeignObject');
+    expect(releaseSteps(db, refused.release.id).find((s) => s.state === 'failed')!.message).toContain(`Namespace/${a.ns} exists and is not owned by bundle ${a.bundle}; adopt it with spec.adopt`);
+    expect(await a.exists(['crd', `widgets.${a.group}`])).toBe(false);
+    expect((await readInventory(cluster, a.bundle)).exists).toBe(false);
+
+    const r = await a.release(a.version('1.0.1', members, { prune: { protected: true }, adopt: [{ kind: 'Namespace', name: a.ns }] }));
     expect(r.release.state).toBe('rolled-back');
     expect(await a.exists(['crd', `widgets.${a.group}`])).toBe(false);
-    expect(await a.exists(['namespace', a.ns])).toBe(true);
     expect(await a.exists(['configmap', 'foreign', '-n', a.ns])).toBe(true);
+    const after = JSON.parse(await a.k(['get', 'namespace', a.ns, '-o', 'json', '--show-managed-fields'])) as KubeObject;
+    expect(after.metadata.uid).toBe(uid);
+    expect(after.metadata.labels).toEqual({ 'kubernetes.io/metadata.name': a.ns, team: 'someone-else' });
+    expect(after.metadata.annotations?.['drover.dev/owner']).toBeUndefined();
+    expect((after.metadata.managedFields as { manager: string }[]).map((m) => m.manager)).not.toContain(`drover/${a.bundle}`);
     const last = releaseSteps(db, r.release.id).at(-1)!;
-    expect((last.data as { kept: { ref: string; reason: string }[] }).kept).toEqual([{ ref: `Namespace/${a.ns}`, reason: 'Namespace existed before the release being rolled back' }]);
+    expect((last.data as { restored: string[] }).restored).toEqual([`Namespace/${a.ns}`]);
+    // Its prior state is not left behind in drover-system.
+    expect(await a.k(['get', 'configmap', '-n', 'drover-system', '-l', `drover.dev/prior-of=${a.bundle}`, '-o', 'name'])).toBe('');
   });
 });

@@ -3,91 +3,76 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
 import { idOf, keyOf, type KubeObject } from '../object/ref.ts';
-import { DEFAULT_POLICY, type BundlePolicy } from '../bundle/policy.ts';
+import type { InventoryEntry } from './inventory.ts';
 
-import { assembleLiveReads, assemblePlan, summarizePlan } from './plan.ts';
+import { assembleLiveReads, assemblePlan, ledgerAfter, summarizePlan } from './plan.ts';
 
 const o = (yaml: string) => parse(yaml) as KubeObject;
-const owned = (yaml: string) => o(yaml.replace('metadata: {', 'metadata: {annotations: {drover.dev/owner: web}, '));
 
 describe('assemblePlan', () => {
   const cm1 = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: a, namespace: n}, data: {k: "1"}}');
   const liveCm1 = { ...cm1, metadata: { ...cm1.metadata, resourceVersion: '7', managedFields: [{ manager: 'drover', time: 't1' }] } };
   const dryCm1 = { ...cm1, metadata: { ...cm1.metadata, resourceVersion: '7', managedFields: [{ manager: 'drover', time: 't2' }] } };
   const dryCm2 = { ...dryCm1, data: { k: '2' } };
-  const svc = owned('{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}}');
-  const foreign = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: f, namespace: n}}');
-  const pvc = owned('{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: p, namespace: n}}');
+  const svc = o('{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}}');
+  const adopted = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: f, namespace: n}}');
+  const pvc = o('{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: p, namespace: n}}');
+  const entry = (x: KubeObject, origin: InventoryEntry['origin'], extra: Partial<InventoryEntry> = {}): InventoryEntry => ({ ...idOf(x), origin, ...extra });
 
   it.each([
     ['absent -> create', null, undefined, 'create'],
     ['dry-run equals live (managedFields times aside) -> unchanged', liveCm1, dryCm1, 'unchanged'],
     ['dry-run differs -> update', liveCm1, dryCm2, 'update'],
   ] as const)('%s', (_name, live, dry, action) => {
-    const plan = assemblePlan({
-      bundle: 'web',
-      desired: [cm1],
-      live: new Map([[keyOf(cm1), live]]),
-      dryRun: new Map(dry ? [[keyOf(cm1), dry]] : []),
-      owned: [],
-    });
+    const plan = assemblePlan({ desired: [cm1], live: new Map([[keyOf(cm1), live]]), dryRun: new Map(dry ? [[keyOf(cm1), dry]] : []), held: [] });
     expect(plan.map((e) => [e.ref, e.action])).toEqual([['ConfigMap/n/a', action]]);
   });
 
-  it('prunes owned objects that left the bundle, keeps foreign and protected ones, skips gone ones', () => {
+  it('lets go of what left the bundle by its recorded origin: created is pruned, adopted released, protected kept; gone ones skipped', () => {
     const gone = o('{apiVersion: v1, kind: Secret, metadata: {name: g, namespace: n}}');
     const plan = assemblePlan({
-      bundle: 'web',
       desired: [cm1],
       live: new Map([
         [keyOf(cm1), liveCm1],
         [keyOf(svc), svc],
-        [keyOf(foreign), foreign],
+        [keyOf(adopted), adopted],
         [keyOf(pvc), pvc],
         [keyOf(gone), null],
       ]),
       dryRun: new Map([[keyOf(cm1), dryCm1]]),
-      owned: [idOf(cm1), idOf(svc), idOf(foreign), idOf(pvc), idOf(gone), idOf(svc)],
+      entries: new Map([[keyOf(cm1), entry(cm1, 'created')]]),
+      held: [entry(cm1, 'created'), entry(svc, 'created'), entry(adopted, 'adopted'), entry(pvc, 'created'), entry(gone, 'created'), entry(svc, 'created')],
     });
     expect(plan.map((e) => [e.ref, e.action, e.reason])).toEqual([
       ['ConfigMap/n/a', 'unchanged', undefined],
       ['Service/n/s', 'prune', undefined],
-      ['ConfigMap/n/f', 'keep', 'not marked as owned by Drover'],
+      ['ConfigMap/n/f', 'release', 'adopted: released, never deleted'],
       ['PersistentVolumeClaim/n/p', 'keep', 'PersistentVolumeClaim is protected from pruning (bundle policy prune.protected)'],
     ]);
-    expect(summarizePlan(plan)).toEqual({ create: 0, update: 0, unchanged: 1, prune: 1, keep: 2 });
+    expect(summarizePlan(plan)).toEqual({ create: 0, update: 0, unchanged: 1, prune: 1, keep: 1, release: 1, restore: 0 });
+  });
+
+  it('never prunes what another bundle still claims', () => {
+    const plan = assemblePlan({ desired: [], live: new Map([[keyOf(svc), svc]]), dryRun: new Map(), held: [entry(svc, 'shared', { createdByDrover: true })], claims: new Map([[keyOf(svc), [{ bundle: 'api', entry: entry(svc, 'shared', { createdByDrover: true }) }]]]) });
+    expect(plan.map((e) => [e.action, e.keepValues])).toEqual([['release', false]]);
   });
 });
 
-describe('assemblePlan: what leaves the cluster, by policy and mode', () => {
-  const ns = owned('{apiVersion: v1, kind: Namespace, metadata: {name: pay}}');
-  const crd = owned('{apiVersion: apiextensions.k8s.io/v1, kind: CustomResourceDefinition, metadata: {name: widgets.example.com}}');
-  const cm = owned('{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: pay}}');
-  const all = [ns, crd, cm];
-  const policy = (prune: Partial<BundlePolicy['prune']>): BundlePolicy => ({ ...DEFAULT_POLICY, prune: { ...DEFAULT_POLICY.prune, ...prune } });
-  const protectedReason = (kind: string) => `${kind} is protected from pruning (bundle policy prune.protected)`;
-
-  it.each([
-    ['release, defaults: dropped objects pruned, protected kinds kept', 'release', policy({}), [], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
-    ['release, prune.enabled false: everything kept and said why', 'release', policy({ enabled: false }), [], [['keep', 'pruning is off for this bundle (spec.prune.enabled: false)'], ['keep', 'pruning is off for this bundle (spec.prune.enabled: false)'], ['keep', 'pruning is off for this bundle (spec.prune.enabled: false)']]],
-    ['release, prune.protected: protected kinds pruned too', 'release', policy({ protected: true }), [], [['prune'], ['prune'], ['prune']]],
-    ['rollback, defaults: what the release added goes, protected kinds stay', 'rollback', policy({}), [ns, crd], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
-    ['rollback, prune.protected: protected kinds the release created go', 'rollback', policy({ protected: true }), [ns, crd], [['prune'], ['prune'], ['prune']]],
-    ['rollback, prune.protected: a Namespace that existed before stays', 'rollback', policy({ protected: true }), [crd], [['prune'], ['keep', 'Namespace existed before the release being rolled back'], ['prune']]],
-    ['rollback ignores prune.enabled: undoing is not pruning', 'rollback', policy({ enabled: false }), [], [['prune'], ['keep', protectedReason('Namespace')], ['keep', protectedReason('CustomResourceDefinition')]]],
-    ['retire, prune.protected: all of it', 'retire', policy({ protected: true }), [], [['prune'], ['prune'], ['prune']]],
-  ] as const)('%s', (_name, mode, pol, created, expected) => {
+describe('ledgerAfter', () => {
+  const cm = o('{apiVersion: v1, kind: ConfigMap, metadata: {name: c, namespace: n}}');
+  const ns = o('{apiVersion: v1, kind: Namespace, metadata: {name: n}}');
+  const gone = o('{apiVersion: v1, kind: Service, metadata: {name: s, namespace: n}}');
+  it('keeps members by their entries, kept objects as created-kept, carried entries; drops what was let go', () => {
+    const e = (x: KubeObject, origin: InventoryEntry['origin']): InventoryEntry => ({ ...idOf(x), origin });
     const plan = assemblePlan({
-      bundle: 'web',
-      desired: [],
-      live: new Map(all.map((x) => [keyOf(x), x])),
+      desired: [cm],
+      live: new Map([[keyOf(cm), null], [keyOf(ns), ns], [keyOf(gone), gone]]),
       dryRun: new Map(),
-      owned: [idOf(cm), idOf(ns), idOf(crd)],
-      policy: pol,
-      mode,
-      created: new Set(created.map(keyOf)),
+      entries: new Map([[keyOf(cm), e(cm, 'adopted')]]),
+      held: [e(ns, 'created'), e(gone, 'created')],
     });
-    expect(plan.map((e) => (e.reason ? [e.action, e.reason] : [e.action]))).toEqual(expected);
+    const carried = { apiVersion: 'v1', kind: 'Namespace', namespace: '', name: 'other', origin: 'created' as const, implicit: true };
+    expect(ledgerAfter(plan, [carried]).map((x) => `${x.kind}/${x.name}:${x.origin}`).sort()).toEqual(['ConfigMap/c:adopted', 'Namespace/n:created-kept', 'Namespace/other:created']);
   });
 });
 

@@ -1,10 +1,13 @@
 /**
  * The plan of a release, pure: desired members against what the cluster has
  * (live objects) and what a server-side dry-run says they would become.
- * Each member is `create`, `update` or `unchanged`; each object that left the
- * bundle is `prune` or `keep` (with the reason it is kept). Also how to read
- * the live objects cheaply: one LIST per kind and namespace holding several
- * members, one GET for the rest.
+ * Each member is `create`, `update` or `unchanged`, with the ledger entry it
+ * is held by (ownership.ts judged it before); each object the bundle holds
+ * and no longer wants is `prune` (deleted), `keep` (with the reason),
+ * `release` (this bundle's field manager and marks removed) or `restore` (an
+ * adopted object's prior state put back), by ownership.ts's `dropVerdict`.
+ * Also how to read the live objects cheaply: one LIST per kind and namespace
+ * holding several members, one GET for the rest.
  */
 import { type BundlePolicy, DEFAULT_POLICY } from '../bundle/policy.ts';
 
@@ -12,10 +15,11 @@ import { stableStringify } from '../object/canonical.ts';
 
 import { formatRef, keyOf, type KubeObject, type ObjectId, refKey, refOf } from '../object/ref.ts';
 
-import { isProtectedKind, pruneVerdict } from './ownership.ts';
+import type { InventoryEntry } from './inventory.ts';
+import { type Claim, dropVerdict } from './ownership.ts';
 
 
-export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep';
+export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep' | 'release' | 'restore';
 
 export interface PlanEntry {
   ref: string;
@@ -25,8 +29,12 @@ export interface PlanEntry {
   object?: KubeObject;
   /** The live object before the release, null when absent. */
   live: KubeObject | null;
-  /** Why a `keep` is kept. */
+  /** The ledger entry the bundle holds the object by (after this release, for members; before it, for what it lets go). */
+  entry?: InventoryEntry;
+  /** Why a `keep`, `release` or `restore` is done. */
   reason?: string;
+  /** `release`: leave the values this bundle set (an adopted object), else remove the fields only it applies. */
+  keepValues?: boolean;
 }
 
 
@@ -40,32 +48,32 @@ function comparable(o: KubeObject): unknown {
 const same = (a: unknown, b: unknown) => stableStringify(a) === stableStringify(b);
 
 export interface PlanInput {
-  bundle: string;
   /** Members as they will be applied (with ownership marks). */
   desired: KubeObject[];
-  /** Live objects by key (refKey), null when absent, for desired members and prune candidates. */
+  /** Live objects by key (refKey), null when absent, for desired members and what the bundle holds. */
   live: Map<string, KubeObject | null>;
   /** Server-side dry-run results by key for desired members. */
   dryRun: Map<string, KubeObject>;
   /** Keys of desired members known unchanged without a dry run (settled.ts). */
   settled?: ReadonlySet<string>;
-  /** Members that Drover owned before (previous version, and any release in flight). */
-  owned: ObjectId[];
+  /** The entry each desired member is held by after this release, by key. */
+  entries?: ReadonlyMap<string, InventoryEntry>;
+  /** What the bundle holds that it may let go: objects outside `desired` among these are judged by dropVerdict. */
+  held: readonly InventoryEntry[];
+  /** Other bundles' ledger entries on the same objects, by key. */
+  claims?: ReadonlyMap<string, readonly Claim[]>;
   /** The bundle's apply policy (prune.enabled, prune.protected). */
   policy?: BundlePolicy;
   /**
-   * Why owned objects outside `desired` are removed: `release`, members
+   * Why held objects outside `desired` are let go: `release`, members
    * dropped since the previous version (prune.enabled applies); `rollback`,
-   * members a failed release added (protected kinds only if that release
-   * created them, keys in `created`); `retire`, the whole bundle.
+   * what a failed release added; `retire`, the whole bundle.
    */
   mode?: 'release' | 'rollback' | 'retire';
-  /** Keys of protected members the release being undone created (mode `rollback`). */
-  created?: ReadonlySet<string>;
 }
 
-export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(), owned, policy = DEFAULT_POLICY, mode = 'release', created = new Set() }: PlanInput): PlanEntry[] {
-  const entries: PlanEntry[] = [];
+export function assemblePlan({ desired, live, dryRun, settled = new Set(), entries = new Map(), held, claims = new Map(), policy = DEFAULT_POLICY, mode = 'release' }: PlanInput): PlanEntry[] {
+  const out: PlanEntry[] = [];
   const desiredKeys = new Set<string>();
   for (const object of desired) {
     const key = keyOf(object);
@@ -73,31 +81,28 @@ export function assemblePlan({ bundle, desired, live, dryRun, settled = new Set(
     const before = live.get(key) ?? null;
     const after = dryRun.get(key);
     const action: PlanAction = before === null ? 'create' : settled.has(key) || (after && same(comparable(after), comparable(before))) ? 'unchanged' : 'update';
-    entries.push({ ref: formatRef(refOf(object)), key, action, object, live: before });
+    const entry = entries.get(key);
+    out.push({ ref: formatRef(refOf(object)), key, action, object, live: before, ...(entry ? { entry } : {}) });
   }
   const seen = new Set<string>();
-  for (const m of owned) {
-    const key = refKey(m);
+  for (const entry of held) {
+    const key = refKey(entry);
     if (desiredKeys.has(key) || seen.has(key)) continue;
     seen.add(key);
-    const ref = formatRef(m);
+    const ref = formatRef(entry);
     const obj = live.get(key) ?? null;
     if (obj === null) continue; // already gone
-    if (mode === 'release' && !policy.prune.enabled) {
-      entries.push({ ref, key, action: 'keep', live: obj, reason: 'pruning is off for this bundle (spec.prune.enabled: false)' });
-      continue;
-    }
-    const existedBefore = mode === 'rollback' && isProtectedKind(obj.kind) && !created.has(key);
-    const verdict = pruneVerdict(obj, bundle, { pruneProtected: policy.prune.protected && !existedBefore });
-    const reason = !verdict.prune && existedBefore && policy.prune.protected && verdict.reason.includes('protected') ? `${obj.kind} existed before the release being rolled back` : verdict.prune ? '' : verdict.reason;
-    entries.push(verdict.prune ? { ref, key, action: 'prune', live: obj } : { ref, key, action: 'keep', live: obj, reason });
+    const v = dropVerdict({ entry, live: obj, claims: claims.get(key) ?? [], mode, prune: policy.prune });
+    if (v.action === 'delete') out.push({ ref, key, action: 'prune', live: obj, entry });
+    else if (v.action === 'release') out.push({ ref, key, action: 'release', live: obj, entry, reason: v.reason, keepValues: v.keepValues });
+    else out.push({ ref, key, action: v.action, live: obj, entry, reason: v.reason });
   }
-  return entries;
+  return out;
 }
 
 /** Counts per action, for messages and results. */
 export function summarizePlan(plan: PlanEntry[]): Record<PlanAction, number> {
-  const s: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, keep: 0 };
+  const s: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, keep: 0, release: 0, restore: 0 };
   for (const e of plan) s[e.action]++;
   return s;
 }
@@ -140,4 +145,27 @@ export function assembleLiveReads(ids: readonly ObjectId[], threshold = LIST_THR
     else reads.gets.push(...members);
   }
   return reads;
+}
+
+/**
+ * The ledger a plan leaves once it has run: every member by the entry it is
+ * held by (created when nothing else is known), every kept object as
+ * created-kept (so a retry does not see it as foreign), plus `carried`
+ * entries the plan does not name (namespaces created earlier and still
+ * needed, entries a rollback leaves as they were). What was pruned,
+ * released or restored leaves the ledger. Pure.
+ */
+export function ledgerAfter(plan: readonly PlanEntry[], carried: readonly InventoryEntry[] = []): InventoryEntry[] {
+  const out = new Map<string, InventoryEntry>();
+  for (const e of carried) out.set(refKey(e), e);
+  for (const e of plan) {
+    if (e.action === 'prune' || e.action === 'release' || e.action === 'restore') {
+      out.delete(e.key);
+      continue;
+    }
+    const id = e.object ? { apiVersion: e.object.apiVersion, kind: e.object.kind, namespace: e.object.metadata.namespace ?? '', name: e.object.metadata.name } : e.entry!;
+    const base: InventoryEntry = e.entry ?? { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace, name: id.name, origin: 'created' };
+    out.set(e.key, e.action === 'keep' ? { ...base, origin: base.origin === 'adopted' ? 'adopted' : 'created-kept' } : base);
+  }
+  return [...out.values()];
 }

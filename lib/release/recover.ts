@@ -2,7 +2,9 @@
  * After a crash: every release the journal shows unfinished is taken to one
  * whole version without manual steps. The interrupted release is marked
  * failed and the cluster is restored to the version its inventory says it
- * ran whole before (or the bundle is removed if it had none). A later deploy
+ * ran whole before (or the bundle is removed if it had none), letting go only
+ * of what that release recorded adding. When the inventory is gone while the
+ * journal says a version ran there, nothing is touched (InventoryMissing). A later deploy
  * or the daemon's next cycle tries the new version again, from a clean start.
  */
 import type { Cluster } from '../cluster/cluster.ts';
@@ -16,8 +18,8 @@ import { readInventory } from './inventory.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
 import type { ReleaseOptions, VersionContent } from './release-options.ts';
 
+import { inventoryMissing } from './refusal.ts';
 import { rollbackRelease } from './rollback.ts';
-import { idOf } from '../object/ref.ts';
 
 
 export interface RecoverOptions extends Omit<ReleaseOptions, 'cluster' | 'target'> {
@@ -64,8 +66,11 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
         const contentFor = opts.contentFor;
         const loadVersion = contentFor ? (v: { version: string; digest: string }) => contentFor(rel.cluster, v) : opts.loadVersion;
         const target = await loadVersion({ version: rel.version, digest: rel.digest });
-        const failedMembers = [...target.members.map(idOf), ...(inv.pending?.members ?? [])];
-        await rollbackRelease({ ...opts, loadVersion, cluster, target, release: getRelease(db, rel.id)!, failedMembers, created: inv.pending?.created ?? [], previous: inv.current });
+        if (!inv.exists && rel.fromVersion && rel.fromDigest) {
+          // Without the record of what the interrupted release added, nothing can be told apart: nothing is deleted.
+          throw inventoryMissing({ bundle: rel.bundle, cluster: rel.cluster, running: { version: rel.fromVersion, digest: rel.fromDigest } });
+        }
+        await rollbackRelease({ ...opts, loadVersion, cluster, target, release: getRelease(db, rel.id)!, inventory: inv });
         out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
       } catch (err) {
         const e = toDroverError(err);

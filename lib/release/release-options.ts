@@ -39,6 +39,16 @@ export interface ReleaseOptions {
   /** Turns a member into what is sent to the cluster (e.g. decrypts SOPS Secrets in memory). */
   prepare?: (obj: KubeObject) => Promise<KubeObject>;
   concurrency?: number;
+  /** Create a member's namespace when it does not exist (the environment's `createNamespace`; the bundle's policy can ask too). */
+  createNamespace?: boolean;
+  /** drover.yaml names this bundle under `selfManaged`: it may ship objects in Drover's own namespace. */
+  selfManaged?: boolean;
+  /**
+   * What the cluster runs by a record other than the inventory, when the
+   * caller knows better than the local journal (an agent: its last status in
+   * the registry). Default: the journal's newest release on the cluster.
+   */
+  running?: { version: string; digest: string } | null;
   /** Why this release runs when it is not a plain deploy (a revert, a heal), for the journal's first step. */
   cause?: string;
   onEvent?: OnEvent;

@@ -22,6 +22,7 @@
 import type { BundlePolicy } from '../bundle/policy.ts';
 
 import { applyObject } from '../cluster/apply.ts';
+import { fieldConflicts } from '../cluster/kube-error.ts';
 
 import type { Cluster } from '../cluster/cluster.ts';
 import { kubeCause } from '../cluster/kube-error.ts';
@@ -30,21 +31,26 @@ import { ConflictError, NotFoundError, ReleaseFailedError, UnavailableError, toD
 
 import { sortForApply, stageNameOf } from '../object/order.ts';
 
-import { formatRef, refOf, type KubeObject, idOf, keyOf } from '../object/ref.ts';
+import { formatRef, refOf, type KubeObject, idOf, keyOf, refKey } from '../object/ref.ts';
 
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
+import { runningOf } from '../state/queries.ts';
+import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
-import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
-
-import { applyMembers } from './apply-members.ts';
+import { applyMembers, conflictError } from './apply-members.ts';
 import { appliedObjects, assembleChangeSet, type ChangeSet, type ChangeSetEntry, journalOf, summarizeChangeSet } from './change-set.ts';
 
-import { INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, readInventory, writeInventory } from './inventory.ts';
-import { isProtectedKind, withOwnership } from './ownership.ts';
+import { holdsAnything, INVENTORY_NAMESPACE, type Inventory, type InventoryVersion, inventoryName, type PendingRelease, pendingEntries, readInventory, writeInventory } from './inventory.ts';
+import { deletePriorHolders, letGoEntries } from './let-go.ts';
+import { legacyManaged, migrateManagers } from './migrate-managers.ts';
+import { LEGACY_MANAGER, managerOf } from './ownership.ts';
+import { assemblePriorState, writePriorState } from './prior-state.ts';
+import { markedMembers, type Ownership, ownershipRefusal, readOwnership } from './read-ownership.ts';
+import { inventoryMissing, refusal } from './refusal.ts';
 
 import { withoutDelegatedFields } from '../object/delegated.ts';
 
-import { assemblePlan, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
+import { assemblePlan, ledgerAfter, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
 import { mapLimit, settleLimit } from './pool.ts';
 
 import { pruneEntries } from './prune.ts';
@@ -53,7 +59,6 @@ import { rollbackRelease } from './rollback.ts';
 
 import { settledMembers } from './settled.ts';
 
-import { readLive } from './read-live.ts';
 
 import { verifyHealth } from './verify.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
@@ -85,6 +90,8 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
   }, LEASE_TTL_MS / 3);
   renew.unref();
   try {
+    // What the journal says runs there, read before this release is journaled: a missing inventory is not "nothing owned".
+    const journal = opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, target.bundle, cluster.name)) ?? null);
     const inv = await readInventory(cluster, target.bundle, signal);
     const from = inv.current;
     const rel = beginRelease(db, {
@@ -97,7 +104,7 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
       ...(opts.cause ? { cause: opts.cause } : {}),
     });
     onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}${from ? ` (from ${from.version})` : ''}: planned` });
-    return await runRelease(opts, rel, inv);
+    return await runRelease(opts, rel, inv, journal);
   } finally {
     clearInterval(renew);
     releaseLease(db, lease);
@@ -111,9 +118,11 @@ function sortEntriesForApply(entries: PlanEntry[]): PlanEntry[] {
   return sortForApply(entries.map((e) => e.object!)).map((o) => byObject.get(o)!);
 }
 
-async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Inventory): Promise<ReleaseResult> {
+async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Inventory, journal: { version: string; digest: string } | null): Promise<ReleaseResult> {
   const { db, cluster, target, signal, onEvent = () => {}, concurrency = 16 } = opts;
+  const bundle = target.bundle;
   const policy = releasePolicy(opts);
+  const manager = managerOf(bundle);
   const prepare = opts.prepare ?? (async (o: KubeObject) => o);
   const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
   const targetIds: InventoryVersion = { version: target.version, digest: target.digest, members: target.members.map(idOf) };
@@ -122,81 +131,118 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
   let changes: ChangeSet = [];
   let previous: VersionContent | null = null;
   let touched = false;
-  let created: InventoryVersion['members'] = [];
+  let ownership: Ownership | null = null;
+  let inFlight: Inventory = inv;
   const markInFlight = async () => {
-    if (touched) return;
+    if (touched || !ownership) return;
     touched = true;
-    await writeInventory(cluster, { bundle: target.bundle, current: inv.current, pending: { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt, created } }, signal);
+    // The prior state of what it adopts, then the entries it adds: both recorded before the first write to a member.
+    await mapLimit(ownership.adoptions, concurrency, (a) => writePriorState(cluster, { bundle, id: idOf(a.object), prior: assemblePriorState({ live: a.live, desired: a.object }), signal }));
+    const entries = [...new Map([...pendingEntries(inv), ...ownership.added].map((e) => [refKey(e), e])).values()];
+    const pending: PendingRelease = { ...targetIds, releaseId: rel.id, startedAt: rel.startedAt, entries };
+    inFlight = { ...inv, pending, exists: true };
+    await writeInventory(cluster, inFlight, signal);
   };
   try {
+    if (!inv.exists && journal) throw inventoryMissing({ bundle, cluster: cluster.name, running: journal });
     // Fetch what a rollback needs before touching anything: the registry may be unreachable later.
     previous = inv.current ? (inv.current.digest === target.digest ? target : await loadPrevious(opts, inv.current)) : null;
-    const desired = await mapLimit(withoutDelegatedFields(target.members), concurrency, async (m) => withOwnership(await prepare(m), target.bundle));
-    const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
-    const sameVersion = inv.current?.digest === target.digest && !inv.pending;
-    const definitions = desired.filter(isDefinition);
-    const rest = desired.filter((o) => !isDefinition(o));
+    const desired = markedMembers({ bundle, members: await mapLimit(withoutDelegatedFields(target.members), concurrency, prepare), policy });
+    if (desired.length === 0 && holdsAnything(inv) && !policy.allowEmpty) {
+      throw refusal({
+        reason: 'EmptyVersion',
+        message: `${bundle}@${target.version} has no objects, and ${cluster.name} holds ${inv.entries.length || (inv.current?.members.length ?? 0)} of bundle ${bundle}: a version that empties a bundle must be cut with spec.allowEmpty; nothing was applied`,
+      });
+    }
 
-    // What exists before anything is written: the definitions, and every protected member (whether this release creates it decides its rollback).
-    const early = desired.filter((o) => isDefinition(o) || isProtectedKind(o.kind));
-    const live = early.length ? await readLive(cluster, early.map(idOf), concurrency, signal) : new Map<string, KubeObject | null>();
-    created = [...(inv.pending?.created ?? []), ...early.filter((o) => live.get(keyOf(o)) === null && isProtectedKind(o.kind)).map(idOf)];
-    const settled = settledMembers({ desired: definitions, live, sameVersion });
-    const dryRun = await dryRunAll(cluster, definitions.filter((o) => !settled.has(keyOf(o))), live, { policy, concurrency, signal });
+    // Before any write: every member's live object judged against the ledgers; one foreign member refuses the whole release.
+    ownership = await readOwnership({ cluster, bundle, desired, inventory: inv, policy, createNamespace: opts.createNamespace ?? false, selfManaged: opts.selfManaged ?? false, concurrency, signal });
+    const refused = ownershipRefusal(ownership, { bundle, cluster: cluster.name });
+    if (refused) throw refused;
+    const { live, entries } = ownership;
+
+    // Objects written under the single manager of earlier releases move to the bundle's own manager (no value changes).
+    const moves = legacyManaged(bundle, desired.flatMap((o) => live.get(keyOf(o)) ?? []));
+    if (moves.length > 0) {
+      for (const moved of await migrateManagers(cluster, { bundle, moves, concurrency, signal })) live.set(keyOf(moved), moved);
+      recordStep(db, rel.id, { state: 'applying', message: `moved ${moves.length} object(s) from field manager ${LEGACY_MANAGER} to ${manager} (no value changed)` });
+    }
+
+    const all = [...ownership.namespaces, ...desired];
+    const sameVersion = inv.current?.digest === target.digest && !inv.pending;
+    const managers = [manager, LEGACY_MANAGER];
+    const definitions = all.filter(isDefinition);
+    const rest = all.filter((o) => !isDefinition(o));
+    const forceOf = (o: KubeObject) => entries.get(keyOf(o))?.origin !== 'shared';
+    const settled = settledMembers({ desired: definitions, live, sameVersion, managers });
+    const dryRun = await dryRunAll(cluster, definitions.filter((o) => !settled.has(keyOf(o))), live, { policy, manager, forceOf, concurrency, signal });
 
     // Phase 1: the definitions for real, and wait until what lives in them can be served.
-    const definitionPlan = assemblePlan({ bundle: target.bundle, desired: definitions, live, dryRun, settled, owned: [], policy });
+    const definitionPlan = assemblePlan({ desired: definitions, live, dryRun, settled, entries, held: [], policy });
     const definitionWrites = sortEntriesForApply(definitionPlan.filter((e) => e.action === 'create' || e.action === 'update'));
     if (definitionWrites.length > 0) {
       recordStep(db, rel.id, { state: 'applying', message: `definitions first: ${definitionWrites.map((e) => `${e.ref} (${e.action})`).join(', ')}`, data: { definitions: definitionWrites.map((e) => ({ ref: e.ref, action: e.action })) } });
       await markInFlight();
-      applied.push(...(await applyMembers({ cluster, entries: definitionPlan, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
+      applied.push(...(await applyMembers({ cluster, entries: definitionPlan, manager, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
       await waitForDefinitions(cluster, { definitions, kinds: rest, deadline, signal, onEvent });
     }
 
     // Phase 2: every other member dry-run before any is applied.
-    const restLive = await readLive(cluster, [...rest.map(idOf), ...owned], concurrency, signal);
-    for (const [key, obj] of restLive) if (!live.has(key)) live.set(key, obj);
-    const restSettled = settledMembers({ desired: rest, live, sameVersion });
-    for (const [key, obj] of await dryRunAll(cluster, rest.filter((o) => !restSettled.has(keyOf(o))), live, { policy, concurrency, signal })) dryRun.set(key, obj);
+    const restSettled = settledMembers({ desired: rest, live, sameVersion, managers });
+    for (const [key, obj] of await dryRunAll(cluster, rest.filter((o) => !restSettled.has(keyOf(o))), live, { policy, manager, forceOf, concurrency, signal })) dryRun.set(key, obj);
     for (const key of restSettled) settled.add(key);
-    plan = assemblePlan({ bundle: target.bundle, desired, live, dryRun, settled, owned, policy });
+    plan = assemblePlan({ desired: all, live, dryRun, settled, entries, held: ownership.held, claims: ownership.claims, policy });
     const summary = summarizePlan(plan);
     const skipped = settled.size > 0 ? ` (${settled.size} already as this version applied them, not dry-run)` : '';
+    const letting = summary.release + summary.keep > 0 ? `, ${summary.release} to release, ${summary.keep} to keep` : '';
+    const adopting = ownership.adoptions.length > 0 ? `, ${ownership.adoptions.length} to adopt` : '';
 
-    recordStep(db, rel.id, { state: 'applying', message: `${summary.create} to create, ${summary.update} to update, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune`, data: { ...summary, settled: settled.size } });
-    // The inventory already says the cluster runs this version: with nothing to write or prune, there is nothing in flight to mark.
-    const noop = sameVersion && summary.create + summary.update + summary.prune === 0;
+    recordStep(db, rel.id, { state: 'applying', message: `${summary.create} to create, ${summary.update} to update${adopting}, ${summary.unchanged} unchanged${skipped}, ${summary.prune} to prune${letting}`, data: { ...summary, settled: settled.size, adopt: ownership.adoptions.length } });
+    // The inventory already says the cluster runs this version: with nothing to write or let go, there is nothing in flight to mark.
+    const noop = sameVersion && summary.create + summary.update + summary.prune + summary.release + summary.restore === 0 && ownership.added.length === 0;
     if (!noop) await markInFlight();
     const definitionKeys = new Set(definitionPlan.map((e) => e.key));
-    applied.push(...(await applyMembers({ cluster, entries: plan.filter((e) => !definitionKeys.has(e.key)), recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
+    applied.push(...(await applyMembers({ cluster, entries: plan.filter((e) => !definitionKeys.has(e.key)), manager, recreateOnImmutable: policy.recreateOnImmutableChange, concurrency, onEvent, signal })));
     const deleted = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
-    changes = assembleChangeSet({ plan, applied, deleted });
+    const letGo = await letGoEntries(cluster, plan, { bundle, concurrency, signal, onEvent });
+    changes = assembleChangeSet({ plan, applied, deleted, letGo });
 
     const members = appliedObjects(changes);
     recordStep(db, rel.id, { state: 'verifying', message: `waiting for ${members.length} members to be healthy`, data: { changes: summarizeChangeSet(changes), changed: journalOf(changes.filter((c) => c.action !== 'unchanged')) } });
     const verdict = await verifyHealth(cluster, { members, deadline, signal, onEvent });
     if (!verdict.ok) throw new ReleaseFailedError(verdict.message, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
 
-    if (touched) await writeInventory(cluster, { bundle: target.bundle, current: targetIds, pending: null }, signal);
-    recordStep(db, rel.id, { state: 'succeeded', message: `${target.bundle}@${target.version} healthy on ${cluster.name}` });
-    onEvent({ phase: 'release', subject: cluster.name, message: `${target.bundle}@${target.version}: succeeded` });
+    if (touched) {
+      await writeInventory(cluster, { bundle, current: targetIds, pending: null, entries: ledgerAfter(plan, ownership.carried) }, signal);
+      await deletePriorHolders(cluster, plan, signal);
+    }
+    recordStep(db, rel.id, { state: 'succeeded', message: `${bundle}@${target.version} healthy on ${cluster.name}`, data: { origins: originsOf(plan) } });
+    onEvent({ phase: 'release', subject: cluster.name, message: `${bundle}@${target.version}: succeeded` });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   } catch (err) {
     if (signal?.aborted) throw err; // shutting down: the journal and inventory let the next start finish the job
     const e = toDroverError(err);
     const failedObject = typeof e.data.ref === 'string' ? e.data.ref : undefined;
     const reason = typeof e.data.reason === 'string' ? e.data.reason : e.code;
-    recordStep(db, rel.id, { state: 'failed', message: e.message, reason, ...(failedObject ? { failedObject } : {}), data: e.data.failures ?? e.data.findings });
-    onEvent({ phase: 'release', subject: cluster.name, level: 'error', message: `${target.bundle}@${target.version} failed: ${e.message}` });
+    const refused = e.data.refused === true;
+    recordStep(db, rel.id, { state: 'failed', message: e.message, reason, ...(failedObject ? { failedObject } : {}), data: e.data.failures ?? e.data.findings ?? (refused ? { refused: true, objects: e.data.objects } : undefined) });
+    onEvent({ phase: 'release', subject: cluster.name, level: 'error', message: `${bundle}@${target.version} ${refused ? 'refused' : 'failed'}: ${e.message}`, ...(refused ? { reason } : {}) });
     if (!touched) {
       // Nothing reached the cluster: it still runs what it ran, whole; there is nothing to restore.
-      recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${inv.current ? `${target.bundle}@${inv.current.version}` : 'nothing of the bundle'}` });
+      const runs = inv.current ?? (inv.exists ? null : journal);
+      recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${runs ? `${bundle}@${runs.version}` : 'nothing of the bundle'}`, ...(refused ? { reason } : {}) });
       return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
     }
-    await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, failedMembers: [...targetIds.members, ...(inv.pending?.members ?? [])], created, previous: inv.current, previousContent: previous });
+    await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, inventory: inFlight, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   }
+}
+
+/** How the bundle holds each member after the plan, for the journal (`status` and `history` show it): ref -> origin. Pure. */
+export function originsOf(plan: readonly PlanEntry[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of plan) if (e.entry && e.action !== 'prune' && e.action !== 'release' && e.action !== 'restore') out[e.ref] = e.entry.unknown ? 'unknown' : e.action === 'keep' && e.entry.origin !== 'adopted' ? 'created-kept' : e.entry.origin;
+  return out;
 }
 
 /** The version the cluster runs, from the registry; without it no rollback is possible, so the release stops here. */
@@ -218,14 +264,16 @@ async function dryRunAll(
   cluster: Cluster,
   desired: KubeObject[],
   live: Map<string, KubeObject | null>,
-  { policy, concurrency, signal }: { policy: BundlePolicy; concurrency: number; signal?: AbortSignal },
+  { policy, manager, forceOf, concurrency, signal }: { policy: BundlePolicy; manager: string; forceOf: (o: KubeObject) => boolean; concurrency: number; signal?: AbortSignal },
 ): Promise<Map<string, KubeObject>> {
   const out = new Map<string, KubeObject>();
   const settled = await settleLimit(desired, concurrency, async (object) => {
     try {
-      const r = await applyObject(cluster, { object, dryRun: true, signal, before: live.get(keyOf(object)) ?? null });
+      const r = await applyObject(cluster, { object, dryRun: true, manager, force: forceOf(object), signal, before: live.get(keyOf(object)) ?? null });
       out.set(keyOf(object), r.object);
     } catch (err) {
+      const conflicts = fieldConflicts(err);
+      if (conflicts.length > 0) throw conflictError(cluster.name, formatRef(refOf(object)), 'shared', conflicts, err);
       // An immutable change the policy allows to recreate cannot pass a dry run; the apply step recreates it.
       if (kubeCause(err)?.immutable && policy.recreateOnImmutableChange) return;
       throw err;

@@ -1,9 +1,10 @@
 /**
  * Retiring a bundle from one cluster: deleting on purpose everything its
  * inventory owns there, and then the inventory itself, so the cluster no
- * longer runs the bundle. Only what the inventory lists, still marked as the
- * bundle's, without ownerReferences, is deleted (the prune rules of
- * ownership.ts), in reverse apply order; Namespaces, CRDs, PVs and PVCs stay
+ * longer runs the bundle. Only what the ledger says Drover created, no other
+ * bundle still claims and has no ownerReferences is deleted (ownership.ts
+ * `dropVerdict`), in reverse apply order; adopted and shared objects are
+ * released (this bundle's field manager and marks removed, values kept); Namespaces, CRDs, PVs and PVCs stay
  * and are reported unless the policy of the version the cluster runs says
  * `prune.protected`. The retirement is journaled like a release (kind
  * `retire`) under the same lease; the version history in the registry is
@@ -21,8 +22,12 @@ import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';
-import { beginRelease, getRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
-import { INVENTORY_NAMESPACE, inventoryName, readInventory } from './inventory.ts';
+import { runningOf } from '../state/queries.ts';
+import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
+import { claimsOf, INVENTORY_NAMESPACE, inventoryName, listInventories, pendingEntries, readInventory } from './inventory.ts';
+import { deletePriorHolders, letGoEntries } from './let-go.ts';
+import { refKey } from '../object/ref.ts';
+import { inventoryMissing } from './refusal.ts';
 import { assemblePlan, type PlanEntry } from './plan.ts';
 import { keptObjects, pruneEntries } from './prune.ts';
 import { readLive } from './read-live.ts';
@@ -33,6 +38,8 @@ export interface RetireOptions {
   bundle: string;
   /** The policy of the version the cluster runs (by its digest), from the state or the registry. */
   loadPolicy: (v: { version: string; digest: string }) => Promise<StoredPolicy | undefined>;
+  /** What the journal says the cluster runs: with the inventory missing, retiring refuses rather than delete nothing knowingly. */
+  running?: { version: string; digest: string } | null;
   signal?: AbortSignal;
 }
 
@@ -41,6 +48,8 @@ export interface RetirePlan {
   /** The version the cluster runs whole, or the release in flight it holds; null when it runs nothing of the bundle. */
   running: { version: string; digest: string } | null;
   delete: string[];
+  /** Objects the bundle lets go without deleting (adopted, shared, still claimed by another bundle). */
+  letGo: { ref: string; reason: string }[];
   keep: { ref: string; reason: string }[];
 }
 
@@ -50,17 +59,25 @@ export interface RetireOutcome extends RetirePlan {
   message: string;
 }
 
-async function assembleRetire({ cluster, bundle, loadPolicy, signal }: RetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan }> {
+async function assembleRetire({ cluster, bundle, loadPolicy, running: journal, signal }: RetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan }> {
   const inv = await readInventory(cluster, bundle, signal);
+  if (!inv.exists && journal) throw inventoryMissing({ bundle, cluster: cluster.name, running: journal });
   const running = inv.current ?? inv.pending;
-  const owned = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
+  const held = [...new Map([...inv.entries, ...pendingEntries(inv)].map((e) => [refKey(e), e])).values()];
   const policy = resolvePolicy(running ? await loadPolicy(running) : undefined);
-  const live = owned.length ? await readLive(cluster, owned, 16, signal) : new Map();
-  const plan = assemblePlan({ bundle, desired: [], live, dryRun: new Map(), owned, policy, mode: 'retire' });
+  const live = held.length ? await readLive(cluster, held, 16, signal) : new Map();
+  const claims = held.some((e) => live.get(refKey(e))) ? claimsOf(await listInventories(cluster, signal), bundle) : new Map();
+  const plan = assemblePlan({ desired: [], live, dryRun: new Map(), held, claims, policy, mode: 'retire' });
   return {
     plan,
     policy,
-    retirePlan: { cluster: cluster.name, running: running ? { version: running.version, digest: running.digest } : null, delete: plan.filter((e) => e.action === 'prune').map((e) => e.ref), keep: keptObjects(plan) },
+    retirePlan: {
+      cluster: cluster.name,
+      running: running ? { version: running.version, digest: running.digest } : null,
+      delete: plan.filter((e) => e.action === 'prune').map((e) => e.ref),
+      letGo: plan.filter((e) => e.action === 'release').map((e) => ({ ref: e.ref, reason: e.reason ?? 'released' })),
+      keep: keptObjects(plan),
+    },
   };
 }
 
@@ -73,7 +90,17 @@ export async function retireFromCluster(opts: RetireOptions & { db: StateDb; env
   const { db, cluster, bundle, signal, onEvent = () => {} } = opts;
   const lease = acquireLease(db, { bundle, cluster: cluster.name, holder: engineIdentity(), ttlMs: LEASE_TTL_MS, isHolderDead });
   try {
-    const { plan, policy, retirePlan } = await assembleRetire(opts);
+    const journal = opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, bundle, cluster.name)) ?? null);
+    let assembled;
+    try {
+      assembled = await assembleRetire({ ...opts, running: journal });
+    } catch (err) {
+      const e = toDroverError(err);
+      if (e.data.reason !== 'InventoryMissing') throw err;
+      onEvent({ phase: 'retire', subject: cluster.name, level: 'error', message: e.message, reason: 'InventoryMissing' });
+      return { cluster: cluster.name, running: journal, delete: [], letGo: [], keep: [], state: 'failed', message: e.message };
+    }
+    const { plan, policy, retirePlan } = assembled;
     if (!retirePlan.running) return { ...retirePlan, state: 'absent', message: `${cluster.name} runs nothing of ${bundle}` };
     const rel = beginRelease(db, {
       kind: 'retire',
@@ -88,10 +115,13 @@ export async function retireFromCluster(opts: RetireOptions & { db: StateDb; env
     try {
       recordStep(db, rel.id, { state: 'applying', message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`, data: { delete: retirePlan.delete, keep: retirePlan.keep } });
       const deleted = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+      await letGoEntries(cluster, plan, { bundle, signal, onEvent });
+      await deletePriorHolders(cluster, plan, signal);
       await deleteObject(cluster, { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal });
       const kept = retirePlan.keep;
-      const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
-      recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept } });
+      const released = retirePlan.letGo.length ? `; released ${retirePlan.letGo.map((r) => `${r.ref} (${r.reason})`).join(', ')}` : '';
+      const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${released}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
+      recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept, released: retirePlan.letGo } });
       onEvent({ phase: 'retire', subject: cluster.name, message });
       return { ...retirePlan, delete: deleted, state: 'retired', release: getRelease(db, rel.id)!, message };
     } catch (err) {

@@ -1,24 +1,32 @@
 /**
  * Restores the previous version of a bundle on one cluster, as a whole:
- * re-apply its members (recreating any the failed release pruned), delete the
- * members the failed release created, verify health again, and put the
- * inventory back. A failed rollback is recorded as rollback-failed and
- * reported loudly; it is never retried in a loop.
+ * re-apply its members (recreating any the failed release pruned), and let go
+ * of what the failed release added by its recorded entries (inventory.ts
+ * `pending.entries`): an object it created is deleted (a protected one kept
+ * unless `prune.protected`, and then recorded created-kept), an object it
+ * adopted gets its prior state back (prior-state.ts), one it joined as shared
+ * loses only this bundle's fields. Nothing the failed release did not bring
+ * is ever deleted. Then health is verified again and the inventory put back.
+ * A failed rollback is recorded as rollback-failed and reported loudly; it is
+ * never retried in a loop.
  */
+import { resolvePolicy } from '../bundle/policy.ts';
 import { RollbackFailedError, toDroverError, UnavailableError } from '../errors/errors.ts';
 
-import { idOf, type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
+import { idOf, type KubeObject, keyOf, refKey } from '../object/ref.ts';
 import { recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 import { applyMembers } from './apply-members.ts';
 import { appliedObjects, assembleChangeSet, summarizeChangeSet } from './change-set.ts';
 
-import { type InventoryVersion, writeInventory } from './inventory.ts';
-import { withOwnership } from './ownership.ts';
+import { claimsOf, type Inventory, type InventoryEntry, listInventories, pendingEntries, writeInventory } from './inventory.ts';
+import { deletePriorHolders, letGoEntries } from './let-go.ts';
+import { managerOf } from './ownership.ts';
+import { markedMembers } from './read-ownership.ts';
 
 import { withoutDelegatedFields } from '../object/delegated.ts';
 
-import { assemblePlan, summarizePlan } from './plan.ts';
+import { assemblePlan, ledgerAfter, summarizePlan } from './plan.ts';
 import { mapLimit } from './pool.ts';
 
 import { keptObjects, pruneEntries } from './prune.ts';
@@ -32,21 +40,24 @@ import { verifyHealth } from './verify.ts';
 
 export interface RollbackOptions extends ReleaseOptions {
   release: ReleaseRecord;
-  /** Members the failed release may have written (its own, and any earlier release in flight). */
-  failedMembers: ObjectId[];
-  /** Protected members (Namespace, CRD, PV, PVC) the failed release created; removed only under `prune.protected`. */
-  created?: ObjectId[];
-  /** What the cluster ran whole before, or null when this was the first release. */
-  previous: InventoryVersion | null;
+  /**
+   * The inventory with the failed release in flight: `current` is what the
+   * cluster ran whole before (null when this was the first release), the
+   * ledger what the bundle held then, `pending.entries` what the failed
+   * release added.
+   */
+  inventory: Inventory;
   /** The previous version's content when the caller already has it (fetched before the release started). */
   previousContent?: VersionContent | null;
 }
 
 export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
-  const { db, cluster, release, previous, signal, onEvent = () => {}, concurrency = 16 } = opts;
+  const { db, cluster, release, inventory, signal, onEvent = () => {}, concurrency = 16 } = opts;
+  const previous = inventory.current;
   // The failed version's policy decides what of it may be removed: it is the bundle's word on the objects that version brought.
   const policy = releasePolicy(opts);
   const bundle = release.bundle;
+  const manager = managerOf(bundle);
   recordStep(db, release.id, {
     state: 'rolling-back',
     message: previous ? `restoring ${bundle}@${previous.version} on ${cluster.name}` : `removing ${bundle}@${release.version} from ${cluster.name} (no previous version)`,
@@ -54,25 +65,39 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
   try {
     const content = previous ? (opts.previousContent ?? (await opts.loadVersion(previous))) : null;
     const prepare = opts.prepare ?? (async (o: KubeObject) => o);
-    const desired = content ? await mapLimit(withoutDelegatedFields(content.members), concurrency, async (m) => withOwnership(await prepare(m), bundle)) : [];
-    const owned = [...opts.failedMembers, ...(previous?.members ?? [])];
-    const live = await readLive(cluster, [...desired.map(idOf), ...owned], concurrency, signal);
+    const members = content ? await mapLimit(withoutDelegatedFields(content.members), concurrency, prepare) : [];
+    const desired = markedMembers({ bundle, members, policy: resolvePolicy(content?.policy) });
+    const ledger = new Map(inventory.entries.map((e) => [refKey(e), e]));
+    const added = pendingEntries(inventory);
+    const entries = new Map<string, InventoryEntry>();
+    for (const o of desired) {
+      const key = keyOf(o);
+      const id = idOf(o);
+      entries.set(key, ledger.get(key) ?? added.find((e) => refKey(e) === key) ?? { ...id, origin: 'created', unknown: true });
+    }
+    const letGo = added.filter((e) => !entries.has(refKey(e)));
+    const live = await readLive(cluster, [...desired.map(idOf), ...letGo], concurrency, signal);
+    const claims = letGo.some((e) => live.get(refKey(e))) ? claimsOf(await listInventories(cluster, signal), bundle) : new Map();
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
-    const plan = assemblePlan({ bundle, desired, live, dryRun: new Map(), owned, policy, mode: 'rollback', created: new Set((opts.created ?? []).map(refKey)) });
-    // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object.
-    const applied = await applyMembers({ cluster, entries: plan, recreateOnImmutable: true, concurrency, onEvent, signal });
+    const plan = assemblePlan({ desired, live, dryRun: new Map(), entries, held: letGo, claims, policy, mode: 'rollback' });
+    // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object (only objects Drover created).
+    const applied = await applyMembers({ cluster, entries: plan, manager, recreateOnImmutable: true, concurrency, onEvent, signal });
     const pruned = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
-    const changes = assembleChangeSet({ plan, applied, deleted: pruned });
+    const lettings = await letGoEntries(cluster, plan, { bundle, concurrency, signal, onEvent });
+    const changes = assembleChangeSet({ plan, applied, deleted: pruned, letGo: lettings });
     const kept = keptObjects(plan);
     const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
     const restored = appliedObjects(changes);
     const verdict = restored.length ? await verifyHealth(cluster, { members: restored, deadline, signal, onEvent }) : { ok: true as const };
     if (!verdict.ok) throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason } });
-    await writeInventory(cluster, { bundle, current: previous, pending: null }, signal);
+    // The ledger as it was, plus what the failed release created and had to keep (created-kept: a retry must not find it foreign).
+    await writeInventory(cluster, { bundle, current: previous, pending: null, entries: ledgerAfter(plan, inventory.entries) }, signal);
+    await deletePriorHolders(cluster, plan, signal);
+    const restoredPrior = lettings.filter((l) => l.action === 'restored').map((l) => l.ref);
     recordStep(db, release.id, {
       state: 'rolled-back',
-      message: `${previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`,
-      data: { plan: summarizePlan(plan), changes: summarizeChangeSet(changes), deleted: pruned, kept },
+      message: `${previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`}${restoredPrior.length ? `; put back as they were before adoption: ${restoredPrior.join(', ')}` : ''}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`,
+      data: { plan: summarizePlan(plan), changes: summarizeChangeSet(changes), deleted: pruned, kept, restored: restoredPrior },
     });
     onEvent({ phase: 'rollback', subject: cluster.name, level: 'warn', message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}` });
   } catch (err) {

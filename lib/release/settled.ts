@@ -17,13 +17,24 @@ import { assessMember } from '../drift/assess.ts';
 
 import { keyOf, type KubeObject } from '../object/ref.ts';
 
-export function settledMembers({ desired, live, sameVersion }: { desired: readonly KubeObject[]; live: ReadonlyMap<string, KubeObject | null>; sameVersion: boolean }): Set<string> {
+export function settledMembers({
+  desired,
+  live,
+  sameVersion,
+  managers,
+}: {
+  desired: readonly KubeObject[];
+  live: ReadonlyMap<string, KubeObject | null>;
+  sameVersion: boolean;
+  /** The bundle's own field managers: a field only another bundle's manager holds is not vouched for. */
+  managers?: readonly string[];
+}): Set<string> {
   const settled = new Set<string>();
   if (!sameVersion) return settled;
   for (const object of desired) {
     const key = keyOf(object);
     const obj = live.get(key) ?? null;
-    if (obj && assessMember({ desired: object, live: obj }) === null) settled.add(key);
+    if (obj && assessMember({ desired: object, live: obj, ...(managers ? { managers } : {}) }) === null) settled.add(key);
   }
   return settled;
 }

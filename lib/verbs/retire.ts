@@ -20,7 +20,8 @@ import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { listInIndex } from '../workspace/agent-rollout.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
-import { beginRelease, getRelease, recordStep } from '../state/releases.ts';
+import { runningOf } from '../state/queries.ts';
+import { beginRelease, getRelease, lastRelease, recordStep } from '../state/releases.ts';
 
 export interface RetireOptions {
   ws: Workspace;
@@ -72,11 +73,11 @@ export async function planRetirement({ ws, bundle, environment, force = false, s
   const names = clustersOf(ws, environment);
   const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
-  const plans = await Promise.all([...clusters.values()].map((cluster) => planRetireFromCluster({ cluster, bundle, loadPolicy, ...(signal ? { signal } : {}) })));
+  const plans = await Promise.all([...clusters.values()].map((cluster) => planRetireFromCluster({ cluster, bundle, loadPolicy, running: runningOf(lastRelease(ws.db, bundle, cluster.name)) ?? null, ...(signal ? { signal } : {}) })));
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
   for (const c of names.filter((x) => isAgentCluster(ws, x))) {
     const s = await readStatus({ stores: ws.stores, bundle, cluster: c, ...(signal ? { signal } : {}) }).catch(() => undefined);
-    plans.push({ cluster: c, running: s?.running ?? null, delete: [], keep: [] });
+    plans.push({ cluster: c, running: s?.running ?? null, delete: [], letGo: [], keep: [] });
   }
   return { bundle, ...(environment ? { environment } : {}), clusters: plans };
 }
@@ -103,7 +104,7 @@ async function retireThroughRegistry({ ws, bundle, cluster, onEvent, signal }: {
   const e = environmentOfCluster(ws, cluster);
   const before = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(() => undefined);
   const running = before?.running ?? null;
-  if (!e) return { cluster, running, delete: [], keep: [], state: 'failed', message: `agent cluster ${cluster} is in no environment: no index reaches it` };
+  if (!e) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `agent cluster ${cluster} is in no environment: no index reaches it` };
   await listInIndex({ ws, environment: e, bundle, listed: false, ...(signal ? { signal } : {}) });
   onEvent?.({ phase: 'retire', subject: cluster, message: `waiting for ${cluster}'s agent to retire ${bundle}` });
   const deadline = Date.now() + e.timeoutSeconds * 1000;
@@ -114,10 +115,10 @@ async function retireThroughRegistry({ ws, bundle, cluster, onEvent, signal }: {
       const last = running ?? (before?.desired ? { version: listVersions(ws.db, bundle).find((v) => v.digest === before.desired)?.version ?? '-', digest: before.desired } : { version: '-', digest: '-' });
       const rel = beginRelease(ws.db, { bundle, cluster, environment: e.name, version: last.version, digest: last.digest, kind: 'retire', cause: `reported by ${cluster}'s agent at ${s.time}` });
       recordStep(ws.db, rel.id, { state: 'succeeded', message: `${cluster}'s agent: ${s.reason ?? 'retired'}` });
-      return { cluster, running, delete: [], keep: [], state: 'retired', release: getRelease(ws.db, rel.id)!, message: `retired by its agent: ${s.reason ?? 'nothing of it ran there'}` };
+      return { cluster, running, delete: [], letGo: [], keep: [], state: 'retired', release: getRelease(ws.db, rel.id)!, message: `retired by its agent: ${s.reason ?? 'nothing of it ran there'}` };
     }
-    if (s?.state === 'error' && before && s.time > before.time) return { cluster, running, delete: [], keep: [], state: 'failed', message: `${cluster}'s agent: ${s.reason ?? 'error'}` };
-    if (Date.now() > deadline) return { cluster, running, delete: [], keep: [], state: 'failed', message: `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s` };
+    if (s?.state === 'error' && before && s.time > before.time) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `${cluster}'s agent: ${s.reason ?? 'error'}` };
+    if (Date.now() > deadline) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s` };
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }

@@ -6,7 +6,7 @@ import type { VersionContent } from '../release.ts';
 
 export function crashVersion({ bundle, namespace, version, count }: { bundle: string; namespace: string; version: string; count: number }): VersionContent {
   const members: KubeObject[] = [];
-  for (let i = 0; i < count; i++) members.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace }, data: { version } });
-  members.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `only-${version.replaceAll('.', '-')}`, namespace }, data: { version } });
+  for (let i = 0; i < count; i++) members.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${bundle}-cm-${i}`, namespace }, data: { version } });
+  members.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${bundle}-only-${version.replaceAll('.', '-')}`, namespace }, data: { version } });
   return { bundle, version, digest: `sha256:${version.replaceAll('.', '').padStart(64, 'c')}`, members };
 }
