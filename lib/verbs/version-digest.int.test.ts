@@ -8,6 +8,8 @@
 // - deploy 1.0.1 to dev and rollback --to 1.0.0 refuse the same way; dev's
 //   tag and c1 stay on 1.0.1;
 // - diff between the two refuses;
+// - `drover serve`'s API promote (the call the dashboard's promote action
+//   makes) answers 409 with the same refusal;
 // - with the tags put back, promote goes through by the recorded digest.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +21,7 @@ import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
+import { startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 
 const env = testEnv();
@@ -28,6 +31,7 @@ const ns = uniqueName('vdig');
 const prefix = uniqueName('vdig');
 const web = uniqueName('web');
 const repo = `${env.registry.host}/${prefix}/${web}`;
+const token = `tok-${uniqueName('vdig')}-${uniqueName('x')}`;
 const oras = orasCli(scratch);
 let work: string;
 let ws: string;
@@ -73,7 +77,8 @@ beforeAll(async () => {
   mkdirSync(ws);
   writeTestConfig(env, ws, {
     clusters: [c1, c2],
-    sources: [{ name: 'apps', url }],
+    // Never polled: the test cuts with the CLI.
+    sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
     registry: `oci://${env.registry.host}/${prefix}`,
     environments: [
       { name: 'dev', clusters: ['c1'], timeoutSeconds: 120 },
@@ -125,6 +130,22 @@ describe('versions by the digest recorded at cut', () => {
     expect(r.code, r.stdout + r.stderr).toBe(5);
     expect(r.json.error.data.reason).toBe('VersionTagMoved');
   });
+
+  it("drover serve's API promote, the call the dashboard's promote action makes, answers 409 with the same refusal", async () => {
+    const daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token }, token });
+    try {
+      await daemon.until('serve ready (recovery done)', async () => (await fetch(`${daemon.base()}/readyz`)).ok, 60_000);
+      const res = await fetch(`${daemon.base()}/api/v1/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ bundle: web, to: 'prod' }) });
+      const body = (await res.json()) as { error: { code: string; message: string; data: Record<string, unknown> } };
+      expect(res.status, JSON.stringify(body)).toBe(409);
+      expect(body.error.message).toContain(digests['1.0.1']);
+      expect(body.error.message).toContain(digests['1.0.0']);
+      expect(body.error.data).toMatchObject({ reason: 'VersionTagMoved', version: '1.0.1', recorded: digests['1.0.1'], found: digests['1.0.0'] });
+    } finally {
+      await daemon.kill();
+    }
+    expect(await hasTag('prod')).toBe(false);
+  }, 120_000);
 
   it('with the tags put back, promote goes through and prod runs what was cut as 1.0.1', async () => {
     await orasTag(digests['1.0.0']!, '1.0.0');
