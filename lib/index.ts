@@ -189,6 +189,7 @@ export async function runAgent(...args: Parameters<typeof Agent.runAgent>): Retu
 // Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
 export { ConflictError, DriftFoundError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, RollbackFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
+export { VersionTagMovedError, type VersionTagMovedData } from './workspace/version-tag-moved.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
 
 export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';

@@ -7,6 +7,11 @@
  * moving a channel tag. Deploy, promote, rollback, diff, drift, recovery and
  * the daemon all go through here, so the tag rules live nowhere else.
  *
+ * A version is pulled by the digest the state recorded when Drover cut it,
+ * never by whatever its `<version>` tag names now: the tag is read only to
+ * compare, and one that names another digest is refused
+ * (`VersionTagMovedError`, both digests named).
+ *
  * @example
  *   const versions = bundleVersions({ ws, bundle: 'web' });
  *   const prod = await versions.channel('prod');        // the digest prod's tag names, or undefined
@@ -18,9 +23,11 @@ import { unpackBundle } from '../bundle/unpack.ts';
 import { checkBundleConfig, checkBundleManifest, refuse } from '../bundle/artifact-check.ts';
 import { NotFoundError } from '../errors/errors.ts';
 import { markChannel } from '../state/channel-marks.ts';
+import { getVersion } from '../state/versions.ts';
 import { clusterTarget, targetFor } from '../render/targets.ts';
 import type { OciStore } from '../oci/index.ts';
 import type { VersionContent } from '../release/release-options.ts';
+import { VersionTagMovedError } from './version-tag-moved.ts';
 import type { Workspace } from './workspace.ts';
 
 /** The tag an environment's desired version is named by. */
@@ -31,7 +38,8 @@ export interface BundleVersions {
    * A version by semver, by tag (a channel) or by digest, pulled and
    * verified: the layer of `target` (see lib/render/targets.ts for which one
    * a cluster takes), or of the version's only variant. A version with
-   * targets asked for none gives its first.
+   * targets asked for none gives its first. A version this state recorded
+   * at cut is pulled by that digest (see `versionDigest`).
    */
   load(reference: string, opts?: { target?: string; for?: Placement }): Promise<VersionContent>;
   /** The digest the environment's channel tag names, or undefined when it has none (or the registry says so). */
@@ -80,7 +88,8 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
     load: (reference, opts = {}) => {
       const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
       if (!loaded.has(key)) {
-        const p = loadVersionContent({ store, bundle, reference, ...(opts.target ? { target: opts.target } : {}), ...(opts.for ? { placement: opts.for } : {}), ...sig });
+        const recorded = reference.startsWith('sha256:') ? undefined : getVersion(ws.db, bundle, reference)?.digest;
+        const p = loadVersionContent({ store, bundle, reference, ...(recorded ? { recorded } : {}), ...(opts.target ? { target: opts.target } : {}), ...(opts.for ? { placement: opts.for } : {}), ...sig });
         p.catch(() => loaded.delete(key));
         loaded.set(key, p);
       }
@@ -104,8 +113,34 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
   };
 }
 
-async function loadVersionContent({ store, bundle, reference, target, placement, signal }: { store: OciStore; bundle: string; reference: string; target?: string; placement?: Placement; signal?: AbortSignal }): Promise<VersionContent> {
-  const digest = reference.startsWith('sha256:') ? reference : (await store.resolve({ tag: reference, ...(signal ? { signal } : {}) })).digest;
+/**
+ * The digest to pull `reference` by. A digest is itself. A version this
+ * state recorded at cut is its recorded digest; its tag is read only to
+ * compare: naming another digest, it is refused; gone, the recorded digest
+ * still names the version (deleting a tag changes no content). Anything
+ * else (a channel tag, or a version this state never recorded: cut by
+ * another hub, or before this state was opened) falls back to what its tag
+ * names now, as nothing better is known; the artifact is still checked to
+ * be a Drover version of the bundle before it is read further. Every row
+ * of the versions table has a digest (NOT NULL since the first migration),
+ * so no recorded version lacks one.
+ */
+async function versionDigest({ store, bundle, reference, recorded, signal }: { store: OciStore; bundle: string; reference: string; recorded?: string; signal?: AbortSignal }): Promise<string> {
+  if (reference.startsWith('sha256:')) return reference;
+  const found = await store.resolve({ tag: reference, ...(signal ? { signal } : {}) }).then(
+    (d) => d.digest as string,
+    (err: unknown) => {
+      if (recorded && err instanceof NotFoundError) return undefined;
+      throw err;
+    },
+  );
+  if (!recorded) return found!;
+  if (found !== undefined && found !== recorded) throw new VersionTagMovedError({ bundle, version: reference, location: store.location, recorded, found });
+  return recorded;
+}
+
+async function loadVersionContent({ store, bundle, reference, recorded, target, placement, signal }: { store: OciStore; bundle: string; reference: string; recorded?: string; target?: string; placement?: Placement; signal?: AbortSignal }): Promise<VersionContent> {
+  const digest = await versionDigest({ store, bundle, reference, ...(recorded ? { recorded } : {}), ...(signal ? { signal } : {}) });
   const at = `${store.location}@${digest}`;
   const manifest = await store.getManifest({ reference: digest, ...(signal ? { signal } : {}) });
   // Whatever a tag names is untrusted: it must be a Drover version of this bundle before anything of it is read further.
