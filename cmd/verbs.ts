@@ -177,6 +177,26 @@ export const verbs: Verb[] = [
       }),
   },
   {
+    name: 'state',
+    usage: 'state rebuild --inventory B --cluster C',
+    summary: "write back a bundle's missing inventory on a cluster from the journal and the live objects carrying its labels",
+    options: { inventory: { type: 'string' }, cluster: { type: 'string' } },
+    run: (ctx) =>
+      withWorkspace(ctx, async (ws) => {
+        const [sub] = ctx.positionals;
+        const bundle = str(ctx.values.inventory);
+        const cluster = str(ctx.values.cluster);
+        if (sub !== 'rebuild' || ctx.positionals.length > 1 || !bundle || !cluster) throw new UsageError('usage: drover state rebuild --inventory BUNDLE --cluster CLUSTER');
+        const r = await drover.rebuildInventory({ ws, bundle, cluster, signal: ctx.signal });
+        const lines = [
+          `rebuilt the inventory of ${r.bundle} on ${r.cluster}: ${r.bundle}@${r.version}, ${r.entries.length} object(s)`,
+          ...r.entries.map((e) => `  ${e.origin}${e.priorUnknown ? ' (prior state unknown)' : ''}  ${e.ref}`),
+          ...r.missing.map((m) => `  not found with the bundle's labels, left out: ${m}`),
+        ];
+        return { data: r, human: lines.join('\n') };
+      }),
+  },
+  {
     name: 'discover',
     usage: 'discover [--bundle B]',
     summary: 'bundles and their members, each with the reference that pulled it in',

@@ -26,6 +26,7 @@ const VERBS = [
   'planRollback',
   'promote',
   'quarantine',
+  'rebuildInventory',
   'recover',
   'registryProblem',
   'release',

@@ -34,6 +34,7 @@ import type * as Drift from './verbs/drift.ts';
 import type * as DriftFindings from './verbs/drift-findings.ts';
 import type * as Events from './verbs/events.ts';
 import type * as Recover from './verbs/recover.ts';
+import type * as StateRebuild from './verbs/state-rebuild.ts';
 import type * as Bundles from './verbs/bundles.ts';
 import type * as Environments from './verbs/environments.ts';
 import type * as Sources from './verbs/sources.ts';
@@ -135,6 +136,11 @@ export async function events(...args: Parameters<typeof Events.bundleEvents>): R
 /** Finishes or rolls back every release a stopped engine left unfinished. */
 export async function recover(...args: Parameters<typeof Recover.recoverAll>): ReturnType<typeof Recover.recoverAll> {
   return (await import('./verbs/recover.ts')).recoverAll(...args);
+}
+
+/** `drover state rebuild --inventory B --cluster C`: a missing inventory written back from the journal and the live objects. */
+export async function rebuildInventory(...args: Parameters<typeof StateRebuild.rebuildInventory>): ReturnType<typeof StateRebuild.rebuildInventory> {
+  return (await import('./verbs/state-rebuild.ts')).rebuildInventory(...args);
 }
 /** The bundles cut here, with what each environment runs. */
 export async function bundles(...args: Parameters<typeof Bundles.listBundleViews>): Promise<ReturnType<typeof Bundles.listBundleViews>> {

@@ -18,6 +18,7 @@ import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 import type { OnEvent } from '../progress.ts';
+import { isRefusalReason } from '../release/refusal.ts';
 
 /** A release's events: logged, and each one a note on the change feed that the bundle's release moved a step. */
 function releaseEvents(ctx: LoopContext, bundle: string): OnEvent {
@@ -37,7 +38,9 @@ export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: Dep
     if (c.state === 'error' && c.dependency === 'cluster') ctx.deps.down('cluster', c.cluster, c.message ?? 'unreachable');
     else if (c.state !== 'error') ctx.deps.up('cluster', c.cluster);
     ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
-    if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
+    // A refused release wrote nothing: counted by its reason, not as a rollback.
+    if (c.state === 'rolled-back' && isRefusalReason(c.reason)) ctx.metrics.releaseRefused.inc({ bundle: r.bundle, reason: c.reason });
+    else if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
     if (c.state === 'reverted') ctx.metrics.rollbacks.inc({ kind: 'revert' });
   }
 }

@@ -37,6 +37,7 @@ export interface ServeMetrics {
   channelInSync: Gauge<'bundle' | 'environment'>;
   channelFollows: Counter<'bundle' | 'environment' | 'result'>;
   channelRefused: Gauge<'bundle' | 'environment' | 'reason'>;
+  releaseRefused: Counter<'bundle' | 'reason'>;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
@@ -85,6 +86,12 @@ export function createServeMetrics(): ServeMetrics {
       name: 'drover_channel_refused',
       help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.',
       labelNames: ['bundle', 'environment', 'reason'],
+    }),
+    releaseRefused: new Counter({
+      registers,
+      name: 'drover_release_refused_total',
+      help: 'Releases refused before any write, by reason: ForeignObject (a member exists and is not the bundle\'s), NamespaceMissing, ReservedNamespace (drover-system), InventoryMissing (the journal says a version runs), EmptyVersion.',
+      labelNames: ['bundle', 'reason'],
     }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.

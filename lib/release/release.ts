@@ -216,7 +216,8 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
       await writeInventory(cluster, { bundle, current: targetIds, pending: null, entries: ledgerAfter(plan, ownership.carried) }, signal);
       await deletePriorHolders(cluster, plan, signal);
     }
-    recordStep(db, rel.id, { state: 'succeeded', message: `${bundle}@${target.version} healthy on ${cluster.name}`, data: { origins: originsOf(plan) } });
+    const origins = originsOf(plan);
+    recordStep(db, rel.id, { state: 'succeeded', message: `${bundle}@${target.version} healthy on ${cluster.name}${originNote(origins)}`, data: { origins } });
     onEvent({ phase: 'release', subject: cluster.name, message: `${bundle}@${target.version}: succeeded` });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   } catch (err) {
@@ -236,6 +237,15 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, inventory: inFlight, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   }
+}
+
+/** The members not simply created by Drover, for the success message: ` (adopted: ConfigMap/shop/legacy; origin unknown: 3 objects)`. Pure. */
+export function originNote(origins: Record<string, string>): string {
+  const by = new Map<string, string[]>();
+  for (const [ref, origin] of Object.entries(origins)) if (origin !== 'created') by.set(origin, [...(by.get(origin) ?? []), ref]);
+  const label: Record<string, string> = { adopted: 'adopted', shared: 'shared', 'created-kept': 'kept', unknown: 'origin unknown' };
+  const parts = [...by].map(([o, refs]) => `${label[o] ?? o}: ${refs.length > 5 ? `${refs.length} objects` : refs.join(', ')}`);
+  return parts.length ? ` (${parts.join('; ')})` : '';
 }
 
 /** How the bundle holds each member after the plan, for the journal (`status` and `history` show it): ref -> origin. Pure. */
