@@ -33,9 +33,13 @@ export class KubeApiError extends DroverError {
     this.causes = causes;
   }
 
-  /** True when the server refused a change to a field that cannot change after creation. */
+  /**
+   * True when the server refused a change to a field that cannot change after
+   * creation: "field is immutable", or "may not change once set" (a Service's
+   * clusterIP, validated apart from the generic immutability check).
+   */
   get immutable(): boolean {
-    return this.reason === 'Invalid' && this.causes.some((c) => c.reason === 'FieldValueInvalid' && /immutable/i.test(c.message ?? ''));
+    return this.reason === 'Invalid' && this.causes.some((c) => c.reason === 'FieldValueInvalid' && /immutable|may not change once set/i.test(c.message ?? ''));
   }
 }
 
