@@ -248,7 +248,7 @@ async function prepareSource({
     try {
       const t = targets();
       const parent = latestVersion(ws.db, name);
-      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message });
+      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message, selfManaged: ws.config.selfManaged.includes(name) });
       out.warnings.push(...d.warnings);
       if (d.kind === 'unchanged') {
         out.unchanged.push(name);
