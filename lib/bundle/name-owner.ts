@@ -5,7 +5,10 @@
  * same name is refused for that bundle alone, naming both sources, so the
  * owner keeps its history, registry repository and inventories: a second
  * `web` would otherwise continue the first one's version numbers, push into
- * its repository and take over its clusters. Pure.
+ * its repository and take over its clusters. A source drover.yaml no longer
+ * names owns nothing (the cut gives its bundles to the first configured
+ * source declaring them: a source renamed, or moved to another repository).
+ * Pure.
  *
  * @example
  *   checkNameOwner({ bundle: { name: 'web', file: 'web/bundle.yaml' }, source: 'other', owner: { source: 'apps', cut: true, left: null } })

@@ -255,13 +255,16 @@ async function prepareSource({
   onEvent({ phase: 'discover', subject: sc.name, message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths` });
 
   const items: Prepared[] = [];
+  const configured = new Set(ws.config.sources.map((s) => s.name));
   for (const { doc, targets } of at.bundles) {
     const name = doc.name;
     try {
       // Checked before anything of the bundle is read: a name another source owns is never versioned, pushed or recorded here.
+      // A source drover.yaml no longer names owns nothing: its bundles go to the first configured source declaring them (a renamed source, a moved repository).
       const recorded = getBundle(ws.db, name);
       const earlier = declaredBy.get(name);
-      checkNameOwner({ bundle: doc, source: sc.name, owner: recorded ? { source: recorded.source, cut: true, left: recorded.left } : earlier ? { source: earlier, cut: false, left: null } : undefined });
+      const owner = recorded && configured.has(recorded.source) ? { source: recorded.source, cut: true, left: recorded.left } : earlier ? { source: earlier, cut: false, left: null } : undefined;
+      checkNameOwner({ bundle: doc, source: sc.name, owner });
       const t = targets();
       const parent = latestVersion(ws.db, name);
       const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message, selfManaged: ws.config.selfManaged.includes(name) });
