@@ -5,9 +5,11 @@
  * (every target's members and the apply policy are what the parent has) or
  * the next version: its number and bump, the members added or changed and
  * removed (across targets), the files that make it (for the bump and the
- * provenance's changed paths), and what to pack. Lint and the plaintext-Secret
- * rule run per target first; a rule set to error fails the bundle naming the
- * target.
+ * provenance's changed paths), and what to pack. Per target, first: an empty
+ * target is refused unless spec.allowEmpty (empty-target.ts); members without
+ * a namespace, in drover-system or shipping an inventory are refused
+ * (member-namespaces.ts); then lint and the plaintext-Secret rule run; a
+ * rule set to error fails the bundle naming the target.
  *
  * @example
  *   const d = assembleVersion({ bundle, targets: [{ name: 'dev', members }, { name: 'prod', members: prodMembers }], parent, ... });
@@ -18,7 +20,9 @@ import { formatRef } from '../object/ref.ts';
 import type { BundleDocument } from './bundle-doc.ts';
 import { policyOf } from './bundle-doc.ts';
 import type { Member, UnresolvedReference } from './discover.ts';
+import { checkTargetNotEmpty } from './empty-target.ts';
 import { runLint } from './lint/index.ts';
+import { checkMemberNamespaces } from './member-namespaces.ts';
 import type { BundleConfig, PackTarget } from './pack.ts';
 import { type BundlePolicy, resolvePolicy, samePolicy } from './policy.ts';
 import { checkSecrets } from './secrets.ts';
@@ -38,6 +42,8 @@ export interface TargetMembers {
   unresolved: UnresolvedReference[];
   /** The repository files this target is made of (member files, or a render's input closure). */
   files: string[];
+  /** Custom kinds (`group/Kind`) the repository or the render declares cluster scoped: such a member needs no namespace. */
+  clusterKinds?: ReadonlySet<string>;
 }
 
 export interface LintWarning {
@@ -73,6 +79,7 @@ export function assembleVersion({
   parent,
   commits,
   headMessage,
+  selfManaged = false,
 }: {
   bundle: BundleDocument;
   targets: readonly TargetMembers[];
@@ -80,9 +87,13 @@ export function assembleVersion({
   /** Commits since the last cut with the files each changed; null when the history could not be walked. */
   commits: readonly CommitInfo[] | null;
   headMessage: string;
+  /** drover.yaml names the bundle under `selfManaged`: it may ship objects in drover-system. */
+  selfManaged?: boolean;
 }): VersionDecision {
   const warnings: LintWarning[] = [];
   for (const t of targets) {
+    checkTargetNotEmpty({ bundle, target: t.name, members: t.members });
+    checkMemberNamespaces({ bundle, target: t.name, members: t.members, selfManaged, ...(t.clusterKinds ? { clusterKinds: t.clusterKinds } : {}) });
     checkSecrets({ bundle, members: t.members });
     const findings = runLint({ objects: t.members.map((m) => m.object), unresolved: t.unresolved, exclude: bundle.spec.exclude, severities: bundle.spec.lint });
     const errors = findings.filter((f) => f.severity === 'error');

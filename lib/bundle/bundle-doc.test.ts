@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/errors.ts';
 import { loadObjects } from '../object/yaml.ts';
-import { splitBundleDocuments, validateBundleDocument } from './bundle-doc.ts';
+import { memberNamespaceOf, splitBundleDocuments, validateBundleDocument } from './bundle-doc.ts';
 
 function validateYaml(text: string) {
   const [doc] = loadObjects({ files: [{ path: 'bundles/web.yaml', text }] });
@@ -115,8 +115,17 @@ describe('Bundle documents with a renderer', () => {
   it('gives a helm bundle its defaults: release name, namespace, no values, hooks refused, nothing fetched', () => {
     const b = validateYaml(doc('  namespace: shop\n  helm: {chart: charts/web}\n  targets: [{name: dev, values: [charts/web/values-dev.yaml]}, {name: prod, set: {replicaCount: 3}}]\n'));
     expect(b.spec.roots).toEqual([]);
-    expect(b.spec.helm).toEqual({ chart: 'charts/web', releaseName: 'web', namespace: 'shop', values: [], set: {}, hooks: 'refuse', allowRemote: false });
+    expect(b.spec.helm).toEqual({ chart: 'charts/web', releaseName: 'web', namespace: 'shop', namespaceGiven: true, values: [], set: {}, hooks: 'refuse', allowRemote: false });
     expect(b.spec.targets).toEqual([{ name: 'dev', values: ['charts/web/values-dev.yaml'] }, { name: 'prod', set: { replicaCount: 3 } }]);
+  });
+  it.each([
+    ['spec.helm.namespace', '  helm: {chart: charts/web, namespace: shop}\n', 'shop', true, 'shop'],
+    ['spec.namespace', '  namespace: shop\n  helm: {chart: charts/web}\n', 'shop', true, 'shop'],
+    ['neither (Helm\'s default, never given to a member)', '  helm: {chart: charts/web}\n', 'default', false, undefined],
+  ])('takes the release namespace from %s', (_what, spec, release, given, member) => {
+    const b = validateYaml(doc(spec));
+    expect([b.spec.helm!.namespace, b.spec.helm!.namespaceGiven]).toEqual([release, given]);
+    expect(memberNamespaceOf(b.spec)).toBe(member);
   });
   it.each([
     ['two renderers', '  kustomize: {path: k}\n  helm: {chart: c}\n', /spec\.helm: a bundle has one renderer/],

@@ -55,7 +55,10 @@ export interface TargetSpec {
 export interface HelmSpec {
   chart: string;
   releaseName: string;
+  /** `.Release.Namespace`: spec.helm.namespace, else spec.namespace, else Helm's `default`. */
   namespace: string;
+  /** Whether spec.helm.namespace or spec.namespace gave it: only then does a member rendered without a namespace take it. */
+  namespaceGiven: boolean;
   values: string[];
   set: Record<string, unknown>;
   /** Resources annotated helm.sh/hook: refused, applied as plain members, or left out. */
@@ -98,6 +101,20 @@ export interface BundleDocument {
   file: string;
   line: number;
   spec: BundleSpec;
+}
+
+/**
+ * The namespace a namespaced member written without one takes: spec.namespace,
+ * or for a Helm bundle its release namespace when the document gives one
+ * (`helm install` puts such objects there too). Helm's implicit `default` is
+ * never given to a member: with nothing given, the member has no namespace
+ * and the cut refuses it (lib/bundle/member-namespaces.ts).
+ *
+ * @example
+ *   memberNamespaceOf(validateBundleDocument({ object, file }).spec) // => 'shop' (spec.helm.namespace: shop)
+ */
+export function memberNamespaceOf(spec: Pick<BundleSpec, 'namespace' | 'helm'>): string | undefined {
+  return spec.namespace ?? (spec.helm?.namespaceGiven ? spec.helm.namespace : undefined);
 }
 
 /** One schema violation: a dotted JSON path (`spec.roots[0].name`) and what is wrong there. */
@@ -170,6 +187,7 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
               chart: s.helm.chart,
               releaseName: s.helm.releaseName ?? doc.metadata.name,
               namespace: s.helm.namespace ?? s.namespace ?? 'default',
+              namespaceGiven: (s.helm.namespace ?? s.namespace) !== undefined,
               values: s.helm.values ?? [],
               set: s.helm.set ?? {},
               hooks: s.helm.hooks ?? 'refuse',

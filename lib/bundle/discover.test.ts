@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError } from '../errors/errors.ts';
 import { formatRef } from '../object/ref.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
-import { discoverBundles, type Discovery } from './discover.ts';
+import { splitBundleDocuments } from './bundle-doc.ts';
+import { discoverBundles, discoverMembers, type Discovery } from './discover.ts';
 
 function discover(files: Record<string, string>): Discovery {
   return discoverBundles({ objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text })) }) });
@@ -393,5 +394,16 @@ describe('discovery scoped by spec.paths, and files that fail to load', () => {
 
   it('refuses a path pattern that leaves the repository, naming the Bundle file', () => {
     expect(() => load({ 'a.yaml': bundle('a', '  roots: [{kind: Deployment, name: a}]\n  paths: [../elsewhere]') })).toThrow(/a\.yaml:1: invalid Bundle "a": spec\.paths\[0\]: path "\.\.\/elsewhere" has an empty, '\.' or '\.\.' segment/);
+  });
+});
+
+describe('members of a render', () => {
+  const rendered = loadObjects({ files: [{ path: 'charts/web/templates/all.yaml', text: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web}\n' }] });
+  const helmBundle = (spec: string) => splitBundleDocuments({ objects: loadObjects({ files: [{ path: 'bundle.yaml', text: bundle('web', spec) }] }) }).bundles[0]!;
+  it.each([
+    ['spec.helm.namespace', '  helm: {chart: charts/web, namespace: shop}', ['ClusterRole/web', 'PodDisruptionBudget/shop/web']],
+    ['no namespace given (Helm\'s implicit default is not)', '  helm: {chart: charts/web}', ['ClusterRole/web', 'PodDisruptionBudget/web']],
+  ])('a Helm bundle gives members without a namespace its release namespace: %s', (_what, spec, refs) => {
+    expect(discoverMembers({ bundle: helmBundle(spec), objects: rendered }).members.map((m) => formatRef(m.ref)).sort()).toEqual(refs);
   });
 });

@@ -33,7 +33,7 @@ import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } fr
 import { clusterScopedCustomKinds, isClusterScoped } from '../object/scope.ts';
 
 import type { FileFailure, LoadedObject } from '../object/yaml.ts';
-import { BUNDLE_GROUP, splitBundleDocuments, type BundleDocument, type RootRef } from './bundle-doc.ts';
+import { BUNDLE_GROUP, memberNamespaceOf, splitBundleDocuments, type BundleDocument, type RootRef } from './bundle-doc.ts';
 
 import { referencesOf, type NameReference, type Via } from './references.ts';
 
@@ -135,7 +135,7 @@ export function discoverBundles({ objects, failures = [] }: { objects: readonly 
   const clusterKinds = clusterScopedCustomKinds(candidates.map((o) => o.object));
   const graphs = new Map<string, Graph>();
   const graphFor = (bundle: BundleDocument): Graph => {
-    const namespace = bundle.spec.namespace ?? '';
+    const namespace = memberNamespaceOf(bundle.spec) ?? '';
     const key = `${namespace}\n${bundle.spec.paths?.join('\n') ?? '*'}`;
     let g = graphs.get(key);
     if (!g) {
@@ -166,11 +166,11 @@ export function discoverBundles({ objects, failures = [] }: { objects: readonly 
  * targets: every object when the bundle names no roots (a kustomize bundle
  * takes what its kustomization renders), else those its roots reach, as
  * discovery does in plain YAML. Namespaces are defaulted from spec.namespace
- * either way.
+ * (a Helm bundle's: its release namespace, when given) either way.
  */
 export function discoverMembers({ bundle, objects }: { bundle: BundleDocument; objects: readonly LoadedObject[] }): BundleMembers {
   const clusterKinds = clusterScopedCustomKinds(objects.map((o) => o.object));
-  const graph = buildGraph(objects, bundle.spec.namespace ?? '', clusterKinds);
+  const graph = buildGraph(objects, memberNamespaceOf(bundle.spec) ?? '', clusterKinds);
   if (bundle.spec.roots.length === 0) {
     const self = bundleRef(bundle);
     const members = [...graph.nodes].sort(byRef).map((node) => ({
@@ -273,7 +273,7 @@ function findRoot(bundle: BundleDocument, root: RootRef, graph: Graph, clusterKi
     new InvalidInputError(`${bundle.file}:${bundle.line}: bundle "${bundle.name}": root ${describeRoot(root)} ${why}`, {
       data: { file: bundle.file, line: bundle.line, bundle: bundle.name, root, ...data },
     });
-  const wantNamespace = root.namespace ?? bundle.spec.namespace;
+  const wantNamespace = root.namespace ?? memberNamespaceOf(bundle.spec);
   const matches = graph.nodes.filter((n) => {
     if (n.ref.kind !== root.kind || n.ref.name !== root.name) return false;
     if (root.apiVersion !== undefined && n.ref.group !== groupOf(root.apiVersion)) return false;

@@ -48,6 +48,14 @@ describe('state: versions', () => {
     expect(listBundles(db)).toEqual([{ name: 'web', source: 'apps', repository: 'drover/web', left: null }]);
   });
 
+  it('records a bundle\'s source as the one it was last cut from, keeping its repository', () => {
+    const db = openState({ path: tempDb() });
+    recordCut(db, { source, versions: [v('1.0.0', 'sha256:a')], repositoryOf });
+    recordCut(db, { source: { ...source, name: 'apps-renamed', commit: 'c2' }, versions: [v('1.0.1', 'sha256:b', '1.0.0')], repositoryOf: () => 'elsewhere' });
+    expect(listBundles(db)).toEqual([{ name: 'web', source: 'apps-renamed', repository: 'drover/web', left: null }]);
+    expect(listVersions(db, 'web').map((r) => r.version)).toEqual(['1.0.1', '1.0.0']);
+  });
+
   it('treats versions as immutable and records a cut all or nothing', () => {
     const db = openState({ path: tempDb() });
     recordCut(db, { source, versions: [v('1.0.0', 'sha256:a')], repositoryOf });

@@ -68,7 +68,8 @@ export function recordCut(
        ON CONFLICT(source, oid) DO UPDATE SET cut = 1`,
     ).run(source.name, source.commit, now);
     for (const v of versions) {
-      db.prepare('INSERT OR IGNORE INTO bundles (name, source, repository, created_at) VALUES (?, ?, ?, ?)').run(v.bundle, source.name, repositoryOf(v.bundle), now);
+      // A bundle's source is the one it was last cut from: the cut refuses a configured source's name to the others (lib/bundle/name-owner.ts), so this moves it only from a source drover.yaml no longer names (renamed, or moved to another repository).
+      db.prepare('INSERT INTO bundles (name, source, repository, created_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET source = excluded.source').run(v.bundle, source.name, repositoryOf(v.bundle), now);
       const existing = db.prepare('SELECT digest FROM versions WHERE bundle = ? AND version = ?').get(v.bundle, v.version) as { digest: string } | undefined;
       if (existing) {
         if (existing.digest !== v.digest) {

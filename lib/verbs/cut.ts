@@ -5,7 +5,10 @@
  * bundle is validated and packed before anything is pushed, and the state is
  * written only after the registry has every version, so bad input leaves the
  * registry and the database as they were. An unmoved head costs no registry
- * request at all.
+ * request at all. A bundle name belongs to the first source that declared it
+ * (lib/bundle/name-owner.ts): another source's bundle of that name is refused
+ * (in `failed`), and the owner's versions, repository and clusters are left
+ * alone.
  *
  * @example
  *   const r = await cutVersions({ ws });
@@ -13,6 +16,7 @@
  */
 import { assembleVersion, type LintWarning } from '../bundle/assemble-version.ts';
 import type { BlockedBundle } from '../bundle/discover.ts';
+import { checkNameOwner } from '../bundle/name-owner.ts';
 import { packBundle } from '../bundle/pack.ts';
 import { bundlesAtCommit, type RenderRun } from '../workspace/bundles-at-commit.ts';
 import type { SourceConfig } from '../config/config.ts';
@@ -23,7 +27,7 @@ import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
 import { runningOf } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
-import { lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
+import { getBundle, lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
 import { openConfiguredSource } from '../workspace/source.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
@@ -88,6 +92,8 @@ interface PreparedSource {
   unchanged: string[];
   renders: CutRender[];
   failed: CutResult['failed'];
+  /** Names of every bundle its head declares (empty when the head did not move). */
+  declared: string[];
   ready?: { head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } };
 }
 
@@ -120,8 +126,11 @@ export async function cutVersions({
   signal?: AbortSignal;
 }): Promise<CutResult> {
   const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [], renders: [], failed: [] };
+  // Bundle names the sources before this one declare in this cut: the first source in drover.yaml keeps a name no source has cut yet.
+  const declaredBy = new Map<string, string>();
   for (const sc of ws.config.sources) {
-    const one = await prepareSource({ ws, sc, bundle, env, onEvent, ...(onBundleError ? { onBundleError } : {}), signal });
+    const one = await prepareSource({ ws, sc, bundle, env, onEvent, declaredBy, ...(onBundleError ? { onBundleError } : {}), signal });
+    for (const name of one.declared) if (!declaredBy.has(name)) declaredBy.set(name, sc.name);
     result.sources.push(one.source);
     result.blocked.push(...one.blocked);
     result.warnings.push(...one.warnings);
@@ -199,6 +208,7 @@ async function prepareSource({
   bundle,
   env,
   onEvent,
+  declaredBy,
   onBundleError,
   signal,
 }: {
@@ -207,6 +217,7 @@ async function prepareSource({
   bundle?: string;
   env: NodeJS.ProcessEnv;
   onEvent: OnEvent;
+  declaredBy: ReadonlyMap<string, string>;
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<PreparedSource> {
@@ -214,11 +225,12 @@ async function prepareSource({
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
-  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [], failed: [] };
+  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [], failed: [], declared: [] };
   if (previous === head) return out;
 
   const at = await bundlesAtCommit({ ws, source, commit: head, ...(bundle ? { bundle } : {}), env, onEvent, ...(signal ? { signal } : {}) });
   out.renders.push(...at.renders);
+  out.declared.push(...at.declared);
   const blocked = assembleBlocked(sc.name, at.blocked.filter((b) => !bundle || b.bundle.name === bundle));
   // A broken file with nothing left to cut fails the source as a whole, as it always did: nothing is recorded and the cut is tried again.
   if (at.failures.length > 0 && at.declared.length === at.blocked.length) {
@@ -243,12 +255,19 @@ async function prepareSource({
   onEvent({ phase: 'discover', subject: sc.name, message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths` });
 
   const items: Prepared[] = [];
+  const configured = new Set(ws.config.sources.map((s) => s.name));
   for (const { doc, targets } of at.bundles) {
     const name = doc.name;
     try {
+      // Checked before anything of the bundle is read: a name another source owns is never versioned, pushed or recorded here.
+      // A source drover.yaml no longer names owns nothing: its bundles go to the first configured source declaring them (a renamed source, a moved repository).
+      const recorded = getBundle(ws.db, name);
+      const earlier = declaredBy.get(name);
+      const owner = recorded && configured.has(recorded.source) ? { source: recorded.source, cut: true, left: recorded.left } : earlier ? { source: earlier, cut: false, left: null } : undefined;
+      checkNameOwner({ bundle: doc, source: sc.name, owner });
       const t = targets();
       const parent = latestVersion(ws.db, name);
-      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message });
+      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message, selfManaged: ws.config.selfManaged.includes(name) });
       out.warnings.push(...d.warnings);
       if (d.kind === 'unchanged') {
         out.unchanged.push(name);

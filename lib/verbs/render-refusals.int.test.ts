@@ -104,7 +104,7 @@ describe('kustomize bundles the cut refuses', () => {
 
   it('gives a generator a binary file as bytes: a configMapGenerator over a PNG is cut', async () => {
     const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0xff, 0xfe, 0x00, 0x01]);
-    const r = await cutRepo({ ...good, ...bad({ configMapGenerator: [{ name: 'logo', files: ['logo.png'], options: { disableNameSuffixHash: true } }] }), 'bad/k/logo.png': png });
+    const r = await cutRepo({ ...good, ...bad({ namespace: 'shop', configMapGenerator: [{ name: 'logo', files: ['logo.png'], options: { disableNameSuffixHash: true } }] }), 'bad/k/logo.png': png });
     expect(r.json.failed).toEqual([]);
     expect(r.code).toBe(0);
     const shown = JSON.parse((await execFileP(process.execPath, [cli, 'show', 'bad@1.0.0', '--output', 'json'], { cwd: r.ws })).stdout) as { config: { members: { kind: string; name: string }[] } };

@@ -19,6 +19,7 @@ import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMember
 import type { RendererInfo } from '../bundle/pack.ts';
 import { type DroverError, toDroverError } from '../errors/errors.ts';
 import { contentDigest } from '../object/canonical.ts';
+import { clusterScopedCustomKinds } from '../object/scope.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { applyTargetPatches } from '../render/patch.ts';
@@ -93,7 +94,7 @@ export async function bundlesAtCommit({
       const r = await renderBundle({ ws, bundle: d, read: readDir, cache, env, onEvent, ...(signal ? { signal } : {}) });
       renders.push(...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })));
       for (const t of r.targets) for (const f of t.files) renderedFiles.add(f);
-      rendered.set(d.name, { renderer: r.renderer, targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.files })) });
+      rendered.set(d.name, { renderer: r.renderer, targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.files, clusterKinds: clusterScopedCustomKinds(t.objects.map((o) => o.object)) })) });
     } catch (err) {
       if (signal?.aborted) throw err;
       rendered.set(d.name, toDroverError(err));
@@ -105,9 +106,11 @@ export async function bundlesAtCommit({
   const plainObjects = objects.filter((o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)));
   const failures = allFailures.filter((f) => !isOwned(f.file));
   const discovery = discoverBundles({ objects: plainObjects, failures });
+  // A custom resource is cluster scoped when a CRD anywhere in the plain YAML says so, as discovery decided when it defaulted namespaces.
+  const plainClusterKinds = clusterScopedCustomKinds(plainObjects.map((o) => o.object));
 
   const bundles: BundleAtCommit[] = [
-    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b) }) })),
+    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b).map((t) => ({ ...t, clusterKinds: plainClusterKinds })) }) })),
     ...renderedDocs
       .filter((d) => rendered.has(d.name))
       .map((d) => ({
