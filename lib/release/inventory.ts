@@ -26,9 +26,11 @@ import { InvalidInputError } from '../errors/errors.ts';
 
 import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { isProtectedKind } from './protected-kinds.ts';
+import { INVENTORY_LABEL, RESERVED_NAMESPACE } from '../bundle/member-namespaces.ts';
 
-export const INVENTORY_NAMESPACE = 'drover-system';
-export const INVENTORY_LABEL = 'drover.dev/inventory';
+/** Drover's own namespace, reserved (cut refuses members there too: lib/bundle/member-namespaces.ts). */
+export const INVENTORY_NAMESPACE = RESERVED_NAMESPACE;
+export { INVENTORY_LABEL };
 
 /**
  * How a bundle came to hold an object: `created` (it did not exist; Drover
