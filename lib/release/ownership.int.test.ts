@@ -15,6 +15,7 @@ import type { StoredPolicy } from '../bundle/policy.ts';
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import { healBundle } from '../monitor/heal.ts';
 import type { KubeObject } from '../object/ref.ts';
+import { listKubeEvents } from '../state/events.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
@@ -98,6 +99,8 @@ describe('a hand-made ConfigMap named by a new bundle whose first release fails 
     expect(await get('deployment', 'web-a')).toBeNull();
     expect((await readInventory(cluster, b.bundle)).exists).toBe(false);
     expect(r.written).toBe(0);
+    // An event on the bundle's timeline, with its reason.
+    expect(listKubeEvents(db, { bundle: b.bundle })).toMatchObject([{ source: 'drover', type: 'Warning', reason: 'ForeignObject', object: `ConfigMap/${ns}/legacy` }]);
   });
 
   it('with spec.adopt: the rollback leaves it with its original data, uid and field managers', async () => {

@@ -34,6 +34,7 @@ import { sortForApply, stageNameOf } from '../object/order.ts';
 import { formatRef, refOf, type KubeObject, idOf, keyOf, refKey } from '../object/ref.ts';
 
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
+import { upsertKubeEvents } from '../state/events.ts';
 import { runningOf } from '../state/queries.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
@@ -228,6 +229,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     const refused = e.data.refused === true;
     recordStep(db, rel.id, { state: 'failed', message: e.message, reason, ...(failedObject ? { failedObject } : {}), data: e.data.failures ?? e.data.findings ?? (refused ? { refused: true, objects: e.data.objects } : undefined) });
     onEvent({ phase: 'release', subject: cluster.name, level: 'error', message: `${bundle}@${target.version} ${refused ? 'refused' : 'failed'}: ${e.message}`, ...(refused ? { reason } : {}) });
+    if (refused) recordRefusalEvent(db, { release: rel, reason, message: e.message, ref: failedObject ?? `Bundle/${bundle}` });
     if (!touched) {
       // Nothing reached the cluster: it still runs what it ran, whole; there is nothing to restore.
       const runs = inv.current ?? (inv.exists ? null : journal);
@@ -237,6 +239,18 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
     await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, inventory: inFlight, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
   }
+}
+
+/**
+ * A refusal as an event on the bundle's timeline (`drover events`, the
+ * dashboard), beside its members' Kubernetes Events: source `drover`, type
+ * Warning, the refusal's reason.
+ */
+function recordRefusalEvent(db: ReleaseOptions['db'], { release, reason, message, ref }: { release: ReleaseRecord; reason: string; message: string; ref: string }): void {
+  const at = new Date().toISOString();
+  upsertKubeEvents(db, [
+    { cluster: release.cluster, uid: `drover-release-${release.id}`, bundle: release.bundle, version: release.version, member: ref, object: ref, objectUid: null, type: 'Warning', reason, message, source: 'drover', count: 1, firstAt: at, lastAt: at, resourceVersion: '0', gatheredAt: at },
+  ]);
 }
 
 /** The members not simply created by Drover, for the success message: ` (adopted: ConfigMap/shop/legacy; origin unknown: 3 objects)`. Pure. */
