@@ -95,7 +95,7 @@ export const verbs: Verb[] = [
         if (cluster) {
           if (!from || to) throw new UsageError('diff --cluster takes one version: B@V --cluster C');
           const d = await drover.diffCluster({ ws, ...parseBundleRef(from), cluster, env: process.env, signal: ctx.signal });
-          const lines = diffLines(d);
+          const lines = [...diffLines(d), ...ownershipLines(d)];
           return { data: d, human: lines.length ? lines.join('\n') : `${from} would change nothing on ${cluster}${d.from ? ` (it runs ${d.from})` : ''}` };
         }
         if (!from || !to || ctx.positionals.length > 2) throw new UsageError('diff takes two versions: B@V1 B@V2');
@@ -280,6 +280,18 @@ function diffLines(d: drover.MembersDiff): string[] {
     ...d.added.map((r) => `+ ${formatRef(r)}`),
     ...d.removed.map((r) => `- ${formatRef(r)}`),
     ...d.changed.flatMap((c) => [`~ ${formatRef(c.ref)}`, ...c.fields.map((f) => `    ${f.path}: ${show(f.before)} -> ${show(f.after)}`)]),
+  ];
+}
+
+/** What a release would refuse, adopt or let go on a cluster, with the spec.adopt lines that take foreign members over. */
+function ownershipLines(d: drover.ClusterDiff): string[] {
+  const adopt = d.foreign.filter((f) => !f.claimedBy).map((f) => `    - { kind: ${f.adopt.kind}${f.adopt.namespace ? `, namespace: ${f.adopt.namespace}` : ''}, name: ${f.adopt.name} }`);
+  return [
+    ...d.foreign.map((f) => `! ${f.ref}: ${f.message}`),
+    ...d.refusals.map((r) => `! ${r.ref}: ${r.message}`),
+    ...(adopt.length ? ['the release would be refused; to take these over, add to the Bundle:', '  spec:', '    adopt:', ...adopt.map((l) => `  ${l}`)] : d.foreign.length || d.refusals.length ? ['the release would be refused'] : []),
+    ...d.adopted.map((r) => `= ${r} (adopted: its state now is kept and put back if the release is rolled back)`),
+    ...d.letGo.map((x) => `- ${x.ref} (released, not deleted: ${x.reason})`),
   ];
 }
 

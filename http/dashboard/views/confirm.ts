@@ -6,7 +6,7 @@
  * the drifted fields that will be taken back. The form posts the CSRF token
  * of the session; nothing happens without the button.
  */
-import type { FindingRecord, MembersDiff } from '../../../lib/index.ts';
+import type { ClusterDiff, FindingRecord, MembersDiff } from '../../../lib/index.ts';
 import { html, path, type SafeHtml } from '../html.ts';
 import { membersDiff } from './diff.ts';
 import { links, valueText } from './format.ts';
@@ -17,7 +17,7 @@ export type ActionKind = 'promote' | 'rollback' | 'deploy' | 'heal';
 export interface ClusterPreview {
   cluster: string;
   /** The diff against the live cluster, or why there is none (an agent cluster, unreachable). */
-  diff: MembersDiff | null;
+  diff: (MembersDiff & Partial<Pick<ClusterDiff, 'foreign' | 'adopted' | 'letGo' | 'refusals'>>) | null;
   note: string | null;
 }
 
@@ -35,13 +35,34 @@ export interface ConfirmModel {
   blocked?: string;
 }
 
+/**
+ * What the release would refuse or let go on a cluster: members that exist
+ * and are not the bundle's, each with the `spec.adopt` line that would take
+ * it over (bringing Drover to an existing cluster starts here), other
+ * refusals, what it adopts, and what it releases instead of deleting.
+ */
+function ownershipNotes(d: NonNullable<ClusterPreview['diff']>): SafeHtml {
+  const foreign = d.foreign ?? [];
+  const refusals = d.refusals ?? [];
+  const adoptLines = foreign.filter((f) => !f.claimedBy).map((f) => `  - { kind: ${f.adopt.kind}${f.adopt.namespace ? `, namespace: ${f.adopt.namespace}` : ''}, name: ${f.adopt.name} }`);
+  return html`${
+    foreign.length || refusals.length
+      ? html`<div class="notice" role="alert"><p>The release would be refused on this cluster, before any write:</p><ul>${[...foreign, ...refusals].map((f) => html`<li><code>${f.ref}</code>: ${f.message}</li>`)}</ul>${
+          adoptLines.length ? html`<p>To take them over, add to the Bundle:</p><pre>${`spec:\n  adopt:\n${adoptLines.join('\n')}`}</pre>` : ''
+        }</div>`
+      : ''
+  }${d.adopted?.length ? html`<p>Adopted (their state now is kept, and put back if this release is rolled back): ${d.adopted.map((r) => html`<code>${r}</code> `)}</p>` : ''}${
+    d.letGo?.length ? html`<p>Released, not deleted:</p><ul>${d.letGo.map((x) => html`<li><code>${x.ref}</code>: ${x.reason}</li>`)}</ul>` : ''
+  }`;
+}
+
 export function confirmPage({ model, ctx }: { model: ConfirmModel; ctx: PageContext }): SafeHtml {
   const vd = model.versionDiff;
   const body = html`<h1>${model.summary}?</h1>
 ${model.blocked ? html`<p class="notice" role="alert">${model.blocked}</p>` : ''}
 ${vd ? html`<section aria-labelledby="vdiff"><h2 id="vdiff">Version diff: <span class="version">${vd.from}</span> → <span class="version">${vd.to}</span></h2>${membersDiff(vd.diff)}</section>` : ''}
 ${model.clusters.map(
-  (c) => html`<section aria-label="${`Changes on ${c.cluster}`}"><h2>On ${c.cluster}, against what is live</h2>${c.note ? html`<p class="notice">${c.note}</p>` : ''}${c.diff ? membersDiff(c.diff) : ''}</section>`,
+  (c) => html`<section aria-label="${`Changes on ${c.cluster}`}"><h2>On ${c.cluster}, against what is live</h2>${c.note ? html`<p class="notice">${c.note}</p>` : ''}${c.diff ? membersDiff(c.diff) : ''}${c.diff ? ownershipNotes(c.diff) : ''}</section>`,
 )}
 ${
   model.findings
