@@ -46,9 +46,19 @@ export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {})
 }
 
 /** `drover status` as a table: one row per bundle x cluster, with what its environment's channel tag names and whether the cluster runs it. */
+const ORIGIN_ORDER = ['created', 'adopted', 'shared', 'created-kept', 'unknown'];
+
+/** `3 created, 1 adopted`: how the bundle holds its objects on the cluster (its inventory's ledger). */
+export function originSummary(members: StatusRow['members']): string {
+  if (!members) return '-';
+  const counts = new Map<string, number>();
+  for (const m of members) counts.set(m.origin, (counts.get(m.origin) ?? 0) + 1);
+  return [...counts].sort(([a], [b]) => ORIGIN_ORDER.indexOf(a) - ORIGIN_ORDER.indexOf(b)).map(([o, n]) => `${n} ${o === 'unknown' ? 'origin unknown' : o}`).join(', ') || '0';
+}
+
 export function statusTable(rows: StatusRow[]): string {
   return table(
-    ['BUNDLE', 'CLUSTER', 'RUNNING', 'TAG', 'SYNC', 'HEALTH', 'DRIFT', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
+    ['BUNDLE', 'CLUSTER', 'RUNNING', 'TAG', 'SYNC', 'HEALTH', 'DRIFT', 'OBJECTS', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
     rows.map((r) => [
       r.bundle,
       r.cluster,
@@ -57,6 +67,7 @@ export function statusTable(rows: StatusRow[]): string {
       r.sync === 'in-sync' ? 'yes' : r.sync === 'out-of-sync' ? 'NO' : '-',
       r.health ?? '-',
       r.drift,
+      originSummary(r.members),
       r.last ? `${r.last.version}${r.pending ? ` (pending ${r.pending})` : ''}` : '-',
       r.last?.state ?? '-',
       r.last?.failedObject ?? '',

@@ -176,10 +176,13 @@ describe('whole-bundle release and rollback across three clusters, through the C
     const human = await drover(['status'], { json: false });
     expect(human.code).toBe(0);
     const c1Line = human.stdout.split('\n').find((l) => l.startsWith(`${bundle}  `) && /\sc1\s/.test(l));
-    expect(c1Line).toMatch(new RegExp(`1\\.1\\.0\\s+prod=1\\.1\\.0\\s+yes\\s+Current\\s+0\\s+1\\.1\\.1\\s+rolled-back\\s+Deployment/${ns}/web\\s+.*(CrashLoopBackOff|ProgressDeadlineExceeded)`));
+    expect(c1Line).toMatch(new RegExp(`1\\.1\\.0\\s+prod=1\\.1\\.0\\s+yes\\s+Current\\s+0\\s+\\d+ created\\s+1\\.1\\.1\\s+rolled-back\\s+Deployment/${ns}/web\\s+.*(CrashLoopBackOff|ProgressDeadlineExceeded)`));
     const status = await drover(['status']);
     const rows = Object.fromEntries(status.json.filter((r: { bundle: string }) => r.bundle === bundle).map((r: { cluster: string }) => [r.cluster, r]));
     expect(rows.c1).toMatchObject({ running: '1.1.0', health: 'Current', pending: null, drift: 0, last: { version: '1.1.1', state: 'rolled-back', failedObject: `Deployment/${ns}/web` } });
+    // Each object by how the bundle holds it: all created by Drover here.
+    expect(rows.c1.members.map((m: { origin: string }) => m.origin)).toEqual(rows.c1.members.map(() => 'created'));
+    expect(rows.c1.members.map((m: { ref: string }) => m.ref)).toContain(`Deployment/${ns}/web`);
     expect(rows.c2).toMatchObject({ running: '1.1.0', health: 'Current', last: { version: '1.1.0', state: 'succeeded' } });
     expect(rows.c3).toMatchObject({ running: '1.1.0', health: 'Current', last: { version: '1.1.0', state: 'succeeded' } });
     // The failed deploy put prod's tag back: every cluster runs what it names.

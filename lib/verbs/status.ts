@@ -47,6 +47,12 @@ export interface StatusRow {
   sync: 'in-sync' | 'out-of-sync' | null;
   /** Why it does not: in flight, a failed release, a refused digest, a quarantined version, a tag not yet followed, the registry unreachable. */
   syncReason: string | null;
+  /**
+   * How the bundle holds each object on the cluster, from its inventory's
+   * ledger (live reads only): created, adopted, shared, created-kept, or
+   * `unknown` for entries recorded before origins existed.
+   */
+  members?: { ref: string; origin: string; priorUnknown?: boolean }[];
   /** For an agent cluster: its last status as read from the registry (`time` says how fresh). */
   agent?: { state: AgentStatus['state']; time: string; desired: string | null; reason: string | null; drift?: AgentStatus['drift'] } | null;
 }
@@ -156,6 +162,7 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
         tag: channel && channel.sync !== 'no-tag' ? { name: channel.tag, version: channel.version, digest: channel.digest } : null,
         sync: sync.sync,
         syncReason: sync.reason,
+        ...(inv ? { members: inv.entries.map((e) => ({ ref: formatRef(e), origin: e.unknown ? 'unknown' : e.origin, ...(e.priorUnknown ? { priorUnknown: true } : {}) })) } : {}),
       });
     }
   }
