@@ -311,13 +311,15 @@ function retireListing(clusters: { cluster: string; state: string; running: { ve
 function deployOutcome(r: DeployResult): VerbResult {
   const human = [
     `${r.bundle}@${r.version}${r.environment ? ` to ${r.environment}` : ''}: ${r.ok ? 'healthy everywhere' : 'FAILED'}`,
-    table(['CLUSTER', 'WAVE', 'STATE', 'FAILED OBJECT', 'REASON'], r.clusters.map((c) => [c.cluster, c.wave, c.state, c.failedObject ?? '', c.reason ?? c.message ?? ''])),
+    table(['CLUSTER', 'WAVE', 'STATE', 'FAILED OBJECT', 'REASON'], r.clusters.map((c) => [c.cluster, c.wave, c.refused ? 'refused' : c.state, c.failedObject ?? '', c.refused ? `${c.reason}: ${c.message}` : (c.reason ?? c.message ?? '')])),
     ...(r.channel ? [`channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`] : []),
   ].join('\n');
   // A cluster that could not be put back on the previous version (its own rollback, or the revert after another cluster failed) needs a person.
   const needsPerson = r.clusters.filter((c) => c.state === 'rollback-failed' || c.state === 'revert-failed').map((c) => c.cluster);
   const failed = r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => c.cluster);
+  const refused = r.clusters.filter((c) => c.refused);
   if (r.ok) return { data: r, human };
+  if (refused.length > 0 && refused.length === failed.length) return { data: r, human, failure: new ReleaseFailedError(`${r.bundle}@${r.version} was refused on ${refused.map((c) => `${c.cluster} (${c.reason})`).join(', ')} before any write: ${refused[0]!.message}`) };
   return { data: r, human, failure: needsPerson.length ? new RollbackFailedError(`${r.bundle}@${r.version}: ${needsPerson.join(', ')} could not be put back and need attention`) : new ReleaseFailedError(`${r.bundle}@${r.version} failed on ${failed.join(', ')} and was rolled back`) };
 }
 

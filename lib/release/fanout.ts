@@ -28,6 +28,8 @@ export interface ClusterOutcome {
   failedObject?: string;
   reason?: string;
   message?: string;
+  /** The release was refused before any write (state `rolled-back`, nothing applied): `reason` says why, `message` names the objects. */
+  refused?: boolean;
   /** For `error`: the part that did not answer (`cluster`, `registry`), when the error says. */
   dependency?: string;
 }
@@ -94,6 +96,7 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
           releaseId: r.release.id,
           ...(r.release.failedObject ? { failedObject: r.release.failedObject } : {}),
           ...(r.release.reason ? { reason: r.release.reason } : {}),
+          ...(r.refused ? { refused: true, reason: r.refused.reason, message: r.refused.message } : {}),
         });
         if (st !== 'succeeded') ok = false;
       } catch (err) {

@@ -77,6 +77,8 @@ export interface ReleaseResult {
   changes: ChangeSet;
   /** Objects written by the apply steps of both phases (0 when nothing changed). */
   written: number;
+  /** Set when the release was refused before any write (lib/release/refusal.ts): its reason and message. */
+  refused?: { reason: string; message: string };
 }
 
 export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseResult> {
@@ -234,7 +236,7 @@ async function runRelease(opts: ReleaseOptions, rel: ReleaseRecord, inv: Invento
       // Nothing reached the cluster: it still runs what it ran, whole; there is nothing to restore.
       const runs = inv.current ?? (inv.exists ? null : journal);
       recordStep(db, rel.id, { state: 'rolled-back', message: `nothing was applied; ${cluster.name} still runs ${runs ? `${bundle}@${runs.version}` : 'nothing of the bundle'}`, ...(refused ? { reason } : {}) });
-      return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };
+      return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length, ...(refused ? { refused: { reason, message: e.message } } : {}) };
     }
     await rollbackRelease({ ...opts, release: getRelease(db, rel.id)!, inventory: inFlight, previousContent: previous });
     return { release: getRelease(db, rel.id)!, plan: summarizePlan(plan), changes, written: applied.length };

@@ -40,7 +40,7 @@ describe('an application someone already runs by hand', () => {
 
     const refused = await t.drover(['deploy', `${t.bundle}@1.0.0`, '--env', 'dev']);
     expect(refused.code).not.toBe(0);
-    expect(refused.json.clusters[0]).toMatchObject({ cluster: 'c1', reason: 'ForeignObject' });
+    expect(refused.json.clusters[0]).toMatchObject({ cluster: 'c1', reason: 'ForeignObject', refused: true, message: expect.stringContaining(`ConfigMap/${t.ns}/web-config exists and is not owned by bundle ${t.bundle}`) });
     expect(await t.exists(c1, 'deployment', 'web')).toBe(false);
     const still = JSON.parse(await t.kubectl(c1, ['get', 'configmap', 'web-config', '-o', 'json'])) as typeof before;
     expect(still.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
