@@ -96,7 +96,8 @@ export async function releaseToCluster(opts: ReleaseOptions): Promise<ReleaseRes
     // What the journal says runs there, read before this release is journaled: a missing inventory is not "nothing owned".
     const journal = opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, target.bundle, cluster.name)) ?? null);
     const inv = await readInventory(cluster, target.bundle, signal);
-    const from = inv.current;
+    // With the inventory gone, what the journal says runs is where this release starts from: refused, it still runs there.
+    const from = inv.current ?? (inv.exists ? null : journal);
     const rel = beginRelease(db, {
       bundle: target.bundle,
       cluster: cluster.name,
