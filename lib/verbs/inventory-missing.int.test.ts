@@ -132,7 +132,7 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     const again = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev'], { json: false });
     expect(again.code, again.stdout + again.stderr).toBe(7);
     expectInventoryMissing(again.stderr);
-    expect(again.stdout).toMatch(/^c1\s+1\s+rolled-back\s+ConfigMap\/drover-system\/inventory-\S+\s+InventoryMissing$/m);
+    expect(again.stdout).toMatch(/^c1\s+1\s+refused\s+ConfigMap\/drover-system\/inventory-\S+\s+InventoryMissing: inventory of \S+ on c1 is missing; the journal says \S+@1\.0\.0 runs there/m);
     expect(await snapshot()).toEqual(before);
     expect(await inventoryExists()).toBe(false);
     // The journal says why, and that c1 still runs 1.0.0.
