@@ -146,7 +146,12 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     }
     // The failed deploy put dev's tag back on what runs; status names the refusal.
     const status = await drover(['status']);
-    expect(status.json.find((s: { bundle: string }) => s.bundle === web)).toMatchObject({ tag: { name: 'dev', version: '1.0.0' }, last: { version: '1.0.1', state: 'rolled-back', reason: 'InventoryMissing' } });
+    expect(status.json.find((s: { bundle: string }) => s.bundle === web)).toMatchObject({
+      running: '1.0.0',
+      healthMessage: expect.stringContaining(`the inventory of ${web} on c1 is missing (the journal says 1.0.0 runs there); run drover state rebuild`),
+      tag: { name: 'dev', version: '1.0.0' },
+      last: { version: '1.0.1', state: 'rolled-back', reason: 'InventoryMissing' },
+    });
   }, 120_000);
 
   it('retire refuses too, and deletes nothing', async () => {

@@ -143,7 +143,9 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
       if (!r && !inv) continue;
       const journalRunning = runningOf(r)?.version ?? null;
       const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
-      const running = view && !(view instanceof Error) ? (inv?.current?.version ?? null) : journalRunning;
+      // The inventory gone while the journal says a version runs: that version, and why nothing can be released until it is rebuilt.
+      const lost = view && !(view instanceof Error) && !inv && journalRunning ? `the inventory of ${bundle} on ${c.name} is missing (the journal says ${journalRunning} runs there); run drover state rebuild --inventory ${bundle} --cluster ${c.name}` : null;
+      const running = view && !(view instanceof Error) && !lost ? (inv?.current?.version ?? null) : journalRunning;
       const last = r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null;
       const pending = inv?.pending?.version ?? null;
       const environment = environmentOfCluster(ws, c.name)?.name ?? null;
@@ -154,7 +156,7 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
         cluster: c.name,
         running,
         health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
-        healthMessage: view instanceof Error ? view.message : (h?.message ?? null),
+        healthMessage: view instanceof Error ? view.message : (lost ?? h?.message ?? null),
         pending,
         drift: openFindings(ws.db, { bundle, cluster: c.name }).length,
         last,
