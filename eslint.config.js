@@ -3,6 +3,7 @@
 // layering of ARCHITECTURE.md: eslint/layers.js).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import prettier from 'eslint-config-prettier';
 import layers from './eslint/layers.js';
 
 export default tseslint.config(
@@ -11,31 +12,65 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', AbortController: 'readonly', AbortSignal: 'readonly', Buffer: 'readonly', fetch: 'readonly', TextEncoder: 'readonly', TextDecoder: 'readonly', Response: 'readonly', Request: 'readonly', Headers: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        AbortController: 'readonly',
+        AbortSignal: 'readonly',
+        Buffer: 'readonly',
+        fetch: 'readonly',
+        TextEncoder: 'readonly',
+        TextDecoder: 'readonly',
+        Response: 'readonly',
+        Request: 'readonly',
+        Headers: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' },
+      ],
     },
   },
   {
     // The dashboard's client script runs in the browser.
     files: ['http/dashboard/assets/**/*.js'],
-    languageOptions: { globals: { window: 'readonly', document: 'readonly', location: 'readonly', EventSource: 'readonly', DOMParser: 'readonly' } },
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        EventSource: 'readonly',
+        DOMParser: 'readonly',
+      },
+    },
   },
   {
     files: ['lib/**/*.ts', 'cmd/**/*.ts', 'http/**/*.ts'],
     plugins: { drover: layers },
     rules: { 'drover/layers': 'error' },
   },
+  // Formatting is Prettier's (npm run lint runs prettier --check); no stylistic rule may disagree with it.
+  prettier,
   {
     files: ['lib/**/*.ts'],
     ignores: ['lib/**/*.test.ts', 'lib/**/testdata/**'],
     rules: {
       'no-console': 'error',
-      'no-restricted-properties': ['error',
+      'no-restricted-properties': [
+        'error',
         { object: 'process', property: 'exit', message: 'Only cmd/ decides exit codes.' },
-        { object: 'process', property: 'stdout', message: 'lib/ reports through onEvent, never stdout.' }],
+        { object: 'process', property: 'stdout', message: 'lib/ reports through onEvent, never stdout.' },
+      ],
     },
   },
 );

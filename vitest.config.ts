@@ -10,7 +10,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['lib/**/*.test.ts', 'cmd/**/*.test.ts', 'http/**/*.test.ts', 'fixtures/**/*.test.ts', 'eslint/**/*.test.ts'],
+          include: [
+            'lib/**/*.test.ts',
+            'cmd/**/*.test.ts',
+            'http/**/*.test.ts',
+            'fixtures/**/*.test.ts',
+            'eslint/**/*.test.ts',
+          ],
           exclude: ['**/*.int.test.ts', 'node_modules/**'],
         },
       },

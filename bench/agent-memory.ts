@@ -36,8 +36,20 @@ const bundles = Number(process.argv[2] ?? 20);
 const pollSeconds = Number(process.argv[3] ?? 2);
 const settingsArg = process.argv[4] ?? 'deployment';
 const settings: Record<string, string> =
-  settingsArg === 'deployment' ? deployedNodeSettings('agent/deployment.yaml') : settingsArg === 'none' ? {} : Object.fromEntries(settingsArg.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
-const said = Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ') || 'no Node settings';
+  settingsArg === 'deployment'
+    ? deployedNodeSettings('agent/deployment.yaml')
+    : settingsArg === 'none'
+      ? {}
+      : Object.fromEntries(
+          settingsArg
+            .split(';')
+            .filter(Boolean)
+            .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+        );
+const said =
+  Object.entries(settings)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || 'no Node settings';
 const env = benchEnv({ clusters: 3 });
 const c3 = env.clusters[2]!;
 const id = Math.random().toString(16).slice(2, 8);
@@ -56,8 +68,18 @@ try {
   mkdirSync(seed);
   for (const name of names) {
     const docs = [
-      { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name }] } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: ns }, data: { NAME: name } },
+      {
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name },
+        spec: { namespace: ns, roots: [{ kind: 'Deployment', name }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-config`, namespace: ns },
+        data: { NAME: name },
+      },
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -65,7 +87,20 @@ try {
         spec: {
           replicas: 1,
           selector: { matchLabels: { app: name } },
-          template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1', envFrom: [{ configMapRef: { name: `${name}-config` } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } },
+          template: {
+            metadata: { labels: { app: name } },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: 'registry.invalid/app:1',
+                  envFrom: [{ configMapRef: { name: `${name}-config` } }],
+                  readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                  resources: { requests: { cpu: '10m', memory: '16Mi' } },
+                },
+              ],
+            },
+          },
         },
       },
     ];
@@ -76,12 +111,44 @@ try {
   const ws = join(dir, 'hub');
   mkdirSync(ws);
   const registry = `oci://${env.registry.host}/bench-am-${id}`;
-  writeTestConfig(env, ws, { sources: [{ name: 'bench', url, schedule: '0 0 1 1 *' }], registry, clusters: [], agentClusters: ['c3'], environments: [{ name: 'edge', clusters: ['c3'], timeoutSeconds: 120 }] });
+  writeTestConfig(env, ws, {
+    sources: [{ name: 'bench', url, schedule: '0 0 1 1 *' }],
+    registry,
+    clusters: [],
+    agentClusters: ['c3'],
+    environments: [{ name: 'edge', clusters: ['c3'], timeoutSeconds: 120 }],
+  });
   const drover = droverCli(ws);
   if ((await drover(['cut'])).code !== 0) throw new Error('cut failed');
 
   const startAgent = async (cache: string) => {
-    const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', registry, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', join(dir, 'agent'), '--poll-seconds', String(pollSeconds), '--index-seconds', String(pollSeconds)], { stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, HOME: dir, NODE_COMPILE_CACHE: cache, ...settings } });
+    const proc = spawn(
+      process.execPath,
+      [
+        cli,
+        'agent',
+        '--env',
+        'edge',
+        '--cluster',
+        'c3',
+        '--registry',
+        registry,
+        '--kubeconfig',
+        c3.kubeconfig,
+        '--context',
+        c3.context,
+        '--state',
+        join(dir, 'agent'),
+        '--poll-seconds',
+        String(pollSeconds),
+        '--index-seconds',
+        String(pollSeconds),
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: process.env.PATH, HOME: dir, NODE_COMPILE_CACHE: cache, ...settings },
+      },
+    );
     agent = proc;
     await new Promise<void>((resolve, reject) => {
       createInterface({ input: proc.stderr! }).on('line', (l) => l.includes('"agent started"') && resolve());
@@ -97,8 +164,14 @@ try {
   await new Promise((r) => cold.once('exit', r));
   // The image's cache, written by deploy/Containerfile's own command.
   const cache = join(dir, 'image-cache');
-  const warm = parseContainerfile(readFileSync(join(root, 'deploy', 'Containerfile'), 'utf8')).final.runs.find((r) => r.command.includes('cmd/warm-compile-cache.ts'))!;
-  const w = spawnSync('sh', ['-c', warm.command], { cwd: root, env: { ...process.env, ...settings, ...warm.env, NODE_COMPILE_CACHE: cache }, stdio: 'ignore' });
+  const warm = parseContainerfile(readFileSync(join(root, 'deploy', 'Containerfile'), 'utf8')).final.runs.find((r) =>
+    r.command.includes('cmd/warm-compile-cache.ts'),
+  )!;
+  const w = spawnSync('sh', ['-c', warm.command], {
+    cwd: root,
+    env: { ...process.env, ...settings, ...warm.env, NODE_COMPILE_CACHE: cache },
+    stdio: 'ignore',
+  });
   if (w.status !== 0) throw new Error(`warming the compile cache: ${warm.command} exited ${w.status}`);
   const proc = await startAgent(cache);
   await sleep(3 * pollSeconds * 1000);
@@ -116,18 +189,33 @@ try {
   await sleep(5 * pollSeconds * 1000);
   const atRest = rssKb(proc.pid!);
 
-  process.stdout.write(`\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s, ${said})\n`);
+  process.stdout.write(
+    `\nagent-memory: one drover agent on c3 following ${bundles} bundles (poll ${pollSeconds} s, ${said})\n`,
+  );
   process.stdout.write(`  ${'RSS at rest, first start with an empty compile cache'.padEnd(54)}${mb(coldKb)}\n`);
   process.stdout.write(`  ${"RSS at rest before any bundle (the image's cache)".padEnd(54)}${mb(atStart)}\n`);
-  process.stdout.write(`  ${`RSS peak during ${bundles} rollouts`.padEnd(54)}${mb(peak)}  (${(rolloutMs / 1000).toFixed(1)} s, hub deploys one after the other)\n`);
+  process.stdout.write(
+    `  ${`RSS peak during ${bundles} rollouts`.padEnd(54)}${mb(peak)}  (${(rolloutMs / 1000).toFixed(1)} s, hub deploys one after the other)\n`,
+  );
   process.stdout.write(`  ${'RSS at rest after'.padEnd(54)}${mb(atRest)}\n`);
-  process.stdout.write(`  target <= 100 MB with 20 bundles: ${bundles >= 20 && Math.max(peak, atRest) <= 100 * 1024 ? 'met' : bundles >= 20 ? 'NOT met' : 'n/a (fewer than 20 bundles)'}\n`);
+  process.stdout.write(
+    `  target <= 100 MB with 20 bundles: ${bundles >= 20 && Math.max(peak, atRest) <= 100 * 1024 ? 'met' : bundles >= 20 ? 'NOT met' : 'n/a (fewer than 20 bundles)'}\n`,
+  );
 } finally {
   if (agent && agent.exitCode === null) {
     agent.kill('SIGTERM');
     await new Promise((r) => agent!.once('exit', r));
   }
-  await kubectl(env.bin, c3.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => '');
-  await kubectl(env.bin, c3.kubeconfig, ['delete', 'configmap', '-n', 'drover-system', '--ignore-not-found', ...names.map((n) => `inventory-${n}`)]).catch(() => '');
+  await kubectl(env.bin, c3.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(
+    () => '',
+  );
+  await kubectl(env.bin, c3.kubeconfig, [
+    'delete',
+    'configmap',
+    '-n',
+    'drover-system',
+    '--ignore-not-found',
+    ...names.map((n) => `inventory-${n}`),
+  ]).catch(() => '');
   rmSync(dir, { recursive: true, force: true });
 }

@@ -42,7 +42,15 @@ import {
   writeObjects,
 } from './apply-fixture.ts';
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '1000' }, rounds: { type: 'string', default: '1' }, concurrency: { type: 'string' }, qps: { type: 'string' }, burst: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    objects: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '1' },
+    concurrency: { type: 'string' },
+    qps: { type: 'string' },
+    burst: { type: 'string' },
+  },
+});
 const COUNT = Number(values.objects);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = values.concurrency ? Number(values.concurrency) : undefined;
@@ -72,11 +80,13 @@ const ms = (a: string, b: string) => Date.parse(b) - Date.parse(a);
 async function versionsIn(ns: string): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   for (const [apiVersion, kind] of KINDS) {
-    for (const o of (await listObjects(cluster, { apiVersion, kind, namespace: ns })).items) out.set(`${kind}/${o.metadata.name}`, String(o.metadata.resourceVersion));
+    for (const o of (await listObjects(cluster, { apiVersion, kind, namespace: ns })).items)
+      out.set(`${kind}/${o.metadata.name}`, String(o.metadata.resourceVersion));
   }
   return out;
 }
-const changedBetween = (a: Map<string, string>, b: Map<string, string>) => [...a].filter(([k, v]) => b.get(k) !== v).length;
+const changedBetween = (a: Map<string, string>, b: Map<string, string>) =>
+  [...a].filter(([k, v]) => b.get(k) !== v).length;
 
 const rows: Record<string, number[]> = {};
 /** The control plane's CPU during each measured step, and that step's wall time: the servers' share of the cores says who was the bound. */
@@ -109,7 +119,15 @@ try {
     await kubectl(env, info, ['apply', '--server-side', '-f', kdir]);
     add('kubectl apply', since(t));
     addServer('kubectl apply', k0, Date.now());
-    await kubectl(env, info, ['wait', '--for=condition=Available', 'deployments', '--all', '-n', kns, '--timeout=600s']);
+    await kubectl(env, info, [
+      'wait',
+      '--for=condition=Available',
+      'deployments',
+      '--all',
+      '-n',
+      kns,
+      '--timeout=600s',
+    ]);
     add('kubectl apply + wait Available', since(t));
     const kBefore = await versionsIn(kns);
     t = performance.now();
@@ -131,11 +149,19 @@ try {
     t = performance.now();
     const target = versionOf(bundle, '1.0.0', readObjects(ddir));
     const loadVersion = async () => target;
-    const res = await releaseToCluster({ db, cluster, target, loadVersion, timeoutMs: 600_000, ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}) });
+    const res = await releaseToCluster({
+      db,
+      cluster,
+      target,
+      loadVersion,
+      timeoutMs: 600_000,
+      ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+    });
     const total = since(t);
     const used = process.cpuUsage(cpu);
     add('drover process CPU (user+system)', (used.user + used.system) / 1000);
-    if (res.release.state !== 'succeeded') throw new Error(`drover release ended ${res.release.state}: ${res.release.reason}`);
+    if (res.release.state !== 'succeeded')
+      throw new Error(`drover release ended ${res.release.state}: ${res.release.reason}`);
     const steps = releaseSteps(db, res.release.id);
     const at = (s: string) => steps.find((x) => x.state === s)!.at;
     add('drover plan (live read + dry run)', ms(at('planned'), at('applying')));
@@ -148,7 +174,14 @@ try {
     const dBefore = await versionsIn(dns);
     const s0 = snapshot(cluster.client.stats);
     t = performance.now();
-    const again = await releaseToCluster({ db, cluster, target: versionOf(bundle, '1.0.0', readObjects(ddir)), loadVersion, timeoutMs: 600_000, ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}) });
+    const again = await releaseToCluster({
+      db,
+      cluster,
+      target: versionOf(bundle, '1.0.0', readObjects(ddir)),
+      loadVersion,
+      timeoutMs: 600_000,
+      ...(CONCURRENCY ? { concurrency: CONCURRENCY } : {}),
+    });
     add('drover re-release (unchanged)', since(t));
     drReapply = statsDelta(s0, cluster.client.stats);
     drWritten = again.written;
@@ -170,7 +203,10 @@ try {
       `  ratio drover whole release / kubectl apply+wait: ${(m('drover whole release (+ verify)') / m('kubectl apply + wait Available')).toFixed(2)}x`,
       `  ratio drover re-release / kubectl re-apply:  ${(m('drover re-release (unchanged)') / m('kubectl re-apply (unchanged)')).toFixed(2)}x`,
       `control plane CPU (etcd, apiservers, controllers, kwok) during each step, median:`,
-      ...Object.entries(serverCpu).map(([k, v]) => `  ${k.padEnd(36)} ${median(v.cpu).toFixed(0).padStart(7)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`),
+      ...Object.entries(serverCpu).map(
+        ([k, v]) =>
+          `  ${k.padEnd(36)} ${median(v.cpu).toFixed(0).padStart(7)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`,
+      ),
       `unchanged again:`,
       `  drover:  ${drWritten} members written, ${drReapply.writes} write requests, ${drReapply.dryRuns} dry runs, ${drReapply.requests} requests ${JSON.stringify(drReapply.byMethod)}; ${drChanged} of ${COUNT} objects changed resourceVersion`,
       `  kubectl: ${JSON.stringify(kcReapply)}; ${kcChanged} of ${COUNT} objects changed resourceVersion`,

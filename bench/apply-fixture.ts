@@ -21,15 +21,24 @@ import type { VersionContent } from '../lib/release/release.ts';
 const execFileP = promisify(execFile);
 
 /** The shared environment when DROVER_TEST_ENV names one, else a fresh one with `clusters` clusters. */
-export async function benchEnv({ clusters = 3 }: { clusters?: number } = {}): Promise<{ env: TestEnv; stop: () => Promise<void> }> {
+export async function benchEnv({ clusters = 3 }: { clusters?: number } = {}): Promise<{
+  env: TestEnv;
+  stop: () => Promise<void>;
+}> {
   const shared = process.env.DROVER_TEST_ENV;
   if (shared) return { env: readEnv(shared), stop: async () => {} };
-  process.stderr.write(`starting a test environment with ${clusters} cluster(s) (set DROVER_TEST_ENV to reuse one)...\n`);
+  process.stderr.write(
+    `starting a test environment with ${clusters} cluster(s) (set DROVER_TEST_ENV to reuse one)...\n`,
+  );
   const env = await startEnv({ clusters });
   return { env, stop: () => stopEnv(env) };
 }
 
-export function kubectl(env: TestEnv, cluster: ClusterInfo, args: string[]): Promise<{ stdout: string; stderr: string }> {
+export function kubectl(
+  env: TestEnv,
+  cluster: ClusterInfo,
+  args: string[],
+): Promise<{ stdout: string; stderr: string }> {
   return execFileP(env.bin, ['kubectl', `--kubeconfig=${cluster.kubeconfig}`, ...args], { maxBuffer: 256 << 20 });
 }
 
@@ -41,8 +50,17 @@ export async function createNamespaces(env: TestEnv, clusters: ClusterInfo[], na
  * Deletes the namespaces; with `wait`, until they are gone, so the namespace
  * controller's cleanup does not compete with the next measurement. Not timed.
  */
-export async function dropNamespaces(env: TestEnv, clusters: ClusterInfo[], name: string, { wait = false } = {}): Promise<void> {
-  await Promise.all(clusters.map((c) => kubectl(env, c, ['delete', 'namespace', name, `--wait=${wait}`, '--ignore-not-found', '--timeout=600s'])));
+export async function dropNamespaces(
+  env: TestEnv,
+  clusters: ClusterInfo[],
+  name: string,
+  { wait = false } = {},
+): Promise<void> {
+  await Promise.all(
+    clusters.map((c) =>
+      kubectl(env, c, ['delete', 'namespace', name, `--wait=${wait}`, '--ignore-not-found', '--timeout=600s']),
+    ),
+  );
 }
 
 /**
@@ -52,16 +70,45 @@ export async function dropNamespaces(env: TestEnv, clusters: ClusterInfo[], name
  * pod template with KWOK's chaos label (CrashLoopBackOff); `revision` changes
  * every ConfigMap and pod template so a new version updates them.
  */
-export function generateObjects({ namespace, count, revision = 1, failing = false }: { namespace: string; count: number; revision?: number; failing?: boolean }): KubeObject[] {
+export function generateObjects({
+  namespace,
+  count,
+  revision = 1,
+  failing = false,
+}: {
+  namespace: string;
+  count: number;
+  revision?: number;
+  failing?: boolean;
+}): KubeObject[] {
   const out: KubeObject[] = [];
   const meta = (name: string) => ({ name, namespace, labels: { app: name } });
   for (let i = 0; out.length < count; i++) {
     const slot = i % 20;
     const name = `o-${String(i).padStart(4, '0')}`;
-    if (slot < 7) out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(name), data: { index: String(i), revision: String(revision), payload: 'x'.repeat(256) } });
-    else if (slot < 12) out.push({ apiVersion: 'v1', kind: 'Secret', metadata: meta(name), type: 'Opaque', stringData: { token: `t-${i}` } });
+    if (slot < 7)
+      out.push({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: meta(name),
+        data: { index: String(i), revision: String(revision), payload: 'x'.repeat(256) },
+      });
+    else if (slot < 12)
+      out.push({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: meta(name),
+        type: 'Opaque',
+        stringData: { token: `t-${i}` },
+      });
     else if (slot < 15) out.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(name) });
-    else if (slot < 18) out.push({ apiVersion: 'v1', kind: 'Service', metadata: meta(name), spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } });
+    else if (slot < 18)
+      out.push({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: meta(name),
+        spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+      });
     else {
       const labels: Record<string, string> = { app: name };
       if (failing) labels['pod-container-running-failed.stage.kwok.x-k8s.io'] = 'true';
@@ -75,7 +122,11 @@ export function generateObjects({ namespace, count, revision = 1, failing = fals
           selector: { matchLabels: { app: name } },
           template: {
             metadata: { labels, annotations: { 'bench.drover.dev/revision': String(revision) } },
-            spec: { containers: [{ name: 'app', image: `registry.invalid/app:${revision}`, ports: [{ containerPort: 8080 }] }] },
+            spec: {
+              containers: [
+                { name: 'app', image: `registry.invalid/app:${revision}`, ports: [{ containerPort: 8080 }] },
+              ],
+            },
           },
         },
       });
@@ -102,14 +153,28 @@ export function inNamespace(objects: KubeObject[], namespace: string): KubeObjec
 }
 
 export function versionOf(bundle: string, version: string, members: KubeObject[]): VersionContent {
-  return { bundle, version, digest: `sha256:${Buffer.from(`${bundle}@${version}`).toString('hex').padEnd(64, '0').slice(0, 64)}`, members };
+  return {
+    bundle,
+    version,
+    digest: `sha256:${Buffer.from(`${bundle}@${version}`).toString('hex').padEnd(64, '0').slice(0, 64)}`,
+    members,
+  };
 }
 
 /** Requests made between two snapshots of a client's stats. */
-export function statsDelta(before: ClientStats, after: ClientStats): { requests: number; writes: number; dryRuns: number; byMethod: Record<string, number> } {
+export function statsDelta(
+  before: ClientStats,
+  after: ClientStats,
+): { requests: number; writes: number; dryRuns: number; byMethod: Record<string, number> } {
   const byMethod: Record<string, number> = {};
-  for (const [m, n] of Object.entries(after.byMethod)) if (n - (before.byMethod[m] ?? 0) > 0) byMethod[m] = n - (before.byMethod[m] ?? 0);
-  return { requests: after.requests - before.requests, writes: after.writes - before.writes, dryRuns: after.dryRuns - before.dryRuns, byMethod };
+  for (const [m, n] of Object.entries(after.byMethod))
+    if (n - (before.byMethod[m] ?? 0) > 0) byMethod[m] = n - (before.byMethod[m] ?? 0);
+  return {
+    requests: after.requests - before.requests,
+    writes: after.writes - before.writes,
+    dryRuns: after.dryRuns - before.dryRuns,
+    byMethod,
+  };
 }
 
 export const snapshot = (s: ClientStats): ClientStats => ({ ...s, byMethod: { ...s.byMethod } });
@@ -151,14 +216,18 @@ export function controlPlaneCpuMs(env: TestEnv): number {
 }
 
 /** `cpuMs` of the control plane over `wallMs` as a share of all the machine's cores, e.g. "87% of 2 cores". */
-export const shareOfCores = (cpuMs: number, wallMs: number) => `${((100 * cpuMs) / wallMs / availableParallelism()).toFixed(0)}% of ${availableParallelism()} cores`;
+export const shareOfCores = (cpuMs: number, wallMs: number) =>
+  `${((100 * cpuMs) / wallMs / availableParallelism()).toFixed(0)}% of ${availableParallelism()} cores`;
 
 /**
  * Samples `controlPlaneCpuMs` every `everyMs` so the control plane's CPU can
  * be read between any two wall-clock times afterwards (e.g. the steps of a
  * release journal). `between` takes epoch ms and uses the nearest samples.
  */
-export function sampleControlPlaneCpu(env: TestEnv, everyMs = 100): { between: (fromMs: number, toMs: number) => number; stop: () => void } {
+export function sampleControlPlaneCpu(
+  env: TestEnv,
+  everyMs = 100,
+): { between: (fromMs: number, toMs: number) => number; stop: () => void } {
   const samples: [number, number][] = [[Date.now(), controlPlaneCpuMs(env)]];
   const timer = setInterval(() => samples.push([Date.now(), controlPlaneCpuMs(env)]), everyMs);
   const at = (t: number) => (samples.findLast(([s]) => s <= t) ?? samples[0]!)[1];

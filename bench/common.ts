@@ -18,13 +18,20 @@ import { readEnv, type TestEnv } from '../fixtures/testenv/env.ts';
  * its container, e.g. `deployedNodeSettings('agent/deployment.yaml')`.
  */
 export function deployedNodeSettings(deployment: string): Record<string, string> {
-  const d = parse(readFileSync(join(import.meta.dirname, '..', 'deploy', deployment), 'utf8')) as { spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } } };
-  return Object.fromEntries((d.spec.template.spec.containers[0]!.env ?? []).filter((e) => e.value !== undefined && /^(NODE_OPTIONS|MALLOC_)/.test(e.name)).map((e) => [e.name, e.value!]));
+  const d = parse(readFileSync(join(import.meta.dirname, '..', 'deploy', deployment), 'utf8')) as {
+    spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } };
+  };
+  return Object.fromEntries(
+    (d.spec.template.spec.containers[0]!.env ?? [])
+      .filter((e) => e.value !== undefined && /^(NODE_OPTIONS|MALLOC_)/.test(e.name))
+      .map((e) => [e.name, e.value!]),
+  );
 }
 
 export function benchEnv({ clusters }: { clusters: number }): TestEnv {
   const pointer = join(import.meta.dirname, '..', '.drover', 'testenv');
-  const envDir = process.env.DROVER_TEST_ENV ?? (existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined);
+  const envDir =
+    process.env.DROVER_TEST_ENV ?? (existsSync(pointer) ? readFileSync(pointer, 'utf8').trim() : undefined);
   if (!envDir) throw new Error('no environment: run npm run env:up, or set DROVER_TEST_ENV=<dir>');
   const env = readEnv(envDir);
   if (env.clusters.length < clusters) throw new Error(`the benchmark needs ${clusters} clusters`);

@@ -19,7 +19,10 @@ import { openWorkspace } from '../lib/workspace/workspace.ts';
 
 const members = Number(process.argv[2] ?? 500);
 const rounds = Number(process.argv[3] ?? 3);
-const oras = [join(homedir(), 'go', 'bin', 'oras'), ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'oras'))].find((p) => existsSync(p));
+const oras = [
+  join(homedir(), 'go', 'bin', 'oras'),
+  ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'oras')),
+].find((p) => existsSync(p));
 if (!oras) throw new Error('oras not found: run bash .ci/setup');
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-cut-'));
@@ -30,14 +33,39 @@ try {
   mkdirSync(files, { recursive: true });
   writeFileSync(
     join(repo, 'bundle.yaml'),
-    stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: 'big' }, spec: { namespace: 'bench', roots: [{ kind: 'Deployment', name: 'big' }], include: [{ kind: 'ConfigMap', name: 'cm-*' }] } }),
+    stringify({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: 'big' },
+      spec: {
+        namespace: 'bench',
+        roots: [{ kind: 'Deployment', name: 'big' }],
+        include: [{ kind: 'ConfigMap', name: 'cm-*' }],
+      },
+    }),
   );
   writeFileSync(
     join(repo, 'deploy.yaml'),
-    stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'big', namespace: 'bench' }, spec: { selector: { matchLabels: { app: 'big' } }, template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'c', image: 'x' }] } } } }),
+    stringify({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'big', namespace: 'bench' },
+      spec: {
+        selector: { matchLabels: { app: 'big' } },
+        template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      },
+    }),
   );
   for (let i = 0; i < members - 1; i++) {
-    writeFileSync(join(files, `cm-${i}.yaml`), stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: 'bench' }, data: { index: String(i), payload: 'x'.repeat(512) } }));
+    writeFileSync(
+      join(files, `cm-${i}.yaml`),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cm-${i}`, namespace: 'bench' },
+        data: { index: String(i), payload: 'x'.repeat(512) },
+      }),
+    );
   }
   await git(repo, ['init', '--quiet', '--initial-branch=main']);
   await git(repo, ['add', '-A']);
@@ -49,7 +77,15 @@ try {
   for (let r = 0; r < rounds; r++) {
     const ws = join(dir, `ws-${r}`);
     mkdirSync(ws);
-    writeFileSync(join(ws, 'drover.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'bench', url: repo }], registry: `oci://${reg.info.host}/drover-${r}` }));
+    writeFileSync(
+      join(ws, 'drover.yaml'),
+      stringify({
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Config',
+        sources: [{ name: 'bench', url: repo }],
+        registry: `oci://${reg.info.host}/drover-${r}`,
+      }),
+    );
     const w = await openWorkspace({ configPath: join(ws, 'drover.yaml'), env: process.env });
     let t = performance.now();
     const res = await cutVersions({ ws: w });
@@ -57,11 +93,24 @@ try {
     if (res.cut.length !== 1) throw new Error(`expected one version, got ${res.cut.length}`);
     const before = { ...w.stores.stats };
     await cutVersions({ ws: w });
-    reCut = { requests: w.stores.stats.requests - before.requests, uploads: w.stores.stats.blobUploads - before.blobUploads };
+    reCut = {
+      requests: w.stores.stats.requests - before.requests,
+      uploads: w.stores.stats.blobUploads - before.blobUploads,
+    };
     w.close();
 
     t = performance.now();
-    execFileSync(oras, ['push', '--plain-http', `${reg.info.host}/oras-${r}/big:1.0.0`, '--disable-path-validation', ...['../deploy.yaml', ...Array.from({ length: members - 1 }, (_, i) => `cm-${i}.yaml`)]], { cwd: files, stdio: 'ignore' });
+    execFileSync(
+      oras,
+      [
+        'push',
+        '--plain-http',
+        `${reg.info.host}/oras-${r}/big:1.0.0`,
+        '--disable-path-validation',
+        ...['../deploy.yaml', ...Array.from({ length: members - 1 }, (_, i) => `cm-${i}.yaml`)],
+      ],
+      { cwd: files, stdio: 'ignore' },
+    );
     native.push(performance.now() - t);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -40,7 +40,15 @@ const environments = [
 ].filter((e) => e.clusters.length > 0);
 writeFileSync(
   join(dir, 'drover.yaml'),
-  stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'apps', url: join(dir, 'repo') }], registry: `oci-layout://${join(dir, 'registry')}`, clusters: clusters.map((c) => ({ name: c, context: c })), environments, serve: { dashboard: { anonymousRead: true } } }),
+  stringify({
+    apiVersion: 'drover.dev/v1alpha1',
+    kind: 'Config',
+    sources: [{ name: 'apps', url: join(dir, 'repo') }],
+    registry: `oci-layout://${join(dir, 'registry')}`,
+    clusters: clusters.map((c) => ({ name: c, context: c })),
+    environments,
+    serve: { dashboard: { anonymousRead: true } },
+  }),
 );
 const ws = await openWorkspace({ configPath: join(dir, 'drover.yaml') });
 const db = ws.db;
@@ -62,23 +70,52 @@ db.transaction(() => {
       config: {
         name: name(b),
         version: `1.0.${v}`,
-        members: ['Deployment', 'Service', 'ConfigMap', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind, k) => ({ apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1', kind, namespace: `team-${b % 20}`, name: `${name(b)}-${k}`, digest: digestOf(b, k) as `sha256:${string}` })),
-        provenance: { source: 'https://git.example/apps.git', commit: `${v}`.repeat(40), changedPaths: [`apps/${name(b)}/config.yaml`], author: 'Dev <dev@example.com>', commitTime: new Date().toISOString(), parent: v ? `1.0.${v - 1}` : null },
+        members: ['Deployment', 'Service', 'ConfigMap', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind, k) => ({
+          apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
+          kind,
+          namespace: `team-${b % 20}`,
+          name: `${name(b)}-${k}`,
+          digest: digestOf(b, k) as `sha256:${string}`,
+        })),
+        provenance: {
+          source: 'https://git.example/apps.git',
+          commit: `${v}`.repeat(40),
+          changedPaths: [`apps/${name(b)}/config.yaml`],
+          author: 'Dev <dev@example.com>',
+          commitTime: new Date().toISOString(),
+          parent: v ? `1.0.${v - 1}` : null,
+        },
       },
     }));
-    recordCut(db, { source: { name: 'apps', url: 'https://git.example/apps.git', branch: 'main', commit: `${v}`.repeat(40) }, versions, repositoryOf: (b) => `${b}` });
+    recordCut(db, {
+      source: { name: 'apps', url: 'https://git.example/apps.git', branch: 'main', commit: `${v}`.repeat(40) },
+      versions,
+      repositoryOf: (b) => `${b}`,
+    });
   }
   for (let b = 0; b < BUNDLES; b++) {
     for (const e of environments) {
       const top = e.name === 'dev' ? 4 : e.name === 'staging' ? 3 : 2;
       for (const c of e.clusters) {
         for (let v = top - 2; v <= top; v++) {
-          const r = beginRelease(db, { bundle: name(b), cluster: c, environment: e.name, version: `1.0.${v}`, digest: digestOf(b, v), ...(v ? { fromVersion: `1.0.${v - 1}`, fromDigest: digestOf(b, v - 1) } : {}) });
+          const r = beginRelease(db, {
+            bundle: name(b),
+            cluster: c,
+            environment: e.name,
+            version: `1.0.${v}`,
+            digest: digestOf(b, v),
+            ...(v ? { fromVersion: `1.0.${v - 1}`, fromDigest: digestOf(b, v - 1) } : {}),
+          });
           recordStep(db, r.id, { state: 'applying', message: 'applying 6 members' });
           const last = v === top;
           if (last && b % 17 === 0) continue; // in flight
           if (last && b % 13 === 0) {
-            recordStep(db, r.id, { state: 'rolling-back', message: 'Deployment failed: CrashLoopBackOff', reason: 'CrashLoopBackOff', failedObject: `Deployment/team-${b % 20}/${name(b)}-0` });
+            recordStep(db, r.id, {
+              state: 'rolling-back',
+              message: 'Deployment failed: CrashLoopBackOff',
+              reason: 'CrashLoopBackOff',
+              failedObject: `Deployment/team-${b % 20}/${name(b)}-0`,
+            });
             recordStep(db, r.id, { state: 'rolled-back', message: `restored 1.0.${v - 1}` });
             continue;
           }
@@ -86,7 +123,20 @@ db.transaction(() => {
           recordStep(db, r.id, { state: 'succeeded', message: 'healthy' });
         }
         if (b % 11 === 0) {
-          recordFinding(db, { bundle: name(b), cluster: c, apiVersion: 'apps/v1', objectKind: 'Deployment', namespace: `team-${b % 20}`, name: `${name(b)}-0`, ref: `Deployment/team-${b % 20}/${name(b)}-0`, version: `1.0.${top}`, digest: digestOf(b, top), detectedBy: 'watch', kind: 'changed', fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl-scale'] }] });
+          recordFinding(db, {
+            bundle: name(b),
+            cluster: c,
+            apiVersion: 'apps/v1',
+            objectKind: 'Deployment',
+            namespace: `team-${b % 20}`,
+            name: `${name(b)}-0`,
+            ref: `Deployment/team-${b % 20}/${name(b)}-0`,
+            version: `1.0.${top}`,
+            digest: digestOf(b, top),
+            detectedBy: 'watch',
+            kind: 'changed',
+            fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl-scale'] }],
+          });
         }
       }
       markChannel(db, { bundle: name(b), environment: e.name, digest: digestOf(b, top) });
@@ -95,7 +145,9 @@ db.transaction(() => {
 })();
 db.pragma('synchronous = FULL');
 const rows = (db.prepare('SELECT count(*) AS n FROM releases').get() as { n: number }).n;
-process.stdout.write(`seeded ${BUNDLES} bundles x ${CLUSTERS} clusters (${environments.map((e) => `${e.name} ${e.clusters.length}`).join(', ')}): ${rows} releases, ${BUNDLES * 5} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+process.stdout.write(
+  `seeded ${BUNDLES} bundles x ${CLUSTERS} clusters (${environments.map((e) => `${e.name} ${e.clusters.length}`).join(', ')}): ${rows} releases, ${BUNDLES * 5} versions in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+);
 
 const ms = (xs: number[]) => `p50 ${pct(xs, 50).toFixed(1)} ms, p95 ${pct(xs, 95).toFixed(1)} ms`;
 async function measure(what: string, run: () => Promise<unknown>): Promise<number[]> {
@@ -110,19 +162,42 @@ async function measure(what: string, run: () => Promise<unknown>): Promise<numbe
   return xs;
 }
 
-const inProcess = await measure('overview, page 1, rendered in process', async () => overviewPage({ view: await overview({ ws, limit: 50 }), ctx: { csrf: null } }).value);
+const inProcess = await measure(
+  'overview, page 1, rendered in process',
+  async () => overviewPage({ view: await overview({ ws, limit: 50 }), ctx: { csrf: null } }).value,
+);
 const bytes = overviewPage({ view: await overview({ ws, limit: 50 }), ctx: { csrf: null } }).value.length;
 
 const metrics = createServeMetrics();
 const log = createLogger({ write: () => {} });
 const handle: DaemonHandle = {
-  ctx: { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }), signal: new AbortController().signal, changes: createChangeFeed() },
-  status: () => ({ ready: true, shuttingDown: false, recovery: 'done', stateOpen: true, startedAt: new Date().toISOString() }),
+  ctx: {
+    ws,
+    env: {},
+    log,
+    metrics,
+    deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),
+    signal: new AbortController().signal,
+    changes: createChangeFeed(),
+  },
+  status: () => ({
+    ready: true,
+    shuttingDown: false,
+    recovery: 'done',
+    stateOpen: true,
+    startedAt: new Date().toISOString(),
+  }),
   queue: () => ({ running: [], queued: [] }),
   wakeSource: () => {},
   wakeBundle: () => {},
   runExclusive: () => Promise.reject(new Error('read-only benchmark')),
-  actions: { cut: () => Promise.reject(new Error('read-only')), deploy: () => Promise.reject(new Error('read-only')), promote: () => Promise.reject(new Error('read-only')), rollback: () => Promise.reject(new Error('read-only')), heal: () => Promise.reject(new Error('read-only')) },
+  actions: {
+    cut: () => Promise.reject(new Error('read-only')),
+    deploy: () => Promise.reject(new Error('read-only')),
+    promote: () => Promise.reject(new Error('read-only')),
+    rollback: () => Promise.reject(new Error('read-only')),
+    heal: () => Promise.reject(new Error('read-only')),
+  },
   webhook: { secret: undefined, maxBodyBytes: 1024 },
   apiToken: undefined,
 };
@@ -137,7 +212,10 @@ const http = [
   await measure('GET / (page 1 of 10) over HTTP', get('/')),
   await measure('GET /?q=svc-4 (name filter) over HTTP', get('/?q=svc-4')),
   await measure('GET /?namespace=team-7 (namespace filter) over HTTP', get('/?namespace=team-7')),
-  await measure(`GET /?page=${Math.ceil(BUNDLES / 50)} (last page) over HTTP`, get(`/?page=${Math.ceil(BUNDLES / 50)}`)),
+  await measure(
+    `GET /?page=${Math.ceil(BUNDLES / 50)} (last page) over HTTP`,
+    get(`/?page=${Math.ceil(BUNDLES / 50)}`),
+  ),
 ];
 const all = http.flat();
 
@@ -152,8 +230,12 @@ for (let i = 0; i < ITER; i++) {
   rowBytes.push(Buffer.byteLength(msg));
 }
 process.stdout.write(`${'one live row update (read + render)'.padEnd(52)} ${ms(rowTimes)}\n`);
-process.stdout.write(`\nbytes: overview page 1 ${(bytes / 1024).toFixed(0)} KiB; per SSE update: row event p50 ${pct(rowBytes, 50)} B, max ${Math.max(...rowBytes)} B; change note ${Buffer.byteLength(sseMessage('change', name(0)))} B\n`);
-process.stdout.write(`overview over HTTP, all four pages: p50 ${pct(all, 50).toFixed(1)} ms, p95 ${pct(all, 95).toFixed(1)} ms (target p95 < 100 ms: ${pct(all, 95) < 100 ? 'met' : 'missed'}); in process p95 ${pct(inProcess, 95).toFixed(1)} ms\n`);
+process.stdout.write(
+  `\nbytes: overview page 1 ${(bytes / 1024).toFixed(0)} KiB; per SSE update: row event p50 ${pct(rowBytes, 50)} B, max ${Math.max(...rowBytes)} B; change note ${Buffer.byteLength(sseMessage('change', name(0)))} B\n`,
+);
+process.stdout.write(
+  `overview over HTTP, all four pages: p50 ${pct(all, 50).toFixed(1)} ms, p95 ${pct(all, 95).toFixed(1)} ms (target p95 < 100 ms: ${pct(all, 95) < 100 ? 'met' : 'missed'}); in process p95 ${pct(inProcess, 95).toFixed(1)} ms\n`,
+);
 await server.close();
 ws.close();
 rmSync(dir, { recursive: true, force: true });

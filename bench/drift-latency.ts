@@ -29,7 +29,12 @@ import { releaseToCluster, type VersionContent } from '../lib/release/release.ts
 import { openState } from '../lib/state/open.ts';
 
 const { values } = parseArgs({
-  options: { objects: { type: 'string', default: '1000' }, patches: { type: 'string', default: '50' }, idle: { type: 'string', default: '20' }, 'confirm-ms': { type: 'string', default: '150' } },
+  options: {
+    objects: { type: 'string', default: '1000' },
+    patches: { type: 'string', default: '50' },
+    idle: { type: 'string', default: '20' },
+    'confirm-ms': { type: 'string', default: '150' },
+  },
 });
 const OBJECTS = Number(values.objects);
 const PATCHES = Number(values.patches);
@@ -44,7 +49,8 @@ const bundle = `bench-drift-${id}`;
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-drift-'));
 const db = openState({ path: join(dir, 'state.db') });
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(1)} MB`;
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
 
@@ -52,9 +58,28 @@ function members(): KubeObject[] {
   const out: KubeObject[] = [];
   const services = Math.max(1, Math.floor(OBJECTS * 0.03));
   const secrets = Math.max(1, Math.floor(OBJECTS * 0.03));
-  for (let i = 0; i < services; i++) out.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${i}`, namespace: ns }, spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] } });
-  for (let i = 0; i < secrets; i++) out.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: `sec-${i}`, namespace: ns }, type: 'Opaque', data: { token: Buffer.from(`t-${i}`).toString('base64') } });
-  for (let i = out.length; i < OBJECTS; i++) out.push({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cm-${i}`, namespace: ns }, data: { index: String(i), payload: 'x'.repeat(256) } });
+  for (let i = 0; i < services; i++)
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: `svc-${i}`, namespace: ns },
+      spec: { selector: { app: `app-${i}` }, ports: [{ port: 80, targetPort: 8080 }] },
+    });
+  for (let i = 0; i < secrets; i++)
+    out.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `sec-${i}`, namespace: ns },
+      type: 'Opaque',
+      data: { token: Buffer.from(`t-${i}`).toString('base64') },
+    });
+  for (let i = out.length; i < OBJECTS; i++)
+    out.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${i}`, namespace: ns },
+      data: { index: String(i), payload: 'x'.repeat(256) },
+    });
   return out;
 }
 
@@ -77,9 +102,15 @@ try {
     patchers.push(await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
   }
   let t = performance.now();
-  const rels = await Promise.all(clusters.map((cluster) => releaseToCluster({ db, cluster, target: content, loadVersion: async () => content })));
-  for (const r of rels) if (r.release.state !== 'succeeded') throw new Error(`release to ${r.release.cluster}: ${r.release.state} ${r.release.reason}`);
-  log(`released ${OBJECTS} objects to each of ${clusters.length} clusters in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const rels = await Promise.all(
+    clusters.map((cluster) => releaseToCluster({ db, cluster, target: content, loadVersion: async () => content })),
+  );
+  for (const r of rels)
+    if (r.release.state !== 'succeeded')
+      throw new Error(`release to ${r.release.cluster}: ${r.release.state} ${r.release.reason}`);
+  log(
+    `released ${OBJECTS} objects to each of ${clusters.length} clusters in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
 
   // The monitor: one ClusterMonitor per cluster, findings recorded in SQLite.
   const desired = content.members.map((m) => ({ object: withOwnership(m, bundle) }));
@@ -95,7 +126,8 @@ try {
         loadDesired: async () => desired,
         confirmMs: CONFIRM_MS,
         onObservation: (o) => {
-          for (const ch of recordObservation({ db, observation: o })) if (ch.change === 'opened') found.set(`${ch.finding.cluster}/${ch.finding.ref}`, performance.now());
+          for (const ch of recordObservation({ db, observation: o }))
+            if (ch.change === 'opened') found.set(`${ch.finding.cluster}/${ch.finding.ref}`, performance.now());
         },
         onEvent: (e) => log(`${e.level ?? 'info'}: ${e.subject ?? ''} ${e.message}`),
       }),
@@ -110,13 +142,20 @@ try {
   // The peer: kubectl get --watch on each cluster's namespace, printing a line per change.
   const peerSeen = new Map<string, number>();
   for (const c of env.clusters) {
-    const p = spawn(env.bin, ['kubectl', `--kubeconfig=${c.kubeconfig}`, 'get', 'configmaps', '-n', ns, '--watch-only', '-o', 'name'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const p = spawn(
+      env.bin,
+      ['kubectl', `--kubeconfig=${c.kubeconfig}`, 'get', 'configmaps', '-n', ns, '--watch-only', '-o', 'name'],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
     let buf = '';
     p.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       buf += chunk;
       let nl: number;
       while ((nl = buf.indexOf('\n')) >= 0) {
-        const name = buf.slice(0, nl).trim().replace(/^configmap\//, '');
+        const name = buf
+          .slice(0, nl)
+          .trim()
+          .replace(/^configmap\//, '');
         buf = buf.slice(nl + 1);
         if (!peerSeen.has(`${c.name}/${name}`)) peerSeen.set(`${c.name}/${name}`, performance.now());
       }
@@ -160,7 +199,8 @@ try {
     });
     const acked = performance.now();
     const deadline = acked + 30_000;
-    while ((!found.has(key) || !peerSeen.has(peerKey)) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    while ((!found.has(key) || !peerSeen.has(peerKey)) && performance.now() < deadline)
+      await new Promise((r) => setTimeout(r, 2));
     if (!found.has(key)) throw new Error(`no finding for ${key} within 30 s`);
     drover.push(found.get(key)! - acked);
     droverFromSend.push(found.get(key)! - sent);
@@ -168,7 +208,8 @@ try {
   }
   const patchRequests = clusters.reduce((n, c) => n + c.client.stats.requests, 0) - reqBefore;
   const patchGets = clusters.reduce((n, c) => n + (c.client.stats.byMethod.GET ?? 0), 0) - getsBefore;
-  const reconnects = monitors.reduce((n, m) => n + m.watchStats().watches, 0) - startWatches.reduce((n, w) => n + w.watches, 0);
+  const reconnects =
+    monitors.reduce((n, m) => n + m.watchStats().watches, 0) - startWatches.reduce((n, w) => n + w.watches, 0);
 
   const lines = [
     `drift detection: ${OBJECTS} managed objects on each of ${clusters.length} clusters (${[...new Set(content.members.map((m) => m.kind))].join(', ')}), confirm ${CONFIRM_MS} ms`,
@@ -187,7 +228,9 @@ try {
   for (const c of [...clusters, ...patchers]) closeCluster(c);
   for (const c of env.clusters) {
     await kubectl(c, ['delete', 'namespace', ns, '--wait=false']).catch(() => {});
-    await kubectl(c, ['delete', 'configmap', `inventory-${bundle}`, '-n', 'drover-system', '--ignore-not-found']).catch(() => {});
+    await kubectl(c, ['delete', 'configmap', `inventory-${bundle}`, '-n', 'drover-system', '--ignore-not-found']).catch(
+      () => {},
+    );
   }
   db.close();
   rmSync(dir, { recursive: true, force: true });

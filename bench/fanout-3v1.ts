@@ -23,17 +23,32 @@ import { releaseSteps } from '../lib/state/releases.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchEnv, createNamespaces, dropNamespaces, generateObjects, kubectl, median, sampleControlPlaneCpu, shareOfCores, versionOf, writeObjects } from './apply-fixture.ts';
+import {
+  benchEnv,
+  createNamespaces,
+  dropNamespaces,
+  generateObjects,
+  kubectl,
+  median,
+  sampleControlPlaneCpu,
+  shareOfCores,
+  versionOf,
+  writeObjects,
+} from './apply-fixture.ts';
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { objects: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } },
+});
 const COUNT = Number(values.objects);
 const ROUNDS = Number(values.rounds);
 
 const { env, stop } = await benchEnv({ clusters: 3 });
-if (env.clusters.length < 3) throw new Error(`the environment has ${env.clusters.length} cluster(s); this benchmark needs 3`);
+if (env.clusters.length < 3)
+  throw new Error(`the environment has ${env.clusters.length} cluster(s); this benchmark needs 3`);
 const infos = env.clusters.slice(0, 3);
 const clusters = new Map<string, Cluster>();
-for (const c of infos) clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
+for (const c of infos)
+  clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
 const namespaces: string[] = [];
 const times: Record<'1' | '3', number[]> = { '1': [], '3': [] };
 const kubectlTimes: Record<'1' | '3', number[]> = { '1': [], '3': [] };
@@ -57,11 +72,22 @@ async function arm(n: 1 | 3, round: number): Promise<void> {
   namespaces.push(ns);
   await createNamespaces(env, targets, ns);
   const db = openState({ path: ':memory:' });
-  const target = versionOf(`fan${n}-${process.pid}-${round}`, '1.0.0', generateObjects({ namespace: ns, count: COUNT }));
+  const target = versionOf(
+    `fan${n}-${process.pid}-${round}`,
+    '1.0.0',
+    generateObjects({ namespace: ns, count: COUNT }),
+  );
   const cpu0 = process.cpuUsage();
   const t = performance.now();
   const wall0 = Date.now();
-  const r = await fanOut({ db, clusters, waves: [{ clusters: targets.map((c) => c.name), concurrency: n }], target, loadVersion: async () => target, timeoutMs: 600_000 });
+  const r = await fanOut({
+    db,
+    clusters,
+    waves: [{ clusters: targets.map((c) => c.name), concurrency: n }],
+    target,
+    loadVersion: async () => target,
+    timeoutMs: 600_000,
+  });
   times[String(n) as '1' | '3'].push(performance.now() - t);
   addShare(`drover, ${n} cluster(s)`, wall0);
   const used = process.cpuUsage(cpu0);
@@ -106,7 +132,8 @@ async function kubectlArm(n: 1 | 3, round: number): Promise<void> {
 }
 
 try {
-  for (const c of clusters.values()) await listObjects(c, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }); // warm discovery and connections
+  for (const c of clusters.values())
+    await listObjects(c, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }); // warm discovery and connections
   for (let r = 0; r < ROUNDS; r++) {
     if (r % 2 === 0) {
       await arm(1, r);
@@ -134,10 +161,16 @@ try {
       `  ratio:       ${(median(kubectlTimes['3']) / median(kubectlTimes['1'])).toFixed(2)}x (what 3 clusters on this machine's shared cores cost kubectl)`,
       `  drover / kubectl: ${(one / median(kubectlTimes['1'])).toFixed(2)}x on 1 cluster, ${(three / median(kubectlTimes['3'])).toFixed(2)}x on 3`,
       `control plane CPU (etcd, apiservers, controllers, kwok) during each arm, median:`,
-      ...Object.entries(serverShare).map(([k, v]) => `  ${k.padEnd(22)} ${median(v.cpu).toFixed(0).padStart(6)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`),
+      ...Object.entries(serverShare).map(
+        ([k, v]) =>
+          `  ${k.padEnd(22)} ${median(v.cpu).toFixed(0).padStart(6)} ms CPU over ${median(v.wall).toFixed(0)} ms: ${shareOfCores(median(v.cpu), median(v.wall))}`,
+      ),
       `  Drover process CPU: ${median(cpu['1']).toFixed(0)} ms (1 cluster), ${median(cpu['3']).toFixed(0)} ms (3 clusters)`,
       `per cluster, from the release journal (median ms): plan / apply / verify`,
-      ...Object.entries(perCluster).map(([k, v]) => `  ${k.padEnd(22)} ${median(v.plan).toFixed(0).padStart(6)} / ${median(v.apply).toFixed(0).padStart(6)} / ${median(v.verify).toFixed(0).padStart(6)}`),
+      ...Object.entries(perCluster).map(
+        ([k, v]) =>
+          `  ${k.padEnd(22)} ${median(v.plan).toFixed(0).padStart(6)} / ${median(v.apply).toFixed(0).padStart(6)} / ${median(v.verify).toFixed(0).padStart(6)}`,
+      ),
       '',
     ].join('\n'),
   );

@@ -47,9 +47,33 @@ function writeRound(repo: string, round: number, namespace = ns) {
   for (const name of names) {
     const d = join(repo, name);
     mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'bundle.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec: { namespace, roots: [{ kind: 'Deployment', name }] } }));
-    writeFileSync(join(d, 'config.yaml'), stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace }, data: { ROUND: String(round) } }));
-    writeFileSync(join(d, 'service.yaml'), stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace }, spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] } }));
+    writeFileSync(
+      join(d, 'bundle.yaml'),
+      stringify({
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name },
+        spec: { namespace, roots: [{ kind: 'Deployment', name }] },
+      }),
+    );
+    writeFileSync(
+      join(d, 'config.yaml'),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `${name}-config`, namespace },
+        data: { ROUND: String(round) },
+      }),
+    );
+    writeFileSync(
+      join(d, 'service.yaml'),
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name, namespace },
+        spec: { selector: { app: name }, ports: [{ port: 80, targetPort: 8080 }] },
+      }),
+    );
     writeFileSync(
       join(d, 'deployment.yaml'),
       stringify({
@@ -61,14 +85,23 @@ function writeRound(repo: string, round: number, namespace = ns) {
           selector: { matchLabels: { app: name } },
           template: {
             metadata: { labels: { app: name }, annotations: { 'bench/round': String(round) } },
-            spec: { containers: [{ name: 'app', image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: `${name}-config` } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: `registry.invalid/${name}:1`,
+                  envFrom: [{ configMapRef: { name: `${name}-config` } }],
+                  readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                  resources: { requests: { cpu: '10m', memory: '16Mi' } },
+                },
+              ],
+            },
           },
         },
       }),
     );
   }
 }
-
 
 let daemon: ChildProcess | undefined;
 try {
@@ -87,10 +120,23 @@ try {
     clusters,
   });
 
-  const proc = spawn(process.execPath, [join(root, 'cmd', 'drover.ts'), 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0', '--concurrency', String(concurrency)], {
-    env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      join(root, 'cmd', 'drover.ts'),
+      'serve',
+      '--config',
+      join(ws, 'drover.yaml'),
+      '--listen',
+      '127.0.0.1:0',
+      '--concurrency',
+      String(concurrency),
+    ],
+    {
+      env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   daemon = proc;
   const port = await new Promise<number>((resolve, reject) => {
     const logFile = process.env.BENCH_LOG;
@@ -107,7 +153,9 @@ try {
     const r = await fetch(`${base}/api/v1/bundles`, { headers: { authorization: `Bearer ${token}` } });
     if (r.status !== 200) return false;
     const list = (await r.json()) as { name: string; environments: { name: string; runs: string | null }[] }[];
-    return names.every((n) => list.find((b) => b.name === n)?.environments.find((e) => e.name === 'dev')?.runs === version);
+    return names.every(
+      (n) => list.find((b) => b.name === n)?.environments.find((e) => e.name === 'dev')?.runs === version,
+    );
   };
   const waitAll = async (version: string, timeoutMs = 300_000) => {
     const end = Date.now() + timeoutMs;
@@ -116,7 +164,9 @@ try {
       await new Promise((r) => setTimeout(r, 50));
     }
   };
-  process.stderr.write(`${bundles} bundles x ${clusters.length} clusters, ${pushes} pushes, daemon concurrency ${concurrency}\n`);
+  process.stderr.write(
+    `${bundles} bundles x ${clusters.length} clusters, ${pushes} pushes, daemon concurrency ${concurrency}\n`,
+  );
   await waitAll('1.0.0');
 
   const drover: number[] = [];
@@ -130,8 +180,17 @@ try {
     pushMs.push(performance.now() - p0);
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
     const t0 = performance.now();
-    if (process.env.BENCH_LOG) writeFileSync(process.env.BENCH_LOG, `${JSON.stringify({ time: new Date().toISOString(), msg: `bench: webhook round ${round}` })}\n`, { flag: 'a' });
-    const hook = await fetch(`${base}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
+    if (process.env.BENCH_LOG)
+      writeFileSync(
+        process.env.BENCH_LOG,
+        `${JSON.stringify({ time: new Date().toISOString(), msg: `bench: webhook round ${round}` })}\n`,
+        { flag: 'a' },
+      );
+    const hook = await fetch(`${base}/hooks/github`, {
+      method: 'POST',
+      body,
+      headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) },
+    });
     if (hook.status !== 202) throw new Error(`webhook answered ${hook.status}`);
     await waitAll(`1.0.${round}`);
     drover.push(performance.now() - t0);
@@ -150,8 +209,16 @@ try {
     await Promise.all(
       clusters.map(async (c) => {
         const kc = ['--kubeconfig', c.kubeconfig];
-        await execFileP(env.bin, ['kubectl', ...kc, 'apply', '--server-side', '--field-manager', 'bench', '-R', '-f', peerDir], { maxBuffer: 16 << 20 });
-        await execFileP(env.bin, ['kubectl', ...kc, 'rollout', 'status', 'deployment', '-n', peerNs, '-l', `bench=${id}`, '--timeout=300s'], { maxBuffer: 16 << 20 });
+        await execFileP(
+          env.bin,
+          ['kubectl', ...kc, 'apply', '--server-side', '--field-manager', 'bench', '-R', '-f', peerDir],
+          { maxBuffer: 16 << 20 },
+        );
+        await execFileP(
+          env.bin,
+          ['kubectl', ...kc, 'rollout', 'status', 'deployment', '-n', peerNs, '-l', `bench=${id}`, '--timeout=300s'],
+          { maxBuffer: 16 << 20 },
+        );
       }),
     );
   };
@@ -166,12 +233,21 @@ try {
     ['drover serve (webhook -> healthy)', drover],
     ['kubectl apply --server-side + rollout status', peer],
   ] as const;
-  process.stdout.write(`\npush-to-healthy, ${bundles} bundles changed in one commit, ${clusters.length} clusters, ${pushes} pushes\n`);
-  for (const [name, xs] of rows) process.stdout.write(`  ${name.padEnd(46)} p50 ${fmt(pct(xs, 50))}  p95 ${fmt(pct(xs, 95))}  min ${fmt(Math.min(...xs))}  max ${fmt(Math.max(...xs))}\n`);
+  process.stdout.write(
+    `\npush-to-healthy, ${bundles} bundles changed in one commit, ${clusters.length} clusters, ${pushes} pushes\n`,
+  );
+  for (const [name, xs] of rows)
+    process.stdout.write(
+      `  ${name.padEnd(46)} p50 ${fmt(pct(xs, 50))}  p95 ${fmt(pct(xs, 95))}  min ${fmt(Math.min(...xs))}  max ${fmt(Math.max(...xs))}\n`,
+    );
   process.stdout.write(`  git push itself (not counted above)            p50 ${fmt(pct(pushMs, 50))}\n`);
-  process.stdout.write(`  ratio drover / kubectl: p50 ${(pct(drover, 50) / pct(peer, 50)).toFixed(2)}x  p95 ${(pct(drover, 95) / pct(peer, 95)).toFixed(2)}x\n`);
+  process.stdout.write(
+    `  ratio drover / kubectl: p50 ${(pct(drover, 50) / pct(peer, 50)).toFixed(2)}x  p95 ${(pct(drover, 95) / pct(peer, 95)).toFixed(2)}x\n`,
+  );
   process.stdout.write(`  target p50 < 10 s: ${pct(drover, 50) < 10_000 ? 'met' : 'NOT met'}\n`);
-  await Promise.all(clusters.map((c) => kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', peerNs, '--wait=false'])));
+  await Promise.all(
+    clusters.map((c) => kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', peerNs, '--wait=false'])),
+  );
 } finally {
   if (daemon && daemon.exitCode === null) {
     daemon.kill('SIGTERM');
@@ -179,8 +255,17 @@ try {
   }
   await Promise.all(
     clusters.map(async (c) => {
-      await kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => '');
-      await kubectl(env.bin, c.kubeconfig, ['delete', 'configmap', '-n', 'drover-system', '--ignore-not-found', ...names.map((n) => `inventory-${n}`)]).catch(() => '');
+      await kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(
+        () => '',
+      );
+      await kubectl(env.bin, c.kubeconfig, [
+        'delete',
+        'configmap',
+        '-n',
+        'drover-system',
+        '--ignore-not-found',
+        ...names.map((n) => `inventory-${n}`),
+      ]).catch(() => '');
     }),
   );
   rmSync(dir, { recursive: true, force: true });

@@ -37,8 +37,34 @@ const write = (p: string, doc: unknown) => {
 };
 const targets = ['dev', 'prod', 'prod/c3'] as const;
 const fileOf = (t: string) => t.replace('/', '-');
-const lint = { 'single-replica-without-pdb': 'off', 'replicas-without-spread': 'off', 'serving-without-graceful-shutdown': 'off' };
-const deployment = (app: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: app }, spec: { replicas: 1, selector: { matchLabels: { app } }, template: { metadata: { labels: { app } }, spec: { containers: [{ name: app, image: `registry.invalid/${app}:1`, envFrom: [{ configMapRef: { name: app } }], readinessProbe: { httpGet: { path: '/', port: 80 } }, resources: { requests: { cpu: '10m' } } }] } } } });
+const lint = {
+  'single-replica-without-pdb': 'off',
+  'replicas-without-spread': 'off',
+  'serving-without-graceful-shutdown': 'off',
+};
+const deployment = (app: string) => ({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: app },
+  spec: {
+    replicas: 1,
+    selector: { matchLabels: { app } },
+    template: {
+      metadata: { labels: { app } },
+      spec: {
+        containers: [
+          {
+            name: app,
+            image: `registry.invalid/${app}:1`,
+            envFrom: [{ configMapRef: { name: app } }],
+            readinessProbe: { httpGet: { path: '/', port: 80 } },
+            resources: { requests: { cpu: '10m' } },
+          },
+        ],
+      },
+    },
+  },
+});
 
 interface Arm {
   name: string;
@@ -63,17 +89,50 @@ const arms: Arm[] = [
       const base = join(repo, app, 'base');
       write(join(base, 'kustomization.yaml'), { resources: ['deployment.yaml', 'service.yaml', 'config.yaml'] });
       write(join(base, 'deployment.yaml'), deployment(app));
-      write(join(base, 'service.yaml'), { apiVersion: 'v1', kind: 'Service', metadata: { name: app }, spec: { selector: { app }, ports: [{ port: 80 }] } });
-      write(join(base, 'config.yaml'), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: app }, data: { LEVEL: 'info' } });
+      write(join(base, 'service.yaml'), {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: app },
+        spec: { selector: { app }, ports: [{ port: 80 }] },
+      });
+      write(join(base, 'config.yaml'), {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: app },
+        data: { LEVEL: 'info' },
+      });
       for (const t of targets) {
-        write(join(repo, app, fileOf(t), 'kustomization.yaml'), { namespace: `bench-${fileOf(t)}`, resources: ['../base'], patches: [{ path: 'replicas.yaml' }] });
-        write(join(repo, app, fileOf(t), 'replicas.yaml'), { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: app }, spec: { replicas: t === 'dev' ? 1 : 3 } });
+        write(join(repo, app, fileOf(t), 'kustomization.yaml'), {
+          namespace: `bench-${fileOf(t)}`,
+          resources: ['../base'],
+          patches: [{ path: 'replicas.yaml' }],
+        });
+        write(join(repo, app, fileOf(t), 'replicas.yaml'), {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: app },
+          spec: { replicas: t === 'dev' ? 1 : 3 },
+        });
       }
-      write(join(repo, app, 'bundle.yaml'), { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: app }, spec: { paths: [`${app}/`], kustomize: {}, targets: targets.map((t) => ({ name: t, path: `${app}/${fileOf(t)}` })), lint } });
+      write(join(repo, app, 'bundle.yaml'), {
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: app },
+        spec: {
+          paths: [`${app}/`],
+          kustomize: {},
+          targets: targets.map((t) => ({ name: t, path: `${app}/${fileOf(t)}` })),
+          lint,
+        },
+      });
     },
     render: { kustomize: { binary: kustomize, concurrency: 4 } },
     loop: `for b in $(seq 0 ${kustomizeBundles - 1}); do for t in ${targets.map(fileOf).join(' ')}; do "${kustomize}" build app$b/$t > /dev/null; done; done`,
-    touch: (repo, r) => writeFileSync(join(repo, 'app7', 'prod', 'replicas.yaml'), stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app7' }, spec: { replicas: 4 + r } })),
+    touch: (repo, r) =>
+      writeFileSync(
+        join(repo, 'app7', 'prod', 'replicas.yaml'),
+        stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'app7' }, spec: { replicas: 4 + r } }),
+      ),
     target: '1.2x',
     reruns: "1, that bundle's prod overlay",
   },
@@ -84,11 +143,33 @@ const arms: Arm[] = [
       const chart = join(repo, app);
       write(join(chart, 'Chart.yaml'), { apiVersion: 'v2', name: app, version: '0.1.0' });
       write(join(chart, 'values.yaml'), { replicas: 1, level: 'info' });
-      write(join(chart, 'templates', 'deployment.yaml'), stringify(deployment(app)).replace('replicas: 1', 'replicas: {{ .Values.replicas }}').replaceAll(app, '{{ .Release.Name }}'));
-      write(join(chart, 'templates', 'service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector: {app: {{ .Release.Name }}}\n  ports: [{port: 80}]\n');
-      write(join(chart, 'templates', 'config.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  LEVEL: {{ .Values.level | quote }}\n');
+      write(
+        join(chart, 'templates', 'deployment.yaml'),
+        stringify(deployment(app))
+          .replace('replicas: 1', 'replicas: {{ .Values.replicas }}')
+          .replaceAll(app, '{{ .Release.Name }}'),
+      );
+      write(
+        join(chart, 'templates', 'service.yaml'),
+        'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n  selector: {app: {{ .Release.Name }}}\n  ports: [{port: 80}]\n',
+      );
+      write(
+        join(chart, 'templates', 'config.yaml'),
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  LEVEL: {{ .Values.level | quote }}\n',
+      );
       for (const t of targets) write(join(chart, `values-${fileOf(t)}.yaml`), { replicas: t === 'dev' ? 1 : 3 });
-      write(join(chart, 'bundle.yaml'), { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: app }, spec: { paths: [`${app}/bundle.yaml`], namespace: 'bench', helm: { chart: app }, targets: targets.map((t) => ({ name: t, values: [`${app}/values-${fileOf(t)}.yaml`] })), lint } });
+      write(join(chart, 'bundle.yaml'), {
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: app },
+        spec: {
+          paths: [`${app}/bundle.yaml`],
+          namespace: 'bench',
+          helm: { chart: app },
+          targets: targets.map((t) => ({ name: t, values: [`${app}/values-${fileOf(t)}.yaml`] })),
+          lint,
+        },
+      });
     },
     render: { helm: { binary: helm, concurrency: 4 } },
     loop: `for b in $(seq 0 ${helmCharts - 1}); do for t in ${targets.map(fileOf).join(' ')}; do "${helm}" template app$b ./app$b --namespace bench -f app$b/values-$t.yaml > /dev/null; done; done`,
@@ -115,12 +196,24 @@ try {
     for (let r = 0; r < rounds; r++) {
       const ws = join(dir, `ws-${a}-${r}`);
       mkdirSync(ws);
-      writeFileSync(join(ws, 'drover.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'bench', url: repo }], registry: 'oci-layout://.drover/registry', render: arm.render }));
+      writeFileSync(
+        join(ws, 'drover.yaml'),
+        stringify({
+          apiVersion: 'drover.dev/v1alpha1',
+          kind: 'Config',
+          sources: [{ name: 'bench', url: repo }],
+          registry: 'oci-layout://.drover/registry',
+          render: arm.render,
+        }),
+      );
       const w = await openWorkspace({ configPath: join(ws, 'drover.yaml'), env: process.env });
       let t = performance.now();
       const res = await cutVersions({ ws: w, env: process.env });
       full.push(performance.now() - t);
-      if (res.cut.length !== arm.bundles || res.renders.length !== arm.bundles * targets.length) throw new Error(`${arm.name}: expected ${arm.bundles} versions from ${arm.bundles * targets.length} renders, got ${res.cut.length} / ${res.renders.length} (${res.failed.map((f) => f.error.message).join('; ')})`);
+      if (res.cut.length !== arm.bundles || res.renders.length !== arm.bundles * targets.length)
+        throw new Error(
+          `${arm.name}: expected ${arm.bundles} versions from ${arm.bundles * targets.length} renders, got ${res.cut.length} / ${res.renders.length} (${res.failed.map((f) => f.error.message).join('; ')})`,
+        );
 
       // One bundle's prod input changes; the other renders' inputs do not.
       arm.touch(repo, r);
@@ -129,7 +222,8 @@ try {
       const again = await cutVersions({ ws: w, env: process.env });
       recut.push(performance.now() - t);
       runs = again.renders.filter((x) => !x.cached).length;
-      if (again.cut.map((c) => c.bundle).join() !== 'app7') throw new Error(`${arm.name}: the re-cut cut ${again.cut.map((c) => c.bundle).join()}`);
+      if (again.cut.map((c) => c.bundle).join() !== 'app7')
+        throw new Error(`${arm.name}: the re-cut cut ${again.cut.map((c) => c.bundle).join()}`);
       w.close();
 
       t = performance.now();

@@ -24,15 +24,19 @@ import { openState } from '../lib/state/open.ts';
 import { releaseSteps } from '../lib/state/releases.ts';
 import { benchEnv, createNamespaces, dropNamespaces, generateObjects, median, versionOf } from './apply-fixture.ts';
 
-const { values } = parseArgs({ options: { objects: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: { objects: { type: 'string', default: '100' }, rounds: { type: 'string', default: '3' } },
+});
 const COUNT = Number(values.objects);
 const ROUNDS = Number(values.rounds);
 
 const { env, stop } = await benchEnv({ clusters: 3 });
-if (env.clusters.length < 3) throw new Error(`the environment has ${env.clusters.length} cluster(s); this benchmark needs 3`);
+if (env.clusters.length < 3)
+  throw new Error(`the environment has ${env.clusters.length} cluster(s); this benchmark needs 3`);
 const infos = env.clusters.slice(0, 3);
 const clusters = new Map<string, Cluster>();
-for (const c of infos) clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
+for (const c of infos)
+  clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
 const namespaces: string[] = [];
 const at = (iso: string) => Date.parse(iso);
 
@@ -46,14 +50,26 @@ const restorePolls: number[] = [];
 
 /** True when every ConfigMap and pod template in `ns` is back at revision 1. */
 async function onRevision1(cluster: Cluster, ns: string): Promise<boolean> {
-  const cms = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, labelSelector: 'drover.dev/bundle' });
+  const cms = await listObjects(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: ns,
+    labelSelector: 'drover.dev/bundle',
+  });
   const deps = await listObjects(cluster, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns });
-  const tpl = (d: KubeObject) => (d.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations?.['bench.drover.dev/revision'];
-  return cms.items.every((c) => (c.data as Record<string, string>).revision === '1') && deps.items.every((d) => tpl(d) === '1');
+  const tpl = (d: KubeObject) =>
+    (d.spec as { template: { metadata: { annotations?: Record<string, string> } } }).template.metadata.annotations?.[
+      'bench.drover.dev/revision'
+    ];
+  return (
+    cms.items.every((c) => (c.data as Record<string, string>).revision === '1') &&
+    deps.items.every((d) => tpl(d) === '1')
+  );
 }
 
 try {
-  for (const c of clusters.values()) await listObjects(c, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }); // warm discovery and connections
+  for (const c of clusters.values())
+    await listObjects(c, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default' }); // warm discovery and connections
   for (let r = 0; r < ROUNDS; r++) {
     const ns = `bench-restore-${process.pid}-${r}`;
     namespaces.push(ns);
@@ -71,7 +87,8 @@ try {
     const events: { at: number; cluster: string; phase: string }[] = [];
     const onEvent = (e: DroverEvent) => events.push({ at: Date.now(), cluster: e.subject ?? '', phase: e.phase });
     const second = await fanOut({ db, clusters, waves, target: v2, loadVersion, timeoutMs: 600_000, onEvent });
-    if (second.clusters.some((c) => c.state !== 'rolled-back')) throw new Error(`expected every cluster rolled back: ${JSON.stringify(second.clusters)}`);
+    if (second.clusters.some((c) => c.state !== 'rolled-back'))
+      throw new Error(`expected every cluster rolled back: ${JSON.stringify(second.clusters)}`);
     const failedAt: number[] = [];
     const restoredAt: number[] = [];
     for (const c of second.clusters) {
@@ -82,20 +99,24 @@ try {
       (restorePerCluster[c.cluster] ??= []).push(step('rolled-back') - step('failed'));
       detect.push(step('failed') - step('verifying'));
       // The restore's own events: applies after the failure, then health polls until the rolled-back step.
-      const mine = events.filter((e) => e.cluster === c.cluster && e.at >= step('failed') && e.at <= step('rolled-back'));
+      const mine = events.filter(
+        (e) => e.cluster === c.cluster && e.at >= step('failed') && e.at <= step('rolled-back'),
+      );
       const lastApply = Math.max(step('failed'), ...mine.filter((e) => e.phase === 'apply').map((e) => e.at));
       restoreApply.push(lastApply - step('failed'));
       restoreVerify.push(step('rolled-back') - lastApply);
       restorePolls.push(mine.filter((e) => e.phase === 'verify').length);
       const cluster = clusters.get(c.cluster)!;
-      if ((await readInventory(cluster, bundle)).current?.version !== '1.0.0' || !(await onRevision1(cluster, ns))) throw new Error(`${c.cluster}: not back on 1.0.0`);
+      if ((await readInventory(cluster, bundle)).current?.version !== '1.0.0' || !(await onRevision1(cluster, ns)))
+        throw new Error(`${c.cluster}: not back on 1.0.0`);
     }
     restoreAll.push(Math.max(...restoredAt) - Math.min(...failedAt));
     restoreSlowest.push(Math.max(...restoredAt.map((t, i) => t - failedAt[i]!)));
     db.close();
     await dropNamespaces(env, infos, ns, { wait: true });
   }
-  const fmt = (xs: number[]) => `${median(xs).toFixed(0).padStart(6)} ms   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
+  const fmt = (xs: number[]) =>
+    `${median(xs).toFixed(0).padStart(6)} ms   (runs: ${xs.map((x) => x.toFixed(0)).join(', ')})`;
   process.stdout.write(
     [
       `failed release -> previous version restored and healthy, ${COUNT}-object bundle, one wave of ${infos.length} clusters (median of ${ROUNDS})`,

@@ -22,7 +22,9 @@ import { commitsSince } from '../lib/source/commits-since.ts';
 import { openRepo } from '../lib/source/repo.ts';
 
 const execFileP = promisify(execFile);
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '30' }, keep: { type: 'boolean', default: false } } });
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '30' }, keep: { type: 'boolean', default: false } },
+});
 const RUNS = Number(values.runs);
 const DIRS = 500;
 const PER_DIR = 20;
@@ -35,7 +37,10 @@ const gitEnv = {
   GIT_COMMITTER_EMAIL: 'bench@drover.invalid',
   GIT_CONFIG_NOSYSTEM: '1',
 };
-const run = (cwd: string, args: string[]) => execFileSync('git', args, { cwd, env: { ...gitEnv, HOME: cwd }, maxBuffer: 256 << 20 }).toString().trim();
+const run = (cwd: string, args: string[]) =>
+  execFileSync('git', args, { cwd, env: { ...gitEnv, HOME: cwd }, maxBuffer: 256 << 20 })
+    .toString()
+    .trim();
 
 function manifest(d: number, f: number, rev = 0): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-${d}-${f}\n  namespace: team-${d % 17}\ndata:\n  rev: "${rev}"\n  value: "${'x'.repeat(200)}"\n`;
@@ -54,7 +59,13 @@ function generate(dir: string): { base: string; one: string; hundred: string } {
   run(dir, ['commit', '--quiet', '-m', 'base']);
   run(dir, ['gc', '--quiet', '--prune=now']);
   const base = run(dir, ['rev-parse', 'HEAD']);
-  const file = (d: number, f: number) => join(dir, `team-${String(d % 25).padStart(2, '0')}`, `app-${String(d).padStart(3, '0')}`, `m-${String(f).padStart(2, '0')}.yaml`);
+  const file = (d: number, f: number) =>
+    join(
+      dir,
+      `team-${String(d % 25).padStart(2, '0')}`,
+      `app-${String(d).padStart(3, '0')}`,
+      `m-${String(f).padStart(2, '0')}.yaml`,
+    );
   writeFileSync(file(0, 0), manifest(0, 0, 1));
   run(dir, ['commit', '--quiet', '-am', 'one']);
   const one = run(dir, ['rev-parse', 'HEAD']);
@@ -109,22 +120,35 @@ const dir = mkdtempSync(join(tmpdir(), 'drover-bench-'));
 try {
   const t0 = Date.now();
   const { base, one, hundred } = generate(dir);
-  const packs = run(dir, ['count-objects', '-v']).split('\n').find((l) => l.startsWith('packs:'));
-  console.log(`generated ${DIRS * PER_DIR} files in ${DIRS} dirs, ${packs}, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const packs = run(dir, ['count-objects', '-v'])
+    .split('\n')
+    .find((l) => l.startsWith('packs:'));
+  console.log(
+    `generated ${DIRS * PER_DIR} files in ${DIRS} dirs, ${packs}, in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+  );
   const gitdir = join(dir, '.git');
   const fmt = (ms: number) => `${ms.toFixed(2).padStart(7)} ms`;
   console.log(`median of ${RUNS} runs\n`);
-  console.log('diff          files  git diff   changedPaths(warm)  ratio   no-ancestry  ratio   trees-uncached ratio   cold(first)  walk(ref)');
-  for (const [label, to] of [['A..A+1', one], ['A..A+100', hundred]] as const) {
+  console.log(
+    'diff          files  git diff   changedPaths(warm)  ratio   no-ancestry  ratio   trees-uncached ratio   cold(first)  walk(ref)',
+  );
+  for (const [label, to] of [
+    ['A..A+1', one],
+    ['A..A+100', hundred],
+  ] as const) {
     const nativeFiles = run(dir, ['diff', '--name-only', '--no-renames', base, to]).split('\n').filter(Boolean);
-    const native = await timeMs(() => execFileP('git', ['diff', '--name-only', '--no-renames', base, to], { cwd: dir, env: gitEnv }));
+    const native = await timeMs(() =>
+      execFileP('git', ['diff', '--name-only', '--no-renames', base, to], { cwd: dir, env: gitEnv }),
+    );
 
     const coldRepo = openRepo({ gitdir });
     const c0 = process.hrtime.bigint();
     const first = await changedPaths({ repo: coldRepo, from: base, to });
     const cold = Number(process.hrtime.bigint() - c0) / 1e6;
     if (first.changes.length !== nativeFiles.length || first.changes.some((c, i) => c.path !== nativeFiles[i])) {
-      throw new Error(`${label}: changedPaths disagrees with git diff (${first.changes.length} vs ${nativeFiles.length})`);
+      throw new Error(
+        `${label}: changedPaths disagrees with git diff (${first.changes.length} vs ${nativeFiles.length})`,
+      );
     }
     // Warm: same source object, after one run (pack index and parsed trees cached).
     const repo = openRepo({ gitdir });
@@ -145,7 +169,10 @@ try {
     );
   }
   console.log('\ncommits       count  git log --name-only   commitsSince(warm)  ratio   cold(first)  ratio');
-  for (const [label, to] of [['A..A+1', one], ['A..A+100', hundred]] as const) {
+  for (const [label, to] of [
+    ['A..A+1', one],
+    ['A..A+100', hundred],
+  ] as const) {
     const logArgs = ['log', '--format=%x00%H', '--name-only', '--no-renames', `${base}..${to}`];
     const native = run(dir, logArgs)
       .split('\0')
@@ -160,11 +187,14 @@ try {
     const first = await commitsSince({ repo: coldRepo, from: base, to });
     const cold = Number(process.hrtime.bigint() - c0) / 1e6;
     const ours = first.commits.map((c) => `${c.oid} ${[...(c.paths ?? [])].sort().join(',')}`);
-    if (JSON.stringify([...ours].sort()) !== JSON.stringify([...native].sort())) throw new Error(`${label}: commitsSince disagrees with git log (${ours.length} vs ${native.length} commits)`);
+    if (JSON.stringify([...ours].sort()) !== JSON.stringify([...native].sort()))
+      throw new Error(`${label}: commitsSince disagrees with git log (${ours.length} vs ${native.length} commits)`);
     const repo = openRepo({ gitdir });
     await commitsSince({ repo, from: base, to });
     const warm = await timeMs(() => commitsSince({ repo, from: base, to }));
-    console.log(`${label.padEnd(10)} ${String(ours.length).padStart(6)} ${fmt(nativeMs).padStart(22)} ${fmt(warm).padStart(20)} ${(warm / nativeMs).toFixed(2).padStart(6)}x ${fmt(cold)} ${(cold / nativeMs).toFixed(2).padStart(6)}x`);
+    console.log(
+      `${label.padEnd(10)} ${String(ours.length).padStart(6)} ${fmt(nativeMs).padStart(22)} ${fmt(warm).padStart(20)} ${(warm / nativeMs).toFixed(2).padStart(6)}x ${fmt(cold)} ${(cold / nativeMs).toFixed(2).padStart(6)}x`,
+    );
   }
 } finally {
   if (values.keep) console.log(`kept ${dir}`);

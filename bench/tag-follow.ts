@@ -45,8 +45,18 @@ const versions = 2 * moves + 1;
 
 function writeRound(repo: string, round: number) {
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { ROUND: String(round) } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: bundle },
+      spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'web-config', namespace: ns },
+      data: { ROUND: String(round) },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -56,14 +66,23 @@ function writeRound(repo: string, round: number) {
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web' }, annotations: { 'bench/round': String(round) } },
-          spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: 'web-config' } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          spec: {
+            containers: [
+              {
+                name: 'web',
+                image: 'registry.invalid/web:1',
+                envFrom: [{ configMapRef: { name: 'web-config' } }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                resources: { requests: { cpu: '10m', memory: '16Mi' } },
+              },
+            ],
+          },
         },
       },
     },
   ];
   writeFileSync(join(repo, 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
-
 
 let daemon: Daemon | undefined;
 try {
@@ -104,12 +123,24 @@ try {
 
   daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token }, token });
   const d = daemon;
-  const prodRuns = async () => ((await d.api(`/api/v1/bundles/${bundle}`)).json as { environments: { name: string; runs: string | null }[] }).environments.find((e) => e.name === 'prod')?.runs;
+  const prodRuns = async () =>
+    (
+      (await d.api(`/api/v1/bundles/${bundle}`)).json as { environments: { name: string; runs: string | null }[] }
+    ).environments.find((e) => e.name === 'prod')?.runs;
   await d.until('prod on the newest version', async () => (await prodRuns()) === newest);
   // Let the startup work (dev's deploy) finish before the clock runs.
-  await d.until('dev on the newest version', async () => ((await d.api(`/api/v1/bundles/${bundle}`)).json as { environments: { name: string; runs: string | null }[] }).environments.find((e) => e.name === 'dev')?.runs === newest, 120_000);
+  await d.until(
+    'dev on the newest version',
+    async () =>
+      (
+        (await d.api(`/api/v1/bundles/${bundle}`)).json as { environments: { name: string; runs: string | null }[] }
+      ).environments.find((e) => e.name === 'dev')?.runs === newest,
+    120_000,
+  );
 
-  process.stderr.write(`${moves} tag moves followed by drover serve (poll every ${pollSeconds} s), then ${moves} drover rollback, prod = ${prod.map((c) => c.name).join(' + ')}\n`);
+  process.stderr.write(
+    `${moves} tag moves followed by drover serve (poll every ${pollSeconds} s), then ${moves} drover rollback, prod = ${prod.map((c) => c.name).join(' + ')}\n`,
+  );
   const follow: number[] = [];
   const seen: number[] = [];
   for (let i = 1; i <= moves; i++) {
@@ -140,20 +171,39 @@ try {
     process.stderr.write(`  rollback -> ${to}: ${fmt(rollback.at(-1)!)}\n`);
   }
 
-  process.stdout.write(`\ntag-follow, 1 bundle (ConfigMap + Deployment of 2 replicas), a 2-cluster environment, ${moves} moves, poll ${pollSeconds} s\n`);
-  for (const [name, xs] of [['oras tag -> all healthy (drover serve)', follow], ['  of which: until the daemon noticed', seen], ['drover rollback (CLI, same move)', rollback]] as const) {
-    process.stdout.write(`  ${name.padEnd(40)} p50 ${fmt(pct(xs, 50))}  p95 ${fmt(pct(xs, 95))}  min ${fmt(Math.min(...xs))}  max ${fmt(Math.max(...xs))}\n`);
+  process.stdout.write(
+    `\ntag-follow, 1 bundle (ConfigMap + Deployment of 2 replicas), a 2-cluster environment, ${moves} moves, poll ${pollSeconds} s\n`,
+  );
+  for (const [name, xs] of [
+    ['oras tag -> all healthy (drover serve)', follow],
+    ['  of which: until the daemon noticed', seen],
+    ['drover rollback (CLI, same move)', rollback],
+  ] as const) {
+    process.stdout.write(
+      `  ${name.padEnd(40)} p50 ${fmt(pct(xs, 50))}  p95 ${fmt(pct(xs, 95))}  min ${fmt(Math.min(...xs))}  max ${fmt(Math.max(...xs))}\n`,
+    );
   }
   for (const p of [50, 95]) {
     const limit = pollSeconds * 1000 + 1.1 * pct(rollback, p);
-    process.stdout.write(`  p${p}: follow ${fmt(pct(follow, p))} vs poll + 1.1x rollback ${fmt(limit)}: ${pct(follow, p) <= limit ? 'met' : 'NOT met'}\n`);
+    process.stdout.write(
+      `  p${p}: follow ${fmt(pct(follow, p))} vs poll + 1.1x rollback ${fmt(limit)}: ${pct(follow, p) <= limit ? 'met' : 'NOT met'}\n`,
+    );
   }
 } finally {
   if (daemon) await daemon.kill();
   await Promise.all(
     [dev, ...prod].map(async (c) => {
-      await kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(() => '');
-      await kubectl(env.bin, c.kubeconfig, ['delete', 'configmap', '-n', 'drover-system', '--ignore-not-found', `inventory-${bundle}`]).catch(() => '');
+      await kubectl(env.bin, c.kubeconfig, ['delete', 'namespace', ns, '--wait=false', '--ignore-not-found']).catch(
+        () => '',
+      );
+      await kubectl(env.bin, c.kubeconfig, [
+        'delete',
+        'configmap',
+        '-n',
+        'drover-system',
+        '--ignore-not-found',
+        `inventory-${bundle}`,
+      ]).catch(() => '');
     }),
   );
   rmSync(dir, { recursive: true, force: true });

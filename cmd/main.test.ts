@@ -6,7 +6,11 @@ describe('splitVerb: global flags before or after the verb', () => {
     [['status'], 'status', []],
     [['--config', 'x.yaml', 'status'], 'status', ['--config', 'x.yaml']],
     [['-c', 'x.yaml', '-o', 'json', 'versions', 'web'], 'versions', ['-c', 'x.yaml', '-o', 'json', 'web']],
-    [['--config=x.yaml', '--quiet', 'cut', '--bundle', 'web'], 'cut', ['--config=x.yaml', '--quiet', '--bundle', 'web']],
+    [
+      ['--config=x.yaml', '--quiet', 'cut', '--bundle', 'web'],
+      'cut',
+      ['--config=x.yaml', '--quiet', '--bundle', 'web'],
+    ],
     [['status', '--config', 'x.yaml'], 'status', ['--config', 'x.yaml']],
     // A flag no verb-independent parser knows stops the scan: the verb parser reports it.
     [['--bundle', 'web', 'cut'], '--bundle', ['web', 'cut']],

@@ -60,7 +60,9 @@ export function splitVerb(argv: readonly string[]): { name: string | undefined; 
     const a = argv[i]!;
     if (!a.startsWith('-') || a === '--help' || a === '-h') break;
     const flag = a.replace(/^--?/, '').split('=')[0]!;
-    const option = Object.entries(globalOptions).find(([long, o]) => long === flag || ('short' in o && o.short === flag));
+    const option = Object.entries(globalOptions).find(
+      ([long, o]) => long === flag || ('short' in o && o.short === flag),
+    );
     if (!option) break;
     before.push(a);
     if (option[1].type === 'string' && !a.includes('=') && i + 1 < argv.length) before.push(argv[++i]!);
@@ -81,7 +83,8 @@ export async function main(argv: string[], io: Io): Promise<number> {
     if (!verb) throw new UsageError(`unknown verb ${JSON.stringify(name)}; run drover --help`);
     const parsed = parseVerbArgs(verb, rest);
     json = parsed.values.output === 'json';
-    if (parsed.values.output !== undefined && !json) throw new UsageError(`--output must be json (got ${String(parsed.values.output)})`);
+    if (parsed.values.output !== undefined && !json)
+      throw new UsageError(`--output must be json (got ${String(parsed.values.output)})`);
     if (parsed.values.help) {
       io.stdout.write(`usage: drover ${verb.usage}\n${verb.summary}\n`);
       return ExitCode.ok;
@@ -101,7 +104,10 @@ export async function main(argv: string[], io: Io): Promise<number> {
       });
       progress.done();
       // A failed outcome's error goes beside the result, as a thrown one's would, so a script reads `.error` either way.
-      const data = json && result.failure && typeof result.data === 'object' && result.data !== null && !Array.isArray(result.data) ? { ...result.data, error: result.failure.toJSON() } : result.data;
+      const data =
+        json && result.failure && typeof result.data === 'object' && result.data !== null && !Array.isArray(result.data)
+          ? { ...result.data, error: result.failure.toJSON() }
+          : result.data;
       io.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : result.human ? `${result.human}\n` : '');
       if (!json && result.failure) io.stderr.write(`drover: ${result.failure.message}\n`);
       return result.failure?.exitCode ?? ExitCode.ok;

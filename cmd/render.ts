@@ -8,7 +8,14 @@ import type { DroverEvent, StatusRow } from '../lib/index.ts';
 export function table(header: string[], rows: (string | number | undefined)[][]): string {
   const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined ? '-' : String(c))))];
   const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 export interface ProgressSink {
@@ -23,7 +30,10 @@ export interface ProgressSink {
 export function progressSink(stream: NodeJS.WriteStream, { quiet = false } = {}): ProgressSink {
   if (quiet) return { onEvent: () => {}, done: () => {} };
   if (!stream.isTTY) {
-    return { onEvent: (e) => stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`), done: () => {} };
+    return {
+      onEvent: (e) => stream.write(`${JSON.stringify({ time: new Date().toISOString(), ...e })}\n`),
+      done: () => {},
+    };
   }
   let live = false;
   const clear = () => {
@@ -53,12 +63,30 @@ export function originSummary(members: StatusRow['members']): string {
   if (!members) return '-';
   const counts = new Map<string, number>();
   for (const m of members) counts.set(m.origin, (counts.get(m.origin) ?? 0) + 1);
-  return [...counts].sort(([a], [b]) => ORIGIN_ORDER.indexOf(a) - ORIGIN_ORDER.indexOf(b)).map(([o, n]) => `${n} ${o === 'unknown' ? 'origin unknown' : o}`).join(', ') || '0';
+  return (
+    [...counts]
+      .sort(([a], [b]) => ORIGIN_ORDER.indexOf(a) - ORIGIN_ORDER.indexOf(b))
+      .map(([o, n]) => `${n} ${o === 'unknown' ? 'origin unknown' : o}`)
+      .join(', ') || '0'
+  );
 }
 
 export function statusTable(rows: StatusRow[]): string {
   return table(
-    ['BUNDLE', 'CLUSTER', 'RUNNING', 'TAG', 'SYNC', 'HEALTH', 'DRIFT', 'OBJECTS', 'LAST RELEASE', 'STATE', 'FAILED OBJECT', 'REASON'],
+    [
+      'BUNDLE',
+      'CLUSTER',
+      'RUNNING',
+      'TAG',
+      'SYNC',
+      'HEALTH',
+      'DRIFT',
+      'OBJECTS',
+      'LAST RELEASE',
+      'STATE',
+      'FAILED OBJECT',
+      'REASON',
+    ],
     rows.map((r) => [
       r.bundle,
       r.cluster,
@@ -71,8 +99,12 @@ export function statusTable(rows: StatusRow[]): string {
       r.last ? `${r.last.version}${r.pending ? ` (pending ${r.pending})` : ''}` : '-',
       r.last?.state ?? '-',
       r.last?.failedObject ?? '',
-      [r.sync === 'out-of-sync' ? r.syncReason : null, r.last?.reason ?? (r.health !== 'Current' ? r.healthMessage : null)].filter((x) => x).join('; '),
+      [
+        r.sync === 'out-of-sync' ? r.syncReason : null,
+        r.last?.reason ?? (r.health !== 'Current' ? r.healthMessage : null),
+      ]
+        .filter((x) => x)
+        .join('; '),
     ]),
   );
 }
-

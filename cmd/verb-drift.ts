@@ -14,11 +14,19 @@ const show = (v: unknown) => (v === undefined ? '(none)' : JSON.stringify(v));
 
 export function findingsText(findings: readonly FindingRecord[]): string {
   if (findings.length === 0) return 'no drift';
-  const lines = [table(['CLUSTER', 'BUNDLE', 'VERSION', 'OBJECT', 'DRIFT', 'SINCE'], findings.map((f) => [f.cluster, f.bundle, f.version, f.ref, f.kind, f.firstSeen.replace(/\.\d+Z$/, 'Z')]))];
+  const lines = [
+    table(
+      ['CLUSTER', 'BUNDLE', 'VERSION', 'OBJECT', 'DRIFT', 'SINCE'],
+      findings.map((f) => [f.cluster, f.bundle, f.version, f.ref, f.kind, f.firstSeen.replace(/\.\d+Z$/, 'Z')]),
+    ),
+  ];
   for (const f of findings) {
     if (f.kind === 'missing') continue;
     lines.push(`${f.cluster} ${f.ref}:`);
-    for (const d of f.fields) lines.push(`    ${d.path}: ${show(d.desired)} -> ${show(d.live)}${d.managers?.length ? ` (by ${d.managers.join(', ')})` : ''}`);
+    for (const d of f.fields)
+      lines.push(
+        `    ${d.path}: ${show(d.desired)} -> ${show(d.live)}${d.managers?.length ? ` (by ${d.managers.join(', ')})` : ''}`,
+      );
   }
   return lines.join('\n');
 }
@@ -30,13 +38,30 @@ export const driftVerb: Verb = {
   options: { heal: { type: 'boolean' }, 'exit-code': { type: 'boolean' }, 'journal-only': { type: 'boolean' } },
   run: (ctx) =>
     withWorkspace(ctx, async (ws) => {
-      const r = ctx.values['journal-only'] ? await drover.driftJournal({ ws }) : await drover.drift({ ws, heal: Boolean(ctx.values.heal), env: process.env, onEvent: ctx.onEvent, signal: ctx.signal });
+      const r = ctx.values['journal-only']
+        ? await drover.driftJournal({ ws })
+        : await drover.drift({
+            ws,
+            heal: Boolean(ctx.values.heal),
+            env: process.env,
+            onEvent: ctx.onEvent,
+            signal: ctx.signal,
+          });
       const lines = [findingsText(r.findings)];
-      for (const h of r.heals) lines.push(`heal: ${h.cluster} ${h.bundle}@${h.version}: ${h.outcome}${h.reason ? `: ${h.reason}` : ''}${h.releaseId ? ` (release #${h.releaseId})` : ''}`);
+      for (const h of r.heals)
+        lines.push(
+          `heal: ${h.cluster} ${h.bundle}@${h.version}: ${h.outcome}${h.reason ? `: ${h.reason}` : ''}${h.releaseId ? ` (release #${h.releaseId})` : ''}`,
+        );
       for (const c of r.clusters) {
         if (c.error) lines.push(`warning: ${c.cluster}: not checked, showing what was recorded: ${c.error}`);
         for (const u of c.unjudged) lines.push(`warning: ${c.cluster}: ${u.bundle} not checked: ${u.reason}`);
       }
-      return { data: r, human: lines.join('\n'), ...(ctx.values['exit-code'] && r.findings.length > 0 ? { failure: new DriftFoundError(`${r.findings.length} open drift finding(s)`) } : {}) };
+      return {
+        data: r,
+        human: lines.join('\n'),
+        ...(ctx.values['exit-code'] && r.findings.length > 0
+          ? { failure: new DriftFoundError(`${r.findings.length} open drift finding(s)`) }
+          : {}),
+      };
     }),
 };

@@ -16,7 +16,15 @@ const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 export function eventsTable(events: readonly KubeEventRow[]): string {
   return table(
     ['TIME', 'CLUSTER', 'VERSION', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
-    events.map((e) => [shortTime(e.firstAt), e.cluster, e.version ?? '-', e.type, e.reason, e.object, `${oneLine(e.message)}${e.count > 1 ? ` (x${e.count}, last ${shortTime(e.lastAt)})` : ''}`]),
+    events.map((e) => [
+      shortTime(e.firstAt),
+      e.cluster,
+      e.version ?? '-',
+      e.type,
+      e.reason,
+      e.object,
+      `${oneLine(e.message)}${e.count > 1 ? ` (x${e.count}, last ${shortTime(e.lastAt)})` : ''}`,
+    ]),
   );
 }
 
@@ -31,9 +39,21 @@ export const eventsVerb: Verb = {
       if (!bundle || ctx.positionals.length > 1) throw new UsageError('events takes one bundle name');
       const version = str(ctx.values.version);
       const cluster = str(ctx.values.cluster);
-      const r = await drover.events({ ws, bundle, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}), onEvent: ctx.onEvent, signal: ctx.signal });
-      const lines = [r.events.length ? eventsTable(r.events) : `no events for ${bundle}${version ? `@${version}` : ''}${cluster ? ` on ${cluster}` : ''}`];
-      for (const u of r.unreachable) lines.push(`warning: ${u.cluster}: not gathered, showing what was stored: ${u.error}`);
+      const r = await drover.events({
+        ws,
+        bundle,
+        ...(version ? { version } : {}),
+        ...(cluster ? { cluster } : {}),
+        onEvent: ctx.onEvent,
+        signal: ctx.signal,
+      });
+      const lines = [
+        r.events.length
+          ? eventsTable(r.events)
+          : `no events for ${bundle}${version ? `@${version}` : ''}${cluster ? ` on ${cluster}` : ''}`,
+      ];
+      for (const u of r.unreachable)
+        lines.push(`warning: ${u.cluster}: not gathered, showing what was stored: ${u.error}`);
       return { data: r, human: lines.join('\n') };
     }),
 };

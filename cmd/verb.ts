@@ -45,4 +45,3 @@ export interface Verb {
 }
 
 export const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-

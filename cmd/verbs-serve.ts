@@ -10,23 +10,40 @@ import { str, type Verb } from './verb.ts';
 export const serveVerbs: Verb[] = [
   {
     name: 'agent',
-    usage: 'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
-    summary: "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
-    options: { env: { type: 'string' }, cluster: { type: 'string' }, registry: { type: 'string' }, kubeconfig: { type: 'string' }, context: { type: 'string' }, state: { type: 'string' }, 'poll-seconds': { type: 'string' }, 'index-seconds': { type: 'string' }, 'timeout-seconds': { type: 'string' }, 'log-level': { type: 'string' } },
+    usage:
+      'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
+    summary:
+      "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
+    options: {
+      env: { type: 'string' },
+      cluster: { type: 'string' },
+      registry: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      state: { type: 'string' },
+      'poll-seconds': { type: 'string' },
+      'index-seconds': { type: 'string' },
+      'timeout-seconds': { type: 'string' },
+      'log-level': { type: 'string' },
+    },
     run: async ({ values, positionals, signal }) => {
       if (positionals.length > 0) throw new UsageError(`agent takes no arguments (got ${positionals.join(' ')})`);
       const environment = str(values.env);
       const cluster = str(values.cluster);
       const registry = str(values.registry) ?? process.env.DROVER_REGISTRY;
-      if (!environment || !cluster || !registry) throw new UsageError('agent needs --env, --cluster and --registry (or DROVER_REGISTRY)');
+      if (!environment || !cluster || !registry)
+        throw new UsageError('agent needs --env, --cluster and --registry (or DROVER_REGISTRY)');
       const logLevel = str(values['log-level']) ?? 'info';
-      if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!LOG_LEVELS.includes(logLevel as LogLevel))
+        throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       const poll = values['poll-seconds'] === undefined ? 30 : Number(values['poll-seconds']);
       if (!(poll > 0)) throw new UsageError('--poll-seconds must be a positive number');
       const indexSeconds = values['index-seconds'] === undefined ? undefined : Number(values['index-seconds']);
-      if (indexSeconds !== undefined && !(indexSeconds > 0)) throw new UsageError('--index-seconds must be a positive number');
+      if (indexSeconds !== undefined && !(indexSeconds > 0))
+        throw new UsageError('--index-seconds must be a positive number');
       const timeout = values['timeout-seconds'] === undefined ? undefined : Number(values['timeout-seconds']);
-      if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1)) throw new UsageError('--timeout-seconds must be a positive integer');
+      if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 1))
+        throw new UsageError('--timeout-seconds must be a positive integer');
       // Without one, inside a Pod: its ServiceAccount.
       const kubeconfig = str(values.kubeconfig) ?? process.env.KUBECONFIG;
       const stop = new AbortController();
@@ -59,9 +76,11 @@ export const serveVerbs: Verb[] = [
     run: async ({ values, positionals, configPath, signal }) => {
       if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got ${positionals.join(' ')})`);
       const logLevel = str(values['log-level']) ?? 'info';
-      if (!LOG_LEVELS.includes(logLevel as LogLevel)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+      if (!LOG_LEVELS.includes(logLevel as LogLevel))
+        throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
       const concurrency = values.concurrency === undefined ? undefined : Number(values.concurrency);
-      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1)) throw new UsageError('--concurrency must be a positive integer');
+      if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency >= 1))
+        throw new UsageError('--concurrency must be a positive integer');
       // The first SIGTERM or SIGINT stops gracefully (main.ts also turns the first SIGINT into ctx.signal); a second one hurries.
       // The daemon and its HTTP side load when the verb runs: `drover --help` stays light.
       const { serveDaemon } = await import('../http/serve.ts');
@@ -84,7 +103,10 @@ export const serveVerbs: Verb[] = [
           logLevel: logLevel as LogLevel,
           ...(concurrency ? { concurrency } : {}),
         });
-        return { data: summary, human: `drover serve stopped (${summary.shutdown.drained ? 'all work finished' : `aborted ${summary.shutdown.aborted.join(', ')}; ${summary.shutdown.recovered.length} release(s) restored`})` };
+        return {
+          data: summary,
+          human: `drover serve stopped (${summary.shutdown.drained ? 'all work finished' : `aborted ${summary.shutdown.aborted.join(', ')}; ${summary.shutdown.recovered.length} release(s) restored`})`,
+        };
       } finally {
         process.off('SIGTERM', onSignal);
         process.off('SIGINT', onSignal);

@@ -28,8 +28,19 @@ const SKIP = new Set(['cmd/drover.ts', 'cmd/warm-compile-cache.ts']);
 /** The modules this imports, relative to `root`: every source module the image holds (deploy/Containerfile.dockerignore leaves out tests and their data). */
 export function warmModules(root: string): string[] {
   return ['cmd', 'lib', 'http']
-    .flatMap((top) => readdirSync(join(root, top), { recursive: true, withFileTypes: true }).map((d) => relative(root, join(d.parentPath, d.name))))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && !f.endsWith('.d.ts') && !f.split('/').includes('testdata') && !SKIP.has(f))
+    .flatMap((top) =>
+      readdirSync(join(root, top), { recursive: true, withFileTypes: true }).map((d) =>
+        relative(root, join(d.parentPath, d.name)),
+      ),
+    )
+    .filter(
+      (f) =>
+        f.endsWith('.ts') &&
+        !f.endsWith('.test.ts') &&
+        !f.endsWith('.d.ts') &&
+        !f.split('/').includes('testdata') &&
+        !SKIP.has(f),
+    )
     .sort();
 }
 
@@ -37,7 +48,9 @@ if (import.meta.main) {
   const root = join(import.meta.dirname, '..');
   const dir = getCompileCacheDir?.();
   if (!dir) {
-    process.stderr.write('warm-compile-cache: the compile cache is not enabled: set NODE_COMPILE_CACHE to a writable directory\n');
+    process.stderr.write(
+      'warm-compile-cache: the compile cache is not enabled: set NODE_COMPILE_CACHE to a writable directory\n',
+    );
     process.exit(2);
   }
   const modules = warmModules(root);

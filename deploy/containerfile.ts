@@ -39,8 +39,13 @@ export interface Containerfile {
 export function parseContainerfile(text: string): Containerfile {
   const args = new Map<string, string>();
   const stages: Stage[] = [];
-  const substitute = (s: string) => s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? '');
-  const lines = text.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const substitute = (s: string) =>
+    s.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => args.get((a ?? b)!) ?? '');
+  const lines = text
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   for (const line of lines) {
     const m = /^(\w+)\s+(.*)$/.exec(line);
     if (!m) continue;
@@ -52,26 +57,43 @@ export function parseContainerfile(text: string): Containerfile {
       if (value !== undefined && !args.has(name!)) args.set(name!, value);
     } else if (instruction === 'FROM') {
       const [image, as, name] = rest.split(/\s+/);
-      stages.push({ from: substitute(image!), ...(as?.toUpperCase() === 'AS' && name ? { name } : {}), contextCopies: [], stageCopies: [], runs: [], env: {} });
+      stages.push({
+        from: substitute(image!),
+        ...(as?.toUpperCase() === 'AS' && name ? { name } : {}),
+        contextCopies: [],
+        stageCopies: [],
+        runs: [],
+        env: {},
+      });
     } else if (!stage) {
       throw new InvalidInputError(`Containerfile: ${instruction} before FROM`);
     } else if (instruction === 'COPY') {
       const words = rest.split(/\s+/);
       const from = words.find((w) => w.startsWith('--from='))?.slice('--from='.length);
       const paths = words.filter((w) => !w.startsWith('--'));
-      if (from !== undefined) stage.stageCopies.push({ from: substitute(from), sources: paths.slice(0, -1), dest: paths.at(-1)! });
+      if (from !== undefined)
+        stage.stageCopies.push({ from: substitute(from), sources: paths.slice(0, -1), dest: paths.at(-1)! });
       else stage.contextCopies.push(...paths.slice(0, -1));
     } else if (instruction === 'ENV') {
       // `ENV NAME=value ...` (unquoted values) or the legacy `ENV NAME value`.
       const words = rest.split(/\s+/);
-      const pairs = rest.includes('=') ? words.filter((w) => w.includes('=')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] as const) : [[words[0]!, words.slice(1).join(' ')] as const];
+      const pairs = rest.includes('=')
+        ? words
+            .filter((w) => w.includes('='))
+            .map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)] as const)
+        : [[words[0]!, words.slice(1).join(' ')] as const];
       for (const [name, value] of pairs) stage.env[name] = substitute(value);
     } else if (instruction === 'RUN') {
-      stage.runs.push({ command: substitute(rest), ...(stage.user !== undefined ? { user: stage.user } : {}), env: { ...stage.env } });
+      stage.runs.push({
+        command: substitute(rest),
+        ...(stage.user !== undefined ? { user: stage.user } : {}),
+        env: { ...stage.env },
+      });
     } else if (instruction === 'USER') {
       stage.user = substitute(rest);
     } else if (instruction === 'ENTRYPOINT' || instruction === 'CMD') {
-      if (!rest.startsWith('[')) throw new InvalidInputError(`Containerfile: ${instruction} must use the exec form (a JSON array): ${rest}`);
+      if (!rest.startsWith('['))
+        throw new InvalidInputError(`Containerfile: ${instruction} must use the exec form (a JSON array): ${rest}`);
       const value = JSON.parse(rest) as string[];
       if (instruction === 'ENTRYPOINT') stage.entrypoint = value;
       else stage.cmd = value;

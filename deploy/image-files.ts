@@ -16,7 +16,10 @@ import { InvalidInputError } from '../lib/errors/errors.ts';
 
 /** Patterns of a .dockerignore file: one a line, `#` comments; `!` re-includes are not supported. */
 export function parseIgnoreFile(text: string): string[] {
-  const patterns = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#'));
+  const patterns = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'));
   const negated = patterns.find((p) => p.startsWith('!'));
   if (negated) throw new InvalidInputError(`ignore file: re-include patterns are not supported here: ${negated}`);
   return patterns.map((p) => normalize(p).replace(/\/$/, ''));
@@ -42,11 +45,22 @@ function walk(root: string, rel: string, out: string[]): void {
 }
 
 /** The context files the COPY instructions bring in, relative to `root`. A source that does not exist is an error. */
-export function imageFiles({ root, copies, ignore }: { root: string; copies: readonly string[]; ignore: readonly string[] }): Set<string> {
+export function imageFiles({
+  root,
+  copies,
+  ignore,
+}: {
+  root: string;
+  copies: readonly string[];
+  ignore: readonly string[];
+}): Set<string> {
   const out: string[] = [];
   for (const src of copies) {
     const rel = normalize(src).replace(/\/$/, '');
-    if (!existsSync(join(root, rel))) throw new InvalidInputError(`Containerfile copies ${src}, which does not exist in ${root}`, { data: { path: src } });
+    if (!existsSync(join(root, rel)))
+      throw new InvalidInputError(`Containerfile copies ${src}, which does not exist in ${root}`, {
+        data: { path: src },
+      });
     walk(root, rel, out);
   }
   return new Set(out.filter((f) => !isIgnored(f, ignore)));
@@ -59,11 +73,16 @@ export interface ImportGraph {
   bare: Map<string, string[]>;
 }
 
-const IMPORT = /\b(?:import|export)\s+(type\s+)?(?:[\w*{}\s,$]*?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /\b(?:import|export)\s+(type\s+)?(?:[\w*{}\s,$]*?\s*from\s*)?['"]([^'"]+)['"]|\bimport\s*\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 /** The specifiers a module loads at run time: type-only imports are erased by type stripping and left out; comments are skipped. */
 export function runtimeSpecifiers(source: string): string[] {
-  const code = source.replace(/\/\*[\s\S]*?\*\//g, '').split('\n').filter((l) => !l.trim().startsWith('//')).join('\n');
+  const code = source
+    .replace(/\/\*[\s\S]*?\*\//g, '')
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('//'))
+    .join('\n');
   const out: string[] = [];
   for (const m of code.matchAll(IMPORT)) {
     if (m[1]) continue;
@@ -84,8 +103,11 @@ export function importGraph({ root, entry }: { root: string; entry: string | rea
     if (!/\.[cm]?[jt]s$/.test(file)) continue;
     for (const spec of runtimeSpecifiers(readFileSync(join(root, file), 'utf8'))) {
       if (spec.startsWith('.') || spec.startsWith('/')) {
-        const target = relative(root, join(root, dirname(file), spec)).split('\\').join('/');
-        if (!existsSync(join(root, target))) throw new InvalidInputError(`${file} imports ${spec}, which does not exist`, { data: { file, spec } });
+        const target = relative(root, join(root, dirname(file), spec))
+          .split('\\')
+          .join('/');
+        if (!existsSync(join(root, target)))
+          throw new InvalidInputError(`${file} imports ${spec}, which does not exist`, { data: { file, spec } });
         queue.push(target);
       } else {
         bare.set(spec, [...(bare.get(spec) ?? []), file]);

@@ -19,16 +19,44 @@ const ROOT = resolve(import.meta.dirname, '..');
  */
 export const LAYERS = [
   { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts'], may: [] },
-  { name: 'pure', paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'], may: ['foundation', 'pure'] },
-  { name: 'adapter', paths: ['lib/config/', 'lib/source/', 'lib/oci/', 'lib/cluster/', 'lib/state/', 'lib/render/'], may: ['foundation', 'pure'] },
+  {
+    name: 'pure',
+    paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'],
+    may: ['foundation', 'pure'],
+  },
+  {
+    name: 'adapter',
+    paths: ['lib/config/', 'lib/source/', 'lib/oci/', 'lib/cluster/', 'lib/state/', 'lib/render/'],
+    may: ['foundation', 'pure'],
+  },
   { name: 'schedule', paths: ['lib/schedule/'], may: ['foundation', 'pure'] },
   { name: 'events', paths: ['lib/events/'], may: ['foundation', 'pure', 'adapter'] },
   { name: 'release', paths: ['lib/release/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events'] },
-  { name: 'workspace', paths: ['lib/workspace/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release'] },
-  { name: 'monitor', paths: ['lib/monitor/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'workspace'] },
-  { name: 'verbs', paths: ['lib/verbs/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'] },
-  { name: 'loop', paths: ['lib/loop/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'] },
-  { name: 'api', paths: ['lib/index.ts'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs', 'loop'] },
+  {
+    name: 'workspace',
+    paths: ['lib/workspace/'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release'],
+  },
+  {
+    name: 'monitor',
+    paths: ['lib/monitor/'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'workspace'],
+  },
+  {
+    name: 'verbs',
+    paths: ['lib/verbs/'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'],
+  },
+  {
+    name: 'loop',
+    paths: ['lib/loop/'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'],
+  },
+  {
+    name: 'api',
+    paths: ['lib/index.ts'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs', 'loop'],
+  },
   { name: 'interface', paths: ['cmd/', 'http/'], may: ['api'] },
 ];
 
@@ -38,7 +66,8 @@ const UNLAYERED = [/\.test\.ts$/, /\/testdata\//, /^fixtures\//, /^bench\//, /^d
 export function layerOf(path) {
   let best;
   for (const layer of LAYERS) {
-    for (const p of layer.paths) if ((path === p || path.startsWith(p)) && (!best || p.length > best.prefix.length)) best = { layer, prefix: p };
+    for (const p of layer.paths)
+      if ((path === p || path.startsWith(p)) && (!best || p.length > best.prefix.length)) best = { layer, prefix: p };
   }
   return best && { ...best.layer, folder: best.prefix };
 }
@@ -50,7 +79,10 @@ export function layerViolation(from, to) {
   const b = layerOf(to);
   if (!a || !b) return undefined;
   if (a.folder === b.folder) return undefined;
-  if (a.name === 'interface') return b.name === 'api' || b.name === 'interface' ? undefined : `${from} is an interface: from lib/ it may import only the public API, lib/index.ts (not ${to})`;
+  if (a.name === 'interface')
+    return b.name === 'api' || b.name === 'interface'
+      ? undefined
+      : `${from} is an interface: from lib/ it may import only the public API, lib/index.ts (not ${to})`;
   if (a.may.includes(b.name)) return undefined;
   return `${a.name} module ${from} may not import ${to} (${b.name}): ${a.may.length ? `${a.name} imports only ${a.may.join(', ')}` : 'it imports nothing else of lib/'} (ARCHITECTURE.md)`;
 }

@@ -15,23 +15,64 @@ const root = resolve(import.meta.dirname, '..');
 
 describe('the drover/layers lint rule', () => {
   const eslint = new ESLint({ cwd: root });
-  const errors = async (file: string, code: string) => (await eslint.lintText(code, { filePath: join(root, file) }))[0]!.messages.filter((m) => m.ruleId === 'drover/layers').map((m) => m.message);
+  const errors = async (file: string, code: string) =>
+    (await eslint.lintText(code, { filePath: join(root, file) }))[0]!.messages
+      .filter((m) => m.ruleId === 'drover/layers')
+      .map((m) => m.message);
 
   it.each([
-    ['a pure module importing an adapter', 'lib/object/bad.ts', "import { getObject } from '../cluster/get.ts';\nexport const x = getObject;\n", /pure module lib\/object\/bad\.ts may not import lib\/cluster\/get\.ts \(adapter\)/],
-    ['an adapter importing another adapter', 'lib/oci/bad.ts', "import { openState } from '../state/open.ts';\nexport const x = openState;\n", /adapter module lib\/oci\/bad\.ts may not import lib\/state\/open\.ts \(adapter\)/],
-    ['the release engine importing the drift monitor above it', 'lib/release/bad.ts', "export const x = () => import('../monitor/drift-monitor.ts');\n", /release module lib\/release\/bad\.ts may not import lib\/monitor\/drift-monitor\.ts \(monitor\)/],
-    ['a verb importing the public API', 'lib/verbs/bad.ts', "export { cut } from '../index.ts';\n", /verbs module lib\/verbs\/bad\.ts may not import lib\/index\.ts \(api\)/],
-    ['the CLI reaching past the public API', 'cmd/bad.ts', "import { listVersions } from '../lib/state/versions.ts';\nexport const x = listVersions;\n", /cmd\/bad\.ts is an interface: from lib\/ it may import only the public API/],
-    ['an HTTP route reaching past the public API', 'http/bad.ts', "import type { StatusRow } from '../lib/verbs/status.ts';\nexport type X = StatusRow;\n", /http\/bad\.ts is an interface/],
+    [
+      'a pure module importing an adapter',
+      'lib/object/bad.ts',
+      "import { getObject } from '../cluster/get.ts';\nexport const x = getObject;\n",
+      /pure module lib\/object\/bad\.ts may not import lib\/cluster\/get\.ts \(adapter\)/,
+    ],
+    [
+      'an adapter importing another adapter',
+      'lib/oci/bad.ts',
+      "import { openState } from '../state/open.ts';\nexport const x = openState;\n",
+      /adapter module lib\/oci\/bad\.ts may not import lib\/state\/open\.ts \(adapter\)/,
+    ],
+    [
+      'the release engine importing the drift monitor above it',
+      'lib/release/bad.ts',
+      "export const x = () => import('../monitor/drift-monitor.ts');\n",
+      /release module lib\/release\/bad\.ts may not import lib\/monitor\/drift-monitor\.ts \(monitor\)/,
+    ],
+    [
+      'a verb importing the public API',
+      'lib/verbs/bad.ts',
+      "export { cut } from '../index.ts';\n",
+      /verbs module lib\/verbs\/bad\.ts may not import lib\/index\.ts \(api\)/,
+    ],
+    [
+      'the CLI reaching past the public API',
+      'cmd/bad.ts',
+      "import { listVersions } from '../lib/state/versions.ts';\nexport const x = listVersions;\n",
+      /cmd\/bad\.ts is an interface: from lib\/ it may import only the public API/,
+    ],
+    [
+      'an HTTP route reaching past the public API',
+      'http/bad.ts',
+      "import type { StatusRow } from '../lib/verbs/status.ts';\nexport type X = StatusRow;\n",
+      /http\/bad\.ts is an interface/,
+    ],
   ])('refuses %s', async (_what, file, code, message) => {
     expect(await errors(file, code)).toEqual([expect.stringMatching(message)]);
   });
 
   it.each([
-    ['a verb using an engine and an adapter', 'lib/verbs/ok.ts', "import { fanOut } from '../release/fanout.ts';\nimport { openState } from '../state/open.ts';\nexport const x = [fanOut, openState];\n"],
+    [
+      'a verb using an engine and an adapter',
+      'lib/verbs/ok.ts',
+      "import { fanOut } from '../release/fanout.ts';\nimport { openState } from '../state/open.ts';\nexport const x = [fanOut, openState];\n",
+    ],
     ['the CLI using the public API', 'cmd/ok.ts', "import { cut } from '../lib/index.ts';\nexport const x = cut;\n"],
-    ['a test reaching into anything', 'cmd/ok.test.ts', "import { openState } from '../lib/state/open.ts';\nexport const x = openState;\n"],
+    [
+      'a test reaching into anything',
+      'cmd/ok.test.ts',
+      "import { openState } from '../lib/state/open.ts';\nexport const x = openState;\n",
+    ],
   ])('allows %s', async (_what, file, code) => {
     expect(await errors(file, code)).toEqual([]);
   });
@@ -86,9 +127,33 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
 
 describe('the cycle finder', () => {
   it.each([
-    ['a chain', [['a', 'b'], ['b', 'c']], []],
-    ['a two-file cycle', [['a', 'b'], ['b', 'a'], ['b', 'c']], [['a', 'b']]],
-    ['a longer one, and a file importing itself', [['a', 'b'], ['b', 'c'], ['c', 'a'], ['d', 'd']], [['a', 'b', 'c'], ['d']]],
+    [
+      'a chain',
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+      ],
+      [],
+    ],
+    [
+      'a two-file cycle',
+      [
+        ['a', 'b'],
+        ['b', 'a'],
+        ['b', 'c'],
+      ],
+      [['a', 'b']],
+    ],
+    [
+      'a longer one, and a file importing itself',
+      [
+        ['a', 'b'],
+        ['b', 'c'],
+        ['c', 'a'],
+        ['d', 'd'],
+      ],
+      [['a', 'b', 'c'], ['d']],
+    ],
   ] as [string, [string, string][], string[][]][])('%s', (_name, edges, expected) => {
     const g = new Map<string, Set<string>>();
     for (const [a, b] of edges) {
@@ -104,10 +169,14 @@ describe('imports', () => {
   const fileGraph = new Map<string, Set<string>>();
   for (const f of files) {
     const info = ts.preProcessFile(readFileSync(f, 'utf8'), true, true);
-    const deps = info.importedFiles.map((i) => i.fileName).filter((n) => n.startsWith('.')).map((n) => relative(root, resolve(dirname(f), n)));
+    const deps = info.importedFiles
+      .map((i) => i.fileName)
+      .filter((n) => n.startsWith('.'))
+      .map((n) => relative(root, resolve(dirname(f), n)));
     fileGraph.set(relative(root, f), new Set(deps));
   }
-  const folderOf = (p: string) => (p.startsWith('lib/') && p.split('/').length > 2 ? p.split('/').slice(0, 2).join('/') : p);
+  const folderOf = (p: string) =>
+    p.startsWith('lib/') && p.split('/').length > 2 ? p.split('/').slice(0, 2).join('/') : p;
 
   it('are read from every source file', () => {
     expect(fileGraph.size).toBeGreaterThan(200);

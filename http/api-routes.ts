@@ -24,7 +24,10 @@ const ACTION_BODY_MAX = 64 * 1024;
 
 const ok = (json: unknown): Reply => ({ status: 200, json });
 const limitOf = (q: URLSearchParams) => Math.min(1000, Math.max(1, Number(q.get('limit') ?? 50) || 50));
-const filterOf = (q: URLSearchParams) => ({ ...(q.get('bundle') ? { bundle: q.get('bundle')! } : {}), ...(q.get('cluster') ? { cluster: q.get('cluster')! } : {}) });
+const filterOf = (q: URLSearchParams) => ({
+  ...(q.get('bundle') ? { bundle: q.get('bundle')! } : {}),
+  ...(q.get('cluster') ? { cluster: q.get('cluster')! } : {}),
+});
 const text = (v: unknown, name: string, required = true): string | undefined => {
   if (v === undefined || v === null || v === '') {
     if (required) throw new UsageError(`${name} is required`);
@@ -37,7 +40,11 @@ const text = (v: unknown, name: string, required = true): string | undefined => 
 const deployReply = (r: DeployResult): Reply => ({ status: r.ok ? 200 : 409, json: r });
 
 /** Wraps an action: refused while shutting down, run under `key`'s lock, the bundle woken afterwards for follow-ups. */
-async function act(h: DaemonHandle, ctx: RequestContext, run: (body: Record<string, unknown>) => Promise<Reply>): Promise<Reply> {
+async function act(
+  h: DaemonHandle,
+  ctx: RequestContext,
+  run: (body: Record<string, unknown>) => Promise<Reply>,
+): Promise<Reply> {
   if (h.status().shuttingDown) return errorReply(503, 'E_UNAVAILABLE', 'shutting down: not taking actions');
   if (!h.status().ready) return errorReply(503, 'E_UNAVAILABLE', 'not ready: recovery still running');
   const body = await readJsonObject(ctx.req, ACTION_BODY_MAX);
@@ -48,40 +55,97 @@ async function act(h: DaemonHandle, ctx: RequestContext, run: (body: Record<stri
 export function apiRoutes(h: DaemonHandle): Route[] {
   const ws = () => h.ctx.ws;
   const cfg = () => h.ctx.ws.config;
-  const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({ method, path, auth: 'token', handler });
+  const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({
+    method,
+    path,
+    auth: 'token',
+    handler,
+  });
   return [
     route('GET', '/api/v1/daemon', () => ok({ ...h.status(), queue: h.queue(), dependencies: h.ctx.deps.snapshot() })),
     route('GET', '/api/v1/bundles', async () => ok(await drover.bundles({ ws: ws() }))),
-    route('GET', '/api/v1/bundles/:bundle', async ({ params }) => ok(await drover.bundle({ ws: ws(), bundle: params.bundle! }))),
-    route('GET', '/api/v1/bundles/:bundle/versions', async ({ params }) => ok(await drover.versions({ ws: ws(), bundle: params.bundle!, known: true }))),
-    route('GET', '/api/v1/bundles/:bundle/versions/:version', async ({ params }) => ok(await drover.show({ ws: ws(), bundle: params.bundle!, version: params.version! }))),
+    route('GET', '/api/v1/bundles/:bundle', async ({ params }) =>
+      ok(await drover.bundle({ ws: ws(), bundle: params.bundle! })),
+    ),
+    route('GET', '/api/v1/bundles/:bundle/versions', async ({ params }) =>
+      ok(await drover.versions({ ws: ws(), bundle: params.bundle!, known: true })),
+    ),
+    route('GET', '/api/v1/bundles/:bundle/versions/:version', async ({ params }) =>
+      ok(await drover.show({ ws: ws(), bundle: params.bundle!, version: params.version! })),
+    ),
     route('GET', '/api/v1/sources', async () => ok(await drover.sources({ ws: ws() }))),
     route('GET', '/api/v1/environments', async () => ok(await drover.environments({ ws: ws() }))),
     route('GET', '/api/v1/clusters', async ({ query }) => {
-      const rows = await drover.status({ ws: ws(), live: query.get('live') !== 'false', signal: AbortSignal.timeout(30_000) });
-      return ok(cfg().clusters.map((c) => ({ name: c.name, context: c.context, environments: cfg().environments.filter((e) => e.clusters.includes(c.name)).map((e) => e.name), bundles: rows.filter((r) => r.cluster === c.name) })));
+      const rows = await drover.status({
+        ws: ws(),
+        live: query.get('live') !== 'false',
+        signal: AbortSignal.timeout(30_000),
+      });
+      return ok(
+        cfg().clusters.map((c) => ({
+          name: c.name,
+          context: c.context,
+          environments: cfg()
+            .environments.filter((e) => e.clusters.includes(c.name))
+            .map((e) => e.name),
+          bundles: rows.filter((r) => r.cluster === c.name),
+        })),
+      );
     }),
     // Status reads each cluster (inventories, member health) unless ?live=false: then the journal's view only.
-    route('GET', '/api/v1/status', async ({ query }) => ok(await drover.status({ ws: ws(), live: query.get('live') !== 'false', signal: AbortSignal.timeout(30_000) }))),
+    route('GET', '/api/v1/status', async ({ query }) =>
+      ok(await drover.status({ ws: ws(), live: query.get('live') !== 'false', signal: AbortSignal.timeout(30_000) })),
+    ),
     route('GET', '/api/v1/releases', async ({ query }) => {
       const bundle = query.get('bundle') ?? undefined;
       const cluster = query.get('cluster') ?? undefined;
-      return ok(await drover.releases({ ws: ws(), ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}), limit: limitOf(query), steps: query.get('steps') === 'true' }));
+      return ok(
+        await drover.releases({
+          ws: ws(),
+          ...(bundle ? { bundle } : {}),
+          ...(cluster ? { cluster } : {}),
+          limit: limitOf(query),
+          steps: query.get('steps') === 'true',
+        }),
+      );
     }),
     route('GET', '/api/v1/releases/:id', async ({ params }) => {
       if (!/^\d+$/.test(params.id!)) throw new NotFoundError(`no release ${params.id}`, { data: { id: params.id } });
       return ok(await drover.release({ ws: ws(), id: Number(params.id) }));
     }),
-    route('GET', '/api/v1/quarantine', async ({ query }) => ok(await drover.quarantine({ ws: ws(), ...(query.get('bundle') ? { bundle: query.get('bundle')! } : {}) }))),
+    route('GET', '/api/v1/quarantine', async ({ query }) =>
+      ok(await drover.quarantine({ ws: ws(), ...(query.get('bundle') ? { bundle: query.get('bundle')! } : {}) })),
+    ),
     // Drift findings as recorded (open ones by default; ?open=false for history), and self-heal attempts.
-    route('GET', '/api/v1/drift', async ({ query }) => ok(await drover.driftFindings({ ws: ws(), ...filterOf(query), open: query.get('open') !== 'false', limit: limitOf(query) }))),
-    route('GET', '/api/v1/drift/heals', async ({ query }) => ok(await drover.driftHeals({ ws: ws(), ...filterOf(query), limit: limitOf(query) }))),
+    route('GET', '/api/v1/drift', async ({ query }) =>
+      ok(
+        await drover.driftFindings({
+          ws: ws(),
+          ...filterOf(query),
+          open: query.get('open') !== 'false',
+          limit: limitOf(query),
+        }),
+      ),
+    ),
+    route('GET', '/api/v1/drift/heals', async ({ query }) =>
+      ok(await drover.driftHeals({ ws: ws(), ...filterOf(query), limit: limitOf(query) })),
+    ),
     // Kubernetes Events of a bundle's members and their children, as gathered into the state.
     route('GET', '/api/v1/bundles/:bundle/events', async ({ params, query }) => {
       const bundle = (await drover.bundle({ ws: ws(), bundle: params.bundle! })).name;
       const version = query.get('version');
       const cluster = query.get('cluster');
-      return ok((await drover.events({ ws: ws(), bundle, gather: false, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}) })).events);
+      return ok(
+        (
+          await drover.events({
+            ws: ws(),
+            bundle,
+            gather: false,
+            ...(version ? { version } : {}),
+            ...(cluster ? { cluster } : {}),
+          })
+        ).events,
+      );
     }),
 
     route('POST', '/api/v1/cut', (ctx) =>
@@ -103,24 +167,46 @@ export function apiRoutes(h: DaemonHandle): Route[] {
         const environment = text(body.environment, 'environment', false);
         const cluster = text(body.cluster, 'cluster', false);
         if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
-        return deployReply(await h.actions.deploy({ bundle: text(body.bundle, 'bundle')!, version: text(body.version, 'version')!, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}) }));
+        return deployReply(
+          await h.actions.deploy({
+            bundle: text(body.bundle, 'bundle')!,
+            version: text(body.version, 'version')!,
+            ...(environment ? { environment } : {}),
+            ...(cluster ? { cluster } : {}),
+          }),
+        );
       }),
     ),
     route('POST', '/api/v1/promote', (ctx) =>
       act(h, ctx, async (body) => {
         const version = text(body.version, 'version', false);
-        return deployReply(await h.actions.promote({ bundle: text(body.bundle, 'bundle')!, to: text(body.to, 'to')!, ...(version ? { version } : {}) }));
+        return deployReply(
+          await h.actions.promote({
+            bundle: text(body.bundle, 'bundle')!,
+            to: text(body.to, 'to')!,
+            ...(version ? { version } : {}),
+          }),
+        );
       }),
     ),
     route('POST', '/api/v1/rollback', (ctx) =>
       act(h, ctx, async (body) => {
         const to = text(body.to, 'to', false);
-        return deployReply(await h.actions.rollback({ bundle: text(body.bundle, 'bundle')!, environment: text(body.environment, 'environment')!, ...(to ? { to } : {}) }));
+        return deployReply(
+          await h.actions.rollback({
+            bundle: text(body.bundle, 'bundle')!,
+            environment: text(body.environment, 'environment')!,
+            ...(to ? { to } : {}),
+          }),
+        );
       }),
     ),
     route('POST', '/api/v1/heal', (ctx) =>
       act(h, ctx, async (body) => {
-        const r = await h.actions.heal({ bundle: text(body.bundle, 'bundle')!, cluster: text(body.cluster, 'cluster')! });
+        const r = await h.actions.heal({
+          bundle: text(body.bundle, 'bundle')!,
+          cluster: text(body.cluster, 'cluster')!,
+        });
         return { status: r.heals.every((x) => x.outcome !== 'failed') ? 200 : 409, json: r };
       }),
     ),

@@ -12,7 +12,13 @@ import { constantTimeEqual } from './verify-webhook.ts';
 
 export type BearerVerdict = 'ok' | 'unconfigured' | 'missing' | 'invalid';
 
-export function checkBearer({ authorization, token }: { authorization: string | undefined; token: string | undefined }): BearerVerdict {
+export function checkBearer({
+  authorization,
+  token,
+}: {
+  authorization: string | undefined;
+  token: string | undefined;
+}): BearerVerdict {
   if (!token) return 'unconfigured';
   if (!authorization) return 'missing';
   const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization);

@@ -15,16 +15,43 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
 
-function stubHandle({ token, secret, status = {} }: { token?: string; secret?: string; status?: Partial<DaemonStatus> }) {
+function stubHandle({
+  token,
+  secret,
+  status = {},
+}: {
+  token?: string;
+  secret?: string;
+  status?: Partial<DaemonStatus>;
+}) {
   const woken: string[] = [];
-  const ws = { config: { sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }], serve: { dashboard: { enabled: false, anonymousRead: false, sessionHours: 8 } } } } as unknown as Workspace;
+  const ws = {
+    config: {
+      sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }],
+      serve: { dashboard: { enabled: false, anonymousRead: false, sessionHours: 8 } },
+    },
+  } as unknown as Workspace;
   const handle: DaemonHandle = {
     ctx: (() => {
       const metrics = createServeMetrics();
       const log = createLogger({ write: () => {} });
-      return { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: 'oci-layout:///tmp/none' }), signal: new AbortController().signal };
+      return {
+        ws,
+        env: {},
+        log,
+        metrics,
+        deps: createDependencyTracker({ metrics, log, registry: 'oci-layout:///tmp/none' }),
+        signal: new AbortController().signal,
+      };
     })(),
-    status: () => ({ ready: true, shuttingDown: false, recovery: 'done', stateOpen: true, startedAt: '2026-01-01T00:00:00.000Z', ...status }),
+    status: () => ({
+      ready: true,
+      shuttingDown: false,
+      recovery: 'done',
+      stateOpen: true,
+      startedAt: '2026-01-01T00:00:00.000Z',
+      ...status,
+    }),
     queue: () => ({ running: [], queued: [] }),
     wakeSource: (s) => void woken.push(s),
     wakeBundle: () => {},
@@ -59,8 +86,16 @@ describe('http server', () => {
     expect(apiRoutes.every((r) => r.path.startsWith('/api/v1/'))).toBe(true);
     for (const r of apiRoutes) {
       for (const authorization of [undefined, 'Bearer tok-wrong', 'Bearer tok-righ', 'Basic dG9rLXJpZ2h0']) {
-        const res = await fetch(`${base}${fill(r.path)}`, { method: r.method, headers: authorization ? { authorization } : {}, ...(r.method === 'POST' ? { body: '{}' } : {}) });
-        expect([r.path, res.status, res.headers.get('www-authenticate')]).toEqual([r.path, 401, 'Bearer realm="drover"']);
+        const res = await fetch(`${base}${fill(r.path)}`, {
+          method: r.method,
+          headers: authorization ? { authorization } : {},
+          ...(r.method === 'POST' ? { body: '{}' } : {}),
+        });
+        expect([r.path, res.status, res.headers.get('www-authenticate')]).toEqual([
+          r.path,
+          401,
+          'Bearer realm="drover"',
+        ]);
       }
     }
     // The right token passes auth (the stub daemon then answers on its own).
@@ -96,16 +131,25 @@ describe('http server', () => {
   it('verifies a webhook before parsing it, and wakes the matching source only when it is genuine', async () => {
     const { handle, woken } = stubHandle({ secret: 'hook-secret' });
     const base = await serve(handle);
-    const post = (body: string, headers: Record<string, string>) => fetch(`${base}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', ...headers } }).then((r) => r.status);
+    const post = (body: string, headers: Record<string, string>) =>
+      fetch(`${base}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', ...headers } }).then(
+        (r) => r.status,
+      );
     const bad = '{"repository": {"clone_url": ';
     expect(await post(bad, { 'x-hub-signature-256': signWebhookBody({ secret: 'other', body: bad }) })).toBe(401);
     expect(await post(bad, { 'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: bad }) })).toBe(400);
     const push = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: 'http://git.example/shop.git' } });
     expect(await post(push, { 'x-hub-signature-256': signWebhookBody({ secret: 'other', body: push }) })).toBe(401);
     expect(woken).toEqual([]);
-    expect(await post(push, { 'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: push }) })).toBe(202);
+    expect(await post(push, { 'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: push }) })).toBe(
+      202,
+    );
     expect(woken).toEqual(['shop']);
-    expect(await post('x'.repeat(2048), { 'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: 'x'.repeat(2048) }) })).toBe(413);
+    expect(
+      await post('x'.repeat(2048), {
+        'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: 'x'.repeat(2048) }),
+      }),
+    ).toBe(413);
     const webhooks = (await handle.ctx.metrics.webhooks.get()).values.map((v) => [v.labels, v.value]);
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'unauthorized' }, 2]);
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'too-large' }, 1]);
@@ -116,7 +160,15 @@ describe('http server', () => {
     const base = await serve(handle);
     const push = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: 'http://git.example/shop.git' } });
     for (const provider of ['github', 'gitlab', 'generic']) {
-      const r = await fetch(`${base}/hooks/${provider}`, { method: 'POST', body: push, headers: { 'x-hub-signature-256': signWebhookBody({ secret: '', body: push }), 'x-gitlab-token': '', 'x-drover-signature': signWebhookBody({ secret: '', body: push }) } });
+      const r = await fetch(`${base}/hooks/${provider}`, {
+        method: 'POST',
+        body: push,
+        headers: {
+          'x-hub-signature-256': signWebhookBody({ secret: '', body: push }),
+          'x-gitlab-token': '',
+          'x-drover-signature': signWebhookBody({ secret: '', body: push }),
+        },
+      });
       expect(r.status).toBe(401);
     }
     expect(woken).toEqual([]);

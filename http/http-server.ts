@@ -68,47 +68,98 @@ async function dispatch(routes: readonly Route[], h: DaemonHandle, req: Incoming
   const url = new URL(req.url ?? '/', 'http://drover.invalid');
   const m = matchRoute(routes, req.method ?? 'GET', url.pathname);
   if (m.kind === 'not-found') return errorReply(404, 'E_NOT_FOUND', `no route ${url.pathname}`);
-  if (m.kind === 'method-not-allowed') return { ...errorReply(405, 'E_USAGE', `${req.method} not allowed on ${url.pathname}`), headers: { allow: m.allow.join(', ') } };
+  if (m.kind === 'method-not-allowed')
+    return {
+      ...errorReply(405, 'E_USAGE', `${req.method} not allowed on ${url.pathname}`),
+      headers: { allow: m.allow.join(', ') },
+    };
   if (m.route.auth === 'token') {
     const v = checkBearer({ authorization: req.headers.authorization, token: h.apiToken });
     if (v !== 'ok') {
-      const message = v === 'unconfigured' ? 'the API is closed: no token is configured (set the variable serve.tokenEnv names)' : v === 'missing' ? 'missing bearer token' : 'invalid bearer token';
-      return { ...errorReply(401, 'E_UNAUTHORIZED', message), headers: { 'www-authenticate': 'Bearer realm="drover"' } };
+      const message =
+        v === 'unconfigured'
+          ? 'the API is closed: no token is configured (set the variable serve.tokenEnv names)'
+          : v === 'missing'
+            ? 'missing bearer token'
+            : 'invalid bearer token';
+      return {
+        ...errorReply(401, 'E_UNAUTHORIZED', message),
+        headers: { 'www-authenticate': 'Bearer realm="drover"' },
+      };
     }
   }
   try {
-    return await m.route.handler({ method: (req.method === 'HEAD' ? 'GET' : req.method) as Method, path: url.pathname, params: m.params, query: url.searchParams, headers: req.headers, req });
+    return await m.route.handler({
+      method: (req.method === 'HEAD' ? 'GET' : req.method) as Method,
+      path: url.pathname,
+      params: m.params,
+      query: url.searchParams,
+      headers: req.headers,
+      req,
+    });
   } catch (err) {
     const e = toDroverError(err);
     return errorReply(statusOf(e.code), e.code, e.message, e.data);
   }
 }
 
-export function startHttpServer({ handle, listen, log }: { handle: DaemonHandle; listen: string; log: Logger }): Promise<HttpServer> {
+export function startHttpServer({
+  handle,
+  listen,
+  log,
+}: {
+  handle: DaemonHandle;
+  listen: string;
+  log: Logger;
+}): Promise<HttpServer> {
   const routes = allRoutes(handle);
   const { host, port } = parseListen(listen);
-  const server = createServer({ requestTimeout: 300_000, headersTimeout: 30_000 }, (req: IncomingMessage, res: ServerResponse) => {
-    const t0 = performance.now();
-    void dispatch(routes, handle, req)
-      .catch((err: unknown) => errorReply(500, 'E_INTERNAL', toDroverError(err).message))
-      .then((reply) => {
-        if (reply.stream) {
-          res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers });
-          log.debug('http stream', { method: req.method, path: (req.url ?? '/').split('?')[0], status: reply.status });
-          reply.stream(res);
-          return;
-        }
-        const r = renderReply(reply);
-        res.writeHead(r.status, r.headers);
-        res.end(req.method === 'HEAD' ? undefined : r.body);
-        const path = (req.url ?? '/').split('?')[0];
-        const level = path === '/healthz' || path === '/readyz' || path === '/metrics' ? 'debug' : r.status >= 500 ? 'warn' : 'info';
-        log[level]('http request', { method: req.method, path, status: r.status, ms: Math.round(performance.now() - t0) });
-      });
-  });
+  const server = createServer(
+    { requestTimeout: 300_000, headersTimeout: 30_000 },
+    (req: IncomingMessage, res: ServerResponse) => {
+      const t0 = performance.now();
+      void dispatch(routes, handle, req)
+        .catch((err: unknown) => errorReply(500, 'E_INTERNAL', toDroverError(err).message))
+        .then((reply) => {
+          if (reply.stream) {
+            res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers });
+            log.debug('http stream', {
+              method: req.method,
+              path: (req.url ?? '/').split('?')[0],
+              status: reply.status,
+            });
+            reply.stream(res);
+            return;
+          }
+          const r = renderReply(reply);
+          res.writeHead(r.status, r.headers);
+          res.end(req.method === 'HEAD' ? undefined : r.body);
+          const path = (req.url ?? '/').split('?')[0];
+          const level =
+            path === '/healthz' || path === '/readyz' || path === '/metrics'
+              ? 'debug'
+              : r.status >= 500
+                ? 'warn'
+                : 'info';
+          log[level]('http request', {
+            method: req.method,
+            path,
+            status: r.status,
+            ms: Math.round(performance.now() - t0),
+          });
+        });
+    },
+  );
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL' ? new UnavailableError(`cannot listen on ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`, { data: { listen }, cause: err }) : err),
+      reject(
+        err.code === 'EADDRINUSE' || err.code === 'EACCES' || err.code === 'EADDRNOTAVAIL'
+          ? new UnavailableError(
+              `cannot listen on ${listen}: ${err.code === 'EADDRINUSE' ? 'address already in use' : err.message}`,
+              { data: { listen }, cause: err },
+            )
+          : err,
+      ),
     );
     server.listen(port, host, () => {
       server.removeAllListeners('error');

@@ -14,10 +14,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { SourceConfig } from '../lib/index.ts';
 import type { WebhookProvider } from './verify-webhook.ts';
 
-export type PushEvent = { kind: 'push'; urls: string[]; branch?: string; source?: string } | { kind: 'ignored'; reason: string };
+export type PushEvent =
+  { kind: 'push'; urls: string[]; branch?: string; source?: string } | { kind: 'ignored'; reason: string };
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const header = (h: IncomingHttpHeaders, n: string) => {
   const v = h[n];
   return Array.isArray(v) ? v[0] : v;
@@ -31,7 +33,15 @@ function branchOf(ref: string | undefined): string | null | undefined {
   return ref;
 }
 
-export function parsePushEvent({ provider, headers, payload }: { provider: WebhookProvider; headers: IncomingHttpHeaders; payload: unknown }): PushEvent {
+export function parsePushEvent({
+  provider,
+  headers,
+  payload,
+}: {
+  provider: WebhookProvider;
+  headers: IncomingHttpHeaders;
+  payload: unknown;
+}): PushEvent {
   const p = obj(payload);
   let urls: (string | undefined)[];
   let ref: string | undefined;
@@ -44,10 +54,21 @@ export function parsePushEvent({ provider, headers, payload }: { provider: Webho
     ref = str(p.ref);
   } else if (provider === 'gitlab') {
     const event = header(headers, 'x-gitlab-event');
-    if (p.object_kind !== 'push' && event !== 'Push Hook') return { kind: 'ignored', reason: `GitLab event ${event ?? String(p.object_kind)} is not a push` };
+    if (p.object_kind !== 'push' && event !== 'Push Hook')
+      return { kind: 'ignored', reason: `GitLab event ${event ?? String(p.object_kind)} is not a push` };
     const pr = obj(p.project);
     const r = obj(p.repository);
-    urls = [pr.git_http_url, pr.http_url, pr.git_ssh_url, pr.ssh_url, pr.web_url, r.git_http_url, r.git_ssh_url, r.url, r.homepage].map(str);
+    urls = [
+      pr.git_http_url,
+      pr.http_url,
+      pr.git_ssh_url,
+      pr.ssh_url,
+      pr.web_url,
+      r.git_http_url,
+      r.git_ssh_url,
+      r.url,
+      r.homepage,
+    ].map(str);
     ref = str(p.ref);
   } else {
     const r = p.repository;
@@ -69,7 +90,12 @@ export function parsePushEvent({ provider, headers, payload }: { provider: Webho
  */
 export function normalizeRepoUrl(url: string): string {
   const trimmed = url.trim();
-  const tidy = (hostPath: string) => hostPath.replace(/\/+$/, '').replace(/\.git$/i, '').replace(/\/+$/, '').toLowerCase();
+  const tidy = (hostPath: string) =>
+    hostPath
+      .replace(/\/+$/, '')
+      .replace(/\.git$/i, '')
+      .replace(/\/+$/, '')
+      .toLowerCase();
   const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(trimmed);
   if (scp && !/^[a-z][a-z0-9+.-]*:\/\//i.test(trimmed)) return tidy(`${scp[1]}/${scp[2]!.replace(/^\/+/, '')}`);
   try {
@@ -83,7 +109,17 @@ export function normalizeRepoUrl(url: string): string {
 }
 
 /** The sources a push wakes: same repository (by normalized URL, or named by a generic `source`) and, when the push names one, the same branch. */
-export function matchSources({ sources, event }: { sources: readonly SourceConfig[]; event: Extract<PushEvent, { kind: 'push' }> }): SourceConfig[] {
+export function matchSources({
+  sources,
+  event,
+}: {
+  sources: readonly SourceConfig[];
+  event: Extract<PushEvent, { kind: 'push' }>;
+}): SourceConfig[] {
   const wanted = new Set(event.urls.map(normalizeRepoUrl));
-  return sources.filter((s) => (event.source === s.name || wanted.has(normalizeRepoUrl(s.url))) && (event.branch === undefined || event.branch === s.branch));
+  return sources.filter(
+    (s) =>
+      (event.source === s.name || wanted.has(normalizeRepoUrl(s.url))) &&
+      (event.branch === undefined || event.branch === s.branch),
+  );
 }

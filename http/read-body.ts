@@ -12,9 +12,20 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
 
-export type BoundedBody = { ok: true; body: Buffer } | { ok: false; reason: 'too-large'; receivedBytes: number; declaredBytes?: number } | { ok: false; reason: 'aborted' };
+export type BoundedBody =
+  | { ok: true; body: Buffer }
+  | { ok: false; reason: 'too-large'; receivedBytes: number; declaredBytes?: number }
+  | { ok: false; reason: 'aborted' };
 
-export function readBoundedBody({ stream, headers = {}, maxBytes }: { stream: Readable; headers?: IncomingHttpHeaders; maxBytes: number }): Promise<BoundedBody> {
+export function readBoundedBody({
+  stream,
+  headers = {},
+  maxBytes,
+}: {
+  stream: Readable;
+  headers?: IncomingHttpHeaders;
+  maxBytes: number;
+}): Promise<BoundedBody> {
   const declared = headers['content-length'] === undefined ? undefined : Number(headers['content-length']);
   if (declared !== undefined && Number.isFinite(declared) && declared > maxBytes) {
     stream.pause();

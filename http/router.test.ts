@@ -17,7 +17,11 @@ describe('matchRoute', () => {
     ['HEAD', '/healthz', { kind: 'found', path: '/healthz', params: {} }],
     ['GET', '/healthz/', { kind: 'found', path: '/healthz', params: {} }],
     ['GET', '/api/v1/bundles/web', { kind: 'found', path: '/api/v1/bundles/:bundle', params: { bundle: 'web' } }],
-    ['GET', '/api/v1/bundles/a%20b/versions/1.0.0', { kind: 'found', path: '/api/v1/bundles/:bundle/versions/:version', params: { bundle: 'a b', version: '1.0.0' } }],
+    [
+      'GET',
+      '/api/v1/bundles/a%20b/versions/1.0.0',
+      { kind: 'found', path: '/api/v1/bundles/:bundle/versions/:version', params: { bundle: 'a b', version: '1.0.0' } },
+    ],
     ['GET', '/api/v1/bundles/', { kind: 'not-found' }],
     ['GET', '/api/v1/bundles/%E0%A4%A', { kind: 'not-found' }],
     ['GET', '/api/v1/nothing', { kind: 'not-found' }],
@@ -34,7 +38,12 @@ describe('renderReply', () => {
     const j = renderReply({ status: 202, json: { matched: ['shop'] }, headers: { connection: 'close' } });
     expect(j.status).toBe(202);
     expect(JSON.parse(j.body.toString())).toEqual({ matched: ['shop'] });
-    expect(j.headers).toMatchObject({ 'content-type': 'application/json; charset=utf-8', 'content-length': String(j.body.length), 'cache-control': 'no-store', connection: 'close' });
+    expect(j.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(j.body.length),
+      'cache-control': 'no-store',
+      connection: 'close',
+    });
     const t = renderReply({ status: 200, text: 'a 1\n', contentType: 'text/plain; version=0.0.4' });
     expect(t.body.toString()).toBe('a 1\n');
     expect(t.headers['content-type']).toBe('text/plain; version=0.0.4');
@@ -62,7 +71,19 @@ describe('checkBearer', () => {
 
 describe('statusOf and parseListen', () => {
   it('maps error codes to HTTP statuses', () => {
-    expect(['E_USAGE', 'E_INVALID_INPUT', 'E_UNAUTHORIZED', 'E_NOT_FOUND', 'E_CONFLICT', 'E_RELEASE_FAILED', 'E_UNAVAILABLE', 'E_ROLLBACK_FAILED', 'E_INTERNAL'].map(statusOf)).toEqual([400, 400, 401, 404, 409, 409, 503, 500, 500]);
+    expect(
+      [
+        'E_USAGE',
+        'E_INVALID_INPUT',
+        'E_UNAUTHORIZED',
+        'E_NOT_FOUND',
+        'E_CONFLICT',
+        'E_RELEASE_FAILED',
+        'E_UNAVAILABLE',
+        'E_ROLLBACK_FAILED',
+        'E_INTERNAL',
+      ].map(statusOf),
+    ).toEqual([400, 400, 401, 404, 409, 409, 503, 500, 500]);
   });
   it('reads host:port, [v6]:port and :port', () => {
     expect(parseListen('127.0.0.1:7070')).toEqual({ host: '127.0.0.1', port: 7070 });

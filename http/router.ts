@@ -41,7 +41,10 @@ export interface Route {
   handler: (ctx: RequestContext) => Promise<Reply> | Reply;
 }
 
-export type RouteMatch = { kind: 'found'; route: Route; params: Record<string, string> } | { kind: 'not-found' } | { kind: 'method-not-allowed'; allow: Method[] };
+export type RouteMatch =
+  | { kind: 'found'; route: Route; params: Record<string, string> }
+  | { kind: 'not-found' }
+  | { kind: 'method-not-allowed'; allow: Method[] };
 
 function matchPath(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/');
@@ -68,7 +71,8 @@ export function matchRoute(routes: readonly Route[], method: string, path: strin
   for (const route of routes) {
     const params = matchPath(route.path, normalized);
     if (!params) continue;
-    if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { kind: 'found', route, params };
+    if (route.method === method || (method === 'HEAD' && route.method === 'GET'))
+      return { kind: 'found', route, params };
     allow.add(route.method);
   }
   return allow.size ? { kind: 'method-not-allowed', allow: [...allow] } : { kind: 'not-found' };
@@ -76,9 +80,22 @@ export function matchRoute(routes: readonly Route[], method: string, path: strin
 
 /** Status, headers and body bytes for a reply. */
 export function renderReply(reply: Reply): { status: number; headers: Record<string, string>; body: Buffer } {
-  const body = reply.text !== undefined ? Buffer.from(reply.text) : Buffer.from(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
-  const contentType = reply.text !== undefined ? (reply.contentType ?? 'text/plain; charset=utf-8') : 'application/json; charset=utf-8';
-  return { status: reply.status, headers: { 'content-type': contentType, 'content-length': String(body.length), 'cache-control': 'no-store', ...reply.headers }, body };
+  const body =
+    reply.text !== undefined
+      ? Buffer.from(reply.text)
+      : Buffer.from(`${JSON.stringify(reply.json ?? null, null, 2)}\n`);
+  const contentType =
+    reply.text !== undefined ? (reply.contentType ?? 'text/plain; charset=utf-8') : 'application/json; charset=utf-8';
+  return {
+    status: reply.status,
+    headers: {
+      'content-type': contentType,
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+      ...reply.headers,
+    },
+    body,
+  };
 }
 
 /** HTTP status for an error code. */
@@ -102,4 +119,7 @@ export function statusOf(code: string): number {
   }
 }
 
-export const errorReply = (status: number, code: string, message: string, data?: Record<string, unknown>): Reply => ({ status, json: { error: { code, message, ...(data ? { data } : {}) } } });
+export const errorReply = (status: number, code: string, message: string, data?: Record<string, unknown>): Reply => ({
+  status,
+  json: { error: { code, message, ...(data ? { data } : {}) } },
+});

@@ -56,17 +56,45 @@ function files(extra: { web: { logLevel: string; stuck?: boolean } }) {
           metadata: { labels: { app: name } },
           spec: {
             ...(stuck ? { nodeSelector: { 'drover.dev/nowhere': 'true' } } : {}),
-            containers: [{ name, image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: `${name}-config` } }], ...(probe ? { readinessProbe: { httpGet: { path: '/healthz', port: 8080 } } } : {}), resources: { requests: { cpu: '10m', memory: '16Mi' } } }],
+            containers: [
+              {
+                name,
+                image: `registry.invalid/${name}:1`,
+                envFrom: [{ configMapRef: { name: `${name}-config` } }],
+                ...(probe ? { readinessProbe: { httpGet: { path: '/healthz', port: 8080 } } } : {}),
+                resources: { requests: { cpu: '10m', memory: '16Mi' } },
+              },
+            ],
           },
         },
       },
     });
-  const cm = (name: string, level: string) => stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: ns }, data: { LOG_LEVEL: level } });
+  const cm = (name: string, level: string) =>
+    stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-config`, namespace: ns },
+      data: { LOG_LEVEL: level },
+    });
   return {
     'bundles.yaml': [
-      stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] } }),
+      stringify({
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: web },
+        spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] },
+      }),
       // Breaks a rule set to error: never cut, and never holds up web.
-      stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bad }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'bad' }], lint: { 'missing-readiness-probe': 'error' } } }),
+      stringify({
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: bad },
+        spec: {
+          namespace: ns,
+          roots: [{ kind: 'Deployment', name: 'bad' }],
+          lint: { 'missing-readiness-probe': 'error' },
+        },
+      }),
     ].join('---\n'),
     'web/deployment.yaml': dep('web', true, extra.web.stuck),
     'web/config.yaml': cm('web', extra.web.logLevel),
@@ -89,19 +117,38 @@ async function pushCommit(tree: Record<string, string>, message: string) {
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
 }
 
-const startServe = () => startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, token });
+const startServe = () =>
+  startDaemon({
+    config: join(ws, 'drover.yaml'),
+    cwd: ws,
+    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    token,
+  });
 const base = () => daemon.base();
 const api = (path: string) => daemon.api(path);
 const metric = (series: string) => daemon.metric(series);
-const until = <T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs?: number) => daemon.until(what, f, timeoutMs);
+const until = <T>(what: string, f: () => Promise<T | undefined | false>, timeoutMs?: number) =>
+  daemon.until(what, f, timeoutMs);
 const devRuns = async (bundle: string) => {
   const r = await api(`/api/v1/bundles/${bundle}`);
   if (r.status !== 200) return undefined;
-  return (r.json as { environments: { name: string; runs: string | null }[] }).environments.find((e) => e.name === 'dev')?.runs ?? undefined;
+  return (
+    (r.json as { environments: { name: string; runs: string | null }[] }).environments.find((e) => e.name === 'dev')
+      ?.runs ?? undefined
+  );
 };
-const pushPayload = () => JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url, html_url: url.replace(/\.git$/, '') }, head_commit: { message: 'x' } });
+const pushPayload = () =>
+  JSON.stringify({
+    ref: 'refs/heads/main',
+    repository: { clone_url: url, html_url: url.replace(/\.git$/, '') },
+    head_commit: { message: 'x' },
+  });
 const postHook = (provider: string, body: string | Buffer, headers: Record<string, string>) =>
-  fetch(`${base()}/hooks/${provider}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
+  fetch(`${base()}/hooks/${provider}`, {
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  }).then(async (r) => ({ status: r.status, json: (await r.json()) as Record<string, unknown> }));
 
 beforeAll(async () => {
   const fixture = join(scratch, 'fixture');
@@ -137,26 +184,52 @@ describe('drover serve', () => {
 
     await pushCommit(files({ web: { logLevel: 'debug' } }), `${web}: debug logging`);
     const body = pushPayload();
-    const hook = await postHook('github', body, { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) });
+    const hook = await postHook('github', body, {
+      'x-github-event': 'push',
+      'x-hub-signature-256': signWebhookBody({ secret, body }),
+    });
     expect(hook).toEqual({ status: 202, json: { matched: ['shop'] } });
 
     await until(`${web}@1.0.1 in dev`, async () => (await devRuns(web)) === '1.0.1');
     for (const c of env.clusters) {
-      expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim()).toBe('debug');
-      const inv = JSON.parse(await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as { data: { current: string; pending: string } };
+      expect(
+        (
+          await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])
+        ).trim(),
+      ).toBe('debug');
+      const inv = JSON.parse(
+        await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json']),
+      ) as { data: { current: string; pending: string } };
       expect(JSON.parse(inv.data.current).version).toBe('1.0.1');
       expect(JSON.parse(inv.data.pending)).toBeNull();
-      expect(await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.status.readyReplicas}'])).toBe('2');
+      expect(
+        await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.status.readyReplicas}']),
+      ).toBe('2');
     }
 
-    const releases = (await api(`/api/v1/releases?bundle=${web}&steps=true`)).json as { cluster: string; version: string; state: string; steps: { state: string }[] }[];
-    expect(releases.filter((r) => r.version === '1.0.1').map((r) => [r.cluster, r.state]).sort()).toEqual(env.clusters.map((c) => [c.name, 'succeeded']));
-    expect(releases.filter((r) => r.version === '1.0.1').every((r) => r.steps.map((s) => s.state).join() === 'planned,applying,verifying,succeeded')).toBe(true);
+    const releases = (await api(`/api/v1/releases?bundle=${web}&steps=true`)).json as {
+      cluster: string;
+      version: string;
+      state: string;
+      steps: { state: string }[];
+    }[];
+    expect(
+      releases
+        .filter((r) => r.version === '1.0.1')
+        .map((r) => [r.cluster, r.state])
+        .sort(),
+    ).toEqual(env.clusters.map((c) => [c.name, 'succeeded']));
+    expect(
+      releases
+        .filter((r) => r.version === '1.0.1')
+        .every((r) => r.steps.map((s) => s.state).join() === 'planned,applying,verifying,succeeded'),
+    ).toBe(true);
     const versions = (await api(`/api/v1/bundles/${web}/versions`)).json as { version: string }[];
     expect(versions.map((v) => v.version)).toEqual(['1.0.1', '1.0.0']);
 
     expect(await metric(`drover_versions_cut_total{bundle="${web}"}`)).toBe(2);
-    for (const c of env.clusters) expect(await metric(`drover_releases_total{bundle="${web}",cluster="${c.name}",result="succeeded"}`)).toBe(2);
+    for (const c of env.clusters)
+      expect(await metric(`drover_releases_total{bundle="${web}",cluster="${c.name}",result="succeeded"}`)).toBe(2);
     expect(await metric('drover_source_wakes_total{source="shop",trigger="webhook"}')).toBe(1);
     expect(await metric('drover_webhook_requests_total{provider="github",result="accepted"}')).toBe(1);
     expect(await metric('drover_rollbacks_total{kind="release"}')).toBe(0);
@@ -169,14 +242,24 @@ describe('drover serve', () => {
 
   it('the API needs the bearer token, reads included', async () => {
     expect((await fetch(`${base()}/api/v1/releases`)).status).toBe(401);
-    expect((await fetch(`${base()}/api/v1/releases`, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(401);
-    const action = await fetch(`${base()}/api/v1/deploy`, { method: 'POST', body: JSON.stringify({ bundle: web, version: '1.0.0', environment: 'dev' }), headers: { authorization: 'Bearer nope' } });
+    expect((await fetch(`${base()}/api/v1/releases`, { headers: { authorization: `Bearer ${token}x` } })).status).toBe(
+      401,
+    );
+    const action = await fetch(`${base()}/api/v1/deploy`, {
+      method: 'POST',
+      body: JSON.stringify({ bundle: web, version: '1.0.0', environment: 'dev' }),
+      headers: { authorization: 'Bearer nope' },
+    });
     expect(action.status).toBe(401);
     expect((await api('/api/v1/environments')).status).toBe(200);
     // Reads of every kind answer from the state: no drift task runs here, no Events were gathered.
     expect(await api('/api/v1/drift')).toEqual({ status: 200, json: [] });
     expect(await api(`/api/v1/bundles/${web}/events`)).toEqual({ status: 200, json: [] });
-    expect((await api('/api/v1/status?live=false')).json).toEqual(expect.arrayContaining(env.clusters.map((c) => expect.objectContaining({ bundle: web, cluster: c.name, running: '1.0.1' }))));
+    expect((await api('/api/v1/status?live=false')).json).toEqual(
+      expect.arrayContaining(
+        env.clusters.map((c) => expect.objectContaining({ bundle: web, cluster: c.name, running: '1.0.1' })),
+      ),
+    );
     expect((await api('/api/v1/bundles/nope')).status).toBe(404);
   });
 
@@ -185,15 +268,34 @@ describe('drover serve', () => {
     const notJson = '{"ref": "refs/heads/main", "repository": ';
     const wrong = signWebhookBody({ secret: `${secret}-wrong`, body: notJson });
     // Not parsed: invalid JSON with a wrong signature is 401 (unauthorized), not 400 (invalid).
-    expect((await postHook('github', notJson, { 'x-github-event': 'push', 'x-hub-signature-256': wrong })).status).toBe(401);
+    expect((await postHook('github', notJson, { 'x-github-event': 'push', 'x-hub-signature-256': wrong })).status).toBe(
+      401,
+    );
     expect((await postHook('generic', notJson, { 'x-drover-signature': wrong })).status).toBe(401);
-    expect((await postHook('gitlab', notJson, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': `${secret}-wrong` })).status).toBe(401);
+    expect(
+      (await postHook('gitlab', notJson, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': `${secret}-wrong` }))
+        .status,
+    ).toBe(401);
     expect((await postHook('github', notJson, { 'x-github-event': 'push' })).status).toBe(401);
     // A valid push, signed with the wrong secret: refused too, and wakes nothing.
     const push = pushPayload();
-    expect((await postHook('github', push, { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret: 'guess', body: push }) })).status).toBe(401);
+    expect(
+      (
+        await postHook('github', push, {
+          'x-github-event': 'push',
+          'x-hub-signature-256': signWebhookBody({ secret: 'guess', body: push }),
+        })
+      ).status,
+    ).toBe(401);
     // The same invalid JSON correctly signed is parsed, and only then refused as invalid.
-    expect((await postHook('github', notJson, { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body: notJson }) })).status).toBe(400);
+    expect(
+      (
+        await postHook('github', notJson, {
+          'x-github-event': 'push',
+          'x-hub-signature-256': signWebhookBody({ secret, body: notJson }),
+        })
+      ).status,
+    ).toBe(400);
     expect(await metric('drover_webhook_requests_total{provider="github",result="unauthorized"}')).toBe(3);
     expect(await metric('drover_source_wakes_total{source="shop",trigger="webhook"}')).toBe(wakes);
 
@@ -202,11 +304,20 @@ describe('drover serve', () => {
     const streamed = await new Promise<{ status: number; sentBeforeAnswer: number }>((resolve, reject) => {
       let sent = 0;
       let answered = false;
-      const req = request({ host: '127.0.0.1', port: daemon.port, method: 'POST', path: '/hooks/github', headers: { 'x-github-event': 'push', 'transfer-encoding': 'chunked' } }, (res) => {
-        answered = true;
-        res.resume();
-        resolve({ status: res.statusCode!, sentBeforeAnswer: sent });
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: daemon.port,
+          method: 'POST',
+          path: '/hooks/github',
+          headers: { 'x-github-event': 'push', 'transfer-encoding': 'chunked' },
+        },
+        (res) => {
+          answered = true;
+          res.resume();
+          resolve({ status: res.statusCode!, sentBeforeAnswer: sent });
+        },
+      );
       req.on('error', (e) => (answered ? undefined : reject(e)));
       const chunk = Buffer.alloc(1024, 0x7b);
       const pump = () => {
@@ -221,11 +332,20 @@ describe('drover serve', () => {
     expect(streamed.sentBeforeAnswer).toBeLessThan(total / 2);
     // A declared Content-Length over the cap is refused before any of the body is sent.
     const declared = await new Promise<number>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: daemon.port, method: 'POST', path: '/hooks/generic', headers: { 'content-length': String(10 * MAX_BODY) } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-        req.destroy();
-      });
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: daemon.port,
+          method: 'POST',
+          path: '/hooks/generic',
+          headers: { 'content-length': String(10 * MAX_BODY) },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+          req.destroy();
+        },
+      );
       req.on('error', reject);
       req.flushHeaders();
     });
@@ -240,13 +360,32 @@ describe('drover serve', () => {
     // 1.0.2's Pods can never be scheduled: the release waits for health (timeout 600 s) until it is stopped.
     await pushCommit(files({ web: { logLevel: 'warn', stuck: true } }), `${web}: pin to a node that does not exist`);
     const body = pushPayload();
-    expect((await postHook('github', body, { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) })).status).toBe(202);
+    expect(
+      (
+        await postHook('github', body, {
+          'x-github-event': 'push',
+          'x-hub-signature-256': signWebhookBody({ secret, body }),
+        })
+      ).status,
+    ).toBe(202);
     await until('1.0.2 verifying on every cluster', async () => {
       const rs = (await api(`/api/v1/releases?bundle=${web}`)).json as { version: string; state: string }[];
       return rs.filter((r) => r.version === '1.0.2' && r.state === 'verifying').length === env.clusters.length;
     });
     // The new version really is half-applied: its ConfigMap is live on the clusters.
-    expect((await kubectlOn(env, env.clusters[0]!, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim()).toBe('warn');
+    expect(
+      (
+        await kubectlOn(env, env.clusters[0]!, [
+          'get',
+          'configmap',
+          'web-config',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.data.LOG_LEVEL}',
+        ])
+      ).trim(),
+    ).toBe('warn');
 
     daemon.proc.kill('SIGTERM');
     await until('readyz 503', async () => (await fetch(`${base()}/readyz`)).status === 503, 5_000);
@@ -267,25 +406,66 @@ describe('drover serve', () => {
     try {
       expect(unfinishedReleases(db)).toEqual([]);
       expect(activeLeases(db)).toEqual([]);
-      expect(listReleases(db, { bundle: web }).filter((r) => r.version === '1.0.2').map((r) => r.state)).toEqual(env.clusters.map(() => 'rolled-back'));
+      expect(
+        listReleases(db, { bundle: web })
+          .filter((r) => r.version === '1.0.2')
+          .map((r) => r.state),
+      ).toEqual(env.clusters.map(() => 'rolled-back'));
     } finally {
       db.close();
     }
     for (const c of env.clusters) {
-      const inv = JSON.parse(await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as { data: { current: string; pending: string } };
-      const current = JSON.parse(inv.data.current) as { version: string; digest: string; members: { kind: string; namespace: string; name: string }[] };
+      const inv = JSON.parse(
+        await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json']),
+      ) as { data: { current: string; pending: string } };
+      const current = JSON.parse(inv.data.current) as {
+        version: string;
+        digest: string;
+        members: { kind: string; namespace: string; name: string }[];
+      };
       expect(current.version).toBe('1.0.1');
       expect(current.digest).toBe(v101.digest);
       expect(JSON.parse(inv.data.pending)).toBeNull();
       // Live objects are 1.0.1's, whole: every member exists, the ConfigMap and the Pod template are 1.0.1's.
-      for (const m of current.members) await kubectlOn(env, c, ['get', m.kind.toLowerCase(), m.name, '-n', m.namespace, '-o', 'name']);
-      expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim()).toBe('debug');
-      expect(await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}'])).toBe('');
-      const labelled = await kubectlOn(env, c, ['get', 'configmap,deployment,service', '-n', ns, '-l', `drover.dev/bundle=${web}`, '-o', 'name']);
-      expect(labelled.trim().split('\n').sort()).toEqual(current.members.map((m) => `${m.kind === 'Deployment' ? 'deployment.apps' : m.kind.toLowerCase()}/${m.name}`).sort());
+      for (const m of current.members)
+        await kubectlOn(env, c, ['get', m.kind.toLowerCase(), m.name, '-n', m.namespace, '-o', 'name']);
+      expect(
+        (
+          await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])
+        ).trim(),
+      ).toBe('debug');
+      expect(
+        await kubectlOn(env, c, [
+          'get',
+          'deployment',
+          'web',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={.spec.template.spec.nodeSelector}',
+        ]),
+      ).toBe('');
+      const labelled = await kubectlOn(env, c, [
+        'get',
+        'configmap,deployment,service',
+        '-n',
+        ns,
+        '-l',
+        `drover.dev/bundle=${web}`,
+        '-o',
+        'name',
+      ]);
+      expect(labelled.trim().split('\n').sort()).toEqual(
+        current.members
+          .map((m) => `${m.kind === 'Deployment' ? 'deployment.apps' : m.kind.toLowerCase()}/${m.name}`)
+          .sort(),
+      );
     }
     // The channel tag names what dev runs again.
-    const tag = await fetch(`${env.registry.url}/v2/${prefix}/${web}/manifests/dev`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+    const tag = await fetch(`${env.registry.url}/v2/${prefix}/${web}/manifests/dev`, {
+      method: 'HEAD',
+      headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+    });
     expect(tag.headers.get('docker-content-digest')).toBe(v101.digest);
 
     // Nothing secret ever reached the log.
@@ -295,4 +475,3 @@ describe('drover serve', () => {
     expect(readFileSync(join(ws, 'drover.yaml'), 'utf8')).not.toContain(secret);
   });
 });
-

@@ -34,14 +34,21 @@ describe('verifyWebhook', () => {
 
   it('checks the exact bytes: one changed byte of the body fails', () => {
     const other = Buffer.from('Hello, World?');
-    expect(verifyWebhook({ provider: 'github', headers: { 'x-hub-signature-256': githubVector }, body: other, secret })).toEqual({ ok: false, reason: 'bad-signature' });
+    expect(
+      verifyWebhook({ provider: 'github', headers: { 'x-hub-signature-256': githubVector }, body: other, secret }),
+    ).toEqual({ ok: false, reason: 'bad-signature' });
   });
 
   it('refuses everything when no secret is configured, even an empty-secret signature', () => {
     const emptySig = signWebhookBody({ secret: '', body });
     for (const s of [undefined, '']) {
-      expect(verifyWebhook({ provider: 'github', headers: { 'x-hub-signature-256': emptySig }, body, secret: s })).toEqual({ ok: false, reason: 'no-secret-configured' });
-      expect(verifyWebhook({ provider: 'gitlab', headers: { 'x-gitlab-token': '' }, body, secret: s })).toEqual({ ok: false, reason: 'no-secret-configured' });
+      expect(
+        verifyWebhook({ provider: 'github', headers: { 'x-hub-signature-256': emptySig }, body, secret: s }),
+      ).toEqual({ ok: false, reason: 'no-secret-configured' });
+      expect(verifyWebhook({ provider: 'gitlab', headers: { 'x-gitlab-token': '' }, body, secret: s })).toEqual({
+        ok: false,
+        reason: 'no-secret-configured',
+      });
     }
   });
 });

@@ -15,7 +15,9 @@ import type { IncomingHttpHeaders } from 'node:http';
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitlab', 'generic'];
 
-export type WebhookVerdict = { ok: true } | { ok: false; reason: 'no-secret-configured' | 'missing-signature' | 'malformed-signature' | 'bad-signature' };
+export type WebhookVerdict =
+  | { ok: true }
+  | { ok: false; reason: 'no-secret-configured' | 'missing-signature' | 'malformed-signature' | 'bad-signature' };
 
 /** The header each provider signs with (lower case, as node:http reports it). */
 export const SIGNATURE_HEADER: Record<WebhookProvider, string> = {
@@ -41,13 +43,26 @@ function headerValue(headers: IncomingHttpHeaders, name: string): string | undef
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function verifyWebhook({ provider, headers, body, secret }: { provider: WebhookProvider; headers: IncomingHttpHeaders; body: Uint8Array; secret: string | undefined }): WebhookVerdict {
+export function verifyWebhook({
+  provider,
+  headers,
+  body,
+  secret,
+}: {
+  provider: WebhookProvider;
+  headers: IncomingHttpHeaders;
+  body: Uint8Array;
+  secret: string | undefined;
+}): WebhookVerdict {
   if (!secret) return { ok: false, reason: 'no-secret-configured' };
   const given = headerValue(headers, SIGNATURE_HEADER[provider]);
   if (given === undefined || given === '') return { ok: false, reason: 'missing-signature' };
-  if (provider === 'gitlab') return constantTimeEqual(given, secret) ? { ok: true } : { ok: false, reason: 'bad-signature' };
+  if (provider === 'gitlab')
+    return constantTimeEqual(given, secret) ? { ok: true } : { ok: false, reason: 'bad-signature' };
   const m = /^sha256=([0-9a-f]{64})$/i.exec(given.trim());
   if (!m) return { ok: false, reason: 'malformed-signature' };
   const expected = createHmac('sha256', secret).update(body).digest();
-  return timingSafeEqual(Buffer.from(m[1]!.toLowerCase(), 'hex'), expected) ? { ok: true } : { ok: false, reason: 'bad-signature' };
+  return timingSafeEqual(Buffer.from(m[1]!.toLowerCase(), 'hex'), expected)
+    ? { ok: true }
+    : { ok: false, reason: 'bad-signature' };
 }

@@ -17,10 +17,19 @@ import { errorReply, type Reply, type Route } from './router.ts';
 import { verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
 
 export function webhookRoutes(h: DaemonHandle): Route[] {
-  return WEBHOOK_PROVIDERS.map((provider) => ({ method: 'POST' as const, path: `/hooks/${provider}`, auth: 'none' as const, handler: (ctx) => receive(h, provider, ctx.req) }));
+  return WEBHOOK_PROVIDERS.map((provider) => ({
+    method: 'POST' as const,
+    path: `/hooks/${provider}`,
+    auth: 'none' as const,
+    handler: (ctx) => receive(h, provider, ctx.req),
+  }));
 }
 
-async function receive(h: DaemonHandle, provider: WebhookProvider, req: Parameters<Route['handler']>[0]['req']): Promise<Reply> {
+async function receive(
+  h: DaemonHandle,
+  provider: WebhookProvider,
+  req: Parameters<Route['handler']>[0]['req'],
+): Promise<Reply> {
   const { metrics, log } = h.ctx;
   const count = (result: string) => metrics.webhooks.inc({ provider, result });
   // Close the connection after every refusal: the body may not have been read.
@@ -32,9 +41,20 @@ async function receive(h: DaemonHandle, provider: WebhookProvider, req: Paramete
   if (h.status().shuttingDown) return refuse(503, 'unavailable', 'E_UNAVAILABLE', 'shutting down');
   const max = h.webhook.maxBodyBytes;
   const body = await readBoundedBody({ stream: req, headers: req.headers, maxBytes: max });
-  if (!body.ok) return body.reason === 'too-large' ? refuse(413, 'too-large', 'E_TOO_LARGE', `body over ${max} bytes`) : refuse(400, 'aborted', 'E_INVALID_INPUT', 'body aborted');
+  if (!body.ok)
+    return body.reason === 'too-large'
+      ? refuse(413, 'too-large', 'E_TOO_LARGE', `body over ${max} bytes`)
+      : refuse(400, 'aborted', 'E_INVALID_INPUT', 'body aborted');
   const verdict = verifyWebhook({ provider, headers: req.headers, body: body.body, secret: h.webhook.secret });
-  if (!verdict.ok) return refuse(401, 'unauthorized', 'E_UNAUTHORIZED', verdict.reason === 'no-secret-configured' ? 'no webhook secret is configured' : `signature check failed (${verdict.reason})`);
+  if (!verdict.ok)
+    return refuse(
+      401,
+      'unauthorized',
+      'E_UNAUTHORIZED',
+      verdict.reason === 'no-secret-configured'
+        ? 'no webhook secret is configured'
+        : `signature check failed (${verdict.reason})`,
+    );
   let payload: unknown;
   try {
     payload = JSON.parse(body.body.toString('utf8'));
@@ -50,6 +70,10 @@ async function receive(h: DaemonHandle, provider: WebhookProvider, req: Paramete
   const matched = matchSources({ sources: h.ctx.ws.config.sources, event });
   for (const s of matched) h.wakeSource(s.name, 'webhook');
   count(matched.length ? 'accepted' : 'unmatched');
-  log.info(matched.length ? `webhook woke ${matched.map((s) => s.name).join(', ')}` : 'webhook matched no source', { provider, ...(event.branch ? { branch: event.branch } : {}), sources: matched.map((s) => s.name) });
+  log.info(matched.length ? `webhook woke ${matched.map((s) => s.name).join(', ')}` : 'webhook matched no source', {
+    provider,
+    ...(event.branch ? { branch: event.branch } : {}),
+    sources: matched.map((s) => s.name),
+  });
   return { status: 202, json: { matched: matched.map((s) => s.name) } };
 }

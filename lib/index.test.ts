@@ -41,7 +41,23 @@ const VERBS = [
   'status',
   'versions',
 ];
-const OTHERS = ['LOG_LEVELS', 'ConflictError', 'DriftFoundError', 'DroverError', 'ExitCode', 'InvalidInputError', 'NotFoundError', 'ReleaseFailedError', 'RollbackFailedError', 'UnavailableError', 'UsageError', 'VersionTagMovedError', 'formatRef', 'parseBundleRef', 'toDroverError'];
+const OTHERS = [
+  'LOG_LEVELS',
+  'ConflictError',
+  'DriftFoundError',
+  'DroverError',
+  'ExitCode',
+  'InvalidInputError',
+  'NotFoundError',
+  'ReleaseFailedError',
+  'RollbackFailedError',
+  'UnavailableError',
+  'UsageError',
+  'VersionTagMovedError',
+  'formatRef',
+  'parseBundleRef',
+  'toDroverError',
+];
 
 describe('lib/index.ts', () => {
   it('exports the verbs and a few light helpers, nothing else', () => {

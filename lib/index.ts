@@ -46,7 +46,9 @@ import type * as Daemon from './loop/daemon.ts';
 import type * as Agent from './loop/agent.ts';
 
 /** Opens everything one drover.yaml names (config, state, registry; clusters on first use). Close it when done. */
-export async function openWorkspace(...args: Parameters<typeof WorkspaceModule.openWorkspace>): ReturnType<typeof WorkspaceModule.openWorkspace> {
+export async function openWorkspace(
+  ...args: Parameters<typeof WorkspaceModule.openWorkspace>
+): ReturnType<typeof WorkspaceModule.openWorkspace> {
   return (await import('./workspace/workspace.ts')).openWorkspace(...args);
 }
 /** `drover init`: writes a starter drover.yaml. */
@@ -54,7 +56,9 @@ export async function init(...args: Parameters<typeof Init.initConfig>): ReturnT
   return (await import('./verbs/init.ts')).initConfig(...args);
 }
 /** `drover discover`: each bundle at its source's head, its members and why each is in, and unresolved references. */
-export async function discover(...args: Parameters<typeof Discover.discoverView>): ReturnType<typeof Discover.discoverView> {
+export async function discover(
+  ...args: Parameters<typeof Discover.discoverView>
+): ReturnType<typeof Discover.discoverView> {
   return (await import('./verbs/discover.ts')).discoverView(...args);
 }
 /** `drover lint`: the built-in practice rules per bundle. */
@@ -66,7 +70,9 @@ export async function cut(...args: Parameters<typeof Cut.cutVersions>): ReturnTy
   return (await import('./verbs/cut.ts')).cutVersions(...args);
 }
 /** `drover versions B`: a bundle's versions, newest first. */
-export async function versions(...args: Parameters<typeof Versions.listBundleVersions>): Promise<ReturnType<typeof Versions.listBundleVersions>> {
+export async function versions(
+  ...args: Parameters<typeof Versions.listBundleVersions>
+): Promise<ReturnType<typeof Versions.listBundleVersions>> {
   return (await import('./verbs/versions.ts')).listBundleVersions(...args);
 }
 /** `drover show B@V`: one version: members, provenance, digest. */
@@ -78,11 +84,15 @@ export async function diff(...args: Parameters<typeof Diff.diffVersions>): Retur
   return (await import('./verbs/diff.ts')).diffVersions(...args);
 }
 /** `drover diff B@V --cluster C`: what applying V would change on C (server-side dry run, Secret values masked). */
-export async function diffCluster(...args: Parameters<typeof DiffCluster.diffOnCluster>): ReturnType<typeof DiffCluster.diffOnCluster> {
+export async function diffCluster(
+  ...args: Parameters<typeof DiffCluster.diffOnCluster>
+): ReturnType<typeof DiffCluster.diffOnCluster> {
   return (await import('./verbs/diff-cluster.ts')).diffOnCluster(...args);
 }
 /** `drover deploy B@V`: releases a version to an environment's clusters in waves, or to one cluster. */
-export async function deploy(...args: Parameters<typeof Deploy.deployVersion>): ReturnType<typeof Deploy.deployVersion> {
+export async function deploy(
+  ...args: Parameters<typeof Deploy.deployVersion>
+): ReturnType<typeof Deploy.deployVersion> {
   return (await import('./verbs/deploy.ts')).deployVersion(...args);
 }
 /** `drover promote B --to E`: moves E's channel tag to what the previous environment runs healthy (or a named version) and deploys it. */
@@ -90,11 +100,15 @@ export async function promote(...args: Parameters<typeof Promote.promote>): Retu
   return (await import('./verbs/promote.ts')).promote(...args);
 }
 /** `drover rollback B --env E`: moves E's channel tag back and deploys it, quarantining the version left. */
-export async function rollback(...args: Parameters<typeof Rollback.rollbackEnvironment>): ReturnType<typeof Rollback.rollbackEnvironment> {
+export async function rollback(
+  ...args: Parameters<typeof Rollback.rollbackEnvironment>
+): ReturnType<typeof Rollback.rollbackEnvironment> {
   return (await import('./verbs/rollback.ts')).rollbackEnvironment(...args);
 }
 /** What `drover retire` would delete and keep on each cluster; writes nothing. */
-export async function planRetire(...args: Parameters<typeof Retire.planRetirement>): ReturnType<typeof Retire.planRetirement> {
+export async function planRetire(
+  ...args: Parameters<typeof Retire.planRetirement>
+): ReturnType<typeof Retire.planRetirement> {
   return (await import('./verbs/retire.ts')).planRetirement(...args);
 }
 /** `drover retire B`: removes a bundle's inventory from an environment's clusters, journaled. */
@@ -106,11 +120,15 @@ export async function status(...args: Parameters<typeof Status.bundleStatus>): R
   return (await import('./verbs/status.ts')).bundleStatus(...args);
 }
 /** Whether the registry answers now: null, or why not. */
-export async function registryProblem(...args: Parameters<typeof Status.registryProblem>): ReturnType<typeof Status.registryProblem> {
+export async function registryProblem(
+  ...args: Parameters<typeof Status.registryProblem>
+): ReturnType<typeof Status.registryProblem> {
   return (await import('./verbs/status.ts')).registryProblem(...args);
 }
 /** `drover history B`: a bundle's releases and their steps. */
-export async function history(...args: Parameters<typeof History.bundleHistory>): Promise<ReturnType<typeof History.bundleHistory>> {
+export async function history(
+  ...args: Parameters<typeof History.bundleHistory>
+): Promise<ReturnType<typeof History.bundleHistory>> {
   return (await import('./verbs/history.ts')).bundleHistory(...args);
 }
 /** `drover drift`: checks every cluster for out-of-band changes, records and optionally heals them. */
@@ -118,15 +136,21 @@ export async function drift(...args: Parameters<typeof Drift.checkDrift>): Retur
   return (await import('./verbs/drift.ts')).checkDrift(...args);
 }
 /** `drover drift --journal-only`: the open findings as recorded. */
-export async function driftJournal(...args: Parameters<typeof Drift.driftJournal>): Promise<ReturnType<typeof Drift.driftJournal>> {
+export async function driftJournal(
+  ...args: Parameters<typeof Drift.driftJournal>
+): Promise<ReturnType<typeof Drift.driftJournal>> {
   return (await import('./verbs/drift.ts')).driftJournal(...args);
 }
 /** Drift findings as recorded (open, or all). */
-export async function driftFindings(...args: Parameters<typeof DriftFindings.listDriftFindings>): Promise<ReturnType<typeof DriftFindings.listDriftFindings>> {
+export async function driftFindings(
+  ...args: Parameters<typeof DriftFindings.listDriftFindings>
+): Promise<ReturnType<typeof DriftFindings.listDriftFindings>> {
   return (await import('./verbs/drift-findings.ts')).listDriftFindings(...args);
 }
 /** Self-heal attempts as recorded. */
-export async function driftHeals(...args: Parameters<typeof DriftFindings.listDriftHeals>): Promise<ReturnType<typeof DriftFindings.listDriftHeals>> {
+export async function driftHeals(
+  ...args: Parameters<typeof DriftFindings.listDriftHeals>
+): Promise<ReturnType<typeof DriftFindings.listDriftHeals>> {
   return (await import('./verbs/drift-findings.ts')).listDriftHeals(...args);
 }
 /** `drover events B`: the Kubernetes Events of a bundle's members and their children, per version. */
@@ -139,47 +163,69 @@ export async function recover(...args: Parameters<typeof Recover.recoverAll>): R
 }
 
 /** `drover state rebuild --inventory B --cluster C`: a missing inventory written back from the journal and the live objects. */
-export async function rebuildInventory(...args: Parameters<typeof StateRebuild.rebuildInventory>): ReturnType<typeof StateRebuild.rebuildInventory> {
+export async function rebuildInventory(
+  ...args: Parameters<typeof StateRebuild.rebuildInventory>
+): ReturnType<typeof StateRebuild.rebuildInventory> {
   return (await import('./verbs/state-rebuild.ts')).rebuildInventory(...args);
 }
 /** The bundles cut here, with what each environment runs. */
-export async function bundles(...args: Parameters<typeof Bundles.listBundleViews>): Promise<ReturnType<typeof Bundles.listBundleViews>> {
+export async function bundles(
+  ...args: Parameters<typeof Bundles.listBundleViews>
+): Promise<ReturnType<typeof Bundles.listBundleViews>> {
   return (await import('./verbs/bundles.ts')).listBundleViews(...args);
 }
 /** One bundle with its versions and quarantine. */
-export async function bundle(...args: Parameters<typeof Bundles.bundleDetail>): Promise<ReturnType<typeof Bundles.bundleDetail>> {
+export async function bundle(
+  ...args: Parameters<typeof Bundles.bundleDetail>
+): Promise<ReturnType<typeof Bundles.bundleDetail>> {
   return (await import('./verbs/bundles.ts')).bundleDetail(...args);
 }
 /** Versions quarantined per environment (rolled back from there; automation leaves them alone). */
-export async function quarantine(...args: Parameters<typeof Bundles.listQuarantined>): Promise<ReturnType<typeof Bundles.listQuarantined>> {
+export async function quarantine(
+  ...args: Parameters<typeof Bundles.listQuarantined>
+): Promise<ReturnType<typeof Bundles.listQuarantined>> {
   return (await import('./verbs/bundles.ts')).listQuarantined(...args);
 }
 /** The environments in promotion order and what they run. */
-export async function environments(...args: Parameters<typeof Environments.environmentViews>): Promise<ReturnType<typeof Environments.environmentViews>> {
+export async function environments(
+  ...args: Parameters<typeof Environments.environmentViews>
+): Promise<ReturnType<typeof Environments.environmentViews>> {
   return (await import('./verbs/environments.ts')).environmentViews(...args);
 }
 /** The sources and the commit each was last cut at. */
-export async function sources(...args: Parameters<typeof Sources.sourceViews>): Promise<ReturnType<typeof Sources.sourceViews>> {
+export async function sources(
+  ...args: Parameters<typeof Sources.sourceViews>
+): Promise<ReturnType<typeof Sources.sourceViews>> {
   return (await import('./verbs/sources.ts')).sourceViews(...args);
 }
 /** Releases in the journal, newest first. */
-export async function releases(...args: Parameters<typeof Releases.listReleaseViews>): Promise<ReturnType<typeof Releases.listReleaseViews>> {
+export async function releases(
+  ...args: Parameters<typeof Releases.listReleaseViews>
+): Promise<ReturnType<typeof Releases.listReleaseViews>> {
   return (await import('./verbs/releases.ts')).listReleaseViews(...args);
 }
 /** One release with its steps. */
-export async function release(...args: Parameters<typeof Releases.releaseView>): Promise<ReturnType<typeof Releases.releaseView>> {
+export async function release(
+  ...args: Parameters<typeof Releases.releaseView>
+): Promise<ReturnType<typeof Releases.releaseView>> {
   return (await import('./verbs/releases.ts')).releaseView(...args);
 }
 /** What `rollback` would do (the version the environment's tag names, and the one it would go back to), without doing it. */
-export async function planRollback(...args: Parameters<typeof Rollback.planRollback>): ReturnType<typeof Rollback.planRollback> {
+export async function planRollback(
+  ...args: Parameters<typeof Rollback.planRollback>
+): ReturnType<typeof Rollback.planRollback> {
   return (await import('./verbs/rollback.ts')).planRollback(...args);
 }
 /** Bundles x clusters by environment, one page, from the state alone (the dashboard's overview). */
-export async function overview(...args: Parameters<typeof Overview.overviewView>): Promise<ReturnType<typeof Overview.overviewView>> {
+export async function overview(
+  ...args: Parameters<typeof Overview.overviewView>
+): Promise<ReturnType<typeof Overview.overviewView>> {
   return (await import('./verbs/overview.ts')).overviewView(...args);
 }
 /** One version's rollout to one environment: per wave and cluster its releases with their journals, and the version's Kubernetes Events. */
-export async function rollout(...args: Parameters<typeof Rollout.rolloutView>): Promise<ReturnType<typeof Rollout.rolloutView>> {
+export async function rollout(
+  ...args: Parameters<typeof Rollout.rolloutView>
+): Promise<ReturnType<typeof Rollout.rolloutView>> {
   return (await import('./verbs/rollout.ts')).rolloutView(...args);
 }
 /** The daemon behind `drover serve`: the loop, with the interface (HTTP) it is handed; see http/serve.ts. */
@@ -193,7 +239,19 @@ export async function runAgent(...args: Parameters<typeof Agent.runAgent>): Retu
 }
 
 // Light modules, loaded with the API itself: errors and their exit codes, object names, bundle@version.
-export { ConflictError, DriftFoundError, DroverError, ExitCode, InvalidInputError, NotFoundError, ReleaseFailedError, RollbackFailedError, UnavailableError, UsageError, toDroverError } from './errors/errors.ts';
+export {
+  ConflictError,
+  DriftFoundError,
+  DroverError,
+  ExitCode,
+  InvalidInputError,
+  NotFoundError,
+  ReleaseFailedError,
+  RollbackFailedError,
+  UnavailableError,
+  UsageError,
+  toDroverError,
+} from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
 export { VersionTagMovedError, type VersionTagMovedData } from './workspace/version-tag-moved.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';

@@ -10,7 +10,9 @@ const root = join(import.meta.dirname, '..', '..');
 
 describe('dashboard assets', () => {
   it('vendors idiomorph 0.8.0 exactly as its package ships it', () => {
-    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { devDependencies: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
     expect(pkg.devDependencies.idiomorph).toBe('0.8.0');
     const shipped = readFileSync(join(root, 'node_modules', 'idiomorph', 'dist', 'idiomorph.esm.js'), 'utf8');
     expect(readFileSync(join(import.meta.dirname, 'assets', 'vendor', 'idiomorph-0.8.0.esm.js'), 'utf8')).toBe(shipped);

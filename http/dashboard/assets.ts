@@ -28,5 +28,10 @@ export function assetReply(name: string): Reply {
     cache.set(name, text);
   }
   // Names carry no version except the vendored file's, so they are revalidated rather than cached for long.
-  return { status: 200, text, contentType: a.type, headers: { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' } };
+  return {
+    status: 200,
+    text,
+    contentType: a.type,
+    headers: { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
+  };
 }

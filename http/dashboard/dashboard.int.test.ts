@@ -51,19 +51,30 @@ let context: BrowserContext;
 let page: Page;
 const dialogs: string[] = [];
 
-const deployment = (name: string, configMap: string, { failing = false } = {}) => appDeployment({ name, namespace: ns, configMap, failing });
+const deployment = (name: string, configMap: string, { failing = false } = {}) =>
+  appDeployment({ name, namespace: ns, configMap, failing });
 
 function writeApp(dir: string, { level, failing = false }: { level: string; failing?: boolean }): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: web },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
     deployment('web', 'web-config', { failing }),
   ];
   writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
   // A name from a repository is untrusted: this one would be markup if it were ever rendered unescaped.
   const evil = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: xss }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'xss' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: xss },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'xss' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: EVIL, namespace: ns }, data: { A: 'b' } },
     deployment('xss', EVIL),
   ];
@@ -84,9 +95,12 @@ interface Release {
   state: string;
   finishedAt: string | null;
 }
-const releases = async (bundle: string) => (await daemon.api(`/api/v1/releases?bundle=${bundle}&limit=200`)).json as Release[];
-const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${env.registry.host}/${prefix}/${web}:${tag}`])).trim();
-const cell = (p: Page, bundle: string, cluster: string) => p.locator(`tr[id="row-${bundle}"] td[data-cluster="${cluster}"]`);
+const releases = async (bundle: string) =>
+  (await daemon.api(`/api/v1/releases?bundle=${bundle}&limit=200`)).json as Release[];
+const tagDigest = async (tag: string) =>
+  (await oras(['resolve', '--plain-http', `${env.registry.host}/${prefix}/${web}:${tag}`])).trim();
+const cell = (p: Page, bundle: string, cluster: string) =>
+  p.locator(`tr[id="row-${bundle}"] td[data-cluster="${cluster}"]`);
 const mainText = async (p: Page) => (await p.locator('main').innerText()).replace(/\s+/g, ' ');
 
 beforeAll(async () => {
@@ -104,15 +118,35 @@ beforeAll(async () => {
     registry: `oci://${env.registry.host}/${prefix}`,
     environments: [
       { name: 'dev', clusters: ['c1'], timeoutSeconds: 90 },
-      { name: 'prod', clusters: ['c2', 'c3'], waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }], promotion: { mode: 'manual' }, timeoutSeconds: 90 },
+      {
+        name: 'prod',
+        clusters: ['c2', 'c3'],
+        waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }],
+        promotion: { mode: 'manual' },
+        timeoutSeconds: 90,
+      },
     ],
     serve: { webhook: { secretEnv: 'DROVER_WEBHOOK_SECRET' } },
   });
-  daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, token });
+  daemon = await startDaemon({
+    config: join(ws, 'drover.yaml'),
+    cwd: ws,
+    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    token,
+  });
   installPushWebhook({ server: env.git, repoUrl: url, hookUrl: `${daemon.base()}/hooks/github`, secret });
-  await daemon.until('web@1.0.0 healthy in dev', async () => (await releases(web)).some((r) => r.cluster === 'c1' && r.version === '1.0.0' && r.state === 'succeeded'), 120_000);
+  await daemon.until(
+    'web@1.0.0 healthy in dev',
+    async () =>
+      (await releases(web)).some((r) => r.cluster === 'c1' && r.version === '1.0.0' && r.state === 'succeeded'),
+    120_000,
+  );
   // prod runs 1.0.0 too, so the UI's promotion later has a version to diff against.
-  const p = await fetch(`${daemon.base()}/api/v1/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ bundle: web, to: 'prod' }) });
+  const p = await fetch(`${daemon.base()}/api/v1/promote`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ bundle: web, to: 'prod' }),
+  });
   expect(p.status, await p.clone().text()).toBe(200);
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
@@ -144,7 +178,9 @@ describe('the dashboard in a real browser', () => {
     expect(page.url()).not.toContain(token);
     await expect.poll(() => cell(page, web, 'c1').innerText()).toMatch(/1\.0\.0\s+Healthy/);
     expect(await cell(page, web, 'c2').innerText()).toMatch(/1\.0\.0\s+Healthy/);
-    expect(await page.locator(`tr[id="row-${web}"] td.tag[data-environment="prod"]`).innerText()).toContain('prod → 1.0.0');
+    expect(await page.locator(`tr[id="row-${web}"] td.tag[data-environment="prod"]`).innerText()).toContain(
+      'prod → 1.0.0',
+    );
   });
 
   it('a git push that cuts a new version changes the overview cell without a reload', async () => {
@@ -152,7 +188,9 @@ describe('the dashboard in a real browser', () => {
     await page.locator('#live-status', { hasText: 'live' }).waitFor();
     await page.evaluate("window.stillHere = 'yes'");
     await push('web: level two', { level: 'two' });
-    await cell(page, web, 'c1').filter({ hasText: /1\.0\.1\s+Healthy/ }).waitFor({ timeout: 120_000 });
+    await cell(page, web, 'c1')
+      .filter({ hasText: /1\.0\.1\s+Healthy/ })
+      .waitFor({ timeout: 120_000 });
     expect(await page.evaluate('window.stillHere')).toBe('yes');
     expect(Number(await page.evaluate('document.documentElement.dataset.liveUpdates'))).toBeGreaterThan(0);
     expect(await page.locator(`tr[id="row-${web}"] th`).innerText()).toContain('newest 1.0.1');
@@ -178,8 +216,13 @@ describe('the dashboard in a real browser', () => {
     await page.waitForURL(`**/ui/rollouts/${web}/1.0.1/prod`);
     await page.locator('h1', { hasText: 'Succeeded' }).waitFor({ timeout: 120_000 });
     expect(await tagDigest('prod')).toBe(await tagDigest('1.0.1'));
-    for (const c of ['c2', 'c3']) await cell(overview, web, c).filter({ hasText: /1\.0\.1\s+Healthy/ }).waitFor({ timeout: 30_000 });
-    expect(await overview.locator(`tr[id="row-${web}"] td.tag[data-environment="prod"]`).innerText()).toContain('prod → 1.0.1');
+    for (const c of ['c2', 'c3'])
+      await cell(overview, web, c)
+        .filter({ hasText: /1\.0\.1\s+Healthy/ })
+        .waitFor({ timeout: 30_000 });
+    expect(await overview.locator(`tr[id="row-${web}"] td.tag[data-environment="prod"]`).innerText()).toContain(
+      'prod → 1.0.1',
+    );
     expect(await overview.evaluate('window.stillHere')).toBe('yes');
     const rollout = await mainText(page);
     expect(rollout).toMatch(/Wave 1: c2.*Wave 2: c3/);
@@ -205,7 +248,7 @@ describe('the dashboard in a real browser', () => {
     expect((await releases(web)).filter((r) => r.version === '1.0.2').map((r) => r.cluster)).toEqual(['c1']);
   });
 
-  it('drift: a kubectl patch shows as a finding with the field and who changed it, even one recorded before the page\'s stream opened; heal from the UI takes it back', async () => {
+  it("drift: a kubectl patch shows as a finding with the field and who changed it, even one recorded before the page's stream opened; heal from the UI takes it back", async () => {
     // The page's live stream is held back while the finding is recorded, so its event reaches no one: the page shows it once the stream opens.
     let openStream!: () => void;
     const held = new Promise<void>((r) => (openStream = r));
@@ -216,8 +259,22 @@ describe('the dashboard in a real browser', () => {
     });
     await page.goto(`${daemon.base()}/ui/drift?bundle=${web}`);
     expect(await mainText(page)).not.toContain('data.LEVEL');
-    await kubectlOn(env, c1, ['patch', 'configmap', 'web-config', '-n', ns, '--type', 'merge', '-p', '{"data":{"LEVEL":"patched"}}']);
-    await daemon.until('the finding recorded', async () => ((await daemon.api(`/api/v1/drift?bundle=${web}`)).json as unknown[]).length > 0, 60_000);
+    await kubectlOn(env, c1, [
+      'patch',
+      'configmap',
+      'web-config',
+      '-n',
+      ns,
+      '--type',
+      'merge',
+      '-p',
+      '{"data":{"LEVEL":"patched"}}',
+    ]);
+    await daemon.until(
+      'the finding recorded',
+      async () => ((await daemon.api(`/api/v1/drift?bundle=${web}`)).json as unknown[]).length > 0,
+      60_000,
+    );
     openStream();
     await page.locator('main', { hasText: 'data.LEVEL' }).waitFor({ timeout: 60_000 });
     await page.unroute(isStream);
@@ -228,7 +285,12 @@ describe('the dashboard in a real browser', () => {
     const tabTo = async (text: string) => {
       for (let i = 0; i < 60; i++) {
         await page.keyboard.press('Tab');
-        if (((await page.evaluate('document.activeElement && document.activeElement.textContent')) as string | null)?.trim() === text) return;
+        if (
+          (
+            (await page.evaluate('document.activeElement && document.activeElement.textContent')) as string | null
+          )?.trim() === text
+        )
+          return;
       }
       throw new Error(`${text} is not reachable with Tab`);
     };
@@ -240,15 +302,25 @@ describe('the dashboard in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(`**/ui/drift?bundle=${web}`);
     await page.locator('main', { hasText: 'No open drift' }).waitFor({ timeout: 60_000 });
-    expect(await kubectlOn(env, c1, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).toBe('two');
+    expect(await kubectlOn(env, c1, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).toBe(
+      'two',
+    );
   });
 
   it('an object named <script> renders as text everywhere it appears, and no script runs', async () => {
-    await daemon.until('the xss release finished', async () => (await releases(xss)).some((r) => r.finishedAt !== null));
-    const pages = [`/ui/bundles/${xss}`, `/ui/confirm/deploy?bundle=${xss}&version=1.0.0&cluster=c2`, `/ui/rollouts/${xss}/1.0.0/dev`, `/?q=${xss}`];
+    await daemon.until('the xss release finished', async () =>
+      (await releases(xss)).some((r) => r.finishedAt !== null),
+    );
+    const pages = [
+      `/ui/bundles/${xss}`,
+      `/ui/confirm/deploy?bundle=${xss}&version=1.0.0&cluster=c2`,
+      `/ui/rollouts/${xss}/1.0.0/dev`,
+      `/?q=${xss}`,
+    ];
     for (const path of pages) {
       await page.goto(`${daemon.base()}${path}`);
-      if (!path.startsWith('/ui/rollouts') && !path.startsWith('/?')) expect(await mainText(page), path).toContain(`ConfigMap/${ns}/${EVIL}`);
+      if (!path.startsWith('/ui/rollouts') && !path.startsWith('/?'))
+        expect(await mainText(page), path).toContain(`ConfigMap/${ns}/${EVIL}`);
       expect(await page.locator('script').count(), path).toBe(1);
       expect(await page.content(), path).not.toContain(EVIL);
     }
@@ -261,9 +333,19 @@ describe('the dashboard in a real browser', () => {
     const body = new URLSearchParams({ bundle: web, to: 'prod', version: '1.0.1', environment: 'prod', cluster: 'c1' });
     for (const action of ['promote', 'rollback', 'deploy', 'heal']) {
       const url = `${daemon.base()}/ui/actions/${action}`;
-      const noCookie = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...Object.fromEntries(body), csrf: 'x' }) });
+      const noCookie = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ ...Object.fromEntries(body), csrf: 'x' }),
+      });
       expect(noCookie.status, action).toBe(401);
-      const wrong = await fetch(url, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ ...Object.fromEntries(body), csrf: 'not-the-token' }) });
+      const wrong = await fetch(url, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+        body: new URLSearchParams({ ...Object.fromEntries(body), csrf: 'not-the-token' }),
+      });
       expect(wrong.status, action).toBe(403);
     }
     // Nothing was done: prod still runs 1.0.1 and its tag names it.
@@ -283,7 +365,9 @@ describe('the dashboard in a real browser', () => {
     expect(bundle).toContain('quarantined in dev');
     expect(bundle).toContain('apps/web.yaml');
     expect(bundle).toMatch(new RegExp(`ConfigMap/${ns}/web-config (configMapRef|envFrom)[^ ]* Deployment/${ns}/web`));
-    expect(await visit(`/ui/bundles/${web}/diff?from=1.0.1&to=1.0.2`)).toMatch(/Deployment\/[^ ]+\/web.*metadata\.labels|spec\.template\.metadata\.labels/);
+    expect(await visit(`/ui/bundles/${web}/diff?from=1.0.1&to=1.0.2`)).toMatch(
+      /Deployment\/[^ ]+\/web.*metadata\.labels|spec\.template\.metadata\.labels/,
+    );
     expect(await visit(`/ui/rollouts/${web}/1.0.1/prod`)).toContain('Succeeded');
     expect(await visit('/ui/pipeline')).toMatch(new RegExp(`dev .*→ prod .*${web} 1\\.0\\.1 1\\.0\\.1`));
     expect(await visit('/ui/drift')).toContain('open finding');

@@ -30,7 +30,15 @@ export function sseMessage(event: string, data: string): string {
     .join('\n')}\n\n`;
 }
 
-export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearchParams; req: IncomingMessage }): Reply {
+export function liveEvents({
+  h,
+  query,
+  req,
+}: {
+  h: DaemonHandle;
+  query: URLSearchParams;
+  req: IncomingMessage;
+}): Reply {
   const feed = h.ctx.changes;
   const overview = query.get('view') === 'overview';
   const filter = { q: query.get('q') ?? '', ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}) };
@@ -42,7 +50,15 @@ export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearc
       res.write('retry: 3000\n: connected\n\n');
       if (!feed) return void res.end();
       // The page set of an overview is fixed when it connects: what it shows.
-      const pageOf = () => drover.overview({ ws: h.ctx.ws, ...filter, offset: Number(query.get('offset') ?? 0) || 0, limit: Number(query.get('limit') ?? 50) || 50 }).then((v) => new Set(v.rows.map((r) => r.bundle)));
+      const pageOf = () =>
+        drover
+          .overview({
+            ws: h.ctx.ws,
+            ...filter,
+            offset: Number(query.get('offset') ?? 0) || 0,
+            limit: Number(query.get('limit') ?? 50) || 50,
+          })
+          .then((v) => new Set(v.rows.map((r) => r.bundle)));
       const onPage = overview ? pageOf() : undefined;
       // Awaited by every flush (which logs a failure); marked handled here so a failed read never goes unhandled.
       onPage?.catch(() => {});
@@ -55,14 +71,21 @@ export function liveEvents({ h, query, req }: { h: DaemonHandle; query: URLSearc
         if (overview) {
           const page = await onPage!;
           const view = await drover.overview({ ws: h.ctx.ws, ...filter, only: bundles, limit: bundles.length });
-          for (const row of view.rows) res.write(page.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle));
+          for (const row of view.rows)
+            res.write(
+              page.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle),
+            );
           return;
         }
         for (const b of bundles) if (wanted.has('*') || wanted.has(b)) res.write(sseMessage('change', b));
       };
       const off = feed.subscribe(({ bundle }) => {
         pending.add(bundle);
-        timer ??= setTimeout(() => void flush().catch((err: unknown) => h.ctx.log.debug(`live update not sent: ${(err as Error).message}`)), COALESCE_MS);
+        timer ??= setTimeout(
+          () =>
+            void flush().catch((err: unknown) => h.ctx.log.debug(`live update not sent: ${(err as Error).message}`)),
+          COALESCE_MS,
+        );
       });
       const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
       beat.unref();

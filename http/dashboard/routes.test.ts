@@ -55,13 +55,33 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
     return Promise.reject(new Error('not in this test'));
   };
   const handle: DaemonHandle = {
-    ctx: { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }), signal: new AbortController().signal, changes },
-    status: () => ({ ready: true, shuttingDown: false, recovery: 'done', stateOpen: true, startedAt: '2026-01-01T00:00:00.000Z' }),
+    ctx: {
+      ws,
+      env: {},
+      log,
+      metrics,
+      deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),
+      signal: new AbortController().signal,
+      changes,
+    },
+    status: () => ({
+      ready: true,
+      shuttingDown: false,
+      recovery: 'done',
+      stateOpen: true,
+      startedAt: '2026-01-01T00:00:00.000Z',
+    }),
     queue: () => ({ running: [], queued: [] }),
     wakeSource: () => {},
     wakeBundle: () => {},
     runExclusive: () => Promise.reject(new Error('not in this test')),
-    actions: { cut: refuse('cut'), deploy: refuse('deploy'), promote: refuse('promote'), rollback: refuse('rollback'), heal: refuse('heal') },
+    actions: {
+      cut: refuse('cut'),
+      deploy: refuse('deploy'),
+      promote: refuse('promote'),
+      rollback: refuse('rollback'),
+      heal: refuse('heal'),
+    },
     webhook: { secret: undefined, maxBodyBytes: 1024 },
     apiToken: TOKEN,
   };
@@ -71,7 +91,12 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
 }
 
 async function login(base: string): Promise<{ cookie: string; csrf: string }> {
-  const res = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN, next: '/' }) });
+  const res = await fetch(`${base}/ui/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: TOKEN, next: '/' }),
+  });
   expect(res.status).toBe(303);
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   const page = await (await fetch(`${base}/`, { headers: { cookie } })).text();
@@ -87,11 +112,21 @@ describe('dashboard', () => {
     const r = await fetch(`${base}/?q=web`, { redirect: 'manual' });
     expect(r.status).toBe(303);
     expect(r.headers.get('location')).toBe('/ui/login?next=%2F%3Fq%3Dweb');
-    const wrong = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: 'tok-wrong' }) });
+    const wrong = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: 'tok-wrong' }),
+    });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
     expect(await wrong.text()).toContain('That is not the API token');
-    const ok = await fetch(`${base}/ui/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: TOKEN, next: '/?q=web' }) });
+    const ok = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKEN, next: '/?q=web' }),
+    });
     expect(ok.headers.get('location')).toBe('/?q=web');
     const cookie = ok.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^drover_session=[A-Za-z0-9_-]{40,}; HttpOnly; SameSite=Strict; Path=\//);
@@ -106,17 +141,36 @@ describe('dashboard', () => {
 
   it('never sends the browser to another origin after login', () => {
     expect(safeNext('/ui/drift?bundle=web')).toBe('/ui/drift?bundle=web');
-    for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '', null, undefined]) expect(safeNext(bad)).toBe('/');
+    for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '', null, undefined])
+      expect(safeNext(bad)).toBe('/');
   });
 
   it('answers every action 401 without a session and 403 with a wrong or missing CSRF token, and runs none', async () => {
     const { base, called } = await serve({ anonymousRead: true });
     const { cookie, csrf } = await login(base);
-    const form = (extra: Record<string, string>) => ({ method: 'POST', redirect: 'manual' as const, headers: { 'content-type': 'application/x-www-form-urlencoded', ...(extra.cookie ? { cookie: extra.cookie } : {}) }, body: new URLSearchParams({ bundle: 'web', to: 'dev', version: '1.0.0', environment: 'dev', cluster: 'c1', ...(extra.csrf !== undefined ? { csrf: extra.csrf } : {}) }) });
+    const form = (extra: Record<string, string>) => ({
+      method: 'POST',
+      redirect: 'manual' as const,
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(extra.cookie ? { cookie: extra.cookie } : {}),
+      },
+      body: new URLSearchParams({
+        bundle: 'web',
+        to: 'dev',
+        version: '1.0.0',
+        environment: 'dev',
+        cluster: 'c1',
+        ...(extra.csrf !== undefined ? { csrf: extra.csrf } : {}),
+      }),
+    });
     for (const a of [...ACTIONS.map((x) => `/ui/actions/${x}`), '/ui/logout']) {
-      expect((await fetch(`${base}${a}`, form({ csrf })).then((r) => r.status)), `${a} without a session`).toBe(401);
-      expect((await fetch(`${base}${a}`, form({ cookie, csrf: `${csrf}x` })).then((r) => r.status)), `${a} with a wrong token`).toBe(403);
-      expect((await fetch(`${base}${a}`, form({ cookie })).then((r) => r.status)), `${a} with no token`).toBe(403);
+      expect(await fetch(`${base}${a}`, form({ csrf })).then((r) => r.status), `${a} without a session`).toBe(401);
+      expect(
+        await fetch(`${base}${a}`, form({ cookie, csrf: `${csrf}x` })).then((r) => r.status),
+        `${a} with a wrong token`,
+      ).toBe(403);
+      expect(await fetch(`${base}${a}`, form({ cookie })).then((r) => r.status), `${a} with no token`).toBe(403);
     }
     expect(called).toEqual([]);
     // With the right token the action is attempted (and refused here by the unknown bundle, before the daemon is asked).
@@ -171,6 +225,8 @@ describe('dashboard', () => {
     expect(got).toContain('event: change\ndata: web\n\n');
     expect(got).not.toContain('data: api');
     ac.abort();
-    expect(sseMessage('row', '<tr>\n<td>x</td>\n</tr>')).toBe('event: row\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n');
+    expect(sseMessage('row', '<tr>\n<td>x</td>\n</tr>')).toBe(
+      'event: row\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n',
+    );
   });
 });

@@ -43,14 +43,24 @@ const FORM_MAX = 16 * 1024;
 const ACTION_WAIT_MS = 1500;
 
 export const SECURITY_HEADERS: Record<string, string> = {
-  'content-security-policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy':
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'same-origin',
   'x-frame-options': 'DENY',
 };
 
-const htmlReply = (status: number, body: SafeHtml, headers: Record<string, string> = {}): Reply => ({ status, text: body.value, contentType: 'text/html; charset=utf-8', headers: { ...SECURITY_HEADERS, ...headers } });
-const redirect = (location: string, headers: Record<string, string> = {}): Reply => ({ status: 303, text: '', headers: { ...SECURITY_HEADERS, location, ...headers } });
+const htmlReply = (status: number, body: SafeHtml, headers: Record<string, string> = {}): Reply => ({
+  status,
+  text: body.value,
+  contentType: 'text/html; charset=utf-8',
+  headers: { ...SECURITY_HEADERS, ...headers },
+});
+const redirect = (location: string, headers: Record<string, string> = {}): Reply => ({
+  status: 303,
+  text: '',
+  headers: { ...SECURITY_HEADERS, location, ...headers },
+});
 
 /** A local path to go back to after logging in; anything else (another origin, `//host`) is `/`. */
 export function safeNext(next: string | null | undefined): string {
@@ -79,30 +89,93 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
     (render: (ctx: RequestContext, page: PageContext) => Promise<Reply> | Reply): Route['handler'] =>
     async (ctx) => {
       const p = reader(ctx);
-      if (!p) return redirect(`/ui/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query.toString()}` : ''))}`);
+      if (!p)
+        return redirect(
+          `/ui/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query.toString()}` : ''))}`,
+        );
       try {
         return await render(ctx, p);
       } catch (err) {
         const e = toDroverError(err);
-        return htmlReply(statusOfCode(e.code), messagePage({ title: e.code === 'E_NOT_FOUND' ? 'Not found' : 'Could not show this', message: e.message, ctx: p, next: { href: '/', text: 'Back to the overview' } }));
+        return htmlReply(
+          statusOfCode(e.code),
+          messagePage({
+            title: e.code === 'E_NOT_FOUND' ? 'Not found' : 'Could not show this',
+            message: e.message,
+            ctx: p,
+            next: { href: '/', text: 'Back to the overview' },
+          }),
+        );
       }
     };
   const get = (path: string, handler: Route['handler']): Route => ({ method: 'GET', path, auth: 'none', handler });
   const post = (path: string, handler: Route['handler']): Route => ({ method: 'POST', path, auth: 'none', handler });
 
   /** An action's gate: a session (401), the session's CSRF token (403), a daemon ready to act (503). */
-  const actor = async (ctx: RequestContext): Promise<{ ok: true; session: Session; form: URLSearchParams } | { ok: false; reply: Reply }> => {
+  const actor = async (
+    ctx: RequestContext,
+  ): Promise<{ ok: true; session: Session; form: URLSearchParams } | { ok: false; reply: Reply }> => {
     const session = sessions.fromCookie(ctx.headers.cookie);
     const anon = { csrf: null };
-    if (!session) return { ok: false, reply: htmlReply(401, messagePage({ title: 'Log in first', message: 'Actions need a login (a session cookie); this request had none.', ctx: anon, next: { href: '/ui/login', text: 'Log in' } })) };
+    if (!session)
+      return {
+        ok: false,
+        reply: htmlReply(
+          401,
+          messagePage({
+            title: 'Log in first',
+            message: 'Actions need a login (a session cookie); this request had none.',
+            ctx: anon,
+            next: { href: '/ui/login', text: 'Log in' },
+          }),
+        ),
+      };
     const form = await readForm(ctx.req);
-    if (!form) return { ok: false, reply: htmlReply(413, messagePage({ title: 'Request too large', message: `A form is at most ${FORM_MAX} bytes.`, ctx: { csrf: session.csrf } })) };
-    if (!sessions.checkCsrf(session, form.get('csrf') ?? undefined)) return { ok: false, reply: htmlReply(403, messagePage({ title: 'Refused', message: 'The form did not carry this session’s CSRF token. Reload the page and try again.', ctx: { csrf: session.csrf } })) };
-    if (h.status().shuttingDown || !h.status().ready) return { ok: false, reply: htmlReply(503, messagePage({ title: 'Not now', message: h.status().shuttingDown ? 'drover serve is shutting down: not taking actions.' : 'drover serve is not ready yet (recovery running).', ctx: { csrf: session.csrf } })) };
+    if (!form)
+      return {
+        ok: false,
+        reply: htmlReply(
+          413,
+          messagePage({
+            title: 'Request too large',
+            message: `A form is at most ${FORM_MAX} bytes.`,
+            ctx: { csrf: session.csrf },
+          }),
+        ),
+      };
+    if (!sessions.checkCsrf(session, form.get('csrf') ?? undefined))
+      return {
+        ok: false,
+        reply: htmlReply(
+          403,
+          messagePage({
+            title: 'Refused',
+            message: 'The form did not carry this session’s CSRF token. Reload the page and try again.',
+            ctx: { csrf: session.csrf },
+          }),
+        ),
+      };
+    if (h.status().shuttingDown || !h.status().ready)
+      return {
+        ok: false,
+        reply: htmlReply(
+          503,
+          messagePage({
+            title: 'Not now',
+            message: h.status().shuttingDown
+              ? 'drover serve is shutting down: not taking actions.'
+              : 'drover serve is not ready yet (recovery running).',
+            ctx: { csrf: session.csrf },
+          }),
+        ),
+      };
     return { ok: true, session, form };
   };
 
-  const runAction = async (kind: ActionKind, form: URLSearchParams): Promise<{ promise: Promise<unknown>; next: string }> => {
+  const runAction = async (
+    kind: ActionKind,
+    form: URLSearchParams,
+  ): Promise<{ promise: Promise<unknown>; next: string }> => {
     const need = (k: string) => {
       const v = form.get(k);
       if (!v) throw new UsageError(`${k} is required`);
@@ -118,7 +191,10 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       case 'rollback': {
         const environment = need('environment');
         const to = need('to');
-        return { promise: h.actions.rollback({ bundle, environment, to }), next: links.rollout(bundle, to, environment) };
+        return {
+          promise: h.actions.rollback({ bundle, environment, to }),
+          next: links.rollout(bundle, to, environment),
+        };
       }
       case 'deploy': {
         const version = need('version');
@@ -126,7 +202,10 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         const cluster = form.get('cluster') || undefined;
         if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
         const env = environment ?? ws().config.environments.find((e) => e.clusters.includes(cluster!))?.name;
-        return { promise: h.actions.deploy({ bundle, version, ...(environment ? { environment } : { cluster: cluster! }) }), next: env ? links.rollout(bundle, version, env) : links.bundle(bundle) };
+        return {
+          promise: h.actions.deploy({ bundle, version, ...(environment ? { environment } : { cluster: cluster! }) }),
+          next: env ? links.rollout(bundle, version, env) : links.bundle(bundle),
+        };
       }
       case 'heal': {
         const cluster = need('cluster');
@@ -141,22 +220,40 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       '/',
       view((ctx, p) => {
         const pageNo = Math.max(1, Number(ctx.query.get('page') ?? 1) || 1);
-        const namespace = ctx.query.has('namespace') && ctx.query.get('namespace') !== '' ? ctx.query.get('namespace')! : undefined;
-        return drover.overview({ ws: ws(), q: ctx.query.get('q') ?? '', ...(namespace !== undefined ? { namespace } : {}), offset: (pageNo - 1) * PAGE_SIZE, limit: PAGE_SIZE }).then((v) => htmlReply(200, overviewPage({ view: v, ctx: p })));
+        const namespace =
+          ctx.query.has('namespace') && ctx.query.get('namespace') !== '' ? ctx.query.get('namespace')! : undefined;
+        return drover
+          .overview({
+            ws: ws(),
+            q: ctx.query.get('q') ?? '',
+            ...(namespace !== undefined ? { namespace } : {}),
+            offset: (pageNo - 1) * PAGE_SIZE,
+            limit: PAGE_SIZE,
+          })
+          .then((v) => htmlReply(200, overviewPage({ view: v, ctx: p })));
       }),
     ),
     get(
       '/ui/bundles/:bundle',
       view(async (ctx, p) => {
         const detail = await drover.bundle({ ws: ws(), bundle: ctx.params.bundle! });
-        const versions = await Promise.all(detail.versions.slice(0, 30).map((v) => drover.show({ ws: ws(), bundle: detail.name, version: v.version })));
+        const versions = await Promise.all(
+          detail.versions.slice(0, 30).map((v) => drover.show({ ws: ws(), bundle: detail.name, version: v.version })),
+        );
         const wanted = ctx.query.get('version');
         const selected = wanted ? await drover.show({ ws: ws(), bundle: detail.name, version: wanted }) : versions[0];
         let discovered: drover.DiscoveredView | undefined;
         let discoverError: string | null = null;
         if (selected && selected.version === detail.latest) {
           try {
-            discovered = (await drover.discover({ ws: ws(), bundle: detail.name, env: h.ctx.env, signal: AbortSignal.timeout(10_000) }))[0];
+            discovered = (
+              await drover.discover({
+                ws: ws(),
+                bundle: detail.name,
+                env: h.ctx.env,
+                signal: AbortSignal.timeout(10_000),
+              })
+            )[0];
           } catch (err) {
             discoverError = toDroverError(err).message;
           }
@@ -171,7 +268,12 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         const from = ctx.query.get('from');
         const to = ctx.query.get('to');
         if (!from || !to) throw new UsageError('a diff needs from and to');
-        const diff = await drover.diff({ ws: ws(), from: `${bundle}@${from}`, to: `${bundle}@${to}`, signal: AbortSignal.timeout(30_000) });
+        const diff = await drover.diff({
+          ws: ws(),
+          from: `${bundle}@${from}`,
+          to: `${bundle}@${to}`,
+          signal: AbortSignal.timeout(30_000),
+        });
         return htmlReply(200, diffPage({ bundle, from, to, diff, ctx: p }));
       }),
     ),
@@ -185,10 +287,14 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         if (view.outcome !== 'succeeded') {
           try {
             const env = ws().config.environments.find((e) => e.name === environment)!;
-            const clusters = env.clusters.filter((c) => ws().config.clusters.find((x) => x.name === c)?.mode !== 'agent');
+            const clusters = env.clusters.filter(
+              (c) => ws().config.clusters.find((x) => x.name === c)?.mode !== 'agent',
+            );
             if (clusters.length) {
               const signal = AbortSignal.timeout(5_000);
-              await Promise.all(clusters.map((cluster) => drover.events({ ws: ws(), bundle, cluster, gather: true, signal })));
+              await Promise.all(
+                clusters.map((cluster) => drover.events({ ws: ws(), bundle, cluster, gather: true, signal })),
+              );
               view = await drover.rollout({ ws: ws(), bundle, version, environment });
             }
           } catch (err) {
@@ -203,8 +309,17 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       view(async (ctx, p) => {
         const bundle = ctx.query.get('bundle') || undefined;
         const cluster = ctx.query.get('cluster') || undefined;
-        const findings = await drover.driftFindings({ ws: ws(), ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}), open: true, limit: 500 });
-        return htmlReply(200, driftPage({ findings, filter: { ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}) }, ctx: p }));
+        const findings = await drover.driftFindings({
+          ws: ws(),
+          ...(bundle ? { bundle } : {}),
+          ...(cluster ? { cluster } : {}),
+          open: true,
+          limit: 500,
+        });
+        return htmlReply(
+          200,
+          driftPage({ findings, filter: { ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}) }, ctx: p }),
+        );
       }),
     ),
     get(
@@ -214,8 +329,20 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         const all = await drover.bundles({ ws: ws() });
         const quarantine = await drover.quarantine({ ws: ws() });
         const q = new Set(quarantine.map((x) => `${x.bundle}\0${x.version}\0${x.environment}`));
-        const pageNo = Math.max(1, Math.min(Math.ceil(all.length / PIPELINE_PAGE) || 1, Number(ctx.query.get('page') ?? 1) || 1));
-        return htmlReply(200, pipelinePage({ environments, latest: new Map(all.map((b) => [b.name, b.latest])), quarantined: (b, v, e) => q.has(`${b}\0${v}\0${e}`), pageNo, ctx: p }));
+        const pageNo = Math.max(
+          1,
+          Math.min(Math.ceil(all.length / PIPELINE_PAGE) || 1, Number(ctx.query.get('page') ?? 1) || 1),
+        );
+        return htmlReply(
+          200,
+          pipelinePage({
+            environments,
+            latest: new Map(all.map((b) => [b.name, b.latest])),
+            quarantined: (b, v, e) => q.has(`${b}\0${v}\0${e}`),
+            pageNo,
+            ctx: p,
+          }),
+        );
       }),
     ),
     get(
@@ -232,27 +359,60 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       const gate = await actor(ctx);
       if (!gate.ok) return gate.reply;
       const p = { csrf: gate.session.csrf };
-      if (!ACTIONS.includes(action)) return htmlReply(404, messagePage({ title: 'Not found', message: `no action ${ctx.params.action}`, ctx: p }));
+      if (!ACTIONS.includes(action))
+        return htmlReply(404, messagePage({ title: 'Not found', message: `no action ${ctx.params.action}`, ctx: p }));
       try {
         const { promise, next } = await runAction(action, gate.form);
         // Wait a moment: an action refused at once (a version not found, a lock) is shown here; a rollout under way is watched live on its page.
-        const early = await Promise.race([promise.then(() => ({ done: true as const }), (err: unknown) => ({ done: true as const, err })), new Promise<{ done: false }>((r) => setTimeout(() => r({ done: false }), ACTION_WAIT_MS).unref())]);
+        const early = await Promise.race([
+          promise.then(
+            () => ({ done: true as const }),
+            (err: unknown) => ({ done: true as const, err }),
+          ),
+          new Promise<{ done: false }>((r) => setTimeout(() => r({ done: false }), ACTION_WAIT_MS).unref()),
+        ]);
         if (early.done && 'err' in early) throw early.err;
-        if (!early.done) promise.catch((err: unknown) => h.ctx.log.warn(`dashboard ${action} failed: ${toDroverError(err).message}`, { action, error: toDroverError(err) }));
+        if (!early.done)
+          promise.catch((err: unknown) =>
+            h.ctx.log.warn(`dashboard ${action} failed: ${toDroverError(err).message}`, {
+              action,
+              error: toDroverError(err),
+            }),
+          );
         return redirect(next);
       } catch (err) {
         const e = toDroverError(err);
-        return htmlReply(statusOfCode(e.code), messagePage({ title: `${action} refused`, message: e.message, ctx: p, next: { href: '/', text: 'Back to the overview' } }));
+        return htmlReply(
+          statusOfCode(e.code),
+          messagePage({
+            title: `${action} refused`,
+            message: e.message,
+            ctx: p,
+            next: { href: '/', text: 'Back to the overview' },
+          }),
+        );
       }
     }),
     get('/ui/login', (ctx) => htmlReply(200, loginPage({ next: safeNext(ctx.query.get('next')) }))),
     post('/ui/login', async (ctx) => {
       const form = await readForm(ctx.req);
       const next = safeNext(form?.get('next'));
-      const v = checkBearer({ authorization: form?.get('token') ? `Bearer ${form.get('token')}` : undefined, token: h.apiToken });
+      const v = checkBearer({
+        authorization: form?.get('token') ? `Bearer ${form.get('token')}` : undefined,
+        token: h.apiToken,
+      });
       if (v !== 'ok') {
         h.ctx.log.warn('dashboard login refused', { reason: v });
-        return htmlReply(v === 'unconfigured' ? 503 : 401, loginPage({ next, error: v === 'unconfigured' ? 'No API token is configured (set the variable serve.tokenEnv names), so nobody can log in.' : 'That is not the API token.' }));
+        return htmlReply(
+          v === 'unconfigured' ? 503 : 401,
+          loginPage({
+            next,
+            error:
+              v === 'unconfigured'
+                ? 'No API token is configured (set the variable serve.tokenEnv names), so nobody can log in.'
+                : 'That is not the API token.',
+          }),
+        );
       }
       const s = sessions.create();
       return redirect(next, { 'set-cookie': sessions.cookie(s.id, { secure: secure(ctx) }) });

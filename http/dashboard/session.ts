@@ -48,7 +48,10 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return undefined;
 }
 
-export function createSessionStore({ ttlMs = 8 * 3600_000, now = Date.now }: { ttlMs?: number; now?: () => number } = {}): SessionStore {
+export function createSessionStore({
+  ttlMs = 8 * 3600_000,
+  now = Date.now,
+}: { ttlMs?: number; now?: () => number } = {}): SessionStore {
   const sessions = new Map<string, Session>();
   const token = () => randomBytes(32).toString('base64url');
   const sweep = () => {
@@ -74,8 +77,10 @@ export function createSessionStore({ ttlMs = 8 * 3600_000, now = Date.now }: { t
       return s;
     },
     end: (id) => void sessions.delete(id),
-    cookie: (id, { secure = false } = {}) => `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}${secure ? '; Secure' : ''}`,
+    cookie: (id, { secure = false } = {}) =>
+      `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}${secure ? '; Secure' : ''}`,
     clearCookie: () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
-    checkCsrf: (session, presented) => typeof presented === 'string' && presented.length > 0 && constantTimeEqual(presented, session.csrf),
+    checkCsrf: (session, presented) =>
+      typeof presented === 'string' && presented.length > 0 && constantTimeEqual(presented, session.csrf),
   };
 }

@@ -71,7 +71,10 @@ export type VersionDecision =
       warnings: LintWarning[];
     };
 
-const digestsOf = (target: string | undefined, members: readonly { kind: string; namespace: string; name: string; digest: string }[]) => members.map((m) => `${target ?? ''}:${formatRef(m)}@${m.digest}`);
+const digestsOf = (
+  target: string | undefined,
+  members: readonly { kind: string; namespace: string; name: string; digest: string }[],
+) => members.map((m) => `${target ?? ''}:${formatRef(m)}@${m.digest}`);
 
 export function assembleVersion({
   bundle,
@@ -93,29 +96,84 @@ export function assembleVersion({
   const warnings: LintWarning[] = [];
   for (const t of targets) {
     checkTargetNotEmpty({ bundle, target: t.name, members: t.members });
-    checkMemberNamespaces({ bundle, target: t.name, members: t.members, selfManaged, ...(t.clusterKinds ? { clusterKinds: t.clusterKinds } : {}) });
+    checkMemberNamespaces({
+      bundle,
+      target: t.name,
+      members: t.members,
+      selfManaged,
+      ...(t.clusterKinds ? { clusterKinds: t.clusterKinds } : {}),
+    });
     checkSecrets({ bundle, members: t.members });
-    const findings = runLint({ objects: t.members.map((m) => m.object), unresolved: t.unresolved, exclude: bundle.spec.exclude, severities: bundle.spec.lint });
+    const findings = runLint({
+      objects: t.members.map((m) => m.object),
+      unresolved: t.unresolved,
+      exclude: bundle.spec.exclude,
+      severities: bundle.spec.lint,
+    });
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
-      throw new InvalidInputError(`${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name},` : ''} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`, {
-        data: { bundle: bundle.name, file: bundle.file, ...(t.name ? { target: t.name } : {}), findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })) },
-      });
+      throw new InvalidInputError(
+        `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name},` : ''} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`,
+        {
+          data: {
+            bundle: bundle.name,
+            file: bundle.file,
+            ...(t.name ? { target: t.name } : {}),
+            findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })),
+          },
+        },
+      );
     }
-    for (const f of findings) warnings.push({ bundle: bundle.name, ...(t.name ? { target: t.name } : {}), rule: f.rule, ref: formatRef(f.ref), message: f.message });
+    for (const f of findings)
+      warnings.push({
+        bundle: bundle.name,
+        ...(t.name ? { target: t.name } : {}),
+        rule: f.rule,
+        ref: formatRef(f.ref),
+        message: f.message,
+      });
   }
-  const now = targets.flatMap((t) => digestsOf(t.name, t.members.map((m) => ({ ...m.ref, digest: m.digest })))).sort();
-  const before = parent ? (parent.config.targets ? parent.config.targets.flatMap((t) => digestsOf(t.name, t.members)) : digestsOf(undefined, parent.config.members)).sort() : null;
+  const now = targets
+    .flatMap((t) =>
+      digestsOf(
+        t.name,
+        t.members.map((m) => ({ ...m.ref, digest: m.digest })),
+      ),
+    )
+    .sort();
+  const before = parent
+    ? (parent.config.targets
+        ? parent.config.targets.flatMap((t) => digestsOf(t.name, t.members))
+        : digestsOf(undefined, parent.config.members)
+      ).sort()
+    : null;
   const policy = policyOf(bundle.spec);
-  if (before && JSON.stringify(before) === JSON.stringify(now) && samePolicy(resolvePolicy(parent!.config.policy), policy)) return { kind: 'unchanged', warnings };
+  if (
+    before &&
+    JSON.stringify(before) === JSON.stringify(now) &&
+    samePolicy(resolvePolicy(parent!.config.policy), policy)
+  )
+    return { kind: 'unchanged', warnings };
 
   const files = [...new Set([bundle.file, ...targets.flatMap((t) => t.files)])].sort();
   const messages = messagesForBundle({ commits, files: new Set(files), head: headMessage });
   const next = nextVersion({ parent: parent?.version ?? null, policy: bundle.spec.versioning.bump, messages });
   const had = new Set(before ?? []);
-  const changedMembers = [...new Set(targets.flatMap((t) => t.members.filter((m) => !had.has(`${t.name ?? ''}:${formatRef(m.ref)}@${m.digest}`)).map((m) => formatRef(m.ref))))].sort();
+  const changedMembers = [
+    ...new Set(
+      targets.flatMap((t) =>
+        t.members
+          .filter((m) => !had.has(`${t.name ?? ''}:${formatRef(m.ref)}@${m.digest}`))
+          .map((m) => formatRef(m.ref)),
+      ),
+    ),
+  ].sort();
   const present = new Set(targets.flatMap((t) => t.members.map((m) => formatRef(m.ref))));
-  const previous = parent ? (parent.config.targets ? parent.config.targets.flatMap((t) => t.members) : parent.config.members) : [];
+  const previous = parent
+    ? parent.config.targets
+      ? parent.config.targets.flatMap((t) => t.members)
+      : parent.config.members
+    : [];
   const removedMembers = [...new Set(previous.map((m) => formatRef(m)).filter((r) => !present.has(r)))].sort();
   const named = targets.every((t) => t.name !== undefined);
   return {
@@ -127,7 +185,9 @@ export function assembleVersion({
     removedMembers,
     files,
     policy,
-    pack: named ? { targets: targets.map((t) => ({ name: t.name!, objects: t.members.map((m) => m.object) })) } : { objects: targets[0]!.members.map((m) => m.object) },
+    pack: named
+      ? { targets: targets.map((t) => ({ name: t.name!, objects: t.members.map((m) => m.object) })) }
+      : { objects: targets[0]!.members.map((m) => m.object) },
     warnings,
   };
 }

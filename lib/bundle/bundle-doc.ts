@@ -132,7 +132,15 @@ export function isBundleDocument(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): 
 }
 
 /** Validates one Bundle document and fills in defaults. Throws InvalidInputError naming the file and each JSON path. */
-export function validateBundleDocument({ object, file, line = 1 }: { object: unknown; file: string; line?: number }): BundleDocument {
+export function validateBundleDocument({
+  object,
+  file,
+  line = 1,
+}: {
+  object: unknown;
+  file: string;
+  line?: number;
+}): BundleDocument {
   if (!validate(object)) {
     const problems = (validate.errors ?? []).map(toProblem);
     const name = nameOf(object);
@@ -143,29 +151,61 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
   }
   const doc = object as {
     metadata: { name: string };
-    spec: Partial<Omit<BundleSpec, 'kustomize' | 'helm'>> & { versioning?: { bump?: Bump }; prune?: Partial<BundleSpec['prune']>; kustomize?: { path?: string; allowRemote?: boolean }; helm?: Partial<HelmSpec> & { chart: string } };
+    spec: Partial<Omit<BundleSpec, 'kustomize' | 'helm'>> & {
+      versioning?: { bump?: Bump };
+      prune?: Partial<BundleSpec['prune']>;
+      kustomize?: { path?: string; allowRemote?: boolean };
+      helm?: Partial<HelmSpec> & { chart: string };
+    };
   };
   const s = doc.spec;
   const refuse = (path: string, message: string) =>
-    new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": ${path}: ${message}`, { data: { file, line, bundle: doc.metadata.name, problems: [{ path, message }] } });
+    new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": ${path}: ${message}`, {
+      data: { file, line, bundle: doc.metadata.name, problems: [{ path, message }] },
+    });
   if (s.kustomize && s.helm) throw refuse('spec.helm', 'a bundle has one renderer: kustomize or helm, not both');
   const rendered = !!(s.kustomize || s.helm);
-  if (!rendered && !(s.roots && s.roots.length > 0)) throw refuse('spec.roots', 'is required (only a kustomize or helm bundle may leave it out, to take everything it renders)');
+  if (!rendered && !(s.roots && s.roots.length > 0))
+    throw refuse(
+      'spec.roots',
+      'is required (only a kustomize or helm bundle may leave it out, to take everything it renders)',
+    );
   const names = new Set<string>();
   for (const [i, t] of (s.targets ?? []).entries()) {
     if (names.has(t.name)) throw refuse(`spec.targets[${i}].name`, `target ${t.name} is declared twice`);
     names.add(t.name);
-    if (rendered && t.patches) throw refuse(`spec.targets[${i}].patches`, `patches are for plain YAML bundles; with ${s.helm ? 'helm, set values' : 'kustomize, patch in the overlay'}`);
-    if (!s.helm && (t.values || t.set)) throw refuse(`spec.targets[${i}].${t.values ? 'values' : 'set'}`, 'values are for helm bundles: set spec.helm to render a chart');
-    if (s.helm && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization; a helm target gives values (and the chart is spec.helm.chart)');
-    if (!s.kustomize && !s.helm && t.path) throw refuse(`spec.targets[${i}].path`, 'a path names a kustomization: set spec.kustomize to render with kustomize');
-    if (s.kustomize && !t.path && !s.kustomize.path) throw refuse(`spec.targets[${i}].path`, 'no kustomization directory: give the target a path, or spec.kustomize.path');
+    if (rendered && t.patches)
+      throw refuse(
+        `spec.targets[${i}].patches`,
+        `patches are for plain YAML bundles; with ${s.helm ? 'helm, set values' : 'kustomize, patch in the overlay'}`,
+      );
+    if (!s.helm && (t.values || t.set))
+      throw refuse(
+        `spec.targets[${i}].${t.values ? 'values' : 'set'}`,
+        'values are for helm bundles: set spec.helm to render a chart',
+      );
+    if (s.helm && t.path)
+      throw refuse(
+        `spec.targets[${i}].path`,
+        'a path names a kustomization; a helm target gives values (and the chart is spec.helm.chart)',
+      );
+    if (!s.kustomize && !s.helm && t.path)
+      throw refuse(
+        `spec.targets[${i}].path`,
+        'a path names a kustomization: set spec.kustomize to render with kustomize',
+      );
+    if (s.kustomize && !t.path && !s.kustomize.path)
+      throw refuse(
+        `spec.targets[${i}].path`,
+        'no kustomization directory: give the target a path, or spec.kustomize.path',
+      );
     for (const p of [t.path].filter((x): x is string => x !== undefined)) checkPattern(p, `spec.targets[${i}].path`);
   }
   if (s.kustomize?.path) checkPattern(s.kustomize.path, 'spec.kustomize.path');
   // Values files are resolved (and a path leaving the repository refused) when the bundle renders: one bundle's bad path fails only its own cut.
   if (s.helm) checkPattern(s.helm.chart, 'spec.helm.chart');
-  if (s.kustomize && !s.kustomize.path && !s.targets) throw refuse('spec.kustomize.path', 'is required when no target names its own kustomization');
+  if (s.kustomize && !s.kustomize.path && !s.targets)
+    throw refuse('spec.kustomize.path', 'is required when no target names its own kustomization');
   function checkPattern(pattern: string, path: string): void {
     try {
       checkPathPattern(pattern);
@@ -180,7 +220,14 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
     line,
     spec: {
       roots: s.roots ?? [],
-      ...(s.kustomize ? { kustomize: { ...(s.kustomize.path ? { path: s.kustomize.path } : {}), allowRemote: s.kustomize.allowRemote ?? false } } : {}),
+      ...(s.kustomize
+        ? {
+            kustomize: {
+              ...(s.kustomize.path ? { path: s.kustomize.path } : {}),
+              allowRemote: s.kustomize.allowRemote ?? false,
+            },
+          }
+        : {}),
       ...(s.helm
         ? {
             helm: {
@@ -207,7 +254,11 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
       lint: { ...(s.lint ?? {}) },
       allowPlaintextSecrets: s.allowPlaintextSecrets ?? false,
       recreateOnImmutableChange: s.recreateOnImmutableChange ?? false,
-      prune: { enabled: s.prune?.enabled ?? true, protected: s.prune?.protected ?? false, propagationPolicy: s.prune?.propagationPolicy ?? 'Background' },
+      prune: {
+        enabled: s.prune?.enabled ?? true,
+        protected: s.prune?.protected ?? false,
+        propagationPolicy: s.prune?.propagationPolicy ?? 'Background',
+      },
       ...(s.paths === undefined ? {} : { paths: s.paths }),
     },
   };
@@ -218,11 +269,15 @@ export function validateBundleDocument({ object, file, line = 1 }: { object: unk
  * validates the Bundle documents. Bundle names are unique because the loader
  * refuses duplicate objects.
  */
-export function splitBundleDocuments({ objects }: { objects: readonly LoadedObject[] }): { bundles: BundleDocument[]; objects: LoadedObject[] } {
+export function splitBundleDocuments({ objects }: { objects: readonly LoadedObject[] }): {
+  bundles: BundleDocument[];
+  objects: LoadedObject[];
+} {
   const bundles: BundleDocument[] = [];
   const rest: LoadedObject[] = [];
   for (const o of objects) {
-    if (isBundleDocument(o.object)) bundles.push(validateBundleDocument({ object: o.object, file: o.file, line: o.line }));
+    if (isBundleDocument(o.object))
+      bundles.push(validateBundleDocument({ object: o.object, file: o.file, line: o.line }));
     else rest.push(o);
   }
   bundles.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -247,14 +302,19 @@ function nameOf(object: unknown): string | undefined {
 }
 
 function toProblem(e: ErrorObject): BundleProblem {
-  const segments = e.instancePath.split('/').slice(1).map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const segments = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replaceAll('~1', '/').replaceAll('~0', '~'));
   let path = '';
   for (const s of segments) path += /^\d+$/.test(s) ? `[${s}]` : path === '' ? s : `.${s}`;
   const params = e.params as Record<string, unknown>;
   let message = e.message ?? 'is invalid';
   if (e.keyword === 'additionalProperties') message = `unknown field "${String(params.additionalProperty)}"`;
-  else if (e.keyword === 'enum' && Array.isArray(params.allowedValues)) message = `must be one of ${params.allowedValues.join(', ')}`;
+  else if (e.keyword === 'enum' && Array.isArray(params.allowedValues))
+    message = `must be one of ${params.allowedValues.join(', ')}`;
   else if (e.keyword === 'const') message = `must be ${JSON.stringify(params.allowedValue)}`;
-  else if (e.keyword === 'propertyNames' && typeof params.propertyName === 'string') message = `unknown key "${params.propertyName}"`;
+  else if (e.keyword === 'propertyNames' && typeof params.propertyName === 'string')
+    message = `unknown key "${params.propertyName}"`;
   return { path: path || '(document)', message };
 }

@@ -7,5 +7,7 @@ describe('parseBundleRef', () => {
     ['web@sha256:abc', { bundle: 'web', version: 'sha256:abc' }],
   ])('%s', (text, expected) => expect(parseBundleRef(text)).toEqual(expected));
 
-  it.each(['web', '@1.0.0', 'web@'])('refuses %j', (text) => expect(() => parseBundleRef(text)).toThrow(/expected BUNDLE@VERSION/));
+  it.each(['web', '@1.0.0', 'web@'])('refuses %j', (text) =>
+    expect(() => parseBundleRef(text)).toThrow(/expected BUNDLE@VERSION/),
+  );
 });

@@ -31,7 +31,9 @@ spec: {template: {spec: {containers: [{name: c}]}}}
 `;
 
 function repo(files: Partial<Record<string, string>>) {
-  return discoverBundles({ objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text: text ?? '' })) }) }).bundles;
+  return discoverBundles({
+    objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text: text ?? '' })) }),
+  }).bundles;
 }
 
 function summarize(c: Changes) {
@@ -49,7 +51,12 @@ function summarize(c: Changes) {
   };
 }
 
-const base = { 'bundle.yaml': bundleDoc, 'deploy.yaml': deployment('api:1'), 'cm.yaml': configMap('prod'), 'jobs.yaml': other };
+const base = {
+  'bundle.yaml': bundleDoc,
+  'deploy.yaml': deployment('api:1'),
+  'cm.yaml': configMap('prod'),
+  'jobs.yaml': other,
+};
 
 describe('detectChanges', () => {
   it.each([
@@ -57,38 +64,102 @@ describe('detectChanges', () => {
       name: 'a changed ConfigMap changes its bundle only',
       after: { ...base, 'cm.yaml': configMap('dev') },
       changedPaths: ['cm.yaml'],
-      expected: { affected: [{ name: 'web', status: 'changed', added: [], removed: [], changed: ['ConfigMap/web/api-env'], changedPaths: ['cm.yaml'] }], touchedUnchanged: [], removedBundles: [] },
+      expected: {
+        affected: [
+          {
+            name: 'web',
+            status: 'changed',
+            added: [],
+            removed: [],
+            changed: ['ConfigMap/web/api-env'],
+            changedPaths: ['cm.yaml'],
+          },
+        ],
+        touchedUnchanged: [],
+        removedBundles: [],
+      },
     },
     {
       name: 'a comment-only change affects nothing',
       after: { ...base, 'deploy.yaml': deployment('api:1', '# new comment\n') },
       changedPaths: ['deploy.yaml'],
-      expected: { affected: [], touchedUnchanged: [{ name: 'web', changedPaths: ['deploy.yaml'] }], removedBundles: [] },
+      expected: {
+        affected: [],
+        touchedUnchanged: [{ name: 'web', changedPaths: ['deploy.yaml'] }],
+        removedBundles: [],
+      },
     },
     {
       name: 'a member dropped and a member changed',
-      after: { 'bundle.yaml': bundleDoc, 'deploy.yaml': deployment('api:2').replace(', envFrom: [{configMapRef: {name: api-env}}]', ''), 'cm.yaml': configMap('prod'), 'jobs.yaml': other },
+      after: {
+        'bundle.yaml': bundleDoc,
+        'deploy.yaml': deployment('api:2').replace(', envFrom: [{configMapRef: {name: api-env}}]', ''),
+        'cm.yaml': configMap('prod'),
+        'jobs.yaml': other,
+      },
       changedPaths: ['deploy.yaml'],
-      expected: { affected: [{ name: 'web', status: 'changed', added: [], removed: ['ConfigMap/web/api-env'], changed: ['Deployment/web/api'], changedPaths: ['deploy.yaml'] }], touchedUnchanged: [], removedBundles: [] },
+      expected: {
+        affected: [
+          {
+            name: 'web',
+            status: 'changed',
+            added: [],
+            removed: ['ConfigMap/web/api-env'],
+            changed: ['Deployment/web/api'],
+            changedPaths: ['deploy.yaml'],
+          },
+        ],
+        touchedUnchanged: [],
+        removedBundles: [],
+      },
     },
     {
       name: 'a new bundle and a removed one',
-      after: { 'bundle.yaml': bundleDoc, 'deploy.yaml': deployment('api:1'), 'cm.yaml': configMap('prod'), 'batch.yaml': other.replaceAll('jobs', 'batch') },
+      after: {
+        'bundle.yaml': bundleDoc,
+        'deploy.yaml': deployment('api:1'),
+        'cm.yaml': configMap('prod'),
+        'batch.yaml': other.replaceAll('jobs', 'batch'),
+      },
       changedPaths: ['jobs.yaml', 'batch.yaml'],
-      expected: { affected: [{ name: 'batch', status: 'added', added: ['Job/ops/nightly'], removed: [], changed: [], changedPaths: ['batch.yaml'] }], touchedUnchanged: [], removedBundles: ['jobs'] },
+      expected: {
+        affected: [
+          {
+            name: 'batch',
+            status: 'added',
+            added: ['Job/ops/nightly'],
+            removed: [],
+            changed: [],
+            changedPaths: ['batch.yaml'],
+          },
+        ],
+        touchedUnchanged: [],
+        removedBundles: ['jobs'],
+      },
     },
     {
       name: 'a file moved without content change affects nothing',
-      after: { 'bundle.yaml': bundleDoc, 'apps/deploy.yaml': deployment('api:1'), 'cm.yaml': configMap('prod'), 'jobs.yaml': other },
+      after: {
+        'bundle.yaml': bundleDoc,
+        'apps/deploy.yaml': deployment('api:1'),
+        'cm.yaml': configMap('prod'),
+        'jobs.yaml': other,
+      },
       changedPaths: ['deploy.yaml', 'apps/deploy.yaml'],
-      expected: { affected: [], touchedUnchanged: [{ name: 'web', changedPaths: ['apps/deploy.yaml', 'deploy.yaml'] }], removedBundles: [] },
+      expected: {
+        affected: [],
+        touchedUnchanged: [{ name: 'web', changedPaths: ['apps/deploy.yaml', 'deploy.yaml'] }],
+        removedBundles: [],
+      },
     },
   ])('$name', ({ after, changedPaths, expected }) => {
     expect(summarize(detectChanges({ previous: repo(base), current: repo(after), changedPaths }))).toEqual(expected);
   });
 
   it('with no previous cut, every bundle is new', () => {
-    expect(detectChanges({ current: repo(base), changedPaths: [] }).affected.map((b) => [b.name, b.status, b.added.length])).toEqual([
+    expect(
+      detectChanges({ current: repo(base), changedPaths: [] }).affected.map((b) => [b.name, b.status, b.added.length]),
+    ).toEqual([
       ['jobs', 'added', 1],
       ['web', 'added', 2],
     ]);

@@ -12,7 +12,6 @@
  */
 import { formatRef, refKey, type ObjectRef } from '../object/ref.ts';
 
-
 /** What change detection needs of a member; discovery's Member fits, and so does a config member plus its ref. */
 export interface MemberSnapshot {
   ref: ObjectRef;
@@ -95,7 +94,12 @@ export function detectChanges({
     const removed = [...old].filter(([key]) => !seen.has(key)).map(([, m]) => m);
 
     const files = new Set<string>();
-    for (const f of [now.bundle.file, then?.bundle.file, ...now.members.map((m) => m.file), ...(then?.members ?? []).map((m) => m.file)]) {
+    for (const f of [
+      now.bundle.file,
+      then?.bundle.file,
+      ...now.members.map((m) => m.file),
+      ...(then?.members ?? []).map((m) => m.file),
+    ]) {
       if (f !== undefined && changedSet.has(f)) files.add(f);
     }
     const paths = [...files].sort();

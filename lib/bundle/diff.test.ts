@@ -25,15 +25,32 @@ metadata: {name: api, namespace: web, labels: {app.kubernetes.io/name: api}, uid
 spec: {template: {spec: {containers: [{name: api, image: "api:2", env: []}]}}}
 `,
       expected: [
-        { path: 'metadata.labels', pointer: '/metadata/labels', op: 'added', after: { 'app.kubernetes.io/name': 'api' } },
-        { path: 'spec.template.spec.containers[0].env[0]', pointer: '/spec/template/spec/containers/0/env/0', op: 'removed', before: { name: 'A', value: '1' } },
-        { path: 'spec.template.spec.containers[0].image', pointer: '/spec/template/spec/containers/0/image', op: 'changed', before: 'api:1', after: 'api:2' },
+        {
+          path: 'metadata.labels',
+          pointer: '/metadata/labels',
+          op: 'added',
+          after: { 'app.kubernetes.io/name': 'api' },
+        },
+        {
+          path: 'spec.template.spec.containers[0].env[0]',
+          pointer: '/spec/template/spec/containers/0/env/0',
+          op: 'removed',
+          before: { name: 'A', value: '1' },
+        },
+        {
+          path: 'spec.template.spec.containers[0].image',
+          pointer: '/spec/template/spec/containers/0/image',
+          op: 'changed',
+          before: 'api:1',
+          after: 'api:2',
+        },
       ],
     },
     {
       name: 'Secret data values masked, keys kept',
       before: 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\n',
-      after: 'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: c2VjcmV0}\nstringData: {token: abc, user: bob}\n',
+      after:
+        'apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: c2VjcmV0}\nstringData: {token: abc, user: bob}\n',
       expected: [
         { path: 'data.password', pointer: '/data/password', op: 'changed', before: '***', after: '***' },
         { path: 'stringData', pointer: '/stringData', op: 'added', after: { token: '***', user: '***' } },
@@ -68,7 +85,13 @@ spec: {template: {spec: {containers: [{name: api, image: "api:2", env: []}]}}}
   });
 
   it('maskSecrets hides Secret values and encrypted strings', () => {
-    expect(maskSecrets(obj(`apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: YQ==}\nsops: {mac: "${ENC}", version: 3.9.0}\n`))).toEqual({
+    expect(
+      maskSecrets(
+        obj(
+          `apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {a: YQ==}\nsops: {mac: "${ENC}", version: 3.9.0}\n`,
+        ),
+      ),
+    ).toEqual({
       apiVersion: 'v1',
       kind: 'Secret',
       metadata: { name: 's' },
@@ -82,14 +105,21 @@ describe('diffMembers', () => {
   it('lists added, removed, changed and unchanged members', () => {
     const objects = (y: string) => parseAllDocuments(y).map((d) => d.toJS() as KubeObject);
     const d = diffMembers({
-      before: objects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: same}\n'),
-      after: objects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: same}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: new}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "2"}\n'),
+      before: objects(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "1"}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: gone}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: same}\n',
+      ),
+      after: objects(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: same}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: new}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "2"}\n',
+      ),
     });
     expect({
       added: d.added.map(formatRef),
       removed: d.removed.map(formatRef),
       unchanged: d.unchanged.map(formatRef),
-      changed: d.changed.map((c) => [formatRef(c.ref), c.fields.map((f) => `${f.path}: ${String(f.before)} -> ${String(f.after)}`)]),
+      changed: d.changed.map((c) => [
+        formatRef(c.ref),
+        c.fields.map((f) => `${f.path}: ${String(f.before)} -> ${String(f.after)}`),
+      ]),
     }).toEqual({
       added: ['ConfigMap/new'],
       removed: ['ConfigMap/gone'],

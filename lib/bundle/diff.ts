@@ -19,7 +19,6 @@ import { canonicalObject, stableStringify } from '../object/canonical.ts';
 
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from '../object/ref.ts';
 
-
 export const MASK = '***';
 
 export interface FieldChange {
@@ -77,7 +76,8 @@ function mask(value: unknown, path: readonly Segment[], secret: boolean): unknow
   }
   if (typeof value === 'string') return ENCRYPTED.test(value) ? MASK : value;
   if (Array.isArray(value)) return value.map((v, i) => mask(v, [...path, i], secret));
-  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, [...path, k], secret)]));
+  if (isRecord(value))
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v, [...path, k], secret)]));
   return value;
 }
 
@@ -88,7 +88,8 @@ export function maskSecrets<T extends KubeObject>(obj: T): T {
 
 /** Field-level changes from `before` to `after` (both compared in canonical form), sorted by path. */
 export function diffObjects({ before, after }: { before: KubeObject; after: KubeObject }): FieldChange[] {
-  const secret = (before.kind === 'Secret' && before.apiVersion === 'v1') || (after.kind === 'Secret' && after.apiVersion === 'v1');
+  const secret =
+    (before.kind === 'Secret' && before.apiVersion === 'v1') || (after.kind === 'Secret' && after.apiVersion === 'v1');
   const out: FieldChange[] = [];
   const change = (op: FieldChange['op'], path: Segment[], b: unknown, a: unknown) => {
     out.push({
@@ -133,7 +134,13 @@ function sortRefs(refs: ObjectRef[]): ObjectRef[] {
 }
 
 /** Which members were added, removed, changed (with field changes) or left unchanged, each list sorted by `Kind/namespace/name`. */
-export function diffMembers({ before, after }: { before: readonly KubeObject[]; after: readonly KubeObject[] }): MembersDiff {
+export function diffMembers({
+  before,
+  after,
+}: {
+  before: readonly KubeObject[];
+  after: readonly KubeObject[];
+}): MembersDiff {
   const old = new Map(before.map((o) => [refKey(refOf(o)), o]));
   const seen = new Set<string>();
   const result: MembersDiff = { added: [], removed: [], changed: [], unchanged: [] };

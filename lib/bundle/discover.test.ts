@@ -6,15 +6,23 @@ import { splitBundleDocuments } from './bundle-doc.ts';
 import { discoverBundles, discoverMembers, type Discovery } from './discover.ts';
 
 function discover(files: Record<string, string>): Discovery {
-  return discoverBundles({ objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text })) }) });
+  return discoverBundles({
+    objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text })) }),
+  });
 }
 
 /** `Kind/ns/name <- via from` for each member, per bundle. */
 function summary(d: Discovery): Record<string, string[]> {
-  return Object.fromEntries(d.bundles.map((b) => [b.bundle.name, b.members.map((m) => `${formatRef(m.ref)} <- ${m.why.via} ${formatRef(m.why.from)}`)]));
+  return Object.fromEntries(
+    d.bundles.map((b) => [
+      b.bundle.name,
+      b.members.map((m) => `${formatRef(m.ref)} <- ${m.why.via} ${formatRef(m.why.from)}`),
+    ]),
+  );
 }
 
-const bundle = (name: string, spec: string) => `apiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: ${name}}\nspec:\n${spec}\n`;
+const bundle = (name: string, spec: string) =>
+  `apiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: ${name}}\nspec:\n${spec}\n`;
 
 const app = `
 apiVersion: apps/v1
@@ -127,7 +135,10 @@ metadata: {name: unrelated, namespace: web}
 
 describe('discoverBundles', () => {
   it('follows every kind of edge from a root workload, with the reason for each member', () => {
-    const d = discover({ 'app.yaml': app, 'bundle.yaml': bundle('web', '  roots: [{kind: Deployment, name: api, namespace: web}]') });
+    const d = discover({
+      'app.yaml': app,
+      'bundle.yaml': bundle('web', '  roots: [{kind: Deployment, name: api, namespace: web}]'),
+    });
     expect(summary(d)).toEqual({
       web: [
         'PriorityClass/high <- priorityClassName Deployment/web/api',
@@ -150,12 +161,19 @@ describe('discoverBundles', () => {
       ],
     });
     const web = d.bundles[0]!;
-    expect(web.unresolved.map((u) => `${formatRef(u.from)} -${u.via}-> ${u.target.kind}/${u.target.namespace}/${u.target.name}`)).toEqual([
+    expect(
+      web.unresolved.map(
+        (u) => `${formatRef(u.from)} -${u.via}-> ${u.target.kind}/${u.target.namespace}/${u.target.name}`,
+      ),
+    ).toEqual([
       'Deployment/web/api -env-> Secret/web/token',
       'Deployment/web/api -projected-> Secret/web/proj-secret',
       'Ingress/web/api -tls-> Secret/web/api-tls',
     ]);
-    expect(d.unbundled.map((o) => formatRef(o.ref))).toEqual(['NetworkPolicy/web/default-deny', 'ConfigMap/web/unrelated']);
+    expect(d.unbundled.map((o) => formatRef(o.ref))).toEqual([
+      'NetworkPolicy/web/default-deny',
+      'ConfigMap/web/unrelated',
+    ]);
     expect(web.members.every((m) => /^sha256:[a-f0-9]{64}$/.test(m.digest))).toBe(true);
     expect(web.members.find((m) => m.ref.kind === 'Ingress')!.file).toBe('app.yaml');
   });
@@ -228,7 +246,10 @@ apiVersion: v1
 kind: ConfigMap
 metadata: {name: flags-b, namespace: ops}
 `,
-        'b.yaml': bundle('ops', '  roots: [{kind: CronJob, name: nightly}]\n  include: [{kind: ConfigMap, name: "flags-*"}]\n  exclude: [{kind: ConfigMap, name: shared-cfg}, {name: flags-b}]'),
+        'b.yaml': bundle(
+          'ops',
+          '  roots: [{kind: CronJob, name: nightly}]\n  include: [{kind: ConfigMap, name: "flags-*"}]\n  exclude: [{kind: ConfigMap, name: shared-cfg}, {name: flags-b}]',
+        ),
       },
       expected: {
         ops: [
@@ -266,7 +287,8 @@ metadata: {name: high}
     {
       name: 'unnamespaced objects take each bundle its own namespace',
       files: {
-        'a.yaml': 'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n',
+        'a.yaml':
+          'apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, envFrom: [{configMapRef: {name: cfg}}]}]}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\n',
         'b.yaml': `${bundle('dev', '  namespace: dev\n  roots: [{kind: Pod, name: p}]')}---\n${bundle('qa', '  namespace: qa\n  roots: [{kind: Pod, name: p}]')}`,
       },
       expected: {
@@ -279,7 +301,10 @@ metadata: {name: high}
   });
 
   it('is deterministic whatever the file order', () => {
-    const files = { 'app.yaml': app, 'bundle.yaml': bundle('web', '  roots: [{kind: Deployment, name: api, namespace: web}]') };
+    const files = {
+      'app.yaml': app,
+      'bundle.yaml': bundle('web', '  roots: [{kind: Deployment, name: api, namespace: web}]'),
+    };
     const reversed = Object.fromEntries(Object.entries(files).reverse());
     expect(summary(discover(reversed))).toEqual(summary(discover(files)));
   });
@@ -327,10 +352,27 @@ metadata: {name: common, namespace: n}
   });
 
   it.each([
-    { name: 'a missing root', spec: '  roots: [{kind: Deployment, name: nope, namespace: web}]', message: 'bundles/x.yaml:1: bundle "x": root Deployment/web/nope is not in the repository' },
-    { name: 'a root in another namespace', spec: '  namespace: other\n  roots: [{kind: Deployment, name: api}]', message: 'bundles/x.yaml:1: bundle "x": root Deployment/api is not in the repository' },
-    { name: 'an excluded root', spec: '  roots: [{kind: Deployment, name: api}]\n  exclude: [{kind: Deployment}]', message: 'bundles/x.yaml:1: bundle "x": root Deployment/web/api is also excluded' },
-    { name: 'an ambiguous root', spec: '  roots: [{kind: ConfigMap, name: dup}]', message: 'root ConfigMap/dup is ambiguous: ConfigMap/a/dup (app.yaml), ConfigMap/b/dup (app.yaml); give its namespace or apiVersion' },
+    {
+      name: 'a missing root',
+      spec: '  roots: [{kind: Deployment, name: nope, namespace: web}]',
+      message: 'bundles/x.yaml:1: bundle "x": root Deployment/web/nope is not in the repository',
+    },
+    {
+      name: 'a root in another namespace',
+      spec: '  namespace: other\n  roots: [{kind: Deployment, name: api}]',
+      message: 'bundles/x.yaml:1: bundle "x": root Deployment/api is not in the repository',
+    },
+    {
+      name: 'an excluded root',
+      spec: '  roots: [{kind: Deployment, name: api}]\n  exclude: [{kind: Deployment}]',
+      message: 'bundles/x.yaml:1: bundle "x": root Deployment/web/api is also excluded',
+    },
+    {
+      name: 'an ambiguous root',
+      spec: '  roots: [{kind: ConfigMap, name: dup}]',
+      message:
+        'root ConfigMap/dup is ambiguous: ConfigMap/a/dup (app.yaml), ConfigMap/b/dup (app.yaml); give its namespace or apiVersion',
+    },
   ])('refuses $name, naming the Bundle file', ({ spec, message }) => {
     const files = {
       'app.yaml': `${app}---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup, namespace: a}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: dup, namespace: b}\n`,
@@ -360,7 +402,10 @@ describe('discovery scoped by spec.paths, and files that fail to load', () => {
   };
   const load = (f: Record<string, string>) => {
     const failures: FileFailure[] = [];
-    const objects = loadObjects({ files: Object.entries(f).map(([path, text]) => ({ path, text })), onFileError: (x) => failures.push(x) });
+    const objects = loadObjects({
+      files: Object.entries(f).map(([path, text]) => ({ path, text })),
+      onFileError: (x) => failures.push(x),
+    });
     return discoverBundles({ objects, failures });
   };
 
@@ -368,42 +413,75 @@ describe('discovery scoped by spec.paths, and files that fail to load', () => {
     const d = load({ ...files, 'misc/broken.yaml': cm('other') });
     expect(summary(d)).toEqual({
       cart: ['Deployment/shop/cart <- root Bundle/cart'],
-      checkout: ['ConfigMap/shop/shared <- envFrom Deployment/shop/checkout', 'Deployment/shop/checkout <- root Bundle/checkout'],
+      checkout: [
+        'ConfigMap/shop/shared <- envFrom Deployment/shop/checkout',
+        'Deployment/shop/checkout <- root Bundle/checkout',
+      ],
     });
     expect(d.bundles.find((b) => b.bundle.name === 'cart')!.unresolved.map((u) => u.target.name)).toEqual(['shared']);
   });
 
-  it('a file outside every bundle\'s paths blocks none of them', () => {
+  it("a file outside every bundle's paths blocks none of them", () => {
     const d = load(files);
     expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart', 'checkout']);
     expect(d.blocked).toEqual([]);
   });
 
-  it('a file inside one bundle\'s paths blocks that bundle only, naming the file and line', () => {
+  it("a file inside one bundle's paths blocks that bundle only, naming the file and line", () => {
     const d = load({ ...files, 'common/shared.yaml': 'a: [\n' });
     expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart']);
-    expect(d.blocked.map((b) => [b.bundle.name, b.failures.map((f) => f.file)])).toEqual([['checkout', ['common/shared.yaml']]]);
+    expect(d.blocked.map((b) => [b.bundle.name, b.failures.map((f) => f.file)])).toEqual([
+      ['checkout', ['common/shared.yaml']],
+    ]);
     expect(d.blocked[0]!.failures[0]!.error.message).toMatch(/^common\/shared\.yaml:\d+:\d+: malformed YAML/);
   });
 
   it('a bundle without paths is blocked by any broken file', () => {
-    const d = load({ ...files, 'web/app.yaml': `${dep('web', 'web')}---\n${bundle('web', '  roots: [{kind: Deployment, namespace: shop, name: web}]')}` });
+    const d = load({
+      ...files,
+      'web/app.yaml': `${dep('web', 'web')}---\n${bundle('web', '  roots: [{kind: Deployment, namespace: shop, name: web}]')}`,
+    });
     expect(d.bundles.map((b) => b.bundle.name)).toEqual(['cart', 'checkout']);
     expect(d.blocked.map((b) => b.bundle.name)).toEqual(['web']);
   });
 
   it('refuses a path pattern that leaves the repository, naming the Bundle file', () => {
-    expect(() => load({ 'a.yaml': bundle('a', '  roots: [{kind: Deployment, name: a}]\n  paths: [../elsewhere]') })).toThrow(/a\.yaml:1: invalid Bundle "a": spec\.paths\[0\]: path "\.\.\/elsewhere" has an empty, '\.' or '\.\.' segment/);
+    expect(() =>
+      load({ 'a.yaml': bundle('a', '  roots: [{kind: Deployment, name: a}]\n  paths: [../elsewhere]') }),
+    ).toThrow(
+      /a\.yaml:1: invalid Bundle "a": spec\.paths\[0\]: path "\.\.\/elsewhere" has an empty, '\.' or '\.\.' segment/,
+    );
   });
 });
 
 describe('members of a render', () => {
-  const rendered = loadObjects({ files: [{ path: 'charts/web/templates/all.yaml', text: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web}\n' }] });
-  const helmBundle = (spec: string) => splitBundleDocuments({ objects: loadObjects({ files: [{ path: 'bundle.yaml', text: bundle('web', spec) }] }) }).bundles[0]!;
+  const rendered = loadObjects({
+    files: [
+      {
+        path: 'charts/web/templates/all.yaml',
+        text: 'apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: web}\n',
+      },
+    ],
+  });
+  const helmBundle = (spec: string) =>
+    splitBundleDocuments({ objects: loadObjects({ files: [{ path: 'bundle.yaml', text: bundle('web', spec) }] }) })
+      .bundles[0]!;
   it.each([
-    ['spec.helm.namespace', '  helm: {chart: charts/web, namespace: shop}', ['ClusterRole/web', 'PodDisruptionBudget/shop/web']],
-    ['no namespace given (Helm\'s implicit default is not)', '  helm: {chart: charts/web}', ['ClusterRole/web', 'PodDisruptionBudget/web']],
+    [
+      'spec.helm.namespace',
+      '  helm: {chart: charts/web, namespace: shop}',
+      ['ClusterRole/web', 'PodDisruptionBudget/shop/web'],
+    ],
+    [
+      "no namespace given (Helm's implicit default is not)",
+      '  helm: {chart: charts/web}',
+      ['ClusterRole/web', 'PodDisruptionBudget/web'],
+    ],
   ])('a Helm bundle gives members without a namespace its release namespace: %s', (_what, spec, refs) => {
-    expect(discoverMembers({ bundle: helmBundle(spec), objects: rendered }).members.map((m) => formatRef(m.ref)).sort()).toEqual(refs);
+    expect(
+      discoverMembers({ bundle: helmBundle(spec), objects: rendered })
+        .members.map((m) => formatRef(m.ref))
+        .sort(),
+    ).toEqual(refs);
   });
 });

@@ -33,14 +33,19 @@ import { formatRef, groupOf, refKey, refOf, type KubeObject, type ObjectRef } fr
 import { clusterScopedCustomKinds, isClusterScoped } from '../object/scope.ts';
 
 import type { FileFailure, LoadedObject } from '../object/yaml.ts';
-import { BUNDLE_GROUP, memberNamespaceOf, splitBundleDocuments, type BundleDocument, type RootRef } from './bundle-doc.ts';
+import {
+  BUNDLE_GROUP,
+  memberNamespaceOf,
+  splitBundleDocuments,
+  type BundleDocument,
+  type RootRef,
+} from './bundle-doc.ts';
 
 import { referencesOf, type NameReference, type Via } from './references.ts';
 
 import { matchesAnyObjectSelector, matchesLabelSelector } from './selector.ts';
 
 import { checkPathPattern, compilePathFilter } from './path-filter.ts';
-
 
 /** Why an object is in a bundle: the edge and the object at its other end (the Bundle document for root and include). */
 export interface MemberReason {
@@ -123,7 +128,13 @@ function candidatesIn(candidates: readonly LoadedObject[], paths: readonly strin
  * blocked (left out, listed in `blocked`) since its members may be in them;
  * the others are discovered as usual.
  */
-export function discoverBundles({ objects, failures = [] }: { objects: readonly LoadedObject[]; failures?: readonly FileFailure[] }): Discovery {
+export function discoverBundles({
+  objects,
+  failures = [],
+}: {
+  objects: readonly LoadedObject[];
+  failures?: readonly FileFailure[];
+}): Discovery {
   const { bundles: declared, objects: candidates } = splitBundleDocuments({ objects });
   const blocked: BlockedBundle[] = [];
   const bundles = declared.filter((bundle) => {
@@ -168,7 +179,13 @@ export function discoverBundles({ objects, failures = [] }: { objects: readonly 
  * discovery does in plain YAML. Namespaces are defaulted from spec.namespace
  * (a Helm bundle's: its release namespace, when given) either way.
  */
-export function discoverMembers({ bundle, objects }: { bundle: BundleDocument; objects: readonly LoadedObject[] }): BundleMembers {
+export function discoverMembers({
+  bundle,
+  objects,
+}: {
+  bundle: BundleDocument;
+  objects: readonly LoadedObject[];
+}): BundleMembers {
   const clusterKinds = clusterScopedCustomKinds(objects.map((o) => o.object));
   const graph = buildGraph(objects, memberNamespaceOf(bundle.spec) ?? '', clusterKinds);
   if (bundle.spec.roots.length === 0) {
@@ -182,7 +199,11 @@ export function discoverMembers({ bundle, objects }: { bundle: BundleDocument; o
       why: { via: 'rendered' as const, from: self },
       shared: matchesAnyObjectSelector({ selectors: bundle.spec.shared, object: node.object }),
     }));
-    return { bundle, members, unresolved: dedupeUnresolved(graph.nodes.flatMap((n) => graph.forward.get(n)!.unresolved)) };
+    return {
+      bundle,
+      members,
+      unresolved: dedupeUnresolved(graph.nodes.flatMap((n) => graph.forward.get(n)!.unresolved)),
+    };
   }
   const { members, unresolved } = discoverOne(bundle, graph, clusterKinds);
   return { bundle, members: members.map(({ loadedFrom: _, ...m }) => m), unresolved };
@@ -192,10 +213,17 @@ function withNamespace(obj: KubeObject, namespace: string): KubeObject {
   return { ...obj, metadata: { ...obj.metadata, namespace } };
 }
 
-function buildGraph(candidates: readonly LoadedObject[], defaultNamespace: string, clusterKinds: ReadonlySet<string>): Graph {
+function buildGraph(
+  candidates: readonly LoadedObject[],
+  defaultNamespace: string,
+  clusterKinds: ReadonlySet<string>,
+): Graph {
   const nodes: Node[] = candidates.map((loaded) => {
     const o = loaded.object;
-    const object = !o.metadata.namespace && defaultNamespace && !isClusterScoped(o, clusterKinds) ? withNamespace(o, defaultNamespace) : o;
+    const object =
+      !o.metadata.namespace && defaultNamespace && !isClusterScoped(o, clusterKinds)
+        ? withNamespace(o, defaultNamespace)
+        : o;
     const ref = refOf(object);
     return { loaded, object, ref, key: refKey(ref) };
   });
@@ -235,7 +263,8 @@ function buildGraph(candidates: readonly LoadedObject[], defaultNamespace: strin
           t.group === undefined
             ? (byKindName.get(`${t.kind}|${t.namespace}|${t.name}`) ?? [])
             : [byKey.get(refKey({ ...t, group: t.group }))].filter((n): n is Node => n !== undefined);
-        if (targets.length === 0 && r.joins !== 'reverse') fwd.unresolved.push({ from: node.ref, via: r.via, target: r.target });
+        if (targets.length === 0 && r.joins !== 'reverse')
+          fwd.unresolved.push({ from: node.ref, via: r.via, target: r.target });
       } else {
         targets = (workloadsByNamespace.get(r.namespace) ?? [])
           .filter((w) => w.node !== node && matchesLabelSelector({ selector: r.selector, labels: w.labels }))
@@ -303,9 +332,12 @@ function discoverOne(bundle: BundleDocument, graph: Graph, clusterKinds: Readonl
   for (const root of spec.roots) {
     const node = findRoot(bundle, root, graph, clusterKinds);
     if (excluded(node)) {
-      throw new InvalidInputError(`${bundle.file}:${bundle.line}: bundle "${bundle.name}": root ${formatRef(node.ref)} is also excluded`, {
-        data: { file: bundle.file, line: bundle.line, bundle: bundle.name, root },
-      });
+      throw new InvalidInputError(
+        `${bundle.file}:${bundle.line}: bundle "${bundle.name}": root ${formatRef(node.ref)} is also excluded`,
+        {
+          data: { file: bundle.file, line: bundle.line, bundle: bundle.name, root },
+        },
+      );
     }
     add(node, { via: 'root', from: self });
   }
@@ -343,7 +375,12 @@ function cmp(a: string, b: string): number {
 }
 
 function byRef(a: { ref: ObjectRef }, b: { ref: ObjectRef }): number {
-  return cmp(a.ref.namespace, b.ref.namespace) || cmp(a.ref.group, b.ref.group) || cmp(a.ref.kind, b.ref.kind) || cmp(a.ref.name, b.ref.name);
+  return (
+    cmp(a.ref.namespace, b.ref.namespace) ||
+    cmp(a.ref.group, b.ref.group) ||
+    cmp(a.ref.kind, b.ref.kind) ||
+    cmp(a.ref.name, b.ref.name)
+  );
 }
 
 function dedupeUnresolved(list: UnresolvedReference[]): UnresolvedReference[] {

@@ -17,7 +17,12 @@ describe('checkTargetNotEmpty', () => {
     }
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toMatch(message);
-    expect((err as InvalidInputError).data).toEqual({ bundle: 'web', file: 'web/bundle.yaml', ...(target ? { target } : {}), reason: 'empty-target' });
+    expect((err as InvalidInputError).data).toEqual({
+      bundle: 'web',
+      file: 'web/bundle.yaml',
+      ...(target ? { target } : {}),
+      reason: 'empty-target',
+    });
   });
 
   it.each([

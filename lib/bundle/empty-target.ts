@@ -23,7 +23,10 @@ export function checkTargetNotEmpty({
 }): void {
   if (members.length > 0 || bundle.spec.allowEmpty) return;
   const what = target ? `target ${target} of ${bundle.name}` : `bundle ${bundle.name}`;
-  throw new InvalidInputError(`${bundle.file}: ${what} renders no objects; set spec.allowEmpty if an empty version is meant (its release removes everything the bundle owns)`, {
-    data: { bundle: bundle.name, file: bundle.file, ...(target ? { target } : {}), reason: 'empty-target' },
-  });
+  throw new InvalidInputError(
+    `${bundle.file}: ${what} renders no objects; set spec.allowEmpty if an empty version is meant (its release removes everything the bundle owns)`,
+    {
+      data: { bundle: bundle.name, file: bundle.file, ...(target ? { target } : {}), reason: 'empty-target' },
+    },
+  );
 }

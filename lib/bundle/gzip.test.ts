@@ -24,9 +24,28 @@ describe('gzip', () => {
   });
 
   it.each([
-    { name: 'a decompression bomb', bytes: gzipDeterministic({ data: new Uint8Array(1 << 20), level: 9 }), maxBytes: 1000, message: /more than 1000 bytes/ },
-    { name: 'not gzip', bytes: new TextEncoder().encode('just some text, long enough'), maxBytes: 1000, message: /not gzip/ },
-    { name: 'a corrupt stream', bytes: (() => { const g = gzipDeterministic({ data: new Uint8Array(100) }); g[g.length - 5] = (g[g.length - 5]! + 1) & 0xff; return g; })(), maxBytes: 1000, message: /corrupt/ },
+    {
+      name: 'a decompression bomb',
+      bytes: gzipDeterministic({ data: new Uint8Array(1 << 20), level: 9 }),
+      maxBytes: 1000,
+      message: /more than 1000 bytes/,
+    },
+    {
+      name: 'not gzip',
+      bytes: new TextEncoder().encode('just some text, long enough'),
+      maxBytes: 1000,
+      message: /not gzip/,
+    },
+    {
+      name: 'a corrupt stream',
+      bytes: (() => {
+        const g = gzipDeterministic({ data: new Uint8Array(100) });
+        g[g.length - 5] = (g[g.length - 5]! + 1) & 0xff;
+        return g;
+      })(),
+      maxBytes: 1000,
+      message: /corrupt/,
+    },
   ])('gunzipBounded refuses $name', ({ bytes, maxBytes, message }) => {
     expect(() => gunzipBounded({ bytes, maxBytes })).toThrow(message);
   });

@@ -60,9 +60,14 @@ export function gunzipBounded({ bytes, maxBytes }: { bytes: Uint8Array; maxBytes
     return new Uint8Array(gunzipSync(bytes, { maxOutputLength: Math.max(1, maxBytes) }));
   } catch (err) {
     const tooBig = err instanceof RangeError || (err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
-    throw new InvalidInputError(tooBig ? `bundle layer unpacks to more than ${maxBytes} bytes` : `bundle layer is corrupt: ${(err as Error).message}`, {
-      data: { reason: tooBig ? 'too-large' : 'corrupt' },
-      cause: err,
-    });
+    throw new InvalidInputError(
+      tooBig
+        ? `bundle layer unpacks to more than ${maxBytes} bytes`
+        : `bundle layer is corrupt: ${(err as Error).message}`,
+      {
+        data: { reason: tooBig ? 'too-large' : 'corrupt' },
+        cause: err,
+      },
+    );
   }
 }

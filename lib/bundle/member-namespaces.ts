@@ -38,12 +38,19 @@ export interface PlacedMember {
 }
 
 /** Groups of built-in kinds: a kind of one of them is in the scope table or namespaced, never a custom resource. */
-const isBuiltInGroup = (group: string) => ['', 'apps', 'batch', 'policy', 'autoscaling'].includes(group) || group.endsWith('.k8s.io');
+const isBuiltInGroup = (group: string) =>
+  ['', 'apps', 'batch', 'policy', 'autoscaling'].includes(group) || group.endsWith('.k8s.io');
 
 const isInventory = (o: KubeObject) =>
-  o.metadata.labels?.[INVENTORY_LABEL] !== undefined || (o.apiVersion === 'v1' && o.kind === 'ConfigMap' && o.metadata.namespace === RESERVED_NAMESPACE && o.metadata.name.startsWith('inventory-'));
+  o.metadata.labels?.[INVENTORY_LABEL] !== undefined ||
+  (o.apiVersion === 'v1' &&
+    o.kind === 'ConfigMap' &&
+    o.metadata.namespace === RESERVED_NAMESPACE &&
+    o.metadata.name.startsWith('inventory-'));
 
-const inReserved = (o: KubeObject) => o.metadata.namespace === RESERVED_NAMESPACE || (o.apiVersion === 'v1' && o.kind === 'Namespace' && o.metadata.name === RESERVED_NAMESPACE);
+const inReserved = (o: KubeObject) =>
+  o.metadata.namespace === RESERVED_NAMESPACE ||
+  (o.apiVersion === 'v1' && o.kind === 'Namespace' && o.metadata.name === RESERVED_NAMESPACE);
 
 export function checkMemberNamespaces({
   bundle,
@@ -63,12 +70,22 @@ export function checkMemberNamespaces({
 }): void {
   const where = `${bundle.file}: bundle ${bundle.name}${target ? `, target ${target}` : ''}`;
   const named = (m: PlacedMember) => ({ ref: formatRef(refOf(m.object)), file: m.file, line: m.line });
-  const listed = (ms: readonly PlacedMember[]) => ms.map((m) => `${formatRef(refOf(m.object))} (${m.file}:${m.line})`).join(', ');
-  const data = (reason: string, ms: readonly PlacedMember[]) => ({ bundle: bundle.name, file: bundle.file, ...(target ? { target } : {}), reason, members: ms.map(named) });
+  const listed = (ms: readonly PlacedMember[]) =>
+    ms.map((m) => `${formatRef(refOf(m.object))} (${m.file}:${m.line})`).join(', ');
+  const data = (reason: string, ms: readonly PlacedMember[]) => ({
+    bundle: bundle.name,
+    file: bundle.file,
+    ...(target ? { target } : {}),
+    reason,
+    members: ms.map(named),
+  });
 
   const inventories = members.filter((m) => isInventory(m.object));
   if (inventories.length > 0) {
-    throw new InvalidInputError(`${where}: ships ${listed(inventories)}: an inventory is Drover's record of what a bundle owns on a cluster, and no bundle may ship one`, { data: data('inventory', inventories) });
+    throw new InvalidInputError(
+      `${where}: ships ${listed(inventories)}: an inventory is Drover's record of what a bundle owns on a cluster, and no bundle may ship one`,
+      { data: data('inventory', inventories) },
+    );
   }
   const reserved = members.filter((m) => inReserved(m.object));
   if (reserved.length > 0 && !selfManaged) {
@@ -81,7 +98,11 @@ export function checkMemberNamespaces({
   const custom = new Set([...clusterKinds, ...clusterScopedCustomKinds(members.map((m) => m.object))]);
   const missing = members.filter((m) => !m.object.metadata.namespace && !isClusterScoped(m.object, custom));
   if (missing.length === 0) return;
-  const give = bundle.spec.helm ? 'set spec.namespace (or spec.helm.namespace)' : bundle.spec.kustomize ? 'set spec.namespace (or `namespace:` in the kustomization)' : 'set spec.namespace';
+  const give = bundle.spec.helm
+    ? 'set spec.namespace (or spec.helm.namespace)'
+    : bundle.spec.kustomize
+      ? 'set spec.namespace (or `namespace:` in the kustomization)'
+      : 'set spec.namespace';
   const customMissing = missing.filter((m) => !isBuiltInGroup(groupOf(m.object.apiVersion)));
   const customHint = customMissing.length
     ? `; a custom kind (${[...new Set(customMissing.map((m) => m.object.kind))].join(', ')}) is taken to be namespaced unless its CustomResourceDefinition with scope: Cluster is in the ${bundle.spec.helm || bundle.spec.kustomize ? 'render' : 'repository'}`

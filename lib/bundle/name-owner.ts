@@ -24,12 +24,23 @@ export interface NameOwner {
   left: { commit: string } | null;
 }
 
-export function checkNameOwner({ bundle, source, owner }: { bundle: { name: string; file: string }; source: string; owner: NameOwner | undefined }): void {
+export function checkNameOwner({
+  bundle,
+  source,
+  owner,
+}: {
+  bundle: { name: string; file: string };
+  source: string;
+  owner: NameOwner | undefined;
+}): void {
   if (!owner || owner.source === source) return;
   const since = owner.cut
     ? `which cut its versions and keeps them, their registry repository and the bundle's clusters${owner.left ? ` (even though its head no longer declares it, since ${owner.left.commit.slice(0, 12)})` : ''}`
     : 'which comes first in drover.yaml and declares it too';
-  throw new ConflictError(`${bundle.file}: bundle ${bundle.name} is declared by source ${source}, but the name belongs to source ${owner.source}, ${since}; not cut from ${source}: rename one of the two`, {
-    data: { bundle: bundle.name, file: bundle.file, source, owner: owner.source, reason: 'name-taken' },
-  });
+  throw new ConflictError(
+    `${bundle.file}: bundle ${bundle.name} is declared by source ${source}, but the name belongs to source ${owner.source}, ${since}; not cut from ${source}: rename one of the two`,
+    {
+      data: { bundle: bundle.name, file: bundle.file, source, owner: owner.source, reason: 'name-taken' },
+    },
+  );
 }

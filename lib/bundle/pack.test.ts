@@ -39,8 +39,12 @@ describe('packBundle', () => {
   it('is byte-identical when packed twice, with members shuffled or keys reordered', () => {
     const again = packBundle({ name: 'web', version: '1.0.1', objects: members, provenance });
     expect(again).toEqual(packed);
-    const shuffled = [members[2]!, members[0]!, members[1]!].map((o) => Object.fromEntries(Object.entries(o).reverse()) as KubeObject);
-    expect(packBundle({ name: 'web', version: '1.0.1', objects: shuffled, provenance }).manifestDigest).toBe(packed.manifestDigest);
+    const shuffled = [members[2]!, members[0]!, members[1]!].map(
+      (o) => Object.fromEntries(Object.entries(o).reverse()) as KubeObject,
+    );
+    expect(packBundle({ name: 'web', version: '1.0.1', objects: shuffled, provenance }).manifestDigest).toBe(
+      packed.manifestDigest,
+    );
   });
 
   it('pins the layer digest: stored gzip does not depend on the zlib build', () => {
@@ -50,9 +54,20 @@ describe('packBundle', () => {
 
   it('changes digest when content, version or provenance change', () => {
     const changed = members.map((o) => (o.kind === 'ConfigMap' ? { ...o, data: { MODE: 'dev' } } : o));
-    expect(packBundle({ name: 'web', version: '1.0.1', objects: changed, provenance }).layerDigest).not.toBe(packed.layerDigest);
-    expect(packBundle({ name: 'web', version: '1.0.2', objects: members, provenance }).manifestDigest).not.toBe(packed.manifestDigest);
-    expect(packBundle({ name: 'web', version: '1.0.1', objects: members, provenance: { ...provenance, commit: 'f'.repeat(40) } }).configDigest).not.toBe(packed.configDigest);
+    expect(packBundle({ name: 'web', version: '1.0.1', objects: changed, provenance }).layerDigest).not.toBe(
+      packed.layerDigest,
+    );
+    expect(packBundle({ name: 'web', version: '1.0.2', objects: members, provenance }).manifestDigest).not.toBe(
+      packed.manifestDigest,
+    );
+    expect(
+      packBundle({
+        name: 'web',
+        version: '1.0.1',
+        objects: members,
+        provenance: { ...provenance, commit: 'f'.repeat(40) },
+      }).configDigest,
+    ).not.toBe(packed.configDigest);
   });
 
   it('lays out one canonical JSON file per member; file sha256 = member digest', () => {
@@ -75,8 +90,20 @@ describe('packBundle', () => {
       name: 'web',
       version: '1.0.1',
       members: [
-        { apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', namespace: '', name: 'high', digest: contentDigest(members[2]!) },
-        { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'web', name: 'api', digest: contentDigest(members[0]!) },
+        {
+          apiVersion: 'scheduling.k8s.io/v1',
+          kind: 'PriorityClass',
+          namespace: '',
+          name: 'high',
+          digest: contentDigest(members[2]!),
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          namespace: 'web',
+          name: 'api',
+          digest: contentDigest(members[0]!),
+        },
         { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'web', name: 'api-env', digest: contentDigest(members[1]!) },
       ],
       provenance: {
@@ -96,7 +123,11 @@ describe('packBundle', () => {
       schemaVersion: 2,
       mediaType: 'application/vnd.oci.image.manifest.v1+json',
       artifactType: 'application/vnd.drover.bundle.v1',
-      config: { mediaType: 'application/vnd.drover.bundle.config.v1+json', digest: packed.configDigest, size: packed.config.length },
+      config: {
+        mediaType: 'application/vnd.drover.bundle.config.v1+json',
+        digest: packed.configDigest,
+        size: packed.config.length,
+      },
       layers: [
         {
           mediaType: 'application/vnd.drover.bundle.manifests.v1.tar+gzip',
@@ -119,10 +150,22 @@ describe('packBundle', () => {
   it.each([
     { name: 'a bad bundle name', args: { name: 'Web' }, message: /not a DNS-1123 label/ },
     { name: 'a bad version', args: { version: 'v1' }, message: /not a semver/ },
-    { name: 'a bad parent', args: { provenance: { ...provenance, parent: 'latest' } }, message: /parent version "latest"/ },
-    { name: 'a bad commit time', args: { provenance: { ...provenance, commitTime: 'yesterday' } }, message: /not an RFC 3339 time/ },
+    {
+      name: 'a bad parent',
+      args: { provenance: { ...provenance, parent: 'latest' } },
+      message: /parent version "latest"/,
+    },
+    {
+      name: 'a bad commit time',
+      args: { provenance: { ...provenance, commitTime: 'yesterday' } },
+      message: /not an RFC 3339 time/,
+    },
     { name: 'a duplicate member', args: { objects: [members[0]!, members[0]!] }, message: /twice/ },
-    { name: 'a name with a slash', args: { objects: objects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "../x", namespace: n}') }, message: /cannot be packed/ },
+    {
+      name: 'a name with a slash',
+      args: { objects: objects('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: "../x", namespace: n}') },
+      message: /cannot be packed/,
+    },
   ])('refuses $name', ({ args, message }) => {
     expect(() => packBundle({ name: 'web', version: '1.0.1', objects: members, provenance, ...args })).toThrow(message);
   });
@@ -144,6 +187,8 @@ describe('packBundle', () => {
   });
 
   it('memberPath uses _cluster and core for the empty namespace and group', () => {
-    expect(memberPath({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } })).toBe('_cluster/core/Namespace/web.json');
+    expect(memberPath({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } })).toBe(
+      '_cluster/core/Namespace/web.json',
+    );
   });
 });

@@ -108,8 +108,13 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export function memberPath(obj: KubeObject): string {
   const group = groupOf(obj.apiVersion);
   const path = `${obj.metadata.namespace || '_cluster'}/${group || 'core'}/${obj.kind}/${obj.metadata.name}.json`;
-  const unsafe = unsafePathReason(path) ?? (obj.metadata.name.includes('/') || obj.kind.includes('/') ? 'slash in a name' : undefined);
-  if (unsafe) throw new InvalidInputError(`${formatRef(refOf(obj))} cannot be packed: ${unsafe}`, { data: { object: formatRef(refOf(obj)), reason: unsafe } });
+  const unsafe =
+    unsafePathReason(path) ??
+    (obj.metadata.name.includes('/') || obj.kind.includes('/') ? 'slash in a name' : undefined);
+  if (unsafe)
+    throw new InvalidInputError(`${formatRef(refOf(obj))} cannot be packed: ${unsafe}`, {
+      data: { object: formatRef(refOf(obj)), reason: unsafe },
+    });
   return path;
 }
 
@@ -164,10 +169,16 @@ export function packBundle({
   /** 0: stored, identical on every machine (default); 9: smaller, identical only per Node/zlib build. */
   gzipLevel?: GzipLevel;
 }): PackedBundle {
-  if (!DNS_LABEL.test(name) || name.length > 63) throw new InvalidInputError(`bundle name "${name}" is not a DNS-1123 label`, { data: { bundle: name } });
-  if (semver.valid(version) !== version) throw new InvalidInputError(`bundle version "${version}" is not a semver x.y.z`, { data: { bundle: name, version } });
+  if (!DNS_LABEL.test(name) || name.length > 63)
+    throw new InvalidInputError(`bundle name "${name}" is not a DNS-1123 label`, { data: { bundle: name } });
+  if (semver.valid(version) !== version)
+    throw new InvalidInputError(`bundle version "${version}" is not a semver x.y.z`, {
+      data: { bundle: name, version },
+    });
   if (provenance.parent !== null && semver.valid(provenance.parent) !== provenance.parent) {
-    throw new InvalidInputError(`parent version "${provenance.parent}" is not a semver x.y.z`, { data: { bundle: name, parent: provenance.parent } });
+    throw new InvalidInputError(`parent version "${provenance.parent}" is not a semver x.y.z`, {
+      data: { bundle: name, parent: provenance.parent },
+    });
   }
 
   const packLayer = (objs: readonly KubeObject[]) => {
@@ -178,10 +189,17 @@ export function packBundle({
       })
       .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const data = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
-    const members: BundleConfigMember[] = files.map(({ object, digest }) => ({ apiVersion: object.apiVersion, kind: object.kind, namespace: object.metadata.namespace ?? '', name: object.metadata.name, digest }));
+    const members: BundleConfigMember[] = files.map(({ object, digest }) => ({
+      apiVersion: object.apiVersion,
+      kind: object.kind,
+      namespace: object.metadata.namespace ?? '',
+      name: object.metadata.name,
+      digest,
+    }));
     return { data, digest: sha256(data), members };
   };
-  if (targets && targets.length === 0) throw new InvalidInputError(`bundle ${name}: no targets to pack`, { data: { bundle: name } });
+  if (targets && targets.length === 0)
+    throw new InvalidInputError(`bundle ${name}: no targets to pack`, { data: { bundle: name } });
   const packedTargets = targets?.map((t) => ({ name: t.name, ...packLayer(t.objects) }));
   const first = packedTargets?.[0] ?? { name: undefined, ...packLayer(objects) };
   const layer = first.data;
@@ -202,7 +220,9 @@ export function packBundle({
       parent: provenance.parent,
       ...(renderer && renderer.name !== 'plain' ? { renderer } : {}),
     },
-    ...(packedTargets ? { targets: packedTargets.map((t) => ({ name: t.name, layer: t.digest, members: t.members })) } : {}),
+    ...(packedTargets
+      ? { targets: packedTargets.map((t) => ({ name: t.name, layer: t.digest, members: t.members })) }
+      : {}),
     ...(policy && !isDefaultPolicy(policy) ? { policy: storedPolicyOf(policy) } : {}),
   };
   const config = json(configDoc);
@@ -210,8 +230,23 @@ export function packBundle({
 
   const layerTitle = `${name}-${version}.tar.gz`;
   const layerDescriptors = packedTargets
-    ? packedTargets.map((t) => ({ mediaType: BUNDLE_LAYER_MEDIA_TYPE, digest: t.digest, size: t.data.length, annotations: { 'org.opencontainers.image.title': `${name}-${version}-${t.name.replace('/', '_')}.tar.gz`, [TARGET_ANNOTATION]: t.name } }))
-    : [{ mediaType: BUNDLE_LAYER_MEDIA_TYPE, digest: layerDigest, size: layer.length, annotations: { 'org.opencontainers.image.title': layerTitle } }];
+    ? packedTargets.map((t) => ({
+        mediaType: BUNDLE_LAYER_MEDIA_TYPE,
+        digest: t.digest,
+        size: t.data.length,
+        annotations: {
+          'org.opencontainers.image.title': `${name}-${version}-${t.name.replace('/', '_')}.tar.gz`,
+          [TARGET_ANNOTATION]: t.name,
+        },
+      }))
+    : [
+        {
+          mediaType: BUNDLE_LAYER_MEDIA_TYPE,
+          digest: layerDigest,
+          size: layer.length,
+          annotations: { 'org.opencontainers.image.title': layerTitle },
+        },
+      ];
   const manifest = json({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST_MEDIA_TYPE,
@@ -226,6 +261,18 @@ export function packBundle({
       'org.opencontainers.image.version': version,
     },
   });
-  const blobs = [...new Map((packedTargets ?? [first]).map((t) => [t.digest, { digest: t.digest, data: t.data }])).values()];
-  return { configDoc, manifest, manifestDigest: sha256(manifest), config, configDigest, layer, layerDigest, layerTitle, blobs };
+  const blobs = [
+    ...new Map((packedTargets ?? [first]).map((t) => [t.digest, { digest: t.digest, data: t.data }])).values(),
+  ];
+  return {
+    configDoc,
+    manifest,
+    manifestDigest: sha256(manifest),
+    config,
+    configDigest,
+    layer,
+    layerDigest,
+    layerTitle,
+    blobs,
+  };
 }

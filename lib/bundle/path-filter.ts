@@ -27,13 +27,21 @@ const GLOB = /[*?[]/;
 export function checkPathPattern(pattern: string): string {
   const p = pattern.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   const problem =
-    p === '' || p === '.' ? 'is empty'
-    : p.startsWith('/') ? 'is absolute (patterns are relative to the repository root)'
-    : p.includes('\\') ? "contains '\\' (use '/')"
-    : p.split('/').some((s) => s === '..' || s === '.' || s === '') ? "has an empty, '.' or '..' segment"
-    : p.includes('[') ? "contains '[' (character classes are not supported)"
-    : undefined;
-  if (problem) throw new InvalidInputError(`source path filter ${JSON.stringify(pattern)} ${problem}`, { data: { pattern, problem } });
+    p === '' || p === '.'
+      ? 'is empty'
+      : p.startsWith('/')
+        ? 'is absolute (patterns are relative to the repository root)'
+        : p.includes('\\')
+          ? "contains '\\' (use '/')"
+          : p.split('/').some((s) => s === '..' || s === '.' || s === '')
+            ? "has an empty, '.' or '..' segment"
+            : p.includes('[')
+              ? "contains '[' (character classes are not supported)"
+              : undefined;
+  if (problem)
+    throw new InvalidInputError(`source path filter ${JSON.stringify(pattern)} ${problem}`, {
+      data: { pattern, problem },
+    });
   return p;
 }
 

@@ -82,7 +82,14 @@ export function referencesOf(obj: KubeObject): Reference[] {
   const ns = obj.metadata.namespace ?? '';
   const group = groupOf(obj.apiVersion);
   const out: Reference[] = [];
-  const named = (via: Via, joins: Joins, kind: string, tgroup: string | undefined, name: unknown, namespace = ns): void => {
+  const named = (
+    via: Via,
+    joins: Joins,
+    kind: string,
+    tgroup: string | undefined,
+    name: unknown,
+    namespace = ns,
+  ): void => {
     const n = str(name);
     if (n) out.push({ by: 'name', via, joins, target: { group: tgroup, kind, namespace, name: n } });
   };
@@ -94,12 +101,20 @@ export function referencesOf(obj: KubeObject): Reference[] {
   switch (`${group}/${obj.kind}`) {
     case '/Service': {
       const selector = rec(spec.selector) as Record<string, string>;
-      if (Object.keys(selector).length > 0) out.push({ by: 'selector', via: 'selector', joins: 'both', namespace: ns, selector: { matchLabels: selector } });
+      if (Object.keys(selector).length > 0)
+        out.push({
+          by: 'selector',
+          via: 'selector',
+          joins: 'both',
+          namespace: ns,
+          selector: { matchLabels: selector },
+        });
       break;
     }
     case 'networking.k8s.io/Ingress':
     case 'extensions/Ingress': {
-      const backend = (b: unknown) => named('backend', 'both', 'Service', '', rec(rec(b).service).name ?? rec(b).serviceName);
+      const backend = (b: unknown) =>
+        named('backend', 'both', 'Service', '', rec(rec(b).service).name ?? rec(b).serviceName);
       backend(spec.defaultBackend ?? spec.backend);
       for (const rule of arr(spec.rules)) for (const path of arr(rec(rec(rule).http).paths)) backend(rec(path).backend);
       for (const tls of arr(spec.tls)) named('tls', 'forward', 'Secret', '', rec(tls).secretName);
@@ -123,28 +138,40 @@ export function referencesOf(obj: KubeObject): Reference[] {
     case 'autoscaling/HorizontalPodAutoscaler': {
       const t = rec(spec.scaleTargetRef);
       const kind = str(t.kind);
-      if (kind) named('scaleTargetRef', 'both', kind, typeof t.apiVersion === 'string' ? groupOf(t.apiVersion) : undefined, t.name);
+      if (kind)
+        named(
+          'scaleTargetRef',
+          'both',
+          kind,
+          typeof t.apiVersion === 'string' ? groupOf(t.apiVersion) : undefined,
+          t.name,
+        );
       break;
     }
     case 'policy/PodDisruptionBudget': {
       const selector = spec.selector as LabelSelector | undefined;
-      if (selector && !isEmptyLabelSelector(selector)) out.push({ by: 'selector', via: 'selector', joins: 'both', namespace: ns, selector });
+      if (selector && !isEmptyLabelSelector(selector))
+        out.push({ by: 'selector', via: 'selector', joins: 'both', namespace: ns, selector });
       break;
     }
     case 'networking.k8s.io/NetworkPolicy': {
       const selector = spec.podSelector as LabelSelector | undefined;
-      if (selector && !isEmptyLabelSelector(selector)) out.push({ by: 'selector', via: 'podSelector', joins: 'reverse', namespace: ns, selector });
+      if (selector && !isEmptyLabelSelector(selector))
+        out.push({ by: 'selector', via: 'podSelector', joins: 'reverse', namespace: ns, selector });
       break;
     }
     case 'rbac.authorization.k8s.io/RoleBinding':
     case 'rbac.authorization.k8s.io/ClusterRoleBinding': {
       for (const subject of arr(obj.subjects)) {
         const s = rec(subject);
-        if (s.kind === 'ServiceAccount') named('subject', 'reverse', 'ServiceAccount', '', s.name, str(s.namespace) ?? ns);
+        if (s.kind === 'ServiceAccount')
+          named('subject', 'reverse', 'ServiceAccount', '', s.name, str(s.namespace) ?? ns);
       }
       const roleRef = rec(obj.roleRef);
-      if (roleRef.kind === 'Role' && obj.kind === 'RoleBinding') named('roleRef', 'forward', 'Role', 'rbac.authorization.k8s.io', roleRef.name);
-      if (roleRef.kind === 'ClusterRole') named('roleRef', 'forward', 'ClusterRole', 'rbac.authorization.k8s.io', roleRef.name, '');
+      if (roleRef.kind === 'Role' && obj.kind === 'RoleBinding')
+        named('roleRef', 'forward', 'Role', 'rbac.authorization.k8s.io', roleRef.name);
+      if (roleRef.kind === 'ClusterRole')
+        named('roleRef', 'forward', 'ClusterRole', 'rbac.authorization.k8s.io', roleRef.name, '');
       break;
     }
   }

@@ -57,10 +57,17 @@ export function classifySecret(obj: KubeObject): SecretClass {
   const sops = obj.sops as { age?: unknown } | undefined;
   if (vals.length === 0) return { kind: 'empty', reason: 'no data' };
   if (typeof sops !== 'object' || sops === null) return { kind: 'plaintext', reason: 'not SOPS-encrypted' };
-  const age = Array.isArray(sops.age) ? sops.age.filter((r: unknown) => typeof (r as { recipient?: unknown })?.recipient === 'string') : [];
-  if (age.length === 0) return { kind: 'sops-without-age', reason: 'SOPS-encrypted without an age recipient; Drover decrypts age only' };
+  const age = Array.isArray(sops.age)
+    ? sops.age.filter((r: unknown) => typeof (r as { recipient?: unknown })?.recipient === 'string')
+    : [];
+  if (age.length === 0)
+    return { kind: 'sops-without-age', reason: 'SOPS-encrypted without an age recipient; Drover decrypts age only' };
   const plain = vals.filter((v) => !isSopsEncryptedValue(v)).length;
-  if (plain > 0) return { kind: 'plaintext', reason: `${plain} of ${vals.length} values are not encrypted (check the SOPS encrypted_regex)` };
+  if (plain > 0)
+    return {
+      kind: 'plaintext',
+      reason: `${plain} of ${vals.length} values are not encrypted (check the SOPS encrypted_regex)`,
+    };
   return { kind: 'sops', reason: `SOPS-encrypted for ${age.length} age recipient(s)` };
 }
 
@@ -87,12 +94,19 @@ export function checkSecrets({
   const checks: SecretCheck[] = members
     .filter((m) => isSecret(m.object))
     .map((m) => ({ ref: formatRef(refOf(m.object)), file: m.file, ...classifySecret(m.object) }));
-  const refused = checks.filter((c) => c.kind === 'sops-without-age' || (c.kind === 'plaintext' && !bundle.spec.allowPlaintextSecrets));
+  const refused = checks.filter(
+    (c) => c.kind === 'sops-without-age' || (c.kind === 'plaintext' && !bundle.spec.allowPlaintextSecrets),
+  );
   if (refused.length > 0) {
     const list = refused.map((c) => `${c.ref} (${c.file}): ${c.reason}`).join('; ');
-    const hint = refused.some((c) => c.kind === 'plaintext') ? '; encrypt it with sops --age, or set spec.allowPlaintextSecrets' : '';
+    const hint = refused.some((c) => c.kind === 'plaintext')
+      ? '; encrypt it with sops --age, or set spec.allowPlaintextSecrets'
+      : '';
     throw new InvalidInputError(`bundle "${bundle.name}" refuses Secrets: ${list}${hint}`, {
-      data: { bundle: bundle.name, secrets: refused.map(({ ref, file, kind, reason }) => ({ ref, file, kind, reason })) },
+      data: {
+        bundle: bundle.name,
+        secrets: refused.map(({ ref, file, kind, reason }) => ({ ref, file, kind, reason })),
+      },
     });
   }
   return checks;

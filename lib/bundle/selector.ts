@@ -31,18 +31,33 @@ export interface ObjectSelector {
 }
 
 /** A Service-style selector (plain map): matches when every pair is present. An empty map matches nothing. */
-export function matchesSelectorMap({ selector, labels }: { selector: Record<string, string> | undefined; labels: Record<string, string> }): boolean {
+export function matchesSelectorMap({
+  selector,
+  labels,
+}: {
+  selector: Record<string, string> | undefined;
+  labels: Record<string, string>;
+}): boolean {
   if (!selector || Object.keys(selector).length === 0) return false;
   return Object.entries(selector).every(([k, v]) => labels[k] === v);
 }
 
 /** True when the selector selects nothing in particular (no labels and no expressions), i.e. every pod in its namespace. */
 export function isEmptyLabelSelector(selector: LabelSelector | undefined): boolean {
-  return !selector || (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0);
+  return (
+    !selector ||
+    (Object.keys(selector.matchLabels ?? {}).length === 0 && (selector.matchExpressions ?? []).length === 0)
+  );
 }
 
 /** A metav1.LabelSelector. An empty selector matches everything, as in Kubernetes; callers that must not claim by it check `isEmptyLabelSelector`. */
-export function matchesLabelSelector({ selector, labels }: { selector: LabelSelector | undefined; labels: Record<string, string> }): boolean {
+export function matchesLabelSelector({
+  selector,
+  labels,
+}: {
+  selector: LabelSelector | undefined;
+  labels: Record<string, string>;
+}): boolean {
   if (!selector) return false;
   for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
   for (const req of selector.matchExpressions ?? []) {
@@ -69,7 +84,12 @@ export function matchesLabelSelector({ selector, labels }: { selector: LabelSele
 }
 
 function globToRegExp(glob: string): RegExp {
-  return new RegExp(`^${glob.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return new RegExp(
+    `^${glob
+      .split('*')
+      .map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  );
 }
 
 /** True when `obj` matches every field of the Bundle-document selector. */
@@ -86,6 +106,12 @@ export function matchesObjectSelector({ selector, object }: { selector: ObjectSe
 }
 
 /** True when any selector matches. */
-export function matchesAnyObjectSelector({ selectors, object }: { selectors: readonly ObjectSelector[]; object: KubeObject }): boolean {
+export function matchesAnyObjectSelector({
+  selectors,
+  object,
+}: {
+  selectors: readonly ObjectSelector[];
+  object: KubeObject;
+}): boolean {
   return selectors.some((selector) => matchesObjectSelector({ selector, object }));
 }

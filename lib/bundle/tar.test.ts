@@ -23,8 +23,14 @@ function forge(tar: Uint8Array, at: number, patch: Record<number, string>): Uint
 describe('tar', () => {
   it.each([
     { name: 'no entries', entries: [] },
-    { name: 'sorted on write', entries: [entry('b/x.json'), entry('a/y.json', ''), entry('a/x.json', 'x'.repeat(1024))] },
-    { name: 'a long path split into prefix and name', entries: [entry(`${'n'.repeat(60)}/${'g'.repeat(80)}/Kind/${'x'.repeat(90)}.json`)] },
+    {
+      name: 'sorted on write',
+      entries: [entry('b/x.json'), entry('a/y.json', ''), entry('a/x.json', 'x'.repeat(1024))],
+    },
+    {
+      name: 'a long path split into prefix and name',
+      entries: [entry(`${'n'.repeat(60)}/${'g'.repeat(80)}/Kind/${'x'.repeat(90)}.json`)],
+    },
     { name: 'a path needing a PAX header', entries: [entry(`ns/group/Kind/${'x'.repeat(200)}.json`)] },
     { name: 'unicode', entries: [entry('ns/core/ConfigMap/é.json', '{"a":"é"}')] },
   ])('round-trips $name', ({ entries }) => {
@@ -60,7 +66,15 @@ describe('tar', () => {
     { name: 'an absolute path', bytes: forge(base, 0, { 0: '/tmp/x' }), message: /unsafe entry path/ },
     { name: 'a symlink', bytes: forge(base, 0, { 156: '2' }), message: /not a regular file/ },
     { name: 'a hard link', bytes: forge(base, 0, { 156: '1' }), message: /not a regular file/ },
-    { name: 'a bad checksum', bytes: (() => { const b = base.slice(); b[0] = 0x7a; return b; })(), message: /checksum/ },
+    {
+      name: 'a bad checksum',
+      bytes: (() => {
+        const b = base.slice();
+        b[0] = 0x7a;
+        return b;
+      })(),
+      message: /checksum/,
+    },
     { name: 'a truncated archive', bytes: base.subarray(0, 700), message: /truncated/ },
   ])('refuses to read $name', ({ bytes, message }) => {
     expect(() => readTar({ bytes })).toThrow(message);

@@ -43,7 +43,8 @@ export function unsafePathReason(path: string): string | undefined {
   if (path.includes('\0')) return 'NUL in path';
   if (path.includes('\\')) return 'backslash in path';
   if (path.startsWith('/') || /^[a-zA-Z]:/.test(path)) return 'absolute path';
-  if (path.split('/').some((s) => s === '..' || s === '.' || s === '')) return 'path with an empty, "." or ".." segment';
+  if (path.split('/').some((s) => s === '..' || s === '.' || s === ''))
+    return 'path with an empty, "." or ".." segment';
   return undefined;
 }
 
@@ -51,9 +52,20 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function header({ name, prefix = '', size, type }: { name: Uint8Array; prefix?: string; size: number; type: string }): Uint8Array {
+function header({
+  name,
+  prefix = '',
+  size,
+  type,
+}: {
+  name: Uint8Array;
+  prefix?: string;
+  size: number;
+  type: string;
+}): Uint8Array {
   const h = new Uint8Array(BLOCK);
-  const put = (offset: number, bytes: Uint8Array | string) => h.set(typeof bytes === 'string' ? enc.encode(bytes) : bytes, offset);
+  const put = (offset: number, bytes: Uint8Array | string) =>
+    h.set(typeof bytes === 'string' ? enc.encode(bytes) : bytes, offset);
   put(0, name);
   put(100, octal(0o644, 8));
   put(108, octal(0, 8));
@@ -104,8 +116,14 @@ export function writeTar({ entries }: { entries: readonly TarEntry[] }): Uint8Ar
   const parts: Uint8Array[] = [];
   for (const [i, entry] of sorted.entries()) {
     const unsafe = unsafePathReason(entry.path);
-    if (unsafe) throw new InvalidInputError(`cannot pack "${entry.path}": ${unsafe}`, { data: { path: entry.path, reason: unsafe } });
-    if (i > 0 && sorted[i - 1]!.path === entry.path) throw new InvalidInputError(`cannot pack "${entry.path}" twice`, { data: { path: entry.path, reason: 'duplicate' } });
+    if (unsafe)
+      throw new InvalidInputError(`cannot pack "${entry.path}": ${unsafe}`, {
+        data: { path: entry.path, reason: unsafe },
+      });
+    if (i > 0 && sorted[i - 1]!.path === entry.path)
+      throw new InvalidInputError(`cannot pack "${entry.path}" twice`, {
+        data: { path: entry.path, reason: 'duplicate' },
+      });
     const split = splitUstar(entry.path);
     if (split) {
       parts.push(header({ name: enc.encode(split.name), prefix: split.prefix, size: entry.content.length, type: '0' }));
@@ -150,7 +168,8 @@ function parsePax(bytes: Uint8Array): Record<string, string> {
     const space = bytes.indexOf(0x20, at);
     if (space === -1) throw bad('malformed PAX header');
     const length = parseInt(dec.decode(bytes.subarray(at, space)), 10);
-    if (!Number.isSafeInteger(length) || length <= space - at || at + length > bytes.length) throw bad('malformed PAX header');
+    if (!Number.isSafeInteger(length) || length <= space - at || at + length > bytes.length)
+      throw bad('malformed PAX header');
     const record = dec.decode(bytes.subarray(space + 1, at + length - 1));
     const eq = record.indexOf('=');
     if (eq === -1) throw bad('malformed PAX header');
@@ -193,17 +212,23 @@ export function readTar({ bytes, limits = {} }: { bytes: Uint8Array; limits?: Pa
       continue;
     }
     if (type === 'g') continue;
-    let path = paxPath ?? (field(h, 257, 6) === 'ustar' && field(h, 345, 155) ? `${field(h, 345, 155)}/${field(h, 0, 100)}` : field(h, 0, 100));
+    let path =
+      paxPath ??
+      (field(h, 257, 6) === 'ustar' && field(h, 345, 155)
+        ? `${field(h, 345, 155)}/${field(h, 0, 100)}`
+        : field(h, 0, 100));
     paxPath = undefined;
     if (path.startsWith('./')) path = path.slice(2);
     if (type === '5') continue;
-    if (type !== '0' && type !== '\0') throw bad(`entry "${path}" is not a regular file (type ${JSON.stringify(type)})`, { path });
+    if (type !== '0' && type !== '\0')
+      throw bad(`entry "${path}" is not a regular file (type ${JSON.stringify(type)})`, { path });
     const unsafe = unsafePathReason(path);
     if (unsafe) throw bad(`unsafe entry path "${path}": ${unsafe}`, { path });
     if (seen.has(path)) throw bad(`duplicate entry "${path}"`, { path });
     seen.add(path);
     if (out.length + 1 > lim.maxEntries) throw bad(`more than ${lim.maxEntries} entries`);
-    if (size > lim.maxEntryBytes) throw bad(`entry "${path}" is ${size} bytes, more than ${lim.maxEntryBytes}`, { path });
+    if (size > lim.maxEntryBytes)
+      throw bad(`entry "${path}" is ${size} bytes, more than ${lim.maxEntryBytes}`, { path });
     total += size;
     if (total > lim.maxTotalBytes) throw bad(`entries exceed ${lim.maxTotalBytes} bytes in total`);
     out.push({ path, content: bytes.slice(start, end) });

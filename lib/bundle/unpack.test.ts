@@ -11,11 +11,22 @@ const objects: KubeObject[] = [
   { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'web' }, data: { a: 'b' } },
   { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'api', namespace: 'web' }, spec: { replicas: 1 } },
 ];
-const provenance: Provenance = { source: 'https://git.example.com/r.git', commit: 'abc', changedPaths: [], author: 'A <a@x>', commitTime: '2024-01-01T00:00:00Z', parent: null };
+const provenance: Provenance = {
+  source: 'https://git.example.com/r.git',
+  commit: 'abc',
+  changedPaths: [],
+  author: 'A <a@x>',
+  commitTime: '2024-01-01T00:00:00Z',
+  parent: null,
+};
 const packed = packBundle({ name: 'web', version: '1.0.0', objects, provenance });
 const enc = new TextEncoder();
 const layerOf = (files: Partial<Record<string, string>>) =>
-  gzipDeterministic({ data: writeTar({ entries: Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text ?? '') })) }) });
+  gzipDeterministic({
+    data: writeTar({
+      entries: Object.entries(files).map(([path, text]) => ({ path, content: enc.encode(text ?? '') })),
+    }),
+  });
 
 describe('unpack', () => {
   it('round-trips a packed bundle', () => {
@@ -28,8 +39,22 @@ describe('unpack', () => {
   });
 
   it.each([
-    { name: 'a file at the wrong path', files: { 'web/core/ConfigMap/other.json': '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"web"}}' }, message: /holds web\/core\/ConfigMap\/cfg\.json/ },
-    { name: 'non-canonical JSON', files: { 'web/core/ConfigMap/cfg.json': '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cfg","namespace":"web"}}' }, message: /not in canonical form/ },
+    {
+      name: 'a file at the wrong path',
+      files: {
+        'web/core/ConfigMap/other.json':
+          '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cfg","namespace":"web"}}',
+      },
+      message: /holds web\/core\/ConfigMap\/cfg\.json/,
+    },
+    {
+      name: 'non-canonical JSON',
+      files: {
+        'web/core/ConfigMap/cfg.json':
+          '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"name":"cfg","namespace":"web"}}',
+      },
+      message: /not in canonical form/,
+    },
     { name: 'not JSON', files: { 'web/core/ConfigMap/cfg.json': 'kind: ConfigMap' }, message: /is not JSON/ },
   ])('refuses a layer with $name', ({ files, message }) => {
     expect(() => unpackLayer({ layer: layerOf(files) })).toThrow(IntegrityError);
@@ -43,27 +68,55 @@ describe('unpack', () => {
 
   it('refuses a layer that does not match the config', () => {
     const other = packBundle({ name: 'web', version: '1.0.0', objects: [objects[0]!], provenance });
-    expect(() => unpackBundle({ config: packed.config, layer: other.layer })).toThrow(/member web\/apps\/Deployment\/api\.json is missing/);
-    expect(() => unpackBundle({ config: other.config, layer: packed.layer })).toThrow(/does not list: web\/apps\/Deployment\/api\.json/);
-    const changed = packBundle({ name: 'web', version: '1.0.0', objects: [{ ...objects[0]!, data: { a: 'c' } }, objects[1]!], provenance });
-    expect(() => unpackBundle({ config: packed.config, layer: changed.layer })).toThrow(/has digest sha256:[a-f0-9]+, config says/);
+    expect(() => unpackBundle({ config: packed.config, layer: other.layer })).toThrow(
+      /member web\/apps\/Deployment\/api\.json is missing/,
+    );
+    expect(() => unpackBundle({ config: other.config, layer: packed.layer })).toThrow(
+      /does not list: web\/apps\/Deployment\/api\.json/,
+    );
+    const changed = packBundle({
+      name: 'web',
+      version: '1.0.0',
+      objects: [{ ...objects[0]!, data: { a: 'c' } }, objects[1]!],
+      provenance,
+    });
+    expect(() => unpackBundle({ config: packed.config, layer: changed.layer })).toThrow(
+      /has digest sha256:[a-f0-9]+, config says/,
+    );
   });
 
   it.each([
     { name: 'not JSON', text: 'nope', message: /not JSON/ },
-    { name: 'missing fields', text: '{"name":"web","version":"1.0.0","members":[{"kind":"X"}]}', message: /malformed: members\[0\], provenance/ },
-    { name: 'a bad version', text: '{"name":"web","version":"one","members":[],"provenance":{"source":"","commit":"","author":"","commitTime":"","changedPaths":[],"parent":null}}', message: /malformed: version$/ },
+    {
+      name: 'missing fields',
+      text: '{"name":"web","version":"1.0.0","members":[{"kind":"X"}]}',
+      message: /malformed: members\[0\], provenance/,
+    },
+    {
+      name: 'a bad version',
+      text: '{"name":"web","version":"one","members":[],"provenance":{"source":"","commit":"","author":"","commitTime":"","changedPaths":[],"parent":null}}',
+      message: /malformed: version$/,
+    },
   ])('parseBundleConfig refuses $name', ({ text, message }) => {
     expect(() => parseBundleConfig({ bytes: enc.encode(text) })).toThrow(message);
   });
 
   it('carries a non-default apply policy in the config, and leaves the default out', () => {
-    const stored = { recreateOnImmutableChange: false, prune: { enabled: true, protected: true, propagationPolicy: 'Foreground' as const } };
+    const stored = {
+      recreateOnImmutableChange: false,
+      prune: { enabled: true, protected: true, propagationPolicy: 'Foreground' as const },
+    };
     const policy = { ...DEFAULT_POLICY, ...stored };
     const withPolicy = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy });
     expect(unpackBundle({ config: withPolicy.config, layer: withPolicy.layer }).config.policy).toEqual(stored);
     expect(withPolicy.configDigest).not.toBe(packed.configDigest);
-    const withDefault = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy: { ...policy, prune: { enabled: true, protected: false, propagationPolicy: 'Background' } } });
+    const withDefault = packBundle({
+      name: 'web',
+      version: '1.0.0',
+      objects,
+      provenance,
+      policy: { ...policy, prune: { enabled: true, protected: false, propagationPolicy: 'Background' } },
+    });
     expect(withDefault.configDigest).toBe(packed.configDigest);
   });
 
@@ -72,9 +125,17 @@ describe('unpack', () => {
     const policy = { ...DEFAULT_POLICY, adopt, allowEmpty: true, createNamespace: true };
     const p = packBundle({ name: 'web', version: '1.0.0', objects, provenance, policy });
     const read = unpackBundle({ config: p.config, layer: p.layer }).config.policy;
-    expect(read).toEqual({ recreateOnImmutableChange: false, prune: DEFAULT_POLICY.prune, adopt, allowEmpty: true, createNamespace: true });
+    expect(read).toEqual({
+      recreateOnImmutableChange: false,
+      prune: DEFAULT_POLICY.prune,
+      adopt,
+      allowEmpty: true,
+      createNamespace: true,
+    });
     expect(resolvePolicy(read)).toEqual(policy);
-    expect(() => parseBundleConfig({ bytes: enc.encode(new TextDecoder().decode(p.config).replace('"legacy"', '7')) })).toThrow(/policy\.adopt/);
+    expect(() =>
+      parseBundleConfig({ bytes: enc.encode(new TextDecoder().decode(p.config).replace('"legacy"', '7')) }),
+    ).toThrow(/policy\.adopt/);
   });
 
   it.each([
@@ -84,6 +145,8 @@ describe('unpack', () => {
     ['an unknown propagation policy', { prune: { propagationPolicy: 'Sometimes' } }],
   ])('refuses a config whose policy is %s', (_name, policy) => {
     const doc = { ...(JSON.parse(new TextDecoder().decode(packed.config)) as object), policy };
-    expect(() => parseBundleConfig({ bytes: enc.encode(JSON.stringify(doc)) })).toThrow(/bundle config is malformed: policy/);
+    expect(() => parseBundleConfig({ bytes: enc.encode(JSON.stringify(doc)) })).toThrow(
+      /bundle config is malformed: policy/,
+    );
   });
 });

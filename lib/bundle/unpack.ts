@@ -55,22 +55,37 @@ export function parseBundleConfig({ bytes }: { bytes: Uint8Array }): BundleConfi
   if (!Array.isArray(c.members)) problems.push('members');
   const checkMembers = (list: unknown, at: string) => {
     for (const [i, m] of (Array.isArray(list) ? list : []).entries()) {
-      if (!isRecord(m) || !['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof m[k] === 'string') || typeof m.digest !== 'string' || !DIGEST.test(m.digest)) problems.push(`${at}[${i}]`);
+      if (
+        !isRecord(m) ||
+        !['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof m[k] === 'string') ||
+        typeof m.digest !== 'string' ||
+        !DIGEST.test(m.digest)
+      )
+        problems.push(`${at}[${i}]`);
     }
   };
   checkMembers(c.members, 'members');
   if (c.targets !== undefined) {
     if (!Array.isArray(c.targets) || c.targets.length === 0) problems.push('targets');
     for (const [i, t] of (Array.isArray(c.targets) ? c.targets : []).entries()) {
-      if (!isRecord(t) || typeof t.name !== 'string' || typeof t.layer !== 'string' || !DIGEST.test(t.layer) || !Array.isArray(t.members)) problems.push(`targets[${i}]`);
+      if (
+        !isRecord(t) ||
+        typeof t.name !== 'string' ||
+        typeof t.layer !== 'string' ||
+        !DIGEST.test(t.layer) ||
+        !Array.isArray(t.members)
+      )
+        problems.push(`targets[${i}]`);
       else checkMembers(t.members, `targets[${i}].members`);
     }
   }
   const p = isRecord(c.provenance) ? c.provenance : undefined;
   if (!p) problems.push('provenance');
   else {
-    for (const k of ['source', 'commit', 'author', 'commitTime']) if (typeof p[k] !== 'string') problems.push(`provenance.${k}`);
-    if (!Array.isArray(p.changedPaths) || !p.changedPaths.every((x) => typeof x === 'string')) problems.push('provenance.changedPaths');
+    for (const k of ['source', 'commit', 'author', 'commitTime'])
+      if (typeof p[k] !== 'string') problems.push(`provenance.${k}`);
+    if (!Array.isArray(p.changedPaths) || !p.changedPaths.every((x) => typeof x === 'string'))
+      problems.push('provenance.changedPaths');
     if (p.parent !== null && typeof p.parent !== 'string') problems.push('provenance.parent');
   }
   if (c.policy !== undefined) {
@@ -78,21 +93,37 @@ export function parseBundleConfig({ bytes }: { bytes: Uint8Array }): BundleConfi
     const prune = pol && isRecord(pol.prune) ? pol.prune : pol?.prune === undefined ? {} : undefined;
     if (!pol || !prune) problems.push('policy');
     else {
-      if (pol.recreateOnImmutableChange !== undefined && typeof pol.recreateOnImmutableChange !== 'boolean') problems.push('policy.recreateOnImmutableChange');
-      for (const k of ['enabled', 'protected']) if (prune[k] !== undefined && typeof prune[k] !== 'boolean') problems.push(`policy.prune.${k}`);
-      if (prune.propagationPolicy !== undefined && !['Background', 'Foreground', 'Orphan'].includes(prune.propagationPolicy as string)) problems.push('policy.prune.propagationPolicy');
-      for (const k of ['allowEmpty', 'createNamespace']) if (pol[k] !== undefined && typeof pol[k] !== 'boolean') problems.push(`policy.${k}`);
-      for (const k of ['adopt', 'shared']) if (pol[k] !== undefined && !(Array.isArray(pol[k]) && pol[k].every(isSelector))) problems.push(`policy.${k}`);
+      if (pol.recreateOnImmutableChange !== undefined && typeof pol.recreateOnImmutableChange !== 'boolean')
+        problems.push('policy.recreateOnImmutableChange');
+      for (const k of ['enabled', 'protected'])
+        if (prune[k] !== undefined && typeof prune[k] !== 'boolean') problems.push(`policy.prune.${k}`);
+      if (
+        prune.propagationPolicy !== undefined &&
+        !['Background', 'Foreground', 'Orphan'].includes(prune.propagationPolicy as string)
+      )
+        problems.push('policy.prune.propagationPolicy');
+      for (const k of ['allowEmpty', 'createNamespace'])
+        if (pol[k] !== undefined && typeof pol[k] !== 'boolean') problems.push(`policy.${k}`);
+      for (const k of ['adopt', 'shared'])
+        if (pol[k] !== undefined && !(Array.isArray(pol[k]) && pol[k].every(isSelector))) problems.push(`policy.${k}`);
     }
   }
   if (problems.length > 0) {
-    throw new InvalidInputError(`bundle config is malformed: ${problems.join(', ')}`, { data: { reason: 'malformed', problems } });
+    throw new InvalidInputError(`bundle config is malformed: ${problems.join(', ')}`, {
+      data: { reason: 'malformed', problems },
+    });
   }
   return doc as BundleConfig;
 }
 
 /** The members in a layer, verified to be canonical JSON at their expected paths. */
-export function unpackLayer({ layer, limits = {} }: { layer: Uint8Array; limits?: Partial<TarLimits> }): UnpackedMember[] {
+export function unpackLayer({
+  layer,
+  limits = {},
+}: {
+  layer: Uint8Array;
+  limits?: Partial<TarLimits>;
+}): UnpackedMember[] {
   const lim = { ...DEFAULT_TAR_LIMITS, ...limits };
   const tar = gunzipBounded({ bytes: layer, maxBytes: lim.maxTotalBytes + (lim.maxEntries + 2) * 1024 + 64 * 1024 });
   const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -103,9 +134,16 @@ export function unpackLayer({ layer, limits = {} }: { layer: Uint8Array; limits?
     } catch (err) {
       throw new IntegrityError(`bundle layer: "${path}" is not JSON`, { data: { path }, cause: err });
     }
-    const expected = isRecord(object) && isRecord(object.metadata) && typeof object.metadata.name === 'string' ? memberPath(object) : undefined;
-    if (expected !== path) throw new IntegrityError(`bundle layer: "${path}" holds ${expected ?? 'no Kubernetes object'}`, { data: { path, expected } });
-    if (canonicalJson(object) !== decoder.decode(content)) throw new IntegrityError(`bundle layer: "${path}" is not in canonical form`, { data: { path } });
+    const expected =
+      isRecord(object) && isRecord(object.metadata) && typeof object.metadata.name === 'string'
+        ? memberPath(object)
+        : undefined;
+    if (expected !== path)
+      throw new IntegrityError(`bundle layer: "${path}" holds ${expected ?? 'no Kubernetes object'}`, {
+        data: { path, expected },
+      });
+    if (canonicalJson(object) !== decoder.decode(content))
+      throw new IntegrityError(`bundle layer: "${path}" is not in canonical form`, { data: { path } });
     return { path, object, digest: sha256(content) };
   });
 }
@@ -115,24 +153,50 @@ export function unpackLayer({ layer, limits = {} }: { layer: Uint8Array; limits?
  * layer must hold exactly the members the config lists for `target` (a name
  * in `config.targets`), or its top-level members when no target is asked.
  */
-export function unpackBundle({ config, layer, target, limits = {} }: { config: Uint8Array; layer: Uint8Array; target?: string; limits?: Partial<TarLimits> }): {
+export function unpackBundle({
+  config,
+  layer,
+  target,
+  limits = {},
+}: {
+  config: Uint8Array;
+  layer: Uint8Array;
+  target?: string;
+  limits?: Partial<TarLimits>;
+}): {
   config: BundleConfig;
   members: UnpackedMember[];
 } {
   const cfg = parseBundleConfig({ bytes: config });
   const listedMembers = target === undefined ? cfg.members : cfg.targets?.find((t) => t.name === target)?.members;
-  if (!listedMembers) throw new IntegrityError(`bundle ${cfg.name}@${cfg.version} has no target ${target}`, { data: { target } });
+  if (!listedMembers)
+    throw new IntegrityError(`bundle ${cfg.name}@${cfg.version} has no target ${target}`, { data: { target } });
   const members = unpackLayer({ layer, limits });
   const byPath = new Map(members.map((m) => [m.path, m]));
   const listed = new Set<string>();
   for (const m of listedMembers) {
-    const path = memberPath({ apiVersion: m.apiVersion, kind: m.kind, metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}) } });
+    const path = memberPath({
+      apiVersion: m.apiVersion,
+      kind: m.kind,
+      metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}) },
+    });
     listed.add(path);
     const got = byPath.get(path);
-    if (!got) throw new IntegrityError(`bundle ${cfg.name}@${cfg.version}: member ${path} is missing from the layer`, { data: { path } });
-    if (got.digest !== m.digest) throw new IntegrityError(`bundle ${cfg.name}@${cfg.version}: member ${path} has digest ${got.digest}, config says ${m.digest}`, { data: { path } });
+    if (!got)
+      throw new IntegrityError(`bundle ${cfg.name}@${cfg.version}: member ${path} is missing from the layer`, {
+        data: { path },
+      });
+    if (got.digest !== m.digest)
+      throw new IntegrityError(
+        `bundle ${cfg.name}@${cfg.version}: member ${path} has digest ${got.digest}, config says ${m.digest}`,
+        { data: { path } },
+      );
   }
   const extra = members.filter((m) => !listed.has(m.path)).map((m) => m.path);
-  if (extra.length > 0) throw new IntegrityError(`bundle ${cfg.name}@${cfg.version}: layer holds files the config does not list: ${extra.join(', ')}`, { data: { paths: extra } });
+  if (extra.length > 0)
+    throw new IntegrityError(
+      `bundle ${cfg.name}@${cfg.version}: layer holds files the config does not list: ${extra.join(', ')}`,
+      { data: { paths: extra } },
+    );
   return { config: cfg, members };
 }

@@ -31,7 +31,9 @@ describe('versions', () => {
   });
 
   it('says why', () => {
-    expect(nextVersion({ parent: '1.0.0', messages: ['feat: search\n\nlong body'] }).reason).toBe('commit message "feat: search" (minor)');
+    expect(nextVersion({ parent: '1.0.0', messages: ['feat: search\n\nlong body'] }).reason).toBe(
+      'commit message "feat: search" (minor)',
+    );
     expect(nextVersion({ parent: '1.0.0', policy: 'minor' }).reason).toBe('bundle policy (minor)');
   });
 
@@ -47,20 +49,30 @@ describe('messagesForBundle', () => {
     { message: 'feat(web): flags', paths: ['web/config.yaml', 'README.md'] },
   ];
   it.each([
-    ['only the commits that changed the bundle\'s files', new Set(['web/deploy.yaml', 'web/config.yaml']), ['fix: web timeout', 'feat(web): flags']],
-    ['another bundle\'s feat does not count', new Set(['api/deploy.yaml']), ['feat: api pagination']],
+    [
+      "only the commits that changed the bundle's files",
+      new Set(['web/deploy.yaml', 'web/config.yaml']),
+      ['fix: web timeout', 'feat(web): flags'],
+    ],
+    ["another bundle's feat does not count", new Set(['api/deploy.yaml']), ['feat: api pagination']],
     ['no commit touched it: the head decides', new Set(['worker/deploy.yaml']), ['head message']],
   ])('%s', (_what, files, want) => {
     expect(messagesForBundle({ commits, files, head: 'head message' })).toEqual(want);
   });
 
   it('a commit with unknown paths counts for every bundle, and no history falls back to the head', () => {
-    expect(messagesForBundle({ commits: [{ message: 'feat!: root', paths: null }], files: new Set(['x.yaml']), head: 'h' })).toEqual(['feat!: root']);
+    expect(
+      messagesForBundle({ commits: [{ message: 'feat!: root', paths: null }], files: new Set(['x.yaml']), head: 'h' }),
+    ).toEqual(['feat!: root']);
     expect(messagesForBundle({ commits: null, files: new Set(['x.yaml']), head: 'h' })).toEqual(['h']);
   });
 
   it('the bump follows: a feat on the bundle two commits back makes a minor even under a fix at the head', () => {
-    const messages = messagesForBundle({ commits, files: new Set(['web/config.yaml', 'web/deploy.yaml']), head: 'fix: web timeout' });
+    const messages = messagesForBundle({
+      commits,
+      files: new Set(['web/config.yaml', 'web/deploy.yaml']),
+      head: 'fix: web timeout',
+    });
     expect(nextVersion({ parent: '1.2.3', messages }).version).toBe('1.3.0');
   });
 });

@@ -42,7 +42,15 @@ export interface NextVersion {
 }
 
 /** The version to cut after `parent` (null for the first version). Throws InvalidInputError if the parent is not `x.y.z`. */
-export function nextVersion({ parent, policy = 'patch', messages = [] }: { parent: string | null; policy?: Bump; messages?: readonly string[] }): NextVersion {
+export function nextVersion({
+  parent,
+  policy = 'patch',
+  messages = [],
+}: {
+  parent: string | null;
+  policy?: Bump;
+  messages?: readonly string[];
+}): NextVersion {
   if (parent === null) return { version: FIRST_VERSION, bump: 'first', reason: 'first version' };
   if (semver.valid(parent) !== parent || semver.prerelease(parent) !== null) {
     throw new InvalidInputError(`parent version "${parent}" is not a semver x.y.z`, { data: { parent } });
@@ -71,7 +79,17 @@ export function nextVersion({ parent, policy = 'patch', messages = [] }: { paren
  *   messagesForBundle({ commits: [{ message: 'feat: api', paths: ['api/d.yaml'] }, { message: 'fix: web', paths: ['web/d.yaml'] }], files: new Set(['web/d.yaml']), head: 'fix: web' })
  *   // => ['fix: web']
  */
-export function messagesForBundle({ commits, files, head }: { commits: readonly { message: string; paths: readonly string[] | null }[] | null; files: ReadonlySet<string>; head: string }): string[] {
-  const touching = (commits ?? []).filter((c) => c.paths === null || c.paths.some((p) => files.has(p))).map((c) => c.message);
+export function messagesForBundle({
+  commits,
+  files,
+  head,
+}: {
+  commits: readonly { message: string; paths: readonly string[] | null }[] | null;
+  files: ReadonlySet<string>;
+  head: string;
+}): string[] {
+  const touching = (commits ?? [])
+    .filter((c) => c.paths === null || c.paths.some((p) => files.has(p)))
+    .map((c) => c.message);
   return touching.length > 0 ? touching : [head];
 }

@@ -33,7 +33,14 @@ export async function applyObject(
     manager = FIELD_MANAGER,
     signal,
     before,
-  }: { object: KubeObject; dryRun?: boolean; force?: boolean; manager?: string; signal?: AbortSignal; before?: KubeObject | null },
+  }: {
+    object: KubeObject;
+    dryRun?: boolean;
+    force?: boolean;
+    manager?: string;
+    signal?: AbortSignal;
+    before?: KubeObject | null;
+  },
 ): Promise<ApplyResult> {
   const info = await cluster.discovery.resourceFor(object, signal);
   const path = resourcePath(info, object.metadata.namespace, object.metadata.name);

@@ -46,12 +46,17 @@ async function serve(answers: ((res: ServerResponse) => void)[]) {
   return { client, seen };
 }
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: ServerResponse) =>
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+const json =
+  (status: number, body: unknown, headers: Record<string, string> = {}) =>
+  (res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 
 describe('ClusterClient retries', () => {
   it('honours 429 Retry-After before trying again, and sends the bearer token', async () => {
-    const { client, seen } = await serve([json(429, { reason: 'TooManyRequests' }, { 'retry-after': '1' }), json(200, { ok: true })]);
+    const { client, seen } = await serve([
+      json(429, { reason: 'TooManyRequests' }, { 'retry-after': '1' }),
+      json(200, { ok: true }),
+    ]);
     const { body } = await client.request({ method: 'GET', path: '/api' });
     expect(body).toEqual({ ok: true });
     expect(seen).toHaveLength(2);
@@ -62,7 +67,9 @@ describe('ClusterClient retries', () => {
 
   it('retries idempotent requests on 503 and gives up after maxAttempts with a clear error', async () => {
     const { client, seen } = await serve([json(503, { message: 'overloaded' })]);
-    const err = await client.request({ method: 'GET', path: '/apis', subject: 'Deployment/web/api' }).catch((e: unknown) => e);
+    const err = await client
+      .request({ method: 'GET', path: '/apis', subject: 'Deployment/web/api' })
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UnavailableError);
     expect((err as Error).message).toBe('Deployment/web/api: overloaded');
     expect(seen).toHaveLength(4);
@@ -88,9 +95,24 @@ describe('ClusterClient stats', () => {
   it('counts writes apart from dry runs and reads, so "wrote nothing" can be checked', async () => {
     const { client } = await serve([json(200, {})]);
     await client.request({ method: 'GET', path: '/api/v1/namespaces/n/configmaps' });
-    await client.request({ method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/a', query: { dryRun: 'All' }, body: {} });
-    await client.request({ method: 'PATCH', path: '/api/v1/namespaces/n/configmaps/a', query: { dryRun: undefined }, body: {} });
+    await client.request({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/n/configmaps/a',
+      query: { dryRun: 'All' },
+      body: {},
+    });
+    await client.request({
+      method: 'PATCH',
+      path: '/api/v1/namespaces/n/configmaps/a',
+      query: { dryRun: undefined },
+      body: {},
+    });
     await client.request({ method: 'DELETE', path: '/api/v1/namespaces/n/configmaps/a' });
-    expect(client.stats).toMatchObject({ requests: 4, writes: 2, dryRuns: 1, byMethod: { GET: 1, PATCH: 2, DELETE: 1 } });
+    expect(client.stats).toMatchObject({
+      requests: 4,
+      writes: 2,
+      dryRuns: 1,
+      byMethod: { GET: 1, PATCH: 2, DELETE: 1 },
+    });
   });
 });

@@ -84,7 +84,9 @@ export class ClusterClient {
     this.#secure = this.server.startsWith('https:');
     const maxSockets = opts.maxSockets ?? 32;
     const { ca, cert, key, rejectUnauthorized, servername } = creds.tls;
-    this.#agent = this.#secure ? new HttpsAgent({ keepAlive: true, maxSockets, ca, cert, key, rejectUnauthorized: rejectUnauthorized ?? true }) : new HttpAgent({ keepAlive: true, maxSockets });
+    this.#agent = this.#secure
+      ? new HttpsAgent({ keepAlive: true, maxSockets, ca, cert, key, rejectUnauthorized: rejectUnauthorized ?? true })
+      : new HttpAgent({ keepAlive: true, maxSockets });
     this.#base = { agent: this.#agent, servername };
     this.#headers = creds.headers;
     this.#limiter = new TokenBucket({ qps: opts.qps ?? 500, burst: opts.burst ?? 1000 });
@@ -92,7 +94,11 @@ export class ClusterClient {
   }
 
   static async connect(opts: ClusterClientOptions): Promise<ClusterClient> {
-    return new ClusterClient(opts.name, await kubeCredentials({ kubeconfig: opts.kubeconfig, context: opts.context, name: opts.name }), opts);
+    return new ClusterClient(
+      opts.name,
+      await kubeCredentials({ kubeconfig: opts.kubeconfig, context: opts.context, name: opts.name }),
+      opts,
+    );
   }
 
   /** A request whose response body is JSON (or empty). Non-2xx answers throw a classified error. */
@@ -101,7 +107,8 @@ export class ClusterClient {
     const text = await readBody(res);
     const status = res.statusCode ?? 0;
     const body = parseJson(text);
-    if (status < 200 || status >= 300) throw kubeError(args.subject ?? `${this.name} ${args.method} ${args.path}`, status, body ?? text);
+    if (status < 200 || status >= 300)
+      throw kubeError(args.subject ?? `${this.name} ${args.method} ${args.path}`, status, body ?? text);
     return { status, body: body as T };
   }
 
@@ -123,7 +130,8 @@ export class ClusterClient {
   async #send(args: RequestArgs): Promise<IncomingMessage> {
     const url = new URL(this.server + args.path);
     for (const [k, v] of Object.entries(args.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const payload = args.body === undefined ? undefined : typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
+    const payload =
+      args.body === undefined ? undefined : typeof args.body === 'string' ? args.body : JSON.stringify(args.body);
     for (let attempt = 1; ; attempt++) {
       args.signal?.throwIfAborted();
       await this.#limiter.take();
@@ -139,20 +147,27 @@ export class ClusterClient {
       } catch (err) {
         if (args.signal?.aborted) throw args.signal.reason;
         if (attempt >= this.#maxAttempts || !idempotent.has(args.method)) {
-          throw new UnavailableError(`${this.name}: ${args.method} ${args.path}: ${(err as Error).message}`, { data: { cluster: this.name, dependency: 'cluster' }, cause: err });
+          throw new UnavailableError(`${this.name}: ${args.method} ${args.path}: ${(err as Error).message}`, {
+            data: { cluster: this.name, dependency: 'cluster' },
+            cause: err,
+          });
         }
         this.stats.retries++;
         await sleep(backoffMs(attempt), args.signal);
         continue;
       }
       const status = res.statusCode ?? 0;
-      const retryable = status === 429 || (status >= 500 && status !== 501 && idempotent.has(args.method)) || (status === 503);
+      const retryable =
+        status === 429 || (status >= 500 && status !== 501 && idempotent.has(args.method)) || status === 503;
       if (retryable && attempt < this.#maxAttempts) {
         const after = Number(res.headers['retry-after']);
         res.resume();
         this.stats.retries++;
         // Retry-After is the server's word; cap it so one bad answer cannot stall a release for long.
-        const waitMs = Number.isFinite(after) && after > 0 ? Math.min(after * 1000, 30_000) + Math.random() * 250 : backoffMs(attempt);
+        const waitMs =
+          Number.isFinite(after) && after > 0
+            ? Math.min(after * 1000, 30_000) + Math.random() * 250
+            : backoffMs(attempt);
         await sleep(waitMs, args.signal);
         continue;
       }
@@ -162,7 +177,10 @@ export class ClusterClient {
 
   #once(url: URL, args: RequestArgs, payload: string | undefined): Promise<IncomingMessage> {
     return new Promise((resolve, reject) => {
-      const headers: Record<string, string | number> = { ...this.#headers(), accept: args.accept ?? 'application/json' };
+      const headers: Record<string, string | number> = {
+        ...this.#headers(),
+        accept: args.accept ?? 'application/json',
+      };
       if (payload !== undefined) {
         headers['content-type'] = args.contentType ?? 'application/json';
         headers['content-length'] = Buffer.byteLength(payload);

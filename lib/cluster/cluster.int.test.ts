@@ -25,7 +25,12 @@ afterAll(async () => {
   await drop();
 });
 
-const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
+const cm = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns },
+  data,
+});
 const ref = (name: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name });
 
 describe('cluster operations', () => {
@@ -33,7 +38,9 @@ describe('cluster operations', () => {
     expect(await getObject(cluster, ref('a'))).toBeNull();
     const created = await applyObject(cluster, { object: cm('a', { k: '1' }), before: null });
     expect(created.action).toBe('created');
-    expect(created.object.metadata.managedFields).toEqual(expect.arrayContaining([expect.objectContaining({ manager: 'drover', operation: 'Apply' })]));
+    expect(created.object.metadata.managedFields).toEqual(
+      expect.arrayContaining([expect.objectContaining({ manager: 'drover', operation: 'Apply' })]),
+    );
 
     const live = await getObject(cluster, ref('a'));
     const same = await applyObject(cluster, { object: cm('a', { k: '1' }), before: live });
@@ -49,9 +56,18 @@ describe('cluster operations', () => {
   });
 
   it('lists with a label selector and deletes by ref', async () => {
-    await applyObject(cluster, { object: { ...cm('l1', {}), metadata: { name: 'l1', namespace: ns, labels: { pick: 'yes' } } } });
-    await applyObject(cluster, { object: { ...cm('l2', {}), metadata: { name: 'l2', namespace: ns, labels: { pick: 'no' } } } });
-    const list = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, labelSelector: 'pick=yes' });
+    await applyObject(cluster, {
+      object: { ...cm('l1', {}), metadata: { name: 'l1', namespace: ns, labels: { pick: 'yes' } } },
+    });
+    await applyObject(cluster, {
+      object: { ...cm('l2', {}), metadata: { name: 'l2', namespace: ns, labels: { pick: 'no' } } },
+    });
+    const list = await listObjects(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      labelSelector: 'pick=yes',
+    });
     expect(list.items.map((o) => o.metadata.name)).toEqual(['l1']);
     expect(list.items[0]?.kind).toBe('ConfigMap');
     expect(list.resourceVersion).not.toBe('');
@@ -66,7 +82,10 @@ describe('cluster operations', () => {
       metadata: { name: 'imm', namespace: ns },
       spec: {
         selector: { matchLabels: { app } },
-        template: { metadata: { labels: { app } }, spec: { containers: [{ name: 'c', image: 'registry.invalid/x:1' }] } },
+        template: {
+          metadata: { labels: { app } },
+          spec: { containers: [{ name: 'c', image: 'registry.invalid/x:1' }] },
+        },
       },
     });
     await applyObject(cluster, { object: deploy('one') });
@@ -78,7 +97,9 @@ describe('cluster operations', () => {
   });
 
   it('names the kubeconfig and context when the context does not exist', async () => {
-    const err = await connectCluster({ name: 'x', kubeconfig: env.kubeconfig, context: 'nope' }).catch((e: unknown) => e);
+    const err = await connectCluster({ name: 'x', kubeconfig: env.kubeconfig, context: 'nope' }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(InvalidInputError);
     expect((err as Error).message).toContain('no context nope');
   });

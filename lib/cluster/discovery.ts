@@ -28,11 +28,15 @@ export interface ResourceInfo {
 interface DiscoveryList {
   items?: {
     metadata?: { name?: string };
-    versions?: { version: string; resources?: { resource: string; responseKind?: { kind: string }; scope: string }[] }[];
+    versions?: {
+      version: string;
+      resources?: { resource: string; responseKind?: { kind: string }; scope: string }[];
+    }[];
   }[];
 }
 
-const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+const AGGREGATED =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 export class Discovery {
   #client: ClusterClient;
@@ -53,7 +57,13 @@ export class Discovery {
         for (const v of g.versions ?? []) {
           for (const r of v.resources ?? []) {
             if (!r.responseKind?.kind) continue;
-            map.set(`${group}/${v.version}/${r.responseKind.kind}`, { group, version: v.version, kind: r.responseKind.kind, resource: r.resource, namespaced: r.scope === 'Namespaced' });
+            map.set(`${group}/${v.version}/${r.responseKind.kind}`, {
+              group,
+              version: v.version,
+              kind: r.responseKind.kind,
+              resource: r.resource,
+              namespaced: r.scope === 'Namespaced',
+            });
           }
         }
       }
@@ -71,7 +81,10 @@ export class Discovery {
   }
 
   /** The resource for an apiVersion and kind; refreshes discovery once on a miss. */
-  async resourceFor({ apiVersion, kind }: { apiVersion: string; kind: string }, signal?: AbortSignal): Promise<ResourceInfo> {
+  async resourceFor(
+    { apiVersion, kind }: { apiVersion: string; kind: string },
+    signal?: AbortSignal,
+  ): Promise<ResourceInfo> {
     await this.#ensure(signal);
     const version = apiVersion.includes('/') ? apiVersion.slice(apiVersion.indexOf('/') + 1) : apiVersion;
     const key = `${groupOf(apiVersion)}/${version}/${kind}`;
@@ -82,9 +95,12 @@ export class Discovery {
       info = this.#byGvk.get(key);
     }
     if (!info) {
-      throw new InvalidInputError(`${this.#client.name}: the API server does not serve ${kind} in ${apiVersion} (is its CRD installed?)`, {
-        data: { cluster: this.#client.name, apiVersion, kind, reason: NOT_SERVED },
-      });
+      throw new InvalidInputError(
+        `${this.#client.name}: the API server does not serve ${kind} in ${apiVersion} (is its CRD installed?)`,
+        {
+          data: { cluster: this.#client.name, apiVersion, kind, reason: NOT_SERVED },
+        },
+      );
     }
     return info;
   }

@@ -9,8 +9,6 @@ import { formatRef, type KubeObject, type ObjectId } from '../object/ref.ts';
 import type { Cluster } from './cluster.ts';
 import { resourcePath } from './discovery.ts';
 
-
-
 /** The live object, or null when it does not exist. */
 export async function getObject(cluster: Cluster, ref: ObjectId, signal?: AbortSignal): Promise<KubeObject | null> {
   const info = await cluster.discovery.resourceFor(ref, signal);
@@ -35,14 +33,31 @@ export interface ListResult {
 
 export async function listObjects(
   cluster: Cluster,
-  { apiVersion, kind, namespace, labelSelector, fieldSelector, signal }: { apiVersion: string; kind: string; namespace?: string; labelSelector?: string; fieldSelector?: string; signal?: AbortSignal },
+  {
+    apiVersion,
+    kind,
+    namespace,
+    labelSelector,
+    fieldSelector,
+    signal,
+  }: {
+    apiVersion: string;
+    kind: string;
+    namespace?: string;
+    labelSelector?: string;
+    fieldSelector?: string;
+    signal?: AbortSignal;
+  },
 ): Promise<ListResult> {
   const info = await cluster.discovery.resourceFor({ apiVersion, kind }, signal);
   const items: KubeObject[] = [];
   let cont: string | undefined;
   let resourceVersion = '';
   do {
-    const { body } = await cluster.client.request<{ items: KubeObject[]; metadata: { resourceVersion: string; continue?: string } }>({
+    const { body } = await cluster.client.request<{
+      items: KubeObject[];
+      metadata: { resourceVersion: string; continue?: string };
+    }>({
       method: 'GET',
       path: resourcePath(info, namespace),
       query: { labelSelector, fieldSelector, limit: 500, continue: cont },

@@ -24,7 +24,11 @@ afterAll(async () => {
   await drop();
 });
 
-const cm = (name: string, data: Record<string, string>, labels: Record<string, string> = { informed: 'yes' }): KubeObject => ({
+const cm = (
+  name: string,
+  data: Record<string, string>,
+  labels: Record<string, string> = { informed: 'yes' },
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name, namespace: ns, labels },
@@ -50,7 +54,10 @@ describe('createInformer', () => {
       namespace: ns,
       labelSelector: 'informed=yes',
       timeoutSeconds: 1,
-      onEvent: (e) => void seenInCache.push(`${e.type} ${e.object.metadata.name} ${JSON.stringify(inf.get({ namespace: ns, name: e.object.metadata.name })?.data ?? null)}`),
+      onEvent: (e) =>
+        void seenInCache.push(
+          `${e.type} ${e.object.metadata.name} ${JSON.stringify(inf.get({ namespace: ns, name: e.object.metadata.name })?.data ?? null)}`,
+        ),
     });
     expect(inf.synced).toBe(false);
     await inf.start();
@@ -75,7 +82,12 @@ describe('createInformer', () => {
   });
 
   it('relists without a watch: the cache becomes what the server has now', async () => {
-    const inf = createInformer(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, labelSelector: 'informed=later' });
+    const inf = createInformer(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      labelSelector: 'informed=later',
+    });
     await applyObject(cluster, { object: cm('x', { k: '1' }, { informed: 'later' }) });
     await applyObject(cluster, { object: cm('y', { k: '1' }, { informed: 'later' }) });
     expect(names(await inf.relist())).toEqual(['x', 'y']);

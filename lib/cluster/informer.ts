@@ -76,7 +76,13 @@ export function createInformer(cluster: Cluster, opts: InformerOptions): Informe
   const replace = (items: KubeObject[]) => {
     cache = new Map(items.map((o) => [keyOf(o.metadata.namespace, o.metadata.name), o]));
   };
-  const selectors = { apiVersion: opts.apiVersion, kind: opts.kind, namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
+  const selectors = {
+    apiVersion: opts.apiVersion,
+    kind: opts.kind,
+    namespace: opts.namespace,
+    labelSelector: opts.labelSelector,
+    fieldSelector: opts.fieldSelector,
+  };
 
   return {
     apiVersion: opts.apiVersion,
@@ -114,7 +120,10 @@ export function createInformer(cluster: Cluster, opts: InformerOptions): Informe
       replace(list.items);
       return list.items;
     },
-    stats: () => ({ ...(watch?.stats ?? { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, errors: 0 }), relists }),
+    stats: () => ({
+      ...(watch?.stats ?? { lists: 0, watches: 0, events: 0, bookmarks: 0, gone: 0, errors: 0 }),
+      relists,
+    }),
     async stop() {
       ac.abort();
       opts.signal?.removeEventListener('abort', onAbort);

@@ -2,7 +2,15 @@
  * Errors from a Kubernetes API server, classified by the `Status` object the
  * server returns (reason and causes), never by matching message text alone.
  */
-import { ConflictError, DroverError, ExitCode, InvalidInputError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors/errors.ts';
+import {
+  ConflictError,
+  DroverError,
+  ExitCode,
+  InvalidInputError,
+  NotFoundError,
+  UnauthorizedError,
+  UnavailableError,
+} from '../errors/errors.ts';
 
 export interface StatusCause {
   reason?: string;
@@ -26,7 +34,16 @@ export class KubeApiError extends DroverError {
   readonly reason: string;
   readonly causes: StatusCause[];
 
-  constructor(message: string, { status, reason, causes, data, cause }: { status: number; reason: string; causes: StatusCause[]; data?: Record<string, unknown>; cause?: unknown }) {
+  constructor(
+    message: string,
+    {
+      status,
+      reason,
+      causes,
+      data,
+      cause,
+    }: { status: number; reason: string; causes: StatusCause[]; data?: Record<string, unknown>; cause?: unknown },
+  ) {
     super(message, { data: { status, reason, causes, ...data }, cause });
     this.status = status;
     this.reason = reason;
@@ -39,7 +56,12 @@ export class KubeApiError extends DroverError {
    * clusterIP, validated apart from the generic immutability check).
    */
   get immutable(): boolean {
-    return this.reason === 'Invalid' && this.causes.some((c) => c.reason === 'FieldValueInvalid' && /immutable|may not change once set/i.test(c.message ?? ''));
+    return (
+      this.reason === 'Invalid' &&
+      this.causes.some(
+        (c) => c.reason === 'FieldValueInvalid' && /immutable|may not change once set/i.test(c.message ?? ''),
+      )
+    );
   }
 }
 
@@ -52,10 +74,14 @@ export function kubeError(subject: string, status: number, body: unknown): Drove
   const err = new KubeApiError(message, { status, reason, causes, data: { subject } });
   // Keep the typed subclasses' exit codes: callers may test for NotFound or Conflict.
   if (status === 404) return Object.assign(new NotFoundError(message, { data: err.data, cause: err }), { kube: err });
-  if (status === 401 || status === 403) return Object.assign(new UnauthorizedError(message, { data: err.data, cause: err }), { kube: err });
-  if (status === 409 && reason === 'AlreadyExists') return Object.assign(new ConflictError(message, { data: err.data, cause: err }), { kube: err });
-  if (status === 422 && !err.immutable) return Object.assign(new InvalidInputError(message, { data: err.data, cause: err }), { kube: err });
-  if (status >= 500 || status === 429) return Object.assign(new UnavailableError(message, { data: err.data, cause: err }), { kube: err });
+  if (status === 401 || status === 403)
+    return Object.assign(new UnauthorizedError(message, { data: err.data, cause: err }), { kube: err });
+  if (status === 409 && reason === 'AlreadyExists')
+    return Object.assign(new ConflictError(message, { data: err.data, cause: err }), { kube: err });
+  if (status === 422 && !err.immutable)
+    return Object.assign(new InvalidInputError(message, { data: err.data, cause: err }), { kube: err });
+  if (status >= 500 || status === 429)
+    return Object.assign(new UnavailableError(message, { data: err.data, cause: err }), { kube: err });
   return err;
 }
 
@@ -80,5 +106,10 @@ export interface FieldConflict {
 export function fieldConflicts(err: unknown): FieldConflict[] {
   const k = kubeCause(err);
   if (!k || k.status !== 409) return [];
-  return k.causes.filter((c) => c.reason === 'FieldManagerConflict').map((c) => ({ manager: /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1] ?? 'another manager', field: c.field ?? '' }));
+  return k.causes
+    .filter((c) => c.reason === 'FieldManagerConflict')
+    .map((c) => ({
+      manager: /conflict with "([^"]*)"/.exec(c.message ?? '')?.[1] ?? 'another manager',
+      field: c.field ?? '',
+    }));
 }

@@ -66,20 +66,37 @@ function needsClientNode(user: Entry): string | undefined {
  * naming the file when it cannot be read, has no such context, or the
  * context names no cluster with a server.
  */
-export async function kubeCredentials({ kubeconfig, context, name }: { kubeconfig: string; context: string; name: string }): Promise<KubeCredentials> {
+export async function kubeCredentials({
+  kubeconfig,
+  context,
+  name,
+}: {
+  kubeconfig: string;
+  context: string;
+  name: string;
+}): Promise<KubeCredentials> {
   let doc: Entry;
   try {
     const parsed: unknown = parse(readFileSync(kubeconfig, 'utf8'));
     if (!parsed || typeof parsed !== 'object') throw new Error('not a kubeconfig (expected a YAML mapping)');
     doc = parsed as Entry;
   } catch (err) {
-    throw new InvalidInputError(`${kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, { data: { file: kubeconfig }, cause: err });
+    throw new InvalidInputError(`${kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, {
+      data: { file: kubeconfig },
+      cause: err,
+    });
   }
   const ctx = entry(doc, 'contexts', 'context', context);
-  if (!ctx) throw new InvalidInputError(`${kubeconfig}: no context ${context} for cluster ${name}`, { data: { file: kubeconfig, context } });
+  if (!ctx)
+    throw new InvalidInputError(`${kubeconfig}: no context ${context} for cluster ${name}`, {
+      data: { file: kubeconfig, context },
+    });
   const cluster = text(ctx.cluster) ? entry(doc, 'clusters', 'cluster', ctx.cluster as string) : undefined;
   const server = text(cluster?.server);
-  if (!cluster || !server) throw new InvalidInputError(`${kubeconfig}: context ${context} has no cluster`, { data: { file: kubeconfig, context } });
+  if (!cluster || !server)
+    throw new InvalidInputError(`${kubeconfig}: context ${context} has no cluster`, {
+      data: { file: kubeconfig, context },
+    });
   const user = (text(ctx.user) ? entry(doc, 'users', 'user', ctx.user as string) : undefined) ?? {};
   const plugin = needsClientNode(user);
   if (plugin) return clientNodeCredentials({ kubeconfig, context, server });
@@ -90,9 +107,18 @@ export async function kubeCredentials({ kubeconfig, context, name }: { kubeconfi
     const ca = fileOrData(dir, cluster['certificate-authority'], cluster['certificate-authority-data']);
     const cert = fileOrData(dir, user['client-certificate'], user['client-certificate-data']);
     const key = fileOrData(dir, user['client-key'], user['client-key-data']);
-    tls = { ...(ca ? { ca } : {}), ...(cert ? { cert } : {}), ...(key ? { key } : {}), rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true, ...(text(cluster['tls-server-name']) ? { servername: cluster['tls-server-name'] as string } : {}) };
+    tls = {
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      rejectUnauthorized: cluster['insecure-skip-tls-verify'] !== true,
+      ...(text(cluster['tls-server-name']) ? { servername: cluster['tls-server-name'] as string } : {}),
+    };
   } catch (err) {
-    throw new InvalidInputError(`${kubeconfig}: context ${context}: cannot read a certificate or key: ${(err as Error).message}`, { data: { file: kubeconfig, context }, cause: err });
+    throw new InvalidInputError(
+      `${kubeconfig}: context ${context}: cannot read a certificate or key: ${(err as Error).message}`,
+      { data: { file: kubeconfig, context }, cause: err },
+    );
   }
   const fixed: Record<string, string> = text(user.as) ? { 'Impersonate-User': user.as as string } : {};
   const token = text(user.token);
@@ -105,7 +131,11 @@ export async function kubeCredentials({ kubeconfig, context, name }: { kubeconfi
         fileToken = { value: readFileSync(path, 'utf8').trim(), at: Date.now() };
       } catch (err) {
         // A token read before stays in use until the file is readable again.
-        if (!fileToken) throw new InvalidInputError(`${kubeconfig}: context ${context}: cannot read token-file ${path}: ${(err as Error).message}`, { data: { file: kubeconfig, context }, cause: err });
+        if (!fileToken)
+          throw new InvalidInputError(
+            `${kubeconfig}: context ${context}: cannot read token-file ${path}: ${(err as Error).message}`,
+            { data: { file: kubeconfig, context }, cause: err },
+          );
       }
     }
     return fileToken!.value;
@@ -122,13 +152,24 @@ export async function kubeCredentials({ kubeconfig, context, name }: { kubeconfi
 }
 
 /** Credential plugins and proxies, through @kubernetes/client-node: loaded only for such a context. */
-async function clientNodeCredentials({ kubeconfig, context, server }: { kubeconfig: string; context: string; server: string }): Promise<KubeCredentials> {
+async function clientNodeCredentials({
+  kubeconfig,
+  context,
+  server,
+}: {
+  kubeconfig: string;
+  context: string;
+  server: string;
+}): Promise<KubeCredentials> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
     kc.loadFromFile(kubeconfig);
   } catch (err) {
-    throw new InvalidInputError(`${kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, { data: { file: kubeconfig }, cause: err });
+    throw new InvalidInputError(`${kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, {
+      data: { file: kubeconfig },
+      cause: err,
+    });
   }
   kc.setCurrentContext(context);
   const opts: RequestOptions = {};
@@ -136,7 +177,13 @@ async function clientNodeCredentials({ kubeconfig, context, server }: { kubeconf
   const headers = { ...(opts.headers as Record<string, string> | undefined) };
   return {
     server: server.replace(/\/$/, ''),
-    tls: { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized ?? true, ...(opts.servername ? { servername: opts.servername } : {}) },
+    tls: {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      rejectUnauthorized: opts.rejectUnauthorized ?? true,
+      ...(opts.servername ? { servername: opts.servername } : {}),
+    },
     headers: () => headers,
   };
 }

@@ -11,12 +11,16 @@ import { formatRef, type KubeObject, type ObjectId } from '../object/ref.ts';
 import type { Cluster } from './cluster.ts';
 import { resourcePath } from './discovery.ts';
 
-export type JsonPatchOp = { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
+export type JsonPatchOp =
+  { op: 'add' | 'replace' | 'test'; path: string; value: unknown } | { op: 'remove'; path: string };
 
 /** Escapes one JSON Pointer segment (a label key holds `/`). */
 export const pointerSegment = (s: string): string => s.replaceAll('~', '~0').replaceAll('/', '~1');
 
-export async function patchObject(cluster: Cluster, { ref, patch, manager, signal }: { ref: ObjectId; patch: JsonPatchOp[]; manager: string; signal?: AbortSignal }): Promise<KubeObject> {
+export async function patchObject(
+  cluster: Cluster,
+  { ref, patch, manager, signal }: { ref: ObjectId; patch: JsonPatchOp[]; manager: string; signal?: AbortSignal },
+): Promise<KubeObject> {
   const info = await cluster.discovery.resourceFor(ref, signal);
   const { body } = await cluster.client.request<KubeObject>({
     method: 'PATCH',
@@ -31,7 +35,10 @@ export async function patchObject(cluster: Cluster, { ref, patch, manager, signa
 }
 
 /** Replaces the object whole (its metadata.resourceVersion is the precondition). */
-export async function replaceObject(cluster: Cluster, { object, manager, signal }: { object: KubeObject; manager: string; signal?: AbortSignal }): Promise<KubeObject> {
+export async function replaceObject(
+  cluster: Cluster,
+  { object, manager, signal }: { object: KubeObject; manager: string; signal?: AbortSignal },
+): Promise<KubeObject> {
   const info = await cluster.discovery.resourceFor(object, signal);
   const { body } = await cluster.client.request<KubeObject>({
     method: 'PUT',

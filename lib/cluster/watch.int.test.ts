@@ -23,7 +23,11 @@ afterAll(async () => {
   await drop();
 });
 
-const cm = (name: string, data: Record<string, string>, labels: Record<string, string> = { watched: 'yes' }): KubeObject => ({
+const cm = (
+  name: string,
+  data: Record<string, string>,
+  labels: Record<string, string> = { watched: 'yes' },
+): KubeObject => ({
   apiVersion: 'v1',
   kind: 'ConfigMap',
   metadata: { name, namespace: ns, labels },
@@ -50,17 +54,31 @@ describe('watchObjects', () => {
       labelSelector: 'watched=yes',
       timeoutSeconds: 1,
       onList: (items) => void listed.push(items.map((i) => i.metadata.name)),
-      onEvent: (e: WatchEvent) => void events.push(`${e.type} ${e.object.kind}/${e.object.metadata.name} ${JSON.stringify(e.object.data ?? {})}`),
+      onEvent: (e: WatchEvent) =>
+        void events.push(`${e.type} ${e.object.kind}/${e.object.metadata.name} ${JSON.stringify(e.object.data ?? {})}`),
     });
     await w.ready;
     expect(listed).toEqual([['before']]);
 
     await applyObject(cluster, { object: cm('x', { k: '1' }) });
     await applyObject(cluster, { object: cm('ignored', { k: '1' }, { watched: 'no' }) });
-    await kubectlOn(env, env.clusters[0]!, ['patch', 'configmap', 'x', '-n', ns, '--type=merge', '-p', '{"data":{"k":"2"}}']);
+    await kubectlOn(env, env.clusters[0]!, [
+      'patch',
+      'configmap',
+      'x',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"data":{"k":"2"}}',
+    ]);
     await deleteObject(cluster, { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, name: 'x' } });
     await until(() => events.length >= 3, 'three events');
-    expect(events).toEqual(['ADDED ConfigMap/x {"k":"1"}', 'MODIFIED ConfigMap/x {"k":"2"}', 'DELETED ConfigMap/x {"k":"2"}']);
+    expect(events).toEqual([
+      'ADDED ConfigMap/x {"k":"1"}',
+      'MODIFIED ConfigMap/x {"k":"2"}',
+      'DELETED ConfigMap/x {"k":"2"}',
+    ]);
 
     // The server closes each watch after a second; a change made after that still arrives, with no second list.
     await until(() => w.stats.watches >= 2, 'a reconnect', 15_000);
@@ -92,10 +110,22 @@ describe('watchObjects', () => {
   });
 
   it('stops promptly while connected, and ready rejects if stopped first', async () => {
-    const w = watchObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, onList: () => {}, onEvent: () => {} });
+    const w = watchObjects(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      onList: () => {},
+      onEvent: () => {},
+    });
     await w.ready;
     await w.stop();
-    const never = watchObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, onList: () => {}, onEvent: () => {} });
+    const never = watchObjects(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      onList: () => {},
+      onEvent: () => {},
+    });
     await never.stop();
     await expect(never.ready).rejects.toThrow(/stopped before it was ready/);
   });

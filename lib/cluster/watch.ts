@@ -99,7 +99,14 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
     while (!ac.signal.aborted) {
       try {
         if (rv === undefined) {
-          const list = await listObjects(cluster, { apiVersion: opts.apiVersion, kind: opts.kind, namespace: opts.namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, signal: ac.signal });
+          const list = await listObjects(cluster, {
+            apiVersion: opts.apiVersion,
+            kind: opts.kind,
+            namespace: opts.namespace,
+            labelSelector: opts.labelSelector,
+            fieldSelector: opts.fieldSelector,
+            signal: ac.signal,
+          });
           stats.lists++;
           await opts.onList(list.items, list.resourceVersion);
           rv = list.resourceVersion;
@@ -108,7 +115,14 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
         const res = await cluster.client.stream({
           method: 'GET',
           path: resourcePath(info, opts.namespace),
-          query: { watch: 1, resourceVersion: rv, allowWatchBookmarks: true, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, timeoutSeconds },
+          query: {
+            watch: 1,
+            resourceVersion: rv,
+            allowWatchBookmarks: true,
+            labelSelector: opts.labelSelector,
+            fieldSelector: opts.fieldSelector,
+            timeoutSeconds,
+          },
           subject: `${cluster.name}: watch ${opts.kind}${opts.namespace ? ` in ${opts.namespace}` : ''}`,
           signal: ac.signal,
         });
@@ -152,7 +166,9 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
         const ev = JSON.parse(line) as { type: string; object: KubeObject & { code?: number; message?: string } };
         if (ev.type === 'ERROR') {
           if (ev.object.code === 410) throw new GoneError(ev.object.message);
-          throw new UnavailableError(`${cluster.name}: watch ${opts.kind}: ${ev.object.message ?? 'error event'}`, { data: { cluster: cluster.name, status: ev.object } });
+          throw new UnavailableError(`${cluster.name}: watch ${opts.kind}: ${ev.object.message ?? 'error event'}`, {
+            data: { cluster: cluster.name, status: ev.object },
+          });
         }
         const next = ev.object.metadata?.resourceVersion as string | undefined;
         if (ev.type === 'BOOKMARK') {
@@ -162,7 +178,14 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
         }
         stats.events++;
         // Watch events carry apiVersion/kind, but keep objects whole as lists do.
-        await opts.onEvent({ type: ev.type as WatchEventType, object: { ...ev.object, apiVersion: ev.object.apiVersion ?? opts.apiVersion, kind: ev.object.kind ?? opts.kind } });
+        await opts.onEvent({
+          type: ev.type as WatchEventType,
+          object: {
+            ...ev.object,
+            apiVersion: ev.object.apiVersion ?? opts.apiVersion,
+            kind: ev.object.kind ?? opts.kind,
+          },
+        });
         if (next) rv = next;
       };
       res.setEncoding('utf8');
@@ -184,7 +207,8 @@ export function watchObjects(cluster: Cluster, opts: WatchOptions): Watch {
       res.on('error', fail);
       res.on('close', () => {
         clearTimeout(idle);
-        if (!res.complete) chain.then(() => fail(new UnavailableError(`${cluster.name}: watch ${opts.kind}: connection closed`)), fail);
+        if (!res.complete)
+          chain.then(() => fail(new UnavailableError(`${cluster.name}: watch ${opts.kind}: connection closed`)), fail);
       });
     });
   }

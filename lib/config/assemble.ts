@@ -12,7 +12,16 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/errors.ts';
-import type { DriftConfig, DroverConfig, EnvironmentConfig, RendererSettings, SelfHeal, ServeConfig, SourceConfig, WaveConfig } from './types.ts';
+import type {
+  DriftConfig,
+  DroverConfig,
+  EnvironmentConfig,
+  RendererSettings,
+  SelfHeal,
+  ServeConfig,
+  SourceConfig,
+  WaveConfig,
+} from './types.ts';
 
 /** The self-heal policy in force for `bundle`. */
 export function selfHealFor(config: Pick<DroverConfig, 'drift' | 'bundles'>, bundle: string): SelfHeal {
@@ -20,7 +29,15 @@ export function selfHealFor(config: Pick<DroverConfig, 'drift' | 'bundles'>, bun
 }
 
 /** Defaults and paths of a schema-valid drover.yaml document (config.ts's `resolveConfig` validates first). */
-export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: string; env?: NodeJS.ProcessEnv }): DroverConfig {
+export function assembleConfig({
+  doc,
+  file,
+  env = {},
+}: {
+  doc: unknown;
+  file: string;
+  env?: NodeJS.ProcessEnv;
+}): DroverConfig {
   const raw = doc as {
     sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
     registry?: string;
@@ -28,7 +45,10 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
     state?: string;
     kubeconfig?: string;
     clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
-    environments?: (Omit<EnvironmentConfig, 'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'> & {
+    environments?: (Omit<
+      EnvironmentConfig,
+      'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'
+    > & {
       createNamespace?: boolean;
       waves?: WaveConfig[];
       promotion?: Partial<EnvironmentConfig['promotion']>;
@@ -38,24 +58,39 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
     drift?: Partial<DriftConfig>;
     selfManaged?: string[];
     bundles?: DroverConfig['bundles'];
-    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & { webhook?: Partial<ServeConfig['webhook']>; channels?: Partial<ServeConfig['channels']>; dashboard?: Partial<ServeConfig['dashboard']> };
+    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & {
+      webhook?: Partial<ServeConfig['webhook']>;
+      channels?: Partial<ServeConfig['channels']>;
+      dashboard?: Partial<ServeConfig['dashboard']>;
+    };
     render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
   };
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const isUrl = (u: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u);
-  const kubeconfig = abs(raw.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? resolve(env.HOME ?? homedir(), '.kube', 'config'));
+  const kubeconfig = abs(
+    raw.kubeconfig ?? env.KUBECONFIG?.split(':')[0] ?? resolve(env.HOME ?? homedir(), '.kube', 'config'),
+  );
 
   const names = new Set<string>();
   for (const s of raw.sources) {
-    if (names.has(s.name)) throw new InvalidInputError(`${file}: source ${s.name} is defined twice`, { data: { file, source: s.name } });
+    if (names.has(s.name))
+      throw new InvalidInputError(`${file}: source ${s.name} is defined twice`, { data: { file, source: s.name } });
     names.add(s.name);
   }
-  const clusters = (raw.clusters ?? []).map((c) => ({ name: c.name, mode: c.mode ?? ('push' as const), context: c.context ?? c.name, kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig }));
+  const clusters = (raw.clusters ?? []).map((c) => ({
+    name: c.name,
+    mode: c.mode ?? ('push' as const),
+    context: c.context ?? c.name,
+    kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig,
+  }));
   const clusterNames = new Set(clusters.map((c) => c.name));
   const environments = (raw.environments ?? []).map((e) => {
     for (const c of [...e.clusters, ...(e.waves ?? []).flatMap((w) => w.clusters)]) {
-      if (!clusterNames.has(c)) throw new InvalidInputError(`${file}: environment ${e.name} names cluster ${c}, which is not in clusters`, { data: { file, environment: e.name, cluster: c } });
+      if (!clusterNames.has(c))
+        throw new InvalidInputError(`${file}: environment ${e.name} names cluster ${c}, which is not in clusters`, {
+          data: { file, environment: e.name, cluster: c },
+        });
     }
     return {
       name: e.name,
@@ -79,7 +114,9 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
       schedule: s.schedule ?? '*/1 * * * *',
       ...(s.auth?.credentialsFile ? { auth: { ...s.auth, credentialsFile: abs(s.auth.credentialsFile) } } : {}),
     })),
-    registry: registry.startsWith('oci-layout://') ? `oci-layout://${abs(registry.slice('oci-layout://'.length))}` : registry,
+    registry: registry.startsWith('oci-layout://')
+      ? `oci-layout://${abs(registry.slice('oci-layout://'.length))}`
+      : registry,
     ...(raw.registryAuth ? { registryAuth: raw.registryAuth } : {}),
     state: abs(raw.state ?? '.drover/state.db'),
     kubeconfig,
@@ -91,17 +128,32 @@ export function assembleConfig({ doc, file, env = {} }: { doc: unknown; file: st
     serve: {
       listen: raw.serve?.listen ?? '127.0.0.1:7070',
       tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
-      webhook: { secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET', maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576 },
+      webhook: {
+        secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
+        maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576,
+      },
       graceSeconds: raw.serve?.graceSeconds ?? 60,
       channels: { follow: raw.serve?.channels?.follow ?? true, pollSeconds: raw.serve?.channels?.pollSeconds ?? 30 },
-      dashboard: { enabled: raw.serve?.dashboard?.enabled ?? true, anonymousRead: raw.serve?.dashboard?.anonymousRead ?? false, sessionHours: raw.serve?.dashboard?.sessionHours ?? 8 },
+      dashboard: {
+        enabled: raw.serve?.dashboard?.enabled ?? true,
+        anonymousRead: raw.serve?.dashboard?.anonymousRead ?? false,
+        sessionHours: raw.serve?.dashboard?.sessionHours ?? 8,
+      },
     },
-    render: { kustomize: rendererSettings('kustomize', raw.render?.kustomize), helm: rendererSettings('helm', raw.render?.helm) },
+    render: {
+      kustomize: rendererSettings('kustomize', raw.render?.kustomize),
+      helm: rendererSettings('helm', raw.render?.helm),
+    },
   };
 }
 
 function rendererSettings(binary: string, raw: Partial<RendererSettings> = {}): RendererSettings {
-  return { binary: raw.binary ?? binary, timeoutSeconds: raw.timeoutSeconds ?? 60, maxOutputBytes: raw.maxOutputBytes ?? 64 * 1024 * 1024, concurrency: raw.concurrency ?? 4 };
+  return {
+    binary: raw.binary ?? binary,
+    timeoutSeconds: raw.timeoutSeconds ?? 60,
+    maxOutputBytes: raw.maxOutputBytes ?? 64 * 1024 * 1024,
+    concurrency: raw.concurrency ?? 4,
+  };
 }
 
 /** Reads a secret-bearing environment variable named by the config. Returns undefined when unset. */

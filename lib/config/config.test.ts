@@ -3,11 +3,19 @@ import { InvalidInputError } from '../errors/errors.ts';
 import { resolveConfig, selfHealFor } from './config.ts';
 
 const file = '/work/app/drover.yaml';
-const base = { apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'apps', url: 'http://git.example/apps.git' }] };
+const base = {
+  apiVersion: 'drover.dev/v1alpha1',
+  kind: 'Config',
+  sources: [{ name: 'apps', url: 'http://git.example/apps.git' }],
+};
 
 describe('resolveConfig', () => {
   it('fills defaults and resolves paths against the file', () => {
-    const c = resolveConfig({ doc: { ...base, sources: [{ name: 'local', url: './repo' }] }, file, env: { HOME: '/home/u' } });
+    const c = resolveConfig({
+      doc: { ...base, sources: [{ name: 'local', url: './repo' }] },
+      file,
+      env: { HOME: '/home/u' },
+    });
     expect(c.sources[0]).toMatchObject({ url: '/work/app/repo', branch: 'main', schedule: '*/1 * * * *' });
     expect(c.registry).toBe('oci-layout:///work/app/.drover/registry');
     expect(c.state).toBe('/work/app/.drover/state.db');
@@ -20,22 +28,42 @@ describe('resolveConfig', () => {
 
   it('defaults waves to one wave of the environment clusters and contexts to cluster names', () => {
     const c = resolveConfig({
-      doc: { ...base, clusters: [{ name: 'c1' }, { name: 'c2', context: 'ctx2' }], environments: [{ name: 'dev', clusters: ['c1', 'c2'] }] },
+      doc: {
+        ...base,
+        clusters: [{ name: 'c1' }, { name: 'c2', context: 'ctx2' }],
+        environments: [{ name: 'dev', clusters: ['c1', 'c2'] }],
+      },
       file,
     });
     expect(c.clusters.map((x) => x.context)).toEqual(['c1', 'ctx2']);
-    expect(c.environments[0]).toMatchObject({ waves: [{ clusters: ['c1', 'c2'] }], promotion: { mode: 'manual', healthyForSeconds: 600 }, timeoutSeconds: 300, onFailure: 'revert' });
+    expect(c.environments[0]).toMatchObject({
+      waves: [{ clusters: ['c1', 'c2'] }],
+      promotion: { mode: 'manual', healthyForSeconds: 600 },
+      timeoutSeconds: 300,
+      onFailure: 'revert',
+    });
   });
 
   it('keeps an environment that asks to keep the version where it was healthy', () => {
-    const c = resolveConfig({ doc: { ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'prod', clusters: ['c1'], onFailure: 'keep' }] }, file });
+    const c = resolveConfig({
+      doc: {
+        ...base,
+        clusters: [{ name: 'c1' }],
+        environments: [{ name: 'prod', clusters: ['c1'], onFailure: 'keep' }],
+      },
+      file,
+    });
     expect(c.environments[0]!.onFailure).toBe('keep');
   });
 
   it('defaults drift to report and serve to loopback, and lets a bundle override self-heal', () => {
     const c = resolveConfig({ doc: { ...base, bundles: { web: { selfHeal: 'heal' } } }, file });
     expect(c.drift).toEqual({ selfHeal: 'report', scanIntervalSeconds: 300 });
-    expect(c.serve).toMatchObject({ listen: '127.0.0.1:7070', tokenEnv: 'DROVER_API_TOKEN', webhook: { maxBodyBytes: 1_048_576 } });
+    expect(c.serve).toMatchObject({
+      listen: '127.0.0.1:7070',
+      tokenEnv: 'DROVER_API_TOKEN',
+      webhook: { maxBodyBytes: 1_048_576 },
+    });
     expect(selfHealFor(c, 'web')).toBe('heal');
     expect(selfHealFor(c, 'api')).toBe('report');
   });
@@ -50,7 +78,10 @@ describe('resolveConfig', () => {
     [{ ...base, extra: 1 }, /additional/],
     [{ ...base, sources: [base.sources[0], base.sources[0]] }, /defined twice/],
     [{ ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c9'] }] }, /cluster c9/],
-    [{ ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c1'], onFailure: 'rollback' }] }, /onFailure/],
+    [
+      { ...base, clusters: [{ name: 'c1' }], environments: [{ name: 'dev', clusters: ['c1'], onFailure: 'rollback' }] },
+      /onFailure/,
+    ],
   ])('refuses %j naming the file and the reason', (doc, reason) => {
     let err: unknown;
     try {

@@ -26,29 +26,45 @@ const ajv = new Ajv2020({ allErrors: true, useDefaults: false, strict: false });
 const validate = ajv.compile(schema);
 
 /** Validates and resolves a parsed drover.yaml. Pure apart from reading `env` for defaults. */
-export function resolveConfig({ doc, file, env = {} }: { doc: unknown; file: string; env?: NodeJS.ProcessEnv }): DroverConfig {
+export function resolveConfig({
+  doc,
+  file,
+  env = {},
+}: {
+  doc: unknown;
+  file: string;
+  env?: NodeJS.ProcessEnv;
+}): DroverConfig {
   if (!validate(doc)) {
-    const problems = (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`);
+    const problems = (validate.errors ?? []).map(
+      (e) =>
+        `${e.instancePath || '/'} ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}`,
+    );
     throw new InvalidInputError(`${file}: invalid configuration: ${problems.join('; ')}`, { data: { file, problems } });
   }
   return assembleConfig({ doc, file, env });
 }
 
 /** Reads and resolves the config file. `env` defaults to the process environment. */
-export async function loadConfig({ path = 'drover.yaml', env = process.env }: { path?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DroverConfig> {
+export async function loadConfig({
+  path = 'drover.yaml',
+  env = process.env,
+}: { path?: string; env?: NodeJS.ProcessEnv } = {}): Promise<DroverConfig> {
   const file = resolve(path);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${file}: no configuration file (run drover init)`, { data: { file } });
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new NotFoundError(`${file}: no configuration file (run drover init)`, { data: { file } });
     throw err;
   }
   const parsed = parseDocument(text);
   if (parsed.errors.length > 0) {
     const e = parsed.errors[0]!;
-    throw new InvalidInputError(`${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`, { data: { file, line: e.linePos?.[0]?.line } });
+    throw new InvalidInputError(`${file}:${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`, {
+      data: { file, line: e.linePos?.[0]?.line },
+    });
   }
   return resolveConfig({ doc: parsed.toJS({ maxAliasCount: 100 }), file, env });
 }
-

@@ -6,7 +6,6 @@ import { type KubeObject, refKey, refOf } from '../object/ref.ts';
 
 import { assessMember, delegatedPaths } from './assess.ts';
 
-
 const docs = (s: string) => parseAllDocuments(s).map((d) => d.toJS() as KubeObject);
 const [deploy, hpa, otherHpa] = docs(`
 apiVersion: apps/v1
@@ -28,12 +27,22 @@ spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxRe
 describe('assessMember', () => {
   it('a gone object, or one being deleted, is missing', () => {
     expect(assessMember({ desired: deploy, live: null })).toEqual({ kind: 'missing', fields: [] });
-    expect(assessMember({ desired: deploy, live: { ...deploy, metadata: { ...deploy.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } } })).toEqual({ kind: 'missing', fields: [] });
+    expect(
+      assessMember({
+        desired: deploy,
+        live: { ...deploy, metadata: { ...deploy.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } },
+      }),
+    ).toEqual({ kind: 'missing', fields: [] });
   });
 
   it('changed with fields, or null when it matches', () => {
-    expect(assessMember({ desired: deploy, live: { ...deploy, spec: { replicas: 3 } } })).toEqual({ kind: 'changed', fields: [{ path: 'spec.replicas', desired: 2, live: 3, managers: [] }] });
-    expect(assessMember({ desired: deploy, live: { ...deploy, spec: { replicas: 3 } }, ignore: ['spec.replicas'] })).toBeNull();
+    expect(assessMember({ desired: deploy, live: { ...deploy, spec: { replicas: 3 } } })).toEqual({
+      kind: 'changed',
+      fields: [{ path: 'spec.replicas', desired: 2, live: 3, managers: [] }],
+    });
+    expect(
+      assessMember({ desired: deploy, live: { ...deploy, spec: { replicas: 3 } }, ignore: ['spec.replicas'] }),
+    ).toBeNull();
     expect(assessMember({ desired: deploy, live: deploy })).toBeNull();
   });
 });
@@ -42,7 +51,9 @@ describe('delegatedPaths', () => {
   it('hands spec.replicas of a workload scaled by an HPA of the bundle to the autoscaler', () => {
     const m = delegatedPaths([deploy, hpa, otherHpa]);
     expect(m.get(refKey(refOf(deploy)))).toEqual(['spec.replicas']);
-    expect(m.get(refKey({ group: 'apps', kind: 'Deployment', namespace: 'other', name: 'api' }))).toEqual(['spec.replicas']);
+    expect(m.get(refKey({ group: 'apps', kind: 'Deployment', namespace: 'other', name: 'api' }))).toEqual([
+      'spec.replicas',
+    ]);
     expect(m.size).toBe(2);
     expect(delegatedPaths([deploy]).size).toBe(0);
   });

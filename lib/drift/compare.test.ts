@@ -56,7 +56,14 @@ const droverDeploySet = (replicas = true, extra = '') => `
                 f:resources: {f:requests: {f:cpu: {}, f:memory: {}}}
 ${extra}`;
 
-const liveDeploy = ({ replicas = 2, image = 'registry.invalid/web:1', args = '[serve, --port=8080]', env = '[{name: MODE, value: prod}]', sidecar = '', managed = droverDeploySet() } = {}) =>
+const liveDeploy = ({
+  replicas = 2,
+  image = 'registry.invalid/web:1',
+  args = '[serve, --port=8080]',
+  env = '[{name: MODE, value: prod}]',
+  sidecar = '',
+  managed = droverDeploySet(),
+} = {}) =>
   y(`
 apiVersion: apps/v1
 kind: Deployment
@@ -130,7 +137,12 @@ const droverCm = (keys: string[], label = true) => `
 
 describe('compareObject', () => {
   const cases: { name: string; desired: KubeObject; live: KubeObject; ignore?: string[]; want: unknown[] }[] = [
-    { name: 'right after the apply: defaults, status, normalized quantities are not drift', desired: desiredDeploy, live: liveDeploy(), want: [] },
+    {
+      name: 'right after the apply: defaults, status, normalized quantities are not drift',
+      desired: desiredDeploy,
+      live: liveDeploy(),
+      want: [],
+    },
     {
       name: 'a value the server rewrote as Drover applied it (admission pinned the image) is what Drover owns, not drift',
       desired: desiredDeploy,
@@ -140,11 +152,15 @@ describe('compareObject', () => {
     {
       name: 'an empty map the server drops (container securityContext: {}) is not drift while Drover owns it',
       desired: (() => {
-        const d = structuredClone(desiredDeploy) as KubeObject & { spec: { template: { spec: { containers: Record<string, unknown>[] } } } };
+        const d = structuredClone(desiredDeploy) as KubeObject & {
+          spec: { template: { spec: { containers: Record<string, unknown>[] } } };
+        };
         d.spec.template.spec.containers[0]!.securityContext = {};
         return d;
       })(),
-      live: liveDeploy({ managed: droverDeploySet().replace('f:image: {}', 'f:image: {}\n                f:securityContext: {}') }),
+      live: liveDeploy({
+        managed: droverDeploySet().replace('f:image: {}', 'f:image: {}\n                f:securityContext: {}'),
+      }),
       want: [],
     },
     {
@@ -160,13 +176,18 @@ describe('compareObject', () => {
     {
       name: 'scaled away and back to the desired value is not drift',
       desired: desiredDeploy,
-      live: liveDeploy({ managed: `${droverDeploySet(false)}\n  - {manager: kubectl, operation: Update, subresource: scale, fieldsV1: {f:spec: {f:replicas: {}}}}` }),
+      live: liveDeploy({
+        managed: `${droverDeploySet(false)}\n  - {manager: kubectl, operation: Update, subresource: scale, fieldsV1: {f:spec: {f:replicas: {}}}}`,
+      }),
       want: [],
     },
     {
       name: 'an HPA of the bundle owns replicas',
       desired: desiredDeploy,
-      live: liveDeploy({ replicas: 4, managed: `${droverDeploySet(false)}\n  - {manager: kube-controller-manager, operation: Update, subresource: scale, fieldsV1: {f:spec: {f:replicas: {}}}}` }),
+      live: liveDeploy({
+        replicas: 4,
+        managed: `${droverDeploySet(false)}\n  - {manager: kube-controller-manager, operation: Update, subresource: scale, fieldsV1: {f:spec: {f:replicas: {}}}}`,
+      }),
       ignore: ['spec.replicas'],
       want: [],
     },
@@ -180,7 +201,14 @@ describe('compareObject', () => {
     operation: Update
     fieldsV1: {f:spec: {f:template: {f:spec: {f:containers: {'k:{"name":"web"}': {f:image: {}}}}}}}`,
       }),
-      want: [{ path: 'spec.template.spec.containers[name=web].image', desired: 'registry.invalid/web:1', live: 'evil/web:6', managers: ['kubectl-set'] }],
+      want: [
+        {
+          path: 'spec.template.spec.containers[name=web].image',
+          desired: 'registry.invalid/web:1',
+          live: 'evil/web:6',
+          managers: ['kubectl-set'],
+        },
+      ],
     },
     {
       name: 'a sidecar container and an env var added by another manager are theirs',
@@ -199,7 +227,13 @@ describe('compareObject', () => {
       name: 'an env var removed with kubectl edit is gone',
       desired: desiredDeploy,
       live: liveDeploy({ env: '[]', managed: droverDeploySet().replace(/\n\s*f:env:\n[^\n]*/, '') }),
-      want: [{ path: 'spec.template.spec.containers[name=web].env[name=MODE]', desired: { name: 'MODE', value: 'prod' }, managers: [] }],
+      want: [
+        {
+          path: 'spec.template.spec.containers[name=web].env[name=MODE]',
+          desired: { name: 'MODE', value: 'prod' },
+          managers: [],
+        },
+      ],
     },
     {
       name: 'an atomic list (args) changed is drift as a whole',
@@ -209,19 +243,32 @@ describe('compareObject', () => {
         managed: `${droverDeploySet().replace('f:args: {}', '')}
   - {manager: kubectl-edit, operation: Update, fieldsV1: {f:spec: {f:template: {f:spec: {f:containers: {'k:{"name":"web"}': {f:args: {}}}}}}}}`,
       }),
-      want: [{ path: 'spec.template.spec.containers[name=web].args', desired: ['serve', '--port=8080'], live: ['serve', '--port=9090'], managers: ['kubectl-edit'] }],
+      want: [
+        {
+          path: 'spec.template.spec.containers[name=web].args',
+          desired: ['serve', '--port=8080'],
+          live: ['serve', '--port=9090'],
+          managers: ['kubectl-edit'],
+        },
+      ],
     },
     {
       name: 'kubectl edit of ConfigMap data names the key and the new owner',
       desired: desiredCm,
-      live: liveCm('{LOG_LEVEL: debug, OTHER: x}', `${droverCm(['OTHER'])}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:LOG_LEVEL: {}}}}`),
+      live: liveCm(
+        '{LOG_LEVEL: debug, OTHER: x}',
+        `${droverCm(['OTHER'])}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:LOG_LEVEL: {}}}}`,
+      ),
       want: [{ path: 'data.LOG_LEVEL', desired: 'info', live: 'debug', managers: ['kubectl-edit'] }],
     },
     {
       name: 'an annotation added by another manager is not drift',
       desired: desiredCm,
       live: (() => {
-        const o = liveCm('{LOG_LEVEL: info, OTHER: x}', `${droverCm(['LOG_LEVEL', 'OTHER'])}\n  - {manager: kubectl-annotate, operation: Update, fieldsV1: {f:metadata: {f:annotations: {.: {}, f:team: {}}}}}`);
+        const o = liveCm(
+          '{LOG_LEVEL: info, OTHER: x}',
+          `${droverCm(['LOG_LEVEL', 'OTHER'])}\n  - {manager: kubectl-annotate, operation: Update, fieldsV1: {f:metadata: {f:annotations: {.: {}, f:team: {}}}}}`,
+        );
         o.metadata.annotations = { team: 'blue' };
         return o;
       })(),
@@ -288,7 +335,9 @@ spec:
   ];
   for (const c of cases) {
     it(c.name, () => {
-      expect(compareObject({ desired: c.desired, live: c.live, ...(c.ignore ? { ignore: c.ignore } : {}) })).toEqual(c.want);
+      expect(compareObject({ desired: c.desired, live: c.live, ...(c.ignore ? { ignore: c.ignore } : {}) })).toEqual(
+        c.want,
+      );
     });
   }
 
@@ -316,25 +365,44 @@ data: {password: ${password}, token: ${token}}
     const b64 = (s: string) => Buffer.from(s).toString('base64');
 
     it('stringData is compared as the base64 data the server keeps', () => {
-      expect(compareObject({ desired, live: live('aHVudGVyMg==', b64('s3cr3t-token'), '  - {manager: drover, operation: Apply, fieldsV1: {f:data: {f:password: {}}, f:stringData: {f:token: {}}, f:type: {}}}') })).toEqual([]);
+      expect(
+        compareObject({
+          desired,
+          live: live(
+            'aHVudGVyMg==',
+            b64('s3cr3t-token'),
+            '  - {manager: drover, operation: Apply, fieldsV1: {f:data: {f:password: {}}, f:stringData: {f:token: {}}, f:type: {}}}',
+          ),
+        }),
+      ).toEqual([]);
     });
 
     it('changed values show as *** on both sides, never in clear', () => {
       const got = compareObject({
         desired,
-        live: live(b64('changed-pw'), b64('changed-token'), '  - {manager: drover, operation: Apply, fieldsV1: {f:type: {}}}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:password: {}, f:token: {}}}}'),
+        live: live(
+          b64('changed-pw'),
+          b64('changed-token'),
+          '  - {manager: drover, operation: Apply, fieldsV1: {f:type: {}}}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:password: {}, f:token: {}}}}',
+        ),
       });
       expect(got).toEqual([
         { path: 'data.password', desired: '***', live: '***', managers: ['kubectl-edit'] },
         { path: 'data.token', desired: '***', live: '***', managers: ['kubectl-edit'] },
       ]);
       const text = JSON.stringify(got);
-      for (const secret of ['hunter2', 'aHVudGVyMg==', 's3cr3t', b64('s3cr3t-token'), 'changed', b64('changed-pw')]) expect(text).not.toContain(secret);
+      for (const secret of ['hunter2', 'aHVudGVyMg==', 's3cr3t', b64('s3cr3t-token'), 'changed', b64('changed-pw')])
+        expect(text).not.toContain(secret);
     });
 
     it('a member that was SOPS-encrypted in Git is masked whole, whatever its kind', () => {
-      const live = liveCm('{LOG_LEVEL: debug, OTHER: x}', `${droverCm(['OTHER'])}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:LOG_LEVEL: {}}}}`);
-      expect(compareObject({ desired: desiredCm, live, sensitive: true })).toEqual([{ path: 'data.LOG_LEVEL', desired: '***', live: '***', managers: ['kubectl-edit'] }]);
+      const live = liveCm(
+        '{LOG_LEVEL: debug, OTHER: x}',
+        `${droverCm(['OTHER'])}\n  - {manager: kubectl-edit, operation: Update, fieldsV1: {f:data: {f:LOG_LEVEL: {}}}}`,
+      );
+      expect(compareObject({ desired: desiredCm, live, sensitive: true })).toEqual([
+        { path: 'data.LOG_LEVEL', desired: '***', live: '***', managers: ['kubectl-edit'] },
+      ]);
     });
 
     it('a deleted data map lists its keys masked', () => {
@@ -350,7 +418,12 @@ data: {password: ${password}, token: ${token}}
 describe('listShape', () => {
   const shape = (fields: unknown) => parseFieldsV1(fields);
   it.each([
-    ['keyed by managedFields', shape({ 'k:{"port":80,"protocol":"TCP"}': {} }), [{ port: 80 }], { type: 'map', keys: ['port', 'protocol'] }],
+    [
+      'keyed by managedFields',
+      shape({ 'k:{"port":80,"protocol":"TCP"}': {} }),
+      [{ port: 80 }],
+      { type: 'map', keys: ['port', 'protocol'] },
+    ],
     ['a set', shape({ 'v:"a"': {} }), ['a'], { type: 'set' }],
     ['atomic leaf', shape({}), [{ a: 1 }], { type: 'atomic' }],
     ['unknown, named objects', undefined, [{ name: 'x' }], { type: 'map', keys: ['name'] }],

@@ -31,7 +31,8 @@ import { elementKey, type FieldNode, managerSets, ownsPath, type PathElement, un
 export const DROVER_MANAGER = 'drover';
 
 /** Whether a field manager is Drover's: the single manager of earlier releases, or a bundle's `drover/<bundle>`. */
-export const isDroverManager = (manager: string): boolean => manager === DROVER_MANAGER || manager.startsWith(`${DROVER_MANAGER}/`);
+export const isDroverManager = (manager: string): boolean =>
+  manager === DROVER_MANAGER || manager.startsWith(`${DROVER_MANAGER}/`);
 
 export interface DriftField {
   /** Dotted path; keyed list items as `containers[name=web]`, set values as `finalizers[="x"]`. */
@@ -71,7 +72,8 @@ const ENCRYPTED = /^ENC\[[A-Z0-9_]+,data:|-----BEGIN AGE ENCRYPTED FILE-----/;
 /** Fields whose values are Kubernetes quantities (the server rewrites `0.5` as `500m`). */
 const QUANTITY_PARENTS = new Set(['limits', 'requests', 'hard', 'sizeLimit', 'capacity', 'overhead', 'storage']);
 
-const joinField = (shown: string, k: string) => (IDENT.test(k) ? (shown ? `${shown}.${k}` : k) : `${shown}[${JSON.stringify(k)}]`);
+const joinField = (shown: string, k: string) =>
+  IDENT.test(k) ? (shown ? `${shown}.${k}` : k) : `${shown}[${JSON.stringify(k)}]`;
 const fmtKey = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
 /** The desired object reduced to what Drover sets: no identity, status, server-set metadata or SOPS block; Secret stringData folded into data. */
@@ -82,7 +84,9 @@ function judgedPart(desired: KubeObject): Record<string, unknown> {
   const out: Record<string, unknown> = { ...rest, metadata };
   if (desired.kind === 'Secret' && desired.apiVersion === 'v1' && isRecord(out.stringData)) {
     // The API server keeps stringData only as base64 in data; compare there.
-    const folded = Object.fromEntries(Object.entries(out.stringData).map(([k, v]) => [k, Buffer.from(String(v), 'utf8').toString('base64')]));
+    const folded = Object.fromEntries(
+      Object.entries(out.stringData).map(([k, v]) => [k, Buffer.from(String(v), 'utf8').toString('base64')]),
+    );
     out.data = { ...(isRecord(out.data) ? out.data : {}), ...folded };
     delete out.stringData;
   }
@@ -130,7 +134,10 @@ function scalarEqual(d: unknown, l: unknown, path: readonly PathElement[]): bool
 /** Desired covers live: same shape, every value the desired object sets is equal; live may carry more fields inside objects. */
 function covers(d: unknown, l: unknown, path: readonly PathElement[]): boolean {
   if (d === null || d === undefined) return true;
-  if (isRecord(d)) return isRecord(l) ? Object.entries(d).every(([k, v]) => covers(v, l[k], [...path, { field: k }])) : Object.keys(d).length === 0 && l === undefined;
+  if (isRecord(d))
+    return isRecord(l)
+      ? Object.entries(d).every(([k, v]) => covers(v, l[k], [...path, { field: k }]))
+      : Object.keys(d).length === 0 && l === undefined;
   if (Array.isArray(d)) {
     if (l === undefined || l === null) return d.length === 0;
     return Array.isArray(l) && l.length === d.length && d.every((v, i) => covers(v, l[i], [...path, { index: i }]));
@@ -150,9 +157,17 @@ function differs(ctx: Ctx, d: unknown, l: unknown, path: PathElement[], shown: s
   });
 }
 
-const ignored = (ctx: Ctx, shown: string) => ctx.ignore.some((p) => shown === p || shown.startsWith(`${p}.`) || shown.startsWith(`${p}[`));
+const ignored = (ctx: Ctx, shown: string) =>
+  ctx.ignore.some((p) => shown === p || shown.startsWith(`${p}.`) || shown.startsWith(`${p}[`));
 
-function walk(ctx: Ctx, d: unknown, l: unknown, path: PathElement[], shown: string, shape: FieldNode | undefined): void {
+function walk(
+  ctx: Ctx,
+  d: unknown,
+  l: unknown,
+  path: PathElement[],
+  shown: string,
+  shape: FieldNode | undefined,
+): void {
   if (d === null || d === undefined || ignored(ctx, shown)) return;
   if (isRecord(d)) {
     const keys = Object.keys(d);
@@ -161,7 +176,15 @@ function walk(ctx: Ctx, d: unknown, l: unknown, path: PathElement[], shown: stri
       if (!isRecord(l)) differs(ctx, d, l, path, shown);
       return;
     }
-    for (const k of keys) walk(ctx, d[k], isRecord(l) ? l[k] : undefined, [...path, { field: k }], joinField(shown, k), shape?.children.get(`f:${k}`));
+    for (const k of keys)
+      walk(
+        ctx,
+        d[k],
+        isRecord(l) ? l[k] : undefined,
+        [...path, { field: k }],
+        joinField(shown, k),
+        shape?.children.get(`f:${k}`),
+      );
     return;
   }
   if (Array.isArray(d)) return walkList(ctx, d, l, path, shown, shape);
@@ -184,19 +207,32 @@ export function listShape(shape: FieldNode | undefined, items: readonly unknown[
     if (k.startsWith('i:')) return { type: 'atomic' };
   }
   if (shape?.leaf) return { type: 'atomic' };
-  if (items.length > 0 && items.every((i) => isRecord(i) && typeof i.name === 'string')) return { type: 'map', keys: ['name'] };
+  if (items.length > 0 && items.every((i) => isRecord(i) && typeof i.name === 'string'))
+    return { type: 'map', keys: ['name'] };
   return { type: 'atomic' };
 }
 
-function findByKey(liveItems: readonly unknown[], item: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> | undefined {
+function findByKey(
+  liveItems: readonly unknown[],
+  item: Record<string, unknown>,
+  keys: readonly string[],
+): Record<string, unknown> | undefined {
   const candidates = liveItems.filter(
-    (x): x is Record<string, unknown> => isRecord(x) && keys.every((k) => item[k] === undefined || stableStringify(item[k]) === stableStringify(x[k])),
+    (x): x is Record<string, unknown> =>
+      isRecord(x) && keys.every((k) => item[k] === undefined || stableStringify(item[k]) === stableStringify(x[k])),
   );
   // A key field the desired item leaves out (a port's defaulted protocol) matches any value; an exact match wins.
   return candidates.find((x) => keys.every((k) => stableStringify(item[k]) === stableStringify(x[k]))) ?? candidates[0];
 }
 
-function walkList(ctx: Ctx, d: unknown[], l: unknown, path: PathElement[], shown: string, shape: FieldNode | undefined): void {
+function walkList(
+  ctx: Ctx,
+  d: unknown[],
+  l: unknown,
+  path: PathElement[],
+  shown: string,
+  shape: FieldNode | undefined,
+): void {
   const kind = listShape(shape, d);
   const liveItems = Array.isArray(l) ? l : [];
   if (d.length === 0) {
@@ -206,9 +242,14 @@ function walkList(ctx: Ctx, d: unknown[], l: unknown, path: PathElement[], shown
   if (kind.type === 'map' && d.every(isRecord)) {
     for (const item of d) {
       const match = findByKey(liveItems, item, kind.keys);
-      const key = Object.fromEntries(kind.keys.filter((k) => (match ?? item)[k] !== undefined).map((k) => [k, (match ?? item)[k]]));
+      const key = Object.fromEntries(
+        kind.keys.filter((k) => (match ?? item)[k] !== undefined).map((k) => [k, (match ?? item)[k]]),
+      );
       const el: PathElement = { key };
-      const itemShown = `${shown}[${kind.keys.filter((k) => item[k] !== undefined).map((k) => `${k}=${fmtKey(item[k])}`).join(',')}]`;
+      const itemShown = `${shown}[${kind.keys
+        .filter((k) => item[k] !== undefined)
+        .map((k) => `${k}=${fmtKey(item[k])}`)
+        .join(',')}]`;
       if (!match) differs(ctx, item, undefined, [...path, el], itemShown);
       else walk(ctx, item, match, [...path, el], itemShown, shape?.children.get(elementKey(el)));
     }

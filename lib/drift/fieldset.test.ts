@@ -27,7 +27,11 @@ describe('fieldset', () => {
   });
 
   it('unions the shapes several managers know', () => {
-    const u = unionSets([parseFieldsV1({ 'f:a': { 'f:b': {} } }), parseFieldsV1({ 'f:a': { 'f:c': {} } }), parseFieldsV1({ 'f:d': {} })]);
+    const u = unionSets([
+      parseFieldsV1({ 'f:a': { 'f:b': {} } }),
+      parseFieldsV1({ 'f:a': { 'f:c': {} } }),
+      parseFieldsV1({ 'f:d': {} }),
+    ]);
     expect([...u.children.keys()]).toEqual(['f:a', 'f:d']);
     expect([...nodeAt(u, [{ field: 'a' }])!.children.keys()]).toEqual(['f:b', 'f:c']);
     expect(nodeAt(u, [{ field: 'd' }])!.leaf).toBe(true);
@@ -38,7 +42,13 @@ describe('fieldset', () => {
     const sets = managerSets({
       apiVersion: 'v1',
       kind: 'ConfigMap',
-      metadata: { name: 'x', managedFields: [{ manager: 'drover', operation: 'Apply', fieldsV1: { 'f:data': { 'f:a': {} } } }, { operation: 'Update', subresource: 'status', fieldsV1: 'nope' }] },
+      metadata: {
+        name: 'x',
+        managedFields: [
+          { manager: 'drover', operation: 'Apply', fieldsV1: { 'f:data': { 'f:a': {} } } },
+          { operation: 'Update', subresource: 'status', fieldsV1: 'nope' },
+        ],
+      },
     });
     expect(sets.map((s) => [s.manager, s.operation, s.subresource])).toEqual([
       ['drover', 'Apply', ''],

@@ -10,6 +10,13 @@
  *   assessMember({ desired, live }) // => { kind: 'changed', fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl'] }] }
  */
 export { assessMember, delegatedPaths, type DriftKind, type ObjectDrift } from './assess.ts';
-export { compareObject, DROVER_MANAGER, listShape, parseQuantity, type CompareInput, type DriftField } from './compare.ts';
+export {
+  compareObject,
+  DROVER_MANAGER,
+  listShape,
+  parseQuantity,
+  type CompareInput,
+  type DriftField,
+} from './compare.ts';
 export { managerSets, ownsPath, parseFieldsV1, type FieldNode, type ManagerSet, type PathElement } from './fieldset.ts';
 export type { DetectedBy, Observation } from './observation.ts';

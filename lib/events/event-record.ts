@@ -69,9 +69,27 @@ export function readEvent(e: KubeObject): KubeEvent | null {
   const series = e.series as { count?: number; lastObservedTime?: string } | undefined;
   const source = e.source as { component?: string } | undefined;
   const deprecatedSource = e.deprecatedSource as { component?: string } | undefined;
-  const firstAt = str(e.firstTimestamp) ?? str(e.deprecatedFirstTimestamp) ?? str(e.eventTime) ?? str(e.metadata.creationTimestamp) ?? '';
-  const lastAt = latest([str(e.lastTimestamp), str(e.deprecatedLastTimestamp), str(series?.lastObservedTime), str(e.eventTime), firstAt]);
-  const count = typeof series?.count === 'number' ? series.count : typeof e.count === 'number' ? e.count : typeof e.deprecatedCount === 'number' ? e.deprecatedCount : 1;
+  const firstAt =
+    str(e.firstTimestamp) ??
+    str(e.deprecatedFirstTimestamp) ??
+    str(e.eventTime) ??
+    str(e.metadata.creationTimestamp) ??
+    '';
+  const lastAt = latest([
+    str(e.lastTimestamp),
+    str(e.deprecatedLastTimestamp),
+    str(series?.lastObservedTime),
+    str(e.eventTime),
+    firstAt,
+  ]);
+  const count =
+    typeof series?.count === 'number'
+      ? series.count
+      : typeof e.count === 'number'
+        ? e.count
+        : typeof e.deprecatedCount === 'number'
+          ? e.deprecatedCount
+          : 1;
   return {
     uid,
     type: str(e.type) ?? 'Normal',
@@ -87,7 +105,12 @@ export function readEvent(e: KubeObject): KubeEvent | null {
     count: Math.max(1, count),
     firstAt,
     lastAt,
-    source: str(e.reportingComponent) ?? str(e.reportingController) ?? str(source?.component) ?? str(deprecatedSource?.component) ?? '',
+    source:
+      str(e.reportingComponent) ??
+      str(e.reportingController) ??
+      str(source?.component) ??
+      str(deprecatedSource?.component) ??
+      '',
     resourceVersion: str(e.metadata.resourceVersion) ?? '',
   };
 }

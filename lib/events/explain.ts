@@ -19,7 +19,6 @@ import { type FatalEvent, fatalEvents } from './fatal-events.ts';
 
 import { readTimeline } from './read-timeline.ts';
 
-
 export interface ExplainFailureOptions {
   member: ObjectId;
   /** Warnings last seen before this (ms since the epoch) are from earlier releases. */
@@ -29,8 +28,15 @@ export interface ExplainFailureOptions {
   signal?: AbortSignal;
 }
 
-export async function explainFailure(cluster: Cluster, { member, sinceMs, settleMs = 1000, limit = 3, signal }: ExplainFailureOptions): Promise<FatalEvent[]> {
-  const look = async () => fatalEvents(await readTimeline(cluster, { members: [member], inferGone: false, ...(signal ? { signal } : {}) }), { sinceMs, limit });
+export async function explainFailure(
+  cluster: Cluster,
+  { member, sinceMs, settleMs = 1000, limit = 3, signal }: ExplainFailureOptions,
+): Promise<FatalEvent[]> {
+  const look = async () =>
+    fatalEvents(await readTimeline(cluster, { members: [member], inferGone: false, ...(signal ? { signal } : {}) }), {
+      sinceMs,
+      limit,
+    });
   try {
     const first = await look();
     if (first.length > 0 || settleMs <= 0) return first;

@@ -23,7 +23,6 @@ import { formatRef, groupOf, type KubeObject, type ObjectId } from '../object/re
 import type { EventObject } from './event-record.ts';
 import { GENERATED_CHILDREN, isGeneratedChildName } from './generated-names.ts';
 
-
 /** A member as the inventory names it. */
 
 interface Node {
@@ -71,7 +70,13 @@ const nameKey = (kind: string, namespace: string, name: string) => `${kind}|${na
  * whatever was listed in the members' namespaces (ReplicaSets, Pods, Jobs);
  * the ones descending from no member are remembered as foreign.
  */
-export function assembleFamily({ members, objects }: { members: readonly ObjectId[]; objects: readonly KubeObject[] }): Family {
+export function assembleFamily({
+  members,
+  objects,
+}: {
+  members: readonly ObjectId[];
+  objects: readonly KubeObject[];
+}): Family {
   const family: Family = { members: [], byUid: new Map(), byName: new Map(), foreign: new Set() };
   const add = (n: Node) => {
     const k = nameKey(n.kind, n.namespace, n.name);
@@ -79,13 +84,19 @@ export function assembleFamily({ members, objects }: { members: readonly ObjectI
     if (n.uid) family.byUid.set(n.uid, n);
   };
   for (const m of members) {
-    const node: Node = { group: groupOf(m.apiVersion), kind: m.kind, namespace: m.namespace, name: m.name, member: formatRef(m) };
+    const node: Node = {
+      group: groupOf(m.apiVersion),
+      kind: m.kind,
+      namespace: m.namespace,
+      name: m.name,
+      member: formatRef(m),
+    };
     family.members.push(node);
     add(node);
   }
   // Walk down one generation per pass; owners always come before their children in the family.
   let pending = objects.filter((o) => typeof o.metadata.uid === 'string');
-  for (let changed = true; changed && pending.length > 0; ) {
+  for (let changed = true; changed && pending.length > 0;) {
     changed = false;
     const rest: KubeObject[] = [];
     for (const o of pending) {
@@ -94,7 +105,14 @@ export function assembleFamily({ members, objects }: { members: readonly ObjectI
         rest.push(o);
         continue;
       }
-      add({ group: groupOf(o.apiVersion), kind: o.kind, namespace: o.metadata.namespace ?? '', name: o.metadata.name, uid: o.metadata.uid as string, member: owner.member });
+      add({
+        group: groupOf(o.apiVersion),
+        kind: o.kind,
+        namespace: o.metadata.namespace ?? '',
+        name: o.metadata.name,
+        uid: o.metadata.uid as string,
+        member: owner.member,
+      });
       changed = true;
     }
     pending = rest;
@@ -110,19 +128,27 @@ function ownerIn(family: Family, o: KubeObject): Node | undefined {
     const byUid = ref.uid ? family.byUid.get(ref.uid) : undefined;
     if (byUid) return byUid;
     if (!ref.kind || !ref.name) continue;
-    const named = (family.byName.get(nameKey(ref.kind, ns, ref.name)) ?? []).find((n) => !n.uid && n.group === groupOf(ref.apiVersion ?? ''));
+    const named = (family.byName.get(nameKey(ref.kind, ns, ref.name)) ?? []).find(
+      (n) => !n.uid && n.group === groupOf(ref.apiVersion ?? ''),
+    );
     if (named) return named;
   }
   return undefined;
 }
 
 /** Which member an Event's object is, or descends from; null when it is none of the bundle's. */
-export function aboutMember(family: Family, object: EventObject, { inferGone = true }: { inferGone?: boolean } = {}): About | null {
+export function aboutMember(
+  family: Family,
+  object: EventObject,
+  { inferGone = true }: { inferGone?: boolean } = {},
+): About | null {
   const ref = formatRef(object);
   const group = object.apiVersion === undefined ? undefined : groupOf(object.apiVersion);
   const sameGroup = (n: Node) => group === undefined || n.group === group;
 
-  const member = family.members.find((m) => m.kind === object.kind && m.namespace === object.namespace && m.name === object.name && sameGroup(m));
+  const member = family.members.find(
+    (m) => m.kind === object.kind && m.namespace === object.namespace && m.name === object.name && sameGroup(m),
+  );
   if (member) return { member: member.member, object: ref, via: 'member' };
 
   if (object.uid) {
@@ -130,7 +156,9 @@ export function aboutMember(family: Family, object: EventObject, { inferGone = t
     if (live) return { member: live.member, object: ref, via: 'owner' };
     if (family.foreign.has(object.uid)) return null;
   } else {
-    const live = (family.byName.get(nameKey(object.kind, object.namespace, object.name)) ?? []).find((n) => n.uid && sameGroup(n));
+    const live = (family.byName.get(nameKey(object.kind, object.namespace, object.name)) ?? []).find(
+      (n) => n.uid && sameGroup(n),
+    );
     if (live) return { member: live.member, object: ref, via: 'owner' };
   }
 
@@ -140,7 +168,9 @@ export function aboutMember(family: Family, object: EventObject, { inferGone = t
   for (let i = object.name.indexOf('-'); i > 0; i = object.name.indexOf('-', i + 1)) {
     const prefix = object.name.slice(0, i);
     for (const kind of OWNER_KINDS) {
-      const owner = (family.byName.get(nameKey(kind, object.namespace, prefix)) ?? []).find((n) => isGeneratedChildName({ owner: n, child: object }));
+      const owner = (family.byName.get(nameKey(kind, object.namespace, prefix)) ?? []).find((n) =>
+        isGeneratedChildName({ owner: n, child: object }),
+      );
       if (owner) return { member: owner.member, object: ref, via: 'name' };
     }
   }

@@ -26,8 +26,23 @@ const since = Date.parse('2026-11-25T10:21:56.500Z');
 
 describe('fatalEvents', () => {
   it('folds the same Warning from several Pods into one, counting them', () => {
-    const f = fatalEvents([entry('Pod/shop/web-a', {}), entry('Pod/shop/web-b', { count: 2, lastAt: '2026-11-25T10:21:58Z' }), entry('Pod/shop/web-a', { uid: 'again' })], { sinceMs: since });
-    expect(f).toEqual([{ reason: 'BackOff', message: 'Back-off restarting failed container', objects: ['Pod/shop/web-a', 'Pod/shop/web-b'], count: 4, lastAt: '2026-11-25T10:21:58Z' }]);
+    const f = fatalEvents(
+      [
+        entry('Pod/shop/web-a', {}),
+        entry('Pod/shop/web-b', { count: 2, lastAt: '2026-11-25T10:21:58Z' }),
+        entry('Pod/shop/web-a', { uid: 'again' }),
+      ],
+      { sinceMs: since },
+    );
+    expect(f).toEqual([
+      {
+        reason: 'BackOff',
+        message: 'Back-off restarting failed container',
+        objects: ['Pod/shop/web-a', 'Pod/shop/web-b'],
+        count: 4,
+        lastAt: '2026-11-25T10:21:58Z',
+      },
+    ]);
     expect(describeFatalEvents(f)).toBe('BackOff on Pod/shop/web-a (and 1 more): Back-off restarting failed container');
   });
 
@@ -44,7 +59,9 @@ describe('fatalEvents', () => {
   });
 
   it('says at most a few, newest first', () => {
-    const many = ['A', 'B', 'C', 'D', 'E'].map((r, i) => entry(`Pod/shop/p${i}`, { reason: r, message: `m${r}`, lastAt: `2026-11-25T10:22:0${i}Z` }));
+    const many = ['A', 'B', 'C', 'D', 'E'].map((r, i) =>
+      entry(`Pod/shop/p${i}`, { reason: r, message: `m${r}`, lastAt: `2026-11-25T10:22:0${i}Z` }),
+    );
     const f = fatalEvents(many, { sinceMs: since, limit: 3 });
     expect(f.map((x) => x.reason)).toEqual(['E', 'D', 'C']);
     expect(describeFatalEvents(f)).toBe('E on Pod/shop/p4: mE; D on Pod/shop/p3: mD; C on Pod/shop/p2: mC');

@@ -26,14 +26,23 @@ export interface FatalEvent {
 /** The end of the moment an Event time stands for (whole-second stamps cover their whole second). */
 const endMs = (iso: string) => timeMs(iso) + (wholeSeconds(iso) ? 999 : 0);
 
-export function fatalEvents(entries: readonly TimelineEntry[], { sinceMs = 0, limit = 3 }: { sinceMs?: number; limit?: number } = {}): FatalEvent[] {
+export function fatalEvents(
+  entries: readonly TimelineEntry[],
+  { sinceMs = 0, limit = 3 }: { sinceMs?: number; limit?: number } = {},
+): FatalEvent[] {
   const byText = new Map<string, FatalEvent>();
   for (const { event, object } of entries) {
     if (event.type !== 'Warning' || !(endMs(event.lastAt) >= sinceMs)) continue;
     const key = `${event.reason}\u0000${event.message}`;
     const f = byText.get(key);
     if (!f) {
-      byText.set(key, { reason: event.reason, message: event.message, objects: [object], count: event.count, lastAt: event.lastAt });
+      byText.set(key, {
+        reason: event.reason,
+        message: event.message,
+        objects: [object],
+        count: event.count,
+        lastAt: event.lastAt,
+      });
       continue;
     }
     if (!f.objects.includes(object)) f.objects.push(object);
@@ -46,6 +55,9 @@ export function fatalEvents(entries: readonly TimelineEntry[], { sinceMs = 0, li
 /** One line: `BackOff on Pod/shop/web-x (and 2 more): Back-off restarting failed container; ...`. */
 export function describeFatalEvents(events: readonly FatalEvent[]): string {
   return events
-    .map((e) => `${e.reason} on ${e.objects[0]}${e.objects.length > 1 ? ` (and ${e.objects.length - 1} more)` : ''}${e.message ? `: ${e.message}` : ''}`)
+    .map(
+      (e) =>
+        `${e.reason} on ${e.objects[0]}${e.objects.length > 1 ? ` (and ${e.objects.length - 1} more)` : ''}${e.message ? `: ${e.message}` : ''}`,
+    )
     .join('; ');
 }

@@ -48,9 +48,17 @@ export function childKindsOf(owner: { group: string; kind: string }): string[] {
 }
 
 /** True when `child` has the name `owner`'s controller would give a child of its kind. */
-export function isGeneratedChildName({ owner, child }: { owner: { group: string; kind: string; name: string }; child: { kind: string; name: string } }): boolean {
+export function isGeneratedChildName({
+  owner,
+  child,
+}: {
+  owner: { group: string; kind: string; name: string };
+  child: { kind: string; name: string };
+}): boolean {
   const prefix = `${owner.name}-`;
   if (!child.name.startsWith(prefix)) return false;
   const rest = child.name.slice(prefix.length);
-  return (GENERATED_CHILDREN[`${owner.group}/${owner.kind}`] ?? []).some((r) => r.kind === child.kind && r.suffix.test(rest));
+  return (GENERATED_CHILDREN[`${owner.group}/${owner.kind}`] ?? []).some(
+    (r) => r.kind === child.kind && r.suffix.test(rest),
+  );
 }

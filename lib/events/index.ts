@@ -17,6 +17,11 @@ export { describeFatalEvents, type FatalEvent, fatalEvents } from './fatal-event
 export { childKindsOf, isGeneratedChildName } from './generated-names.ts';
 export { type Ordered, orderEvents } from './order.ts';
 export { childKindsByNamespace, type ListCache, readTimeline, type ReadTimelineOptions } from './read-timeline.ts';
-export { assembleEventRows, type RecordBundleEventsOptions, type RecordedEvents, recordBundleEvents } from './record.ts';
+export {
+  assembleEventRows,
+  type RecordBundleEventsOptions,
+  type RecordedEvents,
+  recordBundleEvents,
+} from './record.ts';
 export { assembleTimeline, type AssembleTimelineOptions, type TimelineEntry } from './timeline.ts';
 export { type ReleaseSpan, versionAt } from './version-at.ts';

@@ -1,7 +1,12 @@
 import { expect, it } from 'vitest';
 import { type Ordered, orderEvents } from './order.ts';
 
-const e = (uid: string, cluster: string, firstAt: string, resourceVersion: string): Ordered => ({ uid, cluster, firstAt, resourceVersion });
+const e = (uid: string, cluster: string, firstAt: string, resourceVersion: string): Ordered => ({
+  uid,
+  cluster,
+  firstAt,
+  resourceVersion,
+});
 
 it('orders each cluster by second then resourceVersion, and merges clusters by time', () => {
   const shuffled = [

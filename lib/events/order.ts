@@ -34,7 +34,9 @@ function withinCluster(a: Ordered, b: Ordered): number {
 }
 
 function acrossClusters(a: Ordered, b: Ordered): number {
-  return second(a.firstAt) - second(b.firstAt) || fine(a.firstAt) - fine(b.firstAt) || a.cluster.localeCompare(b.cluster);
+  return (
+    second(a.firstAt) - second(b.firstAt) || fine(a.firstAt) - fine(b.firstAt) || a.cluster.localeCompare(b.cluster)
+  );
 }
 
 export function orderEvents<T extends Ordered>(items: readonly T[]): T[] {

@@ -18,7 +18,6 @@ import { childKindsOf } from './generated-names.ts';
 
 import { assembleTimeline, type TimelineEntry } from './timeline.ts';
 
-
 const CHILD_API: Record<string, { apiVersion: string; group: string }> = {
   ReplicaSet: { apiVersion: 'apps/v1', group: 'apps' },
   Job: { apiVersion: 'batch/v1', group: 'batch' },
@@ -53,17 +52,28 @@ export function childKindsByNamespace(members: readonly ObjectId[]): Map<string,
   return out;
 }
 
-export async function readTimeline(cluster: Cluster, { members, inferGone = true, cache = new Map(), signal }: ReadTimelineOptions): Promise<TimelineEntry[]> {
+export async function readTimeline(
+  cluster: Cluster,
+  { members, inferGone = true, cache = new Map(), signal }: ReadTimelineOptions,
+): Promise<TimelineEntry[]> {
   const list = (apiVersion: string, kind: string, namespace: string) => {
     const key = `${kind}|${namespace}`;
-    if (!cache.has(key)) cache.set(key, listObjects(cluster, { apiVersion, kind, namespace, signal }).then((r) => r.items));
+    if (!cache.has(key))
+      cache.set(
+        key,
+        listObjects(cluster, { apiVersion, kind, namespace, signal }).then((r) => r.items),
+      );
     return cache.get(key)!;
   };
   const kinds = childKindsByNamespace(members);
   const eventNamespaces = new Set([...kinds.keys()].map((ns) => ns || 'default'));
   const [events, objects] = await Promise.all([
     Promise.all([...eventNamespaces].map((ns) => list('v1', 'Event', ns))),
-    Promise.all([...kinds].filter(([ns]) => ns !== '').flatMap(([ns, ks]) => [...ks].map((k) => list(CHILD_API[k]!.apiVersion, k, ns)))),
+    Promise.all(
+      [...kinds]
+        .filter(([ns]) => ns !== '')
+        .flatMap(([ns, ks]) => [...ks].map((k) => list(CHILD_API[k]!.apiVersion, k, ns))),
+    ),
   ]);
   return assembleTimeline({ members, objects: objects.flat(), events: events.flat(), inferGone });
 }

@@ -23,7 +23,6 @@ import { type ListCache, readTimeline } from './read-timeline.ts';
 import type { TimelineEntry } from './timeline.ts';
 import { type ReleaseSpan, versionAt } from './version-at.ts';
 
-
 export interface RecordBundleEventsOptions {
   db: StateDb;
   cluster: Cluster;
@@ -48,7 +47,14 @@ export interface RecordedEvents {
 }
 
 /** Stored rows for timeline entries. Pure. */
-export function assembleEventRows({ cluster, bundle, entries, releases, running = null, gatheredAt }: {
+export function assembleEventRows({
+  cluster,
+  bundle,
+  entries,
+  releases,
+  running = null,
+  gatheredAt,
+}: {
   cluster: string;
   bundle: string;
   entries: readonly TimelineEntry[];
@@ -76,10 +82,26 @@ export function assembleEventRows({ cluster, bundle, entries, releases, running 
   }));
 }
 
-export async function recordBundleEvents({ db, cluster, bundle, members, running = null, cache, signal, now = new Date() }: RecordBundleEventsOptions): Promise<RecordedEvents> {
+export async function recordBundleEvents({
+  db,
+  cluster,
+  bundle,
+  members,
+  running = null,
+  cache,
+  signal,
+  now = new Date(),
+}: RecordBundleEventsOptions): Promise<RecordedEvents> {
   if (members.length === 0) return { bundle, cluster: cluster.name, seen: 0, added: 0, updated: 0 };
   const entries = await readTimeline(cluster, { members, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) });
   const releases = listReleases(db, { bundle, cluster: cluster.name, limit: 100_000 });
-  const rows = assembleEventRows({ cluster: cluster.name, bundle, entries, releases, running, gatheredAt: now.toISOString() });
+  const rows = assembleEventRows({
+    cluster: cluster.name,
+    bundle,
+    entries,
+    releases,
+    running,
+    gatheredAt: now.toISOString(),
+  });
   return { bundle, cluster: cluster.name, seen: rows.length, ...upsertKubeEvents(db, rows) };
 }

@@ -16,7 +16,6 @@ import { type KubeEvent, readEvent } from './event-record.ts';
 import { aboutMember, assembleFamily, type Via } from './family.ts';
 import { orderEvents } from './order.ts';
 
-
 export interface TimelineEntry {
   event: KubeEvent;
   /** `Kind/ns/name` of the member the Event is about, itself or through a child. */
@@ -36,7 +35,12 @@ export interface AssembleTimelineOptions {
   inferGone?: boolean;
 }
 
-export function assembleTimeline({ members, objects, events, inferGone = true }: AssembleTimelineOptions): TimelineEntry[] {
+export function assembleTimeline({
+  members,
+  objects,
+  events,
+  inferGone = true,
+}: AssembleTimelineOptions): TimelineEntry[] {
   const family = assembleFamily({ members, objects });
   const seen = new Set<string>();
   const out: TimelineEntry[] = [];

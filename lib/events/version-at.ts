@@ -32,7 +32,15 @@ export interface ReleaseSpan {
   finishedAt: string | null;
 }
 
-export function versionAt({ releases, at, fallback = null }: { releases: readonly ReleaseSpan[]; at: string; fallback?: string | null }): string | null {
+export function versionAt({
+  releases,
+  at,
+  fallback = null,
+}: {
+  releases: readonly ReleaseSpan[];
+  at: string;
+  fallback?: string | null;
+}): string | null {
   if (releases.length === 0) return fallback;
   // The span the Event may have happened in: its second, for a whole-second stamp.
   const earliest = timeMs(at);

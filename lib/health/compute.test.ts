@@ -8,22 +8,36 @@ import type { HealthResult } from './status.ts';
 const cases: [string, string | undefined, HealthResult][] = [
   ['no object', undefined, { status: 'NotFound', message: 'Object not found', reason: 'NotFound' }],
 
-  ['being deleted, waiting for finalizers', `
+  [
+    'being deleted, waiting for finalizers',
+    `
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: data, namespace: db, deletionTimestamp: "2025-01-10T10:00:00Z", deletionGracePeriodSeconds: 0, finalizers: [kubernetes.io/pvc-protection]}
 status: {phase: Bound}
-`, { status: 'Terminating', message: 'Being deleted; waiting for finalizers kubernetes.io/pvc-protection', reason: 'Terminating' }],
+`,
+    {
+      status: 'Terminating',
+      message: 'Being deleted; waiting for finalizers kubernetes.io/pvc-protection',
+      reason: 'Terminating',
+    },
+  ],
 
-  ['being deleted, no finalizers', `
+  [
+    'being deleted, no finalizers',
+    `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: web, generation: 3, deletionTimestamp: "2025-01-10T10:00:00Z"}
 spec: {replicas: 1}
 status: {observedGeneration: 2}
-`, { status: 'Terminating', message: 'Being deleted', reason: 'Terminating' }],
+`,
+    { status: 'Terminating', message: 'Being deleted', reason: 'Terminating' },
+  ],
 
-  ['generation not yet observed: status describes the old spec', `
+  [
+    'generation not yet observed: status describes the old spec',
+    `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: web, generation: 5}
@@ -37,32 +51,60 @@ status:
   readyReplicas: 3
   replicas: 3
   updatedReplicas: 3
-`, { status: 'InProgress', message: 'Waiting for the controller to observe generation 5', reason: 'ObservedGenerationLag' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the controller to observe generation 5',
+      reason: 'ObservedGenerationLag',
+    },
+  ],
 
-  ['just created Deployment with no status: not done, even at zero replicas', `
+  [
+    'just created Deployment with no status: not done, even at zero replicas',
+    `
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: web, generation: 1}
 spec: {replicas: 0}
-`, { status: 'InProgress', message: 'Waiting for the controller to observe generation 1', reason: 'ObservedGenerationLag' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the controller to observe generation 1',
+      reason: 'ObservedGenerationLag',
+    },
+  ],
 
-  ['custom resource without observedGeneration: no lag assumed', `
+  [
+    'custom resource without observedGeneration: no lag assumed',
+    `
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w, namespace: web, generation: 4}
 spec: {size: 3}
-`, { status: 'Current', message: 'Resource is current' }],
+`,
+    { status: 'Current', message: 'Resource is current' },
+  ],
 
-  ['custom resource lagging', `
+  [
+    'custom resource lagging',
+    `
 apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w, namespace: web, generation: 4}
 status:
   observedGeneration: 3
   conditions: [{type: Ready, status: "True"}]
-`, { status: 'InProgress', message: 'Waiting for the controller to observe generation 4', reason: 'ObservedGenerationLag' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the controller to observe generation 4',
+      reason: 'ObservedGenerationLag',
+    },
+  ],
 
-  ['Stalled=True honoured on a kind with its own rule', `
+  [
+    'Stalled=True honoured on a kind with its own rule',
+    `
 apiVersion: v1
 kind: Service
 metadata: {name: api, namespace: web}
@@ -70,44 +112,70 @@ spec: {type: ClusterIP}
 status:
   conditions:
   - {type: Stalled, status: "True", reason: AddressConflict, message: port 80 already allocated}
-`, { status: 'Failed', message: 'Stalled: AddressConflict: port 80 already allocated', reason: 'AddressConflict' }],
+`,
+    { status: 'Failed', message: 'Stalled: AddressConflict: port 80 already allocated', reason: 'AddressConflict' },
+  ],
 
-  ['the rule table is keyed by group too: a custom Deployment kind uses the fallback', `
+  [
+    'the rule table is keyed by group too: a custom Deployment kind uses the fallback',
+    `
 apiVersion: example.com/v1
 kind: Deployment
 metadata: {name: api, namespace: web}
 spec: {replicas: 3}
-`, { status: 'Current', message: 'Resource is current' }],
+`,
+    { status: 'Current', message: 'Resource is current' },
+  ],
 
-  ['Secret: no status', `
+  [
+    'Secret: no status',
+    `
 apiVersion: v1
 kind: Secret
 metadata: {name: db, namespace: web}
 type: Opaque
 data: {password: cGFzcw==}
-`, { status: 'Current', message: 'Resource is current' }],
+`,
+    { status: 'Current', message: 'Resource is current' },
+  ],
 
-  ['ServiceAccount: no status', `
+  [
+    'ServiceAccount: no status',
+    `
 apiVersion: v1
 kind: ServiceAccount
 metadata: {name: api, namespace: web}
-`, { status: 'Current', message: 'Resource is current' }],
+`,
+    { status: 'Current', message: 'Resource is current' },
+  ],
 
-  ['Namespace rule via the table', `
+  [
+    'Namespace rule via the table',
+    `
 apiVersion: v1
 kind: Namespace
 metadata: {name: web}
 status: {phase: Active}
-`, { status: 'Current', message: 'Namespace is active' }],
+`,
+    { status: 'Current', message: 'Namespace is active' },
+  ],
 
-  ['Job rule via the table', `
+  [
+    'Job rule via the table',
+    `
 apiVersion: batch/v1
 kind: Job
 metadata: {name: migrate, namespace: web, generation: 1}
 status:
   conditions: [{type: Failed, status: "True", reason: BackoffLimitExceeded, message: Job has reached the specified backoff limit}]
   failed: 7
-`, { status: 'Failed', message: 'Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit', reason: 'BackoffLimitExceeded' }],
+`,
+    {
+      status: 'Failed',
+      message: 'Job failed: BackoffLimitExceeded: Job has reached the specified backoff limit',
+      reason: 'BackoffLimitExceeded',
+    },
+  ],
 ];
 
 describe('computeHealth', () => {
@@ -134,7 +202,13 @@ describe('computeHealth', () => {
   });
   it.each(Object.entries(perKind))('%s dispatches to its rule', (key, apiVersion) => {
     const kind = key.slice(key.indexOf('/') + 1);
-    const obj: KubeObject = { apiVersion, kind, metadata: { name: 'x', namespace: 'n', generation: 1 }, spec: { replicas: 2 }, status: { observedGeneration: 1 } };
+    const obj: KubeObject = {
+      apiVersion,
+      kind,
+      metadata: { name: 'x', namespace: 'n', generation: 1 },
+      spec: { replicas: 2 },
+      status: { observedGeneration: 1 },
+    };
     expect(computeHealth(obj)).toEqual(KIND_RULES.get(key)?.health(obj));
   });
 });

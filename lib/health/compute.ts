@@ -24,11 +24,16 @@ export function computeHealth(obj: KubeObject | undefined): HealthResult {
   const rule = KIND_RULES.get(`${groupOf(obj.apiVersion)}/${obj.kind}`) ?? FALLBACK_RULE;
   const { deletionTimestamp, finalizers, generation } = obj.metadata;
   if (deletionTimestamp) {
-    const waitingFor = Array.isArray(finalizers) && finalizers.length > 0 ? `; waiting for finalizers ${finalizers.join(', ')}` : '';
+    const waitingFor =
+      Array.isArray(finalizers) && finalizers.length > 0 ? `; waiting for finalizers ${finalizers.join(', ')}` : '';
     return { status: 'Terminating', message: `Being deleted${waitingFor}`, reason: 'Terminating' };
   }
 
-  if (!controllerHasObserved(obj)) return inProgress(`Waiting for the controller to observe generation ${String(generation)}`, 'ObservedGenerationLag');
+  if (!controllerHasObserved(obj))
+    return inProgress(
+      `Waiting for the controller to observe generation ${String(generation)}`,
+      'ObservedGenerationLag',
+    );
 
   return stalledOrReconciling(obj) ?? rule.health(obj);
 }

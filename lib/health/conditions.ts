@@ -22,7 +22,9 @@ export function conditionsOf(obj: KubeObject): Condition[] {
   const status = obj.status as { conditions?: unknown } | undefined;
   const list = status?.conditions;
   if (!Array.isArray(list)) return [];
-  return list.filter((c): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string');
+  return list.filter(
+    (c): c is Condition => typeof c === 'object' && c !== null && typeof (c as Condition).type === 'string',
+  );
 }
 
 export function conditionOf(obj: KubeObject, type: string): Condition | undefined {

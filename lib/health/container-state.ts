@@ -42,11 +42,17 @@ export interface ContainerStatus {
   lastState?: ContainerState;
 }
 
-const IMAGE_REASONS: ReadonlySet<string> = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
+const IMAGE_REASONS: ReadonlySet<string> = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
 
 /** Init containers first (they run first), then app containers. */
 export function containerStatusesOf(pod: KubeObject): { init: boolean; status: ContainerStatus }[] {
-  const status = pod.status as { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] } | undefined;
+  const status = pod.status as
+    { initContainerStatuses?: ContainerStatus[]; containerStatuses?: ContainerStatus[] } | undefined;
   return [
     ...(status?.initContainerStatuses ?? []).map((s) => ({ init: true, status: s })),
     ...(status?.containerStatuses ?? []).map((s) => ({ init: false, status: s })),
@@ -73,19 +79,35 @@ function problemOf(cs: ContainerStatus, init: boolean): ContainerProblem | undef
 
   if (waiting?.reason && IMAGE_REASONS.has(waiting.reason)) {
     const image = cs.image ? ` "${cs.image}"` : '';
-    return { container: cs.name, reason: waiting.reason as ContainerProblemReason, message: `${label} cannot pull image${image}${detail(waiting.message)}` };
+    return {
+      container: cs.name,
+      reason: waiting.reason as ContainerProblemReason,
+      message: `${label} cannot pull image${image}${detail(waiting.message)}`,
+    };
   }
   if (waiting?.reason === 'CreateContainerConfigError') {
-    return { container: cs.name, reason: 'CreateContainerConfigError', message: `${label} cannot be created${detail(waiting.message)}` };
+    return {
+      container: cs.name,
+      reason: 'CreateContainerConfigError',
+      message: `${label} cannot be created${detail(waiting.message)}`,
+    };
   }
   // A container that ran out of memory once and is running again may well be
   // fine; one that is dead now, or backing off after an OOM kill, is not.
   if (terminated?.reason === 'OOMKilled' || (last?.reason === 'OOMKilled' && waiting?.reason === 'CrashLoopBackOff')) {
-    return { container: cs.name, reason: 'OOMKilled', message: `${label} was killed for running out of memory (OOMKilled, ${restarts})` };
+    return {
+      container: cs.name,
+      reason: 'OOMKilled',
+      message: `${label} was killed for running out of memory (OOMKilled, ${restarts})`,
+    };
   }
   if (waiting?.reason === 'CrashLoopBackOff') {
     const exit = last ? `; last exit code ${last.exitCode ?? '?'}${last.reason ? `, ${last.reason}` : ''}` : '';
-    return { container: cs.name, reason: 'CrashLoopBackOff', message: `${label} is crash-looping (${restarts}${exit})` };
+    return {
+      container: cs.name,
+      reason: 'CrashLoopBackOff',
+      message: `${label} is crash-looping (${restarts}${exit})`,
+    };
   }
   return undefined;
 }

@@ -50,7 +50,12 @@ status:${status}
 `);
 }
 
-function replicaSet(name: string, revision: number, replicas: number, status = `{observedGeneration: 1, replicas: ${replicas}}`): KubeObject {
+function replicaSet(
+  name: string,
+  revision: number,
+  replicas: number,
+  status = `{observedGeneration: 1, replicas: ${replicas}}`,
+): KubeObject {
   return obj(`
 apiVersion: apps/v1
 kind: ReplicaSet
@@ -88,15 +93,35 @@ const newRs = replicaSet('api-6b8f9d7c4d', 2, 1);
 
 describe('workloadFailure', () => {
   it('KWOK crash loop in the new revision fails the release; old healthy Pods do not mask it', () => {
-    const pods = [pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', READY), pod('api-7c5ddbdf54-bbbbb', 'api-7c5ddbdf54', READY), pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP)];
+    const pods = [
+      pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', READY),
+      pod('api-7c5ddbdf54-bbbbb', 'api-7c5ddbdf54', READY),
+      pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP),
+    ];
     expect(workloadFailure(rollingOut, [oldRs, newRs], pods)).toEqual({
-      health: { status: 'Failed', message: 'Pod/web/api-6b8f9d7c4d-ccccc: container "app" is crash-looping (restarted 3 times; last exit code 1, Error)', reason: 'CrashLoopBackOff' },
-      findings: [{ ref: 'Pod/web/api-6b8f9d7c4d-ccccc', container: 'app', reason: 'CrashLoopBackOff', message: 'container "app" is crash-looping (restarted 3 times; last exit code 1, Error)', fatal: true }],
+      health: {
+        status: 'Failed',
+        message:
+          'Pod/web/api-6b8f9d7c4d-ccccc: container "app" is crash-looping (restarted 3 times; last exit code 1, Error)',
+        reason: 'CrashLoopBackOff',
+      },
+      findings: [
+        {
+          ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
+          container: 'app',
+          reason: 'CrashLoopBackOff',
+          message: 'container "app" is crash-looping (restarted 3 times; last exit code 1, Error)',
+          fatal: true,
+        },
+      ],
     });
   });
 
   it('old broken Pods do not fail a new revision that is still starting', () => {
-    const pods = [pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', CRASH_LOOP), pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CREATING)];
+    const pods = [
+      pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', CRASH_LOOP),
+      pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CREATING),
+    ];
     expect(workloadFailure(rollingOut, [oldRs, newRs], pods)).toEqual({
       health: { status: 'InProgress', message: 'Waiting for 1/2 replicas to be updated', reason: 'ReplicasNotUpdated' },
       findings: [],
@@ -107,7 +132,11 @@ describe('workloadFailure', () => {
     const applied = { ...rollingOut, metadata: { ...rollingOut.metadata, generation: 3 } };
     const pods = [pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP)];
     expect(workloadFailure(applied, [oldRs, newRs], pods)).toEqual({
-      health: { status: 'InProgress', message: 'Waiting for the controller to observe generation 3', reason: 'ObservedGenerationLag' },
+      health: {
+        status: 'InProgress',
+        message: 'Waiting for the controller to observe generation 3',
+        reason: 'ObservedGenerationLag',
+      },
       findings: [],
     });
   });
@@ -128,8 +157,14 @@ status:
   replicas: 1
   updatedReplicas: 1
 `);
-    const pods = [pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', READY), pod('api-6b8f9d7c4d-ddddd', 'api-6b8f9d7c4d', CRASH_LOOP, ', deletionTimestamp: "2025-01-10T10:00:00Z"')];
-    expect(workloadFailure(done, [oldRs, newRs], pods)).toEqual({ health: { status: 'Current', message: 'All 1 replica updated and available' }, findings: [] });
+    const pods = [
+      pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', READY),
+      pod('api-6b8f9d7c4d-ddddd', 'api-6b8f9d7c4d', CRASH_LOOP, ', deletionTimestamp: "2025-01-10T10:00:00Z"'),
+    ];
+    expect(workloadFailure(done, [oldRs, newRs], pods)).toEqual({
+      health: { status: 'Current', message: 'All 1 replica updated and available' },
+      findings: [],
+    });
   });
 
   it('a Deployment past its deadline keeps its own message; the Pod findings explain it', () => {
@@ -148,18 +183,32 @@ status:
   updatedReplicas: 1
 `);
     const result = workloadFailure(stuck, [oldRs, newRs], [pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP)]);
-    expect(result.health).toEqual({ status: 'Failed', message: 'Deployment exceeded its progress deadline (ReplicaSet "api-6b8f9d7c4d" has timed out progressing.)', reason: 'ProgressDeadlineExceeded' });
-    expect(result.findings.map((f) => [f.ref, f.reason])).toEqual([['Pod/web/api-6b8f9d7c4d-ccccc', 'CrashLoopBackOff']]);
+    expect(result.health).toEqual({
+      status: 'Failed',
+      message: 'Deployment exceeded its progress deadline (ReplicaSet "api-6b8f9d7c4d" has timed out progressing.)',
+      reason: 'ProgressDeadlineExceeded',
+    });
+    expect(result.findings.map((f) => [f.ref, f.reason])).toEqual([
+      ['Pod/web/api-6b8f9d7c4d-ccccc', 'CrashLoopBackOff'],
+    ]);
   });
 
-  it('quota refusing the new ReplicaSet\'s Pods is fatal and names the ReplicaSet', () => {
-    const refused = replicaSet('api-6b8f9d7c4d', 2, 1, `
+  it("quota refusing the new ReplicaSet's Pods is fatal and names the ReplicaSet", () => {
+    const refused = replicaSet(
+      'api-6b8f9d7c4d',
+      2,
+      1,
+      `
   conditions:
   - {type: ReplicaFailure, status: "True", reason: FailedCreate, lastTransitionTime: "2025-01-10T10:00:01Z", message: 'pods "api-6b8f9d7c4d-q8xkz" is forbidden: exceeded quota: compute, requested: limits.cpu=2, used: limits.cpu=1, limited: limits.cpu=2'}
   observedGeneration: 1
-  replicas: 0`);
-    const message = 'cannot create Pods: pods "api-6b8f9d7c4d-q8xkz" is forbidden: exceeded quota: compute, requested: limits.cpu=2, used: limits.cpu=1, limited: limits.cpu=2';
-    expect(workloadFailure(rollingOut, [oldRs, refused], [pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', READY)])).toEqual({
+  replicas: 0`,
+    );
+    const message =
+      'cannot create Pods: pods "api-6b8f9d7c4d-q8xkz" is forbidden: exceeded quota: compute, requested: limits.cpu=2, used: limits.cpu=1, limited: limits.cpu=2';
+    expect(
+      workloadFailure(rollingOut, [oldRs, refused], [pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', READY)]),
+    ).toEqual({
       health: { status: 'Failed', message: `ReplicaSet/web/api-6b8f9d7c4d: ${message}`, reason: 'ExceededQuota' },
       findings: [{ ref: 'ReplicaSet/web/api-6b8f9d7c4d', reason: 'ExceededQuota', message, fatal: true }],
     });
@@ -184,25 +233,47 @@ status:
   message: 'MountVolume.SetUp failed for volume "old" : secret "gone" not found'
   type: Warning
 `) as KubeObject[];
-    const pods = [pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', CREATING), pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CREATING)];
+    const pods = [
+      pod('api-7c5ddbdf54-aaaaa', 'api-7c5ddbdf54', CREATING),
+      pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CREATING),
+    ];
     expect(workloadFailure(rollingOut, [oldRs, newRs], pods, events).findings).toEqual([
-      { ref: 'Pod/web/api-6b8f9d7c4d-ccccc', reason: 'FailedMount', message: 'cannot mount volumes: MountVolume.SetUp failed for volume "config" : configmap "api-config" not found', fatal: true },
+      {
+        ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
+        reason: 'FailedMount',
+        message:
+          'cannot mount volumes: MountVolume.SetUp failed for volume "config" : configmap "api-config" not found',
+        fatal: true,
+      },
     ]);
   });
 
-  it('Unschedulable is reported but not fatal until the caller\'s grace has passed', () => {
+  it("Unschedulable is reported but not fatal until the caller's grace has passed", () => {
     const pods = [pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', UNSCHEDULABLE)];
     const finding: Finding = {
       ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
       reason: 'Unschedulable',
-      message: 'cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      message:
+        'cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
       fatal: false,
     };
     const since = Date.parse('2025-01-10T10:00:00Z');
-    expect(workloadFailure(rollingOut, [oldRs, newRs], pods)).toEqual({ health: { status: 'InProgress', message: 'Waiting for 1/2 replicas to be updated', reason: 'ReplicasNotUpdated' }, findings: [finding] });
-    expect(workloadFailure(rollingOut, [oldRs, newRs], pods, [], { now: since + 60_000, unschedulableGraceMs: 120_000 }).findings).toEqual([finding]);
-    expect(workloadFailure(rollingOut, [oldRs, newRs], pods, [], { now: since + 120_000, unschedulableGraceMs: 120_000 })).toEqual({
-      health: { status: 'Failed', message: `Pod/web/api-6b8f9d7c4d-ccccc: ${finding.message}`, reason: 'Unschedulable' },
+    expect(workloadFailure(rollingOut, [oldRs, newRs], pods)).toEqual({
+      health: { status: 'InProgress', message: 'Waiting for 1/2 replicas to be updated', reason: 'ReplicasNotUpdated' },
+      findings: [finding],
+    });
+    expect(
+      workloadFailure(rollingOut, [oldRs, newRs], pods, [], { now: since + 60_000, unschedulableGraceMs: 120_000 })
+        .findings,
+    ).toEqual([finding]);
+    expect(
+      workloadFailure(rollingOut, [oldRs, newRs], pods, [], { now: since + 120_000, unschedulableGraceMs: 120_000 }),
+    ).toEqual({
+      health: {
+        status: 'Failed',
+        message: `Pod/web/api-6b8f9d7c4d-ccccc: ${finding.message}`,
+        reason: 'Unschedulable',
+      },
       findings: [{ ...finding, fatal: true }],
     });
   });
@@ -215,15 +286,24 @@ metadata: {name: db, namespace: web, uid: uid-db, generation: 2}
 spec: {replicas: 2, updateStrategy: {type: RollingUpdate, rollingUpdate: {partition: 0}}}
 status: {availableReplicas: 1, currentReplicas: 1, currentRevision: db-7b9c5f8d6, observedGeneration: 2, readyReplicas: 1, replicas: 2, updateRevision: db-5d4c8b9f7, updatedReplicas: 1}
 `);
-    const stsPod = (name: string, revision: string, status: string) => obj(`
+    const stsPod = (name: string, revision: string, status: string) =>
+      obj(`
 apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: web, labels: {app: db, controller-revision-hash: ${revision}, apps.kubernetes.io/pod-index: "${name.slice(-1)}"}, ownerReferences: [{apiVersion: apps/v1, kind: StatefulSet, name: db, uid: uid-db, controller: true}]}
 status:${status}
 `);
-    expect(workloadFailure(sts, [], [stsPod('db-0', 'db-7b9c5f8d6', CRASH_LOOP), stsPod('db-1', 'db-5d4c8b9f7', CREATING)]).findings).toEqual([]);
-    expect(workloadFailure(sts, [], [stsPod('db-0', 'db-7b9c5f8d6', READY), stsPod('db-1', 'db-5d4c8b9f7', CRASH_LOOP)]).health).toEqual({
-      status: 'Failed', message: 'Pod/web/db-1: container "app" is crash-looping (restarted 3 times; last exit code 1, Error)', reason: 'CrashLoopBackOff',
+    expect(
+      workloadFailure(sts, [], [stsPod('db-0', 'db-7b9c5f8d6', CRASH_LOOP), stsPod('db-1', 'db-5d4c8b9f7', CREATING)])
+        .findings,
+    ).toEqual([]);
+    expect(
+      workloadFailure(sts, [], [stsPod('db-0', 'db-7b9c5f8d6', READY), stsPod('db-1', 'db-5d4c8b9f7', CRASH_LOOP)])
+        .health,
+    ).toEqual({
+      status: 'Failed',
+      message: 'Pod/web/db-1: container "app" is crash-looping (restarted 3 times; last exit code 1, Error)',
+      reason: 'CrashLoopBackOff',
     });
   });
 
@@ -237,23 +317,39 @@ status:
   containerStatuses:
   - {name: migrate, image: "ghcr.io/acme/migrate:1.4.0", ready: false, restartCount: 0, state: {terminated: {exitCode: 137, reason: OOMKilled, startedAt: "2025-01-10T10:00:01Z", finishedAt: "2025-01-10T10:00:30Z"}}}
 `);
-    const job = (status: string) => obj(`
+    const job = (status: string) =>
+      obj(`
 apiVersion: batch/v1
 kind: Job
 metadata: {name: migrate, namespace: web, uid: uid-migrate, generation: 1}
 spec: {backoffLimit: 2, completions: 1}
 status: ${status}
 `);
-    expect(workloadFailure(job('{active: 1, failed: 1, startTime: "2025-01-10T10:00:00Z"}'), [], [jobPod]).health).toEqual({
-      status: 'Failed', message: 'Pod/web/migrate-x7k2p: container "migrate" was killed for running out of memory (OOMKilled, not restarted)', reason: 'OOMKilled',
+    expect(
+      workloadFailure(job('{active: 1, failed: 1, startTime: "2025-01-10T10:00:00Z"}'), [], [jobPod]).health,
+    ).toEqual({
+      status: 'Failed',
+      message:
+        'Pod/web/migrate-x7k2p: container "migrate" was killed for running out of memory (OOMKilled, not restarted)',
+      reason: 'OOMKilled',
     });
-    expect(workloadFailure(job('{conditions: [{type: Complete, status: "True", reason: CompletionsReached}], failed: 1, succeeded: 1}'), [], [jobPod]).findings).toEqual([]);
+    expect(
+      workloadFailure(
+        job('{conditions: [{type: Complete, status: "True", reason: CompletionsReached}], failed: 1, succeeded: 1}'),
+        [],
+        [jobPod],
+      ).findings,
+    ).toEqual([]);
   });
 });
 
 describe('podFindings', () => {
   it('terminating Pods have none', () => {
-    expect(podFindings(pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP, ', deletionTimestamp: "2025-01-10T10:00:00Z"'))).toEqual([]);
+    expect(
+      podFindings(
+        pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CRASH_LOOP, ', deletionTimestamp: "2025-01-10T10:00:00Z"'),
+      ),
+    ).toEqual([]);
   });
 
   it('reads events.k8s.io/v1 Events too; a mount that times out is reported, not fatal', () => {
@@ -268,7 +364,13 @@ type: Warning
 reportingController: kubelet
 `);
     expect(podFindings(pod('api-6b8f9d7c4d-ccccc', 'api-6b8f9d7c4d', CREATING), [event])).toEqual([
-      { ref: 'Pod/web/api-6b8f9d7c4d-ccccc', reason: 'FailedMount', message: 'cannot mount volumes: Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data kube-api-access-7xk2p]: timed out waiting for the condition', fatal: false },
+      {
+        ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
+        reason: 'FailedMount',
+        message:
+          'cannot mount volumes: Unable to attach or mount volumes: unmounted volumes=[data], unattached volumes=[data kube-api-access-7xk2p]: timed out waiting for the condition',
+        fatal: false,
+      },
     ]);
   });
 
@@ -284,8 +386,21 @@ status:
   - {name: proxy, image: "envoyproxy/envoy:v1.31.0", ready: false, restartCount: 0, state: {waiting: {reason: CreateContainerConfigError, message: couldn't find key token in Secret web/proxy}}}
 `);
     expect(podFindings(p)).toEqual([
-      { ref: 'Pod/web/api-6b8f9d7c4d-ccccc', container: 'app', reason: 'ImagePullBackOff', message: 'container "app" cannot pull image "ghcr.io/acme/api:9.9.9": Back-off pulling image "ghcr.io/acme/api:9.9.9"', fatal: true },
-      { ref: 'Pod/web/api-6b8f9d7c4d-ccccc', container: 'proxy', reason: 'CreateContainerConfigError', message: 'container "proxy" cannot be created: couldn\'t find key token in Secret web/proxy', fatal: true },
+      {
+        ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
+        container: 'app',
+        reason: 'ImagePullBackOff',
+        message:
+          'container "app" cannot pull image "ghcr.io/acme/api:9.9.9": Back-off pulling image "ghcr.io/acme/api:9.9.9"',
+        fatal: true,
+      },
+      {
+        ref: 'Pod/web/api-6b8f9d7c4d-ccccc',
+        container: 'proxy',
+        reason: 'CreateContainerConfigError',
+        message: 'container "proxy" cannot be created: couldn\'t find key token in Secret web/proxy',
+        fatal: true,
+      },
     ]);
   });
 });
@@ -293,17 +408,42 @@ status:
 describe('replicaSetFindings', () => {
   const cases: [string, string, Finding[]][] = [
     ['no failure', '{observedGeneration: 1, replicas: 1}', []],
-    ['admission forbids the Pod: fatal FailedCreate', `
+    [
+      'admission forbids the Pod: fatal FailedCreate',
+      `
   conditions:
   - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: 'pods "api-6b8f9d7c4d-q8xkz" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false'}`,
-    [{ ref: 'ReplicaSet/web/api-6b8f9d7c4d', reason: 'FailedCreate', message: 'cannot create Pods: pods "api-6b8f9d7c4d-q8xkz" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false', fatal: true }]],
-    ['other creation errors: reported, not fatal', `
+      [
+        {
+          ref: 'ReplicaSet/web/api-6b8f9d7c4d',
+          reason: 'FailedCreate',
+          message:
+            'cannot create Pods: pods "api-6b8f9d7c4d-q8xkz" is forbidden: violates PodSecurity "restricted:latest": allowPrivilegeEscalation != false',
+          fatal: true,
+        },
+      ],
+    ],
+    [
+      'other creation errors: reported, not fatal',
+      `
   conditions:
   - {type: ReplicaFailure, status: "True", reason: FailedCreate, message: 'Internal error occurred: resource quota evaluation timed out'}`,
-    [{ ref: 'ReplicaSet/web/api-6b8f9d7c4d', reason: 'FailedCreate', message: 'cannot create Pods: Internal error occurred: resource quota evaluation timed out', fatal: false }]],
-    ['condition cleared', `
+      [
+        {
+          ref: 'ReplicaSet/web/api-6b8f9d7c4d',
+          reason: 'FailedCreate',
+          message: 'cannot create Pods: Internal error occurred: resource quota evaluation timed out',
+          fatal: false,
+        },
+      ],
+    ],
+    [
+      'condition cleared',
+      `
   conditions:
-  - {type: ReplicaFailure, status: "False", reason: FailedCreate}`, []],
+  - {type: ReplicaFailure, status: "False", reason: FailedCreate}`,
+      [],
+    ],
   ];
   it.each(cases)('%s', (_name, status, expected) => {
     expect(replicaSetFindings(replicaSet('api-6b8f9d7c4d', 2, 1, status))).toEqual(expected);

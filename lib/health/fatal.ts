@@ -65,21 +65,46 @@ export interface WorkloadFailure {
 }
 
 /** What is wrong with one Pod, from its status and the Events about it. Terminating Pods have no findings. */
-export function podFindings(pod: KubeObject, events: readonly KubeObject[] = [], options: FatalOptions = {}): Finding[] {
+export function podFindings(
+  pod: KubeObject,
+  events: readonly KubeObject[] = [],
+  options: FatalOptions = {},
+): Finding[] {
   if (pod.metadata.deletionTimestamp) return [];
   const ref = formatRef(refOf(pod));
-  const findings: Finding[] = containerProblems(pod).map((p) => ({ ref, container: p.container, reason: p.reason, message: p.message, fatal: true }));
+  const findings: Finding[] = containerProblems(pod).map((p) => ({
+    ref,
+    container: p.container,
+    reason: p.reason,
+    message: p.message,
+    fatal: true,
+  }));
 
   const mounts = events.filter((e) => e.reason === 'FailedMount' && isAbout(e, pod)).map(eventMessage);
   const mount = mounts.find(isMissingSource) ?? mounts[0];
-  if (mount !== undefined) findings.push({ ref, reason: 'FailedMount', message: `cannot mount volumes: ${mount}`, fatal: isMissingSource(mount) });
+  if (mount !== undefined)
+    findings.push({
+      ref,
+      reason: 'FailedMount',
+      message: `cannot mount volumes: ${mount}`,
+      fatal: isMissingSource(mount),
+    });
 
   const scheduled = conditionOf(pod, 'PodScheduled');
   if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
     const { now, unschedulableGraceMs } = options;
     const since = Date.parse(scheduled.lastTransitionTime ?? '');
-    const persistent = now !== undefined && unschedulableGraceMs !== undefined && !Number.isNaN(since) && now - since >= unschedulableGraceMs;
-    findings.push({ ref, reason: 'Unschedulable', message: `cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}`, fatal: persistent });
+    const persistent =
+      now !== undefined &&
+      unschedulableGraceMs !== undefined &&
+      !Number.isNaN(since) &&
+      now - since >= unschedulableGraceMs;
+    findings.push({
+      ref,
+      reason: 'Unschedulable',
+      message: `cannot be scheduled${scheduled.message ? `: ${scheduled.message}` : ''}`,
+      fatal: persistent,
+    });
   }
   return findings;
 }
@@ -90,12 +115,14 @@ export function replicaSetFindings(rs: KubeObject): Finding[] {
   if (!failure || !isTrue(failure)) return [];
   const message = failure.message ?? '';
   const quota = /exceeded quota/i.test(message);
-  return [{
-    ref: formatRef(refOf(rs)),
-    reason: quota ? 'ExceededQuota' : 'FailedCreate',
-    message: `cannot create Pods${message ? `: ${message}` : ''}`,
-    fatal: quota || /forbidden/i.test(message),
-  }];
+  return [
+    {
+      ref: formatRef(refOf(rs)),
+      reason: quota ? 'ExceededQuota' : 'FailedCreate',
+      message: `cannot create Pods${message ? `: ${message}` : ''}`,
+      fatal: quota || /forbidden/i.test(message),
+    },
+  ];
 }
 
 /**
@@ -113,10 +140,16 @@ export function workloadFailure(
   options: FatalOptions = {},
 ): WorkloadFailure {
   const health = computeHealth(workload);
-  if (health.status === 'Current' || health.status === 'Terminating' || !controllerHasObserved(workload)) return { health, findings: [] };
+  if (health.status === 'Current' || health.status === 'Terminating' || !controllerHasObserved(workload))
+    return { health, findings: [] };
 
   const kind = `${groupOf(workload.apiVersion)}/${workload.kind}`;
-  const creator = kind === 'apps/Deployment' ? currentReplicaSet(workload, replicaSets) : kind === 'apps/ReplicaSet' ? workload : undefined;
+  const creator =
+    kind === 'apps/Deployment'
+      ? currentReplicaSet(workload, replicaSets)
+      : kind === 'apps/ReplicaSet'
+        ? workload
+        : undefined;
   const findings = [
     ...(creator ? replicaSetFindings(creator) : []),
     ...currentRevisionPods(workload, replicaSets, pods).flatMap((p) => podFindings(p, events, options)),
@@ -124,7 +157,8 @@ export function workloadFailure(
   findings.sort((a, b) => Number(b.fatal) - Number(a.fatal));
 
   const first = findings[0];
-  if (first?.fatal && health.status !== 'Failed') return { health: failed(`${first.ref}: ${first.message}`, first.reason), findings };
+  if (first?.fatal && health.status !== 'Failed')
+    return { health: failed(`${first.ref}: ${first.message}`, first.reason), findings };
   return { health, findings };
 }
 
@@ -135,10 +169,15 @@ function eventMessage(e: KubeObject): string {
 
 /** core/v1 Events name their object in `involvedObject`, events.k8s.io/v1 in `regarding`. */
 function isAbout(e: KubeObject, obj: KubeObject): boolean {
-  const about = (e.involvedObject ?? e.regarding) as { kind?: string; name?: string; namespace?: string; uid?: string } | undefined;
+  const about = (e.involvedObject ?? e.regarding) as
+    { kind?: string; name?: string; namespace?: string; uid?: string } | undefined;
   if (!about) return false;
   if (about.uid && obj.metadata.uid) return about.uid === obj.metadata.uid;
-  return about.kind === obj.kind && about.name === obj.metadata.name && (about.namespace ?? '') === (obj.metadata.namespace ?? '');
+  return (
+    about.kind === obj.kind &&
+    about.name === obj.metadata.name &&
+    (about.namespace ?? '') === (obj.metadata.namespace ?? '')
+  );
 }
 
 function isMissingSource(message: string): boolean {

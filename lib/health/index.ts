@@ -9,7 +9,15 @@
  */
 export { aggregate } from './aggregate.ts';
 export { computeHealth } from './compute.ts';
-export { podFindings, replicaSetFindings, workloadFailure, type FatalOptions, type Finding, type FindingReason, type WorkloadFailure } from './fatal.ts';
+export {
+  podFindings,
+  replicaSetFindings,
+  workloadFailure,
+  type FatalOptions,
+  type Finding,
+  type FindingReason,
+  type WorkloadFailure,
+} from './fatal.ts';
 export { currentReplicaSet, currentRevisionPods } from './revision.ts';
 export { KIND_RULES, type KindRule } from './rules/index.ts';
 export { HEALTH_STATUSES, type HealthResult, type HealthRule, type HealthStatus } from './status.ts';

@@ -58,18 +58,33 @@ describe('currentReplicaSet', () => {
     expect(currentReplicaSet(bare, replicaSets)?.metadata.name).toBe('api-6b8f9d7c4d');
   });
   it('a rollback reuses an old ReplicaSet and gives it the newest revision', () => {
-    const rolledBack = replicaSets.map((rs) => (rs.metadata.name === 'api-5d4c8b9f7' ? { ...rs, metadata: { ...rs.metadata, annotations: { 'deployment.kubernetes.io/revision': '4' } } } : rs));
-    const dep = { ...deployment, metadata: { ...deployment.metadata, generation: 4, annotations: { 'deployment.kubernetes.io/revision': '4' } } };
+    const rolledBack = replicaSets.map((rs) =>
+      rs.metadata.name === 'api-5d4c8b9f7'
+        ? { ...rs, metadata: { ...rs.metadata, annotations: { 'deployment.kubernetes.io/revision': '4' } } }
+        : rs,
+    );
+    const dep = {
+      ...deployment,
+      metadata: { ...deployment.metadata, generation: 4, annotations: { 'deployment.kubernetes.io/revision': '4' } },
+    };
     expect(currentReplicaSet(dep, rolledBack)?.metadata.name).toBe('api-5d4c8b9f7');
   });
   it('none when the Deployment owns none', () => {
-    expect(currentReplicaSet(deployment, replicaSets.filter((rs) => rs.metadata.uid === 'rs-x'))).toBeUndefined();
+    expect(
+      currentReplicaSet(
+        deployment,
+        replicaSets.filter((rs) => rs.metadata.uid === 'rs-x'),
+      ),
+    ).toBeUndefined();
   });
 });
 
 describe('currentRevisionPods', () => {
   it('Deployment: the Pods of its newest ReplicaSet, by owner, or by pod-template-hash when unowned', () => {
-    expect(names(currentRevisionPods(deployment, replicaSets, pods))).toEqual(['api-6b8f9d7c4d-bbbbb', 'api-6b8f9d7c4d-orphan']);
+    expect(names(currentRevisionPods(deployment, replicaSets, pods))).toEqual([
+      'api-6b8f9d7c4d-bbbbb',
+      'api-6b8f9d7c4d-orphan',
+    ]);
   });
   it('Deployment whose latest generation is not yet observed: none (the new ReplicaSet may not exist)', () => {
     const pending = { ...deployment, metadata: { ...deployment.metadata, generation: 4 } };

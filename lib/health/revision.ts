@@ -35,7 +35,9 @@ const REVISION = 'deployment.kubernetes.io/revision';
 export function isOwnedBy(obj: KubeObject, owner: KubeObject): boolean {
   if ((obj.metadata.namespace ?? '') !== (owner.metadata.namespace ?? '')) return false;
   const uid = owner.metadata.uid;
-  return ownerReferencesOf(obj).some((r) => (typeof uid === 'string' && uid ? r.uid === uid : r.kind === owner.kind && r.name === owner.metadata.name));
+  return ownerReferencesOf(obj).some((r) =>
+    typeof uid === 'string' && uid ? r.uid === uid : r.kind === owner.kind && r.name === owner.metadata.name,
+  );
 }
 
 /** The Deployment's newest ReplicaSet, `undefined` when it has none among `replicaSets`. */
@@ -44,10 +46,17 @@ export function currentReplicaSet(deployment: KubeObject, replicaSets: readonly 
   const wanted = deployment.metadata.annotations?.[REVISION];
   const exact = wanted === undefined ? undefined : owned.find((rs) => rs.metadata.annotations?.[REVISION] === wanted);
   if (exact) return exact;
-  return owned.reduce<KubeObject | undefined>((best, rs) => (best === undefined || newer(rs, best) ? rs : best), undefined);
+  return owned.reduce<KubeObject | undefined>(
+    (best, rs) => (best === undefined || newer(rs, best) ? rs : best),
+    undefined,
+  );
 }
 
-export function currentRevisionPods(workload: KubeObject, replicaSets: readonly KubeObject[], pods: readonly KubeObject[]): KubeObject[] {
+export function currentRevisionPods(
+  workload: KubeObject,
+  replicaSets: readonly KubeObject[],
+  pods: readonly KubeObject[],
+): KubeObject[] {
   if (!controllerHasObserved(workload)) return [];
   const live = pods.filter((p) => p.kind === 'Pod');
   const kind = `${groupOf(workload.apiVersion)}/${workload.kind}`;
@@ -56,7 +65,11 @@ export function currentRevisionPods(workload: KubeObject, replicaSets: readonly 
       const rs = currentReplicaSet(workload, replicaSets);
       if (!rs) return [];
       const hash = rs.metadata.labels?.['pod-template-hash'];
-      return live.filter((p) => (ownerReferencesOf(p).length > 0 ? isOwnedBy(p, rs) : hash !== undefined && p.metadata.labels?.['pod-template-hash'] === hash));
+      return live.filter((p) =>
+        ownerReferencesOf(p).length > 0
+          ? isOwnedBy(p, rs)
+          : hash !== undefined && p.metadata.labels?.['pod-template-hash'] === hash,
+      );
     }
     case 'apps/StatefulSet': {
       const revision = (workload.status as { updateRevision?: string } | undefined)?.updateRevision;
@@ -65,7 +78,11 @@ export function currentRevisionPods(workload: KubeObject, replicaSets: readonly 
     }
     case 'apps/DaemonSet': {
       const generation = workload.metadata.annotations?.['deprecated.daemonset.template.generation'];
-      return live.filter((p) => isOwnedBy(p, workload) && (generation === undefined || p.metadata.labels?.['pod-template-generation'] === generation));
+      return live.filter(
+        (p) =>
+          isOwnedBy(p, workload) &&
+          (generation === undefined || p.metadata.labels?.['pod-template-generation'] === generation),
+      );
     }
     case 'apps/ReplicaSet':
     case 'batch/Job':

@@ -19,7 +19,14 @@ import type { KubeObject } from '../object/ref.ts';
  */
 export type HealthStatus = 'InProgress' | 'Current' | 'Failed' | 'Terminating' | 'NotFound' | 'Unknown';
 
-export const HEALTH_STATUSES: readonly HealthStatus[] = ['InProgress', 'Current', 'Failed', 'Terminating', 'NotFound', 'Unknown'];
+export const HEALTH_STATUSES: readonly HealthStatus[] = [
+  'InProgress',
+  'Current',
+  'Failed',
+  'Terminating',
+  'NotFound',
+  'Unknown',
+];
 
 export interface HealthResult {
   status: HealthStatus;

@@ -5,7 +5,13 @@ import { createDependencyTracker } from './dependencies.ts';
 import { createLogger } from './log.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 
-const result = (clusters: DeployResult['clusters']): DeployResult => ({ ok: false, bundle: 'web', version: '1.0.2', digest: 'sha256:0', clusters });
+const result = (clusters: DeployResult['clusters']): DeployResult => ({
+  ok: false,
+  bundle: 'web',
+  version: '1.0.2',
+  digest: 'sha256:0',
+  clusters,
+});
 
 describe('countReleases', () => {
   it('counts each cluster by result, a rollback per failed cluster and a revert per cluster returned; not-started counts nothing', async () => {
@@ -31,20 +37,40 @@ describe('countReleases', () => {
   it('notes which clusters answered: an error a cluster caused marks it down, any other outcome up', async () => {
     const metrics = createServeMetrics();
     const lines: string[] = [];
-    const deps = createDependencyTracker({ metrics, log: createLogger({ write: (l) => lines.push(l) }), registry: 'oci://r/p' });
-    countReleases({ metrics, deps }, result([
-      { cluster: 'c1', wave: 1, state: 'succeeded' },
-      { cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'c2: GET /api: connect ECONNREFUSED' },
-      { cluster: 'c3', wave: 1, state: 'error', message: 'cluster c3 is not configured' },
-    ]));
+    const deps = createDependencyTracker({
+      metrics,
+      log: createLogger({ write: (l) => lines.push(l) }),
+      registry: 'oci://r/p',
+    });
+    countReleases(
+      { metrics, deps },
+      result([
+        { cluster: 'c1', wave: 1, state: 'succeeded' },
+        {
+          cluster: 'c2',
+          wave: 1,
+          state: 'error',
+          dependency: 'cluster',
+          message: 'c2: GET /api: connect ECONNREFUSED',
+        },
+        { cluster: 'c3', wave: 1, state: 'error', message: 'cluster c3 is not configured' },
+      ]),
+    );
     const text = await metrics.registry.metrics();
     expect(text).toContain('drover_cluster_up{cluster="c1"} 1');
     expect(text).toContain('drover_cluster_up{cluster="c2"} 0');
     expect(text).not.toContain('cluster="c3"} ');
     expect(text).toContain('drover_registry_up 1');
-    expect(deps.snapshot().find((d) => d.name === 'c2')).toMatchObject({ kind: 'cluster', up: false, error: 'c2: GET /api: connect ECONNREFUSED' });
+    expect(deps.snapshot().find((d) => d.name === 'c2')).toMatchObject({
+      kind: 'cluster',
+      up: false,
+      error: 'c2: GET /api: connect ECONNREFUSED',
+    });
     // Said once when it goes down, not on every retry.
-    countReleases({ metrics, deps }, result([{ cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'again' }]));
+    countReleases(
+      { metrics, deps },
+      result([{ cluster: 'c2', wave: 1, state: 'error', dependency: 'cluster', message: 'again' }]),
+    );
     expect(lines.filter((l) => l.includes('cluster c2 is unreachable'))).toHaveLength(1);
     countReleases({ metrics, deps }, result([{ cluster: 'c2', wave: 1, state: 'succeeded' }]));
     expect(lines.filter((l) => l.includes('cluster c2 answers again'))).toHaveLength(1);

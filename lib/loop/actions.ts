@@ -35,18 +35,31 @@ export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: Dep
   ctx.deps.up('registry');
   for (const c of r.clusters) {
     if (c.state === 'not-started') continue;
-    if (c.state === 'error' && c.dependency === 'cluster') ctx.deps.down('cluster', c.cluster, c.message ?? 'unreachable');
+    if (c.state === 'error' && c.dependency === 'cluster')
+      ctx.deps.down('cluster', c.cluster, c.message ?? 'unreachable');
     else if (c.state !== 'error') ctx.deps.up('cluster', c.cluster);
     ctx.metrics.releases.inc({ bundle: r.bundle, cluster: c.cluster, result: c.state });
     // A refused release wrote nothing: counted by its reason, not as a rollback.
-    if (c.state === 'rolled-back' && isRefusalReason(c.reason)) ctx.metrics.releaseRefused.inc({ bundle: r.bundle, reason: c.reason });
+    if (c.state === 'rolled-back' && isRefusalReason(c.reason))
+      ctx.metrics.releaseRefused.inc({ bundle: r.bundle, reason: c.reason });
     else if (c.state === 'rolled-back' || c.state === 'rollback-failed') ctx.metrics.rollbacks.inc({ kind: 'release' });
     if (c.state === 'reverted') ctx.metrics.rollbacks.inc({ kind: 'revert' });
   }
 }
 
 function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
-  const fields = { bundle: r.bundle, version: r.version, ...(r.environment ? { environment: r.environment } : {}), clusters: r.clusters.map((c) => ({ cluster: c.cluster, state: c.state, ...(c.reason ? { reason: c.reason } : {}), ...(c.failedObject ? { failedObject: c.failedObject } : {}), ...(c.message ? { message: c.message } : {}) })) };
+  const fields = {
+    bundle: r.bundle,
+    version: r.version,
+    ...(r.environment ? { environment: r.environment } : {}),
+    clusters: r.clusters.map((c) => ({
+      cluster: c.cluster,
+      state: c.state,
+      ...(c.reason ? { reason: c.reason } : {}),
+      ...(c.failedObject ? { failedObject: c.failedObject } : {}),
+      ...(c.message ? { message: c.message } : {}),
+    })),
+  };
   if (r.ok) ctx.log.info(`${what} ${r.bundle}@${r.version}: healthy`, fields);
   else ctx.log.error(`${what} ${r.bundle}@${r.version}: failed`, fields);
 }
@@ -56,7 +69,11 @@ function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
  * aborts it (shutdown past the grace period), the tag is put back to what it
  * named before, since recovery restores the clusters to that version.
  */
-async function guardChannel(ctx: LoopContext, { bundle, environment }: { bundle: string; environment: string | undefined }, run: () => Promise<DeployResult>): Promise<DeployResult> {
+async function guardChannel(
+  ctx: LoopContext,
+  { bundle, environment }: { bundle: string; environment: string | undefined },
+  run: () => Promise<DeployResult>,
+): Promise<DeployResult> {
   if (!environment) return run();
   const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
   const before = await versions.channel(environment);
@@ -65,18 +82,47 @@ async function guardChannel(ctx: LoopContext, { bundle, environment }: { bundle:
   } catch (err) {
     if (ctx.signal.aborted && before) {
       await versions.moveChannel(environment, before, { signal: AbortSignal.timeout(10_000) }).then(
-        () => ctx.log.warn(`put channel tag ${environment} of ${bundle} back after an interrupted deploy`, { bundle, environment, digest: before }),
-        (e: unknown) => ctx.log.error(`could not put channel tag ${environment} of ${bundle} back`, { bundle, environment, error: toDroverError(e) }),
+        () =>
+          ctx.log.warn(`put channel tag ${environment} of ${bundle} back after an interrupted deploy`, {
+            bundle,
+            environment,
+            digest: before,
+          }),
+        (e: unknown) =>
+          ctx.log.error(`could not put channel tag ${environment} of ${bundle} back`, {
+            bundle,
+            environment,
+            error: toDroverError(e),
+          }),
       );
     }
     throw err;
   }
 }
 
-export async function deployAction(ctx: LoopContext, { bundle, version, environment, cluster, moveChannel = true }: { bundle: string; version: string; environment?: string; cluster?: string; moveChannel?: boolean }): Promise<DeployResult> {
+export async function deployAction(
+  ctx: LoopContext,
+  {
+    bundle,
+    version,
+    environment,
+    cluster,
+    moveChannel = true,
+  }: { bundle: string; version: string; environment?: string; cluster?: string; moveChannel?: boolean },
+): Promise<DeployResult> {
   const onEvent = releaseEvents(ctx, bundle);
   const r = await guardChannel(ctx, { bundle, environment: moveChannel ? environment : undefined }, () =>
-    deployVersion({ ws: ctx.ws, bundle, version, ...(environment ? { environment } : {}), ...(cluster ? { cluster } : {}), moveChannel: Boolean(environment) && moveChannel, env: ctx.env, onEvent, signal: ctx.signal }),
+    deployVersion({
+      ws: ctx.ws,
+      bundle,
+      version,
+      ...(environment ? { environment } : {}),
+      ...(cluster ? { cluster } : {}),
+      moveChannel: Boolean(environment) && moveChannel,
+      env: ctx.env,
+      onEvent,
+      signal: ctx.signal,
+    }),
   );
   countReleases(ctx, r);
   logOutcome(ctx, 'deploy', r);
@@ -84,18 +130,36 @@ export async function deployAction(ctx: LoopContext, { bundle, version, environm
   return r;
 }
 
-export async function promoteAction(ctx: LoopContext, { bundle, to, version }: { bundle: string; to: string; version?: string }): Promise<DeployResult> {
+export async function promoteAction(
+  ctx: LoopContext,
+  { bundle, to, version }: { bundle: string; to: string; version?: string },
+): Promise<DeployResult> {
   const onEvent = releaseEvents(ctx, bundle);
-  const r = await guardChannel(ctx, { bundle, environment: to }, () => promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
+  const r = await guardChannel(ctx, { bundle, environment: to }, () =>
+    promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), env: ctx.env, onEvent, signal: ctx.signal }),
+  );
   countReleases(ctx, r);
   logOutcome(ctx, 'promote', r);
   ctx.changes?.emit({ bundle, kind: 'release' });
   return r;
 }
 
-export async function rollbackAction(ctx: LoopContext, { bundle, environment, to }: { bundle: string; environment: string; to?: string }): Promise<DeployResult> {
+export async function rollbackAction(
+  ctx: LoopContext,
+  { bundle, environment, to }: { bundle: string; environment: string; to?: string },
+): Promise<DeployResult> {
   const onEvent = releaseEvents(ctx, bundle);
-  const r = await guardChannel(ctx, { bundle, environment }, () => rollbackEnvironment({ ws: ctx.ws, bundle, environment, ...(to ? { to } : {}), env: ctx.env, onEvent, signal: ctx.signal }));
+  const r = await guardChannel(ctx, { bundle, environment }, () =>
+    rollbackEnvironment({
+      ws: ctx.ws,
+      bundle,
+      environment,
+      ...(to ? { to } : {}),
+      env: ctx.env,
+      onEvent,
+      signal: ctx.signal,
+    }),
+  );
   countReleases(ctx, r);
   if (r.ok) ctx.metrics.rollbacks.inc({ kind: 'environment' });
   logOutcome(ctx, 'rollback', r);
@@ -104,9 +168,25 @@ export async function rollbackAction(ctx: LoopContext, { bundle, environment, to
 }
 
 /** Heals one bundle on one cluster now, whatever its self-heal policy says (a person asked), and logs the outcome. */
-export async function healAction(ctx: LoopContext, { bundle, cluster }: { bundle: string; cluster: string }): Promise<DriftReport> {
-  const r = await checkDrift({ ws: ctx.ws, heal: true, only: { bundle, cluster }, env: ctx.env, onEvent: releaseEvents(ctx, bundle), signal: ctx.signal });
-  for (const h of r.heals) ctx.log[h.outcome === 'healed' ? 'info' : 'warn'](`heal of ${bundle} on ${cluster}: ${h.outcome}`, { bundle, cluster, outcome: h.outcome, ...(h.reason ? { reason: h.reason } : {}) });
+export async function healAction(
+  ctx: LoopContext,
+  { bundle, cluster }: { bundle: string; cluster: string },
+): Promise<DriftReport> {
+  const r = await checkDrift({
+    ws: ctx.ws,
+    heal: true,
+    only: { bundle, cluster },
+    env: ctx.env,
+    onEvent: releaseEvents(ctx, bundle),
+    signal: ctx.signal,
+  });
+  for (const h of r.heals)
+    ctx.log[h.outcome === 'healed' ? 'info' : 'warn'](`heal of ${bundle} on ${cluster}: ${h.outcome}`, {
+      bundle,
+      cluster,
+      outcome: h.outcome,
+      ...(h.reason ? { reason: h.reason } : {}),
+    });
   ctx.changes?.emit({ bundle, kind: 'drift' });
   return r;
 }
@@ -117,7 +197,10 @@ export async function healAction(ctx: LoopContext, { bundle, cluster }: { bundle
  * fails the source as a whole (unreachable Git, a file that does not parse,
  * an object two bundles claim) throws, so the source is retried with backoff.
  */
-export async function cutSourceAction(ctx: LoopContext, { source, bundle }: { source: SourceConfig; bundle?: string }): Promise<CutResult> {
+export async function cutSourceAction(
+  ctx: LoopContext,
+  { source, bundle }: { source: SourceConfig; bundle?: string },
+): Promise<CutResult> {
   const scoped = { ...ctx.ws, config: { ...ctx.ws.config, sources: [source] } };
   const r = await cutVersions({
     ws: scoped,
@@ -133,14 +216,26 @@ export async function cutSourceAction(ctx: LoopContext, { source, bundle }: { so
   for (const c of r.cut) {
     ctx.metrics.versionsCut.inc({ bundle: c.bundle });
     ctx.changes?.emit({ bundle: c.bundle, kind: 'version' });
-    ctx.log.info(`cut ${c.bundle}@${c.version}`, { source: source.name, bundle: c.bundle, version: c.version, digest: c.digest, commit: c.commit, changed: c.changedMembers, removed: c.removedMembers });
+    ctx.log.info(`cut ${c.bundle}@${c.version}`, {
+      source: source.name,
+      bundle: c.bundle,
+      version: c.version,
+      digest: c.digest,
+      commit: c.commit,
+      changed: c.changedMembers,
+      removed: c.removedMembers,
+    });
   }
   const moved = r.sources.some((s) => s.moved);
-  for (const b of listBundles(ctx.ws.db).filter((x) => x.source === source.name)) ctx.metrics.bundlesLeftSource.set({ bundle: b.name, source: source.name }, b.left ? 1 : 0);
+  for (const b of listBundles(ctx.ws.db).filter((x) => x.source === source.name))
+    ctx.metrics.bundlesLeftSource.set({ bundle: b.name, source: source.name }, b.left ? 1 : 0);
   for (const l of r.left) {
     // Said once per new head, not on every poll of an unmoved one.
-    if (moved) ctx.log.warn(`bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)}: its clusters keep what they run and nothing new is deployed; drover retire ${l.bundle} removes it`, { source: l.source, bundle: l.bundle, commit: l.commit, since: l.since, lastVersion: l.lastVersion });
+    if (moved)
+      ctx.log.warn(
+        `bundle ${l.bundle} left source ${l.source} at ${l.commit.slice(0, 12)}: its clusters keep what they run and nothing new is deployed; drover retire ${l.bundle} removes it`,
+        { source: l.source, bundle: l.bundle, commit: l.commit, since: l.since, lastVersion: l.lastVersion },
+      );
   }
   return r;
 }
-

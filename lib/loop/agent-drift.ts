@@ -34,7 +34,21 @@ export interface AgentDriftTracker {
   stop(): Promise<void>;
 }
 
-export function agentDrift({ ws, env, log, cluster, scanIntervalMs, signal }: { ws: Workspace; env: NodeJS.ProcessEnv; log: Logger; cluster: string; scanIntervalMs?: number; signal: AbortSignal }): AgentDriftTracker {
+export function agentDrift({
+  ws,
+  env,
+  log,
+  cluster,
+  scanIntervalMs,
+  signal,
+}: {
+  ws: Workspace;
+  env: NodeJS.ProcessEnv;
+  log: Logger;
+  cluster: string;
+  scanIntervalMs?: number;
+  signal: AbortSignal;
+}): AgentDriftTracker {
   const policies = new Map<string, SelfHealPolicy>();
   const heals = new Map<string, { count: number; last: AgentDrift['lastHeal'] }>();
   const dirty = new Set<string>();
@@ -50,17 +64,41 @@ export function agentDrift({ ws, env, log, cluster, scanIntervalMs, signal }: { 
         ...(scanIntervalMs ? { scanIntervalMs } : {}),
         onEvent: eventLogger(log, {}),
         onFinding: (f, change) => {
-          const fields = { bundle: f.bundle, cluster: f.cluster, object: f.ref, drift: f.kind, change, paths: f.fields.map((x) => x.path), policy: policies.get(f.bundle) };
-          if (change === 'resolved') log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
+          const fields = {
+            bundle: f.bundle,
+            cluster: f.cluster,
+            object: f.ref,
+            drift: f.kind,
+            change,
+            paths: f.fields.map((x) => x.path),
+            policy: policies.get(f.bundle),
+          };
+          if (change === 'resolved')
+            log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
           else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
           dirty.add(f.bundle);
         },
         onHeal: (h) => {
-          const fields = { bundle: h.bundle, cluster: h.cluster, version: h.version, outcome: h.outcome, objects: h.refs, ...(h.reason ? { reason: h.reason } : {}) };
-          if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
-          else log.warn(`self-heal ${h.outcome}: ${h.bundle}@${h.version} on ${h.cluster}${h.reason ? `: ${h.reason}` : ''}`, fields);
+          const fields = {
+            bundle: h.bundle,
+            cluster: h.cluster,
+            version: h.version,
+            outcome: h.outcome,
+            objects: h.refs,
+            ...(h.reason ? { reason: h.reason } : {}),
+          };
+          if (h.outcome === 'healed')
+            log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
+          else
+            log.warn(
+              `self-heal ${h.outcome}: ${h.bundle}@${h.version} on ${h.cluster}${h.reason ? `: ${h.reason}` : ''}`,
+              fields,
+            );
           const before = heals.get(h.bundle)?.count ?? 0;
-          heals.set(h.bundle, { count: before + 1, last: { outcome: h.outcome, message: h.reason, time: h.finishedAt ?? new Date().toISOString() } });
+          heals.set(h.bundle, {
+            count: before + 1,
+            last: { outcome: h.outcome, message: h.reason, time: h.finishedAt ?? new Date().toISOString() },
+          });
           dirty.add(h.bundle);
         },
       });
@@ -84,7 +122,12 @@ export function agentDrift({ ws, env, log, cluster, scanIntervalMs, signal }: { 
       const policy = policies.get(bundle);
       if (!policy || policy === 'off') return undefined;
       const h = heals.get(bundle);
-      return { policy, open: openFindings(ws.db, { bundle, cluster }).length, heals: h?.count ?? 0, lastHeal: h?.last ?? null };
+      return {
+        policy,
+        open: openFindings(ws.db, { bundle, cluster }).length,
+        heals: h?.count ?? 0,
+        lastHeal: h?.last ?? null,
+      };
     },
     changed() {
       const out = [...dirty];

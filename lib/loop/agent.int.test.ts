@@ -39,7 +39,11 @@ import { openState } from '../state/open.ts';
 import { unfinishedReleases } from '../state/releases.ts';
 
 const env = testEnv();
-const [, c2, c3] = env.clusters as [(typeof env.clusters)[number], (typeof env.clusters)[number], (typeof env.clusters)[number]];
+const [, c2, c3] = env.clusters as [
+  (typeof env.clusters)[number],
+  (typeof env.clusters)[number],
+  (typeof env.clusters)[number],
+];
 const scratch = mkdtempSync(join(tmpdir(), 'drover-agent-'));
 const ns = uniqueName('agent');
 const prefix = uniqueName('agent');
@@ -51,7 +55,8 @@ const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const oras = orasCli(scratch);
 // Its own registry, so the outage test can stop it without touching other tests.
 let registry: { proc: ManagedProcess; host: string; port: number };
-const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${registry.host}/${prefix}/${web}:${tag}`]).catch(() => '')).trim();
+const tagDigest = async (tag: string) =>
+  (await oras(['resolve', '--plain-http', `${registry.host}/${prefix}/${web}:${tag}`]).catch(() => '')).trim();
 let url: string;
 let work: string;
 let ws: string;
@@ -59,10 +64,18 @@ let drop: () => Promise<void>;
 let daemon: Daemon | undefined;
 let agent: { proc: ChildProcess; lines: Record<string, unknown>[] } | undefined;
 
-function writeApp(dir: string, { level, failing = false, stuck = false }: { level: string; failing?: boolean; stuck?: boolean }): void {
+function writeApp(
+  dir: string,
+  { level, failing = false, stuck = false }: { level: string; failing?: boolean; stuck?: boolean },
+): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: web },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
     {
       apiVersion: 'apps/v1',
@@ -73,7 +86,18 @@ function writeApp(dir: string, { level, failing = false, stuck = false }: { leve
         selector: { matchLabels: { app: 'web' } },
         template: {
           metadata: { labels: { app: 'web', ...(failing ? { [FAIL_LABEL]: 'true' } : {}) } },
-          spec: { ...(stuck ? { nodeSelector: { 'drover.dev/nowhere': 'true' } } : {}), containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: 'web-config' } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          spec: {
+            ...(stuck ? { nodeSelector: { 'drover.dev/nowhere': 'true' } } : {}),
+            containers: [
+              {
+                name: 'web',
+                image: 'registry.invalid/web:1',
+                envFrom: [{ configMapRef: { name: 'web-config' } }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                resources: { requests: { cpu: '10m', memory: '16Mi' } },
+              },
+            ],
+          },
         },
       },
     },
@@ -81,23 +105,55 @@ function writeApp(dir: string, { level, failing = false, stuck = false }: { leve
   writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
 
-async function pushAndHook(message: string, spec: { level: string; failing?: boolean; stuck?: boolean }): Promise<void> {
+async function pushAndHook(
+  message: string,
+  spec: { level: string; failing?: boolean; stuck?: boolean },
+): Promise<void> {
   writeApp(work, spec);
   await git(work, ['add', '-A']);
   await git(work, ['commit', '--quiet', '-m', message]);
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
   const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
-  const r = await fetch(`${daemon!.base()}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
+  const r = await fetch(`${daemon!.base()}/hooks/github`, {
+    method: 'POST',
+    body,
+    headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) },
+  });
   expect(r.status).toBe(202);
 }
 
 function startAgent(stateDir: string, registryPrefix = prefix): Promise<NonNullable<typeof agent>> {
-  const proc = spawn(process.execPath, [cli, 'agent', '--env', 'edge', '--cluster', 'c3', '--registry', `oci://${registry.host}/${registryPrefix}`, '--kubeconfig', c3.kubeconfig, '--context', c3.context, '--state', stateDir, '--poll-seconds', '1', '--index-seconds', '1', '--timeout-seconds', '15'], {
-    cwd: scratch,
-    // Nothing of the hub: no API token, no kubeconfig of other clusters.
-    env: { PATH: process.env.PATH, HOME: scratch },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const proc = spawn(
+    process.execPath,
+    [
+      cli,
+      'agent',
+      '--env',
+      'edge',
+      '--cluster',
+      'c3',
+      '--registry',
+      `oci://${registry.host}/${registryPrefix}`,
+      '--kubeconfig',
+      c3.kubeconfig,
+      '--context',
+      c3.context,
+      '--state',
+      stateDir,
+      '--poll-seconds',
+      '1',
+      '--index-seconds',
+      '1',
+      '--timeout-seconds',
+      '15',
+    ],
+    {
+      cwd: scratch,
+      // Nothing of the hub: no API token, no kubeconfig of other clusters.
+      env: { PATH: process.env.PATH, HOME: scratch },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const lines: Record<string, unknown>[] = [];
   return new Promise((resolve, reject) => {
     createInterface({ input: proc.stderr! }).on('line', (line) => {
@@ -110,15 +166,28 @@ function startAgent(stateDir: string, registryPrefix = prefix): Promise<NonNulla
       lines.push(rec);
       if (rec.msg === 'agent started') resolve({ proc, lines });
     });
-    proc.on('exit', (code) => reject(new Error(`drover agent exited ${code}: ${lines.map((l) => JSON.stringify(l)).join('\n')}`)));
+    proc.on('exit', (code) =>
+      reject(new Error(`drover agent exited ${code}: ${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
+    );
   });
 }
 
 const inventoryOf = async (c: typeof c2) => {
-  const out = await kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json']).catch(() => '');
+  const out = await kubectlOn(env, c, [
+    'get',
+    'configmap',
+    `inventory-${web}`,
+    '-n',
+    'drover-system',
+    '-o',
+    'json',
+  ]).catch(() => '');
   if (!out) return undefined;
   const inv = JSON.parse(out) as { data: { current: string; pending: string } };
-  return { current: (JSON.parse(inv.data.current) as { version: string } | null)?.version, pending: JSON.parse(inv.data.pending) as unknown };
+  return {
+    current: (JSON.parse(inv.data.current) as { version: string } | null)?.version,
+    pending: JSON.parse(inv.data.pending) as unknown,
+  };
 };
 
 beforeAll(async () => {
@@ -139,10 +208,22 @@ beforeAll(async () => {
     kubeconfig: c2.kubeconfig,
     clusters: [c2],
     agentClusters: ['c3'],
-    environments: [{ name: 'edge', clusters: ['c3', 'c2'], waves: [{ clusters: ['c3'] }, { clusters: ['c2'] }], timeoutSeconds: 120 }],
+    environments: [
+      {
+        name: 'edge',
+        clusters: ['c3', 'c2'],
+        waves: [{ clusters: ['c3'] }, { clusters: ['c2'] }],
+        timeoutSeconds: 120,
+      },
+    ],
   });
   agent = await startAgent(join(scratch, 'agent-state'));
-  daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, token });
+  daemon = await startDaemon({
+    config: join(ws, 'drover.yaml'),
+    cwd: ws,
+    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    token,
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -157,10 +238,21 @@ describe('drover agent', () => {
   it('a git push reaches c3 through the tags, c3 reports through the registry, and edge moves last', async () => {
     const d = daemon!;
     // At start serve cuts 1.0.0 and deploys it to edge: edge.w1 -> the agent on c3 -> edge.w2 -> c2 -> edge.
-    await d.until('1.0.0 on c3 and c2', async () => (await inventoryOf(c3))?.current === '1.0.0' && (await inventoryOf(c2))?.current === '1.0.0', 120_000);
+    await d.until(
+      '1.0.0 on c3 and c2',
+      async () => (await inventoryOf(c3))?.current === '1.0.0' && (await inventoryOf(c2))?.current === '1.0.0',
+      120_000,
+    );
     await pushAndHook('fix: web logs at level two', { level: 'two' });
-    await d.until('1.0.1 on c3 and c2', async () => (await inventoryOf(c3))?.current === '1.0.1' && (await inventoryOf(c2))?.current === '1.0.1', 120_000);
-    for (const c of [c2, c3]) expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
+    await d.until(
+      '1.0.1 on c3 and c2',
+      async () => (await inventoryOf(c3))?.current === '1.0.1' && (await inventoryOf(c2))?.current === '1.0.1',
+      120_000,
+    );
+    for (const c of [c2, c3])
+      expect(
+        (await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim(),
+      ).toBe('two');
     const v101 = await tagDigest('1.0.1');
     await d.until('edge tag on 1.0.1', async () => (await tagDigest('edge')) === v101);
     expect([await tagDigest('edge.w1'), await tagDigest('edge.w2')]).toEqual([v101, v101]);
@@ -168,7 +260,12 @@ describe('drover agent', () => {
     expect(agent!.lines.some((l) => String(l.msg).startsWith(`${web}@1.0.1: healthy`))).toBe(true);
     const status = await droverCli(ws)(['status']);
     const row = status.json.find((r: { bundle: string; cluster: string }) => r.bundle === web && r.cluster === 'c3');
-    expect(row).toMatchObject({ running: '1.0.1', environment: 'edge', agent: { state: 'succeeded', desired: v101 }, health: 'Current' });
+    expect(row).toMatchObject({
+      running: '1.0.1',
+      environment: 'edge',
+      agent: { state: 'succeeded', desired: v101 },
+      health: 'Current',
+    });
     // The hub never had c3's credentials: its kubeconfig has no c3 context.
     expect(readFileSync(c2.kubeconfig, 'utf8')).not.toContain(c3.server);
   });
@@ -178,16 +275,31 @@ describe('drover agent', () => {
     const v101 = await tagDigest('1.0.1');
     const mark = agent!.lines.length;
     await pushAndHook('fix: web crash-loops', { level: 'three', failing: true });
-    await d.until('the agent reports 1.0.2 rolled back', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`${web}@1.0.2 failed and was rolled back whole`)), 180_000);
+    await d.until(
+      'the agent reports 1.0.2 rolled back',
+      async () =>
+        agent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`${web}@1.0.2 failed and was rolled back whole`)),
+      180_000,
+    );
     // The hub reads the report, puts edge.w1 back, and stops: c2 is never released, edge.w2 and edge never move.
     await d.until('edge.w1 back on 1.0.1', async () => (await tagDigest('edge.w1')) === v101, 60_000);
-    const releases = (await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as { cluster: string; version: string; state: string }[];
-    await d.until('1.0.2 quarantined in edge', async () => ((await d.api(`/api/v1/quarantine?bundle=${web}`)).json as { version: string }[]).some((q) => q.version === '1.0.2'));
+    const releases = (await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as {
+      cluster: string;
+      version: string;
+      state: string;
+    }[];
+    await d.until('1.0.2 quarantined in edge', async () =>
+      ((await d.api(`/api/v1/quarantine?bundle=${web}`)).json as { version: string }[]).some(
+        (q) => q.version === '1.0.2',
+      ),
+    );
     expect(releases.filter((r) => r.version === '1.0.2' && r.cluster === 'c2')).toEqual([]);
     expect([await tagDigest('edge.w2'), await tagDigest('edge')]).toEqual([v101, v101]);
     for (const c of [c3, c2]) {
       expect(await inventoryOf(c)).toEqual({ current: '1.0.1', pending: null });
-      expect((await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
+      expect(
+        (await kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim(),
+      ).toBe('two');
       expect(await kubectlOn(env, c, ['get', 'pods', '-n', ns, '-l', FAIL_LABEL, '-o', 'name'])).toBe('');
     }
   });
@@ -203,10 +315,28 @@ describe('drover agent', () => {
       await new Promise((r) => agent!.proc.once('exit', r));
       if (cache === 'wiped') rmSync(stateDir, { recursive: true, force: true });
       agent = await startAgent(stateDir);
-      await d.until('the restarted agent reports the stuck version rolled back', async () => agent!.lines.some((l) => / failed and was rolled back whole$/.test(String(l.msg))), 120_000);
+      await d.until(
+        'the restarted agent reports the stuck version rolled back',
+        async () => agent!.lines.some((l) => / failed and was rolled back whole$/.test(String(l.msg))),
+        120_000,
+      );
       expect(await inventoryOf(c3)).toEqual({ current: '1.0.1', pending: null });
-      expect((await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('two');
-      expect((await kubectlOn(env, c3, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.template.spec.nodeSelector}'])).trim()).toBe('');
+      expect(
+        (await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim(),
+      ).toBe('two');
+      expect(
+        (
+          await kubectlOn(env, c3, [
+            'get',
+            'deployment',
+            'web',
+            '-n',
+            ns,
+            '-o',
+            'jsonpath={.spec.template.spec.nodeSelector}',
+          ])
+        ).trim(),
+      ).toBe('');
       if (cache === 'kept') {
         const db = openState({ path: join(stateDir, 'agent.db') });
         try {
@@ -217,7 +347,11 @@ describe('drover agent', () => {
         }
       }
       // The hub saw the report and stopped: c2 still on 1.0.1, its wave tag unmoved.
-      await d.until('edge.w1 back on 1.0.1', async () => (await tagDigest('edge.w1')) === (await tagDigest('1.0.1')), 60_000);
+      await d.until(
+        'edge.w1 back on 1.0.1',
+        async () => (await tagDigest('edge.w1')) === (await tagDigest('1.0.1')),
+        60_000,
+      );
       expect(await inventoryOf(c2)).toEqual({ current: '1.0.1', pending: null });
       expect(await tagDigest('edge.w2')).toBe(await tagDigest('1.0.1'));
     });
@@ -227,20 +361,51 @@ describe('drover agent', () => {
     const d = daemon!;
     const mark = agent!.lines.length;
     await stopProcesses([registry.proc]);
-    await d.until('the agent notices', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith('registry not readable')), 30_000);
+    await d.until(
+      'the agent notices',
+      async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith('registry not readable')),
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 4_000));
     // Said once, and nothing of c3 was touched.
     expect(agent!.lines.slice(mark).filter((l) => String(l.msg).startsWith('registry not readable'))).toHaveLength(1);
     expect(await inventoryOf(c3)).toEqual({ current: '1.0.1', pending: null });
-    expect((await kubectlOn(env, c3, ['get', 'deployment,configmap', '-n', ns, '-o', 'name'])).split('\n').filter(Boolean).sort()).toEqual(['configmap/kube-root-ca.crt', 'configmap/web-config', 'deployment.apps/web']);
+    expect(
+      (await kubectlOn(env, c3, ['get', 'deployment,configmap', '-n', ns, '-o', 'name']))
+        .split('\n')
+        .filter(Boolean)
+        .sort(),
+    ).toEqual(['configmap/kube-root-ca.crt', 'configmap/web-config', 'deployment.apps/web']);
     const again = await startRegistry(scratch, 'agent-registry', { port: registry.port });
     registry.proc = again.proc;
-    await d.until('the agent resumes', async () => agent!.lines.slice(mark).some((l) => l.msg === 'registry answers again: resuming'), 30_000);
+    await d.until(
+      'the agent resumes',
+      async () => agent!.lines.slice(mark).some((l) => l.msg === 'registry answers again: resuming'),
+      30_000,
+    );
     // Its statuses say when the registry was away (a later status may replace them as soon as the hub acts again).
-    await d.until('the outage reported', async () => agent!.lines.slice(mark).some((l) => String(l.msg).startsWith('reported the registry outage in 1 status') && (l.bundles as string[]).includes(web)), 30_000);
+    await d.until(
+      'the outage reported',
+      async () =>
+        agent!.lines
+          .slice(mark)
+          .some(
+            (l) =>
+              String(l.msg).startsWith('reported the registry outage in 1 status') &&
+              (l.bundles as string[]).includes(web),
+          ),
+      30_000,
+    );
     // And it follows again: the next push reaches c3.
     await pushAndHook('fix: web logs at level five', { level: 'five' });
-    await d.until('1.0.x with level five on c3', async () => (await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim() === 'five', 120_000);
+    await d.until(
+      '1.0.x with level five on c3',
+      async () =>
+        (
+          await kubectlOn(env, c3, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])
+        ).trim() === 'five',
+      120_000,
+    );
   });
 
   it('drover retire reaches c3 through the registry: its agent removes what its inventory owns, and says so', async () => {
@@ -251,18 +416,31 @@ describe('drover agent', () => {
     await git(work, ['commit', '--quiet', '-m', 'web is gone']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
-    await fetch(`${d.base()}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
-    await d.until('web left its source', async () => Boolean(((await d.api(`/api/v1/bundles/${web}`)).json as { left?: unknown }).left));
+    await fetch(`${d.base()}/hooks/github`, {
+      method: 'POST',
+      body,
+      headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) },
+    });
+    await d.until('web left its source', async () =>
+      Boolean(((await d.api(`/api/v1/bundles/${web}`)).json as { left?: unknown }).left),
+    );
     const r = await droverCli(ws)(['retire', web, '--env', 'edge', '--yes']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state]).sort()).toEqual([['c2', 'retired'], ['c3', 'retired']]);
+    expect(r.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state]).sort()).toEqual([
+      ['c2', 'retired'],
+      ['c3', 'retired'],
+    ]);
     for (const c of [c2, c3]) {
       expect(await inventoryOf(c)).toBeUndefined();
-      expect((await kubectlOn(env, c, ['get', 'deployment,configmap', '-n', ns, '-o', 'name'])).split('\n').filter(Boolean)).toEqual(['configmap/kube-root-ca.crt']);
+      expect(
+        (await kubectlOn(env, c, ['get', 'deployment,configmap', '-n', ns, '-o', 'name'])).split('\n').filter(Boolean),
+      ).toEqual(['configmap/kube-root-ca.crt']);
     }
     expect(agent!.lines.some((l) => l.msg === `${web} retired from c3`)).toBe(true);
     const s = await droverCli(ws)(['status']);
-    expect(s.json.find((x: { bundle: string; cluster: string }) => x.bundle === web && x.cluster === 'c3')).toMatchObject({ running: null, agent: { state: 'retired' } });
+    expect(
+      s.json.find((x: { bundle: string; cluster: string }) => x.bundle === web && x.cluster === 'c3'),
+    ).toMatchObject({ running: null, agent: { state: 'retired' } });
   });
 });
 
@@ -275,11 +453,29 @@ describe('drover agent: drift on its cluster, per the policy the index carries',
   let hub: string;
   let dagent: NonNullable<typeof agent> | undefined;
   let dropNs: (() => Promise<void>) | undefined;
-  const configOf = async (name: string) => (await kubectlOn(env, c3, ['get', 'configmap', `${name}-config`, '-n', dns, '-o', 'jsonpath={.data.NAME}'])).trim();
-  const statusOf = async (bundle: string) => (await droverCli(hub)(['status'])).json.find((r: { bundle: string; cluster: string }) => r.bundle === bundle && r.cluster === 'c3') as { drift: number; agent: { state: string; drift?: { policy: string; open: number; heals: number; lastHeal: { outcome: string } | null } } } | undefined;
+  const configOf = async (name: string) =>
+    (await kubectlOn(env, c3, ['get', 'configmap', `${name}-config`, '-n', dns, '-o', 'jsonpath={.data.NAME}'])).trim();
+  const statusOf = async (bundle: string) =>
+    (await droverCli(hub)(['status'])).json.find(
+      (r: { bundle: string; cluster: string }) => r.bundle === bundle && r.cluster === 'c3',
+    ) as
+      | {
+          drift: number;
+          agent: {
+            state: string;
+            drift?: { policy: string; open: number; heals: number; lastHeal: { outcome: string } | null };
+          };
+        }
+      | undefined;
   const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
-    for (const end = Date.now() + ms; !(await check()); ) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}; agent said:\n${dagent!.lines.slice(-30).map((l) => JSON.stringify(l)).join('\n')}`);
+    for (const end = Date.now() + ms; !(await check());) {
+      if (Date.now() > end)
+        throw new Error(
+          `timed out waiting for ${what}; agent said:\n${dagent!.lines
+            .slice(-30)
+            .map((l) => JSON.stringify(l))
+            .join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 500));
     }
   };
@@ -290,13 +486,39 @@ describe('drover agent: drift on its cluster, per the policy the index carries',
     mkdirSync(seed);
     for (const name of [healing, reporting]) {
       const docs = [
-        { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec: { namespace: dns, roots: [{ kind: 'Deployment', name }] } },
-        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: dns }, data: { NAME: name } },
+        {
+          apiVersion: 'drover.dev/v1alpha1',
+          kind: 'Bundle',
+          metadata: { name },
+          spec: { namespace: dns, roots: [{ kind: 'Deployment', name }] },
+        },
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: `${name}-config`, namespace: dns },
+          data: { NAME: name },
+        },
         {
           apiVersion: 'apps/v1',
           kind: 'Deployment',
           metadata: { name, namespace: dns },
-          spec: { replicas: 1, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1', envFrom: [{ configMapRef: { name: `${name}-config` } }], resources: { requests: { cpu: '10m', memory: '16Mi' } } }] } } },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { app: name } },
+            template: {
+              metadata: { labels: { app: name } },
+              spec: {
+                containers: [
+                  {
+                    name: 'app',
+                    image: 'registry.invalid/app:1',
+                    envFrom: [{ configMapRef: { name: `${name}-config` } }],
+                    resources: { requests: { cpu: '10m', memory: '16Mi' } },
+                  },
+                ],
+              },
+            },
+          },
         },
       ];
       writeFileSync(join(seed, `${name}.yaml`), docs.map((d) => stringify(d)).join('---\n'));
@@ -305,7 +527,15 @@ describe('drover agent: drift on its cluster, per the policy the index carries',
     hub = join(scratch, `hub-${id}`);
     mkdirSync(hub);
     // drover.yaml's policies, which only the hub reads: the agent learns them from the index.
-    writeTestConfig(env, hub, { sources: [{ name: 'apps', url: durl, schedule: '0 0 1 1 *' }], registry: `oci://${registry.host}/${dprefix}`, clusters: [], agentClusters: ['c3'], environments: [{ name: 'edge', clusters: ['c3'], timeoutSeconds: 120 }], drift: { selfHeal: 'report' }, bundles: { [healing]: { selfHeal: 'heal' } } });
+    writeTestConfig(env, hub, {
+      sources: [{ name: 'apps', url: durl, schedule: '0 0 1 1 *' }],
+      registry: `oci://${registry.host}/${dprefix}`,
+      clusters: [],
+      agentClusters: ['c3'],
+      environments: [{ name: 'edge', clusters: ['c3'], timeoutSeconds: 120 }],
+      drift: { selfHeal: 'report' },
+      bundles: { [healing]: { selfHeal: 'heal' } },
+    });
     const drover = droverCli(hub);
     expect((await drover(['cut'])).code).toBe(0);
     dagent = await startAgent(join(scratch, `agent-${id}`), dprefix);
@@ -322,16 +552,42 @@ describe('drover agent: drift on its cluster, per the policy the index carries',
 
   it('heals a member edited on c3 when the policy is heal, only reports it when report, and says both in the statuses', async () => {
     const mark = dagent!.lines.length;
-    for (const name of [healing, reporting]) await kubectlOn(env, c3, ['patch', 'configmap', `${name}-config`, '-n', dns, '--type', 'merge', '-p', JSON.stringify({ data: { NAME: 'edited by hand' } })]);
+    for (const name of [healing, reporting])
+      await kubectlOn(env, c3, [
+        'patch',
+        'configmap',
+        `${name}-config`,
+        '-n',
+        dns,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ data: { NAME: 'edited by hand' } }),
+      ]);
     // heal: the agent re-applies what its inventory says runs.
     await until('the agent heals the edited ConfigMap', async () => (await configOf(healing)) === healing);
-    await until(`the agent says it healed ${healing}`, async () => dagent!.lines.slice(mark).some((l) => l.msg === `self-heal: ${healing}@1.0.0 re-applied on c3`));
-    await until('the heal in its status', async () => (await statusOf(healing))?.agent.drift?.lastHeal?.outcome === 'healed');
-    expect(await statusOf(healing)).toMatchObject({ drift: 0, agent: { state: 'succeeded', drift: { policy: 'heal', open: 0, heals: 1 } } });
+    await until(`the agent says it healed ${healing}`, async () =>
+      dagent!.lines.slice(mark).some((l) => l.msg === `self-heal: ${healing}@1.0.0 re-applied on c3`),
+    );
+    await until(
+      'the heal in its status',
+      async () => (await statusOf(healing))?.agent.drift?.lastHeal?.outcome === 'healed',
+    );
+    expect(await statusOf(healing)).toMatchObject({
+      drift: 0,
+      agent: { state: 'succeeded', drift: { policy: 'heal', open: 0, heals: 1 } },
+    });
     // report: found and said, never touched.
     await until('the drift reported in its status', async () => (await statusOf(reporting))?.agent.drift?.open === 1);
-    expect(dagent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`drift opened: ConfigMap/${dns}/${reporting}-config on c3`))).toBe(true);
-    expect(await statusOf(reporting)).toMatchObject({ drift: 1, agent: { state: 'succeeded', drift: { policy: 'report', open: 1, heals: 0, lastHeal: null } } });
+    expect(
+      dagent!.lines
+        .slice(mark)
+        .some((l) => String(l.msg).startsWith(`drift opened: ConfigMap/${dns}/${reporting}-config on c3`)),
+    ).toBe(true);
+    expect(await statusOf(reporting)).toMatchObject({
+      drift: 1,
+      agent: { state: 'succeeded', drift: { policy: 'report', open: 1, heals: 0, lastHeal: null } },
+    });
     expect(await configOf(reporting)).toBe('edited by hand');
     expect(dagent!.lines.slice(mark).some((l) => String(l.msg).startsWith(`self-heal: ${reporting}`))).toBe(false);
   });

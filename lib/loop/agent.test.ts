@@ -5,11 +5,21 @@ import { inClusterKubeconfig } from './agent.ts';
 
 describe('inClusterKubeconfig', () => {
   it("is the Pod's ServiceAccount: the API server from the environment, the projected token and CA", () => {
-    const k = parse(inClusterKubeconfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' })) as Record<string, unknown>;
+    const k = parse(
+      inClusterKubeconfig({ KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' }),
+    ) as Record<string, unknown>;
     expect(k).toEqual({
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'in-cluster', cluster: { server: 'https://10.96.0.1:443', 'certificate-authority': '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt' } }],
+      clusters: [
+        {
+          name: 'in-cluster',
+          cluster: {
+            server: 'https://10.96.0.1:443',
+            'certificate-authority': '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt',
+          },
+        },
+      ],
       users: [{ name: 'drover-agent', user: { 'token-file': '/var/run/secrets/kubernetes.io/serviceaccount/token' } }],
       contexts: [{ name: 'in-cluster', context: { cluster: 'in-cluster', user: 'drover-agent' } }],
       'current-context': 'in-cluster',
@@ -17,7 +27,13 @@ describe('inClusterKubeconfig', () => {
   });
 
   it('brackets an IPv6 API server address', () => {
-    expect((parse(inClusterKubeconfig({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' })) as { clusters: { cluster: { server: string } }[] }).clusters[0]!.cluster.server).toBe('https://[fd00::1]:6443');
+    expect(
+      (
+        parse(inClusterKubeconfig({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '6443' })) as {
+          clusters: { cluster: { server: string } }[];
+        }
+      ).clusters[0]!.cluster.server,
+    ).toBe('https://[fd00::1]:6443');
   });
 
   it('outside a Pod, asks for a kubeconfig', () => {

@@ -83,7 +83,16 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv): string {
 }
 
 /** The agent's own workspace: one cluster, one environment holding it, no sources; drover.yaml's defaults, without its schema (the flags were checked by the CLI). */
-function agentConfig({ registry, environment, cluster, kubeconfig, context, stateDir, timeoutSeconds, env = {} }: AgentOptions) {
+function agentConfig({
+  registry,
+  environment,
+  cluster,
+  kubeconfig,
+  context,
+  stateDir,
+  timeoutSeconds,
+  env = {},
+}: AgentOptions) {
   if (!kubeconfig) {
     kubeconfig = join(stateDir, 'in-cluster.kubeconfig');
     writeFileSync(kubeconfig, inClusterKubeconfig(env), { mode: 0o600 });
@@ -129,21 +138,50 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
           log.info('registry answers again: resuming', { was: registryDown, since: downSince });
           // The outage is reported with each bundle's status, unchanged otherwise.
           for (const s of last.values()) {
-            const status = { ...s, reason: `registry unreachable from ${downSince} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`, time: new Date().toISOString() };
+            const status = {
+              ...s,
+              reason: `registry unreachable from ${downSince} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`,
+              time: new Date().toISOString(),
+            };
             await writeStatus({ stores: ws.stores, status, signal: stop });
             last.set(s.bundle, status);
           }
-          log.info(`reported the registry outage in ${last.size} status(es)`, { since: downSince, bundles: [...last.keys()] });
+          log.info(`reported the registry outage in ${last.size} status(es)`, {
+            since: downSince,
+            bundles: [...last.keys()],
+          });
         }
         registryDown = undefined;
         for (const bundle of index?.bundles ?? []) {
           if (stop.aborted) break;
-          await followBundle({ ws, kube, log, last, drift, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, env, stop });
+          await followBundle({
+            ws,
+            kube,
+            log,
+            last,
+            drift,
+            bundle,
+            tag: index!.clusters[cluster]?.tag ?? environment,
+            environment,
+            cluster,
+            env,
+            stop,
+          });
         }
         // Told to remove these (drover retire): only what the inventory owns, as the hub's retire does.
         for (const bundle of index?.retire ?? []) {
           if (stop.aborted) break;
-          await retireHere({ ws, kube, log, last, bundle, tag: index!.clusters[cluster]?.tag ?? environment, environment, cluster, stop });
+          await retireHere({
+            ws,
+            kube,
+            log,
+            last,
+            bundle,
+            tag: index!.clusters[cluster]?.tag ?? environment,
+            environment,
+            cluster,
+            stop,
+          });
         }
         // A finding opened or resolved, or a heal done, since the last poll: said in the bundle's status.
         for (const bundle of drift.changed()) {
@@ -178,11 +216,38 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-async function followBundle({ ws, kube, log, last, drift, bundle, tag, environment, cluster, env, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; drift: AgentDriftTracker; bundle: string; tag: string; environment: string; cluster: string; env: NodeJS.ProcessEnv; stop: AbortSignal }): Promise<void> {
+async function followBundle({
+  ws,
+  kube,
+  log,
+  last,
+  drift,
+  bundle,
+  tag,
+  environment,
+  cluster,
+  env,
+  stop,
+}: {
+  ws: Workspace;
+  kube: Cluster;
+  log: Logger;
+  last: Map<string, AgentStatus>;
+  drift: AgentDriftTracker;
+  bundle: string;
+  tag: string;
+  environment: string;
+  cluster: string;
+  env: NodeJS.ProcessEnv;
+  stop: AbortSignal;
+}): Promise<void> {
   const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
   if (!desired) return;
   await remember({ ws, last, bundle, cluster, stop });
-  const publish = async (state: AgentState, more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {}) => {
+  const publish = async (
+    state: AgentState,
+    more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {},
+  ) => {
     const inv = await readInventory(kube, bundle, stop);
     const d = drift.of(bundle);
     const status: AgentStatus = {
@@ -211,25 +276,48 @@ async function followBundle({ ws, kube, log, last, drift, bundle, tag, environme
     return;
   }
   // Failed or refused before: not retried until the tag moves.
-  if (said?.desired === desired && (said.state === 'rolled-back' || said.state === 'rollback-failed' || said.state === 'refused')) return;
+  if (
+    said?.desired === desired &&
+    (said.state === 'rolled-back' || said.state === 'rollback-failed' || said.state === 'refused')
+  )
+    return;
   // The inventory is gone while this agent's last status says a version runs here: nothing owned is not what is known.
   if (!inv.exists && said?.running) {
     const e = inventoryMissing({ bundle, cluster, running: said.running });
     log.error(`${bundle}: ${e.message}`, { bundle, reason: 'InventoryMissing' });
-    if (said.state !== 'refused' || said.desired !== desired) await publish('refused', { reason: `InventoryMissing: ${e.message}` });
+    if (said.state !== 'refused' || said.desired !== desired)
+      await publish('refused', { reason: `InventoryMissing: ${e.message}` });
     return;
   }
-  log.info(`${tag} of ${bundle} names ${desired.slice(0, 19)}: releasing it`, { bundle, tag, desired, ...(inv.current ? { from: inv.current.version } : {}) });
+  log.info(`${tag} of ${bundle} names ${desired.slice(0, 19)}: releasing it`, {
+    bundle,
+    tag,
+    desired,
+    ...(inv.current ? { from: inv.current.version } : {}),
+  });
   await publish('applying');
   let r;
   try {
     // As its own one-cluster environment (its time limit), never moving a tag: the agent only follows.
-    r = await deployVersion({ ws, bundle, version: desired, environment, moveChannel: false, env, onEvent: eventLogger(log, { bundle }), signal: stop });
+    r = await deployVersion({
+      ws,
+      bundle,
+      version: desired,
+      environment,
+      moveChannel: false,
+      env,
+      onEvent: eventLogger(log, { bundle }),
+      signal: stop,
+    });
   } catch (err) {
     const reason = unusableReasonOf(err);
     const e = toDroverError(err);
     if (reason) {
-      log.error(`${bundle}: ${tag} names ${desired}, refused: ${e.message}; nothing applied`, { bundle, desired, reason });
+      log.error(`${bundle}: ${tag} names ${desired}, refused: ${e.message}; nothing applied`, {
+        bundle,
+        desired,
+        reason,
+      });
       await publish('refused', { reason: `${reason}: ${e.message}` });
       return;
     }
@@ -240,15 +328,42 @@ async function followBundle({ ws, kube, log, last, drift, bundle, tag, environme
     log.info(`${bundle}@${r.version}: healthy`, { bundle, version: r.version });
     await publish('succeeded');
   } else if (c.state === 'rolled-back' || c.state === 'rollback-failed') {
-    log.error(`${bundle}@${r.version} failed and was ${c.state === 'rolled-back' ? 'rolled back whole' : 'not rolled back'}`, { bundle, version: r.version, failedObject: c.failedObject, reason: c.reason });
-    await publish(c.state, { ...(c.failedObject ? { failedObject: c.failedObject } : {}), ...(c.reason ? { reason: c.reason } : {}), health: c.state === 'rolled-back' ? 'Current' : null });
+    log.error(
+      `${bundle}@${r.version} failed and was ${c.state === 'rolled-back' ? 'rolled back whole' : 'not rolled back'}`,
+      { bundle, version: r.version, failedObject: c.failedObject, reason: c.reason },
+    );
+    await publish(c.state, {
+      ...(c.failedObject ? { failedObject: c.failedObject } : {}),
+      ...(c.reason ? { reason: c.reason } : {}),
+      health: c.state === 'rolled-back' ? 'Current' : null,
+    });
   } else {
     log.warn(`${bundle}@${r.version} did not run: ${c.message ?? c.state}`, { bundle });
     await publish('error', { reason: c.message ?? c.state });
   }
 }
 
-async function retireHere({ ws, kube, log, last, bundle, tag, environment, cluster, stop }: { ws: Workspace; kube: Cluster; log: Logger; last: Map<string, AgentStatus>; bundle: string; tag: string; environment: string; cluster: string; stop: AbortSignal }): Promise<void> {
+async function retireHere({
+  ws,
+  kube,
+  log,
+  last,
+  bundle,
+  tag,
+  environment,
+  cluster,
+  stop,
+}: {
+  ws: Workspace;
+  kube: Cluster;
+  log: Logger;
+  last: Map<string, AgentStatus>;
+  bundle: string;
+  tag: string;
+  environment: string;
+  cluster: string;
+  stop: AbortSignal;
+}): Promise<void> {
   await remember({ ws, last, bundle, cluster, stop });
   const inv = await readInventory(kube, bundle, stop);
   const said = last.get(bundle);
@@ -261,7 +376,15 @@ async function retireHere({ ws, kube, log, last, bundle, tag, environment, clust
     log.error(`${bundle}: retire refused: ${reason}`, { bundle });
   } else if (inv.current || inv.pending) {
     const versions = bundleVersions({ ws, bundle, signal: stop });
-    const r = await retireFromCluster({ db: ws.db, cluster: kube, bundle, environment, loadPolicy: async (v) => (await versions.load(v.digest)).policy, onEvent: eventLogger(log, { bundle }), signal: stop });
+    const r = await retireFromCluster({
+      db: ws.db,
+      cluster: kube,
+      bundle,
+      environment,
+      loadPolicy: async (v) => (await versions.load(v.digest)).policy,
+      onEvent: eventLogger(log, { bundle }),
+      signal: stop,
+    });
     if (r.state === 'failed') {
       state = 'error';
       reason = `retire failed: ${r.message}`;
@@ -271,13 +394,39 @@ async function retireHere({ ws, kube, log, last, bundle, tag, environment, clust
       log.info(`${bundle} retired from ${cluster}`, { bundle, deleted: r.delete, kept: r.keep.map((k) => k.ref) });
     }
   }
-  const status: AgentStatus = { protocol: 1, bundle, cluster, environment, tag, desired: null, running: null, state, health: null, failedObject: null, reason, agent: AGENT_ID, time: new Date().toISOString() };
+  const status: AgentStatus = {
+    protocol: 1,
+    bundle,
+    cluster,
+    environment,
+    tag,
+    desired: null,
+    running: null,
+    state,
+    health: null,
+    failedObject: null,
+    reason,
+    agent: AGENT_ID,
+    time: new Date().toISOString(),
+  };
   await writeStatus({ stores: ws.stores, status, signal: stop });
   last.set(bundle, status);
 }
 
 /** What this agent said of a bundle before, even before a restart: its own last status in the registry. */
-async function remember({ ws, last, bundle, cluster, stop }: { ws: Workspace; last: Map<string, AgentStatus>; bundle: string; cluster: string; stop: AbortSignal }): Promise<void> {
+async function remember({
+  ws,
+  last,
+  bundle,
+  cluster,
+  stop,
+}: {
+  ws: Workspace;
+  last: Map<string, AgentStatus>;
+  bundle: string;
+  cluster: string;
+  stop: AbortSignal;
+}): Promise<void> {
   if (last.has(bundle)) return;
   const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
   if (mine) last.set(bundle, mine);

@@ -31,12 +31,24 @@ beforeAll(async () => {
   writeFileSync(
     join(repo, 'app.yaml'),
     [
-      { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'app' }] } },
+      {
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: bundle },
+        spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'app' }] },
+      },
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'app', namespace: ns },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'app' } }, template: { metadata: { labels: { app: 'app' } }, spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] } } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'app' } },
+          template: {
+            metadata: { labels: { app: 'app' } },
+            spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1' }] },
+          },
+        },
       },
     ]
       .map((d) => stringify(d))
@@ -86,15 +98,36 @@ describe('the drift background task', () => {
 
       await kubectlOn(env, c1, ['scale', 'deployment', 'app', '-n', ns, '--replicas=3']);
       const deadline = Date.now() + 120_000;
-      while (!['drift resolved', 'self-heal:'].every((m) => lines.some((l) => String(l.msg).startsWith(m))) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      while (
+        !['drift resolved', 'self-heal:'].every((m) => lines.some((l) => String(l.msg).startsWith(m))) &&
+        Date.now() < deadline
+      )
+        await new Promise((r) => setTimeout(r, 200));
 
       const opened = lines.find((l) => String(l.msg).startsWith('drift opened'));
-      expect(opened).toMatchObject({ level: 'warn', bundle, cluster: 'c1', object: `Deployment/${ns}/app`, drift: 'changed', paths: ['spec.replicas'] });
+      expect(opened).toMatchObject({
+        level: 'warn',
+        bundle,
+        cluster: 'c1',
+        object: `Deployment/${ns}/app`,
+        drift: 'changed',
+        paths: ['spec.replicas'],
+      });
       expect(counts.some((c) => c[bundle] === 1)).toBe(true);
-      expect(lines.find((l) => String(l.msg).startsWith('self-heal:'))).toMatchObject({ bundle, cluster: 'c1', version: '1.0.0', outcome: 'healed' });
-      expect(lines.find((l) => String(l.msg).startsWith('drift resolved'))).toMatchObject({ object: `Deployment/${ns}/app`, resolution: 'healed' });
+      expect(lines.find((l) => String(l.msg).startsWith('self-heal:'))).toMatchObject({
+        bundle,
+        cluster: 'c1',
+        version: '1.0.0',
+        outcome: 'healed',
+      });
+      expect(lines.find((l) => String(l.msg).startsWith('drift resolved'))).toMatchObject({
+        object: `Deployment/${ns}/app`,
+        resolution: 'healed',
+      });
       expect(counts.at(-1)?.[bundle] ?? 0).toBe(0);
-      expect((await kubectlOn(env, c1, ['get', 'deployment', 'app', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim()).toBe('1');
+      expect(
+        (await kubectlOn(env, c1, ['get', 'deployment', 'app', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim(),
+      ).toBe('1');
     } finally {
       ac.abort();
       await task?.stop();

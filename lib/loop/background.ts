@@ -47,7 +47,10 @@ export interface BackgroundTask {
 export const driftTask: BackgroundTask = {
   name: 'drift',
   async start({ ws, env, log, reportDriftFindings, changes, signal }) {
-    const [{ startDriftMonitor }, { openFindings }] = await Promise.all([import('../monitor/drift-monitor.ts'), import('../state/drift.ts')]);
+    const [{ startDriftMonitor }, { openFindings }] = await Promise.all([
+      import('../monitor/drift-monitor.ts'),
+      import('../state/drift.ts'),
+    ]);
     const report = () => {
       const counts: Record<string, number> = {};
       for (const f of openFindings(ws.db)) counts[f.bundle] = (counts[f.bundle] ?? 0) + 1;
@@ -58,14 +61,29 @@ export const driftTask: BackgroundTask = {
       env,
       signal,
       onFinding: (f, change) => {
-        const fields = { bundle: f.bundle, cluster: f.cluster, object: f.ref, drift: f.kind, change, paths: f.fields.map((x) => x.path) };
-        if (change === 'resolved') log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
+        const fields = {
+          bundle: f.bundle,
+          cluster: f.cluster,
+          object: f.ref,
+          drift: f.kind,
+          change,
+          paths: f.fields.map((x) => x.path),
+        };
+        if (change === 'resolved')
+          log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
         else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
         report();
         changes?.emit({ bundle: f.bundle, kind: 'drift' });
       },
       onHeal: (h) => {
-        const fields = { bundle: h.bundle, cluster: h.cluster, version: h.version, outcome: h.outcome, objects: h.refs, ...(h.reason ? { reason: h.reason } : {}) };
+        const fields = {
+          bundle: h.bundle,
+          cluster: h.cluster,
+          version: h.version,
+          outcome: h.outcome,
+          objects: h.refs,
+          ...(h.reason ? { reason: h.reason } : {}),
+        };
         if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
         else log.warn(`self-heal of ${h.bundle} on ${h.cluster}: ${h.outcome}`, fields);
         report();

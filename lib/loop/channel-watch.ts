@@ -34,12 +34,23 @@ const CONCURRENCY = 8;
  * than in the previous round (`seen`, updated here): a tag put back to what
  * runs needs no release, but the loop's view of it (metrics, refusals) does.
  */
-export async function movedChannels({ ws, signal, seen = new Map() }: Pick<BackgroundContext, 'ws' | 'signal'> & { seen?: Map<string, string | undefined> }): Promise<{ moved: string[]; errors: Error[] }> {
+export async function movedChannels({
+  ws,
+  signal,
+  seen = new Map(),
+}: Pick<BackgroundContext, 'ws' | 'signal'> & { seen?: Map<string, string | undefined> }): Promise<{
+  moved: string[];
+  errors: Error[];
+}> {
   // The pairs a bundle has been released to or had its tag marked in; a tag that appears where the bundle never ran is found by the loop's own read at resync.
   const pairs = listBundles(ws.db)
     .filter((b) => !b.left)
     .flatMap((b) => ws.config.environments.map((e) => ({ bundle: b.name, environment: e })))
-    .filter(({ bundle, environment: e }) => channelMark(ws.db, { bundle, environment: e.name }) !== undefined || e.clusters.some((c) => lastRelease(ws.db, bundle, c) !== undefined));
+    .filter(
+      ({ bundle, environment: e }) =>
+        channelMark(ws.db, { bundle, environment: e.name }) !== undefined ||
+        e.clusters.some((c) => lastRelease(ws.db, bundle, c) !== undefined),
+    );
   const moved = new Set<string>();
   const reads: ChannelRead[] = [];
   const results = await settleLimit(pairs, CONCURRENCY, async ({ bundle, environment: e }) => {
@@ -50,14 +61,25 @@ export async function movedChannels({ ws, signal, seen = new Map() }: Pick<Backg
     const changed = seen.has(key) && seen.get(key) !== tag;
     seen.set(key, tag);
     if (changed) moved.add(bundle);
-    const sync = channelSync({ tag, mark: channelMark(ws.db, { bundle, environment: e.name })?.digest, clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters });
+    const sync = channelSync({
+      tag,
+      mark: channelMark(ws.db, { bundle, environment: e.name })?.digest,
+      clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters,
+    });
     if (sync.kind === 'moved') moved.add(bundle);
   });
   // What was read, for whoever shows tags (the dashboard) and the loop's next pass (follow-channels.ts): one transaction a round.
-  recordChannelReads(ws.db, reads, pairs.filter((_, i) => results[i]!.status === 'rejected').map(({ bundle, environment: e }) => ({ bundle, environment: e.name })));
+  recordChannelReads(
+    ws.db,
+    reads,
+    pairs
+      .filter((_, i) => results[i]!.status === 'rejected')
+      .map(({ bundle, environment: e }) => ({ bundle, environment: e.name })),
+  );
   const errors = results.flatMap((r) => (r.status === 'rejected' ? [toDroverError(r.reason)] : []));
   // A tag that is not a manifest at all fails its HEAD: its bundle is woken, and the loop refuses it and says why.
-  for (const [i, r] of results.entries()) if (r.status === 'rejected' && toDroverError(r.reason).code === 'E_INTEGRITY') moved.add(pairs[i]!.bundle);
+  for (const [i, r] of results.entries())
+    if (r.status === 'rejected' && toDroverError(r.reason).code === 'E_INTEGRITY') moved.add(pairs[i]!.bundle);
   return { moved: [...moved], errors: errors.filter((e) => toDroverError(e).code !== 'E_INTEGRITY') };
 }
 

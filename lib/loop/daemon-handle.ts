@@ -13,7 +13,10 @@ import type { LoopContext } from './loop-context.ts';
 
 export interface DaemonActions {
   /** Cuts the named source (or every source) now; new versions wake their bundles. */
-  cut(args: { source?: string; bundle?: string }): Promise<Pick<CutResult, 'sources' | 'cut' | 'unchanged' | 'warnings'>>;
+  cut(args: {
+    source?: string;
+    bundle?: string;
+  }): Promise<Pick<CutResult, 'sources' | 'cut' | 'unchanged' | 'warnings'>>;
   deploy(args: { bundle: string; version: string; environment?: string; cluster?: string }): Promise<DeployResult>;
   promote(args: { bundle: string; to: string; version?: string }): Promise<DeployResult>;
   rollback(args: { bundle: string; environment: string; to?: string }): Promise<DeployResult>;

@@ -96,10 +96,14 @@ const EXIT_MARGIN_MS = 1_500;
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     const t = setTimeout(resolve, Math.max(0, ms));
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
   });
 
 /** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens. */
@@ -114,7 +118,19 @@ function secretsOf(config: Awaited<ReturnType<typeof openWorkspace>>['config'], 
   return names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
 }
 
-export async function runDaemon({ configPath = 'drover.yaml', listen, startInterface, env = {}, stop, hurry, write, logLevel = 'info', concurrency = 8, backgroundTasks = defaultBackgroundTasks, resyncSeconds = 60 }: ServeOptions): Promise<ServeSummary> {
+export async function runDaemon({
+  configPath = 'drover.yaml',
+  listen,
+  startInterface,
+  env = {},
+  stop,
+  hurry,
+  write,
+  logLevel = 'info',
+  concurrency = 8,
+  backgroundTasks = defaultBackgroundTasks,
+  resyncSeconds = 60,
+}: ServeOptions): Promise<ServeSummary> {
   const startedAt = new Date().toISOString();
   const ws = await openWorkspace({ configPath, env, signal: stop });
   const config = ws.config;
@@ -157,7 +173,10 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
   const abortWork = (why: string) => {
     if (work.signal.aborted) return;
     abortedKeys.push(...queue.running);
-    log.warn(`${why}: aborting in-flight work; its releases are restored to the previous version`, { running: abortedKeys, secondsLeft: Math.round((stopAt + graceMs - Date.now()) / 1000) });
+    log.warn(`${why}: aborting in-flight work; its releases are restored to the previous version`, {
+      running: abortedKeys,
+      secondsLeft: Math.round((stopAt + graceMs - Date.now()) / 1000),
+    });
     work.abort(new UnavailableError('drover serve is shutting down'));
   };
   const onStop = () => {
@@ -177,7 +196,10 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     onError: ({ key, error, attempt, retryInMs }) => {
       metrics.taskErrors.inc({ key });
       deps.observe(error, key.startsWith('source:') ? { source: key.slice('source:'.length) } : {});
-      log[work.signal.aborted ? 'debug' : 'error'](`${key} failed (attempt ${attempt}, retry in ${Math.round(retryInMs / 1000)}s): ${toDroverError(error).message}`, { key, attempt, retryInMs, error: toDroverError(error) });
+      log[work.signal.aborted ? 'debug' : 'error'](
+        `${key} failed (attempt ${attempt}, retry in ${Math.round(retryInMs / 1000)}s): ${toDroverError(error).message}`,
+        { key, attempt, retryInMs, error: toDroverError(error) },
+      );
     },
   });
   const wakeSource: DaemonHandle['wakeSource'] = (name, trigger) => {
@@ -201,10 +223,14 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
         return;
       }
       const r = await reconcileBundle(ctx, { bundle: name });
-      for (const h of r.held) log.debug(`${name} held in ${h.environment}: ${h.reason}`, { bundle: name, environment: h.environment });
+      for (const h of r.held)
+        log.debug(`${name} held in ${h.environment}: ${h.reason}`, { bundle: name, environment: h.environment });
       return r.wakeAtMs !== undefined ? { requeueAfterMs: Math.max(0, r.wakeAtMs - Date.now()) } : undefined;
     } finally {
-      metrics.reconcileDuration.observe({ task: kind === 'source' ? 'cut' : 'bundle' }, (performance.now() - t0) / 1000);
+      metrics.reconcileDuration.observe(
+        { task: kind === 'source' ? 'cut' : 'bundle' },
+        (performance.now() - t0) / 1000,
+      );
     }
   }
 
@@ -218,11 +244,18 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
       if (only && sources.length === 0) throw new NotFoundError(`no source named ${only}`, { data: { source: only } });
       const results = [];
       for (const source of sources) {
-        const r = await runExclusive(`source:${source.name}`, () => cutSourceAction(ctx, { source, ...(bundle ? { bundle } : {}) }));
+        const r = await runExclusive(`source:${source.name}`, () =>
+          cutSourceAction(ctx, { source, ...(bundle ? { bundle } : {}) }),
+        );
         for (const c of r.cut) wakeBundle(c.bundle);
         results.push(r);
       }
-      return { sources: results.flatMap((r) => r.sources), cut: results.flatMap((r) => r.cut), unchanged: results.flatMap((r) => r.unchanged), warnings: results.flatMap((r) => r.warnings) };
+      return {
+        sources: results.flatMap((r) => r.sources),
+        cut: results.flatMap((r) => r.cut),
+        unchanged: results.flatMap((r) => r.unchanged),
+        warnings: results.flatMap((r) => r.warnings),
+      };
     },
     // Each action holds its bundle's lock, and wakes the bundle after, for what follows from it (a promotion now due).
     async deploy(args) {
@@ -254,7 +287,10 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     wakeSource,
     wakeBundle,
     runExclusive,
-    webhook: { secret: secretFromEnv(config.serve.webhook.secretEnv, env), maxBodyBytes: config.serve.webhook.maxBodyBytes },
+    webhook: {
+      secret: secretFromEnv(config.serve.webhook.secretEnv, env),
+      maxBodyBytes: config.serve.webhook.maxBodyBytes,
+    },
     apiToken: secretFromEnv(config.serve.tokenEnv, env),
   };
 
@@ -286,23 +322,45 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: work.signal });
     for (const r of rec.recovered) {
       if (r.outcome === 'rolled-back') metrics.rollbacks.inc({ kind: 'recovery' });
-      log.warn(`recovered ${r.release.bundle}@${r.release.version} on ${r.release.cluster}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
+      log.warn(
+        `recovered ${r.release.bundle}@${r.release.version} on ${r.release.cluster}: ${r.outcome}: ${r.message}`,
+        { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome },
+      );
     }
-    for (const f of rec.failed) log.error(`recovery of ${f.bundle} on ${f.cluster} failed: ${f.error.message}; its next deploy retries it`, { bundle: f.bundle, cluster: f.cluster, error: f.error });
+    for (const f of rec.failed)
+      log.error(`recovery of ${f.bundle} on ${f.cluster} failed: ${f.error.message}; its next deploy retries it`, {
+        bundle: f.bundle,
+        cluster: f.cluster,
+        error: f.error,
+      });
     recoveredAtStart = rec.recovered.length;
     status.recovery = rec.failed.length ? 'failed' : 'done';
   }
 
   if (!stop.aborted) {
     for (const sc of config.sources) {
-      const task = cron.schedule(checkSchedule(sc.schedule), () => wakeSource(sc.name, 'schedule'), { noOverlap: true, name: `drover-serve:${sc.name}`, logger: { info() {}, warn() {}, error() {}, debug() {} } });
+      const task = cron.schedule(checkSchedule(sc.schedule), () => wakeSource(sc.name, 'schedule'), {
+        noOverlap: true,
+        name: `drover-serve:${sc.name}`,
+        logger: { info() {}, warn() {}, error() {}, debug() {} },
+      });
       stops.push(() => task.destroy());
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(sc.url)) {
         // A local repository: its refs are watched, and a commit wakes the source within the debounce.
         void openConfiguredSource({ ws, sc, env })
-          .then((source) => watchSource({ source, watchFiles: true, onChange: () => wakeSource(sc.name, 'fs'), onError: (e) => log.warn(`watching ${sc.name}: ${e.message}`, { source: sc.name }), signal: triggers.signal }))
+          .then((source) =>
+            watchSource({
+              source,
+              watchFiles: true,
+              onChange: () => wakeSource(sc.name, 'fs'),
+              onError: (e) => log.warn(`watching ${sc.name}: ${e.message}`, { source: sc.name }),
+              signal: triggers.signal,
+            }),
+          )
           .then((w) => stops.push(() => w.closed))
-          .catch((err: unknown) => log.error(`cannot watch ${sc.name}: ${toDroverError(err).message}`, { source: sc.name }));
+          .catch((err: unknown) =>
+            log.error(`cannot watch ${sc.name}: ${toDroverError(err).message}`, { source: sc.name }),
+          );
       }
     }
     const resync = setInterval(wakeAllBundles, resyncSeconds * 1000);
@@ -321,7 +379,9 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
       for (const d of deps.snapshot().filter((x) => x.kind === 'cluster' && !x.up)) {
         void ws
           .clusters([d.name])
-          .then((cs) => cs.get(d.name)!.client.request({ method: 'GET', path: '/version', signal: AbortSignal.timeout(5_000) }))
+          .then((cs) =>
+            cs.get(d.name)!.client.request({ method: 'GET', path: '/version', signal: AbortSignal.timeout(5_000) }),
+          )
           .then(
             () => deps.up('cluster', d.name),
             () => {},
@@ -342,7 +402,8 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
             env,
             log: log.with({ task: t.name }),
             metrics,
-            reportDriftFindings: (counts) => Object.entries(counts).forEach(([bundle, n]) => metrics.driftFindings.set({ bundle }, n)),
+            reportDriftFindings: (counts) =>
+              Object.entries(counts).forEach(([bundle, n]) => metrics.driftFindings.set({ bundle }, n)),
             wakeBundle,
             changes,
             signal: triggers.signal,
@@ -350,7 +411,10 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
         });
         log.info(`background task ${t.name} started`, { task: t.name });
       } catch (err) {
-        log.error(`background task ${t.name} did not start: ${toDroverError(err).message}`, { task: t.name, error: toDroverError(err) });
+        log.error(`background task ${t.name} did not start: ${toDroverError(err).message}`, {
+          task: t.name,
+          error: toDroverError(err),
+        });
       }
     }
 
@@ -359,7 +423,9 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     for (const sc of config.sources) wakeSource(sc.name, 'startup');
     wakeAllBundles();
     log.info('ready', { recovered: recoveredAtStart, concurrency });
-    await new Promise<void>((resolve) => (stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true })));
+    await new Promise<void>((resolve) =>
+      stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true }),
+    );
   }
 
   // Shutdown: stop taking work, let in-flight work finish within the grace period, restore what could not.
@@ -375,7 +441,9 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
     await queue.stop();
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
   })();
-  const aborted = new Promise<void>((resolve) => (work.signal.aborted ? resolve() : work.signal.addEventListener('abort', () => resolve(), { once: true })));
+  const aborted = new Promise<void>((resolve) =>
+    work.signal.aborted ? resolve() : work.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
   await Promise.race([drained, aborted]);
   const done = !work.signal.aborted;
   // Aborted work settles quickly (the engine stops at its next step); never wait long for it.
@@ -385,18 +453,40 @@ export async function runDaemon({ configPath = 'drover.yaml', listen, startInter
 
   const recovered: ServeSummary['shutdown']['recovered'] = [];
   if (unfinishedReleases(ws.db).length > 0) {
-    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - EXIT_MARGIN_MS)) });
+    const rec = await recoverAll({
+      ws,
+      env,
+      onEvent: eventLogger(log, { phase: 'recover' }),
+      signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - EXIT_MARGIN_MS)),
+    });
     for (const r of rec.recovered) {
       if (r.outcome === 'rolled-back') metrics.rollbacks.inc({ kind: 'recovery' });
-      recovered.push({ bundle: r.release.bundle, cluster: r.release.cluster, version: r.release.version, outcome: r.outcome });
-      log.warn(`restored ${r.release.bundle} on ${r.release.cluster} after aborting ${r.release.version}: ${r.outcome}: ${r.message}`, { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome });
+      recovered.push({
+        bundle: r.release.bundle,
+        cluster: r.release.cluster,
+        version: r.release.version,
+        outcome: r.outcome,
+      });
+      log.warn(
+        `restored ${r.release.bundle} on ${r.release.cluster} after aborting ${r.release.version}: ${r.outcome}: ${r.message}`,
+        { bundle: r.release.bundle, cluster: r.release.cluster, outcome: r.outcome },
+      );
     }
-    for (const f of rec.failed) log.error(`could not restore ${f.bundle} on ${f.cluster} before exiting: ${f.error.message}; the next start recovers it`, { bundle: f.bundle, cluster: f.cluster, error: f.error });
+    for (const f of rec.failed)
+      log.error(
+        `could not restore ${f.bundle} on ${f.cluster} before exiting: ${f.error.message}; the next start recovers it`,
+        { bundle: f.bundle, cluster: f.cluster, error: f.error },
+      );
   }
   await http.close();
   ws.close();
   status.stateOpen = false;
   const stoppedAt = new Date().toISOString();
-  log.info('stopped', { drained: done, aborted: abortedKeys, recovered: recovered.length, seconds: Math.round((Date.now() - stopAt) / 100) / 10 });
+  log.info('stopped', {
+    drained: done,
+    aborted: abortedKeys,
+    recovered: recovered.length,
+    seconds: Math.round((Date.now() - stopAt) / 100) / 10,
+  });
   return { address: http.address, startedAt, stoppedAt, shutdown: { drained: done, aborted: abortedKeys, recovered } };
 }

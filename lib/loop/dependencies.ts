@@ -67,8 +67,13 @@ export function createDependencyTracker({
       return;
     }
     states.set(key, { kind, name, up, since: new Date().toISOString(), ...(error ? { error } : {}) });
-    const what = kind === 'git' ? `the Git server of source ${name}` : kind === 'cluster' ? `cluster ${name}` : `registry ${name}`;
-    if (!up) log.warn(`${what} is unreachable: ${error ?? 'no answer'}; work that needs it is retried with backoff`, { dependency: kind, name });
+    const what =
+      kind === 'git' ? `the Git server of source ${name}` : kind === 'cluster' ? `cluster ${name}` : `registry ${name}`;
+    if (!up)
+      log.warn(`${what} is unreachable: ${error ?? 'no answer'}; work that needs it is retried with backoff`, {
+        dependency: kind,
+        name,
+      });
     else if (before) {
       log.info(`${what} answers again`, { dependency: kind, name });
       onRecovered(kind, name);
@@ -82,7 +87,8 @@ export function createDependencyTracker({
       const dep = err.data.dependency;
       if (dep === 'registry') set('registry', registry, false, err.message);
       else if (dep === 'git' && source) set('git', source, false, err.message);
-      else if (dep === 'cluster' && typeof err.data.cluster === 'string') set('cluster', err.data.cluster, false, err.message);
+      else if (dep === 'cluster' && typeof err.data.cluster === 'string')
+        set('cluster', err.data.cluster, false, err.message);
       else return false;
       return true;
     },

@@ -46,7 +46,12 @@ const ac = new AbortController();
 
 function writeApp(dir: string, level: string): void {
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: bundle },
+      spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
     appDeployment({ name: 'web', namespace: ns, configMap: 'web-config' }),
   ];
@@ -59,7 +64,8 @@ async function requestsOf(fn: () => Promise<unknown>): Promise<Map<string, numbe
   await fn();
   return since(before, proxy.kinds());
 }
-const runs = (environment: 'dev' | 'prod') => environmentState(ws.db, { bundle, clusters: environment === 'dev' ? ['c1'] : ['c2'] }).runs;
+const runs = (environment: 'dev' | 'prod') =>
+  environmentState(ws.db, { bundle, clusters: environment === 'dev' ? ['c1'] : ['c2'] }).runs;
 
 beforeAll(async () => {
   proxy = await countingProxy(env.registry.host);
@@ -89,7 +95,14 @@ beforeAll(async () => {
   expect((await deployVersion({ ws, bundle, version: '1.0.0', environment: 'dev' })).ok).toBe(true);
   const log = createLogger({ write: () => {} });
   const metrics = createServeMetrics();
-  ctx = { ws, env: {}, log, metrics, deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }), signal: ac.signal };
+  ctx = {
+    ws,
+    env: {},
+    log,
+    metrics,
+    deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),
+    signal: ac.signal,
+  };
 });
 afterAll(async () => {
   ac.abort();
@@ -102,9 +115,16 @@ afterAll(async () => {
 describe('the loop reads channel tags from one listing and the watch', () => {
   it('at rest: one listing when the watch read this round; without a watch read, only the tags the listing names are read', async () => {
     ws.db.prepare('DELETE FROM channel_reads').run();
-    const unwatched = await requestsOf(async () => expect((await followChannels(ctx, { bundle })).followed).toEqual([]));
+    const unwatched = await requestsOf(async () =>
+      expect((await followChannels(ctx, { bundle })).followed).toEqual([]),
+    );
     // dev has a tag (read: a HEAD), prod has none (the listing says so: no request).
-    expect(unwatched).toEqual(new Map([['GET tags', 1], ['HEAD tag', 1]]));
+    expect(unwatched).toEqual(
+      new Map([
+        ['GET tags', 1],
+        ['HEAD tag', 1],
+      ]),
+    );
 
     const round = await movedChannels({ ws, signal: ac.signal });
     expect(round).toEqual({ moved: [], errors: [] });
@@ -130,11 +150,15 @@ describe('the loop reads channel tags from one listing and the watch', () => {
     expect(runs('prod')).toBe('1.0.0');
   });
 
-  it('a registry whose tag listing comes back empty: each environment\'s tag is read, and nothing is missed', async () => {
+  it("a registry whose tag listing comes back empty: each environment's tag is read, and nothing is missed", async () => {
     ws.db.prepare('DELETE FROM channel_reads').run();
     await oras(['tag', '--plain-http', `${env.registry.host}/${prefix}/${bundle}:1.0.1`, 'prod']);
     // CNCF distribution always lists; a registry that does not is answered here, at the proxy.
-    proxy.answer((req) => (req.url?.split('?')[0]?.endsWith('/tags/list') ? { status: 200, json: { name: `${prefix}/${bundle}`, tags: [] } } : undefined));
+    proxy.answer((req) =>
+      req.url?.split('?')[0]?.endsWith('/tags/list')
+        ? { status: 200, json: { name: `${prefix}/${bundle}`, tags: [] } }
+        : undefined,
+    );
     try {
       let r: Awaited<ReturnType<typeof followChannels>> | undefined;
       const requests = await requestsOf(async () => (r = await followChannels(ctx, { bundle })));

@@ -92,18 +92,32 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       if (memory.get(key)?.digest !== digest) {
         memory.set(key, { digest });
         ctx.metrics.channelFollows.inc({ ...labels, result: 'quarantined' });
-        ctx.log.warn(`channel tag ${e.name} of ${bundle} names ${version}, quarantined in ${e.name}: not followed; drover promote ${bundle} --to ${e.name} --version ${version} releases it by hand`, { ...labels, version, digest });
+        ctx.log.warn(
+          `channel tag ${e.name} of ${bundle} names ${version}, quarantined in ${e.name}: not followed; drover promote ${bundle} --to ${e.name} --version ${version} releases it by hand`,
+          { ...labels, version, digest },
+        );
       }
       hold(`the tag names ${version}, quarantined here: not followed`);
       continue;
     }
     memory.delete(key);
-    ctx.log.info(`channel tag ${e.name} of ${bundle} moved to ${version} outside Drover: releasing it`, { ...labels, version, digest, outOfSync: sync.outOfSync, ...(before.runs ? { from: before.runs } : {}) });
+    ctx.log.info(`channel tag ${e.name} of ${bundle} moved to ${version} outside Drover: releasing it`, {
+      ...labels,
+      version,
+      digest,
+      outOfSync: sync.outOfSync,
+      ...(before.runs ? { from: before.runs } : {}),
+    });
     const r = await deployAction(ctx, { bundle, version: digest, environment: e.name, moveChannel: false });
     const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
     if (!r.ok && !versionFailed) {
-      const why = r.clusters.filter((c) => c.state === 'error').map((c) => `${c.cluster}: ${c.message ?? 'error'}`).join('; ');
-      throw new UnavailableError(`following ${e.name}'s tag of ${bundle} to ${version} did not run: ${why}`, { data: { ...labels, version } });
+      const why = r.clusters
+        .filter((c) => c.state === 'error')
+        .map((c) => `${c.cluster}: ${c.message ?? 'error'}`)
+        .join('; ');
+      throw new UnavailableError(`following ${e.name}'s tag of ${bundle} to ${version} did not run: ${why}`, {
+        data: { ...labels, version },
+      });
     }
     out.followed.push({ environment: e.name, version, digest, ok: r.ok });
     if (r.ok) {
@@ -111,13 +125,26 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       ctx.metrics.channelInSync.set(labels, 1);
       versions.mark(e.name, digest);
       if (before.runs && before.runs !== version && gt(before.runs, version)) {
-        quarantineVersion(db, { bundle, version: before.runs, environment: e.name, reason: `the ${e.name} tag was moved back to ${version} outside Drover` });
+        quarantineVersion(db, {
+          bundle,
+          version: before.runs,
+          environment: e.name,
+          reason: `the ${e.name} tag was moved back to ${version} outside Drover`,
+        });
       }
       continue;
     }
     ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
-    const why = r.clusters.filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ');
-    quarantineVersion(db, { bundle, version, environment: e.name, reason: `the ${e.name} tag was moved to it outside Drover; the rollout failed and was rolled back: ${why}` });
+    const why = r.clusters
+      .filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed')
+      .map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`)
+      .join('; ');
+    quarantineVersion(db, {
+      bundle,
+      version,
+      environment: e.name,
+      reason: `the ${e.name} tag was moved to it outside Drover; the rollout failed and was rolled back: ${why}`,
+    });
     await putTagBack(ctx, versions, { ...labels, version, digest, to: before.digest });
   }
   return out;
@@ -130,7 +157,11 @@ interface TagRead {
 }
 
 /** One pass's reader of the bundle's channel tags (see the module's doc comment). */
-async function tagReader(ctx: LoopContext, versions: ReturnType<typeof bundleVersions>, bundle: string): Promise<(environment: string) => Promise<TagRead>> {
+async function tagReader(
+  ctx: LoopContext,
+  versions: ReturnType<typeof bundleVersions>,
+  bundle: string,
+): Promise<(environment: string) => Promise<TagRead>> {
   const db = ctx.ws.db;
   const listed = await versions.channelsListed(ctx.ws.config.environments.map((e) => e.name));
   const freshAfter = new Date(Date.now() - 2 * ctx.ws.config.serve.channels.pollSeconds * 1000).toISOString();
@@ -156,7 +187,17 @@ async function headTag(versions: ReturnType<typeof bundleVersions>, environment:
   }
 }
 
-function refused(ctx: LoopContext, memory: ChannelMemory, { bundle, environment, digest, reason, message }: { bundle: string; environment: string; digest: string; reason: string; message: string | undefined }): void {
+function refused(
+  ctx: LoopContext,
+  memory: ChannelMemory,
+  {
+    bundle,
+    environment,
+    digest,
+    reason,
+    message,
+  }: { bundle: string; environment: string; digest: string; reason: string; message: string | undefined },
+): void {
   const key = `${bundle}\0${environment}`;
   const labels = { bundle, environment };
   ctx.metrics.channelInSync.set(labels, 0);
@@ -166,10 +207,19 @@ function refused(ctx: LoopContext, memory: ChannelMemory, { bundle, environment,
   memory.set(key, { digest, refused: reason });
   ctx.metrics.channelRefused.set({ ...labels, reason }, 1);
   ctx.metrics.channelFollows.inc({ ...labels, result: 'refused' });
-  ctx.log.error(`channel tag ${environment} of ${bundle} refused: ${message ?? reason}; nothing of it is applied`, { ...labels, digest, reason });
+  ctx.log.error(`channel tag ${environment} of ${bundle} refused: ${message ?? reason}; nothing of it is applied`, {
+    ...labels,
+    digest,
+    reason,
+  });
 }
 
-function clearRefused(ctx: LoopContext, memory: ChannelMemory, key: string, labels: { bundle: string; environment: string }): void {
+function clearRefused(
+  ctx: LoopContext,
+  memory: ChannelMemory,
+  key: string,
+  labels: { bundle: string; environment: string },
+): void {
   const seen = memory.get(key);
   if (!seen?.refused) return;
   ctx.metrics.channelRefused.remove({ ...labels, reason: seen.refused });
@@ -177,20 +227,39 @@ function clearRefused(ctx: LoopContext, memory: ChannelMemory, key: string, labe
 }
 
 /** After a failed follow: the tag names what runs again, unless it was moved once more meanwhile (then that move is followed next). */
-async function putTagBack(ctx: LoopContext, versions: ReturnType<typeof bundleVersions>, { bundle, environment, version, digest, to }: { bundle: string; environment: string; version: string; digest: string; to: string | undefined }): Promise<void> {
+async function putTagBack(
+  ctx: LoopContext,
+  versions: ReturnType<typeof bundleVersions>,
+  {
+    bundle,
+    environment,
+    version,
+    digest,
+    to,
+  }: { bundle: string; environment: string; version: string; digest: string; to: string | undefined },
+): Promise<void> {
   const fields = { bundle, environment, version, digest };
   if (!to) {
     // Nothing ran whole before: there is nothing to put back; the quarantine keeps it from being tried again.
     versions.mark(environment, digest);
-    ctx.log.warn(`${bundle}@${version} failed in ${environment} and was rolled back; the tag stays on it (${environment} ran no one version before)`, fields);
+    ctx.log.warn(
+      `${bundle}@${version} failed in ${environment} and was rolled back; the tag stays on it (${environment} ran no one version before)`,
+      fields,
+    );
     return;
   }
   try {
     if ((await versions.channel(environment)) !== digest) return;
     await versions.moveChannel(environment, to, { signal: AbortSignal.timeout(10_000) });
-    ctx.log.warn(`${bundle}@${version} failed in ${environment} and was rolled back whole; quarantined there, and the ${environment} tag put back to what runs`, { ...fields, tag: to });
+    ctx.log.warn(
+      `${bundle}@${version} failed in ${environment} and was rolled back whole; quarantined there, and the ${environment} tag put back to what runs`,
+      { ...fields, tag: to },
+    );
   } catch (err) {
     versions.mark(environment, digest);
-    ctx.log.error(`${bundle}@${version} failed in ${environment} and was rolled back; the ${environment} tag could not be put back: ${toDroverError(err).message}`, { ...fields, error: toDroverError(err) });
+    ctx.log.error(
+      `${bundle}@${version} failed in ${environment} and was rolled back; the ${environment} tag could not be put back: ${toDroverError(err).message}`,
+      { ...fields, error: toDroverError(err) },
+    );
   }
 }

@@ -64,13 +64,30 @@ function loggableFields(fields: LogFields): LogFields {
 }
 
 /** One log line (with its newline) for a record, exactly as a logger writes it. Pure. */
-export function formatLogLine({ time, level, msg, fields = {}, secrets = [] }: { time: Date; level: LogLevel; msg: string; fields?: LogFields; secrets?: readonly string[] }): string {
+export function formatLogLine({
+  time,
+  level,
+  msg,
+  fields = {},
+  secrets = [],
+}: {
+  time: Date;
+  level: LogLevel;
+  msg: string;
+  fields?: LogFields;
+  secrets?: readonly string[];
+}): string {
   let line = '';
   createLogger({ write: (l) => (line = l), level, secrets, now: () => time })[level](msg, fields);
   return line;
 }
 
-export function createLogger({ write, level = 'info', secrets = [], now = () => new Date() }: CreateLoggerOptions): Logger {
+export function createLogger({
+  write,
+  level = 'info',
+  secrets = [],
+  now = () => new Date(),
+}: CreateLoggerOptions): Logger {
   // Scrub both the raw secret and its JSON-escaped form (a quote or backslash in a secret is escaped in the line).
   const forms = secrets.filter((s) => s.length >= 4).flatMap((s) => [s, JSON.stringify(s).slice(1, -1)]);
   const out = pino(
@@ -89,7 +106,13 @@ export function createLogger({ write, level = 'info', secrets = [], now = () => 
   // appearing twice in the line.
   const bind = (bound: LogFields): Logger => {
     const emit = (l: LogLevel) => (msg: string, fields?: LogFields) => out[l]({ ...bound, ...fields }, msg);
-    return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error'), with: (fields) => bind({ ...bound, ...fields }) };
+    return {
+      debug: emit('debug'),
+      info: emit('info'),
+      warn: emit('warn'),
+      error: emit('error'),
+      with: (fields) => bind({ ...bound, ...fields }),
+    };
   };
   return bind({});
 }
@@ -98,6 +121,11 @@ export function createLogger({ write, level = 'info', secrets = [], now = () => 
 export function eventLogger(log: Logger, fields: LogFields = {}): OnEvent {
   return (e: DroverEvent) => {
     const level: LogLevel = e.level ?? (e.phase === 'verify' || e.phase === 'apply' ? 'debug' : 'info');
-    log[level](e.message, { ...fields, phase: e.phase, ...(e.subject ? { subject: e.subject } : {}), ...(e.total ? { done: e.done ?? 0, total: e.total } : {}) });
+    log[level](e.message, {
+      ...fields,
+      phase: e.phase,
+      ...(e.subject ? { subject: e.subject } : {}),
+      ...(e.total ? { done: e.done ?? 0, total: e.total } : {}),
+    });
   };
 }

@@ -36,8 +36,18 @@ function tree(round: number, { crash }: { crash: boolean }): Record<string, stri
   const files: Record<string, string> = {};
   for (const name of [good, flaky]) {
     const broken = crash && name === flaky;
-    files[`${name}/bundle.yaml`] = stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name }] } });
-    files[`${name}/config.yaml`] = stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${name}-config`, namespace: ns }, data: { ROUND: String(round) } });
+    files[`${name}/bundle.yaml`] = stringify({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name },
+      spec: { namespace: ns, roots: [{ kind: 'Deployment', name }] },
+    });
+    files[`${name}/config.yaml`] = stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `${name}-config`, namespace: ns },
+      data: { ROUND: String(round) },
+    });
     files[`${name}/deployment.yaml`] = stringify({
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -47,8 +57,21 @@ function tree(round: number, { crash }: { crash: boolean }): Record<string, stri
         selector: { matchLabels: { app: name } },
         template: {
           // KWOK keeps Pods with this label in CrashLoopBackOff: a real failed rollout.
-          metadata: { labels: { app: name, ...(broken ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) }, annotations: { round: String(round) } },
-          spec: { containers: [{ name: 'app', image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: `${name}-config` } }], readinessProbe: { httpGet: { path: '/healthz', port: 8080 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+          metadata: {
+            labels: { app: name, ...(broken ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) },
+            annotations: { round: String(round) },
+          },
+          spec: {
+            containers: [
+              {
+                name: 'app',
+                image: `registry.invalid/${name}:1`,
+                envFrom: [{ configMapRef: { name: `${name}-config` } }],
+                readinessProbe: { httpGet: { path: '/healthz', port: 8080 } },
+                resources: { requests: { cpu: '10m', memory: '16Mi' } },
+              },
+            ],
+          },
         },
       },
     });
@@ -65,7 +88,10 @@ function writeTree(dir: string, files: Record<string, string>) {
 
 const base = () => `http://127.0.0.1:${port}`;
 async function api<T>(path: string, init: RequestInit = {}): Promise<{ status: number; json: T }> {
-  const r = await fetch(`${base()}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, ...init.headers } });
+  const r = await fetch(`${base()}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, ...init.headers },
+  });
   return { status: r.status, json: (await r.json()) as T };
 }
 async function until(what: string, f: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
@@ -76,7 +102,9 @@ async function until(what: string, f: () => Promise<boolean>, timeoutMs = 120_00
   }
 }
 type BundleView = { environments: { name: string; runs: string | null }[] };
-const runs = async (bundle: string, environment: string) => (await api<BundleView>(`/api/v1/bundles/${bundle}`)).json.environments?.find((e) => e.name === environment)?.runs ?? null;
+const runs = async (bundle: string, environment: string) =>
+  (await api<BundleView>(`/api/v1/bundles/${bundle}`)).json.environments?.find((e) => e.name === environment)?.runs ??
+  null;
 const idle = async () => {
   const d = (await api<{ queue: { running: string[]; queued: string[] } }>('/api/v1/daemon')).json;
   return d.queue.running.length === 0 && d.queue.queued.length === 0;
@@ -105,7 +133,11 @@ beforeAll(async () => {
       { name: 'audit', clusters: [c3!.name], promotion: { mode: 'manual' } },
     ],
   });
-  proc = spawn(process.execPath, [cli, 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0'], { cwd: ws, env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret }, stdio: ['ignore', 'ignore', 'pipe'] });
+  proc = spawn(process.execPath, [cli, 'serve', '--config', join(ws, 'drover.yaml'), '--listen', '127.0.0.1:0'], {
+    cwd: ws,
+    env: { ...process.env, DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   port = await new Promise<number>((resolve, reject) => {
     createInterface({ input: proc.stderr! }).on('line', (line) => {
       stderr += `${line}\n`;
@@ -136,26 +168,45 @@ describe('the loop', () => {
     await git(work, ['commit', '--quiet', '-m', 'round 1']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
     const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
-    const hook = await fetch(`${base()}/hooks/github`, { method: 'POST', body, headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) } });
+    const hook = await fetch(`${base()}/hooks/github`, {
+      method: 'POST',
+      body,
+      headers: { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) },
+    });
     expect(hook.status).toBe(202);
 
     await until(`${good}@1.0.1 in prod`, async () => (await runs(good, 'prod')) === '1.0.1');
-    await until(`${flaky}@1.0.1 quarantined in dev`, async () => (await api<{ version: string; environment: string }[]>(`/api/v1/quarantine?bundle=${flaky}`)).json.some((q) => q.version === '1.0.1' && q.environment === 'dev'));
+    await until(`${flaky}@1.0.1 quarantined in dev`, async () =>
+      (await api<{ version: string; environment: string }[]>(`/api/v1/quarantine?bundle=${flaky}`)).json.some(
+        (q) => q.version === '1.0.1' && q.environment === 'dev',
+      ),
+    );
     await until('the queue idle', idle);
 
     // The broken version was rolled back whole in dev and went no further.
     expect(await runs(flaky, 'dev')).toBe('1.0.0');
     expect(await runs(flaky, 'prod')).toBe('1.0.0');
-    expect((await kubectlOn(env, c1!, ['get', 'configmap', `${flaky}-config`, '-n', ns, '-o', 'jsonpath={.data.ROUND}'])).trim()).toBe('0');
-    expect((await kubectlOn(env, c2!, ['get', 'configmap', `${good}-config`, '-n', ns, '-o', 'jsonpath={.data.ROUND}'])).trim()).toBe('1');
+    expect(
+      (
+        await kubectlOn(env, c1!, ['get', 'configmap', `${flaky}-config`, '-n', ns, '-o', 'jsonpath={.data.ROUND}'])
+      ).trim(),
+    ).toBe('0');
+    expect(
+      (
+        await kubectlOn(env, c2!, ['get', 'configmap', `${good}-config`, '-n', ns, '-o', 'jsonpath={.data.ROUND}'])
+      ).trim(),
+    ).toBe('1');
     type Rel = { version: string; cluster: string; state: string; reason: string | null };
-    const flakyReleases = async () => (await api<Rel[]>(`/api/v1/releases?bundle=${flaky}`)).json.filter((r) => r.version === '1.0.1');
+    const flakyReleases = async () =>
+      (await api<Rel[]>(`/api/v1/releases?bundle=${flaky}`)).json.filter((r) => r.version === '1.0.1');
     expect((await flakyReleases()).map((r) => [r.cluster, r.state])).toEqual([[c1!.name, 'rolled-back']]);
     expect(await metric(`drover_releases_total{bundle="${flaky}",cluster="${c1!.name}",result="rolled-back"}`)).toBe(1);
     expect(await metric('drover_rollbacks_total{kind="release"}')).toBe(1);
 
     // Woken again, the loop does not retry the quarantined version.
-    expect((await api('/api/v1/reconcile', { method: 'POST', body: JSON.stringify({ bundle: flaky }) })).status).toBe(202);
+    expect((await api('/api/v1/reconcile', { method: 'POST', body: JSON.stringify({ bundle: flaky }) })).status).toBe(
+      202,
+    );
     await new Promise((r) => setTimeout(r, 500));
     await until('the queue idle', idle);
     expect(await flakyReleases()).toHaveLength(1);
@@ -163,7 +214,10 @@ describe('the loop', () => {
     // Manual environments are never advanced by the loop.
     expect((await api<Rel[]>(`/api/v1/releases?cluster=${c3!.name}&bundle=${good}`)).json).toEqual([]);
     // ... but a person can promote through the API.
-    const promoted = await api<{ ok: boolean; version: string }>('/api/v1/promote', { method: 'POST', body: JSON.stringify({ bundle: good, to: 'audit' }) });
+    const promoted = await api<{ ok: boolean; version: string }>('/api/v1/promote', {
+      method: 'POST',
+      body: JSON.stringify({ bundle: good, to: 'audit' }),
+    });
     expect(promoted).toMatchObject({ status: 200, json: { ok: true, version: '1.0.1' } });
     expect(await runs(good, 'audit')).toBe('1.0.1');
   });

@@ -4,17 +4,51 @@ import { decideNext, type EnvironmentState } from './promotion-policy.ts';
 
 const MIN = 60_000;
 const now = 100 * MIN;
-const env = (name: string, over: Partial<EnvironmentState> = {}): EnvironmentState => ({ name, promotion: { mode: 'auto', healthyForSeconds: 600 }, ...over });
+const env = (name: string, over: Partial<EnvironmentState> = {}): EnvironmentState => ({
+  name,
+  promotion: { mode: 'auto', healthyForSeconds: 600 },
+  ...over,
+});
 const decide = (latest: string | undefined, environments: EnvironmentState[], quarantine: string[] = []) =>
-  decideNext({ latest, environments, isQuarantined: (e, v) => quarantine.includes(`${e}/${v}`), newer: gt, nowMs: now });
+  decideNext({
+    latest,
+    environments,
+    isQuarantined: (e, v) => quarantine.includes(`${e}/${v}`),
+    newer: gt,
+    nowMs: now,
+  });
 
 describe('decideNext', () => {
   it.each([
-    ['nothing cut: nothing to do', undefined, [env('dev')], [], { held: [{ environment: 'dev', reason: 'no version cut yet' }] }],
-    ['a new version goes to the first environment', '1.0.1', [env('dev', { runs: '1.0.0' })], [], { action: { kind: 'deploy', environment: 'dev', version: '1.0.1' }, held: [] }],
-    ['the first deploy of all', '1.0.0', [env('dev')], [], { action: { kind: 'deploy', environment: 'dev', version: '1.0.0' }, held: [] }],
+    [
+      'nothing cut: nothing to do',
+      undefined,
+      [env('dev')],
+      [],
+      { held: [{ environment: 'dev', reason: 'no version cut yet' }] },
+    ],
+    [
+      'a new version goes to the first environment',
+      '1.0.1',
+      [env('dev', { runs: '1.0.0' })],
+      [],
+      { action: { kind: 'deploy', environment: 'dev', version: '1.0.1' }, held: [] },
+    ],
+    [
+      'the first deploy of all',
+      '1.0.0',
+      [env('dev')],
+      [],
+      { action: { kind: 'deploy', environment: 'dev', version: '1.0.0' }, held: [] },
+    ],
     ['already running: nothing', '1.0.1', [env('dev', { runs: '1.0.1' })], [], { held: [] }],
-    ['quarantined in the first environment: never re-advanced', '1.0.1', [env('dev', { runs: '1.0.0' })], ['dev/1.0.1'], { held: [{ environment: 'dev', reason: '1.0.1 is quarantined here (rolled back from it)' }] }],
+    [
+      'quarantined in the first environment: never re-advanced',
+      '1.0.1',
+      [env('dev', { runs: '1.0.0' })],
+      ['dev/1.0.1'],
+      { held: [{ environment: 'dev', reason: '1.0.1 is quarantined here (rolled back from it)' }] },
+    ],
     [
       'auto: promoted once the previous env has been healthy long enough',
       '1.0.1',
@@ -34,7 +68,10 @@ describe('decideNext', () => {
       '1.0.1',
       [env('dev', { runs: '1.0.1', healthySinceMs: now - 4 * MIN }), env('prod', { runs: '1.0.0' })],
       [],
-      { held: [{ environment: 'prod', reason: 'waiting for dev to run 1.0.1 healthy for 600s' }], wakeAtMs: now + 6 * MIN },
+      {
+        held: [{ environment: 'prod', reason: 'waiting for dev to run 1.0.1 healthy for 600s' }],
+        wakeAtMs: now + 6 * MIN,
+      },
     ],
     [
       'the first environment is behind: it goes first, later stages are not looked at yet',
@@ -48,7 +85,12 @@ describe('decideNext', () => {
       '1.0.1',
       [env('dev'), env('prod', { runs: '1.0.0' })],
       ['dev/1.0.1'],
-      { held: [{ environment: 'dev', reason: '1.0.1 is quarantined here (rolled back from it)' }, { environment: 'prod', reason: 'dev does not run one version whole' }] },
+      {
+        held: [
+          { environment: 'dev', reason: '1.0.1 is quarantined here (rolled back from it)' },
+          { environment: 'prod', reason: 'dev does not run one version whole' },
+        ],
+      },
     ],
     [
       'auto: quarantined in the target env',
@@ -67,21 +109,35 @@ describe('decideNext', () => {
     [
       'manual: never promoted automatically, however long healthy',
       '1.0.1',
-      [env('dev', { runs: '1.0.1', healthySinceMs: 0 }), env('prod', { runs: '1.0.0', promotion: { mode: 'manual', healthyForSeconds: 0 } })],
+      [
+        env('dev', { runs: '1.0.1', healthySinceMs: 0 }),
+        env('prod', { runs: '1.0.0', promotion: { mode: 'manual', healthyForSeconds: 0 } }),
+      ],
       [],
       { held: [{ environment: 'prod', reason: 'promotion is manual (dev runs 1.0.1)' }] },
     ],
     [
       'a pipeline: the first due step in order; later stages wait on earlier ones',
       '1.0.2',
-      [env('dev', { runs: '1.0.2', healthySinceMs: now - 1 * MIN }), env('staging', { runs: '1.0.1', healthySinceMs: now - 30 * MIN }), env('prod', { runs: '1.0.0' })],
+      [
+        env('dev', { runs: '1.0.2', healthySinceMs: now - 1 * MIN }),
+        env('staging', { runs: '1.0.1', healthySinceMs: now - 30 * MIN }),
+        env('prod', { runs: '1.0.0' }),
+      ],
       [],
-      { action: { kind: 'promote', environment: 'prod', from: 'staging', version: '1.0.1' }, held: [{ environment: 'staging', reason: 'waiting for dev to run 1.0.2 healthy for 600s' }], wakeAtMs: now + 9 * MIN },
+      {
+        action: { kind: 'promote', environment: 'prod', from: 'staging', version: '1.0.1' },
+        held: [{ environment: 'staging', reason: 'waiting for dev to run 1.0.2 healthy for 600s' }],
+        wakeAtMs: now + 9 * MIN,
+      },
     ],
     [
       'healthyForSeconds 0 promotes immediately',
       '1.0.1',
-      [env('dev', { runs: '1.0.1', healthySinceMs: now }), env('prod', { promotion: { mode: 'auto', healthyForSeconds: 0 } })],
+      [
+        env('dev', { runs: '1.0.1', healthySinceMs: now }),
+        env('prod', { promotion: { mode: 'auto', healthyForSeconds: 0 } }),
+      ],
       [],
       { action: { kind: 'promote', environment: 'prod', from: 'dev', version: '1.0.1' }, held: [] },
     ],

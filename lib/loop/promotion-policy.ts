@@ -28,7 +28,9 @@ export interface EnvironmentState {
   healthySinceMs?: number;
 }
 
-export type BundleAction = { kind: 'deploy'; environment: string; version: string } | { kind: 'promote'; environment: string; from: string; version: string };
+export type BundleAction =
+  | { kind: 'deploy'; environment: string; version: string }
+  | { kind: 'promote'; environment: string; from: string; version: string };
 
 export interface Hold {
   environment: string;
@@ -72,7 +74,8 @@ export function decideNext({ latest, environments, isQuarantined, newer, nowMs }
     }
     const prev = environments[i - 1]!;
     if (env.promotion.mode === 'manual') {
-      if (prev.runs !== undefined && prev.runs !== env.runs) hold(`promotion is manual (${prev.name} runs ${prev.runs})`);
+      if (prev.runs !== undefined && prev.runs !== env.runs)
+        hold(`promotion is manual (${prev.name} runs ${prev.runs})`);
       continue;
     }
     const candidate = prev.runs;
@@ -95,7 +98,11 @@ export function decideNext({ latest, environments, isQuarantined, newer, nowMs }
       wakeAtMs = wakeAtMs === undefined ? dueAt : Math.min(wakeAtMs, dueAt);
       continue;
     }
-    return { action: { kind: 'promote', environment: env.name, from: prev.name, version: candidate }, held, ...(wakeAtMs !== undefined ? { wakeAtMs } : {}) };
+    return {
+      action: { kind: 'promote', environment: env.name, from: prev.name, version: candidate },
+      held,
+      ...(wakeAtMs !== undefined ? { wakeAtMs } : {}),
+    };
   }
   return { held, ...(wakeAtMs !== undefined ? { wakeAtMs } : {}) };
 }

@@ -33,22 +33,35 @@ export interface ReconcileBundleResult {
 export function readEnvironmentStates(ctx: LoopContext, bundle: string): EnvironmentState[] {
   return ctx.ws.config.environments.map((e) => {
     const s = environmentState(ctx.ws.db, { bundle, clusters: e.clusters });
-    return { name: e.name, promotion: e.promotion, ...(s.runs ? { runs: s.runs } : {}), ...(s.healthySinceMs !== undefined ? { healthySinceMs: s.healthySinceMs } : {}) };
+    return {
+      name: e.name,
+      promotion: e.promotion,
+      ...(s.runs ? { runs: s.runs } : {}),
+      ...(s.healthySinceMs !== undefined ? { healthySinceMs: s.healthySinceMs } : {}),
+    };
   });
 }
 
-export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: string }): Promise<ReconcileBundleResult> {
+export async function reconcileBundle(
+  ctx: LoopContext,
+  { bundle }: { bundle: string },
+): Promise<ReconcileBundleResult> {
   const now = ctx.now ?? Date.now;
   const db = ctx.ws.db;
   const out: ReconcileBundleResult = { actions: [], held: [] };
   // A bundle whose document left its source keeps running what it runs: nothing new is deployed or promoted.
   const left = getBundle(db, bundle)?.left;
   if (left) {
-    out.held = ctx.ws.config.environments.map((e) => ({ environment: e.name, reason: `left its source at ${left.commit.slice(0, 12)}; drover retire ${bundle} removes it` }));
+    out.held = ctx.ws.config.environments.map((e) => ({
+      environment: e.name,
+      reason: `left its source at ${left.commit.slice(0, 12)}; drover retire ${bundle} removes it`,
+    }));
     return out;
   }
   // Channel tags first: an environment whose tag someone else moved is released to it (the tag is its desired state).
-  const followed = ctx.ws.config.serve.channels.follow ? await followChannels(ctx, { bundle }) : { followed: [], held: [] };
+  const followed = ctx.ws.config.serve.channels.follow
+    ? await followChannels(ctx, { bundle })
+    : { followed: [], held: [] };
   // Each action changes what environments run; at most one action per environment per pass.
   for (let pass = 0; pass <= ctx.ws.config.environments.length; pass++) {
     ctx.signal.throwIfAborted();
@@ -64,17 +77,42 @@ export async function reconcileBundle(ctx: LoopContext, { bundle }: { bundle: st
     else delete out.wakeAtMs;
     const a = d.action;
     if (!a) return out;
-    ctx.log.info(a.kind === 'deploy' ? `deploying ${bundle}@${a.version} to ${a.environment}` : `promoting ${bundle}@${a.version} from ${a.from} to ${a.environment}`, { bundle, version: a.version, environment: a.environment });
-    const r: DeployResult = a.kind === 'deploy' ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment }) : await promoteAction(ctx, { bundle, to: a.environment, version: a.version });
+    ctx.log.info(
+      a.kind === 'deploy'
+        ? `deploying ${bundle}@${a.version} to ${a.environment}`
+        : `promoting ${bundle}@${a.version} from ${a.from} to ${a.environment}`,
+      { bundle, version: a.version, environment: a.environment },
+    );
+    const r: DeployResult =
+      a.kind === 'deploy'
+        ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment })
+        : await promoteAction(ctx, { bundle, to: a.environment, version: a.version });
     const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
     if (!r.ok && versionFailed) {
-      quarantineVersion(db, { bundle, version: a.version, environment: a.environment, reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters.filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed' || c.state === 'error').map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`).join('; ')}` });
-      ctx.log.warn(`quarantined ${bundle}@${a.version} in ${a.environment}: automation will not try it again`, { bundle, version: a.version, environment: a.environment });
+      quarantineVersion(db, {
+        bundle,
+        version: a.version,
+        environment: a.environment,
+        reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters
+          .filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed' || c.state === 'error')
+          .map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`)
+          .join('; ')}`,
+      });
+      ctx.log.warn(`quarantined ${bundle}@${a.version} in ${a.environment}: automation will not try it again`, {
+        bundle,
+        version: a.version,
+        environment: a.environment,
+      });
     }
     out.actions.push({ action: a, ok: r.ok, quarantined: !r.ok && versionFailed });
     if (!r.ok && !versionFailed) {
-      const why = r.clusters.filter((c) => c.state === 'error').map((c) => `${c.cluster}: ${c.message ?? 'error'}`).join('; ');
-      throw new UnavailableError(`${a.kind} ${bundle}@${a.version} to ${a.environment} did not run: ${why}`, { data: { bundle, version: a.version, environment: a.environment } });
+      const why = r.clusters
+        .filter((c) => c.state === 'error')
+        .map((c) => `${c.cluster}: ${c.message ?? 'error'}`)
+        .join('; ');
+      throw new UnavailableError(`${a.kind} ${bundle}@${a.version} to ${a.environment} did not run: ${why}`, {
+        data: { bundle, version: a.version, environment: a.environment },
+      });
     }
   }
   return out;

@@ -30,7 +30,9 @@ function parseExposition(text: string): Map<string, Family> {
     else {
       const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
       if (!m || !current) throw new Error(`not a sample line: ${line}`);
-      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]));
+      const labels = Object.fromEntries(
+        [...(m[2] ?? '').matchAll(/([a-zA-Z_]\w*)="((?:[^"\\]|\\.)*)"/g)].map((l) => [l[1]!, l[2]!]),
+      );
       current.samples.push({ name: m[1]!, labels, value: Number(m[3]) });
     }
   }
@@ -38,19 +40,54 @@ function parseExposition(text: string): Map<string, Family> {
 }
 
 const DROVER: { name: string; type: string; labels: string[]; help: string }[] = [
-  { name: 'drover_versions_cut_total', type: 'counter', labels: ['bundle'], help: 'Bundle versions cut by this process.' },
-  { name: 'drover_releases_total', type: 'counter', labels: ['bundle', 'cluster', 'result'], help: 'Releases of a bundle version to a cluster, by result.' },
+  {
+    name: 'drover_versions_cut_total',
+    type: 'counter',
+    labels: ['bundle'],
+    help: 'Bundle versions cut by this process.',
+  },
+  {
+    name: 'drover_releases_total',
+    type: 'counter',
+    labels: ['bundle', 'cluster', 'result'],
+    help: 'Releases of a bundle version to a cluster, by result.',
+  },
   {
     name: 'drover_rollbacks_total',
     type: 'counter',
     labels: ['kind'],
     help: 'Whole-bundle rollbacks: failed releases restored (kind=release), interrupted releases restored (kind=recovery), healthy clusters returned to their previous version because another cluster of the environment failed (kind=revert), environment rollbacks asked through the API (kind=environment).',
   },
-  { name: 'drover_drift_findings', type: 'gauge', labels: ['bundle'], help: 'Open drift findings, as last reported by the drift task.' },
-  { name: 'drover_reconcile_duration_seconds', type: 'histogram', labels: ['task'], help: 'Duration of one reconcile task: a source cut or a bundle rollout.' },
-  { name: 'drover_webhook_requests_total', type: 'counter', labels: ['provider', 'result'], help: 'Webhook requests by provider and result.' },
-  { name: 'drover_source_wakes_total', type: 'counter', labels: ['source', 'trigger'], help: 'Times a source was woken, by trigger.' },
-  { name: 'drover_task_errors_total', type: 'counter', labels: ['key'], help: 'Failed reconcile tasks (retried with backoff), by task key.' },
+  {
+    name: 'drover_drift_findings',
+    type: 'gauge',
+    labels: ['bundle'],
+    help: 'Open drift findings, as last reported by the drift task.',
+  },
+  {
+    name: 'drover_reconcile_duration_seconds',
+    type: 'histogram',
+    labels: ['task'],
+    help: 'Duration of one reconcile task: a source cut or a bundle rollout.',
+  },
+  {
+    name: 'drover_webhook_requests_total',
+    type: 'counter',
+    labels: ['provider', 'result'],
+    help: 'Webhook requests by provider and result.',
+  },
+  {
+    name: 'drover_source_wakes_total',
+    type: 'counter',
+    labels: ['source', 'trigger'],
+    help: 'Times a source was woken, by trigger.',
+  },
+  {
+    name: 'drover_task_errors_total',
+    type: 'counter',
+    labels: ['key'],
+    help: 'Failed reconcile tasks (retried with backoff), by task key.',
+  },
   {
     name: 'drover_cut_errors_total',
     type: 'counter',
@@ -63,12 +100,42 @@ const DROVER: { name: string; type: string; labels: string[]; help: string }[] =
     labels: ['bundle', 'source'],
     help: "1 for a bundle whose Bundle document is gone from its source's head: its clusters keep running its last version and automation leaves it alone until it comes back or is retired.",
   },
-  { name: 'drover_registry_up', type: 'gauge', labels: [], help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' },
-  { name: 'drover_source_up', type: 'gauge', labels: ['source'], help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0)." },
-  { name: 'drover_cluster_up', type: 'gauge', labels: ['cluster'], help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).' },
-  { name: 'drover_channel_in_sync', type: 'gauge', labels: ['bundle', 'environment'], help: "1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed)." },
-  { name: 'drover_channel_follows_total', type: 'counter', labels: ['bundle', 'environment', 'result'], help: 'Channel tags moved outside Drover and acted on: released healthy, failed and rolled back (the tag put back), refused (not a Drover version of the bundle), or left alone (the version is quarantined there).' },
-  { name: 'drover_channel_refused', type: 'gauge', labels: ['bundle', 'environment', 'reason'], help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.' },
+  {
+    name: 'drover_registry_up',
+    type: 'gauge',
+    labels: [],
+    help: 'Whether the last request to the registry answered (1) or it was unreachable (0).',
+  },
+  {
+    name: 'drover_source_up',
+    type: 'gauge',
+    labels: ['source'],
+    help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).",
+  },
+  {
+    name: 'drover_cluster_up',
+    type: 'gauge',
+    labels: ['cluster'],
+    help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).',
+  },
+  {
+    name: 'drover_channel_in_sync',
+    type: 'gauge',
+    labels: ['bundle', 'environment'],
+    help: '1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed).',
+  },
+  {
+    name: 'drover_channel_follows_total',
+    type: 'counter',
+    labels: ['bundle', 'environment', 'result'],
+    help: 'Channel tags moved outside Drover and acted on: released healthy, failed and rolled back (the tag put back), refused (not a Drover version of the bundle), or left alone (the version is quarantined there).',
+  },
+  {
+    name: 'drover_channel_refused',
+    type: 'gauge',
+    labels: ['bundle', 'environment', 'reason'],
+    help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.',
+  },
 ];
 
 /** Every metric touched once, as the daemon's call sites do. */
@@ -105,7 +172,8 @@ describe('/metrics', () => {
       const f = families.get(d.name);
       expect([d.name, f?.type, f?.help]).toEqual([d.name, d.type, d.help]);
       expect(f!.samples.length).toBeGreaterThan(0);
-      for (const s of f!.samples) expect([s.name, Object.keys(s.labels).filter((l) => l !== 'le')]).toEqual([s.name, d.labels]);
+      for (const s of f!.samples)
+        expect([s.name, Object.keys(s.labels).filter((l) => l !== 'le')]).toEqual([s.name, d.labels]);
     }
   });
 
@@ -182,7 +250,9 @@ describe('/metrics', () => {
 
   it('refuses a label a metric does not declare, and a counter going down', () => {
     const m = createServeMetrics();
-    expect(() => m.releases.inc({ bundle: 'web', cluster: 'c1', result: 'succeeded', env: 'dev' } as never)).toThrow(/not included in initial labelset/);
+    expect(() => m.releases.inc({ bundle: 'web', cluster: 'c1', result: 'succeeded', env: 'dev' } as never)).toThrow(
+      /not included in initial labelset/,
+    );
     expect(() => m.versionsCut.inc({ bundle: 'web' }, -1)).toThrow(/not possible to decrease/);
   });
 });

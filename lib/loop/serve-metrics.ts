@@ -41,7 +41,8 @@ export interface ServeMetrics {
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
-export type ReleaseResultLabel = 'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'reverted' | 'revert-failed';
+export type ReleaseResultLabel =
+  'succeeded' | 'rolled-back' | 'rollback-failed' | 'error' | 'reverted' | 'revert-failed';
 
 /** drover_reconcile_duration_seconds' buckets: a cut takes well under a second, a rollout up to minutes. */
 export const RECONCILE_BUCKETS: readonly number[] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300];
@@ -51,30 +52,90 @@ export function createServeMetrics(): ServeMetrics {
   const registers = [registry];
   const m: ServeMetrics = {
     registry,
-    versionsCut: new Counter({ registers, name: 'drover_versions_cut_total', help: 'Bundle versions cut by this process.', labelNames: ['bundle'] }),
-    releases: new Counter({ registers, name: 'drover_releases_total', help: 'Releases of a bundle version to a cluster, by result.', labelNames: ['bundle', 'cluster', 'result'] }),
+    versionsCut: new Counter({
+      registers,
+      name: 'drover_versions_cut_total',
+      help: 'Bundle versions cut by this process.',
+      labelNames: ['bundle'],
+    }),
+    releases: new Counter({
+      registers,
+      name: 'drover_releases_total',
+      help: 'Releases of a bundle version to a cluster, by result.',
+      labelNames: ['bundle', 'cluster', 'result'],
+    }),
     rollbacks: new Counter({
       registers,
       name: 'drover_rollbacks_total',
       help: 'Whole-bundle rollbacks: failed releases restored (kind=release), interrupted releases restored (kind=recovery), healthy clusters returned to their previous version because another cluster of the environment failed (kind=revert), environment rollbacks asked through the API (kind=environment).',
       labelNames: ['kind'],
     }),
-    driftFindings: new Gauge({ registers, name: 'drover_drift_findings', help: 'Open drift findings, as last reported by the drift task.', labelNames: ['bundle'] }),
-    reconcileDuration: new Histogram({ registers, name: 'drover_reconcile_duration_seconds', help: 'Duration of one reconcile task: a source cut or a bundle rollout.', labelNames: ['task'], buckets: [...RECONCILE_BUCKETS] }),
-    webhooks: new Counter({ registers, name: 'drover_webhook_requests_total', help: 'Webhook requests by provider and result.', labelNames: ['provider', 'result'] }),
-    sourceWakes: new Counter({ registers, name: 'drover_source_wakes_total', help: 'Times a source was woken, by trigger.', labelNames: ['source', 'trigger'] }),
-    taskErrors: new Counter({ registers, name: 'drover_task_errors_total', help: 'Failed reconcile tasks (retried with backoff), by task key.', labelNames: ['key'] }),
-    cutErrors: new Counter({ registers, name: 'drover_cut_errors_total', help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret) or a file they could take members from fails to parse.', labelNames: ['bundle'] }),
+    driftFindings: new Gauge({
+      registers,
+      name: 'drover_drift_findings',
+      help: 'Open drift findings, as last reported by the drift task.',
+      labelNames: ['bundle'],
+    }),
+    reconcileDuration: new Histogram({
+      registers,
+      name: 'drover_reconcile_duration_seconds',
+      help: 'Duration of one reconcile task: a source cut or a bundle rollout.',
+      labelNames: ['task'],
+      buckets: [...RECONCILE_BUCKETS],
+    }),
+    webhooks: new Counter({
+      registers,
+      name: 'drover_webhook_requests_total',
+      help: 'Webhook requests by provider and result.',
+      labelNames: ['provider', 'result'],
+    }),
+    sourceWakes: new Counter({
+      registers,
+      name: 'drover_source_wakes_total',
+      help: 'Times a source was woken, by trigger.',
+      labelNames: ['source', 'trigger'],
+    }),
+    taskErrors: new Counter({
+      registers,
+      name: 'drover_task_errors_total',
+      help: 'Failed reconcile tasks (retried with backoff), by task key.',
+      labelNames: ['key'],
+    }),
+    cutErrors: new Counter({
+      registers,
+      name: 'drover_cut_errors_total',
+      help: 'Bundles skipped by a cut because their content is invalid (lint error, plaintext Secret) or a file they could take members from fails to parse.',
+      labelNames: ['bundle'],
+    }),
     bundlesLeftSource: new Gauge({
       registers,
       name: 'drover_bundles_left_source',
       help: "1 for a bundle whose Bundle document is gone from its source's head: its clusters keep running its last version and automation leaves it alone until it comes back or is retired.",
       labelNames: ['bundle', 'source'],
     }),
-    registryUp: new Gauge({ registers, name: 'drover_registry_up', help: 'Whether the last request to the registry answered (1) or it was unreachable (0).' }),
-    sourceUp: new Gauge({ registers, name: 'drover_source_up', help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).", labelNames: ['source'] }),
-    clusterUp: new Gauge({ registers, name: 'drover_cluster_up', help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).', labelNames: ['cluster'] }),
-    channelInSync: new Gauge({ registers, name: 'drover_channel_in_sync', help: "1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed).", labelNames: ['bundle', 'environment'] }),
+    registryUp: new Gauge({
+      registers,
+      name: 'drover_registry_up',
+      help: 'Whether the last request to the registry answered (1) or it was unreachable (0).',
+    }),
+    sourceUp: new Gauge({
+      registers,
+      name: 'drover_source_up',
+      help: "Whether the last fetch of a source's Git server answered (1) or it was unreachable (0).",
+      labelNames: ['source'],
+    }),
+    clusterUp: new Gauge({
+      registers,
+      name: 'drover_cluster_up',
+      help: 'Whether the last release to a cluster reached its API server (1) or it was unreachable (0).',
+      labelNames: ['cluster'],
+    }),
+    channelInSync: new Gauge({
+      registers,
+      name: 'drover_channel_in_sync',
+      help: '1 when every cluster of the environment runs the digest its channel tag names, 0 when not (in flight, failed, refused, moved and not yet followed).',
+      labelNames: ['bundle', 'environment'],
+    }),
     channelFollows: new Counter({
       registers,
       name: 'drover_channel_follows_total',
@@ -90,7 +151,7 @@ export function createServeMetrics(): ServeMetrics {
     releaseRefused: new Counter({
       registers,
       name: 'drover_release_refused_total',
-      help: 'Releases refused before any write, by reason: ForeignObject (a member exists and is not the bundle\'s), NamespaceMissing, ReservedNamespace (drover-system), InventoryMissing (the journal says a version runs), EmptyVersion.',
+      help: "Releases refused before any write, by reason: ForeignObject (a member exists and is not the bundle's), NamespaceMissing, ReservedNamespace (drover-system), InventoryMissing (the journal says a version runs), EmptyVersion.",
       labelNames: ['bundle', 'reason'],
     }),
   };

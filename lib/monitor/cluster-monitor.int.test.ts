@@ -32,19 +32,33 @@ afterAll(async () => {
   await kubectlOn(env, c1, ['delete', 'configmap', `inventory-${bundle}`, '-n', 'drover-system', '--ignore-not-found']);
 });
 
-function version(v: string, { image, data, env: vars }: { image: string; data: Record<string, string>; env: { name: string; value: string }[] }): VersionContent {
+function version(
+  v: string,
+  { image, data, env: vars }: { image: string; data: Record<string, string>; env: { name: string; value: string }[] },
+): VersionContent {
   const members: KubeObject[] = [
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'web', namespace: ns },
-      spec: { replicas: 1, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image, env: vars }] } } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image, env: vars }] } },
+      },
     },
   ];
   return { bundle, version: v, digest: `sha256:${v.replaceAll('.', '').padStart(64, 'e')}`, members };
 }
-const v1 = version('1.0.0', { image: 'registry.invalid/web:1', data: { A: '1', B: '2' }, env: [{ name: 'X', value: '1' }, { name: 'Y', value: '2' }] });
+const v1 = version('1.0.0', {
+  image: 'registry.invalid/web:1',
+  data: { A: '1', B: '2' },
+  env: [
+    { name: 'X', value: '1' },
+    { name: 'Y', value: '2' },
+  ],
+});
 const v2 = version('2.0.0', { image: 'registry.invalid/web:2', data: { A: '1' }, env: [{ name: 'Y', value: '2' }] });
 const byDigest = new Map([v1, v2].map((v) => [v.digest, v]));
 
@@ -59,14 +73,25 @@ async function until(cond: () => boolean, what: string, ms = 60_000): Promise<vo
 describe('ClusterMonitor during a release by another engine', () => {
   it('reports nothing while the release changes the members, then judges against the new version', async () => {
     const engine = openState({ path: ':memory:' });
-    expect((await releaseToCluster({ db: engine, cluster, target: v1, loadVersion: async ({ digest }) => byDigest.get(digest)!, timeoutMs: 90_000 })).release.state).toBe('succeeded');
+    expect(
+      (
+        await releaseToCluster({
+          db: engine,
+          cluster,
+          target: v1,
+          loadVersion: async ({ digest }) => byDigest.get(digest)!,
+          timeoutMs: 90_000,
+        })
+      ).release.state,
+    ).toBe('succeeded');
 
     const db = openState({ path: ':memory:' });
     const seen: Observation[] = [];
     const monitor = new ClusterMonitor({
       cluster,
       tracks: (b) => b === bundle,
-      loadDesired: async ({ digest }) => byDigest.get(digest)!.members.map((m) => ({ object: withOwnership(m, bundle) })),
+      loadDesired: async ({ digest }) =>
+        byDigest.get(digest)!.members.map((m) => ({ object: withOwnership(m, bundle) })),
       onObservation: (o) => {
         seen.push(o);
         recordObservation({ db, observation: o });
@@ -75,7 +100,13 @@ describe('ClusterMonitor during a release by another engine', () => {
     await monitor.start();
     try {
       expect(monitor.running()).toEqual([{ bundle, version: '1.0.0', digest: v1.digest, pending: false }]);
-      const r = await releaseToCluster({ db: engine, cluster, target: v2, loadVersion: async ({ digest }) => byDigest.get(digest)!, timeoutMs: 90_000 });
+      const r = await releaseToCluster({
+        db: engine,
+        cluster,
+        target: v2,
+        loadVersion: async ({ digest }) => byDigest.get(digest)!,
+        timeoutMs: 90_000,
+      });
       expect(r.release.state).toBe('succeeded');
       await until(() => monitor.running()[0]?.version === '2.0.0', 'the monitor to follow the inventory');
       // Let every event of the release (and the Deployment's rollout) go past the monitor.
@@ -85,9 +116,25 @@ describe('ClusterMonitor during a release by another engine', () => {
       expect(seen.some((o) => o.type === 'version' && o.version === '2.0.0')).toBe(true);
 
       // Against 2.0.0 now: putting the dropped key back out of band is not drift (Drover set nothing there), changing A is.
-      await kubectlOn(env, c1, ['patch', 'configmap', 'cfg', '-n', ns, '--type=merge', '-p', '{"data":{"B":"2","A":"9"}}']);
+      await kubectlOn(env, c1, [
+        'patch',
+        'configmap',
+        'cfg',
+        '-n',
+        ns,
+        '--type=merge',
+        '-p',
+        '{"data":{"B":"2","A":"9"}}',
+      ]);
       await until(() => openFindings(db).length > 0, 'the finding');
-      expect(openFindings(db).map((f) => [f.version, f.ref, f.detectedBy, f.fields])).toEqual([['2.0.0', `ConfigMap/${ns}/cfg`, 'watch', [{ path: 'data.A', desired: '1', live: '9', managers: ['kubectl-patch'] }]]]);
+      expect(openFindings(db).map((f) => [f.version, f.ref, f.detectedBy, f.fields])).toEqual([
+        [
+          '2.0.0',
+          `ConfigMap/${ns}/cfg`,
+          'watch',
+          [{ path: 'data.A', desired: '1', live: '9', managers: ['kubectl-patch'] }],
+        ],
+      ]);
     } finally {
       await monitor.stop();
     }

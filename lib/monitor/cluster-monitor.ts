@@ -25,7 +25,14 @@ import type { OnEvent } from '../progress.ts';
 import { INVENTORY_NAMESPACE } from '../release/inventory.ts';
 import { BUNDLE_LABEL } from '../release/ownership.ts';
 import { mapLimit } from '../release/pool.ts';
-import { type DesiredMember, type IndexChange, INVENTORY_LABEL, InventoryIndex, type LoadDesiredArgs, typeKey } from './inventory-index.ts';
+import {
+  type DesiredMember,
+  type IndexChange,
+  INVENTORY_LABEL,
+  InventoryIndex,
+  type LoadDesiredArgs,
+  typeKey,
+} from './inventory-index.ts';
 import { Judge } from './judge.ts';
 
 export interface ClusterMonitorOptions {
@@ -65,7 +72,13 @@ export class ClusterMonitor {
 
   constructor(opts: ClusterMonitorOptions) {
     this.#o = opts;
-    this.#index = new InventoryIndex({ cluster: opts.cluster.name, tracks: opts.tracks, loadDesired: opts.loadDesired, onChange: (c) => this.#onIndexChange(c), onWarn: (m) => this.#warn(m) });
+    this.#index = new InventoryIndex({
+      cluster: opts.cluster.name,
+      tracks: opts.tracks,
+      loadDesired: opts.loadDesired,
+      onChange: (c) => this.#onIndexChange(c),
+      onWarn: (m) => this.#warn(m),
+    });
     this.#judge = new Judge({
       cluster: opts.cluster,
       index: this.#index,
@@ -83,8 +96,12 @@ export class ClusterMonitor {
       labelSelector: INVENTORY_LABEL,
       ...(opts.watchTimeoutSeconds ? { timeoutSeconds: opts.watchTimeoutSeconds } : {}),
       // Callbacks queue work and return at once: a watch never waits on the queue (which may be stopping it).
-      onList: (items) => void this.#enqueue(() => this.#applyInventories(items, { full: true, signal: this.#ac.signal })),
-      onEvent: (e) => void this.#enqueue(() => this.#applyInventories([e.object], { full: false, deleted: e.type === 'DELETED', signal: this.#ac.signal })),
+      onList: (items) =>
+        void this.#enqueue(() => this.#applyInventories(items, { full: true, signal: this.#ac.signal })),
+      onEvent: (e) =>
+        void this.#enqueue(() =>
+          this.#applyInventories([e.object], { full: false, deleted: e.type === 'DELETED', signal: this.#ac.signal }),
+        ),
       onError: (err) => this.#warn(`inventory watch: ${err.message}`),
       signal: this.#ac.signal,
     });
@@ -114,7 +131,9 @@ export class ClusterMonitor {
   }
 
   /** One full pass: every inventory (one LIST), every member type (one LIST each), every member judged. */
-  async scan(signal?: AbortSignal): Promise<{ bundles: number; members: number; unjudged: { bundle: string; reason: string }[] }> {
+  async scan(
+    signal?: AbortSignal,
+  ): Promise<{ bundles: number; members: number; unjudged: { bundle: string; reason: string }[] }> {
     const sig = signal ?? this.#ac.signal;
     const inv = await this.#inventories.relist(sig);
     await this.#enqueue(() => this.#applyInventories(inv, { full: true, signal: sig }));
@@ -140,7 +159,10 @@ export class ClusterMonitor {
     this.#watching = false;
     this.#ac.abort();
     this.#judge.stop();
-    await Promise.all([this.#inventories.stop(), ...[...this.#informers.values()].map(({ informer }) => informer.stop())]);
+    await Promise.all([
+      this.#inventories.stop(),
+      ...[...this.#informers.values()].map(({ informer }) => informer.stop()),
+    ]);
     this.#informers.clear();
     await this.#queue.catch(() => {});
   }
@@ -148,13 +170,22 @@ export class ClusterMonitor {
   /** Requests made by the watches so far: lists and watch (re)connections. */
   watchStats(): { lists: number; watches: number; events: number; gone: number; errors: number } {
     const all = [this.#inventories, ...[...this.#informers.values()].map((i) => i.informer)].map((i) => i.stats());
-    return all.reduce((a, w) => ({ lists: a.lists + w.lists, watches: a.watches + w.watches, events: a.events + w.events, gone: a.gone + w.gone, errors: a.errors + w.errors }), {
-      lists: 0,
-      watches: 0,
-      events: 0,
-      gone: 0,
-      errors: 0,
-    });
+    return all.reduce(
+      (a, w) => ({
+        lists: a.lists + w.lists,
+        watches: a.watches + w.watches,
+        events: a.events + w.events,
+        gone: a.gone + w.gone,
+        errors: a.errors + w.errors,
+      }),
+      {
+        lists: 0,
+        watches: 0,
+        events: 0,
+        gone: 0,
+        errors: 0,
+      },
+    );
   }
 
   /** Runs state changes one at a time, in arrival order. */
@@ -169,14 +200,25 @@ export class ClusterMonitor {
     this.#o.onEvent?.({ phase: 'drift', subject: this.cluster, level: 'warn', message });
   }
 
-  async #applyInventories(items: KubeObject[], opts: { full: boolean; deleted?: boolean; signal: AbortSignal }): Promise<void> {
+  async #applyInventories(
+    items: KubeObject[],
+    opts: { full: boolean; deleted?: boolean; signal: AbortSignal },
+  ): Promise<void> {
     await this.#index.apply(items, opts);
     this.#syncInformers();
   }
 
   #onIndexChange(c: IndexChange): void {
     if (c.type === 'gone') return this.#o.onObservation({ type: 'gone', bundle: c.bundle, cluster: this.cluster });
-    if (c.type === 'version') this.#o.onObservation({ type: 'version', bundle: c.bundle, cluster: this.cluster, version: c.version, digest: c.digest, members: c.members });
+    if (c.type === 'version')
+      this.#o.onObservation({
+        type: 'version',
+        bundle: c.bundle,
+        cluster: this.cluster,
+        version: c.version,
+        digest: c.digest,
+        members: c.members,
+      });
     this.#judge.judgeBundle(c.bundle);
   }
 
@@ -212,7 +254,10 @@ export class ClusterMonitor {
           kind: t.kind,
           labelSelector: selector,
           ...(this.#o.watchTimeoutSeconds ? { timeoutSeconds: this.#o.watchTimeoutSeconds } : {}),
-          onList: (items) => void this.#enqueue(() => (current() ? this.#judge.judgeListed(t.apiVersion, t.kind, items, this.#ac.signal) : undefined)),
+          onList: (items) =>
+            void this.#enqueue(() =>
+              current() ? this.#judge.judgeListed(t.apiVersion, t.kind, items, this.#ac.signal) : undefined,
+            ),
           onEvent: (e) => void this.#enqueue(() => (current() ? this.#judge.judgeEvent(e) : undefined)),
           onError: (err) => this.#warn(`watch ${t.kind}: ${err.message}`),
           signal: this.#ac.signal,
@@ -229,7 +274,10 @@ export class ClusterMonitor {
   }
 
   #selectorNow(): string {
-    const names = this.#index.running().map((r) => r.bundle).sort();
+    const names = this.#index
+      .running()
+      .map((r) => r.bundle)
+      .sort();
     return names.length ? `${BUNDLE_LABEL} in (${names.join(',')})` : BUNDLE_LABEL;
   }
 }

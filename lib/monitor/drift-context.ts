@@ -47,16 +47,20 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, polic
     return preparers.get(key)!;
   };
   /** A version's content as one cluster runs it: its target's layer. */
-  const loadVersion = (bundle: string, cluster: string, signal?: AbortSignal) => ({ digest }: { digest: string }): Promise<VersionContent> => {
-    const key = `${bundle}@${digest}@${cluster}`;
-    if (!contents.has(key)) {
-      const environment = environmentOf(cluster)?.name;
-      const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest, { for: { cluster, ...(environment ? { environment } : {}) } });
-      p.catch(() => contents.delete(key));
-      contents.set(key, p);
-    }
-    return contents.get(key)!;
-  };
+  const loadVersion =
+    (bundle: string, cluster: string, signal?: AbortSignal) =>
+    ({ digest }: { digest: string }): Promise<VersionContent> => {
+      const key = `${bundle}@${digest}@${cluster}`;
+      if (!contents.has(key)) {
+        const environment = environmentOf(cluster)?.name;
+        const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest, {
+          for: { cluster, ...(environment ? { environment } : {}) },
+        });
+        p.catch(() => contents.delete(key));
+        contents.set(key, p);
+      }
+      return contents.get(key)!;
+    };
   return {
     environmentOf,
     prepareFor,
@@ -66,13 +70,28 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, polic
       const p = policyOf(bundle);
       return p !== undefined && p !== 'off';
     },
-    async loadDesired({ bundle, cluster, digest, signal }: { bundle: string; cluster: string; digest: string; signal?: AbortSignal }): Promise<DesiredMember[]> {
+    async loadDesired({
+      bundle,
+      cluster,
+      digest,
+      signal,
+    }: {
+      bundle: string;
+      cluster: string;
+      digest: string;
+      signal?: AbortSignal;
+    }): Promise<DesiredMember[]> {
       const content = await loadVersion(bundle, cluster, signal)({ digest });
       const prepare = prepareFor(cluster);
       // Whatever was encrypted in Git is masked whole in findings, whatever its kind.
       // Marked as the release marks them (a shared member with its per-bundle label), so the marks themselves are never drift.
       const policy = resolvePolicy(content.policy);
-      return Promise.all(content.members.map(async (m) => ({ object: withOwnership(await prepare(m), bundle, { shared: selectedBy(policy.shared, m) }), sensitive: isSopsEncrypted(m) })));
+      return Promise.all(
+        content.members.map(async (m) => ({
+          object: withOwnership(await prepare(m), bundle, { shared: selectedBy(policy.shared, m) }),
+          sensitive: isSopsEncrypted(m),
+        })),
+      );
     },
   };
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffDelayMs } from '../schedule/work-queue.ts';
 import { HEAL_RETRY_BACKOFF } from './drift-monitor.ts';
 
-describe('heal retry backoff (the work queue\'s, with HEAL_RETRY_BACKOFF)', () => {
+describe("heal retry backoff (the work queue's, with HEAL_RETRY_BACKOFF)", () => {
   it.each([
     [1, 5000],
     [2, 10_000],

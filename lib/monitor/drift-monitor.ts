@@ -67,7 +67,18 @@ const parseHealKey = (key: string) => {
 };
 
 /** Watches every cluster; resolves once every watch is streaming and the first judgement is recorded. */
-export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEvent, scanIntervalMs, confirmMs, watchTimeoutSeconds, policyOf, signal }: DriftMonitorOptions): Promise<DriftMonitor> {
+export async function startDriftMonitor({
+  ws,
+  env = {},
+  onFinding,
+  onHeal,
+  onEvent,
+  scanIntervalMs,
+  confirmMs,
+  watchTimeoutSeconds,
+  policyOf,
+  signal,
+}: DriftMonitorOptions): Promise<DriftMonitor> {
   const ctx = driftContext(ws, env, policyOf);
   const clusters = await ws.clusters();
   const healing = new Map<string, number>();
@@ -100,7 +111,12 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     onError: ({ key, error, retryInMs }) => {
       if (ac.signal.aborted) return;
       const { bundle, cluster } = parseHealKey(key);
-      onEvent?.({ phase: 'heal', subject: cluster, level: 'error', message: `${bundle}: heal failed (trying again in ${Math.round(retryInMs / 1000)} s): ${toDroverError(error).message}` });
+      onEvent?.({
+        phase: 'heal',
+        subject: cluster,
+        level: 'error',
+        message: `${bundle}: heal failed (trying again in ${Math.round(retryInMs / 1000)} s): ${toDroverError(error).message}`,
+      });
     },
   });
   const scheduleHeal = (bundle: string, cluster: string) => {
@@ -111,11 +127,13 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     const healId = healing.get(healKey(o.bundle, o.cluster));
     for (const c of recordObservation({ db: ws.db, observation: o, ...(healId !== undefined ? { healId } : {}) })) {
       onFinding?.(c.finding, c.change);
-      if (c.change !== 'resolved' && ctx.policyOf(c.finding.bundle) === 'heal') scheduleHeal(c.finding.bundle, c.finding.cluster);
+      if (c.change !== 'resolved' && ctx.policyOf(c.finding.bundle) === 'heal')
+        scheduleHeal(c.finding.bundle, c.finding.cluster);
     }
   };
 
-  const isBusy = (bundle: string, cluster: string) => activeLeases(ws.db).some((l) => l.bundle === bundle && l.cluster === cluster);
+  const isBusy = (bundle: string, cluster: string) =>
+    activeLeases(ws.db).some((l) => l.bundle === bundle && l.cluster === cluster);
   for (const [name, cluster] of clusters) {
     monitors.set(
       name,
@@ -135,7 +153,8 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
   const afterPass = (m: ClusterMonitor) => {
     resolveGone({ db: ws.db, cluster: m.cluster, present: m.present() });
     for (const { bundle } of m.running()) {
-      if (ctx.policyOf(bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0) scheduleHeal(bundle, m.cluster);
+      if (ctx.policyOf(bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0)
+        scheduleHeal(bundle, m.cluster);
     }
   };
   await Promise.all(
@@ -144,7 +163,12 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
         await m.start();
         afterPass(m);
       } catch (err) {
-        onEvent?.({ phase: 'drift', subject: m.cluster, level: 'error', message: `drift monitor: ${toDroverError(err).message}` });
+        onEvent?.({
+          phase: 'drift',
+          subject: m.cluster,
+          level: 'error',
+          message: `drift monitor: ${toDroverError(err).message}`,
+        });
       }
     }),
   );
@@ -156,7 +180,13 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
           await m.scan(ac.signal);
           afterPass(m);
         } catch (err) {
-          if (!ac.signal.aborted) onEvent?.({ phase: 'drift', subject: m.cluster, level: 'warn', message: `drift scan: ${toDroverError(err).message}` });
+          if (!ac.signal.aborted)
+            onEvent?.({
+              phase: 'drift',
+              subject: m.cluster,
+              level: 'warn',
+              message: `drift scan: ${toDroverError(err).message}`,
+            });
         }
       }),
     );
@@ -169,7 +199,14 @@ export async function startDriftMonitor({ ws, env = {}, onFinding, onHeal, onEve
     stats: () =>
       [...monitors.values()].map((m) => {
         const w = m.watchStats();
-        return { cluster: m.cluster, judged: m.stats.judged, confirmGets: m.stats.confirmGets, lists: w.lists, watches: w.watches, events: w.events };
+        return {
+          cluster: m.cluster,
+          judged: m.stats.judged,
+          confirmGets: m.stats.confirmGets,
+          lists: w.lists,
+          watches: w.watches,
+          events: w.events,
+        };
       }),
     async stop() {
       clearInterval(interval);

@@ -46,14 +46,22 @@ export interface HealOptions {
 }
 
 /** Why a heal must not run now, or null when it may. Reads the journal, the leases and the cluster's inventory. */
-export async function healBlocker({ db, cluster, bundle, version, signal }: Pick<HealOptions, 'db' | 'cluster' | 'bundle' | 'version' | 'signal'>): Promise<string | null> {
+export async function healBlocker({
+  db,
+  cluster,
+  bundle,
+  version,
+  signal,
+}: Pick<HealOptions, 'db' | 'cluster' | 'bundle' | 'version' | 'signal'>): Promise<string | null> {
   const lease = activeLeases(db).find((l) => l.bundle === bundle && l.cluster === cluster.name);
   if (lease) return `a release holds ${bundle} on ${cluster.name} (${lease.holder})`;
   const open = unfinishedReleases(db).find((r) => r.bundle === bundle && r.cluster === cluster.name);
   if (open) return `release #${open.id} of ${bundle}@${open.version} on ${cluster.name} is unfinished (${open.state})`;
   const inv = await readInventory(cluster, bundle, signal);
-  if (inv.pending) return `a release of ${bundle}@${inv.pending.version} is in flight on ${cluster.name} (since ${inv.pending.startedAt})`;
-  if (inv.current?.digest !== version.digest) return `${cluster.name} now runs ${bundle}@${inv.current?.version ?? 'nothing'}, not ${version.version}`;
+  if (inv.pending)
+    return `a release of ${bundle}@${inv.pending.version} is in flight on ${cluster.name} (since ${inv.pending.startedAt})`;
+  if (inv.current?.digest !== version.digest)
+    return `${cluster.name} now runs ${bundle}@${inv.current?.version ?? 'nothing'}, not ${version.version}`;
   return null;
 }
 
@@ -67,7 +75,11 @@ export async function healBundle(opts: HealOptions): Promise<HealRecord> {
   }
   const heal = beginHeal(db, base);
   opts.onStarted?.(heal);
-  onEvent({ phase: 'heal', subject: cluster.name, message: `${bundle}@${version.version}: re-applying to heal ${refs.join(', ')}` });
+  onEvent({
+    phase: 'heal',
+    subject: cluster.name,
+    message: `${bundle}@${version.version}: re-applying to heal ${refs.join(', ')}`,
+  });
   try {
     const target = await opts.loadVersion(version);
     const r = await releaseToCluster({
@@ -85,7 +97,11 @@ export async function healBundle(opts: HealOptions): Promise<HealRecord> {
       ...(signal ? { signal } : {}),
     });
     if (r.release.state === 'succeeded') return finishHeal(db, heal.id, { outcome: 'healed', releaseId: r.release.id });
-    return finishHeal(db, heal.id, { outcome: 'failed', releaseId: r.release.id, reason: r.release.reason ?? r.release.state });
+    return finishHeal(db, heal.id, {
+      outcome: 'failed',
+      releaseId: r.release.id,
+      reason: r.release.reason ?? r.release.state,
+    });
   } catch (err) {
     const e = toDroverError(err);
     // The lease went to a release between the check and now: that release wins.

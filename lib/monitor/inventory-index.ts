@@ -93,7 +93,11 @@ export class InventoryIndex {
 
   /** Bundles with a version loaded, with the version each should run. */
   running(): { bundle: string; version: string; digest: string; pending: boolean }[] {
-    return [...this.#bundles].flatMap(([bundle, s]) => (s.desired ? [{ bundle, version: s.desired.version, digest: s.desired.digest, pending: s.inventory.pending !== null }] : []));
+    return [...this.#bundles].flatMap(([bundle, s]) =>
+      s.desired
+        ? [{ bundle, version: s.desired.version, digest: s.desired.digest, pending: s.inventory.pending !== null }]
+        : [],
+    );
   }
 
   /** Bundles whose inventory is on the cluster (loaded or not: loading, release in flight, content unavailable). */
@@ -114,7 +118,14 @@ export class InventoryIndex {
   /** The version loaded for a bundle, or undefined (not on the cluster, or not loaded yet). */
   loaded(bundle: string): LoadedVersion | undefined {
     const s = this.#bundles.get(bundle);
-    return s?.desired ? { version: s.desired.version, digest: s.desired.digest, pending: s.inventory.pending !== null, members: s.desired.entries } : undefined;
+    return s?.desired
+      ? {
+          version: s.desired.version,
+          digest: s.desired.digest,
+          pending: s.inventory.pending !== null,
+          members: s.desired.entries,
+        }
+      : undefined;
   }
 
   /** A member as loaded for the version the cluster should run, by `Kind/ns/name`. */
@@ -135,7 +146,9 @@ export class InventoryIndex {
   /** The resource types of every loaded member, by `typeKey`. */
   types(): Map<string, { apiVersion: string; kind: string }> {
     const out = new Map<string, { apiVersion: string; kind: string }>();
-    for (const s of this.#bundles.values()) for (const e of s.desired?.entries ?? []) out.set(typeKey(e.member.apiVersion, e.member.kind), { apiVersion: e.member.apiVersion, kind: e.member.kind });
+    for (const s of this.#bundles.values())
+      for (const e of s.desired?.entries ?? [])
+        out.set(typeKey(e.member.apiVersion, e.member.kind), { apiVersion: e.member.apiVersion, kind: e.member.kind });
     return out;
   }
 
@@ -144,7 +157,10 @@ export class InventoryIndex {
    * the cluster (a list: bundles not among them are gone), `deleted` when
    * they were deleted. Loads a version's content when a bundle moves to it.
    */
-  async apply(items: KubeObject[], { full, deleted = false, signal }: { full: boolean; deleted?: boolean; signal: AbortSignal }): Promise<void> {
+  async apply(
+    items: KubeObject[],
+    { full, deleted = false, signal }: { full: boolean; deleted?: boolean; signal: AbortSignal },
+  ): Promise<void> {
     const seen = new Set<string>();
     for (const o of items) {
       const bundle = o.metadata.labels?.[INVENTORY_LABEL];
@@ -199,12 +215,30 @@ export class InventoryIndex {
     // No members until the new version's content is loaded: judging against the old one would be wrong.
     this.#bundles.set(bundle, { inventory: inv });
     this.#reindex();
-    const members = await this.#o.loadDesired({ bundle, cluster: this.#o.cluster, version: cur.version, digest: cur.digest, signal });
+    const members = await this.#o.loadDesired({
+      bundle,
+      cluster: this.#o.cluster,
+      version: cur.version,
+      digest: cur.digest,
+      signal,
+    });
     const delegated = delegatedPaths(members.map((m) => m.object));
-    const entries = members.map(({ object: desired, sensitive = false }) => ({ bundle, member: idOf(desired), desired, ignore: delegated.get(refKey(refOf(desired))) ?? [], sensitive }));
+    const entries = members.map(({ object: desired, sensitive = false }) => ({
+      bundle,
+      member: idOf(desired),
+      desired,
+      ignore: delegated.get(refKey(refOf(desired))) ?? [],
+      sensitive,
+    }));
     this.#bundles.set(bundle, { inventory: inv, desired: { version: cur.version, digest: cur.digest, entries } });
     this.#reindex();
-    this.#o.onChange({ type: 'version', bundle, version: cur.version, digest: cur.digest, members: entries.map((e) => e.member) });
+    this.#o.onChange({
+      type: 'version',
+      bundle,
+      version: cur.version,
+      digest: cur.digest,
+      members: entries.map((e) => e.member),
+    });
   }
 
   #reindex(): void {

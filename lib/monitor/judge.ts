@@ -196,7 +196,12 @@ export class Judge {
         if (!entry) return;
         const live = this.#live(e.member).live ?? (await this.#get(e.member, this.#o.signal));
         if (!this.#judgeable(e.bundle)) return;
-        this.#emit(entry, assessMember({ desired: entry.desired, live, ignore: entry.ignore, sensitive: entry.sensitive }), by, at);
+        this.#emit(
+          entry,
+          assessMember({ desired: entry.desired, live, ignore: entry.ignore, sensitive: entry.sensitive }),
+          by,
+          at,
+        );
       });
     }, this.#o.confirmMs ?? 150);
     this.#confirming.set(key, timer);
@@ -204,6 +209,10 @@ export class Judge {
 
   async #get(m: ObjectId, signal: AbortSignal): Promise<KubeObject | null> {
     this.stats.confirmGets++;
-    return getObject(this.#o.cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name }, signal);
+    return getObject(
+      this.#o.cluster,
+      { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name },
+      signal,
+    );
   }
 }

@@ -71,7 +71,9 @@ spec: {containers: [{name: z}, {name: a}], x: null, n: 1.5}
 
   it('the digest ignores key order, comments and formatting but not values', () => {
     const a = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "1", y: "2"}\n') as object;
-    const b = parse('# comment\ndata:\n  y: "2"   # another\n  x: "1"\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\n') as object;
+    const b = parse(
+      '# comment\ndata:\n  y: "2"   # another\n  x: "1"\nmetadata:\n  name: a\nkind: ConfigMap\napiVersion: v1\n',
+    ) as object;
     const c = parse('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {x: "1", y: "3"}\n') as object;
     expect(contentDigest(a)).toBe(contentDigest(b));
     expect(contentDigest(a)).not.toBe(contentDigest(c));

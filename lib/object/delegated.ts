@@ -10,15 +10,20 @@
  */
 import { groupOf, type KubeObject, refKey, refOf } from './ref.ts';
 
-
 /** Paths handed to others, by member refKey. */
 export function delegatedPaths(members: readonly KubeObject[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const m of members) {
     if (m.kind !== 'HorizontalPodAutoscaler' || groupOf(m.apiVersion) !== 'autoscaling') continue;
-    const target = (m.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined)?.scaleTargetRef;
+    const target = (m.spec as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string } } | undefined)
+      ?.scaleTargetRef;
     if (!target?.kind || !target.name) continue;
-    const key = refKey({ group: groupOf(target.apiVersion ?? ''), kind: target.kind, namespace: refOf(m).namespace, name: target.name });
+    const key = refKey({
+      group: groupOf(target.apiVersion ?? ''),
+      kind: target.kind,
+      namespace: refOf(m).namespace,
+      name: target.name,
+    });
     out.set(key, [...(out.get(key) ?? []), 'spec.replicas']);
   }
   return out;
@@ -34,7 +39,12 @@ export function withoutDelegatedFields(members: readonly KubeObject[]): KubeObje
     const copy = structuredClone(m);
     for (const path of paths) {
       const parts = path.split('.');
-      const parent = parts.slice(0, -1).reduce<Record<string, unknown> | undefined>((o, k) => o?.[k] as Record<string, unknown> | undefined, copy as unknown as Record<string, unknown>);
+      const parent = parts
+        .slice(0, -1)
+        .reduce<Record<string, unknown> | undefined>(
+          (o, k) => o?.[k] as Record<string, unknown> | undefined,
+          copy as unknown as Record<string, unknown>,
+        );
       if (parent) delete parent[parts.at(-1)!];
     }
     return copy;

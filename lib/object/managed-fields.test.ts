@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { hasManager, renameManager, withoutManagers, type ManagedFieldsEntry } from './managed-fields.ts';
 
-const drover: ManagedFieldsEntry = { manager: 'drover', operation: 'Apply', apiVersion: 'v1', fieldsV1: { 'f:data': {} } };
-const kubectl: ManagedFieldsEntry = { manager: 'kubectl-create', operation: 'Update', apiVersion: 'v1', fieldsV1: { 'f:data': { 'f:x': {} } } };
+const drover: ManagedFieldsEntry = {
+  manager: 'drover',
+  operation: 'Apply',
+  apiVersion: 'v1',
+  fieldsV1: { 'f:data': {} },
+};
+const kubectl: ManagedFieldsEntry = {
+  manager: 'kubectl-create',
+  operation: 'Update',
+  apiVersion: 'v1',
+  fieldsV1: { 'f:data': { 'f:x': {} } },
+};
 const status: ManagedFieldsEntry = { manager: 'drover', operation: 'Apply', subresource: 'status', fieldsV1: {} };
 
 describe('managed fields', () => {
@@ -17,7 +27,12 @@ describe('managed fields', () => {
   });
 
   it.each([
-    ['drops the named managers, keeps the others', [kubectl, drover, { ...drover, manager: 'drover/web' }], ['drover', 'drover/web'], [kubectl]],
+    [
+      'drops the named managers, keeps the others',
+      [kubectl, drover, { ...drover, manager: 'drover/web' }],
+      ['drover', 'drover/web'],
+      [kubectl],
+    ],
     ['keeps subresource entries', [drover, status], ['drover'], [status]],
     ['nothing left clears managedFields with one empty entry', [drover], ['drover'], [{}]],
   ] as const)('withoutManagers: %s', (_name, entries, managers, expected) => {

@@ -28,17 +28,23 @@ export function managedFieldsOf(obj: { metadata: Record<string, unknown> }): Man
 }
 
 /** True when `manager` has an entry (for the main resource, not a subresource such as status). */
-export const hasManager = (entries: readonly ManagedFieldsEntry[], manager: string): boolean => entries.some((e) => e.manager === manager && !e.subresource);
+export const hasManager = (entries: readonly ManagedFieldsEntry[], manager: string): boolean =>
+  entries.some((e) => e.manager === manager && !e.subresource);
 
 /**
  * The entries with `from`'s apply entries renamed to `to`, or null when
  * there is nothing to move (no `from` entry, or `to` has its own already: the
  * two are not merged, `from` is then left as it is).
  */
-export function renameManager(entries: readonly ManagedFieldsEntry[], { from, to }: { from: string; to: string }): ManagedFieldsEntry[] | null {
+export function renameManager(
+  entries: readonly ManagedFieldsEntry[],
+  { from, to }: { from: string; to: string },
+): ManagedFieldsEntry[] | null {
   if (!entries.some((e) => e.manager === from && e.operation === 'Apply' && !e.subresource)) return null;
   if (hasManager(entries, to)) return null;
-  return entries.map((e) => (e.manager === from && e.operation === 'Apply' && !e.subresource ? { ...e, manager: to } : e));
+  return entries.map((e) =>
+    e.manager === from && e.operation === 'Apply' && !e.subresource ? { ...e, manager: to } : e,
+  );
 }
 
 /**
@@ -46,7 +52,10 @@ export function renameManager(entries: readonly ManagedFieldsEntry[], { from, to
  * result is `[{}]`: an empty list leaves managedFields as they were, a list
  * of one empty entry clears them.
  */
-export function withoutManagers(entries: readonly ManagedFieldsEntry[], managers: readonly string[]): ManagedFieldsEntry[] {
+export function withoutManagers(
+  entries: readonly ManagedFieldsEntry[],
+  managers: readonly string[],
+): ManagedFieldsEntry[] {
   const kept = entries.filter((e) => !(managers.includes(e.manager ?? '') && !e.subresource));
   return kept.length > 0 ? kept : [{}];
 }

@@ -71,6 +71,13 @@ metadata: {name: i, namespace: web}
   it('has unique stage names and kinds, with rest second to last and webhooks last', () => {
     const kinds = ReconcileOrder.flatMap((s) => s.kinds);
     expect(new Set(kinds).size).toBe(kinds.length);
-    expect(ReconcileOrder.map((s) => s.name)).toEqual(['definitions', 'config', 'services', 'workloads', 'rest', 'webhooks']);
+    expect(ReconcileOrder.map((s) => s.name)).toEqual([
+      'definitions',
+      'config',
+      'services',
+      'workloads',
+      'rest',
+      'webhooks',
+    ]);
   });
 });

@@ -49,7 +49,15 @@ export const ReconcileOrder: readonly Stage[] = [
   { name: 'services', kinds: ['/Service'] },
   {
     name: 'workloads',
-    kinds: ['apps/Deployment', 'apps/StatefulSet', 'apps/DaemonSet', 'apps/ReplicaSet', 'batch/Job', 'batch/CronJob', '/Pod'],
+    kinds: [
+      'apps/Deployment',
+      'apps/StatefulSet',
+      'apps/DaemonSet',
+      'apps/ReplicaSet',
+      'batch/Job',
+      'batch/CronJob',
+      '/Pod',
+    ],
   },
   { name: 'rest', kinds: [] },
   {

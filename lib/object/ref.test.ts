@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 
 import { formatRef, groupOf, refKey, refOf, sameRef } from './ref.ts';
 
-
 describe('object refs', () => {
   it.each([
     ['apps/v1', 'apps'],

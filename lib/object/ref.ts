@@ -57,13 +57,21 @@ export function groupOf(apiVersion: string): string {
 
 /** The ref of an object, or of an id (its group read from the apiVersion). */
 export function refOf(x: KubeObject | AnyRef): ObjectRef {
-  if ('metadata' in x) return { group: groupOf(x.apiVersion), kind: x.kind, namespace: x.metadata.namespace ?? '', name: x.metadata.name };
-  return 'group' in x ? { group: x.group, kind: x.kind, namespace: x.namespace, name: x.name } : { group: groupOf(x.apiVersion), kind: x.kind, namespace: x.namespace, name: x.name };
+  if ('metadata' in x)
+    return { group: groupOf(x.apiVersion), kind: x.kind, namespace: x.metadata.namespace ?? '', name: x.metadata.name };
+  return 'group' in x
+    ? { group: x.group, kind: x.kind, namespace: x.namespace, name: x.name }
+    : { group: groupOf(x.apiVersion), kind: x.kind, namespace: x.namespace, name: x.name };
 }
 
 /** The id of an object: what inventories store and the API addresses. */
 export function idOf(obj: KubeObject): ObjectId {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name,
+  };
 }
 
 /** `Kind/namespace/name`, or `Kind/name` for cluster-scoped objects (of either form of an identity: only these three are read). */

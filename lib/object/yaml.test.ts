@@ -86,26 +86,103 @@ metadata: {name: m2, namespace: n, labels: &k {app: y}, annotations: *k}
   });
 
   it('keeps values: merge keys resolved, namespace null dropped', () => {
-    const [cm] = load([{ path: 'f.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m, namespace: null}\ndata: {<<: {a: "1"}, b: "2"}\n' }]);
-    expect(cm!.object).toEqual({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'm' }, data: { a: '1', b: '2' } });
+    const [cm] = load([
+      {
+        path: 'f.yaml',
+        text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m, namespace: null}\ndata: {<<: {a: "1"}, b: "2"}\n',
+      },
+    ]);
+    expect(cm!.object).toEqual({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'm' },
+      data: { a: '1', b: '2' },
+    });
   });
 
   it('refuses an alias to an anchor in another document', () => {
-    const err = errorOf(() => load([{ path: 'x.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {a: b}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, labels: *l}\n' }]));
+    const err = errorOf(() =>
+      load([
+        {
+          path: 'x.yaml',
+          text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, labels: &l {a: b}}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, labels: *l}\n',
+        },
+      ]),
+    );
     expect(err.message).toMatch(/^x\.yaml:5:1: document 1: Unresolved alias/);
   });
 
   it.each([
-    { name: 'malformed YAML names file and line', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  b: }\n', message: /^bad\.yaml:\d+:\d+: malformed YAML/, reason: 'malformed', line: true },
-    { name: 'duplicate keys', text: 'apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n', message: /^bad\.yaml:3:1: malformed YAML: Map keys must be unique/, reason: 'malformed', line: true },
-    { name: 'a list document', text: '- a\n- b\n', message: /^bad\.yaml:1:1: document 0 is not a Kubernetes object \(a mapping\), it is a list/, reason: 'not-an-object', line: true },
-    { name: 'a scalar document', text: 'hello\n', message: /document 0 is not a Kubernetes object/, reason: 'not-an-object', line: true },
-    { name: 'missing apiVersion', text: 'kind: ConfigMap\nmetadata: {name: a}\n', message: /^bad\.yaml:1:1: document 0 has no apiVersion/, reason: 'missing-field', line: true },
-    { name: 'missing kind', text: '---\n---\napiVersion: v1\nmetadata: {name: a}\n', message: /^bad\.yaml:3:1: document 1 has no kind/, reason: 'missing-field', line: true },
-    { name: 'missing metadata', text: 'apiVersion: v1\nkind: ConfigMap\n', message: /has no metadata$/, reason: 'missing-field', line: true },
-    { name: 'missing name', text: 'apiVersion: v1\nkind: Pod\nmetadata: {generateName: x-}\n', message: /has no metadata\.name \(generateName is not supported/, reason: 'missing-field', line: true },
-    { name: 'namespace not a string', text: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: [a]}\n', message: /metadata\.namespace that is not a string/, reason: 'invalid-field', line: true },
-    { name: 'SOPS-encrypted identity', text: 'apiVersion: ENC[AES256_GCM,data:x]\nkind: ENC[AES256_GCM,data:y]\nmetadata: {name: s}\nsops: {}\n', message: /encrypted_regex/, reason: 'encrypted-identity', line: true },
+    {
+      name: 'malformed YAML names file and line',
+      text: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [a\n  b: }\n',
+      message: /^bad\.yaml:\d+:\d+: malformed YAML/,
+      reason: 'malformed',
+      line: true,
+    },
+    {
+      name: 'duplicate keys',
+      text: 'apiVersion: v1\nkind: ConfigMap\nkind: Secret\nmetadata: {name: a}\n',
+      message: /^bad\.yaml:3:1: malformed YAML: Map keys must be unique/,
+      reason: 'malformed',
+      line: true,
+    },
+    {
+      name: 'a list document',
+      text: '- a\n- b\n',
+      message: /^bad\.yaml:1:1: document 0 is not a Kubernetes object \(a mapping\), it is a list/,
+      reason: 'not-an-object',
+      line: true,
+    },
+    {
+      name: 'a scalar document',
+      text: 'hello\n',
+      message: /document 0 is not a Kubernetes object/,
+      reason: 'not-an-object',
+      line: true,
+    },
+    {
+      name: 'missing apiVersion',
+      text: 'kind: ConfigMap\nmetadata: {name: a}\n',
+      message: /^bad\.yaml:1:1: document 0 has no apiVersion/,
+      reason: 'missing-field',
+      line: true,
+    },
+    {
+      name: 'missing kind',
+      text: '---\n---\napiVersion: v1\nmetadata: {name: a}\n',
+      message: /^bad\.yaml:3:1: document 1 has no kind/,
+      reason: 'missing-field',
+      line: true,
+    },
+    {
+      name: 'missing metadata',
+      text: 'apiVersion: v1\nkind: ConfigMap\n',
+      message: /has no metadata$/,
+      reason: 'missing-field',
+      line: true,
+    },
+    {
+      name: 'missing name',
+      text: 'apiVersion: v1\nkind: Pod\nmetadata: {generateName: x-}\n',
+      message: /has no metadata\.name \(generateName is not supported/,
+      reason: 'missing-field',
+      line: true,
+    },
+    {
+      name: 'namespace not a string',
+      text: 'apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: [a]}\n',
+      message: /metadata\.namespace that is not a string/,
+      reason: 'invalid-field',
+      line: true,
+    },
+    {
+      name: 'SOPS-encrypted identity',
+      text: 'apiVersion: ENC[AES256_GCM,data:x]\nkind: ENC[AES256_GCM,data:y]\nmetadata: {name: s}\nsops: {}\n',
+      message: /encrypted_regex/,
+      reason: 'encrypted-identity',
+      line: true,
+    },
   ])('refuses $name', ({ text, message, reason, line }) => {
     const err = errorOf(() => load([{ path: 'bad.yaml', text }]));
     expect(err.message).toMatch(message);
@@ -116,13 +193,19 @@ metadata: {name: m2, namespace: n, labels: &k {app: y}, annotations: *k}
 
   it('refuses duplicate objects naming both files', () => {
     const cm = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: web}\n';
-    const err = errorOf(() => load([{ path: 'one.yaml', text: cm }, { path: 'two.yaml', text: `---\n${cm}` }]));
+    const err = errorOf(() =>
+      load([
+        { path: 'one.yaml', text: cm },
+        { path: 'two.yaml', text: `---\n${cm}` },
+      ]),
+    );
     expect(err.message).toBe('duplicate object ConfigMap/web/a: defined in one.yaml:1 and two.yaml:2');
     expect(err.data.files).toEqual(['one.yaml', 'two.yaml']);
   });
 
   it('allows the same name in different groups', () => {
-    const text = 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: n}\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: a, namespace: n}\n';
+    const text =
+      'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: n}\n---\napiVersion: extensions/v1beta1\nkind: Ingress\nmetadata: {name: a, namespace: n}\n';
     expect(load([{ path: 'f.yaml', text }])).toHaveLength(2);
   });
 
@@ -149,8 +232,14 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   });
 
   it.each([
-    { name: 'deep flow nesting', text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n` },
-    { name: 'deep block nesting', text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n${Array.from({ length: 150 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n` },
+    {
+      name: 'deep flow nesting',
+      text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\nx: ${'['.repeat(50_000)}${']'.repeat(50_000)}\n`,
+    },
+    {
+      name: 'deep block nesting',
+      text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n${Array.from({ length: 150 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')} 1\n`,
+    },
   ])('refuses $name without overflowing the stack', ({ text }) => {
     const err = errorOf(() => load([{ path: 'deep.yaml', text }]));
     expect(err.message).toMatch(/^deep\.yaml:\d+:\d+: nesting deeper than 100 levels/);
@@ -158,9 +247,30 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   });
 
   it.each([
-    { name: 'file size', limits: { maxFileBytes: 10 }, files: [{ path: 'big.yaml', text: 'x'.repeat(11) }], reason: 'file-too-large', file: 'big.yaml' },
-    { name: 'total size', limits: { maxTotalBytes: 15 }, files: [{ path: 'a.yaml', text: '# 0123456789' }, { path: 'b.yaml', text: '# 0123456789' }], reason: 'total-too-large', file: 'b.yaml' },
-    { name: 'document count', limits: { maxDocuments: 2 }, files: [{ path: 'a.yaml', text: '---\n---\n---\n' }], reason: 'too-many-documents', file: 'a.yaml' },
+    {
+      name: 'file size',
+      limits: { maxFileBytes: 10 },
+      files: [{ path: 'big.yaml', text: 'x'.repeat(11) }],
+      reason: 'file-too-large',
+      file: 'big.yaml',
+    },
+    {
+      name: 'total size',
+      limits: { maxTotalBytes: 15 },
+      files: [
+        { path: 'a.yaml', text: '# 0123456789' },
+        { path: 'b.yaml', text: '# 0123456789' },
+      ],
+      reason: 'total-too-large',
+      file: 'b.yaml',
+    },
+    {
+      name: 'document count',
+      limits: { maxDocuments: 2 },
+      files: [{ path: 'a.yaml', text: '---\n---\n---\n' }],
+      reason: 'too-many-documents',
+      file: 'a.yaml',
+    },
   ])('enforces the $name limit', ({ limits, files, reason, file }) => {
     const err = errorOf(() => load(files, limits));
     expect(err.data).toMatchObject({ reason, file });
@@ -169,7 +279,11 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
   it('with onFileError, skips a broken file and loads the rest; whole-input limits still throw', () => {
     const failures: FileFailure[] = [];
     const good = { path: 'good.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n' };
-    const files = [{ path: 'bad.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n' }, { path: 'big.yaml', text: `# ${'x'.repeat(100)}` }, good];
+    const files = [
+      { path: 'bad.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n' },
+      { path: 'big.yaml', text: `# ${'x'.repeat(100)}` },
+      good,
+    ];
     const loaded = loadObjects({ files, limits: { maxFileBytes: 80 }, onFileError: (f) => failures.push(f) });
     expect(loaded.map((o) => `${o.file} ${o.ref.name}`)).toEqual(['good.yaml a']);
     expect(failures.map((f) => [f.file, f.error.data.reason, f.line])).toEqual([
@@ -178,9 +292,21 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
     ]);
     // A file repeating an object of an earlier one is left out whole and reported, naming both.
     const dup: FileFailure[] = [];
-    expect(loadObjects({ files: [good, { ...good, path: 'copy.yaml' }], onFileError: (f) => dup.push(f) }).map((o) => o.file)).toEqual(['good.yaml']);
-    expect(dup.map((f) => [f.file, f.error.message])).toEqual([['copy.yaml', 'duplicate object ConfigMap/a: defined in good.yaml:1 and copy.yaml:1']]);
+    expect(
+      loadObjects({ files: [good, { ...good, path: 'copy.yaml' }], onFileError: (f) => dup.push(f) }).map(
+        (o) => o.file,
+      ),
+    ).toEqual(['good.yaml']);
+    expect(dup.map((f) => [f.file, f.error.message])).toEqual([
+      ['copy.yaml', 'duplicate object ConfigMap/a: defined in good.yaml:1 and copy.yaml:1'],
+    ]);
     expect(() => loadObjects({ files: [good, good] })).toThrow(/duplicate object ConfigMap\/a/);
-    expect(() => loadObjects({ files: [{ path: 'a.yaml', text: '---\n---\n---\n' }], limits: { maxDocuments: 2 }, onFileError: () => {} })).toThrow(/more than 2 YAML documents/);
+    expect(() =>
+      loadObjects({
+        files: [{ path: 'a.yaml', text: '---\n---\n---\n' }],
+        limits: { maxDocuments: 2 },
+        onFileError: () => {},
+      }),
+    ).toThrow(/more than 2 YAML documents/);
   });
 });

@@ -25,7 +25,6 @@ import { InvalidInputError } from '../errors/errors.ts';
 
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from './ref.ts';
 
-
 export interface YamlFile {
   path: string;
   text: string;
@@ -81,7 +80,15 @@ export interface FileFailure {
  * that file and is handed there instead, and only problems of the input as a
  * whole (total size, document count, a duplicate object) throw.
  */
-export function loadObjects({ files, limits = {}, onFileError }: { files: readonly YamlFile[]; limits?: Partial<YamlLimits>; onFileError?: (f: FileFailure) => void }): LoadedObject[] {
+export function loadObjects({
+  files,
+  limits = {},
+  onFileError,
+}: {
+  files: readonly YamlFile[];
+  limits?: Partial<YamlLimits>;
+  onFileError?: (f: FileFailure) => void;
+}): LoadedObject[] {
   const lim: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
   const out: LoadedObject[] = [];
   const seen = new Map<string, LoadedObject>();
@@ -95,26 +102,51 @@ export function loadObjects({ files, limits = {}, onFileError }: { files: readon
     }
     let loadedFromFile: LoadedObject[];
     try {
-      if (bytes > lim.maxFileBytes) throw fail(file.path, `file is ${bytes} bytes, more than the limit of ${lim.maxFileBytes}`, 'file-too-large');
+      if (bytes > lim.maxFileBytes)
+        throw fail(file.path, `file is ${bytes} bytes, more than the limit of ${lim.maxFileBytes}`, 'file-too-large');
       loadedFromFile = loadFile(file, lim, () => {
         documents += 1;
-        if (documents > lim.maxDocuments) throw new WholeInputError(fail(file.path, `more than ${lim.maxDocuments} YAML documents in the input`, 'too-many-documents'));
+        if (documents > lim.maxDocuments)
+          throw new WholeInputError(
+            fail(file.path, `more than ${lim.maxDocuments} YAML documents in the input`, 'too-many-documents'),
+          );
       });
     } catch (err) {
       if (err instanceof WholeInputError) throw err.error;
       if (!onFileError || !(err instanceof InvalidInputError)) throw err;
-      onFileError({ file: file.path, ...(typeof err.data.line === 'number' ? { line: err.data.line } : {}), error: err });
+      onFileError({
+        file: file.path,
+        ...(typeof err.data.line === 'number' ? { line: err.data.line } : {}),
+        error: err,
+      });
       continue;
     }
     // A duplicate fails the input; with onFileError, the file that repeats an object is the one left out (all of it).
     const duplicate = loadedFromFile
       .map((loaded) => ({ loaded, first: seen.get(refKey(loaded.ref)) }))
-      .find((d) => d.first !== undefined || loadedFromFile.some((o) => o !== d.loaded && o.index < d.loaded.index && refKey(o.ref) === refKey(d.loaded.ref)));
+      .find(
+        (d) =>
+          d.first !== undefined ||
+          loadedFromFile.some(
+            (o) => o !== d.loaded && o.index < d.loaded.index && refKey(o.ref) === refKey(d.loaded.ref),
+          ),
+      );
     if (duplicate) {
       const first = duplicate.first ?? loadedFromFile.find((o) => refKey(o.ref) === refKey(duplicate.loaded.ref))!;
-      const err = new InvalidInputError(`duplicate object ${formatRef(duplicate.loaded.ref)}: defined in ${where(first)} and ${where(duplicate.loaded)}`, {
-        data: { object: formatRef(duplicate.loaded.ref), files: [first.file, duplicate.loaded.file], reason: 'duplicate', first: where(first), second: where(duplicate.loaded), file: duplicate.loaded.file, line: duplicate.loaded.line },
-      });
+      const err = new InvalidInputError(
+        `duplicate object ${formatRef(duplicate.loaded.ref)}: defined in ${where(first)} and ${where(duplicate.loaded)}`,
+        {
+          data: {
+            object: formatRef(duplicate.loaded.ref),
+            files: [first.file, duplicate.loaded.file],
+            reason: 'duplicate',
+            first: where(first),
+            second: where(duplicate.loaded),
+            file: duplicate.loaded.file,
+            line: duplicate.loaded.line,
+          },
+        },
+      );
       if (!onFileError) throw err;
       onFileError({ file: file.path, line: duplicate.loaded.line, error: err });
       continue;
@@ -140,7 +172,13 @@ function where(o: LoadedObject): string {
   return `${o.file}:${o.line}`;
 }
 
-function fail(file: string, reason: string, code: string, pos?: { line: number; col: number }, cause?: unknown): InvalidInputError {
+function fail(
+  file: string,
+  reason: string,
+  code: string,
+  pos?: { line: number; col: number },
+  cause?: unknown,
+): InvalidInputError {
   const at = pos ? `${file}:${pos.line}:${pos.col}` : file;
   return new InvalidInputError(`${at}: ${reason}`, {
     data: { file, ...(pos ? { line: pos.line, column: pos.col } : {}), reason: code },
@@ -162,7 +200,13 @@ function loadFile(file: YamlFile, lim: YamlLimits, countDocument: () => void): L
     tokens.push(token);
   }
   // logLevel error: the library's warnings (a collection as a key, as in a Helm template read as YAML) go to no one's stderr.
-  const composer = new Composer({ merge: true, uniqueKeys: true, prettyErrors: false, strict: true, logLevel: 'error' });
+  const composer = new Composer({
+    merge: true,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+    logLevel: 'error',
+  });
   const out: LoadedObject[] = [];
   let index = -1;
   for (const doc of composer.compose(tokens, true, file.text.length)) {
@@ -179,9 +223,21 @@ function loadFile(file: YamlFile, lim: YamlLimits, countDocument: () => void): L
       value = doc.toJS({ maxAliasCount: lim.maxAliasCount });
     } catch (err) {
       if (err instanceof ReferenceError && /excessive alias count/i.test(err.message)) {
-        throw fail(file.path, `document ${index} expands aliases beyond the limit of ${lim.maxAliasCount} (alias bomb?)`, 'alias-limit', { line, col: 1 }, err);
+        throw fail(
+          file.path,
+          `document ${index} expands aliases beyond the limit of ${lim.maxAliasCount} (alias bomb?)`,
+          'alias-limit',
+          { line, col: 1 },
+          err,
+        );
       }
-      throw fail(file.path, `document ${index}: ${err instanceof Error ? err.message : String(err)}`, 'malformed', { line, col: 1 }, err);
+      throw fail(
+        file.path,
+        `document ${index}: ${err instanceof Error ? err.message : String(err)}`,
+        'malformed',
+        { line, col: 1 },
+        err,
+      );
     }
     if (value === null || value === undefined) continue;
     const context = { file: file.path, index, line };
@@ -235,25 +291,46 @@ function asObject(value: unknown, at: { file: string; index: number; line: numbe
   const what = at.item === undefined ? `document ${at.index}` : `document ${at.index} item ${at.item}`;
   const pos = { line: at.line, col: 1 };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw fail(at.file, `${what} is not a Kubernetes object (a mapping), it is ${Array.isArray(value) ? 'a list' : typeof value}`, 'not-an-object', pos);
+    throw fail(
+      at.file,
+      `${what} is not a Kubernetes object (a mapping), it is ${Array.isArray(value) ? 'a list' : typeof value}`,
+      'not-an-object',
+      pos,
+    );
   }
   const v = value as Record<string, unknown>;
   const metadata = v.metadata as Record<string, unknown> | undefined;
-  for (const [field, got] of [['apiVersion', v.apiVersion], ['kind', v.kind]] as const) {
+  for (const [field, got] of [
+    ['apiVersion', v.apiVersion],
+    ['kind', v.kind],
+  ] as const) {
     if (typeof got !== 'string' || got === '') throw fail(at.file, `${what} has no ${field}`, 'missing-field', pos);
     if (ENCRYPTED.test(got) && 'sops' in v) {
-      throw fail(at.file, `${what} is SOPS-encrypted including ${field}; encrypt only data and stringData (encrypted_regex: ^(data|stringData)$)`, 'encrypted-identity', pos);
+      throw fail(
+        at.file,
+        `${what} is SOPS-encrypted including ${field}; encrypt only data and stringData (encrypted_regex: ^(data|stringData)$)`,
+        'encrypted-identity',
+        pos,
+      );
     }
   }
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
     throw fail(at.file, `${what} (${String(v.kind)}) has no metadata`, 'missing-field', pos);
   }
   if (typeof metadata.name !== 'string' || metadata.name === '') {
-    const hint = typeof metadata.generateName === 'string' ? ' (generateName is not supported: Drover needs a stable identity)' : '';
+    const hint =
+      typeof metadata.generateName === 'string'
+        ? ' (generateName is not supported: Drover needs a stable identity)'
+        : '';
     throw fail(at.file, `${what} (${String(v.kind)}) has no metadata.name${hint}`, 'missing-field', pos);
   }
   if (metadata.namespace !== undefined && metadata.namespace !== null && typeof metadata.namespace !== 'string') {
-    throw fail(at.file, `${what} (${String(v.kind)}/${metadata.name}) has a metadata.namespace that is not a string`, 'invalid-field', pos);
+    throw fail(
+      at.file,
+      `${what} (${String(v.kind)}/${metadata.name}) has a metadata.namespace that is not a string`,
+      'invalid-field',
+      pos,
+    );
   }
   if (metadata.namespace === null || metadata.namespace === '') delete metadata.namespace;
   return v as KubeObject;

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/errors.ts';
-import { credentialsFromDockerConfig, dockerConfigPath, normalizeRegistryHost, readDockerCredentials } from './docker-config.ts';
+import {
+  credentialsFromDockerConfig,
+  dockerConfigPath,
+  normalizeRegistryHost,
+  readDockerCredentials,
+} from './docker-config.ts';
 
 const b64 = (s: string) => Buffer.from(s).toString('base64');
 const dir = mkdtempSync(join(tmpdir(), 'drover-dockercfg-'));

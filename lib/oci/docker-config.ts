@@ -25,7 +25,13 @@ export interface Credentials {
 }
 
 /** `$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`. */
-export function dockerConfigPath({ env, homeDir }: { env: Record<string, string | undefined>; homeDir: string }): string {
+export function dockerConfigPath({
+  env,
+  homeDir,
+}: {
+  env: Record<string, string | undefined>;
+  homeDir: string;
+}): string {
   const dir = env.DOCKER_CONFIG ? env.DOCKER_CONFIG : join(homeDir, '.docker');
   return join(dir, 'config.json');
 }
@@ -50,7 +56,15 @@ interface AuthEntry {
 }
 
 /** Picks the credentials for `host` out of a parsed config.json; undefined when it has none. */
-export function credentialsFromDockerConfig({ config, host, source = 'docker config' }: { config: unknown; host: string; source?: string }): Credentials | undefined {
+export function credentialsFromDockerConfig({
+  config,
+  host,
+  source = 'docker config',
+}: {
+  config: unknown;
+  host: string;
+  source?: string;
+}): Credentials | undefined {
   if (typeof config !== 'object' || config === null) return undefined;
   const auths = (config as { auths?: unknown }).auths;
   if (typeof auths !== 'object' || auths === null) return undefined;
@@ -79,7 +93,15 @@ export function credentialsFromDockerConfig({ config, host, source = 'docker con
 }
 
 /** Reads `path` and returns the credentials for `host`; a missing file means none. */
-export async function readDockerCredentials({ path, host, signal }: { path: string; host: string; signal?: AbortSignal }): Promise<Credentials | undefined> {
+export async function readDockerCredentials({
+  path,
+  host,
+  signal,
+}: {
+  path: string;
+  host: string;
+  signal?: AbortSignal;
+}): Promise<Credentials | undefined> {
   let text: string;
   try {
     text = await readFile(path, { encoding: 'utf8', signal });

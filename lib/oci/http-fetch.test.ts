@@ -14,7 +14,9 @@ interface Seen {
   body: string;
 }
 
-async function server(handle: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<{ server: Server; origin: string; seen: Seen[] }> {
+async function server(
+  handle: (req: IncomingMessage, res: ServerResponse, body: string) => void,
+): Promise<{ server: Server; origin: string; seen: Seen[] }> {
   const seen: Seen[] = [];
   const s = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -33,7 +35,10 @@ let registry: Awaited<ReturnType<typeof server>>;
 let storage: Awaited<ReturnType<typeof server>>;
 beforeAll(async () => {
   storage = await server((req, res) => {
-    if (req.url === '/blob') res.writeHead(200, { 'content-type': 'application/octet-stream', 'docker-content-digest': 'sha256:x' }).end('blob bytes');
+    if (req.url === '/blob')
+      res
+        .writeHead(200, { 'content-type': 'application/octet-stream', 'docker-content-digest': 'sha256:x' })
+        .end('blob bytes');
     else res.writeHead(404).end();
   });
   registry = await server((req, res, body) => {
@@ -41,7 +46,10 @@ beforeAll(async () => {
     if (url.pathname === '/to-storage') res.writeHead(307, { location: `${storage.origin}/blob` }).end();
     else if (url.pathname === '/same-origin') res.writeHead(302, { location: '/echo' }).end();
     else if (url.pathname === '/loop') res.writeHead(302, { location: '/loop' }).end();
-    else if (url.pathname === '/echo') res.writeHead(200, { 'x-a': 'one', 'content-type': 'application/json' }).end(JSON.stringify({ method: req.method, body }));
+    else if (url.pathname === '/echo')
+      res
+        .writeHead(200, { 'x-a': 'one', 'content-type': 'application/json' })
+        .end(JSON.stringify({ method: req.method, body }));
     else if (url.pathname === '/slow') res.writeHead(200).write('first chunk');
     else if (url.pathname === '/upload') res.writeHead(302, { location: '/echo' }).end();
     else res.writeHead(404).end('{"errors":[{"code":"NAME_UNKNOWN"}]}');
@@ -56,7 +64,11 @@ afterAll(() => {
 
 describe('httpFetch', () => {
   it('sends the method, headers and body, and answers status, headers and text', async () => {
-    const res = await httpFetch(new URL(`${registry.origin}/echo`), { method: 'PUT', headers: { 'content-type': 'application/x' }, body: new Uint8Array(Buffer.from('bytes')) });
+    const res = await httpFetch(new URL(`${registry.origin}/echo`), {
+      method: 'PUT',
+      headers: { 'content-type': 'application/x' },
+      body: new Uint8Array(Buffer.from('bytes')),
+    });
     expect(res.status).toBe(200);
     expect(res.ok).toBe(true);
     expect(res.headers.get('X-A')).toBe('one');
@@ -68,7 +80,10 @@ describe('httpFetch', () => {
   });
 
   it('sends URLSearchParams as a form, and a body read through its stream', async () => {
-    const res = await httpFetch(new URL(`${registry.origin}/echo`), { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', scope: 'a b' }) });
+    const res = await httpFetch(new URL(`${registry.origin}/echo`), {
+      method: 'POST',
+      body: new URLSearchParams({ grant_type: 'refresh_token', scope: 'a b' }),
+    });
     const reader = res.body!.getReader();
     const chunks: Uint8Array[] = [];
     for (let r = await reader.read(); !r.done; r = await reader.read()) chunks.push(r.value);
@@ -87,7 +102,9 @@ describe('httpFetch', () => {
   });
 
   it('follows a GET to another origin without the Authorization header, and within one origin with it', async () => {
-    const res = await httpFetch(new URL(`${registry.origin}/to-storage`), { headers: { Authorization: 'Bearer secret-token', accept: '*/*' } });
+    const res = await httpFetch(new URL(`${registry.origin}/to-storage`), {
+      headers: { Authorization: 'Bearer secret-token', accept: '*/*' },
+    });
     expect(res.status).toBe(200);
     expect(await res.text()).toBe('blob bytes');
     const atStorage = storage.seen.at(-1)!;
@@ -95,7 +112,9 @@ describe('httpFetch', () => {
     expect(atStorage.headers.authorization).toBeUndefined();
     expect(atStorage.headers.accept).toBe('*/*');
 
-    await (await httpFetch(new URL(`${registry.origin}/same-origin`), { headers: { authorization: 'Bearer secret-token' } })).text();
+    await (
+      await httpFetch(new URL(`${registry.origin}/same-origin`), { headers: { authorization: 'Bearer secret-token' } })
+    ).text();
     expect(registry.seen.at(-1)).toMatchObject({ path: '/echo', headers: { authorization: 'Bearer secret-token' } });
   });
 
@@ -110,7 +129,9 @@ describe('httpFetch', () => {
   });
 
   it('an aborted signal rejects a request and ends a body being read', async () => {
-    await expect(httpFetch(new URL(`${registry.origin}/echo`), { signal: AbortSignal.abort(new Error('stop now')) })).rejects.toThrow('stop now');
+    await expect(
+      httpFetch(new URL(`${registry.origin}/echo`), { signal: AbortSignal.abort(new Error('stop now')) }),
+    ).rejects.toThrow('stop now');
     const ac = new AbortController();
     const res = await httpFetch(new URL(`${registry.origin}/slow`), { signal: ac.signal });
     const reader = res.body!.getReader();
@@ -119,11 +140,15 @@ describe('httpFetch', () => {
     await expect(reader.read()).rejects.toThrow('stop reading');
   });
 
-  it('goes through the proxy the environment names with NODE_USE_ENV_PROXY=1, as Node\'s fetch does', async () => {
-    const proxy = await server((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`proxied ${req.url}`));
+  it("goes through the proxy the environment names with NODE_USE_ENV_PROXY=1, as Node's fetch does", async () => {
+    const proxy = await server((req, res) =>
+      res.writeHead(200, { 'content-type': 'text/plain' }).end(`proxied ${req.url}`),
+    );
     try {
       const code = `const { httpFetch } = await import(${JSON.stringify(join(import.meta.dirname, 'http-fetch.ts'))}); const r = await httpFetch(new URL('http://registry.invalid/v2/')); process.stdout.write(await r.text());`;
-      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], { env: { PATH: process.env.PATH, NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.origin } });
+      const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', code], {
+        env: { PATH: process.env.PATH, NODE_USE_ENV_PROXY: '1', HTTP_PROXY: proxy.origin },
+      });
       // A proxied request names the whole URL.
       expect(stdout).toBe('proxied http://registry.invalid/v2/');
     } finally {

@@ -55,24 +55,48 @@ export const httpFetch: HttpFetch = async (url, init = {}) => {
   for (let hops = 0; ; hops++) {
     const res = await send(at, method, headers, init);
     const location = res.headers.location;
-    if ((method !== 'GET' && method !== 'HEAD') || ![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) || !location || hops === MAX_REDIRECTS) return toResponse(res, method, init.signal);
+    if (
+      (method !== 'GET' && method !== 'HEAD') ||
+      ![301, 302, 303, 307, 308].includes(res.statusCode ?? 0) ||
+      !location ||
+      hops === MAX_REDIRECTS
+    )
+      return toResponse(res, method, init.signal);
     res.resume();
     const next = new URL(location, at);
     if (next.protocol !== 'http:' && next.protocol !== 'https:') return toResponse(res, method, init.signal);
-    if (next.origin !== at.origin) headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
+    if (next.origin !== at.origin)
+      headers = Object.fromEntries(Object.entries(headers).filter(([k]) => k.toLowerCase() !== 'authorization'));
     at = next;
   }
 };
 
-function send(url: URL, method: string, headers: Record<string, string>, init: HttpRequestInit): Promise<IncomingMessage> {
-  const body = init.body == null ? undefined : typeof init.body === 'string' ? Buffer.from(init.body) : init.body instanceof URLSearchParams ? Buffer.from(init.body.toString()) : init.body;
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  init: HttpRequestInit,
+): Promise<IncomingMessage> {
+  const body =
+    init.body == null
+      ? undefined
+      : typeof init.body === 'string'
+        ? Buffer.from(init.body)
+        : init.body instanceof URLSearchParams
+          ? Buffer.from(init.body.toString())
+          : init.body;
   const https = url.protocol === 'https:';
   const all: Record<string, string> = { ...headers };
   const has = (name: string) => Object.keys(all).some((k) => k.toLowerCase() === name);
   if (body && !has('content-length')) all['content-length'] = String(body.byteLength);
-  if (init.body instanceof URLSearchParams && !has('content-type')) all['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
+  if (init.body instanceof URLSearchParams && !has('content-type'))
+    all['content-type'] = 'application/x-www-form-urlencoded;charset=UTF-8';
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(url, { method, headers: all, ...(init.signal ? { signal: init.signal } : {}) }, resolve);
+    const req = (https ? httpsRequest : httpRequest)(
+      url,
+      { method, headers: all, ...(init.signal ? { signal: init.signal } : {}) },
+      resolve,
+    );
     req.on('error', (err) => reject(init.signal?.aborted ? init.signal.reason : err));
     req.end(body);
   });

@@ -11,11 +11,24 @@
  *   await web.putManifest({ bytes, mediaType: MediaType.ociManifest, tag: '1.4.0', immutable: true });
  */
 export { type Digest, assertDigest, digestHex, isDigest, sha256Digest } from './digest.ts';
-export { type Credentials, credentialsFromDockerConfig, dockerConfigPath, normalizeRegistryHost, readDockerCredentials } from './docker-config.ts';
+export {
+  type Credentials,
+  credentialsFromDockerConfig,
+  dockerConfigPath,
+  normalizeRegistryHost,
+  readDockerCredentials,
+} from './docker-config.ts';
 export { LayoutStore, type LayoutStoreOptions, layoutDir } from './layout-store.ts';
 export { MANIFEST_MEDIA_TYPES, MediaType } from './media-types.ts';
 export { assertRepository, assertTag, isRepository, isTag, joinRepository } from './names.ts';
-export { type ConnectStoresOptions, type StoreReference, type Stores, connectStores, openStore, parseStoreReference } from './reference.ts';
+export {
+  type ConnectStoresOptions,
+  type StoreReference,
+  type Stores,
+  connectStores,
+  openStore,
+  parseStoreReference,
+} from './reference.ts';
 export { RegistryClient, type RegistryClientOptions } from './registry-client.ts';
 export { RegistryStore, type RegistryStoreOptions } from './registry-store.ts';
 export {

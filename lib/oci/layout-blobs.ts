@@ -11,7 +11,14 @@ import { type LayoutTarget, blobPath, ensureLayout } from './layout-target.ts';
 import { DEFAULT_MAX_BLOB_BYTES, type FetchBlobArgs, type PushBlobArgs, type PushBlobResult } from './store.ts';
 import { checkDeclaredSize, verifyBytes } from './verify.ts';
 
-export async function layoutHasBlob({ target, digest }: { target: LayoutTarget; digest: Digest; signal?: AbortSignal }): Promise<boolean> {
+export async function layoutHasBlob({
+  target,
+  digest,
+}: {
+  target: LayoutTarget;
+  digest: Digest;
+  signal?: AbortSignal;
+}): Promise<boolean> {
   target.stats.requests++;
   return stat(blobPath(target, digest)).then(
     (s) => s.isFile(),
@@ -19,7 +26,12 @@ export async function layoutHasBlob({ target, digest }: { target: LayoutTarget; 
   );
 }
 
-export async function layoutPushBlob({ target, data, digest: expected, signal }: PushBlobArgs & { target: LayoutTarget }): Promise<PushBlobResult> {
+export async function layoutPushBlob({
+  target,
+  data,
+  digest: expected,
+  signal,
+}: PushBlobArgs & { target: LayoutTarget }): Promise<PushBlobResult> {
   const digest = sha256Digest(data);
   if (expected !== undefined && expected !== digest) {
     throw new IntegrityError(`blob to write to ${target.location} hashes to ${digest}, not ${expected}`, {
@@ -36,7 +48,17 @@ export async function layoutPushBlob({ target, data, digest: expected, signal }:
 }
 
 /** Writes content under its digest unless it is there already; true when written. Not counted as a blob upload (manifests use it too). */
-export async function writeBlob({ target, data, digest, signal }: { target: LayoutTarget; data: Uint8Array; digest: Digest; signal?: AbortSignal }): Promise<boolean> {
+export async function writeBlob({
+  target,
+  data,
+  digest,
+  signal,
+}: {
+  target: LayoutTarget;
+  data: Uint8Array;
+  digest: Digest;
+  signal?: AbortSignal;
+}): Promise<boolean> {
   if (await layoutHasBlob({ target, digest })) return false;
   await ensureLayout(target);
   target.stats.requests++;
@@ -56,7 +78,10 @@ export async function layoutFetchBlob({
   const file = blobPath(target, digest);
   const expected = { location: target.location, digest, size, maxBytes, what };
   const info = await stat(file).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') throw new NotFoundError(`${what} ${digest} not found in ${target.location}`, { data: { location: target.location, digest } });
+    if (err.code === 'ENOENT')
+      throw new NotFoundError(`${what} ${digest} not found in ${target.location}`, {
+        data: { location: target.location, digest },
+      });
     throw err;
   });
   checkDeclaredSize(expected, info.size);

@@ -14,7 +14,17 @@ import { UnavailableError } from '../errors/errors.ts';
 const TMP_PREFIX = '.drover-tmp-';
 
 /** Writes `data` to `file` atomically; `tmpDir` must be on the same filesystem. */
-export async function writeFileAtomic({ file, data, tmpDir, signal }: { file: string; data: Uint8Array | string; tmpDir: string; signal?: AbortSignal }): Promise<void> {
+export async function writeFileAtomic({
+  file,
+  data,
+  tmpDir,
+  signal,
+}: {
+  file: string;
+  data: Uint8Array | string;
+  tmpDir: string;
+  signal?: AbortSignal;
+}): Promise<void> {
   signal?.throwIfAborted();
   const tmp = join(tmpDir, `${TMP_PREFIX}${randomBytes(8).toString('hex')}`);
   try {
@@ -41,7 +51,10 @@ export interface LockOptions {
 }
 
 /** Runs `fn` holding `lockFile`. */
-export async function withLockFile<T>({ lockFile, signal, timeoutMs = 30_000, staleMs = 30_000 }: LockOptions, fn: () => Promise<T>): Promise<T> {
+export async function withLockFile<T>(
+  { lockFile, signal, timeoutMs = 30_000, staleMs = 30_000 }: LockOptions,
+  fn: () => Promise<T>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     signal?.throwIfAborted();
@@ -62,7 +75,9 @@ export async function withLockFile<T>({ lockFile, signal, timeoutMs = 30_000, st
       continue;
     }
     if (Date.now() > deadline) {
-      throw new UnavailableError(`timed out after ${timeoutMs} ms waiting for the lock ${lockFile}`, { data: { lockFile } });
+      throw new UnavailableError(`timed out after ${timeoutMs} ms waiting for the lock ${lockFile}`, {
+        data: { lockFile },
+      });
     }
     await new Promise((r) => setTimeout(r, 2 + Math.random() * 10));
   }

@@ -42,7 +42,11 @@ export async function readIndex({ dir, signal }: { dir: string; signal?: AbortSi
   } catch {
     throw new IntegrityError(`${file} is not valid JSON`, { data: { file } });
   }
-  if (index?.schemaVersion !== 2 || !Array.isArray(index.manifests) || index.manifests.some((m) => !isDigest(String(m?.digest)))) {
+  if (
+    index?.schemaVersion !== 2 ||
+    !Array.isArray(index.manifests) ||
+    index.manifests.some((m) => !isDigest(String(m?.digest)))
+  ) {
     throw new IntegrityError(`${file} is not an OCI image index`, { data: { file } });
   }
   return index;
@@ -52,11 +56,20 @@ export async function readIndex({ dir, signal }: { dir: string; signal?: AbortSi
  * Applies `change` to the index under the layout's lock and writes the result
  * atomically. `change` returns false to leave the file untouched.
  */
-export async function updateIndex<T>({ dir, signal }: { dir: string; signal?: AbortSignal }, change: (index: ImageIndex) => { write: boolean; result: T }): Promise<T> {
+export async function updateIndex<T>(
+  { dir, signal }: { dir: string; signal?: AbortSignal },
+  change: (index: ImageIndex) => { write: boolean; result: T },
+): Promise<T> {
   return withLockFile({ lockFile: join(dir, 'index.json.lock'), signal }, async () => {
     const index = await readIndex({ dir, signal });
     const { write, result } = change(index);
-    if (write) await writeFileAtomic({ file: join(dir, 'index.json'), data: `${JSON.stringify(index, null, 2)}\n`, tmpDir: dir, signal });
+    if (write)
+      await writeFileAtomic({
+        file: join(dir, 'index.json'),
+        data: `${JSON.stringify(index, null, 2)}\n`,
+        tmpDir: dir,
+        signal,
+      });
     return result;
   });
 }

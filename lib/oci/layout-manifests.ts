@@ -14,13 +14,35 @@ import { checkManifest } from './manifest-check.ts';
 import { MANIFEST_MEDIA_TYPES, MediaType, bareMediaType } from './media-types.ts';
 import { assertTag } from './names.ts';
 import { immutableConflict } from './tag-conflict.ts';
-import { DEFAULT_MAX_MANIFEST_BYTES, type Descriptor, type GetManifestArgs, type Manifest, type PutManifestArgs, type ResolveArgs, type SignalArgs, type TagArgs } from './store.ts';
+import {
+  DEFAULT_MAX_MANIFEST_BYTES,
+  type Descriptor,
+  type GetManifestArgs,
+  type Manifest,
+  type PutManifestArgs,
+  type ResolveArgs,
+  type SignalArgs,
+  type TagArgs,
+} from './store.ts';
 
-export async function layoutPutManifest({ target, bytes, mediaType, tag, immutable = false, signal }: PutManifestArgs & { target: LayoutTarget }): Promise<Descriptor> {
+export async function layoutPutManifest({
+  target,
+  bytes,
+  mediaType,
+  tag,
+  immutable = false,
+  signal,
+}: PutManifestArgs & { target: LayoutTarget }): Promise<Descriptor> {
   const type = bareMediaType(mediaType);
   const digest = sha256Digest(bytes);
   if (tag !== undefined) assertTag(tag);
-  checkManifest({ bytes, mediaType: type, accept: MANIFEST_MEDIA_TYPES, what: `manifest ${tag ?? digest} for ${target.location}`, pulled: false });
+  checkManifest({
+    bytes,
+    mediaType: type,
+    accept: MANIFEST_MEDIA_TYPES,
+    what: `manifest ${tag ?? digest} for ${target.location}`,
+    pulled: false,
+  });
   const descriptor: Descriptor = { mediaType: type, digest, size: bytes.byteLength };
   const artifactType = artifactTypeOf(bytes);
   if (artifactType) descriptor.artifactType = artifactType;
@@ -28,7 +50,13 @@ export async function layoutPutManifest({ target, bytes, mediaType, tag, immutab
   return setTag({ target, descriptor, tag, immutable, signal });
 }
 
-export async function layoutTag({ target, digest, tag, immutable = false, signal }: TagArgs & { target: LayoutTarget }): Promise<Descriptor> {
+export async function layoutTag({
+  target,
+  digest,
+  tag,
+  immutable = false,
+  signal,
+}: TagArgs & { target: LayoutTarget }): Promise<Descriptor> {
   assertTag(tag);
   const m = await layoutGetManifest({ target, reference: digest, signal });
   const descriptor: Descriptor = { mediaType: m.mediaType, digest: m.digest, size: m.size };
@@ -37,7 +65,19 @@ export async function layoutTag({ target, digest, tag, immutable = false, signal
   return setTag({ target, descriptor, tag, immutable, signal });
 }
 
-async function setTag({ target, descriptor, tag, immutable, signal }: { target: LayoutTarget; descriptor: Descriptor; tag: string | undefined; immutable: boolean; signal?: AbortSignal }): Promise<Descriptor> {
+async function setTag({
+  target,
+  descriptor,
+  tag,
+  immutable,
+  signal,
+}: {
+  target: LayoutTarget;
+  descriptor: Descriptor;
+  tag: string | undefined;
+  immutable: boolean;
+  signal?: AbortSignal;
+}): Promise<Descriptor> {
   target.stats.requests++;
   await ensureLayout(target);
   return updateIndex({ dir: target.dir, signal }, (index) => {
@@ -51,17 +91,24 @@ async function setTag({ target, descriptor, tag, immutable, signal }: { target: 
     if (current?.digest === digest) return { write: false, result: descriptor };
     if (current && immutable) throw immutableConflict(target, tag, current.digest, digest);
     // The tag's old entry goes, and so does an untagged entry for this digest: the tag now keeps it reachable.
-    index.manifests = index.manifests.filter((m) => tagOf(m) !== tag && !(m.digest === digest && tagOf(m) === undefined));
+    index.manifests = index.manifests.filter(
+      (m) => tagOf(m) !== tag && !(m.digest === digest && tagOf(m) === undefined),
+    );
     index.manifests.push({ ...descriptor, annotations: { [REF_NAME]: tag } });
     return { write: true, result: descriptor };
   });
 }
 
-export async function layoutResolve({ target, tag, signal }: ResolveArgs & { target: LayoutTarget }): Promise<Descriptor> {
+export async function layoutResolve({
+  target,
+  tag,
+  signal,
+}: ResolveArgs & { target: LayoutTarget }): Promise<Descriptor> {
   assertTag(tag);
   target.stats.requests++;
   const entry = findTag(await readIndex({ dir: target.dir, signal }), tag);
-  if (!entry) throw new NotFoundError(`tag ${tag} in ${target.location} not found`, { data: { location: target.location, tag } });
+  if (!entry)
+    throw new NotFoundError(`tag ${tag} in ${target.location} not found`, { data: { location: target.location, tag } });
   const d: Descriptor = { mediaType: entry.mediaType, digest: entry.digest, size: entry.size };
   if (entry.artifactType) d.artifactType = entry.artifactType;
   return d;
@@ -86,7 +133,10 @@ export async function layoutGetManifest({
   } else {
     assertTag(reference);
     const entry = findTag(index, reference);
-    if (!entry) throw new NotFoundError(`manifest ${reference} in ${target.location} not found`, { data: { location: target.location, reference } });
+    if (!entry)
+      throw new NotFoundError(`manifest ${reference} in ${target.location} not found`, {
+        data: { location: target.location, reference },
+      });
     ({ digest, size, mediaType } = entry);
   }
   const what = `manifest ${reference} in ${target.location}`;

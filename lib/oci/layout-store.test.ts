@@ -34,7 +34,11 @@ async function pushArtifact(store: LayoutStore, content: string, tag?: string, i
   await store.pushBlob({ data: enc('{}') });
   await store.pushBlob({ data: layer });
   const bytes = manifest(layer);
-  return { layer, bytes, descriptor: await store.putManifest({ bytes, mediaType: MediaType.ociManifest, tag, immutable }) };
+  return {
+    layer,
+    bytes,
+    descriptor: await store.putManifest({ bytes, mediaType: MediaType.ociManifest, tag, immutable }),
+  };
 }
 
 describe('LayoutStore', () => {
@@ -49,15 +53,24 @@ describe('LayoutStore', () => {
       mediaType: MediaType.ociIndex,
       manifests: [{ ...descriptor, artifactType: 'application/vnd.drover.test', annotations: { [REF_NAME]: '1.0.0' } }],
     });
-    expect(readdirSync(join(store.dir, 'blobs', 'sha256')).sort()).toEqual([sha256Digest(enc('{}')), sha256Digest(layer), descriptor.digest].map(digestHex).sort());
+    expect(readdirSync(join(store.dir, 'blobs', 'sha256')).sort()).toEqual(
+      [sha256Digest(enc('{}')), sha256Digest(layer), descriptor.digest].map(digestHex).sort(),
+    );
     expect(readdirSync(store.dir).sort()).toEqual(['blobs', 'index.json', 'oci-layout']); // no temp or lock files left
 
-    expect(await store.resolve({ tag: '1.0.0' })).toEqual({ mediaType: MediaType.ociManifest, digest: sha256Digest(bytes), size: bytes.length, artifactType: 'application/vnd.drover.test' });
+    expect(await store.resolve({ tag: '1.0.0' })).toEqual({
+      mediaType: MediaType.ociManifest,
+      digest: sha256Digest(bytes),
+      size: bytes.length,
+      artifactType: 'application/vnd.drover.test',
+    });
     const byTag = await store.getManifest({ reference: '1.0.0' });
     const byDigest = await store.getManifest({ reference: descriptor.digest });
     expect(Buffer.from(byTag.bytes)).toEqual(Buffer.from(bytes));
     expect(byDigest).toEqual(byTag);
-    expect(Buffer.from(await store.fetchBlob({ digest: sha256Digest(layer), size: layer.length }))).toEqual(Buffer.from(layer));
+    expect(Buffer.from(await store.fetchBlob({ digest: sha256Digest(layer), size: layer.length }))).toEqual(
+      Buffer.from(layer),
+    );
     expect(await store.hasBlob({ digest: sha256Digest(layer) })).toBe(true);
     expect(await store.listTags()).toEqual(['1.0.0']);
   });
@@ -90,15 +103,23 @@ describe('LayoutStore', () => {
     await expect(pushArtifact(store, 'one', '1.0.0', true)).resolves.toMatchObject({ descriptor: v1.descriptor });
     const err = await pushArtifact(store, 'two', '1.0.0', true).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ConflictError);
-    expect((err as ConflictError).data).toMatchObject({ tag: '1.0.0', digest: v1.descriptor.digest, wantedDigest: v2.descriptor.digest });
-    await expect(store.tag({ digest: v2.descriptor.digest, tag: '1.0.0', immutable: true })).rejects.toThrow(ConflictError);
+    expect((err as ConflictError).data).toMatchObject({
+      tag: '1.0.0',
+      digest: v1.descriptor.digest,
+      wantedDigest: v2.descriptor.digest,
+    });
+    await expect(store.tag({ digest: v2.descriptor.digest, tag: '1.0.0', immutable: true })).rejects.toThrow(
+      ConflictError,
+    );
     expect((await store.resolve({ tag: '1.0.0' })).digest).toBe(v1.descriptor.digest);
 
     // channel tags move
     await store.tag({ digest: v1.descriptor.digest, tag: 'prod' });
     await store.tag({ digest: v2.descriptor.digest, tag: 'prod' });
     expect((await store.resolve({ tag: 'prod' })).digest).toBe(v2.descriptor.digest);
-    const index = JSON.parse(readFileSync(join(store.dir, 'index.json'), 'utf8')) as { manifests: { annotations?: Record<string, string> }[] };
+    const index = JSON.parse(readFileSync(join(store.dir, 'index.json'), 'utf8')) as {
+      manifests: { annotations?: Record<string, string> }[];
+    };
     expect(index.manifests.map((m) => m.annotations?.[REF_NAME]).sort()).toEqual(['1.0.0', '1.0.1', 'prod']);
   });
 
@@ -118,7 +139,11 @@ describe('LayoutStore', () => {
     const a = new LayoutStore({ root, repository });
     const { descriptor } = await pushArtifact(a, 'shared');
     const tags = Array.from({ length: 40 }, (_, i) => `t${i}`);
-    await Promise.all(tags.map((tag, i) => new LayoutStore({ root, repository }).tag({ digest: descriptor.digest, tag, immutable: i % 2 === 0 })));
+    await Promise.all(
+      tags.map((tag, i) =>
+        new LayoutStore({ root, repository }).tag({ digest: descriptor.digest, tag, immutable: i % 2 === 0 }),
+      ),
+    );
     expect(await a.listTags()).toEqual([...tags].sort());
     expect(readdirSync(a.dir).sort()).toEqual(['blobs', 'index.json', 'oci-layout']);
   });
@@ -132,7 +157,9 @@ describe('LayoutStore', () => {
       store.tag({ digest: two.descriptor.digest, tag: '2.0.0', immutable: true }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(ConflictError)]);
+    expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([
+      expect.any(ConflictError),
+    ]);
   });
 
   it('detects corruption on disk: blob content, size cap, manifest media type', async () => {
@@ -144,14 +171,20 @@ describe('LayoutStore', () => {
     expect(err).toBeInstanceOf(IntegrityError);
     expect(String(err)).toContain(digest);
     expect(String(err)).toContain(store.location);
-    await expect(store.fetchBlob({ digest: descriptor.digest, maxBytes: 10 })).rejects.toThrow(/exceeds the limit of 10 bytes/);
+    await expect(store.fetchBlob({ digest: descriptor.digest, maxBytes: 10 })).rejects.toThrow(
+      /exceeds the limit of 10 bytes/,
+    );
     await expect(store.getManifest({ reference: 'v', accept: [MediaType.ociIndex] })).rejects.toThrow(IntegrityError);
   });
 
   it('refuses a blob whose content does not match the digest the caller named', async () => {
     const store = fresh();
     await expect(store.pushBlob({ data: enc('a'), digest: sha256Digest(enc('b')) })).rejects.toThrow(IntegrityError);
-    await expect(store.putManifest({ bytes: enc('not json'), mediaType: MediaType.ociManifest })).rejects.toThrow(/not a JSON/);
-    await expect(store.putManifest({ bytes: manifest(enc('x')), mediaType: 'text/plain' })).rejects.toThrow(/media type/);
+    await expect(store.putManifest({ bytes: enc('not json'), mediaType: MediaType.ociManifest })).rejects.toThrow(
+      /not a JSON/,
+    );
+    await expect(store.putManifest({ bytes: manifest(enc('x')), mediaType: 'text/plain' })).rejects.toThrow(
+      /media type/,
+    );
   });
 });

@@ -49,9 +49,12 @@ export interface LayoutStoreOptions {
 export function layoutDir({ root, repository }: LayoutStoreOptions): string {
   assertRepository(repository);
   if (repository.split('/').includes('blobs')) {
-    throw new InvalidInputError(`repository "${repository}" cannot be stored in an image layout: "blobs" is reserved as a path component`, {
-      data: { repository },
-    });
+    throw new InvalidInputError(
+      `repository "${repository}" cannot be stored in an image layout: "blobs" is reserved as a path component`,
+      {
+        data: { repository },
+      },
+    );
   }
   return join(resolve(root), ...repository.split('/'));
 }

@@ -21,7 +21,9 @@ export function checkManifest({ bytes, mediaType, accept, what, pulled }: Manife
   const Err = pulled ? IntegrityError : InvalidInputError;
   const type = bareMediaType(mediaType);
   if (!accept.includes(type)) {
-    throw new Err(`${what}: media type "${type.slice(0, 100)}" is not one of ${accept.join(', ')}`, { data: { mediaType: type.slice(0, 100) } });
+    throw new Err(`${what}: media type "${type.slice(0, 100)}" is not one of ${accept.join(', ')}`, {
+      data: { mediaType: type.slice(0, 100) },
+    });
   }
   let doc: unknown;
   try {
@@ -29,9 +31,12 @@ export function checkManifest({ bytes, mediaType, accept, what, pulled }: Manife
   } catch {
     throw new Err(`${what}: not a JSON document`, { data: { mediaType: type } });
   }
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Err(`${what}: not a JSON object`, { data: { mediaType: type } });
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc))
+    throw new Err(`${what}: not a JSON object`, { data: { mediaType: type } });
   const inner = (doc as { mediaType?: unknown }).mediaType;
   if (inner !== undefined && inner !== type) {
-    throw new Err(`${what}: stored as ${type} but declares mediaType ${String(inner).slice(0, 100)}`, { data: { mediaType: type } });
+    throw new Err(`${what}: stored as ${type} but declares mediaType ${String(inner).slice(0, 100)}`, {
+      data: { mediaType: type },
+    });
   }
 }

@@ -19,10 +19,15 @@ const scratch = mkdtempSync(join(env.dir, 'oci-oras-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function findOras(): string {
-  const candidates = [...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'oras')), join(homedir(), 'go', 'bin', 'oras')];
+  const candidates = [
+    ...(process.env.PATH ?? '').split(delimiter).map((d) => join(d, 'oras')),
+    join(homedir(), 'go', 'bin', 'oras'),
+  ];
   const found = candidates.find((c) => c && existsSync(c));
   if (!found) {
-    throw new Error('the ORAS CLI is needed for this test and was not found on PATH or at ~/go/bin/oras; install it with: GOFLAGS=-buildvcs=false go install oras.land/oras/cmd/oras@v1.3.3');
+    throw new Error(
+      'the ORAS CLI is needed for this test and was not found on PATH or at ~/go/bin/oras; install it with: GOFLAGS=-buildvcs=false go install oras.land/oras/cmd/oras@v1.3.3',
+    );
   }
   return found;
 }
@@ -51,7 +56,14 @@ async function pushArtifact(s: OciStore, title: string, content: string, tag: st
       mediaType: MediaType.ociManifest,
       artifactType: 'application/vnd.drover.bundle.v1',
       config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(empty), size: empty.length },
-      layers: [{ mediaType: 'application/vnd.drover.test.v1', digest: sha256Digest(layer), size: layer.length, annotations: { 'org.opencontainers.image.title': title } }],
+      layers: [
+        {
+          mediaType: 'application/vnd.drover.test.v1',
+          digest: sha256Digest(layer),
+          size: layer.length,
+          annotations: { 'org.opencontainers.image.title': title },
+        },
+      ],
       annotations: { 'org.opencontainers.image.created': '1970-01-01T00:00:00Z' },
     }),
   );
@@ -84,9 +96,23 @@ describe('ORAS interoperability', () => {
     const file = join(scratch, 'pushed-by-oras.txt');
     writeFileSync(file, 'from oras\n');
     const repository = `oras/${uniqueName('in')}`;
-    await oras(['push', '--plain-http', '--artifact-type', 'application/vnd.test', `${env.registry.host}/${repository}:v1`, 'pushed-by-oras.txt']);
+    await oras([
+      'push',
+      '--plain-http',
+      '--artifact-type',
+      'application/vnd.test',
+      `${env.registry.host}/${repository}:v1`,
+      'pushed-by-oras.txt',
+    ]);
     const layoutRoot = mkdtempSync(join(scratch, 'layout-'));
-    await oras(['push', '--oci-layout', '--artifact-type', 'application/vnd.test', `${join(layoutRoot, 'in')}:v1`, 'pushed-by-oras.txt']);
+    await oras([
+      'push',
+      '--oci-layout',
+      '--artifact-type',
+      'application/vnd.test',
+      `${join(layoutRoot, 'in')}:v1`,
+      'pushed-by-oras.txt',
+    ]);
 
     const stores: OciStore[] = [
       (await connectStores({ reference: `oci://${env.registry.host}/oras` })).open(repository.slice('oras/'.length)),
@@ -96,7 +122,9 @@ describe('ORAS interoperability', () => {
       const m = await s.getManifest({ reference: 'v1' });
       expect(m.mediaType).toBe(MediaType.ociManifest);
       expect(await s.resolve({ tag: 'v1' })).toMatchObject({ digest: m.digest, size: m.size });
-      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as { layers: { digest: `sha256:${string}`; size: number }[] };
+      const doc = JSON.parse(Buffer.from(m.bytes).toString('utf8')) as {
+        layers: { digest: `sha256:${string}`; size: number }[];
+      };
       const layer = await s.fetchBlob({ digest: doc.layers[0]!.digest, size: doc.layers[0]!.size });
       expect(Buffer.from(layer).toString('utf8')).toBe('from oras\n');
       expect(await s.listTags()).toEqual(['v1']);

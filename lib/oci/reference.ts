@@ -24,7 +24,8 @@ import type { HttpFetch } from './http-fetch.ts';
 
 export type StoreReference = { kind: 'registry'; host: string; prefix: string } | { kind: 'layout'; root: string };
 
-const HOST_RE = /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?$/;
+const HOST_RE =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::(\d{1,5}))?$/;
 
 function invalid(reference: string, why: string): InvalidInputError {
   // Never echo what might be userinfo.
@@ -40,13 +41,18 @@ export function parseStoreReference(reference: string, { cwd = process.cwd() }: 
     if (dir.includes('\0')) throw invalid(reference, 'the directory contains a NUL byte');
     return { kind: 'layout', root: isAbsolute(dir) ? resolve(dir) : resolve(cwd, dir) };
   }
-  if (!reference.startsWith('oci://')) throw invalid(reference, 'expected oci://host[:port]/prefix or oci-layout://<dir>');
+  if (!reference.startsWith('oci://'))
+    throw invalid(reference, 'expected oci://host[:port]/prefix or oci-layout://<dir>');
   const rest = reference.slice('oci://'.length);
   if (/[?#]/.test(rest)) throw invalid(reference, 'no query or fragment allowed');
   const slash = rest.indexOf('/');
   const host = slash === -1 ? rest : rest.slice(0, slash);
   const prefix = slash === -1 ? '' : rest.slice(slash + 1).replace(/\/+$/, '');
-  if (host.includes('@')) throw invalid(reference, 'credentials do not belong in a reference; use a Docker config file or the credentials option');
+  if (host.includes('@'))
+    throw invalid(
+      reference,
+      'credentials do not belong in a reference; use a Docker config file or the credentials option',
+    );
   const m = HOST_RE.exec(host);
   if (!m || (m[1] !== undefined && Number(m[1]) > 65535)) throw invalid(reference, `"${host}" is not host[:port]`);
   if (prefix !== '') {
@@ -103,14 +109,27 @@ export async function connectStores({
   const ref = typeof reference === 'string' ? parseStoreReference(reference, { cwd }) : reference;
   if (ref.kind === 'layout') {
     const stats = emptyStats();
-    return { reference: ref, stats, open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name), stats }), ping: async () => {} };
+    return {
+      reference: ref,
+      stats,
+      open: (name) => new LayoutStore({ root: ref.root, repository: assertRepository(name), stats }),
+      ping: async () => {},
+    };
   }
-  const creds = credentials ?? (dockerConfigPath ? await readDockerCredentials({ path: dockerConfigPath, host: ref.host, signal }) : undefined);
+  const creds =
+    credentials ??
+    (dockerConfigPath ? await readDockerCredentials({ path: dockerConfigPath, host: ref.host, signal }) : undefined);
   const client = new RegistryClient({ host: ref.host, insecure, credentials: creds, fetch });
   return {
     reference: ref,
     stats: client.stats,
-    open: (name) => new RegistryStore({ client, repository: joinRepository({ prefix: ref.prefix, name }), chunkThresholdBytes, chunkSizeBytes }),
+    open: (name) =>
+      new RegistryStore({
+        client,
+        repository: joinRepository({ prefix: ref.prefix, name }),
+        chunkThresholdBytes,
+        chunkSizeBytes,
+      }),
     ping: (signal) => client.ping(signal),
   };
 }

@@ -12,7 +12,12 @@ import { sha256Digest } from './digest.ts';
 import { MediaType } from './media-types.ts';
 import { connectStores } from './reference.ts';
 import type { OciStore } from './store.ts';
-import { type AuthRegistries, TEST_PASSWORD, TEST_USER, startAuthRegistries } from '../../fixtures/testenv/auth-registries.ts';
+import {
+  type AuthRegistries,
+  TEST_PASSWORD,
+  TEST_USER,
+  startAuthRegistries,
+} from '../../fixtures/testenv/auth-registries.ts';
 
 const env = testEnv();
 const dir = mkdtempSync(join(env.dir, 'oci-auth-'));
@@ -30,7 +35,9 @@ const good: Credentials = { username: TEST_USER, password: TEST_PASSWORD };
 const WRONG = 'wrong-password-4711';
 
 async function open(host: string, credentials?: Credentials, dockerConfigPath?: string): Promise<OciStore> {
-  return (await connectStores({ reference: `oci://${host}/auth`, credentials, dockerConfigPath })).open(uniqueName('a'));
+  return (await connectStores({ reference: `oci://${host}/auth`, credentials, dockerConfigPath })).open(
+    uniqueName('a'),
+  );
 }
 
 async function roundTrip(s: OciStore): Promise<void> {
@@ -55,7 +62,12 @@ async function refused(p: Promise<unknown>): Promise<UnauthorizedError> {
   const err = await p.catch((e: unknown) => e);
   expect(err).toBeInstanceOf(UnauthorizedError);
   const shown = `${String(err)} ${JSON.stringify(err)} ${(err as Error).stack ?? ''}`;
-  for (const secret of [WRONG, TEST_PASSWORD, Buffer.from(`${TEST_USER}:${WRONG}`).toString('base64'), Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64')]) {
+  for (const secret of [
+    WRONG,
+    TEST_PASSWORD,
+    Buffer.from(`${TEST_USER}:${WRONG}`).toString('base64'),
+    Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64'),
+  ]) {
     expect(shown).not.toContain(secret);
   }
   return err as UnauthorizedError;
@@ -77,7 +89,14 @@ describe('basic auth (distribution htpasswd)', () => {
 
   it('takes credentials from a Docker config.json', async () => {
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ auths: { [`http://${regs.basic.host}`]: { auth: Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64') } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        auths: {
+          [`http://${regs.basic.host}`]: { auth: Buffer.from(`${TEST_USER}:${TEST_PASSWORD}`).toString('base64') },
+        },
+      }),
+    );
     await roundTrip(await open(regs.basic.host, undefined, file));
   });
 });
@@ -85,7 +104,9 @@ describe('basic auth (distribution htpasswd)', () => {
 describe('bearer token auth (distribution token auth)', () => {
   it('refuses anonymous and wrong credentials without echoing them', async () => {
     await refused((await open(regs.token.host)).listTags());
-    const err = await refused((await open(regs.token.host, { username: TEST_USER, password: WRONG })).pushBlob({ data: enc('x') }));
+    const err = await refused(
+      (await open(regs.token.host, { username: TEST_USER, password: WRONG })).pushBlob({ data: enc('x') }),
+    );
     expect(err.message).toContain('refused the credentials');
   });
 
@@ -96,7 +117,10 @@ describe('bearer token auth (distribution token auth)', () => {
     const mine = regs.token.tokenRequests.slice(start);
     expect(mine.every((r) => r.authorized)).toBe(true);
     // one push-scope token (blobs, manifest) and one pull-scope token (fetch, tags)
-    expect(mine.map((r) => r.scopes[0])).toEqual([`repository:${s.repository}:pull`, `repository:${s.repository}:pull,push`]);
+    expect(mine.map((r) => r.scopes[0])).toEqual([
+      `repository:${s.repository}:pull`,
+      `repository:${s.repository}:pull,push`,
+    ]);
     const before = s.stats.requests;
     await s.resolve({ tag: '1.0.0' });
     await s.pushBlob({ data: enc('{}') });
@@ -113,7 +137,10 @@ describe('bearer token auth (distribution token auth)', () => {
 
   it('takes credentials from a Docker config.json with username and password fields', async () => {
     const file = join(dir, 'config-token.json');
-    writeFileSync(file, JSON.stringify({ auths: { [regs.token.host]: { username: TEST_USER, password: TEST_PASSWORD } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ auths: { [regs.token.host]: { username: TEST_USER, password: TEST_PASSWORD } } }),
+    );
     await roundTrip(await open(regs.token.host, undefined, file));
   });
 });

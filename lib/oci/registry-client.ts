@@ -79,7 +79,9 @@ export class RegistryClient {
     const challenges = parseWwwAuthenticate(header);
     const challenge = challenges.find((c) => c.scheme === 'bearer') ?? challenges.find((c) => c.scheme === 'basic');
     if (!challenge) {
-      throw new UnauthorizedError(`${req.method} ${this.#describe(url)}: HTTP 401 with no usable challenge`, { data: { host: this.host } });
+      throw new UnauthorizedError(`${req.method} ${this.#describe(url)}: HTTP 401 with no usable challenge`, {
+        data: { host: this.host },
+      });
     }
     this.#challenge = challenge;
     if (firstAuth?.startsWith('Bearer ')) await this.#forgetToken(scopeOf(req), firstAuth.slice('Bearer '.length)); // expired early or too narrow
@@ -104,9 +106,16 @@ export class RegistryClient {
    * below 500 (401 included) means it is up. Throws UnavailableError otherwise.
    */
   async ping(signal?: AbortSignal): Promise<void> {
-    const res = await this.#send({ method: 'GET', path: '/v2/', repository: '', access: 'pull', ...(signal ? { signal } : {}) }, new URL('/v2/', this.baseUrl), undefined);
+    const res = await this.#send(
+      { method: 'GET', path: '/v2/', repository: '', access: 'pull', ...(signal ? { signal } : {}) },
+      new URL('/v2/', this.baseUrl),
+      undefined,
+    );
     await res.body?.cancel();
-    if (res.status >= 500) throw new UnavailableError(`GET ${this.#describe(new URL('/v2/', this.baseUrl))}: HTTP ${res.status}`, { data: { host: this.host, status: res.status, dependency: 'registry' } });
+    if (res.status >= 500)
+      throw new UnavailableError(`GET ${this.#describe(new URL('/v2/', this.baseUrl))}: HTTP ${res.status}`, {
+        data: { host: this.host, status: res.status, dependency: 'registry' },
+      });
   }
 
   async #send(req: RegistryRequest, url: URL, authorization: string | undefined): Promise<HttpResponse> {
@@ -122,10 +131,13 @@ export class RegistryClient {
       if (req.signal?.aborted) throw err;
       this.stats.unansweredAtMs = Date.now();
       const cause = (err as Error & { cause?: { message?: string } }).cause?.message;
-      throw new UnavailableError(`${req.method} ${this.#describe(url)}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`, {
-        data: { host: this.host, dependency: 'registry' },
-        cause: err,
-      });
+      throw new UnavailableError(
+        `${req.method} ${this.#describe(url)}: ${(err as Error).message}${cause ? ` (${cause})` : ''}`,
+        {
+          data: { host: this.host, dependency: 'registry' },
+          cause: err,
+        },
+      );
     }
   }
 

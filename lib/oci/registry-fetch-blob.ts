@@ -9,7 +9,13 @@ import { type RegistryTarget, repoPath } from './registry-target.ts';
 import { DEFAULT_MAX_BLOB_BYTES, type FetchBlobArgs } from './store.ts';
 import { readVerified } from './verify.ts';
 
-export async function registryFetchBlob({ target, digest, size, maxBytes = DEFAULT_MAX_BLOB_BYTES, signal }: FetchBlobArgs & { target: RegistryTarget }): Promise<Uint8Array> {
+export async function registryFetchBlob({
+  target,
+  digest,
+  size,
+  maxBytes = DEFAULT_MAX_BLOB_BYTES,
+  signal,
+}: FetchBlobArgs & { target: RegistryTarget }): Promise<Uint8Array> {
   const res = await target.client.request({
     method: 'GET',
     path: repoPath(target, `blobs/${digest}`),
@@ -18,6 +24,13 @@ export async function registryFetchBlob({ target, digest, size, maxBytes = DEFAU
     signal,
   });
   if (res.status !== 200) throw await errorFromResponse(res, `GET blob ${digest} of ${target.location}`);
-  const { bytes } = await readVerified({ response: res, location: target.location, digest, size, maxBytes, what: 'blob' });
+  const { bytes } = await readVerified({
+    response: res,
+    location: target.location,
+    digest,
+    size,
+    maxBytes,
+    what: 'blob',
+  });
   return bytes;
 }

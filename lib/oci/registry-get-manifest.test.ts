@@ -14,19 +14,32 @@ const digest = sha256Digest(new TextEncoder().encode(body));
 
 function targetAnswering(respond: () => Response) {
   const fetch = (async () => respond()) as typeof globalThis.fetch;
-  return { client: new RegistryClient({ host: '127.0.0.1:5000', fetch }), repository: 'a/b', location: '127.0.0.1:5000/a/b' };
+  return {
+    client: new RegistryClient({ host: '127.0.0.1:5000', fetch }),
+    repository: 'a/b',
+    location: '127.0.0.1:5000/a/b',
+  };
 }
 
 describe('registryGetManifest against a misbehaving registry', () => {
   it('accepts a well-formed answer', async () => {
-    const target = targetAnswering(() => new Response(body, { headers: { 'content-type': MediaType.ociManifest, 'docker-content-digest': digest } }));
-    expect(await registryGetManifest({ target, reference: 'v1' })).toMatchObject({ digest, mediaType: MediaType.ociManifest });
+    const target = targetAnswering(
+      () => new Response(body, { headers: { 'content-type': MediaType.ociManifest, 'docker-content-digest': digest } }),
+    );
+    expect(await registryGetManifest({ target, reference: 'v1' })).toMatchObject({
+      digest,
+      mediaType: MediaType.ociManifest,
+    });
   });
 
   it.each([
     ['a media type that is not a manifest', { 'content-type': 'text/html' }, body],
     ['a media type other than the document declares', { 'content-type': MediaType.ociIndex }, body],
-    ['a Docker-Content-Digest the content does not hash to', { 'content-type': MediaType.ociManifest, 'docker-content-digest': sha256Digest(new Uint8Array([1])) }, body],
+    [
+      'a Docker-Content-Digest the content does not hash to',
+      { 'content-type': MediaType.ociManifest, 'docker-content-digest': sha256Digest(new Uint8Array([1])) },
+      body,
+    ],
     ['content that is not JSON', { 'content-type': MediaType.ociManifest }, 'not json'],
   ])('refuses %s', async (_what, headers, text) => {
     const target = targetAnswering(() => new Response(text, { headers }));
@@ -40,12 +53,21 @@ describe('registryGetManifest against a misbehaving registry', () => {
       },
     });
     const target = targetAnswering(() => new Response(big, { headers: { 'content-type': MediaType.ociManifest } }));
-    await expect(registryGetManifest({ target, reference: 'v1', maxBytes: 1024 * 1024 })).rejects.toThrow(/exceeds the limit/);
+    await expect(registryGetManifest({ target, reference: 'v1', maxBytes: 1024 * 1024 })).rejects.toThrow(
+      /exceeds the limit/,
+    );
   });
 
   it('refuses a tag whose announced digest is not sha256', async () => {
     const target = targetAnswering(
-      () => new Response(null, { headers: { 'content-type': MediaType.ociManifest, 'docker-content-digest': 'sha512:abc', 'content-length': '10' } }),
+      () =>
+        new Response(null, {
+          headers: {
+            'content-type': MediaType.ociManifest,
+            'docker-content-digest': 'sha512:abc',
+            'content-length': '10',
+          },
+        }),
     );
     await expect(registryResolve({ target, tag: 'v1' })).rejects.toThrow(IntegrityError);
   });

@@ -53,9 +53,12 @@ export async function registryGetManifest({
   });
   const announced = res.headers.get('docker-content-digest');
   if (!byDigest && announced && announced !== digest) {
-    throw new IntegrityError(`${what}: content hashes to ${digest} but the registry announced ${announced.slice(0, 80)}`, {
-      data: { location: target.location, reference, digest: announced.slice(0, 80), actualDigest: digest },
-    });
+    throw new IntegrityError(
+      `${what}: content hashes to ${digest} but the registry announced ${announced.slice(0, 80)}`,
+      {
+        data: { location: target.location, reference, digest: announced.slice(0, 80), actualDigest: digest },
+      },
+    );
   }
   checkManifest({ bytes, mediaType, accept, what, pulled: true });
   return { bytes, mediaType, digest, size: bytes.byteLength };

@@ -3,7 +3,15 @@ import type { Digest } from './digest.ts';
 import { errorFromResponse } from './registry-errors.ts';
 import { type RegistryTarget, repoPath } from './registry-target.ts';
 
-export async function registryHasBlob({ target, digest, signal }: { target: RegistryTarget; digest: Digest; signal?: AbortSignal }): Promise<boolean> {
+export async function registryHasBlob({
+  target,
+  digest,
+  signal,
+}: {
+  target: RegistryTarget;
+  digest: Digest;
+  signal?: AbortSignal;
+}): Promise<boolean> {
   const res = await target.client.request({
     method: 'HEAD',
     path: repoPath(target, `blobs/${digest}`),

@@ -19,7 +19,10 @@ describe('registryListTags', () => {
   it('follows pages until there is no next link', async () => {
     const pages: Record<string, { tags: string[]; next?: string }> = {
       '/v2/team/web/tags/list?n=1000': { tags: ['b', 'a'], next: '/v2/team/web/tags/list?n=2&last=b' },
-      '/v2/team/web/tags/list?n=2&last=b': { tags: ['c'], next: 'http://127.0.0.1:5000/v2/team/web/tags/list?n=2&last=c' },
+      '/v2/team/web/tags/list?n=2&last=b': {
+        tags: ['c'],
+        next: 'http://127.0.0.1:5000/v2/team/web/tags/list?n=2&last=c',
+      },
       '/v2/team/web/tags/list?n=2&last=c': { tags: ['d'] },
     };
     const seen: string[] = [];
@@ -33,7 +36,9 @@ describe('registryListTags', () => {
       return new Response(JSON.stringify({ name: 'team/web', tags: page.tags }), { headers });
     }) as typeof globalThis.fetch;
     const client = new RegistryClient({ host: '127.0.0.1:5000', fetch });
-    expect(await registryListTags({ target: { client, repository: 'team/web', location: '127.0.0.1:5000/team/web' } })).toEqual(['a', 'b', 'c', 'd']);
+    expect(
+      await registryListTags({ target: { client, repository: 'team/web', location: '127.0.0.1:5000/team/web' } }),
+    ).toEqual(['a', 'b', 'c', 'd']);
     expect(seen).toHaveLength(3);
     expect(client.stats.requests).toBe(3);
   });

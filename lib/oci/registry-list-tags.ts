@@ -27,13 +27,25 @@ export async function registryListTags({ target, signal }: SignalArgs & { target
   const tags: string[] = [];
   let path: string | URL = `${repoPath(target, 'tags/list')}?n=${PAGE_SIZE}`;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const res = await target.client.request({ method: 'GET', path, repository: target.repository, access: 'pull', signal });
+    const res = await target.client.request({
+      method: 'GET',
+      path,
+      repository: target.repository,
+      access: 'pull',
+      signal,
+    });
     if (res.status === 404 && page === 0) {
       await res.body?.cancel();
       return [];
     }
     if (res.status !== 200) throw await errorFromResponse(res, `GET tags of ${target.location}`);
-    const { bytes } = await readVerified({ response: res, location: target.location, maxBytes: MAX_PAGE_BYTES, what: 'tag list', name: 'tags/list' });
+    const { bytes } = await readVerified({
+      response: res,
+      location: target.location,
+      maxBytes: MAX_PAGE_BYTES,
+      what: 'tag list',
+      name: 'tags/list',
+    });
     let body: { tags?: unknown };
     try {
       body = JSON.parse(Buffer.from(bytes).toString('utf8')) as { tags?: unknown };
@@ -45,5 +57,7 @@ export async function registryListTags({ target, signal }: SignalArgs & { target
     if (!next) return [...new Set(tags)].sort();
     path = new URL(next, target.client.baseUrl);
   }
-  throw new UnavailableError(`tag list of ${target.location} has more than ${MAX_PAGES} pages`, { data: { location: target.location } });
+  throw new UnavailableError(`tag list of ${target.location} has more than ${MAX_PAGES} pages`, {
+    data: { location: target.location },
+  });
 }

@@ -42,8 +42,12 @@ export async function registryPushBlob({
     return { digest, size: data.byteLength, uploaded: false };
   }
   const what = `upload of blob ${digest} to ${target.location}`;
-  const request = (method: 'POST' | 'PATCH' | 'PUT', path: string | URL, headers: Record<string, string> = {}, body?: Uint8Array) =>
-    target.client.request({ method, path, headers, body, repository: target.repository, access: 'push', signal });
+  const request = (
+    method: 'POST' | 'PATCH' | 'PUT',
+    path: string | URL,
+    headers: Record<string, string> = {},
+    body?: Uint8Array,
+  ) => target.client.request({ method, path, headers, body, repository: target.repository, access: 'push', signal });
 
   const start = await request('POST', repoPath(target, 'blobs/uploads/'), { 'content-length': '0' });
   if (start.status !== 202) throw await errorFromResponse(start, what);
@@ -52,7 +56,12 @@ export async function registryPushBlob({
   let finish: HttpResponse;
   if (data.byteLength <= chunkThresholdBytes) {
     location.searchParams.set('digest', digest);
-    finish = await request('PUT', location, { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) }, data);
+    finish = await request(
+      'PUT',
+      location,
+      { 'content-type': 'application/octet-stream', 'content-length': String(data.byteLength) },
+      data,
+    );
   } else {
     for (let offset = 0; offset < data.byteLength; offset += chunkSizeBytes) {
       const chunk = data.subarray(offset, Math.min(offset + chunkSizeBytes, data.byteLength));
@@ -77,7 +86,9 @@ export async function registryPushBlob({
   await finish.body?.cancel();
   const acknowledged = finish.headers.get('docker-content-digest');
   if (acknowledged && acknowledged !== digest) {
-    throw new IntegrityError(`${what}: the registry stored ${acknowledged}`, { data: { location: target.location, digest, actualDigest: acknowledged } });
+    throw new IntegrityError(`${what}: the registry stored ${acknowledged}`, {
+      data: { location: target.location, digest, actualDigest: acknowledged },
+    });
   }
   stats.blobUploads++;
   stats.bytesUploaded += data.byteLength;
@@ -87,6 +98,9 @@ export async function registryPushBlob({
 /** The session URL from `Location`, which may be relative and carries the session state in its query. */
 function uploadLocation(target: RegistryTarget, res: HttpResponse, what: string): URL {
   const header = res.headers.get('location');
-  if (!header) throw new UnavailableError(`${what}: the registry gave no upload location`, { data: { location: target.location } });
+  if (!header)
+    throw new UnavailableError(`${what}: the registry gave no upload location`, {
+      data: { location: target.location },
+    });
   return new URL(header, target.client.baseUrl);
 }

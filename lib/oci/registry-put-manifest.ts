@@ -19,16 +19,26 @@ import { type RegistryTarget, repoPath } from './registry-target.ts';
 import { immutableConflict } from './tag-conflict.ts';
 import { DEFAULT_MAX_MANIFEST_BYTES, type Descriptor, type PutManifestArgs, type TagArgs } from './store.ts';
 
-export async function registryPutManifest({ target, bytes, mediaType, tag, immutable = false, signal }: PutManifestArgs & { target: RegistryTarget }): Promise<Descriptor> {
+export async function registryPutManifest({
+  target,
+  bytes,
+  mediaType,
+  tag,
+  immutable = false,
+  signal,
+}: PutManifestArgs & { target: RegistryTarget }): Promise<Descriptor> {
   const type = bareMediaType(mediaType);
   const digest = sha256Digest(bytes);
   const what = `manifest ${tag ?? digest} in ${target.location}`;
   if (tag !== undefined) assertTag(tag);
   checkManifest({ bytes, mediaType: type, accept: MANIFEST_MEDIA_TYPES, what, pulled: false });
   if (bytes.byteLength > DEFAULT_MAX_MANIFEST_BYTES) {
-    throw new InvalidInputError(`${what}: ${bytes.byteLength} bytes is over the ${DEFAULT_MAX_MANIFEST_BYTES} registries accept`, {
-      data: { location: target.location, size: bytes.byteLength },
-    });
+    throw new InvalidInputError(
+      `${what}: ${bytes.byteLength} bytes is over the ${DEFAULT_MAX_MANIFEST_BYTES} registries accept`,
+      {
+        data: { location: target.location, size: bytes.byteLength },
+      },
+    );
   }
   const descriptor: Descriptor = { mediaType: type, digest, size: bytes.byteLength };
   if (tag !== undefined && immutable) {
@@ -49,12 +59,20 @@ export async function registryPutManifest({ target, bytes, mediaType, tag, immut
   await res.body?.cancel();
   const stored = res.headers.get('docker-content-digest');
   if (stored && stored !== digest) {
-    throw new IntegrityError(`PUT ${what}: the registry stored ${stored.slice(0, 80)}`, { data: { location: target.location, digest, actualDigest: stored.slice(0, 80) } });
+    throw new IntegrityError(`PUT ${what}: the registry stored ${stored.slice(0, 80)}`, {
+      data: { location: target.location, digest, actualDigest: stored.slice(0, 80) },
+    });
   }
   return descriptor;
 }
 
-export async function registryTag({ target, digest, tag, immutable = false, signal }: TagArgs & { target: RegistryTarget }): Promise<Descriptor> {
+export async function registryTag({
+  target,
+  digest,
+  tag,
+  immutable = false,
+  signal,
+}: TagArgs & { target: RegistryTarget }): Promise<Descriptor> {
   assertTag(tag);
   if (immutable) {
     const current = await currentDigest({ target, tag, signal });
@@ -64,7 +82,15 @@ export async function registryTag({ target, digest, tag, immutable = false, sign
   return registryPutManifest({ target, bytes: m.bytes, mediaType: m.mediaType, tag, signal });
 }
 
-async function currentDigest({ target, tag, signal }: { target: RegistryTarget; tag: string; signal?: AbortSignal }): Promise<Digest | undefined> {
+async function currentDigest({
+  target,
+  tag,
+  signal,
+}: {
+  target: RegistryTarget;
+  tag: string;
+  signal?: AbortSignal;
+}): Promise<Digest | undefined> {
   try {
     return (await registryResolve({ target, tag, signal })).digest;
   } catch (err) {

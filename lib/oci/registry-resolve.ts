@@ -12,7 +12,11 @@ import { registryGetManifest } from './registry-get-manifest.ts';
 import { type RegistryTarget, repoPath } from './registry-target.ts';
 import type { Descriptor, ResolveArgs } from './store.ts';
 
-export async function registryResolve({ target, tag, signal }: ResolveArgs & { target: RegistryTarget }): Promise<Descriptor> {
+export async function registryResolve({
+  target,
+  tag,
+  signal,
+}: ResolveArgs & { target: RegistryTarget }): Promise<Descriptor> {
   assertTag(tag);
   const what = `tag ${tag} in ${target.location}`;
   const res = await target.client.request({

@@ -17,7 +17,10 @@ const env = testEnv();
 const enc = (s: string) => new TextEncoder().encode(s);
 const EMPTY = enc('{}');
 
-async function store(name = uniqueName('oci'), options: { chunkThresholdBytes?: number; chunkSizeBytes?: number } = {}): Promise<OciStore> {
+async function store(
+  name = uniqueName('oci'),
+  options: { chunkThresholdBytes?: number; chunkSizeBytes?: number } = {},
+): Promise<OciStore> {
   return (await connectStores({ reference: `oci://${env.registry.host}/drover-test`, ...options })).open(name);
 }
 
@@ -28,7 +31,14 @@ function manifestOf(layer: Uint8Array, title = 'layer.bin'): Uint8Array {
       mediaType: MediaType.ociManifest,
       artifactType: 'application/vnd.drover.test',
       config: { mediaType: MediaType.ociEmpty, digest: sha256Digest(EMPTY), size: EMPTY.length },
-      layers: [{ mediaType: 'application/octet-stream', digest: sha256Digest(layer), size: layer.length, annotations: { 'org.opencontainers.image.title': title } }],
+      layers: [
+        {
+          mediaType: 'application/octet-stream',
+          digest: sha256Digest(layer),
+          size: layer.length,
+          annotations: { 'org.opencontainers.image.title': title },
+        },
+      ],
     }),
   );
 }
@@ -58,7 +68,9 @@ describe('RegistryStore on a real registry', () => {
     expect(Buffer.from(byTag.bytes)).toEqual(Buffer.from(bytes));
     expect(byTag).toMatchObject({ digest: descriptor.digest, mediaType: MediaType.ociManifest, size: bytes.length });
     expect((await s.getManifest({ reference: descriptor.digest })).digest).toBe(descriptor.digest);
-    expect(Buffer.from(await s.fetchBlob({ digest: sha256Digest(layer), size: layer.length }))).toEqual(Buffer.from(layer));
+    expect(Buffer.from(await s.fetchBlob({ digest: sha256Digest(layer), size: layer.length }))).toEqual(
+      Buffer.from(layer),
+    );
     expect(await s.hasBlob({ digest: sha256Digest(layer) })).toBe(true);
     expect(await s.hasBlob({ digest: sha256Digest(enc('absent')) })).toBe(false);
   });
@@ -130,7 +142,9 @@ describe('RegistryStore on a real registry', () => {
     // tag by pushing the manifest bytes directly: one PUT each
     const m = await s.getManifest({ reference: descriptor.digest });
     for (let i = 0; i < tags.length; i += 50) {
-      await Promise.all(tags.slice(i, i + 50).map((tag) => s.putManifest({ bytes: m.bytes, mediaType: m.mediaType, tag })));
+      await Promise.all(
+        tags.slice(i, i + 50).map((tag) => s.putManifest({ bytes: m.bytes, mediaType: m.mediaType, tag })),
+      );
     }
     // distribution 2.8 answers in one page whatever n says; Link paging is covered by registry-list-tags.test.ts
     expect(await s.listTags()).toEqual(tags);
@@ -175,7 +189,9 @@ describe('RegistryStore on a real registry', () => {
     const s = await store();
     const layer = randomBytes(64 * 1024);
     const { descriptor } = await pushArtifact(s, layer, 'v');
-    await expect(s.fetchBlob({ digest: sha256Digest(layer), maxBytes: 1024 })).rejects.toThrow(/exceeds the limit of 1024 bytes/);
+    await expect(s.fetchBlob({ digest: sha256Digest(layer), maxBytes: 1024 })).rejects.toThrow(
+      /exceeds the limit of 1024 bytes/,
+    );
     await expect(s.fetchBlob({ digest: sha256Digest(layer), size: 10 })).rejects.toThrow(IntegrityError);
     await expect(s.getManifest({ reference: descriptor.digest, maxBytes: 16 })).rejects.toThrow(IntegrityError);
     await expect(s.getManifest({ reference: 'v', maxBytes: 16 })).rejects.toThrow(IntegrityError);

@@ -68,7 +68,12 @@ export class RegistryStore implements OciStore {
   }
 
   pushBlob(args: PushBlobArgs): Promise<PushBlobResult> {
-    return registryPushBlob({ ...args, target: this.#target, chunkThresholdBytes: this.#chunkThresholdBytes, chunkSizeBytes: this.#chunkSizeBytes });
+    return registryPushBlob({
+      ...args,
+      target: this.#target,
+      chunkThresholdBytes: this.#chunkThresholdBytes,
+      chunkSizeBytes: this.#chunkSizeBytes,
+    });
   }
 
   fetchBlob(args: FetchBlobArgs): Promise<Uint8Array> {

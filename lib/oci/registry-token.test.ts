@@ -17,7 +17,12 @@ interface Seen {
 function recorder(answer: (s: Seen) => Response) {
   const seen: Seen[] = [];
   const fetch = (async (input: URL | string, init: RequestInit = {}) => {
-    const s: Seen = { url: new URL(String(input)), method: init.method ?? 'GET', headers: { ...(init.headers as Record<string, string>) }, body: init.body ? String(init.body) : '' };
+    const s: Seen = {
+      url: new URL(String(input)),
+      method: init.method ?? 'GET',
+      headers: { ...(init.headers as Record<string, string>) },
+      body: init.body ? String(init.body) : '',
+    };
     seen.push(s);
     return answer(s);
   }) as typeof globalThis.fetch;
@@ -29,7 +34,14 @@ const ok = () => new Response(JSON.stringify({ token: 'tok', expires_in: 300 }))
 describe('fetchToken', () => {
   it('GETs with basic credentials, service and every scope', async () => {
     const { seen, fetch } = recorder(ok);
-    const t = await fetchToken({ realm: 'https://auth.example/token', service: 'reg', scopes: ['repository:a:pull', 'repository:b:pull'], credentials: { username: 'u', password: 'p' }, fetch, nowMs: 0 });
+    const t = await fetchToken({
+      realm: 'https://auth.example/token',
+      service: 'reg',
+      scopes: ['repository:a:pull', 'repository:b:pull'],
+      credentials: { username: 'u', password: 'p' },
+      fetch,
+      nowMs: 0,
+    });
     expect(t).toEqual({ token: 'tok', expiresAtMs: 290_000 });
     expect(seen[0]!.method).toBe('GET');
     expect(seen[0]!.url.searchParams.get('service')).toBe('reg');
@@ -39,7 +51,14 @@ describe('fetchToken', () => {
 
   it('exchanges an identity token with a refresh_token POST', async () => {
     const { seen, fetch } = recorder(() => new Response(JSON.stringify({ access_token: 'at' })));
-    const t = await fetchToken({ realm: 'https://auth.example/token', service: 'reg', scopes: ['repository:a:pull'], credentials: { identityToken: 'refresh' }, fetch, nowMs: 0 });
+    const t = await fetchToken({
+      realm: 'https://auth.example/token',
+      service: 'reg',
+      scopes: ['repository:a:pull'],
+      credentials: { identityToken: 'refresh' },
+      fetch,
+      nowMs: 0,
+    });
     expect(t.token).toBe('at');
     expect(t.expiresAtMs).toBe(50_000);
     expect(seen[0]!.method).toBe('POST');
@@ -54,33 +73,59 @@ describe('fetchToken', () => {
 
   it('refuses to send credentials to a plain-http realm off loopback', async () => {
     const { seen, fetch } = recorder(ok);
-    await expect(fetchToken({ realm: 'http://auth.example/token', scopes: [], credentials: { username: 'u', password: 'p' }, fetch })).rejects.toThrow(UnauthorizedError);
+    await expect(
+      fetchToken({
+        realm: 'http://auth.example/token',
+        scopes: [],
+        credentials: { username: 'u', password: 'p' },
+        fetch,
+      }),
+    ).rejects.toThrow(UnauthorizedError);
     expect(seen).toHaveLength(0);
     await fetchToken({ realm: 'http://auth.example/token', scopes: [], fetch }); // anonymous is fine
-    await fetchToken({ realm: 'http://127.0.0.1:1/token', scopes: [], credentials: { username: 'u', password: 'p' }, fetch });
+    await fetchToken({
+      realm: 'http://127.0.0.1:1/token',
+      scopes: [],
+      credentials: { username: 'u', password: 'p' },
+      fetch,
+    });
   });
 
   it('maps refusals and garbage to errors that carry no secret', async () => {
     const creds = { username: 'u', password: 'hunter2' };
     const refused = recorder(() => new Response('no', { status: 401 }));
-    const err = await fetchToken({ realm: 'https://a/t', scopes: [], credentials: creds, fetch: refused.fetch }).catch((e: unknown) => e);
+    const err = await fetchToken({ realm: 'https://a/t', scopes: [], credentials: creds, fetch: refused.fetch }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(UnauthorizedError);
     expect(String(err) + JSON.stringify(err)).not.toContain('hunter2');
-    await expect(fetchToken({ realm: 'https://a/t', scopes: [], fetch: recorder(() => new Response('<html>')).fetch })).rejects.toThrow(UnavailableError);
-    await expect(fetchToken({ realm: 'https://a/t', scopes: [], fetch: recorder(() => new Response('{}')).fetch })).rejects.toThrow(/without a token/);
-    await expect(fetchToken({ realm: 'ftp://a/t', scopes: [], fetch: refused.fetch })).rejects.toThrow(UnavailableError);
+    await expect(
+      fetchToken({ realm: 'https://a/t', scopes: [], fetch: recorder(() => new Response('<html>')).fetch }),
+    ).rejects.toThrow(UnavailableError);
+    await expect(
+      fetchToken({ realm: 'https://a/t', scopes: [], fetch: recorder(() => new Response('{}')).fetch }),
+    ).rejects.toThrow(/without a token/);
+    await expect(fetchToken({ realm: 'ftp://a/t', scopes: [], fetch: refused.fetch })).rejects.toThrow(
+      UnavailableError,
+    );
   });
 });
 
 describe('RegistryClient', () => {
   it('never sends Authorization to another origin (an upload location elsewhere)', async () => {
     const { seen, fetch } = recorder((s) => {
-      if (s.url.host === '127.0.0.1:5000' && !s.headers.authorization) return new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } });
+      if (s.url.host === '127.0.0.1:5000' && !s.headers.authorization)
+        return new Response(null, { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } });
       return new Response(null, { status: 200 });
     });
     const client = new RegistryClient({ host: '127.0.0.1:5000', credentials: { username: 'u', password: 'p' }, fetch });
     await client.request({ method: 'HEAD', path: '/v2/a/blobs/x', repository: 'a', access: 'pull' });
-    await client.request({ method: 'PUT', path: new URL('http://storage.example/upload?x=1'), repository: 'a', access: 'push' });
+    await client.request({
+      method: 'PUT',
+      path: new URL('http://storage.example/upload?x=1'),
+      repository: 'a',
+      access: 'push',
+    });
     expect(seen.map((s) => [s.url.host, Boolean(s.headers.authorization)])).toEqual([
       ['127.0.0.1:5000', false],
       ['127.0.0.1:5000', true],
@@ -90,6 +135,8 @@ describe('RegistryClient', () => {
 
   it('reports an unreachable registry as UnavailableError with the reason', async () => {
     const client = new RegistryClient({ host: `127.0.0.1:${await freePort()}` });
-    await expect(client.request({ method: 'GET', path: '/v2/', repository: 'a', access: 'pull' })).rejects.toThrow(/ECONNREFUSED/);
+    await expect(client.request({ method: 'GET', path: '/v2/', repository: 'a', access: 'pull' })).rejects.toThrow(
+      /ECONNREFUSED/,
+    );
   });
 });

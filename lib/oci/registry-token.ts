@@ -33,28 +33,51 @@ export interface FetchTokenArgs {
 const DEFAULT_EXPIRY_S = 60;
 const MARGIN_MS = 10_000;
 
-export async function fetchToken({ realm, service, scopes, credentials, insecure = false, fetch, signal, onRequest, nowMs = Date.now() }: FetchTokenArgs): Promise<BearerToken> {
+export async function fetchToken({
+  realm,
+  service,
+  scopes,
+  credentials,
+  insecure = false,
+  fetch,
+  signal,
+  onRequest,
+  nowMs = Date.now(),
+}: FetchTokenArgs): Promise<BearerToken> {
   let url: URL;
   try {
     url = new URL(realm);
   } catch {
-    throw new UnavailableError(`token realm "${realm.slice(0, 200)}" is not a URL`, { data: { realm: realm.slice(0, 200) } });
+    throw new UnavailableError(`token realm "${realm.slice(0, 200)}" is not a URL`, {
+      data: { realm: realm.slice(0, 200) },
+    });
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new UnavailableError(`token realm ${url.origin} is not http(s)`, { data: { realm: url.origin } });
   }
   const hasSecret = credentials?.password !== undefined || credentials?.identityToken !== undefined;
   if (url.protocol === 'http:' && hasSecret && !insecure && !isLoopbackHost(url.hostname)) {
-    throw new UnauthorizedError(`refusing to send credentials to the plain-http token realm ${url.origin}`, { data: { realm: url.origin } });
+    throw new UnauthorizedError(`refusing to send credentials to the plain-http token realm ${url.origin}`, {
+      data: { realm: url.origin },
+    });
   }
   let response: HttpResponse;
   try {
     onRequest?.();
     if (credentials?.identityToken) {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: credentials.identityToken, client_id: 'drover' });
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: credentials.identityToken,
+        client_id: 'drover',
+      });
       if (service) form.set('service', service);
       if (scopes.length) form.set('scope', scopes.join(' '));
-      response = await fetch(url, { method: 'POST', body: form, headers: { 'content-type': 'application/x-www-form-urlencoded' }, signal });
+      response = await fetch(url, {
+        method: 'POST',
+        body: form,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        signal,
+      });
     } else {
       if (service) url.searchParams.set('service', service);
       for (const s of scopes) url.searchParams.append('scope', s);
@@ -66,13 +89,18 @@ export async function fetchToken({ realm, service, scopes, credentials, insecure
     }
   } catch (err) {
     if (signal?.aborted) throw err;
-    throw new UnavailableError(`token request to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, { data: { realm: url.origin } });
+    throw new UnavailableError(`token request to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
+      data: { realm: url.origin },
+    });
   }
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
-    throw new UnauthorizedError(`token realm ${url.origin}${url.pathname} refused the credentials (HTTP ${response.status})`, {
-      data: { realm: url.origin, status: response.status },
-    });
+    throw new UnauthorizedError(
+      `token realm ${url.origin}${url.pathname} refused the credentials (HTTP ${response.status})`,
+      {
+        data: { realm: url.origin, status: response.status },
+      },
+    );
   }
   if (!response.ok) {
     await response.body?.cancel();
@@ -85,10 +113,20 @@ export async function fetchToken({ realm, service, scopes, credentials, insecure
   try {
     body = JSON.parse(text) as typeof body;
   } catch {
-    throw new UnavailableError(`token realm ${url.origin}${url.pathname} did not answer JSON`, { data: { realm: url.origin } });
+    throw new UnavailableError(`token realm ${url.origin}${url.pathname} did not answer JSON`, {
+      data: { realm: url.origin },
+    });
   }
-  const token = typeof body.token === 'string' && body.token ? body.token : typeof body.access_token === 'string' ? body.access_token : '';
-  if (!token) throw new UnavailableError(`token realm ${url.origin}${url.pathname} answered without a token`, { data: { realm: url.origin } });
+  const token =
+    typeof body.token === 'string' && body.token
+      ? body.token
+      : typeof body.access_token === 'string'
+        ? body.access_token
+        : '';
+  if (!token)
+    throw new UnavailableError(`token realm ${url.origin}${url.pathname} answered without a token`, {
+      data: { realm: url.origin },
+    });
   const expiresIn = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_EXPIRY_S;
   return { token, expiresAtMs: nowMs + Math.max(expiresIn * 1000 - MARGIN_MS, 1000) };
 }

@@ -48,11 +48,14 @@ describe('readVerified', () => {
 
   it('refuses a declared Content-Length over the cap before reading', async () => {
     let pulled = false;
-    const body = new ReadableStream<Uint8Array>({
-      pull() {
-        pulled = true;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull() {
+          pulled = true;
+        },
       },
-    }, { highWaterMark: 0 });
+      { highWaterMark: 0 },
+    );
     const response = new Response(body, { headers: { 'content-length': '2048' } });
     await expect(readVerified({ ...base, response })).rejects.toThrow(IntegrityError);
     expect(pulled).toBe(false);

@@ -37,11 +37,17 @@ function fail(e: Expected, problem: string, data: Record<string, unknown> = {}):
 /** Refuses a declared length that breaks the cap or the expected size, before any byte is read. */
 export function checkDeclaredSize(e: Expected, declared: number | undefined): void {
   if (e.size !== undefined && e.size > e.maxBytes) {
-    throw fail(e, `expected size ${e.size} exceeds the limit of ${e.maxBytes} bytes`, { size: e.size, maxBytes: e.maxBytes });
+    throw fail(e, `expected size ${e.size} exceeds the limit of ${e.maxBytes} bytes`, {
+      size: e.size,
+      maxBytes: e.maxBytes,
+    });
   }
   if (declared === undefined) return;
   if (declared > e.maxBytes) {
-    throw fail(e, `size ${declared} exceeds the limit of ${e.maxBytes} bytes`, { size: declared, maxBytes: e.maxBytes });
+    throw fail(e, `size ${declared} exceeds the limit of ${e.maxBytes} bytes`, {
+      size: declared,
+      maxBytes: e.maxBytes,
+    });
   }
   if (e.size !== undefined && declared !== e.size) {
     throw fail(e, `size ${declared} does not match the expected ${e.size}`, { size: declared, expectedSize: e.size });
@@ -62,7 +68,9 @@ export function verifyBytes(e: Expected, bytes: Uint8Array): Digest {
  * Reads a fetch Response body under the cap, counting bytes as they arrive so
  * a lying or missing Content-Length cannot make us buffer more than `maxBytes`.
  */
-export async function readVerified(e: Expected & { response: HttpResponse }): Promise<{ bytes: Uint8Array; digest: Digest }> {
+export async function readVerified(
+  e: Expected & { response: HttpResponse },
+): Promise<{ bytes: Uint8Array; digest: Digest }> {
   const header = e.response.headers.get('content-length');
   const declared = header !== null && /^\d+$/.test(header) ? Number(header) : undefined;
   try {

@@ -65,7 +65,15 @@ export interface AgentDrift {
 }
 
 export type AgentState = 'succeeded' | 'applying' | 'rolled-back' | 'rollback-failed' | 'refused' | 'error' | 'retired';
-export const AGENT_STATES: readonly AgentState[] = ['succeeded', 'applying', 'rolled-back', 'rollback-failed', 'refused', 'error', 'retired'];
+export const AGENT_STATES: readonly AgentState[] = [
+  'succeeded',
+  'applying',
+  'rolled-back',
+  'rollback-failed',
+  'refused',
+  'error',
+  'retired',
+];
 
 export interface AgentStatus {
   protocol: number;
@@ -89,10 +97,22 @@ export interface AgentStatus {
 
 function manifest(artifactType: string, annotation: string, doc: unknown): Uint8Array {
   const empty = { mediaType: EMPTY_TYPE, digest: EMPTY_DIGEST, size: EMPTY_BLOB.length };
-  return new TextEncoder().encode(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, artifactType, config: empty, layers: [empty], annotations: { [annotation]: JSON.stringify(doc) } }));
+  return new TextEncoder().encode(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType,
+      config: empty,
+      layers: [empty],
+      annotations: { [annotation]: JSON.stringify(doc) },
+    }),
+  );
 }
 
-function documentOf(bytes: Uint8Array, { artifactType, annotation, what }: { artifactType: string; annotation: string; what: string }): Record<string, unknown> {
+function documentOf(
+  bytes: Uint8Array,
+  { artifactType, annotation, what }: { artifactType: string; annotation: string; what: string },
+): Record<string, unknown> {
   const bad = (why: string): never => {
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
@@ -115,7 +135,8 @@ function documentOf(bytes: Uint8Array, { artifactType, annotation, what }: { art
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(`${annotation} is not an object`);
   const d = doc as Record<string, unknown>;
   if (!Number.isInteger(d.protocol) || (d.protocol as number) < 1) bad('no protocol number');
-  if ((d.protocol as number) > PROTOCOL) bad(`written for protocol ${String(d.protocol)}; this Drover speaks ${PROTOCOL}`);
+  if ((d.protocol as number) > PROTOCOL)
+    bad(`written for protocol ${String(d.protocol)}; this Drover speaks ${PROTOCOL}`);
   return d;
 }
 
@@ -125,7 +146,18 @@ const str = (v: unknown): v is string => typeof v === 'string';
 
 export function encodeIndex(index: Omit<EnvironmentIndex, 'protocol'>): Uint8Array {
   const bundles = new Set(index.bundles);
-  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, { protocol: PROTOCOL, environment: index.environment, bundles: [...bundles].sort(), retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(), clusters: index.clusters, selfHeal: Object.fromEntries(Object.entries(index.selfHeal).filter(([b]) => bundles.has(b)).sort(([a], [b]) => a.localeCompare(b))) });
+  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, {
+    protocol: PROTOCOL,
+    environment: index.environment,
+    bundles: [...bundles].sort(),
+    retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(),
+    clusters: index.clusters,
+    selfHeal: Object.fromEntries(
+      Object.entries(index.selfHeal)
+        .filter(([b]) => bundles.has(b))
+        .sort(([a], [b]) => a.localeCompare(b)),
+    ),
+  });
 }
 
 export function decodeIndex(bytes: Uint8Array, { environment }: { environment: string }): EnvironmentIndex {
@@ -135,22 +167,38 @@ export function decodeIndex(bytes: Uint8Array, { environment }: { environment: s
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
   if (d.environment !== environment) bad(`it is the index of ${JSON.stringify(d.environment)}`);
-  if (!Array.isArray(d.bundles) || !d.bundles.every((b) => str(b) && NAME.test(b))) bad('bundles is not a list of bundle names');
-  if (d.retire !== undefined && !(Array.isArray(d.retire) && d.retire.every((b) => str(b) && NAME.test(b)))) bad('retire is not a list of bundle names');
+  if (!Array.isArray(d.bundles) || !d.bundles.every((b) => str(b) && NAME.test(b)))
+    bad('bundles is not a list of bundle names');
+  if (d.retire !== undefined && !(Array.isArray(d.retire) && d.retire.every((b) => str(b) && NAME.test(b))))
+    bad('retire is not a list of bundle names');
   const clusters: Record<string, { tag: string }> = {};
   if (d.clusters !== undefined) {
     if (!d.clusters || typeof d.clusters !== 'object' || Array.isArray(d.clusters)) bad('clusters is not an object');
     for (const [name, v] of Object.entries(d.clusters as Record<string, unknown>)) {
       const tag = (v as { tag?: unknown } | null)?.tag;
-      if (!NAME.test(name) || !str(tag) || !/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(tag)) bad(`clusters.${name} is not {tag}`);
+      if (!NAME.test(name) || !str(tag) || !/^[a-zA-Z0-9_][a-zA-Z0-9._-]{0,127}$/.test(tag))
+        bad(`clusters.${name} is not {tag}`);
       clusters[name] = { tag: tag as string };
     }
   }
   // Absent (a hub before the field) or not understood: report, never heal.
   const selfHeal: Record<string, SelfHealPolicy> = {};
-  const policies = d.selfHeal && typeof d.selfHeal === 'object' && !Array.isArray(d.selfHeal) ? (d.selfHeal as Record<string, unknown>) : {};
-  for (const b of d.bundles as string[]) selfHeal[b] = SELF_HEAL_POLICIES.includes(policies[b] as SelfHealPolicy) ? (policies[b] as SelfHealPolicy) : 'report';
-  return { protocol: d.protocol as number, environment, bundles: d.bundles as string[], retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)), clusters, selfHeal };
+  const policies =
+    d.selfHeal && typeof d.selfHeal === 'object' && !Array.isArray(d.selfHeal)
+      ? (d.selfHeal as Record<string, unknown>)
+      : {};
+  for (const b of d.bundles as string[])
+    selfHeal[b] = SELF_HEAL_POLICIES.includes(policies[b] as SelfHealPolicy)
+      ? (policies[b] as SelfHealPolicy)
+      : 'report';
+  return {
+    protocol: d.protocol as number,
+    environment,
+    bundles: d.bundles as string[],
+    retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)),
+    clusters,
+    selfHeal,
+  };
 }
 
 export function encodeStatus(status: Omit<AgentStatus, 'protocol'>): Uint8Array {
@@ -163,13 +211,18 @@ export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: s
   const bad = (why: string): never => {
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
-  if (d.bundle !== bundle || d.cluster !== cluster) bad(`it is the status of ${JSON.stringify(d.bundle)} on ${JSON.stringify(d.cluster)}`);
-  if (!str(d.environment) || !str(d.tag) || !str(d.agent) || !str(d.time) || Number.isNaN(Date.parse(d.time))) bad('environment, tag, agent or time missing');
+  if (d.bundle !== bundle || d.cluster !== cluster)
+    bad(`it is the status of ${JSON.stringify(d.bundle)} on ${JSON.stringify(d.cluster)}`);
+  if (!str(d.environment) || !str(d.tag) || !str(d.agent) || !str(d.time) || Number.isNaN(Date.parse(d.time)))
+    bad('environment, tag, agent or time missing');
   if (d.desired !== null && !(str(d.desired) && DIGEST.test(d.desired))) bad('desired is not a digest');
   const r = d.running as { version?: unknown; digest?: unknown } | null;
-  if (r !== null && !(r && str(r.version) && str(r.digest) && DIGEST.test(r.digest))) bad('running is not {version, digest}');
-  if (!AGENT_STATES.includes(d.state as AgentState)) bad(`state ${JSON.stringify(d.state)} is not one of ${AGENT_STATES.join(', ')}`);
-  for (const k of ['health', 'failedObject', 'reason'] as const) if (d[k] !== null && !str(d[k])) bad(`${k} is not a string`);
+  if (r !== null && !(r && str(r.version) && str(r.digest) && DIGEST.test(r.digest)))
+    bad('running is not {version, digest}');
+  if (!AGENT_STATES.includes(d.state as AgentState))
+    bad(`state ${JSON.stringify(d.state)} is not one of ${AGENT_STATES.join(', ')}`);
+  for (const k of ['health', 'failedObject', 'reason'] as const)
+    if (d[k] !== null && !str(d[k])) bad(`${k} is not a string`);
   return {
     protocol: d.protocol as number,
     bundle,
@@ -191,8 +244,18 @@ export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: s
 /** A status's `drift`, when well-formed; anything else is ignored (it only informs). */
 function driftOf(v: unknown): AgentDrift | undefined {
   const d = v as Partial<Record<keyof AgentDrift, unknown>> | null | undefined;
-  if (!d || typeof d !== 'object' || !SELF_HEAL_POLICIES.includes(d.policy as SelfHealPolicy) || !Number.isInteger(d.open) || !Number.isInteger(d.heals)) return undefined;
+  if (
+    !d ||
+    typeof d !== 'object' ||
+    !SELF_HEAL_POLICIES.includes(d.policy as SelfHealPolicy) ||
+    !Number.isInteger(d.open) ||
+    !Number.isInteger(d.heals)
+  )
+    return undefined;
   const h = d.lastHeal as { outcome?: unknown; message?: unknown; time?: unknown } | null | undefined;
-  const lastHeal = h && str(h.outcome) && str(h.time) ? { outcome: h.outcome, message: str(h.message) ? h.message : null, time: h.time } : null;
+  const lastHeal =
+    h && str(h.outcome) && str(h.time)
+      ? { outcome: h.outcome, message: str(h.message) ? h.message : null, time: h.time }
+      : null;
   return { policy: d.policy as SelfHealPolicy, open: d.open as number, heals: d.heals as number, lastHeal };
 }

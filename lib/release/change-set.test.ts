@@ -4,10 +4,24 @@ import { appliedObjects, assembleChangeSet, journalOf, summarizeChangeSet } from
 import type { PlanEntry } from './plan.ts';
 
 const obj = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'n' } });
-const entry = (name: string, action: PlanEntry['action'], extra: Partial<PlanEntry> = {}): PlanEntry => ({ ref: `ConfigMap/n/${name}`, key: `|ConfigMap|n|${name}`, action, live: null, ...(action === 'prune' || action === 'keep' ? {} : { object: obj(name) }), ...extra });
+const entry = (name: string, action: PlanEntry['action'], extra: Partial<PlanEntry> = {}): PlanEntry => ({
+  ref: `ConfigMap/n/${name}`,
+  key: `|ConfigMap|n|${name}`,
+  action,
+  live: null,
+  ...(action === 'prune' || action === 'keep' ? {} : { object: obj(name) }),
+  ...extra,
+});
 
 describe('change sets', () => {
-  const plan = [entry('a', 'create'), entry('b', 'update'), entry('c', 'unchanged'), entry('d', 'prune'), entry('e', 'keep', { reason: 'owned by bundle x' }), entry('f', 'prune')];
+  const plan = [
+    entry('a', 'create'),
+    entry('b', 'update'),
+    entry('c', 'unchanged'),
+    entry('d', 'prune'),
+    entry('e', 'keep', { reason: 'owned by bundle x' }),
+    entry('f', 'prune'),
+  ];
   const applied = [
     { ref: 'ConfigMap/n/a', key: '|ConfigMap|n|a', action: 'created' as const, object: obj('a') },
     { ref: 'ConfigMap/n/b', key: '|ConfigMap|n|b', action: 'configured' as const, object: obj('b') },
@@ -23,7 +37,15 @@ describe('change sets', () => {
       ['ConfigMap/n/d', 'deleted'],
       ['ConfigMap/n/e', 'skipped'],
     ]);
-    expect(summarizeChangeSet(set)).toEqual({ created: 1, configured: 1, unchanged: 1, deleted: 1, released: 0, restored: 0, skipped: 1 });
+    expect(summarizeChangeSet(set)).toEqual({
+      created: 1,
+      configured: 1,
+      unchanged: 1,
+      deleted: 1,
+      released: 0,
+      restored: 0,
+      skipped: 1,
+    });
   });
 
   it('verification waits on what is applied, and the journal gets refs and actions without bodies', () => {

@@ -37,34 +37,73 @@ export type ChangeSet = ChangeSetEntry[];
  * `unchanged`; a prune entry is `deleted` when `deleted` names it, a keep
  * entry `skipped`.
  */
-export function assembleChangeSet({ plan, applied, deleted, letGo = [] }: { plan: readonly PlanEntry[]; applied: readonly ChangeSetEntry[]; deleted: readonly string[]; letGo?: readonly ChangeSetEntry[] }): ChangeSet {
+export function assembleChangeSet({
+  plan,
+  applied,
+  deleted,
+  letGo = [],
+}: {
+  plan: readonly PlanEntry[];
+  applied: readonly ChangeSetEntry[];
+  deleted: readonly string[];
+  letGo?: readonly ChangeSetEntry[];
+}): ChangeSet {
   const written = new Map(applied.map((e) => [e.key, e]));
   const gone = new Set(deleted);
   const let_ = new Map(letGo.map((e) => [e.key, e]));
   const origin = (e: PlanEntry) => (e.entry ? { origin: e.entry.unknown ? 'unknown' : e.entry.origin } : {});
   return plan.flatMap((e): ChangeSetEntry[] => {
-    if (e.action === 'prune') return gone.has(e.ref) ? [{ ref: e.ref, key: e.key, action: 'deleted', ...origin(e) }] : [];
+    if (e.action === 'prune')
+      return gone.has(e.ref) ? [{ ref: e.ref, key: e.key, action: 'deleted', ...origin(e) }] : [];
     if (e.action === 'release' || e.action === 'restore') {
       const done = let_.get(e.key);
       return done ? [{ ...done, ...origin(e) }] : [];
     }
-    if (e.action === 'keep') return [{ ref: e.ref, key: e.key, action: 'skipped', ...(e.reason ? { reason: e.reason } : {}), ...origin(e) }];
-    return [{ ...(written.get(e.key) ?? { ref: e.ref, key: e.key, action: 'unchanged' as const, ...(e.object ? { object: e.object } : {}) }), ...origin(e) }];
+    if (e.action === 'keep')
+      return [{ ref: e.ref, key: e.key, action: 'skipped', ...(e.reason ? { reason: e.reason } : {}), ...origin(e) }];
+    return [
+      {
+        ...(written.get(e.key) ?? {
+          ref: e.ref,
+          key: e.key,
+          action: 'unchanged' as const,
+          ...(e.object ? { object: e.object } : {}),
+        }),
+        ...origin(e),
+      },
+    ];
   });
 }
 
 export function summarizeChangeSet(set: readonly ChangeSetEntry[]): Record<ChangeAction, number> {
-  const s: Record<ChangeAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, released: 0, restored: 0, skipped: 0 };
+  const s: Record<ChangeAction, number> = {
+    created: 0,
+    configured: 0,
+    unchanged: 0,
+    deleted: 0,
+    released: 0,
+    restored: 0,
+    skipped: 0,
+  };
   for (const e of set) s[e.action]++;
   return s;
 }
 
 /** The objects a change set leaves applied: what verification waits on. */
 export function appliedObjects(set: readonly ChangeSetEntry[]): KubeObject[] {
-  return set.flatMap((e) => (e.object && (e.action === 'created' || e.action === 'configured' || e.action === 'unchanged') ? [e.object] : []));
+  return set.flatMap((e) =>
+    e.object && (e.action === 'created' || e.action === 'configured' || e.action === 'unchanged') ? [e.object] : [],
+  );
 }
 
 /** The set as the journal stores it: refs and actions, no object bodies (which may hold decrypted Secrets). */
-export function journalOf(set: readonly ChangeSetEntry[]): { ref: string; action: ChangeAction; reason?: string; origin?: string }[] {
-  return set.map(({ ref, action, reason, origin }) => ({ ref, action, ...(reason ? { reason } : {}), ...(origin ? { origin } : {}) }));
+export function journalOf(
+  set: readonly ChangeSetEntry[],
+): { ref: string; action: ChangeAction; reason?: string; origin?: string }[] {
+  return set.map(({ ref, action, reason, origin }) => ({
+    ref,
+    action,
+    ...(reason ? { reason } : {}),
+    ...(origin ? { origin } : {}),
+  }));
 }

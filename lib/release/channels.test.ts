@@ -23,12 +23,45 @@ const rel = (cluster: string, version: string, state: ReleaseRecord['state']): R
 
 describe('environmentRun', () => {
   it.each([
-    ['all clusters succeeded on one version', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.1', 'succeeded') }, { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] }],
-    ['versions disagree', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.0', 'succeeded') }, { notHealthy: [] }],
-    ['one cluster rolled back from 1.0.2 to 1.0.1', { c1: rel('c1', '1.0.1', 'succeeded'), c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' } }, { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] }],
-    ['one cluster rolled back to another version', { c1: rel('c1', '1.0.1', 'succeeded'), c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.0', fromDigest: 'sha256:1.0.0' } }, { notHealthy: [] }],
-    ['one cluster failed its rollback', { c1: rel('c1', '1.0.1', 'succeeded'), c2: { ...rel('c2', '1.0.2', 'rollback-failed'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' } }, { notHealthy: ['c2'] }],
-    ['one cluster mid-release', { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.2', 'verifying') }, { notHealthy: ['c2'] }],
+    [
+      'all clusters succeeded on one version',
+      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.1', 'succeeded') },
+      { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] },
+    ],
+    [
+      'versions disagree',
+      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.0', 'succeeded') },
+      { notHealthy: [] },
+    ],
+    [
+      'one cluster rolled back from 1.0.2 to 1.0.1',
+      {
+        c1: rel('c1', '1.0.1', 'succeeded'),
+        c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' },
+      },
+      { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] },
+    ],
+    [
+      'one cluster rolled back to another version',
+      {
+        c1: rel('c1', '1.0.1', 'succeeded'),
+        c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.0', fromDigest: 'sha256:1.0.0' },
+      },
+      { notHealthy: [] },
+    ],
+    [
+      'one cluster failed its rollback',
+      {
+        c1: rel('c1', '1.0.1', 'succeeded'),
+        c2: { ...rel('c2', '1.0.2', 'rollback-failed'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' },
+      },
+      { notHealthy: ['c2'] },
+    ],
+    [
+      'one cluster mid-release',
+      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.2', 'verifying') },
+      { notHealthy: ['c2'] },
+    ],
     ['one cluster never released', { c1: rel('c1', '1.0.1', 'succeeded') }, { notHealthy: ['c2'] }],
   ])('%s', (_n, last, expected) => {
     expect(environmentRun(['c1', 'c2'], (c) => (last as Record<string, ReleaseRecord>)[c])).toEqual(expected);
@@ -36,31 +69,120 @@ describe('environmentRun', () => {
 });
 
 describe('previousGoodVersion', () => {
-  const history = [rel('c1', '1.2.0', 'succeeded'), rel('c1', '1.1.0', 'succeeded'), rel('c1', '1.1.0', 'succeeded'), rel('c1', '1.0.0', 'succeeded')];
+  const history = [
+    rel('c1', '1.2.0', 'succeeded'),
+    rel('c1', '1.1.0', 'succeeded'),
+    rel('c1', '1.1.0', 'succeeded'),
+    rel('c1', '1.0.0', 'succeeded'),
+  ];
   it('picks the newest older version that succeeded', () => {
     expect(previousGoodVersion('1.2.0', history, gt)).toEqual({ version: '1.1.0', digest: 'sha256:1.1.0' });
     expect(previousGoodVersion('1.1.0', history, gt).version).toBe('1.0.0');
   });
   it('says so when there is none', () => {
-    expect(() => previousGoodVersion('1.0.0', history, gt)).toThrow(/no earlier version has succeeded here before 1.0.0/);
+    expect(() => previousGoodVersion('1.0.0', history, gt)).toThrow(
+      /no earlier version has succeeded here before 1.0.0/,
+    );
   });
 });
 
 describe('channelSync', () => {
-  const done = (cluster: string, version: string, state: ReleaseRecord['state'], more: Partial<ReleaseRecord> = {}) => ({ cluster, release: { ...rel(cluster, version, state), finishedAt: 'x', ...more } });
+  const done = (
+    cluster: string,
+    version: string,
+    state: ReleaseRecord['state'],
+    more: Partial<ReleaseRecord> = {},
+  ) => ({ cluster, release: { ...rel(cluster, version, state), finishedAt: 'x', ...more } });
   const v = (version: string) => `sha256:${version}`;
   it.each([
     ['no tag', { tag: undefined, mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded')] }, { kind: 'no-tag' }],
-    ['every cluster runs the tag', { tag: v('1.0.1'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.1', 'succeeded')] }, { kind: 'in-sync' }],
-    ['a cluster restored to the tag after a failed release', { tag: v('1.0.1'), mark: v('1.0.1'), clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.2', 'rolled-back', { fromVersion: '1.0.1', fromDigest: v('1.0.1') })] }, { kind: 'in-sync' }],
-    ['tag moved back by someone else', { tag: v('1.0.0'), mark: v('1.0.1'), clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.1', 'succeeded')] }, { kind: 'moved', outOfSync: ['c2', 'c3'] }],
-    ['tag never marked (state lost, or moved before any mark)', { tag: v('1.0.0'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded')] }, { kind: 'moved', outOfSync: ['c2'] }],
-    ['a cluster never released (added to the environment)', { tag: v('1.0.1'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded'), { cluster: 'c3' }] }, { kind: 'moved', outOfSync: ['c3'] }],
-    ['a release in flight', { tag: v('1.0.2'), mark: v('1.0.2'), clusters: [done('c2', '1.0.2', 'succeeded'), { cluster: 'c3', release: rel('c3', '1.0.2', 'applying') }] }, { kind: 'in-flight', outOfSync: ['c3'] }],
-    ['a failed wave kept on the new version (onFailure: keep), tag put back', { tag: v('1.0.1'), mark: v('1.0.1'), clusters: [done('c2', '1.0.2', 'succeeded'), done('c3', '1.0.2', 'rolled-back', { fromVersion: '1.0.1', fromDigest: v('1.0.1') })] }, { kind: 'known', outOfSync: ['c2'] }],
-    ['a deploy to one cluster by hand', { tag: v('1.0.1'), mark: v('1.0.1'), clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.3', 'succeeded')] }, { kind: 'known', outOfSync: ['c3'] }],
-    ['retired clusters', { tag: v('1.0.1'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded', { kind: 'retire' }), done('c3', '1.0.1', 'succeeded', { kind: 'retire' })] }, { kind: 'retired', outOfSync: ['c2', 'c3'] }],
-    ['a rollback that failed, tag on the failed version', { tag: v('1.0.2'), mark: v('1.0.2'), clusters: [done('c2', '1.0.2', 'rollback-failed')] }, { kind: 'known', outOfSync: ['c2'] }],
+    [
+      'every cluster runs the tag',
+      {
+        tag: v('1.0.1'),
+        mark: undefined,
+        clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.1', 'succeeded')],
+      },
+      { kind: 'in-sync' },
+    ],
+    [
+      'a cluster restored to the tag after a failed release',
+      {
+        tag: v('1.0.1'),
+        mark: v('1.0.1'),
+        clusters: [
+          done('c2', '1.0.1', 'succeeded'),
+          done('c3', '1.0.2', 'rolled-back', { fromVersion: '1.0.1', fromDigest: v('1.0.1') }),
+        ],
+      },
+      { kind: 'in-sync' },
+    ],
+    [
+      'tag moved back by someone else',
+      {
+        tag: v('1.0.0'),
+        mark: v('1.0.1'),
+        clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.1', 'succeeded')],
+      },
+      { kind: 'moved', outOfSync: ['c2', 'c3'] },
+    ],
+    [
+      'tag never marked (state lost, or moved before any mark)',
+      { tag: v('1.0.0'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded')] },
+      { kind: 'moved', outOfSync: ['c2'] },
+    ],
+    [
+      'a cluster never released (added to the environment)',
+      { tag: v('1.0.1'), mark: undefined, clusters: [done('c2', '1.0.1', 'succeeded'), { cluster: 'c3' }] },
+      { kind: 'moved', outOfSync: ['c3'] },
+    ],
+    [
+      'a release in flight',
+      {
+        tag: v('1.0.2'),
+        mark: v('1.0.2'),
+        clusters: [done('c2', '1.0.2', 'succeeded'), { cluster: 'c3', release: rel('c3', '1.0.2', 'applying') }],
+      },
+      { kind: 'in-flight', outOfSync: ['c3'] },
+    ],
+    [
+      'a failed wave kept on the new version (onFailure: keep), tag put back',
+      {
+        tag: v('1.0.1'),
+        mark: v('1.0.1'),
+        clusters: [
+          done('c2', '1.0.2', 'succeeded'),
+          done('c3', '1.0.2', 'rolled-back', { fromVersion: '1.0.1', fromDigest: v('1.0.1') }),
+        ],
+      },
+      { kind: 'known', outOfSync: ['c2'] },
+    ],
+    [
+      'a deploy to one cluster by hand',
+      {
+        tag: v('1.0.1'),
+        mark: v('1.0.1'),
+        clusters: [done('c2', '1.0.1', 'succeeded'), done('c3', '1.0.3', 'succeeded')],
+      },
+      { kind: 'known', outOfSync: ['c3'] },
+    ],
+    [
+      'retired clusters',
+      {
+        tag: v('1.0.1'),
+        mark: undefined,
+        clusters: [
+          done('c2', '1.0.1', 'succeeded', { kind: 'retire' }),
+          done('c3', '1.0.1', 'succeeded', { kind: 'retire' }),
+        ],
+      },
+      { kind: 'retired', outOfSync: ['c2', 'c3'] },
+    ],
+    [
+      'a rollback that failed, tag on the failed version',
+      { tag: v('1.0.2'), mark: v('1.0.2'), clusters: [done('c2', '1.0.2', 'rollback-failed')] },
+      { kind: 'known', outOfSync: ['c2'] },
+    ],
   ])('%s', (_name, args, expected) => {
     expect(channelSync(args)).toEqual(expected);
   });

@@ -21,10 +21,14 @@ export interface EnvironmentRun {
  * whole (`runningOf` its newest release), so a newer version rolled back on a
  * cluster leaves the environment on the version it was restored to.
  */
-export function environmentRun(clusters: string[], lastReleaseOf: (cluster: string) => ReleaseRecord | undefined): EnvironmentRun {
+export function environmentRun(
+  clusters: string[],
+  lastReleaseOf: (cluster: string) => ReleaseRecord | undefined,
+): EnvironmentRun {
   const running = clusters.map((c) => ({ c, run: runningOf(lastReleaseOf(c)) }));
   const first = running[0]?.run;
-  if (first && running.every((x) => x.run?.digest === first.digest)) return { version: first.version, digest: first.digest, notHealthy: [] };
+  if (first && running.every((x) => x.run?.digest === first.digest))
+    return { version: first.version, digest: first.digest, notHealthy: [] };
   return { notHealthy: running.filter((x) => !x.run).map((x) => x.c) };
 }
 
@@ -33,14 +37,21 @@ export function environmentRun(clusters: string[], lastReleaseOf: (cluster: stri
  * version older than the current one that succeeded in that environment.
  * `succeeded` are the environment's succeeded releases, newest first.
  */
-export function previousGoodVersion(current: string | undefined, succeeded: ReleaseRecord[], newer: (a: string, b: string) => boolean): { version: string; digest: string } {
+export function previousGoodVersion(
+  current: string | undefined,
+  succeeded: ReleaseRecord[],
+  newer: (a: string, b: string) => boolean,
+): { version: string; digest: string } {
   const seen = new Set<string>();
   for (const r of succeeded) {
     if (seen.has(r.version)) continue;
     seen.add(r.version);
     if (current === undefined || newer(current, r.version)) return { version: r.version, digest: r.digest };
   }
-  throw new NotFoundError(`no earlier version has succeeded here${current ? ` before ${current}` : ''}; name one with --to`, { data: { current } });
+  throw new NotFoundError(
+    `no earlier version has succeeded here${current ? ` before ${current}` : ''}; name one with --to`,
+    { data: { current } },
+  );
 }
 
 /**
@@ -60,9 +71,18 @@ export function previousGoodVersion(current: string | undefined, succeeded: Rele
  *
  * `outOfSync` lists the clusters that do not run the tag's digest whole.
  */
-export type ChannelSync = { kind: 'no-tag' } | { kind: 'in-sync' } | { kind: 'in-flight' | 'retired' | 'known' | 'moved'; outOfSync: string[] };
+export type ChannelSync =
+  { kind: 'no-tag' } | { kind: 'in-sync' } | { kind: 'in-flight' | 'retired' | 'known' | 'moved'; outOfSync: string[] };
 
-export function channelSync({ tag, mark, clusters }: { tag: string | undefined; mark: string | undefined; clusters: readonly { cluster: string; release?: ReleaseRecord }[] }): ChannelSync {
+export function channelSync({
+  tag,
+  mark,
+  clusters,
+}: {
+  tag: string | undefined;
+  mark: string | undefined;
+  clusters: readonly { cluster: string; release?: ReleaseRecord }[];
+}): ChannelSync {
   if (tag === undefined) return { kind: 'no-tag' };
   const outOfSync = clusters.filter((c) => runningOf(c.release)?.digest !== tag);
   if (outOfSync.length === 0) return { kind: 'in-sync' };

@@ -23,7 +23,8 @@ let drop: () => Promise<void>;
 
 beforeAll(async () => {
   drop = await createNamespace(env, ns);
-  for (const c of env.clusters) clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
+  for (const c of env.clusters)
+    clusters.set(c.name, await connectCluster({ name: c.name, kubeconfig: env.kubeconfig, context: c.context }));
   db = openState({ path: ':memory:' });
 });
 afterAll(async () => {
@@ -38,7 +39,11 @@ function deploy(image: string, failing = false, replicas = 2): KubeObject {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'api', namespace: ns },
-    spec: { replicas, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels }, spec: { containers: [{ name: 'api', image }] } } },
+    spec: {
+      replicas,
+      selector: { matchLabels: { app: 'api' } },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'api', image }] } },
+    },
   };
 }
 const versions = new Map<string, VersionContent>();
@@ -51,7 +56,8 @@ const good = version('2.0.0', [deploy('registry.invalid/api:2')]);
 const bad = version('2.0.1', [deploy('registry.invalid/api:3', true)]);
 const wide = version('2.1.0', [deploy('registry.invalid/api:4', false, 4)]);
 const waves = [{ clusters: ['c1'] }, { clusters: ['c2', 'c3'], concurrency: 2 }];
-const run = (target: VersionContent) => fanOut({ db, clusters, waves, target, loadVersion: async ({ digest }) => versions.get(digest)!, timeoutMs: 60_000 });
+const run = (target: VersionContent) =>
+  fanOut({ db, clusters, waves, target, loadVersion: async ({ digest }) => versions.get(digest)!, timeoutMs: 60_000 });
 
 describe('fan-out in waves', () => {
   it('reaches every cluster with a healthy version', async () => {
@@ -90,18 +96,37 @@ describe('fan-out in waves', () => {
     for (const c of [r.clusters[0]!, r.clusters[2]!]) {
       // It ran 2.1.0 healthy first; the revert is a release of 2.0.0 from 2.1.0 in the journal.
       expect(getRelease(db, c.releaseId!)).toMatchObject({ version: '2.1.0', state: 'succeeded' });
-      expect(getRelease(db, c.revertReleaseId!)).toMatchObject({ version: '2.0.0', fromVersion: '2.1.0', state: 'succeeded' });
-      expect(releaseSteps(db, c.revertReleaseId!)[0]!.message).toMatch(new RegExp(`planned \\(from 2\\.1\\.0\\): revert: ${bundle}@2\\.1\\.0 failed on c2$`));
+      expect(getRelease(db, c.revertReleaseId!)).toMatchObject({
+        version: '2.0.0',
+        fromVersion: '2.1.0',
+        state: 'succeeded',
+      });
+      expect(releaseSteps(db, c.revertReleaseId!)[0]!.message).toMatch(
+        new RegExp(`planned \\(from 2\\.1\\.0\\): revert: ${bundle}@2\\.1\\.0 failed on c2$`),
+      );
     }
     for (const c of clusters.values()) {
       expect((await readInventory(c, bundle)).current?.version).toBe('2.0.0');
-      const d = (await getObject(c, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'api' })) as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
+      const d = (await getObject(c, {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns,
+        name: 'api',
+      })) as unknown as { spec: { replicas: number; template: { spec: { containers: { image: string }[] } } } };
       expect([d.spec.replicas, d.spec.template.spec.containers[0]!.image]).toEqual([2, 'registry.invalid/api:2']);
     }
   });
 
   it('with revertOnFailure off, the clusters that took the version keep it', async () => {
-    const r = await fanOut({ db, clusters, waves, target: wide, loadVersion: async ({ digest }) => versions.get(digest)!, timeoutMs: 60_000, revertOnFailure: false });
+    const r = await fanOut({
+      db,
+      clusters,
+      waves,
+      target: wide,
+      loadVersion: async ({ digest }) => versions.get(digest)!,
+      timeoutMs: 60_000,
+      revertOnFailure: false,
+    });
     expect(r.clusters.map((c) => [c.cluster, c.state])).toEqual([
       ['c1', 'succeeded'],
       ['c2', 'rolled-back'],

@@ -55,13 +55,21 @@ export interface FanOutOptions extends Omit<ReleaseOptions, 'cluster'> {
    * learnt, awaited like a release (the agent releases, and reports through
    * the registry). Without it such a cluster is an error.
    */
-  remote?: { clusters: ReadonlySet<string>; outcome: (cluster: string, wave: number) => Promise<Pick<ClusterOutcome, 'state' | 'failedObject' | 'reason' | 'message' | 'dependency'>> };
+  remote?: {
+    clusters: ReadonlySet<string>;
+    outcome: (
+      cluster: string,
+      wave: number,
+    ) => Promise<Pick<ClusterOutcome, 'state' | 'failedObject' | 'reason' | 'message' | 'dependency'>>;
+  };
   /** Called before each wave starts (1-based), e.g. to move the wave's tag its agents follow. */
   beforeWave?: (wave: number) => Promise<void>;
 }
 
 export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
-  const outcomes: ClusterOutcome[] = opts.waves.flatMap((w, i) => w.clusters.map((c) => ({ cluster: c, wave: i + 1, state: 'not-started' as const })));
+  const outcomes: ClusterOutcome[] = opts.waves.flatMap((w, i) =>
+    w.clusters.map((c) => ({ cluster: c, wave: i + 1, state: 'not-started' as const })),
+  );
   let ok = true;
   for (const [i, wave] of opts.waves.entries()) {
     if (!ok) break;
@@ -69,7 +77,8 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
     try {
       await opts.beforeWave?.(i + 1);
     } catch (err) {
-      for (const slot of outcomes.filter((o) => o.wave === i + 1)) Object.assign(slot, { state: 'error', message: `wave ${i + 1} not started: ${toDroverError(err).message}` });
+      for (const slot of outcomes.filter((o) => o.wave === i + 1))
+        Object.assign(slot, { state: 'error', message: `wave ${i + 1} not started: ${toDroverError(err).message}` });
       ok = false;
       break;
     }
@@ -77,7 +86,9 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
       const slot = outcomes.find((o) => o.cluster === name && o.wave === i + 1)!;
       if (!ok) return; // a failure in this wave: clusters not started yet stay on the previous version
       if (opts.remote?.clusters.has(name)) {
-        const r = await opts.remote.outcome(name, i + 1).catch((err: unknown) => ({ state: 'error' as const, message: toDroverError(err).message }));
+        const r = await opts.remote
+          .outcome(name, i + 1)
+          .catch((err: unknown) => ({ state: 'error' as const, message: toDroverError(err).message }));
         Object.assign(slot, r);
         if (r.state !== 'succeeded') ok = false;
         return;
@@ -90,7 +101,12 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
       }
       try {
         const r: ReleaseResult = await releaseToCluster({ ...opts, ...(await placed(opts, name)), cluster });
-        const st = r.release.state === 'succeeded' ? 'succeeded' : r.release.state === 'rolled-back' ? 'rolled-back' : 'rollback-failed';
+        const st =
+          r.release.state === 'succeeded'
+            ? 'succeeded'
+            : r.release.state === 'rolled-back'
+              ? 'rolled-back'
+              : 'rollback-failed';
         Object.assign(slot, {
           state: st,
           releaseId: r.release.id,
@@ -101,7 +117,11 @@ export async function fanOut(opts: FanOutOptions): Promise<FanOutResult> {
         if (st !== 'succeeded') ok = false;
       } catch (err) {
         const e = toDroverError(err);
-        Object.assign(slot, { state: e.code === 'E_ROLLBACK_FAILED' ? 'rollback-failed' : 'error', message: e.message, ...(typeof e.data.dependency === 'string' ? { dependency: e.data.dependency } : {}) });
+        Object.assign(slot, {
+          state: e.code === 'E_ROLLBACK_FAILED' ? 'rollback-failed' : 'error',
+          message: e.message,
+          ...(typeof e.data.dependency === 'string' ? { dependency: e.data.dependency } : {}),
+        });
         ok = false;
       }
     });
@@ -121,19 +141,32 @@ async function placed(opts: FanOutOptions, cluster: string): Promise<Pick<Releas
 /** Releases, on every cluster that took the version healthy, the version it ran before; all of them at once. */
 async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]): Promise<void> {
   const moved = outcomes.flatMap((slot) => {
-    const from = slot.state === 'succeeded' && slot.releaseId !== undefined ? getRelease(opts.db, slot.releaseId) : undefined;
+    const from =
+      slot.state === 'succeeded' && slot.releaseId !== undefined ? getRelease(opts.db, slot.releaseId) : undefined;
     // A cluster that already ran this very version before the fan-out has nothing to go back to.
-    return from?.fromVersion && from.fromDigest && from.fromDigest !== opts.target.digest ? [{ slot, version: from.fromVersion, digest: from.fromDigest }] : [];
+    return from?.fromVersion && from.fromDigest && from.fromDigest !== opts.target.digest
+      ? [{ slot, version: from.fromVersion, digest: from.fromDigest }]
+      : [];
   });
   if (moved.length === 0) return;
   const failed = outcomes.filter((o) => o.state !== 'succeeded' && o.state !== 'not-started').map((o) => o.cluster);
-  opts.onEvent?.({ phase: 'fan-out', level: 'warn', message: `${failed.join(', ')} failed: returning ${moved.map((m) => m.slot.cluster).join(', ')} to the version each ran before` });
+  opts.onEvent?.({
+    phase: 'fan-out',
+    level: 'warn',
+    message: `${failed.join(', ')} failed: returning ${moved.map((m) => m.slot.cluster).join(', ')} to the version each ran before`,
+  });
   await mapLimit(moved, moved.length, async ({ slot, version, digest }) => {
     try {
       const here = await placed(opts, slot.cluster);
       const previous = await here.loadVersion({ version, digest });
       const cause = `revert: ${opts.target.bundle}@${opts.target.version} failed on ${failed.join(', ')}`;
-      const r = await releaseToCluster({ ...opts, ...here, cluster: opts.clusters.get(slot.cluster)!, target: previous, cause });
+      const r = await releaseToCluster({
+        ...opts,
+        ...here,
+        cluster: opts.clusters.get(slot.cluster)!,
+        target: previous,
+        cause,
+      });
       const back = r.release.state === 'succeeded';
       Object.assign(slot, {
         state: back ? 'reverted' : 'revert-failed',
@@ -143,7 +176,10 @@ async function revertSucceeded(opts: FanOutOptions, outcomes: ClusterOutcome[]):
           : `could not return to ${opts.target.bundle}@${version}: its release ended ${r.release.state}${r.release.reason ? ` (${r.release.reason})` : ''}${r.release.state === 'rolled-back' ? `, so it still runs ${opts.target.version}` : ''}`,
       });
     } catch (err) {
-      Object.assign(slot, { state: 'revert-failed', message: `could not return to ${opts.target.bundle}@${version}: ${toDroverError(err).message}` });
+      Object.assign(slot, {
+        state: 'revert-failed',
+        message: `could not return to ${opts.target.bundle}@${version}: ${toDroverError(err).message}`,
+      });
     }
   });
 }

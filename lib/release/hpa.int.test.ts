@@ -30,14 +30,38 @@ const members = (level: string): KubeObject[] => [
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'api', namespace: ns },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'api' } }, template: { metadata: { labels: { app: 'api' } }, spec: { containers: [{ name: 'api', image: 'registry.invalid/api:1', envFrom: [{ configMapRef: { name: 'cfg' } }] }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'api' } },
+      template: {
+        metadata: { labels: { app: 'api' } },
+        spec: {
+          containers: [{ name: 'api', image: 'registry.invalid/api:1', envFrom: [{ configMapRef: { name: 'cfg' } }] }],
+        },
+      },
+    },
   },
-  { apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'api', namespace: ns }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' }, minReplicas: 3, maxReplicas: 5 } },
+  {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: 'api', namespace: ns },
+    spec: {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'api' },
+      minReplicas: 3,
+      maxReplicas: 5,
+    },
+  },
 ];
-const replicas = async () => (await kubectlOn(env, c1, ['get', 'deployment', 'api', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim();
+const replicas = async () =>
+  (await kubectlOn(env, c1, ['get', 'deployment', 'api', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim();
 const droverOwnsReplicas = async () => {
-  const d = JSON.parse(await kubectlOn(env, c1, ['get', 'deployment', 'api', '-n', ns, '-o', 'json', '--show-managed-fields'])) as KubeObject;
-  const mf = (d.metadata.managedFields ?? []) as { manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[];
+  const d = JSON.parse(
+    await kubectlOn(env, c1, ['get', 'deployment', 'api', '-n', ns, '-o', 'json', '--show-managed-fields']),
+  ) as KubeObject;
+  const mf = (d.metadata.managedFields ?? []) as {
+    manager: string;
+    fieldsV1?: { 'f:spec'?: Record<string, unknown> };
+  }[];
   return mf.some((f) => f.manager === 'drover' && f.fieldsV1?.['f:spec']?.['f:replicas'] !== undefined);
 };
 
@@ -46,19 +70,30 @@ describe('a workload an HPA of the bundle scales', () => {
     const db = openState({ path: ':memory:' });
     const versions = new Map<string, VersionContent>();
     const content = (version: string, level: string) => {
-      const c = { bundle, version, digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`, members: members(level) };
+      const c = {
+        bundle,
+        version,
+        digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`,
+        members: members(level),
+      };
       versions.set(c.digest, c);
       return c;
     };
     const loadVersion = async ({ digest }: { digest: string }) => versions.get(digest)!;
-    expect((await releaseToCluster({ db, cluster, target: content('1.0.0', 'info'), loadVersion, timeoutMs: 90_000 })).release.state).toBe('succeeded');
+    expect(
+      (await releaseToCluster({ db, cluster, target: content('1.0.0', 'info'), loadVersion, timeoutMs: 90_000 }))
+        .release.state,
+    ).toBe('succeeded');
     expect(await droverOwnsReplicas()).toBe(false);
     // The HPA controller raises the Deployment to minReplicas.
     const deadline = Date.now() + 90_000;
     while ((await replicas()) !== '3' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
     expect(await replicas()).toBe('3');
 
-    expect((await releaseToCluster({ db, cluster, target: content('1.0.1', 'debug'), loadVersion, timeoutMs: 90_000 })).release.state).toBe('succeeded');
+    expect(
+      (await releaseToCluster({ db, cluster, target: content('1.0.1', 'debug'), loadVersion, timeoutMs: 90_000 }))
+        .release.state,
+    ).toBe('succeeded');
     expect(await replicas()).toBe('3');
     expect(await droverOwnsReplicas()).toBe(false);
   });

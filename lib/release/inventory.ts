@@ -85,11 +85,22 @@ export interface Inventory {
 export const inventoryName = (bundle: string) => `inventory-${bundle}`;
 
 /** An empty inventory: nothing recorded (the ConfigMap does not exist). */
-export const emptyInventory = (bundle: string): Inventory => ({ bundle, current: null, pending: null, entries: [], exists: false });
+export const emptyInventory = (bundle: string): Inventory => ({
+  bundle,
+  current: null,
+  pending: null,
+  entries: [],
+  exists: false,
+});
 
 /** The inventory ConfigMap for an inventory. Pure. */
 export function assembleInventoryObject(inv: Inventory): KubeObject {
-  const data: Record<string, string> = { bundle: inv.bundle, current: JSON.stringify(inv.current), pending: JSON.stringify(inv.pending), entries: JSON.stringify(inv.entries) };
+  const data: Record<string, string> = {
+    bundle: inv.bundle,
+    current: JSON.stringify(inv.current),
+    pending: JSON.stringify(inv.pending),
+    entries: JSON.stringify(inv.entries),
+  };
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -106,7 +117,12 @@ const ORIGINS: readonly string[] = ['created', 'adopted', 'shared', 'created-kep
 
 function isEntry(e: unknown): e is InventoryEntry {
   const x = e as Record<string, unknown> | null;
-  return !!x && typeof x === 'object' && ['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof x[k] === 'string') && ORIGINS.includes(x.origin as string);
+  return (
+    !!x &&
+    typeof x === 'object' &&
+    ['apiVersion', 'kind', 'namespace', 'name'].every((k) => typeof x[k] === 'string') &&
+    ORIGINS.includes(x.origin as string)
+  );
 }
 
 /** Reads an inventory ConfigMap back. Pure. An inventory without a ledger (written before origins) gets one: every member created, origin unknown. */
@@ -115,11 +131,23 @@ export function parseInventoryObject(obj: KubeObject, bundle: string): Inventory
   const where = `ConfigMap/${INVENTORY_NAMESPACE}/${inventoryName(bundle)}`;
   let inv: Inventory;
   try {
-    inv = { bundle, current: JSON.parse(data.current ?? 'null'), pending: JSON.parse(data.pending ?? 'null'), entries: data.entries === undefined ? [] : JSON.parse(data.entries), exists: true };
+    inv = {
+      bundle,
+      current: JSON.parse(data.current ?? 'null'),
+      pending: JSON.parse(data.pending ?? 'null'),
+      entries: data.entries === undefined ? [] : JSON.parse(data.entries),
+      exists: true,
+    };
   } catch (err) {
-    throw new InvalidInputError(`${where}: unreadable inventory: ${(err as Error).message}`, { cause: err, data: { reason: 'InventoryUnreadable', bundle } });
+    throw new InvalidInputError(`${where}: unreadable inventory: ${(err as Error).message}`, {
+      cause: err,
+      data: { reason: 'InventoryUnreadable', bundle },
+    });
   }
-  if (!Array.isArray(inv.entries) || !inv.entries.every(isEntry)) throw new InvalidInputError(`${where}: unreadable inventory: its entries are malformed`, { data: { reason: 'InventoryUnreadable', bundle } });
+  if (!Array.isArray(inv.entries) || !inv.entries.every(isEntry))
+    throw new InvalidInputError(`${where}: unreadable inventory: its entries are malformed`, {
+      data: { reason: 'InventoryUnreadable', bundle },
+    });
   if (data.entries === undefined) {
     const seen = new Set<string>();
     for (const m of [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])]) {
@@ -128,7 +156,14 @@ export function parseInventoryObject(obj: KubeObject, bundle: string): Inventory
       seen.add(key);
       // Members of a release in flight were not yet the bundle's before that release: they stay in the pending part.
       if (!inv.current?.members.some((c) => refKey(c) === key)) continue;
-      inv.entries.push({ apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name, origin: 'created', unknown: true });
+      inv.entries.push({
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        namespace: m.namespace,
+        name: m.name,
+        origin: 'created',
+        unknown: true,
+      });
     }
   }
   return inv;
@@ -156,21 +191,34 @@ export function pendingEntries(inv: Inventory): InventoryEntry[] {
     .map((m): InventoryEntry => {
       const id = { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name };
       // Such a release recorded which protected members it created; one it did not record existed before it: never deleted.
-      return isProtectedKind(m.kind) && !created.has(refKey(m)) ? { ...id, origin: 'adopted', priorUnknown: true, unknown: true } : { ...id, origin: 'created', unknown: true };
+      return isProtectedKind(m.kind) && !created.has(refKey(m))
+        ? { ...id, origin: 'adopted', priorUnknown: true, unknown: true }
+        : { ...id, origin: 'created', unknown: true };
     });
 }
 
 /** Whether the bundle holds anything on the cluster by this inventory. Pure. */
-export const holdsAnything = (inv: Inventory): boolean => inv.entries.length > 0 || (inv.current?.members.length ?? 0) > 0 || inv.pending !== null;
+export const holdsAnything = (inv: Inventory): boolean =>
+  inv.entries.length > 0 || (inv.current?.members.length ?? 0) > 0 || inv.pending !== null;
 
 export async function readInventory(cluster: Cluster, bundle: string, signal?: AbortSignal): Promise<Inventory> {
-  const obj = await getObject(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal);
+  const obj = await getObject(
+    cluster,
+    { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) },
+    signal,
+  );
   return obj ? parseInventoryObject(obj, bundle) : emptyInventory(bundle);
 }
 
 /** Every bundle's inventory on the cluster (one LIST); an unreadable one is left out. */
 export async function listInventories(cluster: Cluster, signal?: AbortSignal): Promise<Inventory[]> {
-  const { items } = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, labelSelector: INVENTORY_LABEL, signal });
+  const { items } = await listObjects(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: INVENTORY_NAMESPACE,
+    labelSelector: INVENTORY_LABEL,
+    signal,
+  });
   const out: Inventory[] = [];
   for (const o of items) {
     const bundle = o.metadata.labels?.[INVENTORY_LABEL];
@@ -185,7 +233,10 @@ export async function listInventories(cluster: Cluster, signal?: AbortSignal): P
 }
 
 /** Other bundles' ledger entries (and those of their releases in flight), by object key. Pure. */
-export function claimsOf(inventories: readonly Inventory[], bundle: string): Map<string, { bundle: string; entry: InventoryEntry }[]> {
+export function claimsOf(
+  inventories: readonly Inventory[],
+  bundle: string,
+): Map<string, { bundle: string; entry: InventoryEntry }[]> {
   const out = new Map<string, { bundle: string; entry: InventoryEntry }[]>();
   for (const inv of inventories) {
     if (inv.bundle === bundle) continue;
@@ -197,7 +248,11 @@ export function claimsOf(inventories: readonly Inventory[], bundle: string): Map
   return out;
 }
 
-export async function writeInventory(cluster: Cluster, inv: Omit<Inventory, 'exists'> & { exists?: boolean }, signal?: AbortSignal): Promise<void> {
+export async function writeInventory(
+  cluster: Cluster,
+  inv: Omit<Inventory, 'exists'> & { exists?: boolean },
+  signal?: AbortSignal,
+): Promise<void> {
   await ensureInventoryNamespace(cluster, signal);
   await applyObject(cluster, { object: assembleInventoryObject({ ...inv, exists: true }), signal });
 }
@@ -206,7 +261,11 @@ const ensured = new WeakSet<Cluster>();
 async function ensureInventoryNamespace(cluster: Cluster, signal?: AbortSignal): Promise<void> {
   if (ensured.has(cluster)) return;
   await applyObject(cluster, {
-    object: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: INVENTORY_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'drover' } } },
+    object: {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: INVENTORY_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'drover' } },
+    },
     signal,
   });
   ensured.add(cluster);

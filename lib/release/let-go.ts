@@ -20,7 +20,12 @@ import type { PlanEntry } from './plan.ts';
 import { mapLimit } from './pool.ts';
 import { deletePriorState, readPriorState, restorePriorState } from './prior-state.ts';
 
-const idOfLive = (live: KubeObject): ObjectId => ({ apiVersion: live.apiVersion, kind: live.kind, namespace: live.metadata.namespace ?? '', name: live.metadata.name });
+const idOfLive = (live: KubeObject): ObjectId => ({
+  apiVersion: live.apiVersion,
+  kind: live.kind,
+  namespace: live.metadata.namespace ?? '',
+  name: live.metadata.name,
+});
 
 /** The JSON Patch that takes `bundle`'s manager and marks off `live`, its values left as they are. Pure. */
 export function assembleReleasePatch({ live, bundle }: { live: KubeObject; bundle: string }): JsonPatchOp[] {
@@ -28,19 +33,33 @@ export function assembleReleasePatch({ live, bundle }: { live: KubeObject; bundl
   const entries = managedFieldsOf(live);
   const legacyOwner = live.metadata.annotations?.[OWNER_ANNOTATION] === bundle;
   const managers = [managerOf(bundle), ...(legacyOwner ? [LEGACY_MANAGER] : [])];
-  if (entries.some((e) => managers.includes(e.manager ?? '') && !e.subresource)) ops.push({ op: 'replace', path: '/metadata/managedFields', value: withoutManagers(entries, managers) });
+  if (entries.some((e) => managers.includes(e.manager ?? '') && !e.subresource))
+    ops.push({ op: 'replace', path: '/metadata/managedFields', value: withoutManagers(entries, managers) });
   const labels = live.metadata.labels ?? {};
-  for (const k of [labels[BUNDLE_LABEL] === bundle ? BUNDLE_LABEL : null, sharedLabel(bundle)]) if (k && k in labels) ops.push({ op: 'remove', path: `/metadata/labels/${pointerSegment(k)}` });
+  for (const k of [labels[BUNDLE_LABEL] === bundle ? BUNDLE_LABEL : null, sharedLabel(bundle)])
+    if (k && k in labels) ops.push({ op: 'remove', path: `/metadata/labels/${pointerSegment(k)}` });
   if (legacyOwner) ops.push({ op: 'remove', path: `/metadata/annotations/${pointerSegment(OWNER_ANNOTATION)}` });
   return ops;
 }
 
 /** Releases one object: adopted (`keepValues`) keeps every value; otherwise only the fields no other manager applies go. */
-export async function releaseObject(cluster: Cluster, { live, bundle, keepValues, signal }: { live: KubeObject; bundle: string; keepValues: boolean; signal?: AbortSignal }): Promise<void> {
+export async function releaseObject(
+  cluster: Cluster,
+  { live, bundle, keepValues, signal }: { live: KubeObject; bundle: string; keepValues: boolean; signal?: AbortSignal },
+): Promise<void> {
   const id = idOfLive(live);
   if (!keepValues) {
     // Applying nothing but the identity with the bundle's manager: the server removes what only this manager set.
-    await applyObject(cluster, { object: { apiVersion: id.apiVersion, kind: id.kind, metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) } }, manager: managerOf(bundle), force: false, signal });
+    await applyObject(cluster, {
+      object: {
+        apiVersion: id.apiVersion,
+        kind: id.kind,
+        metadata: { name: id.name, ...(id.namespace ? { namespace: id.namespace } : {}) },
+      },
+      manager: managerOf(bundle),
+      force: false,
+      signal,
+    });
   }
   const fresh = keepValues ? live : await getObject(cluster, id, signal);
   if (!fresh) return;
@@ -52,7 +71,12 @@ export async function releaseObject(cluster: Cluster, { live, bundle, keepValues
 export async function letGoEntries(
   cluster: Cluster,
   plan: readonly PlanEntry[],
-  { bundle, concurrency = 16, signal, onEvent = () => {} }: { bundle: string; concurrency?: number; signal?: AbortSignal; onEvent?: OnEvent },
+  {
+    bundle,
+    concurrency = 16,
+    signal,
+    onEvent = () => {},
+  }: { bundle: string; concurrency?: number; signal?: AbortSignal; onEvent?: OnEvent },
 ): Promise<ChangeSetEntry[]> {
   const todo = plan.filter((e) => (e.action === 'release' || e.action === 'restore') && e.live);
   const done: ChangeSetEntry[] = [];
@@ -60,22 +84,43 @@ export async function letGoEntries(
     const live = e.live!;
     if (e.action === 'restore' && e.entry?.prior) {
       const prior = await readPriorState(cluster, { ref: e.entry.prior, signal });
-      if (prior && (await restorePriorState(cluster, { id: idOfLive(live), prior, manager: managerOf(bundle), signal }))) {
+      if (
+        prior &&
+        (await restorePriorState(cluster, { id: idOfLive(live), prior, manager: managerOf(bundle), signal }))
+      ) {
         done.push({ ref: e.ref, key: e.key, action: 'restored', reason: e.reason ?? 'prior state restored' });
-        onEvent({ phase: 'prune', subject: cluster.name, message: `restored ${e.ref} as it was before ${bundle} adopted it` });
+        onEvent({
+          phase: 'prune',
+          subject: cluster.name,
+          message: `restored ${e.ref} as it was before ${bundle} adopted it`,
+        });
         return;
       }
     }
     const keepValues = e.action === 'restore' ? true : (e.keepValues ?? true);
     await releaseObject(cluster, { live, bundle, keepValues, signal });
-    done.push({ ref: e.ref, key: e.key, action: 'released', reason: e.action === 'restore' ? 'adopted; its prior state was not found, so it was released as it is' : (e.reason ?? 'released') });
+    done.push({
+      ref: e.ref,
+      key: e.key,
+      action: 'released',
+      reason:
+        e.action === 'restore'
+          ? 'adopted; its prior state was not found, so it was released as it is'
+          : (e.reason ?? 'released'),
+    });
     onEvent({ phase: 'prune', subject: cluster.name, message: `released ${e.ref}: ${e.reason ?? ''}` });
   });
   return done;
 }
 
 /** Deletes the prior-state holders of adopted objects a finished plan let go (they are no longer the bundle's to restore). */
-export async function deletePriorHolders(cluster: Cluster, plan: readonly PlanEntry[], signal?: AbortSignal): Promise<void> {
-  const holders = plan.filter((e) => (e.action === 'release' || e.action === 'restore') && e.entry?.prior).map((e) => e.entry!.prior!);
+export async function deletePriorHolders(
+  cluster: Cluster,
+  plan: readonly PlanEntry[],
+  signal?: AbortSignal,
+): Promise<void> {
+  const holders = plan
+    .filter((e) => (e.action === 'release' || e.action === 'restore') && e.entry?.prior)
+    .map((e) => e.entry!.prior!);
   await mapLimit(holders, 8, (ref) => deletePriorState(cluster, { ref, signal }));
 }

@@ -17,7 +17,10 @@ import { LEGACY_MANAGER, managerOf, OWNER_ANNOTATION } from './ownership.ts';
 import { mapLimit } from './pool.ts';
 
 /** The objects among `live` that still carry the bundle's fields under `drover`, with their renamed managedFields. Pure. */
-export function legacyManaged(bundle: string, live: readonly KubeObject[]): { live: KubeObject; managedFields: unknown[] }[] {
+export function legacyManaged(
+  bundle: string,
+  live: readonly KubeObject[],
+): { live: KubeObject; managedFields: unknown[] }[] {
   return live.flatMap((l) => {
     if (l.metadata.annotations?.[OWNER_ANNOTATION] !== bundle) return [];
     const renamed = renameManager(managedFieldsOf(l), { from: LEGACY_MANAGER, to: managerOf(bundle) });
@@ -26,10 +29,23 @@ export function legacyManaged(bundle: string, live: readonly KubeObject[]): { li
 }
 
 /** Renames the entries; returns the live objects as the server has them after the move, by the order given. */
-export async function migrateManagers(cluster: Cluster, { bundle, moves, concurrency = 16, signal }: { bundle: string; moves: ReturnType<typeof legacyManaged>; concurrency?: number; signal?: AbortSignal }): Promise<KubeObject[]> {
+export async function migrateManagers(
+  cluster: Cluster,
+  {
+    bundle,
+    moves,
+    concurrency = 16,
+    signal,
+  }: { bundle: string; moves: ReturnType<typeof legacyManaged>; concurrency?: number; signal?: AbortSignal },
+): Promise<KubeObject[]> {
   return mapLimit(moves, concurrency, ({ live, managedFields }) =>
     patchObject(cluster, {
-      ref: { apiVersion: live.apiVersion, kind: live.kind, namespace: live.metadata.namespace ?? '', name: live.metadata.name },
+      ref: {
+        apiVersion: live.apiVersion,
+        kind: live.kind,
+        namespace: live.metadata.namespace ?? '',
+        name: live.metadata.name,
+      },
       manager: managerOf(bundle),
       patch: [
         { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },

@@ -42,14 +42,35 @@ afterAll(async () => {
 const k = (args: string[]) => kubectlOn(env, c1, args);
 /** The live object as kubectl sees it, managedFields included; null when absent. */
 async function get(kind: string, name: string, namespace: string | null = ns): Promise<KubeObject | null> {
-  const out = await k(['get', kind, name, ...(namespace ? ['-n', namespace] : []), '-o', 'json', '--show-managed-fields', '--ignore-not-found']);
+  const out = await k([
+    'get',
+    kind,
+    name,
+    ...(namespace ? ['-n', namespace] : []),
+    '-o',
+    'json',
+    '--show-managed-fields',
+    '--ignore-not-found',
+  ]);
   return out.trim() ? (JSON.parse(out) as KubeObject) : null;
 }
-const managers = (o: KubeObject | null) => ((o?.metadata.managedFields ?? []) as { manager: string }[]).map((m) => m.manager);
-const droverMarks = (o: KubeObject | null) => [...Object.keys(o?.metadata.labels ?? {}), ...Object.keys(o?.metadata.annotations ?? {})].filter((key) => key.startsWith('drover.dev/'));
+const managers = (o: KubeObject | null) =>
+  ((o?.metadata.managedFields ?? []) as { manager: string }[]).map((m) => m.manager);
+const droverMarks = (o: KubeObject | null) =>
+  [...Object.keys(o?.metadata.labels ?? {}), ...Object.keys(o?.metadata.annotations ?? {})].filter((key) =>
+    key.startsWith('drover.dev/'),
+  );
 
-const cm = (name: string, data: Record<string, string>, namespace = ns): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data });
-function deployment(name: string, { failing = false, configMap }: { failing?: boolean; configMap?: string } = {}): KubeObject {
+const cm = (name: string, data: Record<string, string>, namespace = ns): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data,
+});
+function deployment(
+  name: string,
+  { failing = false, configMap }: { failing?: boolean; configMap?: string } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -59,8 +80,18 @@ function deployment(name: string, { failing = false, configMap }: { failing?: bo
       progressDeadlineSeconds: 8,
       selector: { matchLabels: { app: name } },
       template: {
-        metadata: { labels: { app: name, ...(failing ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) } },
-        spec: { containers: [{ name, image: 'registry.invalid/app:1', ...(configMap ? { envFrom: [{ configMapRef: { name: configMap } }] } : {}) }] },
+        metadata: {
+          labels: { app: name, ...(failing ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) },
+        },
+        spec: {
+          containers: [
+            {
+              name,
+              image: 'registry.invalid/app:1',
+              ...(configMap ? { envFrom: [{ configMapRef: { name: configMap } }] } : {}),
+            },
+          ],
+        },
       },
     },
   };
@@ -73,13 +104,24 @@ function bundleOf(prefix: string) {
   let n = 0;
   const version = (members: KubeObject[], policy?: StoredPolicy): VersionContent => {
     n++;
-    const content: VersionContent = { bundle, version: `1.0.${n}`, digest: `sha256:${`${bundle}${n}`.replace(/[^0-9a-f]/g, 'a').padStart(64, 'e').slice(-64)}`, members, ...(policy ? { policy } : {}) };
+    const content: VersionContent = {
+      bundle,
+      version: `1.0.${n}`,
+      digest: `sha256:${`${bundle}${n}`
+        .replace(/[^0-9a-f]/g, 'a')
+        .padStart(64, 'e')
+        .slice(-64)}`,
+      members,
+      ...(policy ? { policy } : {}),
+    };
     versions.set(content.digest, content);
     return content;
   };
   const loadVersion = async ({ digest }: { digest: string }) => versions.get(digest)!;
-  const release = (target: VersionContent, more: { createNamespace?: boolean } = {}) => releaseToCluster({ db, cluster, target, loadVersion, timeoutMs: 60_000, ...more });
-  const retire = () => retireFromCluster({ db, cluster, bundle, loadPolicy: async ({ digest }) => versions.get(digest)?.policy });
+  const release = (target: VersionContent, more: { createNamespace?: boolean } = {}) =>
+    releaseToCluster({ db, cluster, target, loadVersion, timeoutMs: 60_000, ...more });
+  const retire = () =>
+    retireFromCluster({ db, cluster, bundle, loadPolicy: async ({ digest }) => versions.get(digest)?.policy });
   return { bundle, version, release, retire, loadVersion };
 }
 
@@ -88,25 +130,39 @@ describe('a hand-made ConfigMap named by a new bundle whose first release fails 
     await k(['create', 'configmap', 'legacy', '-n', ns, '--from-literal=mode=hand']);
     const before = await get('configmap', 'legacy');
     const b = bundleOf('web');
-    const r = await b.release(b.version([cm('legacy', { mode: 'drover' }), deployment('web-a', { failing: true, configMap: 'legacy' })]));
+    const r = await b.release(
+      b.version([cm('legacy', { mode: 'drover' }), deployment('web-a', { failing: true, configMap: 'legacy' })]),
+    );
     expect(r.release.state).toBe('rolled-back');
     expect(r.release.reason).toBe('ForeignObject');
     const failed = releaseSteps(db, r.release.id).find((s) => s.state === 'failed')!;
-    expect(failed.message).toContain(`ConfigMap/${ns}/legacy exists and is not owned by bundle ${b.bundle}; adopt it with spec.adopt`);
-    expect(failed.data).toMatchObject({ refused: true, objects: [{ ref: `ConfigMap/${ns}/legacy`, adopt: { kind: 'ConfigMap', namespace: ns, name: 'legacy' } }] });
+    expect(failed.message).toContain(
+      `ConfigMap/${ns}/legacy exists and is not owned by bundle ${b.bundle}; adopt it with spec.adopt`,
+    );
+    expect(failed.data).toMatchObject({
+      refused: true,
+      objects: [{ ref: `ConfigMap/${ns}/legacy`, adopt: { kind: 'ConfigMap', namespace: ns, name: 'legacy' } }],
+    });
     const after = await get('configmap', 'legacy');
     expect(after!.metadata.resourceVersion).toBe(before!.metadata.resourceVersion);
     expect(await get('deployment', 'web-a')).toBeNull();
     expect((await readInventory(cluster, b.bundle)).exists).toBe(false);
     expect(r.written).toBe(0);
     // An event on the bundle's timeline, with its reason.
-    expect(listKubeEvents(db, { bundle: b.bundle })).toMatchObject([{ source: 'drover', type: 'Warning', reason: 'ForeignObject', object: `ConfigMap/${ns}/legacy` }]);
+    expect(listKubeEvents(db, { bundle: b.bundle })).toMatchObject([
+      { source: 'drover', type: 'Warning', reason: 'ForeignObject', object: `ConfigMap/${ns}/legacy` },
+    ]);
   });
 
   it('with spec.adopt: the rollback leaves it with its original data, uid and field managers', async () => {
     const before = await get('configmap', 'legacy');
     const b = bundleOf('web');
-    const r = await b.release(b.version([cm('legacy', { mode: 'drover', extra: 'x' }), deployment('web-b', { failing: true, configMap: 'legacy' })], { adopt: [{ kind: 'ConfigMap', name: 'legacy' }] }));
+    const r = await b.release(
+      b.version(
+        [cm('legacy', { mode: 'drover', extra: 'x' }), deployment('web-b', { failing: true, configMap: 'legacy' })],
+        { adopt: [{ kind: 'ConfigMap', name: 'legacy' }] },
+      ),
+    );
     expect(r.release.state).toBe('rolled-back');
     expect(r.release.failedObject).toBe(`Deployment/${ns}/web-b`);
     const after = await get('configmap', 'legacy');
@@ -126,8 +182,16 @@ describe('an adopted object dropped by the next version', () => {
     await k(['create', 'secret', 'generic', 'creds', '-n', ns, '--from-literal=password=hunter2']);
     const before = await get('secret', 'creds');
     const b = bundleOf('api');
-    const secret: KubeObject = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds', namespace: ns }, type: 'Opaque', data: { password: Buffer.from('s3cret').toString('base64') } };
-    const r1 = await b.release(b.version([secret, cm('api-cfg', { a: '1' })], { adopt: [{ kind: 'Secret', name: 'creds' }] }));
+    const secret: KubeObject = {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'creds', namespace: ns },
+      type: 'Opaque',
+      data: { password: Buffer.from('s3cret').toString('base64') },
+    };
+    const r1 = await b.release(
+      b.version([secret, cm('api-cfg', { a: '1' })], { adopt: [{ kind: 'Secret', name: 'creds' }] }),
+    );
     expect(r1.release.state).toBe('succeeded');
     const inv = await readInventory(cluster, b.bundle);
     expect(inv.entries.find((e) => e.name === 'creds')).toMatchObject({ origin: 'adopted', prior: { kind: 'Secret' } });
@@ -135,11 +199,16 @@ describe('an adopted object dropped by the next version', () => {
     // The adopted Secret's prior values are kept in a Secret in drover-system, never in a ConfigMap or the inventory.
     const prior = inv.entries.find((e) => e.name === 'creds')!.prior!;
     expect(await get('secret', prior.name, 'drover-system')).not.toBeNull();
-    expect(JSON.stringify(await get('configmap', `inventory-${b.bundle}`, 'drover-system'))).not.toContain(Buffer.from('hunter2').toString('base64'));
+    expect(JSON.stringify(await get('configmap', `inventory-${b.bundle}`, 'drover-system'))).not.toContain(
+      Buffer.from('hunter2').toString('base64'),
+    );
 
     const r2 = await b.release(b.version([cm('api-cfg', { a: '1' })]));
     expect(r2.release.state).toBe('succeeded');
-    expect(r2.changes.find((c) => c.ref === `Secret/${ns}/creds`)).toMatchObject({ action: 'released', origin: 'adopted' });
+    expect(r2.changes.find((c) => c.ref === `Secret/${ns}/creds`)).toMatchObject({
+      action: 'released',
+      origin: 'adopted',
+    });
     const after = await get('secret', 'creds');
     expect(after!.metadata.uid).toBe(before!.metadata.uid);
     expect(after!.data).toEqual(secret.data);
@@ -151,10 +220,19 @@ describe('an adopted object dropped by the next version', () => {
 });
 
 describe('recreateOnImmutableChange', () => {
-  const service = (name: string, clusterIP: string | null): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { ...(clusterIP ? { clusterIP } : {}), selector: { app: name }, ports: [{ port: 80 }] } });
+  const service = (name: string, clusterIP: string | null): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns },
+    spec: { ...(clusterIP ? { clusterIP } : {}), selector: { app: name }, ports: [{ port: 80 }] },
+  });
   /** Another address in the cluster's service range, as the `kubernetes` Service shows it. */
   async function otherClusterIP(taken: string): Promise<string> {
-    const prefix = (await k(['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}'])).trim().split('.').slice(0, 2).join('.');
+    const prefix = (await k(['get', 'service', 'kubernetes', '-n', 'default', '-o', 'jsonpath={.spec.clusterIP}']))
+      .trim()
+      .split('.')
+      .slice(0, 2)
+      .join('.');
     const ip = `${prefix}.${200 + Math.floor(Math.random() * 50)}.${10 + Math.floor(Math.random() * 200)}`;
     return ip === taken ? otherClusterIP(taken) : ip;
   }
@@ -164,26 +242,43 @@ describe('recreateOnImmutableChange', () => {
     const theirs = await get('service', 'theirs');
     const b = bundleOf('svc');
     const policy = { recreateOnImmutableChange: true };
-    const refused = await b.release(b.version([service('theirs', await otherClusterIP(String((theirs!.spec as { clusterIP: string }).clusterIP)))], policy));
+    const refused = await b.release(
+      b.version(
+        [service('theirs', await otherClusterIP(String((theirs!.spec as { clusterIP: string }).clusterIP)))],
+        policy,
+      ),
+    );
     expect(refused.release.reason).toBe('ForeignObject');
 
-    const adopted = await b.release(b.version([service('theirs', await otherClusterIP(String((theirs!.spec as { clusterIP: string }).clusterIP)))], { ...policy, adopt: [{ kind: 'Service', name: 'theirs' }] }));
+    const adopted = await b.release(
+      b.version([service('theirs', await otherClusterIP(String((theirs!.spec as { clusterIP: string }).clusterIP)))], {
+        ...policy,
+        adopt: [{ kind: 'Service', name: 'theirs' }],
+      }),
+    );
     expect(adopted.release.state).toBe('rolled-back');
     expect(adopted.release.reason).toBe('ImmutableFieldChanged');
-    expect(releaseSteps(db, adopted.release.id).find((s) => s.state === 'failed')!.message).toContain('Drover recreates only objects it created, and this one is adopted');
+    expect(releaseSteps(db, adopted.release.id).find((s) => s.state === 'failed')!.message).toContain(
+      'Drover recreates only objects it created, and this one is adopted',
+    );
     expect((await get('service', 'theirs'))!.metadata.uid).toBe(theirs!.metadata.uid);
 
     const c = bundleOf('svc');
     expect((await c.release(c.version([service('ours', null)], policy))).release.state).toBe('succeeded');
     const ours = await get('service', 'ours');
-    const moved = await c.release(c.version([service('ours', await otherClusterIP(String((ours!.spec as { clusterIP: string }).clusterIP)))], policy));
+    const moved = await c.release(
+      c.version(
+        [service('ours', await otherClusterIP(String((ours!.spec as { clusterIP: string }).clusterIP)))],
+        policy,
+      ),
+    );
     expect(moved.release.state).toBe('succeeded');
     expect((await get('service', 'ours'))!.metadata.uid).not.toBe(ours!.metadata.uid);
   });
 });
 
 describe('two bundles sharing a ConfigMap', () => {
-  it('each applies with its own field manager; one drops it: it stays with the other bundle\'s fields; the second drops it: deleted', async () => {
+  it("each applies with its own field manager; one drops it: it stays with the other bundle's fields; the second drops it: deleted", async () => {
     const a = bundleOf('sa');
     const b = bundleOf('sb');
     const shared = { shared: [{ kind: 'ConfigMap', name: 'common' }] };
@@ -192,13 +287,18 @@ describe('two bundles sharing a ConfigMap', () => {
     // Without spec.shared the second bundle is refused: the object is held by the first.
     const refused = await b.release(b.version([cm('common', { b: '2', both: 'same' })]));
     expect(refused.release.reason).toBe('ForeignObject');
-    expect(releaseSteps(db, refused.release.id).find((s) => s.state === 'failed')!.message).toContain(`is held by bundle ${a.bundle}`);
+    expect(releaseSteps(db, refused.release.id).find((s) => s.state === 'failed')!.message).toContain(
+      `is held by bundle ${a.bundle}`,
+    );
     const rb = await b.release(b.version([cm('common', { b: '2', both: 'same' })], shared));
     expect(rb.release.state).toBe('succeeded');
     const common = await get('configmap', 'common');
     expect(common!.data).toEqual({ a: '1', b: '2', both: 'same' });
     expect(managers(common)).toEqual(expect.arrayContaining([`drover/${a.bundle}`, `drover/${b.bundle}`]));
-    expect(common!.metadata.labels).toMatchObject({ [`drover.dev/bundle.${a.bundle}`]: 'true', [`drover.dev/bundle.${b.bundle}`]: 'true' });
+    expect(common!.metadata.labels).toMatchObject({
+      [`drover.dev/bundle.${a.bundle}`]: 'true',
+      [`drover.dev/bundle.${b.bundle}`]: 'true',
+    });
     const uid = common!.metadata.uid;
 
     const da = await a.release(a.version([cm('a-own', { x: '1' })], shared));
@@ -222,14 +322,20 @@ describe('namespaces', () => {
     const v = b.version([cm('in-missing', { a: '1' }, missing)]);
     const r = await b.release(v);
     expect(r.release.reason).toBe('NamespaceMissing');
-    expect(releaseSteps(db, r.release.id).find((s) => s.state === 'failed')!.message).toContain(`namespace ${missing} does not exist (needed by ConfigMap/${missing}/in-missing)`);
+    expect(releaseSteps(db, r.release.id).find((s) => s.state === 'failed')!.message).toContain(
+      `namespace ${missing} does not exist (needed by ConfigMap/${missing}/in-missing)`,
+    );
     expect(await get('namespace', missing, null)).toBeNull();
 
     const created = await b.release(v, { createNamespace: true });
     try {
       expect(created.release.state).toBe('succeeded');
       expect(await get('namespace', missing, null)).not.toBeNull();
-      expect((await readInventory(cluster, b.bundle)).entries.find((e) => e.kind === 'Namespace')).toMatchObject({ name: missing, origin: 'created', implicit: true });
+      expect((await readInventory(cluster, b.bundle)).entries.find((e) => e.kind === 'Namespace')).toMatchObject({
+        name: missing,
+        origin: 'created',
+        implicit: true,
+      });
       // Someone else's object in it; the bundle then retires: its ConfigMap goes, the namespace (and what is not Drover's) stays.
       await k(['create', 'configmap', 'not-drovers', '-n', missing, '--from-literal=a=1']);
       const out = await b.retire();
@@ -244,7 +350,12 @@ describe('namespaces', () => {
 
   it('a member in drover-system is refused by the plan', async () => {
     const b = bundleOf('sys');
-    const r = await b.release(b.version([cm('sneaky', { a: '1' }, 'drover-system'), cm(`inventory-other`, { current: 'null' }, 'drover-system')]));
+    const r = await b.release(
+      b.version([
+        cm('sneaky', { a: '1' }, 'drover-system'),
+        cm(`inventory-other`, { current: 'null' }, 'drover-system'),
+      ]),
+    );
     expect(r.release.reason).toBe('ReservedNamespace');
     const message = releaseSteps(db, r.release.id).find((s) => s.state === 'failed')!.message;
     expect(message).toContain('ConfigMap/drover-system/sneaky is in drover-system');
@@ -271,7 +382,14 @@ describe('every deleting path leaves foreign, adopted and still-claimed objects'
     // Heal: drift on the adopted and the claimed object is put back; nothing is deleted or recreated.
     await k(['patch', 'configmap', 'taken', '-n', ns, '--type=merge', '-p', '{"data":{"who":"drifted"}}']);
     const runs = (await readInventory(cluster, main.bundle)).current!;
-    const heal = await healBundle({ db, cluster, bundle: main.bundle, version: runs, loadVersion: main.loadVersion, refs: [`ConfigMap/${ns}/taken`] });
+    const heal = await healBundle({
+      db,
+      cluster,
+      bundle: main.bundle,
+      version: runs,
+      loadVersion: main.loadVersion,
+      refs: [`ConfigMap/${ns}/taken`],
+    });
     expect(heal.outcome).toBe('healed');
     expect((await get('configmap', 'taken'))!.data).toEqual({ who: 'drover' });
 
@@ -287,7 +405,11 @@ describe('every deleting path leaves foreign, adopted and still-claimed objects'
     expect((await main.retire()).state).toBe('retired');
     expect(await get('configmap', 'other-mine')).toBeNull();
 
-    for (const [name, uid] of [['bystander', bystander.metadata.uid], ['taken', taken.metadata.uid], ['claimed', claimed.metadata.uid]] as const) {
+    for (const [name, uid] of [
+      ['bystander', bystander.metadata.uid],
+      ['taken', taken.metadata.uid],
+      ['claimed', claimed.metadata.uid],
+    ] as const) {
       const o = await get('configmap', name);
       expect(o, name).not.toBeNull();
       expect(o!.metadata.uid, name).toBe(uid);

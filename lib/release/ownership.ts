@@ -38,14 +38,22 @@ export const LEGACY_MANAGER = 'drover';
 export { isProtectedKind, PROTECTED_KINDS } from './protected-kinds.ts';
 
 /** The object as Drover applies it for `bundle`: the member plus the bundle's marks. Pure. */
-export function withOwnership(obj: KubeObject, bundle: string, { shared = false }: { shared?: boolean } = {}): KubeObject {
-  const labels = { ...obj.metadata.labels, ...(shared ? { [sharedLabel(bundle)]: 'true' } : { [BUNDLE_LABEL]: bundle }) };
+export function withOwnership(
+  obj: KubeObject,
+  bundle: string,
+  { shared = false }: { shared?: boolean } = {},
+): KubeObject {
+  const labels = {
+    ...obj.metadata.labels,
+    ...(shared ? { [sharedLabel(bundle)]: 'true' } : { [BUNDLE_LABEL]: bundle }),
+  };
   const annotations = shared ? obj.metadata.annotations : { ...obj.metadata.annotations, [OWNER_ANNOTATION]: bundle };
   return { ...obj, metadata: { ...obj.metadata, labels, ...(annotations ? { annotations } : {}) } };
 }
 
 /** Whether a member matches any of a bundle's selectors (spec.shared, spec.adopt). Pure. */
-export const selectedBy = (selectors: readonly ObjectSelector[], obj: KubeObject): boolean => matchesAnyObjectSelector({ selectors, object: obj });
+export const selectedBy = (selectors: readonly ObjectSelector[], obj: KubeObject): boolean =>
+  matchesAnyObjectSelector({ selectors, object: obj });
 
 /** Another bundle's ledger entry for the same object. */
 export interface Claim {
@@ -61,10 +69,21 @@ export type MemberJudgement =
   /** Exists and is not the bundle's to write: the release is refused. */
   | { kind: 'foreign'; message: string; claimedBy?: string; adopt: ObjectSelector };
 
-const entryOf = (id: ObjectId, origin: Origin, extra: Partial<InventoryEntry> = {}): InventoryEntry => ({ apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace, name: id.name, origin, ...extra });
+const entryOf = (id: ObjectId, origin: Origin, extra: Partial<InventoryEntry> = {}): InventoryEntry => ({
+  apiVersion: id.apiVersion,
+  kind: id.kind,
+  namespace: id.namespace,
+  name: id.name,
+  origin,
+  ...extra,
+});
 
 /** The `spec.adopt` line that would take an object over. Pure. */
-export const adoptLineOf = (id: ObjectId): ObjectSelector => ({ kind: id.kind, ...(id.namespace ? { namespace: id.namespace } : {}), name: id.name });
+export const adoptLineOf = (id: ObjectId): ObjectSelector => ({
+  kind: id.kind,
+  ...(id.namespace ? { namespace: id.namespace } : {}),
+  name: id.name,
+});
 
 /**
  * How a desired member stands before a release writes anything. The rule: an
@@ -98,20 +117,57 @@ export function judgeMember({
   const sharer = (c: Claim) => c.entry.origin === 'shared' || c.entry.unknown === true;
   const holders = claims.filter((c) => !(shared && sharer(c)));
   if (own) {
-    if (live === null) return { kind: 'owned', entry: shared ? entryOf(id, 'shared', { createdByDrover: true }) : entryOf(id, own.origin === 'shared' ? 'shared' : 'created', own.origin === 'shared' ? { createdByDrover: true } : {}) };
+    if (live === null)
+      return {
+        kind: 'owned',
+        entry: shared
+          ? entryOf(id, 'shared', { createdByDrover: true })
+          : entryOf(
+              id,
+              own.origin === 'shared' ? 'shared' : 'created',
+              own.origin === 'shared' ? { createdByDrover: true } : {},
+            ),
+      };
     if (own.origin === 'created-kept') return { kind: 'owned', entry: { ...own, origin: 'created' } };
     return { kind: 'owned', entry: own };
   }
   if (holders.length > 0) {
     const other = holders[0]!.bundle;
-    const how = shared ? `; it is not shared there (spec.shared in both bundles shares it)` : `; share it with spec.shared in both bundles, or leave it to ${other}`;
-    return { kind: 'foreign', message: `${ref} is held by bundle ${other}, not by bundle ${bundle}${how}`, claimedBy: other, adopt: adoptLineOf(id) };
+    const how = shared
+      ? `; it is not shared there (spec.shared in both bundles shares it)`
+      : `; share it with spec.shared in both bundles, or leave it to ${other}`;
+    return {
+      kind: 'foreign',
+      message: `${ref} is held by bundle ${other}, not by bundle ${bundle}${how}`,
+      claimedBy: other,
+      adopt: adoptLineOf(id),
+    };
   }
-  if (live === null) return { kind: 'create', entry: shared ? entryOf(id, 'shared', { createdByDrover: true }) : entryOf(id, 'created') };
+  if (live === null)
+    return {
+      kind: 'create',
+      entry: shared ? entryOf(id, 'shared', { createdByDrover: true }) : entryOf(id, 'created'),
+    };
   const joined = claims.find(sharer);
-  if (shared && joined) return { kind: 'join', entry: entryOf(id, 'shared', joined.entry.origin === 'shared' ? (joined.entry.createdByDrover ? { createdByDrover: true } : {}) : { createdByDrover: true }) };
+  if (shared && joined)
+    return {
+      kind: 'join',
+      entry: entryOf(
+        id,
+        'shared',
+        joined.entry.origin === 'shared'
+          ? joined.entry.createdByDrover
+            ? { createdByDrover: true }
+            : {}
+          : { createdByDrover: true },
+      ),
+    };
   if (adoptable) return { kind: 'adopt', entry: entryOf(id, 'adopted') };
-  return { kind: 'foreign', message: `${ref} exists and is not owned by bundle ${bundle}; adopt it with spec.adopt`, adopt: adoptLineOf(id) };
+  return {
+    kind: 'foreign',
+    message: `${ref} exists and is not owned by bundle ${bundle}; adopt it with spec.adopt`,
+    adopt: adoptLineOf(id),
+  };
 }
 
 /**
@@ -149,16 +205,41 @@ export function dropVerdict({
 }): DropVerdict {
   const others = [...new Set(claims.map((c) => c.bundle))];
   if (entry.origin === 'adopted') {
-    if (mode === 'rollback' && entry.prior) return { action: 'restore', reason: 'adopted by the release being rolled back: its prior state is restored' };
-    return { action: 'release', keepValues: true, reason: entry.priorUnknown ? 'adopted (prior state unknown): released, never deleted' : 'adopted: released, never deleted' };
+    if (mode === 'rollback' && entry.prior)
+      return { action: 'restore', reason: 'adopted by the release being rolled back: its prior state is restored' };
+    return {
+      action: 'release',
+      keepValues: true,
+      reason: entry.priorUnknown
+        ? 'adopted (prior state unknown): released, never deleted'
+        : 'adopted: released, never deleted',
+    };
   }
-  if (others.length > 0) return { action: 'release', keepValues: false, reason: `still claimed by bundle ${others.join(', ')}: only this bundle's fields are removed` };
-  if (entry.origin === 'shared' && !entry.createdByDrover) return { action: 'release', keepValues: true, reason: 'shared, and not created by Drover: released, never deleted' };
-  if (entry.implicit) return { action: 'keep', reason: 'created for the bundle\'s members (createNamespace); Drover never deletes a namespace it did not ship, since it may hold objects Drover does not own' };
-  if (mode === 'release' && !prune.enabled) return { action: 'keep', reason: 'pruning is off for this bundle (spec.prune.enabled: false)' };
-  if (mode === 'release' && entry.origin === 'created-kept') return { action: 'keep', reason: 'kept when its bundle let it go' };
+  if (others.length > 0)
+    return {
+      action: 'release',
+      keepValues: false,
+      reason: `still claimed by bundle ${others.join(', ')}: only this bundle's fields are removed`,
+    };
+  if (entry.origin === 'shared' && !entry.createdByDrover)
+    return {
+      action: 'release',
+      keepValues: true,
+      reason: 'shared, and not created by Drover: released, never deleted',
+    };
+  if (entry.implicit)
+    return {
+      action: 'keep',
+      reason:
+        "created for the bundle's members (createNamespace); Drover never deletes a namespace it did not ship, since it may hold objects Drover does not own",
+    };
+  if (mode === 'release' && !prune.enabled)
+    return { action: 'keep', reason: 'pruning is off for this bundle (spec.prune.enabled: false)' };
+  if (mode === 'release' && entry.origin === 'created-kept')
+    return { action: 'keep', reason: 'kept when its bundle let it go' };
   const refs = live.metadata.ownerReferences as unknown[] | undefined;
   if (refs && refs.length > 0) return { action: 'keep', reason: 'has ownerReferences (managed by a controller)' };
-  if (!prune.protected && isProtectedKind(live.kind)) return { action: 'keep', reason: `${live.kind} is protected from pruning (bundle policy prune.protected)` };
+  if (!prune.protected && isProtectedKind(live.kind))
+    return { action: 'keep', reason: `${live.kind} is protected from pruning (bundle policy prune.protected)` };
   return { action: 'delete' };
 }

@@ -18,7 +18,6 @@ import { formatRef, keyOf, type KubeObject, type ObjectId, refKey, refOf } from 
 import type { InventoryEntry } from './inventory.ts';
 import { type Claim, dropVerdict } from './ownership.ts';
 
-
 export type PlanAction = 'create' | 'update' | 'unchanged' | 'prune' | 'keep' | 'release' | 'restore';
 
 export interface PlanEntry {
@@ -36,7 +35,6 @@ export interface PlanEntry {
   /** `release`: leave the values this bundle set (an adopted object), else remove the fields only it applies. */
   keepValues?: boolean;
 }
-
 
 /** Server-set and bookkeeping fields that differ between a dry-run answer and the live object without meaning a change. */
 function comparable(o: KubeObject): unknown {
@@ -72,7 +70,17 @@ export interface PlanInput {
   mode?: 'release' | 'rollback' | 'retire';
 }
 
-export function assemblePlan({ desired, live, dryRun, settled = new Set(), entries = new Map(), held, claims = new Map(), policy = DEFAULT_POLICY, mode = 'release' }: PlanInput): PlanEntry[] {
+export function assemblePlan({
+  desired,
+  live,
+  dryRun,
+  settled = new Set(),
+  entries = new Map(),
+  held,
+  claims = new Map(),
+  policy = DEFAULT_POLICY,
+  mode = 'release',
+}: PlanInput): PlanEntry[] {
   const out: PlanEntry[] = [];
   const desiredKeys = new Set<string>();
   for (const object of desired) {
@@ -80,7 +88,12 @@ export function assemblePlan({ desired, live, dryRun, settled = new Set(), entri
     desiredKeys.add(key);
     const before = live.get(key) ?? null;
     const after = dryRun.get(key);
-    const action: PlanAction = before === null ? 'create' : settled.has(key) || (after && same(comparable(after), comparable(before))) ? 'unchanged' : 'update';
+    const action: PlanAction =
+      before === null
+        ? 'create'
+        : settled.has(key) || (after && same(comparable(after), comparable(before)))
+          ? 'unchanged'
+          : 'update';
     const entry = entries.get(key);
     out.push({ ref: formatRef(refOf(object)), key, action, object, live: before, ...(entry ? { entry } : {}) });
   }
@@ -94,7 +107,8 @@ export function assemblePlan({ desired, live, dryRun, settled = new Set(), entri
     if (obj === null) continue; // already gone
     const v = dropVerdict({ entry, live: obj, claims: claims.get(key) ?? [], mode, prune: policy.prune });
     if (v.action === 'delete') out.push({ ref, key, action: 'prune', live: obj, entry });
-    else if (v.action === 'release') out.push({ ref, key, action: 'release', live: obj, entry, reason: v.reason, keepValues: v.keepValues });
+    else if (v.action === 'release')
+      out.push({ ref, key, action: 'release', live: obj, entry, reason: v.reason, keepValues: v.keepValues });
     else out.push({ ref, key, action: v.action, live: obj, entry, reason: v.reason });
   }
   return out;
@@ -102,7 +116,15 @@ export function assemblePlan({ desired, live, dryRun, settled = new Set(), entri
 
 /** Counts per action, for messages and results. */
 export function summarizePlan(plan: PlanEntry[]): Record<PlanAction, number> {
-  const s: Record<PlanAction, number> = { create: 0, update: 0, unchanged: 0, prune: 0, keep: 0, release: 0, restore: 0 };
+  const s: Record<PlanAction, number> = {
+    create: 0,
+    update: 0,
+    unchanged: 0,
+    prune: 0,
+    keep: 0,
+    release: 0,
+    restore: 0,
+  };
   for (const e of plan) s[e.action]++;
   return s;
 }
@@ -163,9 +185,25 @@ export function ledgerAfter(plan: readonly PlanEntry[], carried: readonly Invent
       out.delete(e.key);
       continue;
     }
-    const id = e.object ? { apiVersion: e.object.apiVersion, kind: e.object.kind, namespace: e.object.metadata.namespace ?? '', name: e.object.metadata.name } : e.entry!;
-    const base: InventoryEntry = e.entry ?? { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace, name: id.name, origin: 'created' };
-    out.set(e.key, e.action === 'keep' ? { ...base, origin: base.origin === 'adopted' ? 'adopted' : 'created-kept' } : base);
+    const id = e.object
+      ? {
+          apiVersion: e.object.apiVersion,
+          kind: e.object.kind,
+          namespace: e.object.metadata.namespace ?? '',
+          name: e.object.metadata.name,
+        }
+      : e.entry!;
+    const base: InventoryEntry = e.entry ?? {
+      apiVersion: id.apiVersion,
+      kind: id.kind,
+      namespace: id.namespace,
+      name: id.name,
+      origin: 'created',
+    };
+    out.set(
+      e.key,
+      e.action === 'keep' ? { ...base, origin: base.origin === 'adopted' ? 'adopted' : 'created-kept' } : base,
+    );
   }
   return [...out.values()];
 }

@@ -11,6 +11,9 @@
  *   pollDelayMs(3) // 800
  *   pollDelayMs(9) // 1000
  */
-export function pollDelayMs(attempt: number, { firstMs = 100, maxMs = 1000 }: { firstMs?: number; maxMs?: number } = {}): number {
+export function pollDelayMs(
+  attempt: number,
+  { firstMs = 100, maxMs = 1000 }: { firstMs?: number; maxMs?: number } = {},
+): number {
   return Math.min(maxMs, firstMs * 2 ** Math.max(0, attempt));
 }

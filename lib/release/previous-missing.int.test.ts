@@ -27,14 +27,26 @@ afterAll(async () => {
   await drop();
 });
 
-const cm = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns }, data });
-const content = (version: string, data: Record<string, string>): VersionContent => ({ bundle, version, digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`, members: [cm(data)] });
+const cm = (data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'cfg', namespace: ns },
+  data,
+});
+const content = (version: string, data: Record<string, string>): VersionContent => ({
+  bundle,
+  version,
+  digest: `sha256:${version.replaceAll('.', '').padStart(64, '0')}`,
+  members: [cm(data)],
+});
 
 describe('a release over a version that cannot be loaded', () => {
   it('applies nothing and names the version and the inventory', async () => {
     const v1 = content('1.0.0', { a: '1' });
     const first = openState({ path: ':memory:' });
-    expect((await releaseToCluster({ db: first, cluster, target: v1, loadVersion: async () => v1 })).release.state).toBe('succeeded');
+    expect(
+      (await releaseToCluster({ db: first, cluster, target: v1, loadVersion: async () => v1 })).release.state,
+    ).toBe('succeeded');
 
     // A second engine with its own registry, which has never seen 1.0.0.
     const db = openState({ path: ':memory:' });
@@ -56,7 +68,9 @@ describe('a release over a version that cannot be loaded', () => {
     expect(steps[1]!.message).toContain(`ConfigMap/drover-system/inventory-${bundle}`);
     expect(steps[2]!.message).toBe(`nothing was applied; c1 still runs ${bundle}@1.0.0`);
 
-    expect((await kubectlOn(env, c1, ['get', 'configmap', 'cfg', '-n', ns, '-o', 'jsonpath={.data.a}'])).trim()).toBe('1');
+    expect((await kubectlOn(env, c1, ['get', 'configmap', 'cfg', '-n', ns, '-o', 'jsonpath={.data.a}'])).trim()).toBe(
+      '1',
+    );
     const inv = await readInventory(cluster, bundle);
     expect(inv.current?.version).toBe('1.0.0');
     expect(inv.pending).toBeNull();

@@ -42,7 +42,8 @@ const IDENTITY = new Set(['apiVersion', 'kind', 'metadata', 'status']);
 export function assemblePriorState({ live, desired }: { live: KubeObject; desired: KubeObject }): PriorState {
   const fields: Record<string, unknown> = {};
   for (const k of Object.keys(desired)) if (!IDENTITY.has(k)) fields[k] = live[k] ?? null;
-  const pick = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) => Object.fromEntries(Object.keys(want ?? {}).map((k) => [k, have?.[k] ?? null]));
+  const pick = (want: Record<string, string> | undefined, have: Record<string, string> | undefined) =>
+    Object.fromEntries(Object.keys(want ?? {}).map((k) => [k, have?.[k] ?? null]));
   return {
     uid: String(live.metadata.uid ?? ''),
     fields,
@@ -76,34 +77,68 @@ export function assembleRestored({ live, prior }: { live: KubeObject; prior: Pri
 /** Where an adopted object's prior state is kept. */
 export function priorStateRef(bundle: string, id: ObjectId): { kind: 'Secret' | 'ConfigMap'; name: string } {
   const hash = createHash('sha256').update(refKey(id)).digest('hex').slice(0, 12);
-  return { kind: id.kind === 'Secret' && id.apiVersion === 'v1' ? 'Secret' : 'ConfigMap', name: `drover-prior-${bundle}-${hash}` };
+  return {
+    kind: id.kind === 'Secret' && id.apiVersion === 'v1' ? 'Secret' : 'ConfigMap',
+    name: `drover-prior-${bundle}-${hash}`,
+  };
 }
 
-const holderId = (ref: { kind: 'Secret' | 'ConfigMap'; name: string }): ObjectId => ({ apiVersion: 'v1', kind: ref.kind, namespace: INVENTORY_NAMESPACE, name: ref.name });
+const holderId = (ref: { kind: 'Secret' | 'ConfigMap'; name: string }): ObjectId => ({
+  apiVersion: 'v1',
+  kind: ref.kind,
+  namespace: INVENTORY_NAMESPACE,
+  name: ref.name,
+});
 
-export async function writePriorState(cluster: Cluster, { bundle, id, prior, signal }: { bundle: string; id: ObjectId; prior: PriorState; signal?: AbortSignal }): Promise<{ kind: 'Secret' | 'ConfigMap'; name: string }> {
+export async function writePriorState(
+  cluster: Cluster,
+  { bundle, id, prior, signal }: { bundle: string; id: ObjectId; prior: PriorState; signal?: AbortSignal },
+): Promise<{ kind: 'Secret' | 'ConfigMap'; name: string }> {
   const ref = priorStateRef(bundle, id);
   const text = JSON.stringify({ object: formatRef(id), ...prior });
-  const metadata = { name: ref.name, namespace: INVENTORY_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'drover', [PRIOR_LABEL]: bundle } };
+  const metadata = {
+    name: ref.name,
+    namespace: INVENTORY_NAMESPACE,
+    labels: { 'app.kubernetes.io/managed-by': 'drover', [PRIOR_LABEL]: bundle },
+  };
   const object: KubeObject =
-    ref.kind === 'Secret' ? { apiVersion: 'v1', kind: 'Secret', metadata, type: 'Opaque', data: { state: Buffer.from(text).toString('base64') } } : { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { state: text } };
+    ref.kind === 'Secret'
+      ? {
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata,
+          type: 'Opaque',
+          data: { state: Buffer.from(text).toString('base64') },
+        }
+      : { apiVersion: 'v1', kind: 'ConfigMap', metadata, data: { state: text } };
   await applyObject(cluster, { object, signal });
   return ref;
 }
 
-export async function readPriorState(cluster: Cluster, { ref, signal }: { ref: { kind: 'Secret' | 'ConfigMap'; name: string }; signal?: AbortSignal }): Promise<PriorState | null> {
+export async function readPriorState(
+  cluster: Cluster,
+  { ref, signal }: { ref: { kind: 'Secret' | 'ConfigMap'; name: string }; signal?: AbortSignal },
+): Promise<PriorState | null> {
   const obj = await getObject(cluster, holderId(ref), signal);
   if (!obj) return null;
   const raw = (obj.data as Record<string, string> | undefined)?.state;
   try {
-    return JSON.parse(ref.kind === 'Secret' ? Buffer.from(raw ?? '', 'base64').toString('utf8') : (raw ?? '')) as PriorState;
+    return JSON.parse(
+      ref.kind === 'Secret' ? Buffer.from(raw ?? '', 'base64').toString('utf8') : (raw ?? ''),
+    ) as PriorState;
   } catch (err) {
     // Never the content in the message: a Secret's prior values are in it.
-    throw new InvalidInputError(`${ref.kind}/${INVENTORY_NAMESPACE}/${ref.name}: unreadable prior state`, { cause: err, data: { reason: 'PriorStateUnreadable' } });
+    throw new InvalidInputError(`${ref.kind}/${INVENTORY_NAMESPACE}/${ref.name}: unreadable prior state`, {
+      cause: err,
+      data: { reason: 'PriorStateUnreadable' },
+    });
   }
 }
 
-export async function deletePriorState(cluster: Cluster, { ref, signal }: { ref: { kind: 'Secret' | 'ConfigMap'; name: string }; signal?: AbortSignal }): Promise<void> {
+export async function deletePriorState(
+  cluster: Cluster,
+  { ref, signal }: { ref: { kind: 'Secret' | 'ConfigMap'; name: string }; signal?: AbortSignal },
+): Promise<void> {
   await deleteObject(cluster, { ref: holderId(ref), signal });
 }
 
@@ -113,7 +148,10 @@ export async function deletePriorState(cluster: Cluster, { ref, signal }: { ref:
  * no trace of Drover's manager is left. Returns false when the object is gone
  * or is another object now (its uid differs): there is nothing to restore.
  */
-export async function restorePriorState(cluster: Cluster, { id, prior, manager, signal }: { id: ObjectId; prior: PriorState; manager: string; signal?: AbortSignal }): Promise<boolean> {
+export async function restorePriorState(
+  cluster: Cluster,
+  { id, prior, manager, signal }: { id: ObjectId; prior: PriorState; manager: string; signal?: AbortSignal },
+): Promise<boolean> {
   const live = await getObject(cluster, id, signal);
   if (!live || String(live.metadata.uid ?? '') !== prior.uid) return false;
   const updated = await replaceObject(cluster, { object: assembleRestored({ live, prior }), manager, signal });
@@ -123,7 +161,11 @@ export async function restorePriorState(cluster: Cluster, { id, prior, manager, 
     patch: [
       { op: 'test', path: '/metadata/uid', value: prior.uid },
       { op: 'test', path: '/metadata/resourceVersion', value: updated.metadata.resourceVersion },
-      { op: 'replace', path: '/metadata/managedFields', value: prior.managedFields.length > 0 ? prior.managedFields : [{}] },
+      {
+        op: 'replace',
+        path: '/metadata/managedFields',
+        value: prior.managedFields.length > 0 ? prior.managedFields : [{}],
+      },
     ],
     signal,
   });

@@ -18,14 +18,24 @@ import { mapLimit } from './pool.ts';
 export async function pruneEntries(
   cluster: Cluster,
   plan: PlanEntry[],
-  { propagation = 'Background', signal, onEvent = () => {}, concurrency = 16 }: { propagation?: PropagationPolicy; signal?: AbortSignal; onEvent?: OnEvent; concurrency?: number },
+  {
+    propagation = 'Background',
+    signal,
+    onEvent = () => {},
+    concurrency = 16,
+  }: { propagation?: PropagationPolicy; signal?: AbortSignal; onEvent?: OnEvent; concurrency?: number },
 ): Promise<string[]> {
   const doomed = plan.filter((e) => e.action === 'prune' && e.live);
   const entryOf = new Map<KubeObject, PlanEntry>(doomed.map((e) => [e.live!, e]));
   for (const stage of groupIntoStages(doomed.map((e) => e.live!)).reverse()) {
     await mapLimit(stage, concurrency, async (live) => {
       await deleteObject(cluster, {
-        ref: { apiVersion: live.apiVersion, kind: live.kind, namespace: live.metadata.namespace ?? '', name: live.metadata.name },
+        ref: {
+          apiVersion: live.apiVersion,
+          kind: live.kind,
+          namespace: live.metadata.namespace ?? '',
+          name: live.metadata.name,
+        },
         propagation,
         preconditionUid: live.metadata.uid as string | undefined,
         signal,
@@ -33,7 +43,8 @@ export async function pruneEntries(
       onEvent({ phase: 'prune', subject: cluster.name, message: `deleted ${entryOf.get(live)!.ref}` });
     });
   }
-  for (const e of plan.filter((x) => x.action === 'keep')) onEvent({ phase: 'prune', subject: cluster.name, level: 'warn', message: `kept ${e.ref}: ${e.reason}` });
+  for (const e of plan.filter((x) => x.action === 'keep'))
+    onEvent({ phase: 'prune', subject: cluster.name, level: 'warn', message: `kept ${e.ref}: ${e.reason}` });
   return doomed.map((e) => e.ref);
 }
 

@@ -25,19 +25,36 @@ import { getObject } from '../cluster/get.ts';
 import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { readLive } from './read-live.ts';
 
-
 const env = testEnv();
 const ns = uniqueName('live');
 const other = uniqueName('live-other');
 let cluster: Cluster;
 let drops: (() => Promise<void>)[] = [];
 
-const cm = (name: string, namespace = ns): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace }, data: { name } });
+const cm = (name: string, namespace = ns): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace },
+  data: { name },
+});
 const id = (kind: string, name: string, namespace = ns): ObjectId => ({ apiVersion: 'v1', kind, namespace, name });
 const names = Array.from({ length: 12 }, (_, i) => `cm-${i}`);
-const ids = [...names.map((n) => id('ConfigMap', n)), id('ConfigMap', 'absent-1'), id('ConfigMap', 'absent-2'), id('ConfigMap', 'cm-0'), id('Service', 'web'), id('Secret', 'absent-3')];
+const ids = [
+  ...names.map((n) => id('ConfigMap', n)),
+  id('ConfigMap', 'absent-1'),
+  id('ConfigMap', 'absent-2'),
+  id('ConfigMap', 'cm-0'),
+  id('Service', 'web'),
+  id('Secret', 'absent-3'),
+];
 const dir = mkdtempSync(join(tmpdir(), 'drover-live-'));
-const summary = (live: Map<string, KubeObject | null>) => [...live].map(([k, o]) => [k, o && `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`]).sort();
+const summary = (live: Map<string, KubeObject | null>) =>
+  [...live]
+    .map(([k, o]) => [
+      k,
+      o && `${o.apiVersion} ${o.kind} ${o.metadata.namespace}/${o.metadata.name}@${o.metadata.resourceVersion}`,
+    ])
+    .sort();
 
 beforeAll(async () => {
   drops = [await createNamespace(env, ns, [env.clusters[0]!]), await createNamespace(env, other, [env.clusters[0]!])];
@@ -45,7 +62,14 @@ beforeAll(async () => {
   for (const n of names) await applyObject(cluster, { object: cm(n) });
   // Same name in another namespace: must not be taken for the absent member.
   await applyObject(cluster, { object: cm('absent-1', other) });
-  await applyObject(cluster, { object: { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { ports: [{ port: 80 }] } } });
+  await applyObject(cluster, {
+    object: {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns },
+      spec: { ports: [{ port: 80 }] },
+    },
+  });
 });
 afterAll(async () => {
   closeCluster(cluster);
@@ -67,10 +91,30 @@ describe('readLive', () => {
 
     // The same answer as a GET per object.
     for (const m of ids) {
-      const got = await getObject(cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name });
+      const got = await getObject(cluster, {
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        namespace: m.namespace,
+        name: m.name,
+      });
       const read = live.get(refKey(m));
       if (got === null) expect(read).toBeNull();
-      else expect({ kind: read?.kind, apiVersion: read?.apiVersion, name: read?.metadata.name, namespace: read?.metadata.namespace, rv: read?.metadata.resourceVersion, data: read?.data }).toEqual({ kind: got.kind, apiVersion: got.apiVersion, name: got.metadata.name, namespace: got.metadata.namespace, rv: got.metadata.resourceVersion, data: got.data });
+      else
+        expect({
+          kind: read?.kind,
+          apiVersion: read?.apiVersion,
+          name: read?.metadata.name,
+          namespace: read?.metadata.namespace,
+          rv: read?.metadata.resourceVersion,
+          data: read?.data,
+        }).toEqual({
+          kind: got.kind,
+          apiVersion: got.apiVersion,
+          name: got.metadata.name,
+          namespace: got.metadata.namespace,
+          rv: got.metadata.resourceVersion,
+          data: got.data,
+        });
     }
     expect(live.get(refKey(id('ConfigMap', 'absent-1')))).toBeNull();
   });
@@ -78,11 +122,31 @@ describe('readLive', () => {
   it('falls back to a GET per member when the identity may get but not list', async () => {
     const c = env.clusters[0]!;
     await kubectlOn(env, c, ['create', 'serviceaccount', 'getter', '-n', ns]);
-    await kubectlOn(env, c, ['create', 'role', 'getter', '-n', ns, '--verb=get', '--resource=configmaps,services,secrets']);
-    await kubectlOn(env, c, ['create', 'rolebinding', 'getter', '-n', ns, '--role=getter', `--serviceaccount=${ns}:getter`]);
+    await kubectlOn(env, c, [
+      'create',
+      'role',
+      'getter',
+      '-n',
+      ns,
+      '--verb=get',
+      '--resource=configmaps,services,secrets',
+    ]);
+    await kubectlOn(env, c, [
+      'create',
+      'rolebinding',
+      'getter',
+      '-n',
+      ns,
+      '--role=getter',
+      `--serviceaccount=${ns}:getter`,
+    ]);
     const token = (await kubectlOn(env, c, ['create', 'token', 'getter', '-n', ns])).trim();
     const kubeconfig = join(dir, 'getter');
-    writeFileSync(kubeconfig, stringify(kubeconfigDoc([{ name: 'c1', server: c.server, ca: readFileSync(c.caFile, 'utf8'), token }], 'c1')), { mode: 0o600 });
+    writeFileSync(
+      kubeconfig,
+      stringify(kubeconfigDoc([{ name: 'c1', server: c.server, ca: readFileSync(c.caFile, 'utf8'), token }], 'c1')),
+      { mode: 0o600 },
+    );
     const getter = await connectCluster({ name: 'c1', kubeconfig, context: 'c1' });
     try {
       const expected = summary(await readLive(cluster, ids, 4));

@@ -18,7 +18,6 @@ import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { assembleLiveReads } from './plan.ts';
 import { mapLimit } from './pool.ts';
 
-
 /**
  * Live objects by key, null when absent. Kinds with several members in one
  * namespace are read with one LIST (see assembleLiveReads), the rest with a
@@ -26,7 +25,12 @@ import { mapLimit } from './pool.ts';
  * not make (403) falls back to a GET per member. An object of a kind the
  * server does not serve (its CRD is not installed) is absent.
  */
-export async function readLive(cluster: Cluster, ids: ObjectId[], concurrency: number, signal?: AbortSignal): Promise<Map<string, KubeObject | null>> {
+export async function readLive(
+  cluster: Cluster,
+  ids: ObjectId[],
+  concurrency: number,
+  signal?: AbortSignal,
+): Promise<Map<string, KubeObject | null>> {
   const { lists, gets } = assembleLiveReads(ids);
   const live = new Map<string, KubeObject | null>();
   const absentIfNotServed = (err: unknown) => {
@@ -34,7 +38,14 @@ export async function readLive(cluster: Cluster, ids: ObjectId[], concurrency: n
     throw err;
   };
   const get = async (m: ObjectId) => {
-    live.set(refKey(m), await getObject(cluster, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name }, signal).catch(absentIfNotServed));
+    live.set(
+      refKey(m),
+      await getObject(
+        cluster,
+        { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name },
+        signal,
+      ).catch(absentIfNotServed),
+    );
   };
   const jobs: (() => Promise<void>)[] = [
     ...lists.map(({ apiVersion, kind, namespace, members }) => async () => {
@@ -53,7 +64,9 @@ export async function readLive(cluster: Cluster, ids: ObjectId[], concurrency: n
         return;
       }
       // Match the namespace too: a namespaced kind with no namespace lists every namespace.
-      const byName = new Map(items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]));
+      const byName = new Map(
+        items.filter((o) => (o.metadata.namespace ?? '') === namespace).map((o) => [o.metadata.name, o]),
+      );
       for (const m of members) live.set(refKey(m), byName.get(m.name) ?? null);
     }),
     ...gets.map((m) => () => get(m)),

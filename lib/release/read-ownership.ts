@@ -18,7 +18,16 @@ import type { ObjectSelector } from '../bundle/selector.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { readLive } from './read-live.ts';
 import { formatRef, idOf, keyOf, type KubeObject, refKey } from '../object/ref.ts';
-import { claimsOf, entryFor, INVENTORY_LABEL, INVENTORY_NAMESPACE, type Inventory, type InventoryEntry, listInventories, pendingEntries } from './inventory.ts';
+import {
+  claimsOf,
+  entryFor,
+  INVENTORY_LABEL,
+  INVENTORY_NAMESPACE,
+  type Inventory,
+  type InventoryEntry,
+  listInventories,
+  pendingEntries,
+} from './inventory.ts';
 import { type Claim, judgeMember, selectedBy, withOwnership } from './ownership.ts';
 import { PRIOR_LABEL, priorStateRef } from './prior-state.ts';
 import type { ReleaseFailedError } from '../errors/errors.ts';
@@ -55,22 +64,51 @@ export interface Ownership {
 }
 
 /** Members in Drover's own namespace (or that namespace itself), and members that are Drover's own records. Pure. */
-export function reservedMembers({ bundle, desired, selfManaged }: { bundle: string; desired: readonly KubeObject[]; selfManaged: boolean }): { ref: string; message: string }[] {
+export function reservedMembers({
+  bundle,
+  desired,
+  selfManaged,
+}: {
+  bundle: string;
+  desired: readonly KubeObject[];
+  selfManaged: boolean;
+}): { ref: string; message: string }[] {
   const out: { ref: string; message: string }[] = [];
   for (const o of desired) {
     const ref = formatRef(idOf(o));
-    const inDrover = (o.metadata.namespace ?? '') === INVENTORY_NAMESPACE || (o.kind === 'Namespace' && o.metadata.name === INVENTORY_NAMESPACE);
+    const inDrover =
+      (o.metadata.namespace ?? '') === INVENTORY_NAMESPACE ||
+      (o.kind === 'Namespace' && o.metadata.name === INVENTORY_NAMESPACE);
     const record =
       (o.metadata.namespace ?? '') === INVENTORY_NAMESPACE &&
-      (o.metadata.name.startsWith('inventory-') || o.metadata.name.startsWith('drover-prior-') || o.metadata.labels?.[INVENTORY_LABEL] !== undefined || o.metadata.labels?.[PRIOR_LABEL] !== undefined);
-    if (record) out.push({ ref, message: `${ref} is one of Drover's own records (an inventory or a prior state); no bundle may write it` });
-    else if (inDrover && !selfManaged) out.push({ ref, message: `${ref} is in ${INVENTORY_NAMESPACE}, Drover's own namespace; only a bundle drover.yaml names under selfManaged may ship objects there (bundle ${bundle} is not)` });
+      (o.metadata.name.startsWith('inventory-') ||
+        o.metadata.name.startsWith('drover-prior-') ||
+        o.metadata.labels?.[INVENTORY_LABEL] !== undefined ||
+        o.metadata.labels?.[PRIOR_LABEL] !== undefined);
+    if (record)
+      out.push({
+        ref,
+        message: `${ref} is one of Drover's own records (an inventory or a prior state); no bundle may write it`,
+      });
+    else if (inDrover && !selfManaged)
+      out.push({
+        ref,
+        message: `${ref} is in ${INVENTORY_NAMESPACE}, Drover's own namespace; only a bundle drover.yaml names under selfManaged may ship objects there (bundle ${bundle} is not)`,
+      });
   }
   return out;
 }
 
 /** The desired members as the bundle applies them: its marks, shared ones with their per-bundle label. Pure. */
-export function markedMembers({ bundle, members, policy }: { bundle: string; members: readonly KubeObject[]; policy: BundlePolicy }): KubeObject[] {
+export function markedMembers({
+  bundle,
+  members,
+  policy,
+}: {
+  bundle: string;
+  members: readonly KubeObject[];
+  policy: BundlePolicy;
+}): KubeObject[] {
   return members.map((m) => withOwnership(m, bundle, { shared: selectedBy(policy.shared, m) }));
 }
 
@@ -99,7 +137,9 @@ export async function readOwnership({
 }): Promise<Ownership> {
   const reserved = reservedMembers({ bundle, desired, selfManaged });
   const desiredKeys = new Set(desired.map(keyOf));
-  const allHeld = [...new Map([...inventory.entries, ...pendingEntries(inventory)].map((e) => [refKey(e), e])).values()];
+  const allHeld = [
+    ...new Map([...inventory.entries, ...pendingEntries(inventory)].map((e) => [refKey(e), e])).values(),
+  ];
   const used = new Set(desired.map((o) => o.metadata.namespace ?? '').filter(Boolean));
   const carried = allHeld.filter((e) => e.implicit && used.has(e.name) && !desiredKeys.has(refKey(e)));
   const carriedKeys = new Set(carried.map(refKey));
@@ -107,7 +147,9 @@ export async function readOwnership({
   const live = await readLive(cluster, [...desired.map(idOf), ...held], concurrency, signal);
 
   const own = (o: KubeObject) => entryFor(inventory, idOf(o));
-  const needClaims = desired.some((o) => live.get(keyOf(o)) && !own(o)) || held.some((e) => !desiredKeys.has(refKey(e)) && live.get(refKey(e)));
+  const needClaims =
+    desired.some((o) => live.get(keyOf(o)) && !own(o)) ||
+    held.some((e) => !desiredKeys.has(refKey(e)) && live.get(refKey(e)));
   const claims = needClaims ? claimsOf(await listInventories(cluster, signal), bundle) : new Map<string, Claim[]>();
 
   const entries = new Map<string, InventoryEntry>();
@@ -117,9 +159,22 @@ export async function readOwnership({
   for (const o of desired) {
     const key = keyOf(o);
     const l = live.get(key) ?? null;
-    const j = judgeMember({ bundle, id: idOf(o), live: l, own: own(o), claims: claims.get(key) ?? [], shared: selectedBy(policy.shared, o), adoptable: selectedBy(policy.adopt, o) });
+    const j = judgeMember({
+      bundle,
+      id: idOf(o),
+      live: l,
+      own: own(o),
+      claims: claims.get(key) ?? [],
+      shared: selectedBy(policy.shared, o),
+      adoptable: selectedBy(policy.adopt, o),
+    });
     if (j.kind === 'foreign') {
-      foreign.push({ ref: formatRef(idOf(o)), message: j.message, adopt: j.adopt, ...(j.claimedBy ? { claimedBy: j.claimedBy } : {}) });
+      foreign.push({
+        ref: formatRef(idOf(o)),
+        message: j.message,
+        adopt: j.adopt,
+        ...(j.claimedBy ? { claimedBy: j.claimedBy } : {}),
+      });
       continue;
     }
     const entry = j.kind === 'adopt' ? { ...j.entry, prior: priorStateRef(bundle, idOf(o)) } : j.entry;
@@ -129,7 +184,9 @@ export async function readOwnership({
   }
 
   // Namespaces of members to be created: a member that exists has its namespace.
-  const shipped = new Set(desired.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name));
+  const shipped = new Set(
+    desired.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name),
+  );
   const needed = new Map<string, string[]>();
   for (const o of desired) {
     const ns = o.metadata.namespace ?? '';
@@ -137,7 +194,9 @@ export async function readOwnership({
     needed.set(ns, [...(needed.get(ns) ?? []), formatRef(idOf(o))]);
   }
   const nsIds = [...needed.keys()].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name }));
-  const nsLive = nsIds.length ? await readLive(cluster, nsIds, concurrency, signal) : new Map<string, KubeObject | null>();
+  const nsLive = nsIds.length
+    ? await readLive(cluster, nsIds, concurrency, signal)
+    : new Map<string, KubeObject | null>();
   const missing = nsIds.filter((n) => nsLive.get(refKey(n)) === null);
   const creates = createNamespace || policy.createNamespace;
   const namespaces: KubeObject[] = [];
@@ -157,20 +216,36 @@ export async function readOwnership({
 }
 
 /** The refusal the ownership read calls for, or null. Pure. */
-export function ownershipRefusal(o: Pick<Ownership, 'foreign' | 'missingNamespaces' | 'reserved'>, { bundle, cluster }: { bundle: string; cluster: string }): ReleaseFailedError | null {
+export function ownershipRefusal(
+  o: Pick<Ownership, 'foreign' | 'missingNamespaces' | 'reserved'>,
+  { bundle, cluster }: { bundle: string; cluster: string },
+): ReleaseFailedError | null {
   if (o.reserved.length > 0) {
-    return refusal({ reason: 'ReservedNamespace', message: `${cluster}: ${o.reserved.map((r) => r.message).join('; ')}; nothing was applied`, objects: o.reserved });
+    return refusal({
+      reason: 'ReservedNamespace',
+      message: `${cluster}: ${o.reserved.map((r) => r.message).join('; ')}; nothing was applied`,
+      objects: o.reserved,
+    });
   }
   if (o.foreign.length > 0) {
     const lines = o.foreign.map((f) => f.message);
-    return refusal({ reason: 'ForeignObject', message: `${cluster}: ${lines.join('; ')}; nothing was applied`, objects: o.foreign.map((f) => ({ ...f })) });
+    return refusal({
+      reason: 'ForeignObject',
+      message: `${cluster}: ${lines.join('; ')}; nothing was applied`,
+      objects: o.foreign.map((f) => ({ ...f })),
+    });
   }
   if (o.missingNamespaces.length > 0) {
-    const lines = o.missingNamespaces.map((m) => `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')})`);
+    const lines = o.missingNamespaces.map(
+      (m) => `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')})`,
+    );
     return refusal({
       reason: 'NamespaceMissing',
       message: `${cluster}: ${lines.join('; ')}; create it, ship it in bundle ${bundle} (spec.include a Namespace), or set createNamespace: true on the bundle or its environment; nothing was applied`,
-      objects: o.missingNamespaces.map((m) => ({ ref: `Namespace/${m.namespace}`, message: `needed by ${m.members.join(', ')}` })),
+      objects: o.missingNamespaces.map((m) => ({
+        ref: `Namespace/${m.namespace}`,
+        message: `needed by ${m.members.join(', ')}`,
+      })),
     });
   }
   return null;

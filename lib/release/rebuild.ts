@@ -28,7 +28,17 @@ export function createdInJournal(steps: readonly ReleaseStep[]): Set<string> {
   return out;
 }
 
-export function rebuildEntries({ bundle, members, live, created }: { bundle: string; members: readonly KubeObject[]; live: ReadonlyMap<string, KubeObject | null>; created: ReadonlySet<string> }): InventoryEntry[] {
+export function rebuildEntries({
+  bundle,
+  members,
+  live,
+  created,
+}: {
+  bundle: string;
+  members: readonly KubeObject[];
+  live: ReadonlyMap<string, KubeObject | null>;
+  created: ReadonlySet<string>;
+}): InventoryEntry[] {
   const out: InventoryEntry[] = [];
   for (const m of members) {
     const l = live.get(keyOf(m));

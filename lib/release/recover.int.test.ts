@@ -38,14 +38,18 @@ afterAll(async () => {
 /** Runs the child release and SIGKILLs it after `k` applied objects. Resolves with how many it saw. */
 function releaseAndKill(args: string[], k: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(import.meta.dirname, 'testdata', 'release-child.ts'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'testdata', 'release-child.ts'), ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let applied = 0;
     createInterface({ input: child.stdout }).on('line', (line) => {
       const e = JSON.parse(line) as { phase: string };
       if (e.phase === 'apply' && ++applied === k) child.kill('SIGKILL');
     });
     child.on('error', reject);
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve(applied) : reject(new Error(`child ended before ${k} objects (code ${code})`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve(applied) : reject(new Error(`child ended before ${k} objects (code ${code})`)),
+    );
   });
 }
 
@@ -55,13 +59,22 @@ describe('crash recovery', () => {
     const dbPath = join(dir, `${bundle}.db`);
     const make = (v: string) => crashVersion({ bundle, namespace: ns, version: v, count: COUNT });
     const db = openState({ path: dbPath });
-    const base = await releaseToCluster({ db, cluster, target: make('1.0.0'), loadVersion: async ({ version }) => make(version) });
+    const base = await releaseToCluster({
+      db,
+      cluster,
+      target: make('1.0.0'),
+      loadVersion: async ({ version }) => make(version),
+    });
     expect(base.release.state).toBe('succeeded');
 
     expect(await releaseAndKill([env.kubeconfig, 'c1', dbPath, bundle, ns, '1.1.0', String(COUNT)], k)).toBe(k);
     expect(unfinishedReleases(db)).toHaveLength(1);
 
-    const recovered = await recoverReleases({ db, clusters: new Map([['c1', cluster]]), loadVersion: async ({ version }) => make(version) });
+    const recovered = await recoverReleases({
+      db,
+      clusters: new Map([['c1', cluster]]),
+      loadVersion: async ({ version }) => make(version),
+    });
     expect(recovered.map((r) => r.outcome)).toEqual(['rolled-back']);
     expect(unfinishedReleases(db)).toEqual([]);
     expect(activeLeases(db)).toEqual([]);
@@ -69,8 +82,17 @@ describe('crash recovery', () => {
     const inv = await readInventory(cluster, bundle);
     expect(inv.current?.version).toBe('1.0.0');
     expect(inv.pending).toBeNull();
-    const live = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ns, labelSelector: `drover.dev/bundle=${bundle}` });
-    expect(live.items.map((o) => o.metadata.name).sort()).toEqual(make('1.0.0').members.map((m) => m.metadata.name).sort());
+    const live = await listObjects(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: ns,
+      labelSelector: `drover.dev/bundle=${bundle}`,
+    });
+    expect(live.items.map((o) => o.metadata.name).sort()).toEqual(
+      make('1.0.0')
+        .members.map((m) => m.metadata.name)
+        .sort(),
+    );
     expect(new Set(live.items.map((o) => (o.data as { version: string }).version))).toEqual(new Set(['1.0.0']));
     db.close();
   });

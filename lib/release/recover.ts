@@ -21,7 +21,6 @@ import type { ReleaseOptions, VersionContent } from './release-options.ts';
 import { inventoryMissing } from './refusal.ts';
 import { rollbackRelease } from './rollback.ts';
 
-
 export interface RecoverOptions extends Omit<ReleaseOptions, 'cluster' | 'target'> {
   /** The clusters Drover can reach, by name; releases on others are left for later. */
   clusters: Map<string, Cluster>;
@@ -50,31 +49,67 @@ export async function recoverReleases(opts: RecoverOptions): Promise<RecoveredRe
     }
     let lease;
     try {
-      lease = acquireLease(db, { bundle: rel.bundle, cluster: rel.cluster, holder: engineIdentity(), ttlMs: LEASE_TTL_MS, isHolderDead });
+      lease = acquireLease(db, {
+        bundle: rel.bundle,
+        cluster: rel.cluster,
+        holder: engineIdentity(),
+        ttlMs: LEASE_TTL_MS,
+        isHolderDead,
+      });
     } catch (err) {
       // A live engine holds it: that release is not abandoned.
       out.push({ release: rel, outcome: 'skipped', message: toDroverError(err).message });
       continue;
     }
     try {
-      onEvent({ phase: 'recover', subject: rel.cluster, level: 'warn', message: `${rel.bundle}@${rel.version} was interrupted in state ${rel.state}; restoring one whole version` });
+      onEvent({
+        phase: 'recover',
+        subject: rel.cluster,
+        level: 'warn',
+        message: `${rel.bundle}@${rel.version} was interrupted in state ${rel.state}; restoring one whole version`,
+      });
       if (rel.state !== 'failed' && rel.state !== 'rolling-back') {
-        recordStep(db, rel.id, { state: 'failed', message: `interrupted in state ${rel.state} (engine stopped); restoring the previous version`, reason: 'Interrupted' });
+        recordStep(db, rel.id, {
+          state: 'failed',
+          message: `interrupted in state ${rel.state} (engine stopped); restoring the previous version`,
+          reason: 'Interrupted',
+        });
       }
       try {
         const inv = await readInventory(cluster, rel.bundle, signal);
         const contentFor = opts.contentFor;
-        const loadVersion = contentFor ? (v: { version: string; digest: string }) => contentFor(rel.cluster, v) : opts.loadVersion;
+        const loadVersion = contentFor
+          ? (v: { version: string; digest: string }) => contentFor(rel.cluster, v)
+          : opts.loadVersion;
         const target = await loadVersion({ version: rel.version, digest: rel.digest });
         if (!inv.exists && rel.fromVersion && rel.fromDigest) {
           // Without the record of what the interrupted release added, nothing can be told apart: nothing is deleted.
-          throw inventoryMissing({ bundle: rel.bundle, cluster: rel.cluster, running: { version: rel.fromVersion, digest: rel.fromDigest } });
+          throw inventoryMissing({
+            bundle: rel.bundle,
+            cluster: rel.cluster,
+            running: { version: rel.fromVersion, digest: rel.fromDigest },
+          });
         }
-        await rollbackRelease({ ...opts, loadVersion, cluster, target, release: getRelease(db, rel.id)!, inventory: inv });
-        out.push({ release: getRelease(db, rel.id)!, outcome: 'rolled-back', message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}` });
+        await rollbackRelease({
+          ...opts,
+          loadVersion,
+          cluster,
+          target,
+          release: getRelease(db, rel.id)!,
+          inventory: inv,
+        });
+        out.push({
+          release: getRelease(db, rel.id)!,
+          outcome: 'rolled-back',
+          message: `restored ${inv.current ? `${rel.bundle}@${inv.current.version}` : 'the state before the first release'}`,
+        });
       } catch (err) {
         const e = toDroverError(err);
-        out.push({ release: getRelease(db, rel.id)!, outcome: e.data.dependency === 'cluster' ? 'deferred' : 'rollback-failed', message: e.message });
+        out.push({
+          release: getRelease(db, rel.id)!,
+          outcome: e.data.dependency === 'cluster' ? 'deferred' : 'rollback-failed',
+          message: e.message,
+        });
       }
     } finally {
       releaseLease(db, lease);

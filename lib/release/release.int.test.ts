@@ -23,15 +23,32 @@ beforeAll(async () => {
   drop = await createNamespace(env, ns, [env.clusters[0]!]);
   cluster = await connectCluster({ name: 'c1', kubeconfig: env.kubeconfig, context: 'c1' });
   db = openState({ path: ':memory:' });
-  await kubectlOn(env, env.clusters[0]!, ['create', 'configmap', 'foreign', '-n', ns, '--from-literal=owner=someone-else']);
+  await kubectlOn(env, env.clusters[0]!, [
+    'create',
+    'configmap',
+    'foreign',
+    '-n',
+    ns,
+    '--from-literal=owner=someone-else',
+  ]);
 });
 afterAll(async () => {
   closeCluster(cluster);
   await drop();
 });
 
-const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
-const svc: KubeObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } };
+const cm = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns },
+  data,
+});
+const svc: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name: 'web', namespace: ns },
+  spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+};
 function deploy({ configMap, failing = false }: { configMap: string; failing?: boolean }): KubeObject {
   const labels: Record<string, string> = { app: 'web' };
   if (failing) labels['pod-container-running-failed.stage.kwok.x-k8s.io'] = 'true';
@@ -45,7 +62,11 @@ function deploy({ configMap, failing = false }: { configMap: string; failing?: b
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels },
-        spec: { containers: [{ name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: configMap } }] }] },
+        spec: {
+          containers: [
+            { name: 'web', image: 'registry.invalid/web:1', envFrom: [{ configMapRef: { name: configMap } }] },
+          ],
+        },
       },
     },
   };
@@ -59,11 +80,18 @@ function version(v: string, members: KubeObject[]): VersionContent {
 }
 const v1 = version('1.0.0', [cm('cfg1', { a: '1' }), svc, deploy({ configMap: 'cfg1' })]);
 const v2 = version('1.0.1', [cm('cfg1', { a: '1' }), cm('cfg2', { b: '2' }), svc, deploy({ configMap: 'cfg2' })]);
-const v3 = version('1.0.2', [cm('cfg1', { a: '1' }), cm('cfg2', { b: '2' }), cm('cfg3', { c: '3' }), deploy({ configMap: 'cfg3', failing: true })]);
+const v3 = version('1.0.2', [
+  cm('cfg1', { a: '1' }),
+  cm('cfg2', { b: '2' }),
+  cm('cfg3', { c: '3' }),
+  deploy({ configMap: 'cfg3', failing: true }),
+]);
 
 const loadVersion = async ({ digest }: { digest: string }) => versions.get(digest)!;
-const release = (target: VersionContent, timeoutMs = 60_000) => releaseToCluster({ db, cluster, target, loadVersion, timeoutMs });
-const live = (kind: string, name: string, apiVersion = 'v1') => getObject(cluster, { apiVersion, kind, namespace: ns, name });
+const release = (target: VersionContent, timeoutMs = 60_000) =>
+  releaseToCluster({ db, cluster, target, loadVersion, timeoutMs });
+const live = (kind: string, name: string, apiVersion = 'v1') =>
+  getObject(cluster, { apiVersion, kind, namespace: ns, name });
 
 describe('release engine on one cluster', () => {
   it('releases v1 then v2 whole and healthy', async () => {
@@ -92,7 +120,16 @@ describe('release engine on one cluster', () => {
 
   it('re-releasing the same version after out-of-band changes dry-runs and writes only what drifted', async () => {
     const c1 = env.clusters[0]!;
-    await kubectlOn(env, c1, ['patch', 'configmap', 'cfg2', '-n', ns, '--type=merge', '-p', '{"data":{"b":"changed"}}']);
+    await kubectlOn(env, c1, [
+      'patch',
+      'configmap',
+      'cfg2',
+      '-n',
+      ns,
+      '--type=merge',
+      '-p',
+      '{"data":{"b":"changed"}}',
+    ]);
     await kubectlOn(env, c1, ['scale', 'deployment', 'web', '-n', ns, '--replicas=3']);
     await kubectlOn(env, c1, ['annotate', 'configmap', 'cfg1', '-n', ns, 'someone.example/note=fine']); // another manager's own field: not drift, not rewritten
     const cfg1 = (await live('ConfigMap', 'cfg1'))!.metadata.resourceVersion;
@@ -105,7 +142,9 @@ describe('release engine on one cluster', () => {
     expect((await live('ConfigMap', 'cfg2'))?.data).toEqual({ b: '2' });
     expect((await live('Deployment', 'web', 'apps/v1'))?.spec).toMatchObject({ replicas: 2 });
     expect((await live('ConfigMap', 'cfg1'))!.metadata.resourceVersion).toBe(cfg1);
-    expect(releaseSteps(db, r.release.id).find((s) => s.state === 'applying')?.message).toMatch(/2 already as this version applied them, not dry-run/);
+    expect(releaseSteps(db, r.release.id).find((s) => s.state === 'applying')?.message).toMatch(
+      /2 already as this version applied them, not dry-run/,
+    );
   });
 
   it('rolls a failing v3 back to exactly v2 and says which object failed and why', async () => {
@@ -119,7 +158,11 @@ describe('release engine on one cluster', () => {
     // Whole bundle back on v2: Service recreated, v3-only ConfigMap deleted, Deployment template as in v2.
     expect(await live('Service', 'web')).not.toBeNull();
     expect(await live('ConfigMap', 'cfg3')).toBeNull();
-    const d = (await live('Deployment', 'web', 'apps/v1')) as unknown as { spec: { template: { metadata: { labels: Record<string, string> }; spec: { containers: { envFrom: unknown }[] } } } };
+    const d = (await live('Deployment', 'web', 'apps/v1')) as unknown as {
+      spec: {
+        template: { metadata: { labels: Record<string, string> }; spec: { containers: { envFrom: unknown }[] } };
+      };
+    };
     expect(d.spec.template.metadata.labels).toEqual({ app: 'web' });
     expect(d.spec.template.spec.containers[0]!.envFrom).toEqual([{ configMapRef: { name: 'cfg2' } }]);
     const inv = await readInventory(cluster, bundle);

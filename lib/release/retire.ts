@@ -24,7 +24,14 @@ import { acquireLease, releaseLease } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';
 import { runningOf } from '../state/queries.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
-import { claimsOf, INVENTORY_NAMESPACE, inventoryName, listInventories, pendingEntries, readInventory } from './inventory.ts';
+import {
+  claimsOf,
+  INVENTORY_NAMESPACE,
+  inventoryName,
+  listInventories,
+  pendingEntries,
+  readInventory,
+} from './inventory.ts';
 import { deletePriorHolders, letGoEntries } from './let-go.ts';
 import { refKey } from '../object/ref.ts';
 import { inventoryMissing } from './refusal.ts';
@@ -59,14 +66,22 @@ export interface RetireOutcome extends RetirePlan {
   message: string;
 }
 
-async function assembleRetire({ cluster, bundle, loadPolicy, running: journal, signal }: RetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan }> {
+async function assembleRetire({
+  cluster,
+  bundle,
+  loadPolicy,
+  running: journal,
+  signal,
+}: RetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan }> {
   const inv = await readInventory(cluster, bundle, signal);
   if (!inv.exists && journal) throw inventoryMissing({ bundle, cluster: cluster.name, running: journal });
   const running = inv.current ?? inv.pending;
   const held = [...new Map([...inv.entries, ...pendingEntries(inv)].map((e) => [refKey(e), e])).values()];
   const policy = resolvePolicy(running ? await loadPolicy(running) : undefined);
   const live = held.length ? await readLive(cluster, held, 16, signal) : new Map();
-  const claims = held.some((e) => live.get(refKey(e))) ? claimsOf(await listInventories(cluster, signal), bundle) : new Map();
+  const claims = held.some((e) => live.get(refKey(e)))
+    ? claimsOf(await listInventories(cluster, signal), bundle)
+    : new Map();
   const plan = assemblePlan({ desired: [], live, dryRun: new Map(), held, claims, policy, mode: 'retire' });
   return {
     plan,
@@ -86,22 +101,46 @@ export async function planRetireFromCluster(opts: RetireOptions): Promise<Retire
   return (await assembleRetire(opts)).retirePlan;
 }
 
-export async function retireFromCluster(opts: RetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent }): Promise<RetireOutcome> {
+export async function retireFromCluster(
+  opts: RetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent },
+): Promise<RetireOutcome> {
   const { db, cluster, bundle, signal, onEvent = () => {} } = opts;
-  const lease = acquireLease(db, { bundle, cluster: cluster.name, holder: engineIdentity(), ttlMs: LEASE_TTL_MS, isHolderDead });
+  const lease = acquireLease(db, {
+    bundle,
+    cluster: cluster.name,
+    holder: engineIdentity(),
+    ttlMs: LEASE_TTL_MS,
+    isHolderDead,
+  });
   try {
-    const journal = opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, bundle, cluster.name)) ?? null);
+    const journal =
+      opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, bundle, cluster.name)) ?? null);
     let assembled;
     try {
       assembled = await assembleRetire({ ...opts, running: journal });
     } catch (err) {
       const e = toDroverError(err);
       if (e.data.reason !== 'InventoryMissing') throw err;
-      onEvent({ phase: 'retire', subject: cluster.name, level: 'error', message: e.message, reason: 'InventoryMissing' });
-      return { cluster: cluster.name, running: journal, delete: [], letGo: [], keep: [], state: 'failed', message: e.message };
+      onEvent({
+        phase: 'retire',
+        subject: cluster.name,
+        level: 'error',
+        message: e.message,
+        reason: 'InventoryMissing',
+      });
+      return {
+        cluster: cluster.name,
+        running: journal,
+        delete: [],
+        letGo: [],
+        keep: [],
+        state: 'failed',
+        message: e.message,
+      };
     }
     const { plan, policy, retirePlan } = assembled;
-    if (!retirePlan.running) return { ...retirePlan, state: 'absent', message: `${cluster.name} runs nothing of ${bundle}` };
+    if (!retirePlan.running)
+      return { ...retirePlan, state: 'absent', message: `${cluster.name} runs nothing of ${bundle}` };
     const rel = beginRelease(db, {
       kind: 'retire',
       bundle,
@@ -113,13 +152,26 @@ export async function retireFromCluster(opts: RetireOptions & { db: StateDb; env
       ...(opts.environment ? { environment: opts.environment } : {}),
     });
     try {
-      recordStep(db, rel.id, { state: 'applying', message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`, data: { delete: retirePlan.delete, keep: retirePlan.keep } });
-      const deleted = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
+      recordStep(db, rel.id, {
+        state: 'applying',
+        message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`,
+        data: { delete: retirePlan.delete, keep: retirePlan.keep },
+      });
+      const deleted = await pruneEntries(cluster, plan, {
+        propagation: policy.prune.propagationPolicy,
+        signal,
+        onEvent,
+      });
       await letGoEntries(cluster, plan, { bundle, signal, onEvent });
       await deletePriorHolders(cluster, plan, signal);
-      await deleteObject(cluster, { ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) }, signal });
+      await deleteObject(cluster, {
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) },
+        signal,
+      });
       const kept = retirePlan.keep;
-      const released = retirePlan.letGo.length ? `; released ${retirePlan.letGo.map((r) => `${r.ref} (${r.reason})`).join(', ')}` : '';
+      const released = retirePlan.letGo.length
+        ? `; released ${retirePlan.letGo.map((r) => `${r.ref} (${r.reason})`).join(', ')}`
+        : '';
       const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${released}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
       recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept, released: retirePlan.letGo } });
       onEvent({ phase: 'retire', subject: cluster.name, message });
@@ -127,7 +179,12 @@ export async function retireFromCluster(opts: RetireOptions & { db: StateDb; env
     } catch (err) {
       if (signal?.aborted) throw err;
       const e = toDroverError(err);
-      recordStep(db, rel.id, { state: 'failed', message: `retire of ${bundle} from ${cluster.name} stopped: ${e.message}; what was deleted stays deleted, and retiring again finishes it`, reason: e.code, ...(typeof e.data.ref === 'string' ? { failedObject: e.data.ref } : {}) });
+      recordStep(db, rel.id, {
+        state: 'failed',
+        message: `retire of ${bundle} from ${cluster.name} stopped: ${e.message}; what was deleted stays deleted, and retiring again finishes it`,
+        reason: e.code,
+        ...(typeof e.data.ref === 'string' ? { failedObject: e.data.ref } : {}),
+      });
       onEvent({ phase: 'retire', subject: cluster.name, level: 'error', message: e.message });
       // The inventory was not deleted: it still lists what is left, for the next attempt.
       return { ...retirePlan, state: 'failed', release: getRelease(db, rel.id)!, message: e.message };

@@ -19,7 +19,14 @@ import { recordStep, type ReleaseRecord } from '../state/releases.ts';
 import { applyMembers } from './apply-members.ts';
 import { appliedObjects, assembleChangeSet, summarizeChangeSet } from './change-set.ts';
 
-import { claimsOf, type Inventory, type InventoryEntry, listInventories, pendingEntries, writeInventory } from './inventory.ts';
+import {
+  claimsOf,
+  type Inventory,
+  type InventoryEntry,
+  listInventories,
+  pendingEntries,
+  writeInventory,
+} from './inventory.ts';
 import { deletePriorHolders, letGoEntries } from './let-go.ts';
 import { managerOf } from './ownership.ts';
 import { markedMembers } from './read-ownership.ts';
@@ -36,7 +43,6 @@ import { readLive } from './read-live.ts';
 import { releasePolicy, type ReleaseOptions, type VersionContent } from './release-options.ts';
 
 import { verifyHealth } from './verify.ts';
-
 
 export interface RollbackOptions extends ReleaseOptions {
   release: ReleaseRecord;
@@ -60,7 +66,9 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
   const manager = managerOf(bundle);
   recordStep(db, release.id, {
     state: 'rolling-back',
-    message: previous ? `restoring ${bundle}@${previous.version} on ${cluster.name}` : `removing ${bundle}@${release.version} from ${cluster.name} (no previous version)`,
+    message: previous
+      ? `restoring ${bundle}@${previous.version} on ${cluster.name}`
+      : `removing ${bundle}@${release.version} from ${cluster.name} (no previous version)`,
   });
   try {
     const content = previous ? (opts.previousContent ?? (await opts.loadVersion(previous))) : null;
@@ -73,51 +81,118 @@ export async function rollbackRelease(opts: RollbackOptions): Promise<void> {
     for (const o of desired) {
       const key = keyOf(o);
       const id = idOf(o);
-      entries.set(key, ledger.get(key) ?? added.find((e) => refKey(e) === key) ?? { ...id, origin: 'created', unknown: true });
+      entries.set(
+        key,
+        ledger.get(key) ?? added.find((e) => refKey(e) === key) ?? { ...id, origin: 'created', unknown: true },
+      );
     }
     const letGo = added.filter((e) => !entries.has(refKey(e)));
     const live = await readLive(cluster, [...desired.map(idOf), ...letGo], concurrency, signal);
-    const claims = letGo.some((e) => live.get(refKey(e))) ? claimsOf(await listInventories(cluster, signal), bundle) : new Map();
+    const claims = letGo.some((e) => live.get(refKey(e)))
+      ? claimsOf(await listInventories(cluster, signal), bundle)
+      : new Map();
     // No dry run: every existing member is re-applied as it was, every missing one recreated.
-    const plan = assemblePlan({ desired, live, dryRun: new Map(), entries, held: letGo, claims, policy, mode: 'rollback' });
+    const plan = assemblePlan({
+      desired,
+      live,
+      dryRun: new Map(),
+      entries,
+      held: letGo,
+      claims,
+      policy,
+      mode: 'rollback',
+    });
     // Going back across an immutable change (e.g. a Deployment selector) needs a recreate to restore the old object (only objects Drover created).
-    const applied = await applyMembers({ cluster, entries: plan, manager, recreateOnImmutable: true, concurrency, onEvent, signal });
+    const applied = await applyMembers({
+      cluster,
+      entries: plan,
+      manager,
+      recreateOnImmutable: true,
+      concurrency,
+      onEvent,
+      signal,
+    });
     const pruned = await pruneEntries(cluster, plan, { propagation: policy.prune.propagationPolicy, signal, onEvent });
     const lettings = await letGoEntries(cluster, plan, { bundle, concurrency, signal, onEvent });
     const changes = assembleChangeSet({ plan, applied, deleted: pruned, letGo: lettings });
     const kept = keptObjects(plan);
     const deadline = Date.now() + (opts.timeoutMs ?? 300_000);
     const restored = appliedObjects(changes);
-    const verdict = restored.length ? await verifyHealth(cluster, { members: restored, deadline, signal, onEvent }) : { ok: true as const };
-    if (!verdict.ok) throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason } });
+    const verdict = restored.length
+      ? await verifyHealth(cluster, { members: restored, deadline, signal, onEvent })
+      : { ok: true as const };
+    if (!verdict.ok)
+      throw new RollbackFailedError(`previous version is not healthy either: ${verdict.message}`, {
+        data: { ref: verdict.ref, reason: verdict.reason },
+      });
     // The ledger as it was, plus what the failed release created and had to keep (created-kept: a retry must not find it foreign).
-    await writeInventory(cluster, { bundle, current: previous, pending: null, entries: ledgerAfter(plan, inventory.entries) }, signal);
+    await writeInventory(
+      cluster,
+      { bundle, current: previous, pending: null, entries: ledgerAfter(plan, inventory.entries) },
+      signal,
+    );
     await deletePriorHolders(cluster, plan, signal);
     const restoredPrior = lettings.filter((l) => l.action === 'restored').map((l) => l.ref);
     recordStep(db, release.id, {
       state: 'rolled-back',
       message: `${previous ? `${bundle}@${previous.version} restored on ${cluster.name}` : `${bundle} removed from ${cluster.name}`}${restoredPrior.length ? `; put back as they were before adoption: ${restoredPrior.join(', ')}` : ''}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`,
-      data: { plan: summarizePlan(plan), changes: summarizeChangeSet(changes), deleted: pruned, kept, restored: restoredPrior },
+      data: {
+        plan: summarizePlan(plan),
+        changes: summarizeChangeSet(changes),
+        deleted: pruned,
+        kept,
+        restored: restoredPrior,
+      },
     });
-    onEvent({ phase: 'rollback', subject: cluster.name, level: 'warn', message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}` });
+    onEvent({
+      phase: 'rollback',
+      subject: cluster.name,
+      level: 'warn',
+      message: previous ? `restored ${bundle}@${previous.version}` : `removed ${bundle}`,
+    });
   } catch (err) {
     if (signal?.aborted) throw err;
     const e = toDroverError(err);
     if (e.data.dependency === 'cluster') {
       // The API server does not answer: nothing can be restored now, and nothing is final. The release stays unfinished
       // (its inventory still records it in flight), so recovery restores one whole version once the cluster answers.
-      recordStep(db, release.id, { state: 'rolling-back', message: `${cluster.name} is unreachable (${e.message}); the restore resumes when it answers`, reason: 'ClusterUnreachable' });
-      onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `cluster unreachable, restore deferred: ${e.message}` });
-      throw new UnavailableError(`${bundle} on ${cluster.name}: the cluster became unreachable during the release; it is restored to one whole version once it answers: ${e.message}`, {
-        data: { bundle, cluster: cluster.name, releaseId: release.id, dependency: 'cluster', reason: 'ClusterUnreachable' },
-        cause: err,
+      recordStep(db, release.id, {
+        state: 'rolling-back',
+        message: `${cluster.name} is unreachable (${e.message}); the restore resumes when it answers`,
+        reason: 'ClusterUnreachable',
       });
+      onEvent({
+        phase: 'rollback',
+        subject: cluster.name,
+        level: 'error',
+        message: `cluster unreachable, restore deferred: ${e.message}`,
+      });
+      throw new UnavailableError(
+        `${bundle} on ${cluster.name}: the cluster became unreachable during the release; it is restored to one whole version once it answers: ${e.message}`,
+        {
+          data: {
+            bundle,
+            cluster: cluster.name,
+            releaseId: release.id,
+            dependency: 'cluster',
+            reason: 'ClusterUnreachable',
+          },
+          cause: err,
+        },
+      );
     }
-    recordStep(db, release.id, { state: 'rollback-failed', message: `ROLLBACK FAILED on ${cluster.name}: ${e.message}`, reason: e.code });
-    onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `ROLLBACK FAILED: ${e.message}` });
-    throw new RollbackFailedError(`${bundle} on ${cluster.name}: rollback failed, the cluster needs attention: ${e.message}`, {
-      data: { bundle, cluster: cluster.name, releaseId: release.id },
-      cause: err,
+    recordStep(db, release.id, {
+      state: 'rollback-failed',
+      message: `ROLLBACK FAILED on ${cluster.name}: ${e.message}`,
+      reason: e.code,
     });
+    onEvent({ phase: 'rollback', subject: cluster.name, level: 'error', message: `ROLLBACK FAILED: ${e.message}` });
+    throw new RollbackFailedError(
+      `${bundle} on ${cluster.name}: rollback failed, the cluster needs attention: ${e.message}`,
+      {
+        data: { bundle, cluster: cluster.name, releaseId: release.id },
+        cause: err,
+      },
+    );
   }
 }

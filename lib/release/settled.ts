@@ -34,7 +34,8 @@ export function settledMembers({
   for (const object of desired) {
     const key = keyOf(object);
     const obj = live.get(key) ?? null;
-    if (obj && assessMember({ desired: object, live: obj, ...(managers ? { managers } : {}) }) === null) settled.add(key);
+    if (obj && assessMember({ desired: object, live: obj, ...(managers ? { managers } : {}) }) === null)
+      settled.add(key);
   }
   return settled;
 }

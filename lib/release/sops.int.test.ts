@@ -24,9 +24,13 @@ let cluster: Cluster;
 let drop: () => Promise<void>;
 
 function sopsBin(): string {
-  const candidates = [join(homedir(), 'go', 'bin', 'sops'), ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'sops'))];
+  const candidates = [
+    join(homedir(), 'go', 'bin', 'sops'),
+    ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'sops')),
+  ];
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error('sops CLI not found: run bash .ci/setup (go install github.com/getsops/sops/v3/cmd/sops@v3.11.0)');
+  if (!found)
+    throw new Error('sops CLI not found: run bash .ci/setup (go install github.com/getsops/sops/v3/cmd/sops@v3.11.0)');
   return found;
 }
 
@@ -54,13 +58,42 @@ describe('SOPS Secrets', () => {
   it('are decrypted only in memory at apply time', async () => {
     const identity = await generateX25519Identity();
     const plain = join(dir, 'secret.yaml');
-    writeFileSync(plain, stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: ns }, type: 'Opaque', stringData: { password: canary } }));
-    const encrypted = execFileSync(sopsBin(), ['--encrypt', '--age', await identityToRecipient(identity), '--encrypted-regex', '^(data|stringData)$', '--input-type', 'yaml', '--output-type', 'yaml', plain], { encoding: 'utf8' });
+    writeFileSync(
+      plain,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'db', namespace: ns },
+        type: 'Opaque',
+        stringData: { password: canary },
+      }),
+    );
+    const encrypted = execFileSync(
+      sopsBin(),
+      [
+        '--encrypt',
+        '--age',
+        await identityToRecipient(identity),
+        '--encrypted-regex',
+        '^(data|stringData)$',
+        '--input-type',
+        'yaml',
+        '--output-type',
+        'yaml',
+        plain,
+      ],
+      { encoding: 'utf8' },
+    );
     rmSync(plain);
     expect(encrypted).not.toContain(canary);
     const member = parse(encrypted) as KubeObject;
 
-    const content: VersionContent = { bundle: uniqueName('sec'), version: '1.0.0', digest: `sha256:${'e'.repeat(64)}`, members: [member] };
+    const content: VersionContent = {
+      bundle: uniqueName('sec'),
+      version: '1.0.0',
+      digest: `sha256:${'e'.repeat(64)}`,
+      members: [member],
+    };
     const events: string[] = [];
     const dbPath = join(dir, 'state.db');
     const db = openState({ path: dbPath });
@@ -69,7 +102,8 @@ describe('SOPS Secrets', () => {
       cluster,
       target: content,
       loadVersion: async () => content,
-      prepare: (o) => (isSopsEncrypted(o) ? decryptSopsObject({ object: o, identities: [identity] }) : Promise.resolve(o)),
+      prepare: (o) =>
+        isSopsEncrypted(o) ? decryptSopsObject({ object: o, identities: [identity] }) : Promise.resolve(o),
       onEvent: (e) => events.push(JSON.stringify(e)),
     });
     expect(r.release.state).toBe('succeeded');
@@ -82,7 +116,12 @@ describe('SOPS Secrets', () => {
     expect(events.join('\n')).not.toContain(canary);
     expect(filesContaining(dir, canary)).toEqual([]);
     // The inventory in the cluster names members, never their content.
-    const inv = await getObject(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'drover-system', name: `inventory-${content.bundle}` });
+    const inv = await getObject(cluster, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      namespace: 'drover-system',
+      name: `inventory-${content.bundle}`,
+    });
     expect(JSON.stringify(inv)).not.toContain(canary);
   });
 });

@@ -70,33 +70,70 @@ afterAll(async () => {
 const k = (args: string[]) => kubectlOn(env, c1, args);
 /** The live object as kubectl sees it, managedFields included; null when absent. */
 async function get(kind: string, name: string, namespace = ns): Promise<KubeObject | null> {
-  const out = await k(['get', kind, name, '-n', namespace, '-o', 'json', '--show-managed-fields', '--ignore-not-found']);
+  const out = await k([
+    'get',
+    kind,
+    name,
+    '-n',
+    namespace,
+    '-o',
+    'json',
+    '--show-managed-fields',
+    '--ignore-not-found',
+  ]);
   return out.trim() ? (JSON.parse(out) as KubeObject) : null;
 }
-const managers = (o: KubeObject | null) => ((o?.metadata.managedFields ?? []) as { manager: string }[]).map((m) => m.manager);
+const managers = (o: KubeObject | null) =>
+  ((o?.metadata.managedFields ?? []) as { manager: string }[]).map((m) => m.manager);
 
 /** Every leaf of an object, by path; list items with a `name` are keyed by it (env vars, containers). */
 function leaves(value: unknown, path = '', out = new Map<string, string>()): Map<string, string> {
-  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof (v as { name?: unknown } | null)?.name === 'string')) {
+  if (
+    Array.isArray(value) &&
+    value.length > 0 &&
+    value.every((v) => typeof (v as { name?: unknown } | null)?.name === 'string')
+  ) {
     for (const v of value as { name: string }[]) leaves(v, `${path}[${v.name}]`, out);
   } else if (value !== null && typeof value === 'object' && Object.keys(value).length > 0) {
-    for (const [key, v] of Object.entries(value)) leaves(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, out);
+    for (const [key, v] of Object.entries(value))
+      leaves(v, Array.isArray(value) ? `${path}[${key}]` : `${path}.${key}`, out);
   } else {
     out.set(path, JSON.stringify(value));
   }
   return out;
 }
 /** What the server changes on any write, or the controllers own: not values a release could lose. */
-const VOLATILE = ['.metadata.managedFields', '.metadata.resourceVersion', '.metadata.generation', '.metadata.annotations.deployment.kubernetes.io/revision', '.status'];
+const VOLATILE = [
+  '.metadata.managedFields',
+  '.metadata.resourceVersion',
+  '.metadata.generation',
+  '.metadata.annotations.deployment.kubernetes.io/revision',
+  '.status',
+];
 /** The leaves of `before` that `after` lost or changed, apart from the volatile ones and those in `dropped`. */
 function lostValues(before: KubeObject, after: KubeObject, dropped: readonly string[]): string[] {
   const now = leaves(after);
-  return [...leaves(before)].filter(([p, v]) => !VOLATILE.some((x) => p.startsWith(x)) && !dropped.includes(p) && now.get(p) !== v).map(([p, v]) => `${p}: ${v} -> ${now.get(p) ?? '(gone)'}`);
+  return [...leaves(before)]
+    .filter(([p, v]) => !VOLATILE.some((x) => p.startsWith(x)) && !dropped.includes(p) && now.get(p) !== v)
+    .map(([p, v]) => `${p}: ${v} -> ${now.get(p) ?? '(gone)'}`);
 }
 
-const cm = (name: string, data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data });
-const service = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Service', metadata: { name, namespace: ns }, spec: { selector: { app: name }, ports: [{ port: 80 }] } });
-function deployment(name: string, { labels, env: vars }: { labels: Record<string, string>; env: Record<string, string> }): KubeObject {
+const cm = (name: string, data: Record<string, string>): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: ns },
+  data,
+});
+const service = (name: string): KubeObject => ({
+  apiVersion: 'v1',
+  kind: 'Service',
+  metadata: { name, namespace: ns },
+  spec: { selector: { app: name }, ports: [{ port: 80 }] },
+});
+function deployment(
+  name: string,
+  { labels, env: vars }: { labels: Record<string, string>; env: Record<string, string> },
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -107,7 +144,15 @@ function deployment(name: string, { labels, env: vars }: { labels: Record<string
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1', env: Object.entries(vars).map(([n, value]) => ({ name: n, value })) }] },
+        spec: {
+          containers: [
+            {
+              name: 'app',
+              image: 'registry.invalid/app:1',
+              env: Object.entries(vars).map(([n, value]) => ({ name: n, value })),
+            },
+          ],
+        },
       },
     },
   };
@@ -118,7 +163,15 @@ function bundleOf(prefix: string) {
   const bundle = uniqueName(prefix);
   const versions = new Map<string, VersionContent>();
   const version = (v: string, members: KubeObject[]): VersionContent => {
-    const content: VersionContent = { bundle, version: v, digest: `sha256:${`${bundle}${v}`.replace(/[^0-9a-f]/g, 'a').padStart(64, 'e').slice(-64)}`, members };
+    const content: VersionContent = {
+      bundle,
+      version: v,
+      digest: `sha256:${`${bundle}${v}`
+        .replace(/[^0-9a-f]/g, 'a')
+        .padStart(64, 'e')
+        .slice(-64)}`,
+      members,
+    };
     versions.set(content.digest, content);
     return content;
   };
@@ -126,10 +179,25 @@ function bundleOf(prefix: string) {
   const releasePrevious = async (target: VersionContent) => {
     const versionsPath = join(previousDir, `${bundle}.json`);
     writeFileSync(versionsPath, JSON.stringify([...versions.values()]));
-    const { stdout } = await execFileP(process.execPath, [join(previousDir, 'release-previous.ts'), env.kubeconfig, 'c1', dbPath, versionsPath, target.digest], { cwd: root });
-    return JSON.parse(stdout.trim().split('\n').at(-1)!) as { state: string; reason: string | null; plan: Record<string, number> };
+    const { stdout } = await execFileP(
+      process.execPath,
+      [join(previousDir, 'release-previous.ts'), env.kubeconfig, 'c1', dbPath, versionsPath, target.digest],
+      { cwd: root },
+    );
+    return JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+      state: string;
+      reason: string | null;
+      plan: Record<string, number>;
+    };
   };
-  const release = (target: VersionContent) => releaseToCluster({ db, cluster, target, loadVersion: async ({ digest }) => versions.get(digest)!, timeoutMs: 60_000 });
+  const release = (target: VersionContent) =>
+    releaseToCluster({
+      db,
+      cluster,
+      target,
+      loadVersion: async ({ digest }) => versions.get(digest)!,
+      timeoutMs: 60_000,
+    });
   return { bundle, version, releasePrevious, release };
 }
 
@@ -149,12 +217,28 @@ const a2 = a.version('1.1.0', [
 ]);
 // Bundle b: its next version only drops a data key; its Deployment and Service are as they were.
 const b = bundleOf('upb');
-const b1 = b.version('1.0.0', [cm('b-cfg', { keep: 'k', drop: 'd' }), deployment('b-web', { labels: {}, env: { KEEP: '1' } }), service('b-web')]);
-const b2 = b.version('1.0.1', [cm('b-cfg', { keep: 'k' }), deployment('b-web', { labels: {}, env: { KEEP: '1' } }), service('b-web')]);
+const b1 = b.version('1.0.0', [
+  cm('b-cfg', { keep: 'k', drop: 'd' }),
+  deployment('b-web', { labels: {}, env: { KEEP: '1' } }),
+  service('b-web'),
+]);
+const b2 = b.version('1.0.1', [
+  cm('b-cfg', { keep: 'k' }),
+  deployment('b-web', { labels: {}, env: { KEEP: '1' } }),
+  service('b-web'),
+]);
 
 const members = {
-  [a.bundle]: [['configmap', 'a-cfg'], ['deployment', 'a-web'], ['service', 'a-web']],
-  [b.bundle]: [['configmap', 'b-cfg'], ['deployment', 'b-web'], ['service', 'b-web']],
+  [a.bundle]: [
+    ['configmap', 'a-cfg'],
+    ['deployment', 'a-web'],
+    ['service', 'a-web'],
+  ],
+  [b.bundle]: [
+    ['configmap', 'b-cfg'],
+    ['deployment', 'b-web'],
+    ['service', 'b-web'],
+  ],
 } as const;
 const before = new Map<string, KubeObject>();
 
@@ -182,26 +266,42 @@ describe(`an install made by Drover ${PREVIOUS} upgrades`, () => {
     await k(['label', 'deployment', 'a-web', '-n', ns, 'someone.example/team=theirs']);
     await k(['set', 'env', 'deployment/a-web', '-n', ns, 'THEIRS=1']);
     await k(['patch', 'configmap', 'b-cfg', '-n', ns, '--type=merge', '-p', '{"data":{"theirs":"t"}}']);
-    for (const refs of Object.values(members)) for (const [kind, name] of refs) before.set(`${kind}/${name}`, (await get(kind, name))!);
+    for (const refs of Object.values(members))
+      for (const [kind, name] of refs) before.set(`${kind}/${name}`, (await get(kind, name))!);
     before.set('configmap/hand-made', (await get('configmap', 'hand-made'))!);
   });
 
   it('the next release of each bundle by this engine succeeds, moving its objects to the bundle manager', async () => {
     db = openState({ path: dbPath }); // the journal the previous Drover wrote
-    for (const [bundle, next, previous] of [[a, a2, a1], [b, b2, b1]] as const) {
+    for (const [bundle, next, previous] of [
+      [a, a2, a1],
+      [b, b2, b1],
+    ] as const) {
       const r = await bundle.release(next);
       expect(r.release.state, r.release.reason ?? '').toBe('succeeded');
       expect(r.release.fromVersion).toBe(previous.version);
       // The members both versions have; the one being pruned is not moved.
       const kept = members[bundle.bundle]!.length;
-      expect(releaseSteps(db, r.release.id).map((s) => s.message).join('\n')).toMatch(new RegExp(`moved ${kept} object\\(s\\) from field manager drover to drover/${bundle.bundle} \\(no value changed\\)`));
+      expect(
+        releaseSteps(db, r.release.id)
+          .map((s) => s.message)
+          .join('\n'),
+      ).toMatch(
+        new RegExp(
+          `moved ${kept} object\\(s\\) from field manager drover to drover/${bundle.bundle} \\(no value changed\\)`,
+        ),
+      );
     }
   });
 
-  it('every object keeps its uid and every value the next version still has, its own and kubectl\'s', async () => {
+  it("every object keeps its uid and every value the next version still has, its own and kubectl's", async () => {
     const dropped: Record<string, string[]> = {
       'configmap/a-cfg': ['.data.drop'],
-      'deployment/a-web': ['.metadata.labels.tier', '.spec.template.spec.containers[app].env[DROP].name', '.spec.template.spec.containers[app].env[DROP].value'],
+      'deployment/a-web': [
+        '.metadata.labels.tier',
+        '.spec.template.spec.containers[app].env[DROP].name',
+        '.spec.template.spec.containers[app].env[DROP].value',
+      ],
       'configmap/b-cfg': ['.data.drop'],
     };
     for (const [key, was] of before) {
@@ -212,13 +312,16 @@ describe(`an install made by Drover ${PREVIOUS} upgrades`, () => {
     }
     expect((await get('configmap', 'a-cfg'))!.data).toEqual({ keep: 'k', added: 'n', theirs: 't' });
     expect((await get('configmap', 'b-cfg'))!.data).toEqual({ keep: 'k', theirs: 't' });
-    const web = (await get('deployment', 'a-web')) as unknown as { metadata: KubeObject['metadata']; spec: { template: { spec: { containers: { env: { name: string }[] }[] } } } };
+    const web = (await get('deployment', 'a-web')) as unknown as {
+      metadata: KubeObject['metadata'];
+      spec: { template: { spec: { containers: { env: { name: string }[] }[] } } };
+    };
     expect(web.spec.template.spec.containers[0]!.env.map((e) => e.name).sort()).toEqual(['KEEP', 'THEIRS']);
     expect(web.metadata.labels).not.toHaveProperty('tier');
     expect(web.metadata.labels).toMatchObject({ 'someone.example/team': 'theirs' });
   });
 
-  it('no member keeps a managedFields entry of the manager drover; each has its bundle\'s, and kubectl\'s stay', async () => {
+  it("no member keeps a managedFields entry of the manager drover; each has its bundle's, and kubectl's stay", async () => {
     for (const [bundle, refs] of Object.entries(members)) {
       for (const [kind, name] of [...refs, ...(bundle === a.bundle ? [['configmap', 'a-new'] as const] : [])]) {
         const m = managers(await get(kind, name));
@@ -226,8 +329,12 @@ describe(`an install made by Drover ${PREVIOUS} upgrades`, () => {
         expect(m, `${kind}/${name}`).toContain(`drover/${bundle}`);
       }
     }
-    expect(managers(await get('configmap', 'a-cfg'))).toEqual(expect.arrayContaining(['kubectl-patch', 'kubectl-annotate']));
-    expect(managers(await get('deployment', 'a-web'))).toEqual(expect.arrayContaining(['kubectl-label', 'kubectl-set']));
+    expect(managers(await get('configmap', 'a-cfg'))).toEqual(
+      expect.arrayContaining(['kubectl-patch', 'kubectl-annotate']),
+    );
+    expect(managers(await get('deployment', 'a-web'))).toEqual(
+      expect.arrayContaining(['kubectl-label', 'kubectl-set']),
+    );
   });
 
   it('the member the next version drops is pruned; the hand-made object is untouched', async () => {
@@ -238,14 +345,27 @@ describe(`an install made by Drover ${PREVIOUS} upgrades`, () => {
   });
 
   it('the inventory has a ledger: re-applied old members stay "origin unknown", a new member is created', async () => {
-    for (const [bundle, next] of [[a, a2], [b, b2]] as const) {
-      const raw = (await get('configmap', `inventory-${bundle.bundle}`, 'drover-system'))!.data as Record<string, string>;
+    for (const [bundle, next] of [
+      [a, a2],
+      [b, b2],
+    ] as const) {
+      const raw = (await get('configmap', `inventory-${bundle.bundle}`, 'drover-system'))!.data as Record<
+        string,
+        string
+      >;
       const entries = JSON.parse(raw.entries!) as { kind: string; name: string; origin: string; unknown?: boolean }[];
       const inv = await readInventory(cluster, bundle.bundle);
       expect(inv.current?.version).toBe(next.version);
       expect(inv.pending).toBeNull();
-      const byName = Object.fromEntries(entries.map((e) => [`${e.kind}/${e.name}`, { origin: e.origin, unknown: e.unknown ?? false }]));
-      const expected = Object.fromEntries(next.members.map((m) => [`${m.kind}/${m.metadata.name}`, { origin: 'created', unknown: m.metadata.name !== 'a-new' }]));
+      const byName = Object.fromEntries(
+        entries.map((e) => [`${e.kind}/${e.name}`, { origin: e.origin, unknown: e.unknown ?? false }]),
+      );
+      const expected = Object.fromEntries(
+        next.members.map((m) => [
+          `${m.kind}/${m.metadata.name}`,
+          { origin: 'created', unknown: m.metadata.name !== 'a-new' },
+        ]),
+      );
       expect(byName).toEqual(expected);
     }
   });
@@ -254,6 +374,10 @@ describe(`an install made by Drover ${PREVIOUS} upgrades`, () => {
     const r = await a.release(a2);
     expect(r.release.state).toBe('succeeded');
     expect(r.written).toBe(0);
-    expect(releaseSteps(db, r.release.id).map((s) => s.message).join('\n')).not.toMatch(/moved .* from field manager drover/);
+    expect(
+      releaseSteps(db, r.release.id)
+        .map((s) => s.message)
+        .join('\n'),
+    ).not.toMatch(/moved .* from field manager drover/);
   });
 });

@@ -26,7 +26,6 @@ import { mapLimit } from './pool.ts';
 
 import { readLive } from './read-live.ts';
 
-
 /** A brief Warning Event: reason, message, the objects that reported it and how often. */
 export type VerifyEvent = Pick<FatalEvent, 'reason' | 'message' | 'objects' | 'count'>;
 
@@ -47,7 +46,9 @@ const EVENTS_LOOKBACK_MS = 30_000;
 
 const WORKLOADS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']);
 
-type Health = { live: KubeObject | null; findings: { ref: string; reason: string; message: string }[] } & ReturnType<typeof computeHealth>;
+type Health = { live: KubeObject | null; findings: { ref: string; reason: string; message: string }[] } & ReturnType<
+  typeof computeHealth
+>;
 
 /** Whether `labels` satisfy a workload's `matchLabels` (the selector Drover reads children by). */
 function selects(matchLabels: Record<string, string>, labels: Record<string, string> | undefined): boolean {
@@ -61,11 +62,17 @@ function selects(matchLabels: Record<string, string>, labels: Record<string, str
  */
 async function pollHealth(cluster: Cluster, members: KubeObject[], signal?: AbortSignal): Promise<Health[]> {
   const live = await readLive(cluster, members.map(idOf), 16, signal);
-  const workloadNamespaces = [...new Set(members.filter((m) => WORKLOADS.has(m.kind) && live.get(keyOf(m))).map((m) => m.metadata.namespace ?? ''))];
+  const workloadNamespaces = [
+    ...new Set(
+      members.filter((m) => WORKLOADS.has(m.kind) && live.get(keyOf(m))).map((m) => m.metadata.namespace ?? ''),
+    ),
+  ];
   const children = new Map<string, { rs: KubeObject[]; pods: KubeObject[] }>();
   await mapLimit(workloadNamespaces, 8, async (ns) => {
     const [rs, pods] = await Promise.all([
-      members.some((m) => m.kind === 'Deployment' && (m.metadata.namespace ?? '') === ns) ? listObjects(cluster, { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, signal }) : Promise.resolve({ items: [] }),
+      members.some((m) => m.kind === 'Deployment' && (m.metadata.namespace ?? '') === ns)
+        ? listObjects(cluster, { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: ns, signal })
+        : Promise.resolve({ items: [] }),
       listObjects(cluster, { apiVersion: 'v1', kind: 'Pod', namespace: ns, signal }),
     ]);
     children.set(ns, { rs: rs.items, pods: pods.items });
@@ -73,14 +80,21 @@ async function pollHealth(cluster: Cluster, members: KubeObject[], signal?: Abor
   return members.map((member) => {
     const obj = live.get(keyOf(member)) ?? null;
     if (!obj || !WORKLOADS.has(member.kind)) return { live: obj, ...computeHealth(obj ?? undefined), findings: [] };
-    const matchLabels = (obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
+    const matchLabels =
+      (obj.spec as { selector?: { matchLabels?: Record<string, string> } } | undefined)?.selector?.matchLabels ?? {};
     const ns = children.get(obj.metadata.namespace ?? '') ?? { rs: [], pods: [] };
     const r = workloadFailure(
       obj,
       member.kind === 'Deployment' ? ns.rs.filter((x) => selects(matchLabels, x.metadata.labels)) : [],
       ns.pods.filter((x) => selects(matchLabels, x.metadata.labels)),
     );
-    return { live: obj, ...r.health, findings: r.findings.filter((f) => f.fatal !== false).map((f) => ({ ref: f.ref, reason: f.reason, message: f.message })) };
+    return {
+      live: obj,
+      ...r.health,
+      findings: r.findings
+        .filter((f) => f.fatal !== false)
+        .map((f) => ({ ref: f.ref, reason: f.reason, message: f.message })),
+    };
   });
 }
 
@@ -94,10 +108,24 @@ export async function verifyHealth(
     eventsSinceMs = Date.now() - EVENTS_LOOKBACK_MS,
     signal,
     onEvent = () => {},
-  }: { members: KubeObject[]; deadline: number; intervalMs?: number; eventsSinceMs?: number; signal?: AbortSignal; onEvent?: OnEvent },
+  }: {
+    members: KubeObject[];
+    deadline: number;
+    intervalMs?: number;
+    eventsSinceMs?: number;
+    signal?: AbortSignal;
+    onEvent?: OnEvent;
+  },
 ): Promise<VerifyOutcome> {
-  const explain = async (member: KubeObject, found: Omit<Extract<VerifyOutcome, { ok: false }>, 'events'>): Promise<VerifyOutcome> => {
-    const fatal = await explainFailure(cluster, { member: idOf(member), sinceMs: eventsSinceMs, ...(signal ? { signal } : {}) });
+  const explain = async (
+    member: KubeObject,
+    found: Omit<Extract<VerifyOutcome, { ok: false }>, 'events'>,
+  ): Promise<VerifyOutcome> => {
+    const fatal = await explainFailure(cluster, {
+      member: idOf(member),
+      sinceMs: eventsSinceMs,
+      ...(signal ? { signal } : {}),
+    });
     const events = fatal.map(({ reason, message, objects, count }) => ({ reason, message, objects, count }));
     if (events.length === 0) return { ...found, events };
     return {
@@ -126,12 +154,26 @@ export async function verifyHealth(
       });
     }
     const waiting = results.filter((r) => r.status !== 'Current');
-    onEvent({ phase: 'verify', subject: cluster.name, message: waiting.length ? `waiting for ${waiting[0]!.ref}: ${waiting[0]!.message}` : 'all members healthy', done: results.length - waiting.length, total: results.length });
+    onEvent({
+      phase: 'verify',
+      subject: cluster.name,
+      message: waiting.length ? `waiting for ${waiting[0]!.ref}: ${waiting[0]!.message}` : 'all members healthy',
+      done: results.length - waiting.length,
+      total: results.length,
+    });
     if (waiting.length === 0) return { ok: true };
     if (Date.now() > deadline) {
       const w = waiting[0]!;
-      return explain(w.member, { ok: false, ref: w.ref, reason: 'HealthDeadlineExceeded', message: `${w.ref} not healthy before the deadline: ${w.message}`, findings: [] });
+      return explain(w.member, {
+        ok: false,
+        ref: w.ref,
+        reason: 'HealthDeadlineExceeded',
+        message: `${w.ref} not healthy before the deadline: ${w.message}`,
+        findings: [],
+      });
     }
-    await new Promise((r) => setTimeout(r, Math.min(pollDelayMs(attempt, { maxMs: intervalMs }), Math.max(0, deadline - Date.now()))));
+    await new Promise((r) =>
+      setTimeout(r, Math.min(pollDelayMs(attempt, { maxMs: intervalMs }), Math.max(0, deadline - Date.now()))),
+    );
   }
 }

@@ -19,12 +19,31 @@ import { verifyHealth } from './verify.ts';
 
 export async function waitForDefinitions(
   cluster: Cluster,
-  { definitions, kinds, deadline, signal, onEvent = () => {} }: { definitions: KubeObject[]; kinds: readonly KubeObject[]; deadline: number; signal?: AbortSignal; onEvent?: OnEvent },
+  {
+    definitions,
+    kinds,
+    deadline,
+    signal,
+    onEvent = () => {},
+  }: {
+    definitions: KubeObject[];
+    kinds: readonly KubeObject[];
+    deadline: number;
+    signal?: AbortSignal;
+    onEvent?: OnEvent;
+  },
 ): Promise<void> {
   const verdict = await verifyHealth(cluster, { members: definitions, deadline, signal, onEvent });
-  if (!verdict.ok) throw new ReleaseFailedError(`${cluster.name}: ${verdict.message}`, { data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings } });
+  if (!verdict.ok)
+    throw new ReleaseFailedError(`${cluster.name}: ${verdict.message}`, {
+      data: { ref: verdict.ref, reason: verdict.reason, findings: verdict.findings },
+    });
 
-  const groups = new Set(definitions.filter((d) => d.kind === 'CustomResourceDefinition').map((d) => (d.spec as { group?: string } | undefined)?.group));
+  const groups = new Set(
+    definitions
+      .filter((d) => d.kind === 'CustomResourceDefinition')
+      .map((d) => (d.spec as { group?: string } | undefined)?.group),
+  );
   if (groups.size === 0) return;
   cluster.discovery.invalidate();
   const wanted = new Map<string, KubeObject>();
@@ -37,12 +56,19 @@ export async function waitForDefinitions(
       } catch (err) {
         if (!isNotServed(err)) throw err;
         if (Date.now() > deadline) {
-          throw new ReleaseFailedError(`${cluster.name}: the CRDs are established but the API server does not serve ${o.kind} in ${o.apiVersion}: is it a version the bundle's CRD defines and serves?`, {
-            data: { reason: 'KindNotServed', apiVersion: o.apiVersion, kind: o.kind },
-            cause: err,
-          });
+          throw new ReleaseFailedError(
+            `${cluster.name}: the CRDs are established but the API server does not serve ${o.kind} in ${o.apiVersion}: is it a version the bundle's CRD defines and serves?`,
+            {
+              data: { reason: 'KindNotServed', apiVersion: o.apiVersion, kind: o.kind },
+              cause: err,
+            },
+          );
         }
-        onEvent({ phase: 'apply', subject: cluster.name, message: `waiting for the API server to serve ${o.kind} in ${o.apiVersion}` });
+        onEvent({
+          phase: 'apply',
+          subject: cluster.name,
+          message: `waiting for the API server to serve ${o.kind} in ${o.apiVersion}`,
+        });
         await new Promise((r) => setTimeout(r, pollDelayMs(attempt, { maxMs: 500 })));
         cluster.discovery.invalidate();
       }

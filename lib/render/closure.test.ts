@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { type RepoFile, resolveClosure } from './closure.ts';
 
 function repo(files: Record<string, string>) {
-  const all: RepoFile[] = Object.entries(files).map(([path, text], i) => ({ path, oid: `oid${i}-${text.length}`, text }));
+  const all: RepoFile[] = Object.entries(files).map(([path, text], i) => ({
+    path,
+    oid: `oid${i}-${text.length}`,
+    text,
+  }));
   const asked: string[] = [];
   const read = async (dir: string) => {
     asked.push(dir);
@@ -12,7 +16,8 @@ function repo(files: Record<string, string>) {
 }
 
 const base = {
-  'apps/web/base/kustomization.yaml': 'resources: [deployment.yaml, service.yaml]\nconfigMapGenerator: [{name: web, files: [config/app.properties]}]\n',
+  'apps/web/base/kustomization.yaml':
+    'resources: [deployment.yaml, service.yaml]\nconfigMapGenerator: [{name: web, files: [config/app.properties]}]\n',
   'apps/web/base/deployment.yaml': 'kind: Deployment',
   'apps/web/base/service.yaml': 'kind: Service',
   'apps/web/base/config/app.properties': 'a=b',
@@ -40,27 +45,68 @@ describe('resolveClosure', () => {
 
   it('gives the same key for the same inputs and another when an input changes', async () => {
     const a = await resolveClosure({ dir: 'apps/web/overlays/prod', read: repo(base).read });
-    const unrelated = await resolveClosure({ dir: 'apps/web/overlays/prod', read: repo({ ...base, 'apps/other/x.yaml': 'kind: Secret', 'apps/web/base/unused.yaml': 'changed' }).read });
-    const changed = await resolveClosure({ dir: 'apps/web/overlays/prod', read: repo({ ...base, 'apps/web/overlays/prod/pdb.yaml': 'kind: PodDisruptionBudget # v2' }).read });
+    const unrelated = await resolveClosure({
+      dir: 'apps/web/overlays/prod',
+      read: repo({ ...base, 'apps/other/x.yaml': 'kind: Secret', 'apps/web/base/unused.yaml': 'changed' }).read,
+    });
+    const changed = await resolveClosure({
+      dir: 'apps/web/overlays/prod',
+      read: repo({ ...base, 'apps/web/overlays/prod/pdb.yaml': 'kind: PodDisruptionBudget # v2' }).read,
+    });
     expect(unrelated.digest).toBe(a.digest);
     expect(changed.digest).not.toBe(a.digest);
   });
 
   it.each([
-    ['a remote base', { 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' }, /k\/kustomization\.yaml: loads the remote "github\.com\/acme\/base\?ref=v1": renders use the repository at the commit only/],
-    ['an https resource', { 'k/kustomization.yaml': 'resources: [https://example.com/x.yaml]' }, /loads the remote "https:\/\/example\.com\/x\.yaml"/],
-    ['a path leaving the repository', { 'k/kustomization.yaml': 'resources: [../../outside]' }, /k\/kustomization\.yaml: "\.\.\/\.\.\/outside" leaves the repository/],
-    ['an absolute path', { 'k/kustomization.yaml': 'resources: [/etc/passwd]' }, /"\/etc\/passwd" leaves the repository/],
-    ['a missing file', { 'k/kustomization.yaml': 'resources: [nope.yaml]' }, /"nope\.yaml" is neither a file nor a directory of the repository/],
-    ['a directory without a kustomization', { 'k/kustomization.yaml': 'resources: [../plain]', 'plain/x.yaml': 'kind: ConfigMap' }, /no kustomization .* in plain/],
-    ['a secretGenerator over a SOPS file', { 'k/kustomization.yaml': 'secretGenerator: [{name: creds, envs: [creds.env]}]', 'k/creds.env': 'PASSWORD=ENC[AES256_GCM,data:abc,type:str]\nsops_version=3.11.0\n' }, /secretGenerator creds reads k\/creds\.env, which is SOPS-encrypted/],
+    [
+      'a remote base',
+      { 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' },
+      /k\/kustomization\.yaml: loads the remote "github\.com\/acme\/base\?ref=v1": renders use the repository at the commit only/,
+    ],
+    [
+      'an https resource',
+      { 'k/kustomization.yaml': 'resources: [https://example.com/x.yaml]' },
+      /loads the remote "https:\/\/example\.com\/x\.yaml"/,
+    ],
+    [
+      'a path leaving the repository',
+      { 'k/kustomization.yaml': 'resources: [../../outside]' },
+      /k\/kustomization\.yaml: "\.\.\/\.\.\/outside" leaves the repository/,
+    ],
+    [
+      'an absolute path',
+      { 'k/kustomization.yaml': 'resources: [/etc/passwd]' },
+      /"\/etc\/passwd" leaves the repository/,
+    ],
+    [
+      'a missing file',
+      { 'k/kustomization.yaml': 'resources: [nope.yaml]' },
+      /"nope\.yaml" is neither a file nor a directory of the repository/,
+    ],
+    [
+      'a directory without a kustomization',
+      { 'k/kustomization.yaml': 'resources: [../plain]', 'plain/x.yaml': 'kind: ConfigMap' },
+      /no kustomization .* in plain/,
+    ],
+    [
+      'a secretGenerator over a SOPS file',
+      {
+        'k/kustomization.yaml': 'secretGenerator: [{name: creds, envs: [creds.env]}]',
+        'k/creds.env': 'PASSWORD=ENC[AES256_GCM,data:abc,type:str]\nsops_version=3.11.0\n',
+      },
+      /secretGenerator creds reads k\/creds\.env, which is SOPS-encrypted/,
+    ],
     ['a Helm chart inside Kustomize', { 'k/kustomization.yaml': 'helmCharts: [{name: x}]' }, /inflates Helm charts/],
   ])('refuses %s, naming the kustomization', async (_name, files, message) => {
     await expect(resolveClosure({ dir: 'k', read: repo(files).read })).rejects.toThrow(message);
   });
 
   it('lets a bundle that allows remote bases name them, and keys on them', async () => {
-    const c = await resolveClosure({ dir: 'k', read: repo({ 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' }).read, allowRemote: true });
+    const c = await resolveClosure({
+      dir: 'k',
+      read: repo({ 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' }).read,
+      allowRemote: true,
+    });
     expect(c.remote).toEqual(['github.com/acme/base?ref=v1']);
   });
 

@@ -55,7 +55,15 @@ function inside(from: string, entry: string): string | undefined {
   return p === '..' || p.startsWith('../') ? undefined : p.replace(/\/$/, '');
 }
 
-export async function resolveClosure({ dir, read, allowRemote = false }: { dir: string; read: (dir: string) => Promise<RepoFile[]>; allowRemote?: boolean }): Promise<Closure> {
+export async function resolveClosure({
+  dir,
+  read,
+  allowRemote = false,
+}: {
+  dir: string;
+  read: (dir: string) => Promise<RepoFile[]>;
+  allowRemote?: boolean;
+}): Promise<Closure> {
   const listed = new Map<string, Promise<RepoFile[]>>();
   const under = (d: string) => {
     if (!listed.has(d)) listed.set(d, read(d));
@@ -70,10 +78,14 @@ export async function resolveClosure({ dir, read, allowRemote = false }: { dir: 
     if (seen.has(kdir)) continue;
     seen.add(kdir);
     const here = await under(kdir);
-    const kfile = KUSTOMIZATION_FILES.map((n) => here.find((f) => f.path === posix.join(kdir, n))).find((f) => f !== undefined);
+    const kfile = KUSTOMIZATION_FILES.map((n) => here.find((f) => f.path === posix.join(kdir, n))).find(
+      (f) => f !== undefined,
+    );
     const where = kfile?.path ?? kdir;
-    const refuse = (why: string, data: Record<string, unknown> = {}) => new InvalidInputError(`${where}: ${why}`, { data: { file: where, ...data } });
-    if (!kfile) throw refuse(`no kustomization (${KUSTOMIZATION_FILES.join(', ')}) in ${kdir}`, { reason: 'no-kustomization' });
+    const refuse = (why: string, data: Record<string, unknown> = {}) =>
+      new InvalidInputError(`${where}: ${why}`, { data: { file: where, ...data } });
+    if (!kfile)
+      throw refuse(`no kustomization (${KUSTOMIZATION_FILES.join(', ')}) in ${kdir}`, { reason: 'no-kustomization' });
     files.set(kfile.path, kfile);
     let doc: unknown;
     try {
@@ -85,7 +97,11 @@ export async function resolveClosure({ dir, read, allowRemote = false }: { dir: 
     if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused' });
     for (const entry of refs.entries) {
       if (isRemote(entry)) {
-        if (!allowRemote) throw refuse(`loads the remote ${JSON.stringify(entry)}: renders use the repository at the commit only (set spec.kustomize.allowRemote to allow remote bases)`, { reason: 'remote', entry });
+        if (!allowRemote)
+          throw refuse(
+            `loads the remote ${JSON.stringify(entry)}: renders use the repository at the commit only (set spec.kustomize.allowRemote to allow remote bases)`,
+            { reason: 'remote', entry },
+          );
         remote.push(entry);
         continue;
       }
@@ -97,14 +113,21 @@ export async function resolveClosure({ dir, read, allowRemote = false }: { dir: 
         continue;
       }
       const asDir = await under(p);
-      if (asDir.length === 0) throw refuse(`${JSON.stringify(entry)} is neither a file nor a directory of the repository`, { reason: 'missing', entry });
+      if (asDir.length === 0)
+        throw refuse(`${JSON.stringify(entry)} is neither a file nor a directory of the repository`, {
+          reason: 'missing',
+          entry,
+        });
       queue.push(p);
     }
     for (const g of refs.generated) {
       const p = inside(kdir, g.path);
       const f = p ? files.get(p) : undefined;
       if (g.kind === 'secretGenerator' && f && ENCRYPTED.test(f.text)) {
-        throw refuse(`secretGenerator ${g.name} reads ${p}, which is SOPS-encrypted: rendering it would put its plaintext into the version (ship the Secret as an encrypted manifest instead)`, { reason: 'sops-generator', entry: p });
+        throw refuse(
+          `secretGenerator ${g.name} reads ${p}, which is SOPS-encrypted: rendering it would put its plaintext into the version (ship the Secret as an encrypted manifest instead)`,
+          { reason: 'sops-generator', entry: p },
+        );
       }
     }
   }

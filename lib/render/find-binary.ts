@@ -13,7 +13,17 @@ const INSTALL: Record<string, string> = {
   helm: 'go install helm.sh/helm/v3/cmd/helm@v3.22.0',
 };
 
-export function findBinary({ name, baseDir, env, renderer = name }: { name: string; baseDir: string; env: NodeJS.ProcessEnv; renderer?: string }): string {
+export function findBinary({
+  name,
+  baseDir,
+  env,
+  renderer = name,
+}: {
+  name: string;
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+  renderer?: string;
+}): string {
   const runnable = (p: string) => {
     try {
       accessSync(p, constants.X_OK);
@@ -25,11 +35,16 @@ export function findBinary({ name, baseDir, env, renderer = name }: { name: stri
   if (name.includes('/')) {
     const p = isAbsolute(name) ? name : resolve(baseDir, name);
     if (runnable(p)) return p;
-    throw new UnavailableError(`renderer binary ${p} is not there or not executable`, { data: { binary: p, reason: 'no-binary' } });
+    throw new UnavailableError(`renderer binary ${p} is not there or not executable`, {
+      data: { binary: p, reason: 'no-binary' },
+    });
   }
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...(env.HOME ? [join(env.HOME, 'go', 'bin')] : [])];
   const found = dirs.map((d) => join(d, name)).find(runnable);
   if (found) return found;
   const install = INSTALL[renderer];
-  throw new UnavailableError(`${name} is not on PATH (nor in $HOME/go/bin): install it${install ? ` (bash .ci/setup does: ${install})` : ''} or name it in drover.yaml render.${renderer}.binary`, { data: { binary: name, reason: 'no-binary' } });
+  throw new UnavailableError(
+    `${name} is not on PATH (nor in $HOME/go/bin): install it${install ? ` (bash .ci/setup does: ${install})` : ''} or name it in drover.yaml render.${renderer}.binary`,
+    { data: { binary: name, reason: 'no-binary' } },
+  );
 }

@@ -65,7 +65,9 @@ function parseYaml(f: RepoFile): unknown {
   try {
     return parse(f.text, { maxAliasCount: 100 });
   } catch (err) {
-    throw new InvalidInputError(`${f.path}: malformed YAML: ${(err as Error).message.split('\n')[0]}`, { data: { file: f.path, reason: 'malformed' } });
+    throw new InvalidInputError(`${f.path}: malformed YAML: ${(err as Error).message.split('\n')[0]}`, {
+      data: { file: f.path, reason: 'malformed' },
+    });
   }
 }
 
@@ -94,11 +96,19 @@ function templatesOf(chart: string, files: readonly RepoFile[]): [string, string
     if (/^charts\/(.+\/charts\/)?[^/]+\.tgz$/.test(rel)) {
       let entries;
       try {
-        entries = readTar({ bytes: gunzipBounded({ bytes: f.bytes ?? new TextEncoder().encode(f.text), maxBytes: MAX_SUBCHART_ARCHIVE_BYTES }) });
+        entries = readTar({
+          bytes: gunzipBounded({
+            bytes: f.bytes ?? new TextEncoder().encode(f.text),
+            maxBytes: MAX_SUBCHART_ARCHIVE_BYTES,
+          }),
+        });
       } catch (err) {
-        throw new InvalidInputError(`${f.path}: cannot read the vendored chart: ${(err as Error).message}`, { data: { file: f.path, reason: 'bad-archive' } });
+        throw new InvalidInputError(`${f.path}: cannot read the vendored chart: ${(err as Error).message}`, {
+          data: { file: f.path, reason: 'bad-archive' },
+        });
       }
-      for (const e of entries) if (/(^|\/)templates\//.test(e.path)) out.push([`${f.path}:${e.path}`, new TextDecoder().decode(e.content)]);
+      for (const e of entries)
+        if (/(^|\/)templates\//.test(e.path)) out.push([`${f.path}:${e.path}`, new TextDecoder().decode(e.content)]);
     }
   }
   return out;
@@ -119,23 +129,34 @@ export async function resolveHelmClosure({
   allowRemote?: boolean;
 }): Promise<HelmClosure> {
   const chart = inside(chartPath);
-  if (!chart) throw new InvalidInputError(`chart ${JSON.stringify(chartPath)} leaves the repository`, { data: { file: chartPath, reason: 'path-escape' } });
+  if (!chart)
+    throw new InvalidInputError(`chart ${JSON.stringify(chartPath)} leaves the repository`, {
+      data: { file: chartPath, reason: 'path-escape' },
+    });
   const mine = new Set(values.map((v) => inside(v)));
   const theirs = new Set(others.map((v) => inside(v)).filter((v) => !mine.has(v)));
   const chartFiles = (await read(chart)).filter((f) => !theirs.has(f.path));
   const chartYaml = chartFiles.find((f) => f.path === `${chart}/Chart.yaml`);
-  if (!chartYaml) throw new InvalidInputError(`${chart}: no Chart.yaml: not a chart directory of the repository`, { data: { file: chart, reason: 'no-chart' } });
+  if (!chartYaml)
+    throw new InvalidInputError(`${chart}: no Chart.yaml: not a chart directory of the repository`, {
+      data: { file: chart, reason: 'no-chart' },
+    });
   const files = new Map(chartFiles.map((f) => [f.path, f]));
 
   // Dependencies: vendored in charts/ (a directory with its Chart.yaml, or name-version.tgz), at the version Chart.lock pins.
   const requirements = files.get(`${chart}/requirements.yaml`);
-  const deps = [...dependenciesOf(parseYaml(chartYaml)), ...(requirements ? dependenciesOf(parseYaml(requirements)) : [])];
+  const deps = [
+    ...dependenciesOf(parseYaml(chartYaml)),
+    ...(requirements ? dependenciesOf(parseYaml(requirements)) : []),
+  ];
   const lockFile = files.get(`${chart}/Chart.lock`) ?? files.get(`${chart}/requirements.lock`);
   const locked = new Map(lockFile ? dependenciesOf(parseYaml(lockFile)).map((d) => [d.name, d.version]) : []);
   const fetch: string[] = [];
   for (const d of deps) {
     const dir = files.has(`${chart}/charts/${d.name}/Chart.yaml`);
-    const archives = chartFiles.map((f) => f.path.slice(`${chart}/charts/`.length)).filter((p) => !p.includes('/') && p.startsWith(`${d.name}-`) && p.endsWith('.tgz'));
+    const archives = chartFiles
+      .map((f) => f.path.slice(`${chart}/charts/`.length))
+      .filter((p) => !p.includes('/') && p.startsWith(`${d.name}-`) && p.endsWith('.tgz'));
     const pinned = locked.get(d.name);
     if (!dir && archives.length === 0) {
       if (allowRemote) {
@@ -148,30 +169,47 @@ export async function resolveHelmClosure({
       );
     }
     if (pinned && !dir && !archives.includes(`${d.name}-${pinned}.tgz`)) {
-      throw new InvalidInputError(`${lockFile!.path}: pins ${d.name} ${pinned}, but ${chart}/charts/ holds ${archives.join(', ')}: run helm dependency build and commit the result`, {
-        data: { file: lockFile!.path, dependency: d.name, reason: 'dependency-lock' },
-      });
+      throw new InvalidInputError(
+        `${lockFile!.path}: pins ${d.name} ${pinned}, but ${chart}/charts/ holds ${archives.join(', ')}: run helm dependency build and commit the result`,
+        {
+          data: { file: lockFile!.path, dependency: d.name, reason: 'dependency-lock' },
+        },
+      );
     }
   }
 
   for (const [where, text] of templatesOf(chart, chartFiles)) {
     const lines = lookupCalls(text);
     if (lines.length > 0) {
-      throw new InvalidInputError(`${where}:${lines[0]}: calls lookup, which reads a live cluster: helm template has none, so it would render as if nothing existed (render at cut, apply later); compute the value in values instead`, {
-        data: { file: where.split(':')[0], template: where, line: lines[0], reason: 'lookup' },
-      });
+      throw new InvalidInputError(
+        `${where}:${lines[0]}: calls lookup, which reads a live cluster: helm template has none, so it would render as if nothing existed (render at cut, apply later); compute the value in values instead`,
+        {
+          data: { file: where.split(':')[0], template: where, line: lines[0], reason: 'lookup' },
+        },
+      );
     }
   }
 
   const ordered: string[] = [];
   for (const v of values) {
     const p = inside(v);
-    if (!p) throw new InvalidInputError(`values file ${JSON.stringify(v)} leaves the repository`, { data: { file: v, reason: 'path-escape' } });
+    if (!p)
+      throw new InvalidInputError(`values file ${JSON.stringify(v)} leaves the repository`, {
+        data: { file: v, reason: 'path-escape' },
+      });
     const dir = posix.dirname(p);
     const f = files.get(p) ?? (await read(dir === '.' ? '' : dir)).find((x) => x.path === p);
-    if (!f) throw new InvalidInputError(`values file ${p} is not in the repository`, { data: { file: p, reason: 'missing' } });
-    if (f.bytes !== undefined) throw new InvalidInputError(`values file ${p} is not UTF-8 text`, { data: { file: p, reason: 'binary' } });
-    if (ENCRYPTED.test(f.text)) throw new InvalidInputError(`values file ${p} is SOPS-encrypted: rendering it would put its plaintext into the version (ship Secrets as encrypted manifests instead)`, { data: { file: p, reason: 'sops-values' } });
+    if (!f)
+      throw new InvalidInputError(`values file ${p} is not in the repository`, {
+        data: { file: p, reason: 'missing' },
+      });
+    if (f.bytes !== undefined)
+      throw new InvalidInputError(`values file ${p} is not UTF-8 text`, { data: { file: p, reason: 'binary' } });
+    if (ENCRYPTED.test(f.text))
+      throw new InvalidInputError(
+        `values file ${p} is SOPS-encrypted: rendering it would put its plaintext into the version (ship Secrets as encrypted manifests instead)`,
+        { data: { file: p, reason: 'sops-values' } },
+      );
     files.set(p, f);
     ordered.push(p);
   }

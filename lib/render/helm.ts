@@ -21,11 +21,17 @@ const versions = new Map<string, Promise<string>>();
 /** `v3.22.0` (what the binary says of itself), asked once per process. */
 export function helmVersion(binary: string): Promise<string> {
   if (!versions.has(binary)) {
-    const p = execFileP(binary, ['version', '--template', '{{.Version}}'], { timeout: 30_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } }).then(
+    const p = execFileP(binary, ['version', '--template', '{{.Version}}'], {
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' },
+    }).then(
       ({ stdout }) => stdout.trim(),
       (err: Error) => {
         versions.delete(binary);
-        throw new UnavailableError(`cannot run helm (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.helm.binary`, { data: { binary, reason: 'no-helm' }, cause: err });
+        throw new UnavailableError(
+          `cannot run helm (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.helm.binary`,
+          { data: { binary, reason: 'no-helm' }, cause: err },
+        );
       },
     );
     versions.set(binary, p);
@@ -73,10 +79,26 @@ interface RunOptions {
   signal?: AbortSignal;
 }
 
-function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: RunOptions, argv: string[]): Promise<{ stdout: string }> {
+function runHelm(
+  { sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: RunOptions,
+  argv: string[],
+): Promise<{ stdout: string }> {
   // Helm's home, cache and data (repositories, registry logins, plugins) are the sandbox's own; no kubeconfig.
-  const env = { HELM_CACHE_HOME: join(sandbox.home, 'helm', 'cache'), HELM_CONFIG_HOME: join(sandbox.home, 'helm', 'config'), HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'), KUBECONFIG: join(sandbox.home, 'no-kubeconfig') };
-  return sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, what, env, ...(signal ? { signal } : {}) });
+  const env = {
+    HELM_CACHE_HOME: join(sandbox.home, 'helm', 'cache'),
+    HELM_CONFIG_HOME: join(sandbox.home, 'helm', 'config'),
+    HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'),
+    KUBECONFIG: join(sandbox.home, 'no-kubeconfig'),
+  };
+  return sandbox.run({
+    command: binary,
+    args: argv,
+    timeoutMs,
+    maxOutputBytes,
+    what,
+    env,
+    ...(signal ? { signal } : {}),
+  });
 }
 
 /** `helm dependency build`: fetches the dependencies charts/ lacks into the sandbox's copy (only for a bundle that allows remote). */
@@ -84,6 +106,19 @@ export async function helmDependencyBuild({ chart, ...run }: RunOptions & { char
   await runHelm(run, ['dependency', 'build', `./${chart}`]);
 }
 
-export async function helmTemplate({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal, ...args }: HelmTemplateArgs & RunOptions): Promise<string> {
-  return (await runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, ...(signal ? { signal } : {}) }, helmTemplateArgs(args))).stdout;
+export async function helmTemplate({
+  sandbox,
+  binary,
+  timeoutMs,
+  maxOutputBytes,
+  what,
+  signal,
+  ...args
+}: HelmTemplateArgs & RunOptions): Promise<string> {
+  return (
+    await runHelm(
+      { sandbox, binary, timeoutMs, maxOutputBytes, what, ...(signal ? { signal } : {}) },
+      helmTemplateArgs(args),
+    )
+  ).stdout;
 }

@@ -20,11 +20,22 @@ const versions = new Map<string, Promise<string>>();
 /** `v5.8.1`, asked of the binary once per process. */
 export function kustomizeVersion(binary: string): Promise<string> {
   if (!versions.has(binary)) {
-    const p = execFileP(binary, ['version'], { timeout: 30_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' } }).then(
-      ({ stdout }) => stdout.trim().split('\n')[0]!.replace(/^\{?Version:/, '').trim(),
+    const p = execFileP(binary, ['version'], {
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' },
+    }).then(
+      ({ stdout }) =>
+        stdout
+          .trim()
+          .split('\n')[0]!
+          .replace(/^\{?Version:/, '')
+          .trim(),
       (err: Error) => {
         versions.delete(binary);
-        throw new UnavailableError(`cannot run kustomize (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.kustomize.binary`, { data: { binary, reason: 'no-kustomize' }, cause: err });
+        throw new UnavailableError(
+          `cannot run kustomize (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.kustomize.binary`,
+          { data: { binary, reason: 'no-kustomize' }, cause: err },
+        );
       },
     );
     versions.set(binary, p);
@@ -32,7 +43,30 @@ export function kustomizeVersion(binary: string): Promise<string> {
   return versions.get(binary)!;
 }
 
-export async function kustomizeBuild({ sandbox, dir, binary, timeoutMs, maxOutputBytes, what, signal }: { sandbox: Sandbox; dir: string; binary: string; timeoutMs: number; maxOutputBytes: number; what: string; signal?: AbortSignal }): Promise<string> {
-  const { stdout } = await sandbox.run({ command: binary, args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'], timeoutMs, maxOutputBytes, what, ...(signal ? { signal } : {}) });
+export async function kustomizeBuild({
+  sandbox,
+  dir,
+  binary,
+  timeoutMs,
+  maxOutputBytes,
+  what,
+  signal,
+}: {
+  sandbox: Sandbox;
+  dir: string;
+  binary: string;
+  timeoutMs: number;
+  maxOutputBytes: number;
+  what: string;
+  signal?: AbortSignal;
+}): Promise<string> {
+  const { stdout } = await sandbox.run({
+    command: binary,
+    args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
+    timeoutMs,
+    maxOutputBytes,
+    what,
+    ...(signal ? { signal } : {}),
+  });
   return stdout;
 }

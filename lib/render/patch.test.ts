@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../object/ref.ts';
 import { applyTargetPatches, mergePatch } from './patch.ts';
 
-const dep: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: { replicas: 1, template: { spec: { containers: [{ name: 'web', image: 'a' }] } } } };
-const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'shop' }, data: { LOG_LEVEL: 'info', DEBUG: '1' } };
+const dep: KubeObject = {
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'shop' },
+  spec: { replicas: 1, template: { spec: { containers: [{ name: 'web', image: 'a' }] } } },
+};
+const cm: KubeObject = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'web-config', namespace: 'shop' },
+  data: { LOG_LEVEL: 'info', DEBUG: '1' },
+};
 
 describe('mergePatch (RFC 7386 appendix A)', () => {
   it.each([
@@ -15,7 +25,11 @@ describe('mergePatch (RFC 7386 appendix A)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],
@@ -31,7 +45,13 @@ describe('applyTargetPatches', () => {
       members: [dep, cm],
       patches: [
         { target: { kind: 'Deployment', name: 'web' }, merge: { spec: { replicas: 3 } } },
-        { target: { kind: 'ConfigMap' }, json: [{ op: 'replace', path: '/data/LOG_LEVEL', value: 'warn' }, { op: 'remove', path: '/data/DEBUG' }] },
+        {
+          target: { kind: 'ConfigMap' },
+          json: [
+            { op: 'replace', path: '/data/LOG_LEVEL', value: 'warn' },
+            { op: 'remove', path: '/data/DEBUG' },
+          ],
+        },
       ],
       where: 'bundle web, target prod',
     });
@@ -42,12 +62,34 @@ describe('applyTargetPatches', () => {
   });
 
   it.each([
-    ['a target that matches nothing', { target: { kind: 'Service' }, merge: {} }, /bundle web, target prod: patches\[0\]: its target matches no member; it must match exactly one/],
-    ['a target that matches several', { target: { namespace: 'shop' }, merge: {} }, /matches 2 members \(Deployment\/shop\/web, ConfigMap\/shop\/web-config\)/],
-    ['a failing test operation', { target: { kind: 'ConfigMap' }, json: [{ op: 'test', path: '/data/LOG_LEVEL', value: 'debug' }] }, /patches\[0\] \(ConfigMap\/shop\/web-config\): Test operation failed/],
-    ['a path that is not there', { target: { kind: 'ConfigMap' }, json: [{ op: 'replace', path: '/data/NOPE/x', value: 1 }] }, /patches\[0\] \(ConfigMap\/shop\/web-config\)/],
-    ['a rename', { target: { kind: 'ConfigMap' }, merge: { metadata: { name: 'other' } } }, /a patch may not change what it patches \(ConfigMap\/shop\/web-config became ConfigMap\/shop\/other\)/],
+    [
+      'a target that matches nothing',
+      { target: { kind: 'Service' }, merge: {} },
+      /bundle web, target prod: patches\[0\]: its target matches no member; it must match exactly one/,
+    ],
+    [
+      'a target that matches several',
+      { target: { namespace: 'shop' }, merge: {} },
+      /matches 2 members \(Deployment\/shop\/web, ConfigMap\/shop\/web-config\)/,
+    ],
+    [
+      'a failing test operation',
+      { target: { kind: 'ConfigMap' }, json: [{ op: 'test', path: '/data/LOG_LEVEL', value: 'debug' }] },
+      /patches\[0\] \(ConfigMap\/shop\/web-config\): Test operation failed/,
+    ],
+    [
+      'a path that is not there',
+      { target: { kind: 'ConfigMap' }, json: [{ op: 'replace', path: '/data/NOPE/x', value: 1 }] },
+      /patches\[0\] \(ConfigMap\/shop\/web-config\)/,
+    ],
+    [
+      'a rename',
+      { target: { kind: 'ConfigMap' }, merge: { metadata: { name: 'other' } } },
+      /a patch may not change what it patches \(ConfigMap\/shop\/web-config became ConfigMap\/shop\/other\)/,
+    ],
   ])('refuses %s', (_name, patch, message) => {
-    expect(() => applyTargetPatches({ members: [dep, cm], patches: [patch as never], where: 'bundle web, target prod' })).toThrow(message);
+    expect(() =>
+      applyTargetPatches({ members: [dep, cm], patches: [patch as never], where: 'bundle web, target prod' }),
+    ).toThrow(message);
   });
 });

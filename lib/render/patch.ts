@@ -30,24 +30,46 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
-export function applyTargetPatches({ members, patches, where }: { members: readonly KubeObject[]; patches: readonly TargetPatch[]; where: string }): KubeObject[] {
+export function applyTargetPatches({
+  members,
+  patches,
+  where,
+}: {
+  members: readonly KubeObject[];
+  patches: readonly TargetPatch[];
+  where: string;
+}): KubeObject[] {
   const out = members.map((m) => structuredClone(m));
   for (const [i, p] of patches.entries()) {
     const at = `${where}: patches[${i}]`;
-    const hits = out.map((o, j) => [o, j] as const).filter(([o]) => matchesObjectSelector({ selector: p.target, object: o }));
+    const hits = out
+      .map((o, j) => [o, j] as const)
+      .filter(([o]) => matchesObjectSelector({ selector: p.target, object: o }));
     if (hits.length !== 1) {
-      throw new InvalidInputError(`${at}: its target matches ${hits.length === 0 ? 'no member' : `${hits.length} members (${hits.map(([o]) => formatRef(refOf(o))).join(', ')})`}; it must match exactly one`, { data: { patch: i, matched: hits.length } });
+      throw new InvalidInputError(
+        `${at}: its target matches ${hits.length === 0 ? 'no member' : `${hits.length} members (${hits.map(([o]) => formatRef(refOf(o))).join(', ')})`}; it must match exactly one`,
+        { data: { patch: i, matched: hits.length } },
+      );
     }
     const [object, j] = hits[0]!;
     let patched: unknown;
     try {
-      patched = p.merge ? mergePatch(object, p.merge) : fastJsonPatch.applyPatch(structuredClone(object), p.json as Operation[], true, false).newDocument;
+      patched = p.merge
+        ? mergePatch(object, p.merge)
+        : fastJsonPatch.applyPatch(structuredClone(object), p.json as Operation[], true, false).newDocument;
     } catch (err) {
-      throw new InvalidInputError(`${at} (${formatRef(refOf(object))}): ${(err as Error).message.split('\n')[0]}`, { data: { patch: i }, cause: err });
+      throw new InvalidInputError(`${at} (${formatRef(refOf(object))}): ${(err as Error).message.split('\n')[0]}`, {
+        data: { patch: i },
+        cause: err,
+      });
     }
     const before = refOf(object);
     const after = refOf(patched as KubeObject);
-    if (formatRef(before) !== formatRef(after) || before.group !== after.group) throw new InvalidInputError(`${at}: a patch may not change what it patches (${formatRef(before)} became ${formatRef(after)})`, { data: { patch: i } });
+    if (formatRef(before) !== formatRef(after) || before.group !== after.group)
+      throw new InvalidInputError(
+        `${at}: a patch may not change what it patches (${formatRef(before)} became ${formatRef(after)})`,
+        { data: { patch: i } },
+      );
     out[j] = patched as KubeObject;
   }
   return out;

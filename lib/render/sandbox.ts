@@ -22,17 +22,32 @@ export interface Sandbox {
   root: string;
   /** The renderer's private home (HOME, and the XDG directories under it). */
   home: string;
-  run(args: { command: string; args: string[]; timeoutMs: number; maxOutputBytes: number; what: string; env?: Record<string, string>; signal?: AbortSignal }): Promise<{ stdout: string }>;
+  run(args: {
+    command: string;
+    args: string[];
+    timeoutMs: number;
+    maxOutputBytes: number;
+    what: string;
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+  }): Promise<{ stdout: string }>;
   close(): Promise<void>;
 }
 
-export async function openSandbox({ files }: { files: readonly { path: string; text: string; bytes?: Uint8Array }[] }): Promise<Sandbox> {
+export async function openSandbox({
+  files,
+}: {
+  files: readonly { path: string; text: string; bytes?: Uint8Array }[];
+}): Promise<Sandbox> {
   const base = await mkdtemp(join(tmpdir(), 'drover-render-'));
   const root = join(base, 'repo');
   const home = join(base, 'home');
   await mkdir(home, { recursive: true });
   for (const f of files) {
-    if (f.path.startsWith('/') || f.path.split('/').includes('..')) throw new InvalidInputError(`${f.path}: not a path inside the repository`, { data: { file: f.path, reason: 'path-escape' } });
+    if (f.path.startsWith('/') || f.path.split('/').includes('..'))
+      throw new InvalidInputError(`${f.path}: not a path inside the repository`, {
+        data: { file: f.path, reason: 'path-escape' },
+      });
     const to = join(root, f.path);
     await mkdir(dirname(to), { recursive: true });
     await writeFile(to, f.bytes ?? f.text);
@@ -46,7 +61,17 @@ export async function openSandbox({ files }: { files: readonly { path: string; t
         const child = spawn(command, args, {
           cwd: root,
           stdio: ['ignore', 'pipe', 'pipe'],
-          env: { PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`, HOME: home, XDG_CONFIG_HOME: join(home, '.config'), XDG_CACHE_HOME: join(home, '.cache'), XDG_DATA_HOME: join(home, '.local/share'), GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', LANG: 'C', ...env },
+          env: {
+            PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`,
+            HOME: home,
+            XDG_CONFIG_HOME: join(home, '.config'),
+            XDG_CACHE_HOME: join(home, '.cache'),
+            XDG_DATA_HOME: join(home, '.local/share'),
+            GIT_TERMINAL_PROMPT: '0',
+            GIT_CONFIG_NOSYSTEM: '1',
+            LANG: 'C',
+            ...env,
+          },
         });
         const out: Buffer[] = [];
         let outBytes = 0;
@@ -70,13 +95,36 @@ export async function openSandbox({ files }: { files: readonly { path: string; t
         child.on('error', (e) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          reject(new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, { data: { command, reason: 'not-runnable' }, cause: e }));
+          reject(
+            new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, {
+              data: { command, reason: 'not-runnable' },
+              cause: e,
+            }),
+          );
         });
         child.on('close', (code) => {
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          if (stopped) return reject(new InvalidInputError(`${what}: ${command} ${stopped}`, { data: { command, reason: stopped.startsWith('did not finish') ? 'timeout' : stopped.startsWith('wrote') ? 'output-cap' : 'aborted' } }));
-          if (code !== 0) return reject(new InvalidInputError(`${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`, { data: { command, reason: 'failed', exitCode: code } }));
+          if (stopped)
+            return reject(
+              new InvalidInputError(`${what}: ${command} ${stopped}`, {
+                data: {
+                  command,
+                  reason: stopped.startsWith('did not finish')
+                    ? 'timeout'
+                    : stopped.startsWith('wrote')
+                      ? 'output-cap'
+                      : 'aborted',
+                },
+              }),
+            );
+          if (code !== 0)
+            return reject(
+              new InvalidInputError(
+                `${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`,
+                { data: { command, reason: 'failed', exitCode: code } },
+              ),
+            );
           resolve({ stdout: Buffer.concat(out).toString('utf8') });
         });
       }),

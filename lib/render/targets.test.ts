@@ -13,5 +13,6 @@ describe('targetFor', () => {
   ] as [string, string | undefined, string, string | undefined][])('%s', (_name, environment, cluster, expected) => {
     expect(targetFor({ available, environment, cluster })).toBe(expected);
   });
-  it('a version without targets has none to choose', () => expect(targetFor({ available: [], environment: 'prod', cluster: 'c2' })).toBeUndefined());
+  it('a version without targets has none to choose', () =>
+    expect(targetFor({ available: [], environment: 'prod', cluster: 'c2' })).toBeUndefined());
 });

@@ -16,7 +16,15 @@ export const clusterTarget = (environment: string, cluster: string): string => `
  * has none for it. `available` empty (a version without targets) gives
  * undefined too: the version's one variant serves every cluster.
  */
-export function targetFor({ available, environment, cluster }: { available: readonly string[]; environment: string | undefined; cluster: string }): string | undefined {
+export function targetFor({
+  available,
+  environment,
+  cluster,
+}: {
+  available: readonly string[];
+  environment: string | undefined;
+  cluster: string;
+}): string | undefined {
   if (!environment) return available.find((t) => t.endsWith(`/${cluster}`));
   return [clusterTarget(environment, cluster), environment].find((t) => available.includes(t));
 }

@@ -33,7 +33,9 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 describe('backoffDelayMs', () => {
   it('doubles from the base and stops at the cap', () => {
-    expect([1, 2, 3, 4, 10, 100].map((attempt) => backoffDelayMs({ attempt, baseMs: 1000, maxMs: 30_000 }))).toEqual([1000, 2000, 4000, 8000, 30_000, 30_000]);
+    expect([1, 2, 3, 4, 10, 100].map((attempt) => backoffDelayMs({ attempt, baseMs: 1000, maxMs: 30_000 }))).toEqual([
+      1000, 2000, 4000, 8000, 30_000, 30_000,
+    ]);
   });
 });
 
@@ -41,7 +43,10 @@ describe('work queue', () => {
   it('runs a key once however often it is added while queued, and once more if added while running', async () => {
     const gate = deferred();
     const runs: string[] = [];
-    const q = createWorkQueue({ concurrency: 1, run: async (k) => (runs.push(k), k === 'a' && runs.length === 1 ? gate.promise : undefined) });
+    const q = createWorkQueue({
+      concurrency: 1,
+      run: async (k) => (runs.push(k), k === 'a' && runs.length === 1 ? gate.promise : undefined),
+    });
     q.add('a');
     q.add('b');
     q.add('b');
@@ -83,7 +88,7 @@ describe('work queue', () => {
     expect(maxConcurrentA).toBe(1);
   });
 
-  it("isolates failures: a failing key backs off exponentially without holding up the others, and resets on success", async () => {
+  it('isolates failures: a failing key backs off exponentially without holding up the others, and resets on success', async () => {
     const t = manualTimers();
     const errors: { key: string; attempt: number; retryInMs: number }[] = [];
     let badFails = 3;
@@ -126,10 +131,14 @@ describe('work queue', () => {
     const t = manualTimers();
     let fail = true;
     const runs: string[] = [];
-    const q = createWorkQueue({ concurrency: 1, timers: t.timers, run: async (k) => {
-      runs.push(k);
-      if (fail) throw new Error('x');
-    } });
+    const q = createWorkQueue({
+      concurrency: 1,
+      timers: t.timers,
+      run: async (k) => {
+        runs.push(k);
+        if (fail) throw new Error('x');
+      },
+    });
     q.add('a');
     await q.idle();
     expect(t.delays()).toEqual([1000]);
@@ -143,7 +152,11 @@ describe('work queue', () => {
   it('runs a key again when its task asks (requeueAfterMs), keeping the earliest of two requests', async () => {
     const t = manualTimers();
     let n = 0;
-    const q = createWorkQueue({ concurrency: 1, timers: t.timers, run: async () => (++n === 1 ? { requeueAfterMs: 5000 } : undefined) });
+    const q = createWorkQueue({
+      concurrency: 1,
+      timers: t.timers,
+      run: async () => (++n === 1 ? { requeueAfterMs: 5000 } : undefined),
+    });
     q.add('a');
     await q.idle();
     q.addAfter('a', 9000);
@@ -159,10 +172,15 @@ describe('work queue', () => {
     const t = manualTimers();
     const gate = deferred();
     const runs: string[] = [];
-    const q = createWorkQueue({ concurrency: 1, paused: true, timers: t.timers, run: async (k) => {
-      runs.push(k);
-      if (k === 'a') await gate.promise;
-    } });
+    const q = createWorkQueue({
+      concurrency: 1,
+      paused: true,
+      timers: t.timers,
+      run: async (k) => {
+        runs.push(k);
+        if (k === 'a') await gate.promise;
+      },
+    });
     q.add('a');
     q.add('b');
     q.addAfter('c', 100);

@@ -64,7 +64,14 @@ const realTimers: Timers = {
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
-export function createWorkQueue({ concurrency, run, backoff = { baseMs: 1000, maxMs: 300_000 }, onError = () => {}, paused = false, timers = realTimers }: WorkQueueOptions): WorkQueue {
+export function createWorkQueue({
+  concurrency,
+  run,
+  backoff = { baseMs: 1000, maxMs: 300_000 },
+  onError = () => {},
+  paused = false,
+  timers = realTimers,
+}: WorkQueueOptions): WorkQueue {
   const queue: string[] = [];
   const queued = new Set<string>();
   const running = new Set<string>();

@@ -26,7 +26,10 @@ export interface UnwrapDataKeyArgs {
 }
 
 /** Age recipients of the identities, for messages; an identity that does not decode is reported by position only. */
-async function decrypterFor(identities: readonly string[], ref: string): Promise<{ decrypter: Decrypter; recipients: string[] }> {
+async function decrypterFor(
+  identities: readonly string[],
+  ref: string,
+): Promise<{ decrypter: Decrypter; recipients: string[] }> {
   const decrypter = new Decrypter();
   const recipients: string[] = [];
   for (const [i, identity] of identities.entries()) {
@@ -35,7 +38,9 @@ async function decrypterFor(identities: readonly string[], ref: string): Promise
       recipients.push(await identityToRecipient(identity));
     } catch {
       // The library's message may quote the key (bech32 errors do): never pass it on, nor as cause.
-      throw new InvalidInputError(`age identity #${i + 1} given to decrypt ${ref} is not a valid age identity`, { data: { ref, identity: i + 1 } });
+      throw new InvalidInputError(`age identity #${i + 1} given to decrypt ${ref} is not a valid age identity`, {
+        data: { ref, identity: i + 1 },
+      });
     }
   }
   return { decrypter, recipients };
@@ -44,16 +49,25 @@ async function decrypterFor(identities: readonly string[], ref: string): Promise
 export async function unwrapDataKey({ groups, identities, ref, signal }: UnwrapDataKeyArgs): Promise<Uint8Array> {
   signal?.throwIfAborted();
   if (groups.length > 1) {
-    throw new InvalidInputError(`${ref} splits its data key over ${groups.length} SOPS key groups (Shamir); Drover decrypts single-group files only`, { data: { ref, keyGroups: groups.length } });
+    throw new InvalidInputError(
+      `${ref} splits its data key over ${groups.length} SOPS key groups (Shamir); Drover decrypts single-group files only`,
+      { data: { ref, keyGroups: groups.length } },
+    );
   }
   const stanzas = groups.flatMap((g) => g.age);
   const recipients = stanzas.map((s) => s.recipient);
   if (stanzas.length === 0) {
     const others = groups.flatMap((g) => g.other.map((o) => `${o.type}:${o.id}`));
-    throw new UnauthorizedError(`${ref} is SOPS-encrypted without an age recipient (${others.join(', ')}); Drover decrypts age only`, { data: { ref, recipients: others } });
+    throw new UnauthorizedError(
+      `${ref} is SOPS-encrypted without an age recipient (${others.join(', ')}); Drover decrypts age only`,
+      { data: { ref, recipients: others } },
+    );
   }
   if (identities.length === 0) {
-    throw new UnauthorizedError(`no age identity was given to decrypt ${ref} (encrypted for ${recipients.join(', ')})`, { data: { ref, recipients, identityRecipients: [] } });
+    throw new UnauthorizedError(
+      `no age identity was given to decrypt ${ref} (encrypted for ${recipients.join(', ')})`,
+      { data: { ref, recipients, identityRecipients: [] } },
+    );
   }
   const { decrypter, recipients: identityRecipients } = await decrypterFor(identities, ref);
   let malformed = 0;
@@ -74,14 +88,21 @@ export async function unwrapDataKey({ groups, identities, ref, signal }: UnwrapD
       continue;
     }
     if (key.length !== 32) {
-      throw new InvalidInputError(`${ref}: the SOPS data key for ${stanza.recipient} is ${key.length} bytes, not 32`, { data: { ref, recipient: stanza.recipient } });
+      throw new InvalidInputError(`${ref}: the SOPS data key for ${stanza.recipient} is ${key.length} bytes, not 32`, {
+        data: { ref, recipient: stanza.recipient },
+      });
     }
     return key;
   }
   if (malformed === stanzas.length) {
-    throw new InvalidInputError(`${ref}: no SOPS age stanza is a well-formed age file (${recipients.join(', ')})`, { data: { ref, recipients } });
+    throw new InvalidInputError(`${ref}: no SOPS age stanza is a well-formed age file (${recipients.join(', ')})`, {
+      data: { ref, recipients },
+    });
   }
-  throw new UnauthorizedError(`no age identity matches a recipient of ${ref} (encrypted for ${recipients.join(', ')})`, {
-    data: { ref, recipients, identityRecipients },
-  });
+  throw new UnauthorizedError(
+    `no age identity matches a recipient of ${ref} (encrypted for ${recipients.join(', ')})`,
+    {
+      data: { ref, recipients, identityRecipients },
+    },
+  );
 }

@@ -17,12 +17,19 @@ const read = (name: string) => readFile(join(testdata, name), 'utf8');
 
 describe('the committed fixture (testdata/secret.enc.yaml)', () => {
   it('loads as Drover loads members, is detected, and decrypts with the test key file', async () => {
-    const [loaded] = loadObjects({ files: [{ path: 'testdata/secret.enc.yaml', text: await read('secret.enc.yaml') }] });
+    const [loaded] = loadObjects({
+      files: [{ path: 'testdata/secret.enc.yaml', text: await read('secret.enc.yaml') }],
+    });
     const object = loaded!.object;
     expect(isSopsEncrypted(object)).toBe(true);
-    expect(sopsRecipients(object)).toEqual([{ type: 'age', recipient: 'age1fwz9zhkal9xn2l66cah32yqhtws8lkhvappkhwq3lu8crt2xrc4q89yqqt' }]);
+    expect(sopsRecipients(object)).toEqual([
+      { type: 'age', recipient: 'age1fwz9zhkal9xn2l66cah32yqhtws8lkhvappkhwq3lu8crt2xrc4q89yqqt' },
+    ]);
 
-    const identities = parseAgeIdentities({ text: await read('age-test-key.txt'), source: 'testdata/age-test-key.txt' });
+    const identities = parseAgeIdentities({
+      text: await read('age-test-key.txt'),
+      source: 'testdata/age-test-key.txt',
+    });
     expect(identities).toHaveLength(1);
     const secret = await decryptSopsObject({ object, identities });
     expect(secret).toEqual({
@@ -36,12 +43,21 @@ describe('the committed fixture (testdata/secret.enc.yaml)', () => {
   });
 
   it('still decrypts after a round trip through a bundle artifact (the MAC depends on key order)', async () => {
-    const [loaded] = loadObjects({ files: [{ path: 'testdata/secret.enc.yaml', text: await read('secret.enc.yaml') }] });
+    const [loaded] = loadObjects({
+      files: [{ path: 'testdata/secret.enc.yaml', text: await read('secret.enc.yaml') }],
+    });
     const packed = packBundle({
       name: 'shop',
       version: '1.0.0',
       objects: [loaded!.object],
-      provenance: { source: 'https://git.example/shop.git', commit: 'a'.repeat(40), changedPaths: [], author: 'A <a@example.com>', commitTime: '2026-01-01T00:00:00Z', parent: null },
+      provenance: {
+        source: 'https://git.example/shop.git',
+        commit: 'a'.repeat(40),
+        changedPaths: [],
+        author: 'A <a@example.com>',
+        commitTime: '2026-01-01T00:00:00Z',
+        parent: null,
+      },
     });
     const [member] = unpackBundle({ config: packed.config, layer: packed.layer }).members;
     expect(Object.keys(member!.object)).toEqual(Object.keys(loaded!.object));
@@ -51,11 +67,15 @@ describe('the committed fixture (testdata/secret.enc.yaml)', () => {
 
   it('the whole key file text is accepted as one identity entry', async () => {
     const [loaded] = loadObjects({ files: [{ path: 'secret.enc.yaml', text: await read('secret.enc.yaml') }] });
-    await expect(decryptSopsObject({ object: loaded!.object, identities: [await read('age-test-key.txt')] })).resolves.toHaveProperty('stringData.port', '5432');
+    await expect(
+      decryptSopsObject({ object: loaded!.object, identities: [await read('age-test-key.txt')] }),
+    ).resolves.toHaveProperty('stringData.port', '5432');
   });
 
   it('no identity at all is UnauthorizedError', async () => {
     const [loaded] = loadObjects({ files: [{ path: 'secret.enc.yaml', text: await read('secret.enc.yaml') }] });
-    await expect(decryptSopsObject({ object: loaded!.object, identities: [] })).rejects.toBeInstanceOf(UnauthorizedError);
+    await expect(decryptSopsObject({ object: loaded!.object, identities: [] })).rejects.toBeInstanceOf(
+      UnauthorizedError,
+    );
   });
 });

@@ -53,13 +53,24 @@ afterAll(async () => {
 });
 
 /** Runs `sops --encrypt` on `plain` (YAML or JSON text) in the temp dir and returns the encrypted text. */
-async function encrypt(plain: string, { format = 'yaml', args = [], recipients = [recipient] }: { format?: 'yaml' | 'json'; args?: string[]; recipients?: string[] } = {}): Promise<string> {
+async function encrypt(
+  plain: string,
+  {
+    format = 'yaml',
+    args = [],
+    recipients = [recipient],
+  }: { format?: 'yaml' | 'json'; args?: string[]; recipients?: string[] } = {},
+): Promise<string> {
   const file = join(dir, `plain-${n++}.${format}`);
   await writeFile(file, plain);
-  const { stdout } = await run(sops, ['--encrypt', '--age', recipients.join(','), ...args, '--input-type', format, '--output-type', format, file], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', HOME: dir },
-  });
+  const { stdout } = await run(
+    sops,
+    ['--encrypt', '--age', recipients.join(','), ...args, '--input-type', format, '--output-type', format, file],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', HOME: dir },
+    },
+  );
   return stdout;
 }
 
@@ -129,7 +140,13 @@ async function expectRefused(promise: Promise<unknown>, klass: typeof DroverErro
   );
   expect(err).toBeInstanceOf(klass);
   const e = err as DroverError;
-  const seen = [e.message, JSON.stringify(e.toJSON()), String(e.stack), String(e.cause ?? ''), JSON.stringify(e.data)].join('\n');
+  const seen = [
+    e.message,
+    JSON.stringify(e.toJSON()),
+    String(e.stack),
+    String(e.cause ?? ''),
+    JSON.stringify(e.data),
+  ].join('\n');
   expect(seen).not.toContain(CANARY);
   expect(seen).not.toContain(identity);
   expect(seen).not.toContain(identity.slice(16, 40));
@@ -138,12 +155,28 @@ async function expectRefused(promise: Promise<unknown>, klass: typeof DroverErro
 
 describe('decryptSopsObject on files written by the real sops CLI', () => {
   it.each([
-    { name: 'data and stringData only (--encrypted-regex, as Flux recommends)', plain: SECRET, args: ['--encrypted-regex', '^(data|stringData)$'] },
+    {
+      name: 'data and stringData only (--encrypted-regex, as Flux recommends)',
+      plain: SECRET,
+      args: ['--encrypted-regex', '^(data|stringData)$'],
+    },
     { name: 'everything, including nested maps and lists, ints, floats and bools', plain: EVERYTHING, args: [] },
-    { name: '--unencrypted-regex', plain: EVERYTHING, args: ['--unencrypted-regex', '^(apiVersion|kind|metadata|type)$'] },
+    {
+      name: '--unencrypted-regex',
+      plain: EVERYTHING,
+      args: ['--unencrypted-regex', '^(apiVersion|kind|metadata|type)$'],
+    },
     { name: '--encrypted-suffix', plain: EVERYTHING, args: ['--encrypted-suffix', 'Data'] },
-    { name: '--unencrypted-suffix', plain: EVERYTHING.replace('note_unencrypted', 'note_plain'), args: ['--unencrypted-suffix', '_plain'] },
-    { name: '--mac-only-encrypted', plain: EVERYTHING, args: ['--mac-only-encrypted', '--encrypted-regex', '^(data|stringData|items)$'] },
+    {
+      name: '--unencrypted-suffix',
+      plain: EVERYTHING.replace('note_unencrypted', 'note_plain'),
+      args: ['--unencrypted-suffix', '_plain'],
+    },
+    {
+      name: '--mac-only-encrypted',
+      plain: EVERYTHING,
+      args: ['--mac-only-encrypted', '--encrypted-regex', '^(data|stringData|items)$'],
+    },
   ])('YAML, $name', async ({ plain, args }) => {
     const encrypted = await encrypt(plain, { args });
     expect(encrypted).toContain('ENC[AES256_GCM,');
@@ -181,7 +214,10 @@ describe('decryptSopsObject on files written by the real sops CLI', () => {
   it('refuses a wrong identity with UnauthorizedError naming the recipients, never the identity', async () => {
     const encrypted = await encrypt(SECRET, { args: ['--encrypted-regex', '^(data|stringData)$'] });
     const wrong = await generateX25519Identity();
-    const e = await expectRefused(decryptSopsObject({ object: parseDoc(encrypted), identities: [wrong] }), UnauthorizedError);
+    const e = await expectRefused(
+      decryptSopsObject({ object: parseDoc(encrypted), identities: [wrong] }),
+      UnauthorizedError,
+    );
     expect(e.message).toContain('Secret/web/db');
     expect(e.message).toContain(recipient);
     expect(e.message).not.toContain(wrong);
@@ -200,7 +236,7 @@ describe('decryptSopsObject on files written by the real sops CLI', () => {
   });
 
   describe('refuses a file altered after encryption', () => {
-    const token = (doc: Record<string, unknown>) => (doc.stringData as Record<string, string>);
+    const token = (doc: Record<string, unknown>) => doc.stringData as Record<string, string>;
 
     it.each([
       {
@@ -290,7 +326,9 @@ describe('decryptSopsObject on files written by the real sops CLI', () => {
 
     it('a MAC replaced by one over other values (it is encrypted with the data key, so it cannot be forged)', async () => {
       const a = parseDoc(await encrypt(SECRET, { args: ['--encrypted-regex', '^(data|stringData)$'] }));
-      const b = parseDoc(await encrypt(SECRET.replace('app: web', 'app: api'), { args: ['--encrypted-regex', '^(data|stringData)$'] }));
+      const b = parseDoc(
+        await encrypt(SECRET.replace('app: web', 'app: api'), { args: ['--encrypted-regex', '^(data|stringData)$'] }),
+      );
       (a.sops as Record<string, unknown>).mac = (b.sops as Record<string, unknown>).mac;
       (a.sops as Record<string, unknown>).lastmodified = (b.sops as Record<string, unknown>).lastmodified;
       await expectRefused(decryptSopsObject({ object: a, identities: [identity] }), InvalidInputError);
@@ -306,7 +344,10 @@ describe('decryptSopsObject on files written by the real sops CLI', () => {
 
   it('explains a MAC mismatch caused by index-like map keys, which JavaScript objects reorder', async () => {
     const encrypted = await encrypt('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  b: x\n  "1": y\n');
-    const e = await expectRefused(decryptSopsObject({ object: parseDoc(encrypted), identities: [identity] }), InvalidInputError);
+    const e = await expectRefused(
+      decryptSopsObject({ object: parseDoc(encrypted), identities: [identity] }),
+      InvalidInputError,
+    );
     expect(e.message).toMatch(/MAC mismatch.*array indices/);
   });
 
@@ -314,6 +355,8 @@ describe('decryptSopsObject on files written by the real sops CLI', () => {
     const object = parseDoc(await encrypt(SECRET));
     const controller = new AbortController();
     controller.abort();
-    await expect(decryptSopsObject({ object, identities: [identity], signal: controller.signal })).rejects.toThrow(/abort/i);
+    await expect(decryptSopsObject({ object, identities: [identity], signal: controller.signal })).rejects.toThrow(
+      /abort/i,
+    );
   });
 });

@@ -52,7 +52,12 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
 }
 
 function isKubeObject(v: Record<string, unknown>): v is KubeObject {
-  return typeof v.apiVersion === 'string' && typeof v.kind === 'string' && isDict(v.metadata) && typeof v.metadata.name === 'string';
+  return (
+    typeof v.apiVersion === 'string' &&
+    typeof v.kind === 'string' &&
+    isDict(v.metadata) &&
+    typeof v.metadata.name === 'string'
+  );
 }
 
 export async function decryptSopsObject({ object, identities, signal }: DecryptSopsObjectArgs): Promise<KubeObject> {
@@ -62,14 +67,17 @@ export async function decryptSopsObject({ object, identities, signal }: DecryptS
   const meta = readSopsMetadata(object, ref);
   const encryptedAt = compileRules(meta.rules, ref);
   const keyTexts = identities.filter((t) => t.trim() !== '');
-  const ids = keyTexts.length === 0 ? [] : parseAgeIdentities({ text: keyTexts.join('\n'), source: `age identities for ${ref}` });
+  const ids =
+    keyTexts.length === 0 ? [] : parseAgeIdentities({ text: keyTexts.join('\n'), source: `age identities for ${ref}` });
   const key = await unwrapDataKey({ groups: meta.keyGroups, identities: ids, ref, signal });
   signal?.throwIfAborted();
 
   const hash = startMac(meta.macOnlyEncrypted);
   let indexLikeKeys = false;
   const fail = (path: readonly string[], what: string) =>
-    new InvalidInputError(`${ref}: the value at ${path.join('.') || '(root)'} ${what}`, { data: { ref, path: [...path] } });
+    new InvalidInputError(`${ref}: the value at ${path.join('.') || '(root)'} ${what}`, {
+      data: { ref, path: [...path] },
+    });
 
   const leaf = (value: unknown, path: readonly string[]): unknown => {
     if (encryptedAt(path, value)) {
@@ -123,15 +131,26 @@ export async function decryptSopsObject({ object, identities, signal }: DecryptS
   try {
     stored = decryptValue({ text: meta.mac, key, aad: macAdditionalData(meta.lastModified) }).value;
   } catch {
-    throw new InvalidInputError(`${ref}: the SOPS MAC does not decrypt: its "mac" or "lastmodified" was altered`, { data: { ref } });
+    throw new InvalidInputError(`${ref}: the SOPS MAC does not decrypt: its "mac" or "lastmodified" was altered`, {
+      data: { ref },
+    });
   }
   const computed = hash.digest();
-  const expected = typeof stored === 'string' && /^[0-9A-Fa-f]{128}$/.test(stored) ? Buffer.from(stored, 'hex') : undefined;
+  const expected =
+    typeof stored === 'string' && /^[0-9A-Fa-f]{128}$/.test(stored) ? Buffer.from(stored, 'hex') : undefined;
   if (expected === undefined || !timingSafeEqual(expected, computed)) {
-    const hint = indexLikeKeys ? ' (note: map keys that look like array indices are reordered by JavaScript objects, which changes what the MAC covers)' : '';
-    throw new InvalidInputError(`${ref}: SOPS MAC mismatch: the document was altered after it was encrypted${hint}`, { data: { ref, reason: 'mac-mismatch' } });
+    const hint = indexLikeKeys
+      ? ' (note: map keys that look like array indices are reordered by JavaScript objects, which changes what the MAC covers)'
+      : '';
+    throw new InvalidInputError(`${ref}: SOPS MAC mismatch: the document was altered after it was encrypted${hint}`, {
+      data: { ref, reason: 'mac-mismatch' },
+    });
   }
 
-  if (!isKubeObject(plain)) throw new InvalidInputError(`${ref}: the decrypted document is not a Kubernetes object (apiVersion, kind, metadata.name)`, { data: { ref } });
+  if (!isKubeObject(plain))
+    throw new InvalidInputError(
+      `${ref}: the decrypted document is not a Kubernetes object (apiVersion, kind, metadata.name)`,
+      { data: { ref } },
+    );
   return plain;
 }

@@ -3,6 +3,11 @@ import * as sops from './index.ts';
 
 describe('lib/sops public surface', () => {
   it('exports exactly these functions', () => {
-    expect(Object.keys(sops).sort()).toEqual(['decryptSopsObject', 'isSopsEncrypted', 'parseAgeIdentities', 'sopsRecipients']);
+    expect(Object.keys(sops).sort()).toEqual([
+      'decryptSopsObject',
+      'isSopsEncrypted',
+      'parseAgeIdentities',
+      'sopsRecipients',
+    ]);
   });
 });

@@ -34,10 +34,15 @@ export function parseAgeIdentities({ text, source = 'age identities' }: ParseAge
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) continue;
     if (!IDENTITY.test(line)) {
-      throw new InvalidInputError(`${source}: line ${i + 1} is not an age identity (expected AGE-SECRET-KEY-1...)`, { data: { source, line: i + 1 } });
+      throw new InvalidInputError(`${source}: line ${i + 1} is not an age identity (expected AGE-SECRET-KEY-1...)`, {
+        data: { source, line: i + 1 },
+      });
     }
     if (!out.includes(line)) out.push(line);
   }
-  if (out.length === 0) throw new InvalidInputError(`${source}: no age identity found (expected a line AGE-SECRET-KEY-1...)`, { data: { source } });
+  if (out.length === 0)
+    throw new InvalidInputError(`${source}: no age identity found (expected a line AGE-SECRET-KEY-1...)`, {
+      data: { source },
+    });
   return out;
 }

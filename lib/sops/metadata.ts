@@ -75,7 +75,8 @@ function cleartext(v: unknown): string | undefined {
  */
 export function describeDocument(doc: unknown): string {
   if (!isDict(doc)) return '?';
-  const part = (v: unknown) => cleartext(v) ?? (typeof v === 'string' && v.startsWith(ENC_PREFIX) ? '(encrypted)' : '?');
+  const part = (v: unknown) =>
+    cleartext(v) ?? (typeof v === 'string' && v.startsWith(ENC_PREFIX) ? '(encrypted)' : '?');
   const meta = doc.metadata;
   const namespace = isDict(meta) && meta.namespace !== undefined ? part(meta.namespace) : '';
   return formatRef({ kind: part(doc.kind), namespace, name: isDict(meta) ? part(meta.name) : '?' });
@@ -98,8 +99,13 @@ function keyGroupOf(m: Dict): KeyGroup {
   for (const k of list(m.pgp)) other.push({ type: 'pgp', id: String(k.fp ?? '?') });
   for (const k of list(m.kms)) other.push({ type: 'kms', id: String(k.arn ?? '?') });
   for (const k of list(m.gcp_kms)) other.push({ type: 'gcp_kms', id: String(k.resource_id ?? '?') });
-  for (const k of list(m.azure_kv)) other.push({ type: 'azure_kv', id: `${String(k.vault_url ?? '?')}/${String(k.name ?? '?')}` });
-  for (const k of list(m.hc_vault)) other.push({ type: 'hc_vault', id: `${String(k.vault_address ?? '?')}/${String(k.engine_path ?? '?')}/${String(k.key_name ?? '?')}` });
+  for (const k of list(m.azure_kv))
+    other.push({ type: 'azure_kv', id: `${String(k.vault_url ?? '?')}/${String(k.name ?? '?')}` });
+  for (const k of list(m.hc_vault))
+    other.push({
+      type: 'hc_vault',
+      id: `${String(k.vault_address ?? '?')}/${String(k.engine_path ?? '?')}/${String(k.key_name ?? '?')}`,
+    });
   return { age, other };
 }
 
@@ -122,14 +128,18 @@ function lastModifiedOf(v: unknown): string | undefined {
  */
 export function readSopsMetadata(doc: Dict, ref: string): SopsMetadata {
   const sops = doc.sops;
-  if (!isDict(sops)) throw new InvalidInputError(`${ref} has no SOPS metadata (top-level "sops" map)`, { data: { ref } });
+  if (!isDict(sops))
+    throw new InvalidInputError(`${ref} has no SOPS metadata (top-level "sops" map)`, { data: { ref } });
   const lastModified = lastModifiedOf(sops.lastmodified);
   const mac = str(sops.mac);
   if (lastModified === undefined || mac === undefined) {
-    throw new InvalidInputError(`${ref} has malformed SOPS metadata: "mac" and "lastmodified" are required`, { data: { ref } });
+    throw new InvalidInputError(`${ref} has malformed SOPS metadata: "mac" and "lastmodified" are required`, {
+      data: { ref },
+    });
   }
   const keyGroups = keyGroupsOf(sops);
-  if (keyGroups.length === 0) throw new InvalidInputError(`${ref} has SOPS metadata without any master key`, { data: { ref } });
+  if (keyGroups.length === 0)
+    throw new InvalidInputError(`${ref} has SOPS metadata without any master key`, { data: { ref } });
   const rules: EncryptionRules = {};
   const ruleFields = [
     ['unencrypted_suffix', 'unencryptedSuffix'],
@@ -143,7 +153,13 @@ export function readSopsMetadata(doc: Dict, ref: string): SopsMetadata {
     const v = str(sops[field]);
     if (v !== undefined) rules[key] = v;
   }
-  const meta: SopsMetadata = { keyGroups, lastModified, mac, macOnlyEncrypted: sops.mac_only_encrypted === true, rules };
+  const meta: SopsMetadata = {
+    keyGroups,
+    lastModified,
+    mac,
+    macOnlyEncrypted: sops.mac_only_encrypted === true,
+    rules,
+  };
   if (typeof sops.shamir_threshold === 'number') meta.shamirThreshold = sops.shamir_threshold;
   const version = str(sops.version);
   if (version !== undefined) meta.version = version;

@@ -36,15 +36,20 @@ export function goRegExp(pattern: string, ref: string, field: string): RegExp {
   try {
     return new RegExp(source, flags);
   } catch {
-    throw new InvalidInputError(`${ref} has a SOPS ${field} that is not a usable regular expression: ${JSON.stringify(pattern)}`, { data: { ref, field, pattern } });
+    throw new InvalidInputError(
+      `${ref} has a SOPS ${field} that is not a usable regular expression: ${JSON.stringify(pattern)}`,
+      { data: { ref, field, pattern } },
+    );
   }
 }
 
 const ENCRYPTED_FORM = /^ENC\[AES256_GCM,data:.+,iv:.+,tag:.+,type:.+\]/;
 
 export function compileRules(rules: EncryptionRules, ref: string): EncryptedRule {
-  const unencryptedRegex = rules.unencryptedRegex === undefined ? undefined : goRegExp(rules.unencryptedRegex, ref, 'unencrypted_regex');
-  const encryptedRegex = rules.encryptedRegex === undefined ? undefined : goRegExp(rules.encryptedRegex, ref, 'encrypted_regex');
+  const unencryptedRegex =
+    rules.unencryptedRegex === undefined ? undefined : goRegExp(rules.unencryptedRegex, ref, 'unencrypted_regex');
+  const encryptedRegex =
+    rules.encryptedRegex === undefined ? undefined : goRegExp(rules.encryptedRegex, ref, 'encrypted_regex');
   const byComments = rules.unencryptedCommentRegex !== undefined || rules.encryptedCommentRegex !== undefined;
   const { unencryptedSuffix, encryptedSuffix } = rules;
   return (path, value) => {

@@ -34,9 +34,19 @@ describe('decryptValue', () => {
 
   it.each([
     { name: 'wrong path', text: () => enc('x', 'str', 'a:'), aad: 'b:', reason: 'authentication' },
-    { name: 'wrong key', text: () => enc('x', 'str', 'a:').replace(/data:[^,]+/, 'data:AAAA'), aad: 'a:', reason: 'authentication' },
+    {
+      name: 'wrong key',
+      text: () => enc('x', 'str', 'a:').replace(/data:[^,]+/, 'data:AAAA'),
+      aad: 'a:',
+      reason: 'authentication',
+    },
     { name: 'not ENC', text: () => 'plain', aad: 'a:', reason: 'malformed' },
-    { name: 'bad base64', text: () => enc('x', 'str', 'a:').replace(/iv:[^,]+/, 'iv:@@'), aad: 'a:', reason: 'malformed' },
+    {
+      name: 'bad base64',
+      text: () => enc('x', 'str', 'a:').replace(/iv:[^,]+/, 'iv:@@'),
+      aad: 'a:',
+      reason: 'malformed',
+    },
     { name: 'bad int', text: () => enc('4x', 'int', 'a:'), aad: 'a:', reason: 'type' },
     { name: 'bad bool', text: () => enc('yes', 'bool', 'a:'), aad: 'a:', reason: 'type' },
     { name: 'unknown type', text: () => enc('x', 'blob', 'a:'), aad: 'a:', reason: 'type' },

@@ -60,7 +60,8 @@ export function parseEncryptedValue(text: string): EncryptedValue {
 
 /** AES-256-GCM open; any failure (wrong key, wrong path, altered bytes) is an `authentication` failure. */
 export function openValue(value: EncryptedValue, key: Uint8Array, aad: string): Buffer {
-  if (value.iv.length === 0 || value.tag.length !== 16) throw new ValueCipherError('malformed', 'iv or tag has the wrong length');
+  if (value.iv.length === 0 || value.tag.length !== 16)
+    throw new ValueCipherError('malformed', 'iv or tag has the wrong length');
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, value.iv, { authTagLength: 16 });
     decipher.setAAD(Buffer.from(aad, 'utf8'));
@@ -115,7 +116,8 @@ function typed(plain: Buffer, type: string): DecryptedValue {
 function parseGoFloat(s: string): number | undefined {
   const lower = s.toLowerCase();
   if (lower === 'nan') return Number.NaN;
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity') return Number.POSITIVE_INFINITY;
+  if (lower === 'inf' || lower === '+inf' || lower === 'infinity' || lower === '+infinity')
+    return Number.POSITIVE_INFINITY;
   if (lower === '-inf' || lower === '-infinity') return Number.NEGATIVE_INFINITY;
   if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return undefined;
   return Number(s);

@@ -23,7 +23,13 @@ async function failure(p: Promise<unknown>): Promise<DroverError> {
 }
 
 function expectNoSecret(err: DroverError, ...secrets: string[]) {
-  const shown = [err.message, JSON.stringify(err), JSON.stringify(err.data), String(err.stack), String((err as { cause?: unknown }).cause ?? '')].join('\n');
+  const shown = [
+    err.message,
+    JSON.stringify(err),
+    JSON.stringify(err.data),
+    String(err.stack),
+    String((err as { cause?: unknown }).cause ?? ''),
+  ].join('\n');
   for (const s of secrets) expect(shown).not.toContain(s);
 }
 
@@ -40,7 +46,11 @@ describe('private repositories (basic auth on the real git server)', () => {
 
   it('fetches with a token from the environment', async () => {
     const repo = await seedRepo(env, { private: true });
-    const source = await openSource({ spec: { url: repo.url, branch: 'main', auth: { usernameEnv: 'U', tokenEnv: 'T' } }, cacheDir, env: { U: user, T: password } });
+    const source = await openSource({
+      spec: { url: repo.url, branch: 'main', auth: { usernameEnv: 'U', tokenEnv: 'T' } },
+      cacheDir,
+      env: { U: user, T: password },
+    });
     expect((await source.sync()).head).toBe(await revParse(repo.bare));
   });
 
@@ -48,8 +58,15 @@ describe('private repositories (basic auth on the real git server)', () => {
     const repo = await seedRepo(env, { private: true });
     const file = join(dir, 'git-credentials');
     const origin = new URL(env.git.url);
-    writeFileSync(file, `https://someone:else@git.example\n${origin.protocol}//${encodeURIComponent(user)}:${encodeURIComponent(password)}@${origin.host}\n`, { mode: 0o600 });
-    const source = await openSource({ spec: { url: repo.url, branch: 'main', auth: { credentialsFile: file } }, cacheDir });
+    writeFileSync(
+      file,
+      `https://someone:else@git.example\n${origin.protocol}//${encodeURIComponent(user)}:${encodeURIComponent(password)}@${origin.host}\n`,
+      { mode: 0o600 },
+    );
+    const source = await openSource({
+      spec: { url: repo.url, branch: 'main', auth: { credentialsFile: file } },
+      cacheDir,
+    });
     expect((await source.sync()).head).toBe(await revParse(repo.bare));
   });
 
@@ -66,7 +83,10 @@ describe('private repositories (basic auth on the real git server)', () => {
     const repo = await seedRepo(env, { private: true });
     const source = await openSource({ spec: { url: repo.url, branch: 'main' }, cacheDir });
     const err = await failure(source.sync());
-    expect(err).toMatchObject({ code: 'E_UNAUTHORIZED', message: `${repo.url}: authentication required and no credentials are configured (source auth)` });
+    expect(err).toMatchObject({
+      code: 'E_UNAUTHORIZED',
+      message: `${repo.url}: authentication required and no credentials are configured (source auth)`,
+    });
     expectNoSecret(err, password);
   });
 
@@ -75,16 +95,30 @@ describe('private repositories (basic auth on the real git server)', () => {
     const wrong = 'wrong-Pa55word-xyz';
     for (const auth of [{ usernameEnv: 'U', passwordEnv: 'P' }, { credentialsFile: join(dir, 'wrong') }]) {
       writeFileSync(join(dir, 'wrong'), `${new URL(env.git.url).origin.replace('://', `://${user}:${wrong}@`)}\n`);
-      const source = await openSource({ spec: { url: repo.url, branch: 'main', auth }, cacheDir, env: { U: user, P: wrong } });
+      const source = await openSource({
+        spec: { url: repo.url, branch: 'main', auth },
+        cacheDir,
+        env: { U: user, P: wrong },
+      });
       const err = await failure(source.sync());
-      expect(err).toMatchObject({ code: 'E_UNAUTHORIZED', message: `${repo.url}: authentication required and the credentials were refused` });
+      expect(err).toMatchObject({
+        code: 'E_UNAUTHORIZED',
+        message: `${repo.url}: authentication required and the credentials were refused`,
+      });
       expectNoSecret(err, wrong, password);
     }
   });
 
   it('names an unset variable', async () => {
     const repo = await seedRepo(env, { private: true });
-    const source = await openSource({ spec: { url: repo.url, branch: 'main', auth: { tokenEnv: 'DROVER_NO_SUCH_VAR' } }, cacheDir, env: {} });
-    await expect(source.sync()).rejects.toMatchObject({ code: 'E_INVALID_INPUT', message: 'environment variable DROVER_NO_SUCH_VAR (source auth.tokenEnv) is not set' });
+    const source = await openSource({
+      spec: { url: repo.url, branch: 'main', auth: { tokenEnv: 'DROVER_NO_SUCH_VAR' } },
+      cacheDir,
+      env: {},
+    });
+    await expect(source.sync()).rejects.toMatchObject({
+      code: 'E_INVALID_INPUT',
+      message: 'environment variable DROVER_NO_SUCH_VAR (source auth.tokenEnv) is not set',
+    });
   });
 });

@@ -41,20 +41,35 @@ describe('changedPaths', () => {
         { path: 'apps/web/extra/secret.yaml', change: 'added' },
       ],
     });
-    expect((await source.changedPaths({ from: a, to: b, paths: ['apps/web'] })).changes.map((c) => c.path)).toEqual(['apps/web/configmap.yaml', 'apps/web/extra/secret.yaml']);
-    expect((await source.changedPaths({ from: b, to: a })).changes.map((c) => c.change)).toEqual(['modified', 'added', 'modified', 'deleted']);
+    expect((await source.changedPaths({ from: a, to: b, paths: ['apps/web'] })).changes.map((c) => c.path)).toEqual([
+      'apps/web/configmap.yaml',
+      'apps/web/extra/secret.yaml',
+    ]);
+    expect((await source.changedPaths({ from: b, to: a })).changes.map((c) => c.change)).toEqual([
+      'modified',
+      'added',
+      'modified',
+      'deleted',
+    ]);
     expect((await source.changedPaths({ from: a, to: a })).changes).toEqual([]);
 
     expect(await source.isAncestor({ ancestor: a, oid: b })).toBe(true);
     expect(await source.isAncestor({ ancestor: b, oid: a })).toBe(false);
-    expect(await source.readCommit({ oid: b })).toMatchObject({ message: 'web: new secret, api gone\n\nBody text.', parents: [a] });
+    expect(await source.readCommit({ oid: b })).toMatchObject({
+      message: 'web: new secret, api gone\n\nBody text.',
+      parents: [a],
+    });
   });
 
   it('flags a force push: from is not an ancestor of to', async () => {
     const repo = await seedRepo(env);
     const source = await openSource({ spec: { url: repo.url, branch: 'main' }, cacheDir });
     await source.sync();
-    const b = await pushCommit({ bare: repo.bare, edit: (w) => writeFileSync(join(w, 'b.yaml'), 'b: 1\n'), message: 'b' });
+    const b = await pushCommit({
+      bare: repo.bare,
+      edit: (w) => writeFileSync(join(w, 'b.yaml'), 'b: 1\n'),
+      message: 'b',
+    });
     await source.sync();
     const c = await pushCommit({
       bare: repo.bare,
@@ -80,7 +95,10 @@ describe('changedPaths', () => {
     const source = await openSource({ spec: { url: repo.url, branch: 'main' }, cacheDir });
     const { head } = await source.sync();
     const missing = '0123456789abcdef0123456789abcdef01234567';
-    await expect(source.changedPaths({ from: missing, to: head })).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: `commit ${missing} is not in the repository` });
+    await expect(source.changedPaths({ from: missing, to: head })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: `commit ${missing} is not in the repository`,
+    });
     await expect(source.readCommit({ oid: 'HEAD' })).rejects.toMatchObject({ code: 'E_INVALID_INPUT' });
   });
 });

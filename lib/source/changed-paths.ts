@@ -81,7 +81,10 @@ async function diffTrees({
 }): Promise<void> {
   if (a === b) return;
   signal?.throwIfAborted();
-  const [ia, ib] = await Promise.all([a ? readTreeObject({ repo, oid: a }) : [], b ? readTreeObject({ repo, oid: b }) : []]);
+  const [ia, ib] = await Promise.all([
+    a ? readTreeObject({ repo, oid: a }) : [],
+    b ? readTreeObject({ repo, oid: b }) : [],
+  ]);
   const byName = new Map<string, [TreeItem | undefined, TreeItem | undefined]>();
   for (const e of ia) byName.set(e.name, [e, undefined]);
   for (const e of ib) {

@@ -14,7 +14,11 @@ const dir = mkdtempSync(join(tmpdir(), 'drover-commits-since-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let n = 0;
-async function repo(): Promise<{ path: string; commit: (message: string, file: string, at?: number) => Promise<string>; revList: (range: string) => Promise<string[]> }> {
+async function repo(): Promise<{
+  path: string;
+  commit: (message: string, file: string, at?: number) => Promise<string>;
+  revList: (range: string) => Promise<string[]>;
+}> {
   const path = join(dir, `r${n++}`);
   await git(dir, ['init', '--quiet', '--initial-branch=main', path]);
   let clock = 1_700_000_000;
@@ -31,7 +35,8 @@ async function repo(): Promise<{ path: string; commit: (message: string, file: s
   };
 }
 
-const since = async (path: string, from: string, to: string, limit?: number) => commitsSince({ repo: openRepo({ gitdir: join(path, '.git') }), from, to, ...(limit ? { limit } : {}) });
+const since = async (path: string, from: string, to: string, limit?: number) =>
+  commitsSince({ repo: openRepo({ gitdir: join(path, '.git') }), from, to, ...(limit ? { limit } : {}) });
 
 describe('commitsSince', () => {
   it('lists the commits of a linear history since `from`, newest first, with their paths', async () => {
@@ -57,7 +62,10 @@ describe('commitsSince', () => {
     await r.commit('feat: side work', 'side.yaml');
     await git(r.path, ['checkout', '--quiet', 'main']);
     const from = await r.commit('chore: main work', 'main.yaml');
-    await git(r.path, ['merge', '--quiet', '--no-edit', 'side'], { GIT_AUTHOR_DATE: '1700009999 +0000', GIT_COMMITTER_DATE: '1700009999 +0000' });
+    await git(r.path, ['merge', '--quiet', '--no-edit', 'side'], {
+      GIT_AUTHOR_DATE: '1700009999 +0000',
+      GIT_COMMITTER_DATE: '1700009999 +0000',
+    });
     const merged = (await git(r.path, ['rev-parse', 'HEAD'])).trim();
     const to = await r.commit('fix: after merge', 'after.yaml');
     const got = await since(r.path, from, to);
@@ -75,7 +83,10 @@ describe('commitsSince', () => {
     await git(r.path, ['checkout', '--quiet', '-b', 'stale', old]);
     await r.commit('docs: stale branch', 'c.yaml');
     await git(r.path, ['checkout', '--quiet', 'main']);
-    await git(r.path, ['merge', '--quiet', '--no-edit', 'stale'], { GIT_AUTHOR_DATE: '1700099999 +0000', GIT_COMMITTER_DATE: '1700099999 +0000' });
+    await git(r.path, ['merge', '--quiet', '--no-edit', 'stale'], {
+      GIT_AUTHOR_DATE: '1700099999 +0000',
+      GIT_COMMITTER_DATE: '1700099999 +0000',
+    });
     const to = (await git(r.path, ['rev-parse', 'HEAD'])).trim();
     const got = await since(r.path, from, to);
     expect(got.commits.map((x) => x.oid).sort()).toEqual((await r.revList(`${from}..${to}`)).sort());

@@ -110,7 +110,14 @@ export async function commitsSince({
       const c = info.get(oid)!;
       const parent = c.parents[0];
       if (!parent) return { ...c, paths: null };
-      const diff = await changedPaths({ repo, from: parent, to: oid, paths, checkAncestry: false, ...(signal ? { signal } : {}) });
+      const diff = await changedPaths({
+        repo,
+        from: parent,
+        to: oid,
+        paths,
+        checkAncestry: false,
+        ...(signal ? { signal } : {}),
+      });
       return { ...c, paths: diff.changes.map((x) => x.path) };
     }),
   );

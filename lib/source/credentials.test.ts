@@ -20,15 +20,18 @@ describe('parseCredentialStore', () => {
     ]);
   });
 
-  it.each([['not a url'], ['ssh://u:p@host'], ['https://host-without-user']])('rejects %j by line number, without the line', (line) => {
-    let err: Error | undefined;
-    try {
-      parseCredentialStore(`https://a:b@h\n${line}\n`, { file: '/x/creds' });
-    } catch (e) {
-      err = e as Error;
-    }
-    expect(err?.message).toBe('/x/creds: line 2 is not an http(s)://user:password@host entry');
-  });
+  it.each([['not a url'], ['ssh://u:p@host'], ['https://host-without-user']])(
+    'rejects %j by line number, without the line',
+    (line) => {
+      let err: Error | undefined;
+      try {
+        parseCredentialStore(`https://a:b@h\n${line}\n`, { file: '/x/creds' });
+      } catch (e) {
+        err = e as Error;
+      }
+      expect(err?.message).toBe('/x/creds: line 2 is not an http(s)://user:password@host entry');
+    },
+  );
 });
 
 describe('findCredential', () => {
@@ -49,22 +52,40 @@ describe('findCredential', () => {
 describe('resolveCredentials', () => {
   const url = 'https://git.example/a.git';
   it('token from env, with a default user name', async () => {
-    expect(await resolveCredentials({ auth: { tokenEnv: 'TOK' }, url, env: { TOK: 't' } })).toEqual({ username: 'x-access-token', password: 't' });
+    expect(await resolveCredentials({ auth: { tokenEnv: 'TOK' }, url, env: { TOK: 't' } })).toEqual({
+      username: 'x-access-token',
+      password: 't',
+    });
   });
   it('user and password from env', async () => {
-    expect(await resolveCredentials({ auth: { usernameEnv: 'U', passwordEnv: 'P' }, url, env: { U: 'u', P: 'p' } })).toEqual({ username: 'u', password: 'p' });
+    expect(
+      await resolveCredentials({ auth: { usernameEnv: 'U', passwordEnv: 'P' }, url, env: { U: 'u', P: 'p' } }),
+    ).toEqual({ username: 'u', password: 'p' });
   });
   it('names the missing variable, not a value', async () => {
-    await expect(resolveCredentials({ auth: { tokenEnv: 'TOK' }, url, env: {} })).rejects.toThrow('environment variable TOK (source auth.tokenEnv) is not set');
+    await expect(resolveCredentials({ auth: { tokenEnv: 'TOK' }, url, env: {} })).rejects.toThrow(
+      'environment variable TOK (source auth.tokenEnv) is not set',
+    );
   });
   it('credentials file, then URL credentials', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'drover-creds-'));
     const file = join(dir, 'creds');
     writeFileSync(file, store);
-    expect(await resolveCredentials({ auth: { credentialsFile: file }, url })).toEqual({ username: 'bot', password: 't@ken' });
+    expect(await resolveCredentials({ auth: { credentialsFile: file }, url })).toEqual({
+      username: 'bot',
+      password: 't@ken',
+    });
     const fromUrl = { username: 'x', password: 'y' };
-    expect(await resolveCredentials({ auth: { credentialsFile: file }, url: 'https://other.example/a.git', urlCredentials: fromUrl })).toEqual(fromUrl);
-    await expect(resolveCredentials({ auth: { credentialsFile: join(dir, 'none') }, url })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    expect(
+      await resolveCredentials({
+        auth: { credentialsFile: file },
+        url: 'https://other.example/a.git',
+        urlCredentials: fromUrl,
+      }),
+    ).toEqual(fromUrl);
+    await expect(resolveCredentials({ auth: { credentialsFile: join(dir, 'none') }, url })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+    });
   });
   it('anonymous when nothing is configured', async () => {
     expect(await resolveCredentials({ auth: {}, url })).toBeUndefined();

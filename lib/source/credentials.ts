@@ -33,7 +33,10 @@ export type EnvLookup = Readonly<Record<string, string | undefined>>;
  * other lines that are not `http(s)://user:pass@host[/path]` are errors that
  * give the line number but not the line.
  */
-export function parseCredentialStore(text: string, { file = 'credentials file' }: { file?: string } = {}): CredentialEntry[] {
+export function parseCredentialStore(
+  text: string,
+  { file = 'credentials file' }: { file?: string } = {},
+): CredentialEntry[] {
   const out: CredentialEntry[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trim();
@@ -45,7 +48,9 @@ export function parseCredentialStore(text: string, { file = 'credentials file' }
       u = undefined;
     }
     if (!u || (u.protocol !== 'https:' && u.protocol !== 'http:') || !u.hostname || (!u.username && !u.password)) {
-      throw new InvalidInputError(`${file}: line ${i + 1} is not an http(s)://user:password@host entry`, { data: { file, line: i + 1 } });
+      throw new InvalidInputError(`${file}: line ${i + 1} is not an http(s)://user:password@host entry`, {
+        data: { file, line: i + 1 },
+      });
     }
     out.push({
       protocol: u.protocol === 'https:' ? 'https' : 'http',
@@ -62,12 +67,21 @@ export function parseCredentialStore(text: string, { file = 'credentials file' }
  * The first entry that matches `url` by protocol and host (with port), as
  * git's credential-store does; an entry with a path matches only URLs under it.
  */
-export function findCredential({ entries, url }: { entries: readonly CredentialEntry[]; url: string }): Credentials | undefined {
+export function findCredential({
+  entries,
+  url,
+}: {
+  entries: readonly CredentialEntry[];
+  url: string;
+}): Credentials | undefined {
   const u = new URL(url);
   const protocol = u.protocol.replace(/:$/, '');
   const path = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
   const hit = entries.find(
-    (e) => e.protocol === protocol && e.host === u.host.toLowerCase() && (e.path === '' || path === e.path || path.startsWith(`${e.path}/`)),
+    (e) =>
+      e.protocol === protocol &&
+      e.host === u.host.toLowerCase() &&
+      (e.path === '' || path === e.path || path.startsWith(`${e.path}/`)),
   );
   return hit ? { username: hit.username, password: hit.password } : undefined;
 }
@@ -94,7 +108,9 @@ export async function resolveCredentials({
     const name = auth[field]!;
     const value = env[name];
     if (value === undefined || value === '') {
-      throw new InvalidInputError(`environment variable ${name} (source auth.${field}) is not set`, { data: { field: `auth.${field}`, variable: name } });
+      throw new InvalidInputError(`environment variable ${name} (source auth.${field}) is not set`, {
+        data: { field: `auth.${field}`, variable: name },
+      });
     }
     return value;
   };
@@ -102,7 +118,10 @@ export async function resolveCredentials({
     return { username: auth.usernameEnv ? fromEnv('usernameEnv') : 'x-access-token', password: fromEnv('tokenEnv') };
   }
   if (auth.passwordEnv || auth.usernameEnv) {
-    return { username: auth.usernameEnv ? fromEnv('usernameEnv') : '', password: auth.passwordEnv ? fromEnv('passwordEnv') : '' };
+    return {
+      username: auth.usernameEnv ? fromEnv('usernameEnv') : '',
+      password: auth.passwordEnv ? fromEnv('passwordEnv') : '',
+    };
   }
   if (auth.credentialsFile) {
     let text: string;
@@ -110,7 +129,9 @@ export async function resolveCredentials({
       text = await readFile(auth.credentialsFile, { encoding: 'utf8', ...(signal ? { signal } : {}) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new NotFoundError(`credentials file ${auth.credentialsFile} does not exist`, { data: { file: auth.credentialsFile } });
+        throw new NotFoundError(`credentials file ${auth.credentialsFile} does not exist`, {
+          data: { file: auth.credentialsFile },
+        });
       }
       throw err;
     }

@@ -23,15 +23,30 @@ describe('remote sources over HTTP', () => {
     expect(source.gitdir.startsWith(cacheDir)).toBe(true);
 
     const tree = await source.readTree({ commit: head });
-    expect(tree.map((f) => f.path)).toEqual(['README.md', 'apps/api/service.json', 'apps/web/configmap.yaml', 'apps/web/deployment.yaml', 'docs/notes.md']);
+    expect(tree.map((f) => f.path)).toEqual([
+      'README.md',
+      'apps/api/service.json',
+      'apps/web/configmap.yaml',
+      'apps/web/deployment.yaml',
+      'docs/notes.md',
+    ]);
     expect(tree[0]).toMatchObject({ mode: '100644', oid: expect.stringMatching(/^[0-9a-f]{40}$/) });
 
     const files = await source.readFiles({ commit: head, filter: isManifestPath });
-    expect(files.map((f) => f.path)).toEqual(['apps/api/service.json', 'apps/web/configmap.yaml', 'apps/web/deployment.yaml']);
+    expect(files.map((f) => f.path)).toEqual([
+      'apps/api/service.json',
+      'apps/web/configmap.yaml',
+      'apps/web/deployment.yaml',
+    ]);
     expect(files[1]?.text).toContain('greeting: hello');
 
     const commit = await source.readCommit({ oid: head });
-    expect(commit).toMatchObject({ oid: head, message: 'initial', author: { name: 'Drover Test', email: 'test@drover.invalid' }, parents: [] });
+    expect(commit).toMatchObject({
+      oid: head,
+      message: 'initial',
+      author: { name: 'Drover Test', email: 'test@drover.invalid' },
+      parents: [],
+    });
     expect(Date.parse(commit.commitTime)).toBeGreaterThan(Date.now() - 600_000);
   });
 
@@ -39,11 +54,23 @@ describe('remote sources over HTTP', () => {
     const repo = await seedRepo(env);
     const source = await openSource({ spec: { url: repo.url, branch: 'main', paths: ['apps/web'] }, cacheDir });
     const { head } = await source.sync();
-    expect((await source.readTree({ commit: head })).map((f) => f.path)).toEqual(['apps/web/configmap.yaml', 'apps/web/deployment.yaml']);
-    expect((await source.readTree({ commit: head, paths: ['apps/*/service.json'] })).map((f) => f.path)).toEqual(['apps/api/service.json']);
-    await expect(source.readFiles({ commit: head, limits: { maxFileBytes: 100 } })).rejects.toThrow(/^apps\/web\/deployment\.yaml: \d+ bytes, more than the limit of 100 per file$/);
-    await expect(source.readFiles({ commit: head, limits: { maxFiles: 1 } })).rejects.toMatchObject({ code: 'E_INVALID_INPUT', data: { file: 'apps/web/deployment.yaml' } });
-    await expect(source.readFiles({ commit: head, limits: { maxTotalBytes: 200 } })).rejects.toThrow(/past the limit of 200 bytes/);
+    expect((await source.readTree({ commit: head })).map((f) => f.path)).toEqual([
+      'apps/web/configmap.yaml',
+      'apps/web/deployment.yaml',
+    ]);
+    expect((await source.readTree({ commit: head, paths: ['apps/*/service.json'] })).map((f) => f.path)).toEqual([
+      'apps/api/service.json',
+    ]);
+    await expect(source.readFiles({ commit: head, limits: { maxFileBytes: 100 } })).rejects.toThrow(
+      /^apps\/web\/deployment\.yaml: \d+ bytes, more than the limit of 100 per file$/,
+    );
+    await expect(source.readFiles({ commit: head, limits: { maxFiles: 1 } })).rejects.toMatchObject({
+      code: 'E_INVALID_INPUT',
+      data: { file: 'apps/web/deployment.yaml' },
+    });
+    await expect(source.readFiles({ commit: head, limits: { maxTotalBytes: 200 } })).rejects.toThrow(
+      /past the limit of 200 bytes/,
+    );
   });
 
   it('fetches incrementally after a push: only the new objects come over', async () => {
@@ -51,14 +78,20 @@ describe('remote sources over HTTP', () => {
     const source = await openSource({ spec: { url: repo.url, branch: 'main' }, cacheDir });
     const first = await source.sync();
     const [firstPack] = packs(source.gitdir);
-    const next = await pushCommit({ bare: repo.bare, edit: (w) => writeFileSync(join(w, 'apps/web/configmap.yaml'), 'kind: ConfigMap\n'), message: 'web: greeting' });
+    const next = await pushCommit({
+      bare: repo.bare,
+      edit: (w) => writeFileSync(join(w, 'apps/web/configmap.yaml'), 'kind: ConfigMap\n'),
+      message: 'web: greeting',
+    });
     const second = await source.sync();
     expect(second).toEqual({ head: next, previous: first.head, moved: true });
     const after = packs(source.gitdir);
     expect(after).toHaveLength(2);
     const newPack = after.find((p) => p !== firstPack)!;
     // The new pack holds the commit, three trees and one blob, not the whole history again.
-    expect(statSync(join(source.gitdir, 'objects', 'pack', newPack)).size).toBeLessThan(statSync(join(source.gitdir, 'objects', 'pack', firstPack!)).size);
+    expect(statSync(join(source.gitdir, 'objects', 'pack', newPack)).size).toBeLessThan(
+      statSync(join(source.gitdir, 'objects', 'pack', firstPack!)).size,
+    );
 
     // Nothing new: no new pack, head unchanged.
     expect(await source.sync()).toEqual({ head: next, previous: next, moved: false });
@@ -73,7 +106,10 @@ describe('remote sources over HTTP', () => {
   it('reports a missing branch and a missing repository', async () => {
     const repo = await seedRepo(env);
     const noBranch = await openSource({ spec: { url: repo.url, branch: 'nope' }, cacheDir });
-    await expect(noBranch.sync()).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: `${repo.url} has no branch nope` });
+    await expect(noBranch.sync()).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: `${repo.url} has no branch nope`,
+    });
     const noRepo = await openSource({ spec: { url: `${env.git.url}/does-not-exist.git`, branch: 'main' }, cacheDir });
     await expect(noRepo.sync()).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
   });

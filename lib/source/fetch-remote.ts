@@ -86,13 +86,26 @@ export async function fetchRemote({
     signal?.throwIfAborted();
     throw fetchError({ err, shown, branch, offered, secrets });
   }
-  if (!head) throw new NotFoundError(`${shown} is an empty repository (no branch ${branch})`, { data: { url: shown, branch } });
+  if (!head)
+    throw new NotFoundError(`${shown} is an empty repository (no branch ${branch})`, { data: { url: shown, branch } });
   await git.writeRef({ fs: repo.fs, gitdir: repo.gitdir, ref: `refs/heads/${branch}`, value: head, force: true });
   return { head };
 }
 
 /** Maps an isomorphic-git failure to a DroverError whose message and data hold no credentials. */
-function fetchError({ err, shown, branch, offered, secrets }: { err: unknown; shown: string; branch: string; offered: boolean; secrets: string[] }): DroverError {
+function fetchError({
+  err,
+  shown,
+  branch,
+  offered,
+  secrets,
+}: {
+  err: unknown;
+  shown: string;
+  branch: string;
+  offered: boolean;
+  secrets: string[];
+}): DroverError {
   if (err instanceof DroverError) return err;
   const e = err as { code?: string; message?: string; data?: { statusCode?: number } };
   const data = { url: shown, branch };
@@ -100,13 +113,21 @@ function fetchError({ err, shown, branch, offered, secrets }: { err: unknown; sh
   if (e.code === 'UserCanceledError' || status === 401 || status === 403) {
     // No cause: library errors can carry response bodies and headers.
     const why = offered ? 'the credentials were refused' : 'no credentials are configured (source auth)';
-    return new UnauthorizedError(`${shown}: authentication required and ${why}`, { data: { ...data, status: status ?? 401 } });
+    return new UnauthorizedError(`${shown}: authentication required and ${why}`, {
+      data: { ...data, status: status ?? 401 },
+    });
   }
   if (e.code === 'NotFoundError' && !status) {
     return new NotFoundError(`${shown} has no branch ${branch}`, { data });
   }
   const message = redactSecrets(e.message ?? String(err), secrets);
-  if (status === 404) return new NotFoundError(`${shown}: repository not found (HTTP 404)`, { data: { ...data, status } });
-  if (status !== undefined) return new UnavailableError(`${shown}: git server answered HTTP ${status}`, { data: { ...data, status, dependency: 'git' } });
-  return new UnavailableError(`${shown}: fetch failed: ${message}`, { data: { ...data, reason: message, dependency: 'git' } });
+  if (status === 404)
+    return new NotFoundError(`${shown}: repository not found (HTTP 404)`, { data: { ...data, status } });
+  if (status !== undefined)
+    return new UnavailableError(`${shown}: git server answered HTTP ${status}`, {
+      data: { ...data, status, dependency: 'git' },
+    });
+  return new UnavailableError(`${shown}: fetch failed: ${message}`, {
+    data: { ...data, reason: message, dependency: 'git' },
+  });
 }

@@ -8,7 +8,14 @@
  */
 export { changedPaths, type ChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
 export { commitsSince, type CommitChange, type CommitsSince } from './commits-since.ts';
-export { findCredential, parseCredentialStore, resolveCredentials, type CredentialEntry, type Credentials, type EnvLookup } from './credentials.ts';
+export {
+  findCredential,
+  parseCredentialStore,
+  resolveCredentials,
+  type CredentialEntry,
+  type Credentials,
+  type EnvLookup,
+} from './credentials.ts';
 export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 export { findGitDir, readLocalHead } from './local-repo.ts';
 export { checkPathPattern, compilePathFilter, isManifestPath, type PathFilter } from '../bundle/path-filter.ts';
@@ -19,5 +26,19 @@ export { redactSecrets, redactUrl } from './redact.ts';
 export { checkBranchName, refNameProblem } from './ref-name.ts';
 export { openRepo, type GitRepo } from './repo.ts';
 export { openSource, type OpenSourceOptions, type Source, type SyncResult } from './source.ts';
-export { parseSourceUrl, validateSourceSpec, type SourceAuth, type SourceLocation, type SourceSpec, type ValidSourceSpec } from './spec.ts';
-export { checkSchedule, watchSource, type HeadChange, type SourceWatcher, type Trigger, type WatchSourceOptions } from './watch-source.ts';
+export {
+  parseSourceUrl,
+  validateSourceSpec,
+  type SourceAuth,
+  type SourceLocation,
+  type SourceSpec,
+  type ValidSourceSpec,
+} from './spec.ts';
+export {
+  checkSchedule,
+  watchSource,
+  type HeadChange,
+  type SourceWatcher,
+  type Trigger,
+  type WatchSourceOptions,
+} from './watch-source.ts';

@@ -33,7 +33,9 @@ describe('local path sources', () => {
     await git(path, ['commit', '--quiet', '-am', 'second']);
     const second = (await git(path, ['rev-parse', 'HEAD'])).trim();
     expect(await source.sync()).toEqual({ head: second, previous: head, moved: true });
-    expect((await source.changedPaths({ from: head, to: second })).changes).toEqual([{ path: 'apps/web/configmap.yaml', change: 'modified' }]);
+    expect((await source.changedPaths({ from: head, to: second })).changes).toEqual([
+      { path: 'apps/web/configmap.yaml', change: 'modified' },
+    ]);
   });
 
   it('reads packed objects and refs after git gc, and a relative path', async () => {
@@ -47,13 +49,21 @@ describe('local path sources', () => {
   it('refuses a directory that is not a repository, and names a missing one', async () => {
     const plain = join(dir, 'plain');
     cpSync(BASIC_FIXTURE, plain, { recursive: true });
-    await expect(openSource({ spec: { url: plain, branch: 'main' } })).rejects.toMatchObject({ code: 'E_INVALID_INPUT', message: expect.stringContaining('is not a Git repository') });
-    await expect(openSource({ spec: { url: join(dir, 'missing'), branch: 'main' } })).rejects.toMatchObject({ code: 'E_NOT_FOUND' });
+    await expect(openSource({ spec: { url: plain, branch: 'main' } })).rejects.toMatchObject({
+      code: 'E_INVALID_INPUT',
+      message: expect.stringContaining('is not a Git repository'),
+    });
+    await expect(openSource({ spec: { url: join(dir, 'missing'), branch: 'main' } })).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+    });
   });
 
   it('names a missing branch', async () => {
     const { path } = await workRepo('nobranch');
     const source = await openSource({ spec: { url: path, branch: 'release' } });
-    await expect(source.sync()).rejects.toMatchObject({ code: 'E_NOT_FOUND', message: `${path} has no branch release` });
+    await expect(source.sync()).rejects.toMatchObject({
+      code: 'E_NOT_FOUND',
+      message: `${path} has no branch release`,
+    });
   });
 });

@@ -21,7 +21,15 @@ export interface CommitInfo {
   parents: string[];
 }
 
-export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid: string; signal?: AbortSignal }): Promise<CommitInfo> {
+export async function readCommitInfo({
+  repo,
+  oid,
+  signal,
+}: {
+  repo: GitRepo;
+  oid: string;
+  signal?: AbortSignal;
+}): Promise<CommitInfo> {
   checkOid(oid);
   signal?.throwIfAborted();
   try {
@@ -40,7 +48,8 @@ export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid
       parents: commit.parent,
     };
   } catch (err) {
-    if (isNotFound(err)) throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
+    if (isNotFound(err))
+      throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
     throw err;
   }
 }
@@ -50,7 +59,17 @@ export async function readCommitInfo({ repo, oid, signal }: { repo: GitRepo; oid
  * breadth-first walk over cached commit links, so a repeated check costs no
  * object reads. Exhausting the history (unrelated or rewritten) means false.
  */
-export async function isAncestor({ repo, ancestor, oid, signal }: { repo: GitRepo; ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean> {
+export async function isAncestor({
+  repo,
+  ancestor,
+  oid,
+  signal,
+}: {
+  repo: GitRepo;
+  ancestor: string;
+  oid: string;
+  signal?: AbortSignal;
+}): Promise<boolean> {
   checkOid(ancestor);
   checkOid(oid);
   if (ancestor === oid) return true;
@@ -61,7 +80,11 @@ export async function isAncestor({ repo, ancestor, oid, signal }: { repo: GitRep
     signal?.throwIfAborted();
     const links = await Promise.all(
       // A parent we do not have (a shallow local repository) ends that line of history.
-      frontier.map((c) => readCommitLinks({ repo, oid: c }).catch((err: unknown) => (c !== oid && err instanceof NotFoundError ? { parents: [] } : Promise.reject(err)))),
+      frontier.map((c) =>
+        readCommitLinks({ repo, oid: c }).catch((err: unknown) =>
+          c !== oid && err instanceof NotFoundError ? { parents: [] } : Promise.reject(err),
+        ),
+      ),
     );
     const parents = links.flatMap((l) => l.parents);
     if (parents.includes(ancestor)) return true;

@@ -68,9 +68,12 @@ export async function readFiles({
   const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
   const files = (await readTree({ repo, commit, paths, ...(signal ? { signal } : {}) })).filter((f) => filter(f.path));
   if (files.length > maxFiles) {
-    throw new InvalidInputError(`commit ${commit} has ${files.length} selected files, more than the limit of ${maxFiles}`, {
-      data: { commit, files: files.length, maxFiles, file: files[maxFiles]?.path },
-    });
+    throw new InvalidInputError(
+      `commit ${commit} has ${files.length} selected files, more than the limit of ${maxFiles}`,
+      {
+        data: { commit, files: files.length, maxFiles, file: files[maxFiles]?.path },
+      },
+    );
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const out: SourceFile[] = new Array<SourceFile>(files.length);
@@ -81,9 +84,12 @@ export async function readFiles({
     const blobOid = target?.oid ?? file.oid;
     const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: blobOid, cache: repo.cache });
     if (blob.byteLength > maxFileBytes) {
-      throw new InvalidInputError(`${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`, {
-        data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
-      });
+      throw new InvalidInputError(
+        `${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`,
+        {
+          data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
+        },
+      );
     }
     total += blob.byteLength;
     if (total > maxTotalBytes) {
@@ -100,7 +106,13 @@ export async function readFiles({
       text = '';
       bytes = blob;
     }
-    return { path: file.path, oid: blobOid, text, ...(bytes ? { bytes } : {}), ...(target ? { linkTarget: target.path } : {}) };
+    return {
+      path: file.path,
+      oid: blobOid,
+      text,
+      ...(bytes ? { bytes } : {}),
+      ...(target ? { linkTarget: target.path } : {}),
+    };
   };
   const worker = async (): Promise<void> => {
     while (next < files.length) {
@@ -123,7 +135,15 @@ export async function readFiles({
  * file at the end of the chain. Throws InvalidInputError naming the link when
  * the target is absolute, escapes the repository, is missing, or is a directory.
  */
-export async function resolveSymlink({ repo, commit, link }: { repo: GitRepo; commit: string; link: TreeFile }): Promise<{ path: string; oid: string }> {
+export async function resolveSymlink({
+  repo,
+  commit,
+  link,
+}: {
+  repo: GitRepo;
+  commit: string;
+  link: TreeFile;
+}): Promise<{ path: string; oid: string }> {
   const fail = (why: string, data: Record<string, unknown> = {}): never => {
     throw new InvalidInputError(`${link.path}: symlink ${why}`, { data: { file: link.path, ...data } });
   };
@@ -133,13 +153,15 @@ export async function resolveSymlink({ repo, commit, link }: { repo: GitRepo; co
     if (current.mode !== SYMLINK_MODE) return { path: current.path, oid: current.oid };
     const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: current.oid, cache: repo.cache });
     const target = Buffer.from(blob).toString('utf8');
-    if (target.startsWith('/') || /^[a-z]:[\\/]/i.test(target)) fail(`points at an absolute path (${target}), outside the repository`, { target });
+    if (target.startsWith('/') || /^[a-z]:[\\/]/i.test(target))
+      fail(`points at an absolute path (${target}), outside the repository`, { target });
     const resolved = posix.normalize(posix.join(posix.dirname(current.path), target));
     if (resolved === '..' || resolved.startsWith('../')) fail(`points outside the repository (${target})`, { target });
     if (resolved === '.' || resolved === '') fail('points at the repository root, a directory', { target });
     const item = await lookupPath({ repo, root, path: resolved });
     if (!item) fail(`points at ${resolved}, which does not exist in commit ${commit}`, { target });
-    else if (item.type === 'tree') fail(`points at directory ${resolved}; only links to files are followed`, { target });
+    else if (item.type === 'tree')
+      fail(`points at directory ${resolved}; only links to files are followed`, { target });
     else if (item.type !== 'blob') fail(`points at ${resolved}, which is not a file`, { target });
     else current = { path: resolved, oid: item.oid, mode: item.mode };
   }
@@ -147,7 +169,15 @@ export async function resolveSymlink({ repo, commit, link }: { repo: GitRepo; co
 }
 
 /** The tree item at `path` under tree `root`; undefined when missing or when a directory on the way is not a tree. */
-async function lookupPath({ repo, root, path }: { repo: GitRepo; root: string; path: string }): Promise<TreeItem | undefined> {
+async function lookupPath({
+  repo,
+  root,
+  path,
+}: {
+  repo: GitRepo;
+  root: string;
+  path: string;
+}): Promise<TreeItem | undefined> {
   let treeOid = root;
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) {

@@ -16,6 +16,8 @@ describe('redactUrl', () => {
 
 describe('redactSecrets', () => {
   it('replaces each secret and its URL-encoded form', () => {
-    expect(redactSecrets('auth p@ss failed; url https://u:p%40ss@h', ['p@ss', ''])).toBe('auth *** failed; url https://u:***@h');
+    expect(redactSecrets('auth p@ss failed; url https://u:p%40ss@h', ['p@ss', ''])).toBe(
+      'auth *** failed; url https://u:***@h',
+    );
   });
 });

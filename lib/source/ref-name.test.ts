@@ -41,6 +41,8 @@ describe('checkBranchName', () => {
     expect(checkBranchName('refs/heads/main')).toBe('main');
   });
   it('throws InvalidInputError naming the branch and the rule', () => {
-    expect(() => checkBranchName('a..b')).toThrow(expect.objectContaining({ code: 'E_INVALID_INPUT', message: `invalid branch name "a..b": it contains '..'` }));
+    expect(() => checkBranchName('a..b')).toThrow(
+      expect.objectContaining({ code: 'E_INVALID_INPUT', message: `invalid branch name "a..b": it contains '..'` }),
+    );
   });
 });

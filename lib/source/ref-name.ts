@@ -40,7 +40,9 @@ export function checkBranchName(branch: string): string {
   const name = branch.startsWith('refs/heads/') ? branch.slice('refs/heads/'.length) : branch;
   const problem = refNameProblem(name);
   if (problem) {
-    throw new InvalidInputError(`invalid branch name ${JSON.stringify(branch)}: it ${problem}`, { data: { branch, problem } });
+    throw new InvalidInputError(`invalid branch name ${JSON.stringify(branch)}: it ${problem}`, {
+      data: { branch, problem },
+    });
   }
   return name;
 }

@@ -41,7 +41,15 @@ export interface GitRepo {
   maxCachedTrees: number;
 }
 
-export function openRepo({ gitdir, fs = nodeFs, maxCachedTrees = 50_000 }: { gitdir: string; fs?: FsClient; maxCachedTrees?: number }): GitRepo {
+export function openRepo({
+  gitdir,
+  fs = nodeFs,
+  maxCachedTrees = 50_000,
+}: {
+  gitdir: string;
+  fs?: FsClient;
+  maxCachedTrees?: number;
+}): GitRepo {
   return { fs, gitdir, cache: {}, trees: new Map(), commits: new Map(), maxCachedTrees };
 }
 
@@ -49,7 +57,8 @@ const OID = /^[0-9a-f]{40}$/;
 
 /** Throws InvalidInputError unless `oid` is a full lower-case SHA-1. */
 export function checkOid(oid: string, what = 'commit'): string {
-  if (!OID.test(oid)) throw new InvalidInputError(`${what} ${JSON.stringify(oid)} is not a full 40-hex object id`, { data: { oid } });
+  if (!OID.test(oid))
+    throw new InvalidInputError(`${what} ${JSON.stringify(oid)} is not a full 40-hex object id`, { data: { oid } });
   return oid;
 }
 
@@ -68,7 +77,8 @@ export async function readCommitLinks({ repo, oid }: { repo: GitRepo; oid: strin
     const { commit } = await git.readCommit({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
     links = { tree: commit.tree, parents: commit.parent };
   } catch (err) {
-    if (isNotFound(err)) throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
+    if (isNotFound(err))
+      throw new NotFoundError(`commit ${oid} is not in the repository`, { data: { oid }, cause: err });
     throw err;
   }
   if (repo.commits.size >= repo.maxCachedTrees) repo.commits.clear();

@@ -47,8 +47,22 @@ export interface Source {
   /** Files of `commit` under the source's path filters (or `paths` when given). */
   readTree(args: { commit: string; paths?: readonly string[]; signal?: AbortSignal }): Promise<TreeFile[]>;
   /** Text files of `commit` (`binary`: files that are not UTF-8 come as bytes instead of being refused). */
-  readFiles(args: { commit: string; paths?: readonly string[]; filter?: (path: string) => boolean; limits?: ReadLimits; binary?: boolean; onFileError?: (f: { file: string; error: InvalidInputError }) => void; signal?: AbortSignal }): Promise<SourceFile[]>;
-  changedPaths(args: { from: string; to: string; paths?: readonly string[]; checkAncestry?: boolean; signal?: AbortSignal }): Promise<ChangeSet>;
+  readFiles(args: {
+    commit: string;
+    paths?: readonly string[];
+    filter?: (path: string) => boolean;
+    limits?: ReadLimits;
+    binary?: boolean;
+    onFileError?: (f: { file: string; error: InvalidInputError }) => void;
+    signal?: AbortSignal;
+  }): Promise<SourceFile[]>;
+  changedPaths(args: {
+    from: string;
+    to: string;
+    paths?: readonly string[];
+    checkAncestry?: boolean;
+    signal?: AbortSignal;
+  }): Promise<ChangeSet>;
   readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
   /** Commits `to` gained since `from` (`git rev-list from..to`), newest first, with the paths each changed under the source's filters. */
@@ -70,7 +84,16 @@ export interface OpenSourceOptions {
 }
 
 /** Validates the spec and opens the source; nothing is fetched until `sync()`. */
-export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, onProgress, signal }: OpenSourceOptions): Promise<Source> {
+export async function openSource({
+  spec,
+  cacheDir,
+  env = {},
+  baseDir,
+  http,
+  fs,
+  onProgress,
+  signal,
+}: OpenSourceOptions): Promise<Source> {
   const valid: ValidSourceSpec = validateSourceSpec({ spec, ...(baseDir !== undefined ? { baseDir } : {}) });
   signal?.throwIfAborted();
   const { location, display, branch, paths } = valid;
@@ -90,8 +113,23 @@ export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, 
   const doSync = async (s?: AbortSignal): Promise<SyncResult> => {
     let next: string;
     if (location.kind === 'remote') {
-      const credentials = () => resolveCredentials({ auth: valid.auth, url: location.url, env, ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}), ...opt(s) });
-      ({ head: next } = await fetchRemote({ repo, url: location.url, branch, credentials, ...(http ? { http } : {}), ...(onProgress ? { onProgress } : {}), ...opt(s) }));
+      const credentials = () =>
+        resolveCredentials({
+          auth: valid.auth,
+          url: location.url,
+          env,
+          ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}),
+          ...opt(s),
+        });
+      ({ head: next } = await fetchRemote({
+        repo,
+        url: location.url,
+        branch,
+        credentials,
+        ...(http ? { http } : {}),
+        ...(onProgress ? { onProgress } : {}),
+        ...opt(s),
+      }));
     } else {
       s?.throwIfAborted();
       next = await readLocalHead({ repo, branch, display });
@@ -122,11 +160,21 @@ export async function openSource({ spec, cacheDir, env = {}, baseDir, http, fs, 
     },
     readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, ...opt(s) }),
     readFiles: ({ commit, paths: p = paths, filter, limits, binary, onFileError, signal: s }) =>
-      readFiles({ repo, commit, paths: p, ...(filter ? { filter } : {}), ...(limits ? { limits } : {}), ...(binary ? { binary } : {}), ...(onFileError ? { onFileError } : {}), ...opt(s) }),
+      readFiles({
+        repo,
+        commit,
+        paths: p,
+        ...(filter ? { filter } : {}),
+        ...(limits ? { limits } : {}),
+        ...(binary ? { binary } : {}),
+        ...(onFileError ? { onFileError } : {}),
+        ...opt(s),
+      }),
     changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
       changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
     readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),
     isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, ...opt(s) }),
-    commitsSince: ({ from, to, limit, signal: s }) => commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), ...opt(s) }),
+    commitsSince: ({ from, to, limit, signal: s }) =>
+      commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), ...opt(s) }),
   };
 }

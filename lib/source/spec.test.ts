@@ -19,7 +19,10 @@ describe('parseSourceUrl', () => {
   it.each([
     ['', /empty/],
     ['   ', /empty/],
-    ['ssh://git@git.example/apps.git', /uses ssh:\/\/, which is not supported; accepted are https:\/\/ and http:\/\/ URLs and local paths/],
+    [
+      'ssh://git@git.example/apps.git',
+      /uses ssh:\/\/, which is not supported; accepted are https:\/\/ and http:\/\/ URLs and local paths/,
+    ],
     ['git://git.example/apps.git', /uses git:\/\//],
     ['file:///srv/manifests', /uses file:\/\/.*give its path without file:\/\//],
     ['git+ssh://git.example/x', /uses git\+ssh:\/\//],
@@ -40,7 +43,10 @@ describe('parseSourceUrl', () => {
   });
 
   it('keeps credentials from the URL apart, decoded', () => {
-    expect(parseSourceUrl({ url: 'https://bot:p%40ss@git.example/a.git' }).urlCredentials).toEqual({ username: 'bot', password: 'p@ss' });
+    expect(parseSourceUrl({ url: 'https://bot:p%40ss@git.example/a.git' }).urlCredentials).toEqual({
+      username: 'bot',
+      password: 'p@ss',
+    });
   });
 
   it('never shows the password in a rejection', () => {
@@ -56,8 +62,14 @@ describe('parseSourceUrl', () => {
 
 describe('validateSourceSpec', () => {
   it('normalizes branch, paths and display', () => {
-    const v = validateSourceSpec({ spec: { url: 'https://u:p@git.example/a.git', branch: 'refs/heads/main', paths: ['./apps/', 'infra/**/*.yaml'] } });
-    expect(v).toMatchObject({ display: 'https://git.example/a.git', branch: 'main', paths: ['apps', 'infra/**/*.yaml'] });
+    const v = validateSourceSpec({
+      spec: { url: 'https://u:p@git.example/a.git', branch: 'refs/heads/main', paths: ['./apps/', 'infra/**/*.yaml'] },
+    });
+    expect(v).toMatchObject({
+      display: 'https://git.example/a.git',
+      branch: 'main',
+      paths: ['apps', 'infra/**/*.yaml'],
+    });
     expect(JSON.stringify(v.location)).not.toContain(':p@');
   });
 

@@ -35,9 +35,7 @@ export interface SourceSpec {
   auth?: SourceAuth;
 }
 
-export type SourceLocation =
-  | { kind: 'remote'; url: string }
-  | { kind: 'local'; path: string };
+export type SourceLocation = { kind: 'remote'; url: string } | { kind: 'local'; path: string };
 
 export interface ValidSourceSpec {
   location: SourceLocation;
@@ -74,17 +72,26 @@ export function parseSourceUrl({ url, baseDir = process.cwd() }: { url: string; 
       throw new InvalidInputError(`source URL ${shown} is not a valid URL`, { data: { url: shown } });
     }
     if (!u.hostname) throw new InvalidInputError(`source URL ${shown} has no host`, { data: { url: shown } });
-    if (u.hash) throw new InvalidInputError(`source URL ${shown} has a #fragment; give the branch separately`, { data: { url: shown } });
-    const creds = u.username || u.password ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) } : undefined;
+    if (u.hash)
+      throw new InvalidInputError(`source URL ${shown} has a #fragment; give the branch separately`, {
+        data: { url: shown },
+      });
+    const creds =
+      u.username || u.password
+        ? { username: decodeURIComponent(u.username), password: decodeURIComponent(u.password) }
+        : undefined;
     u.username = '';
     u.password = '';
     return { location: { kind: 'remote', url: u.toString() }, ...(creds ? { urlCredentials: creds } : {}) };
   }
   // scp-like SSH syntax (`git@host:org/repo.git`): a ':' before any '/'.
   if (/^[^/\\]*:/.test(url) && !/^[a-z]:[\\/]/i.test(url)) {
-    throw new InvalidInputError(`source URL ${shown} looks like SSH (user@host:path), which is not supported; ${ACCEPTED}`, {
-      data: { url: shown, scheme: 'ssh' },
-    });
+    throw new InvalidInputError(
+      `source URL ${shown} looks like SSH (user@host:path), which is not supported; ${ACCEPTED}`,
+      {
+        data: { url: shown, scheme: 'ssh' },
+      },
+    );
   }
   return { location: { kind: 'local', path: isAbsolute(url) ? resolve(url) : resolve(baseDir, url) } };
 }
@@ -104,7 +111,9 @@ export function validateSourceSpec({ spec, baseDir }: { spec: SourceSpec; baseDi
     throw new InvalidInputError('source auth has both passwordEnv and tokenEnv; give one', { data: { field: 'auth' } });
   }
   if (location.kind === 'local' && (Object.keys(auth).length > 0 || urlCredentials)) {
-    throw new InvalidInputError(`source ${location.path} is a local path; auth applies only to http(s) URLs`, { data: { field: 'auth' } });
+    throw new InvalidInputError(`source ${location.path} is a local path; auth applies only to http(s) URLs`, {
+      data: { field: 'auth' },
+    });
   }
   return {
     location,

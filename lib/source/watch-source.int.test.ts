@@ -81,7 +81,13 @@ describe('watchSource', () => {
     const ctl = new AbortController();
     const c = collector();
     const errors: unknown[] = [];
-    const watcher = await watchSource({ source, debounceMs: 100, onChange: c.onChange, onError: (e) => errors.push(e), signal: ctl.signal });
+    const watcher = await watchSource({
+      source,
+      debounceMs: 100,
+      onChange: c.onChange,
+      onError: (e) => errors.push(e),
+      signal: ctl.signal,
+    });
     const first = watcher.head;
     writeFileSync(join(path, 'apps/web/configmap.yaml'), 'edited: true\n');
     await new Promise((r) => setTimeout(r, 400));

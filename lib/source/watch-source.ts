@@ -51,7 +51,11 @@ export interface WatchSourceOptions {
 
 /** Validates a node-cron schedule; InvalidInputError naming it otherwise. */
 export function checkSchedule(schedule: string): string {
-  if (!cron.validate(schedule)) throw new InvalidInputError(`invalid schedule ${JSON.stringify(schedule)} (a node-cron expression such as '*/1 * * * *')`, { data: { schedule } });
+  if (!cron.validate(schedule))
+    throw new InvalidInputError(
+      `invalid schedule ${JSON.stringify(schedule)} (a node-cron expression such as '*/1 * * * *')`,
+      { data: { schedule } },
+    );
   return schedule;
 }
 
@@ -112,7 +116,11 @@ export async function watchSource({
 
   const stops: (() => Promise<void> | void)[] = [];
   if (schedule !== undefined) {
-    const task = cron.schedule(schedule, () => void check('schedule'), { noOverlap: true, logger: silentLogger, name: `drover-source:${source.display}` });
+    const task = cron.schedule(schedule, () => void check('schedule'), {
+      noOverlap: true,
+      logger: silentLogger,
+      name: `drover-source:${source.display}`,
+    });
     stops.push(() => task.destroy());
   }
   if (watchFiles) {

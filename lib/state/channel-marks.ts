@@ -20,10 +20,20 @@ export interface ChannelMark {
   at: string;
 }
 
-export function markChannel(db: StateDb, { bundle, environment, digest }: { bundle: string; environment: string; digest: string }): void {
-  db.prepare('INSERT INTO channel_marks (bundle, environment, digest, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET digest = excluded.digest, at = excluded.at').run(bundle, environment, digest, new Date().toISOString());
+export function markChannel(
+  db: StateDb,
+  { bundle, environment, digest }: { bundle: string; environment: string; digest: string },
+): void {
+  db.prepare(
+    'INSERT INTO channel_marks (bundle, environment, digest, at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET digest = excluded.digest, at = excluded.at',
+  ).run(bundle, environment, digest, new Date().toISOString());
 }
 
-export function channelMark(db: StateDb, { bundle, environment }: { bundle: string; environment: string }): ChannelMark | undefined {
-  return db.prepare('SELECT digest, at FROM channel_marks WHERE bundle = ? AND environment = ?').get(bundle, environment) as ChannelMark | undefined;
+export function channelMark(
+  db: StateDb,
+  { bundle, environment }: { bundle: string; environment: string },
+): ChannelMark | undefined {
+  return db
+    .prepare('SELECT digest, at FROM channel_marks WHERE bundle = ? AND environment = ?')
+    .get(bundle, environment) as ChannelMark | undefined;
 }

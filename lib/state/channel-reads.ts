@@ -22,9 +22,15 @@ export interface ChannelRead {
 }
 
 /** A round's reads; the tags it failed to read (`failed`) lose their last read, which no one should rely on now. */
-export function recordChannelReads(db: StateDb, reads: readonly ChannelRead[], failed: readonly { bundle: string; environment: string }[] = []): void {
+export function recordChannelReads(
+  db: StateDb,
+  reads: readonly ChannelRead[],
+  failed: readonly { bundle: string; environment: string }[] = [],
+): void {
   if (reads.length === 0 && failed.length === 0) return;
-  const put = db.prepare('INSERT INTO channel_reads (bundle, environment, digest, read_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET digest = excluded.digest, read_at = excluded.read_at');
+  const put = db.prepare(
+    'INSERT INTO channel_reads (bundle, environment, digest, read_at) VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET digest = excluded.digest, read_at = excluded.read_at',
+  );
   const drop = db.prepare('DELETE FROM channel_reads WHERE bundle = ? AND environment = ?');
   db.transaction(() => {
     for (const r of reads) put.run(r.bundle, r.environment, r.digest, r.at);
@@ -33,6 +39,11 @@ export function recordChannelReads(db: StateDb, reads: readonly ChannelRead[], f
 }
 
 /** The last read of one channel tag, or undefined when none was recorded. */
-export function channelRead(db: StateDb, { bundle, environment }: { bundle: string; environment: string }): Pick<ChannelRead, 'digest' | 'at'> | undefined {
-  return db.prepare('SELECT digest, read_at AS at FROM channel_reads WHERE bundle = ? AND environment = ?').get(bundle, environment) as Pick<ChannelRead, 'digest' | 'at'> | undefined;
+export function channelRead(
+  db: StateDb,
+  { bundle, environment }: { bundle: string; environment: string },
+): Pick<ChannelRead, 'digest' | 'at'> | undefined {
+  return db
+    .prepare('SELECT digest, read_at AS at FROM channel_reads WHERE bundle = ? AND environment = ?')
+    .get(bundle, environment) as Pick<ChannelRead, 'digest' | 'at'> | undefined;
 }

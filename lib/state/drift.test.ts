@@ -1,8 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { beginHeal, finishHeal, listFindings, listHeals, openFindings, recordFinding, resolveFinding } from './drift.ts';
+import {
+  beginHeal,
+  finishHeal,
+  listFindings,
+  listHeals,
+  openFindings,
+  recordFinding,
+  resolveFinding,
+} from './drift.ts';
 import { openState } from './open.ts';
 
-const target = { bundle: 'web', cluster: 'c1', apiVersion: 'v1', objectKind: 'ConfigMap', namespace: 'shop', name: 'cfg' };
+const target = {
+  bundle: 'web',
+  cluster: 'c1',
+  apiVersion: 'v1',
+  objectKind: 'ConfigMap',
+  namespace: 'shop',
+  name: 'cfg',
+};
 const input = (fields: { path: string; desired?: unknown; live?: unknown }[], at: string) => ({
   ...target,
   version: '1.0.0',
@@ -21,7 +36,11 @@ describe('state: drift findings', () => {
     expect(a.opened).toBe(true);
     const b = recordFinding(db, input([{ path: 'data.A', desired: '1', live: '2' }], '2026-01-01T00:01:00.000Z'));
     expect(b).toMatchObject({ opened: false, changed: false });
-    expect(b.finding).toMatchObject({ id: a.finding.id, firstSeen: '2026-01-01T00:00:00.000Z', lastSeen: '2026-01-01T00:01:00.000Z' });
+    expect(b.finding).toMatchObject({
+      id: a.finding.id,
+      firstSeen: '2026-01-01T00:00:00.000Z',
+      lastSeen: '2026-01-01T00:01:00.000Z',
+    });
     const c = recordFinding(db, input([{ path: 'data.A', desired: '1', live: '3' }], '2026-01-01T00:02:00.000Z'));
     expect(c).toMatchObject({ opened: false, changed: true });
     expect(openFindings(db)).toHaveLength(1);
@@ -31,7 +50,13 @@ describe('state: drift findings', () => {
   it('resolves, and a later drift of the same object opens a new row', () => {
     const db = openState({ path: ':memory:' });
     recordFinding(db, input([{ path: 'data.A' }], '2026-01-01T00:00:00.000Z'));
-    const heal = beginHeal(db, { bundle: 'web', cluster: 'c1', version: '1.0.0', digest: 'sha256:aa', refs: ['ConfigMap/shop/cfg'] });
+    const heal = beginHeal(db, {
+      bundle: 'web',
+      cluster: 'c1',
+      version: '1.0.0',
+      digest: 'sha256:aa',
+      refs: ['ConfigMap/shop/cfg'],
+    });
     expect(heal.outcome).toBe('started');
     const r = resolveFinding(db, { ...target, resolution: 'healed', healId: heal.id, at: '2026-01-01T00:00:05.000Z' });
     expect(r).toMatchObject({ resolution: 'healed', resolvedAt: '2026-01-01T00:00:05.000Z', healId: heal.id });
@@ -44,9 +69,22 @@ describe('state: drift findings', () => {
 
   it('journals heals: started then finished, or skipped with the reason', () => {
     const db = openState({ path: ':memory:' });
-    const h = beginHeal(db, { bundle: 'web', cluster: 'c1', version: '1.0.0', digest: 'sha256:aa', refs: ['Deployment/shop/web'] });
+    const h = beginHeal(db, {
+      bundle: 'web',
+      cluster: 'c1',
+      version: '1.0.0',
+      digest: 'sha256:aa',
+      refs: ['Deployment/shop/web'],
+    });
     finishHeal(db, h.id, { outcome: 'failed', reason: 'boom' });
-    beginHeal(db, { bundle: 'web', cluster: 'c1', version: '1.0.0', digest: 'sha256:aa', refs: [], skipped: 'a release is in progress' });
+    beginHeal(db, {
+      bundle: 'web',
+      cluster: 'c1',
+      version: '1.0.0',
+      digest: 'sha256:aa',
+      refs: [],
+      skipped: 'a release is in progress',
+    });
     expect(listHeals(db).map((x) => [x.outcome, x.reason, x.finishedAt !== null])).toEqual([
       ['skipped', 'a release is in progress', true],
       ['failed', 'boom', true],

@@ -111,10 +111,18 @@ const toFinding = (r: FindingRow): FindingRecord => ({
 
 /** The object a finding is about. */
 export function targetOf(f: FindingTarget): FindingTarget {
-  return { bundle: f.bundle, cluster: f.cluster, apiVersion: f.apiVersion, objectKind: f.objectKind, namespace: f.namespace, name: f.name };
+  return {
+    bundle: f.bundle,
+    cluster: f.cluster,
+    apiVersion: f.apiVersion,
+    objectKind: f.objectKind,
+    namespace: f.namespace,
+    name: f.name,
+  };
 }
 
-const OPEN_BY_TARGET = 'bundle = ? AND cluster = ? AND api_version = ? AND object_kind = ? AND namespace = ? AND name = ? AND resolved_at IS NULL';
+const OPEN_BY_TARGET =
+  'bundle = ? AND cluster = ? AND api_version = ? AND object_kind = ? AND namespace = ? AND name = ? AND resolved_at IS NULL';
 const targetArgs = (t: FindingTarget) => [t.bundle, t.cluster, t.apiVersion, t.objectKind, t.namespace, t.name];
 
 export interface RecordFindingInput extends FindingTarget {
@@ -132,57 +140,112 @@ export interface RecordFindingInput extends FindingTarget {
  * kind, fields, version). `opened` is true for a new row; `changed` when the
  * open row's kind or fields differ from before (a new row counts as changed).
  */
-export function recordFinding(db: StateDb, f: RecordFindingInput): { finding: FindingRecord; opened: boolean; changed: boolean } {
+export function recordFinding(
+  db: StateDb,
+  f: RecordFindingInput,
+): { finding: FindingRecord; opened: boolean; changed: boolean } {
   const at = f.at ?? new Date().toISOString();
   const fields = JSON.stringify(f.fields);
-  return db.transaction(() => {
-    const cur = db.prepare(`SELECT * FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(f)) as FindingRow | undefined;
-    if (cur) {
-      const changed = cur.kind !== f.kind || cur.fields !== fields;
-      db.prepare('UPDATE drift_findings SET last_seen = ?, kind = ?, fields = ?, version = ?, digest = ? WHERE id = ?').run(at, f.kind, fields, f.version, f.digest, cur.id);
-      return { finding: toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow), opened: false, changed };
-    }
-    const info = db
-      .prepare(
-        `INSERT INTO drift_findings (bundle, version, digest, cluster, api_version, object_kind, namespace, name, ref, kind, fields, detected_by, first_seen, last_seen)
+  return db
+    .transaction(() => {
+      const cur = db.prepare(`SELECT * FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(f)) as
+        FindingRow | undefined;
+      if (cur) {
+        const changed = cur.kind !== f.kind || cur.fields !== fields;
+        db.prepare(
+          'UPDATE drift_findings SET last_seen = ?, kind = ?, fields = ?, version = ?, digest = ? WHERE id = ?',
+        ).run(at, f.kind, fields, f.version, f.digest, cur.id);
+        return {
+          finding: toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow),
+          opened: false,
+          changed,
+        };
+      }
+      const info = db
+        .prepare(
+          `INSERT INTO drift_findings (bundle, version, digest, cluster, api_version, object_kind, namespace, name, ref, kind, fields, detected_by, first_seen, last_seen)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(f.bundle, f.version, f.digest, f.cluster, f.apiVersion, f.objectKind, f.namespace, f.name, f.ref, f.kind, fields, f.detectedBy, at, at);
-    return { finding: toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(Number(info.lastInsertRowid)) as FindingRow), opened: true, changed: true };
-  }).immediate();
+        )
+        .run(
+          f.bundle,
+          f.version,
+          f.digest,
+          f.cluster,
+          f.apiVersion,
+          f.objectKind,
+          f.namespace,
+          f.name,
+          f.ref,
+          f.kind,
+          fields,
+          f.detectedBy,
+          at,
+          at,
+        );
+      return {
+        finding: toFinding(
+          db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(Number(info.lastInsertRowid)) as FindingRow,
+        ),
+        opened: true,
+        changed: true,
+      };
+    })
+    .immediate();
 }
 
 /** Resolves the open finding for an object, if any; returns it as resolved. */
-export function resolveFinding(db: StateDb, t: FindingTarget & { resolution: DriftResolution; healId?: number; at?: string }): FindingRecord | undefined {
+export function resolveFinding(
+  db: StateDb,
+  t: FindingTarget & { resolution: DriftResolution; healId?: number; at?: string },
+): FindingRecord | undefined {
   const at = t.at ?? new Date().toISOString();
-  return db.transaction(() => {
-    const cur = db.prepare(`SELECT id FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(t)) as { id: number } | undefined;
-    if (!cur) return undefined;
-    db.prepare('UPDATE drift_findings SET resolved_at = ?, resolution = ?, heal_id = ? WHERE id = ?').run(at, t.resolution, t.healId ?? null, cur.id);
-    return toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow);
-  }).immediate();
+  return db
+    .transaction(() => {
+      const cur = db.prepare(`SELECT id FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(t)) as
+        { id: number } | undefined;
+      if (!cur) return undefined;
+      db.prepare('UPDATE drift_findings SET resolved_at = ?, resolution = ?, heal_id = ? WHERE id = ?').run(
+        at,
+        t.resolution,
+        t.healId ?? null,
+        cur.id,
+      );
+      return toFinding(db.prepare('SELECT * FROM drift_findings WHERE id = ?').get(cur.id) as FindingRow);
+    })
+    .immediate();
 }
 
 /** The open finding for one object, if any. */
 export function openFinding(db: StateDb, t: FindingTarget): FindingRecord | undefined {
-  const row = db.prepare(`SELECT * FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(t)) as FindingRow | undefined;
+  const row = db.prepare(`SELECT * FROM drift_findings WHERE ${OPEN_BY_TARGET}`).get(...targetArgs(t)) as
+    FindingRow | undefined;
   return row && toFinding(row);
 }
 
 /** Open findings, oldest first, optionally for one bundle and/or cluster. */
-export function openFindings(db: StateDb, { bundle, cluster }: { bundle?: string; cluster?: string } = {}): FindingRecord[] {
+export function openFindings(
+  db: StateDb,
+  { bundle, cluster }: { bundle?: string; cluster?: string } = {},
+): FindingRecord[] {
   return (
     db
-      .prepare('SELECT * FROM drift_findings WHERE resolved_at IS NULL AND (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id')
+      .prepare(
+        'SELECT * FROM drift_findings WHERE resolved_at IS NULL AND (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id',
+      )
       .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null) as FindingRow[]
   ).map(toFinding);
 }
 
 /** Findings newest first, resolved ones included. */
-export function listFindings(db: StateDb, { bundle, cluster, limit = 100 }: { bundle?: string; cluster?: string; limit?: number } = {}): FindingRecord[] {
+export function listFindings(
+  db: StateDb,
+  { bundle, cluster, limit = 100 }: { bundle?: string; cluster?: string; limit?: number } = {},
+): FindingRecord[] {
   return (
     db
-      .prepare('SELECT * FROM drift_findings WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
+      .prepare(
+        'SELECT * FROM drift_findings WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?',
+      )
       .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as FindingRow[]
   ).map(toFinding);
 }
@@ -218,17 +281,52 @@ const toHeal = (r: HealRow): HealRecord => ({
 /** Records a heal attempt before it runs (`started`), or a heal skipped with its reason. */
 export function beginHeal(
   db: StateDb,
-  h: { bundle: string; cluster: string; version: string; digest: string; refs: string[]; skipped?: string; at?: string },
+  h: {
+    bundle: string;
+    cluster: string;
+    version: string;
+    digest: string;
+    refs: string[];
+    skipped?: string;
+    at?: string;
+  },
 ): HealRecord {
   const at = h.at ?? new Date().toISOString();
   const info = db
-    .prepare('INSERT INTO drift_heals (bundle, cluster, version, digest, outcome, reason, refs, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-    .run(h.bundle, h.cluster, h.version, h.digest, h.skipped ? 'skipped' : 'started', h.skipped ?? null, JSON.stringify(h.refs), at, h.skipped ? at : null);
+    .prepare(
+      'INSERT INTO drift_heals (bundle, cluster, version, digest, outcome, reason, refs, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    )
+    .run(
+      h.bundle,
+      h.cluster,
+      h.version,
+      h.digest,
+      h.skipped ? 'skipped' : 'started',
+      h.skipped ?? null,
+      JSON.stringify(h.refs),
+      at,
+      h.skipped ? at : null,
+    );
   return getHeal(db, Number(info.lastInsertRowid))!;
 }
 
-export function finishHeal(db: StateDb, id: number, { outcome, reason, releaseId, at }: { outcome: Exclude<HealOutcome, 'started'>; reason?: string; releaseId?: number; at?: string }): HealRecord {
-  db.prepare('UPDATE drift_heals SET outcome = ?, reason = ?, release_id = ?, finished_at = ? WHERE id = ?').run(outcome, reason ?? null, releaseId ?? null, at ?? new Date().toISOString(), id);
+export function finishHeal(
+  db: StateDb,
+  id: number,
+  {
+    outcome,
+    reason,
+    releaseId,
+    at,
+  }: { outcome: Exclude<HealOutcome, 'started'>; reason?: string; releaseId?: number; at?: string },
+): HealRecord {
+  db.prepare('UPDATE drift_heals SET outcome = ?, reason = ?, release_id = ?, finished_at = ? WHERE id = ?').run(
+    outcome,
+    reason ?? null,
+    releaseId ?? null,
+    at ?? new Date().toISOString(),
+    id,
+  );
   return getHeal(db, id)!;
 }
 
@@ -238,15 +336,24 @@ export function getHeal(db: StateDb, id: number): HealRecord | undefined {
 }
 
 /** Heals newest first. */
-export function listHeals(db: StateDb, { bundle, cluster, limit = 100 }: { bundle?: string; cluster?: string; limit?: number } = {}): HealRecord[] {
+export function listHeals(
+  db: StateDb,
+  { bundle, cluster, limit = 100 }: { bundle?: string; cluster?: string; limit?: number } = {},
+): HealRecord[] {
   return (
     db
-      .prepare('SELECT * FROM drift_heals WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
+      .prepare(
+        'SELECT * FROM drift_heals WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?',
+      )
       .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as HealRow[]
   ).map(toHeal);
 }
 
 /** Every bundle this state knows: cut here, or released from here. */
 export function knownBundles(db: StateDb): string[] {
-  return (db.prepare('SELECT name FROM bundles UNION SELECT bundle AS name FROM releases ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+  return (
+    db.prepare('SELECT name FROM bundles UNION SELECT bundle AS name FROM releases ORDER BY name').all() as {
+      name: string;
+    }[]
+  ).map((r) => r.name);
 }

@@ -79,7 +79,9 @@ export interface UpsertResult {
 
 /** Stores Events in one transaction; an Event already stored keeps its first time and resourceVersion. */
 export function upsertKubeEvents(db: StateDb, rows: readonly KubeEventRow[]): UpsertResult {
-  const exists = db.prepare('SELECT count, last_at, message, version FROM kube_events WHERE cluster = ? AND uid = ? AND bundle = ?');
+  const exists = db.prepare(
+    'SELECT count, last_at, message, version FROM kube_events WHERE cluster = ? AND uid = ? AND bundle = ?',
+  );
   const insert = db.prepare(
     `INSERT INTO kube_events (cluster, uid, bundle, version, member, object, object_uid, type, reason, message, source, count, first_at, last_at, resource_version, gathered_at)
      VALUES (@cluster, @uid, @bundle, @version, @member, @object, @objectUid, @type, @reason, @message, @source, @count, @firstAt, @lastAt, @resourceVersion, @gatheredAt)`,
@@ -91,11 +93,17 @@ export function upsertKubeEvents(db: StateDb, rows: readonly KubeEventRow[]): Up
   const result: UpsertResult = { added: 0, updated: 0 };
   db.transaction(() => {
     for (const r of rows) {
-      const old = exists.get(r.cluster, r.uid, r.bundle) as Pick<Row, 'count' | 'last_at' | 'message' | 'version'> | undefined;
+      const old = exists.get(r.cluster, r.uid, r.bundle) as
+        Pick<Row, 'count' | 'last_at' | 'message' | 'version'> | undefined;
       if (!old) {
         insert.run(r);
         result.added++;
-      } else if (old.count !== r.count || old.last_at !== r.lastAt || old.message !== r.message || old.version !== r.version) {
+      } else if (
+        old.count !== r.count ||
+        old.last_at !== r.lastAt ||
+        old.message !== r.message ||
+        old.version !== r.version
+      ) {
         update.run(r);
         result.updated++;
       }
@@ -104,10 +112,15 @@ export function upsertKubeEvents(db: StateDb, rows: readonly KubeEventRow[]): Up
   return result;
 }
 
-export function listKubeEvents(db: StateDb, { bundle, version, cluster }: { bundle: string; version?: string; cluster?: string }): KubeEventRow[] {
+export function listKubeEvents(
+  db: StateDb,
+  { bundle, version, cluster }: { bundle: string; version?: string; cluster?: string },
+): KubeEventRow[] {
   return (
     db
-      .prepare('SELECT * FROM kube_events WHERE bundle = ? AND (? IS NULL OR version = ?) AND (? IS NULL OR cluster = ?) ORDER BY first_at, cluster, uid')
+      .prepare(
+        'SELECT * FROM kube_events WHERE bundle = ? AND (? IS NULL OR version = ?) AND (? IS NULL OR cluster = ?) ORDER BY first_at, cluster, uid',
+      )
       .all(bundle, version ?? null, version ?? null, cluster ?? null, cluster ?? null) as Row[]
   ).map(toRecord);
 }

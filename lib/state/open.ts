@@ -36,7 +36,10 @@ export function openState({ path, migrations = allMigrations }: OpenStateOptions
   try {
     db = new Database(path);
   } catch (err) {
-    throw new UnavailableError(`cannot open state database ${path}: ${(err as Error).message}`, { data: { path }, cause: err });
+    throw new UnavailableError(`cannot open state database ${path}: ${(err as Error).message}`, {
+      data: { path },
+      cause: err,
+    });
   }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
@@ -47,20 +50,31 @@ export function openState({ path, migrations = allMigrations }: OpenStateOptions
 }
 
 function migrate(db: StateDb, migrations: readonly Migration[], path: string): void {
-  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
-  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+  );
+  const applied = new Set(
+    (db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version),
+  );
   const newest = Math.max(0, ...applied);
   const known = Math.max(0, ...migrations.map((m) => m.version));
   if (newest > known) {
-    throw new DroverError(`state database ${path} is at schema ${newest}, newer than this Drover knows (${known}); upgrade Drover`, {
-      data: { path, schema: newest, known },
-    });
+    throw new DroverError(
+      `state database ${path} is at schema ${newest}, newer than this Drover knows (${known}); upgrade Drover`,
+      {
+        data: { path, schema: newest, known },
+      },
+    );
   }
   for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
-      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+        m.version,
+        m.name,
+        new Date().toISOString(),
+      );
     }).immediate();
   }
 }

@@ -49,7 +49,10 @@ export interface OverviewCells {
 
 const LIKE_ESCAPE = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-export function readOverviewPage(db: StateDb, { q, namespace, only, offset = 0, limit = 50 }: OverviewPageQuery): { total: number; bundles: OverviewBundle[] } {
+export function readOverviewPage(
+  db: StateDb,
+  { q, namespace, only, offset = 0, limit = 50 }: OverviewPageQuery,
+): { total: number; bundles: OverviewBundle[] } {
   const where: string[] = [];
   const args: unknown[] = [];
   if (q) {
@@ -61,7 +64,9 @@ export function readOverviewPage(db: StateDb, { q, namespace, only, offset = 0, 
     args.push(JSON.stringify(only));
   }
   if (namespace !== undefined) {
-    where.push(`EXISTS (SELECT 1 FROM json_each(v.config, '$.members') m WHERE coalesce(json_extract(m.value, '$.namespace'), '') = ?)`);
+    where.push(
+      `EXISTS (SELECT 1 FROM json_each(v.config, '$.members') m WHERE coalesce(json_extract(m.value, '$.namespace'), '') = ?)`,
+    );
     args.push(namespace);
   }
   // The newest version by semver order, one per bundle (the versions_by_order index).
@@ -71,15 +76,31 @@ export function readOverviewPage(db: StateDb, { q, namespace, only, offset = 0, 
     .prepare(
       `SELECT b.name, b.left_commit, v.version, (SELECT json_group_array(ns) FROM (SELECT DISTINCT coalesce(json_extract(m.value, '$.namespace'), '') AS ns FROM json_each(v.config, '$.members') m ORDER BY ns)) AS namespaces ${from} ORDER BY b.name LIMIT ? OFFSET ?`,
     )
-    .all(...args, limit, offset) as { name: string; left_commit: string | null; version: string | null; namespaces: string | null }[];
+    .all(...args, limit, offset) as {
+    name: string;
+    left_commit: string | null;
+    version: string | null;
+    namespaces: string | null;
+  }[];
   return {
     total,
-    bundles: rows.map((r) => ({ name: r.name, latest: r.version, namespaces: r.version && r.namespaces ? (JSON.parse(r.namespaces) as string[]) : [], left: r.left_commit !== null })),
+    bundles: rows.map((r) => ({
+      name: r.name,
+      latest: r.version,
+      namespaces: r.version && r.namespaces ? (JSON.parse(r.namespaces) as string[]) : [],
+      left: r.left_commit !== null,
+    })),
   };
 }
 
 export function readOverviewCells(db: StateDb, bundles: readonly string[]): OverviewCells {
-  const out: OverviewCells = { releases: new Map(), finished: new Map(), drift: new Map(), marks: new Map(), reads: new Map() };
+  const out: OverviewCells = {
+    releases: new Map(),
+    finished: new Map(),
+    drift: new Map(),
+    marks: new Map(),
+    reads: new Map(),
+  };
   if (bundles.length === 0) return out;
   const names = JSON.stringify(bundles);
   const newest = (finishedOnly: boolean) =>
@@ -96,17 +117,31 @@ export function readOverviewCells(db: StateDb, bundles: readonly string[]): Over
     const r = rowToRelease(row);
     out.finished.set(`${r.bundle}\0${r.cluster}`, r);
   }
-  for (const d of db.prepare(`SELECT bundle, cluster, count(*) AS n FROM drift_findings WHERE resolved_at IS NULL AND bundle IN (SELECT value FROM json_each(?)) GROUP BY bundle, cluster`).all(names) as { bundle: string; cluster: string; n: number }[]) {
+  for (const d of db
+    .prepare(
+      `SELECT bundle, cluster, count(*) AS n FROM drift_findings WHERE resolved_at IS NULL AND bundle IN (SELECT value FROM json_each(?)) GROUP BY bundle, cluster`,
+    )
+    .all(names) as { bundle: string; cluster: string; n: number }[]) {
     out.drift.set(`${d.bundle}\0${d.cluster}`, d.n);
   }
   for (const m of db
-    .prepare(`SELECT c.bundle, c.environment, c.digest, c.at, v.version FROM channel_marks c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`)
+    .prepare(
+      `SELECT c.bundle, c.environment, c.digest, c.at, v.version FROM channel_marks c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`,
+    )
     .all(names) as { bundle: string; environment: string; digest: string; at: string; version: string | null }[]) {
     out.marks.set(`${m.bundle}\0${m.environment}`, { version: m.version, digest: m.digest, at: m.at });
   }
   for (const r of db
-    .prepare(`SELECT c.bundle, c.environment, c.digest, c.read_at, v.version FROM channel_reads c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`)
-    .all(names) as { bundle: string; environment: string; digest: string | null; read_at: string; version: string | null }[]) {
+    .prepare(
+      `SELECT c.bundle, c.environment, c.digest, c.read_at, v.version FROM channel_reads c LEFT JOIN versions v ON v.bundle = c.bundle AND v.digest = c.digest WHERE c.bundle IN (SELECT value FROM json_each(?))`,
+    )
+    .all(names) as {
+    bundle: string;
+    environment: string;
+    digest: string | null;
+    read_at: string;
+    version: string | null;
+  }[]) {
     out.reads.set(`${r.bundle}\0${r.environment}`, { version: r.version, digest: r.digest, at: r.read_at });
   }
   return out;

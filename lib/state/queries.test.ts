@@ -3,8 +3,20 @@ import { openState } from './open.ts';
 import { environmentState, releaseWithSteps } from './queries.ts';
 import { beginRelease, recordStep } from './releases.ts';
 
-function release(db: ReturnType<typeof openState>, cluster: string, version: string, outcome: 'succeeded' | 'rolled-back' | 'rollback-failed' | 'verifying', from?: string) {
-  const r = beginRelease(db, { bundle: 'web', cluster, version, digest: `sha256:${version}`, ...(from ? { fromVersion: from, fromDigest: `sha256:${from}` } : {}) });
+function release(
+  db: ReturnType<typeof openState>,
+  cluster: string,
+  version: string,
+  outcome: 'succeeded' | 'rolled-back' | 'rollback-failed' | 'verifying',
+  from?: string,
+) {
+  const r = beginRelease(db, {
+    bundle: 'web',
+    cluster,
+    version,
+    digest: `sha256:${version}`,
+    ...(from ? { fromVersion: from, fromDigest: `sha256:${from}` } : {}),
+  });
   recordStep(db, r.id, { state: 'applying', message: 'applying' });
   if (outcome === 'verifying') return recordStep(db, r.id, { state: 'verifying', message: 'verifying' });
   if (outcome === 'succeeded') return recordStep(db, r.id, { state: 'succeeded', message: 'ok' });

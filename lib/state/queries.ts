@@ -25,22 +25,35 @@ export interface EnvironmentRunState {
  * version when it succeeded, the version it restored when it was rolled back
  * (a verified restore), nothing otherwise (in flight, rollback failed, retired, none).
  */
-export function runningOf(r: ReleaseRecord | undefined): { version: string; digest: string; sinceMs: number } | undefined {
+export function runningOf(
+  r: ReleaseRecord | undefined,
+): { version: string; digest: string; sinceMs: number } | undefined {
   if (!r) return undefined;
   const sinceMs = Date.parse(r.finishedAt ?? r.updatedAt);
   if (r.state === 'succeeded' && r.kind !== 'retire') return { version: r.version, digest: r.digest, sinceMs };
-  if (r.state === 'rolled-back' && r.fromVersion && r.fromDigest) return { version: r.fromVersion, digest: r.fromDigest, sinceMs };
+  if (r.state === 'rolled-back' && r.fromVersion && r.fromDigest)
+    return { version: r.fromVersion, digest: r.fromDigest, sinceMs };
   return undefined;
 }
 
-export function environmentState(db: StateDb, { bundle, clusters }: { bundle: string; clusters: readonly string[] }): EnvironmentRunState {
+export function environmentState(
+  db: StateDb,
+  { bundle, clusters }: { bundle: string; clusters: readonly string[] },
+): EnvironmentRunState {
   const rows = clusters.map((c) => ({ cluster: c, release: lastRelease(db, bundle, c) }));
-  const out: EnvironmentRunState = { clusters: rows.map((r) => ({ cluster: r.cluster, ...(r.release ? { release: r.release } : {}) })) };
+  const out: EnvironmentRunState = {
+    clusters: rows.map((r) => ({ cluster: r.cluster, ...(r.release ? { release: r.release } : {}) })),
+  };
   const running = rows.map((r) => runningOf(r.release));
   const first = running[0];
   if (!first || running.some((x) => x?.digest !== first.digest)) return out;
   const since = running.map((x) => x!.sinceMs).filter((t) => !Number.isNaN(t));
-  return { ...out, runs: first.version, digest: first.digest, ...(since.length ? { healthySinceMs: Math.max(...since) } : {}) };
+  return {
+    ...out,
+    runs: first.version,
+    digest: first.digest,
+    ...(since.length ? { healthySinceMs: Math.max(...since) } : {}),
+  };
 }
 
 export function releaseWithSteps(db: StateDb, id: number): (ReleaseRecord & { steps: ReleaseStep[] }) | undefined {

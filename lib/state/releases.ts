@@ -12,7 +12,8 @@
  */
 import type { StateDb } from './open.ts';
 
-export type ReleaseState = 'planned' | 'applying' | 'verifying' | 'succeeded' | 'failed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
+export type ReleaseState =
+  'planned' | 'applying' | 'verifying' | 'succeeded' | 'failed' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
 
 export const FINAL_STATES: readonly ReleaseState[] = ['succeeded', 'rolled-back', 'rollback-failed'];
 
@@ -84,27 +85,50 @@ export const rowToRelease = (r: ReleaseRow): ReleaseRecord => ({
 
 export function beginRelease(
   db: StateDb,
-  r: { bundle: string; cluster: string; environment?: string; version: string; digest: string; fromVersion?: string; fromDigest?: string; cause?: string; kind?: ReleaseKind },
+  r: {
+    bundle: string;
+    cluster: string;
+    environment?: string;
+    version: string;
+    digest: string;
+    fromVersion?: string;
+    fromDigest?: string;
+    cause?: string;
+    kind?: ReleaseKind;
+  },
 ): ReleaseRecord {
   const kind = r.kind ?? 'release';
   const now = new Date().toISOString();
-  const id = db.transaction(() => {
-    const info = db
-      .prepare(
-        `INSERT INTO releases (bundle, cluster, environment, version, digest, from_version, from_digest, state, started_at, updated_at, kind)
+  const id = db
+    .transaction(() => {
+      const info = db
+        .prepare(
+          `INSERT INTO releases (bundle, cluster, environment, version, digest, from_version, from_digest, state, started_at, updated_at, kind)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?, ?)`,
-      )
-      .run(r.bundle, r.cluster, r.environment ?? null, r.version, r.digest, r.fromVersion ?? null, r.fromDigest ?? null, now, now, kind);
-    const rid = Number(info.lastInsertRowid);
-    db.prepare(`INSERT INTO release_steps (release_id, seq, at, state, message) VALUES (?, 1, ?, 'planned', ?)`).run(
-      rid,
-      now,
-      kind === 'retire'
-        ? `retire ${r.bundle} (running ${r.version}) from ${r.cluster} planned${r.cause ? `: ${r.cause}` : ''}`
-        : `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
-    );
-    return rid;
-  }).immediate();
+        )
+        .run(
+          r.bundle,
+          r.cluster,
+          r.environment ?? null,
+          r.version,
+          r.digest,
+          r.fromVersion ?? null,
+          r.fromDigest ?? null,
+          now,
+          now,
+          kind,
+        );
+      const rid = Number(info.lastInsertRowid);
+      db.prepare(`INSERT INTO release_steps (release_id, seq, at, state, message) VALUES (?, 1, ?, 'planned', ?)`).run(
+        rid,
+        now,
+        kind === 'retire'
+          ? `retire ${r.bundle} (running ${r.version}) from ${r.cluster} planned${r.cause ? `: ${r.cause}` : ''}`
+          : `release ${r.bundle}@${r.version} to ${r.cluster} planned${r.fromVersion ? ` (from ${r.fromVersion})` : ''}${r.cause ? `: ${r.cause}` : ''}`,
+      );
+      return rid;
+    })
+    .immediate();
   return getRelease(db, id)!;
 }
 
@@ -112,11 +136,21 @@ export function beginRelease(
 export function recordStep(
   db: StateDb,
   id: number,
-  { state, message, data, reason, failedObject }: { state: ReleaseState; message: string; data?: unknown; reason?: string; failedObject?: string },
+  {
+    state,
+    message,
+    data,
+    reason,
+    failedObject,
+  }: { state: ReleaseState; message: string; data?: unknown; reason?: string; failedObject?: string },
 ): void {
   const now = new Date().toISOString();
   db.transaction(() => {
-    const seq = (db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM release_steps WHERE release_id = ?').get(id) as { n: number }).n;
+    const seq = (
+      db.prepare('SELECT COALESCE(MAX(seq), 0) + 1 AS n FROM release_steps WHERE release_id = ?').get(id) as {
+        n: number;
+      }
+    ).n;
     db.prepare('INSERT INTO release_steps (release_id, seq, at, state, message, data) VALUES (?, ?, ?, ?, ?, ?)').run(
       id,
       seq,
@@ -138,7 +172,15 @@ export function getRelease(db: StateDb, id: number): ReleaseRecord | undefined {
 }
 
 export function releaseSteps(db: StateDb, id: number): ReleaseStep[] {
-  return (db.prepare('SELECT seq, at, state, message, data FROM release_steps WHERE release_id = ? ORDER BY seq').all(id) as { seq: number; at: string; state: ReleaseState; message: string; data: string | null }[]).map((s) => ({
+  return (
+    db.prepare('SELECT seq, at, state, message, data FROM release_steps WHERE release_id = ? ORDER BY seq').all(id) as {
+      seq: number;
+      at: string;
+      state: ReleaseState;
+      message: string;
+      data: string | null;
+    }[]
+  ).map((s) => ({
     ...s,
     data: s.data === null ? undefined : JSON.parse(s.data),
   }));
@@ -146,13 +188,20 @@ export function releaseSteps(db: StateDb, id: number): ReleaseStep[] {
 
 /** Releases not in a final state: what a restart must finish or roll back. */
 export function unfinishedReleases(db: StateDb): ReleaseRecord[] {
-  return (db.prepare('SELECT * FROM releases WHERE finished_at IS NULL ORDER BY id').all() as ReleaseRow[]).map(rowToRelease);
+  return (db.prepare('SELECT * FROM releases WHERE finished_at IS NULL ORDER BY id').all() as ReleaseRow[]).map(
+    rowToRelease,
+  );
 }
 
-export function listReleases(db: StateDb, { bundle, cluster, limit = 50 }: { bundle?: string; cluster?: string; limit?: number } = {}): ReleaseRecord[] {
+export function listReleases(
+  db: StateDb,
+  { bundle, cluster, limit = 50 }: { bundle?: string; cluster?: string; limit?: number } = {},
+): ReleaseRecord[] {
   return (
     db
-      .prepare('SELECT * FROM releases WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?')
+      .prepare(
+        'SELECT * FROM releases WHERE (? IS NULL OR bundle = ?) AND (? IS NULL OR cluster = ?) ORDER BY id DESC LIMIT ?',
+      )
       .all(bundle ?? null, bundle ?? null, cluster ?? null, cluster ?? null, limit) as ReleaseRow[]
   ).map(rowToRelease);
 }
@@ -164,15 +213,27 @@ export function lastRelease(db: StateDb, bundle: string, cluster: string): Relea
 
 /** The newest succeeded release of a bundle on a cluster. */
 export function lastSucceeded(db: StateDb, bundle: string, cluster: string): ReleaseRecord | undefined {
-  const row = db.prepare(`SELECT * FROM releases WHERE bundle = ? AND cluster = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`).get(bundle, cluster) as ReleaseRow | undefined;
+  const row = db
+    .prepare(`SELECT * FROM releases WHERE bundle = ? AND cluster = ? AND state = 'succeeded' ORDER BY id DESC LIMIT 1`)
+    .get(bundle, cluster) as ReleaseRow | undefined;
   return row && rowToRelease(row);
 }
 
 /** Every release of one version to an environment (or, before environments were recorded, to one of its clusters), newest first. */
-export function releasesOfVersion(db: StateDb, { bundle, version, environment, clusters }: { bundle: string; version: string; environment: string; clusters: readonly string[] }): ReleaseRecord[] {
+export function releasesOfVersion(
+  db: StateDb,
+  {
+    bundle,
+    version,
+    environment,
+    clusters,
+  }: { bundle: string; version: string; environment: string; clusters: readonly string[] },
+): ReleaseRecord[] {
   return (
     db
-      .prepare(`SELECT * FROM releases WHERE bundle = ? AND version = ? AND kind = 'release' AND (environment = ? OR (environment IS NULL AND cluster IN (SELECT value FROM json_each(?)))) ORDER BY id DESC`)
+      .prepare(
+        `SELECT * FROM releases WHERE bundle = ? AND version = ? AND kind = 'release' AND (environment = ? OR (environment IS NULL AND cluster IN (SELECT value FROM json_each(?)))) ORDER BY id DESC`,
+      )
       .all(bundle, version, environment, JSON.stringify(clusters)) as ReleaseRow[]
   ).map(rowToRelease);
 }

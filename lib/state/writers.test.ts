@@ -22,7 +22,12 @@ describe('the state database with several writing processes', () => {
     const rounds = 150;
     const writers = await Promise.all(
       ['1', '2', '3', '4'].map(async (who) => {
-        const { stdout } = await promisify(execFile)(process.execPath, [join(import.meta.dirname, 'testdata', 'state-writer.ts'), path, who, String(rounds)]);
+        const { stdout } = await promisify(execFile)(process.execPath, [
+          join(import.meta.dirname, 'testdata', 'state-writer.ts'),
+          path,
+          who,
+          String(rounds),
+        ]);
         return JSON.parse(stdout) as { failed: number; first: string[] };
       }),
     );

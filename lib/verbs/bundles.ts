@@ -32,11 +32,19 @@ export interface BundleDetail extends BundleView {
 export function environmentRuns(ws: Workspace, bundle: string): EnvironmentRun[] {
   return ws.config.environments.map((e) => {
     const s = environmentState(ws.db, { bundle, clusters: e.clusters });
-    return { name: e.name, runs: s.runs ?? null, healthySince: s.healthySinceMs !== undefined ? new Date(s.healthySinceMs).toISOString() : null };
+    return {
+      name: e.name,
+      runs: s.runs ?? null,
+      healthySince: s.healthySinceMs !== undefined ? new Date(s.healthySinceMs).toISOString() : null,
+    };
   });
 }
 
-const viewOf = (ws: Workspace, b: BundleRecord): BundleView => ({ ...b, latest: latestVersion(ws.db, b.name)?.version ?? null, environments: environmentRuns(ws, b.name) });
+const viewOf = (ws: Workspace, b: BundleRecord): BundleView => ({
+  ...b,
+  latest: latestVersion(ws.db, b.name)?.version ?? null,
+  environments: environmentRuns(ws, b.name),
+});
 
 export function listBundleViews({ ws }: { ws: Workspace }): BundleView[] {
   return listBundles(ws.db).map((b) => viewOf(ws, b));

@@ -41,7 +41,15 @@ export interface ClusterSync {
 }
 
 /** Every (bundle, environment) channel tag read now; bundle -> environment -> view. */
-export async function channelViews({ ws, bundles, signal }: { ws: Workspace; bundles: readonly string[]; signal?: AbortSignal }): Promise<Map<string, Map<string, ChannelView>>> {
+export async function channelViews({
+  ws,
+  bundles,
+  signal,
+}: {
+  ws: Workspace;
+  bundles: readonly string[];
+  signal?: AbortSignal;
+}): Promise<Map<string, Map<string, ChannelView>>> {
   const pairs = bundles.flatMap((bundle) => ws.config.environments.map((e) => ({ bundle, e })));
   const views = await mapLimit(pairs, 8, async ({ bundle, e }): Promise<ChannelView> => {
     const base = { environment: e.name, tag: channelTag(e.name) };
@@ -52,9 +60,19 @@ export async function channelViews({ ws, bundles, signal }: { ws: Workspace; bun
     } catch (err) {
       const refusal = unusableReasonOf(err);
       const message = toDroverError(err).message;
-      return { ...base, digest: null, version: null, sync: 'unreadable', problem: refusal ? `refused (${refusal}): ${message}` : `registry unreachable: ${message}` };
+      return {
+        ...base,
+        digest: null,
+        version: null,
+        sync: 'unreadable',
+        problem: refusal ? `refused (${refusal}): ${message}` : `registry unreachable: ${message}`,
+      };
     }
-    const sync = channelSync({ tag: digest, mark: channelMark(ws.db, { bundle, environment: e.name })?.digest, clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters }).kind;
+    const sync = channelSync({
+      tag: digest,
+      mark: channelMark(ws.db, { bundle, environment: e.name })?.digest,
+      clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters,
+    }).kind;
     if (!digest) return { ...base, digest: null, version: null, sync, problem: null };
     let version = listVersions(ws.db, bundle).find((v) => v.digest === digest)?.version ?? null;
     if (!version) {
@@ -64,11 +82,23 @@ export async function channelViews({ ws, bundles, signal }: { ws: Workspace; bun
       } catch (err) {
         const d = toDroverError(err);
         const refusal = unusableReasonOf(err);
-        return { ...base, digest, version: null, sync, problem: refusal ? `refused (${refusal}): ${d.message}` : `registry unreachable: ${d.message}` };
+        return {
+          ...base,
+          digest,
+          version: null,
+          sync,
+          problem: refusal ? `refused (${refusal}): ${d.message}` : `registry unreachable: ${d.message}`,
+        };
       }
     }
     const q = listQuarantine(ws.db, bundle).find((x) => x.version === version && x.environment === e.name);
-    return { ...base, digest, version, sync, problem: q && sync === 'moved' ? `${version} is quarantined in ${e.name} (${q.reason}): not followed` : null };
+    return {
+      ...base,
+      digest,
+      version,
+      sync,
+      problem: q && sync === 'moved' ? `${version} is quarantined in ${e.name} (${q.reason}): not followed` : null,
+    };
   });
   const out = new Map<string, Map<string, ChannelView>>();
   for (const [i, v] of views.entries()) {
@@ -80,16 +110,41 @@ export async function channelViews({ ws, bundles, signal }: { ws: Workspace; bun
 }
 
 /** Whether one cluster runs what its environment's tag names, and why not. Pure. */
-export function clusterSync(view: ChannelView, { running, last, pending }: { running: string | null; last: Pick<ReleaseRecord, 'version' | 'state' | 'reason'> | null; pending: string | null }): ClusterSync {
-  if (view.sync === 'unreadable') return { sync: view.problem?.startsWith('refused') ? 'out-of-sync' : null, reason: view.problem };
+export function clusterSync(
+  view: ChannelView,
+  {
+    running,
+    last,
+    pending,
+  }: {
+    running: string | null;
+    last: Pick<ReleaseRecord, 'version' | 'state' | 'reason'> | null;
+    pending: string | null;
+  },
+): ClusterSync {
+  if (view.sync === 'unreadable')
+    return { sync: view.problem?.startsWith('refused') ? 'out-of-sync' : null, reason: view.problem };
   if (view.digest === null) return { sync: null, reason: null };
   if (view.version !== null && running === view.version && !pending) return { sync: 'in-sync', reason: null };
   const named = view.version ?? view.digest;
   if (view.problem) return { sync: 'out-of-sync', reason: `the tag names ${named}: ${view.problem}` };
-  if (pending || (last && !['succeeded', 'rolled-back', 'rollback-failed'].includes(last.state))) return { sync: 'out-of-sync', reason: `in flight: ${pending ?? last!.version}` };
-  if (last && last.version === view.version && (last.state === 'rolled-back' || last.state === 'rollback-failed')) return { sync: 'out-of-sync', reason: `the release of ${last.version} failed (${last.state})${last.reason ? `: ${last.reason}` : ''}` };
-  if (view.sync === 'moved') return { sync: 'out-of-sync', reason: `the tag was moved to ${named} outside Drover; drover serve releases it` };
+  if (pending || (last && !['succeeded', 'rolled-back', 'rollback-failed'].includes(last.state)))
+    return { sync: 'out-of-sync', reason: `in flight: ${pending ?? last!.version}` };
+  if (last && last.version === view.version && (last.state === 'rolled-back' || last.state === 'rollback-failed'))
+    return {
+      sync: 'out-of-sync',
+      reason: `the release of ${last.version} failed (${last.state})${last.reason ? `: ${last.reason}` : ''}`,
+    };
+  if (view.sync === 'moved')
+    return { sync: 'out-of-sync', reason: `the tag was moved to ${named} outside Drover; drover serve releases it` };
   if (view.sync === 'retired') return { sync: 'out-of-sync', reason: 'retired here' };
-  if (last && (last.state === 'rolled-back' || last.state === 'rollback-failed')) return { sync: 'out-of-sync', reason: `the release of ${last.version} failed (${last.state})${last.reason ? `: ${last.reason}` : ''}` };
-  return { sync: 'out-of-sync', reason: `runs ${running ?? 'nothing'}; the tag names ${named} (released here outside the tag, or kept after a failed rollout)` };
+  if (last && (last.state === 'rolled-back' || last.state === 'rollback-failed'))
+    return {
+      sync: 'out-of-sync',
+      reason: `the release of ${last.version} failed (${last.state})${last.reason ? `: ${last.reason}` : ''}`,
+    };
+  return {
+    sync: 'out-of-sync',
+    reason: `runs ${running ?? 'nothing'}; the tag names ${named} (released here outside the tag, or kept after a failed rollout)`,
+  };
 }

@@ -20,7 +20,11 @@ import { layerOf, openTargetWorkspace, type TargetWorkspace } from '../../fixtur
 import { testEnv } from '../../fixtures/testenv/use-env.ts';
 
 const env = testEnv();
-const [c1, c2, c3] = env.clusters as [(typeof env.clusters)[number], (typeof env.clusters)[number], (typeof env.clusters)[number]];
+const [c1, c2, c3] = env.clusters as [
+  (typeof env.clusters)[number],
+  (typeof env.clusters)[number],
+  (typeof env.clusters)[number],
+];
 let t: TargetWorkspace;
 let ns: string;
 let bundle: string;
@@ -33,7 +37,13 @@ beforeAll(async () => {
     substitute: ['bundle.yaml'],
     environments: [
       { name: 'dev', clusters: ['c1'], timeoutSeconds: 120, capabilities: { kubeVersion: '1.36.3' } },
-      { name: 'prod', clusters: ['c2', 'c3'], waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }], timeoutSeconds: 120, capabilities: { kubeVersion: '1.36.3', apiVersions: ['policy/v1/PodDisruptionBudget'] } },
+      {
+        name: 'prod',
+        clusters: ['c2', 'c3'],
+        waves: [{ clusters: ['c2'] }, { clusters: ['c3'] }],
+        timeoutSeconds: 120,
+        capabilities: { kubeVersion: '1.36.3', apiVersions: ['policy/v1/PodDisruptionBudget'] },
+      },
     ],
   });
   ({ ns, bundle } = t);
@@ -47,7 +57,10 @@ describe('a Helm chart rendered per target into one version', () => {
     expect(cut.json.cut).toEqual([expect.objectContaining({ bundle, version: '1.0.0', targets: ['dev', 'prod'] })]);
     expect(cut.json.renders.map((r: { target: string }) => r.target).sort()).toEqual(['dev', 'prod']);
     const shown = await t.drover(['show', `${bundle}@1.0.0`]);
-    expect(shown.json.targets.map((x: { name: string; members: number }) => [x.name, x.members])).toEqual([['dev', 4], ['prod', 5]]);
+    expect(shown.json.targets.map((x: { name: string; members: number }) => [x.name, x.members])).toEqual([
+      ['dev', 4],
+      ['prod', 5],
+    ]);
     expect(shown.json.config.provenance.renderer).toEqual({ name: 'helm', version: expect.stringMatching(/^v3\.22/) });
     const m = await t.manifest('1.0.0');
     expect(m.layers).toHaveLength(2);
@@ -73,20 +86,54 @@ describe('a Helm chart rendered per target into one version', () => {
   it('discover and lint read every target as the cut does', async () => {
     const d = await t.drover(['discover']);
     expect(d.code).toBe(0);
-    expect(d.json.map((b: { target: string; renderer: string; members: { ref: string }[] }) => [b.target, b.renderer, b.members.length])).toEqual([['dev', 'helm', 4], ['prod', 'helm', 5]]);
-    expect(d.json[1].members).toContainEqual(expect.objectContaining({ ref: `PodDisruptionBudget/${ns}/web`, file: 'charts/web/templates/pdb.yaml', via: 'rendered' }));
+    expect(
+      d.json.map((b: { target: string; renderer: string; members: { ref: string }[] }) => [
+        b.target,
+        b.renderer,
+        b.members.length,
+      ]),
+    ).toEqual([
+      ['dev', 'helm', 4],
+      ['prod', 'helm', 5],
+    ]);
+    expect(d.json[1].members).toContainEqual(
+      expect.objectContaining({
+        ref: `PodDisruptionBudget/${ns}/web`,
+        file: 'charts/web/templates/pdb.yaml',
+        via: 'rendered',
+      }),
+    );
     // Turned on for this check: prod's 3 replicas have a PDB, dev's single replica has none; the rule fires for dev only.
-    await t.commit('lint: single-replica-without-pdb', (dir) => writeFileSync(join(dir, 'bundle.yaml'), readFileSync(join(dir, 'bundle.yaml'), 'utf8').replace('single-replica-without-pdb: off', 'single-replica-without-pdb: warning')));
+    await t.commit('lint: single-replica-without-pdb', (dir) =>
+      writeFileSync(
+        join(dir, 'bundle.yaml'),
+        readFileSync(join(dir, 'bundle.yaml'), 'utf8').replace(
+          'single-replica-without-pdb: off',
+          'single-replica-without-pdb: warning',
+        ),
+      ),
+    );
     const l = await t.drover(['lint']);
-    expect(l.json.filter((f: { rule: string }) => f.rule === 'single-replica-without-pdb')).toEqual([expect.objectContaining({ bundle, target: 'dev', ref: `Deployment/${ns}/web` })]);
+    expect(l.json.filter((f: { rule: string }) => f.rule === 'single-replica-without-pdb')).toEqual([
+      expect.objectContaining({ bundle, target: 'dev', ref: `Deployment/${ns}/web` }),
+    ]);
   });
 
   it("a commit to values-prod.yaml alone: a new version whose dev layer is the parent's blob; helm ran for prod only", async () => {
-    await t.commit('fix: prod runs 4 replicas', (dir) => writeFileSync(join(dir, 'charts/web/values-prod.yaml'), readFileSync(join(dir, 'charts/web/values-prod.yaml'), 'utf8').replace('replicaCount: 3', 'replicaCount: 4')));
+    await t.commit('fix: prod runs 4 replicas', (dir) =>
+      writeFileSync(
+        join(dir, 'charts/web/values-prod.yaml'),
+        readFileSync(join(dir, 'charts/web/values-prod.yaml'), 'utf8').replace('replicaCount: 3', 'replicaCount: 4'),
+      ),
+    );
     const cut = await t.drover(['cut']);
     expect(cut.code).toBe(0);
-    expect(cut.json.cut).toEqual([expect.objectContaining({ bundle, version: '1.0.1', changedMembers: [`Deployment/${ns}/web`] })]);
-    expect(cut.json.renders.filter((r: { cached: boolean }) => !r.cached).map((r: { target: string }) => r.target)).toEqual(['prod']);
+    expect(cut.json.cut).toEqual([
+      expect.objectContaining({ bundle, version: '1.0.1', changedMembers: [`Deployment/${ns}/web`] }),
+    ]);
+    expect(
+      cut.json.renders.filter((r: { cached: boolean }) => !r.cached).map((r: { target: string }) => r.target),
+    ).toEqual(['prod']);
     const [before, after] = [await t.manifest('1.0.0'), await t.manifest('1.0.1')];
     expect(layerOf(after, 'dev')).toBe(layerOf(before, 'dev'));
     expect(layerOf(after, 'prod')).not.toBe(layerOf(before, 'prod'));
@@ -100,7 +147,12 @@ describe('a Helm chart rendered per target into one version', () => {
     const d = await t.drover(['diff', `${bundle}@1.0.1`, '--cluster', 'c2']);
     expect(d.code).toBe(0);
     expect(d.json).toMatchObject({ target: 'prod', from: '1.0.0', added: [], removed: [] });
-    expect(d.json.changed).toEqual([{ ref: { group: 'apps', kind: 'Deployment', namespace: ns, name: 'web' }, fields: [expect.objectContaining({ path: 'spec.replicas', before: 3, after: 4 })] }]);
+    expect(d.json.changed).toEqual([
+      {
+        ref: { group: 'apps', kind: 'Deployment', namespace: ns, name: 'web' },
+        fields: [expect.objectContaining({ path: 'spec.replicas', before: 3, after: 4 })],
+      },
+    ]);
     const before = await t.appliedState(c2);
     expect((await t.drover(['promote', bundle, '--to', 'prod'])).code).toBe(0);
     const after = await t.appliedState(c2);
@@ -113,7 +165,10 @@ describe('a Helm chart rendered per target into one version', () => {
     const bare = { PATH: '/usr/bin:/bin', HOME: mkdtempSync(join(t.scratch, 'home-')) };
     const r = await t.drover(['rollback', bundle, '--env', 'prod', '--to', '1.0.0'], { processEnv: bare });
     expect(r.code).toBe(0);
-    expect(r.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'succeeded'], ['c3', 'succeeded']]);
+    expect(r.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([
+      ['c2', 'succeeded'],
+      ['c3', 'succeeded'],
+    ]);
     for (const c of [c2, c3]) {
       expect(await t.jsonpath(c, 'deployment', 'web', '.spec.replicas')).toBe('3');
       expect(await t.jsonpath(c, 'pdb', 'web', '.spec.minAvailable')).toBe('2');

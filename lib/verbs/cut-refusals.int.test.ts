@@ -37,9 +37,24 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 type Files = Record<string, string>;
 const y = (...docs: Record<string, unknown>[]) => docs.map((d) => stringify(d)).join('---\n');
-const bundleDoc = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name }, spec });
-const configMap = (name: string, namespace?: string, data: Record<string, string> = { a: 'b' }) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(namespace ? { namespace } : {}) }, data });
-const good: Files = { 'good/all.yaml': y(bundleDoc('good', { namespace: 'shop', roots: [{ kind: 'ConfigMap', name: 'good' }] }), configMap('good', 'shop')) };
+const bundleDoc = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: 'drover.dev/v1alpha1',
+  kind: 'Bundle',
+  metadata: { name },
+  spec,
+});
+const configMap = (name: string, namespace?: string, data: Record<string, string> = { a: 'b' }) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, ...(namespace ? { namespace } : {}) },
+  data,
+});
+const good: Files = {
+  'good/all.yaml': y(
+    bundleDoc('good', { namespace: 'shop', roots: [{ kind: 'ConfigMap', name: 'good' }] }),
+    configMap('good', 'shop'),
+  ),
+};
 
 function seed(files: Files): string {
   const dir = join(scratch, uniqueName('seed'));
@@ -71,7 +86,15 @@ async function repo(files: Files): Promise<{ url: string; push: (message: string
 
 function workspace(config: Record<string, unknown>): string {
   const dir = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(join(dir, 'drover.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', registry: `oci://${env.registry.host}/${uniqueName('refuse')}`, ...config }));
+  writeFileSync(
+    join(dir, 'drover.yaml'),
+    stringify({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Config',
+      registry: `oci://${env.registry.host}/${uniqueName('refuse')}`,
+      ...config,
+    }),
+  );
   return dir;
 }
 
@@ -90,29 +113,53 @@ async function expectRefused(files: Files, bundle: string, message: RegExp, conf
   const { url } = await repo({ ...good, ...files });
   const ws = workspace({ sources: [{ name: 'apps', url }], ...config });
   const r = await drover(ws, ['cut']);
-  expect(r.json.failed).toEqual([{ bundle, error: expect.objectContaining({ code: 'E_INVALID_INPUT', message: expect.stringMatching(message) }) }]);
+  expect(r.json.failed).toEqual([
+    { bundle, error: expect.objectContaining({ code: 'E_INVALID_INPUT', message: expect.stringMatching(message) }) },
+  ]);
   expect(r.code).toBe(3);
   expect(r.json.cut.map((c: { bundle: string }) => c.bundle)).toEqual(['good']);
   return { ws, r };
 }
 
 const toggledChart = (prodSet: Record<string, unknown>, spec: Record<string, unknown> = {}): Files => ({
-  'hempty/bundle.yaml': y(bundleDoc('hempty', { namespace: 'shop', helm: { chart: 'hempty/chart' }, targets: [{ name: 'dev' }, { name: 'prod', set: prodSet }], ...spec })),
+  'hempty/bundle.yaml': y(
+    bundleDoc('hempty', {
+      namespace: 'shop',
+      helm: { chart: 'hempty/chart' },
+      targets: [{ name: 'dev' }, { name: 'prod', set: prodSet }],
+      ...spec,
+    }),
+  ),
   'hempty/chart/Chart.yaml': stringify({ apiVersion: 'v2', name: 'hempty', version: '0.1.0' }),
   'hempty/chart/values.yaml': stringify({ config: { enabled: true }, extra: { enabled: true } }),
-  'hempty/chart/templates/config.yaml': '{{- if .Values.config.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: config}\ndata: {a: b}\n{{- end }}\n',
-  'hempty/chart/templates/extra.yaml': '{{- if .Values.extra.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {a: b}\n{{- end }}\n',
+  'hempty/chart/templates/config.yaml':
+    '{{- if .Values.config.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: config}\ndata: {a: b}\n{{- end }}\n',
+  'hempty/chart/templates/extra.yaml':
+    '{{- if .Values.extra.enabled }}\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra}\ndata: {a: b}\n{{- end }}\n',
 });
-const kustomized = (name: string, kustomization: Record<string, unknown>, files: Files = {}, spec: Record<string, unknown> = {}): Files => ({
+const kustomized = (
+  name: string,
+  kustomization: Record<string, unknown>,
+  files: Files = {},
+  spec: Record<string, unknown> = {},
+): Files => ({
   [`${name}/bundle.yaml`]: y(bundleDoc(name, { kustomize: { path: `${name}/k` }, ...spec })),
-  [`${name}/k/kustomization.yaml`]: stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', ...kustomization }),
+  [`${name}/k/kustomization.yaml`]: stringify({
+    apiVersion: 'kustomize.config.k8s.io/v1beta1',
+    kind: 'Kustomization',
+    ...kustomization,
+  }),
   ...Object.fromEntries(Object.entries(files).map(([p, t]) => [`${name}/k/${p}`, t])),
 });
 
 describe('a target that renders no objects', () => {
   it('a Helm target whose values turn every template off is refused; with spec.allowEmpty it is cut, its layer empty', async () => {
     const off = { 'config.enabled': false, 'extra.enabled': false };
-    const { ws } = await expectRefused(toggledChart(off), 'hempty', /^hempty\/bundle\.yaml: target prod of hempty renders no objects; set spec\.allowEmpty/);
+    const { ws } = await expectRefused(
+      toggledChart(off),
+      'hempty',
+      /^hempty\/bundle\.yaml: target prod of hempty renders no objects; set spec\.allowEmpty/,
+    );
     expect((await drover(ws, ['versions', 'hempty'])).json).toEqual([]);
 
     const { url } = await repo(toggledChart(off, { allowEmpty: true }));
@@ -120,33 +167,77 @@ describe('a target that renders no objects', () => {
     const cut = await drover(allowed, ['cut']);
     expect(cut.json.failed).toEqual([]);
     expect(cut.code).toBe(0);
-    expect(cut.json.cut).toEqual([expect.objectContaining({ bundle: 'hempty', version: '1.0.0', targets: ['dev', 'prod'] })]);
+    expect(cut.json.cut).toEqual([
+      expect.objectContaining({ bundle: 'hempty', version: '1.0.0', targets: ['dev', 'prod'] }),
+    ]);
     const shown = await drover(allowed, ['show', 'hempty@1.0.0']);
-    expect(shown.json.targets.map((t: { name: string; members: number }) => [t.name, t.members])).toEqual([['dev', 2], ['prod', 0]]);
+    expect(shown.json.targets.map((t: { name: string; members: number }) => [t.name, t.members])).toEqual([
+      ['dev', 2],
+      ['prod', 0],
+    ]);
     expect(shown.json.config.policy).toMatchObject({ allowEmpty: true });
   });
 
   it('a kustomization edited to resources: [] is refused; the version cut before it stays the newest', async () => {
-    const r = await repo({ ...good, ...kustomized('kempty', { namespace: 'shop', resources: ['cm.yaml'] }, { 'cm.yaml': stringify(configMap('web')) }) });
+    const r = await repo({
+      ...good,
+      ...kustomized(
+        'kempty',
+        { namespace: 'shop', resources: ['cm.yaml'] },
+        { 'cm.yaml': stringify(configMap('web')) },
+      ),
+    });
     const ws = workspace({ sources: [{ name: 'apps', url: r.url }] });
     const first = await drover(ws, ['cut']);
     expect(first.code).toBe(0);
     expect(first.json.cut.map((c: { bundle: string }) => c.bundle).sort()).toEqual(['good', 'kempty']);
-    await r.push('kempty: no resources', { 'kempty/k/kustomization.yaml': stringify({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', namespace: 'shop', resources: [] }) });
+    await r.push('kempty: no resources', {
+      'kempty/k/kustomization.yaml': stringify({
+        apiVersion: 'kustomize.config.k8s.io/v1beta1',
+        kind: 'Kustomization',
+        namespace: 'shop',
+        resources: [],
+      }),
+    });
     const second = await drover(ws, ['cut']);
     expect(second.code).toBe(3);
-    expect(second.json.failed).toEqual([{ bundle: 'kempty', error: expect.objectContaining({ message: expect.stringMatching(/^kempty\/bundle\.yaml: bundle kempty renders no objects; set spec\.allowEmpty/), data: expect.objectContaining({ reason: 'empty-target' }) }) }]);
+    expect(second.json.failed).toEqual([
+      {
+        bundle: 'kempty',
+        error: expect.objectContaining({
+          message: expect.stringMatching(
+            /^kempty\/bundle\.yaml: bundle kempty renders no objects; set spec\.allowEmpty/,
+          ),
+          data: expect.objectContaining({ reason: 'empty-target' }),
+        }),
+      },
+    ]);
     expect(second.json.error.message).toMatch(/bundle kempty renders no objects/);
-    expect((await drover(ws, ['versions', 'kempty'])).json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
+    expect((await drover(ws, ['versions', 'kempty'])).json.map((v: { version: string }) => v.version)).toEqual([
+      '1.0.0',
+    ]);
   });
 });
 
 describe('a namespaced member with no namespace', () => {
   it('a Kustomize overlay adding a PodDisruptionBudget without one, in a bundle without spec.namespace, is refused by name', async () => {
-    const pdb = stringify({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'web' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } } });
+    const pdb = stringify({
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'web' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'web' } } },
+    });
     await expectRefused(
       {
-        'kpdb/bundle.yaml': y(bundleDoc('kpdb', { kustomize: {}, targets: [{ name: 'dev', path: 'kpdb/base' }, { name: 'prod', path: 'kpdb/prod' }] })),
+        'kpdb/bundle.yaml': y(
+          bundleDoc('kpdb', {
+            kustomize: {},
+            targets: [
+              { name: 'dev', path: 'kpdb/base' },
+              { name: 'prod', path: 'kpdb/prod' },
+            ],
+          }),
+        ),
         'kpdb/base/kustomization.yaml': stringify({ resources: ['cm.yaml'] }),
         'kpdb/base/cm.yaml': stringify(configMap('web', 'shop')),
         'kpdb/prod/kustomization.yaml': stringify({ resources: ['../base', 'pdb.yaml'] }),
@@ -161,10 +252,16 @@ describe('a namespaced member with no namespace', () => {
     const chart = (helm: Record<string, unknown>): Files => ({
       'hns/bundle.yaml': y(bundleDoc('hns', { helm: { chart: 'hns/chart', ...helm } })),
       'hns/chart/Chart.yaml': stringify({ apiVersion: 'v2', name: 'hns', version: '0.1.0' }),
-      'hns/chart/templates/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {ns: {{ .Release.Namespace | quote }}}\n',
-      'hns/chart/templates/role.yaml': 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: hns-reader}\nrules: []\n',
+      'hns/chart/templates/cm.yaml':
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\ndata: {ns: {{ .Release.Namespace | quote }}}\n',
+      'hns/chart/templates/role.yaml':
+        'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: hns-reader}\nrules: []\n',
     });
-    await expectRefused(chart({}), 'hns', /^hns\/bundle\.yaml: bundle hns: 1 namespaced member\(s\) have no namespace and the bundle gives none: ConfigMap\/web \(hns\/chart\/templates\/cm\.yaml:\d+\); set spec\.namespace \(or spec\.helm\.namespace\)/);
+    await expectRefused(
+      chart({}),
+      'hns',
+      /^hns\/bundle\.yaml: bundle hns: 1 namespaced member\(s\) have no namespace and the bundle gives none: ConfigMap\/web \(hns\/chart\/templates\/cm\.yaml:\d+\); set spec\.namespace \(or spec\.helm\.namespace\)/,
+    );
 
     const { url } = await repo(chart({ namespace: 'shop' }));
     const ws = workspace({ sources: [{ name: 'apps', url }] });
@@ -172,16 +269,36 @@ describe('a namespaced member with no namespace', () => {
     expect(cut.json.failed).toEqual([]);
     expect(cut.code).toBe(0);
     const shown = await drover(ws, ['show', 'hns@1.0.0']);
-    expect(shown.json.config.members.map((m: { kind: string; namespace: string; name: string }) => `${m.kind}/${m.namespace}/${m.name}`).sort()).toEqual(['ClusterRole//hns-reader', 'ConfigMap/shop/web']);
+    expect(
+      shown.json.config.members
+        .map((m: { kind: string; namespace: string; name: string }) => `${m.kind}/${m.namespace}/${m.name}`)
+        .sort(),
+    ).toEqual(['ClusterRole//hns-reader', 'ConfigMap/shop/web']);
   });
 
   it('plain YAML: a ConfigMap without one is refused naming its file; the ClusterRole beside it needs none', async () => {
     const files = (ns?: string): Files => ({
-      'rbac/bundle.yaml': y(bundleDoc('rbac', { roots: [{ kind: 'ClusterRole', name: 'reader' }, { kind: 'ConfigMap', name: 'reader-config' }] })),
-      'rbac/role.yaml': stringify({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'reader' }, rules: [] }),
+      'rbac/bundle.yaml': y(
+        bundleDoc('rbac', {
+          roots: [
+            { kind: 'ClusterRole', name: 'reader' },
+            { kind: 'ConfigMap', name: 'reader-config' },
+          ],
+        }),
+      ),
+      'rbac/role.yaml': stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'reader' },
+        rules: [],
+      }),
       'rbac/config.yaml': stringify(configMap('reader-config', ns)),
     });
-    await expectRefused(files(), 'rbac', /^rbac\/bundle\.yaml: bundle rbac: 1 namespaced member\(s\) have no namespace and the bundle gives none: ConfigMap\/reader-config \(rbac\/config\.yaml:1\); set spec\.namespace, or give each its metadata\.namespace$/);
+    await expectRefused(
+      files(),
+      'rbac',
+      /^rbac\/bundle\.yaml: bundle rbac: 1 namespaced member\(s\) have no namespace and the bundle gives none: ConfigMap\/reader-config \(rbac\/config\.yaml:1\); set spec\.namespace, or give each its metadata\.namespace$/,
+    );
     const { url } = await repo(files('shop'));
     const cut = await drover(workspace({ sources: [{ name: 'apps', url }] }), ['cut']);
     expect(cut.json.failed).toEqual([]);
@@ -189,13 +306,27 @@ describe('a namespaced member with no namespace', () => {
   });
 });
 
-describe('drover-system, Drover\'s own namespace', () => {
+describe("drover-system, Drover's own namespace", () => {
   const selfFiles = (extra: Record<string, unknown>[] = []): Files => ({
-    'self/all.yaml': y(bundleDoc('drover-self', { namespace: 'drover-system', roots: [{ kind: 'ConfigMap', name: 'drover-settings' }, ...extra.map((o) => ({ kind: o.kind as string, name: (o.metadata as { name: string }).name }))] }), configMap('drover-settings'), ...extra),
+    'self/all.yaml': y(
+      bundleDoc('drover-self', {
+        namespace: 'drover-system',
+        roots: [
+          { kind: 'ConfigMap', name: 'drover-settings' },
+          ...extra.map((o) => ({ kind: o.kind as string, name: (o.metadata as { name: string }).name })),
+        ],
+      }),
+      configMap('drover-settings'),
+      ...extra,
+    ),
   });
 
   it('a member there is refused unless drover.yaml names the bundle under selfManaged', async () => {
-    await expectRefused(selfFiles(), 'drover-self', /^self\/all\.yaml: bundle drover-self: ConfigMap\/drover-system\/drover-settings \(self\/all\.yaml:\d+\) is in drover-system, Drover's own namespace; only a bundle drover\.yaml names under selfManaged/);
+    await expectRefused(
+      selfFiles(),
+      'drover-self',
+      /^self\/all\.yaml: bundle drover-self: ConfigMap\/drover-system\/drover-settings \(self\/all\.yaml:\d+\) is in drover-system, Drover's own namespace; only a bundle drover\.yaml names under selfManaged/,
+    );
     const { url } = await repo(selfFiles());
     const cut = await drover(workspace({ sources: [{ name: 'apps', url }], selfManaged: ['drover-self'] }), ['cut']);
     expect(cut.json.failed).toEqual([]);
@@ -204,7 +335,12 @@ describe('drover-system, Drover\'s own namespace', () => {
   });
 
   it('an inventory is refused even for a self-managed bundle', async () => {
-    await expectRefused(selfFiles([configMap('inventory-web')]), 'drover-self', /ships ConfigMap\/drover-system\/inventory-web \(self\/all\.yaml:\d+\): an inventory is Drover's record of what a bundle owns on a cluster, and no bundle may ship one/, { selfManaged: ['drover-self'] });
+    await expectRefused(
+      selfFiles([configMap('inventory-web')]),
+      'drover-self',
+      /ships ConfigMap\/drover-system\/inventory-web \(self\/all\.yaml:\d+\): an inventory is Drover's record of what a bundle owns on a cluster, and no bundle may ship one/,
+      { selfManaged: ['drover-self'] },
+    );
   });
 });
 
@@ -217,36 +353,81 @@ describe('one bundle name, one source', () => {
     const ns = uniqueName('owner');
     const name = uniqueName('web');
     drop = await createNamespace(env, ns, [c1]);
-    const files = (value: string): Files => ({ 'web/all.yaml': y(bundleDoc(name, { namespace: ns, roots: [{ kind: 'ConfigMap', name: 'web' }] }), configMap('web', undefined, { FROM: value })) });
+    const files = (value: string): Files => ({
+      'web/all.yaml': y(
+        bundleDoc(name, { namespace: ns, roots: [{ kind: 'ConfigMap', name: 'web' }] }),
+        configMap('web', undefined, { FROM: value }),
+      ),
+    });
     const first = await repo(files('apps'));
     const second = await repo(files('other'));
     const prefix = uniqueName('owner');
     const ws = mkdtempSync(join(scratch, 'ws-'));
-    const config = (sources: { name: string; url: string }[]) => writeTestConfig(env, ws, { sources, registry: `oci://${env.registry.host}/${prefix}`, environments: [{ name: 'dev', clusters: [c1.name], timeoutSeconds: 60 }], clusters: [c1] });
+    const config = (sources: { name: string; url: string }[]) =>
+      writeTestConfig(env, ws, {
+        sources,
+        registry: `oci://${env.registry.host}/${prefix}`,
+        environments: [{ name: 'dev', clusters: [c1.name], timeoutSeconds: 60 }],
+        clusters: [c1],
+      });
     config([{ name: 'apps', url: first.url }]);
     expect((await drover(ws, ['cut'])).code).toBe(0);
     expect((await drover(ws, ['deploy', `${name}@1.0.0`, '--env', 'dev'])).code).toBe(0);
     const oras = orasCli(scratch);
     const repository = `${env.registry.host}/${prefix}/${name}`;
-    const tags = async () => (await oras(['repo', 'tags', '--plain-http', repository])).split('\n').filter(Boolean).sort();
+    const tags = async () =>
+      (await oras(['repo', 'tags', '--plain-http', repository])).split('\n').filter(Boolean).sort();
     const digest = async (tag: string) => (await oras(['resolve', '--plain-http', `${repository}:${tag}`])).trim();
     const live = async () => ({
-      data: await kubectlOn(env, c1, ['-n', ns, 'get', 'configmap', 'web', '-o', 'jsonpath={.data.FROM} {.metadata.resourceVersion}']),
-      inventory: await kubectlOn(env, c1, ['-n', 'drover-system', 'get', 'configmap', `inventory-${name}`, '-o', 'jsonpath={.metadata.resourceVersion}']),
+      data: await kubectlOn(env, c1, [
+        '-n',
+        ns,
+        'get',
+        'configmap',
+        'web',
+        '-o',
+        'jsonpath={.data.FROM} {.metadata.resourceVersion}',
+      ]),
+      inventory: await kubectlOn(env, c1, [
+        '-n',
+        'drover-system',
+        'get',
+        'configmap',
+        `inventory-${name}`,
+        '-o',
+        'jsonpath={.metadata.resourceVersion}',
+      ]),
     });
     const before = { tags: await tags(), v1: await digest('1.0.0'), dev: await digest('dev'), live: await live() };
     expect(before.tags).toEqual(['1.0.0', 'dev']);
     expect(before.live.data).toMatch(/^apps \d+$/);
 
-    config([{ name: 'apps', url: first.url }, { name: 'other', url: second.url }]);
+    config([
+      { name: 'apps', url: first.url },
+      { name: 'other', url: second.url },
+    ]);
     const refused = await drover(ws, ['cut']);
     expect(refused.code).toBe(5);
     expect(refused.json.failed).toEqual([
-      { bundle: name, error: expect.objectContaining({ code: 'E_CONFLICT', message: `web/all.yaml: bundle ${name} is declared by source other, but the name belongs to source apps, which cut its versions and keeps them, their registry repository and the bundle's clusters; not cut from other: rename one of the two`, data: expect.objectContaining({ source: 'other', owner: 'apps', reason: 'name-taken' }) }) },
+      {
+        bundle: name,
+        error: expect.objectContaining({
+          code: 'E_CONFLICT',
+          message: `web/all.yaml: bundle ${name} is declared by source other, but the name belongs to source apps, which cut its versions and keeps them, their registry repository and the bundle's clusters; not cut from other: rename one of the two`,
+          data: expect.objectContaining({ source: 'other', owner: 'apps', reason: 'name-taken' }),
+        }),
+      },
     ]);
     expect(refused.json.cut).toEqual([]);
-    expect({ tags: await tags(), v1: await digest('1.0.0'), dev: await digest('dev'), live: await live() }).toEqual(before);
-    expect((await drover(ws, ['versions', name])).json.map((v: { version: string; digest: string }) => [v.version, v.digest])).toEqual([['1.0.0', before.v1]]);
+    expect({ tags: await tags(), v1: await digest('1.0.0'), dev: await digest('dev'), live: await live() }).toEqual(
+      before,
+    );
+    expect(
+      (await drover(ws, ['versions', name])).json.map((v: { version: string; digest: string }) => [
+        v.version,
+        v.digest,
+      ]),
+    ).toEqual([['1.0.0', before.v1]]);
 
     // The first source's next change is its bundle's next version, as if the other had never declared it.
     await first.push('apps: web changes', files('apps, again'));
@@ -254,7 +435,9 @@ describe('one bundle name, one source', () => {
     const next = await drover(ws, ['cut']);
     expect(next.json.failed).toEqual([]);
     expect(next.code).toBe(0);
-    expect(next.json.cut.map((c: { bundle: string; version: string; parent: string }) => [c.bundle, c.version, c.parent])).toEqual([[name, '1.0.1', '1.0.0']]);
+    expect(
+      next.json.cut.map((c: { bundle: string; version: string; parent: string }) => [c.bundle, c.version, c.parent]),
+    ).toEqual([[name, '1.0.1', '1.0.0']]);
   });
 
   it('a source renamed in drover.yaml keeps its bundles: the old name owns nothing any more', async () => {
@@ -267,6 +450,8 @@ describe('one bundle name, one source', () => {
     const cut = await drover(ws, ['cut']);
     expect(cut.json.failed).toEqual([]);
     expect(cut.code).toBe(0);
-    expect(cut.json.cut.map((c: { bundle: string; version: string; parent: string }) => [c.bundle, c.version, c.parent])).toEqual([['good', '1.0.1', '1.0.0']]);
+    expect(
+      cut.json.cut.map((c: { bundle: string; version: string; parent: string }) => [c.bundle, c.version, c.parent]),
+    ).toEqual([['good', '1.0.1', '1.0.0']]);
   });
 });

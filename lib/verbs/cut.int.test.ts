@@ -4,7 +4,16 @@
 // of one commit into two empty stores give the same manifest digest; bad
 // input cuts nothing and names the file.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -32,7 +41,10 @@ async function drover(dir: string, args: string[]) {
 
 function workspace(url: string, registry: string): string {
   const dir = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(join(dir, 'drover.yaml'), stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'shop', url }], registry }));
+  writeFileSync(
+    join(dir, 'drover.yaml'),
+    stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'shop', url }], registry }),
+  );
   return dir;
 }
 
@@ -51,13 +63,30 @@ describe('drover cut', () => {
     const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
     const first = await drover(ws, ['cut']);
     expect(first.code).toBe(0);
-    expect(first.json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`).sort()).toEqual(['api@1.0.0', 'web@1.0.0', 'worker@1.0.0']);
+    expect(first.json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`).sort()).toEqual([
+      'api@1.0.0',
+      'web@1.0.0',
+      'worker@1.0.0',
+    ]);
 
-    await pushChange(url, (d) => writeFileSync(join(d, 'web', 'config.yaml'), readFileSync(join(d, 'web', 'config.yaml'), 'utf8').replace('info', 'debug')), 'web: debug logs');
+    await pushChange(
+      url,
+      (d) =>
+        writeFileSync(
+          join(d, 'web', 'config.yaml'),
+          readFileSync(join(d, 'web', 'config.yaml'), 'utf8').replace('info', 'debug'),
+        ),
+      'web: debug logs',
+    );
     const second = await drover(ws, ['cut']);
     expect(second.code).toBe(0);
     expect(second.json.cut).toHaveLength(1);
-    expect(second.json.cut[0]).toMatchObject({ bundle: 'web', version: '1.0.1', parent: '1.0.0', changedMembers: ['ConfigMap/shop/web-config'] });
+    expect(second.json.cut[0]).toMatchObject({
+      bundle: 'web',
+      version: '1.0.1',
+      parent: '1.0.0',
+      changedMembers: ['ConfigMap/shop/web-config'],
+    });
     expect(second.json.unchanged.sort()).toEqual(['api', 'worker']);
 
     const again = await drover(ws, ['cut']);
@@ -68,7 +97,12 @@ describe('drover cut', () => {
     expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.1', '1.0.0']);
 
     const shown = await drover(ws, ['show', 'web@1.0.1']);
-    expect(shown.json).toMatchObject({ bundle: 'web', version: '1.0.1', parent: '1.0.0', config: { provenance: { changedPaths: ['web/config.yaml'], parent: '1.0.0' } } });
+    expect(shown.json).toMatchObject({
+      bundle: 'web',
+      version: '1.0.1',
+      parent: '1.0.0',
+      config: { provenance: { changedPaths: ['web/config.yaml'], parent: '1.0.0' } },
+    });
 
     const discovered = await drover(ws, ['discover', '--bundle', 'web']);
     expect(discovered.json[0].members.map((m: { ref: string; via: string }) => [m.ref, m.via])).toEqual(
@@ -80,13 +114,18 @@ describe('drover cut', () => {
     );
     const lint = await drover(ws, ['lint', '--bundle', 'web']);
     expect(lint.code).toBe(0);
-    expect(lint.json.every((f: { bundle: string; severity: string }) => f.bundle === 'web' && f.severity === 'warning')).toBe(true);
+    expect(
+      lint.json.every((f: { bundle: string; severity: string }) => f.bundle === 'web' && f.severity === 'warning'),
+    ).toBe(true);
 
     const diff = await drover(ws, ['diff', 'web@1.0.0', 'web@1.0.1']);
     expect(diff.json.added).toEqual([]);
     expect(diff.json.removed).toEqual([]);
     expect(diff.json.changed).toEqual([
-      { ref: { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web-config' }, fields: [{ path: 'data.LOG_LEVEL', pointer: '/data/LOG_LEVEL', op: 'changed', before: 'info', after: 'debug' }] },
+      {
+        ref: { group: '', kind: 'ConfigMap', namespace: 'shop', name: 'web-config' },
+        fields: [{ path: 'data.LOG_LEVEL', pointer: '/data/LOG_LEVEL', op: 'changed', before: 'info', after: 'debug' }],
+      },
     ]);
   });
 
@@ -94,14 +133,17 @@ describe('drover cut', () => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
     expect((await drover(ws, ['cut'])).code).toBe(0);
-    const edit = (file: string, from: string, to: string) => (d: string) => writeFileSync(join(d, file), readFileSync(join(d, file), 'utf8').replace(from, to));
+    const edit = (file: string, from: string, to: string) => (d: string) =>
+      writeFileSync(join(d, file), readFileSync(join(d, file), 'utf8').replace(from, to));
     // Three pushes, one cut: web gets a feat two commits before a fix at the head; api gets only a fix.
     await pushChange(url, edit('web/config.yaml', 'info', 'debug'), 'feat(web): debug logs');
     await pushChange(url, edit('api/config.yaml', 'info', 'warn'), 'fix(api): quieter');
     await pushChange(url, (d) => writeFileSync(join(d, 'NOTES.md'), 'notes\n'), 'fix: notes');
     const cut = await drover(ws, ['cut']);
     expect(cut.code).toBe(0);
-    expect(cut.json.cut.map((c: { bundle: string; version: string; bump: string }) => [c.bundle, c.version, c.bump]).sort()).toEqual([
+    expect(
+      cut.json.cut.map((c: { bundle: string; version: string; bump: string }) => [c.bundle, c.version, c.bump]).sort(),
+    ).toEqual([
       ['api', '1.0.1', 'patch'],
       ['web', '1.1.0', 'minor'],
     ]);
@@ -111,9 +153,14 @@ describe('drover cut', () => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const prefix = uniqueName('oras');
     const layout = join(scratch, uniqueName('layout'));
-    expect((await drover(workspace(url, `oci://${env.registry.host}/${prefix}`), ['cut', '--bundle', 'web'])).code).toBe(0);
+    expect(
+      (await drover(workspace(url, `oci://${env.registry.host}/${prefix}`), ['cut', '--bundle', 'web'])).code,
+    ).toBe(0);
     expect((await drover(workspace(url, `oci-layout://${layout}`), ['cut', '--bundle', 'web'])).code).toBe(0);
-    const oras = [join(homedir(), 'go', 'bin', 'oras'), ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'oras'))].find((p) => existsSync(p));
+    const oras = [
+      join(homedir(), 'go', 'bin', 'oras'),
+      ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'oras')),
+    ].find((p) => existsSync(p));
     if (!oras) throw new Error('oras CLI not found: run bash .ci/setup');
     for (const [args, out] of [
       [['pull', '--plain-http', `${env.registry.host}/${prefix}/web:1.0.0`], join(scratch, uniqueName('pull-reg'))],
@@ -124,14 +171,22 @@ describe('drover cut', () => {
       const tarball = readdirSync(out).find((f) => f.endsWith('.tar.gz'));
       expect(tarball).toBe('web-1.0.0.tar.gz');
       const listing = (await execFileP('tar', ['-tzf', join(out, tarball!)])).stdout.split('\n').filter(Boolean).sort();
-      expect(listing).toEqual(['shop/apps/Deployment/web.json', 'shop/core/ConfigMap/web-config.json', 'shop/core/Service/web.json']);
+      expect(listing).toEqual([
+        'shop/apps/Deployment/web.json',
+        'shop/core/ConfigMap/web-config.json',
+        'shop/core/Service/web.json',
+      ]);
     }
   });
 
   it('gives the same manifest digest for the same commit in two empty stores', async () => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const a = await drover(workspace(url, `oci://${env.registry.host}/${uniqueName('a')}`), ['cut', '--bundle', 'api']);
-    const b = await drover(workspace(url, `oci-layout://${join(scratch, uniqueName('layout'))}`), ['cut', '--bundle', 'api']);
+    const b = await drover(workspace(url, `oci-layout://${join(scratch, uniqueName('layout'))}`), [
+      'cut',
+      '--bundle',
+      'api',
+    ]);
     expect(a.json.cut[0].digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(b.json.cut[0].digest).toBe(a.json.cut[0].digest);
   });
@@ -141,7 +196,13 @@ describe('drover cut', () => {
     const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
     const withCreds = (d: string) => {
       const dep = join(d, 'web', 'deployment.yaml');
-      writeFileSync(dep, readFileSync(dep, 'utf8').replace('envFrom: [{configMapRef: {name: web-config}}]', 'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-creds}}]'));
+      writeFileSync(
+        dep,
+        readFileSync(dep, 'utf8').replace(
+          'envFrom: [{configMapRef: {name: web-config}}]',
+          'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-creds}}]',
+        ),
+      );
     };
     await pushChange(url, withCreds, 'web reads credentials from the cluster');
     const human = await execFileP(process.execPath, [cli, 'discover', '--bundle', 'web'], { cwd: ws });
@@ -149,11 +210,30 @@ describe('drover cut', () => {
     expect(human.stdout).toMatch(/^Secret\/shop\/web-creds\s+envFrom\s+Deployment\/shop\/web$/m);
     const lint = await drover(ws, ['lint', '--bundle', 'web']);
     expect(lint.json.filter((f: { rule: string }) => f.rule === 'unresolved-reference')).toEqual([
-      { bundle: 'web', rule: 'unresolved-reference', severity: 'warning', ref: 'Deployment/shop/web', message: expect.stringMatching(/^references Secret\/shop\/web-creds \(envFrom\), which is not in the repository/) },
+      {
+        bundle: 'web',
+        rule: 'unresolved-reference',
+        severity: 'warning',
+        ref: 'Deployment/shop/web',
+        message: expect.stringMatching(
+          /^references Secret\/shop\/web-creds \(envFrom\), which is not in the repository/,
+        ),
+      },
     ]);
     // Every lint message names its object once: in `ref`, not again in the message.
     for (const f of lint.json as { ref: string; message: string }[]) expect(f.message).not.toContain(f.ref);
-    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace('  roots: [{kind: Deployment, name: web}]', '  roots: [{kind: Deployment, name: web}]\n  exclude: [{kind: Secret, name: web-creds}]')), 'web-creds is managed elsewhere');
+    await pushChange(
+      url,
+      (d) =>
+        writeFileSync(
+          join(d, 'bundles.yaml'),
+          readFileSync(join(d, 'bundles.yaml'), 'utf8').replace(
+            '  roots: [{kind: Deployment, name: web}]',
+            '  roots: [{kind: Deployment, name: web}]\n  exclude: [{kind: Secret, name: web-creds}]',
+          ),
+        ),
+      'web-creds is managed elsewhere',
+    );
     const excluded = await drover(ws, ['lint', '--bundle', 'web']);
     expect(excluded.json.filter((f: { rule: string }) => f.rule === 'unresolved-reference')).toEqual([]);
   });
@@ -161,16 +241,24 @@ describe('drover cut', () => {
   it('a plain bundle with targets: one layer per target, each patched as its target says', async () => {
     const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
     const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('t')}`);
-    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace(
-      '  roots: [{kind: Deployment, name: web}]',
-      `  roots: [{kind: Deployment, name: web}]
+    await pushChange(
+      url,
+      (d) =>
+        writeFileSync(
+          join(d, 'bundles.yaml'),
+          readFileSync(join(d, 'bundles.yaml'), 'utf8').replace(
+            '  roots: [{kind: Deployment, name: web}]',
+            `  roots: [{kind: Deployment, name: web}]
   targets:
     - {name: dev}
     - name: prod
       patches:
         - {target: {kind: Deployment, name: web}, merge: {spec: {replicas: 3}}}
         - {target: {kind: ConfigMap, name: web-config}, json: [{op: replace, path: /data/LOG_LEVEL, value: warn}]}`,
-    )), 'web: dev and prod');
+          ),
+        ),
+      'web: dev and prod',
+    );
     const cut = await drover(ws, ['cut', '--bundle', 'web']);
     expect(cut.code).toBe(0);
     expect(cut.json.cut[0]).toMatchObject({ bundle: 'web', version: '1.0.0', targets: ['dev', 'prod'] });
@@ -183,37 +271,83 @@ describe('drover cut', () => {
     expect(digest(dev!, 'Deployment')).not.toBe(digest(prod!, 'Deployment'));
     expect(digest(dev!, 'ConfigMap')).not.toBe(digest(prod!, 'ConfigMap'));
     // A patch that matches nothing refuses the bundle, naming its target and patch.
-    await pushChange(url, (d) => writeFileSync(join(d, 'bundles.yaml'), readFileSync(join(d, 'bundles.yaml'), 'utf8').replace('kind: ConfigMap, name: web-config', 'kind: ConfigMap, name: nope')), 'a patch that matches nothing');
+    await pushChange(
+      url,
+      (d) =>
+        writeFileSync(
+          join(d, 'bundles.yaml'),
+          readFileSync(join(d, 'bundles.yaml'), 'utf8').replace(
+            'kind: ConfigMap, name: web-config',
+            'kind: ConfigMap, name: nope',
+          ),
+        ),
+      'a patch that matches nothing',
+    );
     const refused = await drover(ws, ['cut', '--bundle', 'web']);
     expect(refused.code).toBe(3);
-    expect(refused.json.error.message).toMatch(/bundles\.yaml: bundle web, target prod: patches\[1\]: its target matches no member/);
+    expect(refused.json.error.message).toMatch(
+      /bundles\.yaml: bundle web, target prod: patches\[1\]: its target matches no member/,
+    );
   });
 
   it.each([
     ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
-    ['a YAML alias bomb', 'bomb.yaml', `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`, /bomb\.yaml/],
-    ['a plaintext Secret', 'web/secret.yaml', 'apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: shop}\nstringData: {password: hunter2-canary}\n', /Secret\/shop\/web-secret/],
-    ['a duplicate object', 'web/copy.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: shop}\ndata: {LOG_LEVEL: warn}\n', /web\/config\.yaml.*web\/copy\.yaml|web\/copy\.yaml.*web\/config\.yaml/],
-    ['an object claimed by two bundles', 'api/steal.yaml', 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api2, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api2}}\n  template:\n    metadata: {labels: {app: api2}}\n    spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: web-config}}]}]}\n---\napiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: api2}\nspec: {namespace: shop, roots: [{kind: Deployment, name: api2}]}\n', /ConfigMap\/shop\/web-config/],
+    [
+      'a YAML alias bomb',
+      'bomb.yaml',
+      `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`,
+      /bomb\.yaml/,
+    ],
+    [
+      'a plaintext Secret',
+      'web/secret.yaml',
+      'apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: shop}\nstringData: {password: hunter2-canary}\n',
+      /Secret\/shop\/web-secret/,
+    ],
+    [
+      'a duplicate object',
+      'web/copy.yaml',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: shop}\ndata: {LOG_LEVEL: warn}\n',
+      /web\/config\.yaml.*web\/copy\.yaml|web\/copy\.yaml.*web\/config\.yaml/,
+    ],
+    [
+      'an object claimed by two bundles',
+      'api/steal.yaml',
+      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api2, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api2}}\n  template:\n    metadata: {labels: {app: api2}}\n    spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: web-config}}]}]}\n---\napiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: api2}\nspec: {namespace: shop, roots: [{kind: Deployment, name: api2}]}\n',
+      /ConfigMap\/shop\/web-config/,
+    ],
     ['a symlink pointing outside the repository', 'web/evil.yaml', null, /web\/evil\.yaml/],
-  ] as [string, string, string | null, RegExp][])('refuses %s, naming the file or object, and cuts nothing', async (what, path, text, names) => {
-    const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
-    const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('bad')}`);
-    expect((await drover(ws, ['cut'])).code).toBe(0);
-    await pushChange(url, (d) => {
-      if (text === null) symlinkSync('/etc/passwd', join(d, path));
-      else writeFileSync(join(d, path), text);
-      if (path === 'web/secret.yaml') {
-        const dep = join(d, 'web', 'deployment.yaml');
-        writeFileSync(dep, readFileSync(dep, 'utf8').replace('envFrom: [{configMapRef: {name: web-config}}]', 'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-secret}}]'));
-      }
-    }, 'bad input');
-    const r = await drover(ws, ['cut']);
-    // A claim by two bundles is a conflict (exit 5); the rest is invalid input (exit 3).
-    expect(r.code).toBe(what.includes('two bundles') ? 5 : 3);
-    expect(r.json.error.message).toMatch(names);
-    expect(JSON.stringify(r.json)).not.toContain('hunter2-canary');
-    const versions = await drover(ws, ['versions', 'web']);
-    expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
-  });
+  ] as [string, string, string | null, RegExp][])(
+    'refuses %s, naming the file or object, and cuts nothing',
+    async (what, path, text, names) => {
+      const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
+      const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('bad')}`);
+      expect((await drover(ws, ['cut'])).code).toBe(0);
+      await pushChange(
+        url,
+        (d) => {
+          if (text === null) symlinkSync('/etc/passwd', join(d, path));
+          else writeFileSync(join(d, path), text);
+          if (path === 'web/secret.yaml') {
+            const dep = join(d, 'web', 'deployment.yaml');
+            writeFileSync(
+              dep,
+              readFileSync(dep, 'utf8').replace(
+                'envFrom: [{configMapRef: {name: web-config}}]',
+                'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-secret}}]',
+              ),
+            );
+          }
+        },
+        'bad input',
+      );
+      const r = await drover(ws, ['cut']);
+      // A claim by two bundles is a conflict (exit 5); the rest is invalid input (exit 3).
+      expect(r.code).toBe(what.includes('two bundles') ? 5 : 3);
+      expect(r.json.error.message).toMatch(names);
+      expect(JSON.stringify(r.json)).not.toContain('hunter2-canary');
+      const versions = await drover(ws, ['versions', 'web']);
+      expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
+    },
+  );
 });

@@ -27,7 +27,14 @@ import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
 import { runningOf } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
-import { getBundle, lastCutCommit, latestVersion, listBundles, recordCut, type VersionRecord } from '../state/versions.ts';
+import {
+  getBundle,
+  lastCutCommit,
+  latestVersion,
+  listBundles,
+  recordCut,
+  type VersionRecord,
+} from '../state/versions.ts';
 import { openConfiguredSource } from '../workspace/source.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
@@ -94,7 +101,12 @@ interface PreparedSource {
   failed: CutResult['failed'];
   /** Names of every bundle its head declares (empty when the head did not move). */
   declared: string[];
-  ready?: { head: string; display: string; items: Prepared[]; presence: { present: Set<string>; markMissing: boolean } };
+  ready?: {
+    head: string;
+    display: string;
+    items: Prepared[];
+    presence: { present: Set<string>; markMissing: boolean };
+  };
 }
 
 interface Prepared {
@@ -125,11 +137,29 @@ export async function cutVersions({
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<CutResult> {
-  const result: CutResult = { sources: [], cut: [], unchanged: [], warnings: [], blocked: [], left: [], renders: [], failed: [] };
+  const result: CutResult = {
+    sources: [],
+    cut: [],
+    unchanged: [],
+    warnings: [],
+    blocked: [],
+    left: [],
+    renders: [],
+    failed: [],
+  };
   // Bundle names the sources before this one declare in this cut: the first source in drover.yaml keeps a name no source has cut yet.
   const declaredBy = new Map<string, string>();
   for (const sc of ws.config.sources) {
-    const one = await prepareSource({ ws, sc, bundle, env, onEvent, declaredBy, ...(onBundleError ? { onBundleError } : {}), signal });
+    const one = await prepareSource({
+      ws,
+      sc,
+      bundle,
+      env,
+      onEvent,
+      declaredBy,
+      ...(onBundleError ? { onBundleError } : {}),
+      signal,
+    });
     for (const name of one.declared) if (!declaredBy.has(name)) declaredBy.set(name, sc.name);
     result.sources.push(one.source);
     result.blocked.push(...one.blocked);
@@ -150,7 +180,13 @@ export async function cutVersions({
         store.pushBlob({ data: p.packed.config, digest: p.packed.configDigest as `sha256:${string}`, signal }),
         ...p.packed.blobs.map((b) => store.pushBlob({ data: b.data, digest: b.digest as `sha256:${string}`, signal })),
       ]);
-      await store.putManifest({ bytes: p.packed.manifest, mediaType: MediaType.ociManifest, tag: p.record.version, immutable: true, signal });
+      await store.putManifest({
+        bytes: p.packed.manifest,
+        mediaType: MediaType.ociManifest,
+        tag: p.record.version,
+        immutable: true,
+        signal,
+      });
     });
     recordCut(ws.db, {
       source: { name: sc.name, url: prepared.display, branch: sc.branch, commit: prepared.head },
@@ -172,7 +208,13 @@ function leftBundles(ws: Workspace, source: string): LeftBundle[] {
       const last = ws.config.clusters.map((c) => lastRelease(ws.db, b.name, c.name)).filter((r) => r !== undefined);
       return !(last.some((r) => r.kind === 'retire') && last.every((r) => runningOf(r) === undefined));
     })
-    .map((b) => ({ bundle: b.name, source, commit: b.left!.commit, since: b.left!.at, lastVersion: latestVersion(ws.db, b.name)?.version ?? null }));
+    .map((b) => ({
+      bundle: b.name,
+      source,
+      commit: b.left!.commit,
+      since: b.left!.at,
+      lastVersion: latestVersion(ws.db, b.name)?.version ?? null,
+    }));
 }
 
 /** One error per failed file, naming the bundles it blocked. Pure. */
@@ -225,23 +267,54 @@ async function prepareSource({
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
   const { head } = await source.sync({ ...(signal ? { signal } : {}) });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
-  const out: PreparedSource = { source: { name: sc.name, head, previous, moved: previous !== head }, blocked: [], warnings: [], unchanged: [], renders: [], failed: [], declared: [] };
+  const out: PreparedSource = {
+    source: { name: sc.name, head, previous, moved: previous !== head },
+    blocked: [],
+    warnings: [],
+    unchanged: [],
+    renders: [],
+    failed: [],
+    declared: [],
+  };
   if (previous === head) return out;
 
-  const at = await bundlesAtCommit({ ws, source, commit: head, ...(bundle ? { bundle } : {}), env, onEvent, ...(signal ? { signal } : {}) });
+  const at = await bundlesAtCommit({
+    ws,
+    source,
+    commit: head,
+    ...(bundle ? { bundle } : {}),
+    env,
+    onEvent,
+    ...(signal ? { signal } : {}),
+  });
   out.renders.push(...at.renders);
   out.declared.push(...at.declared);
-  const blocked = assembleBlocked(sc.name, at.blocked.filter((b) => !bundle || b.bundle.name === bundle));
+  const blocked = assembleBlocked(
+    sc.name,
+    at.blocked.filter((b) => !bundle || b.bundle.name === bundle),
+  );
   // A broken file with nothing left to cut fails the source as a whole, as it always did: nothing is recorded and the cut is tried again.
   if (at.failures.length > 0 && at.declared.length === at.blocked.length) {
     const first = at.failures[0]!;
-    throw new InvalidInputError(blocked[0]?.message ?? first.error.message, { data: { ...first.error.data, blocked }, cause: first.error });
+    throw new InvalidInputError(blocked[0]?.message ?? first.error.message, {
+      data: { ...first.error.data, blocked },
+      cause: first.error,
+    });
   }
   out.blocked.push(...blocked);
-  for (const b of blocked) for (const name of b.bundles) onBundleError?.({ bundle: name, error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }) });
+  for (const b of blocked)
+    for (const name of b.bundles)
+      onBundleError?.({
+        bundle: name,
+        error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }),
+      });
   const presence = { present: new Set(at.declared), markMissing: !at.anyFailure };
   const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
-  const changed = previous ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map((c) => c.path) : null;
+  const changed = previous
+    ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map(
+        (c) => c.path,
+      )
+    : null;
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
   const history = previous
     ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then(
@@ -252,7 +325,11 @@ async function prepareSource({
         },
       )
     : null;
-  onEvent({ phase: 'discover', subject: sc.name, message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths` });
+  onEvent({
+    phase: 'discover',
+    subject: sc.name,
+    message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths`,
+  });
 
   const items: Prepared[] = [];
   const configured = new Set(ws.config.sources.map((s) => s.name));
@@ -263,11 +340,23 @@ async function prepareSource({
       // A source drover.yaml no longer names owns nothing: its bundles go to the first configured source declaring them (a renamed source, a moved repository).
       const recorded = getBundle(ws.db, name);
       const earlier = declaredBy.get(name);
-      const owner = recorded && configured.has(recorded.source) ? { source: recorded.source, cut: true, left: recorded.left } : earlier ? { source: earlier, cut: false, left: null } : undefined;
+      const owner =
+        recorded && configured.has(recorded.source)
+          ? { source: recorded.source, cut: true, left: recorded.left }
+          : earlier
+            ? { source: earlier, cut: false, left: null }
+            : undefined;
       checkNameOwner({ bundle: doc, source: sc.name, owner });
       const t = targets();
       const parent = latestVersion(ws.db, name);
-      const d = assembleVersion({ bundle: doc, targets: t.targets, parent, commits: history, headMessage: commit.message, selfManaged: ws.config.selfManaged.includes(name) });
+      const d = assembleVersion({
+        bundle: doc,
+        targets: t.targets,
+        parent,
+        commits: history,
+        headMessage: commit.message,
+        selfManaged: ws.config.selfManaged.includes(name),
+      });
       out.warnings.push(...d.warnings);
       if (d.kind === 'unchanged') {
         out.unchanged.push(name);
@@ -291,8 +380,26 @@ async function prepareSource({
       });
       items.push({
         packed,
-        record: { bundle: name, version: d.version, digest: packed.manifestDigest, commit: head, parent: parent?.version ?? null, createdAt: commit.commitTime, config: packed.configDoc },
-        cut: { bundle: name, version: d.version, digest: packed.manifestDigest, parent: parent?.version ?? null, commit: head, bump: d.bump, changedMembers: d.changedMembers, removedMembers: d.removedMembers, ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}) },
+        record: {
+          bundle: name,
+          version: d.version,
+          digest: packed.manifestDigest,
+          commit: head,
+          parent: parent?.version ?? null,
+          createdAt: commit.commitTime,
+          config: packed.configDoc,
+        },
+        cut: {
+          bundle: name,
+          version: d.version,
+          digest: packed.manifestDigest,
+          parent: parent?.version ?? null,
+          commit: head,
+          bump: d.bump,
+          changedMembers: d.changedMembers,
+          removedMembers: d.removedMembers,
+          ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}),
+        },
       });
       onEvent({ phase: 'cut', subject: name, message: `${d.version} (${d.reason})` });
     } catch (err) {

@@ -31,7 +31,11 @@ function rewrite(dir: string) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) rewrite(p);
-    else writeFileSync(p, readFileSync(p, 'utf8').replaceAll('shop', ns).replace('metadata: {name: web}', `metadata: {name: ${web}}`));
+    else
+      writeFileSync(
+        p,
+        readFileSync(p, 'utf8').replaceAll('shop', ns).replace('metadata: {name: web}', `metadata: {name: ${web}}`),
+      );
   }
 }
 
@@ -67,7 +71,10 @@ async function drover(args: string[]) {
 }
 
 async function channelDigest(tag: string): Promise<string | null> {
-  const r = await fetch(`${env.registry.url}/v2/${prefix}/${web}/manifests/${tag}`, { method: 'HEAD', headers: { accept: 'application/vnd.oci.image.manifest.v1+json' } });
+  const r = await fetch(`${env.registry.url}/v2/${prefix}/${web}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { accept: 'application/vnd.oci.image.manifest.v1+json' },
+  });
   return r.headers.get('docker-content-digest');
 }
 
@@ -80,7 +87,10 @@ async function pushEdit(file: string, from: string, to: string, message: string)
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
 }
 
-const logLevel = async (cluster: (typeof env.clusters)[number]) => (await kubectlOn(env, cluster, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])).trim();
+const logLevel = async (cluster: (typeof env.clusters)[number]) =>
+  (
+    await kubectlOn(env, cluster, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LOG_LEVEL}'])
+  ).trim();
 
 describe('deploy and rollback by registry tag', () => {
   it('deploys 1.0.0 then 1.0.1 to prod, then rolls prod back to 1.0.0', async () => {
@@ -90,10 +100,15 @@ describe('deploy and rollback by registry tag', () => {
 
     const d1 = await drover(['deploy', `${web}@1.0.0`, '--env', 'prod']);
     expect(d1.code).toBe(0);
-    expect(d1.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'succeeded'], ['c3', 'succeeded']]);
+    expect(d1.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([
+      ['c2', 'succeeded'],
+      ['c3', 'succeeded'],
+    ]);
 
     await pushEdit('web/config.yaml', 'info', 'debug', 'web: debug');
-    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.1`]);
+    expect(
+      (await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`),
+    ).toEqual([`${web}@1.0.1`]);
 
     const d2 = await drover(['promote', web, '--to', 'prod', '--version', '1.0.1']);
     expect(d2.code).toBe(0);
@@ -106,10 +121,19 @@ describe('deploy and rollback by registry tag', () => {
     for (const c of env.clusters.slice(1)) expect(await logLevel(c)).toBe('info');
     expect(await channelDigest('prod')).toBe(v100);
     // dev was never deployed to.
-    expect(await kubectlOn(env, env.clusters[0]!, ['get', 'configmap', '-n', ns, '-o', 'name'])).not.toContain('web-config');
+    expect(await kubectlOn(env, env.clusters[0]!, ['get', 'configmap', '-n', ns, '-o', 'name'])).not.toContain(
+      'web-config',
+    );
 
     const status = await drover(['status']);
-    expect(status.json.filter((r: { bundle: string }) => r.bundle === web).map((r: { cluster: string; running: string }) => [r.cluster, r.running])).toEqual([['c2', '1.0.0'], ['c3', '1.0.0']]);
+    expect(
+      status.json
+        .filter((r: { bundle: string }) => r.bundle === web)
+        .map((r: { cluster: string; running: string }) => [r.cluster, r.running]),
+    ).toEqual([
+      ['c2', '1.0.0'],
+      ['c3', '1.0.0'],
+    ]);
 
     // Promotion by policy takes what dev runs healthy; dev runs nothing, so it refuses and says why.
     const again = await drover(['promote', web, '--to', 'prod']);
@@ -122,17 +146,32 @@ describe('deploy and rollback by registry tag', () => {
     // c3 allows 3 Pods in the namespace: web's 2 (plus one surging) fit, 5 do not.
     await kubectlOn(env, env.clusters[2]!, ['create', 'quota', 'pods', '--hard=pods=3', '-n', ns]);
     await pushEdit('web/deployment.yaml', 'replicas: 2', 'replicas: 5', 'web: five replicas');
-    expect((await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${web}@1.0.2`]);
+    expect(
+      (await drover(['cut'])).json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`),
+    ).toEqual([`${web}@1.0.2`]);
 
     const p = await drover(['promote', web, '--to', 'prod', '--version', '1.0.2']);
     expect(p.code, JSON.stringify(p.json)).toBe(7);
-    expect(p.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([['c2', 'reverted'], ['c3', 'rolled-back']]);
+    expect(p.json.clusters.map((c: { cluster: string; state: string }) => [c.cluster, c.state])).toEqual([
+      ['c2', 'reverted'],
+      ['c3', 'rolled-back'],
+    ]);
     expect(p.json.clusters[1].reason).toBe('ExceededQuota');
     expect(p.json.channel).toMatchObject({ tag: 'prod', from: v100, restored: true });
     expect(await channelDigest('prod')).toBe(v100);
-    for (const c of env.clusters.slice(1)) expect((await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim()).toBe('2');
+    for (const c of env.clusters.slice(1))
+      expect(
+        (await kubectlOn(env, c, ['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.spec.replicas}'])).trim(),
+      ).toBe('2');
     const status = await drover(['status']);
-    expect(status.json.filter((r: { bundle: string }) => r.bundle === web).map((r: { cluster: string; running: string; health: string }) => [r.cluster, r.running, r.health])).toEqual([['c2', '1.0.0', 'Current'], ['c3', '1.0.0', 'Current']]);
+    expect(
+      status.json
+        .filter((r: { bundle: string }) => r.bundle === web)
+        .map((r: { cluster: string; running: string; health: string }) => [r.cluster, r.running, r.health]),
+    ).toEqual([
+      ['c2', '1.0.0', 'Current'],
+      ['c3', '1.0.0', 'Current'],
+    ]);
     const history = await drover(['history', web, '--cluster', 'c2']);
     expect(JSON.stringify(history.json)).toContain(`revert: ${web}@1.0.2 failed on c3`);
   });

@@ -44,7 +44,17 @@ export interface DeployOptions {
   signal?: AbortSignal;
 }
 
-export async function deployVersion({ ws, bundle, version, environment: envName, cluster, moveChannel = true, env = {}, onEvent, signal }: DeployOptions): Promise<DeployResult> {
+export async function deployVersion({
+  ws,
+  bundle,
+  version,
+  environment: envName,
+  cluster,
+  moveChannel = true,
+  env = {},
+  onEvent,
+  signal,
+}: DeployOptions): Promise<DeployResult> {
   if (!envName === !cluster) throw new UsageError('deploy needs exactly one of --env or --cluster');
   const e = envName ? environmentOf(ws, envName) : undefined;
   const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
@@ -52,21 +62,48 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
   const names = [...new Set(waves.flatMap((w) => w.clusters))];
   const isAgent = (c: string) => isAgentCluster(ws, c);
-  if (!e && isAgent(cluster!)) throw new UsageError(`${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`, { data: { cluster } });
+  if (!e && isAgent(cluster!))
+    throw new UsageError(
+      `${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`,
+      { data: { cluster } },
+    );
   const clusters = await ws.clusters(names.filter((c) => !isAgent(c)));
   // Each cluster takes its own target of a version, or its environment's (deploy --cluster: the environment that cluster is in).
   const environmentName = (c: string) => e?.name ?? environmentOfCluster(ws, c)?.name;
-  const contentFor = (c: string, v: { digest: string }) => versions.load(v.digest, { for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) } });
+  const contentFor = (c: string, v: { digest: string }) =>
+    versions.load(v.digest, {
+      for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) },
+    });
   const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
   const prepare = sopsPreparer({ environments: [e ?? (cluster ? environmentOfCluster(ws, cluster) : undefined)], env });
   // Every cluster's content, and every SOPS member of it decrypted once in memory, before any cluster is touched: a missing target, a missing key or a failed MAC stops here.
   const contents = await Promise.all(names.map((c) => contentFor(c, target)));
   await Promise.all(contents.flatMap((c) => c.members.filter(isSopsEncrypted).map(prepare)));
   // Finish or roll back anything a crash left behind before starting anew.
-  await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, contentFor, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+  await recoverReleases({
+    db: ws.db,
+    clusters,
+    bundle,
+    loadVersion,
+    contentFor,
+    prepare,
+    ...(onEvent ? { onEvent } : {}),
+    ...(signal ? { signal } : {}),
+  });
 
   // Agent clusters release themselves, following a tag (docs/agent-protocol.md); with waves, wave tags move in order and the environment's tag last.
-  const agents = e ? agentRollout({ ws, environment: e, bundle, version: target.version, digest: target.digest, versions, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }) : undefined;
+  const agents = e
+    ? agentRollout({
+        ws,
+        environment: e,
+        bundle,
+        version: target.version,
+        digest: target.digest,
+        versions,
+        ...(onEvent ? { onEvent } : {}),
+        ...(signal ? { signal } : {}),
+      })
+    : undefined;
   let channel: DeployResult['channel'];
   if (e && moveChannel) {
     const from = await versions.channel(e.name);
@@ -84,7 +121,9 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
     prepare,
     createNamespace: (e ?? (cluster ? environmentOfCluster(ws, cluster) : undefined))?.createNamespace ?? false,
     selfManaged: ws.config.selfManaged.includes(bundle),
-    ...(e ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' } : {}),
+    ...(e
+      ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' }
+      : {}),
     ...(agents && agents.clusters.size > 0 ? { remote: agents.remote, beforeWave: agents.beforeWave } : {}),
     ...(onEvent ? { onEvent } : {}),
     ...(signal ? { signal } : {}),
@@ -100,5 +139,12 @@ export async function deployVersion({ ws, bundle, version, environment: envName,
       (err: unknown) => (channel.restoreError = toDroverError(err).message),
     );
   }
-  return { ...result, bundle, version: target.version, digest: target.digest, ...(e ? { environment: e.name } : {}), ...(channel ? { channel } : {}) };
+  return {
+    ...result,
+    bundle,
+    version: target.version,
+    digest: target.digest,
+    ...(e ? { environment: e.name } : {}),
+    ...(channel ? { channel } : {}),
+  };
 }

@@ -51,22 +51,59 @@ export interface ClusterDiff extends MembersDiff {
 
 /** The object without what the server keeps for itself, so only what an apply changes differs. */
 function applied(o: KubeObject): KubeObject {
-  const { managedFields: _m, resourceVersion: _r, generation: _g, creationTimestamp: _c, uid: _u, ...metadata } = o.metadata;
+  const {
+    managedFields: _m,
+    resourceVersion: _r,
+    generation: _g,
+    creationTimestamp: _c,
+    uid: _u,
+    ...metadata
+  } = o.metadata;
   const { status: _s, ...rest } = o;
   return { ...rest, metadata } as KubeObject;
 }
 
-export async function diffOnCluster({ ws, bundle, version, cluster: name, env = {}, signal }: { ws: Workspace; bundle: string; version: string; cluster: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<ClusterDiff> {
-  if (!ws.config.clusters.some((c) => c.name === name)) throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
+export async function diffOnCluster({
+  ws,
+  bundle,
+  version,
+  cluster: name,
+  env = {},
+  signal,
+}: {
+  ws: Workspace;
+  bundle: string;
+  version: string;
+  cluster: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<ClusterDiff> {
+  if (!ws.config.clusters.some((c) => c.name === name))
+    throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
   const cluster = (await ws.clusters([name])).get(name)!;
   const environment = environmentOfCluster(ws, name);
-  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(version, { for: { cluster: name, ...(environment ? { environment: environment.name } : {}) } });
+  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(version, {
+    for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
+  });
   const prepare = sopsPreparer({ environments: [environment], env });
   const policy = releasePolicy({ target: content });
-  const desired = markedMembers({ bundle, members: await mapLimit(withoutDelegatedFields(content.members), 16, prepare), policy });
+  const desired = markedMembers({
+    bundle,
+    members: await mapLimit(withoutDelegatedFields(content.members), 16, prepare),
+    policy,
+  });
   const inv = await readInventory(cluster, bundle, signal);
   // The release's own ownership read: what it would refuse, adopt, create or let go is what this shows.
-  const own = await readOwnership({ cluster, bundle, desired, inventory: inv, policy, createNamespace: environment?.createNamespace ?? false, selfManaged: ws.config.selfManaged.includes(bundle), ...(signal ? { signal } : {}) });
+  const own = await readOwnership({
+    cluster,
+    bundle,
+    desired,
+    inventory: inv,
+    policy,
+    createNamespace: environment?.createNamespace ?? false,
+    selfManaged: ws.config.selfManaged.includes(bundle),
+    ...(signal ? { signal } : {}),
+  });
   const { live } = own;
   const foreignKeys = new Set(own.foreign.map((f) => f.ref));
   const dryRun = new Map<string, KubeObject>();
@@ -75,16 +112,37 @@ export async function diffOnCluster({ ws, bundle, version, cluster: name, env = 
     16,
     async (object) => {
       const force = own.entries.get(keyOf(object))?.origin !== 'shared';
-      dryRun.set(keyOf(object), (await applyObject(cluster, { object, dryRun: true, manager: managerOf(bundle), force, before: live.get(keyOf(object)) ?? null, ...(signal ? { signal } : {}) })).object);
+      dryRun.set(
+        keyOf(object),
+        (
+          await applyObject(cluster, {
+            object,
+            dryRun: true,
+            manager: managerOf(bundle),
+            force,
+            before: live.get(keyOf(object)) ?? null,
+            ...(signal ? { signal } : {}),
+          })
+        ).object,
+      );
     },
   );
-  const plan = assemblePlan({ desired: desired.filter((o) => !foreignKeys.has(formatRef(idOf(o)))), live, dryRun, entries: own.entries, held: own.held, claims: own.claims, policy });
+  const plan = assemblePlan({
+    desired: desired.filter((o) => !foreignKeys.has(formatRef(idOf(o)))),
+    live,
+    dryRun,
+    entries: own.entries,
+    held: own.held,
+    claims: own.claims,
+    policy,
+  });
   const diff: MembersDiff = { added: [], removed: [], changed: [], unchanged: [] };
   const letGo: { ref: string; reason: string }[] = [];
   for (const e of plan) {
     if (e.action === 'create') diff.added.push(refOf(e.object!));
     else if (e.action === 'prune') diff.removed.push(refOf(e.live!));
-    else if (e.action === 'release' || e.action === 'restore') letGo.push({ ref: e.ref, reason: e.reason ?? 'released' });
+    else if (e.action === 'release' || e.action === 'restore')
+      letGo.push({ ref: e.ref, reason: e.reason ?? 'released' });
     else if (e.action === 'unchanged') diff.unchanged.push(refOf(e.object!));
     else if (e.action === 'update') {
       const fields = diffObjects({ before: applied(e.live!), after: applied(dryRun.get(e.key)!) });
@@ -92,7 +150,24 @@ export async function diffOnCluster({ ws, bundle, version, cluster: name, env = 
       else diff.unchanged.push(refOf(e.object!));
     }
   }
-  const refusals = [...own.reserved.map((r) => ({ ref: r.ref, message: r.message })), ...own.missingNamespaces.map((m) => ({ ref: `Namespace/${m.namespace}`, message: `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')}); set createNamespace: true to have it created` }))];
+  const refusals = [
+    ...own.reserved.map((r) => ({ ref: r.ref, message: r.message })),
+    ...own.missingNamespaces.map((m) => ({
+      ref: `Namespace/${m.namespace}`,
+      message: `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')}); set createNamespace: true to have it created`,
+    })),
+  ];
   const adopted = own.adoptions.map((a) => formatRef(idOf(a.object)));
-  return { bundle, version: content.version, cluster: name, ...(content.target ? { target: content.target } : {}), from: inv.current?.version ?? null, ...diff, foreign: own.foreign, adopted, letGo, refusals };
+  return {
+    bundle,
+    version: content.version,
+    cluster: name,
+    ...(content.target ? { target: content.target } : {}),
+    from: inv.current?.version ?? null,
+    ...diff,
+    foreign: own.foreign,
+    adopted,
+    letGo,
+    refusals,
+  };
 }

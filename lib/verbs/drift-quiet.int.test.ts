@@ -35,8 +35,18 @@ beforeAll(async () => {
   const seed = join(scratch, 'seed');
   mkdirSync(join(seed, 'web'), { recursive: true });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LOG_LEVEL: 'info' } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: bundle },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'web-config', namespace: ns },
+      data: { LOG_LEVEL: 'info' },
+    },
     {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
@@ -63,7 +73,12 @@ beforeAll(async () => {
         },
       },
     },
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
     {
       apiVersion: 'autoscaling/v2',
       kind: 'HorizontalPodAutoscaler',
@@ -72,7 +87,9 @@ beforeAll(async () => {
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
         minReplicas: 2,
         maxReplicas: 4,
-        metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } }],
+        metrics: [
+          { type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 80 } } },
+        ],
       },
     },
   ];
@@ -82,7 +99,14 @@ beforeAll(async () => {
   writeTestConfig(env, ws, {
     sources: [{ name: 'apps', url }],
     registry: `oci://${env.registry.host}/${uniqueName('quiet')}`,
-    environments: [{ name: 'prod', clusters: ['c1', 'c2', 'c3'], waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }], timeoutSeconds: 120 }],
+    environments: [
+      {
+        name: 'prod',
+        clusters: ['c1', 'c2', 'c3'],
+        waves: [{ clusters: ['c1', 'c2', 'c3'], concurrency: 3 }],
+        timeoutSeconds: 120,
+      },
+    ],
   });
   for (const args of [['cut'], ['deploy', `${bundle}@1.0.0`, '--env', 'prod']]) {
     const r = await execFileP(process.execPath, [cli, ...args, '--output', 'json'], { cwd: ws });
@@ -91,7 +115,15 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await drop?.();
-  for (const c of env.clusters) await kubectlOn(env, c, ['delete', 'configmap', `inventory-${bundle}`, '-n', 'drover-system', '--ignore-not-found']);
+  for (const c of env.clusters)
+    await kubectlOn(env, c, [
+      'delete',
+      'configmap',
+      `inventory-${bundle}`,
+      '-n',
+      'drover-system',
+      '--ignore-not-found',
+    ]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -99,7 +131,11 @@ describe('no false positives', () => {
   it('reports no drift for a minute after a healthy deploy, with other managers annotating the members', async () => {
     const w = await openWorkspace({ configPath: join(ws, 'drover.yaml') });
     const reported: string[] = [];
-    const monitor = await startDriftMonitor({ ws: w, scanIntervalMs: 10_000, onFinding: (f, change) => void reported.push(`${change} ${f.cluster} ${f.ref} ${JSON.stringify(f.fields)}`) });
+    const monitor = await startDriftMonitor({
+      ws: w,
+      scanIntervalMs: 10_000,
+      onFinding: (f, change) => void reported.push(`${change} ${f.cluster} ${f.ref} ${JSON.stringify(f.fields)}`),
+    });
     try {
       const [c1, c2] = env.clusters as [(typeof env.clusters)[number], (typeof env.clusters)[number]];
       const k = (c: typeof c1, args: string[]) => kubectlOn(env, c, [...args, '-n', ns]);
@@ -108,17 +144,38 @@ describe('no false positives', () => {
         await k(c1, ['label', what, 'tier=frontend']);
       }
       const other = join(scratch, 'other.yaml');
-      writeFileSync(other, stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns, annotations: { 'other.example/owner': 'ops' } } }));
-      await execFileP(env.bin, ['kubectl', '--kubeconfig', c2.kubeconfig, 'apply', '--server-side', '--field-manager=ops-tool', '-f', other]);
+      writeFileSync(
+        other,
+        stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'web-config', namespace: ns, annotations: { 'other.example/owner': 'ops' } },
+        }),
+      );
+      await execFileP(env.bin, [
+        'kubectl',
+        '--kubeconfig',
+        c2.kubeconfig,
+        'apply',
+        '--server-side',
+        '--field-manager=ops-tool',
+        '-f',
+        other,
+      ]);
       await k(c2, ['rollout', 'restart', 'deployment/web']);
 
       await new Promise((r) => setTimeout(r, 60_000));
       expect(reported).toEqual([]);
       // The autoscaler did take the replicas over from Drover in that minute.
       for (const c of env.clusters) {
-        const d = JSON.parse(await k(c, ['get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])) as { spec: { replicas: number }; metadata: { managedFields: { manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[] } };
+        const d = JSON.parse(await k(c, ['get', 'deployment', 'web', '-o', 'json', '--show-managed-fields'])) as {
+          spec: { replicas: number };
+          metadata: { managedFields: { manager: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }[] };
+        };
         expect(d.spec.replicas).toBe(2);
-        expect(d.metadata.managedFields.filter((m) => m.fieldsV1?.['f:spec']?.['f:replicas']).map((m) => m.manager)).not.toContain('drover');
+        expect(
+          d.metadata.managedFields.filter((m) => m.fieldsV1?.['f:spec']?.['f:replicas']).map((m) => m.manager),
+        ).not.toContain('drover');
       }
       const stats = monitor.stats();
       // It was watching: the rollout, the annotations and every pod-status change of the Deployment went past it.

@@ -25,7 +25,13 @@ export interface DriftReport {
   /** Heals run by this check. */
   heals: HealRecord[];
   /** Per cluster: bundles and members judged, bundles that could not be (content unavailable), or why the cluster was not checked. */
-  clusters: { cluster: string; bundles: number; members: number; unjudged: { bundle: string; reason: string }[]; error?: string }[];
+  clusters: {
+    cluster: string;
+    bundles: number;
+    members: number;
+    unjudged: { bundle: string; reason: string }[];
+    error?: string;
+  }[];
 }
 
 export interface DriftOptions {
@@ -41,9 +47,17 @@ export interface DriftOptions {
 }
 
 /** One pass over every cluster: scan, record findings, heal where asked. */
-export async function checkDrift({ ws, heal = false, only, env = {}, onEvent, signal }: DriftOptions): Promise<DriftReport> {
+export async function checkDrift({
+  ws,
+  heal = false,
+  only,
+  env = {},
+  onEvent,
+  signal,
+}: DriftOptions): Promise<DriftReport> {
   const ctx = driftContext(ws, env);
-  if (only && !ws.config.clusters.some((c) => c.name === only.cluster)) throw new NotFoundError(`${ws.config.file}: no cluster named ${only.cluster}`, { data: { cluster: only.cluster } });
+  if (only && !ws.config.clusters.some((c) => c.name === only.cluster))
+    throw new NotFoundError(`${ws.config.file}: no cluster named ${only.cluster}`, { data: { cluster: only.cluster } });
   const clusters = await ws.clusters(only ? [only.cluster] : undefined);
   const heals: HealRecord[] = [];
   const results = await Promise.all(
@@ -62,7 +76,15 @@ export async function checkDrift({ ws, heal = false, only, env = {}, onEvent, si
           if (only && bundle !== only.bundle) continue;
           const policy = selfHealFor(ws.config, bundle);
           if (!(heal ? policy !== 'off' : policy === 'heal')) continue;
-          const h = await healAndVerify({ ws, ctx, cluster, monitor, bundle, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+          const h = await healAndVerify({
+            ws,
+            ctx,
+            cluster,
+            monitor,
+            bundle,
+            ...(onEvent ? { onEvent } : {}),
+            ...(signal ? { signal } : {}),
+          });
           if (h) heals.push(h);
         }
         return { cluster: cluster.name, ...s };

@@ -45,10 +45,20 @@ let drover: ReturnType<typeof droverCli>;
 function writeApp(dir: string): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: web },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: 'one' } },
     appDeployment({ name: 'web', namespace: ns, configMap: 'web-config' }),
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
   ];
   writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
@@ -59,13 +69,34 @@ async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const ref of members) {
     const [kind, namespace, name] = ref.split('/') as [string, string, string];
-    out[ref] = (await k(['get', kind.toLowerCase(), name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.metadata.uid} {.metadata.resourceVersion}'])).trim();
+    out[ref] = (
+      await k([
+        'get',
+        kind.toLowerCase(),
+        name,
+        '-n',
+        namespace,
+        '--ignore-not-found',
+        '-o',
+        'jsonpath={.metadata.uid} {.metadata.resourceVersion}',
+      ])
+    ).trim();
   }
   return out;
 }
-async function inventory(): Promise<{ current: { version: string; members: unknown[] } | null; pending: unknown; entries: unknown[] }> {
-  const cm = JSON.parse(await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as { data: Record<string, string> };
-  return { current: JSON.parse(cm.data.current!), pending: JSON.parse(cm.data.pending!), entries: JSON.parse(cm.data.entries!) };
+async function inventory(): Promise<{
+  current: { version: string; members: unknown[] } | null;
+  pending: unknown;
+  entries: unknown[];
+}> {
+  const cm = JSON.parse(await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as {
+    data: Record<string, string>;
+  };
+  return {
+    current: JSON.parse(cm.data.current!),
+    pending: JSON.parse(cm.data.pending!),
+    entries: JSON.parse(cm.data.entries!),
+  };
 }
 const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${repo}:${tag}`])).trim();
 
@@ -82,15 +113,39 @@ async function pushEmptyVersion(): Promise<string> {
     name: web,
     version: '1.0.1',
     members: [],
-    provenance: { source: 'hand-built', commit: '0000000000000000000000000000000000000000', changedPaths: [], author: 'Someone Else <someone@example.com>', commitTime: '2026-01-01T00:00:00Z', parent: '1.0.0' },
+    provenance: {
+      source: 'hand-built',
+      commit: '0000000000000000000000000000000000000000',
+      changedPaths: [],
+      author: 'Someone Else <someone@example.com>',
+      commitTime: '2026-01-01T00:00:00Z',
+      parent: '1.0.0',
+    },
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   await oras(
-    ['push', '--plain-http', '--artifact-type', BUNDLE_ARTIFACT_TYPE, '--config', `config.json:${BUNDLE_CONFIG_MEDIA_TYPE}`, `${repo}:hand-empty`, `empty.tar.gz:${BUNDLE_LAYER_MEDIA_TYPE}`],
+    [
+      'push',
+      '--plain-http',
+      '--artifact-type',
+      BUNDLE_ARTIFACT_TYPE,
+      '--config',
+      `config.json:${BUNDLE_CONFIG_MEDIA_TYPE}`,
+      `${repo}:hand-empty`,
+      `empty.tar.gz:${BUNDLE_LAYER_MEDIA_TYPE}`,
+    ],
     { cwd: dir },
   );
-  const manifest = JSON.parse(await oras(['manifest', 'fetch', '--plain-http', `${repo}:hand-empty`])) as { artifactType: string; config: { mediaType: string }; layers: { mediaType: string }[] };
-  expect(manifest).toMatchObject({ artifactType: BUNDLE_ARTIFACT_TYPE, config: { mediaType: BUNDLE_CONFIG_MEDIA_TYPE }, layers: [{ mediaType: BUNDLE_LAYER_MEDIA_TYPE }] });
+  const manifest = JSON.parse(await oras(['manifest', 'fetch', '--plain-http', `${repo}:hand-empty`])) as {
+    artifactType: string;
+    config: { mediaType: string };
+    layers: { mediaType: string }[];
+  };
+  expect(manifest).toMatchObject({
+    artifactType: BUNDLE_ARTIFACT_TYPE,
+    config: { mediaType: BUNDLE_CONFIG_MEDIA_TYPE },
+    layers: [{ mediaType: BUNDLE_LAYER_MEDIA_TYPE }],
+  });
   return tagDigest('hand-empty');
 }
 
@@ -149,18 +204,31 @@ describe('a hand-built empty artifact without allowEmpty, tagged for dev with th
     const mark = d.lines.length;
     await oras(['tag', '--plain-http', `${repo}@${empty}`, 'dev']);
     // Not refused by the channel's check: it is a Drover version of web, and serve releases it.
-    await d.line((l) => String(l.msg).startsWith(`channel tag dev of ${web} moved to 1.0.1 outside Drover: releasing it`), { after: mark, timeoutMs: 60_000 });
+    await d.line(
+      (l) => String(l.msg).startsWith(`channel tag dev of ${web} moved to 1.0.1 outside Drover: releasing it`),
+      { after: mark, timeoutMs: 60_000 },
+    );
     const refused = await d.until('the release of the empty version is journaled as refused', async () => {
-      const rs = ((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).filter((r) => r.digest === empty);
+      const rs = ((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).filter(
+        (r) => r.digest === empty,
+      );
       return rs.length > 0 && rs.every((r) => r.state !== 'planned' && r.state !== 'applying') && rs;
     });
-    expect(refused).toEqual([expect.objectContaining({ cluster: 'c1', version: '1.0.1', state: 'rolled-back', reason: 'EmptyVersion' })]);
-    expect(await d.metric(`drover_channel_refused{bundle="${web}",environment="dev",reason="other-bundle"}`)).toBeUndefined();
+    expect(refused).toEqual([
+      expect.objectContaining({ cluster: 'c1', version: '1.0.1', state: 'rolled-back', reason: 'EmptyVersion' }),
+    ]);
+    expect(
+      await d.metric(`drover_channel_refused{bundle="${web}",environment="dev",reason="other-bundle"}`),
+    ).toBeUndefined();
 
     // The journal says why, through the CLI as a person reads it.
-    const history = (await drover(['history', web])).json as (Release & { steps: { state: string; message: string }[] })[];
+    const history = (await drover(['history', web])).json as (Release & {
+      steps: { state: string; message: string }[];
+    })[];
     const h = history.find((r) => r.id === refused[0]!.id)!;
-    expect(h.steps.find((s) => s.state === 'failed')?.message).toBe(`${web}@1.0.1 has no objects, and c1 holds 3 of bundle ${web}: a version that empties a bundle must be cut with spec.allowEmpty; nothing was applied`);
+    expect(h.steps.find((s) => s.state === 'failed')?.message).toBe(
+      `${web}@1.0.1 has no objects, and c1 holds 3 of bundle ${web}: a version that empties a bundle must be cut with spec.allowEmpty; nothing was applied`,
+    );
     expect(h.steps.map((s) => s.message)).toContain(`nothing was applied; c1 still runs ${web}@1.0.0`);
     expect(h.steps.map((s) => s.state)).not.toContain('verifying');
 
@@ -174,8 +242,18 @@ describe('a hand-built empty artifact without allowEmpty, tagged for dev with th
 
     // The tag names what runs again, and the empty version is quarantined in dev, so it is not tried again.
     await d.until('dev tag back on 1.0.0', async () => (await tagDigest('dev')) === v100);
-    const q = (await d.api(`/api/v1/quarantine?bundle=${web}`)).json as { version: string; environment: string; reason: string }[];
-    expect(q).toEqual([expect.objectContaining({ version: '1.0.1', environment: 'dev', reason: expect.stringContaining('EmptyVersion') })]);
+    const q = (await d.api(`/api/v1/quarantine?bundle=${web}`)).json as {
+      version: string;
+      environment: string;
+      reason: string;
+    }[];
+    expect(q).toEqual([
+      expect.objectContaining({
+        version: '1.0.1',
+        environment: 'dev',
+        reason: expect.stringContaining('EmptyVersion'),
+      }),
+    ]);
     expect(await d.metric(`drover_release_refused_total{bundle="${web}",reason="EmptyVersion"}`)).toBe(1);
     const n = ((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).length;
     await new Promise((r) => setTimeout(r, 3_000));

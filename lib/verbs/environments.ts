@@ -19,6 +19,10 @@ export function environmentViews({ ws }: { ws: Workspace }): EnvironmentView[] {
     clusters: e.clusters,
     waves: e.waves,
     promotion: e.promotion,
-    bundles: runs.map((r) => ({ bundle: r.bundle, runs: r.byEnvironment[i]!.runs, healthySince: r.byEnvironment[i]!.healthySince })),
+    bundles: runs.map((r) => ({
+      bundle: r.bundle,
+      runs: r.byEnvironment[i]!.runs,
+      healthySince: r.byEnvironment[i]!.healthySince,
+    })),
   }));
 }

@@ -44,7 +44,9 @@ function deployment({ failing = false }: { failing?: boolean } = {}): KubeObject
       progressDeadlineSeconds: 15,
       selector: { matchLabels: { app: 'web' } },
       template: {
-        metadata: { labels: { app: 'web', ...(failing ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) } },
+        metadata: {
+          labels: { app: 'web', ...(failing ? { 'pod-container-running-failed.stage.kwok.x-k8s.io': 'true' } : {}) },
+        },
         spec: { containers: [{ name: 'web', image: `registry.invalid/web:${failing ? 2 : 1}` }] },
       },
     },
@@ -56,11 +58,22 @@ function version(v: string, members: KubeObject[]): VersionContent {
   versions.set(content.digest, content);
   return content;
 }
-const config = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LOG: 'info' } };
+const config = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'web-config', namespace: ns },
+  data: { LOG: 'info' },
+};
 const v1 = version('1.0.0', [config, deployment()]);
 const v3 = version('1.0.2', [config, deployment({ failing: true })]);
 const release = (cluster: Cluster, target: VersionContent) =>
-  releaseToCluster({ db, cluster, target, loadVersion: async ({ digest }) => versions.get(digest)!, timeoutMs: 30_000 });
+  releaseToCluster({
+    db,
+    cluster,
+    target,
+    loadVersion: async ({ digest }) => versions.get(digest)!,
+    timeoutMs: 30_000,
+  });
 
 async function drover(args: string[], { json = true } = {}) {
   try {
@@ -104,32 +117,64 @@ describe('drover events', () => {
 
     // The failed step says why in words and in data: KWOK's Warning BackOff on the crash-looping Pod.
     const step = releaseSteps(db, failed.release.id).find((s) => s.state === 'failed')!;
-    expect(step.message).toMatch(new RegExp(`events: BackOff on Pod/${ns}/web-[a-z0-9]+-[a-z0-9]{5}.*: Back-off restarting failed container`));
+    expect(step.message).toMatch(
+      new RegExp(`events: BackOff on Pod/${ns}/web-[a-z0-9]+-[a-z0-9]{5}.*: Back-off restarting failed container`),
+    );
     const findings = step.data as { ref: string; events?: { reason: string; message: string; objects: string[] }[] }[];
-    expect(findings.flatMap((f) => (f.events ?? []).map((e) => [e.reason, e.objects.includes(f.ref)]))).toContainEqual(['BackOff', true]);
+    expect(findings.flatMap((f) => (f.events ?? []).map((e) => [e.reason, e.objects.includes(f.ref)]))).toContainEqual([
+      'BackOff',
+      true,
+    ]);
 
     // The crash-looping Pods are gone (rolled back); their events are still shown, under 1.0.2.
-    expect(await kubectlOn(env, c1info, ['get', 'pods', '-n', ns, '-l', 'pod-container-running-failed.stage.kwok.x-k8s.io', '-o', 'name'])).toBe('');
+    expect(
+      await kubectlOn(env, c1info, [
+        'get',
+        'pods',
+        '-n',
+        ns,
+        '-l',
+        'pod-container-running-failed.stage.kwok.x-k8s.io',
+        '-o',
+        'name',
+      ]),
+    ).toBe('');
     const all = await drover(['events', bundle]);
     expect(all.code).toBe(0);
     const events = all.json.events as KubeEventRow[];
     const backOffs = events.filter((e) => e.reason === 'BackOff');
     expect(backOffs.length).toBeGreaterThan(0);
-    for (const e of backOffs) expect(e).toMatchObject({ cluster: 'c1', version: '1.0.2', type: 'Warning', member: `Deployment/${ns}/web`, source: 'kwok_controller' });
+    for (const e of backOffs)
+      expect(e).toMatchObject({
+        cluster: 'c1',
+        version: '1.0.2',
+        type: 'Warning',
+        member: `Deployment/${ns}/web`,
+        source: 'kwok_controller',
+      });
     expect(backOffs.every(isPodOfV3)).toBe(true);
     // The same Pods were scheduled (events.k8s.io writer) under 1.0.2 too, and the Deployment scaled its new ReplicaSet.
     const v3Pods = new Set(backOffs.map((e) => e.object));
-    expect(events.filter((e) => e.reason === 'Scheduled' && v3Pods.has(e.object)).map((e) => e.version)).toEqual(backOffs.map(() => '1.0.2'));
-    expect(events.some((e) => e.reason === 'ScalingReplicaSet' && e.version === '1.0.2' && e.object === `Deployment/${ns}/web`)).toBe(true);
+    expect(events.filter((e) => e.reason === 'Scheduled' && v3Pods.has(e.object)).map((e) => e.version)).toEqual(
+      backOffs.map(() => '1.0.2'),
+    );
+    expect(
+      events.some(
+        (e) => e.reason === 'ScalingReplicaSet' && e.version === '1.0.2' && e.object === `Deployment/${ns}/web`,
+      ),
+    ).toBe(true);
     // 1.0.0's rollout on both clusters is there under 1.0.0, and the whole timeline is in time order.
-    expect(new Set(events.filter((e) => e.version === '1.0.0' && e.reason === 'Scheduled').map((e) => e.cluster))).toEqual(new Set(['c1', 'c2']));
+    expect(
+      new Set(events.filter((e) => e.version === '1.0.0' && e.reason === 'Scheduled').map((e) => e.cluster)),
+    ).toEqual(new Set(['c1', 'c2']));
     const seconds = events.map((e) => Math.floor(Date.parse(e.firstAt) / 1000));
     expect(seconds).toEqual([...seconds].sort((a, b) => a - b));
     // Within one second a cluster's events are in the order its apiserver stored them (their clocks say no more:
     // KWOK's BackOff may be stored before the scheduler's Scheduled of the same Pod).
     for (let i = 1; i < events.length; i++) {
       const [a, b] = [events[i - 1]!, events[i]!];
-      if (a.cluster === b.cluster && seconds[i - 1] === seconds[i]) expect(BigInt(a.resourceVersion)).toBeLessThan(BigInt(b.resourceVersion));
+      if (a.cluster === b.cluster && seconds[i - 1] === seconds[i])
+        expect(BigInt(a.resourceVersion)).toBeLessThan(BigInt(b.resourceVersion));
     }
 
     // --version keeps only the failed release's events; gathering again adds nothing.
@@ -138,19 +183,30 @@ describe('drover events', () => {
     const v3events = v3only.json.events as KubeEventRow[];
     expect(v3events.length).toBeGreaterThan(0);
     expect(new Set(v3events.map((e) => `${e.cluster}@${e.version}`))).toEqual(new Set(['c1@1.0.2']));
-    expect(v3events.filter((e) => e.reason === 'BackOff').map((e) => e.uid).sort()).toEqual(backOffs.map((e) => e.uid).sort());
+    expect(
+      v3events
+        .filter((e) => e.reason === 'BackOff')
+        .map((e) => e.uid)
+        .sort(),
+    ).toEqual(backOffs.map((e) => e.uid).sort());
     expect(v3only.json.gathered.reduce((n: number, g: { added: number }) => n + g.added, 0)).toBe(0);
 
     // --cluster c2: c2 never ran 1.0.2.
     const c2only = await drover(['events', bundle, '--cluster', 'c2']);
-    expect(new Set((c2only.json.events as KubeEventRow[]).map((e) => `${e.cluster}@${e.version}`))).toEqual(new Set(['c2@1.0.0']));
+    expect(new Set((c2only.json.events as KubeEventRow[]).map((e) => `${e.cluster}@${e.version}`))).toEqual(
+      new Set(['c2@1.0.0']),
+    );
 
     // For people: a table with the BackOff row under 1.0.2.
     const human = await drover(['events', bundle, '--version', '1.0.2'], { json: false });
     expect(human.code).toBe(0);
     const lines = human.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^TIME\s+CLUSTER\s+VERSION\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE$/);
-    expect(lines.some((l) => /^\S+Z\s+c1\s+1\.0\.2\s+Warning\s+BackOff\s+Pod\/\S+\s+Back-off restarting failed container/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /^\S+Z\s+c1\s+1\.0\.2\s+Warning\s+BackOff\s+Pod\/\S+\s+Back-off restarting failed container/.test(l),
+      ),
+    ).toBe(true);
   });
 
   it('names an unknown bundle as not found', async () => {

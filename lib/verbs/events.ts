@@ -45,14 +45,26 @@ export interface GatherEventsResult {
 /** Inventories of one bundle, or of all (one LIST of the inventory ConfigMaps). */
 async function inventoriesOf(cluster: Cluster, bundle: string | undefined, signal?: AbortSignal): Promise<Inventory[]> {
   if (bundle) return [await readInventory(cluster, bundle, signal)];
-  const list = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, labelSelector: 'drover.dev/inventory', ...(signal ? { signal } : {}) });
+  const list = await listObjects(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: INVENTORY_NAMESPACE,
+    labelSelector: 'drover.dev/inventory',
+    ...(signal ? { signal } : {}),
+  });
   return list.items.flatMap((o) => {
     const b = o.metadata.labels?.['drover.dev/inventory'];
     return b ? [parseInventoryObject(o, b)] : [];
   });
 }
 
-export async function gatherEvents({ ws, bundle, clusters: names, onEvent = () => {}, signal }: GatherEventsOptions): Promise<GatherEventsResult> {
+export async function gatherEvents({
+  ws,
+  bundle,
+  clusters: names,
+  onEvent = () => {},
+  signal,
+}: GatherEventsOptions): Promise<GatherEventsResult> {
   const result: GatherEventsResult = { recorded: [], unreachable: [], bundlesFound: [] };
   if (ws.config.clusters.length === 0) return result;
   const clusters = await ws.clusters(names);
@@ -65,9 +77,21 @@ export async function gatherEvents({ ws, bundle, clusters: names, onEvent = () =
           const members = [...(inv.current?.members ?? []), ...(inv.pending?.members ?? [])];
           if (members.length === 0) continue;
           found.add(inv.bundle);
-          const r = await recordBundleEvents({ db: ws.db, cluster, bundle: inv.bundle, members, running: inv.current?.version ?? null, cache, ...(signal ? { signal } : {}) });
+          const r = await recordBundleEvents({
+            db: ws.db,
+            cluster,
+            bundle: inv.bundle,
+            members,
+            running: inv.current?.version ?? null,
+            cache,
+            ...(signal ? { signal } : {}),
+          });
           result.recorded.push(r);
-          onEvent({ phase: 'events', subject: name, message: `${inv.bundle}: ${r.seen} events (${r.added} new, ${r.updated} updated)` });
+          onEvent({
+            phase: 'events',
+            subject: name,
+            message: `${inv.bundle}: ${r.seen} events (${r.added} new, ${r.updated} updated)`,
+          });
         }
       } catch (err) {
         if (signal?.aborted) throw err;
@@ -100,12 +124,26 @@ export interface BundleEventsResult {
   unreachable: { cluster: string; error: string }[];
 }
 
-export async function bundleEvents({ ws, bundle, version, cluster, gather = true, onEvent, signal }: BundleEventsOptions): Promise<BundleEventsResult> {
+export async function bundleEvents({
+  ws,
+  bundle,
+  version,
+  cluster,
+  gather = true,
+  onEvent,
+  signal,
+}: BundleEventsOptions): Promise<BundleEventsResult> {
   if (cluster && !ws.config.clusters.some((c) => c.name === cluster)) {
     throw new NotFoundError(`${ws.config.file}: no cluster named ${cluster}`, { data: { cluster } });
   }
   const g = gather
-    ? await gatherEvents({ ws, bundle, ...(cluster ? { clusters: [cluster] } : {}), ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) })
+    ? await gatherEvents({
+        ws,
+        bundle,
+        ...(cluster ? { clusters: [cluster] } : {}),
+        ...(onEvent ? { onEvent } : {}),
+        ...(signal ? { signal } : {}),
+      })
     : { recorded: [], unreachable: [], bundlesFound: [] };
   const known =
     g.bundlesFound.includes(bundle) ||
@@ -113,8 +151,13 @@ export async function bundleEvents({ ws, bundle, version, cluster, gather = true
     listBundles(ws.db).some((b) => b.name === bundle) ||
     listReleases(ws.db, { bundle, limit: 1 }).length > 0;
   if (!known && g.unreachable.length === 0) {
-    throw new NotFoundError(`no bundle named ${bundle}: not cut here, not released here, and in no cluster's inventory`, { data: { bundle } });
+    throw new NotFoundError(
+      `no bundle named ${bundle}: not cut here, not released here, and in no cluster's inventory`,
+      { data: { bundle } },
+    );
   }
-  const events = orderEvents(listKubeEvents(ws.db, { bundle, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}) }));
+  const events = orderEvents(
+    listKubeEvents(ws.db, { bundle, ...(version ? { version } : {}), ...(cluster ? { cluster } : {}) }),
+  );
   return { bundle, events, gathered: g.recorded, unreachable: g.unreachable };
 }

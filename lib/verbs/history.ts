@@ -7,6 +7,17 @@ import type { Workspace } from '../workspace/workspace.ts';
 
 export type HistoryEntry = ReleaseRecord & { steps: ReleaseStep[] };
 
-export function bundleHistory({ ws, bundle, cluster }: { ws: Workspace; bundle: string; cluster?: string }): HistoryEntry[] {
-  return listReleases(ws.db, { bundle, ...(cluster ? { cluster } : {}) }).map((r) => ({ ...r, steps: releaseSteps(ws.db, r.id) }));
+export function bundleHistory({
+  ws,
+  bundle,
+  cluster,
+}: {
+  ws: Workspace;
+  bundle: string;
+  cluster?: string;
+}): HistoryEntry[] {
+  return listReleases(ws.db, { bundle, ...(cluster ? { cluster } : {}) }).map((r) => ({
+    ...r,
+    steps: releaseSteps(ws.db, r.id),
+  }));
 }

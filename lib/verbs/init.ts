@@ -23,7 +23,12 @@ export interface InitOptions {
 }
 
 /** The starter configuration as YAML text. Pure. */
-export function assembleInitConfig({ source = '.', branch = 'main', registry = 'oci-layout://.drover/registry', contexts = [] }: InitOptions = {}): string {
+export function assembleInitConfig({
+  source = '.',
+  branch = 'main',
+  registry = 'oci-layout://.drover/registry',
+  contexts = [],
+}: InitOptions = {}): string {
   const envNames = ['dev', 'staging', 'prod'];
   const doc: Record<string, unknown> = {
     apiVersion: 'drover.dev/v1alpha1',
@@ -49,7 +54,8 @@ export async function initConfig(opts: InitOptions = {}): Promise<{ path: string
   try {
     await writeFile(path, assembleInitConfig(opts), { flag: opts.force ? 'w' : 'wx' });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new ConflictError(`${path} already exists (use --force to overwrite)`, { data: { path } });
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST')
+      throw new ConflictError(`${path} already exists (use --force to overwrite)`, { data: { path } });
     throw err;
   }
   return { path };

@@ -41,11 +41,30 @@ function writeApp(dir: string, { level, failing = false }: { level: string; fail
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const deployment = appDeployment({ name: 'web', namespace: ns, configMap: 'web-config', failing });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: web },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
-    ...(failing ? [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-extra', namespace: ns }, data: { EXTRA: 'yes' } }] : []),
+    ...(failing
+      ? [
+          {
+            apiVersion: 'v1',
+            kind: 'ConfigMap',
+            metadata: { name: 'web-extra', namespace: ns },
+            data: { EXTRA: 'yes' },
+          },
+        ]
+      : []),
     failing ? { ...deployment, spec: { ...deployment.spec, progressDeadlineSeconds: 10 } } : deployment,
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: ns }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web', namespace: ns },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    },
   ];
   writeFileSync(join(dir, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
 }
@@ -63,15 +82,40 @@ async function snapshot(): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const ref of [...members, `ConfigMap/${ns}/web-extra`]) {
     const [kind, namespace, name] = ref.split('/') as [string, string, string];
-    out[ref] = (await k(['get', kind.toLowerCase(), name, '-n', namespace, '--ignore-not-found', '-o', 'jsonpath={.metadata.uid} {.metadata.resourceVersion}'])).trim();
+    out[ref] = (
+      await k([
+        'get',
+        kind.toLowerCase(),
+        name,
+        '-n',
+        namespace,
+        '--ignore-not-found',
+        '-o',
+        'jsonpath={.metadata.uid} {.metadata.resourceVersion}',
+      ])
+    ).trim();
   }
   return out;
 }
-const uids = (s: Record<string, string>) => Object.fromEntries(Object.entries(s).map(([ref, v]) => [ref, v.split(' ')[0] ?? '']));
-const inventoryExists = async () => (await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '--ignore-not-found', '-o', 'name'])).trim() !== '';
-async function inventory(): Promise<{ current: { version: string } | null; pending: unknown; entries: { kind: string; namespace: string; name: string; origin: string; priorUnknown?: boolean }[] }> {
-  const cm = JSON.parse(await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as { data: Record<string, string> };
-  return { current: JSON.parse(cm.data.current!), pending: JSON.parse(cm.data.pending!), entries: JSON.parse(cm.data.entries!) };
+const uids = (s: Record<string, string>) =>
+  Object.fromEntries(Object.entries(s).map(([ref, v]) => [ref, v.split(' ')[0] ?? '']));
+const inventoryExists = async () =>
+  (
+    await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '--ignore-not-found', '-o', 'name'])
+  ).trim() !== '';
+async function inventory(): Promise<{
+  current: { version: string } | null;
+  pending: unknown;
+  entries: { kind: string; namespace: string; name: string; origin: string; priorUnknown?: boolean }[];
+}> {
+  const cm = JSON.parse(await k(['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'json'])) as {
+    data: Record<string, string>;
+  };
+  return {
+    current: JSON.parse(cm.data.current!),
+    pending: JSON.parse(cm.data.pending!),
+    entries: JSON.parse(cm.data.entries!),
+  };
 }
 
 /** The refusal of a release (or retire) on c1 for the missing inventory, naming 1.0.0 as what runs there. */
@@ -102,7 +146,9 @@ beforeAll(async () => {
   expect((await drover(['cut'])).code).toBe(0);
   const d = await drover(['deploy', `${web}@1.0.0`, '--env', 'dev']);
   expect(d.code, d.stdout + d.stderr).toBe(0);
-  expect((await k(['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.status.availableReplicas}'])).trim()).toBe('1');
+  expect((await k(['get', 'deployment', 'web', '-n', ns, '-o', 'jsonpath={.status.availableReplicas}'])).trim()).toBe(
+    '1',
+  );
   expect((await inventory()).current?.version).toBe('1.0.0');
 
   // Someone else deletes the inventory.
@@ -124,7 +170,14 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
   it('a release of a failing version is refused before any write, naming the running version, and again when retried', async () => {
     const r = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev']);
     expect(r.code, r.stdout + r.stderr).toBe(7);
-    expect(r.json.clusters).toEqual([expect.objectContaining({ cluster: 'c1', state: 'rolled-back', reason: 'InventoryMissing', failedObject: inventoryRef })]);
+    expect(r.json.clusters).toEqual([
+      expect.objectContaining({
+        cluster: 'c1',
+        state: 'rolled-back',
+        reason: 'InventoryMissing',
+        failedObject: inventoryRef,
+      }),
+    ]);
     // Nothing was written: every member as it was, the new ConfigMap never created, no inventory made up.
     expect(await snapshot()).toEqual(before);
     expect(await inventoryExists()).toBe(false);
@@ -132,12 +185,16 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     const again = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev'], { json: false });
     expect(again.code, again.stdout + again.stderr).toBe(7);
     expectInventoryMissing(again.stderr);
-    expect(again.stdout).toMatch(/^c1\s+1\s+refused\s+ConfigMap\/drover-system\/inventory-\S+\s+InventoryMissing: inventory of \S+ on c1 is missing; the journal says \S+@1\.0\.0 runs there/m);
+    expect(again.stdout).toMatch(
+      /^c1\s+1\s+refused\s+ConfigMap\/drover-system\/inventory-\S+\s+InventoryMissing: inventory of \S+ on c1 is missing; the journal says \S+@1\.0\.0 runs there/m,
+    );
     expect(await snapshot()).toEqual(before);
     expect(await inventoryExists()).toBe(false);
     // The journal says why, and that c1 still runs 1.0.0.
     const history = await drover(['history', web]);
-    const refused = (history.json as { version: string; state: string; reason: string; steps: { state: string; message: string }[] }[]).filter((h) => h.version === '1.0.1');
+    const refused = (
+      history.json as { version: string; state: string; reason: string; steps: { state: string; message: string }[] }[]
+    ).filter((h) => h.version === '1.0.1');
     expect(refused).toHaveLength(2);
     for (const h of refused) {
       expect(h).toMatchObject({ state: 'rolled-back', reason: 'InventoryMissing' });
@@ -148,7 +205,9 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     const status = await drover(['status']);
     expect(status.json.find((s: { bundle: string }) => s.bundle === web)).toMatchObject({
       running: '1.0.0',
-      healthMessage: expect.stringContaining(`the inventory of ${web} on c1 is missing (the journal says 1.0.0 runs there); run drover state rebuild`),
+      healthMessage: expect.stringContaining(
+        `the inventory of ${web} on c1 is missing (the journal says 1.0.0 runs there); run drover state rebuild`,
+      ),
       tag: { name: 'dev', version: '1.0.0' },
       last: { version: '1.0.1', state: 'rolled-back', reason: 'InventoryMissing' },
     });
@@ -161,7 +220,14 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     expectInventoryMissing(asked.json.error.message);
     const r = await drover(['retire', web, '--env', 'dev', '--force', '--yes']);
     expect(r.code, r.stdout + r.stderr).toBe(7);
-    expect(r.json.clusters).toEqual([expect.objectContaining({ cluster: 'c1', state: 'failed', delete: [], running: expect.objectContaining({ version: '1.0.0' }) })]);
+    expect(r.json.clusters).toEqual([
+      expect.objectContaining({
+        cluster: 'c1',
+        state: 'failed',
+        delete: [],
+        running: expect.objectContaining({ version: '1.0.0' }),
+      }),
+    ]);
     expectInventoryMissing(r.json.clusters[0].message);
     expect(await snapshot()).toEqual(before);
     expect(await inventoryExists()).toBe(false);
@@ -171,11 +237,15 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     const r = await drover(['state', 'rebuild', '--inventory', web, '--cluster', 'c1']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.json).toMatchObject({ bundle: web, cluster: 'c1', version: '1.0.0', missing: [] });
-    expect(r.json.entries.map((e: { ref: string; origin: string }) => `${e.origin} ${e.ref}`).sort()).toEqual(members.map((m) => `created ${m}`));
+    expect(r.json.entries.map((e: { ref: string; origin: string }) => `${e.origin} ${e.ref}`).sort()).toEqual(
+      members.map((m) => `created ${m}`),
+    );
     const inv = await inventory();
     expect(inv.current?.version).toBe('1.0.0');
     expect(inv.pending).toBeNull();
-    expect(inv.entries.map((e) => `${e.origin}${e.priorUnknown ? '?' : ''} ${e.kind}/${e.namespace}/${e.name}`).sort()).toEqual(members.map((m) => `created ${m}`));
+    expect(
+      inv.entries.map((e) => `${e.origin}${e.priorUnknown ? '?' : ''} ${e.kind}/${e.namespace}/${e.name}`).sort(),
+    ).toEqual(members.map((m) => `created ${m}`));
     expect(await snapshot()).toEqual(before);
     // A second rebuild has nothing to do.
     const again = await drover(['state', 'rebuild', '--inventory', web, '--cluster', 'c1']);
@@ -187,7 +257,9 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     const d = await drover(['deploy', `${web}@1.0.2`, '--env', 'dev']);
     expect(d.code, d.stdout + d.stderr).toBe(0);
     expect(d.json.clusters).toEqual([expect.objectContaining({ cluster: 'c1', state: 'succeeded' })]);
-    expect((await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe('three');
+    expect((await k(['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}'])).trim()).toBe(
+      'three',
+    );
     expect((await inventory()).current?.version).toBe('1.0.2');
     // Every member is the object it was before the inventory was deleted.
     expect(uids(await snapshot())).toEqual(uids(before));

@@ -21,20 +21,57 @@ export interface LintView {
   message: string;
 }
 
-export async function lintView({ ws, bundle, env, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<LintView[]> {
-  const all = await discoverAtHead({ ws, ...(bundle ? { bundle } : {}), ...(env ? { env } : {}), ...(signal ? { signal } : {}) });
+export async function lintView({
+  ws,
+  bundle,
+  env,
+  signal,
+}: {
+  ws: Workspace;
+  bundle?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<LintView[]> {
+  const all = await discoverAtHead({
+    ws,
+    ...(bundle ? { bundle } : {}),
+    ...(env ? { env } : {}),
+    ...(signal ? { signal } : {}),
+  });
   return all.flatMap((s) =>
     s.bundles.flatMap((b): LintView[] => {
-      if (b.error || !b.targets) return [{ bundle: b.bundle.name, rule: 'render', severity: 'error', ref: `Bundle/${b.bundle.name}`, message: b.error?.message ?? 'no members' }];
+      if (b.error || !b.targets)
+        return [
+          {
+            bundle: b.bundle.name,
+            rule: 'render',
+            severity: 'error',
+            ref: `Bundle/${b.bundle.name}`,
+            message: b.error?.message ?? 'no members',
+          },
+        ];
       const byFinding = new Map<string, { view: LintView; targets: (string | undefined)[] }>();
       for (const t of b.targets) {
-        for (const f of runLint({ objects: t.members.map((m) => m.object), unresolved: t.unresolved, exclude: b.bundle.spec.exclude, severities: b.bundle.spec.lint })) {
-          const view: LintView = { bundle: b.bundle.name, rule: f.rule, severity: f.severity, ref: formatRef(f.ref), message: f.message };
+        for (const f of runLint({
+          objects: t.members.map((m) => m.object),
+          unresolved: t.unresolved,
+          exclude: b.bundle.spec.exclude,
+          severities: b.bundle.spec.lint,
+        })) {
+          const view: LintView = {
+            bundle: b.bundle.name,
+            rule: f.rule,
+            severity: f.severity,
+            ref: formatRef(f.ref),
+            message: f.message,
+          };
           const key = JSON.stringify(view);
           byFinding.set(key, { view, targets: [...(byFinding.get(key)?.targets ?? []), t.name] });
         }
       }
-      return [...byFinding.values()].flatMap(({ view, targets }) => (targets.length === b.targets!.length ? [view] : targets.map((t) => ({ ...view, ...(t ? { target: t } : {}) }))));
+      return [...byFinding.values()].flatMap(({ view, targets }) =>
+        targets.length === b.targets!.length ? [view] : targets.map((t) => ({ ...view, ...(t ? { target: t } : {}) })),
+      );
     }),
   );
 }

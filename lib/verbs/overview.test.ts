@@ -26,51 +26,164 @@ function seed(bundles: { name: string; namespace: string }[]): StateDb {
         commit: `${v}`.repeat(40),
         parent: v ? `1.0.${v - 1}` : null,
         createdAt: '2026-12-01T00:00:00.000Z',
-        config: { name: b.name, version: `1.0.${v}`, members: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: b.namespace, name: 'cfg', digest: D(1) }], provenance: { source: 's', commit: `${v}`.repeat(40), changedPaths: [], author: 'a', commitTime: '2026-12-01T00:00:00Z', parent: null } } as unknown as BundleConfig,
+        config: {
+          name: b.name,
+          version: `1.0.${v}`,
+          members: [{ apiVersion: 'v1', kind: 'ConfigMap', namespace: b.namespace, name: 'cfg', digest: D(1) }],
+          provenance: {
+            source: 's',
+            commit: `${v}`.repeat(40),
+            changedPaths: [],
+            author: 'a',
+            commitTime: '2026-12-01T00:00:00Z',
+            parent: null,
+          },
+        } as unknown as BundleConfig,
       })),
     });
   }
   return db;
 }
 
-function release(db: StateDb, { bundle = 'web', cluster, version, from, states, failedObject }: { bundle?: string; cluster: string; version: string; from?: string; states: ReleaseState[]; failedObject?: string }) {
-  const r = beginRelease(db, { bundle, cluster, environment: cluster === 'c1' ? 'dev' : 'prod', version, digest: D(0), ...(from ? { fromVersion: from, fromDigest: D(0) } : {}) });
-  for (const state of states) recordStep(db, r.id, { state, message: state, ...(state === 'rolling-back' ? { reason: 'CrashLoopBackOff', failedObject: failedObject ?? 'Deployment/shop/web' } : {}) });
+function release(
+  db: StateDb,
+  {
+    bundle = 'web',
+    cluster,
+    version,
+    from,
+    states,
+    failedObject,
+  }: {
+    bundle?: string;
+    cluster: string;
+    version: string;
+    from?: string;
+    states: ReleaseState[];
+    failedObject?: string;
+  },
+) {
+  const r = beginRelease(db, {
+    bundle,
+    cluster,
+    environment: cluster === 'c1' ? 'dev' : 'prod',
+    version,
+    digest: D(0),
+    ...(from ? { fromVersion: from, fromDigest: D(0) } : {}),
+  });
+  for (const state of states)
+    recordStep(db, r.id, {
+      state,
+      message: state,
+      ...(state === 'rolling-back'
+        ? { reason: 'CrashLoopBackOff', failedObject: failedObject ?? 'Deployment/shop/web' }
+        : {}),
+    });
   return r.id;
 }
 
 const wsOf = (db: StateDb, agent = false) =>
-  ({ db, config: { clusters: [{ name: 'c1' }, { name: 'c2' }, { name: 'c3', ...(agent ? { mode: 'agent' } : {}) }], environments: [{ name: 'dev', clusters: ['c1'] }, { name: 'prod', clusters: ['c2', 'c3'] }] } }) as unknown as Workspace;
+  ({
+    db,
+    config: {
+      clusters: [{ name: 'c1' }, { name: 'c2' }, { name: 'c3', ...(agent ? { mode: 'agent' } : {}) }],
+      environments: [
+        { name: 'dev', clusters: ['c1'] },
+        { name: 'prod', clusters: ['c2', 'c3'] },
+      ],
+    },
+  }) as unknown as Workspace;
 
 describe('overviewView', () => {
-  it.each<[string, { version: string; from?: string; states: ReleaseState[] }[], { state: string; running: string | null; inFlight: string | null; failed: string | null }]>([
+  it.each<
+    [
+      string,
+      { version: string; from?: string; states: ReleaseState[] }[],
+      { state: string; running: string | null; inFlight: string | null; failed: string | null },
+    ]
+  >([
     ['nothing released', [], { state: 'not-deployed', running: null, inFlight: null, failed: null }],
-    ['a release that succeeded', [{ version: '1.0.0', states: ['applying', 'verifying', 'succeeded'] }], { state: 'healthy', running: '1.0.0', inFlight: null, failed: null }],
-    ['a release in flight runs the last finished one meanwhile', [{ version: '1.0.0', states: ['succeeded'] }, { version: '1.0.1', from: '1.0.0', states: ['applying'] }], { state: 'releasing', running: '1.0.0', inFlight: '1.0.1', failed: null }],
-    ['a release rolled back runs what it restored, and links the failure', [{ version: '1.0.1', states: ['succeeded'] }, { version: '1.0.2', from: '1.0.1', states: ['applying', 'rolling-back', 'rolled-back'] }], { state: 'rolled-back', running: '1.0.1', inFlight: null, failed: '1.0.2' }],
-    ['a rollback that failed runs no one version', [{ version: '1.0.1', states: ['succeeded'] }, { version: '1.0.2', from: '1.0.1', states: ['rolling-back', 'rollback-failed'] }], { state: 'rollback-failed', running: null, inFlight: null, failed: '1.0.2' }],
+    [
+      'a release that succeeded',
+      [{ version: '1.0.0', states: ['applying', 'verifying', 'succeeded'] }],
+      { state: 'healthy', running: '1.0.0', inFlight: null, failed: null },
+    ],
+    [
+      'a release in flight runs the last finished one meanwhile',
+      [
+        { version: '1.0.0', states: ['succeeded'] },
+        { version: '1.0.1', from: '1.0.0', states: ['applying'] },
+      ],
+      { state: 'releasing', running: '1.0.0', inFlight: '1.0.1', failed: null },
+    ],
+    [
+      'a release rolled back runs what it restored, and links the failure',
+      [
+        { version: '1.0.1', states: ['succeeded'] },
+        { version: '1.0.2', from: '1.0.1', states: ['applying', 'rolling-back', 'rolled-back'] },
+      ],
+      { state: 'rolled-back', running: '1.0.1', inFlight: null, failed: '1.0.2' },
+    ],
+    [
+      'a rollback that failed runs no one version',
+      [
+        { version: '1.0.1', states: ['succeeded'] },
+        { version: '1.0.2', from: '1.0.1', states: ['rolling-back', 'rollback-failed'] },
+      ],
+      { state: 'rollback-failed', running: null, inFlight: null, failed: '1.0.2' },
+    ],
   ])('%s', (_, history, want) => {
     const db = seed([{ name: 'web', namespace: 'shop' }]);
     for (const h of history) release(db, { cluster: 'c1', ...h });
     const c = overviewView({ ws: wsOf(db) }).rows[0]!.environments[0]!.cells[0]!;
-    expect({ state: c.state, running: c.running, inFlight: c.inFlight?.version ?? null, failed: c.failed?.version ?? null }).toEqual(want);
+    expect({
+      state: c.state,
+      running: c.running,
+      inFlight: c.inFlight?.version ?? null,
+      failed: c.failed?.version ?? null,
+    }).toEqual(want);
   });
 
   it('groups cells by environment in config order, with each tag as marked, drift counted, agent clusters said', () => {
     const db = seed([{ name: 'web', namespace: 'shop' }]);
     release(db, { cluster: 'c2', version: '1.0.1', states: ['succeeded'] });
     markChannel(db, { bundle: 'web', environment: 'prod', digest: D(1) });
-    recordFinding(db, { bundle: 'web', cluster: 'c2', apiVersion: 'v1', objectKind: 'ConfigMap', namespace: 'shop', name: 'cfg', ref: 'ConfigMap/shop/cfg', version: '1.0.1', digest: D(1), detectedBy: 'watch', kind: 'changed', fields: [] });
+    recordFinding(db, {
+      bundle: 'web',
+      cluster: 'c2',
+      apiVersion: 'v1',
+      objectKind: 'ConfigMap',
+      namespace: 'shop',
+      name: 'cfg',
+      ref: 'ConfigMap/shop/cfg',
+      version: '1.0.1',
+      digest: D(1),
+      detectedBy: 'watch',
+      kind: 'changed',
+      fields: [],
+    });
     const v = overviewView({ ws: wsOf(db, true) });
-    expect(v.environments).toEqual([{ name: 'dev', clusters: ['c1'] }, { name: 'prod', clusters: ['c2', 'c3'] }]);
+    expect(v.environments).toEqual([
+      { name: 'dev', clusters: ['c1'] },
+      { name: 'prod', clusters: ['c2', 'c3'] },
+    ]);
     const row = v.rows[0]!;
     expect(row).toMatchObject({ bundle: 'web', latest: '1.0.2', namespaces: ['shop'] });
-    expect(row.environments.map((e) => [e.name, e.tag?.version ?? null])).toEqual([['dev', null], ['prod', '1.0.1']]);
-    expect(row.environments[1]!.cells.map((c) => [c.cluster, c.mode, c.state, c.drift])).toEqual([['c2', 'push', 'healthy', 1], ['c3', 'agent', 'not-deployed', 0]]);
+    expect(row.environments.map((e) => [e.name, e.tag?.version ?? null])).toEqual([
+      ['dev', null],
+      ['prod', '1.0.1'],
+    ]);
+    expect(row.environments[1]!.cells.map((c) => [c.cluster, c.mode, c.state, c.drift])).toEqual([
+      ['c2', 'push', 'healthy', 1],
+      ['c3', 'agent', 'not-deployed', 0],
+    ]);
   });
 
   it('filters by name and namespace and pages in SQL', () => {
-    const db = seed([...Array.from({ length: 7 }, (_, i) => ({ name: `web-${i}`, namespace: i % 2 ? 'odd' : 'even' })), { name: 'api_x', namespace: 'even' }]);
+    const db = seed([
+      ...Array.from({ length: 7 }, (_, i) => ({ name: `web-${i}`, namespace: i % 2 ? 'odd' : 'even' })),
+      { name: 'api_x', namespace: 'even' },
+    ]);
     const ws = wsOf(db);
     expect(overviewView({ ws, limit: 3 }).rows.map((r) => r.bundle)).toEqual(['api_x', 'web-0', 'web-1']);
     expect(overviewView({ ws, limit: 3, offset: 6 }).rows.map((r) => r.bundle)).toEqual(['web-5', 'web-6']);
@@ -89,7 +202,12 @@ describe('overviewView: the tag', () => {
     const { recordChannelReads } = await import('../state/channel-reads.ts');
     const db = seed([{ name: 'web', namespace: 'shop' }]);
     expect(view(db)).toBeNull();
-    db.prepare('INSERT INTO channel_marks (bundle, environment, digest, at) VALUES (?, ?, ?, ?)').run('web', 'prod', D(1), '2026-12-01T10:00:00.000Z');
+    db.prepare('INSERT INTO channel_marks (bundle, environment, digest, at) VALUES (?, ?, ?, ?)').run(
+      'web',
+      'prod',
+      D(1),
+      '2026-12-01T10:00:00.000Z',
+    );
     expect(view(db)).toMatchObject({ version: '1.0.1', from: 'mark', followed: true });
     // An older read (it began before Drover's move) does not hide the move.
     recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(0), at: '2026-12-01T09:59:59.000Z' }]);

@@ -30,7 +30,13 @@ export interface OverviewCell {
   /** The release in flight (state `planned`, `applying`, `verifying`, `rolling-back`). */
   inFlight: { id: number; version: string; state: ReleaseRecord['state'] } | null;
   /** The newest release when it failed (rolled back or not): its failed object and reason. */
-  failed: { id: number; version: string; environment: string | null; failedObject: string | null; reason: string | null } | null;
+  failed: {
+    id: number;
+    version: string;
+    environment: string | null;
+    failedObject: string | null;
+    reason: string | null;
+  } | null;
   drift: number;
   /** When the newest release last changed. */
   updatedAt: string | null;
@@ -46,7 +52,14 @@ export interface OverviewEnvironment {
    * released there (moved outside Drover and not yet followed, or refused);
    * `marked` is then what Drover last set. Null: no tag known.
    */
-  tag: { version: string | null; digest: string; at: string; from: 'read' | 'mark'; followed: boolean; marked: { version: string | null; digest: string } | null } | null;
+  tag: {
+    version: string | null;
+    digest: string;
+    at: string;
+    from: 'read' | 'mark';
+    followed: boolean;
+    marked: { version: string | null; digest: string } | null;
+  } | null;
   cells: OverviewCell[];
 }
 
@@ -91,10 +104,23 @@ function cellOf(cells: OverviewCells, bundle: string, cluster: string, mode: 'pu
     if (x.state === 'rolled-back') return x.fromVersion;
     return null;
   };
-  if (!r.finishedAt) return { ...base, state: 'releasing', running: runsAfter(f), inFlight: { id: r.id, version: r.version, state: r.state } };
-  const failed = { id: r.id, version: r.version, environment: r.environment, failedObject: r.failedObject, reason: r.reason };
+  if (!r.finishedAt)
+    return {
+      ...base,
+      state: 'releasing',
+      running: runsAfter(f),
+      inFlight: { id: r.id, version: r.version, state: r.state },
+    };
+  const failed = {
+    id: r.id,
+    version: r.version,
+    environment: r.environment,
+    failedObject: r.failedObject,
+    reason: r.reason,
+  };
   if (r.state === 'rolled-back') return { ...base, state: 'rolled-back', running: r.fromVersion, failed };
-  if (r.state === 'rollback-failed' || r.state === 'failed') return { ...base, state: 'rollback-failed', running: null, failed };
+  if (r.state === 'rollback-failed' || r.state === 'failed')
+    return { ...base, state: 'rollback-failed', running: null, failed };
   if (r.kind === 'retire') return { ...base, state: 'retired', running: null };
   return { ...base, state: 'healthy', running: r.version };
 }
@@ -105,18 +131,33 @@ function tagOf(cells: OverviewCells, bundle: string, environment: string): Overv
   const marked = m ? { version: m.version, digest: m.digest } : null;
   if (r && (!m || r.at >= m.at)) {
     if (!r.digest) return null;
-    return { version: r.version, digest: r.digest, at: r.at, from: 'read', followed: m?.digest === r.digest, marked: m?.digest === r.digest ? null : marked };
+    return {
+      version: r.version,
+      digest: r.digest,
+      at: r.at,
+      from: 'read',
+      followed: m?.digest === r.digest,
+      marked: m?.digest === r.digest ? null : marked,
+    };
   }
   return m ? { version: m.version, digest: m.digest, at: m.at, from: 'mark', followed: true, marked: null } : null;
 }
 
 export function overviewView({ ws, q = '', namespace, only, offset = 0, limit = 50 }: OverviewOptions): OverviewView {
-  const page = readOverviewPage(ws.db, { ...(q ? { q } : {}), ...(namespace !== undefined ? { namespace } : {}), ...(only ? { only } : {}), offset, limit });
+  const page = readOverviewPage(ws.db, {
+    ...(q ? { q } : {}),
+    ...(namespace !== undefined ? { namespace } : {}),
+    ...(only ? { only } : {}),
+    offset,
+    limit,
+  });
   const cells = readOverviewCells(
     ws.db,
     page.bundles.map((b) => b.name),
   );
-  const mode = new Map(ws.config.clusters.map((c) => [c.name, c.mode === 'agent' ? ('agent' as const) : ('push' as const)]));
+  const mode = new Map(
+    ws.config.clusters.map((c) => [c.name, c.mode === 'agent' ? ('agent' as const) : ('push' as const)]),
+  );
   const environments = ws.config.environments.map((e) => ({ name: e.name, clusters: [...e.clusters] }));
   return {
     environments,

@@ -24,7 +24,17 @@ export interface RecoverAllResult {
   failed: { bundle: string; cluster: string; error: DroverError }[];
 }
 
-export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Workspace; env?: NodeJS.ProcessEnv; onEvent?: OnEvent; signal?: AbortSignal }): Promise<RecoverAllResult> {
+export async function recoverAll({
+  ws,
+  env = {},
+  onEvent,
+  signal,
+}: {
+  ws: Workspace;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}): Promise<RecoverAllResult> {
   const result: RecoverAllResult = { recovered: [], failed: [] };
   const open = unfinishedReleases(ws.db);
   if (open.length === 0) return result;
@@ -32,7 +42,13 @@ export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Worksp
   // A recovered release restores whatever its cluster ran: any environment's key may be the one.
   const prepare = sopsPreparer({ environments: ws.config.environments, env });
   // One task per bundle x cluster, all side by side: recoverReleases leaves releases on clusters it is not given alone.
-  const pairs = [...new Map(open.filter((r) => configured.has(r.cluster)).map((r) => [`${r.bundle}\u0000${r.cluster}`, { bundle: r.bundle, cluster: r.cluster }])).values()];
+  const pairs = [
+    ...new Map(
+      open
+        .filter((r) => configured.has(r.cluster))
+        .map((r) => [`${r.bundle}\u0000${r.cluster}`, { bundle: r.bundle, cluster: r.cluster }]),
+    ).values(),
+  ];
   await Promise.all(
     pairs.map(async ({ bundle, cluster }) => {
       try {
@@ -40,8 +56,18 @@ export async function recoverAll({ ws, env = {}, onEvent, signal }: { ws: Worksp
         const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
         const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
         const environment = environmentOfCluster(ws, cluster)?.name;
-        const contentFor = (c: string, v: { digest: string }) => versions.load(v.digest, { for: { cluster: c, ...(environment ? { environment } : {}) } });
-        const done = await recoverReleases({ db: ws.db, clusters, bundle, loadVersion, contentFor, prepare, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) });
+        const contentFor = (c: string, v: { digest: string }) =>
+          versions.load(v.digest, { for: { cluster: c, ...(environment ? { environment } : {}) } });
+        const done = await recoverReleases({
+          db: ws.db,
+          clusters,
+          bundle,
+          loadVersion,
+          contentFor,
+          prepare,
+          ...(onEvent ? { onEvent } : {}),
+          ...(signal ? { signal } : {}),
+        });
         result.recovered.push(...done.filter((r) => r.release.cluster === cluster));
       } catch (err) {
         result.failed.push({ bundle, cluster, error: toDroverError(err) });

@@ -9,7 +9,19 @@ import { listReleases, type ReleaseRecord } from '../state/releases.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { HistoryEntry } from './history.ts';
 
-export function listReleaseViews({ ws, bundle, cluster, limit = 50, steps = false }: { ws: Workspace; bundle?: string; cluster?: string; limit?: number; steps?: boolean }): (ReleaseRecord | HistoryEntry)[] {
+export function listReleaseViews({
+  ws,
+  bundle,
+  cluster,
+  limit = 50,
+  steps = false,
+}: {
+  ws: Workspace;
+  bundle?: string;
+  cluster?: string;
+  limit?: number;
+  steps?: boolean;
+}): (ReleaseRecord | HistoryEntry)[] {
   const rs = listReleases(ws.db, { ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}), limit });
   return steps ? rs.map((r) => releaseWithSteps(ws.db, r.id)!) : rs;
 }

@@ -42,7 +42,17 @@ function deployment(name: string, namespace: string, config: string) {
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name, image: `registry.invalid/${name}:1`, envFrom: [{ configMapRef: { name: config } }], readinessProbe: { httpGet: { path: '/', port: 80 } }, resources: { requests: { cpu: '10m', memory: '16Mi' } } }] },
+        spec: {
+          containers: [
+            {
+              name,
+              image: `registry.invalid/${name}:1`,
+              envFrom: [{ configMapRef: { name: config } }],
+              readinessProbe: { httpGet: { path: '/', port: 80 } },
+              resources: { requests: { cpu: '10m', memory: '16Mi' } },
+            },
+          ],
+        },
       },
     },
   };
@@ -65,12 +75,22 @@ async function drover(args: string[], { json = true } = {}) {
     return { code: 0, stdout: r.stdout, stderr: r.stderr, json: json ? JSON.parse(r.stdout) : undefined };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr, json: json && e.stdout ? JSON.parse(e.stdout) : undefined };
+    return {
+      code: e.code,
+      stdout: e.stdout,
+      stderr: e.stderr,
+      json: json && e.stdout ? JSON.parse(e.stdout) : undefined,
+    };
   }
 }
 
 const k = (args: string[]) => kubectlOn(env, c1, args);
-const names = async (kind: string, ns: string) => (await k(['get', kind, '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}'])).trim().split(/\s+/).filter(Boolean).sort();
+const names = async (kind: string, ns: string) =>
+  (await k(['get', kind, '-n', ns, '-o', 'jsonpath={.items[*].metadata.name}']))
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean)
+    .sort();
 const exists = async (args: string[]) => (await k(['get', ...args, '--ignore-not-found', '-o', 'name'])).trim() !== '';
 
 beforeAll(async () => {
@@ -82,10 +102,55 @@ beforeAll(async () => {
   const url = await createRepo(env.git, { name: uniqueName('retire'), fixtureDir: seed });
   work = join(scratch, 'work');
   await git(scratch, ['clone', '--quiet', url, work]);
-  write('pay/bundle.yaml', doc({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: pay }, spec: { namespace: payNs, paths: ['pay/'], roots: [{ kind: 'Deployment', name: 'pay' }], include: [{ kind: 'Namespace', name: payNs }], prune: { protected: true } } }));
-  write('pay/app.yaml', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: payNs } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay' }, data: { MODE: 'live' } }, deployment('pay', payNs, 'pay')].map(doc).join('---\n'));
-  write('cart/bundle.yaml', doc({ apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: cart }, spec: { namespace: shopNs, paths: ['cart/**'], roots: [{ kind: 'Deployment', name: 'cart' }] } }));
-  write('cart/app.yaml', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cart' }, data: { SIZE: '1' } }, deployment('cart', shopNs, 'cart'), { apiVersion: 'v1', kind: 'Service', metadata: { name: 'cart' }, spec: { selector: { app: 'cart' }, ports: [{ port: 80 }] } }].map(doc).join('---\n'));
+  write(
+    'pay/bundle.yaml',
+    doc({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: pay },
+      spec: {
+        namespace: payNs,
+        paths: ['pay/'],
+        roots: [{ kind: 'Deployment', name: 'pay' }],
+        include: [{ kind: 'Namespace', name: payNs }],
+        prune: { protected: true },
+      },
+    }),
+  );
+  write(
+    'pay/app.yaml',
+    [
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: payNs } },
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay' }, data: { MODE: 'live' } },
+      deployment('pay', payNs, 'pay'),
+    ]
+      .map(doc)
+      .join('---\n'),
+  );
+  write(
+    'cart/bundle.yaml',
+    doc({
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: cart },
+      spec: { namespace: shopNs, paths: ['cart/**'], roots: [{ kind: 'Deployment', name: 'cart' }] },
+    }),
+  );
+  write(
+    'cart/app.yaml',
+    [
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cart' }, data: { SIZE: '1' } },
+      deployment('cart', shopNs, 'cart'),
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'cart' },
+        spec: { selector: { app: 'cart' }, ports: [{ port: 80 }] },
+      },
+    ]
+      .map(doc)
+      .join('---\n'),
+  );
   await commit('two bundles');
   ws = mkdtempSync(join(scratch, 'ws-'));
   writeFileSync(
@@ -114,22 +179,56 @@ describe('bundles that bring their Namespace, break, and leave Git', () => {
     expect(cut.code).toBe(0);
     expect(cut.json.cut.map((c: { bundle: string }) => c.bundle).sort()).toEqual([cart, pay].sort());
     const shown = await drover(['show', `${pay}@1.0.0`]);
-    expect(shown.json.config.policy).toEqual({ recreateOnImmutableChange: false, prune: { enabled: true, protected: true, propagationPolicy: 'Background' } });
+    expect(shown.json.config.policy).toEqual({
+      recreateOnImmutableChange: false,
+      prune: { enabled: true, protected: true, propagationPolicy: 'Background' },
+    });
     for (const b of [pay, cart]) expect((await drover(['deploy', `${b}@1.0.0`, '--env', 'dev'])).code).toBe(0);
-    expect((await k(['get', 'deployment', 'pay', '-n', payNs, '-o', 'jsonpath={.status.availableReplicas}'])).trim()).toBe('1');
+    expect(
+      (await k(['get', 'deployment', 'pay', '-n', payNs, '-o', 'jsonpath={.status.availableReplicas}'])).trim(),
+    ).toBe('1');
   });
 
-  it('a malformed file under one bundle\'s paths blocks only that bundle', async () => {
+  it("a malformed file under one bundle's paths blocks only that bundle", async () => {
     write('pay/broken.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: broken\n');
-    write('pay/app.yaml', [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: payNs } }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay' }, data: { MODE: 'test' } }, deployment('pay', payNs, 'pay')].map(doc).join('---\n'));
-    write('cart/app.yaml', [{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cart' }, data: { SIZE: '2' } }, deployment('cart', shopNs, 'cart')].map(doc).join('---\n'));
+    write(
+      'pay/app.yaml',
+      [
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name: payNs } },
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'pay' }, data: { MODE: 'test' } },
+        deployment('pay', payNs, 'pay'),
+      ]
+        .map(doc)
+        .join('---\n'),
+    );
+    write(
+      'cart/app.yaml',
+      [
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cart' }, data: { SIZE: '2' } },
+        deployment('cart', shopNs, 'cart'),
+      ]
+        .map(doc)
+        .join('---\n'),
+    );
     await commit('break pay, change cart');
     const cut = await drover(['cut'], { json: false });
     expect(cut.code).toBe(3);
-    expect(cut.stdout).toMatch(new RegExp(`^${cart}\\s+1\\.0\\.1\\s+1\\.0\\.0\\s+sha256:\\S+\\s+ConfigMap/${shopNs}/cart, Service/${shopNs}/cart \\(removed\\)$`, 'm'));
-    expect(cut.stdout).toMatch(new RegExp(`^error: pay/broken\\.yaml:4:\\d+: malformed YAML.*; not cut: ${pay} \\(whose spec\\.paths include it\\)$`, 'm'));
+    expect(cut.stdout).toMatch(
+      new RegExp(
+        `^${cart}\\s+1\\.0\\.1\\s+1\\.0\\.0\\s+sha256:\\S+\\s+ConfigMap/${shopNs}/cart, Service/${shopNs}/cart \\(removed\\)$`,
+        'm',
+      ),
+    );
+    expect(cut.stdout).toMatch(
+      new RegExp(
+        `^error: pay/broken\\.yaml:4:\\d+: malformed YAML.*; not cut: ${pay} \\(whose spec\\.paths include it\\)$`,
+        'm',
+      ),
+    );
     expect((await drover(['versions', pay])).json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
-    expect((await drover(['show', `${cart}@1.0.1`])).json.config.members.map((m: { kind: string }) => m.kind).sort()).toEqual(['ConfigMap', 'Deployment']);
+    expect(
+      (await drover(['show', `${cart}@1.0.1`])).json.config.members.map((m: { kind: string }) => m.kind).sort(),
+    ).toEqual(['ConfigMap', 'Deployment']);
   });
 
   it('says when a bundle left Git; its objects stay until retire removes exactly its inventory', async () => {
@@ -139,7 +238,9 @@ describe('bundles that bring their Namespace, break, and leave Git', () => {
     const cut = await drover(['cut'], { json: false });
     expect(cut.code).toBe(0);
     expect(cut.stdout).toContain(`warning: bundle ${cart} left source apps at `);
-    expect(cut.stdout).toContain(`its clusters keep what they run and nothing new is cut or deployed; drover retire ${cart} removes it (newest version 1.0.1)`);
+    expect(cut.stdout).toContain(
+      `its clusters keep what they run and nothing new is cut or deployed; drover retire ${cart} removes it (newest version 1.0.1)`,
+    );
     const again = await drover(['cut']);
     expect(again.json.left).toEqual([expect.objectContaining({ bundle: cart, source: 'apps', lastVersion: '1.0.1' })]);
     expect(await names('deployment', shopNs)).toEqual(['cart']);
@@ -157,8 +258,16 @@ describe('bundles that bring their Namespace, break, and leave Git', () => {
     const retired = await drover(['retire', cart, '--env', 'dev', '--yes']);
     expect(retired.code).toBe(0);
     // c1 runs 1.0.0 (1.0.1 was cut, never deployed): its inventory has the Service 1.0.1 dropped.
-    expect(retired.json.clusters).toEqual([expect.objectContaining({ cluster: 'c1', state: 'retired', running: expect.objectContaining({ version: '1.0.0' }) })]);
-    expect(retired.json.clusters[0].delete.sort()).toEqual([`ConfigMap/${shopNs}/cart`, `Deployment/${shopNs}/cart`, `Service/${shopNs}/cart`].sort());
+    expect(retired.json.clusters).toEqual([
+      expect.objectContaining({
+        cluster: 'c1',
+        state: 'retired',
+        running: expect.objectContaining({ version: '1.0.0' }),
+      }),
+    ]);
+    expect(retired.json.clusters[0].delete.sort()).toEqual(
+      [`ConfigMap/${shopNs}/cart`, `Deployment/${shopNs}/cart`, `Service/${shopNs}/cart`].sort(),
+    );
     expect(await names('service', shopNs)).toEqual([]);
     expect(await names('deployment', shopNs)).toEqual([]);
     expect(await names('configmap', shopNs)).toEqual(expect.arrayContaining(['foreign']));
@@ -167,10 +276,16 @@ describe('bundles that bring their Namespace, break, and leave Git', () => {
     const history = await drover(['history', cart]);
     expect(history.json[0]).toMatchObject({ kind: 'retire', state: 'succeeded', version: '1.0.0' });
     const status = await drover(['status']);
-    expect(status.json.find((r: { bundle: string }) => r.bundle === cart)).toMatchObject({ running: null, last: { state: 'succeeded' } });
+    expect(status.json.find((r: { bundle: string }) => r.bundle === cart)).toMatchObject({
+      running: null,
+      last: { state: 'succeeded' },
+    });
     // Retired everywhere it ran: cut has nothing more to say of it; the registry keeps its versions.
     expect((await drover(['cut'])).json.left).toEqual([]);
-    expect((await drover(['versions', cart])).json.map((v: { version: string }) => v.version)).toEqual(['1.0.1', '1.0.0']);
+    expect((await drover(['versions', cart])).json.map((v: { version: string }) => v.version)).toEqual([
+      '1.0.1',
+      '1.0.0',
+    ]);
   });
 
   it('retires a bundle with prune.protected, its own Namespace included', async () => {
@@ -178,7 +293,8 @@ describe('bundles that bring their Namespace, break, and leave Git', () => {
     expect(r.code).toBe(0);
     expect(r.json.clusters[0].delete).toContain(`Namespace/${payNs}`);
     expect(r.json.clusters[0].keep).toEqual([]);
-    for (let i = 0; i < 120 && (await exists(['namespace', payNs])); i++) await new Promise((res) => setTimeout(res, 500));
+    for (let i = 0; i < 120 && (await exists(['namespace', payNs])); i++)
+      await new Promise((res) => setTimeout(res, 500));
     expect(await exists(['namespace', payNs])).toBe(false);
   });
 });

@@ -54,9 +54,12 @@ function clustersOf(ws: Workspace, environment: string | undefined): string[] {
 function checkLeftSource(ws: Workspace, bundle: string, force: boolean): void {
   const b = getBundle(ws.db, bundle);
   if (!b || b.left || force) return;
-  throw new ConflictError(`bundle ${bundle} is still declared in source ${b.source}: remove its Bundle document and cut first, or pass --force (drover serve deploys it again on its next pass)`, {
-    data: { bundle, source: b.source, reason: 'StillInSource' },
-  });
+  throw new ConflictError(
+    `bundle ${bundle} is still declared in source ${b.source}: remove its Bundle document and cut first, or pass --force (drover serve deploys it again on its next pass)`,
+    {
+      data: { bundle, source: b.source, reason: 'StillInSource' },
+    },
+  );
 }
 
 /** The apply policy of a version the cluster runs: from the state index when it knows that digest, else from the registry. */
@@ -68,30 +71,74 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   };
 }
 
-export async function planRetirement({ ws, bundle, environment, force = false, signal }: RetireOptions): Promise<RetirementPlan> {
+export async function planRetirement({
+  ws,
+  bundle,
+  environment,
+  force = false,
+  signal,
+}: RetireOptions): Promise<RetirementPlan> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
   const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
-  const plans = await Promise.all([...clusters.values()].map((cluster) => planRetireFromCluster({ cluster, bundle, loadPolicy, running: runningOf(lastRelease(ws.db, bundle, cluster.name)) ?? null, ...(signal ? { signal } : {}) })));
+  const plans = await Promise.all(
+    [...clusters.values()].map((cluster) =>
+      planRetireFromCluster({
+        cluster,
+        bundle,
+        loadPolicy,
+        running: runningOf(lastRelease(ws.db, bundle, cluster.name)) ?? null,
+        ...(signal ? { signal } : {}),
+      }),
+    ),
+  );
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
   for (const c of names.filter((x) => isAgentCluster(ws, x))) {
-    const s = await readStatus({ stores: ws.stores, bundle, cluster: c, ...(signal ? { signal } : {}) }).catch(() => undefined);
+    const s = await readStatus({ stores: ws.stores, bundle, cluster: c, ...(signal ? { signal } : {}) }).catch(
+      () => undefined,
+    );
     plans.push({ cluster: c, running: s?.running ?? null, delete: [], letGo: [], keep: [] });
   }
   return { bundle, ...(environment ? { environment } : {}), clusters: plans };
 }
 
-export async function retireBundle({ ws, bundle, environment, force = false, onEvent, signal }: RetireOptions): Promise<RetireResult> {
+export async function retireBundle({
+  ws,
+  bundle,
+  environment,
+  force = false,
+  onEvent,
+  signal,
+}: RetireOptions): Promise<RetireResult> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
   const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
   const out: RetireOutcome[] = [];
   for (const cluster of clusters.values()) {
-    out.push(await retireFromCluster({ db: ws.db, cluster, bundle, loadPolicy, ...(environment ? { environment } : {}), ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }));
+    out.push(
+      await retireFromCluster({
+        db: ws.db,
+        cluster,
+        bundle,
+        loadPolicy,
+        ...(environment ? { environment } : {}),
+        ...(onEvent ? { onEvent } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    );
   }
-  for (const c of names.filter((x) => isAgentCluster(ws, x))) out.push(await retireThroughRegistry({ ws, bundle, cluster: c, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) }));
+  for (const c of names.filter((x) => isAgentCluster(ws, x)))
+    out.push(
+      await retireThroughRegistry({
+        ws,
+        bundle,
+        cluster: c,
+        ...(onEvent ? { onEvent } : {}),
+        ...(signal ? { signal } : {}),
+      }),
+    );
   return { bundle, ...(environment ? { environment } : {}), ok: out.every((c) => c.state !== 'failed'), clusters: out };
 }
 
@@ -100,25 +147,92 @@ export async function retireBundle({ ws, bundle, environment, force = false, onE
  * moves to `retire`): its agent deletes what the inventory owns and reports
  * `retired`, which goes into the journal as the cluster's retirement.
  */
-async function retireThroughRegistry({ ws, bundle, cluster, onEvent, signal }: { ws: Workspace; bundle: string; cluster: string; onEvent?: OnEvent; signal?: AbortSignal }): Promise<RetireOutcome> {
+async function retireThroughRegistry({
+  ws,
+  bundle,
+  cluster,
+  onEvent,
+  signal,
+}: {
+  ws: Workspace;
+  bundle: string;
+  cluster: string;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}): Promise<RetireOutcome> {
   const e = environmentOfCluster(ws, cluster);
-  const before = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(() => undefined);
+  const before = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(
+    () => undefined,
+  );
   const running = before?.running ?? null;
-  if (!e) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `agent cluster ${cluster} is in no environment: no index reaches it` };
+  if (!e)
+    return {
+      cluster,
+      running,
+      delete: [],
+      letGo: [],
+      keep: [],
+      state: 'failed',
+      message: `agent cluster ${cluster} is in no environment: no index reaches it`,
+    };
   await listInIndex({ ws, environment: e, bundle, listed: false, ...(signal ? { signal } : {}) });
   onEvent?.({ phase: 'retire', subject: cluster, message: `waiting for ${cluster}'s agent to retire ${bundle}` });
   const deadline = Date.now() + e.timeoutSeconds * 1000;
   for (;;) {
     signal?.throwIfAborted();
-    const s = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(() => undefined);
+    const s = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(
+      () => undefined,
+    );
     if (s?.state === 'retired' && (!before || s.time > before.time || before.state === 'retired')) {
-      const last = running ?? (before?.desired ? { version: listVersions(ws.db, bundle).find((v) => v.digest === before.desired)?.version ?? '-', digest: before.desired } : { version: '-', digest: '-' });
-      const rel = beginRelease(ws.db, { bundle, cluster, environment: e.name, version: last.version, digest: last.digest, kind: 'retire', cause: `reported by ${cluster}'s agent at ${s.time}` });
+      const last =
+        running ??
+        (before?.desired
+          ? {
+              version: listVersions(ws.db, bundle).find((v) => v.digest === before.desired)?.version ?? '-',
+              digest: before.desired,
+            }
+          : { version: '-', digest: '-' });
+      const rel = beginRelease(ws.db, {
+        bundle,
+        cluster,
+        environment: e.name,
+        version: last.version,
+        digest: last.digest,
+        kind: 'retire',
+        cause: `reported by ${cluster}'s agent at ${s.time}`,
+      });
       recordStep(ws.db, rel.id, { state: 'succeeded', message: `${cluster}'s agent: ${s.reason ?? 'retired'}` });
-      return { cluster, running, delete: [], letGo: [], keep: [], state: 'retired', release: getRelease(ws.db, rel.id)!, message: `retired by its agent: ${s.reason ?? 'nothing of it ran there'}` };
+      return {
+        cluster,
+        running,
+        delete: [],
+        letGo: [],
+        keep: [],
+        state: 'retired',
+        release: getRelease(ws.db, rel.id)!,
+        message: `retired by its agent: ${s.reason ?? 'nothing of it ran there'}`,
+      };
     }
-    if (s?.state === 'error' && before && s.time > before.time) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `${cluster}'s agent: ${s.reason ?? 'error'}` };
-    if (Date.now() > deadline) return { cluster, running, delete: [], letGo: [], keep: [], state: 'failed', message: `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s` };
+    if (s?.state === 'error' && before && s.time > before.time)
+      return {
+        cluster,
+        running,
+        delete: [],
+        letGo: [],
+        keep: [],
+        state: 'failed',
+        message: `${cluster}'s agent: ${s.reason ?? 'error'}`,
+      };
+    if (Date.now() > deadline)
+      return {
+        cluster,
+        running,
+        delete: [],
+        letGo: [],
+        keep: [],
+        state: 'failed',
+        message: `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s`,
+      };
     await new Promise((r) => setTimeout(r, 1_000));
   }
 }

@@ -28,14 +28,33 @@ export interface RolloutView {
   events: KubeEventRow[];
 }
 
-export function rolloutView({ ws, bundle, version, environment }: { ws: Workspace; bundle: string; version: string; environment: string }): RolloutView {
+export function rolloutView({
+  ws,
+  bundle,
+  version,
+  environment,
+}: {
+  ws: Workspace;
+  bundle: string;
+  version: string;
+  environment: string;
+}): RolloutView {
   const env = ws.config.environments.find((e) => e.name === environment);
-  if (!env) throw new NotFoundError(`${ws.config.file}: no environment named ${environment}`, { data: { environment } });
-  if (!getVersion(ws.db, bundle, version)) throw new NotFoundError(`no version ${bundle}@${version}`, { data: { bundle, version } });
-  const releases = releasesOfVersion(ws.db, { bundle, version, environment, clusters: env.clusters }).map((r) => releaseWithSteps(ws.db, r.id)!);
-  const waves = env.waves.map((w, index) => ({ index, clusters: w.clusters.map((c) => ({ cluster: c, releases: releases.filter((r) => r.cluster === c) })) }));
+  if (!env)
+    throw new NotFoundError(`${ws.config.file}: no environment named ${environment}`, { data: { environment } });
+  if (!getVersion(ws.db, bundle, version))
+    throw new NotFoundError(`no version ${bundle}@${version}`, { data: { bundle, version } });
+  const releases = releasesOfVersion(ws.db, { bundle, version, environment, clusters: env.clusters }).map((r) =>
+    releaseWithSteps(ws.db, r.id)!,
+  );
+  const waves = env.waves.map((w, index) => ({
+    index,
+    clusters: w.clusters.map((c) => ({ cluster: c, releases: releases.filter((r) => r.cluster === c) })),
+  }));
   const newest = env.clusters.map((c) => releases.find((r) => r.cluster === c));
-  const outcome: RolloutView['outcome'] = newest.some((r) => r && ['rolled-back', 'rollback-failed', 'failed'].includes(r.state))
+  const outcome: RolloutView['outcome'] = newest.some(
+    (r) => r && ['rolled-back', 'rollback-failed', 'failed'].includes(r.state),
+  )
     ? 'failed'
     : newest.some((r) => r && !r.finishedAt)
       ? 'releasing'
@@ -44,6 +63,8 @@ export function rolloutView({ ws, bundle, version, environment }: { ws: Workspac
         : newest.some((r) => r)
           ? 'releasing'
           : 'not-started';
-  const events = env.clusters.flatMap((cluster) => listKubeEvents(ws.db, { bundle, version, cluster })).sort((a, b) => (a.lastAt < b.lastAt ? -1 : a.lastAt > b.lastAt ? 1 : 0));
+  const events = env.clusters
+    .flatMap((cluster) => listKubeEvents(ws.db, { bundle, version, cluster }))
+    .sort((a, b) => (a.lastAt < b.lastAt ? -1 : a.lastAt > b.lastAt ? 1 : 0));
   return { bundle, version, environment, outcome, waves, events };
 }

@@ -20,9 +20,20 @@ export type VersionView = VersionRecord & { targets?: TargetSummary[] };
 
 export function showVersion({ ws, bundle, version }: { ws: Workspace; bundle: string; version: string }): VersionView {
   const v = getVersion(ws.db, bundle, version);
-  if (!v) throw new NotFoundError(`no version ${bundle}@${version} (see drover versions ${bundle})`, { data: { bundle, version } });
+  if (!v)
+    throw new NotFoundError(`no version ${bundle}@${version} (see drover versions ${bundle})`, {
+      data: { bundle, version },
+    });
   if (!v.config.targets) return v;
   const parent = v.parent ? getVersion(ws.db, bundle, v.parent) : undefined;
   const before = new Map((parent?.config.targets ?? []).map((t) => [t.name, t.layer]));
-  return { ...v, targets: v.config.targets.map((t) => ({ name: t.name, members: t.members.length, layer: t.layer, changed: before.get(t.name) !== t.layer })) };
+  return {
+    ...v,
+    targets: v.config.targets.map((t) => ({
+      name: t.name,
+      members: t.members.length,
+      layer: t.layer,
+      changed: before.get(t.name) !== t.layer,
+    })),
+  };
 }

@@ -6,7 +6,16 @@
 // log, the state database, the workspace, the registry's storage, temp
 // files, `drover show`/`diff`, or the inventory.
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,9 +43,13 @@ let identity: string;
 let drop: () => Promise<void>;
 
 function sopsBin(): string {
-  const candidates = [join(homedir(), 'go', 'bin', 'sops'), ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'sops'))];
+  const candidates = [
+    join(homedir(), 'go', 'bin', 'sops'),
+    ...(process.env.PATH ?? '').split(':').map((p) => join(p, 'sops')),
+  ];
   const found = candidates.find((c) => existsSync(c));
-  if (!found) throw new Error('sops CLI not found: run bash .ci/setup (go install github.com/getsops/sops/v3/cmd/sops@v3.11.0)');
+  if (!found)
+    throw new Error('sops CLI not found: run bash .ci/setup (go install github.com/getsops/sops/v3/cmd/sops@v3.11.0)');
   return found;
 }
 
@@ -68,15 +81,49 @@ async function drover(args: string[]) {
 function writeApp(dir: string, password: string, level: string): void {
   mkdirSync(join(dir, 'app'), { recursive: true });
   const plain = join(scratch, 'secret.plain.yaml');
-  writeFileSync(plain, stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: ns }, type: 'Opaque', stringData: { password } }));
-  const encrypted = execFileSync(sopsBin(), ['--encrypt', '--age', recipient, '--encrypted-regex', '^(data|stringData)$', '--input-type', 'yaml', '--output-type', 'yaml', plain], { encoding: 'utf8' });
+  writeFileSync(
+    plain,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'db', namespace: ns },
+      type: 'Opaque',
+      stringData: { password },
+    }),
+  );
+  const encrypted = execFileSync(
+    sopsBin(),
+    [
+      '--encrypt',
+      '--age',
+      recipient,
+      '--encrypted-regex',
+      '^(data|stringData)$',
+      '--input-type',
+      'yaml',
+      '--output-type',
+      'yaml',
+      plain,
+    ],
+    { encoding: 'utf8' },
+  );
   rmSync(plain);
   writeFileSync(join(dir, 'app', 'secret.yaml'), encrypted);
   writeFileSync(
     join(dir, 'app', 'app.yaml'),
     [
-      { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: bundle }, spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'app' }] } },
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app-config', namespace: ns }, data: { LOG_LEVEL: level } },
+      {
+        apiVersion: 'drover.dev/v1alpha1',
+        kind: 'Bundle',
+        metadata: { name: bundle },
+        spec: { namespace: ns, roots: [{ kind: 'Deployment', name: 'app' }] },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app-config', namespace: ns },
+        data: { LOG_LEVEL: level },
+      },
       {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
@@ -86,7 +133,15 @@ function writeApp(dir: string, password: string, level: string): void {
           selector: { matchLabels: { app: 'app' } },
           template: {
             metadata: { labels: { app: 'app' } },
-            spec: { containers: [{ name: 'app', image: 'registry.invalid/app:1', envFrom: [{ secretRef: { name: 'db' } }, { configMapRef: { name: 'app-config' } }] }] },
+            spec: {
+              containers: [
+                {
+                  name: 'app',
+                  image: 'registry.invalid/app:1',
+                  envFrom: [{ secretRef: { name: 'db' } }, { configMapRef: { name: 'app-config' } }],
+                },
+              ],
+            },
           },
         },
       },
@@ -130,14 +185,22 @@ describe('a SOPS Secret through the CLI', () => {
   it('arrives decrypted with the age key from the configured variable, and is nowhere else in clear', async () => {
     const cut = await drover(['cut']);
     expect(cut.code).toBe(0);
-    expect(cut.json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([`${bundle}@1.0.0`]);
+    expect(cut.json.cut.map((c: { bundle: string; version: string }) => `${c.bundle}@${c.version}`)).toEqual([
+      `${bundle}@1.0.0`,
+    ]);
     const show = await drover(['show', `${bundle}@1.0.0`]);
-    expect(show.json.config.members.map((m: { kind: string; name: string }) => `${m.kind}/${m.name}`)).toContain('Secret/db');
+    expect(show.json.config.members.map((m: { kind: string; name: string }) => `${m.kind}/${m.name}`)).toContain(
+      'Secret/db',
+    );
 
     const d = await drover(['deploy', `${bundle}@1.0.0`, '--env', 'dev']);
     expect(d.code, JSON.stringify(d.json)).toBe(0);
     expect(d.json.clusters[0].state).toBe('succeeded');
-    const live = JSON.parse(await kubectlOn(env, c1, ['get', 'secret', 'db', '-n', ns, '-o', 'json'])) as { data: { password: string }; sops?: unknown; metadata: { labels: Record<string, string> } };
+    const live = JSON.parse(await kubectlOn(env, c1, ['get', 'secret', 'db', '-n', ns, '-o', 'json'])) as {
+      data: { password: string };
+      sops?: unknown;
+      metadata: { labels: Record<string, string> };
+    };
     expect(Buffer.from(live.data.password, 'base64').toString()).toBe(canary);
     expect(live.sops).toBeUndefined();
     expect(live.metadata.labels['drover.dev/bundle']).toBe(bundle);
@@ -150,22 +213,38 @@ describe('a SOPS Secret through the CLI', () => {
     const diff = await drover(['diff', `${bundle}@1.0.0`, `${bundle}@1.0.1`]);
     expect(diff.code).toBe(0);
     expect((await drover(['deploy', `${bundle}@1.0.1`, '--env', 'dev'])).code).toBe(0);
-    const rotated = JSON.parse(await kubectlOn(env, c1, ['get', 'secret', 'db', '-n', ns, '-o', 'jsonpath={.data}'])) as { password: string };
+    const rotated = JSON.parse(
+      await kubectlOn(env, c1, ['get', 'secret', 'db', '-n', ns, '-o', 'jsonpath={.data}']),
+    ) as { password: string };
     expect(Buffer.from(rotated.password, 'base64').toString()).toBe(`${canary}-v2`);
     expect((await drover(['history', bundle])).code).toBe(0);
     expect((await drover(['status'])).code).toBe(0);
 
     // Without the key the deploy refuses and says where the key should come from.
-    const noKey = await execFileP(process.execPath, [cli, 'deploy', `${bundle}@1.0.0`, '--env', 'dev', '--output', 'json'], { cwd: ws, env: { ...process.env, DROVER_AGE_KEY: '' } }).catch((e: { code: number; stdout: string }) => e);
+    const noKey = await execFileP(
+      process.execPath,
+      [cli, 'deploy', `${bundle}@1.0.0`, '--env', 'dev', '--output', 'json'],
+      { cwd: ws, env: { ...process.env, DROVER_AGE_KEY: '' } },
+    ).catch((e: { code: number; stdout: string }) => e);
     expect((noKey as { code: number }).code).toBe(4);
-    expect(JSON.parse((noKey as { stdout: string }).stdout).error.message).toMatch(/age key.*ageKey for environment dev/);
+    expect(JSON.parse((noKey as { stdout: string }).stdout).error.message).toMatch(
+      /age key.*ageKey for environment dev/,
+    );
 
     // The canary is nowhere but the cluster.
     expect(outputs.join('\n')).not.toContain(canary);
     expect(filesContaining(ws, canary)).toEqual([]);
     expect(filesContaining(childTmp, canary)).toEqual([]);
     expect(filesContaining(env.registry.storage, canary)).toEqual([]);
-    const inventory = await kubectlOn(env, c1, ['get', 'configmap', `inventory-${bundle}`, '-n', 'drover-system', '-o', 'json']);
+    const inventory = await kubectlOn(env, c1, [
+      'get',
+      'configmap',
+      `inventory-${bundle}`,
+      '-n',
+      'drover-system',
+      '-o',
+      'json',
+    ]);
     expect(inventory).not.toContain(canary);
   });
 });

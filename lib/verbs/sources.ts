@@ -15,5 +15,11 @@ export interface SourceView {
 }
 
 export function sourceViews({ ws }: { ws: Workspace }): SourceView[] {
-  return ws.config.sources.map((s) => ({ name: s.name, url: redactUrl(s.url), branch: s.branch, schedule: s.schedule, lastCutCommit: lastCutCommit(ws.db, s.name) ?? null }));
+  return ws.config.sources.map((s) => ({
+    name: s.name,
+    url: redactUrl(s.url),
+    branch: s.branch,
+    schedule: s.schedule,
+    lastCutCommit: lastCutCommit(ws.db, s.name) ?? null,
+  }));
 }

@@ -33,28 +33,64 @@ export interface RebuiltInventory {
   missing: string[];
 }
 
-export async function rebuildInventory({ ws, bundle, cluster: name, signal }: { ws: Workspace; bundle: string; cluster: string; signal?: AbortSignal }): Promise<RebuiltInventory> {
-  if (!ws.config.clusters.some((c) => c.name === name)) throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
+export async function rebuildInventory({
+  ws,
+  bundle,
+  cluster: name,
+  signal,
+}: {
+  ws: Workspace;
+  bundle: string;
+  cluster: string;
+  signal?: AbortSignal;
+}): Promise<RebuiltInventory> {
+  if (!ws.config.clusters.some((c) => c.name === name))
+    throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
   const cluster = (await ws.clusters([name])).get(name)!;
   const where = `ConfigMap/${INVENTORY_NAMESPACE}/${inventoryName(bundle)} on ${name}`;
   const inv = await readInventory(cluster, bundle, signal);
-  if (inv.exists) throw new ConflictError(`${where} exists (it records ${bundle}@${inv.current?.version ?? 'nothing'}); there is nothing to rebuild`, { data: { bundle, cluster: name, reason: 'InventoryExists' } });
+  if (inv.exists)
+    throw new ConflictError(
+      `${where} exists (it records ${bundle}@${inv.current?.version ?? 'nothing'}); there is nothing to rebuild`,
+      { data: { bundle, cluster: name, reason: 'InventoryExists' } },
+    );
   const running = runningOf(lastRelease(ws.db, bundle, name));
-  if (!running) throw new NotFoundError(`the journal does not say ${bundle} runs on ${name}; there is nothing to rebuild ${where} from`, { data: { bundle, cluster: name } });
+  if (!running)
+    throw new NotFoundError(
+      `the journal does not say ${bundle} runs on ${name}; there is nothing to rebuild ${where} from`,
+      { data: { bundle, cluster: name } },
+    );
   const environment = environmentOfCluster(ws, name)?.name;
-  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(running.digest, { for: { cluster: name, ...(environment ? { environment } : {}) } });
+  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(running.digest, {
+    for: { cluster: name, ...(environment ? { environment } : {}) },
+  });
   const members = withoutDelegatedFields(content.members);
   const live = await readLive(cluster, members.map(idOf), 16, signal);
-  const created = createdInJournal(listReleases(ws.db, { bundle, cluster: name, limit: 10_000 }).flatMap((r) => releaseSteps(ws.db, r.id)));
+  const created = createdInJournal(
+    listReleases(ws.db, { bundle, cluster: name, limit: 10_000 }).flatMap((r) => releaseSteps(ws.db, r.id)),
+  );
   const entries = rebuildEntries({ bundle, members, live, created });
   const held = new Set(entries.map((e) => formatRef(e)));
-  await writeInventory(cluster, { bundle, current: { version: running.version, digest: running.digest, members: members.map(idOf) }, pending: null, entries }, signal);
+  await writeInventory(
+    cluster,
+    {
+      bundle,
+      current: { version: running.version, digest: running.digest, members: members.map(idOf) },
+      pending: null,
+      entries,
+    },
+    signal,
+  );
   return {
     bundle,
     cluster: name,
     version: running.version,
     digest: running.digest,
-    entries: entries.map((e) => ({ ref: formatRef(e), origin: e.origin, ...(e.priorUnknown ? { priorUnknown: true } : {}) })),
+    entries: entries.map((e) => ({
+      ref: formatRef(e),
+      origin: e.origin,
+      ...(e.priorUnknown ? { priorUnknown: true } : {}),
+    })),
     missing: members.map((m) => formatRef(idOf(m))).filter((r) => !held.has(r)),
   };
 }

@@ -54,7 +54,13 @@ export interface StatusRow {
    */
   members?: { ref: string; origin: string; priorUnknown?: boolean }[];
   /** For an agent cluster: its last status as read from the registry (`time` says how fresh). */
-  agent?: { state: AgentStatus['state']; time: string; desired: string | null; reason: string | null; drift?: AgentStatus['drift'] } | null;
+  agent?: {
+    state: AgentStatus['state'];
+    time: string;
+    desired: string | null;
+    reason: string | null;
+    drift?: AgentStatus['drift'];
+  } | null;
 }
 
 interface LiveView {
@@ -68,7 +74,13 @@ interface LiveView {
  * than reading members one by one.
  */
 async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: AbortSignal): Promise<LiveView> {
-  const list = await listObjects(cluster, { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, labelSelector: 'drover.dev/inventory', signal });
+  const list = await listObjects(cluster, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    namespace: INVENTORY_NAMESPACE,
+    labelSelector: 'drover.dev/inventory',
+    signal,
+  });
   const inventories = new Map<string, Inventory>();
   for (const o of list.items) {
     const bundle = (o.metadata.labels ?? {})['drover.dev/inventory'];
@@ -76,11 +88,21 @@ async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: 
   }
   const groups = new Map<string, { apiVersion: string; kind: string; namespace: string }>();
   for (const inv of inventories.values()) {
-    for (const m of inv.current?.members ?? []) groups.set(`${m.apiVersion}|${m.kind}|${m.namespace}`, { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace });
+    for (const m of inv.current?.members ?? [])
+      groups.set(`${m.apiVersion}|${m.kind}|${m.namespace}`, {
+        apiVersion: m.apiVersion,
+        kind: m.kind,
+        namespace: m.namespace,
+      });
   }
   const liveByKey = new Map<string, KubeObject>();
   await mapLimit([...groups.values()], 8, async (g) => {
-    const items = await listObjects(cluster, { apiVersion: g.apiVersion, kind: g.kind, ...(g.namespace ? { namespace: g.namespace } : {}), signal }).then(
+    const items = await listObjects(cluster, {
+      apiVersion: g.apiVersion,
+      kind: g.kind,
+      ...(g.namespace ? { namespace: g.namespace } : {}),
+      signal,
+    }).then(
       (r) => r.items,
       (err: unknown) => {
         // A namespace or type that is gone leaves its members NotFound; anything else is the cluster's problem to report.
@@ -88,7 +110,8 @@ async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: 
         throw err;
       },
     );
-    for (const o of items) liveByKey.set(`${g.apiVersion}|${g.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`, o);
+    for (const o of items)
+      liveByKey.set(`${g.apiVersion}|${g.kind}|${o.metadata.namespace ?? ''}|${o.metadata.name}`, o);
   });
   const health = new Map<string, { status: HealthStatus; message: string | null }>();
   for (const [bundle, inv] of inventories) {
@@ -102,10 +125,26 @@ async function readClusterView(cluster: Cluster, bundles: Set<string>, signal?: 
   return { inventories, health };
 }
 
-export async function bundleStatus({ ws, live = true, channels = live, signal }: { ws: Workspace; live?: boolean; channels?: boolean; signal?: AbortSignal }): Promise<StatusRow[]> {
+export async function bundleStatus({
+  ws,
+  live = true,
+  channels = live,
+  signal,
+}: {
+  ws: Workspace;
+  live?: boolean;
+  channels?: boolean;
+  signal?: AbortSignal;
+}): Promise<StatusRow[]> {
   // Only this workspace's bundles: other inventories in a shared cluster belong to someone else.
-  const bundles = new Set([...listBundles(ws.db).map((b) => b.name), ...listReleases(ws.db, { limit: 10_000 }).map((r) => r.bundle)]);
-  const tags = channels && bundles.size > 0 ? channelViews({ ws, bundles: [...bundles], ...(signal ? { signal } : {}) }) : Promise.resolve(new Map<string, Map<string, ChannelView>>());
+  const bundles = new Set([
+    ...listBundles(ws.db).map((b) => b.name),
+    ...listReleases(ws.db, { limit: 10_000 }).map((r) => r.bundle),
+  ]);
+  const tags =
+    channels && bundles.size > 0
+      ? channelViews({ ws, bundles: [...bundles], ...(signal ? { signal } : {}) })
+      : Promise.resolve(new Map<string, Map<string, ChannelView>>());
   const views = new Map<string, LiveView | Error>();
   if (live && ws.config.clusters.length > 0 && bundles.size > 0) {
     const clusters = await ws.clusters();
@@ -123,7 +162,9 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
       [...bundles].flatMap((b) => agentClusters.map((c) => ({ b, c: c.name }))),
       8,
       async ({ b, c }) => {
-        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, ...(signal ? { signal } : {}) }).catch((err: Error) => err);
+        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, ...(signal ? { signal } : {}) }).catch(
+          (err: Error) => err,
+        );
         if (s) agentStatuses.set(`${b}\0${c}`, s);
       },
     );
@@ -144,9 +185,21 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
       const journalRunning = runningOf(r)?.version ?? null;
       const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
       // The inventory gone while the journal says a version runs: that version, and why nothing can be released until it is rebuilt.
-      const lost = view && !(view instanceof Error) && !inv && journalRunning ? `the inventory of ${bundle} on ${c.name} is missing (the journal says ${journalRunning} runs there); run drover state rebuild --inventory ${bundle} --cluster ${c.name}` : null;
+      const lost =
+        view && !(view instanceof Error) && !inv && journalRunning
+          ? `the inventory of ${bundle} on ${c.name} is missing (the journal says ${journalRunning} runs there); run drover state rebuild --inventory ${bundle} --cluster ${c.name}`
+          : null;
       const running = view && !(view instanceof Error) && !lost ? (inv?.current?.version ?? null) : journalRunning;
-      const last = r ? { id: r.id, version: r.version, state: r.state, reason: r.reason, failedObject: r.failedObject, updatedAt: r.updatedAt } : null;
+      const last = r
+        ? {
+            id: r.id,
+            version: r.version,
+            state: r.state,
+            reason: r.reason,
+            failedObject: r.failedObject,
+            updatedAt: r.updatedAt,
+          }
+        : null;
       const pending = inv?.pending?.version ?? null;
       const environment = environmentOfCluster(ws, c.name)?.name ?? null;
       const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
@@ -161,29 +214,78 @@ export async function bundleStatus({ ws, live = true, channels = live, signal }:
         drift: openFindings(ws.db, { bundle, cluster: c.name }).length,
         last,
         environment,
-        tag: channel && channel.sync !== 'no-tag' ? { name: channel.tag, version: channel.version, digest: channel.digest } : null,
+        tag:
+          channel && channel.sync !== 'no-tag'
+            ? { name: channel.tag, version: channel.version, digest: channel.digest }
+            : null,
         sync: sync.sync,
         syncReason: sync.reason,
-        ...(inv ? { members: inv.entries.map((e) => ({ ref: formatRef(e), origin: e.unknown ? 'unknown' : e.origin, ...(e.priorUnknown ? { priorUnknown: true } : {}) })) } : {}),
+        ...(inv
+          ? {
+              members: inv.entries.map((e) => ({
+                ref: formatRef(e),
+                origin: e.unknown ? 'unknown' : e.origin,
+                ...(e.priorUnknown ? { priorUnknown: true } : {}),
+              })),
+            }
+          : {}),
       });
     }
   }
   return rows;
 }
 
-const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = { succeeded: 'succeeded', applying: 'applying', 'rolled-back': 'rolled-back', 'rollback-failed': 'rollback-failed', refused: 'failed', error: 'failed', retired: 'succeeded' };
+const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = {
+  succeeded: 'succeeded',
+  applying: 'applying',
+  'rolled-back': 'rolled-back',
+  'rollback-failed': 'rollback-failed',
+  refused: 'failed',
+  error: 'failed',
+  retired: 'succeeded',
+};
 
 /** A row for an agent cluster, from the status its agent published (nothing of the cluster is read directly). */
-function agentRow(ws: Workspace, bundle: string, cluster: string, s: AgentStatus | Error | undefined, channelsOf: Map<string, Map<string, ChannelView>>): StatusRow | undefined {
+function agentRow(
+  ws: Workspace,
+  bundle: string,
+  cluster: string,
+  s: AgentStatus | Error | undefined,
+  channelsOf: Map<string, Map<string, ChannelView>>,
+): StatusRow | undefined {
   if (!s) return undefined;
   const environment = environmentOfCluster(ws, cluster)?.name ?? null;
   const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
-  const tagRef = channel && channel.sync !== 'no-tag' ? { name: channel.tag, version: channel.version, digest: channel.digest } : null;
+  const tagRef =
+    channel && channel.sync !== 'no-tag'
+      ? { name: channel.tag, version: channel.version, digest: channel.digest }
+      : null;
   if (s instanceof Error) {
-    return { bundle, cluster, running: null, health: 'Unreachable', healthMessage: `its status could not be read: ${s.message}`, pending: null, drift: 0, last: null, environment, tag: tagRef, sync: null, syncReason: null, agent: null };
+    return {
+      bundle,
+      cluster,
+      running: null,
+      health: 'Unreachable',
+      healthMessage: `its status could not be read: ${s.message}`,
+      pending: null,
+      drift: 0,
+      last: null,
+      environment,
+      tag: tagRef,
+      sync: null,
+      syncReason: null,
+      agent: null,
+    };
   }
   const desiredVersion = listVersions(ws.db, bundle).find((v) => v.digest === s.desired)?.version ?? s.desired ?? '-';
-  const last = { id: 0, version: desiredVersion, state: AGENT_STATE[s.state], reason: s.reason, failedObject: s.failedObject, updatedAt: s.time };
+  const last = {
+    id: 0,
+    version: desiredVersion,
+    state: AGENT_STATE[s.state],
+    reason: s.reason,
+    failedObject: s.failedObject,
+    updatedAt: s.time,
+  };
   const pending = s.state === 'applying' ? desiredVersion : null;
   const running = s.running?.version ?? null;
   const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
@@ -201,7 +303,13 @@ function agentRow(ws: Workspace, bundle: string, cluster: string, s: AgentStatus
     tag: tagRef,
     sync: sync.sync,
     syncReason: sync.reason,
-    agent: { state: s.state, time: s.time, desired: s.desired, reason: s.reason, ...(s.drift ? { drift: s.drift } : {}) },
+    agent: {
+      state: s.state,
+      time: s.time,
+      desired: s.desired,
+      reason: s.reason,
+      ...(s.drift ? { drift: s.drift } : {}),
+    },
   };
 }
 

@@ -42,7 +42,12 @@ const digests: Record<string, string> = {};
 function writeApp(dir: string, level: string): void {
   mkdirSync(join(dir, 'apps'), { recursive: true });
   const docs = [
-    { apiVersion: 'drover.dev/v1alpha1', kind: 'Bundle', metadata: { name: web }, spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] } },
+    {
+      apiVersion: 'drover.dev/v1alpha1',
+      kind: 'Bundle',
+      metadata: { name: web },
+      spec: { roots: [{ kind: 'Deployment', namespace: ns, name: 'web' }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: ns }, data: { LEVEL: level } },
     appDeployment({ name: 'web', namespace: ns, configMap: 'web-config' }),
   ];
@@ -50,11 +55,26 @@ function writeApp(dir: string, level: string): void {
 }
 
 const tagDigest = async (tag: string) => (await oras(['resolve', '--plain-http', `${repo}:${tag}`])).trim();
-const hasTag = (tag: string) => tagDigest(tag).then(() => true, () => false);
+const hasTag = (tag: string) =>
+  tagDigest(tag).then(
+    () => true,
+    () => false,
+  );
 /** Points `tag` at a digest, as someone else would: the registry itself does not keep version tags immutable. */
 const orasTag = (digest: string, tag: string) => oras(['tag', '--plain-http', `${repo}@${digest}`, tag]);
-const level = (c: typeof c1) => kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}', '--ignore-not-found']);
-const inventory = (c: typeof c1) => kubectlOn(env, c, ['get', 'configmap', `inventory-${web}`, '-n', 'drover-system', '-o', 'name', '--ignore-not-found']);
+const level = (c: typeof c1) =>
+  kubectlOn(env, c, ['get', 'configmap', 'web-config', '-n', ns, '-o', 'jsonpath={.data.LEVEL}', '--ignore-not-found']);
+const inventory = (c: typeof c1) =>
+  kubectlOn(env, c, [
+    'get',
+    'configmap',
+    `inventory-${web}`,
+    '-n',
+    'drover-system',
+    '-o',
+    'name',
+    '--ignore-not-found',
+  ]);
 
 /** The refusal a verb exited with: exit code 5, both digests named, its data as recorded. */
 function expectMoved(r: Awaited<ReturnType<typeof drover>>, version: string, recorded: string, found: string): void {
@@ -119,8 +139,18 @@ describe('versions by the digest recorded at cut', () => {
   });
 
   it('deploy of the moved version and rollback --to the other moved one refuse the same way; dev stays on 1.0.1', async () => {
-    expectMoved(await drover(['deploy', `${web}@1.0.1`, '--env', 'dev']), '1.0.1', digests['1.0.1']!, digests['1.0.0']!);
-    expectMoved(await drover(['rollback', web, '--env', 'dev', '--to', '1.0.0']), '1.0.0', digests['1.0.0']!, digests['1.0.1']!);
+    expectMoved(
+      await drover(['deploy', `${web}@1.0.1`, '--env', 'dev']),
+      '1.0.1',
+      digests['1.0.1']!,
+      digests['1.0.0']!,
+    );
+    expectMoved(
+      await drover(['rollback', web, '--env', 'dev', '--to', '1.0.0']),
+      '1.0.0',
+      digests['1.0.0']!,
+      digests['1.0.1']!,
+    );
     expect(await tagDigest('dev')).toBe(digests['1.0.1']);
     expect(await level(c1)).toBe('two');
   });
@@ -132,15 +162,33 @@ describe('versions by the digest recorded at cut', () => {
   });
 
   it("drover serve's API promote, the call the dashboard's promote action makes, answers 409 with the same refusal", async () => {
-    const daemon = await startDaemon({ config: join(ws, 'drover.yaml'), cwd: ws, env: { DROVER_API_TOKEN: token }, token });
+    const daemon = await startDaemon({
+      config: join(ws, 'drover.yaml'),
+      cwd: ws,
+      env: { DROVER_API_TOKEN: token },
+      token,
+    });
     try {
-      await daemon.until('serve ready (recovery done)', async () => (await fetch(`${daemon.base()}/readyz`)).ok, 60_000);
-      const res = await fetch(`${daemon.base()}/api/v1/promote`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ bundle: web, to: 'prod' }) });
+      await daemon.until(
+        'serve ready (recovery done)',
+        async () => (await fetch(`${daemon.base()}/readyz`)).ok,
+        60_000,
+      );
+      const res = await fetch(`${daemon.base()}/api/v1/promote`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ bundle: web, to: 'prod' }),
+      });
       const body = (await res.json()) as { error: { code: string; message: string; data: Record<string, unknown> } };
       expect(res.status, JSON.stringify(body)).toBe(409);
       expect(body.error.message).toContain(digests['1.0.1']);
       expect(body.error.message).toContain(digests['1.0.0']);
-      expect(body.error.data).toMatchObject({ reason: 'VersionTagMoved', version: '1.0.1', recorded: digests['1.0.1'], found: digests['1.0.0'] });
+      expect(body.error.data).toMatchObject({
+        reason: 'VersionTagMoved',
+        version: '1.0.1',
+        recorded: digests['1.0.1'],
+        found: digests['1.0.0'],
+      });
     } finally {
       await daemon.kill();
     }

@@ -9,7 +9,15 @@ import type { Workspace } from '../workspace/workspace.ts';
 
 export type VersionSummary = Omit<VersionRecord, 'config'>;
 
-export function listBundleVersions({ ws, bundle, known = false }: { ws: Workspace; bundle: string; known?: boolean }): VersionSummary[] {
+export function listBundleVersions({
+  ws,
+  bundle,
+  known = false,
+}: {
+  ws: Workspace;
+  bundle: string;
+  known?: boolean;
+}): VersionSummary[] {
   const versions = listVersions(ws.db, bundle).map(({ config: _c, ...v }) => v);
   // The API answers 404 for a bundle it does not know; the CLI lists nothing.
   if (known && versions.length === 0) throw new NotFoundError(`no bundle named ${bundle}`, { data: { bundle } });

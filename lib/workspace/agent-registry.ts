@@ -12,42 +12,95 @@
  */
 import { NotFoundError } from '../errors/errors.ts';
 import type { OciStore, Stores } from '../oci/index.ts';
-import { type AgentStatus, decodeIndex, decodeStatus, EMPTY_BLOB, EMPTY_DIGEST, encodeIndex, encodeStatus, type EnvironmentIndex, INDEX_REPOSITORY, statusRepository } from '../protocol/agent-protocol.ts';
+import {
+  type AgentStatus,
+  decodeIndex,
+  decodeStatus,
+  EMPTY_BLOB,
+  EMPTY_DIGEST,
+  encodeIndex,
+  encodeStatus,
+  type EnvironmentIndex,
+  INDEX_REPOSITORY,
+  statusRepository,
+} from '../protocol/agent-protocol.ts';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 async function put(store: OciStore, tag: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
   const sig = signal ? { signal } : {};
   // The one blob every protocol manifest points at; the registry refuses a manifest whose blobs it lacks.
-  if (!(await store.hasBlob({ digest: EMPTY_DIGEST, ...sig }))) await store.pushBlob({ data: EMPTY_BLOB, digest: EMPTY_DIGEST, ...sig });
+  if (!(await store.hasBlob({ digest: EMPTY_DIGEST, ...sig })))
+    await store.pushBlob({ data: EMPTY_BLOB, digest: EMPTY_DIGEST, ...sig });
   await store.putManifest({ bytes, mediaType: OCI_MANIFEST, tag, ...sig });
 }
 
 async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
   try {
-    return (await store.getManifest({ reference: tag, accept: [OCI_MANIFEST], maxBytes: 256 * 1024, ...(signal ? { signal } : {}) })).bytes;
+    return (
+      await store.getManifest({
+        reference: tag,
+        accept: [OCI_MANIFEST],
+        maxBytes: 256 * 1024,
+        ...(signal ? { signal } : {}),
+      })
+    ).bytes;
   } catch (err) {
     if (err instanceof NotFoundError) return undefined;
     throw err;
   }
 }
 
-export async function writeIndex({ stores, index, signal }: { stores: Stores; index: Omit<EnvironmentIndex, 'protocol'>; signal?: AbortSignal }): Promise<void> {
+export async function writeIndex({
+  stores,
+  index,
+  signal,
+}: {
+  stores: Stores;
+  index: Omit<EnvironmentIndex, 'protocol'>;
+  signal?: AbortSignal;
+}): Promise<void> {
   await put(stores.open(INDEX_REPOSITORY), index.environment, encodeIndex(index), signal);
 }
 
 /** The environment's index, or undefined when the hub has written none. */
-export async function readIndex({ stores, environment, signal }: { stores: Stores; environment: string; signal?: AbortSignal }): Promise<EnvironmentIndex | undefined> {
+export async function readIndex({
+  stores,
+  environment,
+  signal,
+}: {
+  stores: Stores;
+  environment: string;
+  signal?: AbortSignal;
+}): Promise<EnvironmentIndex | undefined> {
   const bytes = await get(stores.open(INDEX_REPOSITORY), environment, signal);
   return bytes && decodeIndex(bytes, { environment });
 }
 
-export async function writeStatus({ stores, status, signal }: { stores: Stores; status: Omit<AgentStatus, 'protocol'>; signal?: AbortSignal }): Promise<void> {
+export async function writeStatus({
+  stores,
+  status,
+  signal,
+}: {
+  stores: Stores;
+  status: Omit<AgentStatus, 'protocol'>;
+  signal?: AbortSignal;
+}): Promise<void> {
   await put(stores.open(statusRepository(status.cluster)), status.bundle, encodeStatus(status), signal);
 }
 
 /** An agent's last status for a bundle, or undefined when it has written none. */
-export async function readStatus({ stores, bundle, cluster, signal }: { stores: Stores; bundle: string; cluster: string; signal?: AbortSignal }): Promise<AgentStatus | undefined> {
+export async function readStatus({
+  stores,
+  bundle,
+  cluster,
+  signal,
+}: {
+  stores: Stores;
+  bundle: string;
+  cluster: string;
+  signal?: AbortSignal;
+}): Promise<AgentStatus | undefined> {
   const bytes = await get(stores.open(statusRepository(cluster)), bundle, signal);
   return bytes && decodeStatus(bytes, { bundle, cluster });
 }

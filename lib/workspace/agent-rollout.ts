@@ -34,13 +34,20 @@ export interface AgentRollout {
   clusters: ReadonlySet<string>;
   /** Whether agents follow wave tags (the environment has waves and agents). */
   waveTags: boolean;
-  remote: { clusters: ReadonlySet<string>; outcome: (cluster: string, wave: number) => Promise<Pick<ClusterOutcome, 'state' | 'failedObject' | 'reason' | 'message' | 'dependency'>> };
+  remote: {
+    clusters: ReadonlySet<string>;
+    outcome: (
+      cluster: string,
+      wave: number,
+    ) => Promise<Pick<ClusterOutcome, 'state' | 'failedObject' | 'reason' | 'message' | 'dependency'>>;
+  };
   beforeWave: (wave: number) => Promise<void>;
   /** After the fan-out: with wave tags, the environment's tag on success, or every moved wave tag back on failure. */
   settle: (ok: boolean) => Promise<void>;
 }
 
-export const agentClustersOf = (ws: Pick<Workspace, 'config'>, e: EnvironmentConfig): string[] => e.clusters.filter((c) => isAgentCluster(ws, c));
+export const agentClustersOf = (ws: Pick<Workspace, 'config'>, e: EnvironmentConfig): string[] =>
+  e.clusters.filter((c) => isAgentCluster(ws, c));
 
 /** The tag an agent cluster of `e` follows. */
 export function agentTag(e: EnvironmentConfig, cluster: string): string {
@@ -54,14 +61,31 @@ export function agentTag(e: EnvironmentConfig, cluster: string): string {
  * and each listed bundle's drift policy (drover.yaml's `selfHeal`: the
  * agents heal or report drift by it).
  */
-export async function listInIndex({ ws, environment: e, bundle, listed, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; listed: boolean; signal?: AbortSignal }): Promise<void> {
+export async function listInIndex({
+  ws,
+  environment: e,
+  bundle,
+  listed,
+  signal,
+}: {
+  ws: Workspace;
+  environment: EnvironmentConfig;
+  bundle: string;
+  listed: boolean;
+  signal?: AbortSignal;
+}): Promise<void> {
   const sig = signal ? { signal } : {};
   const index = await readIndex({ stores: ws.stores, environment: e.name, ...sig });
   const bundles = new Set(index?.bundles ?? []);
   const retire = new Set(index?.retire ?? []);
   const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
-  const policies = (names: Iterable<string>) => Object.fromEntries([...names].sort().map((b) => [b, selfHealFor(ws.config, b)]));
-  const unchanged = bundles.has(bundle) === listed && retire.has(bundle) === !listed && JSON.stringify(index?.clusters) === JSON.stringify(tags) && JSON.stringify(index?.selfHeal) === JSON.stringify(policies(bundles));
+  const policies = (names: Iterable<string>) =>
+    Object.fromEntries([...names].sort().map((b) => [b, selfHealFor(ws.config, b)]));
+  const unchanged =
+    bundles.has(bundle) === listed &&
+    retire.has(bundle) === !listed &&
+    JSON.stringify(index?.clusters) === JSON.stringify(tags) &&
+    JSON.stringify(index?.selfHeal) === JSON.stringify(policies(bundles));
   if (unchanged) return;
   if (listed) {
     bundles.add(bundle);
@@ -70,10 +94,38 @@ export async function listInIndex({ ws, environment: e, bundle, listed, signal }
     bundles.delete(bundle);
     retire.add(bundle);
   }
-  await writeIndex({ stores: ws.stores, index: { environment: e.name, bundles: [...bundles], retire: [...retire], clusters: tags, selfHeal: policies(bundles) }, ...sig });
+  await writeIndex({
+    stores: ws.stores,
+    index: {
+      environment: e.name,
+      bundles: [...bundles],
+      retire: [...retire],
+      clusters: tags,
+      selfHeal: policies(bundles),
+    },
+    ...sig,
+  });
 }
 
-export function agentRollout({ ws, environment: e, bundle, version, digest, versions, onEvent, signal }: { ws: Workspace; environment: EnvironmentConfig; bundle: string; version: string; digest: string; versions: BundleVersions; onEvent?: OnEvent; signal?: AbortSignal }): AgentRollout {
+export function agentRollout({
+  ws,
+  environment: e,
+  bundle,
+  version,
+  digest,
+  versions,
+  onEvent,
+  signal,
+}: {
+  ws: Workspace;
+  environment: EnvironmentConfig;
+  bundle: string;
+  version: string;
+  digest: string;
+  versions: BundleVersions;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+}): AgentRollout {
   const clusters = new Set(agentClustersOf(ws, e));
   const waveTags = clusters.size > 0 && e.waves.length > 1;
   const moved: { tag: string; from: string | undefined }[] = [];
@@ -89,9 +141,26 @@ export function agentRollout({ ws, environment: e, bundle, version, digest, vers
   const journal = (cluster: string, s: AgentStatus) => {
     const before = runningOf(lastRelease(ws.db, bundle, cluster));
     const restored = s.state === 'rolled-back' ? (s.running ?? undefined) : before;
-    const rel = beginRelease(ws.db, { bundle, cluster, environment: e.name, version, digest, ...(restored ? { fromVersion: restored.version, fromDigest: restored.digest } : {}), cause: `reported by ${cluster}'s agent (${s.agent}) at ${s.time}` });
-    if (s.state !== 'succeeded') recordStep(ws.db, rel.id, { state: 'failed', message: `${cluster}'s agent: ${s.reason ?? 'failed'}`, ...(s.reason ? { reason: s.reason } : {}), ...(s.failedObject ? { failedObject: s.failedObject } : {}) });
-    recordStep(ws.db, rel.id, { state: s.state as ReleaseState, message: `${cluster}'s agent reports ${s.state}${s.running ? `; it runs ${s.running.version} whole` : ''}` });
+    const rel = beginRelease(ws.db, {
+      bundle,
+      cluster,
+      environment: e.name,
+      version,
+      digest,
+      ...(restored ? { fromVersion: restored.version, fromDigest: restored.digest } : {}),
+      cause: `reported by ${cluster}'s agent (${s.agent}) at ${s.time}`,
+    });
+    if (s.state !== 'succeeded')
+      recordStep(ws.db, rel.id, {
+        state: 'failed',
+        message: `${cluster}'s agent: ${s.reason ?? 'failed'}`,
+        ...(s.reason ? { reason: s.reason } : {}),
+        ...(s.failedObject ? { failedObject: s.failedObject } : {}),
+      });
+    recordStep(ws.db, rel.id, {
+      state: s.state as ReleaseState,
+      message: `${cluster}'s agent reports ${s.state}${s.running ? `; it runs ${s.running.version} whole` : ''}`,
+    });
   };
 
   return {
@@ -101,20 +170,41 @@ export function agentRollout({ ws, environment: e, bundle, version, digest, vers
       clusters,
       outcome: async (cluster) => {
         await (indexed ??= listed());
-        onEvent?.({ phase: 'agent', subject: cluster, message: `waiting for ${cluster}'s agent to report ${digest.slice(0, 19)}` });
+        onEvent?.({
+          phase: 'agent',
+          subject: cluster,
+          message: `waiting for ${cluster}'s agent to report ${digest.slice(0, 19)}`,
+        });
         for (;;) {
           signal?.throwIfAborted();
           const s = await readStatus({ stores: ws.stores, bundle, cluster, ...sig }).catch((err: unknown) => {
             if (err instanceof UnavailableError) return undefined;
             throw err;
           });
-          if (s && s.desired === digest && (s.state === 'succeeded' || s.state === 'rolled-back' || s.state === 'rollback-failed')) {
+          if (
+            s &&
+            s.desired === digest &&
+            (s.state === 'succeeded' || s.state === 'rolled-back' || s.state === 'rollback-failed')
+          ) {
             journal(cluster, s);
             if (s.state === 'succeeded') return { state: 'succeeded' };
-            return { state: s.state, ...(s.failedObject ? { failedObject: s.failedObject } : {}), ...(s.reason ? { reason: s.reason } : {}) };
+            return {
+              state: s.state,
+              ...(s.failedObject ? { failedObject: s.failedObject } : {}),
+              ...(s.reason ? { reason: s.reason } : {}),
+            };
           }
-          if (s && s.desired === digest && s.state === 'refused') return { state: 'error', message: `${cluster}'s agent refused ${digest}: ${s.reason ?? 'no reason given'}` };
-          if (Date.now() > deadline) return { state: 'error', dependency: 'agent', message: `${cluster}'s agent did not report ${bundle}@${digest.slice(0, 19)} within ${e.timeoutSeconds}s${s ? ` (last: ${s.state} of ${s.desired?.slice(0, 19) ?? 'nothing'} at ${s.time})` : ' (no status yet)'}` };
+          if (s && s.desired === digest && s.state === 'refused')
+            return {
+              state: 'error',
+              message: `${cluster}'s agent refused ${digest}: ${s.reason ?? 'no reason given'}`,
+            };
+          if (Date.now() > deadline)
+            return {
+              state: 'error',
+              dependency: 'agent',
+              message: `${cluster}'s agent did not report ${bundle}@${digest.slice(0, 19)} within ${e.timeoutSeconds}s${s ? ` (last: ${s.state} of ${s.desired?.slice(0, 19) ?? 'nothing'} at ${s.time})` : ' (no status yet)'}`,
+            };
           await new Promise((r) => setTimeout(r, STATUS_POLL_MS));
         }
       },

@@ -18,9 +18,26 @@ import { VersionTagMovedError } from './version-tag-moved.ts';
 import type { Workspace } from './workspace.ts';
 
 const bundle = 'web';
-const cm = (level: string) => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-config', namespace: 'shop' }, data: { LEVEL: level } });
+const cm = (level: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'web-config', namespace: 'shop' },
+  data: { LEVEL: level },
+});
 const pack = (version: string, parent: string | null) =>
-  packBundle({ name: bundle, version, objects: [cm(version)], provenance: { source: 'https://git.example/apps.git', commit: 'a'.repeat(40), changedPaths: [], author: 'A <a@x>', commitTime: '2026-12-01T00:00:00Z', parent } });
+  packBundle({
+    name: bundle,
+    version,
+    objects: [cm(version)],
+    provenance: {
+      source: 'https://git.example/apps.git',
+      commit: 'a'.repeat(40),
+      changedPaths: [],
+      author: 'A <a@x>',
+      commitTime: '2026-12-01T00:00:00Z',
+      parent,
+    },
+  });
 
 let dir: string;
 let db: StateDb;
@@ -39,7 +56,17 @@ const record = (p: PackedBundle) =>
   recordCut(db, {
     source: { name: 'apps', url: 'https://git.example/apps.git', branch: 'main', commit: 'a'.repeat(40) },
     repositoryOf: (b) => b,
-    versions: [{ bundle, version: p.configDoc.version, digest: p.manifestDigest, commit: 'a'.repeat(40), parent: p.configDoc.provenance.parent, createdAt: '2026-12-01T00:00:00.000Z', config: p.configDoc }],
+    versions: [
+      {
+        bundle,
+        version: p.configDoc.version,
+        digest: p.manifestDigest,
+        commit: 'a'.repeat(40),
+        parent: p.configDoc.provenance.parent,
+        createdAt: '2026-12-01T00:00:00.000Z',
+        config: p.configDoc,
+      },
+    ],
   });
 
 beforeEach(async () => {
@@ -73,13 +100,23 @@ describe('bundleVersions: versions by the digest recorded at cut', () => {
     await stores.open(bundle).tag({ digest: v0.manifestDigest, tag: '1.0.1' });
     const err = await bundleVersions({ ws, bundle })
       .load('1.0.1')
-      .then(() => undefined, (e: unknown) => e);
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect(err).toBeInstanceOf(VersionTagMovedError);
     expect(err).toBeInstanceOf(ConflictError);
     const e = err as VersionTagMovedError;
     expect(e.code).toBe('E_CONFLICT');
     expect(e.exitCode).toBe(5);
-    expect(e.data).toEqual({ reason: 'VersionTagMoved', bundle, version: '1.0.1', location: stores.open(bundle).location, recorded: v1.manifestDigest, found: v0.manifestDigest });
+    expect(e.data).toEqual({
+      reason: 'VersionTagMoved',
+      bundle,
+      version: '1.0.1',
+      location: stores.open(bundle).location,
+      recorded: v1.manifestDigest,
+      found: v0.manifestDigest,
+    });
     expect(e.message).toContain(v1.manifestDigest);
     expect(e.message).toContain(v0.manifestDigest);
     // By digest, the version Drover cut is still there and loads.

@@ -68,13 +68,25 @@ export interface Placement {
   cluster: string;
 }
 
-export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: string; signal?: AbortSignal }): BundleVersions {
+export function bundleVersions({
+  ws,
+  bundle,
+  signal,
+}: {
+  ws: Workspace;
+  bundle: string;
+  signal?: AbortSignal;
+}): BundleVersions {
   const store = ws.stores.open(bundle);
   const sig = signal ? { signal } : {};
   // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
   const loaded = new Map<string, Promise<VersionContent>>();
   const moveTag = async (tag: string, digest: string, opts: { signal?: AbortSignal } = {}) => {
-    await store.tag({ digest: digest as `sha256:${string}`, tag, ...(opts.signal ?? signal ? { signal: opts.signal ?? signal } : {}) });
+    await store.tag({
+      digest: digest as `sha256:${string}`,
+      tag,
+      ...((opts.signal ?? signal) ? { signal: opts.signal ?? signal } : {}),
+    });
   };
   const tagged = (tag: string) =>
     store.resolve({ tag, ...sig }).then(
@@ -89,7 +101,15 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
       const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
       if (!loaded.has(key)) {
         const recorded = reference.startsWith('sha256:') ? undefined : getVersion(ws.db, bundle, reference)?.digest;
-        const p = loadVersionContent({ store, bundle, reference, ...(recorded ? { recorded } : {}), ...(opts.target ? { target: opts.target } : {}), ...(opts.for ? { placement: opts.for } : {}), ...sig });
+        const p = loadVersionContent({
+          store,
+          bundle,
+          reference,
+          ...(recorded ? { recorded } : {}),
+          ...(opts.target ? { target: opts.target } : {}),
+          ...(opts.for ? { placement: opts.for } : {}),
+          ...sig,
+        });
         p.catch(() => loaded.delete(key));
         loaded.set(key, p);
       }
@@ -125,7 +145,19 @@ export function bundleVersions({ ws, bundle, signal }: { ws: Workspace; bundle: 
  * of the versions table has a digest (NOT NULL since the first migration),
  * so no recorded version lacks one.
  */
-async function versionDigest({ store, bundle, reference, recorded, signal }: { store: OciStore; bundle: string; reference: string; recorded?: string; signal?: AbortSignal }): Promise<string> {
+async function versionDigest({
+  store,
+  bundle,
+  reference,
+  recorded,
+  signal,
+}: {
+  store: OciStore;
+  bundle: string;
+  reference: string;
+  recorded?: string;
+  signal?: AbortSignal;
+}): Promise<string> {
   if (reference.startsWith('sha256:')) return reference;
   const found = await store.resolve({ tag: reference, ...(signal ? { signal } : {}) }).then(
     (d) => d.digest as string,
@@ -135,31 +167,72 @@ async function versionDigest({ store, bundle, reference, recorded, signal }: { s
     },
   );
   if (!recorded) return found!;
-  if (found !== undefined && found !== recorded) throw new VersionTagMovedError({ bundle, version: reference, location: store.location, recorded, found });
+  if (found !== undefined && found !== recorded)
+    throw new VersionTagMovedError({ bundle, version: reference, location: store.location, recorded, found });
   return recorded;
 }
 
-async function loadVersionContent({ store, bundle, reference, recorded, target, placement, signal }: { store: OciStore; bundle: string; reference: string; recorded?: string; target?: string; placement?: Placement; signal?: AbortSignal }): Promise<VersionContent> {
-  const digest = await versionDigest({ store, bundle, reference, ...(recorded ? { recorded } : {}), ...(signal ? { signal } : {}) });
+async function loadVersionContent({
+  store,
+  bundle,
+  reference,
+  recorded,
+  target,
+  placement,
+  signal,
+}: {
+  store: OciStore;
+  bundle: string;
+  reference: string;
+  recorded?: string;
+  target?: string;
+  placement?: Placement;
+  signal?: AbortSignal;
+}): Promise<VersionContent> {
+  const digest = await versionDigest({
+    store,
+    bundle,
+    reference,
+    ...(recorded ? { recorded } : {}),
+    ...(signal ? { signal } : {}),
+  });
   const at = `${store.location}@${digest}`;
   const manifest = await store.getManifest({ reference: digest, ...(signal ? { signal } : {}) });
   // Whatever a tag names is untrusted: it must be a Drover version of this bundle before anything of it is read further.
   const doc = checkBundleManifest({ bundle, reference: at, bytes: manifest.bytes });
-  const configBytes = await store.fetchBlob({ digest: doc.config.digest, size: doc.config.size, ...(signal ? { signal } : {}) });
+  const configBytes = await store.fetchBlob({
+    digest: doc.config.digest,
+    size: doc.config.size,
+    ...(signal ? { signal } : {}),
+  });
   checkBundleConfig({ bundle, reference: at, bytes: configBytes });
   const names = doc.layers.map((l) => l.annotations?.[TARGET_ANNOTATION]).filter((n): n is string => n !== undefined);
   // For a placement, the cluster's own target or its environment's; no target asked of a version with targets: its first.
-  const placed = placement && names.length > 0 ? targetFor({ available: names, environment: placement.environment, cluster: placement.cluster }) : undefined;
+  const placed =
+    placement && names.length > 0
+      ? targetFor({ available: names, environment: placement.environment, cluster: placement.cluster })
+      : undefined;
   if (placement && names.length > 0 && !placed) {
-    throw new NotFoundError(`${bundle}@${digest} has no target for ${placement.environment ? `${placement.environment} or ` : ''}${clusterTarget(placement.environment ?? '?', placement.cluster)} (it has ${names.join(', ')})`, { data: { bundle, digest, targets: names, ...placement } });
+    throw new NotFoundError(
+      `${bundle}@${digest} has no target for ${placement.environment ? `${placement.environment} or ` : ''}${clusterTarget(placement.environment ?? '?', placement.cluster)} (it has ${names.join(', ')})`,
+      { data: { bundle, digest, targets: names, ...placement } },
+    );
   }
   const wanted = names.length === 0 ? undefined : (target ?? placed ?? names[0]);
-  const layer = wanted === undefined ? doc.layers[0]! : doc.layers.find((l) => l.annotations?.[TARGET_ANNOTATION] === wanted);
-  if (!layer) throw new NotFoundError(`${bundle}@${digest} has no target ${wanted} (it has ${names.join(', ')})`, { data: { bundle, digest, target: wanted, targets: names } });
+  const layer =
+    wanted === undefined ? doc.layers[0]! : doc.layers.find((l) => l.annotations?.[TARGET_ANNOTATION] === wanted);
+  if (!layer)
+    throw new NotFoundError(`${bundle}@${digest} has no target ${wanted} (it has ${names.join(', ')})`, {
+      data: { bundle, digest, target: wanted, targets: names },
+    });
   const layerBytes = await store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) });
   let unpacked: ReturnType<typeof unpackBundle>;
   try {
-    unpacked = unpackBundle({ config: configBytes, layer: layerBytes, ...(wanted !== undefined ? { target: wanted } : {}) });
+    unpacked = unpackBundle({
+      config: configBytes,
+      layer: layerBytes,
+      ...(wanted !== undefined ? { target: wanted } : {}),
+    });
   } catch (err) {
     refuse(bundle, at, 'malformed-layer', err instanceof Error ? err.message : String(err));
   }

@@ -77,13 +77,27 @@ export async function bundlesAtCommit({
 }): Promise<BundlesAtCommit> {
   const allFailures: FileFailure[] = [];
   // A file that cannot be read (a link out of the repository) is that file's failure, as one that does not parse.
-  const files = await source.readFiles({ commit, filter: isManifestPath, onFileError: (f) => allFailures.push(f), ...(signal ? { signal } : {}) });
-  const objects = loadObjects({ files: files.map((f) => ({ path: f.path, text: f.text })), onFileError: (f) => allFailures.push(f) });
+  const files = await source.readFiles({
+    commit,
+    filter: isManifestPath,
+    onFileError: (f) => allFailures.push(f),
+    ...(signal ? { signal } : {}),
+  });
+  const objects = loadObjects({
+    files: files.map((f) => ({ path: f.path, text: f.text })),
+    onFileError: (f) => allFailures.push(f),
+  });
   const docs = splitBundleDocuments({ objects }).bundles;
   const renderedDocs = docs.filter((d) => rendererOf(d));
 
   // Rendered bundles first: their renders, and the files they read, which plain discovery must leave alone.
-  const readDir = memoize((dir: string) => source.readFiles({ commit, paths: dir ? [dir] : [], binary: true, ...(signal ? { signal } : {}) }).then((fs) => fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) }))));
+  const readDir = memoize((dir: string) =>
+    source
+      .readFiles({ commit, paths: dir ? [dir] : [], binary: true, ...(signal ? { signal } : {}) })
+      .then((fs) =>
+        fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) })),
+      ),
+  );
   const cache = openRenderCache(join(dirname(ws.config.state), 'render-cache'));
   const rendered = new Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>();
   const renderedFiles = new Set<string>();
@@ -91,26 +105,50 @@ export async function bundlesAtCommit({
   for (const d of renderedDocs) {
     if (bundle && d.name !== bundle) continue;
     try {
-      const r = await renderBundle({ ws, bundle: d, read: readDir, cache, env, onEvent, ...(signal ? { signal } : {}) });
-      renders.push(...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })));
+      const r = await renderBundle({
+        ws,
+        bundle: d,
+        read: readDir,
+        cache,
+        env,
+        onEvent,
+        ...(signal ? { signal } : {}),
+      });
+      renders.push(
+        ...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })),
+      );
       for (const t of r.targets) for (const f of t.files) renderedFiles.add(f);
-      rendered.set(d.name, { renderer: r.renderer, targets: r.targets.map((t) => ({ name: t.name, ...discoverMembers({ bundle: d, objects: t.objects }), files: t.files, clusterKinds: clusterScopedCustomKinds(t.objects.map((o) => o.object)) })) });
+      rendered.set(d.name, {
+        renderer: r.renderer,
+        targets: r.targets.map((t) => ({
+          name: t.name,
+          ...discoverMembers({ bundle: d, objects: t.objects }),
+          files: t.files,
+          clusterKinds: clusterScopedCustomKinds(t.objects.map((o) => o.object)),
+        })),
+      });
     } catch (err) {
       if (signal?.aborted) throw err;
       rendered.set(d.name, toDroverError(err));
     }
   }
   const owned = renderedDocs.flatMap(ownedPaths);
-  const isOwned = (file: string) => renderedFiles.has(file) || owned.some((p) => file === p || file.startsWith(`${p}/`));
+  const isOwned = (file: string) =>
+    renderedFiles.has(file) || owned.some((p) => file === p || file.startsWith(`${p}/`));
   const renderedNames = new Set(renderedDocs.map((d) => d.name));
-  const plainObjects = objects.filter((o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)));
+  const plainObjects = objects.filter(
+    (o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)),
+  );
   const failures = allFailures.filter((f) => !isOwned(f.file));
   const discovery = discoverBundles({ objects: plainObjects, failures });
   // A custom resource is cluster scoped when a CRD anywhere in the plain YAML says so, as discovery decided when it defaulted namespaces.
   const plainClusterKinds = clusterScopedCustomKinds(plainObjects.map((o) => o.object));
 
   const bundles: BundleAtCommit[] = [
-    ...discovery.bundles.map((b) => ({ doc: b.bundle, targets: () => ({ targets: plainTargets(b).map((t) => ({ ...t, clusterKinds: plainClusterKinds })) }) })),
+    ...discovery.bundles.map((b) => ({
+      doc: b.bundle,
+      targets: () => ({ targets: plainTargets(b).map((t) => ({ ...t, clusterKinds: plainClusterKinds })) }),
+    })),
     ...renderedDocs
       .filter((d) => rendered.has(d.name))
       .map((d) => ({
@@ -141,8 +179,16 @@ function plainTargets(b: BundleMembers): TargetMembers[] {
   const targets = b.bundle.spec.targets;
   if (!targets) return [{ name: undefined, members: b.members, unresolved: b.unresolved, files }];
   return targets.map((t) => {
-    const patched = t.patches?.length ? applyTargetPatches({ members: b.members.map((m) => m.object), patches: t.patches, where: `${b.bundle.file}: bundle ${b.bundle.name}, target ${t.name}` }) : undefined;
-    const members = patched ? b.members.map((m, i) => ({ ...m, object: patched[i]!, digest: contentDigest(patched[i]!) })) : b.members;
+    const patched = t.patches?.length
+      ? applyTargetPatches({
+          members: b.members.map((m) => m.object),
+          patches: t.patches,
+          where: `${b.bundle.file}: bundle ${b.bundle.name}, target ${t.name}`,
+        })
+      : undefined;
+    const members = patched
+      ? b.members.map((m, i) => ({ ...m, object: patched[i]!, digest: contentDigest(patched[i]!) }))
+      : b.members;
     return { name: t.name, members, unresolved: b.unresolved, files };
   });
 }

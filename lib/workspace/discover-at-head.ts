@@ -21,12 +21,29 @@ export interface BundleAtHead {
   error?: DroverError;
 }
 
-export async function discoverAtHead({ ws, bundle, env = {}, signal }: { ws: Workspace; bundle?: string; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
+export async function discoverAtHead({
+  ws,
+  bundle,
+  env = {},
+  signal,
+}: {
+  ws: Workspace;
+  bundle?: string;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
   const out = [];
   for (const sc of ws.config.sources) {
     const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
     const { head } = await source.sync({ ...(signal ? { signal } : {}) });
-    const at = await bundlesAtCommit({ ws, source, commit: head, ...(bundle ? { bundle } : {}), env, ...(signal ? { signal } : {}) });
+    const at = await bundlesAtCommit({
+      ws,
+      source,
+      commit: head,
+      ...(bundle ? { bundle } : {}),
+      env,
+      ...(signal ? { signal } : {}),
+    });
     if (at.failures.length > 0 && at.declared.length === at.blocked.length) throw at.failures[0]!.error;
     const bundles = at.bundles.map(({ doc, targets }): BundleAtHead => {
       try {
@@ -36,7 +53,12 @@ export async function discoverAtHead({ ws, bundle, env = {}, signal }: { ws: Wor
         return { bundle: doc, error: toDroverError(err) };
       }
     });
-    out.push({ source: sc.name, head, bundles, blocked: at.blocked.filter((b) => !bundle || b.bundle.name === bundle) });
+    out.push({
+      source: sc.name,
+      head,
+      bundles,
+      blocked: at.blocked.filter((b) => !bundle || b.bundle.name === bundle),
+    });
   }
   return out;
 }

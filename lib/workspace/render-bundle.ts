@@ -57,6 +57,16 @@ export async function renderBundle({
   if (!renderer) throw new Error(`bundle ${bundle.name} is plain YAML: nothing to render`);
   const settings = ws.config.render[renderer];
   const binary = findBinary({ name: settings.binary, baseDir: dirname(ws.config.file), env, renderer });
-  const common = { bundle, read, binary, settings, cache, ...(onEvent ? { onEvent } : {}), ...(signal ? { signal } : {}) };
-  return renderer === 'kustomize' ? renderKustomizeTargets(common) : renderHelmTargets({ ...common, environments: ws.config.environments });
+  const common = {
+    bundle,
+    read,
+    binary,
+    settings,
+    cache,
+    ...(onEvent ? { onEvent } : {}),
+    ...(signal ? { signal } : {}),
+  };
+  return renderer === 'kustomize'
+    ? renderKustomizeTargets(common)
+    : renderHelmTargets({ ...common, environments: ws.config.environments });
 }

@@ -47,7 +47,9 @@ function layersOf(target: TargetSpec | undefined, all: readonly TargetSpec[]): T
 
 /** Objects of a render, each named by the repository path of the template it came from. */
 function objectsOf(text: string, chart: string): LoadedObject[] {
-  return loadObjects({ files: helmSources(text).map((s) => ({ path: s.path.replace(/^[^/]+/, chart), text: s.text })) });
+  return loadObjects({
+    files: helmSources(text).map((s) => ({ path: s.path.replace(/^[^/]+/, chart), text: s.text })),
+  });
 }
 
 export async function renderHelmTargets({
@@ -81,9 +83,19 @@ export async function renderHelmTargets({
     const capabilities = t ? environments.find((e) => e.name === t.name.split('/')[0])?.capabilities : undefined;
     let closure: HelmClosure;
     try {
-      closure = await resolveHelmClosure({ chart: helm.chart, values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])], others: declared.flatMap((d) => d.values ?? []), read, allowRemote: helm.allowRemote });
+      closure = await resolveHelmClosure({
+        chart: helm.chart,
+        values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])],
+        others: declared.flatMap((d) => d.values ?? []),
+        read,
+        allowRemote: helm.allowRemote,
+      });
     } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`${where}: ${err.message}`, { data: { ...err.data, bundle: bundle.name, target: t?.name }, cause: err });
+      if (err instanceof InvalidInputError)
+        throw new InvalidInputError(`${where}: ${err.message}`, {
+          data: { ...err.data, bundle: bundle.name, target: t?.name },
+          cause: err,
+        });
       throw err;
     }
     const args: HelmTemplateArgs = {
@@ -97,18 +109,37 @@ export async function renderHelmTargets({
       ...(capabilities?.apiVersions?.length ? { apiVersions: capabilities.apiVersions } : {}),
     };
     // Targets with the same inputs (two of them reading the same values) share one render.
-    const argsDigest = createHash('sha256').update(stableStringify({ ...args, fetch: closure.fetch })).digest('hex').slice(0, 16);
+    const argsDigest = createHash('sha256')
+      .update(stableStringify({ ...args, fetch: closure.fetch }))
+      .digest('hex')
+      .slice(0, 16);
     const key = `${closure.digest.slice('sha256:'.length)}-${argsDigest}-helm-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
     const { text, cached } = await cache.get(key, async () => {
-      onEvent({ phase: 'render', subject: bundle.name, message: `helm template ${helm.chart}${t ? ` (${t.name})` : ''}` });
+      onEvent({
+        phase: 'render',
+        subject: bundle.name,
+        message: `helm template ${helm.chart}${t ? ` (${t.name})` : ''}`,
+      });
       const box = await openSandbox({ files: closure.files });
-      const run = { sandbox: box, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) };
+      const run = {
+        sandbox: box,
+        binary,
+        timeoutMs: settings.timeoutSeconds * 1000,
+        maxOutputBytes: settings.maxOutputBytes,
+        what: where,
+        ...(signal ? { signal } : {}),
+      };
       try {
         if (closure.fetch.length > 0) await helmDependencyBuild({ ...run, chart: closure.chart });
-        const [first, second] = await Promise.all([helmTemplate({ ...run, ...args }), helmTemplate({ ...run, ...args })]);
+        const [first, second] = await Promise.all([
+          helmTemplate({ ...run, ...args }),
+          helmTemplate({ ...run, ...args }),
+        ]);
         if (first !== second) {
           const differ = renderDifferences(objectsOf(first, closure.chart), objectsOf(second, closure.chart));
-          const named = differ.map((d) => `${d.ref} (${d.template}${d.fields.length ? `: ${d.fields.slice(0, 5).join(', ')}` : ''})`);
+          const named = differ.map(
+            (d) => `${d.ref} (${d.template}${d.fields.length ? `: ${d.fields.slice(0, 5).join(', ')}` : ''})`,
+          );
           throw new InvalidInputError(
             `${where}: two renders differ${named.length ? ` in ${named.join('; ')}` : ''}: the chart is not deterministic (randAlphaNum, genCA, now, uuidv4, ...), so every cut would make a new version and every cluster would drift; take the value from values (or a Secret shipped encrypted) instead`,
             { data: { bundle: bundle.name, target: t?.name, reason: 'nondeterministic', objects: differ } },
@@ -123,7 +154,11 @@ export async function renderHelmTargets({
     try {
       objects = objectsOf(text, closure.chart);
     } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`${where}: ${err.message}`, { data: { ...err.data, bundle: bundle.name, target: t?.name }, cause: err });
+      if (err instanceof InvalidInputError)
+        throw new InvalidInputError(`${where}: ${err.message}`, {
+          data: { ...err.data, bundle: bundle.name, target: t?.name },
+          cause: err,
+        });
       throw err;
     }
     if (helm.hooks === 'refuse') {

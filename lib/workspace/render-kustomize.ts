@@ -54,14 +54,26 @@ function encryptedSources(closure: Closure): Map<string, { object: KubeObject; f
   return out;
 }
 
-function restoreEncrypted({ objects, closure, where }: { objects: LoadedObject[]; closure: Closure; where: string }): LoadedObject[] {
+function restoreEncrypted({
+  objects,
+  closure,
+  where,
+}: {
+  objects: LoadedObject[];
+  closure: Closure;
+  where: string;
+}): LoadedObject[] {
   const sources = encryptedSources(closure);
   return objects.map((o) => {
     const mac = SOPS_MAC(o.object);
     if (typeof mac !== 'string') return o;
     const src = sources.get(mac);
     const ref = formatRef(refOf(o.object));
-    if (!src) throw new InvalidInputError(`${where}: ${ref} is SOPS-encrypted but comes from no encrypted file of the kustomization`, { data: { ref, reason: 'sops-origin' } });
+    if (!src)
+      throw new InvalidInputError(
+        `${where}: ${ref} is SOPS-encrypted but comes from no encrypted file of the kustomization`,
+        { data: { ref, reason: 'sops-origin' } },
+      );
     // Compared with keys sorted: Kustomize reorders them, and order is exactly what the original keeps for the MAC.
     if (stableStringify(src.object) === stableStringify(o.object)) return { ...o, object: src.object, file: src.file };
     if ((src.object.sops as { mac_only_encrypted?: unknown }).mac_only_encrypted === true) return o;
@@ -93,28 +105,51 @@ export async function renderKustomizeTargets({
 }): Promise<RenderedBundle> {
   const version = await kustomizeVersion(binary);
   const spec = bundle.spec;
-  const targets = (spec.targets ?? [{ name: undefined as string | undefined }]).map((t) => ({ name: t.name as string | undefined, dir: ('path' in t && t.path) || spec.kustomize!.path! }));
+  const targets = (spec.targets ?? [{ name: undefined as string | undefined }]).map((t) => ({
+    name: t.name as string | undefined,
+    dir: ('path' in t && t.path) || spec.kustomize!.path!,
+  }));
   const rendered = await mapLimit(targets, settings.concurrency, async (t): Promise<RenderedTarget> => {
     const where = `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name}` : ''} (kustomize build ${t.dir})`;
     let closure: Closure;
     try {
       closure = await resolveClosure({ dir: t.dir, read, allowRemote: spec.kustomize!.allowRemote });
     } catch (err) {
-      if (err instanceof InvalidInputError) throw new InvalidInputError(`${where}: ${err.message}`, { data: { ...err.data, bundle: bundle.name, target: t.name }, cause: err });
+      if (err instanceof InvalidInputError)
+        throw new InvalidInputError(`${where}: ${err.message}`, {
+          data: { ...err.data, bundle: bundle.name, target: t.name },
+          cause: err,
+        });
       throw err;
     }
     // Targets with the same inputs (two of them rendering one overlay) share one render.
     const key = `${closure.digest.slice('sha256:'.length)}-kustomize-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
     const { text, cached } = await cache.get(key, async () => {
-      onEvent({ phase: 'render', subject: bundle.name, message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}` });
+      onEvent({
+        phase: 'render',
+        subject: bundle.name,
+        message: `kustomize build ${t.dir}${t.name ? ` (${t.name})` : ''}`,
+      });
       const box = await openSandbox({ files: closure.files });
       try {
-        return await kustomizeBuild({ sandbox: box, dir: t.dir, binary, timeoutMs: settings.timeoutSeconds * 1000, maxOutputBytes: settings.maxOutputBytes, what: where, ...(signal ? { signal } : {}) });
+        return await kustomizeBuild({
+          sandbox: box,
+          dir: t.dir,
+          binary,
+          timeoutMs: settings.timeoutSeconds * 1000,
+          maxOutputBytes: settings.maxOutputBytes,
+          what: where,
+          ...(signal ? { signal } : {}),
+        });
       } finally {
         await box.close();
       }
     });
-    const objects = restoreEncrypted({ objects: loadObjects({ files: [{ path: `${t.dir} (kustomize build)`, text }] }), closure, where });
+    const objects = restoreEncrypted({
+      objects: loadObjects({ files: [{ path: `${t.dir} (kustomize build)`, text }] }),
+      closure,
+      where,
+    });
     return { name: t.name, objects, files: closure.files.map((f) => f.path), cached };
   });
   return { renderer: { name: 'kustomize', version }, targets: rendered };

@@ -17,7 +17,10 @@ const environment = (name: string, ageKey?: EnvironmentConfig['ageKey']): Enviro
   createNamespace: false,
   ...(ageKey ? { ageKey } : {}),
 });
-const encrypted = async () => loadObjects({ files: [{ path: 'secret.enc.yaml', text: await readFile(join(testdata, 'secret.enc.yaml'), 'utf8') }] })[0]!.object;
+const encrypted = async () =>
+  loadObjects({
+    files: [{ path: 'secret.enc.yaml', text: await readFile(join(testdata, 'secret.enc.yaml'), 'utf8') }],
+  })[0]!.object;
 const plain = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a: '1' } };
 
 describe('sopsPreparer', () => {
@@ -30,13 +33,19 @@ describe('sopsPreparer', () => {
     const key = await readFile(join(testdata, 'age-test-key.txt'), 'utf8');
     const fromEnv = sopsPreparer({ environments: [environment('dev', { env: 'AGE' })], env: { AGE: key } });
     expect(await fromEnv(await encrypted())).toHaveProperty('stringData.password', 'test-fixture-password');
-    const fromFile = sopsPreparer({ environments: [environment('dev', { file: join(testdata, 'age-test-key.txt') })], env: {} });
+    const fromFile = sopsPreparer({
+      environments: [environment('dev', { file: join(testdata, 'age-test-key.txt') })],
+      env: {},
+    });
     expect(await fromFile(await encrypted())).toHaveProperty('stringData.password', 'test-fixture-password');
   });
 
   it('takes identities from every environment given (recovery), skipping those without a key', async () => {
     const key = await readFile(join(testdata, 'age-test-key.txt'), 'utf8');
-    const prepare = sopsPreparer({ environments: [environment('dev'), environment('prod', { env: 'PROD_AGE' })], env: { PROD_AGE: key } });
+    const prepare = sopsPreparer({
+      environments: [environment('dev'), environment('prod', { env: 'PROD_AGE' })],
+      env: { PROD_AGE: key },
+    });
     expect(await prepare(await encrypted())).toHaveProperty('stringData.port', '5432');
   });
 

@@ -32,13 +32,24 @@ export async function readAgeIdentities(environment: EnvironmentConfig, env: Nod
  * deploy; all of them for recovery, which restores whatever a cluster ran).
  * Members without SOPS metadata pass through untouched.
  */
-export function sopsPreparer({ environments, env }: { environments: readonly (EnvironmentConfig | undefined)[]; env: NodeJS.ProcessEnv }): Prepare {
+export function sopsPreparer({
+  environments,
+  env,
+}: {
+  environments: readonly (EnvironmentConfig | undefined)[];
+  env: NodeJS.ProcessEnv;
+}): Prepare {
   let identities: Promise<string[]> | undefined;
   const load = async () => {
-    const all = (await Promise.all(environments.filter((e) => e !== undefined).map((e) => readAgeIdentities(e, env)))).flat();
+    const all = (
+      await Promise.all(environments.filter((e) => e !== undefined).map((e) => readAgeIdentities(e, env)))
+    ).flat();
     if (all.length === 0) {
       const names = environments.map((e) => e?.name ?? '(none)').join(', ');
-      throw new NotFoundError(`a SOPS-encrypted Secret needs an age key: set ageKey for environment ${names} in drover.yaml`, { data: { environments: names } });
+      throw new NotFoundError(
+        `a SOPS-encrypted Secret needs an age key: set ageKey for environment ${names} in drover.yaml`,
+        { data: { environments: names } },
+      );
     }
     return all;
   };

@@ -8,9 +8,24 @@ import type { SourceConfig } from '../config/config.ts';
 import { openSource, type Source } from '../source/index.ts';
 import type { Workspace } from './workspace.ts';
 
-export function openConfiguredSource({ ws, sc, env = {}, signal }: { ws: Workspace; sc: SourceConfig; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<Source> {
+export function openConfiguredSource({
+  ws,
+  sc,
+  env = {},
+  signal,
+}: {
+  ws: Workspace;
+  sc: SourceConfig;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<Source> {
   return openSource({
-    spec: { url: sc.url, branch: sc.branch, ...(sc.paths ? { paths: sc.paths } : {}), ...(sc.auth ? { auth: sc.auth } : {}) },
+    spec: {
+      url: sc.url,
+      branch: sc.branch,
+      ...(sc.paths ? { paths: sc.paths } : {}),
+      ...(sc.auth ? { auth: sc.auth } : {}),
+    },
     cacheDir: join(dirname(ws.config.state), 'git'),
     env,
     baseDir: dirname(ws.config.file),

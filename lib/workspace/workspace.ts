@@ -30,14 +30,26 @@ export interface OpenWorkspaceOptions {
   signal?: AbortSignal;
 }
 
-export async function openWorkspace({ configPath = 'drover.yaml', env = process.env, signal }: OpenWorkspaceOptions = {}): Promise<Workspace> {
+export async function openWorkspace({
+  configPath = 'drover.yaml',
+  env = process.env,
+  signal,
+}: OpenWorkspaceOptions = {}): Promise<Workspace> {
   // The schema and its validator load here, not with the module: `drover agent` assembles its config from flags.
   const { loadConfig } = await import('../config/config.ts');
   return openWorkspaceWith({ config: await loadConfig({ path: configPath, env }), env, ...(signal ? { signal } : {}) });
 }
 
 /** A workspace over a config already resolved (`drover agent` makes its own from its flags). */
-export async function openWorkspaceWith({ config, env = process.env, signal }: { config: DroverConfig; env?: NodeJS.ProcessEnv; signal?: AbortSignal }): Promise<Workspace> {
+export async function openWorkspaceWith({
+  config,
+  env = process.env,
+  signal,
+}: {
+  config: DroverConfig;
+  env?: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+}): Promise<Workspace> {
   const username = secretFromEnv(config.registryAuth?.usernameEnv, env);
   const password = secretFromEnv(config.registryAuth?.passwordEnv, env);
   const stores = await connectStores({
@@ -59,15 +71,29 @@ export async function openWorkspaceWith({ config, env = process.env, signal }: {
       for (const name of wanted) {
         const c = config.clusters.find((x) => x.name === name);
         if (!c) throw new NotFoundError(`${config.file}: no cluster named ${name}`, { data: { cluster: name } });
-        if (c.mode === 'agent') throw new UsageError(`${config.file}: cluster ${name} is an agent cluster: Drover reaches it through the registry, not its API server`, { data: { cluster: name } });
+        if (c.mode === 'agent')
+          throw new UsageError(
+            `${config.file}: cluster ${name} is an agent cluster: Drover reaches it through the registry, not its API server`,
+            { data: { cluster: name } },
+          );
         // The cluster client (and the kubeconfig library) loads on first use: cut, show and history never need it.
-        if (!connected.has(name)) connected.set(name, import('../cluster/cluster.ts').then(({ connectCluster }) => connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context })));
+        if (!connected.has(name))
+          connected.set(
+            name,
+            import('../cluster/cluster.ts').then(({ connectCluster }) =>
+              connectCluster({ name, kubeconfig: c.kubeconfig, context: c.context }),
+            ),
+          );
         out.set(name, await connected.get(name)!);
       }
       return out;
     },
     close() {
-      for (const p of connected.values()) p.then((c) => c.client.close(), () => {});
+      for (const p of connected.values())
+        p.then(
+          (c) => c.client.close(),
+          () => {},
+        );
       db.close();
     },
   };

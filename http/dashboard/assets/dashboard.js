@@ -53,11 +53,15 @@ if (url && 'EventSource' in window) {
     const row = fromHtml(e.data);
     const old = row && document.getElementById(row.id);
     if (old) Idiomorph.morph(old, row);
-    document.documentElement.dataset.liveUpdates = String(Number(document.documentElement.dataset.liveUpdates || 0) + 1);
+    document.documentElement.dataset.liveUpdates = String(
+      Number(document.documentElement.dataset.liveUpdates || 0) + 1,
+    );
   });
   es.addEventListener('change', () => {
     void refreshMain();
-    document.documentElement.dataset.liveUpdates = String(Number(document.documentElement.dataset.liveUpdates || 0) + 1);
+    document.documentElement.dataset.liveUpdates = String(
+      Number(document.documentElement.dataset.liveUpdates || 0) + 1,
+    );
   });
   es.addEventListener('stale', () => {
     const n = document.getElementById('stale');
@@ -69,7 +73,15 @@ if (url && 'EventSource' in window) {
 function relative(iso) {
   const s = Math.round((Date.now() - Date.parse(iso)) / 1000);
   if (Number.isNaN(s)) return null;
-  return s < 0 ? 'just now' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86400)}d ago`;
+  return s < 0
+    ? 'just now'
+    : s < 60
+      ? `${s}s ago`
+      : s < 3600
+        ? `${Math.floor(s / 60)}m ago`
+        : s < 86400
+          ? `${Math.floor(s / 3600)}h ago`
+          : `${Math.floor(s / 86400)}d ago`;
 }
 setInterval(() => {
   for (const t of document.querySelectorAll('time[datetime]')) {

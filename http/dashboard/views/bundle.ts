@@ -19,16 +19,36 @@ function changed(paths: readonly string[]): SafeHtml {
 }
 
 function versionOptions(versions: readonly { version: string }[], selected: string | undefined): SafeHtml[] {
-  return versions.map((v) => html`<option value="${v.version}"${v.version === selected ? html` selected` : ''}>${v.version}</option>`);
+  return versions.map(
+    (v) => html`<option value="${v.version}"${v.version === selected ? html` selected` : ''}>${v.version}</option>`,
+  );
 }
 
-export function bundlePage({ detail, versions, selected, discovered, discoverError, ctx, nowMs = Date.now() }: { detail: BundleDetail; versions: VersionView[]; selected: VersionView | undefined; discovered: DiscoveredView | undefined; discoverError: string | null; ctx: PageContext; nowMs?: number }): SafeHtml {
+export function bundlePage({
+  detail,
+  versions,
+  selected,
+  discovered,
+  discoverError,
+  ctx,
+  nowMs = Date.now(),
+}: {
+  detail: BundleDetail;
+  versions: VersionView[];
+  selected: VersionView | undefined;
+  discovered: DiscoveredView | undefined;
+  discoverError: string | null;
+  ctx: PageContext;
+  nowMs?: number;
+}): SafeHtml {
   const b = detail.name;
   const quarantined = (v: string) => detail.quarantine.filter((q) => q.version === v);
   const envs = detail.environments.map(
     (e, i) =>
       html`<tr><th scope="row">${e.name}</th><td>${e.runs ? html`<span class="version">${e.runs}</span>` : html`<span class="muted">not one version</span>`}</td><td>${when(e.healthySince, nowMs)}</td><td class="actions">${
-        i > 0 ? html`<a class="button" href="${links.confirm('promote', { bundle: b, to: e.name })}">Promote to ${e.name}…</a>` : html`<a class="button" href="${links.confirm('deploy', { bundle: b, environment: e.name, version: detail.latest ?? undefined })}">Deploy to ${e.name}…</a>`
+        i > 0
+          ? html`<a class="button" href="${links.confirm('promote', { bundle: b, to: e.name })}">Promote to ${e.name}…</a>`
+          : html`<a class="button" href="${links.confirm('deploy', { bundle: b, environment: e.name, version: detail.latest ?? undefined })}">Deploy to ${e.name}…</a>`
       } <a class="button" href="${links.confirm('rollback', { bundle: b, environment: e.name })}">Roll back ${e.name}…</a>${e.runs ? html` <a href="${links.rollout(b, e.runs, e.name)}">Rollout</a>` : ''}</td></tr>`,
   );
   const rows = versions.map((v) => {

@@ -44,15 +44,24 @@ export interface ConfirmModel {
 function ownershipNotes(d: NonNullable<ClusterPreview['diff']>): SafeHtml {
   const foreign = d.foreign ?? [];
   const refusals = d.refusals ?? [];
-  const adoptLines = foreign.filter((f) => !f.claimedBy).map((f) => `  - { kind: ${f.adopt.kind}${f.adopt.namespace ? `, namespace: ${f.adopt.namespace}` : ''}, name: ${f.adopt.name} }`);
+  const adoptLines = foreign
+    .filter((f) => !f.claimedBy)
+    .map(
+      (f) =>
+        `  - { kind: ${f.adopt.kind}${f.adopt.namespace ? `, namespace: ${f.adopt.namespace}` : ''}, name: ${f.adopt.name} }`,
+    );
   return html`${
     foreign.length || refusals.length
       ? html`<div class="notice" role="alert"><p>The release would be refused on this cluster, before any write:</p><ul>${[...foreign, ...refusals].map((f) => html`<li><code>${f.ref}</code>: ${f.message}</li>`)}</ul>${
-          adoptLines.length ? html`<p>To take them over, add to the Bundle:</p><pre>${`spec:\n  adopt:\n${adoptLines.join('\n')}`}</pre>` : ''
+          adoptLines.length
+            ? html`<p>To take them over, add to the Bundle:</p><pre>${`spec:\n  adopt:\n${adoptLines.join('\n')}`}</pre>`
+            : ''
         }</div>`
       : ''
   }${d.adopted?.length ? html`<p>Adopted (their state now is kept, and put back if this release is rolled back): ${d.adopted.map((r) => html`<code>${r}</code> `)}</p>` : ''}${
-    d.letGo?.length ? html`<p>Released, not deleted:</p><ul>${d.letGo.map((x) => html`<li><code>${x.ref}</code>: ${x.reason}</li>`)}</ul>` : ''
+    d.letGo?.length
+      ? html`<p>Released, not deleted:</p><ul>${d.letGo.map((x) => html`<li><code>${x.ref}</code>: ${x.reason}</li>`)}</ul>`
+      : ''
   }`;
 }
 
@@ -62,14 +71,17 @@ export function confirmPage({ model, ctx }: { model: ConfirmModel; ctx: PageCont
 ${model.blocked ? html`<p class="notice" role="alert">${model.blocked}</p>` : ''}
 ${vd ? html`<section aria-labelledby="vdiff"><h2 id="vdiff">Version diff: <span class="version">${vd.from}</span> → <span class="version">${vd.to}</span></h2>${membersDiff(vd.diff)}</section>` : ''}
 ${model.clusters.map(
-  (c) => html`<section aria-label="${`Changes on ${c.cluster}`}"><h2>On ${c.cluster}, against what is live</h2>${c.note ? html`<p class="notice">${c.note}</p>` : ''}${c.diff ? membersDiff(c.diff) : ''}${c.diff ? ownershipNotes(c.diff) : ''}</section>`,
+  (c) =>
+    html`<section aria-label="${`Changes on ${c.cluster}`}"><h2>On ${c.cluster}, against what is live</h2>${c.note ? html`<p class="notice">${c.note}</p>` : ''}${c.diff ? membersDiff(c.diff) : ''}${c.diff ? ownershipNotes(c.diff) : ''}</section>`,
 )}
 ${
   model.findings
     ? html`<section aria-labelledby="heal"><h2 id="heal">Fields taken back</h2>${model.findings.map(
-        (f) => html`<h3><code>${f.ref}</code></h3><table class="fields"><thead><tr><th scope="col">Field</th><th scope="col">Live now</th><th scope="col">Back to</th><th scope="col">Changed by</th></tr></thead><tbody>${f.fields.map(
-          (x) => html`<tr><th scope="row"><code>${x.path}</code></th><td><pre>${valueText(x.live)}</pre></td><td><pre>${valueText(x.desired)}</pre></td><td>${x.managers?.join(', ') ?? ''}</td></tr>`,
-        )}</tbody></table>`,
+        (f) =>
+          html`<h3><code>${f.ref}</code></h3><table class="fields"><thead><tr><th scope="col">Field</th><th scope="col">Live now</th><th scope="col">Back to</th><th scope="col">Changed by</th></tr></thead><tbody>${f.fields.map(
+            (x) =>
+              html`<tr><th scope="row"><code>${x.path}</code></th><td><pre>${valueText(x.live)}</pre></td><td><pre>${valueText(x.desired)}</pre></td><td>${x.managers?.join(', ') ?? ''}</td></tr>`,
+          )}</tbody></table>`,
       )}</section>`
     : ''
 }

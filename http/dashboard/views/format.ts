@@ -42,7 +42,16 @@ export function when(iso: string | null | undefined, nowMs = Date.now()): SafeHt
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return html`${iso}`;
   const s = Math.round((nowMs - t) / 1000);
-  const rel = s < 0 ? 'just now' : s < 60 ? `${s}s ago` : s < 3600 ? `${Math.floor(s / 60)}m ago` : s < 86_400 ? `${Math.floor(s / 3600)}h ago` : `${Math.floor(s / 86_400)}d ago`;
+  const rel =
+    s < 0
+      ? 'just now'
+      : s < 60
+        ? `${s}s ago`
+        : s < 3600
+          ? `${Math.floor(s / 60)}m ago`
+          : s < 86_400
+            ? `${Math.floor(s / 3600)}h ago`
+            : `${Math.floor(s / 86_400)}d ago`;
   return html`<time datetime="${iso}" title="${iso}">${rel}</time>`;
 }
 
@@ -52,13 +61,16 @@ export function digest(d: string | null | undefined): SafeHtml {
 }
 
 export const links = {
-  overview: (q: { q?: string; namespace?: string; page?: number } = {}) => `/${query({ q: q.q, namespace: q.namespace, page: q.page && q.page > 1 ? q.page : undefined })}`,
+  overview: (q: { q?: string; namespace?: string; page?: number } = {}) =>
+    `/${query({ q: q.q, namespace: q.namespace, page: q.page && q.page > 1 ? q.page : undefined })}`,
   bundle: (bundle: string, version?: string) => `${path('ui', 'bundles', bundle)}${query({ version })}`,
   diff: (bundle: string, from: string, to: string) => `${path('ui', 'bundles', bundle, 'diff')}${query({ from, to })}`,
-  rollout: (bundle: string, version: string, environment: string) => path('ui', 'rollouts', bundle, version, environment),
+  rollout: (bundle: string, version: string, environment: string) =>
+    path('ui', 'rollouts', bundle, version, environment),
   drift: (q: { bundle?: string; cluster?: string } = {}) => `/ui/drift${query(q)}`,
   pipeline: (page?: number) => `/ui/pipeline${query({ page: page && page > 1 ? page : undefined })}`,
-  confirm: (action: 'promote' | 'rollback' | 'deploy' | 'heal', params: Record<string, string | undefined>) => `${path('ui', 'confirm', action)}${query(params)}`,
+  confirm: (action: 'promote' | 'rollback' | 'deploy' | 'heal', params: Record<string, string | undefined>) =>
+    `${path('ui', 'confirm', action)}${query(params)}`,
 };
 
 /** A value from a diff or a drift finding as text (JSON for anything but a string; absent as an em dash). */

@@ -20,8 +20,20 @@ const NAV: { key: NonNullable<PageContext['nav']>; href: string; text: string }[
   { key: 'drift', href: '/ui/drift', text: 'Drift' },
 ];
 
-export function page({ title, ctx, body, live }: { title: string; ctx: PageContext; body: SafeHtml; live?: string }): SafeHtml {
-  const nav = NAV.map((n) => html`<a href="${n.href}"${n.key === ctx.nav ? html` aria-current="page"` : ''}>${n.text}</a>`);
+export function page({
+  title,
+  ctx,
+  body,
+  live,
+}: {
+  title: string;
+  ctx: PageContext;
+  body: SafeHtml;
+  live?: string;
+}): SafeHtml {
+  const nav = NAV.map(
+    (n) => html`<a href="${n.href}"${n.key === ctx.nav ? html` aria-current="page"` : ''}>${n.text}</a>`,
+  );
   const who = ctx.csrf
     ? html`<form method="post" action="/ui/logout" class="inline"><input type="hidden" name="csrf" value="${ctx.csrf}"><button type="submit" class="link">Log out</button></form>`
     : ctx.nav === 'login'
@@ -54,6 +66,20 @@ ${body}
 }
 
 /** A short page for an error or a refusal (401, 403, 404, 409), with what to do next. */
-export function messagePage({ title, message, ctx, next }: { title: string; message: string; ctx: PageContext; next?: { href: string; text: string } }): SafeHtml {
-  return page({ title, ctx, body: html`<h1>${title}</h1><p class="message">${message}</p>${next ? html`<p><a href="${next.href}">${next.text}</a></p>` : ''}` });
+export function messagePage({
+  title,
+  message,
+  ctx,
+  next,
+}: {
+  title: string;
+  message: string;
+  ctx: PageContext;
+  next?: { href: string; text: string };
+}): SafeHtml {
+  return page({
+    title,
+    ctx,
+    body: html`<h1>${title}</h1><p class="message">${message}</p>${next ? html`<p><a href="${next.href}">${next.text}</a></p>` : ''}`,
+  });
 }

@@ -19,11 +19,16 @@ export const rowId = (bundle: string) => `row-${bundle}`;
 
 function cell(bundle: string, env: OverviewEnvironment, c: OverviewCell, nowMs: number): SafeHtml {
   const version = c.running ? html`<span class="version">${c.running}</span>` : html`<span class="muted">-</span>`;
-  const flight = c.inFlight ? html`<a class="note" href="${links.rollout(bundle, c.inFlight.version, env.name)}">${c.inFlight.version}: ${c.inFlight.state}</a>` : '';
+  const flight = c.inFlight
+    ? html`<a class="note" href="${links.rollout(bundle, c.inFlight.version, env.name)}">${c.inFlight.version}: ${c.inFlight.state}</a>`
+    : '';
   const failed = c.failed
     ? html`<a class="note bad" href="${links.rollout(bundle, c.failed.version, c.failed.environment ?? env.name)}" title="${c.failed.reason ?? ''}">${c.failed.version} failed${c.failed.failedObject ? html`: ${c.failed.failedObject}` : ''}</a>`
     : '';
-  const drift = c.drift > 0 ? html`<a class="note warn" href="${links.drift({ bundle, cluster: c.cluster })}">${badge(`Drift: ${c.drift}`, 'warn')}</a>` : '';
+  const drift =
+    c.drift > 0
+      ? html`<a class="note warn" href="${links.drift({ bundle, cluster: c.cluster })}">${badge(`Drift: ${c.drift}`, 'warn')}</a>`
+      : '';
   const agent = c.mode === 'agent' ? html`<span class="note muted">agent</span>` : '';
   return html`<td class="cell" data-cluster="${c.cluster}" data-state="${c.state}">${version} ${cellBadge(c.state)}${flight}${failed}${drift}${agent}${c.updatedAt ? html`<span class="note muted">${when(c.updatedAt, nowMs)}</span>` : ''}</td>`;
 }
@@ -31,7 +36,9 @@ function cell(bundle: string, env: OverviewEnvironment, c: OverviewCell, nowMs: 
 function tagCell(env: OverviewEnvironment, nowMs: number): SafeHtml {
   const t = env.tag;
   if (!t) return html`<td class="tag"><span class="muted">-</span></td>`;
-  const what = t.version ? html`<span class="version">${t.version}</span>` : html`${digest(t.digest)} <span class="note">not a version of this bundle</span>`;
+  const what = t.version
+    ? html`<span class="version">${t.version}</span>`
+    : html`${digest(t.digest)} <span class="note">not a version of this bundle</span>`;
   const moved = t.followed
     ? ''
     : html`<span class="note">${badge('moved outside Drover, not followed', 'warn')}</span>${t.marked ? html`<span class="note muted">Drover last set ${t.marked.version ?? t.marked.digest.slice(7, 19)}</span>` : ''}`;
@@ -46,7 +53,15 @@ ${row.environments.map((e) => html`${tagCell(e, nowMs)}${e.cells.map((c) => cell
 </tr>`;
 }
 
-export function overviewPage({ view, ctx, nowMs = Date.now() }: { view: OverviewView; ctx: PageContext; nowMs?: number }): SafeHtml {
+export function overviewPage({
+  view,
+  ctx,
+  nowMs = Date.now(),
+}: {
+  view: OverviewView;
+  ctx: PageContext;
+  nowMs?: number;
+}): SafeHtml {
   const pageNo = Math.floor(view.offset / view.limit) + 1;
   const pages = Math.max(1, Math.ceil(view.total / view.limit));
   const filter = { q: view.q || undefined, namespace: view.namespace ?? undefined };

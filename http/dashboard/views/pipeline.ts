@@ -11,7 +11,19 @@ import { page, type PageContext } from './layout.ts';
 
 export const PIPELINE_PAGE = 50;
 
-export function pipelinePage({ environments, latest, quarantined, pageNo, ctx }: { environments: EnvironmentView[]; latest: Map<string, string | null>; quarantined: (bundle: string, version: string, environment: string) => boolean; pageNo: number; ctx: PageContext }): SafeHtml {
+export function pipelinePage({
+  environments,
+  latest,
+  quarantined,
+  pageNo,
+  ctx,
+}: {
+  environments: EnvironmentView[];
+  latest: Map<string, string | null>;
+  quarantined: (bundle: string, version: string, environment: string) => boolean;
+  pageNo: number;
+  ctx: PageContext;
+}): SafeHtml {
   const bundles = environments[0]?.bundles.map((b) => b.bundle) ?? [];
   const pages = Math.max(1, Math.ceil(bundles.length / PIPELINE_PAGE));
   const shown = bundles.slice((pageNo - 1) * PIPELINE_PAGE, pageNo * PIPELINE_PAGE);
@@ -21,9 +33,15 @@ export function pipelinePage({ environments, latest, quarantined, pageNo, ctx }:
       const here = runs(e, b);
       const before = i === 0 ? (latest.get(b) ?? null) : runs(environments[i - 1]!, b);
       const waiting = before && before !== here && !quarantined(b, before, e.name) ? before : null;
-      const action = waiting ? (i === 0 ? links.confirm('deploy', { bundle: b, version: waiting, environment: e.name }) : links.confirm('promote', { bundle: b, to: e.name, version: waiting })) : null;
+      const action = waiting
+        ? i === 0
+          ? links.confirm('deploy', { bundle: b, version: waiting, environment: e.name })
+          : links.confirm('promote', { bundle: b, to: e.name, version: waiting })
+        : null;
       return html`<td>${here ? html`<span class="version">${here}</span>` : html`<span class="muted">-</span>`}${
-        waiting ? html`<span class="note">${badge(`${waiting} waiting`, 'busy')} <a href="${action!}">${i === 0 ? 'Deploy' : 'Promote'}…</a></span>` : ''
+        waiting
+          ? html`<span class="note">${badge(`${waiting} waiting`, 'busy')} <a href="${action!}">${i === 0 ? 'Deploy' : 'Promote'}…</a></span>`
+          : ''
       }</td>`;
     });
     return html`<tr><th scope="row"><a href="${links.bundle(b)}">${b}</a></th>${cells}</tr>`;

@@ -10,7 +10,12 @@ import { html, type SafeHtml } from '../html.ts';
 import { badge, links, releaseBadge, when } from './format.ts';
 import { page, type PageContext } from './layout.ts';
 
-const OUTCOME = { succeeded: ['Succeeded', 'ok'], failed: ['Failed', 'bad'], releasing: ['In progress', 'busy'], 'not-started': ['Not started', 'none'] } as const;
+const OUTCOME = {
+  succeeded: ['Succeeded', 'ok'],
+  failed: ['Failed', 'bad'],
+  releasing: ['In progress', 'busy'],
+  'not-started': ['Not started', 'none'],
+} as const;
 
 function events(rows: readonly KubeEventRow[], gatherError: string | null, nowMs: number): SafeHtml {
   return html`<section class="events" aria-labelledby="events"><h2 id="events">Kubernetes Events of this version</h2>
@@ -26,17 +31,31 @@ ${
 </section>`;
 }
 
-export function rolloutPage({ view, gatherError, ctx, nowMs = Date.now() }: { view: RolloutView; gatherError: string | null; ctx: PageContext; nowMs?: number }): SafeHtml {
+export function rolloutPage({
+  view,
+  gatherError,
+  ctx,
+  nowMs = Date.now(),
+}: {
+  view: RolloutView;
+  gatherError: string | null;
+  ctx: PageContext;
+  nowMs?: number;
+}): SafeHtml {
   const [text, tone] = OUTCOME[view.outcome];
   const waves = view.waves.map(
-    (w) => html`<section class="wave" aria-labelledby="${`wave-${w.index}`}"><h2 id="${`wave-${w.index}`}">Wave ${w.index + 1}: ${w.clusters.map((c) => c.cluster).join(', ')}</h2>
+    (
+      w,
+    ) => html`<section class="wave" aria-labelledby="${`wave-${w.index}`}"><h2 id="${`wave-${w.index}`}">Wave ${w.index + 1}: ${w.clusters.map((c) => c.cluster).join(', ')}</h2>
 ${w.clusters.map(
   (c) => html`<article class="cluster-releases"><h3>${c.cluster}</h3>
 ${
   c.releases.length === 0
     ? html`<p class="muted">No release of ${view.version} here${w.index > 0 ? ' (an earlier wave stopped the rollout, or it has not reached this wave)' : ''}.</p>`
     : c.releases.map(
-        (r) => html`<div class="release"><p>${releaseBadge(r.state)} release ${r.id}${r.fromVersion ? html`, from <span class="version">${r.fromVersion}</span>` : ''}, started ${when(r.startedAt, nowMs)}${r.finishedAt ? html`, finished ${when(r.finishedAt, nowMs)}` : ''}</p>
+        (
+          r,
+        ) => html`<div class="release"><p>${releaseBadge(r.state)} release ${r.id}${r.fromVersion ? html`, from <span class="version">${r.fromVersion}</span>` : ''}, started ${when(r.startedAt, nowMs)}${r.finishedAt ? html`, finished ${when(r.finishedAt, nowMs)}` : ''}</p>
 ${r.failedObject || r.reason ? html`<p class="failure"><strong>Failed object:</strong> <code>${r.failedObject ?? '-'}</code> <strong>Reason:</strong> ${r.reason ?? '-'}</p>` : ''}
 <ol class="timeline">${r.steps.map((s) => html`<li>${when(s.at, nowMs)} ${releaseBadge(s.state)} ${s.message}</li>`)}</ol></div>`,
       )
@@ -51,5 +70,10 @@ ${r.failedObject || r.reason ? html`<p class="failure"><strong>Failed object:</s
 <div class="waves">${waves}</div>
 ${events(view.events, gatherError, nowMs)}
 </div>`;
-  return page({ title: `${view.bundle} ${view.version} to ${view.environment}`, ctx: { ...ctx, nav: 'rollout' }, body, live: `/ui/events?bundles=${encodeURIComponent(view.bundle)}` });
+  return page({
+    title: `${view.bundle} ${view.version} to ${view.environment}`,
+    ctx: { ...ctx, nav: 'rollout' },
+    body,
+    live: `/ui/events?bundles=${encodeURIComponent(view.bundle)}`,
+  });
 }

@@ -18,7 +18,10 @@ spec: {replicas: 2, template: {metadata: {labels: {app: a}}, spec: {containers: 
 
 describe('runLint', () => {
   it('applies severities per rule: default warning, off skipped, error kept; sorted by rule then object', () => {
-    const findings = runLint({ objects, severities: { 'missing-readiness-probe': 'error', 'replicas-without-spread': 'off' } });
+    const findings = runLint({
+      objects,
+      severities: { 'missing-readiness-probe': 'error', 'replicas-without-spread': 'off' },
+    });
     expect(findings.map((f) => [f.rule, f.severity, formatRef(f.ref)])).toEqual([
       ['missing-readiness-probe', 'error', 'Deployment/web/b'],
       ['missing-resource-requests', 'warning', 'Deployment/web/a'],

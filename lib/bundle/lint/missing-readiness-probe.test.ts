@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { missingReadinessProbe } from './missing-readiness-probe.ts';
 
-const messages = (yaml: string) => missingReadinessProbe.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  missingReadinessProbe
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('missing-readiness-probe', () => {
   it('has a stable id', () => expect(missingReadinessProbe.id).toBe('missing-readiness-probe'));

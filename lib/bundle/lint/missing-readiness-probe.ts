@@ -6,7 +6,11 @@ export const missingReadinessProbe: LintRule = {
   description: 'A long-running container has no readiness probe.',
   check: (ctx) =>
     workloads(ctx, LONG_RUNNING).flatMap((w) => {
-      const missing = (w.template.spec.containers ?? []).filter((c) => c.readinessProbe === undefined).map((c) => c.name ?? '(unnamed)');
-      return missing.length === 0 ? [] : [finding('missing-readiness-probe', w, `container(s) ${missing.join(', ')} have no readinessProbe`)];
+      const missing = (w.template.spec.containers ?? [])
+        .filter((c) => c.readinessProbe === undefined)
+        .map((c) => c.name ?? '(unnamed)');
+      return missing.length === 0
+        ? []
+        : [finding('missing-readiness-probe', w, `container(s) ${missing.join(', ')} have no readinessProbe`)];
     }),
 };

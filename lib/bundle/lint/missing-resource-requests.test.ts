@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { missingResourceRequests } from './missing-resource-requests.ts';
 
-const messages = (yaml: string) => missingResourceRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  missingResourceRequests
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('missing-resource-requests', () => {
   it('has a stable id', () => expect(missingResourceRequests.id).toBe('missing-resource-requests'));
@@ -20,7 +23,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {containers: [{name: a}, {name: b, resources: {}}]}
 `,
-      expected: ['Deployment/web/api: container(s) a, b set no cpu or memory requests (BestEffort QoS: evicted first under node pressure)'],
+      expected: [
+        'Deployment/web/api: container(s) a, b set no cpu or memory requests (BestEffort QoS: evicted first under node pressure)',
+      ],
     },
     {
       name: 'one container without requests',
@@ -56,7 +61,9 @@ kind: CronJob
 metadata: {name: n, namespace: ops}
 spec: {jobTemplate: {spec: {template: {spec: {containers: [{name: c}]}}}}}
 `,
-      expected: ['CronJob/ops/n: container(s) c set no cpu or memory requests (BestEffort QoS: evicted first under node pressure)'],
+      expected: [
+        'CronJob/ops/n: container(s) c set no cpu or memory requests (BestEffort QoS: evicted first under node pressure)',
+      ],
     },
   ])('$name', ({ yaml, expected }) => {
     expect(messages(yaml)).toEqual(expected);

@@ -8,7 +8,16 @@ export const missingResourceRequests: LintRule = {
     workloads(ctx).flatMap((w) => {
       const missing = containersWithoutRequests(w);
       if (missing.length === 0) return [];
-      const bestEffort = missing.length === (w.template.spec.containers ?? []).length ? ' (BestEffort QoS: evicted first under node pressure)' : '';
-      return [finding('missing-resource-requests', w, `container(s) ${missing.join(', ')} set no cpu or memory requests${bestEffort}`)];
+      const bestEffort =
+        missing.length === (w.template.spec.containers ?? []).length
+          ? ' (BestEffort QoS: evicted first under node pressure)'
+          : '';
+      return [
+        finding(
+          'missing-resource-requests',
+          w,
+          `container(s) ${missing.join(', ')} set no cpu or memory requests${bestEffort}`,
+        ),
+      ];
     }),
 };

@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { priorityClassWithoutRequests } from './priority-class-without-requests.ts';
 
-const messages = (yaml: string) => priorityClassWithoutRequests.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  priorityClassWithoutRequests
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('priority-class-without-requests', () => {
   it('has a stable id', () => expect(priorityClassWithoutRequests.id).toBe('priority-class-without-requests'));
@@ -20,7 +23,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {priorityClassName: high, containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: priorityClassName high is set but container(s) a have no requests: priority decides preemption, requests decide QoS'],
+      expected: [
+        'Deployment/web/api: priorityClassName high is set but container(s) a have no requests: priority decides preemption, requests decide QoS',
+      ],
     },
     {
       name: 'priority class with requests',

@@ -3,12 +3,19 @@ import { containersWithoutRequests, finding, workloads, type LintRule } from './
 
 export const priorityClassWithoutRequests: LintRule = {
   id: 'priority-class-without-requests',
-  description: 'A priorityClassName is set on pods whose containers have no resource requests (priority used as if it were QoS).',
+  description:
+    'A priorityClassName is set on pods whose containers have no resource requests (priority used as if it were QoS).',
   check: (ctx) =>
     workloads(ctx).flatMap((w) => {
       const pc = w.template.spec.priorityClassName;
       const missing = containersWithoutRequests(w);
       if (!pc || missing.length === 0) return [];
-      return [finding('priority-class-without-requests', w, `priorityClassName ${pc} is set but container(s) ${missing.join(', ')} have no requests: priority decides preemption, requests decide QoS`)];
+      return [
+        finding(
+          'priority-class-without-requests',
+          w,
+          `priorityClassName ${pc} is set but container(s) ${missing.join(', ')} have no requests: priority decides preemption, requests decide QoS`,
+        ),
+      ];
     }),
 };

@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { replicasWithoutSpread } from './replicas-without-spread.ts';
 
-const messages = (yaml: string) => replicasWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  replicasWithoutSpread
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('replicas-without-spread', () => {
   it('has a stable id', () => expect(replicasWithoutSpread.id).toBe('replicas-without-spread'));
@@ -21,7 +24,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: may run 3 replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node'],
+      expected: [
+        'Deployment/web/api: may run 3 replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node',
+      ],
     },
     {
       name: 'HPA may scale up, no spread',
@@ -39,7 +44,9 @@ kind: HorizontalPodAutoscaler
 metadata: {name: api, namespace: web}
 spec: {scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: api}, maxReplicas: 4}
 `,
-      expected: ['Deployment/web/api: may run 4 replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node'],
+      expected: [
+        'Deployment/web/api: may run 4 replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node',
+      ],
     },
     {
       name: 'topology spread',

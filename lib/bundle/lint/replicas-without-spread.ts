@@ -8,6 +8,12 @@ export const replicasWithoutSpread: LintRule = {
     workloads(ctx, REPLICATED).flatMap((w) => {
       const { max } = replicaRange(ctx, w);
       if (max <= 1 || hasSpread(w)) return [];
-      return [finding('replicas-without-spread', w, `may run ${max} replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node`)];
+      return [
+        finding(
+          'replicas-without-spread',
+          w,
+          `may run ${max} replicas with no podAntiAffinity or topologySpreadConstraints: they can all land on one node`,
+        ),
+      ];
     }),
 };

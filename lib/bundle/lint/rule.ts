@@ -7,7 +7,13 @@
 import { podTemplateOf, type PodTemplate } from '../../object/pod-template.ts';
 import { formatRef, groupOf, refOf, type KubeObject, type ObjectRef } from '../../object/ref.ts';
 import type { UnresolvedReference } from '../discover.ts';
-import { isEmptyLabelSelector, matchesLabelSelector, matchesSelectorMap, type LabelSelector, type ObjectSelector } from '../selector.ts';
+import {
+  isEmptyLabelSelector,
+  matchesLabelSelector,
+  matchesSelectorMap,
+  type LabelSelector,
+  type ObjectSelector,
+} from '../selector.ts';
 
 export type Severity = 'warning' | 'error';
 
@@ -66,7 +72,10 @@ function membersOfKind(ctx: LintContext, w: Workload, group: string, kind: strin
 /** Services in the bundle whose selector matches the workload's pods. */
 export function servicesSelecting(ctx: LintContext, w: Workload): KubeObject[] {
   return membersOfKind(ctx, w, '', 'Service').filter((s) =>
-    matchesSelectorMap({ selector: (s.spec as { selector?: Record<string, string> } | undefined)?.selector, labels: w.template.labels }),
+    matchesSelectorMap({
+      selector: (s.spec as { selector?: Record<string, string> } | undefined)?.selector,
+      labels: w.template.labels,
+    }),
   );
 }
 
@@ -96,8 +105,16 @@ export function replicaRange(ctx: LintContext, w: Workload): { min: number; max:
 /** True when the pod spec spreads replicas across nodes or zones. */
 export function hasSpread(w: Workload): boolean {
   const spec = w.template.spec;
-  const anti = spec.affinity?.podAntiAffinity as { requiredDuringSchedulingIgnoredDuringExecution?: unknown[]; preferredDuringSchedulingIgnoredDuringExecution?: unknown[] } | undefined;
-  const hasAnti = (anti?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) + (anti?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
+  const anti = spec.affinity?.podAntiAffinity as
+    | {
+        requiredDuringSchedulingIgnoredDuringExecution?: unknown[];
+        preferredDuringSchedulingIgnoredDuringExecution?: unknown[];
+      }
+    | undefined;
+  const hasAnti =
+    (anti?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) +
+      (anti?.preferredDuringSchedulingIgnoredDuringExecution?.length ?? 0) >
+    0;
   return hasAnti || (spec.topologySpreadConstraints?.length ?? 0) > 0;
 }
 
@@ -105,7 +122,8 @@ export function hasSpread(w: Workload): boolean {
 export function containersWithoutRequests(w: Workload): string[] {
   return (w.template.spec.containers ?? [])
     .filter((c) => {
-      const has = (m: Record<string, unknown> | undefined) => m !== undefined && (m.cpu !== undefined || m.memory !== undefined);
+      const has = (m: Record<string, unknown> | undefined) =>
+        m !== undefined && (m.cpu !== undefined || m.memory !== undefined);
       return !has(c.resources?.requests) && !has(c.resources?.limits);
     })
     .map((c) => c.name ?? '(unnamed)');

@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { servingWithoutGracefulShutdown } from './serving-without-graceful-shutdown.ts';
 
-const messages = (yaml: string) => servingWithoutGracefulShutdown.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  servingWithoutGracefulShutdown
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('serving-without-graceful-shutdown', () => {
   it('has a stable id', () => expect(servingWithoutGracefulShutdown.id).toBe('serving-without-graceful-shutdown'));
@@ -25,7 +28,9 @@ kind: Service
 metadata: {name: api, namespace: web}
 spec: {selector: {app: api}}
 `,
-      expected: ['Deployment/web/api: serves Service api but has no preStop hook and terminationGracePeriodSeconds 30 (default): requests are dropped on rollout and drain'],
+      expected: [
+        'Deployment/web/api: serves Service api but has no preStop hook and terminationGracePeriodSeconds 30 (default): requests are dropped on rollout and drain',
+      ],
     },
     {
       name: 'served with a short grace period',
@@ -43,7 +48,9 @@ kind: Service
 metadata: {name: api, namespace: web}
 spec: {selector: {app: api}}
 `,
-      expected: ['Deployment/web/api: serves Service api but has no preStop hook and terminationGracePeriodSeconds 10: requests are dropped on rollout and drain'],
+      expected: [
+        'Deployment/web/api: serves Service api but has no preStop hook and terminationGracePeriodSeconds 10: requests are dropped on rollout and drain',
+      ],
     },
     {
       name: 'a preStop hook',

@@ -10,7 +10,8 @@ const DEFAULT_GRACE_SECONDS = 30;
 
 export const servingWithoutGracefulShutdown: LintRule = {
   id: 'serving-without-graceful-shutdown',
-  description: 'A workload selected by a Service has no preStop hook and the default or a shorter termination grace period.',
+  description:
+    'A workload selected by a Service has no preStop hook and the default or a shorter termination grace period.',
   check: (ctx) =>
     workloads(ctx, LONG_RUNNING).flatMap((w) => {
       const services = servicesSelecting(ctx, w);
@@ -19,6 +20,12 @@ export const servingWithoutGracefulShutdown: LintRule = {
       const grace = w.template.spec.terminationGracePeriodSeconds;
       if (preStop || (typeof grace === 'number' && grace > DEFAULT_GRACE_SECONDS)) return [];
       const names = services.map((s) => s.metadata.name).join(', ');
-      return [finding('serving-without-graceful-shutdown', w, `serves Service ${names} but has no preStop hook and terminationGracePeriodSeconds ${grace ?? `${DEFAULT_GRACE_SECONDS} (default)`}: requests are dropped on rollout and drain`)];
+      return [
+        finding(
+          'serving-without-graceful-shutdown',
+          w,
+          `serves Service ${names} but has no preStop hook and terminationGracePeriodSeconds ${grace ?? `${DEFAULT_GRACE_SECONDS} (default)`}: requests are dropped on rollout and drain`,
+        ),
+      ];
     }),
 };

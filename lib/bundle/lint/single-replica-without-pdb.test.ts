@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { singleReplicaWithoutPdb } from './single-replica-without-pdb.ts';
 
-const messages = (yaml: string) => singleReplicaWithoutPdb.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  singleReplicaWithoutPdb
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('single-replica-without-pdb', () => {
   it('has a stable id', () => expect(singleReplicaWithoutPdb.id).toBe('single-replica-without-pdb'));
@@ -20,7 +23,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: runs 1 replica and no PodDisruptionBudget selects it: a node drain takes it down'],
+      expected: [
+        'Deployment/web/api: runs 1 replica and no PodDisruptionBudget selects it: a node drain takes it down',
+      ],
     },
     {
       name: 'one replica with a PDB',

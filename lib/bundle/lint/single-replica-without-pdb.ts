@@ -8,6 +8,12 @@ export const singleReplicaWithoutPdb: LintRule = {
     workloads(ctx, REPLICATED).flatMap((w) => {
       const { min } = replicaRange(ctx, w);
       if (min !== 1 || pdbsSelecting(ctx, w).length > 0) return [];
-      return [finding('single-replica-without-pdb', w, 'runs 1 replica and no PodDisruptionBudget selects it: a node drain takes it down')];
+      return [
+        finding(
+          'single-replica-without-pdb',
+          w,
+          'runs 1 replica and no PodDisruptionBudget selects it: a node drain takes it down',
+        ),
+      ];
     }),
 };

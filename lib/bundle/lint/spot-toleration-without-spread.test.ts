@@ -3,7 +3,10 @@ import { parseAllDocuments } from 'yaml';
 import { formatRef, type KubeObject } from '../../object/ref.ts';
 import { spotTolerationWithoutSpread } from './spot-toleration-without-spread.ts';
 
-const messages = (yaml: string) => spotTolerationWithoutSpread.check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) }).map((f) => `${formatRef(f.ref)}: ${f.message}`);
+const messages = (yaml: string) =>
+  spotTolerationWithoutSpread
+    .check({ objects: parseAllDocuments(yaml).map((d) => d.toJS() as KubeObject) })
+    .map((f) => `${formatRef(f.ref)}: ${f.message}`);
 
 describe('spot-toleration-without-spread', () => {
   it('has a stable id', () => expect(spotTolerationWithoutSpread.id).toBe('spot-toleration-without-spread'));
@@ -20,7 +23,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {tolerations: [{key: kubernetes.azure.com/scalesetpriority, operator: Equal, value: spot, effect: NoSchedule}], containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: tolerates spot taint kubernetes.azure.com/scalesetpriority with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica'],
+      expected: [
+        'Deployment/web/api: tolerates spot taint kubernetes.azure.com/scalesetpriority with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica',
+      ],
     },
     {
       name: 'custom spot key',
@@ -33,7 +38,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {tolerations: [{key: example.com/spot-node, operator: Exists}], containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: tolerates spot taint example.com/spot-node with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica'],
+      expected: [
+        'Deployment/web/api: tolerates spot taint example.com/spot-node with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica',
+      ],
     },
     {
       name: 'tolerates every taint',
@@ -46,7 +53,9 @@ spec:
     metadata: {labels: {app: api}}
     spec: {tolerations: [{operator: Exists}], containers: [{name: a}]}
 `,
-      expected: ['Deployment/web/api: tolerates spot taint (all taints) with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica'],
+      expected: [
+        'Deployment/web/api: tolerates spot taint (all taints) with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica',
+      ],
     },
     {
       name: 'spot with spread',

@@ -20,9 +20,17 @@ export const spotTolerationWithoutSpread: LintRule = {
   description: 'A workload tolerates a spot-node taint but has no podAntiAffinity or topologySpreadConstraints.',
   check: (ctx) =>
     workloads(ctx, REPLICATED).flatMap((w) => {
-      const spot = (w.template.spec.tolerations ?? []).filter((t) => typeof t === 'object' && t !== null && toleratesSpot(t));
+      const spot = (w.template.spec.tolerations ?? []).filter(
+        (t) => typeof t === 'object' && t !== null && toleratesSpot(t),
+      );
       if (spot.length === 0 || hasSpread(w)) return [];
       const keys = spot.map((t) => t.key || '(all taints)').join(', ');
-      return [finding('spot-toleration-without-spread', w, `tolerates spot taint ${keys} with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica`)];
+      return [
+        finding(
+          'spot-toleration-without-spread',
+          w,
+          `tolerates spot taint ${keys} with no podAntiAffinity or topologySpreadConstraints: one reclaim can take every replica`,
+        ),
+      ];
     }),
 };

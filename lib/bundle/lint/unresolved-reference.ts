@@ -16,7 +16,11 @@ export const unresolvedReference: LintRule = {
     unresolved
       .filter((u) => {
         const t = u.target;
-        const stub = { apiVersion: t.group ? `${t.group}/v1` : 'v1', kind: t.kind, metadata: { name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) } };
+        const stub = {
+          apiVersion: t.group ? `${t.group}/v1` : 'v1',
+          kind: t.kind,
+          metadata: { name: t.name, ...(t.namespace ? { namespace: t.namespace } : {}) },
+        };
         return !matchesAnyObjectSelector({ selectors: exclude, object: stub });
       })
       .map((u) => ({

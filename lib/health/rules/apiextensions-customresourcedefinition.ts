@@ -13,11 +13,18 @@ import { current, failed, inProgress, type HealthResult } from '../status.ts';
 
 export function crdHealth(obj: KubeObject): HealthResult {
   const names = conditionOf(obj, 'NamesAccepted');
-  if (isFalse(names)) return failed(`Names not accepted${names?.message ? `: ${names.message}` : ''}`, names?.reason ?? 'NamesNotAccepted');
+  if (isFalse(names))
+    return failed(
+      `Names not accepted${names?.message ? `: ${names.message}` : ''}`,
+      names?.reason ?? 'NamesNotAccepted',
+    );
   const established = conditionOf(obj, 'Established');
   if (isTrue(established)) return current('CustomResourceDefinition is established');
   if (established && isFalse(established) && established.reason !== 'Installing') {
-    return failed(`Not established: ${describeCondition(established) || 'no reason given'}`, established.reason ?? 'NotEstablished');
+    return failed(
+      `Not established: ${describeCondition(established) || 'no reason given'}`,
+      established.reason ?? 'NotEstablished',
+    );
   }
   return inProgress('Waiting for the CustomResourceDefinition to be established', 'Installing');
 }

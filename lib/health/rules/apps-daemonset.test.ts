@@ -11,45 +11,81 @@ metadata: {name: agent, namespace: ops, generation: 2, annotations: {deprecated.
 `;
 
 const cases: [string, string, HealthResult][] = [
-  ['rolled out', `${head}
+  [
+    'rolled out',
+    `${head}
 spec: {updateStrategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 1}}}
 status: {currentNumberScheduled: 2, desiredNumberScheduled: 2, numberAvailable: 2, numberMisscheduled: 0, numberReady: 2, observedGeneration: 2, updatedNumberScheduled: 2}
-`, { status: 'Current', message: 'All 2 Pods updated and available' }],
+`,
+    { status: 'Current', message: 'All 2 Pods updated and available' },
+  ],
 
-  ['no eligible nodes', `${head}
+  [
+    'no eligible nodes',
+    `${head}
 spec: {}
 status: {currentNumberScheduled: 0, desiredNumberScheduled: 0, numberMisscheduled: 0, numberReady: 0, observedGeneration: 2}
-`, { status: 'Current', message: 'All 0 Pods updated and available' }],
+`,
+    { status: 'Current', message: 'All 0 Pods updated and available' },
+  ],
 
-  ['status not yet written', `${head}
+  [
+    'status not yet written',
+    `${head}
 spec: {}
 status: {}
-`, { status: 'InProgress', message: 'Waiting for the controller to count the nodes to run on', reason: 'DesiredNotKnown' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the controller to count the nodes to run on',
+      reason: 'DesiredNotKnown',
+    },
+  ],
 
-  ['not all scheduled', `${head}
+  [
+    'not all scheduled',
+    `${head}
 spec: {}
 status: {currentNumberScheduled: 1, desiredNumberScheduled: 3, numberAvailable: 1, numberMisscheduled: 0, numberReady: 1, observedGeneration: 2, updatedNumberScheduled: 1}
-`, { status: 'InProgress', message: 'Waiting for 1/3 Pods to be scheduled', reason: 'PodsNotScheduled' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1/3 Pods to be scheduled', reason: 'PodsNotScheduled' },
+  ],
 
-  ['rolling update', `${head}
+  [
+    'rolling update',
+    `${head}
 spec: {updateStrategy: {type: RollingUpdate}}
 status: {currentNumberScheduled: 3, desiredNumberScheduled: 3, numberAvailable: 2, numberMisscheduled: 0, numberReady: 2, numberUnavailable: 1, observedGeneration: 2, updatedNumberScheduled: 1}
-`, { status: 'InProgress', message: 'Waiting for 1/3 Pods to be updated', reason: 'PodsNotUpdated' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1/3 Pods to be updated', reason: 'PodsNotUpdated' },
+  ],
 
-  ['updated, not ready', `${head}
+  [
+    'updated, not ready',
+    `${head}
 spec: {}
 status: {currentNumberScheduled: 3, desiredNumberScheduled: 3, numberAvailable: 2, numberMisscheduled: 0, numberReady: 2, numberUnavailable: 1, observedGeneration: 2, updatedNumberScheduled: 3}
-`, { status: 'InProgress', message: 'Waiting for 2/3 Pods to be ready', reason: 'PodsNotReady' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 2/3 Pods to be ready', reason: 'PodsNotReady' },
+  ],
 
-  ['ready, not available (minReadySeconds)', `${head}
+  [
+    'ready, not available (minReadySeconds)',
+    `${head}
 spec: {minReadySeconds: 20}
 status: {currentNumberScheduled: 3, desiredNumberScheduled: 3, numberAvailable: 1, numberMisscheduled: 0, numberReady: 3, numberUnavailable: 2, observedGeneration: 2, updatedNumberScheduled: 3}
-`, { status: 'InProgress', message: 'Waiting for 1/3 Pods to be available', reason: 'PodsNotAvailable' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1/3 Pods to be available', reason: 'PodsNotAvailable' },
+  ],
 
-  ['OnDelete: old pods are not awaited', `${head}
+  [
+    'OnDelete: old pods are not awaited',
+    `${head}
 spec: {updateStrategy: {type: OnDelete}}
 status: {currentNumberScheduled: 2, desiredNumberScheduled: 2, numberAvailable: 2, numberMisscheduled: 0, numberReady: 2, observedGeneration: 2}
-`, { status: 'Current', message: 'All 2 Pods updated and available' }],
+`,
+    { status: 'Current', message: 'All 2 Pods updated and available' },
+  ],
 ];
 
 describe('daemonSetHealth', () => {

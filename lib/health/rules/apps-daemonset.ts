@@ -25,18 +25,21 @@ interface DaemonSetView {
 export function daemonSetHealth(obj: KubeObject): HealthResult {
   const { spec = {}, status = {} } = obj as DaemonSetView;
   const desired = status.desiredNumberScheduled;
-  if (desired === undefined) return inProgress('Waiting for the controller to count the nodes to run on', 'DesiredNotKnown');
+  if (desired === undefined)
+    return inProgress('Waiting for the controller to count the nodes to run on', 'DesiredNotKnown');
 
   const scheduled = status.currentNumberScheduled ?? 0;
   const updated = status.updatedNumberScheduled ?? 0;
   const ready = status.numberReady ?? 0;
   const available = status.numberAvailable ?? 0;
 
-  if (scheduled < desired) return inProgress(`Waiting for ${scheduled}/${desired} Pods to be scheduled`, 'PodsNotScheduled');
+  if (scheduled < desired)
+    return inProgress(`Waiting for ${scheduled}/${desired} Pods to be scheduled`, 'PodsNotScheduled');
   if (spec.updateStrategy?.type !== 'OnDelete' && updated < desired) {
     return inProgress(`Waiting for ${updated}/${desired} Pods to be updated`, 'PodsNotUpdated');
   }
   if (ready < desired) return inProgress(`Waiting for ${ready}/${desired} Pods to be ready`, 'PodsNotReady');
-  if (available < desired) return inProgress(`Waiting for ${available}/${desired} Pods to be available`, 'PodsNotAvailable');
+  if (available < desired)
+    return inProgress(`Waiting for ${available}/${desired} Pods to be available`, 'PodsNotAvailable');
   return current(`All ${plural(desired, 'Pod')} updated and available`);
 }

@@ -11,7 +11,9 @@ metadata: {name: api, namespace: web, generation: 2}
 `;
 
 const cases: [string, string, HealthResult][] = [
-  ['rolled out', `${head}
+  [
+    'rolled out',
+    `${head}
 spec: {replicas: 3, progressDeadlineSeconds: 600}
 status:
   availableReplicas: 3
@@ -22,9 +24,13 @@ status:
   readyReplicas: 3
   replicas: 3
   updatedReplicas: 3
-`, { status: 'Current', message: 'All 3 replicas updated and available' }],
+`,
+    { status: 'Current', message: 'All 3 replicas updated and available' },
+  ],
 
-  ['spec.replicas defaults to 1', `${head}
+  [
+    'spec.replicas defaults to 1',
+    `${head}
 spec: {}
 status:
   availableReplicas: 1
@@ -35,18 +41,26 @@ status:
   readyReplicas: 1
   replicas: 1
   updatedReplicas: 1
-`, { status: 'Current', message: 'All 1 replica updated and available' }],
+`,
+    { status: 'Current', message: 'All 1 replica updated and available' },
+  ],
 
-  ['scaled to zero', `${head}
+  [
+    'scaled to zero',
+    `${head}
 spec: {replicas: 0}
 status:
   conditions:
   - {type: Available, status: "True", reason: MinimumReplicasAvailable}
   - {type: Progressing, status: "True", reason: NewReplicaSetAvailable}
   observedGeneration: 2
-`, { status: 'Current', message: 'All 0 replicas updated and available' }],
+`,
+    { status: 'Current', message: 'All 0 replicas updated and available' },
+  ],
 
-  ['mid rollout: new ReplicaSet scaling up', `${head}
+  [
+    'mid rollout: new ReplicaSet scaling up',
+    `${head}
 spec: {replicas: 3}
 status:
   availableReplicas: 3
@@ -58,9 +72,13 @@ status:
   replicas: 4
   unavailableReplicas: 1
   updatedReplicas: 1
-`, { status: 'InProgress', message: 'Waiting for 1/3 replicas to be updated', reason: 'ReplicasNotUpdated' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1/3 replicas to be updated', reason: 'ReplicasNotUpdated' },
+  ],
 
-  ['old replicas still present', `${head}
+  [
+    'old replicas still present',
+    `${head}
 spec: {replicas: 3}
 status:
   availableReplicas: 3
@@ -71,9 +89,13 @@ status:
   readyReplicas: 4
   replicas: 4
   updatedReplicas: 3
-`, { status: 'InProgress', message: 'Waiting for 1 old replica to be terminated', reason: 'OldReplicasPending' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1 old replica to be terminated', reason: 'OldReplicasPending' },
+  ],
 
-  ['updated but not ready', `${head}
+  [
+    'updated but not ready',
+    `${head}
 spec: {replicas: 3}
 status:
   availableReplicas: 2
@@ -85,9 +107,13 @@ status:
   replicas: 3
   unavailableReplicas: 1
   updatedReplicas: 3
-`, { status: 'InProgress', message: 'Waiting for 2/3 replicas to be ready', reason: 'ReplicasNotReady' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 2/3 replicas to be ready', reason: 'ReplicasNotReady' },
+  ],
 
-  ['ready but not yet available (minReadySeconds)', `${head}
+  [
+    'ready but not yet available (minReadySeconds)',
+    `${head}
 spec: {replicas: 3, minReadySeconds: 30}
 status:
   availableReplicas: 1
@@ -99,9 +125,13 @@ status:
   replicas: 3
   unavailableReplicas: 2
   updatedReplicas: 3
-`, { status: 'InProgress', message: 'Waiting for 1/3 replicas to be available', reason: 'ReplicasNotAvailable' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 1/3 replicas to be available', reason: 'ReplicasNotAvailable' },
+  ],
 
-  ['counts done, controller not yet reporting NewReplicaSetAvailable', `${head}
+  [
+    'counts done, controller not yet reporting NewReplicaSetAvailable',
+    `${head}
 spec: {replicas: 2}
 status:
   availableReplicas: 2
@@ -112,9 +142,17 @@ status:
   readyReplicas: 2
   replicas: 2
   updatedReplicas: 2
-`, { status: 'InProgress', message: 'Waiting for the rollout to finish: ReplicaSet "api-6b8f9d7c4d" is progressing.', reason: 'RolloutNotFinished' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the rollout to finish: ReplicaSet "api-6b8f9d7c4d" is progressing.',
+      reason: 'RolloutNotFinished',
+    },
+  ],
 
-  ['no progress deadline: Progressing reason is not awaited', `${head}
+  [
+    'no progress deadline: Progressing reason is not awaited',
+    `${head}
 spec: {replicas: 1, progressDeadlineSeconds: 2147483647}
 status:
   availableReplicas: 1
@@ -124,9 +162,13 @@ status:
   readyReplicas: 1
   replicas: 1
   updatedReplicas: 1
-`, { status: 'Current', message: 'All 1 replica updated and available' }],
+`,
+    { status: 'Current', message: 'All 1 replica updated and available' },
+  ],
 
-  ['KWOK crash-looping pods: Running, not Ready, before the deadline', `${head}
+  [
+    'KWOK crash-looping pods: Running, not Ready, before the deadline',
+    `${head}
 spec: {replicas: 2, progressDeadlineSeconds: 30}
 status:
   conditions:
@@ -136,9 +178,13 @@ status:
   replicas: 2
   unavailableReplicas: 2
   updatedReplicas: 2
-`, { status: 'InProgress', message: 'Waiting for 0/2 replicas to be ready', reason: 'ReplicasNotReady' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 0/2 replicas to be ready', reason: 'ReplicasNotReady' },
+  ],
 
-  ['KWOK crash-looping pods: progress deadline exceeded', `${head}
+  [
+    'KWOK crash-looping pods: progress deadline exceeded',
+    `${head}
 spec: {replicas: 2, progressDeadlineSeconds: 30}
 status:
   conditions:
@@ -148,9 +194,17 @@ status:
   replicas: 2
   unavailableReplicas: 2
   updatedReplicas: 2
-`, { status: 'Failed', message: 'Deployment exceeded its progress deadline (ReplicaSet "api-5f7b9c8d6" has timed out progressing.)', reason: 'ProgressDeadlineExceeded' }],
+`,
+    {
+      status: 'Failed',
+      message: 'Deployment exceeded its progress deadline (ReplicaSet "api-5f7b9c8d6" has timed out progressing.)',
+      reason: 'ProgressDeadlineExceeded',
+    },
+  ],
 
-  ['paused mid rollout', `${head}
+  [
+    'paused mid rollout',
+    `${head}
 spec: {replicas: 3, paused: true}
 status:
   availableReplicas: 3
@@ -161,9 +215,13 @@ status:
   readyReplicas: 3
   replicas: 3
   updatedReplicas: 0
-`, { status: 'Current', message: 'Deployment is paused; its rollout is not awaited', reason: 'DeploymentPaused' }],
+`,
+    { status: 'Current', message: 'Deployment is paused; its rollout is not awaited', reason: 'DeploymentPaused' },
+  ],
 
-  ['quota refused the new pods', `${head}
+  [
+    'quota refused the new pods',
+    `${head}
 spec: {replicas: 2}
 status:
   conditions:
@@ -172,7 +230,9 @@ status:
   - {type: Progressing, status: "True", reason: ReplicaSetUpdated}
   observedGeneration: 2
   unavailableReplicas: 2
-`, { status: 'InProgress', message: 'Waiting for 0/2 replicas to be updated', reason: 'ReplicasNotUpdated' }],
+`,
+    { status: 'InProgress', message: 'Waiting for 0/2 replicas to be updated', reason: 'ReplicasNotUpdated' },
+  ],
 ];
 
 describe('deploymentHealth', () => {

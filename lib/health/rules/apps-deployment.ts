@@ -38,15 +38,27 @@ export function deploymentHealth(obj: KubeObject): HealthResult {
   const available = status.availableReplicas ?? 0;
 
   if (updated < want) return inProgress(`Waiting for ${updated}/${want} replicas to be updated`, 'ReplicasNotUpdated');
-  if (replicas > updated) return inProgress(`Waiting for ${plural(replicas - updated, 'old replica')} to be terminated`, 'OldReplicasPending');
+  if (replicas > updated)
+    return inProgress(
+      `Waiting for ${plural(replicas - updated, 'old replica')} to be terminated`,
+      'OldReplicasPending',
+    );
   if (ready < want) return inProgress(`Waiting for ${ready}/${want} replicas to be ready`, 'ReplicasNotReady');
-  if (available < want) return inProgress(`Waiting for ${available}/${want} replicas to be available`, 'ReplicasNotAvailable');
+  if (available < want)
+    return inProgress(`Waiting for ${available}/${want} replicas to be available`, 'ReplicasNotAvailable');
 
   if (progressing && progressing.reason !== 'NewReplicaSetAvailable' && spec.progressDeadlineSeconds !== NO_DEADLINE) {
-    return inProgress(`Waiting for the rollout to finish${progressing.message ? `: ${progressing.message}` : ''}`, 'RolloutNotFinished');
+    return inProgress(
+      `Waiting for the rollout to finish${progressing.message ? `: ${progressing.message}` : ''}`,
+      'RolloutNotFinished',
+    );
   }
   const availableCond = conditionOf(obj, 'Available');
-  if (isFalse(availableCond)) return inProgress(`Waiting for the Deployment to be available${availableCond?.message ? `: ${availableCond.message}` : ''}`, 'DeploymentNotAvailable');
+  if (isFalse(availableCond))
+    return inProgress(
+      `Waiting for the Deployment to be available${availableCond?.message ? `: ${availableCond.message}` : ''}`,
+      'DeploymentNotAvailable',
+    );
 
   return current(`All ${plural(want, 'replica')} updated and available`);
 }

@@ -31,25 +31,41 @@ export function statefulSetHealth(obj: KubeObject): HealthResult {
   const ready = status.readyReplicas ?? 0;
   const updated = status.updatedReplicas ?? 0;
 
-  if (replicas < want) return inProgress(`Waiting for ${replicas}/${want} replicas to be created`, 'ReplicasNotCreated');
-  if (replicas > want) return inProgress(`Waiting for ${plural(replicas - want, 'extra replica')} to be terminated`, 'ExtraReplicasPending');
+  if (replicas < want)
+    return inProgress(`Waiting for ${replicas}/${want} replicas to be created`, 'ReplicasNotCreated');
+  if (replicas > want)
+    return inProgress(
+      `Waiting for ${plural(replicas - want, 'extra replica')} to be terminated`,
+      'ExtraReplicasPending',
+    );
   if (ready < want) return inProgress(`Waiting for ${ready}/${want} replicas to be ready`, 'ReplicasNotReady');
   if (status.availableReplicas !== undefined && status.availableReplicas < want) {
-    return inProgress(`Waiting for ${status.availableReplicas}/${want} replicas to be available`, 'ReplicasNotAvailable');
+    return inProgress(
+      `Waiting for ${status.availableReplicas}/${want} replicas to be available`,
+      'ReplicasNotAvailable',
+    );
   }
 
   const strategy = spec.updateStrategy?.type ?? 'RollingUpdate';
-  if (strategy === 'OnDelete') return current(`All ${plural(want, 'replica')} ready (OnDelete: Pods are updated only when deleted)`);
+  if (strategy === 'OnDelete')
+    return current(`All ${plural(want, 'replica')} ready (OnDelete: Pods are updated only when deleted)`);
 
   const partition = spec.updateStrategy?.rollingUpdate?.partition ?? 0;
   if (partition > 0) {
     const expected = Math.max(0, want - partition);
-    if (updated < expected) return inProgress(`Waiting for ${updated}/${expected} replicas to be updated (partition ${partition})`, 'ReplicasNotUpdated');
+    if (updated < expected)
+      return inProgress(
+        `Waiting for ${updated}/${expected} replicas to be updated (partition ${partition})`,
+        'ReplicasNotUpdated',
+      );
     return current(`Partitioned rollout complete: ${updated}/${want} replicas updated (partition ${partition})`);
   }
   if (updated < want) return inProgress(`Waiting for ${updated}/${want} replicas to be updated`, 'ReplicasNotUpdated');
   if (status.updateRevision && status.currentRevision !== status.updateRevision) {
-    return inProgress(`Waiting for update revision ${status.updateRevision} to become current (current: ${status.currentRevision ?? 'none'})`, 'RevisionNotCurrent');
+    return inProgress(
+      `Waiting for update revision ${status.updateRevision} to become current (current: ${status.currentRevision ?? 'none'})`,
+      'RevisionNotCurrent',
+    );
   }
   return current(`All ${plural(want, 'replica')} updated and ready`);
 }

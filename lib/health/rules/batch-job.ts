@@ -25,9 +25,17 @@ export function jobHealth(obj: KubeObject): HealthResult {
   if (isTrue(complete)) return current(`Job completed: ${succeeded}/${completions} succeeded`, complete?.reason);
 
   const failure = [conditionOf(obj, 'Failed'), conditionOf(obj, 'FailureTarget')].find(isTrue);
-  if (failure) return failed(`Job failed${describeCondition(failure) ? `: ${describeCondition(failure)}` : ''}`, failure.reason ?? 'JobFailed');
+  if (failure)
+    return failed(
+      `Job failed${describeCondition(failure) ? `: ${describeCondition(failure)}` : ''}`,
+      failure.reason ?? 'JobFailed',
+    );
 
-  if (isTrue(conditionOf(obj, 'Suspended')) || spec.suspend) return current('Job is suspended; it runs when resumed', 'JobSuspended');
+  if (isTrue(conditionOf(obj, 'Suspended')) || spec.suspend)
+    return current('Job is suspended; it runs when resumed', 'JobSuspended');
 
-  return inProgress(`Waiting for the Job to complete: ${succeeded}/${completions} succeeded, ${status.active ?? 0} active, ${status.failed ?? 0} failed`, 'JobRunning');
+  return inProgress(
+    `Waiting for the Job to complete: ${succeeded}/${completions} succeeded, ${status.active ?? 0} active, ${status.failed ?? 0} failed`,
+    'JobRunning',
+  );
 }

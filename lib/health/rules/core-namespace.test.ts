@@ -5,19 +5,31 @@ import type { HealthResult } from '../status.ts';
 import { namespaceHealth } from './core-namespace.ts';
 
 const cases: [string, string, HealthResult][] = [
-  ['active', `
+  [
+    'active',
+    `
 apiVersion: v1
 kind: Namespace
 metadata: {name: web, labels: {kubernetes.io/metadata.name: web}}
 spec: {finalizers: [kubernetes]}
 status: {phase: Active}
-`, { status: 'Current', message: 'Namespace is active' }],
+`,
+    { status: 'Current', message: 'Namespace is active' },
+  ],
 
-  ['no status', `
+  [
+    'no status',
+    `
 apiVersion: v1
 kind: Namespace
 metadata: {name: web}
-`, { status: 'InProgress', message: 'Waiting for the Namespace to be active (phase unknown)', reason: 'NamespaceNotActive' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the Namespace to be active (phase unknown)',
+      reason: 'NamespaceNotActive',
+    },
+  ],
 ];
 
 describe('namespaceHealth', () => {

@@ -11,24 +11,40 @@ metadata: {name: data, namespace: db}
 `;
 
 const cases: [string, string, HealthResult][] = [
-  ['bound', `${head}
+  [
+    'bound',
+    `${head}
 spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, storageClassName: standard, volumeMode: Filesystem, volumeName: pvc-3f1c}
 status: {accessModes: [ReadWriteOnce], capacity: {storage: 1Gi}, phase: Bound}
-`, { status: 'Current', message: 'Bound to volume pvc-3f1c' }],
+`,
+    { status: 'Current', message: 'Bound to volume pvc-3f1c' },
+  ],
 
-  ['pending (WaitForFirstConsumer)', `${head}
+  [
+    'pending (WaitForFirstConsumer)',
+    `${head}
 spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}, storageClassName: standard}
 status: {phase: Pending}
-`, { status: 'InProgress', message: 'Waiting for the claim to be bound (phase Pending)', reason: 'ClaimPending' }],
+`,
+    { status: 'InProgress', message: 'Waiting for the claim to be bound (phase Pending)', reason: 'ClaimPending' },
+  ],
 
-  ['no status', `${head}
+  [
+    'no status',
+    `${head}
 spec: {resources: {requests: {storage: 1Gi}}}
-`, { status: 'InProgress', message: 'Waiting for the claim to be bound (phase unknown)', reason: 'ClaimPending' }],
+`,
+    { status: 'InProgress', message: 'Waiting for the claim to be bound (phase unknown)', reason: 'ClaimPending' },
+  ],
 
-  ['lost', `${head}
+  [
+    'lost',
+    `${head}
 spec: {volumeName: pvc-3f1c}
 status: {phase: Lost}
-`, { status: 'Failed', message: 'Lost its volume pvc-3f1c: the volume no longer exists', reason: 'ClaimLost' }],
+`,
+    { status: 'Failed', message: 'Lost its volume pvc-3f1c: the volume no longer exists', reason: 'ClaimLost' },
+  ],
 ];
 
 describe('pvcHealth', () => {

@@ -12,7 +12,9 @@ spec: {containers: [{name: app, image: "ghcr.io/acme/api:1.4.0"}], restartPolicy
 `;
 
 const cases: [string, string, HealthResult][] = [
-  ['KWOK healthy: Running and Ready', `${head}
+  [
+    'KWOK healthy: Running and Ready',
+    `${head}
 status:
   conditions:
   - {type: Initialized, status: "True", lastTransitionTime: "2025-01-10T10:00:01Z"}
@@ -24,9 +26,13 @@ status:
   phase: Running
   podIP: 10.244.0.7
   startTime: "2025-01-10T10:00:01Z"
-`, { status: 'Current', message: 'Pod is running and ready' }],
+`,
+    { status: 'Current', message: 'Pod is running and ready' },
+  ],
 
-  ['KWOK crash loop: Running, not Ready, CrashLoopBackOff', `${head}
+  [
+    'KWOK crash loop: Running, not Ready, CrashLoopBackOff',
+    `${head}
 status:
   conditions:
   - {type: Initialized, status: "True", lastTransitionTime: "2025-01-10T10:00:01Z"}
@@ -42,18 +48,34 @@ status:
     state: {waiting: {reason: CrashLoopBackOff, message: back-off 40s restarting failed container}}
   phase: Running
   startTime: "2025-01-10T10:00:01Z"
-`, { status: 'Failed', message: 'container "app" is crash-looping (restarted 3 times; last exit code 1, Error)', reason: 'CrashLoopBackOff' }],
+`,
+    {
+      status: 'Failed',
+      message: 'container "app" is crash-looping (restarted 3 times; last exit code 1, Error)',
+      reason: 'CrashLoopBackOff',
+    },
+  ],
 
-  ['running, readiness probe not passing yet', `${head}
+  [
+    'running, readiness probe not passing yet',
+    `${head}
 status:
   conditions:
   - {type: Ready, status: "False", reason: ContainersNotReady, message: "containers with unready status: [app]"}
   containerStatuses:
   - {image: "ghcr.io/acme/api:1.4.0", name: app, ready: false, restartCount: 0, started: true, state: {running: {startedAt: "2025-01-10T10:00:01Z"}}}
   phase: Running
-`, { status: 'InProgress', message: 'Waiting for the Pod to be ready: containers with unready status: [app]', reason: 'PodNotReady' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the Pod to be ready: containers with unready status: [app]',
+      reason: 'PodNotReady',
+    },
+  ],
 
-  ['pending: image pull in progress', `${head}
+  [
+    'pending: image pull in progress',
+    `${head}
 status:
   conditions:
   - {type: PodScheduled, status: "True"}
@@ -61,9 +83,17 @@ status:
   containerStatuses:
   - {image: "ghcr.io/acme/api:1.4.0", name: app, ready: false, restartCount: 0, started: false, state: {waiting: {reason: ContainerCreating}}}
   phase: Pending
-`, { status: 'InProgress', message: 'Waiting for the Pod to start: container "app" is ContainerCreating', reason: 'PodPending' }],
+`,
+    {
+      status: 'InProgress',
+      message: 'Waiting for the Pod to start: container "app" is ContainerCreating',
+      reason: 'PodPending',
+    },
+  ],
 
-  ['pending: image cannot be pulled', `${head}
+  [
+    'pending: image cannot be pulled',
+    `${head}
 status:
   conditions:
   - {type: PodScheduled, status: "True"}
@@ -75,39 +105,75 @@ status:
     started: false
     state: {waiting: {reason: ImagePullBackOff, message: 'Back-off pulling image "ghcr.io/acme/api:1.4.0"'}}
   phase: Pending
-`, { status: 'Failed', message: 'container "app" cannot pull image "ghcr.io/acme/api:1.4.0": Back-off pulling image "ghcr.io/acme/api:1.4.0"', reason: 'ImagePullBackOff' }],
+`,
+    {
+      status: 'Failed',
+      message:
+        'container "app" cannot pull image "ghcr.io/acme/api:1.4.0": Back-off pulling image "ghcr.io/acme/api:1.4.0"',
+      reason: 'ImagePullBackOff',
+    },
+  ],
 
-  ['pending: unschedulable (not failed here: room may appear)', `${head}
+  [
+    'pending: unschedulable (not failed here: room may appear)',
+    `${head}
 status:
   conditions:
   - {type: PodScheduled, status: "False", reason: Unschedulable, lastTransitionTime: "2025-01-10T10:00:00Z", message: "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod."}
   phase: Pending
-`, { status: 'InProgress', message: 'Waiting for the Pod to be scheduled: 0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.', reason: 'Unschedulable' }],
+`,
+    {
+      status: 'InProgress',
+      message:
+        'Waiting for the Pod to be scheduled: 0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.',
+      reason: 'Unschedulable',
+    },
+  ],
 
-  ['no status yet', `${head}
+  [
+    'no status yet',
+    `${head}
 status: {phase: Pending, qosClass: BestEffort}
-`, { status: 'InProgress', message: 'Waiting for the Pod to start', reason: 'PodPending' }],
+`,
+    { status: 'InProgress', message: 'Waiting for the Pod to start', reason: 'PodPending' },
+  ],
 
-  ['succeeded (KWOK Job pod)', `${head}
+  [
+    'succeeded (KWOK Job pod)',
+    `${head}
 status:
   containerStatuses:
   - {image: busybox, name: app, ready: false, restartCount: 0, started: false, state: {terminated: {exitCode: 0, reason: Completed, startedAt: "2025-01-10T10:00:01Z", finishedAt: "2025-01-10T10:00:02Z"}}}
   phase: Succeeded
-`, { status: 'Current', message: 'Pod completed successfully', reason: 'PodSucceeded' }],
+`,
+    { status: 'Current', message: 'Pod completed successfully', reason: 'PodSucceeded' },
+  ],
 
-  ['failed: container exited non-zero', `${head}
+  [
+    'failed: container exited non-zero',
+    `${head}
 status:
   containerStatuses:
   - {image: busybox, name: app, ready: false, restartCount: 0, state: {terminated: {exitCode: 2, reason: Error, startedAt: "2025-01-10T10:00:01Z", finishedAt: "2025-01-10T10:00:02Z"}}}
   phase: Failed
-`, { status: 'Failed', message: 'Pod failed: container "app" exited with code 2 (Error)', reason: 'PodFailed' }],
+`,
+    { status: 'Failed', message: 'Pod failed: container "app" exited with code 2 (Error)', reason: 'PodFailed' },
+  ],
 
-  ['failed: evicted', `${head}
+  [
+    'failed: evicted',
+    `${head}
 status:
   message: 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 91Mi.'
   phase: Failed
   reason: Evicted
-`, { status: 'Failed', message: 'Pod failed: Evicted: The node was low on resource: memory. Threshold quantity: 100Mi, available: 91Mi.', reason: 'Evicted' }],
+`,
+    {
+      status: 'Failed',
+      message: 'Pod failed: Evicted: The node was low on resource: memory. Threshold quantity: 100Mi, available: 91Mi.',
+      reason: 'Evicted',
+    },
+  ],
 ];
 
 describe('podHealth', () => {

@@ -36,7 +36,10 @@ export function podHealth(obj: KubeObject): HealthResult {
 
   const scheduled = conditionOf(obj, 'PodScheduled');
   if (isFalse(scheduled)) {
-    return inProgress(`Waiting for the Pod to be scheduled${scheduled?.message ? `: ${scheduled.message}` : ''}`, scheduled?.reason ?? 'PodNotScheduled');
+    return inProgress(
+      `Waiting for the Pod to be scheduled${scheduled?.message ? `: ${scheduled.message}` : ''}`,
+      scheduled?.reason ?? 'PodNotScheduled',
+    );
   }
   const waiting = containerStatusesOf(obj).find((c) => c.status.state?.waiting?.reason);
   const why = waiting ? `: container "${waiting.status.name}" is ${waiting.status.state?.waiting?.reason}` : '';

@@ -11,33 +11,57 @@ metadata: {name: api, namespace: web}
 `;
 
 const cases: [string, string, HealthResult][] = [
-  ['ClusterIP', `${head}
+  [
+    'ClusterIP',
+    `${head}
 spec: {type: ClusterIP, clusterIP: 10.96.12.7, clusterIPs: [10.96.12.7], ports: [{port: 80, protocol: TCP, targetPort: 8080}], selector: {app: api}}
 status: {loadBalancer: {}}
-`, { status: 'Current', message: 'Service is ready (ClusterIP)' }],
+`,
+    { status: 'Current', message: 'Service is ready (ClusterIP)' },
+  ],
 
-  ['type omitted', `${head}
+  [
+    'type omitted',
+    `${head}
 spec: {ports: [{port: 80}]}
-`, { status: 'Current', message: 'Service is ready (ClusterIP)' }],
+`,
+    { status: 'Current', message: 'Service is ready (ClusterIP)' },
+  ],
 
-  ['ExternalName', `${head}
+  [
+    'ExternalName',
+    `${head}
 spec: {type: ExternalName, externalName: db.example.com}
-`, { status: 'Current', message: 'Service is ready (ExternalName)' }],
+`,
+    { status: 'Current', message: 'Service is ready (ExternalName)' },
+  ],
 
-  ['LoadBalancer without an address yet', `${head}
+  [
+    'LoadBalancer without an address yet',
+    `${head}
 spec: {type: LoadBalancer, clusterIP: 10.96.12.7, ports: [{nodePort: 31380, port: 80, protocol: TCP, targetPort: 8080}]}
 status: {loadBalancer: {}}
-`, { status: 'InProgress', message: 'Waiting for the load balancer to get an address', reason: 'LoadBalancerPending' }],
+`,
+    { status: 'InProgress', message: 'Waiting for the load balancer to get an address', reason: 'LoadBalancerPending' },
+  ],
 
-  ['LoadBalancer with an IP', `${head}
+  [
+    'LoadBalancer with an IP',
+    `${head}
 spec: {type: LoadBalancer, clusterIP: 10.96.12.7}
 status: {loadBalancer: {ingress: [{ip: 203.0.113.10, ipMode: VIP}]}}
-`, { status: 'Current', message: 'Load balancer is ready at 203.0.113.10' }],
+`,
+    { status: 'Current', message: 'Load balancer is ready at 203.0.113.10' },
+  ],
 
-  ['LoadBalancer with a hostname', `${head}
+  [
+    'LoadBalancer with a hostname',
+    `${head}
 spec: {type: LoadBalancer}
 status: {loadBalancer: {ingress: [{hostname: a1b2.elb.eu-west-1.amazonaws.com}]}}
-`, { status: 'Current', message: 'Load balancer is ready at a1b2.elb.eu-west-1.amazonaws.com' }],
+`,
+    { status: 'Current', message: 'Load balancer is ready at a1b2.elb.eu-west-1.amazonaws.com' },
+  ],
 ];
 
 describe('serviceHealth', () => {

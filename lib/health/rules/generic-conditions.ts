@@ -20,9 +20,11 @@ import { current, failed, inProgress, type HealthResult } from '../status.ts';
  */
 export function stalledOrReconciling(obj: KubeObject): HealthResult | undefined {
   const stalled = conditionOf(obj, 'Stalled');
-  if (stalled && isTrue(stalled)) return failed(`Stalled${suffix(describeCondition(stalled))}`, stalled.reason ?? 'Stalled');
+  if (stalled && isTrue(stalled))
+    return failed(`Stalled${suffix(describeCondition(stalled))}`, stalled.reason ?? 'Stalled');
   const reconciling = conditionOf(obj, 'Reconciling');
-  if (reconciling && isTrue(reconciling)) return inProgress(`Reconciling${suffix(describeCondition(reconciling))}`, reconciling.reason ?? 'Reconciling');
+  if (reconciling && isTrue(reconciling))
+    return inProgress(`Reconciling${suffix(describeCondition(reconciling))}`, reconciling.reason ?? 'Reconciling');
   return undefined;
 }
 
@@ -33,7 +35,11 @@ export function conditionsHealth(obj: KubeObject): HealthResult {
   const ready = conditionOf(obj, 'Ready');
   if (!ready) return current('Resource is current');
   const generation = obj.metadata.generation;
-  if (typeof generation === 'number' && typeof ready.observedGeneration === 'number' && ready.observedGeneration < generation) {
+  if (
+    typeof generation === 'number' &&
+    typeof ready.observedGeneration === 'number' &&
+    ready.observedGeneration < generation
+  ) {
     return inProgress(`Waiting for the controller to observe generation ${generation}`, 'ObservedGenerationLag');
   }
   if (isTrue(ready)) return current(`Ready${suffix(ready.message || ready.reason || '')}`);
