@@ -24,7 +24,7 @@ import { createRepo } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
 import { type Daemon, startDaemon } from '../../fixtures/testenv/serve-daemon.ts';
-import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { createNamespace, kubectlOn, objectSnapshot, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 
 const env = testEnv();
 const c1 = env.clusters[0]!;
@@ -65,25 +65,7 @@ function writeApp(dir: string): void {
 
 const k = (args: string[]) => kubectlOn(env, c1, args);
 /** `Kind/ns/name` -> `uid resourceVersion` of every member ('' when absent). */
-async function snapshot(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const ref of members) {
-    const [kind, namespace, name] = ref.split('/') as [string, string, string];
-    out[ref] = (
-      await k([
-        'get',
-        kind.toLowerCase(),
-        name,
-        '-n',
-        namespace,
-        '--ignore-not-found',
-        '-o',
-        'jsonpath={.metadata.uid} {.metadata.resourceVersion}',
-      ])
-    ).trim();
-  }
-  return out;
-}
+const snapshot = () => objectSnapshot(env, c1, members);
 async function inventory(): Promise<{
   current: { version: string; members: unknown[] } | null;
   pending: unknown;

@@ -22,7 +22,7 @@ import { writeTestConfig } from '../../fixtures/testenv/config.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
-import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
+import { createNamespace, kubectlOn, objectSnapshot, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 
 const env = testEnv();
 const c1 = env.clusters[0]!;
@@ -77,26 +77,8 @@ async function commit(message: string, spec: { level: string; failing?: boolean 
 }
 
 const k = (args: string[]) => kubectlOn(env, c1, args);
-/** `Kind/ns/name` -> `uid resourceVersion` of every member, as kubectl sees them ('' when absent). */
-async function snapshot(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const ref of [...members, `ConfigMap/${ns}/web-extra`]) {
-    const [kind, namespace, name] = ref.split('/') as [string, string, string];
-    out[ref] = (
-      await k([
-        'get',
-        kind.toLowerCase(),
-        name,
-        '-n',
-        namespace,
-        '--ignore-not-found',
-        '-o',
-        'jsonpath={.metadata.uid} {.metadata.resourceVersion}',
-      ])
-    ).trim();
-  }
-  return out;
-}
+/** `Kind/ns/name` -> `uid resourceVersion` of every member ('' when absent). */
+const snapshot = () => objectSnapshot(env, c1, [...members, `ConfigMap/${ns}/web-extra`]);
 const uids = (s: Record<string, string>) =>
   Object.fromEntries(Object.entries(s).map(([ref, v]) => [ref, v.split(' ')[0] ?? '']));
 const inventoryExists = async () =>
