@@ -6,6 +6,9 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import layers from './eslint/layers.js';
 
+/** Optional arguments every layer passes along (cancellation, progress): never spread conditionally. */
+const OPTIONAL_ARGS = '/^(signal|onEvent|onProgress)$/';
+
 export default tseslint.config(
   // The vendored client library is linted by its authors, not here.
   { ignores: ['node_modules/', '.drover/', 'coverage/', 'http/dashboard/assets/vendor/'] },
@@ -38,6 +41,11 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         { selector: 'TSEnumDeclaration', message: 'Use a string-literal union, not an enum.' },
+        // An optional argument is passed plainly (`{ signal }`): `signal?: AbortSignal` takes undefined as absent.
+        {
+          selector: `ConditionalExpression:matches([test.name=${OPTIONAL_ARGS}], [test.property.name=${OPTIONAL_ARGS}])[consequent.type='ObjectExpression'][alternate.type='ObjectExpression'][alternate.properties.length=0]`,
+          message: 'Pass an optional argument plainly ({ signal }), not as a conditional spread.',
+        },
       ],
     },
   },

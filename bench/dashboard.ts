@@ -173,7 +173,6 @@ const log = createLogger({ write: () => {} });
 const handle: DaemonHandle = {
   ctx: {
     ws,
-    env: {},
     log,
     metrics,
     deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),

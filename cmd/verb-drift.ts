@@ -43,7 +43,6 @@ export const driftVerb: Verb = {
         : await drover.drift({
             ws,
             heal: Boolean(ctx.values.heal),
-            env: process.env,
             onEvent: ctx.onEvent,
             signal: ctx.signal,
           });

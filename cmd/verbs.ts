@@ -58,7 +58,6 @@ export const verbs: Verb[] = [
         const r = await drover.cut({
           ws,
           ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}),
-          env: process.env,
           onEvent: ctx.onEvent,
           signal: ctx.signal,
         });
@@ -140,7 +139,6 @@ export const verbs: Verb[] = [
             ws,
             ...parseBundleRef(from),
             cluster,
-            env: process.env,
             signal: ctx.signal,
           });
           const lines = [...diffLines(d), ...ownershipLines(d)];
@@ -184,7 +182,6 @@ export const verbs: Verb[] = [
           version,
           ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}),
           ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}),
-          env: process.env,
           onEvent: ctx.onEvent,
           signal: ctx.signal,
         });
@@ -207,7 +204,6 @@ export const verbs: Verb[] = [
             bundle,
             to,
             ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}),
-            env: process.env,
             onEvent: ctx.onEvent,
             signal: ctx.signal,
           }),
@@ -230,7 +226,6 @@ export const verbs: Verb[] = [
             bundle,
             environment,
             ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}),
-            env: process.env,
             onEvent: ctx.onEvent,
             signal: ctx.signal,
           }),
@@ -318,7 +313,6 @@ export const verbs: Verb[] = [
         const v = await drover.discover({
           ws,
           ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}),
-          env: process.env,
           signal: ctx.signal,
         });
         const failed = v.filter((b) => b.error);
@@ -346,7 +340,6 @@ export const verbs: Verb[] = [
         const f = await drover.lint({
           ws,
           ...(str(ctx.values.bundle) ? { bundle: str(ctx.values.bundle) } : {}),
-          env: process.env,
           signal: ctx.signal,
         });
         const errors = f.filter((x) => x.severity === 'error').length;

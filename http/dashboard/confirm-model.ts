@@ -32,7 +32,6 @@ async function clusterPreviews(
           bundle,
           version,
           cluster,
-          env: h.ctx.env,
           signal: AbortSignal.timeout(PREVIEW_TIMEOUT_MS),
         });
         return {

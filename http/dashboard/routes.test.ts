@@ -57,7 +57,6 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
   const handle: DaemonHandle = {
     ctx: {
       ws,
-      env: {},
       log,
       metrics,
       deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),

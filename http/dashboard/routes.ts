@@ -250,7 +250,6 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
               await drover.discover({
                 ws: ws(),
                 bundle: detail.name,
-                env: h.ctx.env,
                 signal: AbortSignal.timeout(10_000),
               })
             )[0];

@@ -33,14 +33,14 @@ export async function explainFailure(
   { member, sinceMs, settleMs = 1000, limit = 3, signal }: ExplainFailureOptions,
 ): Promise<FatalEvent[]> {
   const look = async () =>
-    fatalEvents(await readTimeline(cluster, { members: [member], inferGone: false, ...(signal ? { signal } : {}) }), {
+    fatalEvents(await readTimeline(cluster, { members: [member], inferGone: false, signal }), {
       sinceMs,
       limit,
     });
   try {
     const first = await look();
     if (first.length > 0 || settleMs <= 0) return first;
-    await delay(settleMs, undefined, signal ? { signal } : {});
+    await delay(settleMs, undefined, { signal });
     return await look();
   } catch {
     if (signal?.aborted) throw signal.reason;

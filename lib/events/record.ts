@@ -93,7 +93,7 @@ export async function recordBundleEvents({
   now = new Date(),
 }: RecordBundleEventsOptions): Promise<RecordedEvents> {
   if (members.length === 0) return { bundle, cluster: cluster.name, seen: 0, added: 0, updated: 0 };
-  const entries = await readTimeline(cluster, { members, ...(cache ? { cache } : {}), ...(signal ? { signal } : {}) });
+  const entries = await readTimeline(cluster, { members, ...(cache ? { cache } : {}), signal });
   const releases = listReleases(db, { bundle, cluster: cluster.name, limit: 100_000 });
   const rows = assembleEventRows({
     cluster: cluster.name,

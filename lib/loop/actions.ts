@@ -119,7 +119,6 @@ export async function deployAction(
       ...(environment ? { environment } : {}),
       ...(cluster ? { cluster } : {}),
       moveChannel: Boolean(environment) && moveChannel,
-      env: ctx.env,
       onEvent,
       signal: ctx.signal,
     }),
@@ -136,7 +135,7 @@ export async function promoteAction(
 ): Promise<DeployResult> {
   const onEvent = releaseEvents(ctx, bundle);
   const r = await guardChannel(ctx, { bundle, environment: to }, () =>
-    promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), env: ctx.env, onEvent, signal: ctx.signal }),
+    promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), onEvent, signal: ctx.signal }),
   );
   countReleases(ctx, r);
   logOutcome(ctx, 'promote', r);
@@ -155,7 +154,6 @@ export async function rollbackAction(
       bundle,
       environment,
       ...(to ? { to } : {}),
-      env: ctx.env,
       onEvent,
       signal: ctx.signal,
     }),
@@ -176,7 +174,6 @@ export async function healAction(
     ws: ctx.ws,
     heal: true,
     only: { bundle, cluster },
-    env: ctx.env,
     onEvent: releaseEvents(ctx, bundle),
     signal: ctx.signal,
   });
@@ -205,7 +202,6 @@ export async function cutSourceAction(
   const r = await cutVersions({
     ws: scoped,
     ...(bundle ? { bundle } : {}),
-    env: ctx.env,
     onEvent: eventLogger(ctx.log, { source: source.name }),
     onBundleError: ({ bundle: b, error }) => {
       ctx.metrics.cutErrors.inc({ bundle: b });

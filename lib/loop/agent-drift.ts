@@ -36,14 +36,12 @@ export interface AgentDriftTracker {
 
 export function agentDrift({
   ws,
-  env,
   log,
   cluster,
   scanIntervalMs,
   signal,
 }: {
   ws: Workspace;
-  env: NodeJS.ProcessEnv;
   log: Logger;
   cluster: string;
   scanIntervalMs?: number;
@@ -58,7 +56,6 @@ export function agentDrift({
     try {
       return await startDriftMonitor({
         ws,
-        env,
         signal,
         policyOf: (bundle) => policies.get(bundle),
         ...(scanIntervalMs ? { scanIntervalMs } : {}),

@@ -123,7 +123,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
-    drift = agentDrift({ ws, env, log, cluster, signal: stop });
+    drift = agentDrift({ ws, log, cluster, signal: stop });
     // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
     const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
     let index: Awaited<ReturnType<typeof readIndex>>;
@@ -164,7 +164,6 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
             tag: index!.clusters[cluster]?.tag ?? environment,
             environment,
             cluster,
-            env,
             stop,
           });
         }
@@ -226,7 +225,6 @@ async function followBundle({
   tag,
   environment,
   cluster,
-  env,
   stop,
 }: {
   ws: Workspace;
@@ -238,7 +236,6 @@ async function followBundle({
   tag: string;
   environment: string;
   cluster: string;
-  env: NodeJS.ProcessEnv;
   stop: AbortSignal;
 }): Promise<void> {
   const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
@@ -305,7 +302,6 @@ async function followBundle({
       version: desired,
       environment,
       moveChannel: false,
-      env,
       onEvent: eventLogger(log, { bundle }),
       signal: stop,
     });

@@ -87,7 +87,6 @@ describe('the drift background task', () => {
     try {
       task = await driftTask.start({
         ws,
-        env: {},
         log: createLogger({ write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>), level: 'debug' }),
         metrics: createServeMetrics(),
         reportDriftFindings: (c) => counts.push({ ...c }),

@@ -17,7 +17,6 @@ import type { ServeMetrics } from './serve-metrics.ts';
 export interface BackgroundContext {
   ws: Workspace;
   /** The process environment (for age keys and credentials named in drover.yaml). */
-  env: NodeJS.ProcessEnv;
   log: Logger;
   metrics: ServeMetrics;
   /** Sets `drover_drift_findings{bundle}`; call with the current count per bundle. */
@@ -46,7 +45,7 @@ export interface BackgroundTask {
  */
 export const driftTask: BackgroundTask = {
   name: 'drift',
-  async start({ ws, env, log, reportDriftFindings, changes, signal }) {
+  async start({ ws, log, reportDriftFindings, changes, signal }) {
     const [{ startDriftMonitor }, { openFindings }] = await Promise.all([
       import('../monitor/drift-monitor.ts'),
       import('../state/drift.ts'),
@@ -58,7 +57,6 @@ export const driftTask: BackgroundTask = {
     };
     const monitor = await startDriftMonitor({
       ws,
-      env,
       signal,
       onFinding: (f, change) => {
         const fields = {

@@ -149,7 +149,7 @@ export async function runDaemon({
     },
   });
   const changes = createChangeFeed();
-  const ctx: LoopContext = { ws, env, log, metrics, deps, signal: work.signal, channels: new Map(), changes };
+  const ctx: LoopContext = { ws, log, metrics, deps, signal: work.signal, channels: new Map(), changes };
   const status: DaemonStatus = { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
   const locks = createKeyedMutex();
   const inFlight = new Set<Promise<unknown>>();
@@ -319,7 +319,7 @@ export async function runDaemon({
   let recoveredAtStart = 0;
 
   if (!stop.aborted) {
-    const rec = await recoverAll({ ws, env, onEvent: eventLogger(log, { phase: 'recover' }), signal: work.signal });
+    const rec = await recoverAll({ ws, onEvent: eventLogger(log, { phase: 'recover' }), signal: work.signal });
     for (const r of rec.recovered) {
       if (r.outcome === 'rolled-back') metrics.rollbacks.inc({ kind: 'recovery' });
       log.warn(
@@ -347,7 +347,7 @@ export async function runDaemon({
       stops.push(() => task.destroy());
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(sc.url)) {
         // A local repository: its refs are watched, and a commit wakes the source within the debounce.
-        void openConfiguredSource({ ws, sc, env })
+        void openConfiguredSource({ ws, sc })
           .then((source) =>
             watchSource({
               source,
@@ -399,7 +399,6 @@ export async function runDaemon({
           name: t.name,
           task: await t.start({
             ws,
-            env,
             log: log.with({ task: t.name }),
             metrics,
             reportDriftFindings: (counts) =>
@@ -455,7 +454,6 @@ export async function runDaemon({
   if (unfinishedReleases(ws.db).length > 0) {
     const rec = await recoverAll({
       ws,
-      env,
       onEvent: eventLogger(log, { phase: 'recover' }),
       signal: AbortSignal.timeout(Math.max(1_000, hardDeadline - Date.now() - EXIT_MARGIN_MS)),
     });

@@ -97,7 +97,6 @@ beforeAll(async () => {
   const metrics = createServeMetrics();
   ctx = {
     ws,
-    env: {},
     log,
     metrics,
     deps: createDependencyTracker({ metrics, log, registry: ws.config.registry }),

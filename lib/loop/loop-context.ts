@@ -17,7 +17,6 @@ export type ChannelMemory = Map<string, { digest: string; refused?: string }>;
 
 export interface LoopContext {
   ws: Workspace;
-  env: NodeJS.ProcessEnv;
   log: Logger;
   metrics: ServeMetrics;
   /** Which of the registry, Git servers and clusters answer (dependencies.ts). */

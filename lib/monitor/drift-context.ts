@@ -36,14 +36,14 @@ export function configPolicy(ws: Workspace): PolicyOf {
 }
 
 /** What drift needs from a workspace: which bundles to judge, their content by digest, members as Drover applies them. */
-export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, policyOf: PolicyOf = configPolicy(ws)) {
+export function driftContext(ws: Workspace, policyOf: PolicyOf = configPolicy(ws)) {
   const contents = new Map<string, Promise<VersionContent>>();
   const preparers = new Map<string, (o: KubeObject) => Promise<KubeObject>>();
   const environmentOf = (cluster: string) => ws.config.environments.find((e) => e.clusters.includes(cluster));
   const prepareFor = (cluster: string) => {
     const e = environmentOf(cluster);
     const key = e?.name ?? '';
-    if (!preparers.has(key)) preparers.set(key, sopsPreparer({ environments: [e], env: processEnv }));
+    if (!preparers.has(key)) preparers.set(key, sopsPreparer({ environments: [e], env: ws.env }));
     return preparers.get(key)!;
   };
   /** A version's content as one cluster runs it: its target's layer. */
@@ -53,7 +53,7 @@ export function driftContext(ws: Workspace, processEnv: NodeJS.ProcessEnv, polic
       const key = `${bundle}@${digest}@${cluster}`;
       if (!contents.has(key)) {
         const environment = environmentOf(cluster)?.name;
-        const p = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest, {
+        const p = bundleVersions({ ws, bundle, signal }).load(digest, {
           for: { cluster, ...(environment ? { environment } : {}) },
         });
         p.catch(() => contents.delete(key));

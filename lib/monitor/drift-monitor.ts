@@ -42,8 +42,6 @@ export interface DriftMonitor {
 
 export interface DriftMonitorOptions {
   ws: Workspace;
-  /** Process environment, for age keys named by `ageKey.env`. */
-  env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
   /** Every finding opened, changed (other fields or kind) or resolved. */
@@ -69,7 +67,6 @@ const parseHealKey = (key: string) => {
 /** Watches every cluster; resolves once every watch is streaming and the first judgement is recorded. */
 export async function startDriftMonitor({
   ws,
-  env = {},
   onFinding,
   onHeal,
   onEvent,
@@ -79,7 +76,7 @@ export async function startDriftMonitor({
   policyOf,
   signal,
 }: DriftMonitorOptions): Promise<DriftMonitor> {
-  const ctx = driftContext(ws, env, policyOf);
+  const ctx = driftContext(ws, policyOf);
   const clusters = await ws.clusters();
   const healing = new Map<string, number>();
   const ac = new AbortController();
@@ -102,7 +99,7 @@ export async function startDriftMonitor({
         onHealing: (id) => (id === undefined ? healing.delete(key) : healing.set(key, id)),
         // Resolved here or by the watch seeing the restored object, whichever comes first: either way it is reported once.
         onResolved: (f) => onFinding?.(f, 'resolved'),
-        ...(onEvent ? { onEvent } : {}),
+        onEvent,
         signal: ac.signal,
       });
       if (r) onHeal?.(r);
@@ -145,7 +142,7 @@ export async function startDriftMonitor({
         isBusy,
         ...(confirmMs !== undefined ? { confirmMs } : {}),
         ...(watchTimeoutSeconds ? { watchTimeoutSeconds } : {}),
-        ...(onEvent ? { onEvent } : {}),
+        onEvent,
       }),
     );
   }

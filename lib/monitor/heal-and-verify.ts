@@ -75,8 +75,8 @@ export async function healAndVerify({
     selfManaged: ws.config.selfManaged.includes(bundle),
     refs: open.map((f) => f.ref),
     onStarted: (h) => onHealing?.(h.id),
-    ...(onEvent ? { onEvent } : {}),
-    ...(signal ? { signal } : {}),
+    onEvent,
+    signal,
   });
   try {
     if (heal.outcome === 'skipped') return heal;

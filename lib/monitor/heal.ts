@@ -94,7 +94,7 @@ export async function healBundle(opts: HealOptions): Promise<HealRecord> {
       ...(opts.environment ? { environment: opts.environment } : {}),
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       onEvent,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     if (r.release.state === 'succeeded') return finishHeal(db, heal.id, { outcome: 'healed', releaseId: r.release.id });
     return finishHeal(db, heal.id, {

@@ -94,7 +94,7 @@ function send(
   return new Promise((resolve, reject) => {
     const req = (https ? httpsRequest : httpRequest)(
       url,
-      { method, headers: all, ...(init.signal ? { signal: init.signal } : {}) },
+      { method, headers: all, signal: init.signal ?? undefined },
       resolve,
     );
     req.on('error', (err) => reject(init.signal?.aborted ? init.signal.reason : err));

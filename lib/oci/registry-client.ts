@@ -107,7 +107,7 @@ export class RegistryClient {
    */
   async ping(signal?: AbortSignal): Promise<void> {
     const res = await this.#send(
-      { method: 'GET', path: '/v2/', repository: '', access: 'pull', ...(signal ? { signal } : {}) },
+      { method: 'GET', path: '/v2/', repository: '', access: 'pull', signal },
       new URL('/v2/', this.baseUrl),
       undefined,
     );

@@ -124,7 +124,7 @@ export async function verifyHealth(
     const fatal = await explainFailure(cluster, {
       member: idOf(member),
       sinceMs: eventsSinceMs,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     const events = fatal.map(({ reason, message, objects, count }) => ({ reason, message, objects, count }));
     if (events.length === 0) return { ...found, events };

@@ -97,7 +97,7 @@ function runHelm(
     maxOutputBytes,
     what,
     env,
-    ...(signal ? { signal } : {}),
+    signal,
   });
 }
 
@@ -115,10 +115,5 @@ export async function helmTemplate({
   signal,
   ...args
 }: HelmTemplateArgs & RunOptions): Promise<string> {
-  return (
-    await runHelm(
-      { sandbox, binary, timeoutMs, maxOutputBytes, what, ...(signal ? { signal } : {}) },
-      helmTemplateArgs(args),
-    )
-  ).stdout;
+  return (await runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }, helmTemplateArgs(args))).stdout;
 }

@@ -66,7 +66,7 @@ export async function kustomizeBuild({
     timeoutMs,
     maxOutputBytes,
     what,
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return stdout;
 }

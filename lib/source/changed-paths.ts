@@ -55,8 +55,8 @@ export async function changedPaths({
   const changes: ChangedPath[] = [];
   const filter = compilePathFilter(paths);
   const [, ancestor] = await Promise.all([
-    diffTrees({ repo, a, b, prefix: '', filter, changes, ...(signal ? { signal } : {}) }),
-    checkAncestry && from !== to ? isAncestor({ repo, ancestor: from, oid: to, ...(signal ? { signal } : {}) }) : true,
+    diffTrees({ repo, a, b, prefix: '', filter, changes, signal }),
+    checkAncestry && from !== to ? isAncestor({ repo, ancestor: from, oid: to, signal }) : true,
   ]);
   changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
   return { from, to, forcePush: !ancestor, changes };
@@ -93,7 +93,7 @@ async function diffTrees({
     else byName.set(e.name, [undefined, e]);
   }
   const sub: Promise<void>[] = [];
-  const rec = { repo, filter, changes, ...(signal ? { signal } : {}) };
+  const rec = { repo, filter, changes, signal };
   for (const [name, [x, y]] of byName) {
     if (x && y && x.oid === y.oid && x.mode === y.mode) continue;
     const path = prefix ? `${prefix}/${name}` : name;

@@ -59,7 +59,7 @@ export async function commitsSince({
     if ((had | flag) === had) return;
     flags.set(oid, had | flag);
     if (had !== 0) return; // queued (the flag goes on when it is walked) or walked (step passes SEEN on)
-    const c = await readCommitInfo({ repo, oid, ...(signal ? { signal } : {}) });
+    const c = await readCommitInfo({ repo, oid, signal });
     info.set(oid, c);
     const at = queue.findIndex((q) => q.commitTime < c.commitTime);
     queue.splice(at < 0 ? queue.length : at, 0, c);
@@ -116,7 +116,7 @@ export async function commitsSince({
         to: oid,
         paths,
         checkAncestry: false,
-        ...(signal ? { signal } : {}),
+        signal,
       });
       return { ...c, paths: diff.changes.map((x) => x.path) };
     }),

@@ -126,7 +126,7 @@ export async function resolveCredentials({
   if (auth.credentialsFile) {
     let text: string;
     try {
-      text = await readFile(auth.credentialsFile, { encoding: 'utf8', ...(signal ? { signal } : {}) });
+      text = await readFile(auth.credentialsFile, { encoding: 'utf8', signal });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new NotFoundError(`credentials file ${auth.credentialsFile} does not exist`, {

@@ -79,7 +79,7 @@ export async function fetchRemote({
       onAuth,
       // A second refusal with the same credentials: stop instead of looping.
       onAuthFailure: () => ({ cancel: true }),
-      ...(onProgress ? { onProgress } : {}),
+      onProgress,
     });
     head = result.fetchHead;
   } catch (err) {

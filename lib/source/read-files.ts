@@ -66,7 +66,7 @@ export async function readFiles({
   signal?: AbortSignal;
 }): Promise<SourceFile[]> {
   const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
-  const files = (await readTree({ repo, commit, paths, ...(signal ? { signal } : {}) })).filter((f) => filter(f.path));
+  const files = (await readTree({ repo, commit, paths, signal })).filter((f) => filter(f.path));
   if (files.length > maxFiles) {
     throw new InvalidInputError(
       `commit ${commit} has ${files.length} selected files, more than the limit of ${maxFiles}`,

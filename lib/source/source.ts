@@ -108,7 +108,6 @@ export async function openSource({
   const repo: GitRepo = openRepo({ gitdir, ...(fs ? { fs } : {}) });
   let head: string | undefined;
   let syncing: Promise<SyncResult> | undefined;
-  const opt = (signal?: AbortSignal) => (signal ? { signal } : {});
 
   const doSync = async (s?: AbortSignal): Promise<SyncResult> => {
     let next: string;
@@ -119,7 +118,7 @@ export async function openSource({
           url: location.url,
           env,
           ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}),
-          ...opt(s),
+          signal: s,
         });
       ({ head: next } = await fetchRemote({
         repo,
@@ -127,8 +126,8 @@ export async function openSource({
         branch,
         credentials,
         ...(http ? { http } : {}),
-        ...(onProgress ? { onProgress } : {}),
-        ...opt(s),
+        onProgress,
+        signal: s,
       }));
     } else {
       s?.throwIfAborted();
@@ -158,7 +157,7 @@ export async function openSource({
         syncing = undefined;
       }
     },
-    readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, ...opt(s) }),
+    readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, signal: s }),
     readFiles: ({ commit, paths: p = paths, filter, limits, binary, onFileError, signal: s }) =>
       readFiles({
         repo,
@@ -168,13 +167,13 @@ export async function openSource({
         ...(limits ? { limits } : {}),
         ...(binary ? { binary } : {}),
         ...(onFileError ? { onFileError } : {}),
-        ...opt(s),
+        signal: s,
       }),
     changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
-      changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), ...opt(s) }),
-    readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, ...opt(s) }),
-    isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, ...opt(s) }),
+      changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), signal: s }),
+    readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, signal: s }),
+    isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, signal: s }),
     commitsSince: ({ from, to, limit, signal: s }) =>
-      commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), ...opt(s) }),
+      commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), signal: s }),
   };
 }

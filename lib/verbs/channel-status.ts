@@ -53,7 +53,7 @@ export async function channelViews({
   const pairs = bundles.flatMap((bundle) => ws.config.environments.map((e) => ({ bundle, e })));
   const views = await mapLimit(pairs, 8, async ({ bundle, e }): Promise<ChannelView> => {
     const base = { environment: e.name, tag: channelTag(e.name) };
-    const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+    const versions = bundleVersions({ ws, bundle, signal });
     let digest: string | undefined;
     try {
       digest = await versions.channel(e.name);

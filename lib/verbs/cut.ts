@@ -125,14 +125,12 @@ export type OnBundleError = (e: { bundle: string; error: DroverError }) => void;
 export async function cutVersions({
   ws,
   bundle,
-  env = {},
   onEvent = () => {},
   onBundleError,
   signal,
 }: {
   ws: Workspace;
   bundle?: string;
-  env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
@@ -154,7 +152,6 @@ export async function cutVersions({
       ws,
       sc,
       bundle,
-      env,
       onEvent,
       declaredBy,
       ...(onBundleError ? { onBundleError } : {}),
@@ -248,7 +245,6 @@ async function prepareSource({
   ws,
   sc,
   bundle,
-  env,
   onEvent,
   declaredBy,
   onBundleError,
@@ -257,15 +253,14 @@ async function prepareSource({
   ws: Workspace;
   sc: SourceConfig;
   bundle?: string;
-  env: NodeJS.ProcessEnv;
   onEvent: OnEvent;
   declaredBy: ReadonlyMap<string, string>;
   onBundleError?: OnBundleError;
   signal?: AbortSignal;
 }): Promise<PreparedSource> {
-  const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
+  const source = await openConfiguredSource({ ws, sc, signal });
   onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
-  const { head } = await source.sync({ ...(signal ? { signal } : {}) });
+  const { head } = await source.sync({ signal });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
   const out: PreparedSource = {
     source: { name: sc.name, head, previous, moved: previous !== head },
@@ -283,9 +278,8 @@ async function prepareSource({
     source,
     commit: head,
     ...(bundle ? { bundle } : {}),
-    env,
     onEvent,
-    ...(signal ? { signal } : {}),
+    signal,
   });
   out.renders.push(...at.renders);
   out.declared.push(...at.declared);
@@ -309,15 +303,13 @@ async function prepareSource({
         error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }),
       });
   const presence = { present: new Set(at.declared), markMissing: !at.anyFailure };
-  const commit = await source.readCommit({ oid: head, ...(signal ? { signal } : {}) });
+  const commit = await source.readCommit({ oid: head, signal });
   const changed = previous
-    ? (await source.changedPaths({ from: previous, to: head, ...(signal ? { signal } : {}) })).changes.map(
-        (c) => c.path,
-      )
+    ? (await source.changedPaths({ from: previous, to: head, signal })).changes.map((c) => c.path)
     : null;
   // Every commit since the last cut speaks for the bumps, not only the head; a history that cannot be walked (rewritten, pruned) leaves the head's message.
   const history = previous
-    ? await source.commitsSince({ from: previous, to: head, ...(signal ? { signal } : {}) }).then(
+    ? await source.commitsSince({ from: previous, to: head, signal }).then(
         (h) => h.commits,
         (err: unknown) => {
           if (signal?.aborted) throw err;

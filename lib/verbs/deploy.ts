@@ -39,7 +39,6 @@ export interface DeployOptions {
    * the tag is the environment's desired state and `drover serve` follows it).
    */
   moveChannel?: boolean;
-  env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
@@ -51,13 +50,12 @@ export async function deployVersion({
   environment: envName,
   cluster,
   moveChannel = true,
-  env = {},
   onEvent,
   signal,
 }: DeployOptions): Promise<DeployResult> {
   if (!envName === !cluster) throw new UsageError('deploy needs exactly one of --env or --cluster');
   const e = envName ? environmentOf(ws, envName) : undefined;
-  const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+  const versions = bundleVersions({ ws, bundle, signal });
   const target = await versions.load(version);
   const waves = e ? e.waves : [{ clusters: [cluster!] }];
   const names = [...new Set(waves.flatMap((w) => w.clusters))];
@@ -75,7 +73,10 @@ export async function deployVersion({
       for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) },
     });
   const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
-  const prepare = sopsPreparer({ environments: [e ?? (cluster ? environmentOfCluster(ws, cluster) : undefined)], env });
+  const prepare = sopsPreparer({
+    environments: [e ?? (cluster ? environmentOfCluster(ws, cluster) : undefined)],
+    env: ws.env,
+  });
   // Every cluster's content, and every SOPS member of it decrypted once in memory, before any cluster is touched: a missing target, a missing key or a failed MAC stops here.
   const contents = await Promise.all(names.map((c) => contentFor(c, target)));
   await Promise.all(contents.flatMap((c) => c.members.filter(isSopsEncrypted).map(prepare)));
@@ -87,8 +88,8 @@ export async function deployVersion({
     loadVersion,
     contentFor,
     prepare,
-    ...(onEvent ? { onEvent } : {}),
-    ...(signal ? { signal } : {}),
+    onEvent,
+    signal,
   });
 
   // Agent clusters release themselves, following a tag (docs/agent-protocol.md); with waves, wave tags move in order and the environment's tag last.
@@ -100,8 +101,8 @@ export async function deployVersion({
         version: target.version,
         digest: target.digest,
         versions,
-        ...(onEvent ? { onEvent } : {}),
-        ...(signal ? { signal } : {}),
+        onEvent,
+        signal,
       })
     : undefined;
   let channel: DeployResult['channel'];
@@ -125,8 +126,8 @@ export async function deployVersion({
       ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' }
       : {}),
     ...(agents && agents.clusters.size > 0 ? { remote: agents.remote, beforeWave: agents.beforeWave } : {}),
-    ...(onEvent ? { onEvent } : {}),
-    ...(signal ? { signal } : {}),
+    onEvent,
+    signal,
   });
   if (agents?.waveTags) {
     await agents.settle(result.ok);

@@ -68,24 +68,22 @@ export async function diffOnCluster({
   bundle,
   version,
   cluster: name,
-  env = {},
   signal,
 }: {
   ws: Workspace;
   bundle: string;
   version: string;
   cluster: string;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): Promise<ClusterDiff> {
   if (!ws.config.clusters.some((c) => c.name === name))
     throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
   const cluster = (await ws.clusters([name])).get(name)!;
   const environment = environmentOfCluster(ws, name);
-  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(version, {
+  const content = await bundleVersions({ ws, bundle, signal }).load(version, {
     for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
   });
-  const prepare = sopsPreparer({ environments: [environment], env });
+  const prepare = sopsPreparer({ environments: [environment], env: ws.env });
   const policy = releasePolicy({ target: content });
   const desired = markedMembers({
     bundle,
@@ -102,7 +100,7 @@ export async function diffOnCluster({
     policy,
     createNamespace: environment?.createNamespace ?? false,
     selfManaged: ws.config.selfManaged.includes(bundle),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   const { live } = own;
   const foreignKeys = new Set(own.foreign.map((f) => f.ref));
@@ -121,7 +119,7 @@ export async function diffOnCluster({
             manager: managerOf(bundle),
             force,
             before: live.get(keyOf(object)) ?? null,
-            ...(signal ? { signal } : {}),
+            signal,
           })
         ).object,
       );

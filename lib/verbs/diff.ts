@@ -26,8 +26,8 @@ export async function diffVersions({
 }): Promise<MembersDiff & { from: string; to: string; targets?: TargetDiff[] }> {
   const a = parseBundleRef(from);
   const b = parseBundleRef(to);
-  const va = bundleVersions({ ws, bundle: a.bundle, ...(signal ? { signal } : {}) });
-  const vb = bundleVersions({ ws, bundle: b.bundle, ...(signal ? { signal } : {}) });
+  const va = bundleVersions({ ws, bundle: a.bundle, signal });
+  const vb = bundleVersions({ ws, bundle: b.bundle, signal });
   const [heads, headsB] = await Promise.all([va.load(a.version), vb.load(b.version)]);
   const names = target ? [target] : [...new Set([...(heads.targets ?? []), ...(headsB.targets ?? [])])];
   if (names.length === 0) return { from, to, ...diffMembers({ before: heads.members, after: headsB.members }) };

@@ -31,19 +31,16 @@ export interface DiscoveredView {
 export async function discoverView({
   ws,
   bundle,
-  env,
   signal,
 }: {
   ws: Workspace;
   bundle?: string;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): Promise<DiscoveredView[]> {
   const all = await discoverAtHead({
     ws,
     ...(bundle ? { bundle } : {}),
-    ...(env ? { env } : {}),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return all.flatMap((s) =>
     s.bundles.flatMap((b): DiscoveredView[] => {

@@ -40,22 +40,13 @@ export interface DriftOptions {
   heal?: boolean;
   /** Only this bundle on this cluster (the dashboard's heal of one finding); default every bundle on every cluster. */
   only?: { bundle: string; cluster: string };
-  /** Process environment, for age keys named by `ageKey.env`. */
-  env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
 
 /** One pass over every cluster: scan, record findings, heal where asked. */
-export async function checkDrift({
-  ws,
-  heal = false,
-  only,
-  env = {},
-  onEvent,
-  signal,
-}: DriftOptions): Promise<DriftReport> {
-  const ctx = driftContext(ws, env);
+export async function checkDrift({ ws, heal = false, only, onEvent, signal }: DriftOptions): Promise<DriftReport> {
+  const ctx = driftContext(ws);
   if (only && !ws.config.clusters.some((c) => c.name === only.cluster))
     throw new NotFoundError(`${ws.config.file}: no cluster named ${only.cluster}`, { data: { cluster: only.cluster } });
   const clusters = await ws.clusters(only ? [only.cluster] : undefined);
@@ -67,7 +58,7 @@ export async function checkDrift({
         tracks: ctx.tracks,
         loadDesired: ctx.loadDesired,
         onObservation: (o) => void recordObservation({ db: ws.db, observation: o }),
-        ...(onEvent ? { onEvent } : {}),
+        onEvent,
       });
       try {
         const s = await monitor.scan(signal);
@@ -82,8 +73,8 @@ export async function checkDrift({
             cluster,
             monitor,
             bundle,
-            ...(onEvent ? { onEvent } : {}),
-            ...(signal ? { signal } : {}),
+            onEvent,
+            signal,
           });
           if (h) heals.push(h);
         }

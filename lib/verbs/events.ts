@@ -50,7 +50,7 @@ async function inventoriesOf(cluster: Cluster, bundle: string | undefined, signa
     kind: 'ConfigMap',
     namespace: INVENTORY_NAMESPACE,
     labelSelector: 'drover.dev/inventory',
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return list.items.flatMap((o) => {
     const b = o.metadata.labels?.['drover.dev/inventory'];
@@ -84,7 +84,7 @@ export async function gatherEvents({
             members,
             running: inv.current?.version ?? null,
             cache,
-            ...(signal ? { signal } : {}),
+            signal,
           });
           result.recorded.push(r);
           onEvent({
@@ -141,8 +141,8 @@ export async function bundleEvents({
         ws,
         bundle,
         ...(cluster ? { clusters: [cluster] } : {}),
-        ...(onEvent ? { onEvent } : {}),
-        ...(signal ? { signal } : {}),
+        onEvent,
+        signal,
       })
     : { recorded: [], unreachable: [], bundlesFound: [] };
   const known =

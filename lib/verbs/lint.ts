@@ -24,19 +24,16 @@ export interface LintView {
 export async function lintView({
   ws,
   bundle,
-  env,
   signal,
 }: {
   ws: Workspace;
   bundle?: string;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): Promise<LintView[]> {
   const all = await discoverAtHead({
     ws,
     ...(bundle ? { bundle } : {}),
-    ...(env ? { env } : {}),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   return all.flatMap((s) =>
     s.bundles.flatMap((b): LintView[] => {

@@ -26,12 +26,10 @@ export interface RecoverAllResult {
 
 export async function recoverAll({
   ws,
-  env = {},
   onEvent,
   signal,
 }: {
   ws: Workspace;
-  env?: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }): Promise<RecoverAllResult> {
@@ -40,7 +38,7 @@ export async function recoverAll({
   if (open.length === 0) return result;
   const configured = new Set(ws.config.clusters.map((c) => c.name));
   // A recovered release restores whatever its cluster ran: any environment's key may be the one.
-  const prepare = sopsPreparer({ environments: ws.config.environments, env });
+  const prepare = sopsPreparer({ environments: ws.config.environments, env: ws.env });
   // One task per bundle x cluster, all side by side: recoverReleases leaves releases on clusters it is not given alone.
   const pairs = [
     ...new Map(
@@ -53,7 +51,7 @@ export async function recoverAll({
     pairs.map(async ({ bundle, cluster }) => {
       try {
         const clusters = await ws.clusters([cluster]);
-        const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+        const versions = bundleVersions({ ws, bundle, signal });
         const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
         const environment = environmentOfCluster(ws, cluster)?.name;
         const contentFor = (c: string, v: { digest: string }) =>
@@ -65,8 +63,8 @@ export async function recoverAll({
           loadVersion,
           contentFor,
           prepare,
-          ...(onEvent ? { onEvent } : {}),
-          ...(signal ? { signal } : {}),
+          onEvent,
+          signal,
         });
         result.recovered.push(...done.filter((r) => r.release.cluster === cluster));
       } catch (err) {

@@ -67,7 +67,7 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   return async ({ version, digest }: { version: string; digest: string }): Promise<StoredPolicy | undefined> => {
     const known = listVersions(ws.db, bundle).find((v) => v.version === version && v.digest === digest);
     if (known) return known.config.policy;
-    return (await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(digest)).policy;
+    return (await bundleVersions({ ws, bundle, signal }).load(digest)).policy;
   };
 }
 
@@ -89,15 +89,13 @@ export async function planRetirement({
         bundle,
         loadPolicy,
         running: runningOf(lastRelease(ws.db, bundle, cluster.name)) ?? null,
-        ...(signal ? { signal } : {}),
+        signal,
       }),
     ),
   );
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
   for (const c of names.filter((x) => isAgentCluster(ws, x))) {
-    const s = await readStatus({ stores: ws.stores, bundle, cluster: c, ...(signal ? { signal } : {}) }).catch(
-      () => undefined,
-    );
+    const s = await readStatus({ stores: ws.stores, bundle, cluster: c, signal }).catch(() => undefined);
     plans.push({ cluster: c, running: s?.running ?? null, delete: [], letGo: [], keep: [] });
   }
   return { bundle, ...(environment ? { environment } : {}), clusters: plans };
@@ -124,8 +122,8 @@ export async function retireBundle({
         bundle,
         loadPolicy,
         ...(environment ? { environment } : {}),
-        ...(onEvent ? { onEvent } : {}),
-        ...(signal ? { signal } : {}),
+        onEvent,
+        signal,
       }),
     );
   }
@@ -135,8 +133,8 @@ export async function retireBundle({
         ws,
         bundle,
         cluster: c,
-        ...(onEvent ? { onEvent } : {}),
-        ...(signal ? { signal } : {}),
+        onEvent,
+        signal,
       }),
     );
   return { bundle, ...(environment ? { environment } : {}), ok: out.every((c) => c.state !== 'failed'), clusters: out };
@@ -161,9 +159,7 @@ async function retireThroughRegistry({
   signal?: AbortSignal;
 }): Promise<RetireOutcome> {
   const e = environmentOfCluster(ws, cluster);
-  const before = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(
-    () => undefined,
-  );
+  const before = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
   const running = before?.running ?? null;
   if (!e)
     return {
@@ -175,14 +171,12 @@ async function retireThroughRegistry({
       state: 'failed',
       message: `agent cluster ${cluster} is in no environment: no index reaches it`,
     };
-  await listInIndex({ ws, environment: e, bundle, listed: false, ...(signal ? { signal } : {}) });
+  await listInIndex({ ws, environment: e, bundle, listed: false, signal });
   onEvent?.({ phase: 'retire', subject: cluster, message: `waiting for ${cluster}'s agent to retire ${bundle}` });
   const deadline = Date.now() + e.timeoutSeconds * 1000;
   for (;;) {
     signal?.throwIfAborted();
-    const s = await readStatus({ stores: ws.stores, bundle, cluster, ...(signal ? { signal } : {}) }).catch(
-      () => undefined,
-    );
+    const s = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
     if (s?.state === 'retired' && (!before || s.time > before.time || before.state === 'retired')) {
       const last =
         running ??

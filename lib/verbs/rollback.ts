@@ -27,7 +27,7 @@ export async function planRollback({
   signal?: AbortSignal;
 }): Promise<{ environment: string; from: string | undefined; to: string }> {
   const e = environmentOf(ws, envName);
-  const versions = bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) });
+  const versions = bundleVersions({ ws, bundle, signal });
   const tagged = await versions.channel(e.name);
   const current = tagged ? (await versions.load(tagged)).version : undefined;
   const succeeded = e.clusters
@@ -52,7 +52,7 @@ export async function rollbackEnvironment({
     bundle,
     environment: envName,
     ...(to ? { to } : {}),
-    ...(rest.signal ? { signal: rest.signal } : {}),
+    signal: rest.signal,
   });
   const current = plan.from;
   const result = await deployVersion({

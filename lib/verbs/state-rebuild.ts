@@ -61,7 +61,7 @@ export async function rebuildInventory({
       { data: { bundle, cluster: name } },
     );
   const environment = environmentOfCluster(ws, name)?.name;
-  const content = await bundleVersions({ ws, bundle, ...(signal ? { signal } : {}) }).load(running.digest, {
+  const content = await bundleVersions({ ws, bundle, signal }).load(running.digest, {
     for: { cluster: name, ...(environment ? { environment } : {}) },
   });
   const members = withoutDelegatedFields(content.members);

@@ -143,7 +143,7 @@ export async function bundleStatus({
   ]);
   const tags =
     channels && bundles.size > 0
-      ? channelViews({ ws, bundles: [...bundles], ...(signal ? { signal } : {}) })
+      ? channelViews({ ws, bundles: [...bundles], signal })
       : Promise.resolve(new Map<string, Map<string, ChannelView>>());
   const views = new Map<string, LiveView | Error>();
   if (live && ws.config.clusters.length > 0 && bundles.size > 0) {
@@ -162,9 +162,7 @@ export async function bundleStatus({
       [...bundles].flatMap((b) => agentClusters.map((c) => ({ b, c: c.name }))),
       8,
       async ({ b, c }) => {
-        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, ...(signal ? { signal } : {}) }).catch(
-          (err: Error) => err,
-        );
+        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, signal }).catch((err: Error) => err);
         if (s) agentStatuses.set(`${b}\0${c}`, s);
       },
     );

@@ -28,11 +28,10 @@ import {
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
 async function put(store: OciStore, tag: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
-  const sig = signal ? { signal } : {};
   // The one blob every protocol manifest points at; the registry refuses a manifest whose blobs it lacks.
-  if (!(await store.hasBlob({ digest: EMPTY_DIGEST, ...sig })))
-    await store.pushBlob({ data: EMPTY_BLOB, digest: EMPTY_DIGEST, ...sig });
-  await store.putManifest({ bytes, mediaType: OCI_MANIFEST, tag, ...sig });
+  if (!(await store.hasBlob({ digest: EMPTY_DIGEST, signal })))
+    await store.pushBlob({ data: EMPTY_BLOB, digest: EMPTY_DIGEST, signal });
+  await store.putManifest({ bytes, mediaType: OCI_MANIFEST, tag, signal });
 }
 
 async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
@@ -42,7 +41,7 @@ async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<
         reference: tag,
         accept: [OCI_MANIFEST],
         maxBytes: 256 * 1024,
-        ...(signal ? { signal } : {}),
+        signal,
       })
     ).bytes;
   } catch (err) {

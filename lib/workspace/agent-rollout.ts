@@ -74,8 +74,7 @@ export async function listInIndex({
   listed: boolean;
   signal?: AbortSignal;
 }): Promise<void> {
-  const sig = signal ? { signal } : {};
-  const index = await readIndex({ stores: ws.stores, environment: e.name, ...sig });
+  const index = await readIndex({ stores: ws.stores, environment: e.name, signal });
   const bundles = new Set(index?.bundles ?? []);
   const retire = new Set(index?.retire ?? []);
   const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
@@ -103,7 +102,7 @@ export async function listInIndex({
       clusters: tags,
       selfHeal: policies(bundles),
     },
-    ...sig,
+    signal,
   });
 }
 
@@ -129,12 +128,11 @@ export function agentRollout({
   const clusters = new Set(agentClustersOf(ws, e));
   const waveTags = clusters.size > 0 && e.waves.length > 1;
   const moved: { tag: string; from: string | undefined }[] = [];
-  const sig = signal ? { signal } : {};
   const deadline = Date.now() + e.timeoutSeconds * 1000;
 
   const listed = async () => {
     // The index tells each agent which bundles to follow, and by which tag.
-    await listInIndex({ ws, environment: e, bundle, listed: true, ...sig });
+    await listInIndex({ ws, environment: e, bundle, listed: true, signal });
   };
   let indexed: Promise<void> | undefined;
   // What an agent reported goes into the hub's journal as a finished release, so what an environment runs, promotion and history read it like any cluster's.
@@ -177,7 +175,7 @@ export function agentRollout({
         });
         for (;;) {
           signal?.throwIfAborted();
-          const s = await readStatus({ stores: ws.stores, bundle, cluster, ...sig }).catch((err: unknown) => {
+          const s = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch((err: unknown) => {
             if (err instanceof UnavailableError) return undefined;
             throw err;
           });

@@ -78,18 +78,17 @@ export function bundleVersions({
   signal?: AbortSignal;
 }): BundleVersions {
   const store = ws.stores.open(bundle);
-  const sig = signal ? { signal } : {};
   // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
   const loaded = new Map<string, Promise<VersionContent>>();
   const moveTag = async (tag: string, digest: string, opts: { signal?: AbortSignal } = {}) => {
     await store.tag({
       digest: digest as `sha256:${string}`,
       tag,
-      ...((opts.signal ?? signal) ? { signal: opts.signal ?? signal } : {}),
+      signal: opts.signal ?? signal,
     });
   };
   const tagged = (tag: string) =>
-    store.resolve({ tag, ...sig }).then(
+    store.resolve({ tag, signal }).then(
       (d) => d.digest as string,
       (err: unknown) => {
         if (err instanceof NotFoundError) return undefined;
@@ -108,7 +107,7 @@ export function bundleVersions({
           ...(recorded ? { recorded } : {}),
           ...(opts.target ? { target: opts.target } : {}),
           ...(opts.for ? { placement: opts.for } : {}),
-          ...sig,
+          signal,
         });
         p.catch(() => loaded.delete(key));
         loaded.set(key, p);
@@ -117,7 +116,7 @@ export function bundleVersions({
     },
     channel: (environment) => tagged(channelTag(environment)),
     channelsListed: async (environments) => {
-      const tags = await store.listTags(sig).catch(() => [] as string[]);
+      const tags = await store.listTags({ signal }).catch(() => [] as string[]);
       if (tags.length === 0) return undefined;
       const present = new Set(tags);
       return new Set(environments.filter((e) => present.has(channelTag(e))));
@@ -159,7 +158,7 @@ async function versionDigest({
   signal?: AbortSignal;
 }): Promise<string> {
   if (reference.startsWith('sha256:')) return reference;
-  const found = await store.resolve({ tag: reference, ...(signal ? { signal } : {}) }).then(
+  const found = await store.resolve({ tag: reference, signal }).then(
     (d) => d.digest as string,
     (err: unknown) => {
       if (recorded && err instanceof NotFoundError) return undefined;
@@ -194,16 +193,16 @@ async function loadVersionContent({
     bundle,
     reference,
     ...(recorded ? { recorded } : {}),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   const at = `${store.location}@${digest}`;
-  const manifest = await store.getManifest({ reference: digest, ...(signal ? { signal } : {}) });
+  const manifest = await store.getManifest({ reference: digest, signal });
   // Whatever a tag names is untrusted: it must be a Drover version of this bundle before anything of it is read further.
   const doc = checkBundleManifest({ bundle, reference: at, bytes: manifest.bytes });
   const configBytes = await store.fetchBlob({
     digest: doc.config.digest,
     size: doc.config.size,
-    ...(signal ? { signal } : {}),
+    signal,
   });
   checkBundleConfig({ bundle, reference: at, bytes: configBytes });
   const names = doc.layers.map((l) => l.annotations?.[TARGET_ANNOTATION]).filter((n): n is string => n !== undefined);
@@ -225,7 +224,7 @@ async function loadVersionContent({
     throw new NotFoundError(`${bundle}@${digest} has no target ${wanted} (it has ${names.join(', ')})`, {
       data: { bundle, digest, target: wanted, targets: names },
     });
-  const layerBytes = await store.fetchBlob({ digest: layer.digest, size: layer.size, ...(signal ? { signal } : {}) });
+  const layerBytes = await store.fetchBlob({ digest: layer.digest, size: layer.size, signal });
   let unpacked: ReturnType<typeof unpackBundle>;
   try {
     unpacked = unpackBundle({

@@ -62,7 +62,6 @@ export async function bundlesAtCommit({
   source,
   commit,
   bundle,
-  env,
   onEvent = () => {},
   signal,
 }: {
@@ -71,7 +70,6 @@ export async function bundlesAtCommit({
   commit: string;
   /** Only this bundle (the others are still declared, so presence stays right). */
   bundle?: string;
-  env: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }): Promise<BundlesAtCommit> {
@@ -81,7 +79,7 @@ export async function bundlesAtCommit({
     commit,
     filter: isManifestPath,
     onFileError: (f) => allFailures.push(f),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   const objects = loadObjects({
     files: files.map((f) => ({ path: f.path, text: f.text })),
@@ -93,7 +91,7 @@ export async function bundlesAtCommit({
   // Rendered bundles first: their renders, and the files they read, which plain discovery must leave alone.
   const readDir = memoize((dir: string) =>
     source
-      .readFiles({ commit, paths: dir ? [dir] : [], binary: true, ...(signal ? { signal } : {}) })
+      .readFiles({ commit, paths: dir ? [dir] : [], binary: true, signal })
       .then((fs) =>
         fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) })),
       ),
@@ -110,9 +108,8 @@ export async function bundlesAtCommit({
         bundle: d,
         read: readDir,
         cache,
-        env,
         onEvent,
-        ...(signal ? { signal } : {}),
+        signal,
       });
       renders.push(
         ...r.targets.map((t) => ({ bundle: d.name, ...(t.name ? { target: t.name } : {}), cached: t.cached })),

@@ -24,25 +24,22 @@ export interface BundleAtHead {
 export async function discoverAtHead({
   ws,
   bundle,
-  env = {},
   signal,
 }: {
   ws: Workspace;
   bundle?: string;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
   const out = [];
   for (const sc of ws.config.sources) {
-    const source = await openConfiguredSource({ ws, sc, env, ...(signal ? { signal } : {}) });
-    const { head } = await source.sync({ ...(signal ? { signal } : {}) });
+    const source = await openConfiguredSource({ ws, sc, signal });
+    const { head } = await source.sync({ signal });
     const at = await bundlesAtCommit({
       ws,
       source,
       commit: head,
       ...(bundle ? { bundle } : {}),
-      env,
-      ...(signal ? { signal } : {}),
+      signal,
     });
     if (at.failures.length > 0 && at.declared.length === at.blocked.length) throw at.failures[0]!.error;
     const bundles = at.bundles.map(({ doc, targets }): BundleAtHead => {

@@ -41,7 +41,6 @@ export async function renderBundle({
   bundle,
   read,
   cache,
-  env,
   onEvent,
   signal,
 }: {
@@ -49,22 +48,21 @@ export async function renderBundle({
   bundle: BundleDocument;
   read: (dir: string) => Promise<RepoFile[]>;
   cache: RenderCache;
-  env: NodeJS.ProcessEnv;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }): Promise<RenderedBundle> {
   const renderer = rendererOf(bundle);
   if (!renderer) throw new Error(`bundle ${bundle.name} is plain YAML: nothing to render`);
   const settings = ws.config.render[renderer];
-  const binary = findBinary({ name: settings.binary, baseDir: dirname(ws.config.file), env, renderer });
+  const binary = findBinary({ name: settings.binary, baseDir: dirname(ws.config.file), env: ws.env, renderer });
   const common = {
     bundle,
     read,
     binary,
     settings,
     cache,
-    ...(onEvent ? { onEvent } : {}),
-    ...(signal ? { signal } : {}),
+    onEvent,
+    signal,
   };
   return renderer === 'kustomize'
     ? renderKustomizeTargets(common)

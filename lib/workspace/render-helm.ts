@@ -127,7 +127,7 @@ export async function renderHelmTargets({
         timeoutMs: settings.timeoutSeconds * 1000,
         maxOutputBytes: settings.maxOutputBytes,
         what: where,
-        ...(signal ? { signal } : {}),
+        signal,
       };
       try {
         if (closure.fetch.length > 0) await helmDependencyBuild({ ...run, chart: closure.chart });

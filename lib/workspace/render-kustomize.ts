@@ -139,7 +139,7 @@ export async function renderKustomizeTargets({
           timeoutMs: settings.timeoutSeconds * 1000,
           maxOutputBytes: settings.maxOutputBytes,
           what: where,
-          ...(signal ? { signal } : {}),
+          signal,
         });
       } finally {
         await box.close();

@@ -11,12 +11,10 @@ import type { Workspace } from './workspace.ts';
 export function openConfiguredSource({
   ws,
   sc,
-  env = {},
   signal,
 }: {
   ws: Workspace;
   sc: SourceConfig;
-  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
 }): Promise<Source> {
   return openSource({
@@ -27,8 +25,8 @@ export function openConfiguredSource({
       ...(sc.auth ? { auth: sc.auth } : {}),
     },
     cacheDir: join(dirname(ws.config.state), 'git'),
-    env,
+    env: ws.env,
     baseDir: dirname(ws.config.file),
-    ...(signal ? { signal } : {}),
+    signal,
   });
 }

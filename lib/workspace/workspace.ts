@@ -19,6 +19,8 @@ export interface Workspace {
   config: DroverConfig;
   db: StateDb;
   stores: Stores;
+  /** The process environment it was opened with: age keys, Git and registry credentials, binaries' PATH, as drover.yaml names them. */
+  env: NodeJS.ProcessEnv;
   /** Connects (once) to the named clusters, or all configured push clusters; an agent cluster named is a UsageError. */
   clusters(names?: string[]): Promise<Map<string, Cluster>>;
   close(): void;
@@ -37,7 +39,7 @@ export async function openWorkspace({
 }: OpenWorkspaceOptions = {}): Promise<Workspace> {
   // The schema and its validator load here, not with the module: `drover agent` assembles its config from flags.
   const { loadConfig } = await import('../config/config.ts');
-  return openWorkspaceWith({ config: await loadConfig({ path: configPath, env }), env, ...(signal ? { signal } : {}) });
+  return openWorkspaceWith({ config: await loadConfig({ path: configPath, env }), env, signal });
 }
 
 /** A workspace over a config already resolved (`drover agent` makes its own from its flags). */
@@ -56,7 +58,7 @@ export async function openWorkspaceWith({
     reference: config.registry,
     ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
     dockerConfigPath: config.registryAuth?.dockerConfig ?? dockerConfigPath({ env, homeDir: env.HOME ?? homedir() }),
-    ...(signal ? { signal } : {}),
+    signal,
   });
   const db = openState({ path: config.state });
   const connected = new Map<string, Promise<Cluster>>();
@@ -64,6 +66,7 @@ export async function openWorkspaceWith({
     config,
     db,
     stores,
+    env,
     async clusters(names) {
       // Agent clusters are reached through the registry only: never connected to, and left out of "all".
       const wanted = names ?? config.clusters.filter((c) => c.mode === 'push').map((c) => c.name);
