@@ -290,7 +290,7 @@ export type { VersionSummary } from './verbs/versions.ts';
 export type { VersionRecord } from './state/versions.ts';
 export type { TargetSummary, VersionView } from './verbs/show.ts';
 export type { TargetDiff } from './verbs/diff.ts';
-export type { BundleDetail, BundleView, EnvironmentRun } from './verbs/bundles.ts';
+export type { BundleDetail, BundleView, EnvironmentSummary } from './verbs/bundles.ts';
 export type { EnvironmentView } from './verbs/environments.ts';
 export type { SourceView } from './verbs/sources.ts';
 export type { ReleaseRecord } from './state/releases.ts';

@@ -19,7 +19,7 @@ import { channelSync } from '../release/channels.ts';
 import { settleLimit } from '../release/pool.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { type ChannelRead, recordChannelReads } from '../state/channel-reads.ts';
-import { environmentState } from '../state/queries.ts';
+import { lastReleases } from '../state/releases.ts';
 import { lastRelease } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
@@ -64,7 +64,7 @@ export async function movedChannels({
     const sync = channelSync({
       tag,
       mark: channelMark(ws.db, { bundle, environment: e.name })?.digest,
-      clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters,
+      clusters: lastReleases(ws.db, { bundle, clusters: e.clusters }),
     });
     if (sync.kind === 'moved') moved.add(bundle);
   });

@@ -20,7 +20,8 @@ import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
 import { orasCli } from '../../fixtures/testenv/oras.ts';
 import { createNamespace, testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
-import { environmentState } from '../state/queries.ts';
+import { environmentRun } from '../release/environment-run.ts';
+import { lastReleases } from '../state/releases.ts';
 import { cutVersions } from '../verbs/cut.ts';
 import { deployVersion } from '../verbs/deploy.ts';
 import { openWorkspace, type Workspace } from '../workspace/workspace.ts';
@@ -65,7 +66,7 @@ async function requestsOf(fn: () => Promise<unknown>): Promise<Map<string, numbe
   return since(before, proxy.kinds());
 }
 const runs = (environment: 'dev' | 'prod') =>
-  environmentState(ws.db, { bundle, clusters: environment === 'dev' ? ['c1'] : ['c2'] }).runs;
+  environmentRun(lastReleases(ws.db, { bundle, clusters: environment === 'dev' ? ['c1'] : ['c2'] })).runs;
 
 beforeAll(async () => {
   proxy = await countingProxy(env.registry.host);

@@ -39,7 +39,8 @@ import { channelSync } from '../release/channels.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { channelRead } from '../state/channel-reads.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
-import { environmentState } from '../state/queries.ts';
+import { environmentRun } from '../release/environment-run.ts';
+import { lastReleases } from '../state/releases.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { deployAction } from './actions.ts';
 import type { ChannelMemory, LoopContext } from './loop-context.ts';
@@ -67,7 +68,7 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       hold(`channel tag refused: ${tag.message}`);
       continue;
     }
-    const before = environmentState(db, { bundle, clusters: e.clusters });
+    const before = environmentRun(lastReleases(db, { bundle, clusters: e.clusters }));
     const sync = channelSync({ tag: tag.digest, mark: channelMark(db, labels)?.digest, clusters: before.clusters });
     ctx.metrics.channelInSync.set(labels, sync.kind === 'in-sync' || sync.kind === 'no-tag' ? 1 : 0);
     if (sync.kind !== 'moved') {

@@ -18,15 +18,13 @@
  *   decideNext({ latest: '1.0.1', environments, isQuarantined, newer: semver.gt, nowMs: Date.now() })
  *   // { action: { kind: 'deploy', environment: 'dev', version: '1.0.1' }, held: [] }
  */
+import type { EnvironmentRun } from '../release/environment-run.ts';
 
-export interface EnvironmentState {
+/** An environment of the pipeline: its name and promotion policy, and what it runs whole (release/environment-run.ts). */
+export type EnvironmentState = {
   name: string;
   promotion: { mode: 'manual' | 'auto'; healthyForSeconds: number };
-  /** The version every cluster of the environment runs whole (each cluster's newest release succeeded on it), if any. */
-  runs?: string;
-  /** When the environment started running `runs` whole: the newest finish time of those releases, in ms. */
-  healthySinceMs?: number;
-}
+} & Pick<EnvironmentRun, 'runs' | 'healthySinceMs'>;
 
 export type BundleAction =
   | { kind: 'deploy'; environment: string; version: string }

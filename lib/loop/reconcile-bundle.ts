@@ -15,7 +15,8 @@
  */
 import { gt } from 'semver';
 import { UnavailableError } from '../errors/errors.ts';
-import { environmentState } from '../state/queries.ts';
+import { environmentRun } from '../release/environment-run.ts';
+import { lastReleases } from '../state/releases.ts';
 import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
 import { getBundle, latestVersion } from '../state/versions.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
@@ -32,7 +33,7 @@ export interface ReconcileBundleResult {
 
 export function readEnvironmentStates(ctx: LoopContext, bundle: string): EnvironmentState[] {
   return ctx.ws.config.environments.map((e) => {
-    const s = environmentState(ctx.ws.db, { bundle, clusters: e.clusters });
+    const s = environmentRun(lastReleases(ctx.ws.db, { bundle, clusters: e.clusters }));
     return {
       name: e.name,
       promotion: e.promotion,

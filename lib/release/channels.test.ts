@@ -1,7 +1,7 @@
 import { gt } from 'semver';
 import { describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../state/releases.ts';
-import { channelSync, environmentRun, previousGoodVersion } from './channels.ts';
+import { channelSync, previousGoodVersion } from './channels.ts';
 
 const rel = (cluster: string, version: string, state: ReleaseRecord['state']): ReleaseRecord => ({
   id: 0,
@@ -19,53 +19,6 @@ const rel = (cluster: string, version: string, state: ReleaseRecord['state']): R
   startedAt: '',
   updatedAt: '',
   finishedAt: null,
-});
-
-describe('environmentRun', () => {
-  it.each([
-    [
-      'all clusters succeeded on one version',
-      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.1', 'succeeded') },
-      { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] },
-    ],
-    [
-      'versions disagree',
-      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.0', 'succeeded') },
-      { notHealthy: [] },
-    ],
-    [
-      'one cluster rolled back from 1.0.2 to 1.0.1',
-      {
-        c1: rel('c1', '1.0.1', 'succeeded'),
-        c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' },
-      },
-      { version: '1.0.1', digest: 'sha256:1.0.1', notHealthy: [] },
-    ],
-    [
-      'one cluster rolled back to another version',
-      {
-        c1: rel('c1', '1.0.1', 'succeeded'),
-        c2: { ...rel('c2', '1.0.2', 'rolled-back'), fromVersion: '1.0.0', fromDigest: 'sha256:1.0.0' },
-      },
-      { notHealthy: [] },
-    ],
-    [
-      'one cluster failed its rollback',
-      {
-        c1: rel('c1', '1.0.1', 'succeeded'),
-        c2: { ...rel('c2', '1.0.2', 'rollback-failed'), fromVersion: '1.0.1', fromDigest: 'sha256:1.0.1' },
-      },
-      { notHealthy: ['c2'] },
-    ],
-    [
-      'one cluster mid-release',
-      { c1: rel('c1', '1.0.1', 'succeeded'), c2: rel('c2', '1.0.2', 'verifying') },
-      { notHealthy: ['c2'] },
-    ],
-    ['one cluster never released', { c1: rel('c1', '1.0.1', 'succeeded') }, { notHealthy: ['c2'] }],
-  ])('%s', (_n, last, expected) => {
-    expect(environmentRun(['c1', 'c2'], (c) => (last as Record<string, ReleaseRecord>)[c])).toEqual(expected);
-  });
 });
 
 describe('previousGoodVersion', () => {

@@ -5,32 +5,8 @@
  * promote or roll back to live here; moving the tag is the store's `tag`.
  */
 import { NotFoundError } from '../errors/errors.ts';
-import { runningOf } from '../state/queries.ts';
 import type { ReleaseRecord } from '../state/releases.ts';
-
-export interface EnvironmentRun {
-  /** Version every cluster of the environment runs whole (see `runningOf`), or undefined. */
-  version?: string;
-  digest?: string;
-  /** Clusters that run nothing whole (in flight, rollback failed, never released). */
-  notHealthy: string[];
-}
-
-/**
- * What an environment runs: a version counts only if every cluster runs it
- * whole (`runningOf` its newest release), so a newer version rolled back on a
- * cluster leaves the environment on the version it was restored to.
- */
-export function environmentRun(
-  clusters: string[],
-  lastReleaseOf: (cluster: string) => ReleaseRecord | undefined,
-): EnvironmentRun {
-  const running = clusters.map((c) => ({ c, run: runningOf(lastReleaseOf(c)) }));
-  const first = running[0]?.run;
-  if (first && running.every((x) => x.run?.digest === first.digest))
-    return { version: first.version, digest: first.digest, notHealthy: [] };
-  return { notHealthy: running.filter((x) => !x.run).map((x) => x.c) };
-}
+import { runningOf } from './environment-run.ts';
 
 /**
  * The version to roll an environment back to when none is named: the newest

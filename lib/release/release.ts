@@ -42,7 +42,7 @@ import { formatRef, refOf, type KubeObject, idOf, keyOf, refKey } from '../objec
 
 import { acquireLease, releaseLease, renewLease } from '../state/leases.ts';
 import { upsertKubeEvents } from '../state/events.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from './environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 import { applyMembers, conflictError } from './apply-members.ts';

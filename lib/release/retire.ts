@@ -22,7 +22,7 @@ import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { acquireLease, releaseLease } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from './environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 import {
   claimsOf,

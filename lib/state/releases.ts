@@ -211,6 +211,23 @@ export function lastRelease(db: StateDb, bundle: string, cluster: string): Relea
   return listReleases(db, { bundle, cluster, limit: 1 })[0];
 }
 
+/** A cluster and its newest release of a bundle, if any: a row of what an environment runs (release/environment-run.ts judges it). */
+export interface ClusterRelease {
+  cluster: string;
+  release?: ReleaseRecord;
+}
+
+/** The newest release of a bundle on each of these clusters. */
+export function lastReleases(
+  db: StateDb,
+  { bundle, clusters }: { bundle: string; clusters: readonly string[] },
+): ClusterRelease[] {
+  return clusters.map((cluster) => {
+    const release = lastRelease(db, bundle, cluster);
+    return release ? { cluster, release } : { cluster };
+  });
+}
+
 /** The newest succeeded release of a bundle on a cluster. */
 export function lastSucceeded(db: StateDb, bundle: string, cluster: string): ReleaseRecord | undefined {
   const row = db

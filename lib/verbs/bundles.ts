@@ -6,12 +6,13 @@
  */
 import { NotFoundError } from '../errors/errors.ts';
 import { listQuarantine, type QuarantineRecord } from '../state/quarantine.ts';
-import { environmentState } from '../state/queries.ts';
+import { environmentRun } from '../release/environment-run.ts';
+import { lastReleases } from '../state/releases.ts';
 import { latestVersion, listBundles, type BundleRecord } from '../state/versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { listBundleVersions, type VersionSummary } from './versions.ts';
 
-export interface EnvironmentRun {
+export interface EnvironmentSummary {
   name: string;
   /** The version every cluster of the environment runs whole, or null. */
   runs: string | null;
@@ -20,7 +21,7 @@ export interface EnvironmentRun {
 
 export interface BundleView extends BundleRecord {
   latest: string | null;
-  environments: EnvironmentRun[];
+  environments: EnvironmentSummary[];
 }
 
 export interface BundleDetail extends BundleView {
@@ -29,9 +30,9 @@ export interface BundleDetail extends BundleView {
 }
 
 /** What each environment runs of `bundle`, from the journal. */
-export function environmentRuns(ws: Workspace, bundle: string): EnvironmentRun[] {
+export function environmentSummaries(ws: Workspace, bundle: string): EnvironmentSummary[] {
   return ws.config.environments.map((e) => {
-    const s = environmentState(ws.db, { bundle, clusters: e.clusters });
+    const s = environmentRun(lastReleases(ws.db, { bundle, clusters: e.clusters }));
     return {
       name: e.name,
       runs: s.runs ?? null,
@@ -43,7 +44,7 @@ export function environmentRuns(ws: Workspace, bundle: string): EnvironmentRun[]
 const viewOf = (ws: Workspace, b: BundleRecord): BundleView => ({
   ...b,
   latest: latestVersion(ws.db, b.name)?.version ?? null,
-  environments: environmentRuns(ws, b.name),
+  environments: environmentSummaries(ws, b.name),
 });
 
 export function listBundleViews({ ws }: { ws: Workspace }): BundleView[] {

@@ -17,7 +17,7 @@ import { channelSync, type ChannelSync } from '../release/channels.ts';
 import { mapLimit } from '../release/pool.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { listQuarantine } from '../state/quarantine.ts';
-import { environmentState } from '../state/queries.ts';
+import { lastReleases } from '../state/releases.ts';
 import type { ReleaseRecord } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
 import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
@@ -71,7 +71,7 @@ export async function channelViews({
     const sync = channelSync({
       tag: digest,
       mark: channelMark(ws.db, { bundle, environment: e.name })?.digest,
-      clusters: environmentState(ws.db, { bundle, clusters: e.clusters }).clusters,
+      clusters: lastReleases(ws.db, { bundle, clusters: e.clusters }),
     }).kind;
     if (!digest) return { ...base, digest: null, version: null, sync, problem: null };
     let version = listVersions(ws.db, bundle).find((v) => v.digest === digest)?.version ?? null;

@@ -25,7 +25,7 @@ import { MediaType } from '../oci/index.ts';
 import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../release/pool.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from '../release/environment-run.ts';
 import { lastRelease } from '../state/releases.ts';
 import {
   getBundle,

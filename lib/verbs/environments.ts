@@ -6,14 +6,14 @@
 import type { EnvironmentConfig } from '../config/config.ts';
 import { listBundles } from '../state/versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
-import { environmentRuns } from './bundles.ts';
+import { environmentSummaries } from './bundles.ts';
 
 export interface EnvironmentView extends Pick<EnvironmentConfig, 'name' | 'clusters' | 'waves' | 'promotion'> {
   bundles: { bundle: string; runs: string | null; healthySince: string | null }[];
 }
 
 export function environmentViews({ ws }: { ws: Workspace }): EnvironmentView[] {
-  const runs = listBundles(ws.db).map((b) => ({ bundle: b.name, byEnvironment: environmentRuns(ws, b.name) }));
+  const runs = listBundles(ws.db).map((b) => ({ bundle: b.name, byEnvironment: environmentSummaries(ws, b.name) }));
   return ws.config.environments.map((e, i) => ({
     name: e.name,
     clusters: e.clusters,

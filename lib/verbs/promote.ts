@@ -4,9 +4,9 @@
  * version quarantined in E is refused unless named.
  */
 import { ConflictError, UsageError } from '../errors/errors.ts';
-import { environmentRun } from '../release/channels.ts';
+import { environmentRun } from '../release/environment-run.ts';
 import { isQuarantined } from '../state/quarantine.ts';
-import { lastRelease } from '../state/releases.ts';
+import { lastReleases } from '../state/releases.ts';
 import { environmentOf } from '../workspace/workspace.ts';
 import { type DeployOptions, type DeployResult, deployVersion } from './deploy.ts';
 
@@ -26,17 +26,17 @@ export async function promote({
   if (!chosen) {
     const prev = ws.config.environments[idx - 1];
     if (!prev) throw new UsageError(`${to} is the first environment: name a version with --version`);
-    const run = environmentRun(prev.clusters, (c) => lastRelease(ws.db, bundle, c));
-    if (!run.version)
+    const run = environmentRun(lastReleases(ws.db, { bundle, clusters: prev.clusters }));
+    if (!run.runs)
       throw new ConflictError(
         `${bundle} is not healthy on one version in ${prev.name}${run.notHealthy.length ? ` (not healthy: ${run.notHealthy.join(', ')})` : ''}`,
         { data: { environment: prev.name } },
       );
-    if (isQuarantined(ws.db, { bundle, version: run.version, environment: to }))
+    if (isQuarantined(ws.db, { bundle, version: run.runs, environment: to }))
       throw new ConflictError(
-        `${bundle}@${run.version} was rolled back from ${to} and is quarantined; name it with --version to promote it anyway`,
+        `${bundle}@${run.runs} was rolled back from ${to} and is quarantined; name it with --version to promote it anyway`,
       );
-    chosen = run.version;
+    chosen = run.runs;
   }
   return deployVersion({ ws, bundle, version: chosen, environment: to, moveChannel: true, ...rest });
 }

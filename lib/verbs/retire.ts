@@ -20,7 +20,7 @@ import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { listInIndex } from '../workspace/agent-rollout.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from '../release/environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep } from '../state/releases.ts';
 
 export interface RetireOptions {

@@ -18,7 +18,7 @@ import { formatRef, idOf } from '../object/ref.ts';
 import { INVENTORY_NAMESPACE, inventoryName, readInventory, writeInventory } from '../release/inventory.ts';
 import { readLive } from '../release/read-live.ts';
 import { createdInJournal, rebuildEntries } from '../release/rebuild.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from '../release/environment-run.ts';
 import { lastRelease, listReleases, releaseSteps } from '../state/releases.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';

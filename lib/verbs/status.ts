@@ -18,7 +18,7 @@ import { formatRef, type KubeObject } from '../object/ref.ts';
 import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
 import { mapLimit } from '../release/pool.ts';
 import { openFindings } from '../state/drift.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from '../release/environment-run.ts';
 import { listBundles, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
 import { readStatus } from '../workspace/agent-registry.ts';

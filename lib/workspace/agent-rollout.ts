@@ -19,7 +19,7 @@ import type { EnvironmentConfig } from '../config/config.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { type AgentStatus, waveTag } from '../protocol/agent-protocol.ts';
-import { runningOf } from '../state/queries.ts';
+import { runningOf } from '../release/environment-run.ts';
 import { beginRelease, lastRelease, recordStep, type ReleaseState } from '../state/releases.ts';
 import type { ClusterOutcome } from '../release/fanout.ts';
 import { readIndex, readStatus, writeIndex } from './agent-registry.ts';
