@@ -267,7 +267,7 @@ export type { SourceConfig } from './config/config.ts';
 export type { Workspace } from './workspace/workspace.ts';
 export type { BlockedCut, CutResult, CutVersion, LeftBundle } from './verbs/cut.ts';
 export type { DeployResult } from './verbs/deploy.ts';
-export type { ClusterDiff } from './verbs/diff-cluster.ts';
+export type { ClusterDiff } from './release/preview.ts';
 export type { ForeignMember } from './release/read-ownership.ts';
 export type { RebuiltInventory } from './verbs/state-rebuild.ts';
 export type { ClusterOutcome } from './release/fanout.ts';

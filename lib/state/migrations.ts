@@ -201,4 +201,25 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'rollouts: one row per move of an environment (or a cluster) to a version, begun then ended with one outcome',
+    sql: `
+      CREATE TABLE rollouts (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        plan_id     TEXT NOT NULL,
+        bundle      TEXT NOT NULL,
+        reason      TEXT NOT NULL,
+        environment TEXT,
+        cluster     TEXT,
+        version     TEXT NOT NULL,
+        digest      TEXT NOT NULL,
+        outcome     TEXT,
+        failures    TEXT NOT NULL DEFAULT '[]',
+        started_at  TEXT NOT NULL,
+        finished_at TEXT
+      );
+      CREATE INDEX rollouts_by_bundle ON rollouts (bundle, environment, id);
+    `,
+  },
 ];

@@ -1,67 +1,21 @@
 /**
  * `drover diff B@V --cluster C`: what applying V would change on C, before
- * it is applied. The version's content for that cluster (its target's
- * layer), prepared exactly as a release prepares it (SOPS decrypted in
- * memory, ownership marks, fields an HPA owns left out), is server-side
- * dry-run against the live objects; a member the dry run leaves as it is
- * does not appear, one it would change lists the fields that change (the
- * fields Drover applies: server bookkeeping such as managedFields,
- * resourceVersion, generation and status are not compared), one that does
- * not exist is `added`, and an object the cluster's inventory owns that V
- * drops is `removed` when it would be pruned, `letGo` when it would be
- * released instead. Members that exist and are not the bundle's are listed
- * as `foreign` with the `spec.adopt` line that would take them over: the
- * release would refuse them (bringing Drover to an existing cluster starts
- * here). Secret values are masked.
+ * it is applied (lib/release/preview.ts: a server-side dry run of the
+ * version's content for that cluster, prepared as a release prepares it;
+ * foreign members with the `spec.adopt` line that takes them over; Secret
+ * values masked).
  *
  * @example
  *   const d = await diffOnCluster({ ws, bundle: 'web', version: '1.0.3', cluster: 'c2' });
  *   d.changed // [{ ref: { kind: 'Deployment', ... }, fields: [{ path: 'spec.replicas', before: 1, after: 3 }] }]
  */
-import { diffObjects, type MembersDiff } from '../bundle/diff.ts';
-import { applyObject } from '../cluster/apply.ts';
 import { NotFoundError } from '../errors/errors.ts';
-import { withoutDelegatedFields } from '../object/delegated.ts';
-import { formatRef, idOf, type KubeObject, keyOf, refOf } from '../object/ref.ts';
 import { readInventory } from '../release/inventory.ts';
-import { managerOf } from '../release/ownership.ts';
-import { assemblePlan } from '../release/plan.ts';
-import { mapLimit } from '../release/pool.ts';
-import { type ForeignMember, markedMembers, readOwnership } from '../release/read-ownership.ts';
-import { releasePolicy } from '../release/release-options.ts';
+import { type ClusterDiff, previewRelease } from '../release/preview.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
-export interface ClusterDiff extends MembersDiff {
-  bundle: string;
-  version: string;
-  cluster: string;
-  target?: string;
-  from: string | null;
-  /** Members that exist and are not the bundle's: the release would be refused; each with the `spec.adopt` line that takes it over. */
-  foreign: ForeignMember[];
-  /** Members the release would adopt (spec.adopt selects them). */
-  adopted: string[];
-  /** Objects the bundle holds that V drops and that would be released, not deleted (adopted, shared, still claimed). */
-  letGo: { ref: string; reason: string }[];
-  /** Other refusals the release would meet (a missing namespace, Drover's own namespace). */
-  refusals: { ref: string; message: string }[];
-}
-
-/** The object without what the server keeps for itself, so only what an apply changes differs. */
-function applied(o: KubeObject): KubeObject {
-  const {
-    managedFields: _m,
-    resourceVersion: _r,
-    generation: _g,
-    creationTimestamp: _c,
-    uid: _u,
-    ...metadata
-  } = o.metadata;
-  const { status: _s, ...rest } = o;
-  return { ...rest, metadata } as KubeObject;
-}
 
 export async function diffOnCluster({
   ws,
@@ -83,89 +37,14 @@ export async function diffOnCluster({
   const content = await bundleVersions({ ws, bundle, signal }).load(version, {
     for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
   });
-  const prepare = sopsPreparer({ environments: [environment], env: ws.env });
-  const policy = releasePolicy({ target: content });
-  const desired = markedMembers({
-    bundle,
-    members: await mapLimit(withoutDelegatedFields(content.members), 16, prepare),
-    policy,
-  });
-  const inv = await readInventory(cluster, bundle, signal);
-  // The release's own ownership read: what it would refuse, adopt, create or let go is what this shows.
-  const own = await readOwnership({
+  return previewRelease({
     cluster,
     bundle,
-    desired,
-    inventory: inv,
-    policy,
+    content,
+    inventory: await readInventory(cluster, bundle, signal),
+    prepare: sopsPreparer({ environments: [environment], env: ws.env }),
     createNamespace: environment?.createNamespace ?? false,
     selfManaged: ws.config.selfManaged.includes(bundle),
     signal,
   });
-  const { live } = own;
-  const foreignKeys = new Set(own.foreign.map((f) => f.ref));
-  const dryRun = new Map<string, KubeObject>();
-  await mapLimit(
-    desired.filter((o) => live.get(keyOf(o)) && !foreignKeys.has(formatRef(idOf(o)))),
-    16,
-    async (object) => {
-      const force = own.entries.get(keyOf(object))?.origin !== 'shared';
-      dryRun.set(
-        keyOf(object),
-        (
-          await applyObject(cluster, {
-            object,
-            dryRun: true,
-            manager: managerOf(bundle),
-            force,
-            before: live.get(keyOf(object)) ?? null,
-            signal,
-          })
-        ).object,
-      );
-    },
-  );
-  const plan = assemblePlan({
-    desired: desired.filter((o) => !foreignKeys.has(formatRef(idOf(o)))),
-    live,
-    dryRun,
-    entries: own.entries,
-    held: own.held,
-    claims: own.claims,
-    policy,
-  });
-  const diff: MembersDiff = { added: [], removed: [], changed: [], unchanged: [] };
-  const letGo: { ref: string; reason: string }[] = [];
-  for (const e of plan) {
-    if (e.action === 'create') diff.added.push(refOf(e.object!));
-    else if (e.action === 'prune') diff.removed.push(refOf(e.live!));
-    else if (e.action === 'release' || e.action === 'restore')
-      letGo.push({ ref: e.ref, reason: e.reason ?? 'released' });
-    else if (e.action === 'unchanged') diff.unchanged.push(refOf(e.object!));
-    else if (e.action === 'update') {
-      const fields = diffObjects({ before: applied(e.live!), after: applied(dryRun.get(e.key)!) });
-      if (fields.length > 0) diff.changed.push({ ref: refOf(e.object!), fields });
-      else diff.unchanged.push(refOf(e.object!));
-    }
-  }
-  const refusals = [
-    ...own.reserved.map((r) => ({ ref: r.ref, message: r.message })),
-    ...own.missingNamespaces.map((m) => ({
-      ref: `Namespace/${m.namespace}`,
-      message: `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')}); set createNamespace: true to have it created`,
-    })),
-  ];
-  const adopted = own.adoptions.map((a) => formatRef(idOf(a.object)));
-  return {
-    bundle,
-    version: content.version,
-    cluster: name,
-    ...(content.target ? { target: content.target } : {}),
-    from: inv.current?.version ?? null,
-    ...diff,
-    foreign: own.foreign,
-    adopted,
-    letGo,
-    refusals,
-  };
 }
