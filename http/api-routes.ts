@@ -9,8 +9,9 @@
  * Every read goes through the public API (lib/index.ts), the same functions
  * the CLI calls, and answers from the state database (status and clusters
  * also read the clusters unless `?live=false`); actions answer 200 when the
- * rollout is healthy, 409 when it failed and was rolled back, and map other
- * errors by code (400 invalid, 404 not found, 409 conflict, 503 unavailable).
+ * rollout is healthy, 409 when it failed and was rolled back, and answer
+ * other errors with the error's own `httpStatus` (400 invalid, 404 not found,
+ * 409 conflict, 503 unavailable).
  *
  * @example
  *   curl -H "Authorization: Bearer $DROVER_API_TOKEN" http://127.0.0.1:7070/api/v1/releases?bundle=web

@@ -4,7 +4,7 @@
  * `/metrics` (Prometheus text, rendered by prom-client), the webhook receiver, the JSON API and the
  * web dashboard (`/` and `/ui/`, dashboard/routes.ts). Each
  * request is routed by the table in router.ts; token routes check the bearer
- * token first; errors become JSON with a status from their code. Request
+ * token first; errors become JSON with the error's own `httpStatus`. Request
  * logs carry method, path, status and duration, never headers or bodies.
  *
  * @example
@@ -17,7 +17,15 @@ import type { AddressInfo } from 'node:net';
 import { type DaemonHandle, type Logger, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
 import { apiRoutes } from './api-routes.ts';
 import { checkBearer } from './bearer-auth.ts';
-import { errorReply, matchRoute, type Method, type Reply, renderReply, type Route, statusOf } from './router.ts';
+import {
+  droverErrorReply,
+  errorReply,
+  matchRoute,
+  type Method,
+  type Reply,
+  renderReply,
+  type Route,
+} from './router.ts';
 import { webhookRoutes } from './webhook-routes.ts';
 import { dashboardRoutes } from './dashboard/routes.ts';
 
@@ -25,8 +33,6 @@ export interface HttpServer {
   address: { host: string; port: number };
   close(): Promise<void>;
 }
-
-export { statusOf } from './router.ts';
 
 /** `host:port` -> parts; `[::1]:7070` for IPv6. */
 export function parseListen(listen: string): { host: string; port: number } {
@@ -98,8 +104,7 @@ async function dispatch(routes: readonly Route[], h: DaemonHandle, req: Incoming
       req,
     });
   } catch (err) {
-    const e = toDroverError(err);
-    return errorReply(statusOf(e.code), e.code, e.message, e.data);
+    return droverErrorReply(toDroverError(err));
   }
 }
 

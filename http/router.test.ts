@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkBearer } from './bearer-auth.ts';
-import { parseListen, statusOf } from './http-server.ts';
-import { matchRoute, renderReply, type Route } from './router.ts';
+import * as errors from '../lib/errors/errors.ts';
+import { parseListen } from './http-server.ts';
+import { droverErrorReply, matchRoute, renderReply, type Route } from './router.ts';
 
 const h = () => ({ status: 200 });
 const routes: Route[] = [
@@ -69,21 +70,21 @@ describe('checkBearer', () => {
   });
 });
 
-describe('statusOf and parseListen', () => {
-  it('maps error codes to HTTP statuses', () => {
-    expect(
-      [
-        'E_USAGE',
-        'E_INVALID_INPUT',
-        'E_UNAUTHORIZED',
-        'E_NOT_FOUND',
-        'E_CONFLICT',
-        'E_RELEASE_FAILED',
-        'E_UNAVAILABLE',
-        'E_ROLLBACK_FAILED',
-        'E_INTERNAL',
-      ].map(statusOf),
-    ).toEqual([400, 400, 401, 404, 409, 409, 503, 500, 500]);
+describe('droverErrorReply and parseListen', () => {
+  it('answers an error with its own HTTP status, and its code, message and data', () => {
+    const answered = [
+      errors.UsageError,
+      errors.InvalidInputError,
+      errors.UnauthorizedError,
+      errors.NotFoundError,
+      errors.ConflictError,
+      errors.ReleaseFailedError,
+      errors.UnavailableError,
+      errors.RollbackFailedError,
+      errors.DroverError,
+    ].map((Cls) => droverErrorReply(new Cls('boom', { data: { bundle: 'web' } })));
+    expect(answered.map((r) => r.status)).toEqual([400, 400, 401, 404, 409, 409, 503, 500, 500]);
+    expect(answered[3]!.json).toEqual({ error: { code: 'E_NOT_FOUND', message: 'boom', data: { bundle: 'web' } } });
   });
   it('reads host:port, [v6]:port and :port', () => {
     expect(parseListen('127.0.0.1:7070')).toEqual({ host: '127.0.0.1', port: 7070 });

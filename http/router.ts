@@ -9,6 +9,7 @@
  *   if (m.kind === 'found') m.route.handler({ params: m.params, ... });
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { DroverError } from '../lib/index.ts';
 
 export type Method = 'GET' | 'POST';
 
@@ -98,28 +99,10 @@ export function renderReply(reply: Reply): { status: number; headers: Record<str
   };
 }
 
-/** HTTP status for an error code. */
-export function statusOf(code: string): number {
-  switch (code) {
-    case 'E_USAGE':
-    case 'E_INVALID_INPUT':
-      return 400;
-    case 'E_UNAUTHORIZED':
-      return 401;
-    case 'E_NOT_FOUND':
-      return 404;
-    case 'E_CONFLICT':
-    case 'E_RELEASE_FAILED':
-      return 409;
-    case 'E_UNAVAILABLE':
-    case 'E_INTEGRITY':
-      return 503;
-    default:
-      return 500;
-  }
-}
-
 export const errorReply = (status: number, code: string, message: string, data?: Record<string, unknown>): Reply => ({
   status,
   json: { error: { code, message, ...(data ? { data } : {}) } },
 });
+
+/** The reply for an error that ended a request: its own `httpStatus`, and its code, message and data as JSON. */
+export const droverErrorReply = (e: DroverError): Reply => errorReply(e.httpStatus, e.code, e.message, e.data);

@@ -20,7 +20,7 @@ import type { IncomingMessage } from 'node:http';
 import * as drover from '../../lib/index.ts';
 import { type DaemonHandle, NotFoundError, toDroverError, UsageError } from '../../lib/index.ts';
 import { readBoundedBody } from '../read-body.ts';
-import { type Reply, type RequestContext, type Route, statusOf as statusOfCode } from '../router.ts';
+import type { Reply, RequestContext, Route } from '../router.ts';
 import { checkBearer } from '../bearer-auth.ts';
 import { assetReply } from './assets.ts';
 import type { SafeHtml } from './html.ts';
@@ -98,7 +98,7 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       } catch (err) {
         const e = toDroverError(err);
         return htmlReply(
-          statusOfCode(e.code),
+          e.httpStatus,
           messagePage({
             title: e.code === 'E_NOT_FOUND' ? 'Not found' : 'Could not show this',
             message: e.message,
@@ -382,7 +382,7 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       } catch (err) {
         const e = toDroverError(err);
         return htmlReply(
-          statusOfCode(e.code),
+          e.httpStatus,
           messagePage({
             title: `${action} refused`,
             message: e.message,

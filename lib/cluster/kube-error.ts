@@ -30,6 +30,9 @@ export interface KubeStatus {
 export class KubeApiError extends DroverError {
   override readonly code: string = 'E_KUBE_API';
   override readonly exitCode: ExitCode = ExitCode.unavailable;
+  // An answer kubeError leaves unclassified (a 400, a refused immutable change, an apply conflict) is, to a caller
+  // of Drover's API, a fault inside Drover: answered 500, as it always was.
+  override readonly httpStatus: number = 500;
   readonly status: number;
   readonly reason: string;
   readonly causes: StatusCause[];

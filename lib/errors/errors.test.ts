@@ -1,10 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import { KubeApiError } from '../cluster/kube-error.ts';
+import { VersionTagMovedError } from '../workspace/version-tag-moved.ts';
 import * as errors from './errors.ts';
 
 // Walk every error class: each has a distinct stable code and an exit code from the table.
 const classes = Object.values(errors).filter(
   (v): v is typeof errors.DroverError => typeof v === 'function' && v.prototype instanceof Error,
 );
+
+// What each class means to the CLI (exit code) and to the HTTP API (status). The statuses are the ones the API
+// answered before errors carried them (E_DRIFT excepted: no request ended with it).
+const meaning: Record<string, [code: string, exitCode: errors.ExitCode, httpStatus: number]> = {
+  DroverError: ['E_INTERNAL', 1, 500],
+  UsageError: ['E_USAGE', 2, 400],
+  InvalidInputError: ['E_INVALID_INPUT', 3, 400],
+  NotFoundError: ['E_NOT_FOUND', 4, 404],
+  ConflictError: ['E_CONFLICT', 5, 409],
+  UnavailableError: ['E_UNAVAILABLE', 6, 503],
+  UnauthorizedError: ['E_UNAUTHORIZED', 10, 401],
+  IntegrityError: ['E_INTEGRITY', 6, 503],
+  ReleaseFailedError: ['E_RELEASE_FAILED', 7, 409],
+  RollbackFailedError: ['E_ROLLBACK_FAILED', 8, 500],
+  DriftFoundError: ['E_DRIFT', 9, 409],
+};
 
 describe('error classes', () => {
   it('each has a stable code, a known exit code and keeps data and cause', () => {
@@ -22,6 +40,39 @@ describe('error classes', () => {
     }
     expect(codes.size).toBe(classes.length);
     expect(classes.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it('each carries its exit code and its HTTP status, a new class included only with a row here', () => {
+    expect(classes.map((c) => c.name).sort()).toEqual(Object.keys(meaning).sort());
+    for (const Cls of classes) {
+      const e = new Cls('boom');
+      expect([e.code, e.exitCode, e.httpStatus], Cls.name).toEqual(meaning[Cls.name]);
+    }
+  });
+
+  // Subclasses outside lib/errors (grep "extends .*Error" under lib/). WholeReadError (lib/source/read-files.ts)
+  // is private to its module and adds nothing to InvalidInputError.
+  it.each([
+    {
+      name: 'KubeApiError',
+      e: new KubeApiError('Deployment/shop/web: bad request', { status: 400, reason: 'BadRequest', causes: [] }),
+      want: ['E_KUBE_API', 6, 500],
+    },
+    {
+      name: 'VersionTagMovedError',
+      e: new VersionTagMovedError({
+        bundle: 'web',
+        version: '1.0.1',
+        location: 'registry.example/drover/web',
+        recorded: 'sha256:aa',
+        found: 'sha256:bb',
+      }),
+      want: ['E_CONFLICT', 5, 409],
+    },
+  ])('$name carries its exit code and its HTTP status', ({ e, want }) => {
+    expect(e).toBeInstanceOf(errors.DroverError);
+    expect([e.code, e.exitCode, e.httpStatus]).toEqual(want);
+    expect(Object.keys(e.toJSON())).toEqual(['code', 'message', 'data']);
   });
 
   it('toDroverError keeps DroverErrors and wraps the rest', () => {

@@ -1,8 +1,12 @@
 /**
  * Drover's one error hierarchy. Every failure that crosses a module boundary is
  * a `DroverError` with a stable string `code` (for programs), a human message
- * (for people), structured `data` and an optional `cause`. The CLI maps the
- * error's `exitCode` to the process exit status in exactly one place.
+ * (for people), structured `data` and an optional `cause`. Each class carries
+ * what it means to both interfaces: the CLI exits with the error's `exitCode`
+ * (read in one place, cmd/main.ts) and the HTTP API and dashboard answer with
+ * its `httpStatus`; neither maps codes itself.
+ * Failures across several objects or clusters go in `data` as a list
+ * (`failures: [{ref, error}]`), never only as a joined message.
  *
  * @example
  *   throw new InvalidInputError('malformed YAML', { data: { file: 'app/cm.yaml', line: 3 } });
@@ -34,6 +38,8 @@ export interface DroverErrorOptions {
 export class DroverError extends Error {
   readonly code: string = 'E_INTERNAL';
   readonly exitCode: ExitCode = ExitCode.internal;
+  /** The status the HTTP API answers with when this error ends a request. Only http/ reads it. */
+  readonly httpStatus: number = 500;
   readonly data: ErrorData;
 
   constructor(message: string, { data = {}, cause }: DroverErrorOptions = {}) {
@@ -51,63 +57,78 @@ export class DroverError extends Error {
 export class UsageError extends DroverError {
   override readonly code = 'E_USAGE';
   override readonly exitCode = ExitCode.usage;
+  override readonly httpStatus = 400;
 }
 
 /** A file or object a user wrote is malformed or breaks a rule; names the file or object. */
 export class InvalidInputError extends DroverError {
   override readonly code = 'E_INVALID_INPUT';
   override readonly exitCode = ExitCode.invalidInput;
+  override readonly httpStatus = 400;
 }
 
 /** Something asked for by name does not exist (bundle, version, tag, cluster). */
 export class NotFoundError extends DroverError {
   override readonly code = 'E_NOT_FOUND';
   override readonly exitCode = ExitCode.notFound;
+  override readonly httpStatus = 404;
 }
 
 /** The request contradicts recorded state: an immutable tag, a held lease, a claimed object. */
 export class ConflictError extends DroverError {
   override readonly code = 'E_CONFLICT';
   override readonly exitCode = ExitCode.conflict;
+  override readonly httpStatus = 409;
 }
 
 /** A remote part (Git server, registry, cluster) did not answer or answered wrongly. */
 export class UnavailableError extends DroverError {
   override readonly code = 'E_UNAVAILABLE';
   override readonly exitCode = ExitCode.unavailable;
+  override readonly httpStatus = 503;
 }
 
 /** Credentials were refused or missing. Never carries the credentials themselves. */
 export class UnauthorizedError extends DroverError {
   override readonly code = 'E_UNAUTHORIZED';
   override readonly exitCode = ExitCode.unauthorized;
+  override readonly httpStatus = 401;
 }
 
 /** Content fetched from a remote did not match its digest, size or media type. */
 export class IntegrityError extends DroverError {
   override readonly code = 'E_INTEGRITY';
   override readonly exitCode = ExitCode.unavailable;
+  // Answered as an unavailable remote is: the fault is in what the remote served, not in the request.
+  override readonly httpStatus = 503;
 }
 
 /** A release failed and the cluster was returned to the previous version. */
 export class ReleaseFailedError extends DroverError {
   override readonly code = 'E_RELEASE_FAILED';
   override readonly exitCode = ExitCode.releaseFailed;
+  override readonly httpStatus = 409;
 }
 
 /** A release failed and restoring the previous version failed too: needs a person. */
 export class RollbackFailedError extends DroverError {
   override readonly code = 'E_ROLLBACK_FAILED';
   override readonly exitCode = ExitCode.rollbackFailed;
+  override readonly httpStatus = 500;
 }
 
 /** Drift was found and the caller asked for a non-zero exit when it is. */
 export class DriftFoundError extends DroverError {
   override readonly code = 'E_DRIFT';
   override readonly exitCode = ExitCode.driftFound;
+  // Only `drover drift --exit-code` raises it today; a request ended by it met live state contradicting the recorded.
+  override readonly httpStatus = 409;
 }
 
-/** One failure among several objects: the object's ref and what went wrong. */
+/**
+ * One failure among several objects: the object's ref and what went wrong.
+ * In an error's `data` a list of them is written `failures: [{ref, error: error.toJSON()}]`.
+ */
 export interface ObjectFailure {
   ref: string;
   error: DroverError;
