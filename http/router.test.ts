@@ -83,7 +83,7 @@ describe('droverErrorReply and parseListen', () => {
       errors.RollbackFailedError,
       errors.DroverError,
     ].map((Cls) => droverErrorReply(new Cls('boom', { data: { bundle: 'web' } })));
-    expect(answered.map((r) => r.status)).toEqual([400, 400, 401, 404, 409, 409, 503, 500, 500]);
+    expect(answered.map((r) => r.status)).toEqual([400, 400, 401, 404, 409, 422, 503, 500, 500]);
     expect(answered[3]!.json).toEqual({ error: { code: 'E_NOT_FOUND', message: 'boom', data: { bundle: 'web' } } });
   });
   it('reads host:port, [v6]:port and :port', () => {

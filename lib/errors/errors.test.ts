@@ -19,7 +19,7 @@ const meaning: Record<string, [code: string, exitCode: errors.ExitCode, httpStat
   UnavailableError: ['E_UNAVAILABLE', 6, 503],
   UnauthorizedError: ['E_UNAUTHORIZED', 10, 401],
   IntegrityError: ['E_INTEGRITY', 6, 503],
-  ReleaseFailedError: ['E_RELEASE_FAILED', 7, 409],
+  ReleaseFailedError: ['E_RELEASE_FAILED', 7, 422],
   RollbackFailedError: ['E_ROLLBACK_FAILED', 8, 500],
   DriftFoundError: ['E_DRIFT', 9, 409],
 };

@@ -103,11 +103,11 @@ export class IntegrityError extends DroverError {
   override readonly httpStatus = 503;
 }
 
-/** A release failed and the cluster was returned to the previous version. */
+/** A release failed and the cluster was returned to the previous version. HTTP 422: the version could not be made healthy (a refusal is a 409 conflict). */
 export class ReleaseFailedError extends DroverError {
   override readonly code = 'E_RELEASE_FAILED';
   override readonly exitCode = ExitCode.releaseFailed;
-  override readonly httpStatus = 409;
+  override readonly httpStatus = 422;
 }
 
 /** A release failed and restoring the previous version failed too: needs a person. */

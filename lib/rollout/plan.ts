@@ -79,8 +79,9 @@ export interface PlannedWave {
 export interface PlannedChannel {
   mode: ChannelMode;
   tag: string;
-  /** The digest the tag names now (undefined: no tag yet). */
+  /** The digest the tag names now (undefined: no tag yet), and its version when it is one of this bundle's. */
   names?: string;
+  namesVersion?: string;
   to: string;
   /** Where the tag goes back to if the rollout does not end healthy: what it named, or what the environment ran whole. */
   putBackTo?: string;
@@ -88,7 +89,7 @@ export interface PlannedChannel {
 
 /** What a plan was made from, to tell whether it is still true (`staleReasons`). Live drift is not part of it. */
 export interface RolloutFingerprint {
-  digest: string;
+  digest: string | null;
   /** Every environment's channel tag: the digest it named (null: none). */
   tags: Record<string, string | null>;
   /** Every planned cluster's inventory digest (null: none; absent: not read). */
@@ -103,8 +104,9 @@ export interface RolloutPlan {
   automated: boolean;
   environment?: string;
   cluster?: string;
-  version: string;
-  digest: string;
+  /** The version and the digest recorded at cut; absent only when a refusal came before a version was chosen. */
+  version?: string;
+  digest?: string;
   /** What the environment runs whole now (absent: not one version, or a one-cluster deploy). */
   runs?: VersionRef;
   channel?: PlannedChannel;

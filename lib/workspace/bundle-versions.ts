@@ -43,7 +43,7 @@ export interface BundleVersions {
    */
   load(reference: string, opts?: { target?: string; for?: Placement }): Promise<VersionContent>;
   /** The digest the environment's channel tag names, or undefined when it has none (or the registry says so). */
-  channel(environment: string): Promise<string | undefined>;
+  channel(environment: string, opts?: { signal?: AbortSignal | undefined }): Promise<string | undefined>;
   /** Points the environment's channel tag at a digest already in the registry, and marks it as Drover's (state/channel-marks.ts). */
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Marks the digest the tag names as known to Drover without moving it (a tag followed). */
@@ -87,8 +87,8 @@ export function bundleVersions({
       signal: opts.signal ?? signal,
     });
   };
-  const tagged = (tag: string) =>
-    store.resolve({ tag, signal }).then(
+  const tagged = (tag: string, opts: { signal?: AbortSignal | undefined } = {}) =>
+    store.resolve({ tag, signal: opts.signal ?? signal }).then(
       (d) => d.digest as string,
       (err: unknown) => {
         if (err instanceof NotFoundError) return undefined;
@@ -114,7 +114,7 @@ export function bundleVersions({
       }
       return loaded.get(key)!;
     },
-    channel: (environment) => tagged(channelTag(environment)),
+    channel: (environment, opts) => tagged(channelTag(environment), opts),
     channelsListed: async (environments) => {
       const tags = await store.listTags({ signal }).catch(() => [] as string[]);
       if (tags.length === 0) return undefined;
