@@ -9,6 +9,7 @@
  * @example
  *   const drift: BackgroundTask = { name: 'drift', start: ({ ws, signal }) => startDriftMonitor({ ws, signal }) };
  */
+import { toDroverError } from '../errors/errors.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { Logger } from './log.ts';
 import type { ChangeFeed } from './changes.ts';
@@ -36,6 +37,43 @@ export interface RunningTask {
 export interface BackgroundTask {
   name: string;
   start(ctx: BackgroundContext): Promise<RunningTask> | RunningTask;
+}
+
+/**
+ * Starts each task in order, with its own logger (lines carry `task`) and
+ * the drift gauge to report to, each start logged; a task that does not
+ * start is logged and left out, and the others run. `stop()` stops every
+ * started task and resolves when all have stopped, failed or not.
+ */
+export async function startBackgroundTasks({
+  tasks,
+  log,
+  ...ctx
+}: Omit<BackgroundContext, 'log' | 'reportDriftFindings'> & {
+  tasks: readonly BackgroundTask[];
+  log: Logger;
+}): Promise<{
+  stop(): Promise<void>;
+}> {
+  const reportDriftFindings: BackgroundContext['reportDriftFindings'] = (counts) =>
+    Object.entries(counts).forEach(([bundle, n]) => ctx.metrics.driftFindings.set({ bundle }, n));
+  const running: RunningTask[] = [];
+  for (const t of tasks) {
+    try {
+      running.push(await t.start({ ...ctx, log: log.with({ task: t.name }), reportDriftFindings }));
+      log.info(`background task ${t.name} started`, { task: t.name });
+    } catch (err) {
+      log.error(`background task ${t.name} did not start: ${toDroverError(err).message}`, {
+        task: t.name,
+        error: toDroverError(err),
+      });
+    }
+  }
+  return {
+    stop: async () => {
+      await Promise.allSettled(running.map(async (r) => r.stop()));
+    },
+  };
 }
 
 /**
