@@ -192,6 +192,7 @@ const handle: DaemonHandle = {
   runExclusive: () => Promise.reject(new Error('read-only benchmark')),
   actions: {
     cut: () => Promise.reject(new Error('read-only')),
+    plan: () => Promise.reject(new Error('read-only')),
     deploy: () => Promise.reject(new Error('read-only')),
     promote: () => Promise.reject(new Error('read-only')),
     rollback: () => Promise.reject(new Error('read-only')),

@@ -6,18 +6,11 @@
  * without loading the Git, registry and cluster code.
  */
 import * as drover from '../lib/index.ts';
-import {
-  type DeployResult,
-  formatRef,
-  InvalidInputError,
-  parseBundleRef,
-  ReleaseFailedError,
-  RollbackFailedError,
-  UsageError,
-} from '../lib/index.ts';
+import { formatRef, InvalidInputError, parseBundleRef, ReleaseFailedError, UsageError } from '../lib/index.ts';
 import { statusTable, table } from './render.ts';
-import { str, type Verb, type VerbResult, withWorkspace } from './verb.ts';
+import { str, type Verb, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
+import { rolloutVerbs } from './verbs-rollout.ts';
 import { serveVerbs } from './verbs-serve.ts';
 
 export type { Verb } from './verb.ts';
@@ -166,72 +159,7 @@ export const verbs: Verb[] = [
         return { data: d, human };
       }),
   },
-  {
-    name: 'deploy',
-    usage: 'deploy B@V (--env E | --cluster C)',
-    summary: 'release a version to an environment (in waves) or one cluster',
-    options: { env: { type: 'string' }, cluster: { type: 'string' } },
-    run: (ctx) =>
-      withWorkspace(ctx, async (ws) => {
-        const [ref] = ctx.positionals;
-        if (!ref || ctx.positionals.length > 1) throw new UsageError('deploy takes one BUNDLE@VERSION');
-        const { bundle, version } = parseBundleRef(ref);
-        const r = await drover.deploy({
-          ws,
-          bundle,
-          version,
-          ...(str(ctx.values.env) ? { environment: str(ctx.values.env) } : {}),
-          ...(str(ctx.values.cluster) ? { cluster: str(ctx.values.cluster) } : {}),
-          onEvent: ctx.onEvent,
-          signal: ctx.signal,
-        });
-        return deployOutcome(r);
-      }),
-  },
-  {
-    name: 'promote',
-    usage: 'promote B --to E [--version V]',
-    summary: "move E's channel tag to V (default: what the previous env runs healthy) and deploy it",
-    options: { to: { type: 'string' }, version: { type: 'string' } },
-    run: (ctx) =>
-      withWorkspace(ctx, async (ws) => {
-        const [bundle] = ctx.positionals;
-        const to = str(ctx.values.to);
-        if (!bundle || !to) throw new UsageError('promote needs a bundle and --to ENV');
-        return deployOutcome(
-          await drover.promote({
-            ws,
-            bundle,
-            to,
-            ...(str(ctx.values.version) ? { version: str(ctx.values.version) } : {}),
-            onEvent: ctx.onEvent,
-            signal: ctx.signal,
-          }),
-        );
-      }),
-  },
-  {
-    name: 'rollback',
-    usage: 'rollback B --env E [--to V]',
-    summary: "move E's channel tag back (default: the previous good version) and deploy it",
-    options: { env: { type: 'string' }, to: { type: 'string' } },
-    run: (ctx) =>
-      withWorkspace(ctx, async (ws) => {
-        const [bundle] = ctx.positionals;
-        const environment = str(ctx.values.env);
-        if (!bundle || !environment) throw new UsageError('rollback needs a bundle and --env ENV');
-        return deployOutcome(
-          await drover.rollback({
-            ws,
-            bundle,
-            environment,
-            ...(str(ctx.values.to) ? { to: str(ctx.values.to) } : {}),
-            onEvent: ctx.onEvent,
-            signal: ctx.signal,
-          }),
-        );
-      }),
-  },
+  ...rolloutVerbs,
   {
     name: 'status',
     usage: 'status [--journal-only]',
@@ -507,51 +435,6 @@ function retireListing(
       ].join('\n'),
     )
     .join('\n');
-}
-
-function deployOutcome(r: DeployResult): VerbResult {
-  const human = [
-    `${r.bundle}@${r.version}${r.environment ? ` to ${r.environment}` : ''}: ${r.ok ? 'healthy everywhere' : 'FAILED'}`,
-    table(
-      ['CLUSTER', 'WAVE', 'STATE', 'FAILED OBJECT', 'REASON'],
-      r.clusters.map((c) => [
-        c.cluster,
-        c.wave,
-        c.refused ? 'refused' : c.state,
-        c.failedObject ?? '',
-        c.refused ? `${c.reason}: ${c.message}` : (c.reason ?? c.message ?? ''),
-      ]),
-    ),
-    ...(r.channel
-      ? [
-          `channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`,
-        ]
-      : []),
-  ].join('\n');
-  // A cluster that could not be put back on the previous version (its own rollback, or the revert after another cluster failed) needs a person.
-  const needsPerson = r.clusters
-    .filter((c) => c.state === 'rollback-failed' || c.state === 'revert-failed')
-    .map((c) => c.cluster);
-  const failed = r.clusters.filter((c) => c.state !== 'succeeded' && c.state !== 'not-started').map((c) => c.cluster);
-  const refused = r.clusters.filter((c) => c.refused);
-  if (r.ok) return { data: r, human };
-  if (refused.length > 0 && refused.length === failed.length)
-    return {
-      data: r,
-      human,
-      failure: new ReleaseFailedError(
-        `${r.bundle}@${r.version} was refused on ${refused.map((c) => `${c.cluster} (${c.reason})`).join(', ')} before any write: ${refused[0]!.message}`,
-      ),
-    };
-  return {
-    data: r,
-    human,
-    failure: needsPerson.length
-      ? new RollbackFailedError(
-          `${r.bundle}@${r.version}: ${needsPerson.join(', ')} could not be put back and need attention`,
-        )
-      : new ReleaseFailedError(`${r.bundle}@${r.version} failed on ${failed.join(', ')} and was rolled back`),
-  };
 }
 
 /** One provenance field for people: lists joined, the renderer as `kustomize v5.8.1`. */

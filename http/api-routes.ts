@@ -8,16 +8,19 @@
  *
  * Every read goes through the public API (lib/index.ts), the same functions
  * the CLI calls, and answers from the state database (status and clusters
- * also read the clusters unless `?live=false`); actions answer 200 when the
- * rollout is healthy, 409 when it failed and was rolled back, and answer
- * other errors with the error's own `httpStatus` (400 invalid, 404 not found,
- * 409 conflict, 503 unavailable).
+ * also read the clusters unless `?live=false`). A rollout (deploy, promote,
+ * rollback) answers its result with the status of its one outcome: 200
+ * healthy, 409 refused (nothing written), 422 rolled back, 500 needs a
+ * person, 503 not run; `POST /api/v1/plan` answers the plan without doing
+ * it, and an action may post that plan's id (`plan`) to be refused if it
+ * went stale. Other errors answer with the error's own `httpStatus` (400
+ * invalid, 404 not found, 409 conflict, 503 unavailable).
  *
  * @example
  *   curl -H "Authorization: Bearer $DROVER_API_TOKEN" http://127.0.0.1:7070/api/v1/releases?bundle=web
  */
 import * as drover from '../lib/index.ts';
-import { type DaemonHandle, type DeployResult, NotFoundError, UsageError } from '../lib/index.ts';
+import { type DaemonHandle, type DeployResult, NotFoundError, outcomeError, UsageError } from '../lib/index.ts';
 import { readJsonObject } from './read-json.ts';
 import { errorReply, type Reply, type RequestContext, type Route } from './router.ts';
 
@@ -38,7 +41,11 @@ const text = (v: unknown, name: string, required = true): string | undefined => 
   return v;
 };
 
-const deployReply = (r: DeployResult): Reply => ({ status: r.ok ? 200 : 409, json: r });
+/** A rollout's answer: its status from its one outcome (outcomeError's class), the result, and the error when it is not healthy. */
+const deployReply = (r: DeployResult): Reply => {
+  const e = outcomeError(r);
+  return { status: e?.httpStatus ?? 200, json: e ? { ...r, error: e.toJSON() } : r };
+};
 
 /** Wraps an action: refused while shutting down, run under `key`'s lock, the bundle woken afterwards for follow-ups. */
 async function act(
@@ -163,6 +170,30 @@ export function apiRoutes(h: DaemonHandle): Route[] {
         return { status: 202, json: { woken: bundle } };
       }),
     ),
+    route('POST', '/api/v1/plan', (ctx) =>
+      act(h, ctx, async (body) => {
+        const reason = text(body.action, 'action')!;
+        if (reason !== 'deploy' && reason !== 'promote' && reason !== 'rollback')
+          throw new UsageError('action must be deploy, promote or rollback');
+        return ok(
+          await h.actions.plan({
+            bundle: text(body.bundle, 'bundle')!,
+            reason,
+            environment: text(
+              reason === 'promote' ? body.to : body.environment,
+              reason === 'promote' ? 'to' : 'environment',
+              false,
+            ),
+            cluster: text(body.cluster, 'cluster', false),
+            version: text(
+              reason === 'rollback' ? body.to : body.version,
+              reason === 'rollback' ? 'to' : 'version',
+              false,
+            ),
+          }),
+        );
+      }),
+    ),
     route('POST', '/api/v1/deploy', (ctx) =>
       act(h, ctx, async (body) => {
         const environment = text(body.environment, 'environment', false);
@@ -174,6 +205,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
             version: text(body.version, 'version')!,
             ...(environment ? { environment } : {}),
             ...(cluster ? { cluster } : {}),
+            plan: text(body.plan, 'plan', false),
           }),
         );
       }),
@@ -186,6 +218,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
             bundle: text(body.bundle, 'bundle')!,
             to: text(body.to, 'to')!,
             ...(version ? { version } : {}),
+            plan: text(body.plan, 'plan', false),
           }),
         );
       }),
@@ -198,6 +231,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
             bundle: text(body.bundle, 'bundle')!,
             environment: text(body.environment, 'environment')!,
             ...(to ? { to } : {}),
+            plan: text(body.plan, 'plan', false),
           }),
         );
       }),

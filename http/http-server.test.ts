@@ -58,6 +58,7 @@ function stubHandle({
     runExclusive: () => Promise.reject(new Error('not in this test')),
     actions: {
       cut: () => Promise.reject(new Error('not in this test')),
+      plan: () => Promise.reject(new Error('not in this test')),
       deploy: () => Promise.reject(new Error('not in this test')),
       promote: () => Promise.reject(new Error('not in this test')),
       rollback: () => Promise.reject(new Error('not in this test')),

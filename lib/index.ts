@@ -27,6 +27,7 @@ import type * as Diff from './verbs/diff.ts';
 import type * as Deploy from './verbs/deploy.ts';
 import type * as Promote from './verbs/promote.ts';
 import type * as Rollback from './verbs/rollback.ts';
+import type * as Plan from './verbs/plan.ts';
 import type * as Retire from './verbs/retire.ts';
 import type * as Status from './verbs/status.ts';
 import type * as History from './verbs/history.ts';
@@ -210,11 +211,9 @@ export async function release(
 ): Promise<ReturnType<typeof Releases.releaseView>> {
   return (await import('./verbs/releases.ts')).releaseView(...args);
 }
-/** What `rollback` would do (the version the environment's tag names, and the one it would go back to), without doing it. */
-export async function planRollback(
-  ...args: Parameters<typeof Rollback.planRollback>
-): ReturnType<typeof Rollback.planRollback> {
-  return (await import('./verbs/rollback.ts')).planRollback(...args);
+/** What a deploy, promote or rollback would do, without doing it: the plan (`--dry-run`, the confirm pages), with each cluster's change. */
+export async function plan(...args: Parameters<typeof Plan.planMove>): ReturnType<typeof Plan.planMove> {
+  return (await import('./verbs/plan.ts')).planMove(...args);
 }
 /** Bundles x clusters by environment, one page, from the state alone (the dashboard's overview). */
 export async function overview(
@@ -254,6 +253,16 @@ export {
 } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
 export { VersionTagMovedError, type VersionTagMovedData } from './workspace/version-tag-moved.ts';
+// A rollout's one outcome, and the one mapping of it to an error (its class: the exit code and the HTTP status).
+export {
+  outcomeError,
+  RolloutRefusedError,
+  type ChannelResult,
+  type RolloutFailure,
+  type RolloutOutcome,
+  type RolloutResult,
+} from './rollout/outcome.ts';
+export type { PlannedCluster, RolloutPlan, RolloutReason } from './rollout/plan.ts';
 export { formatRef, type KubeObject, type ObjectRef } from './object/ref.ts';
 
 export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';

@@ -76,6 +76,7 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
     runExclusive: () => Promise.reject(new Error('not in this test')),
     actions: {
       cut: refuse('cut'),
+      plan: refuse('plan'),
       deploy: refuse('deploy'),
       promote: refuse('promote'),
       rollback: refuse('rollback'),

@@ -18,7 +18,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import * as drover from '../../lib/index.ts';
-import { type DaemonHandle, NotFoundError, toDroverError, UsageError } from '../../lib/index.ts';
+import {
+  type DaemonHandle,
+  NotFoundError,
+  outcomeError,
+  type RolloutResult,
+  toDroverError,
+  UsageError,
+} from '../../lib/index.ts';
 import { readBoundedBody } from '../read-body.ts';
 import type { Reply, RequestContext, Route } from '../router.ts';
 import { checkBearer } from '../bearer-auth.ts';
@@ -36,10 +43,15 @@ import { messagePage, type PageContext } from './views/layout.ts';
 import { loginPage } from './views/login.ts';
 import { overviewPage, PAGE_SIZE } from './views/overview.ts';
 import { PIPELINE_PAGE, pipelinePage } from './views/pipeline.ts';
+import { outcomeText } from './views/outcome.ts';
 import { rolloutPage } from './views/rollout.ts';
 
 const FORM_MAX = 16 * 1024;
 /** How long an action may run before the browser is sent on to watch it live. */
+/** Whether what an action resolved to is a rollout's result (a heal's report is not). */
+const isRolloutResult = (x: unknown): x is RolloutResult =>
+  typeof x === 'object' && x !== null && 'outcome' in x && 'failures' in x;
+
 const ACTION_WAIT_MS = 1500;
 
 export const SECURITY_HEADERS: Record<string, string> = {
@@ -186,13 +198,16 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
       case 'promote': {
         const to = need('to');
         const version = need('version');
-        return { promise: h.actions.promote({ bundle, to, version }), next: links.rollout(bundle, version, to) };
+        return {
+          promise: h.actions.promote({ bundle, to, version, plan: form.get('plan') || undefined }),
+          next: links.rollout(bundle, version, to),
+        };
       }
       case 'rollback': {
         const environment = need('environment');
         const to = need('to');
         return {
-          promise: h.actions.rollback({ bundle, environment, to }),
+          promise: h.actions.rollback({ bundle, environment, to, plan: form.get('plan') || undefined }),
           next: links.rollout(bundle, to, environment),
         };
       }
@@ -203,7 +218,12 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
         const env = environment ?? ws().config.environments.find((e) => e.clusters.includes(cluster!))?.name;
         return {
-          promise: h.actions.deploy({ bundle, version, ...(environment ? { environment } : { cluster: cluster! }) }),
+          promise: h.actions.deploy({
+            bundle,
+            version,
+            ...(environment ? { environment } : { cluster: cluster! }),
+            plan: form.get('plan') || undefined,
+          }),
           next: env ? links.rollout(bundle, version, env) : links.bundle(bundle),
         };
       }
@@ -365,12 +385,26 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         // Wait a moment: an action refused at once (a version not found, a lock) is shown here; a rollout under way is watched live on its page.
         const early = await Promise.race([
           promise.then(
-            () => ({ done: true as const }),
+            (result: unknown) => ({ done: true as const, result }),
             (err: unknown) => ({ done: true as const, err }),
           ),
           new Promise<{ done: false }>((r) => setTimeout(() => r({ done: false }), ACTION_WAIT_MS).unref()),
         ]);
         if (early.done && 'err' in early) throw early.err;
+        // Ended already, and not healthy (refused, a stale plan, rolled back): said here, with its status.
+        const ended = early.done && 'result' in early ? early.result : undefined;
+        if (isRolloutResult(ended) && ended.outcome !== 'healthy') {
+          const text = outcomeText(ended);
+          return htmlReply(
+            outcomeError(ended)!.httpStatus,
+            messagePage({
+              title: `${action}: ${text.title.toLowerCase()}`,
+              message: text.message,
+              ctx: p,
+              next: { href: next, text: 'See the rollout' },
+            }),
+          );
+        }
         if (!early.done)
           promise.catch((err: unknown) =>
             h.ctx.log.warn(`dashboard ${action} failed: ${toDroverError(err).message}`, {

@@ -5,7 +5,9 @@ import { createDependencyTracker } from './dependencies.ts';
 import { createLogger } from './log.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 
-const result = (clusters: DeployResult['clusters']): DeployResult => ({
+const result = (
+  clusters: DeployResult['clusters'],
+): Pick<DeployResult, 'ok' | 'bundle' | 'version' | 'digest' | 'clusters'> => ({
   ok: false,
   bundle: 'web',
   version: '1.0.2',

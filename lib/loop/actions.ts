@@ -1,20 +1,16 @@
 /**
  * The daemon's actions, shared by the loop and the API: cut one source,
- * deploy, promote, roll back. Each calls the same library function the CLI
- * does and adds what a long-running process needs: metrics for every
- * release, a log line per outcome, and the channel tag put back if shutdown
- * aborts a deploy halfway (the engine leaves an aborted release to recovery,
- * which restores the previous version, so the tag must name it again).
+ * deploy, promote, roll back, follow a tag, heal. Each calls the same
+ * library function the CLI does (a rollout: lib/rollout, which also puts
+ * the channel tag back if shutdown aborts it) and adds what a long-running
+ * process needs: metrics for every release, a log line per outcome, the
+ * change feed the dashboard listens to, and the plan a person was shown.
  */
-import { toDroverError } from '../errors/errors.ts';
 import { type CutResult, cutVersions } from '../verbs/cut.ts';
-import { type DeployResult, deployVersion } from '../verbs/deploy.ts';
+import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
 import { type DriftReport, checkDrift } from '../verbs/drift.ts';
-import { promote } from '../verbs/promote.ts';
-import { rollbackEnvironment } from '../verbs/rollback.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { listBundles } from '../state/versions.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 import type { OnEvent } from '../progress.ts';
@@ -30,7 +26,10 @@ function releaseEvents(ctx: LoopContext, bundle: string): OnEvent {
 }
 
 /** Counts a deploy's per-cluster outcomes in drover_releases_total and drover_rollbacks_total, and notes which clusters answered. */
-export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: DeployResult): void {
+export function countReleases(
+  ctx: Pick<LoopContext, 'metrics' | 'deps'>,
+  r: Pick<DeployResult, 'bundle' | 'clusters'>,
+): void {
   // The version was pulled to get here: the registry answers.
   ctx.deps.up('registry');
   for (const c of r.clusters) {
@@ -47,10 +46,12 @@ export function countReleases(ctx: Pick<LoopContext, 'metrics' | 'deps'>, r: Dep
   }
 }
 
+/** One log line per rollout, by its outcome. */
 function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
   const fields = {
     bundle: r.bundle,
     version: r.version,
+    outcome: r.outcome,
     ...(r.environment ? { environment: r.environment } : {}),
     clusters: r.clusters.map((c) => ({
       cluster: c.cluster,
@@ -59,110 +60,121 @@ function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
       ...(c.failedObject ? { failedObject: c.failedObject } : {}),
       ...(c.message ? { message: c.message } : {}),
     })),
+    ...(r.failures.length ? { failures: r.failures } : {}),
   };
-  if (r.ok) ctx.log.info(`${what} ${r.bundle}@${r.version}: healthy`, fields);
-  else ctx.log.error(`${what} ${r.bundle}@${r.version}: failed`, fields);
-}
-
-/**
- * Runs a deploy that may move `environment`'s channel tag. If the work signal
- * aborts it (shutdown past the grace period), the tag is put back to what it
- * named before, since recovery restores the clusters to that version.
- */
-async function guardChannel(
-  ctx: LoopContext,
-  { bundle, environment }: { bundle: string; environment: string | undefined },
-  run: () => Promise<DeployResult>,
-): Promise<DeployResult> {
-  if (!environment) return run();
-  const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
-  const before = await versions.channel(environment);
-  try {
-    return await run();
-  } catch (err) {
-    if (ctx.signal.aborted && before) {
-      await versions.moveChannel(environment, before, { signal: AbortSignal.timeout(10_000) }).then(
-        () =>
-          ctx.log.warn(`put channel tag ${environment} of ${bundle} back after an interrupted deploy`, {
-            bundle,
-            environment,
-            digest: before,
-          }),
-        (e: unknown) =>
-          ctx.log.error(`could not put channel tag ${environment} of ${bundle} back`, {
-            bundle,
-            environment,
-            error: toDroverError(e),
-          }),
-      );
-    }
-    throw err;
+  const line = `${what} ${r.bundle}@${r.version || '?'}: ${r.outcome}`;
+  switch (r.outcome) {
+    case 'healthy':
+      return ctx.log.info(line, fields);
+    case 'not-run':
+    case 'refused':
+      return ctx.log.warn(line, fields);
+    case 'rolled-back':
+    case 'needs-person':
+      return ctx.log.error(line, fields);
   }
 }
 
-export async function deployAction(
+/** Runs one rollout as the daemon does: its events logged and fed to the dashboard, its releases counted, its outcome logged. */
+async function rolloutAction(
+  ctx: LoopContext,
+  what: string,
+  bundle: string,
+  run: (onEvent: OnEvent) => Promise<DeployResult>,
+): Promise<DeployResult> {
+  const r = await run(releaseEvents(ctx, bundle));
+  countReleases(ctx, r);
+  logOutcome(ctx, what, r);
+  for (const q of r.quarantined)
+    ctx.log.warn(`quarantined ${bundle}@${q.version} in ${r.environment}: automation will not try it again`, {
+      bundle,
+      version: q.version,
+      environment: r.environment,
+      reason: q.reason,
+    });
+  ctx.changes?.emit({ bundle, kind: 'release' });
+  return r;
+}
+
+/** What an action of a person names: the plan they were shown (by id), held against the state now. */
+export interface ShownPlan {
+  /** The id of a plan the daemon showed (DaemonActions.plan). */
+  plan?: string | undefined;
+}
+
+export function deployAction(
   ctx: LoopContext,
   {
     bundle,
     version,
     environment,
     cluster,
-    moveChannel = true,
-  }: { bundle: string; version: string; environment?: string; cluster?: string; moveChannel?: boolean },
+    plan,
+    automated = false,
+  }: { bundle: string; version: string; environment?: string; cluster?: string; automated?: boolean } & ShownPlan,
 ): Promise<DeployResult> {
-  const onEvent = releaseEvents(ctx, bundle);
-  const r = await guardChannel(ctx, { bundle, environment: moveChannel ? environment : undefined }, () =>
-    deployVersion({
+  return rolloutAction(ctx, 'deploy', bundle, (onEvent) =>
+    planAndRun({
       ws: ctx.ws,
-      bundle,
-      version,
-      ...(environment ? { environment } : {}),
-      ...(cluster ? { cluster } : {}),
-      moveChannel: Boolean(environment) && moveChannel,
+      request: { bundle, version, environment, cluster, reason: 'deploy', automated },
+      shown: plan ? ctx.plans?.recall(plan) : undefined,
       onEvent,
       signal: ctx.signal,
     }),
   );
-  countReleases(ctx, r);
-  logOutcome(ctx, 'deploy', r);
-  ctx.changes?.emit({ bundle, kind: 'release' });
-  return r;
 }
 
-export async function promoteAction(
+export function promoteAction(
   ctx: LoopContext,
-  { bundle, to, version }: { bundle: string; to: string; version?: string },
+  {
+    bundle,
+    to,
+    version,
+    plan,
+    automated = false,
+  }: { bundle: string; to: string; version?: string; automated?: boolean } & ShownPlan,
 ): Promise<DeployResult> {
-  const onEvent = releaseEvents(ctx, bundle);
-  const r = await guardChannel(ctx, { bundle, environment: to }, () =>
-    promote({ ws: ctx.ws, bundle, to, ...(version ? { version } : {}), onEvent, signal: ctx.signal }),
+  return rolloutAction(ctx, 'promote', bundle, (onEvent) =>
+    planAndRun({
+      ws: ctx.ws,
+      request: { bundle, environment: to, version, reason: 'promote', automated },
+      shown: plan ? ctx.plans?.recall(plan) : undefined,
+      onEvent,
+      signal: ctx.signal,
+    }),
   );
-  countReleases(ctx, r);
-  logOutcome(ctx, 'promote', r);
-  ctx.changes?.emit({ bundle, kind: 'release' });
-  return r;
 }
 
 export async function rollbackAction(
   ctx: LoopContext,
-  { bundle, environment, to }: { bundle: string; environment: string; to?: string },
+  { bundle, environment, to, plan }: { bundle: string; environment: string; to?: string } & ShownPlan,
 ): Promise<DeployResult> {
-  const onEvent = releaseEvents(ctx, bundle);
-  const r = await guardChannel(ctx, { bundle, environment }, () =>
-    rollbackEnvironment({
+  const r = await rolloutAction(ctx, 'rollback', bundle, (onEvent) =>
+    planAndRun({
       ws: ctx.ws,
-      bundle,
-      environment,
-      ...(to ? { to } : {}),
+      request: { bundle, environment, version: to, reason: 'rollback' },
+      shown: plan ? ctx.plans?.recall(plan) : undefined,
       onEvent,
       signal: ctx.signal,
     }),
   );
-  countReleases(ctx, r);
   if (r.ok) ctx.metrics.rollbacks.inc({ kind: 'environment' });
-  logOutcome(ctx, 'rollback', r);
-  ctx.changes?.emit({ bundle, kind: 'release' });
   return r;
+}
+
+/** Releases a digest someone else put on an environment's tag (follow-channels.ts): the tag is its desired state. */
+export function followAction(
+  ctx: LoopContext,
+  { bundle, environment, digest }: { bundle: string; environment: string; digest: string },
+): Promise<DeployResult> {
+  return rolloutAction(ctx, 'follow', bundle, (onEvent) =>
+    planAndRun({
+      ws: ctx.ws,
+      request: { bundle, environment, version: digest, reason: 'follow', automated: true },
+      onEvent,
+      signal: ctx.signal,
+    }),
+  );
 }
 
 /** Heals one bundle on one cluster now, whatever its self-heal policy says (a person asked), and logs the outcome. */

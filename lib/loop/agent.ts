@@ -33,7 +33,7 @@ import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
-import { deployVersion } from '../verbs/deploy.ts';
+import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
 import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
@@ -293,49 +293,65 @@ async function followBundle({
     ...(inv.current ? { from: inv.current.version } : {}),
   });
   await publish('applying');
-  let r;
-  try {
-    // As its own one-cluster environment (its time limit), never moving a tag: the agent only follows.
-    r = await deployVersion({
-      ws,
-      bundle,
-      version: desired,
-      environment,
-      moveChannel: false,
-      onEvent: eventLogger(log, { bundle }),
-      signal: stop,
-    });
-  } catch (err) {
+  // As its own one-cluster environment (its time limit), never writing a tag: the agent only follows.
+  const r = await planAndRun({
+    ws,
+    request: { bundle, environment, version: desired, reason: 'follow', channel: 'follow' },
+    onEvent: eventLogger(log, { bundle }),
+    signal: stop,
+  }).catch(async (err: unknown) => {
     const reason = unusableReasonOf(err);
-    const e = toDroverError(err);
-    if (reason) {
-      log.error(`${bundle}: ${tag} names ${desired}, refused: ${e.message}; nothing applied`, {
-        bundle,
-        desired,
-        reason,
-      });
-      await publish('refused', { reason: `${reason}: ${e.message}` });
-      return;
-    }
-    throw err;
+    if (!reason) throw err;
+    return { refusedBy: `${reason}: ${toDroverError(err).message}` };
+  });
+  if ('refusedBy' in r || r.plan.refusal) {
+    const why = 'refusedBy' in r ? r.refusedBy : `${r.plan.refusal!.reason}: ${r.plan.refusal!.message}`;
+    log.error(`${bundle}: ${tag} names ${desired}, refused: ${why}; nothing applied`, { bundle, desired });
+    await publish('refused', { reason: why });
+    return;
   }
+  await publishOutcome(r, { log, publish });
+}
+
+/** The agent's status after a rollout here, by its one outcome. */
+async function publishOutcome(
+  r: DeployResult,
+  {
+    log,
+    publish,
+  }: {
+    log: Logger;
+    publish: (
+      state: AgentState,
+      more?: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>>,
+    ) => Promise<void>;
+  },
+): Promise<void> {
   const c = r.clusters[0]!;
-  if (c.state === 'succeeded') {
-    log.info(`${bundle}@${r.version}: healthy`, { bundle, version: r.version });
-    await publish('succeeded');
-  } else if (c.state === 'rolled-back' || c.state === 'rollback-failed') {
-    log.error(
-      `${bundle}@${r.version} failed and was ${c.state === 'rolled-back' ? 'rolled back whole' : 'not rolled back'}`,
-      { bundle, version: r.version, failedObject: c.failedObject, reason: c.reason },
-    );
-    await publish(c.state, {
-      ...(c.failedObject ? { failedObject: c.failedObject } : {}),
-      ...(c.reason ? { reason: c.reason } : {}),
-      health: c.state === 'rolled-back' ? 'Current' : null,
-    });
-  } else {
-    log.warn(`${bundle}@${r.version} did not run: ${c.message ?? c.state}`, { bundle });
-    await publish('error', { reason: c.message ?? c.state });
+  const { bundle, version } = r;
+  switch (r.outcome) {
+    case 'healthy':
+      log.info(`${bundle}@${version}: healthy`, { bundle, version });
+      return publish('succeeded');
+    case 'not-run':
+      log.warn(`${bundle}@${version} did not run: ${c.message ?? c.state}`, { bundle });
+      return publish('error', { reason: c.message ?? c.state });
+    case 'refused':
+    case 'rolled-back':
+    case 'needs-person': {
+      const restored = c.state === 'rolled-back';
+      log.error(`${bundle}@${version} failed and was ${restored ? 'rolled back whole' : 'not rolled back'}`, {
+        bundle,
+        version,
+        failedObject: c.failedObject,
+        reason: c.reason,
+      });
+      return publish(restored ? 'rolled-back' : 'rollback-failed', {
+        ...(c.failedObject ? { failedObject: c.failedObject } : {}),
+        ...(c.reason ? { reason: c.reason } : {}),
+        health: restored ? 'Current' : null,
+      });
+    }
   }
 }
 

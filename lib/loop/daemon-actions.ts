@@ -15,6 +15,7 @@
 import { NotFoundError } from '../errors/errors.ts';
 import { cutSourceAction, deployAction, healAction, promoteAction, rollbackAction } from './actions.ts';
 import type { DaemonActions, DaemonHandle } from './daemon-handle.ts';
+import { planMove } from '../verbs/plan.ts';
 import type { LoopContext } from './loop-context.ts';
 import { bundleKey, sourceKey } from './task-key.ts';
 
@@ -51,6 +52,11 @@ export function createDaemonActions({
         unchanged: results.flatMap((r) => r.unchanged),
         warnings: results.flatMap((r) => r.warnings),
       };
+    },
+    plan: async (args) => {
+      const plan = await planMove({ ws: ctx.ws, ...args, preview: true, signal: ctx.signal });
+      ctx.plans?.remember(plan);
+      return plan;
     },
     deploy: (args) => onBundle(args.bundle, () => deployAction(ctx, args)),
     promote: (args) => onBundle(args.bundle, () => promoteAction(ctx, args)),

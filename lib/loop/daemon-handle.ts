@@ -7,6 +7,7 @@
  * metrics and log lines.
  */
 import type { CutResult } from '../verbs/cut.ts';
+import type { RolloutPlan, RolloutRequest } from '../rollout/plan.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import type { DriftReport } from '../verbs/drift.ts';
 import type { LoopContext } from './loop-context.ts';
@@ -17,9 +18,25 @@ export interface DaemonActions {
     source?: string;
     bundle?: string;
   }): Promise<Pick<CutResult, 'sources' | 'cut' | 'unchanged' | 'warnings'>>;
-  deploy(args: { bundle: string; version: string; environment?: string; cluster?: string }): Promise<DeployResult>;
-  promote(args: { bundle: string; to: string; version?: string }): Promise<DeployResult>;
-  rollback(args: { bundle: string; environment: string; to?: string }): Promise<DeployResult>;
+  /**
+   * What a deploy, promote or rollback would do, with each cluster's change (nothing is written); the daemon
+   * remembers the plan, so the action can post its id (`plan`) and be refused if it went stale meanwhile.
+   */
+  plan(args: Omit<RolloutRequest, 'automated' | 'channel'>): Promise<RolloutPlan>;
+  deploy(args: {
+    bundle: string;
+    version: string;
+    environment?: string;
+    cluster?: string;
+    plan?: string | undefined;
+  }): Promise<DeployResult>;
+  promote(args: { bundle: string; to: string; version?: string; plan?: string | undefined }): Promise<DeployResult>;
+  rollback(args: {
+    bundle: string;
+    environment: string;
+    to?: string;
+    plan?: string | undefined;
+  }): Promise<DeployResult>;
   /** Re-applies what one cluster should run of one bundle, taking back drifted fields (a heal is a release in the journal). */
   heal(args: { bundle: string; cluster: string }): Promise<DriftReport>;
 }

@@ -20,6 +20,7 @@
  *   process.once('SIGTERM', () => ac.abort());
  *   await runDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l), startInterface });
  */
+import { createPlanMemory } from './plan-memory.ts';
 import { secretFromEnv } from '../config/config.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
@@ -95,7 +96,16 @@ export async function runDaemon({
     onRecovered: (kind, name) => wakeRecovered({ wakes, sources: ws.config.sources, kind, name }),
   });
   const changes = createChangeFeed();
-  const ctx: LoopContext = { ws, log, metrics, deps, signal: work.signal, channels: new Map(), changes };
+  const ctx: LoopContext = {
+    ws,
+    log,
+    metrics,
+    deps,
+    signal: work.signal,
+    channels: new Map(),
+    changes,
+    plans: createPlanMemory(),
+  };
   const status = startingStatus(startedAt);
   const inFlight = createInFlight();
   // The queue and the tracker reach `wakes`, made just below, only once work runs (the queue starts paused).

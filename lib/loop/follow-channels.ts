@@ -32,17 +32,18 @@
  *   const r = await followChannels(ctx, { bundle: 'web' });
  *   r.followed // [{ environment: 'prod', version: '1.0.0', ok: true }]
  */
-import { gt } from 'semver';
 import { unusableReasonOf } from '../bundle/artifact-check.ts';
-import { UnavailableError, toDroverError } from '../errors/errors.ts';
+import { toDroverError } from '../errors/errors.ts';
 import { channelSync } from '../release/channels.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { channelRead } from '../state/channel-reads.ts';
-import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
+import { isQuarantined } from '../state/quarantine.ts';
 import { environmentRun } from '../release/environment-run.ts';
 import { lastReleases } from '../state/releases.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
-import { deployAction } from './actions.ts';
+import { outcomeError } from '../rollout/outcome.ts';
+import type { DeployResult } from '../verbs/deploy.ts';
+import { followAction } from './actions.ts';
 import type { ChannelMemory, LoopContext } from './loop-context.ts';
 import type { Hold } from './promotion-policy.ts';
 
@@ -109,44 +110,21 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       outOfSync: sync.outOfSync,
       ...(before.runs ? { from: before.runs } : {}),
     });
-    const r = await deployAction(ctx, { bundle, version: digest, environment: e.name, moveChannel: false });
-    const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
-    if (!r.ok && !versionFailed) {
-      const why = r.clusters
-        .filter((c) => c.state === 'error')
-        .map((c) => `${c.cluster}: ${c.message ?? 'error'}`)
-        .join('; ');
-      throw new UnavailableError(`following ${e.name}'s tag of ${bundle} to ${version} did not run: ${why}`, {
-        data: { ...labels, version },
-      });
-    }
-    out.followed.push({ environment: e.name, version, digest, ok: r.ok });
-    if (r.ok) {
+    const r = await followAction(ctx, { bundle, environment: e.name, digest });
+    const followed = (ok: boolean) => out.followed.push({ environment: e.name, version, digest, ok });
+    if (r.outcome === 'healthy') {
       ctx.metrics.channelFollows.inc({ ...labels, result: 'healthy' });
       ctx.metrics.channelInSync.set(labels, 1);
-      versions.mark(e.name, digest);
-      if (before.runs && before.runs !== version && gt(before.runs, version)) {
-        quarantineVersion(db, {
-          bundle,
-          version: before.runs,
-          environment: e.name,
-          reason: `the ${e.name} tag was moved back to ${version} outside Drover`,
-        });
-      }
-      continue;
+      followed(true);
+    } else if (r.outcome === 'rolled-back' || r.outcome === 'needs-person' || r.quarantined.length > 0) {
+      // The version failed here (a refusal on a cluster included): quarantined, and the tag put back.
+      ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
+      followed(false);
+      logPutBack(ctx, r);
+    } else {
+      // Nothing was written: tried again with backoff, like any rollout that could not run.
+      throw outcomeError(r)!;
     }
-    ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
-    const why = r.clusters
-      .filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed')
-      .map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`)
-      .join('; ');
-    quarantineVersion(db, {
-      bundle,
-      version,
-      environment: e.name,
-      reason: `the ${e.name} tag was moved to it outside Drover; the rollout failed and was rolled back: ${why}`,
-    });
-    await putTagBack(ctx, versions, { ...labels, version, digest, to: before.digest });
   }
   return out;
 }
@@ -227,40 +205,23 @@ function clearRefused(
   memory.delete(key);
 }
 
-/** After a failed follow: the tag names what runs again, unless it was moved once more meanwhile (then that move is followed next). */
-async function putTagBack(
-  ctx: LoopContext,
-  versions: ReturnType<typeof bundleVersions>,
-  {
-    bundle,
-    environment,
-    version,
-    digest,
-    to,
-  }: { bundle: string; environment: string; version: string; digest: string; to: string | undefined },
-): Promise<void> {
-  const fields = { bundle, environment, version, digest };
-  if (!to) {
-    // Nothing ran whole before: there is nothing to put back; the quarantine keeps it from being tried again.
-    versions.mark(environment, digest);
-    ctx.log.warn(
-      `${bundle}@${version} failed in ${environment} and was rolled back; the tag stays on it (${environment} ran no one version before)`,
+/** After a failed follow: what became of the tag (the rollout put it back to what runs, unless it was moved again meanwhile). */
+function logPutBack(ctx: LoopContext, r: DeployResult): void {
+  const fields = { bundle: r.bundle, environment: r.environment, version: r.version, digest: r.digest };
+  const env = r.environment!;
+  if (r.channel?.restoreError)
+    ctx.log.error(
+      `${r.bundle}@${r.version} failed in ${env} and was rolled back; the ${env} tag could not be put back: ${r.channel.restoreError}`,
       fields,
     );
-    return;
-  }
-  try {
-    if ((await versions.channel(environment)) !== digest) return;
-    await versions.moveChannel(environment, to, { signal: AbortSignal.timeout(10_000) });
+  else if (r.channel?.restored)
     ctx.log.warn(
-      `${bundle}@${version} failed in ${environment} and was rolled back whole; quarantined there, and the ${environment} tag put back to what runs`,
-      { ...fields, tag: to },
+      `${r.bundle}@${r.version} failed in ${env} and was rolled back whole; quarantined there, and the ${env} tag put back to what runs`,
+      { ...fields, tag: r.plan.channel?.putBackTo },
     );
-  } catch (err) {
-    versions.mark(environment, digest);
-    ctx.log.error(
-      `${bundle}@${version} failed in ${environment} and was rolled back; the ${environment} tag could not be put back: ${toDroverError(err).message}`,
-      { ...fields, error: toDroverError(err) },
+  else if (!r.plan.channel?.putBackTo)
+    ctx.log.warn(
+      `${r.bundle}@${r.version} failed in ${env} and was rolled back; the tag stays on it (${env} ran no one version before)`,
+      fields,
     );
-  }
 }

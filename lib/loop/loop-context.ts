@@ -10,6 +10,7 @@ import type { Workspace } from '../workspace/workspace.ts';
 import type { ChangeFeed } from './changes.ts';
 import type { DependencyTracker } from './dependencies.ts';
 import type { Logger } from './log.ts';
+import type { PlanMemory } from './plan-memory.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
 /** Per (bundle, environment): the refused or quarantined digest last said, so it is logged once (follow-channels.ts). */
@@ -27,4 +28,6 @@ export interface LoopContext {
   changes?: ChangeFeed;
   /** Refused and quarantined channel tags already said, so each is logged once per digest (follow-channels.ts). */
   channels?: ChannelMemory;
+  /** Plans shown to people (the dashboard's confirm pages, the API), by id (plan-memory.ts); absent outside the daemon. */
+  plans?: PlanMemory;
 }

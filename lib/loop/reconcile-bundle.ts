@@ -14,10 +14,10 @@
  *   r.wakeAtMs // when a waiting promotion becomes due
  */
 import { gt } from 'semver';
-import { UnavailableError } from '../errors/errors.ts';
+import { outcomeError } from '../rollout/outcome.ts';
 import { environmentRun } from '../release/environment-run.ts';
 import { lastReleases } from '../state/releases.ts';
-import { isQuarantined, quarantineVersion } from '../state/quarantine.ts';
+import { isQuarantined } from '../state/quarantine.ts';
 import { getBundle, latestVersion } from '../state/versions.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import { deployAction, promoteAction } from './actions.ts';
@@ -86,35 +86,11 @@ export async function reconcileBundle(
     );
     const r: DeployResult =
       a.kind === 'deploy'
-        ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment })
-        : await promoteAction(ctx, { bundle, to: a.environment, version: a.version });
-    const versionFailed = r.clusters.some((c) => c.state === 'rolled-back' || c.state === 'rollback-failed');
-    if (!r.ok && versionFailed) {
-      quarantineVersion(db, {
-        bundle,
-        version: a.version,
-        environment: a.environment,
-        reason: `automatic ${a.kind} failed and was rolled back: ${r.clusters
-          .filter((c) => c.state === 'rolled-back' || c.state === 'rollback-failed' || c.state === 'error')
-          .map((c) => `${c.cluster}: ${c.reason ?? c.message ?? c.state}`)
-          .join('; ')}`,
-      });
-      ctx.log.warn(`quarantined ${bundle}@${a.version} in ${a.environment}: automation will not try it again`, {
-        bundle,
-        version: a.version,
-        environment: a.environment,
-      });
-    }
-    out.actions.push({ action: a, ok: r.ok, quarantined: !r.ok && versionFailed });
-    if (!r.ok && !versionFailed) {
-      const why = r.clusters
-        .filter((c) => c.state === 'error')
-        .map((c) => `${c.cluster}: ${c.message ?? 'error'}`)
-        .join('; ');
-      throw new UnavailableError(`${a.kind} ${bundle}@${a.version} to ${a.environment} did not run: ${why}`, {
-        data: { bundle, version: a.version, environment: a.environment },
-      });
-    }
+        ? await deployAction(ctx, { bundle, version: a.version, environment: a.environment, automated: true })
+        : await promoteAction(ctx, { bundle, to: a.environment, version: a.version, automated: true });
+    // A version that failed was quarantined by the rollout (rollout/quarantine-rule.ts): automation moves on.
+    out.actions.push({ action: a, ok: r.ok, quarantined: r.quarantined.length > 0 });
+    if (!r.ok && r.quarantined.length === 0) throw outcomeError(r)!;
   }
   return out;
 }

@@ -79,7 +79,13 @@ export async function listInIndex({
   (listed ? bundles : retire).add(bundle);
   await writeIndex({
     stores: ws.stores,
-    index: { environment: e.name, bundles: [...bundles], retire: [...retire], clusters: tags, selfHeal: policies(bundles) },
+    index: {
+      environment: e.name,
+      bundles: [...bundles],
+      retire: [...retire],
+      clusters: tags,
+      selfHeal: policies(bundles),
+    },
     signal,
   });
 }
@@ -100,7 +106,13 @@ export function agentOutcomes(w: Waiting): AgentOutcomes {
     clusters: new Set(agentClustersOf(w.ws, w.environment)),
     outcome: async (cluster) => {
       // The index tells each agent which bundles to follow, and by which tag.
-      await (indexed ??= listInIndex({ ws: w.ws, environment: w.environment, bundle: w.bundle, listed: true, signal: w.signal }));
+      await (indexed ??= listInIndex({
+        ws: w.ws,
+        environment: w.environment,
+        bundle: w.bundle,
+        listed: true,
+        signal: w.signal,
+      }));
       w.onEvent?.({
         phase: 'agent',
         subject: cluster,
@@ -142,7 +154,11 @@ async function waitForReport(w: Waiting, cluster: string, deadline: number): Pro
 }
 
 /** What an agent reported, as a finished release in the hub's journal. */
-function journalReport({ ws, environment: e, bundle, version, digest }: Waiting, cluster: string, s: AgentStatus): void {
+function journalReport(
+  { ws, environment: e, bundle, version, digest }: Waiting,
+  cluster: string,
+  s: AgentStatus,
+): void {
   const before = runningOf(lastRelease(ws.db, bundle, cluster));
   const restored = s.state === 'rolled-back' ? (s.running ?? undefined) : before;
   const rel = beginRelease(ws.db, {

@@ -150,9 +150,12 @@ export function outcomeError(
       );
     }
     case 'not-run':
-      return new UnavailableError(`${what} did not run: ${r.failures.map((f) => `${where(f)}: ${f.error.message}`).join('; ')}`, {
-        data,
-      });
+      return new UnavailableError(
+        `${what} did not run: ${r.failures.map((f) => `${where(f)}: ${f.error.message}`).join('; ')}`,
+        {
+          data,
+        },
+      );
     case 'rolled-back':
       return new ReleaseFailedError(`${what} failed on ${r.failures.map(where).join(', ')} and was rolled back`, {
         data,
