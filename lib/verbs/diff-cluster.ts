@@ -16,7 +16,6 @@ import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../workspace/sops-preparer.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
-
 export async function diffOnCluster({
   ws,
   bundle,
