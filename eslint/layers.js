@@ -18,7 +18,7 @@ const ROOT = resolve(import.meta.dirname, '..');
  * adapter never imports another adapter, an engine only engines below it.
  */
 export const LAYERS = [
-  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts'], may: [] },
+  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: [] },
   {
     name: 'pure',
     paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'],

@@ -24,7 +24,7 @@ import { type DroverError, InvalidInputError, toDroverError } from '../errors/er
 import { MediaType } from '../oci/index.ts';
 import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { runningOf } from '../state/queries.ts';
 import { lastRelease } from '../state/releases.ts';
 import {

@@ -26,7 +26,7 @@ import { formatRef, idOf, type KubeObject, keyOf, refOf } from '../object/ref.ts
 import { readInventory } from '../release/inventory.ts';
 import { managerOf } from '../release/ownership.ts';
 import { assemblePlan } from '../release/plan.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { type ForeignMember, markedMembers, readOwnership } from '../release/read-ownership.ts';
 import { releasePolicy } from '../release/release-options.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';

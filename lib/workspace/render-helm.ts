@@ -27,7 +27,7 @@ import { stableStringify } from '../object/canonical.ts';
 import { formatRef } from '../object/ref.ts';
 import { type LoadedObject, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import type { RepoFile } from '../render/closure.ts';
 import { type HelmClosure, resolveHelmClosure } from '../render/helm-chart.ts';
 import { helmSources, renderDifferences } from '../render/helm-output.ts';

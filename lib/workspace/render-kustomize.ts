@@ -25,7 +25,7 @@ import { stableStringify } from '../object/canonical.ts';
 import { formatRef, type KubeObject, refOf } from '../object/ref.ts';
 import { type LoadedObject, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { type Closure, type RepoFile, resolveClosure } from '../render/closure.ts';
 import { kustomizeBuild, kustomizeVersion } from '../render/kustomize.ts';
 import { openSandbox } from '../render/sandbox.ts';
