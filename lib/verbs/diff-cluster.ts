@@ -30,7 +30,7 @@ import { mapLimit } from '../foundation/map-limit.ts';
 import { type ForeignMember, markedMembers, readOwnership } from '../release/read-ownership.ts';
 import { releasePolicy } from '../release/release-options.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface ClusterDiff extends MembersDiff {
