@@ -9,7 +9,7 @@
  * `targets()` throws it).
  *
  * @example
- *   const at = await bundlesAtCommit({ ws, source, commit: head, env });
+ *   const at = await bundlesAtCommit({ ws, source, commit: head });
  *   for (const b of at.bundles) b.targets().targets.map((t) => [t.name, t.members.length]);
  */
 import { dirname, join } from 'node:path';
@@ -17,6 +17,7 @@ import type { TargetMembers } from '../bundle/assemble-version.ts';
 import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../bundle/bundle-doc.ts';
 import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
 import type { RendererInfo } from '../bundle/pack.ts';
+import type { DroverConfig } from '../config/config.ts';
 import { type DroverError, toDroverError } from '../errors/errors.ts';
 import { contentDigest } from '../object/canonical.ts';
 import { clusterScopedCustomKinds } from '../object/scope.ts';
@@ -26,7 +27,6 @@ import { applyTargetPatches } from '../render/patch.ts';
 import { ownedPaths, renderBundle, rendererOf } from '../render/render-bundle.ts';
 import { openRenderCache } from '../render/render-cache.ts';
 import { isManifestPath, type Source } from '../source/index.ts';
-import type { Workspace } from './workspace.ts';
 
 /** One renderer run, or a render taken from the cache because its inputs had not changed. */
 export interface RenderRun {
@@ -65,7 +65,8 @@ export async function bundlesAtCommit({
   onEvent = () => {},
   signal,
 }: {
-  ws: Workspace;
+  /** The workspace (lib/workspace sits above this folder: only its config and env are read). */
+  ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   source: Source;
   commit: string;
   /** Only this bundle (the others are still declared, so presence stays right). */
