@@ -22,14 +22,21 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { git } from '../fixtures/testenv/git-server.ts';
 import { findBinary } from '../lib/render/find-binary.ts';
+import { helmRenderer } from '../lib/render/helm.ts';
+import { kustomizeRenderer } from '../lib/render/kustomize.ts';
 import { cutVersions } from '../lib/verbs/cut.ts';
 import { openWorkspace } from '../lib/workspace/workspace.ts';
 
 const kustomizeBundles = Number(process.argv[2] ?? 50);
 const helmCharts = Number(process.argv[3] ?? 20);
 const rounds = Number(process.argv[4] ?? 3);
-const kustomize = findBinary({ name: 'kustomize', baseDir: process.cwd(), env: process.env });
-const helm = findBinary({ name: 'helm', baseDir: process.cwd(), env: process.env });
+const kustomize = findBinary({
+  name: 'kustomize',
+  baseDir: process.cwd(),
+  env: process.env,
+  install: kustomizeRenderer.install,
+});
+const helm = findBinary({ name: 'helm', baseDir: process.cwd(), env: process.env, install: helmRenderer.install });
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-render-'));
 const write = (p: string, doc: unknown) => {
   mkdirSync(join(p, '..'), { recursive: true });

@@ -18,7 +18,7 @@ const ROOT = resolve(import.meta.dirname, '..');
  * adapter never imports another adapter, an engine only engines below it.
  */
 export const LAYERS = [
-  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts'], may: [] },
+  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: [] },
   {
     name: 'pure',
     paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'],
@@ -32,30 +32,75 @@ export const LAYERS = [
   { name: 'schedule', paths: ['lib/schedule/'], may: ['foundation', 'pure'] },
   { name: 'events', paths: ['lib/events/'], may: ['foundation', 'pure', 'adapter'] },
   { name: 'release', paths: ['lib/release/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events'] },
+  // The repository's bundles at a commit: over the source and render adapters; takes a workspace's config and env, not the workspace.
+  { name: 'repo', paths: ['lib/repo/'], may: ['foundation', 'pure', 'adapter'] },
   {
     name: 'workspace',
     paths: ['lib/workspace/'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo'],
   },
   {
     name: 'monitor',
     paths: ['lib/monitor/'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'workspace'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo', 'workspace'],
+  },
+  // Moving an environment to a version: plan, channel transaction, fan-out, quarantine, one outcome.
+  {
+    name: 'rollout',
+    paths: ['lib/rollout/'],
+    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo', 'workspace', 'monitor'],
   },
   {
     name: 'verbs',
     paths: ['lib/verbs/'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'],
+    may: [
+      'foundation',
+      'pure',
+      'adapter',
+      'schedule',
+      'events',
+      'release',
+      'repo',
+      'monitor',
+      'workspace',
+      'rollout',
+      'verbs',
+    ],
   },
   {
     name: 'loop',
     paths: ['lib/loop/'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs'],
+    may: [
+      'foundation',
+      'pure',
+      'adapter',
+      'schedule',
+      'events',
+      'release',
+      'repo',
+      'monitor',
+      'workspace',
+      'rollout',
+      'verbs',
+    ],
   },
   {
     name: 'api',
     paths: ['lib/index.ts'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'monitor', 'workspace', 'verbs', 'loop'],
+    may: [
+      'foundation',
+      'pure',
+      'adapter',
+      'schedule',
+      'events',
+      'release',
+      'repo',
+      'monitor',
+      'workspace',
+      'rollout',
+      'verbs',
+      'loop',
+    ],
   },
   { name: 'interface', paths: ['cmd/', 'http/'], may: ['api'] },
 ];

@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { ESLint } from 'eslint';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { layerViolation } from './layers.js';
+import { layerOf, layerViolation } from './layers.js';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -75,6 +75,14 @@ describe('the drover/layers lint rule', () => {
     ],
   ])('allows %s', async (_what, file, code) => {
     expect(await errors(file, code)).toEqual([]);
+  });
+
+  it('every folder and file of lib/ belongs to a layer the table knows', () => {
+    const unlayered = readdirSync(join(root, 'lib'))
+      .filter((name) => !name.endsWith('.test.ts'))
+      .map((name) => (statSync(join(root, 'lib', name)).isDirectory() ? `lib/${name}/x.ts` : `lib/${name}`))
+      .filter((p) => !layerOf(p));
+    expect(unlayered).toEqual([]);
   });
 
   it('every layered path belongs to exactly one layer the table knows', () => {

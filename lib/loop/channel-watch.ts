@@ -16,7 +16,7 @@
  */
 import { toDroverError } from '../errors/errors.ts';
 import { channelSync } from '../release/channels.ts';
-import { settleLimit } from '../release/pool.ts';
+import { settleLimit } from '../foundation/map-limit.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { type ChannelRead, recordChannelReads } from '../state/channel-reads.ts';
 import { lastReleases } from '../state/releases.ts';

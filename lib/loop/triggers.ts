@@ -19,7 +19,7 @@ import { toDroverError } from '../errors/errors.ts';
 import type { WorkQueue } from '../schedule/work-queue.ts';
 import { checkSchedule, watchSource } from '../source/index.ts';
 import { listBundles } from '../state/versions.ts';
-import { openConfiguredSource } from '../workspace/source.ts';
+import { openConfiguredSource } from '../repo/configured-source.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DaemonHandle } from './daemon-handle.ts';
 import type { DependencyKind } from './dependencies.ts';

@@ -24,7 +24,7 @@ import type { KubeObject, ObjectId } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { INVENTORY_NAMESPACE } from '../release/inventory.ts';
 import { BUNDLE_LABEL } from '../release/ownership.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import {
   type DesiredMember,
   type IndexChange,

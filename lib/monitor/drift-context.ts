@@ -15,7 +15,7 @@ import type { VersionContent } from '../release/release-options.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DesiredMember } from './inventory-index.ts';
 

@@ -22,7 +22,7 @@ import type { WatchEvent } from '../cluster/watch.ts';
 import { assessMember, type ObjectDrift } from '../drift/assess.ts';
 import type { DetectedBy, Observation } from '../drift/observation.ts';
 import { formatRef, idOf, type KubeObject, type ObjectId, refKey, refOf } from '../object/ref.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { type IndexedMember, type InventoryIndex, typeKey } from './inventory-index.ts';
 
 export interface JudgeStats {

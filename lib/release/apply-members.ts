@@ -20,7 +20,7 @@ import { formatRef, refOf, type KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import type { ChangeSetEntry } from './change-set.ts';
 import type { PlanEntry } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 /** Kinds that are never deleted to get past an immutable-field change. */
 const NEVER_RECREATE = new Set([

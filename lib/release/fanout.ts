@@ -14,7 +14,7 @@ import type { Cluster } from '../cluster/cluster.ts';
 import type { WaveConfig } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { getRelease } from '../state/releases.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { releaseToCluster, type ReleaseOptions, type ReleaseResult, type VersionContent } from './release.ts';
 
 export interface ClusterOutcome {

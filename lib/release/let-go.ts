@@ -17,7 +17,7 @@ import type { OnEvent } from '../progress.ts';
 import type { ChangeSetEntry } from './change-set.ts';
 import { BUNDLE_LABEL, LEGACY_MANAGER, managerOf, OWNER_ANNOTATION, sharedLabel } from './ownership.ts';
 import type { PlanEntry } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { deletePriorState, readPriorState, restorePriorState } from './prior-state.ts';
 
 const idOfLive = (live: KubeObject): ObjectId => ({

@@ -14,7 +14,7 @@ import { patchObject } from '../cluster/patch.ts';
 import { managedFieldsOf, renameManager } from '../object/managed-fields.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { LEGACY_MANAGER, managerOf, OWNER_ANNOTATION } from './ownership.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 /** The objects among `live` that still carry the bundle's fields under `drover`, with their renamed managedFields. Pure. */
 export function legacyManaged(

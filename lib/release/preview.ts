@@ -26,7 +26,7 @@ import { formatRef, idOf, type KubeObject, keyOf, refOf } from '../object/ref.ts
 import type { Inventory } from './inventory.ts';
 import { managerOf } from './ownership.ts';
 import { assemblePlan } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { type ForeignMember, markedMembers, readOwnership } from './read-ownership.ts';
 import { releasePolicy, type VersionContent } from './release-options.ts';
 

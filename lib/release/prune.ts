@@ -13,7 +13,7 @@ import { groupIntoStages } from '../object/order.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import type { PlanEntry } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 export async function pruneEntries(
   cluster: Cluster,

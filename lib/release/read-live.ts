@@ -16,7 +16,7 @@ import { kubeCause } from '../cluster/kube-error.ts';
 
 import { type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import { assembleLiveReads } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 /**
  * Live objects by key, null when absent. Kinds with several members in one

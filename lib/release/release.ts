@@ -76,7 +76,7 @@ import { inventoryMissing, refusal } from './refusal.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
 
 import { assemblePlan, ledgerAfter, type PlanAction, type PlanEntry, summarizePlan } from './plan.ts';
-import { mapLimit, settleLimit } from './pool.ts';
+import { mapLimit, settleLimit } from '../foundation/map-limit.ts';
 
 import { pruneEntries } from './prune.ts';
 

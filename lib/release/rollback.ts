@@ -34,7 +34,7 @@ import { markedMembers } from './read-ownership.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
 
 import { assemblePlan, ledgerAfter, summarizePlan } from './plan.ts';
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 import { keptObjects, pruneEntries } from './prune.ts';
 

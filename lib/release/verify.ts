@@ -22,7 +22,7 @@ import { formatRef, refOf, type KubeObject, idOf, keyOf } from '../object/ref.ts
 import type { OnEvent } from '../progress.ts';
 import { pollDelayMs } from './poll-delay.ts';
 
-import { mapLimit } from './pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 
 import { readLive } from './read-live.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type RepoFile, resolveClosure } from './closure.ts';
+import { resolveClosure } from './closure.ts';
+import type { RepoFile } from './renderer.ts';
 
 function repo(files: Record<string, string>) {
   const all: RepoFile[] = Object.entries(files).map(([path, text], i) => ({

@@ -24,16 +24,7 @@ import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { InvalidInputError } from '../errors/errors.ts';
 import { isRemote, KUSTOMIZATION_FILES, referencesOf } from './kustomization.ts';
-
-export interface RepoFile {
-  path: string;
-  /** The blob id (any content hash will do: it feeds the cache key). */
-  oid: string;
-  /** The content as text ('' for a binary file). */
-  text: string;
-  /** The content of a file that is not UTF-8 (a chart's .tgz dependency, a generator's data). */
-  bytes?: Uint8Array;
-}
+import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface Closure {
   /** The target's kustomization directory. */
@@ -61,7 +52,7 @@ export async function resolveClosure({
   allowRemote = false,
 }: {
   dir: string;
-  read: (dir: string) => Promise<RepoFile[]>;
+  read: ReadRepo;
   allowRemote?: boolean;
 }): Promise<Closure> {
   const listed = new Map<string, Promise<RepoFile[]>>();

@@ -7,22 +7,19 @@ import { accessSync, constants } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UnavailableError } from '../errors/errors.ts';
 
-/** How each renderer is installed (what .ci/setup runs), for the error that says it is missing. */
-const INSTALL: Record<string, string> = {
-  kustomize: 'go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.1',
-  helm: 'go install helm.sh/helm/v3/cmd/helm@v3.22.0',
-};
-
 export function findBinary({
   name,
   baseDir,
   env,
   renderer = name,
+  install,
 }: {
   name: string;
   baseDir: string;
   env: NodeJS.ProcessEnv;
   renderer?: string;
+  /** How .ci/setup installs it (the renderer's `install`), for the error that says it is missing. */
+  install?: string;
 }): string {
   const runnable = (p: string) => {
     try {
@@ -42,7 +39,6 @@ export function findBinary({
   const dirs = [...(env.PATH ?? '').split(':').filter(Boolean), ...(env.HOME ? [join(env.HOME, 'go', 'bin')] : [])];
   const found = dirs.map((d) => join(d, name)).find(runnable);
   if (found) return found;
-  const install = INSTALL[renderer];
   throw new UnavailableError(
     `${name} is not on PATH (nor in $HOME/go/bin): install it${install ? ` (bash .ci/setup does: ${install})` : ''} or name it in drover.yaml render.${renderer}.binary`,
     { data: { binary: name, reason: 'no-binary' } },

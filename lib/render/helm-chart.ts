@@ -31,7 +31,7 @@ import { parse } from 'yaml';
 import { gunzipBounded } from '../bundle/gzip.ts';
 import { readTar } from '../bundle/tar.ts';
 import { InvalidInputError } from '../errors/errors.ts';
-import type { RepoFile } from './closure.ts';
+import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface HelmClosure {
   chart: string;
@@ -125,7 +125,7 @@ export async function resolveHelmClosure({
   values: readonly string[];
   /** Values files other targets read: left out of this target's copy of the chart, so its render (and cache key) does not depend on them. */
   others?: readonly string[];
-  read: (dir: string) => Promise<RepoFile[]>;
+  read: ReadRepo;
   allowRemote?: boolean;
 }): Promise<HelmClosure> {
   const chart = inside(chartPath);

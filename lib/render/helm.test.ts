@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadObjects } from '../object/yaml.ts';
-import type { RepoFile } from './closure.ts';
+import type { RepoFile } from './renderer.ts';
 import { lookupCalls, resolveHelmClosure } from './helm-chart.ts';
 import { helmSources, renderDifferences } from './helm-output.ts';
 import { helmTemplateArgs } from './helm.ts';

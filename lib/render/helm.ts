@@ -1,43 +1,41 @@
 /**
- * The real `helm` binary, called as Argo CD and Flux's helm-controller
- * render charts (Helm's Go SDK has no Node counterpart): `helm template` in a
- * sandbox holding the target's closure, with a private Helm home, cache and
- * data directory per call, CRDs included and tests left out, and the
- * capabilities of the target's environment. `helm version` for the
- * provenance.
+ * The Helm renderer: the real `helm` binary, called as Argo CD and Flux's
+ * helm-controller render charts (Helm's Go SDK has no Node counterpart),
+ * `helm template` run by the driver (render-bundle.ts) in a sandbox holding
+ * the target's closure (helm-chart.ts: the chart, its vendored dependencies
+ * and the target's values files, with their refusals), with a private Helm
+ * home, cache and data directory per call, CRDs included and tests left out,
+ * and the capabilities of the target's environment. A bundle asks for it
+ * with `spec.helm`.
+ *
+ * Every render runs TWICE: a target whose two renders differ is refused,
+ * naming the objects, templates and fields (a chart calling randAlphaNum,
+ * genCA, now or uuidv4 would never settle: every cut a new version, every
+ * version drift). A resource annotated `helm.sh/hook` is refused, applied as
+ * a plain member or left out, as the bundle's `spec.helm.hooks` says.
+ *
+ * Values are layered: the chart's values.yaml, spec.helm.values, then the
+ * target's (a cluster's `prod/c3` reads `prod`'s first), then the `set`
+ * values in the same order. The target's environment in drover.yaml gives
+ * `--kube-version` and `--api-versions` (its `capabilities`). The cache key
+ * is the closure's digest and the arguments'.
  *
  * @example
- *   const yaml = await helmTemplate({ sandbox, binary, chart: 'charts/web', releaseName: 'web', namespace: 'shop', values: ['charts/web/values-prod.yaml'], set: [], hooks: 'refuse', timeoutMs: 60_000, maxOutputBytes: 64 << 20, what: 'bundle web, target prod' });
+ *   helmTemplateArgs({ chart: 'charts/web', releaseName: 'web', namespace: 'shop', values: ['charts/web/values-prod.yaml'], set: [], hooks: 'refuse' })
+ *   // => ['template', 'web', './charts/web', '--namespace', 'shop', '--include-crds', '--skip-tests', '--values', 'charts/web/values-prod.yaml']
  */
-import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { UnavailableError } from '../errors/errors.ts';
-import type { Sandbox } from './sandbox.ts';
+import type { TargetSpec } from '../bundle/bundle-doc.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import { stableStringify } from '../object/canonical.ts';
+import { formatRef } from '../object/ref.ts';
+import { type LoadedObject, loadObjects } from '../object/yaml.ts';
+import { resolveHelmClosure } from './helm-chart.ts';
+import { helmSources, renderDifferences } from './helm-output.ts';
+import type { Renderer, SandboxRun } from './renderer.ts';
 
-const execFileP = promisify(execFile);
-const versions = new Map<string, Promise<string>>();
-
-/** `v3.22.0` (what the binary says of itself), asked once per process. */
-export function helmVersion(binary: string): Promise<string> {
-  if (!versions.has(binary)) {
-    const p = execFileP(binary, ['version', '--template', '{{.Version}}'], {
-      timeout: 30_000,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' },
-    }).then(
-      ({ stdout }) => stdout.trim(),
-      (err: Error) => {
-        versions.delete(binary);
-        throw new UnavailableError(
-          `cannot run helm (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.helm.binary`,
-          { data: { binary, reason: 'no-helm' }, cause: err },
-        );
-      },
-    );
-    versions.set(binary, p);
-  }
-  return versions.get(binary)!;
-}
+const HOOK = 'helm.sh/hook';
 
 export interface HelmTemplateArgs {
   chart: string;
@@ -70,19 +68,7 @@ export function helmTemplateArgs(a: HelmTemplateArgs): string[] {
   ];
 }
 
-interface RunOptions {
-  sandbox: Sandbox;
-  binary: string;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  what: string;
-  signal?: AbortSignal;
-}
-
-function runHelm(
-  { sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: RunOptions,
-  argv: string[],
-): Promise<{ stdout: string }> {
+async function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: SandboxRun, argv: string[]) {
   // Helm's home, cache and data (repositories, registry logins, plugins) are the sandbox's own; no kubeconfig.
   const env = {
     HELM_CACHE_HOME: join(sandbox.home, 'helm', 'cache'),
@@ -90,30 +76,107 @@ function runHelm(
     HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'),
     KUBECONFIG: join(sandbox.home, 'no-kubeconfig'),
   };
-  return sandbox.run({
-    command: binary,
-    args: argv,
-    timeoutMs,
-    maxOutputBytes,
-    what,
-    env,
-    signal,
+  return (await sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, what, env, signal })).stdout;
+}
+
+/** The targets a target inherits values from, itself last: `prod/c3` -> [prod, prod/c3] when `prod` is declared. */
+function layersOf(target: TargetSpec | undefined, all: readonly TargetSpec[]): TargetSpec[] {
+  if (!target) return [];
+  const env = target.name.includes('/') ? all.find((t) => t.name === target.name.split('/')[0]) : undefined;
+  return [...(env ? [env] : []), target];
+}
+
+/** Objects of a render, each named by the repository path of the template it came from. */
+function objectsOf(text: string, chart: string): LoadedObject[] {
+  return loadObjects({
+    files: helmSources(text).map((s) => ({ path: s.path.replace(/^[^/]+/, chart), text: s.text })),
   });
 }
 
-/** `helm dependency build`: fetches the dependencies charts/ lacks into the sandbox's copy (only for a bundle that allows remote). */
-export async function helmDependencyBuild({ chart, ...run }: RunOptions & { chart: string }): Promise<void> {
-  await runHelm(run, ['dependency', 'build', `./${chart}`]);
-}
-
-export async function helmTemplate({
-  sandbox,
-  binary,
-  timeoutMs,
-  maxOutputBytes,
-  what,
-  signal,
-  ...args
-}: HelmTemplateArgs & RunOptions): Promise<string> {
-  return (await runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }, helmTemplateArgs(args))).stdout;
-}
+export const helmRenderer = {
+  name: 'helm',
+  install: 'go install helm.sh/helm/v3/cmd/helm@v3.22.0',
+  versionArgs: ['version', '--template', '{{.Version}}'],
+  readVersion: (stdout) => stdout.trim(),
+  renders: (bundle) => !!bundle.spec.helm,
+  ownedPaths: (bundle) => {
+    const s = bundle.spec;
+    return s.helm ? [s.helm.chart, ...s.helm.values, ...(s.targets ?? []).flatMap((t) => t.values ?? [])] : [];
+  },
+  command: (bundle) => `helm template ${bundle.spec.helm!.chart}`,
+  async prepare({ bundle, target: t, read, environments, where }) {
+    const helm = bundle.spec.helm!;
+    const declared = bundle.spec.targets ?? [];
+    const layers = layersOf(t, declared);
+    const capabilities = t ? environments.find((e) => e.name === t.name.split('/')[0])?.capabilities : undefined;
+    const closure = await resolveHelmClosure({
+      chart: helm.chart,
+      values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])],
+      others: declared.flatMap((d) => d.values ?? []),
+      read,
+      allowRemote: helm.allowRemote,
+    });
+    const args: HelmTemplateArgs = {
+      chart: closure.chart,
+      releaseName: helm.releaseName,
+      namespace: helm.namespace,
+      values: closure.values,
+      set: [helm.set, ...layers.map((l) => l.set ?? {})].filter((s) => Object.keys(s).length > 0),
+      hooks: helm.hooks,
+      ...(capabilities?.kubeVersion ? { kubeVersion: capabilities.kubeVersion } : {}),
+      ...(capabilities?.apiVersions?.length ? { apiVersions: capabilities.apiVersions } : {}),
+    };
+    // Targets with the same inputs (two of them reading the same values) share one render.
+    const argsDigest = createHash('sha256')
+      .update(stableStringify({ ...args, fetch: closure.fetch }))
+      .digest('hex')
+      .slice(0, 16);
+    return {
+      files: closure.files,
+      key: `${closure.digest.slice('sha256:'.length)}-${argsDigest}`,
+      async run(run) {
+        if (closure.fetch.length > 0) await runHelm(run, ['dependency', 'build', `./${closure.chart}`]);
+        const [first, second] = await Promise.all([
+          runHelm(run, helmTemplateArgs(args)),
+          runHelm(run, helmTemplateArgs(args)),
+        ]);
+        if (first !== second) {
+          const differ = renderDifferences(objectsOf(first, closure.chart), objectsOf(second, closure.chart));
+          const named = differ.map(
+            (d) => `${d.ref} (${d.template}${d.fields.length ? `: ${d.fields.slice(0, 5).join(', ')}` : ''})`,
+          );
+          throw new InvalidInputError(
+            `${where}: two renders differ${named.length ? ` in ${named.join('; ')}` : ''}: the chart is not deterministic (randAlphaNum, genCA, now, uuidv4, ...), so every cut would make a new version and every cluster would drift; take the value from values (or a Secret shipped encrypted) instead`,
+            { data: { bundle: bundle.name, target: t?.name, reason: 'nondeterministic', objects: differ } },
+          );
+        }
+        return first;
+      },
+      objects(output) {
+        let objects: LoadedObject[];
+        try {
+          objects = objectsOf(output, closure.chart);
+        } catch (err) {
+          if (err instanceof InvalidInputError)
+            throw new InvalidInputError(`${where}: ${err.message}`, {
+              data: { ...err.data, bundle: bundle.name, target: t?.name },
+              cause: err,
+            });
+          throw err;
+        }
+        const hook =
+          helm.hooks === 'refuse'
+            ? objects.find((o) => o.object.metadata.annotations?.[HOOK] !== undefined)
+            : undefined;
+        if (hook)
+          throw new InvalidInputError(
+            `${where}: ${hook.file}: ${formatRef(hook.ref)} is a Helm hook (${HOOK}: ${hook.object.metadata.annotations![HOOK]}): Drover runs no hooks; set spec.helm.hooks to apply (as a plain member of the bundle) or skip`,
+            {
+              data: { bundle: bundle.name, target: t?.name, file: hook.file, ref: formatRef(hook.ref), reason: 'hook' },
+            },
+          );
+        return objects;
+      },
+    };
+  },
+} as const satisfies Renderer;

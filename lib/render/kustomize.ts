@@ -1,72 +1,127 @@
 /**
- * The real `kustomize` binary, called as Argo CD calls it (there is no
- * maintained Kustomize library for Node): `kustomize build <dir>` in a
- * sandbox holding the target's input closure, with Kustomize's root-only
- * load restriction, and `kustomize version` for the provenance. The binary
- * is the one drover.yaml names (`render.kustomize.binary`), else `kustomize`
- * on PATH.
+ * The Kustomize renderer: the real `kustomize` binary, called as Argo CD
+ * calls it (there is no maintained Kustomize library for Node), `kustomize
+ * build <dir>` with Kustomize's root-only load restriction, run by the
+ * driver (render-bundle.ts) in a sandbox holding the target's input closure
+ * (closure.ts: the kustomizations it builds on and every file they load,
+ * with their refusals). A bundle asks for it with `spec.kustomize`; each
+ * target renders its own directory (`targets[].path`, else
+ * `spec.kustomize.path`). The cache key is the closure's digest: the same
+ * files give the same output.
+ *
+ * SOPS-encrypted Secrets pass through still encrypted: a rendered one equal
+ * to its file in Git is replaced by that file's object (Kustomize reorders
+ * keys, and the MAC depends on their order); one Kustomize changed (a
+ * namespace, label or name prefix added) is refused, since its MAC would
+ * fail only at apply time, unless the file was encrypted with
+ * `mac_only_encrypted`.
  *
  * @example
- *   const yaml = await kustomizeBuild({ sandbox, dir: 'apps/web/overlays/prod', binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, what: 'bundle web, target prod' });
+ *   const prepared = await kustomizeRenderer.prepare({ bundle, target, read, environments, where });
+ *   const objects = prepared.objects(await prepared.run({ sandbox, binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, what: where }));
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { UnavailableError } from '../errors/errors.ts';
-import type { Sandbox } from './sandbox.ts';
+import type { BundleDocument, TargetSpec } from '../bundle/bundle-doc.ts';
+import { InvalidInputError } from '../errors/errors.ts';
+import { stableStringify } from '../object/canonical.ts';
+import { formatRef, type KubeObject, refOf } from '../object/ref.ts';
+import { type LoadedObject, loadObjects } from '../object/yaml.ts';
+import { type Closure, resolveClosure } from './closure.ts';
+import type { Renderer } from './renderer.ts';
 
-const execFileP = promisify(execFile);
-const versions = new Map<string, Promise<string>>();
+const SOPS_MAC = (o: KubeObject) => (o.sops as { mac?: unknown } | undefined)?.mac;
 
-/** `v5.8.1`, asked of the binary once per process. */
-export function kustomizeVersion(binary: string): Promise<string> {
-  if (!versions.has(binary)) {
-    const p = execFileP(binary, ['version'], {
-      timeout: 30_000,
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: '/nonexistent' },
-    }).then(
-      ({ stdout }) =>
-        stdout
-          .trim()
-          .split('\n')[0]!
-          .replace(/^\{?Version:/, '')
-          .trim(),
-      (err: Error) => {
-        versions.delete(binary);
-        throw new UnavailableError(
-          `cannot run kustomize (${binary}): ${err.message.split('\n')[0]}; install it (bash .ci/setup does) or name it in drover.yaml render.kustomize.binary`,
-          { data: { binary, reason: 'no-kustomize' }, cause: err },
-        );
-      },
-    );
-    versions.set(binary, p);
+/** Encrypted objects of the closure's files, by MAC. */
+function encryptedSources(closure: Closure): Map<string, { object: KubeObject; file: string }> {
+  const out = new Map<string, { object: KubeObject; file: string }>();
+  for (const f of closure.files) {
+    if (!/\bsops:/.test(f.text)) continue;
+    let objects: LoadedObject[];
+    try {
+      objects = loadObjects({ files: [{ path: f.path, text: f.text }] });
+    } catch {
+      continue; // not manifests (a generator's input): a secretGenerator over SOPS is refused by the closure
+    }
+    for (const o of objects) {
+      const mac = SOPS_MAC(o.object);
+      if (typeof mac === 'string') out.set(mac, { object: o.object, file: f.path });
+    }
   }
-  return versions.get(binary)!;
+  return out;
 }
 
-export async function kustomizeBuild({
-  sandbox,
-  dir,
-  binary,
-  timeoutMs,
-  maxOutputBytes,
-  what,
-  signal,
+function restoreEncrypted({
+  objects,
+  closure,
+  where,
 }: {
-  sandbox: Sandbox;
-  dir: string;
-  binary: string;
-  timeoutMs: number;
-  maxOutputBytes: number;
-  what: string;
-  signal?: AbortSignal;
-}): Promise<string> {
-  const { stdout } = await sandbox.run({
-    command: binary,
-    args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
-    timeoutMs,
-    maxOutputBytes,
-    what,
-    signal,
+  objects: LoadedObject[];
+  closure: Closure;
+  where: string;
+}): LoadedObject[] {
+  const sources = encryptedSources(closure);
+  return objects.map((o) => {
+    const mac = SOPS_MAC(o.object);
+    if (typeof mac !== 'string') return o;
+    const src = sources.get(mac);
+    const ref = formatRef(refOf(o.object));
+    if (!src)
+      throw new InvalidInputError(
+        `${where}: ${ref} is SOPS-encrypted but comes from no encrypted file of the kustomization`,
+        { data: { ref, reason: 'sops-origin' } },
+      );
+    // Compared with keys sorted: Kustomize reorders them, and order is exactly what the original keeps for the MAC.
+    if (stableStringify(src.object) === stableStringify(o.object)) return { ...o, object: src.object, file: src.file };
+    if ((src.object.sops as { mac_only_encrypted?: unknown }).mac_only_encrypted === true) return o;
+    throw new InvalidInputError(
+      `${where}: ${ref} is SOPS-encrypted and Kustomize changed it from ${src.file} (a namespace, label or name prefix added?): its MAC would fail at apply time. Keep Kustomize from changing encrypted Secrets, or encrypt the file with --mac-only-encrypted`,
+      { data: { ref, file: src.file, reason: 'sops-changed' } },
+    );
   });
-  return stdout;
 }
+
+/** The kustomization directory a target builds: its own path, else the bundle's. */
+const dirOf = (bundle: BundleDocument, target: TargetSpec | undefined): string =>
+  target?.path || bundle.spec.kustomize!.path!;
+
+export const kustomizeRenderer = {
+  name: 'kustomize',
+  install: 'go install sigs.k8s.io/kustomize/kustomize/v5@v5.8.1',
+  versionArgs: ['version'],
+  /** `v5.8.1` (older releases print `{Version:kustomize/v4...}`). */
+  readVersion: (stdout) =>
+    stdout
+      .trim()
+      .split('\n')[0]!
+      .replace(/^\{?Version:/, '')
+      .trim(),
+  renders: (bundle) => !!bundle.spec.kustomize,
+  ownedPaths: (bundle) =>
+    [bundle.spec.kustomize?.path, ...(bundle.spec.targets ?? []).map((t) => t.path)].filter((x): x is string => !!x),
+  command: (bundle, target) => `kustomize build ${dirOf(bundle, target)}`,
+  async prepare({ bundle, target, read, where }) {
+    const dir = dirOf(bundle, target);
+    const closure = await resolveClosure({ dir, read, allowRemote: bundle.spec.kustomize!.allowRemote });
+    return {
+      files: closure.files,
+      // Targets with the same inputs (two of them rendering one overlay) share one render.
+      key: closure.digest.slice('sha256:'.length),
+      run: async ({ sandbox, ...run }) =>
+        (
+          await sandbox.run({
+            command: run.binary,
+            args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
+            timeoutMs: run.timeoutMs,
+            maxOutputBytes: run.maxOutputBytes,
+            what: run.what,
+            signal: run.signal,
+          })
+        ).stdout,
+      objects: (output) =>
+        restoreEncrypted({
+          objects: loadObjects({ files: [{ path: `${dir} (kustomize build)`, text: output }] }),
+          closure,
+          where,
+        }),
+    };
+  },
+} as const satisfies Renderer;

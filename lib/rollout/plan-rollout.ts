@@ -27,7 +27,7 @@ import { listVersions } from '../state/versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
 import { VersionTagMovedError } from '../workspace/version-tag-moved.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
 import { chooseVersion } from './choose-version.ts';

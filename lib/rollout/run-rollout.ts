@@ -26,7 +26,7 @@ import { isSopsEncrypted } from '../sops/detect.ts';
 import { quarantineVersion } from '../state/quarantine.ts';
 import { beginRollout, endRollout } from '../state/rollouts.ts';
 import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 import { agentOutcomes } from './agent-clusters.ts';
 import { moveChannel } from './channel-transaction.ts';

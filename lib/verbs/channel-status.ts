@@ -14,7 +14,7 @@
 import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { channelSync, type ChannelSync } from '../release/channels.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { listQuarantine } from '../state/quarantine.ts';
 import { lastReleases } from '../state/releases.ts';

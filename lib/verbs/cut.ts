@@ -18,13 +18,13 @@ import { assembleVersion, type LintWarning } from '../bundle/assemble-version.ts
 import type { BlockedBundle } from '../bundle/discover.ts';
 import { checkNameOwner } from '../bundle/name-owner.ts';
 import { packBundle } from '../bundle/pack.ts';
-import { bundlesAtCommit, type RenderRun } from '../workspace/bundles-at-commit.ts';
+import { bundlesAtCommit, type RenderRun } from '../repo/bundles-at-commit.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
 import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { lastRelease } from '../state/releases.ts';
 import {
@@ -35,7 +35,7 @@ import {
   recordCut,
   type VersionRecord,
 } from '../state/versions.ts';
-import { openConfiguredSource } from '../workspace/source.ts';
+import { openConfiguredSource } from '../repo/configured-source.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface CutVersion {

@@ -13,7 +13,7 @@ import { NotFoundError } from '../errors/errors.ts';
 import { readInventory } from '../release/inventory.ts';
 import { type ClusterDiff, previewRelease } from '../release/preview.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export async function diffOnCluster({

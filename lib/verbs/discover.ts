@@ -6,7 +6,7 @@
  * own members; one whose render fails is listed with the error.
  */
 import { formatRef } from '../object/ref.ts';
-import { discoverAtHead } from '../workspace/discover-at-head.ts';
+import { discoverAtHead } from '../repo/discover-at-head.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface DiscoveredView {

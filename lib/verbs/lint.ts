@@ -8,7 +8,7 @@
  */
 import { runLint } from '../bundle/lint/index.ts';
 import { formatRef } from '../object/ref.ts';
-import { discoverAtHead } from '../workspace/discover-at-head.ts';
+import { discoverAtHead } from '../repo/discover-at-head.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface LintView {

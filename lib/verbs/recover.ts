@@ -15,7 +15,7 @@ import { toDroverError, type DroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
 import { unfinishedReleases } from '../state/releases.ts';
-import { sopsPreparer } from '../workspace/sops-preparer.ts';
+import { sopsPreparer } from '../release/sops-preparer.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 

@@ -18,7 +18,7 @@ import { planRetireFromCluster, retireFromCluster, type RetireOutcome, type Reti
 import { getBundle, listVersions } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
-import { listInIndex } from '../workspace/agent-rollout.ts';
+import { listInIndex } from '../rollout/agent-clusters.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep } from '../state/releases.ts';

@@ -16,7 +16,7 @@ import { computeHealth } from '../health/compute.ts';
 import type { HealthStatus } from '../health/status.ts';
 import { formatRef, type KubeObject } from '../object/ref.ts';
 import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../release/inventory.ts';
-import { mapLimit } from '../release/pool.ts';
+import { mapLimit } from '../foundation/map-limit.ts';
 import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { listBundles, listVersions } from '../state/versions.ts';

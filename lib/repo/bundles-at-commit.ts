@@ -1,7 +1,7 @@
 /**
  * Every bundle of a source at one commit, as targets of members: what `cut`
  * versions and what `discover` and `lint` show, so the three always agree.
- * Rendered bundles (kustomize, helm) are rendered first (lib/workspace/
+ * Rendered bundles (kustomize, helm) are rendered first (lib/render/
  * render-bundle.ts), and the files their renders own are left out of plain
  * discovery; plain bundles are discovered from the rest and patched per
  * target. A file that cannot be read or fails to parse blocks only the plain
@@ -9,7 +9,7 @@
  * `targets()` throws it).
  *
  * @example
- *   const at = await bundlesAtCommit({ ws, source, commit: head, env });
+ *   const at = await bundlesAtCommit({ ws, source, commit: head });
  *   for (const b of at.bundles) b.targets().targets.map((t) => [t.name, t.members.length]);
  */
 import { dirname, join } from 'node:path';
@@ -17,16 +17,16 @@ import type { TargetMembers } from '../bundle/assemble-version.ts';
 import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../bundle/bundle-doc.ts';
 import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
 import type { RendererInfo } from '../bundle/pack.ts';
+import type { DroverConfig } from '../config/config.ts';
 import { type DroverError, toDroverError } from '../errors/errors.ts';
 import { contentDigest } from '../object/canonical.ts';
 import { clusterScopedCustomKinds } from '../object/scope.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { applyTargetPatches } from '../render/patch.ts';
+import { ownedPaths, renderBundle, rendererOf } from '../render/render-bundle.ts';
+import { openRenderCache } from '../render/render-cache.ts';
 import { isManifestPath, type Source } from '../source/index.ts';
-import { openRenderCache } from './render-cache.ts';
-import { ownedPaths, renderBundle, rendererOf } from './render-bundle.ts';
-import type { Workspace } from './workspace.ts';
 
 /** One renderer run, or a render taken from the cache because its inputs had not changed. */
 export interface RenderRun {
@@ -65,7 +65,8 @@ export async function bundlesAtCommit({
   onEvent = () => {},
   signal,
 }: {
-  ws: Workspace;
+  /** The workspace (lib/workspace sits above this folder: only its config and env are read). */
+  ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   source: Source;
   commit: string;
   /** Only this bundle (the others are still declared, so presence stays right). */
@@ -104,10 +105,13 @@ export async function bundlesAtCommit({
     if (bundle && d.name !== bundle) continue;
     try {
       const r = await renderBundle({
-        ws,
         bundle: d,
         read: readDir,
         cache,
+        settings: ws.config.render,
+        environments: ws.config.environments,
+        env: ws.env,
+        baseDir: dirname(ws.config.file),
         onEvent,
         signal,
       });

@@ -2,7 +2,8 @@
  * How members become what is sent to a cluster: SOPS-encrypted ones are
  * decrypted in memory with the age identities drover.yaml names for an
  * environment (a file, or an environment variable), read once and only when
- * a SOPS member is met. Deploy, drift heal and recovery all use this one.
+ * a SOPS member is met: the release engine's `prepare` (release-options.ts).
+ * Deploy, diff against a cluster, drift heal and recovery all use this one.
  * The decryption code (age, with its post-quantum and curve libraries: about
  * 20 MB of RSS) loads with the first SOPS member, so a process that never
  * meets one (most agents) never holds it.

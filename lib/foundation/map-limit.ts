@@ -1,8 +1,15 @@
 /**
- * Runs an async function over items with at most `limit` in flight, keeping
- * results in input order. Stops starting new work after the first failure
- * and rethrows it once everything in flight has settled.
+ * Bounded concurrency over a list: `mapLimit` runs an async function over
+ * items with at most `limit` in flight, keeping results in input order; it
+ * stops starting new work after the first failure and rethrows it once
+ * everything in flight has settled. `settleLimit` never stops early.
+ * Generic (no Drover type), so every layer may use it.
+ *
+ * @example
+ *   const live = await mapLimit(refs, 8, (ref) => getObject({ ref, signal }));
  */
+
+/** Runs `fn` over `items`, at most `limit` at once, results in input order; rethrows the first failure once the rest in flight settle. */
 export async function mapLimit<T, R>(
   items: readonly T[],
   limit: number,

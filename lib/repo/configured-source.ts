@@ -1,19 +1,22 @@
 /**
  * Opens a source from drover.yaml the one way every verb does: the object
- * cache under the state directory, credentials from the given environment,
- * relative paths against the config file.
+ * cache under the state directory, credentials from the workspace's process
+ * environment, relative paths against the config file.
+ *
+ * @example
+ *   const source = await openConfiguredSource({ ws, sc: ws.config.sources[0]!, signal });
  */
 import { dirname, join } from 'node:path';
-import type { SourceConfig } from '../config/config.ts';
+import type { DroverConfig, SourceConfig } from '../config/config.ts';
 import { openSource, type Source } from '../source/index.ts';
-import type { Workspace } from './workspace.ts';
 
 export function openConfiguredSource({
   ws,
   sc,
   signal,
 }: {
-  ws: Workspace;
+  /** The workspace (lib/workspace sits above this folder: only its config and env are read). */
+  ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   sc: SourceConfig;
   signal?: AbortSignal;
 }): Promise<Source> {

@@ -8,10 +8,10 @@ import type { TargetMembers } from '../bundle/assemble-version.ts';
 import type { BundleDocument } from '../bundle/bundle-doc.ts';
 import type { Discovery } from '../bundle/discover.ts';
 import type { RendererInfo } from '../bundle/pack.ts';
+import type { DroverConfig } from '../config/config.ts';
 import { type DroverError, toDroverError } from '../errors/errors.ts';
 import { bundlesAtCommit } from './bundles-at-commit.ts';
-import { openConfiguredSource } from './source.ts';
-import type { Workspace } from './workspace.ts';
+import { openConfiguredSource } from './configured-source.ts';
 
 export interface BundleAtHead {
   bundle: BundleDocument;
@@ -26,7 +26,8 @@ export async function discoverAtHead({
   bundle,
   signal,
 }: {
-  ws: Workspace;
+  /** The workspace (lib/workspace sits above this folder: only its config and env are read). */
+  ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   bundle?: string;
   signal?: AbortSignal;
 }): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
