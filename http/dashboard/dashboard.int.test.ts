@@ -214,7 +214,7 @@ describe('the dashboard in a real browser', () => {
 
     await page.getByRole('button', { name: `Promote ${web} 1.0.1 to prod` }).click();
     await page.waitForURL(`**/ui/rollouts/${web}/1.0.1/prod`);
-    await page.locator('h1', { hasText: 'Succeeded' }).waitFor({ timeout: 120_000 });
+    await page.locator('h1', { hasText: 'Healthy' }).waitFor({ timeout: 120_000 });
     expect(await tagDigest('prod')).toBe(await tagDigest('1.0.1'));
     for (const c of ['c2', 'c3'])
       await cell(overview, web, c)
@@ -240,7 +240,8 @@ describe('the dashboard in a real browser', () => {
     await failed.getByRole('link', { name: /1\.0\.2 failed/ }).click();
     await page.waitForURL(`**/ui/rollouts/${web}/1.0.2/dev`);
     const text = await mainText(page);
-    expect(text).toContain(`${web} 1.0.2 to dev: Failed`);
+    expect(text).toContain(`${web} 1.0.2 to dev: Rolled back`);
+    expect(text).toContain(`${web}@1.0.2 in dev failed and every cluster is back on what it ran: c1 (Deployment/${ns}/web)`);
     expect(text).toMatch(new RegExp(`Failed object: Deployment/${ns}/web Reason: CrashLoopBackOff`));
     expect(text).toMatch(/rolling-back .*rolled-back/);
     expect(text).toMatch(/Warning BackOff Pod\/[^ ]+\/web-/);
@@ -368,7 +369,7 @@ describe('the dashboard in a real browser', () => {
     expect(await visit(`/ui/bundles/${web}/diff?from=1.0.1&to=1.0.2`)).toMatch(
       /Deployment\/[^ ]+\/web.*metadata\.labels|spec\.template\.metadata\.labels/,
     );
-    expect(await visit(`/ui/rollouts/${web}/1.0.1/prod`)).toContain('Succeeded');
+    expect(await visit(`/ui/rollouts/${web}/1.0.1/prod`)).toContain('Healthy');
     expect(await visit('/ui/pipeline')).toMatch(new RegExp(`dev .*→ prod .*${web} 1\\.0\\.1 1\\.0\\.1`));
     expect(await visit('/ui/drift')).toContain('open finding');
   });

@@ -303,7 +303,7 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
         let view = await drover.rollout({ ws: ws(), bundle, version, environment });
         let gatherError: string | null = null;
         // A rollout that failed or is in flight: read its clusters' Events now (bounded), so the page has the cause, not only what was gathered before.
-        if (view.outcome !== 'succeeded') {
+        if (view.outcome !== 'healthy') {
           try {
             const env = ws().config.environments.find((e) => e.name === environment)!;
             const clusters = env.clusters.filter(

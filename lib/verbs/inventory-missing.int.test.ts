@@ -151,7 +151,9 @@ afterAll(async () => {
 describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c1', () => {
   it('a release of a failing version is refused before any write, naming the running version, and again when retried', async () => {
     const r = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev']);
-    expect(r.code, r.stdout + r.stderr).toBe(7);
+    // Refused before any write: the rollout's outcome, a conflict (exit 5), not a failed release.
+    expect(r.code, r.stdout + r.stderr).toBe(5);
+    expect(r.json.outcome).toBe('refused');
     expect(r.json.clusters).toEqual([
       expect.objectContaining({
         cluster: 'c1',
@@ -165,7 +167,7 @@ describe('the inventory ConfigMap deleted with kubectl while web@1.0.0 runs on c
     expect(await inventoryExists()).toBe(false);
     // Asked again (and read by a person this time): refused again, the message on the terminal.
     const again = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev'], { json: false });
-    expect(again.code, again.stdout + again.stderr).toBe(7);
+    expect(again.code, again.stdout + again.stderr).toBe(5);
     expectInventoryMissing(again.stderr);
     expect(again.stdout).toMatch(
       /^c1\s+1\s+refused\s+ConfigMap\/drover-system\/inventory-\S+\s+InventoryMissing: inventory of \S+ on c1 is missing; the journal says \S+@1\.0\.0 runs there/m,

@@ -7,15 +7,29 @@
  */
 import type { KubeEventRow, RolloutView } from '../../../lib/index.ts';
 import { html, type SafeHtml } from '../html.ts';
-import { badge, links, releaseBadge, when } from './format.ts';
+import { badge, links, releaseBadge, type Tone, when } from './format.ts';
+import { outcomeText } from './outcome.ts';
 import { page, type PageContext } from './layout.ts';
 
-const OUTCOME = {
-  succeeded: ['Succeeded', 'ok'],
-  failed: ['Failed', 'bad'],
-  releasing: ['In progress', 'busy'],
-  'not-started': ['Not started', 'none'],
-} as const;
+/** The rollout's badge, and for an ended one its outcome in words (outcome.ts, the dashboard's one switch on it). */
+function verdict(view: RolloutView): { text: string; tone: Tone; message?: string } {
+  switch (view.outcome) {
+    case 'in-progress':
+      return { text: 'In progress', tone: 'busy' };
+    case 'interrupted':
+      return {
+        text: 'Interrupted',
+        tone: 'warn',
+        message: 'The rollout ended with the process that ran it; recovery finished its releases.',
+      };
+    case 'not-started':
+      return { text: 'Not started', tone: 'none' };
+    default: {
+      const t = outcomeText({ ...view, outcome: view.outcome });
+      return { text: t.title, tone: t.tone, message: t.message };
+    }
+  }
+}
 
 function events(rows: readonly KubeEventRow[], gatherError: string | null, nowMs: number): SafeHtml {
   return html`<section class="events" aria-labelledby="events"><h2 id="events">Kubernetes Events of this version</h2>
@@ -42,7 +56,7 @@ export function rolloutPage({
   ctx: PageContext;
   nowMs?: number;
 }): SafeHtml {
-  const [text, tone] = OUTCOME[view.outcome];
+  const v = verdict(view);
   const waves = view.waves.map(
     (
       w,
@@ -64,7 +78,8 @@ ${r.failedObject || r.reason ? html`<p class="failure"><strong>Failed object:</s
 )}
 </section>`,
   );
-  const body = html`<h1>${view.bundle} <span class="version">${view.version}</span> to ${view.environment}: ${badge(text, tone)}</h1>
+  const body = html`<h1>${view.bundle} <span class="version">${view.version}</span> to ${view.environment}: ${badge(v.text, v.tone)}</h1>
+${v.message ? html`<p class="${`outcome tone-${v.tone}`}" role="status">${v.message}</p>` : ''}
 <p class="actions"><a href="${links.bundle(view.bundle, view.version)}">Bundle ${view.bundle}</a> <a class="button" href="${links.confirm('rollback', { bundle: view.bundle, environment: view.environment })}">Roll back ${view.environment}…</a></p>
 <div class="rollout">
 <div class="waves">${waves}</div>
