@@ -241,7 +241,9 @@ describe('the dashboard in a real browser', () => {
     await page.waitForURL(`**/ui/rollouts/${web}/1.0.2/dev`);
     const text = await mainText(page);
     expect(text).toContain(`${web} 1.0.2 to dev: Rolled back`);
-    expect(text).toContain(`${web}@1.0.2 in dev failed and every cluster is back on what it ran: c1 (Deployment/${ns}/web)`);
+    expect(text).toContain(
+      `${web}@1.0.2 in dev failed and every cluster is back on what it ran: c1 (Deployment/${ns}/web)`,
+    );
     expect(text).toMatch(new RegExp(`Failed object: Deployment/${ns}/web Reason: CrashLoopBackOff`));
     expect(text).toMatch(/rolling-back .*rolled-back/);
     expect(text).toMatch(/Warning BackOff Pod\/[^ ]+\/web-/);
