@@ -62,6 +62,8 @@ function changeOf(c: PlannedCluster): string {
     .join('; ');
 }
 
+const short = (d: string | undefined): string => (d ? `${d.slice(0, 19)}…` : '(none)');
+
 /** A plan for people, and its refusal (if any) as the verb's failure; nothing was done. */
 export function planResult(plan: RolloutPlan): VerbResult {
   const where = plan.environment ?? plan.cluster;
@@ -73,7 +75,7 @@ export function planResult(plan: RolloutPlan): VerbResult {
       ? [
           ch.mode === 'follow'
             ? `channel tag ${ch.tag}: followed, not moved`
-            : `channel tag ${ch.tag}: ${ch.names === ch.to ? 'already names it' : `${ch.names ?? '(none)'} -> ${ch.to}`}${ch.putBackTo ? `; put back to ${ch.putBackTo} if it does not end healthy` : ''}`,
+            : `channel tag ${ch.tag}: ${ch.names === ch.to ? 'already names it' : `${short(ch.names)} -> ${short(ch.to)}`}${ch.putBackTo ? `; put back to ${short(ch.putBackTo)} if it does not end healthy` : ''}`,
         ]
       : []),
     ...(plan.quarantined ? [`${plan.version} is quarantined in ${where}: named, so it goes ahead`] : []),
