@@ -252,6 +252,7 @@ export const verbs: Verb[] = [
             ? {
                 failure: new InvalidInputError(
                   `${failed.length} bundle(s) could not be discovered: ${failed[0].error!.message}`,
+                  { data: { failures: failed.map((b) => ({ bundle: b.bundle, error: b.error })) } },
                 ),
               }
             : {}),
@@ -367,6 +368,13 @@ export const verbs: Verb[] = [
                     .filter((c) => c.state === 'failed')
                     .map((c) => c.cluster)
                     .join(', ')}`,
+                  {
+                    data: {
+                      failures: r.clusters
+                        .filter((c) => c.state === 'failed')
+                        .map((c) => ({ cluster: c.cluster, error: { message: c.message ?? 'failed' } })),
+                    },
+                  },
                 ),
               }),
         };
