@@ -58,38 +58,99 @@ const t0 = performance.now();
 db.pragma('synchronous = OFF');
 const name = (i: number) => `svc-${String(i).padStart(3, '0')}`;
 const digestOf = (b: number, v: number) => `sha256:${(b * 1000 + v).toString(16).padStart(64, '0')}`;
-db.transaction(() => {
-  for (let v = 0; v < 5; v++) {
-    const versions: VersionRecord[] = Array.from({ length: BUNDLES }, (_, b) => ({
+/** Every bundle's version 1.0.`v`: six members in the bundle's team namespace, cut from commit `v`. */
+function versionsAt(v: number): VersionRecord[] {
+  return Array.from({ length: BUNDLES }, (_, b) => ({
+    bundle: name(b),
+    version: `1.0.${v}`,
+    digest: digestOf(b, v),
+    commit: `${v}`.repeat(40),
+    parent: v ? `1.0.${v - 1}` : null,
+    createdAt: new Date().toISOString(),
+    config: {
+      name: name(b),
+      version: `1.0.${v}`,
+      members: ['Deployment', 'Service', 'ConfigMap', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind, k) => ({
+        apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
+        kind,
+        namespace: `team-${b % 20}`,
+        name: `${name(b)}-${k}`,
+        digest: digestOf(b, k) as `sha256:${string}`,
+      })),
+      provenance: {
+        source: 'https://git.example/apps.git',
+        commit: `${v}`.repeat(40),
+        changedPaths: [`apps/${name(b)}/config.yaml`],
+        author: 'Dev <dev@example.com>',
+        commitTime: new Date().toISOString(),
+        parent: v ? `1.0.${v - 1}` : null,
+      },
+    },
+  }));
+}
+
+/** Bundle `b`'s three releases on one cluster up to 1.0.`top`: the last one in flight (b % 17) or rolled back (b % 13). */
+function seedReleases({
+  b,
+  environment,
+  cluster,
+  top,
+}: {
+  b: number;
+  environment: string;
+  cluster: string;
+  top: number;
+}) {
+  for (let v = top - 2; v <= top; v++) {
+    const r = beginRelease(db, {
       bundle: name(b),
+      cluster,
+      environment,
       version: `1.0.${v}`,
       digest: digestOf(b, v),
-      commit: `${v}`.repeat(40),
-      parent: v ? `1.0.${v - 1}` : null,
-      createdAt: new Date().toISOString(),
-      config: {
-        name: name(b),
-        version: `1.0.${v}`,
-        members: ['Deployment', 'Service', 'ConfigMap', 'ConfigMap', 'Secret', 'ServiceAccount'].map((kind, k) => ({
-          apiVersion: kind === 'Deployment' ? 'apps/v1' : 'v1',
-          kind,
-          namespace: `team-${b % 20}`,
-          name: `${name(b)}-${k}`,
-          digest: digestOf(b, k) as `sha256:${string}`,
-        })),
-        provenance: {
-          source: 'https://git.example/apps.git',
-          commit: `${v}`.repeat(40),
-          changedPaths: [`apps/${name(b)}/config.yaml`],
-          author: 'Dev <dev@example.com>',
-          commitTime: new Date().toISOString(),
-          parent: v ? `1.0.${v - 1}` : null,
-        },
-      },
-    }));
+      ...(v ? { fromVersion: `1.0.${v - 1}`, fromDigest: digestOf(b, v - 1) } : {}),
+    });
+    recordStep(db, r.id, { state: 'applying', message: 'applying 6 members' });
+    const last = v === top;
+    if (last && b % 17 === 0) continue; // in flight
+    if (last && b % 13 === 0) {
+      recordStep(db, r.id, {
+        state: 'rolling-back',
+        message: 'Deployment failed: CrashLoopBackOff',
+        reason: 'CrashLoopBackOff',
+        failedObject: `Deployment/team-${b % 20}/${name(b)}-0`,
+      });
+      recordStep(db, r.id, { state: 'rolled-back', message: `restored 1.0.${v - 1}` });
+      continue;
+    }
+    recordStep(db, r.id, { state: 'verifying', message: 'waiting for health' });
+    recordStep(db, r.id, { state: 'succeeded', message: 'healthy' });
+  }
+}
+
+/** An open drift finding on bundle `b`'s Deployment on one cluster: replicas scaled by hand. */
+function seedDrift({ b, cluster, top }: { b: number; cluster: string; top: number }) {
+  recordFinding(db, {
+    bundle: name(b),
+    cluster,
+    apiVersion: 'apps/v1',
+    objectKind: 'Deployment',
+    namespace: `team-${b % 20}`,
+    name: `${name(b)}-0`,
+    ref: `Deployment/team-${b % 20}/${name(b)}-0`,
+    version: `1.0.${top}`,
+    digest: digestOf(b, top),
+    detectedBy: 'watch',
+    kind: 'changed',
+    fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl-scale'] }],
+  });
+}
+
+db.transaction(() => {
+  for (let v = 0; v < 5; v++) {
     recordCut(db, {
       source: { name: 'apps', url: 'https://git.example/apps.git', branch: 'main', commit: `${v}`.repeat(40) },
-      versions,
+      versions: versionsAt(v),
       repositoryOf: (b) => `${b}`,
     });
   }
@@ -97,47 +158,8 @@ db.transaction(() => {
     for (const e of environments) {
       const top = e.name === 'dev' ? 4 : e.name === 'staging' ? 3 : 2;
       for (const c of e.clusters) {
-        for (let v = top - 2; v <= top; v++) {
-          const r = beginRelease(db, {
-            bundle: name(b),
-            cluster: c,
-            environment: e.name,
-            version: `1.0.${v}`,
-            digest: digestOf(b, v),
-            ...(v ? { fromVersion: `1.0.${v - 1}`, fromDigest: digestOf(b, v - 1) } : {}),
-          });
-          recordStep(db, r.id, { state: 'applying', message: 'applying 6 members' });
-          const last = v === top;
-          if (last && b % 17 === 0) continue; // in flight
-          if (last && b % 13 === 0) {
-            recordStep(db, r.id, {
-              state: 'rolling-back',
-              message: 'Deployment failed: CrashLoopBackOff',
-              reason: 'CrashLoopBackOff',
-              failedObject: `Deployment/team-${b % 20}/${name(b)}-0`,
-            });
-            recordStep(db, r.id, { state: 'rolled-back', message: `restored 1.0.${v - 1}` });
-            continue;
-          }
-          recordStep(db, r.id, { state: 'verifying', message: 'waiting for health' });
-          recordStep(db, r.id, { state: 'succeeded', message: 'healthy' });
-        }
-        if (b % 11 === 0) {
-          recordFinding(db, {
-            bundle: name(b),
-            cluster: c,
-            apiVersion: 'apps/v1',
-            objectKind: 'Deployment',
-            namespace: `team-${b % 20}`,
-            name: `${name(b)}-0`,
-            ref: `Deployment/team-${b % 20}/${name(b)}-0`,
-            version: `1.0.${top}`,
-            digest: digestOf(b, top),
-            detectedBy: 'watch',
-            kind: 'changed',
-            fields: [{ path: 'spec.replicas', desired: 2, live: 5, managers: ['kubectl-scale'] }],
-          });
-        }
+        seedReleases({ b, environment: e.name, cluster: c, top });
+        if (b % 11 === 0) seedDrift({ b, cluster: c, top });
       }
       markChannel(db, { bundle: name(b), environment: e.name, digest: digestOf(b, top) });
     }

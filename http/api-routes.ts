@@ -20,7 +20,14 @@
  *   curl -H "Authorization: Bearer $DROVER_API_TOKEN" http://127.0.0.1:7070/api/v1/releases?bundle=web
  */
 import * as drover from '../lib/index.ts';
-import { type DaemonHandle, type DeployResult, NotFoundError, outcomeError, UsageError } from '../lib/index.ts';
+import {
+  type DaemonHandle,
+  type DeployResult,
+  NotFoundError,
+  outcomeError,
+  UsageError,
+  type Workspace,
+} from '../lib/index.ts';
 import { readJsonObject } from './read-json.ts';
 import { errorReply, type Reply, type RequestContext, type Route } from './router.ts';
 
@@ -60,15 +67,20 @@ async function act(
   return run(body.value);
 }
 
+const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({
+  method,
+  path,
+  auth: 'token',
+  handler,
+});
+
 export function apiRoutes(h: DaemonHandle): Route[] {
+  return [...readRoutes(h), ...actionRoutes(h)];
+}
+
+/** What the state knows (and, for status and clusters, what the clusters say), read through the public API. */
+function readRoutes(h: DaemonHandle): Route[] {
   const ws = () => h.ctx.ws;
-  const cfg = () => h.ctx.ws.config;
-  const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({
-    method,
-    path,
-    auth: 'token',
-    handler,
-  });
   return [
     route('GET', '/api/v1/daemon', () => ok({ ...h.status(), queue: h.queue(), dependencies: h.ctx.deps.snapshot() })),
     route('GET', '/api/v1/bundles', async () => ok(await drover.bundles({ ws: ws() }))),
@@ -89,16 +101,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
         live: query.get('live') !== 'false',
         signal: AbortSignal.timeout(30_000),
       });
-      return ok(
-        cfg().clusters.map((c) => ({
-          name: c.name,
-          context: c.context,
-          environments: cfg()
-            .environments.filter((e) => e.clusters.includes(c.name))
-            .map((e) => e.name),
-          bundles: rows.filter((r) => r.cluster === c.name),
-        })),
-      );
+      return ok(clustersView({ config: ws().config, rows }));
     }),
     // Status reads each cluster (inventories, member health) unless ?live=false: then the journal's view only.
     route('GET', '/api/v1/status', async ({ query }) =>
@@ -138,24 +141,16 @@ export function apiRoutes(h: DaemonHandle): Route[] {
     route('GET', '/api/v1/drift/heals', async ({ query }) =>
       ok(await drover.driftHeals({ ws: ws(), ...filterOf(query), limit: limitOf(query) })),
     ),
-    // Kubernetes Events of a bundle's members and their children, as gathered into the state.
-    route('GET', '/api/v1/bundles/:bundle/events', async ({ params, query }) => {
-      const bundle = (await drover.bundle({ ws: ws(), bundle: params.bundle! })).name;
-      const version = query.get('version');
-      const cluster = query.get('cluster');
-      return ok(
-        (
-          await drover.events({
-            ws: ws(),
-            bundle,
-            gather: false,
-            ...(version ? { version } : {}),
-            ...(cluster ? { cluster } : {}),
-          })
-        ).events,
-      );
-    }),
+    route('GET', '/api/v1/bundles/:bundle/events', async ({ params, query }) =>
+      ok(await bundleEvents({ ws: ws(), bundle: params.bundle!, query })),
+    ),
+  ];
+}
 
+/** Actions, each through `act`: the loop's own actions, so under the bundle's lock, answering when done. */
+function actionRoutes(h: DaemonHandle): Route[] {
+  const ws = () => h.ctx.ws;
+  return [
     route('POST', '/api/v1/cut', (ctx) =>
       act(h, ctx, async (body) => {
         const source = text(body.source, 'source', false);
@@ -175,23 +170,7 @@ export function apiRoutes(h: DaemonHandle): Route[] {
         const reason = text(body.action, 'action')!;
         if (reason !== 'deploy' && reason !== 'promote' && reason !== 'rollback')
           throw new UsageError('action must be deploy, promote or rollback');
-        return ok(
-          await h.actions.plan({
-            bundle: text(body.bundle, 'bundle')!,
-            reason,
-            environment: text(
-              reason === 'promote' ? body.to : body.environment,
-              reason === 'promote' ? 'to' : 'environment',
-              false,
-            ),
-            cluster: text(body.cluster, 'cluster', false),
-            version: text(
-              reason === 'rollback' ? body.to : body.version,
-              reason === 'rollback' ? 'to' : 'version',
-              false,
-            ),
-          }),
-        );
+        return ok(await h.actions.plan(planRequest({ reason, body })));
       }),
     ),
     route('POST', '/api/v1/deploy', (ctx) =>
@@ -246,4 +225,45 @@ export function apiRoutes(h: DaemonHandle): Route[] {
       }),
     ),
   ];
+}
+
+/** Each configured cluster with its context, the environments it is in, and its bundles' status rows. */
+function clustersView({ config, rows }: { config: Workspace['config']; rows: drover.StatusRow[] }) {
+  return config.clusters.map((c) => ({
+    name: c.name,
+    context: c.context,
+    environments: config.environments.filter((e) => e.clusters.includes(c.name)).map((e) => e.name),
+    bundles: rows.filter((r) => r.cluster === c.name),
+  }));
+}
+
+/** The Kubernetes Events of a bundle's members and their children, as gathered into the state (`?version=`, `?cluster=`). */
+async function bundleEvents({ ws, bundle: name, query }: { ws: Workspace; bundle: string; query: URLSearchParams }) {
+  const bundle = (await drover.bundle({ ws, bundle: name })).name;
+  const version = query.get('version');
+  const cluster = query.get('cluster');
+  return (
+    await drover.events({
+      ws,
+      bundle,
+      gather: false,
+      ...(version ? { version } : {}),
+      ...(cluster ? { cluster } : {}),
+    })
+  ).events;
+}
+
+/** What `POST /api/v1/plan` asks to plan: a promote names its environment `to`, a rollback its version `to`. */
+function planRequest({ reason, body }: { reason: 'deploy' | 'promote' | 'rollback'; body: Record<string, unknown> }) {
+  return {
+    bundle: text(body.bundle, 'bundle')!,
+    reason,
+    environment: text(
+      reason === 'promote' ? body.to : body.environment,
+      reason === 'promote' ? 'to' : 'environment',
+      false,
+    ),
+    cluster: text(body.cluster, 'cluster', false),
+    version: text(reason === 'rollback' ? body.to : body.version, reason === 'rollback' ? 'to' : 'version', false),
+  };
 }

@@ -1,0 +1,70 @@
+/**
+ * Logging in and out of the dashboard: the login page, the login itself
+ * (the API token checked as the API checks its bearer, then a session cookie,
+ * `Secure` when the dashboard is reached over HTTPS) and the logout, which
+ * like an action needs the session's CSRF token but not a daemon ready to
+ * act. After a login the browser goes back to the local page it came from,
+ * never to another origin.
+ *
+ * @example
+ *   const routes = sessionRoutes({ h, access }); // GET /ui/login, POST /ui/login, POST /ui/logout
+ */
+import type { DaemonHandle } from '../../lib/index.ts';
+import { checkBearer } from '../bearer-auth.ts';
+import type { Reply, RequestContext, Route } from '../router.ts';
+import { type DashboardAccess, get, post, readForm } from './access.ts';
+import { htmlReply, redirect } from './reply.ts';
+import { loginPage } from './views/login.ts';
+
+/** A local path to go back to after logging in; anything else (another origin, `//host`) is `/`. */
+export function safeNext(next: string | null | undefined): string {
+  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+}
+
+export function sessionRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
+  const { sessions } = access;
+  return [
+    get('/ui/login', (ctx) => htmlReply(200, loginPage({ next: safeNext(ctx.query.get('next')) }))),
+    post('/ui/login', (ctx) => logIn({ h, access, ctx })),
+    post('/ui/logout', async (ctx) => {
+      const gate = await access.actor(ctx);
+      if (!gate.ok && gate.reply.status !== 503) return gate.reply;
+      const s = sessions.fromCookie(ctx.headers.cookie);
+      if (s) sessions.end(s.id);
+      return redirect('/ui/login', { 'set-cookie': sessions.clearCookie() });
+    }),
+  ];
+}
+
+async function logIn({
+  h,
+  access,
+  ctx,
+}: {
+  h: DaemonHandle;
+  access: DashboardAccess;
+  ctx: RequestContext;
+}): Promise<Reply> {
+  const form = await readForm(ctx.req);
+  const next = safeNext(form?.get('next'));
+  const v = checkBearer({
+    authorization: form?.get('token') ? `Bearer ${form.get('token')}` : undefined,
+    token: h.apiToken,
+  });
+  if (v !== 'ok') {
+    h.ctx.log.warn('dashboard login refused', { reason: v });
+    return htmlReply(
+      v === 'unconfigured' ? 503 : 401,
+      loginPage({
+        next,
+        error:
+          v === 'unconfigured'
+            ? 'No API token is configured (set the variable serve.tokenEnv names), so nobody can log in.'
+            : 'That is not the API token.',
+      }),
+    );
+  }
+  const s = access.sessions.create();
+  const secure = ctx.headers['x-forwarded-proto'] === 'https';
+  return redirect(next, { 'set-cookie': access.sessions.cookie(s.id, { secure }) });
+}
