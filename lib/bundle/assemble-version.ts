@@ -93,46 +93,7 @@ export function assembleVersion({
   /** drover.yaml names the bundle under `selfManaged`: it may ship objects in drover-system. */
   selfManaged?: boolean;
 }): VersionDecision {
-  const warnings: LintWarning[] = [];
-  for (const t of targets) {
-    checkTargetNotEmpty({ bundle, target: t.name, members: t.members });
-    checkMemberNamespaces({
-      bundle,
-      target: t.name,
-      members: t.members,
-      selfManaged,
-      ...(t.clusterKinds ? { clusterKinds: t.clusterKinds } : {}),
-    });
-    checkSecrets({ bundle, members: t.members });
-    const findings = runLint({
-      objects: t.members.map((m) => m.object),
-      unresolved: t.unresolved,
-      exclude: bundle.spec.exclude,
-      severities: bundle.spec.lint,
-    });
-    const errors = findings.filter((f) => f.severity === 'error');
-    if (errors.length > 0) {
-      throw new InvalidInputError(
-        `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name},` : ''} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`,
-        {
-          data: {
-            bundle: bundle.name,
-            file: bundle.file,
-            ...(t.name ? { target: t.name } : {}),
-            findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })),
-          },
-        },
-      );
-    }
-    for (const f of findings)
-      warnings.push({
-        bundle: bundle.name,
-        ...(t.name ? { target: t.name } : {}),
-        rule: f.rule,
-        ref: formatRef(f.ref),
-        message: f.message,
-      });
-  }
+  const warnings = targets.flatMap((t) => checkTarget({ bundle, target: t, selfManaged }));
   const now = targets
     .flatMap((t) =>
       digestsOf(
@@ -158,6 +119,91 @@ export function assembleVersion({
   const files = [...new Set([bundle.file, ...targets.flatMap((t) => t.files)])].sort();
   const messages = messagesForBundle({ commits, files: new Set(files), head: headMessage });
   const next = nextVersion({ parent: parent?.version ?? null, policy: bundle.spec.versioning.bump, messages });
+  const { changedMembers, removedMembers } = assembleMemberChanges({ targets, parent, before });
+  const named = targets.every((t) => t.name !== undefined);
+  return {
+    kind: 'next',
+    version: next.version,
+    bump: next.bump,
+    reason: next.reason,
+    changedMembers,
+    removedMembers,
+    files,
+    policy,
+    pack: named
+      ? { targets: targets.map((t) => ({ name: t.name!, objects: t.members.map((m) => m.object) })) }
+      : { objects: targets[0]!.members.map((m) => m.object) },
+    warnings,
+  };
+}
+
+/**
+ * One target's checks, in order: not empty, member namespaces, plaintext
+ * Secrets, then lint; a lint rule set to error fails the bundle naming the
+ * target, the other findings are its warnings.
+ */
+function checkTarget({
+  bundle,
+  target: t,
+  selfManaged,
+}: {
+  bundle: BundleDocument;
+  target: TargetMembers;
+  selfManaged: boolean;
+}): LintWarning[] {
+  checkTargetNotEmpty({ bundle, target: t.name, members: t.members });
+  checkMemberNamespaces({
+    bundle,
+    target: t.name,
+    members: t.members,
+    selfManaged,
+    ...(t.clusterKinds ? { clusterKinds: t.clusterKinds } : {}),
+  });
+  checkSecrets({ bundle, members: t.members });
+  const findings = runLint({
+    objects: t.members.map((m) => m.object),
+    unresolved: t.unresolved,
+    exclude: bundle.spec.exclude,
+    severities: bundle.spec.lint,
+  });
+  const errors = findings.filter((f) => f.severity === 'error');
+  if (errors.length > 0) {
+    throw new InvalidInputError(
+      `${bundle.file}: bundle ${bundle.name}${t.name ? `, target ${t.name},` : ''} breaks ${errors.length} practice rule(s) set to error: ${errors.map((f) => `${formatRef(f.ref)}: ${f.message}`).join('; ')}`,
+      {
+        data: {
+          bundle: bundle.name,
+          file: bundle.file,
+          ...(t.name ? { target: t.name } : {}),
+          findings: errors.map((f) => ({ rule: f.rule, ref: formatRef(f.ref), message: f.message })),
+        },
+      },
+    );
+  }
+  return findings.map((f) => ({
+    bundle: bundle.name,
+    ...(t.name ? { target: t.name } : {}),
+    rule: f.rule,
+    ref: formatRef(f.ref),
+    message: f.message,
+  }));
+}
+
+/**
+ * The members added or changed (a target's member whose digest the parent
+ * did not have) and removed (in the parent, in no target now), each as a
+ * sorted list of refs without repeats.
+ */
+function assembleMemberChanges({
+  targets,
+  parent,
+  before,
+}: {
+  targets: readonly TargetMembers[];
+  parent: { config: BundleConfig } | undefined;
+  /** The parent's target-member digests, as `digestsOf` gives them. */
+  before: string[] | null;
+}): { changedMembers: string[]; removedMembers: string[] } {
   const had = new Set(before ?? []);
   const changedMembers = [
     ...new Set(
@@ -175,19 +221,5 @@ export function assembleVersion({
       : parent.config.members
     : [];
   const removedMembers = [...new Set(previous.map((m) => formatRef(m)).filter((r) => !present.has(r)))].sort();
-  const named = targets.every((t) => t.name !== undefined);
-  return {
-    kind: 'next',
-    version: next.version,
-    bump: next.bump,
-    reason: next.reason,
-    changedMembers,
-    removedMembers,
-    files,
-    policy,
-    pack: named
-      ? { targets: targets.map((t) => ({ name: t.name!, objects: t.members.map((m) => m.object) })) }
-      : { objects: targets[0]!.members.map((m) => m.object) },
-    warnings,
-  };
+  return { changedMembers, removedMembers };
 }

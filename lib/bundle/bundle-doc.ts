@@ -131,6 +131,22 @@ export function isBundleDocument(obj: Pick<KubeObject, 'apiVersion' | 'kind'>): 
   return obj.kind === 'Bundle' && groupOf(obj.apiVersion) === BUNDLE_GROUP;
 }
 
+/** A schema-valid Bundle document, before the rules across its fields and its defaults (a type literal: the schema guard narrows to an index signature, which only a literal may be cast from). */
+type RawBundleDocument = {
+  metadata: { name: string };
+  spec: RawBundleSpec;
+};
+
+type RawBundleSpec = Partial<Omit<BundleSpec, 'kustomize' | 'helm'>> & {
+  versioning?: { bump?: Bump };
+  prune?: Partial<BundleSpec['prune']>;
+  kustomize?: { path?: string; allowRemote?: boolean };
+  helm?: Partial<HelmSpec> & { chart: string };
+};
+
+/** An InvalidInputError naming the document and one JSON path of it. */
+type Refuse = (path: string, message: string) => InvalidInputError;
+
 /** Validates one Bundle document and fills in defaults. Throws InvalidInputError naming the file and each JSON path. */
 export function validateBundleDocument({
   object,
@@ -149,20 +165,23 @@ export function validateBundleDocument({
       { data: { file, line, bundle: name, problems } },
     );
   }
-  const doc = object as {
-    metadata: { name: string };
-    spec: Partial<Omit<BundleSpec, 'kustomize' | 'helm'>> & {
-      versioning?: { bump?: Bump };
-      prune?: Partial<BundleSpec['prune']>;
-      kustomize?: { path?: string; allowRemote?: boolean };
-      helm?: Partial<HelmSpec> & { chart: string };
-    };
-  };
-  const s = doc.spec;
-  const refuse = (path: string, message: string) =>
+  const doc = object as RawBundleDocument;
+  const refuse: Refuse = (path, message) =>
     new InvalidInputError(`${file}:${line}: invalid Bundle "${doc.metadata.name}": ${path}: ${message}`, {
       data: { file, line, bundle: doc.metadata.name, problems: [{ path, message }] },
     });
+  checkBundleSpec({ spec: doc.spec, refuse });
+  return { name: doc.metadata.name, file, line, spec: assembleBundleSpec({ spec: doc.spec, name: doc.metadata.name }) };
+}
+
+/**
+ * The rules the schema cannot say: one renderer at most; roots unless
+ * rendered; unique target names; each target field only with its renderer
+ * (patches for plain YAML, values for helm, a path for kustomize); a
+ * kustomization directory for every kustomize target; well-formed path
+ * patterns.
+ */
+function checkBundleSpec({ spec: s, refuse }: { spec: RawBundleSpec; refuse: Refuse }): void {
   if (s.kustomize && s.helm) throw refuse('spec.helm', 'a bundle has one renderer: kustomize or helm, not both');
   const rendered = !!(s.kustomize || s.helm);
   if (!rendered && !(s.roots && s.roots.length > 0))
@@ -170,6 +189,13 @@ export function validateBundleDocument({
       'spec.roots',
       'is required (only a kustomize or helm bundle may leave it out, to take everything it renders)',
     );
+  const checkPattern = (pattern: string, path: string): void => {
+    try {
+      checkPathPattern(pattern);
+    } catch (err) {
+      throw refuse(path, (err as Error).message.replace(/^source path filter /, 'path '));
+    }
+  };
   const names = new Set<string>();
   for (const [i, t] of (s.targets ?? []).entries()) {
     if (names.has(t.name)) throw refuse(`spec.targets[${i}].name`, `target ${t.name} is declared twice`);
@@ -206,61 +232,53 @@ export function validateBundleDocument({
   if (s.helm) checkPattern(s.helm.chart, 'spec.helm.chart');
   if (s.kustomize && !s.kustomize.path && !s.targets)
     throw refuse('spec.kustomize.path', 'is required when no target names its own kustomization');
-  function checkPattern(pattern: string, path: string): void {
-    try {
-      checkPathPattern(pattern);
-    } catch (err) {
-      throw refuse(path, (err as Error).message.replace(/^source path filter /, 'path '));
-    }
-  }
   for (const [i, pattern] of (s.paths ?? []).entries()) checkPattern(pattern, `spec.paths[${i}]`);
+}
+
+/** A checked spec with every default filled in (a Helm release is named after the bundle unless it says otherwise). */
+function assembleBundleSpec({ spec: s, name }: { spec: RawBundleSpec; name: string }): BundleSpec {
   return {
-    name: doc.metadata.name,
-    file,
-    line,
-    spec: {
-      roots: s.roots ?? [],
-      ...(s.kustomize
-        ? {
-            kustomize: {
-              ...(s.kustomize.path ? { path: s.kustomize.path } : {}),
-              allowRemote: s.kustomize.allowRemote ?? false,
-            },
-          }
-        : {}),
-      ...(s.helm
-        ? {
-            helm: {
-              chart: s.helm.chart,
-              releaseName: s.helm.releaseName ?? doc.metadata.name,
-              namespace: s.helm.namespace ?? s.namespace ?? 'default',
-              namespaceGiven: (s.helm.namespace ?? s.namespace) !== undefined,
-              values: s.helm.values ?? [],
-              set: s.helm.set ?? {},
-              hooks: s.helm.hooks ?? 'refuse',
-              allowRemote: s.helm.allowRemote ?? false,
-            },
-          }
-        : {}),
-      ...(s.targets ? { targets: s.targets } : {}),
-      ...(s.namespace === undefined ? {} : { namespace: s.namespace }),
-      include: s.include ?? [],
-      exclude: s.exclude ?? [],
-      shared: s.shared ?? [],
-      adopt: s.adopt ?? [],
-      allowEmpty: s.allowEmpty ?? false,
-      createNamespace: s.createNamespace ?? false,
-      versioning: { bump: s.versioning?.bump ?? 'patch' },
-      lint: { ...(s.lint ?? {}) },
-      allowPlaintextSecrets: s.allowPlaintextSecrets ?? false,
-      recreateOnImmutableChange: s.recreateOnImmutableChange ?? false,
-      prune: {
-        enabled: s.prune?.enabled ?? true,
-        protected: s.prune?.protected ?? false,
-        propagationPolicy: s.prune?.propagationPolicy ?? 'Background',
-      },
-      ...(s.paths === undefined ? {} : { paths: s.paths }),
+    roots: s.roots ?? [],
+    ...(s.kustomize
+      ? {
+          kustomize: {
+            ...(s.kustomize.path ? { path: s.kustomize.path } : {}),
+            allowRemote: s.kustomize.allowRemote ?? false,
+          },
+        }
+      : {}),
+    ...(s.helm
+      ? {
+          helm: {
+            chart: s.helm.chart,
+            releaseName: s.helm.releaseName ?? name,
+            namespace: s.helm.namespace ?? s.namespace ?? 'default',
+            namespaceGiven: (s.helm.namespace ?? s.namespace) !== undefined,
+            values: s.helm.values ?? [],
+            set: s.helm.set ?? {},
+            hooks: s.helm.hooks ?? 'refuse',
+            allowRemote: s.helm.allowRemote ?? false,
+          },
+        }
+      : {}),
+    ...(s.targets ? { targets: s.targets } : {}),
+    ...(s.namespace === undefined ? {} : { namespace: s.namespace }),
+    include: s.include ?? [],
+    exclude: s.exclude ?? [],
+    shared: s.shared ?? [],
+    adopt: s.adopt ?? [],
+    allowEmpty: s.allowEmpty ?? false,
+    createNamespace: s.createNamespace ?? false,
+    versioning: { bump: s.versioning?.bump ?? 'patch' },
+    lint: { ...(s.lint ?? {}) },
+    allowPlaintextSecrets: s.allowPlaintextSecrets ?? false,
+    recreateOnImmutableChange: s.recreateOnImmutableChange ?? false,
+    prune: {
+      enabled: s.prune?.enabled ?? true,
+      protected: s.prune?.protected ?? false,
+      propagationPolicy: s.prune?.propagationPolicy ?? 'Background',
     },
+    ...(s.paths === undefined ? {} : { paths: s.paths }),
   };
 }
 

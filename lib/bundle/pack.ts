@@ -145,6 +145,13 @@ function json(value: unknown): Uint8Array {
   return new TextEncoder().encode(JSON.stringify(value));
 }
 
+/** One packed layer: its bytes, their digest, and its members as the config lists them. */
+interface PackedLayer {
+  data: Uint8Array;
+  digest: ContentDigest;
+  members: BundleConfigMember[];
+}
+
 /** Packs a bundle version. Throws InvalidInputError for a bad name, version, time or member identity. */
 export function packBundle({
   name,
@@ -169,39 +176,11 @@ export function packBundle({
   /** 0: stored, identical on every machine (default); 9: smaller, identical only per Node/zlib build. */
   gzipLevel?: GzipLevel;
 }): PackedBundle {
-  if (!DNS_LABEL.test(name) || name.length > 63)
-    throw new InvalidInputError(`bundle name "${name}" is not a DNS-1123 label`, { data: { bundle: name } });
-  if (semver.valid(version) !== version)
-    throw new InvalidInputError(`bundle version "${version}" is not a semver x.y.z`, {
-      data: { bundle: name, version },
-    });
-  if (provenance.parent !== null && semver.valid(provenance.parent) !== provenance.parent) {
-    throw new InvalidInputError(`parent version "${provenance.parent}" is not a semver x.y.z`, {
-      data: { bundle: name, parent: provenance.parent },
-    });
-  }
-
-  const packLayer = (objs: readonly KubeObject[]) => {
-    const files = objs
-      .map((object) => {
-        const content = canonicalBytes(object);
-        return { object, path: memberPath(object), content, digest: sha256(content) };
-      })
-      .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    const data = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
-    const members: BundleConfigMember[] = files.map(({ object, digest }) => ({
-      apiVersion: object.apiVersion,
-      kind: object.kind,
-      namespace: object.metadata.namespace ?? '',
-      name: object.metadata.name,
-      digest,
-    }));
-    return { data, digest: sha256(data), members };
-  };
+  checkVersionNames({ name, version, parent: provenance.parent });
   if (targets && targets.length === 0)
     throw new InvalidInputError(`bundle ${name}: no targets to pack`, { data: { bundle: name } });
-  const packedTargets = targets?.map((t) => ({ name: t.name, ...packLayer(t.objects) }));
-  const first = packedTargets?.[0] ?? { name: undefined, ...packLayer(objects) };
+  const packedTargets = targets?.map((t) => ({ name: t.name, ...packLayer({ objects: t.objects, gzipLevel }) }));
+  const first = packedTargets?.[0] ?? { name: undefined, ...packLayer({ objects, gzipLevel }) };
   const layer = first.data;
   const layerDigest = first.digest;
 
@@ -229,30 +208,12 @@ export function packBundle({
   const configDigest = sha256(config);
 
   const layerTitle = `${name}-${version}.tar.gz`;
-  const layerDescriptors = packedTargets
-    ? packedTargets.map((t) => ({
-        mediaType: BUNDLE_LAYER_MEDIA_TYPE,
-        digest: t.digest,
-        size: t.data.length,
-        annotations: {
-          'org.opencontainers.image.title': `${name}-${version}-${t.name.replace('/', '_')}.tar.gz`,
-          [TARGET_ANNOTATION]: t.name,
-        },
-      }))
-    : [
-        {
-          mediaType: BUNDLE_LAYER_MEDIA_TYPE,
-          digest: layerDigest,
-          size: layer.length,
-          annotations: { 'org.opencontainers.image.title': layerTitle },
-        },
-      ];
   const manifest = json({
     schemaVersion: 2,
     mediaType: OCI_MANIFEST_MEDIA_TYPE,
     artifactType: BUNDLE_ARTIFACT_TYPE,
     config: { mediaType: BUNDLE_CONFIG_MEDIA_TYPE, digest: configDigest, size: config.length },
-    layers: layerDescriptors,
+    layers: assembleLayerDescriptors({ name, version, packedTargets, first, layerTitle }),
     annotations: {
       'org.opencontainers.image.created': commitTime,
       'org.opencontainers.image.revision': provenance.commit,
@@ -275,4 +236,72 @@ export function packBundle({
     layerTitle,
     blobs,
   };
+}
+
+/** Refuses a bundle name that is not a DNS-1123 label, and a version or parent that is not semver x.y.z. */
+function checkVersionNames({ name, version, parent }: { name: string; version: string; parent: string | null }): void {
+  if (!DNS_LABEL.test(name) || name.length > 63)
+    throw new InvalidInputError(`bundle name "${name}" is not a DNS-1123 label`, { data: { bundle: name } });
+  if (semver.valid(version) !== version)
+    throw new InvalidInputError(`bundle version "${version}" is not a semver x.y.z`, {
+      data: { bundle: name, version },
+    });
+  if (parent !== null && semver.valid(parent) !== parent) {
+    throw new InvalidInputError(`parent version "${parent}" is not a semver x.y.z`, {
+      data: { bundle: name, parent },
+    });
+  }
+}
+
+/** One layer: each object's canonical JSON at its member path, sorted by path, as a deterministic tar.gz. */
+function packLayer({ objects, gzipLevel }: { objects: readonly KubeObject[]; gzipLevel: GzipLevel }): PackedLayer {
+  const files = objects
+    .map((object) => {
+      const content = canonicalBytes(object);
+      return { object, path: memberPath(object), content, digest: sha256(content) };
+    })
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const data = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
+  const members: BundleConfigMember[] = files.map(({ object, digest }) => ({
+    apiVersion: object.apiVersion,
+    kind: object.kind,
+    namespace: object.metadata.namespace ?? '',
+    name: object.metadata.name,
+    digest,
+  }));
+  return { data, digest: sha256(data), members };
+}
+
+/** The manifest's layer descriptors: one per target, titled and annotated with its name, or the one layer titled `layerTitle`. */
+function assembleLayerDescriptors({
+  name,
+  version,
+  packedTargets,
+  first,
+  layerTitle,
+}: {
+  name: string;
+  version: string;
+  packedTargets: (PackedLayer & { name: string })[] | undefined;
+  first: PackedLayer;
+  layerTitle: string;
+}): { mediaType: string; digest: ContentDigest; size: number; annotations: Record<string, string> }[] {
+  return packedTargets
+    ? packedTargets.map((t) => ({
+        mediaType: BUNDLE_LAYER_MEDIA_TYPE,
+        digest: t.digest,
+        size: t.data.length,
+        annotations: {
+          'org.opencontainers.image.title': `${name}-${version}-${t.name.replace('/', '_')}.tar.gz`,
+          [TARGET_ANNOTATION]: t.name,
+        },
+      }))
+    : [
+        {
+          mediaType: BUNDLE_LAYER_MEDIA_TYPE,
+          digest: first.digest,
+          size: first.data.length,
+          annotations: { 'org.opencontainers.image.title': layerTitle },
+        },
+      ];
 }

@@ -77,19 +77,31 @@ function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
+/** Adds a reference by name to the list when `name` is a non-empty string (`namespace` defaults to the object's). */
+type Named = (
+  via: Via,
+  joins: Joins,
+  kind: string,
+  group: string | undefined,
+  name: unknown,
+  namespace?: string,
+) => void;
+
+/** What a kind's rule reads and where it adds: the object, its spec, its namespace, `named` and the list itself. */
+interface KindContext {
+  obj: KubeObject;
+  spec: Rec;
+  ns: string;
+  named: Named;
+  out: Reference[];
+}
+
 /** Every reference `obj` makes, in a stable order. `namespace` is the object's effective namespace. */
 export function referencesOf(obj: KubeObject): Reference[] {
   const ns = obj.metadata.namespace ?? '';
   const group = groupOf(obj.apiVersion);
   const out: Reference[] = [];
-  const named = (
-    via: Via,
-    joins: Joins,
-    kind: string,
-    tgroup: string | undefined,
-    name: unknown,
-    namespace = ns,
-  ): void => {
+  const named: Named = (via, joins, kind, tgroup, name, namespace = ns) => {
     const n = str(name);
     if (n) out.push({ by: 'name', via, joins, target: { group: tgroup, kind, namespace, name: n } });
   };
@@ -97,86 +109,95 @@ export function referencesOf(obj: KubeObject): Reference[] {
   const template = podTemplateOf(obj);
   if (template) podSpecReferences(template.spec, named);
 
-  const spec = rec(obj.spec);
-  switch (`${group}/${obj.kind}`) {
-    case '/Service': {
-      const selector = rec(spec.selector) as Record<string, string>;
-      if (Object.keys(selector).length > 0)
-        out.push({
-          by: 'selector',
-          via: 'selector',
-          joins: 'both',
-          namespace: ns,
-          selector: { matchLabels: selector },
-        });
-      break;
-    }
-    case 'networking.k8s.io/Ingress':
-    case 'extensions/Ingress': {
-      const backend = (b: unknown) =>
-        named('backend', 'both', 'Service', '', rec(rec(b).service).name ?? rec(b).serviceName);
-      backend(spec.defaultBackend ?? spec.backend);
-      for (const rule of arr(spec.rules)) for (const path of arr(rec(rec(rule).http).paths)) backend(rec(path).backend);
-      for (const tls of arr(spec.tls)) named('tls', 'forward', 'Secret', '', rec(tls).secretName);
-      break;
-    }
-    case 'gateway.networking.k8s.io/HTTPRoute':
-    case 'gateway.networking.k8s.io/GRPCRoute':
-    case 'gateway.networking.k8s.io/TCPRoute':
-    case 'gateway.networking.k8s.io/TLSRoute':
-    case 'gateway.networking.k8s.io/UDPRoute': {
-      for (const rule of arr(spec.rules)) {
-        for (const ref of arr(rec(rule).backendRefs)) {
-          const r = rec(ref);
-          if ((r.kind === undefined || r.kind === 'Service') && (r.group === undefined || r.group === '')) {
-            named('backendRef', 'both', 'Service', '', r.name, str(r.namespace) ?? ns);
-          }
-        }
-      }
-      break;
-    }
-    case 'autoscaling/HorizontalPodAutoscaler': {
-      const t = rec(spec.scaleTargetRef);
-      const kind = str(t.kind);
-      if (kind)
-        named(
-          'scaleTargetRef',
-          'both',
-          kind,
-          typeof t.apiVersion === 'string' ? groupOf(t.apiVersion) : undefined,
-          t.name,
-        );
-      break;
-    }
-    case 'policy/PodDisruptionBudget': {
-      const selector = spec.selector as LabelSelector | undefined;
-      if (selector && !isEmptyLabelSelector(selector))
-        out.push({ by: 'selector', via: 'selector', joins: 'both', namespace: ns, selector });
-      break;
-    }
-    case 'networking.k8s.io/NetworkPolicy': {
-      const selector = spec.podSelector as LabelSelector | undefined;
-      if (selector && !isEmptyLabelSelector(selector))
-        out.push({ by: 'selector', via: 'podSelector', joins: 'reverse', namespace: ns, selector });
-      break;
-    }
-    case 'rbac.authorization.k8s.io/RoleBinding':
-    case 'rbac.authorization.k8s.io/ClusterRoleBinding': {
-      for (const subject of arr(obj.subjects)) {
-        const s = rec(subject);
-        if (s.kind === 'ServiceAccount')
-          named('subject', 'reverse', 'ServiceAccount', '', s.name, str(s.namespace) ?? ns);
-      }
-      const roleRef = rec(obj.roleRef);
-      if (roleRef.kind === 'Role' && obj.kind === 'RoleBinding')
-        named('roleRef', 'forward', 'Role', 'rbac.authorization.k8s.io', roleRef.name);
-      if (roleRef.kind === 'ClusterRole')
-        named('roleRef', 'forward', 'ClusterRole', 'rbac.authorization.k8s.io', roleRef.name, '');
-      break;
-    }
-  }
+  KIND_REFERENCES.get(`${group}/${obj.kind}`)?.({ obj, spec: rec(obj.spec), ns, named, out });
   return out;
 }
+
+/** A Service selects the workloads whose pod labels match its plain selector map. */
+function serviceReferences({ spec, ns, out }: KindContext): void {
+  const selector = rec(spec.selector) as Record<string, string>;
+  if (Object.keys(selector).length > 0)
+    out.push({
+      by: 'selector',
+      via: 'selector',
+      joins: 'both',
+      namespace: ns,
+      selector: { matchLabels: selector },
+    });
+}
+
+/** An Ingress names the Services of its default and path backends and the Secrets of its TLS entries. */
+function ingressReferences({ spec, named }: KindContext): void {
+  const backend = (b: unknown) =>
+    named('backend', 'both', 'Service', '', rec(rec(b).service).name ?? rec(b).serviceName);
+  backend(spec.defaultBackend ?? spec.backend);
+  for (const rule of arr(spec.rules)) for (const path of arr(rec(rec(rule).http).paths)) backend(rec(path).backend);
+  for (const tls of arr(spec.tls)) named('tls', 'forward', 'Secret', '', rec(tls).secretName);
+}
+
+/** A Gateway API route names the Services of its rules' backendRefs (other backend kinds are left out). */
+function routeReferences({ spec, ns, named }: KindContext): void {
+  for (const rule of arr(spec.rules)) {
+    for (const ref of arr(rec(rule).backendRefs)) {
+      const r = rec(ref);
+      if ((r.kind === undefined || r.kind === 'Service') && (r.group === undefined || r.group === '')) {
+        named('backendRef', 'both', 'Service', '', r.name, str(r.namespace) ?? ns);
+      }
+    }
+  }
+}
+
+/** An HPA names its scale target (any group when its apiVersion is left out). */
+function hpaReferences({ spec, named }: KindContext): void {
+  const t = rec(spec.scaleTargetRef);
+  const kind = str(t.kind);
+  if (kind)
+    named('scaleTargetRef', 'both', kind, typeof t.apiVersion === 'string' ? groupOf(t.apiVersion) : undefined, t.name);
+}
+
+/** A PodDisruptionBudget selects workloads by its selector, unless it selects every pod. */
+function pdbReferences({ spec, ns, out }: KindContext): void {
+  const selector = spec.selector as LabelSelector | undefined;
+  if (selector && !isEmptyLabelSelector(selector))
+    out.push({ by: 'selector', via: 'selector', joins: 'both', namespace: ns, selector });
+}
+
+/** A NetworkPolicy joins the workloads its podSelector selects (reverse), unless it selects every pod. */
+function networkPolicyReferences({ spec, ns, out }: KindContext): void {
+  const selector = spec.podSelector as LabelSelector | undefined;
+  if (selector && !isEmptyLabelSelector(selector))
+    out.push({ by: 'selector', via: 'podSelector', joins: 'reverse', namespace: ns, selector });
+}
+
+/** A binding joins its ServiceAccount subjects (reverse) and brings its Role or ClusterRole. */
+function bindingReferences({ obj, ns, named }: KindContext): void {
+  for (const subject of arr(obj.subjects)) {
+    const s = rec(subject);
+    if (s.kind === 'ServiceAccount') named('subject', 'reverse', 'ServiceAccount', '', s.name, str(s.namespace) ?? ns);
+  }
+  const roleRef = rec(obj.roleRef);
+  if (roleRef.kind === 'Role' && obj.kind === 'RoleBinding')
+    named('roleRef', 'forward', 'Role', 'rbac.authorization.k8s.io', roleRef.name);
+  if (roleRef.kind === 'ClusterRole')
+    named('roleRef', 'forward', 'ClusterRole', 'rbac.authorization.k8s.io', roleRef.name, '');
+}
+
+/** The reference rule of each kind (`group/Kind`) beyond its pod template. */
+const KIND_REFERENCES = new Map<string, (c: KindContext) => void>([
+  ['/Service', serviceReferences],
+  ['networking.k8s.io/Ingress', ingressReferences],
+  ['extensions/Ingress', ingressReferences],
+  ['gateway.networking.k8s.io/HTTPRoute', routeReferences],
+  ['gateway.networking.k8s.io/GRPCRoute', routeReferences],
+  ['gateway.networking.k8s.io/TCPRoute', routeReferences],
+  ['gateway.networking.k8s.io/TLSRoute', routeReferences],
+  ['gateway.networking.k8s.io/UDPRoute', routeReferences],
+  ['autoscaling/HorizontalPodAutoscaler', hpaReferences],
+  ['policy/PodDisruptionBudget', pdbReferences],
+  ['networking.k8s.io/NetworkPolicy', networkPolicyReferences],
+  ['rbac.authorization.k8s.io/RoleBinding', bindingReferences],
+  ['rbac.authorization.k8s.io/ClusterRoleBinding', bindingReferences],
+]);
 
 function podSpecReferences(
   spec: PodSpec,

@@ -61,31 +61,32 @@ function needsClientNode(user: Entry): string | undefined {
   return undefined;
 }
 
-/**
- * The credentials of one context of a kubeconfig file. InvalidInputError
- * naming the file when it cannot be read, has no such context, or the
- * context names no cluster with a server.
- */
-export async function kubeCredentials({
-  kubeconfig,
-  context,
-  name,
-}: {
-  kubeconfig: string;
-  context: string;
-  name: string;
-}): Promise<KubeCredentials> {
-  let doc: Entry;
+/** The kubeconfig file parsed, a YAML mapping; InvalidInputError naming the file otherwise. */
+function readKubeconfig(kubeconfig: string): Entry {
   try {
     const parsed: unknown = parse(readFileSync(kubeconfig, 'utf8'));
     if (!parsed || typeof parsed !== 'object') throw new Error('not a kubeconfig (expected a YAML mapping)');
-    doc = parsed as Entry;
+    return parsed as Entry;
   } catch (err) {
     throw new InvalidInputError(`${kubeconfig}: cannot read kubeconfig: ${(err as Error).message}`, {
       data: { file: kubeconfig },
       cause: err,
     });
   }
+}
+
+/** What a context names: its cluster (with a server) and its user (empty when it names none). */
+function assembleContext({
+  doc,
+  kubeconfig,
+  context,
+  name,
+}: {
+  doc: Entry;
+  kubeconfig: string;
+  context: string;
+  name: string;
+}): { cluster: Entry; server: string; user: Entry } {
   const ctx = entry(doc, 'contexts', 'context', context);
   if (!ctx)
     throw new InvalidInputError(`${kubeconfig}: no context ${context} for cluster ${name}`, {
@@ -98,16 +99,28 @@ export async function kubeCredentials({
       data: { file: kubeconfig, context },
     });
   const user = (text(ctx.user) ? entry(doc, 'users', 'user', ctx.user as string) : undefined) ?? {};
-  const plugin = needsClientNode(user);
-  if (plugin) return clientNodeCredentials({ kubeconfig, context, server });
+  return { cluster, server, user };
+}
 
-  const dir = dirname(kubeconfig);
-  let tls: KubeCredentials['tls'];
+/** The TLS settings of a context: its CA, client certificate and key read from file or data. */
+function readTls({
+  dir,
+  cluster,
+  user,
+  kubeconfig,
+  context,
+}: {
+  dir: string;
+  cluster: Entry;
+  user: Entry;
+  kubeconfig: string;
+  context: string;
+}): KubeCredentials['tls'] {
   try {
     const ca = fileOrData(dir, cluster['certificate-authority'], cluster['certificate-authority-data']);
     const cert = fileOrData(dir, user['client-certificate'], user['client-certificate-data']);
     const key = fileOrData(dir, user['client-key'], user['client-key-data']);
-    tls = {
+    return {
       ...(ca ? { ca } : {}),
       ...(cert ? { cert } : {}),
       ...(key ? { key } : {}),
@@ -120,6 +133,24 @@ export async function kubeCredentials({
       { data: { file: kubeconfig, context }, cause: err },
     );
   }
+}
+
+/**
+ * The headers of a context's user: Impersonate-User for `as`, Authorization
+ * for a static token or a token file, the file read now (so a missing one
+ * fails here) and again when a minute old.
+ */
+function readHeaders({
+  dir,
+  user,
+  kubeconfig,
+  context,
+}: {
+  dir: string;
+  user: Entry;
+  kubeconfig: string;
+  context: string;
+}): KubeCredentials['headers'] {
   const fixed: Record<string, string> = text(user.as) ? { 'Impersonate-User': user.as as string } : {};
   const token = text(user.token);
   const tokenFile = text(user['token-file']);
@@ -141,14 +172,34 @@ export async function kubeCredentials({
     return fileToken!.value;
   };
   if (tokenFile && !token) readToken();
-  return {
-    server: server.replace(/\/$/, ''),
-    tls,
-    headers: () => {
-      const bearer = token ?? (tokenFile ? readToken() : undefined);
-      return bearer ? { ...fixed, Authorization: `Bearer ${bearer}` } : fixed;
-    },
+  return () => {
+    const bearer = token ?? (tokenFile ? readToken() : undefined);
+    return bearer ? { ...fixed, Authorization: `Bearer ${bearer}` } : fixed;
   };
+}
+
+/**
+ * The credentials of one context of a kubeconfig file. InvalidInputError
+ * naming the file when it cannot be read, has no such context, or the
+ * context names no cluster with a server.
+ */
+export async function kubeCredentials({
+  kubeconfig,
+  context,
+  name,
+}: {
+  kubeconfig: string;
+  context: string;
+  name: string;
+}): Promise<KubeCredentials> {
+  const doc = readKubeconfig(kubeconfig);
+  const { cluster, server, user } = assembleContext({ doc, kubeconfig, context, name });
+  const plugin = needsClientNode(user);
+  if (plugin) return clientNodeCredentials({ kubeconfig, context, server });
+  const dir = dirname(kubeconfig);
+  const tls = readTls({ dir, cluster, user, kubeconfig, context });
+  const headers = readHeaders({ dir, user, kubeconfig, context });
+  return { server: server.replace(/\/$/, ''), tls, headers };
 }
 
 /** Credential plugins and proxies, through @kubernetes/client-node: loaded only for such a context. */

@@ -28,6 +28,37 @@ export function selfHealFor(config: Pick<DroverConfig, 'drift' | 'bundles'>, bun
   return config.bundles[bundle]?.selfHeal ?? config.drift.selfHeal;
 }
 
+/** A schema-valid drover.yaml document, before defaults. */
+type RawConfig = {
+  sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
+  registry?: string;
+  registryAuth?: DroverConfig['registryAuth'];
+  state?: string;
+  kubeconfig?: string;
+  clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
+  environments?: (Omit<
+    EnvironmentConfig,
+    'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'
+  > & {
+    createNamespace?: boolean;
+    waves?: WaveConfig[];
+    promotion?: Partial<EnvironmentConfig['promotion']>;
+    timeoutSeconds?: number;
+    onFailure?: EnvironmentConfig['onFailure'];
+  })[];
+  drift?: Partial<DriftConfig>;
+  selfManaged?: string[];
+  bundles?: DroverConfig['bundles'];
+  serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & {
+    webhook?: Partial<ServeConfig['webhook']>;
+    channels?: Partial<ServeConfig['channels']>;
+    dashboard?: Partial<ServeConfig['dashboard']>;
+  };
+  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
+};
+
+type RawEnvironment = NonNullable<RawConfig['environments']>[number];
+
 /** Defaults and paths of a schema-valid drover.yaml document (config.ts's `resolveConfig` validates first). */
 export function assembleConfig({
   doc,
@@ -38,33 +69,7 @@ export function assembleConfig({
   file: string;
   env?: NodeJS.ProcessEnv;
 }): DroverConfig {
-  const raw = doc as {
-    sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
-    registry?: string;
-    registryAuth?: DroverConfig['registryAuth'];
-    state?: string;
-    kubeconfig?: string;
-    clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
-    environments?: (Omit<
-      EnvironmentConfig,
-      'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'
-    > & {
-      createNamespace?: boolean;
-      waves?: WaveConfig[];
-      promotion?: Partial<EnvironmentConfig['promotion']>;
-      timeoutSeconds?: number;
-      onFailure?: EnvironmentConfig['onFailure'];
-    })[];
-    drift?: Partial<DriftConfig>;
-    selfManaged?: string[];
-    bundles?: DroverConfig['bundles'];
-    serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & {
-      webhook?: Partial<ServeConfig['webhook']>;
-      channels?: Partial<ServeConfig['channels']>;
-      dashboard?: Partial<ServeConfig['dashboard']>;
-    };
-    render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
-  };
+  const raw = doc as RawConfig;
   const base = dirname(file);
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const isUrl = (u: string) => /^[a-z][a-z0-9+.-]*:\/\//i.test(u);
@@ -85,25 +90,7 @@ export function assembleConfig({
     kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig,
   }));
   const clusterNames = new Set(clusters.map((c) => c.name));
-  const environments = (raw.environments ?? []).map((e) => {
-    for (const c of [...e.clusters, ...(e.waves ?? []).flatMap((w) => w.clusters)]) {
-      if (!clusterNames.has(c))
-        throw new InvalidInputError(`${file}: environment ${e.name} names cluster ${c}, which is not in clusters`, {
-          data: { file, environment: e.name, cluster: c },
-        });
-    }
-    return {
-      name: e.name,
-      clusters: e.clusters,
-      waves: e.waves ?? [{ clusters: e.clusters }],
-      promotion: { mode: e.promotion?.mode ?? 'manual', healthyForSeconds: e.promotion?.healthyForSeconds ?? 600 },
-      ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
-      timeoutSeconds: e.timeoutSeconds ?? 300,
-      onFailure: e.onFailure ?? 'revert',
-      createNamespace: e.createNamespace ?? false,
-      ...(e.capabilities ? { capabilities: e.capabilities } : {}),
-    };
-  });
+  const environments = assembleEnvironments({ environments: raw.environments ?? [], clusterNames, file, abs });
   const registry = raw.registry ?? 'oci-layout://.drover/registry';
   return {
     file,
@@ -125,24 +112,62 @@ export function assembleConfig({
     drift: { selfHeal: raw.drift?.selfHeal ?? 'report', scanIntervalSeconds: raw.drift?.scanIntervalSeconds ?? 300 },
     selfManaged: raw.selfManaged ?? [],
     bundles: raw.bundles ?? {},
-    serve: {
-      listen: raw.serve?.listen ?? '127.0.0.1:7070',
-      tokenEnv: raw.serve?.tokenEnv ?? 'DROVER_API_TOKEN',
-      webhook: {
-        secretEnv: raw.serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
-        maxBodyBytes: raw.serve?.webhook?.maxBodyBytes ?? 1_048_576,
-      },
-      graceSeconds: raw.serve?.graceSeconds ?? 60,
-      channels: { follow: raw.serve?.channels?.follow ?? true, pollSeconds: raw.serve?.channels?.pollSeconds ?? 30 },
-      dashboard: {
-        enabled: raw.serve?.dashboard?.enabled ?? true,
-        anonymousRead: raw.serve?.dashboard?.anonymousRead ?? false,
-        sessionHours: raw.serve?.dashboard?.sessionHours ?? 8,
-      },
-    },
+    serve: assembleServe(raw.serve),
     render: {
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
+    },
+  };
+}
+
+/** Environments with their defaults (one wave of all clusters, manual promotion...); each must name configured clusters only. */
+function assembleEnvironments({
+  environments,
+  clusterNames,
+  file,
+  abs,
+}: {
+  environments: RawEnvironment[];
+  clusterNames: ReadonlySet<string>;
+  file: string;
+  abs: (p: string) => string;
+}): EnvironmentConfig[] {
+  return environments.map((e) => {
+    for (const c of [...e.clusters, ...(e.waves ?? []).flatMap((w) => w.clusters)]) {
+      if (!clusterNames.has(c))
+        throw new InvalidInputError(`${file}: environment ${e.name} names cluster ${c}, which is not in clusters`, {
+          data: { file, environment: e.name, cluster: c },
+        });
+    }
+    return {
+      name: e.name,
+      clusters: e.clusters,
+      waves: e.waves ?? [{ clusters: e.clusters }],
+      promotion: { mode: e.promotion?.mode ?? 'manual', healthyForSeconds: e.promotion?.healthyForSeconds ?? 600 },
+      ...(e.ageKey ? { ageKey: { ...e.ageKey, ...(e.ageKey.file ? { file: abs(e.ageKey.file) } : {}) } } : {}),
+      timeoutSeconds: e.timeoutSeconds ?? 300,
+      onFailure: e.onFailure ?? 'revert',
+      createNamespace: e.createNamespace ?? false,
+      ...(e.capabilities ? { capabilities: e.capabilities } : {}),
+    };
+  });
+}
+
+/** `drover serve`'s settings with their defaults. */
+function assembleServe(serve: RawConfig['serve']): ServeConfig {
+  return {
+    listen: serve?.listen ?? '127.0.0.1:7070',
+    tokenEnv: serve?.tokenEnv ?? 'DROVER_API_TOKEN',
+    webhook: {
+      secretEnv: serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
+      maxBodyBytes: serve?.webhook?.maxBodyBytes ?? 1_048_576,
+    },
+    graceSeconds: serve?.graceSeconds ?? 60,
+    channels: { follow: serve?.channels?.follow ?? true, pollSeconds: serve?.channels?.pollSeconds ?? 30 },
+    dashboard: {
+      enabled: serve?.dashboard?.enabled ?? true,
+      anonymousRead: serve?.dashboard?.anonymousRead ?? false,
+      sessionHours: serve?.dashboard?.sessionHours ?? 8,
     },
   };
 }

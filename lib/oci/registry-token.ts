@@ -44,6 +44,30 @@ export async function fetchToken({
   onRequest,
   nowMs = Date.now(),
 }: FetchTokenArgs): Promise<BearerToken> {
+  const url = assembleRealmUrl({ realm, credentials, insecure });
+  let response: HttpResponse;
+  try {
+    onRequest?.();
+    response = await requestToken({ url, service, scopes, credentials, fetch, signal });
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    throw new UnavailableError(`token request to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
+      data: { realm: url.origin },
+    });
+  }
+  return readTokenResponse({ url, response, nowMs });
+}
+
+/** The realm as a URL: refused when it is not one, not http(s), or plain http to a remote host with a secret to send. */
+function assembleRealmUrl({
+  realm,
+  credentials,
+  insecure,
+}: {
+  realm: string;
+  credentials: Credentials | undefined;
+  insecure: boolean;
+}): URL {
   let url: URL;
   try {
     url = new URL(realm);
@@ -61,38 +85,59 @@ export async function fetchToken({
       data: { realm: url.origin },
     });
   }
-  let response: HttpResponse;
-  try {
-    onRequest?.();
-    if (credentials?.identityToken) {
-      const form = new URLSearchParams({
-        grant_type: 'refresh_token',
-        refresh_token: credentials.identityToken,
-        client_id: 'drover',
-      });
-      if (service) form.set('service', service);
-      if (scopes.length) form.set('scope', scopes.join(' '));
-      response = await fetch(url, {
-        method: 'POST',
-        body: form,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        signal,
-      });
-    } else {
-      if (service) url.searchParams.set('service', service);
-      for (const s of scopes) url.searchParams.append('scope', s);
-      const headers: Record<string, string> = {};
-      if (credentials?.username !== undefined) {
-        headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password ?? ''}`).toString('base64')}`;
-      }
-      response = await fetch(url, { headers, signal });
-    }
-  } catch (err) {
-    if (signal?.aborted) throw err;
-    throw new UnavailableError(`token request to ${url.origin}${url.pathname} failed: ${(err as Error).message}`, {
-      data: { realm: url.origin },
+  return url;
+}
+
+/** Asks the realm for a token: an identity token exchanged by POST (refresh_token grant), else a GET with basic credentials when there are some. */
+async function requestToken({
+  url,
+  service,
+  scopes,
+  credentials,
+  fetch,
+  signal,
+}: {
+  url: URL;
+  service: string | undefined;
+  scopes: string[];
+  credentials: Credentials | undefined;
+  fetch: HttpFetch;
+  signal: AbortSignal | undefined;
+}): Promise<HttpResponse> {
+  if (credentials?.identityToken) {
+    const form = new URLSearchParams({
+      grant_type: 'refresh_token',
+      refresh_token: credentials.identityToken,
+      client_id: 'drover',
+    });
+    if (service) form.set('service', service);
+    if (scopes.length) form.set('scope', scopes.join(' '));
+    return fetch(url, {
+      method: 'POST',
+      body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      signal,
     });
   }
+  if (service) url.searchParams.set('service', service);
+  for (const s of scopes) url.searchParams.append('scope', s);
+  const headers: Record<string, string> = {};
+  if (credentials?.username !== undefined) {
+    headers.authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password ?? ''}`).toString('base64')}`;
+  }
+  return fetch(url, { headers, signal });
+}
+
+/** The token of the realm's answer and when to stop using it; a refusal, an error status or a body without a token is an error. */
+async function readTokenResponse({
+  url,
+  response,
+  nowMs,
+}: {
+  url: URL;
+  response: HttpResponse;
+  nowMs: number;
+}): Promise<BearerToken> {
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
     throw new UnauthorizedError(

@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { InvalidInputError } from '../errors/errors.ts';
-import { isRemote, KUSTOMIZATION_FILES, referencesOf } from './kustomization.ts';
+import { isRemote, KUSTOMIZATION_FILES, referencesOf, type KustomizationRefs } from './kustomization.ts';
 import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface Closure {
@@ -111,18 +111,38 @@ export async function resolveClosure({
         });
       queue.push(p);
     }
-    for (const g of refs.generated) {
-      const p = inside(kdir, g.path);
-      const f = p ? files.get(p) : undefined;
-      if (g.kind === 'secretGenerator' && f && ENCRYPTED.test(f.text)) {
-        throw refuse(
-          `secretGenerator ${g.name} reads ${p}, which is SOPS-encrypted: rendering it would put its plaintext into the version (ship the Secret as an encrypted manifest instead)`,
-          { reason: 'sops-generator', entry: p },
-        );
-      }
+    refuseSopsGenerators({ kdir, generated: refs.generated, files, refuse });
+  }
+  return assembleClosure({ dir, files: [...files.values()], remote });
+}
+
+/** Refuses a secretGenerator of a kustomization that reads a SOPS-encrypted file of the closure. */
+function refuseSopsGenerators({
+  kdir,
+  generated,
+  files,
+  refuse,
+}: {
+  kdir: string;
+  generated: KustomizationRefs['generated'];
+  files: Map<string, RepoFile>;
+  refuse: (why: string, data: Record<string, unknown>) => InvalidInputError;
+}): void {
+  for (const g of generated) {
+    const p = inside(kdir, g.path);
+    const f = p ? files.get(p) : undefined;
+    if (g.kind === 'secretGenerator' && f && ENCRYPTED.test(f.text)) {
+      throw refuse(
+        `secretGenerator ${g.name} reads ${p}, which is SOPS-encrypted: rendering it would put its plaintext into the version (ship the Secret as an encrypted manifest instead)`,
+        { reason: 'sops-generator', entry: p },
+      );
     }
   }
-  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** The closure: its files sorted by path, its remote references sorted, and the digest over both and the directory. */
+function assembleClosure({ dir, files, remote }: { dir: string; files: RepoFile[]; remote: string[] }): Closure {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256').update(`dir ${dir}\n`);
   for (const f of sorted) hash.update(`${f.path}\0${f.oid}\n`);
   for (const r of remote.sort()) hash.update(`remote ${r}\n`);

@@ -142,8 +142,31 @@ export async function resolveHelmClosure({
       data: { file: chart, reason: 'no-chart' },
     });
   const files = new Map(chartFiles.map((f) => [f.path, f]));
+  const fetch = assembleDependencyFetch({ chart, chartYaml, chartFiles, files, allowRemote });
+  refuseLookupCalls({ chart, chartFiles });
+  const ordered = await readValuesFiles({ values, files, read });
+  return assembleHelmClosure({ chart, files: [...files.values()], values: ordered, fetch });
+}
 
-  // Dependencies: vendored in charts/ (a directory with its Chart.yaml, or name-version.tgz), at the version Chart.lock pins.
+/**
+ * The dependencies of Chart.yaml (and requirements.yaml) a render must
+ * fetch: each must be vendored in charts/ (a directory with its Chart.yaml,
+ * or name-version.tgz) at the version Chart.lock pins, or, when the bundle
+ * allows remote, is fetched; anything else is refused.
+ */
+function assembleDependencyFetch({
+  chart,
+  chartYaml,
+  chartFiles,
+  files,
+  allowRemote,
+}: {
+  chart: string;
+  chartYaml: RepoFile;
+  chartFiles: readonly RepoFile[];
+  files: ReadonlyMap<string, RepoFile>;
+  allowRemote: boolean;
+}): string[] {
   const requirements = files.get(`${chart}/requirements.yaml`);
   const deps = [
     ...dependenciesOf(parseYaml(chartYaml)),
@@ -177,7 +200,11 @@ export async function resolveHelmClosure({
       );
     }
   }
+  return fetch;
+}
 
+/** Refuses a template of the chart or of a vendored subchart that calls `lookup`, naming its first such line. */
+function refuseLookupCalls({ chart, chartFiles }: { chart: string; chartFiles: readonly RepoFile[] }): void {
   for (const [where, text] of templatesOf(chart, chartFiles)) {
     const lines = lookupCalls(text);
     if (lines.length > 0) {
@@ -189,7 +216,22 @@ export async function resolveHelmClosure({
       );
     }
   }
+}
 
+/**
+ * The target's values files, in Helm's order, each added to `files` (read
+ * from the chart's files or else from the repository); one that leaves the
+ * repository, is missing, binary or SOPS-encrypted is refused.
+ */
+async function readValuesFiles({
+  values,
+  files,
+  read,
+}: {
+  values: readonly string[];
+  files: Map<string, RepoFile>;
+  read: ReadRepo;
+}): Promise<string[]> {
   const ordered: string[] = [];
   for (const v of values) {
     const p = inside(v);
@@ -213,11 +255,25 @@ export async function resolveHelmClosure({
     files.set(p, f);
     ordered.push(p);
   }
+  return ordered;
+}
 
-  const sorted = [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+/** The closure: its files sorted by path, and the digest over the chart path, the values order, the files and the fetches. */
+function assembleHelmClosure({
+  chart,
+  files,
+  values,
+  fetch,
+}: {
+  chart: string;
+  files: RepoFile[];
+  values: string[];
+  fetch: string[];
+}): HelmClosure {
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256').update(`chart ${chart}\n`);
-  for (const v of ordered) hash.update(`values ${v}\n`);
+  for (const v of values) hash.update(`values ${v}\n`);
   for (const f of sorted) hash.update(`${f.path}\0${f.oid}\n`);
   for (const d of fetch) hash.update(`fetch ${d}\n`);
-  return { chart, files: sorted, values: ordered, fetch, digest: `sha256:${hash.digest('hex')}` };
+  return { chart, files: sorted, values, fetch, digest: `sha256:${hash.digest('hex')}` };
 }

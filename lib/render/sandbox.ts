@@ -34,6 +34,8 @@ export interface Sandbox {
   close(): Promise<void>;
 }
 
+type RunArgs = Parameters<Sandbox['run']>[0];
+
 export async function openSandbox({
   files,
 }: {
@@ -43,6 +45,24 @@ export async function openSandbox({
   const root = join(base, 'repo');
   const home = join(base, 'home');
   await mkdir(home, { recursive: true });
+  await writeRepoCopy({ root, files });
+  await mkdir(root, { recursive: true });
+  return {
+    root,
+    home,
+    run: (args) => runInSandbox({ root, home, ...args }),
+    close: () => rm(base, { recursive: true, force: true }),
+  };
+}
+
+/** Copies the given repository files under `root`; a path that is absolute or climbs out is refused. */
+async function writeRepoCopy({
+  root,
+  files,
+}: {
+  root: string;
+  files: readonly { path: string; text: string; bytes?: Uint8Array }[];
+}): Promise<void> {
   for (const f of files) {
     if (f.path.startsWith('/') || f.path.split('/').includes('..'))
       throw new InvalidInputError(`${f.path}: not a path inside the repository`, {
@@ -52,82 +72,108 @@ export async function openSandbox({
     await mkdir(dirname(to), { recursive: true });
     await writeFile(to, f.bytes ?? f.text);
   }
-  await mkdir(root, { recursive: true });
+}
+
+/** The renderer's whole environment: a PATH of the binary's directory and the system's, the private home, Git prompts off, then `env`. */
+function assembleSandboxEnv({
+  command,
+  home,
+  env,
+}: {
+  command: string;
+  home: string;
+  env: Record<string, string>;
+}): Record<string, string> {
   return {
-    root,
-    home,
-    run: ({ command, args, timeoutMs, maxOutputBytes, what, env = {}, signal }) =>
-      new Promise((resolve, reject) => {
-        const child = spawn(command, args, {
-          cwd: root,
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env: {
-            PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`,
-            HOME: home,
-            XDG_CONFIG_HOME: join(home, '.config'),
-            XDG_CACHE_HOME: join(home, '.cache'),
-            XDG_DATA_HOME: join(home, '.local/share'),
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_CONFIG_NOSYSTEM: '1',
-            LANG: 'C',
-            ...env,
-          },
-        });
-        const out: Buffer[] = [];
-        let outBytes = 0;
-        let err = '';
-        let stopped: string | undefined;
-        const stop = (why: string) => {
-          stopped ??= why;
-          child.kill('SIGKILL');
-        };
-        const timer = setTimeout(() => stop(`did not finish within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
-        const onAbort = () => stop('was aborted');
-        signal?.addEventListener('abort', onAbort, { once: true });
-        child.stdout.on('data', (b: Buffer) => {
-          outBytes += b.length;
-          if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (the output cap)`);
-          out.push(b);
-        });
-        child.stderr.on('data', (b: Buffer) => {
-          if (err.length < 8192) err += b.toString('utf8');
-        });
-        child.on('error', (e) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          reject(
-            new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, {
-              data: { command, reason: 'not-runnable' },
-              cause: e,
-            }),
-          );
-        });
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          signal?.removeEventListener('abort', onAbort);
-          if (stopped)
-            return reject(
-              new InvalidInputError(`${what}: ${command} ${stopped}`, {
-                data: {
-                  command,
-                  reason: stopped.startsWith('did not finish')
-                    ? 'timeout'
-                    : stopped.startsWith('wrote')
-                      ? 'output-cap'
-                      : 'aborted',
-                },
-              }),
-            );
-          if (code !== 0)
-            return reject(
-              new InvalidInputError(
-                `${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`,
-                { data: { command, reason: 'failed', exitCode: code } },
-              ),
-            );
-          resolve({ stdout: Buffer.concat(out).toString('utf8') });
-        });
-      }),
-    close: () => rm(base, { recursive: true, force: true }),
+    PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: home,
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    LANG: 'C',
+    ...env,
   };
+}
+
+/** The error of a run stopped by Drover (`stopped` says why: its timeout, its output cap, or an abort). */
+function stoppedError({
+  what,
+  command,
+  stopped,
+}: {
+  what: string;
+  command: string;
+  stopped: string;
+}): InvalidInputError {
+  return new InvalidInputError(`${what}: ${command} ${stopped}`, {
+    data: {
+      command,
+      reason: stopped.startsWith('did not finish') ? 'timeout' : stopped.startsWith('wrote') ? 'output-cap' : 'aborted',
+    },
+  });
+}
+
+/** Runs one command in the sandbox: its stdout, or an error naming what ran and why it stopped. */
+function runInSandbox({
+  root,
+  home,
+  command,
+  args,
+  timeoutMs,
+  maxOutputBytes,
+  what,
+  env = {},
+  signal,
+}: RunArgs & { root: string; home: string }): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: assembleSandboxEnv({ command, home, env }),
+    });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    let stopped: string | undefined;
+    const stop = (why: string) => {
+      stopped ??= why;
+      child.kill('SIGKILL');
+    };
+    const timer = setTimeout(() => stop(`did not finish within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+    const onAbort = () => stop('was aborted');
+    signal?.addEventListener('abort', onAbort, { once: true });
+    child.stdout.on('data', (b: Buffer) => {
+      outBytes += b.length;
+      if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (the output cap)`);
+      out.push(b);
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      if (err.length < 8192) err += b.toString('utf8');
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      reject(
+        new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, {
+          data: { command, reason: 'not-runnable' },
+          cause: e,
+        }),
+      );
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (stopped) return reject(stoppedError({ what, command, stopped }));
+      if (code !== 0)
+        return reject(
+          new InvalidInputError(
+            `${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`,
+            { data: { command, reason: 'failed', exitCode: code } },
+          ),
+        );
+      resolve({ stdout: Buffer.concat(out).toString('utf8') });
+    });
+  });
 }

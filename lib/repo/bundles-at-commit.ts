@@ -90,6 +90,61 @@ export async function bundlesAtCommit({
   const renderedDocs = docs.filter((d) => rendererOf(d));
 
   // Rendered bundles first: their renders, and the files they read, which plain discovery must leave alone.
+  const { rendered, renderedFiles, renders } = await readRenderedBundles({
+    ws,
+    source,
+    commit,
+    docs: renderedDocs.filter((d) => !bundle || d.name === bundle),
+    onEvent,
+    signal,
+  });
+  const owned = renderedDocs.flatMap(ownedPaths);
+  const isOwned = (file: string) =>
+    renderedFiles.has(file) || owned.some((p) => file === p || file.startsWith(`${p}/`));
+  const renderedNames = new Set(renderedDocs.map((d) => d.name));
+  const plainObjects = objects.filter(
+    (o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)),
+  );
+  const failures = allFailures.filter((f) => !isOwned(f.file));
+  const discovery = discoverBundles({ objects: plainObjects, failures });
+  // A custom resource is cluster scoped when a CRD anywhere in the plain YAML says so, as discovery decided when it defaulted namespaces.
+  const plainClusterKinds = clusterScopedCustomKinds(plainObjects.map((o) => o.object));
+
+  const bundles = assembleBundleList({ plain: discovery.bundles, plainClusterKinds, renderedDocs, rendered, bundle });
+  return {
+    bundles,
+    blocked: discovery.blocked,
+    failures,
+    anyFailure: allFailures.length > 0,
+    declared: [...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name).concat([...renderedNames]),
+    renders,
+    files: files.length,
+  };
+}
+
+/** Per rendered bundle: its targets' members and renderer, or its own failure. */
+type Rendered = Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>;
+
+/**
+ * Renders each of `docs` through lib/render's driver (the render cache
+ * beside the state database): per bundle its targets' members or its own
+ * failure, the repository files the renders read, and the runs.
+ */
+async function readRenderedBundles({
+  ws,
+  source,
+  commit,
+  docs,
+  onEvent,
+  signal,
+}: {
+  ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
+  source: Source;
+  commit: string;
+  docs: BundleDocument[];
+  onEvent: OnEvent;
+  signal: AbortSignal | undefined;
+}): Promise<{ rendered: Rendered; renderedFiles: Set<string>; renders: RenderRun[] }> {
   const readDir = memoize((dir: string) =>
     source
       .readFiles({ commit, paths: dir ? [dir] : [], binary: true, signal })
@@ -98,11 +153,10 @@ export async function bundlesAtCommit({
       ),
   );
   const cache = openRenderCache(join(dirname(ws.config.state), 'render-cache'));
-  const rendered = new Map<string, { targets: TargetMembers[]; renderer: RendererInfo } | DroverError>();
+  const rendered: Rendered = new Map();
   const renderedFiles = new Set<string>();
   const renders: RenderRun[] = [];
-  for (const d of renderedDocs) {
-    if (bundle && d.name !== bundle) continue;
+  for (const d of docs) {
     try {
       const r = await renderBundle({
         bundle: d,
@@ -133,20 +187,25 @@ export async function bundlesAtCommit({
       rendered.set(d.name, toDroverError(err));
     }
   }
-  const owned = renderedDocs.flatMap(ownedPaths);
-  const isOwned = (file: string) =>
-    renderedFiles.has(file) || owned.some((p) => file === p || file.startsWith(`${p}/`));
-  const renderedNames = new Set(renderedDocs.map((d) => d.name));
-  const plainObjects = objects.filter(
-    (o) => !isOwned(o.file) && !(isBundleDocument(o.object) && renderedNames.has(o.object.metadata.name)),
-  );
-  const failures = allFailures.filter((f) => !isOwned(f.file));
-  const discovery = discoverBundles({ objects: plainObjects, failures });
-  // A custom resource is cluster scoped when a CRD anywhere in the plain YAML says so, as discovery decided when it defaulted namespaces.
-  const plainClusterKinds = clusterScopedCustomKinds(plainObjects.map((o) => o.object));
+  return { rendered, renderedFiles, renders };
+}
 
-  const bundles: BundleAtCommit[] = [
-    ...discovery.bundles.map((b) => ({
+/** Plain and rendered bundles as one list (or `bundle` alone), sorted by name; a rendered one's `targets()` throws its failure. */
+function assembleBundleList({
+  plain,
+  plainClusterKinds,
+  renderedDocs,
+  rendered,
+  bundle,
+}: {
+  plain: BundleMembers[];
+  plainClusterKinds: TargetMembers['clusterKinds'];
+  renderedDocs: BundleDocument[];
+  rendered: Rendered;
+  bundle: string | undefined;
+}): BundleAtCommit[] {
+  return [
+    ...plain.map((b) => ({
       doc: b.bundle,
       targets: () => ({ targets: plainTargets(b).map((t) => ({ ...t, clusterKinds: plainClusterKinds })) }),
     })),
@@ -163,15 +222,6 @@ export async function bundlesAtCommit({
   ]
     .filter((b) => !bundle || b.doc.name === bundle)
     .sort((a, b) => (a.doc.name < b.doc.name ? -1 : 1));
-  return {
-    bundles,
-    blocked: discovery.blocked,
-    failures,
-    anyFailure: allFailures.length > 0,
-    declared: [...discovery.bundles, ...discovery.blocked].map((b) => b.bundle.name).concat([...renderedNames]),
-    renders,
-    files: files.length,
-  };
 }
 
 /** The targets of a plain-YAML bundle: its members as discovered, patched per declared target (or one variant). */

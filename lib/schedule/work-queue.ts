@@ -64,6 +64,27 @@ const realTimers: Timers = {
   clear: (h) => clearTimeout(h as NodeJS.Timeout),
 };
 
+/** A queue's state, shared by its operations below. */
+interface QueueState {
+  concurrency: number;
+  run: WorkQueueOptions['run'];
+  backoff: { baseMs: number; maxMs: number };
+  onError: NonNullable<WorkQueueOptions['onError']>;
+  timers: Timers;
+  paused: boolean;
+  stopped: boolean;
+  /** Keys waiting for a worker, in order; `queued` holds the same keys for lookup. */
+  queue: string[];
+  queued: Set<string>;
+  running: Set<string>;
+  /** Running keys added again: each runs once more when it is done. */
+  dirty: Set<string>;
+  failureCount: Map<string, number>;
+  delayed: Map<string, { at: number; handle: unknown }>;
+  /** Resolvers of `stop()` and `idle()`, called once nothing is queued or running. */
+  waiters: (() => void)[];
+}
+
 export function createWorkQueue({
   concurrency,
   run,
@@ -72,105 +93,130 @@ export function createWorkQueue({
   paused = false,
   timers = realTimers,
 }: WorkQueueOptions): WorkQueue {
-  const queue: string[] = [];
-  const queued = new Set<string>();
-  const running = new Set<string>();
-  const dirty = new Set<string>();
-  const failureCount = new Map<string, number>();
-  const delayed = new Map<string, { at: number; handle: unknown }>();
-  let stopped = false;
-  let waiters: (() => void)[] = [];
-
-  const settle = () => {
-    if (queue.length === 0 && running.size === 0) {
-      const w = waiters;
-      waiters = [];
-      w.forEach((f) => f());
-    }
+  const state: QueueState = {
+    concurrency,
+    run,
+    backoff,
+    onError,
+    timers,
+    paused,
+    stopped: false,
+    queue: [],
+    queued: new Set(),
+    running: new Set(),
+    dirty: new Set(),
+    failureCount: new Map(),
+    delayed: new Map(),
+    waiters: [],
   };
-  const pump = () => {
-    while (!stopped && !paused && running.size < concurrency && queue.length > 0) {
-      const key = queue.shift()!;
-      queued.delete(key);
-      running.add(key);
-      void runOne(key);
-    }
-    settle();
-  };
-  const runOne = async (key: string) => {
-    try {
-      const out = await run(key);
-      failureCount.delete(key);
-      if (out?.requeueAfterMs !== undefined) addAfter(key, out.requeueAfterMs);
-    } catch (error) {
-      const attempt = (failureCount.get(key) ?? 0) + 1;
-      failureCount.set(key, attempt);
-      const retryInMs = backoffDelayMs({ attempt, ...backoff });
-      if (!stopped) {
-        onError({ key, error, attempt, retryInMs });
-        addAfter(key, retryInMs);
-      }
-    } finally {
-      running.delete(key);
-      if (dirty.delete(key)) add(key);
-      pump();
-    }
-  };
-  const add = (key: string) => {
-    if (stopped) return;
-    const d = delayed.get(key);
-    if (d) {
-      timers.clear(d.handle);
-      delayed.delete(key);
-    }
-    if (running.has(key)) dirty.add(key);
-    else if (!queued.has(key)) {
-      queued.add(key);
-      queue.push(key);
-    }
-    pump();
-  };
-  const addAfter = (key: string, ms: number) => {
-    if (stopped) return;
-    if (ms <= 0) return add(key);
-    const at = Date.now() + ms;
-    const d = delayed.get(key);
-    if (d && d.at <= at) return;
-    if (d) timers.clear(d.handle);
-    delayed.set(key, {
-      at,
-      handle: timers.set(() => {
-        delayed.delete(key);
-        add(key);
-      }, ms),
-    });
-  };
-
   return {
-    add,
-    addAfter,
+    add: (key) => addKey({ state, key }),
+    addAfter: (key, ms) => addKeyAfter({ state, key, ms }),
     resume() {
-      paused = false;
-      pump();
+      state.paused = false;
+      pump(state);
     },
-    stop() {
-      stopped = true;
-      for (const d of delayed.values()) timers.clear(d.handle);
-      delayed.clear();
-      queue.length = 0;
-      queued.clear();
-      dirty.clear();
-      return running.size === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r));
-    },
+    stop: () => stopQueue(state),
     idle() {
-      return queue.length === 0 && running.size === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r));
+      return state.queue.length === 0 && state.running.size === 0
+        ? Promise.resolve()
+        : new Promise<void>((r) => state.waiters.push(r));
     },
     get running() {
-      return [...running];
+      return [...state.running];
     },
     get queued() {
-      return [...queue];
+      return [...state.queue];
     },
-    failures: (key) => failureCount.get(key) ?? 0,
+    failures: (key) => state.failureCount.get(key) ?? 0,
   };
+}
+
+/** Wakes the waiters of `stop()` and `idle()` once nothing is queued or running. */
+function settle(state: QueueState): void {
+  if (state.queue.length === 0 && state.running.size === 0) {
+    const w = state.waiters;
+    state.waiters = [];
+    w.forEach((f) => f());
+  }
+}
+
+/** Starts queued keys while workers are free (and the queue is neither paused nor stopped). */
+function pump(state: QueueState): void {
+  while (!state.stopped && !state.paused && state.running.size < state.concurrency && state.queue.length > 0) {
+    const key = state.queue.shift()!;
+    state.queued.delete(key);
+    state.running.add(key);
+    void runKey({ state, key });
+  }
+  settle(state);
+}
+
+/**
+ * Runs one key: on success its failures are forgotten and a requested
+ * requeue is scheduled; on failure it is retried after its backoff. A key
+ * added while it ran is queued again.
+ */
+async function runKey({ state, key }: { state: QueueState; key: string }): Promise<void> {
+  try {
+    const out = await state.run(key);
+    state.failureCount.delete(key);
+    if (out?.requeueAfterMs !== undefined) addKeyAfter({ state, key, ms: out.requeueAfterMs });
+  } catch (error) {
+    const attempt = (state.failureCount.get(key) ?? 0) + 1;
+    state.failureCount.set(key, attempt);
+    const retryInMs = backoffDelayMs({ attempt, ...state.backoff });
+    if (!state.stopped) {
+      state.onError({ key, error, attempt, retryInMs });
+      addKeyAfter({ state, key, ms: retryInMs });
+    }
+  } finally {
+    state.running.delete(key);
+    if (state.dirty.delete(key)) addKey({ state, key });
+    pump(state);
+  }
+}
+
+/** Queues a key now, dropping its pending delay; a running key is marked to run once more. */
+function addKey({ state, key }: { state: QueueState; key: string }): void {
+  if (state.stopped) return;
+  const d = state.delayed.get(key);
+  if (d) {
+    state.timers.clear(d.handle);
+    state.delayed.delete(key);
+  }
+  if (state.running.has(key)) state.dirty.add(key);
+  else if (!state.queued.has(key)) {
+    state.queued.add(key);
+    state.queue.push(key);
+  }
+  pump(state);
+}
+
+/** Queues a key after `ms`, unless an earlier delay for it is already pending. */
+function addKeyAfter({ state, key, ms }: { state: QueueState; key: string; ms: number }): void {
+  if (state.stopped) return;
+  if (ms <= 0) return addKey({ state, key });
+  const at = Date.now() + ms;
+  const d = state.delayed.get(key);
+  if (d && d.at <= at) return;
+  if (d) state.timers.clear(d.handle);
+  state.delayed.set(key, {
+    at,
+    handle: state.timers.set(() => {
+      state.delayed.delete(key);
+      addKey({ state, key });
+    }, ms),
+  });
+}
+
+/** Takes no more work, drops queued and delayed keys; resolves when the running tasks are done. */
+function stopQueue(state: QueueState): Promise<void> {
+  state.stopped = true;
+  for (const d of state.delayed.values()) state.timers.clear(d.handle);
+  state.delayed.clear();
+  state.queue.length = 0;
+  state.queued.clear();
+  state.dirty.clear();
+  return state.running.size === 0 ? Promise.resolve() : new Promise<void>((r) => state.waiters.push(r));
 }

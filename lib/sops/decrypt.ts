@@ -60,6 +60,45 @@ function isKubeObject(v: Record<string, unknown>): v is KubeObject {
   );
 }
 
+/**
+ * Checks the document's stored MAC (decrypted with the data key, bound to
+ * `lastmodified`) against the one computed over its values; a mismatch is
+ * refused, with a hint when index-like map keys may have been reordered.
+ */
+function verifyMac({
+  ref,
+  stored,
+  lastModified,
+  key,
+  computed,
+  indexLikeKeys,
+}: {
+  ref: string;
+  stored: string;
+  lastModified: string;
+  key: Uint8Array;
+  computed: Buffer;
+  indexLikeKeys: boolean;
+}): void {
+  let mac: unknown;
+  try {
+    mac = decryptValue({ text: stored, key, aad: macAdditionalData(lastModified) }).value;
+  } catch {
+    throw new InvalidInputError(`${ref}: the SOPS MAC does not decrypt: its "mac" or "lastmodified" was altered`, {
+      data: { ref },
+    });
+  }
+  const expected = typeof mac === 'string' && /^[0-9A-Fa-f]{128}$/.test(mac) ? Buffer.from(mac, 'hex') : undefined;
+  if (expected === undefined || !timingSafeEqual(expected, computed)) {
+    const hint = indexLikeKeys
+      ? ' (note: map keys that look like array indices are reordered by JavaScript objects, which changes what the MAC covers)'
+      : '';
+    throw new InvalidInputError(`${ref}: SOPS MAC mismatch: the document was altered after it was encrypted${hint}`, {
+      data: { ref, reason: 'mac-mismatch' },
+    });
+  }
+}
+
 export async function decryptSopsObject({ object, identities, signal }: DecryptSopsObjectArgs): Promise<KubeObject> {
   signal?.throwIfAborted();
   if (!isDict(object)) throw new InvalidInputError('a SOPS document must be a map', { data: {} });
@@ -127,25 +166,7 @@ export async function decryptSopsObject({ object, identities, signal }: DecryptS
   }
   signal?.throwIfAborted();
 
-  let stored: unknown;
-  try {
-    stored = decryptValue({ text: meta.mac, key, aad: macAdditionalData(meta.lastModified) }).value;
-  } catch {
-    throw new InvalidInputError(`${ref}: the SOPS MAC does not decrypt: its "mac" or "lastmodified" was altered`, {
-      data: { ref },
-    });
-  }
-  const computed = hash.digest();
-  const expected =
-    typeof stored === 'string' && /^[0-9A-Fa-f]{128}$/.test(stored) ? Buffer.from(stored, 'hex') : undefined;
-  if (expected === undefined || !timingSafeEqual(expected, computed)) {
-    const hint = indexLikeKeys
-      ? ' (note: map keys that look like array indices are reordered by JavaScript objects, which changes what the MAC covers)'
-      : '';
-    throw new InvalidInputError(`${ref}: SOPS MAC mismatch: the document was altered after it was encrypted${hint}`, {
-      data: { ref, reason: 'mac-mismatch' },
-    });
-  }
+  verifyMac({ ref, stored: meta.mac, lastModified: meta.lastModified, key, computed: hash.digest(), indexLikeKeys });
 
   if (!isKubeObject(plain))
     throw new InvalidInputError(

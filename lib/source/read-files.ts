@@ -80,39 +80,14 @@ export async function readFiles({
   let total = 0;
   let next = 0;
   const readOne = async (file: TreeFile): Promise<SourceFile> => {
-    const target = file.mode === SYMLINK_MODE ? await resolveSymlink({ repo, commit, link: file }) : undefined;
-    const blobOid = target?.oid ?? file.oid;
-    const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid: blobOid, cache: repo.cache });
-    if (blob.byteLength > maxFileBytes) {
-      throw new InvalidInputError(
-        `${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`,
-        {
-          data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
-        },
-      );
-    }
+    const { blob, oid, target } = await readFileBlob({ repo, commit, file, maxFileBytes });
     total += blob.byteLength;
     if (total > maxTotalBytes) {
       throw new WholeReadError(`${file.path}: reading it takes the total past the limit of ${maxTotalBytes} bytes`, {
         data: { file: file.path, totalBytes: total, maxTotalBytes },
       });
     }
-    let text: string;
-    let bytes: Uint8Array | undefined;
-    try {
-      text = decoder.decode(blob);
-    } catch {
-      if (!binary) throw new InvalidInputError(`${file.path}: not UTF-8 text`, { data: { file: file.path } });
-      text = '';
-      bytes = blob;
-    }
-    return {
-      path: file.path,
-      oid: blobOid,
-      text,
-      ...(bytes ? { bytes } : {}),
-      ...(target ? { linkTarget: target.path } : {}),
-    };
+    return assembleSourceFile({ path: file.path, oid, blob, target, binary, decoder });
   };
   const worker = async (): Promise<void> => {
     while (next < files.length) {
@@ -128,6 +103,66 @@ export async function readFiles({
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, files.length) }, worker));
   return out.filter((f) => f !== undefined);
+}
+
+/** The blob of one tree file (its target's, for a symlink), refused when larger than `maxFileBytes`. */
+async function readFileBlob({
+  repo,
+  commit,
+  file,
+  maxFileBytes,
+}: {
+  repo: GitRepo;
+  commit: string;
+  file: TreeFile;
+  maxFileBytes: number;
+}): Promise<{ blob: Uint8Array; oid: string; target: { path: string; oid: string } | undefined }> {
+  const target = file.mode === SYMLINK_MODE ? await resolveSymlink({ repo, commit, link: file }) : undefined;
+  const oid = target?.oid ?? file.oid;
+  const { blob } = await git.readBlob({ fs: repo.fs, gitdir: repo.gitdir, oid, cache: repo.cache });
+  if (blob.byteLength > maxFileBytes) {
+    throw new InvalidInputError(
+      `${file.path}: ${blob.byteLength} bytes, more than the limit of ${maxFileBytes} per file`,
+      {
+        data: { file: file.path, bytes: blob.byteLength, maxFileBytes },
+      },
+    );
+  }
+  return { blob, oid, target };
+}
+
+/** A file's blob as a SourceFile: its UTF-8 text, or (when `binary`) its bytes; otherwise not UTF-8 is refused. */
+function assembleSourceFile({
+  path,
+  oid,
+  blob,
+  target,
+  binary,
+  decoder,
+}: {
+  path: string;
+  oid: string;
+  blob: Uint8Array;
+  target: { path: string } | undefined;
+  binary: boolean;
+  decoder: InstanceType<typeof TextDecoder>;
+}): SourceFile {
+  let text: string;
+  let bytes: Uint8Array | undefined;
+  try {
+    text = decoder.decode(blob);
+  } catch {
+    if (!binary) throw new InvalidInputError(`${path}: not UTF-8 text`, { data: { file: path } });
+    text = '';
+    bytes = blob;
+  }
+  return {
+    path,
+    oid,
+    text,
+    ...(bytes ? { bytes } : {}),
+    ...(target ? { linkTarget: target.path } : {}),
+  };
 }
 
 /**

@@ -97,42 +97,13 @@ export async function openSource({
   const valid: ValidSourceSpec = validateSourceSpec({ spec, ...(baseDir !== undefined ? { baseDir } : {}) });
   signal?.throwIfAborted();
   const { location, display, branch, paths } = valid;
-  let gitdir: string;
-  if (location.kind === 'remote') {
-    if (!cacheDir) throw new TypeError('openSource: cacheDir is required for remote sources');
-    gitdir = remoteCacheDir({ cacheDir, url: location.url });
-    await mkdir(gitdir, { recursive: true });
-  } else {
-    gitdir = await findGitDir({ path: location.path });
-  }
+  const gitdir = await openGitDir({ location, cacheDir });
   const repo: GitRepo = openRepo({ gitdir, ...(fs ? { fs } : {}) });
   let head: string | undefined;
   let syncing: Promise<SyncResult> | undefined;
 
   const doSync = async (s?: AbortSignal): Promise<SyncResult> => {
-    let next: string;
-    if (location.kind === 'remote') {
-      const credentials = () =>
-        resolveCredentials({
-          auth: valid.auth,
-          url: location.url,
-          env,
-          ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}),
-          signal: s,
-        });
-      ({ head: next } = await fetchRemote({
-        repo,
-        url: location.url,
-        branch,
-        credentials,
-        ...(http ? { http } : {}),
-        onProgress,
-        signal: s,
-      }));
-    } else {
-      s?.throwIfAborted();
-      next = await readLocalHead({ repo, branch, display });
-    }
+    const next = await readSourceHead({ valid, repo, env, http, onProgress, signal: s });
     const previous = head;
     head = next;
     return { head: next, ...(previous !== undefined ? { previous } : {}), moved: previous !== next };
@@ -176,4 +147,62 @@ export async function openSource({
     commitsSince: ({ from, to, limit, signal: s }) =>
       commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), signal: s }),
   };
+}
+
+/** The Git directory reads come from: the per-URL cache (made when missing) for a remote source, the repository's own for a local one. */
+async function openGitDir({
+  location,
+  cacheDir,
+}: {
+  location: ValidSourceSpec['location'];
+  cacheDir: string | undefined;
+}): Promise<string> {
+  if (location.kind === 'remote') {
+    if (!cacheDir) throw new TypeError('openSource: cacheDir is required for remote sources');
+    const gitdir = remoteCacheDir({ cacheDir, url: location.url });
+    await mkdir(gitdir, { recursive: true });
+    return gitdir;
+  }
+  return findGitDir({ path: location.path });
+}
+
+/** The branch head now: fetched (with the source's credentials) for a remote source, the ref read for a local one. */
+async function readSourceHead({
+  valid,
+  repo,
+  env,
+  http,
+  onProgress,
+  signal,
+}: {
+  valid: ValidSourceSpec;
+  repo: GitRepo;
+  env: EnvLookup;
+  http: HttpClient | undefined;
+  onProgress: OpenSourceOptions['onProgress'];
+  signal: AbortSignal | undefined;
+}): Promise<string> {
+  const { location, branch, display } = valid;
+  if (location.kind === 'remote') {
+    const credentials = () =>
+      resolveCredentials({
+        auth: valid.auth,
+        url: location.url,
+        env,
+        ...(valid.urlCredentials ? { urlCredentials: valid.urlCredentials } : {}),
+        signal,
+      });
+    const { head } = await fetchRemote({
+      repo,
+      url: location.url,
+      branch,
+      credentials,
+      ...(http ? { http } : {}),
+      onProgress,
+      signal,
+    });
+    return head;
+  }
+  signal?.throwIfAborted();
+  return readLocalHead({ repo, branch, display });
 }

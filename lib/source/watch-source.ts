@@ -115,32 +115,12 @@ export async function watchSource({
   };
 
   const stops: (() => Promise<void> | void)[] = [];
-  if (schedule !== undefined) {
-    const task = cron.schedule(schedule, () => void check('schedule'), {
-      noOverlap: true,
-      logger: silentLogger,
-      name: `drover-source:${source.display}`,
-    });
-    stops.push(() => task.destroy());
-  }
-  if (watchFiles) {
-    let timer: NodeJS.Timeout | undefined;
-    const fsWatcher = chokidarWatch([join(source.gitdir, 'refs', 'heads'), join(source.gitdir, 'packed-refs')], {
-      ignoreInitial: true,
-      persistent: true,
-    });
-    const onFs = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => void check('fs'), debounceMs);
-    };
-    fsWatcher.on('all', onFs);
-    fsWatcher.on('error', (err) => onError(toDroverError(err)));
-    await new Promise<void>((resolve) => fsWatcher.once('ready', () => resolve()));
-    stops.push(async () => {
-      clearTimeout(timer);
-      await fsWatcher.close();
-    });
-  }
+  if (schedule !== undefined)
+    stops.push(
+      startSchedule({ schedule, name: `drover-source:${source.display}`, fire: () => void check('schedule') }),
+    );
+  if (watchFiles)
+    stops.push(await startRefsWatch({ gitdir: source.gitdir, debounceMs, fire: () => void check('fs'), onError }));
 
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((r) => (resolveClosed = r));
@@ -159,5 +139,45 @@ export async function watchSource({
     },
     check: () => check('demand'),
     closed,
+  };
+}
+
+/** The polling trigger: `fire` on a node-cron schedule, never overlapping; returns its stop. */
+function startSchedule({ schedule, name, fire }: { schedule: string; name: string; fire: () => void }): () => void {
+  const task = cron.schedule(schedule, fire, { noOverlap: true, logger: silentLogger, name });
+  return () => task.destroy();
+}
+
+/**
+ * The file trigger: a chokidar watch of the Git directory's branch refs,
+ * `fire` once a burst of writes has been quiet for `debounceMs`; resolves
+ * with its stop once the watch is ready.
+ */
+async function startRefsWatch({
+  gitdir,
+  debounceMs,
+  fire,
+  onError,
+}: {
+  gitdir: string;
+  debounceMs: number;
+  fire: () => void;
+  onError: (error: DroverError) => void;
+}): Promise<() => Promise<void>> {
+  let timer: NodeJS.Timeout | undefined;
+  const fsWatcher = chokidarWatch([join(gitdir, 'refs', 'heads'), join(gitdir, 'packed-refs')], {
+    ignoreInitial: true,
+    persistent: true,
+  });
+  const onFs = () => {
+    clearTimeout(timer);
+    timer = setTimeout(fire, debounceMs);
+  };
+  fsWatcher.on('all', onFs);
+  fsWatcher.on('error', (err) => onError(toDroverError(err)));
+  await new Promise<void>((resolve) => fsWatcher.once('ready', () => resolve()));
+  return async () => {
+    clearTimeout(timer);
+    await fsWatcher.close();
   };
 }
