@@ -20,7 +20,7 @@
 import { pino } from 'pino';
 import { DroverError } from '../errors/errors.ts';
 import type { DroverEvent, OnEvent } from '../progress.ts';
-import { redactSecrets } from '../source/redact.ts';
+import { redactSecrets } from '../foundation/redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];

@@ -12,7 +12,8 @@ import { createNamespace, testEnv, uniqueName } from '../../fixtures/testenv/use
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import { getObject } from '../cluster/get.ts';
 import type { KubeObject } from '../object/ref.ts';
-import { decryptSopsObject, isSopsEncrypted } from '../sops/index.ts';
+import { decryptSopsObject } from '../sops/decrypt.ts';
+import { isSopsEncrypted } from '../sops/detect.ts';
 import { openState } from '../state/open.ts';
 import { releaseToCluster, type VersionContent } from './release.ts';
 

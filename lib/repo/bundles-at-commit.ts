@@ -26,7 +26,8 @@ import type { OnEvent } from '../progress.ts';
 import { applyTargetPatches } from '../render/patch.ts';
 import { ownedPaths, renderBundle, rendererOf } from '../render/render-bundle.ts';
 import { openRenderCache } from '../render/render-cache.ts';
-import { isManifestPath, type Source } from '../source/index.ts';
+import { isManifestPath } from '../bundle/path-filter.ts';
+import type { Source } from '../source/index.ts';
 
 /** One renderer run, or a render taken from the cache because its inputs had not changed. */
 export interface RenderRun {

@@ -15,7 +15,7 @@ import git, { type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { DroverError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors/errors.ts';
 import type { Credentials } from './credentials.ts';
-import { redactSecrets, redactUrl } from './redact.ts';
+import { redactSecrets, redactUrl } from '../foundation/redact.ts';
 import type { GitRepo } from './repo.ts';
 
 /** The cache directory for a URL: the same for any credentials embedded in it. */

@@ -4,7 +4,7 @@
  * triggers. The public surface of the module; lib/ code imports from here.
  *
  * @example
- *   import { openSource, watchSource, isManifestPath } from '../source/index.ts';
+ *   import { openSource, watchSource } from '../source/index.ts';
  */
 export { changedPaths, type ChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
 export { commitsSince, type CommitChange, type CommitsSince } from './commits-since.ts';
@@ -18,11 +18,9 @@ export {
 } from './credentials.ts';
 export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 export { findGitDir, readLocalHead } from './local-repo.ts';
-export { checkPathPattern, compilePathFilter, isManifestPath, type PathFilter } from '../bundle/path-filter.ts';
 export { isAncestor, readCommitInfo, type CommitInfo } from './read-commit.ts';
 export { readFiles, resolveSymlink, type ReadLimits, type SourceFile } from './read-files.ts';
 export { readTree, type FileMode, type TreeFile } from './read-tree.ts';
-export { redactSecrets, redactUrl } from './redact.ts';
 export { checkBranchName, refNameProblem } from './ref-name.ts';
 export { openRepo, type GitRepo } from './repo.ts';
 export { openSource, type OpenSourceOptions, type Source, type SyncResult } from './source.ts';

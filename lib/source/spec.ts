@@ -13,7 +13,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/errors.ts';
 import { checkPathPattern } from '../bundle/path-filter.ts';
 import { checkBranchName } from './ref-name.ts';
-import { redactUrl } from './redact.ts';
+import { redactUrl } from '../foundation/redact.ts';
 
 /** Where credentials come from. Environment variable names, never values. */
 export interface SourceAuth {

@@ -2,7 +2,7 @@
  * The configured sources, with credentials removed from their URLs, and the
  * commit each was last cut at. What `GET /api/v1/sources` answers.
  */
-import { redactUrl } from '../source/redact.ts';
+import { redactUrl } from '../foundation/redact.ts';
 import { lastCutCommit } from '../state/versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 

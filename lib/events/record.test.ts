@@ -1,48 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import * as events from './index.ts';
-import { childKindsByNamespace } from './read-timeline.ts';
-
-it('exposes exactly the public events API', () => {
-  expect(Object.keys(events).sort()).toEqual([
-    'aboutMember',
-    'assembleEventRows',
-    'assembleFamily',
-    'assembleTimeline',
-    'childKindsByNamespace',
-    'childKindsOf',
-    'describeFatalEvents',
-    'explainFailure',
-    'fatalEvents',
-    'isGeneratedChildName',
-    'orderEvents',
-    'readEvent',
-    'readTimeline',
-    'recordBundleEvents',
-    'versionAt',
-  ]);
-});
-
-describe('childKindsByNamespace: what to list, per namespace', () => {
-  it('lists children of children, and nothing for kinds that have none', () => {
-    const kinds = childKindsByNamespace([
-      { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
-      { apiVersion: 'v1', kind: 'Service', namespace: 'shop', name: 'web' },
-      { apiVersion: 'batch/v1', kind: 'CronJob', namespace: 'ops', name: 'backup' },
-      { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'cfg', name: 'c' },
-      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', namespace: '', name: 'r' },
-    ]);
-    expect(Object.fromEntries([...kinds].map(([ns, k]) => [ns, [...k].sort()]))).toEqual({
-      shop: ['Pod', 'ReplicaSet'],
-      ops: ['Job', 'Pod'],
-      cfg: [],
-      '': [],
-    });
-  });
-});
+import { assembleEventRows } from './record.ts';
 
 describe('assembleEventRows', () => {
   it('gives each Event the version its cluster ran or released then', () => {
-    const rows = events.assembleEventRows({
+    const rows = assembleEventRows({
       cluster: 'c1',
       bundle: 'web',
       gatheredAt: 'now',
