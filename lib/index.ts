@@ -269,7 +269,8 @@ export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';
 
 export type { DroverEvent, OnEvent } from './progress.ts';
 export type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './loop/daemon-handle.ts';
-export type { ServeOptions, ServeSummary } from './loop/daemon.ts';
+export type { ServeOptions } from './loop/daemon.ts';
+export type { ServeSummary } from './loop/shutdown.ts';
 export type { AgentOptions } from './loop/agent.ts';
 export type { LoopContext } from './loop/loop-context.ts';
 export type { SourceConfig } from './config/config.ts';
@@ -285,7 +286,7 @@ export type { RetireOutcome, RetirePlan } from './release/retire.ts';
 export type { StatusRow } from './verbs/status.ts';
 export type { CellState, OverviewCell, OverviewEnvironment, OverviewRow, OverviewView } from './verbs/overview.ts';
 export type { RolloutView } from './verbs/rollout.ts';
-export type { BundleChange, ChangeFeed } from './loop/changes.ts';
+export type { ChangeFeed, ChangeNote } from './loop/changes.ts';
 export type { FieldChange, MemberDiff } from './bundle/diff.ts';
 export type { ReleaseStep } from './state/releases.ts';
 export type { HistoryEntry } from './verbs/history.ts';

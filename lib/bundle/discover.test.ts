@@ -3,16 +3,16 @@ import { ConflictError, InvalidInputError } from '../errors/errors.ts';
 import { formatRef } from '../object/ref.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
 import { splitBundleDocuments } from './bundle-doc.ts';
-import { discoverBundles, discoverMembers, type Discovery } from './discover.ts';
+import { discoverBundles, discoverMembers, type BundleDiscovery } from './discover.ts';
 
-function discover(files: Record<string, string>): Discovery {
+function discover(files: Record<string, string>): BundleDiscovery {
   return discoverBundles({
     objects: loadObjects({ files: Object.entries(files).map(([path, text]) => ({ path, text })) }),
   });
 }
 
 /** `Kind/ns/name <- via from` for each member, per bundle. */
-function summary(d: Discovery): Record<string, string[]> {
+function summary(d: BundleDiscovery): Record<string, string[]> {
   return Object.fromEntries(
     d.bundles.map((b) => [
       b.bundle.name,

@@ -86,7 +86,7 @@ export interface BlockedBundle {
   failures: FileFailure[];
 }
 
-export interface Discovery {
+export interface BundleDiscovery {
   /** Sorted by bundle name. */
   bundles: BundleMembers[];
   /** Bundles left out because a file in their scope failed to load (without `spec.paths`, any file). */
@@ -134,7 +134,7 @@ export function discoverBundles({
 }: {
   objects: readonly LoadedObject[];
   failures?: readonly FileFailure[];
-}): Discovery {
+}): BundleDiscovery {
   const { bundles: declared, objects: candidates } = splitBundleDocuments({ objects });
   const blocked: BlockedBundle[] = [];
   const bundles = declared.filter((bundle) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors/errors.ts';
-import { resolveConfig, selfHealFor } from './config.ts';
+import { selfHealFor } from './assemble.ts';
+import { resolveConfig } from './config.ts';
 
 const file = '/work/app/drover.yaml';
 const base = {

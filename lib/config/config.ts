@@ -17,7 +17,6 @@ import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
 import { assembleConfig } from './assemble.ts';
 
 // Light enough for `drover agent` (no schema, no Ajv): import these from ./assemble.ts there.
-export { assembleConfig, secretFromEnv, selfHealFor } from './assemble.ts';
 
 export type * from './types.ts';
 import type { DroverConfig } from './types.ts';

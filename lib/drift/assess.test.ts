@@ -4,7 +4,8 @@ import { parseAllDocuments } from 'yaml';
 
 import { type KubeObject, refKey, refOf } from '../object/ref.ts';
 
-import { assessMember, delegatedPaths } from './assess.ts';
+import { delegatedPaths } from '../object/delegated.ts';
+import { assessMember } from './assess.ts';
 
 const docs = (s: string) => parseAllDocuments(s).map((d) => d.toJS() as KubeObject);
 const [deploy, hpa, otherHpa] = docs(`

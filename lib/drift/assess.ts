@@ -11,8 +11,6 @@
 import type { KubeObject } from '../object/ref.ts';
 import { compareObject, type DriftField } from './compare.ts';
 
-export { delegatedPaths } from '../object/delegated.ts';
-
 export type DriftKind = 'changed' | 'missing';
 
 export interface ObjectDrift {

@@ -45,14 +45,14 @@ export interface Family {
   foreign: Set<string>;
 }
 
-export type Via = 'member' | 'owner' | 'name';
+export type FamilyVia = 'member' | 'owner' | 'name';
 
 export interface About {
   /** `Kind/ns/name` of the member. */
   member: string;
   /** `Kind/ns/name` of the object the Event names. */
   object: string;
-  via: Via;
+  via: FamilyVia;
 }
 
 interface OwnerReference {

@@ -13,7 +13,7 @@
 import type { KubeObject, ObjectId } from '../object/ref.ts';
 import { type KubeEvent, readEvent } from './event-record.ts';
 
-import { aboutMember, assembleFamily, type Via } from './family.ts';
+import { aboutMember, assembleFamily, type FamilyVia } from './family.ts';
 import { orderEvents } from './order.ts';
 
 export interface TimelineEntry {
@@ -22,7 +22,7 @@ export interface TimelineEntry {
   member: string;
   /** `Kind/ns/name` of the object the Event names. */
   object: string;
-  via: Via;
+  via: FamilyVia;
 }
 
 export interface AssembleTimelineOptions {

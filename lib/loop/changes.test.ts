@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type BundleChange, createChangeFeed } from './changes.ts';
+import { type ChangeNote, createChangeFeed } from './changes.ts';
 
 describe('createChangeFeed', () => {
   it('delivers each change to every listener until it unsubscribes', () => {
     const feed = createChangeFeed();
-    const a: BundleChange[] = [];
-    const b: BundleChange[] = [];
+    const a: ChangeNote[] = [];
+    const b: ChangeNote[] = [];
     const offA = feed.subscribe((c) => a.push(c));
     feed.subscribe((c) => b.push(c));
     feed.emit({ bundle: 'web', kind: 'version' });

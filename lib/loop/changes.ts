@@ -16,21 +16,21 @@
  */
 export type BundleChangeKind = 'version' | 'release' | 'drift' | 'channel';
 
-export interface BundleChange {
+export interface ChangeNote {
   bundle: string;
   kind: BundleChangeKind;
 }
 
 export interface ChangeFeed {
-  emit(change: BundleChange): void;
+  emit(change: ChangeNote): void;
   /** Calls `listener` for every change from now on; returns the unsubscribe. */
-  subscribe(listener: (change: BundleChange) => void): () => void;
+  subscribe(listener: (change: ChangeNote) => void): () => void;
   /** How many listeners there are now (an interface with none costs nothing). */
   listeners(): number;
 }
 
 export function createChangeFeed(): ChangeFeed {
-  const listeners = new Set<(change: BundleChange) => void>();
+  const listeners = new Set<(change: ChangeNote) => void>();
   return {
     emit(change) {
       for (const l of listeners) {

@@ -21,7 +21,7 @@
  *   await runDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l), startInterface });
  */
 import { createPlanMemory } from './plan-memory.ts';
-import { secretFromEnv } from '../config/config.ts';
+import { secretFromEnv } from '../config/assemble.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
 import { openWorkspace, type Workspace } from '../workspace/workspace.ts';
@@ -40,8 +40,6 @@ import { reportTaskError, runTask } from './run-task.ts';
 import { createServeMetrics } from './serve-metrics.ts';
 import { type ServeSummary, shutDown, startGracePeriod } from './shutdown.ts';
 import { createWakes, startTriggers, type Wakes, wakeRecovered } from './triggers.ts';
-
-export type { ServeSummary } from './shutdown.ts';
 
 export interface ServeOptions {
   configPath?: string;

@@ -22,13 +22,13 @@ import type { Observation } from '../drift/observation.ts';
 import { toDroverError } from '../errors/errors.ts';
 import type { KubeObject, ObjectId } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
+import { INVENTORY_LABEL } from '../bundle/member-namespaces.ts';
 import { INVENTORY_NAMESPACE } from '../release/inventory.ts';
 import { BUNDLE_LABEL } from '../release/ownership.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
 import {
   type DesiredMember,
   type IndexChange,
-  INVENTORY_LABEL,
   InventoryIndex,
   type LoadDesiredArgs,
   typeKey,

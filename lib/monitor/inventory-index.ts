@@ -18,9 +18,8 @@
 import { toDroverError } from '../errors/errors.ts';
 import { formatRef, idOf, type KubeObject, type ObjectId, refKey, refOf } from '../object/ref.ts';
 import { type Inventory, parseInventoryObject } from '../release/inventory.ts';
-import { delegatedPaths } from '../drift/assess.ts';
-
-export const INVENTORY_LABEL = 'drover.dev/inventory';
+import { delegatedPaths } from '../object/delegated.ts';
+import { INVENTORY_LABEL } from '../bundle/member-namespaces.ts';
 
 /** A member as Drover applies it; `sensitive` when every value must be masked in findings (it was SOPS-encrypted). */
 export interface DesiredMember {

@@ -7,7 +7,7 @@
  * not run: a host only reachable through one gets no credentials from here.
  *
  * Nothing here reads the process environment; the caller (lib/config) passes it.
- * Credentials never appear in a thrown message or in error data.
+ * RegistryCredentials never appear in a thrown message or in error data.
  *
  * @example
  *   const path = dockerConfigPath({ env: process.env, homeDir: os.homedir() });
@@ -17,7 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvalidInputError } from '../errors/errors.ts';
 
-export interface Credentials {
+export interface RegistryCredentials {
   username?: string;
   password?: string;
   /** OAuth2 refresh token, exchanged at the token realm (`grant_type=refresh_token`). */
@@ -64,7 +64,7 @@ export function credentialsFromDockerConfig({
   config: unknown;
   host: string;
   source?: string;
-}): Credentials | undefined {
+}): RegistryCredentials | undefined {
   if (typeof config !== 'object' || config === null) return undefined;
   const auths = (config as { auths?: unknown }).auths;
   if (typeof auths !== 'object' || auths === null) return undefined;
@@ -73,7 +73,7 @@ export function credentialsFromDockerConfig({
   if (key === undefined) return undefined;
   const entry = (auths as Record<string, AuthEntry>)[key];
   if (typeof entry !== 'object' || entry === null) return undefined;
-  const creds: Credentials = {};
+  const creds: RegistryCredentials = {};
   if (typeof entry.auth === 'string' && entry.auth !== '') {
     const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
@@ -101,7 +101,7 @@ export async function readDockerCredentials({
   path: string;
   host: string;
   signal?: AbortSignal;
-}): Promise<Credentials | undefined> {
+}): Promise<RegistryCredentials | undefined> {
   let text: string;
   try {
     text = await readFile(path, { encoding: 'utf8', signal });

@@ -12,7 +12,7 @@
  */
 export { type Digest, assertDigest, digestHex, isDigest, sha256Digest } from './digest.ts';
 export {
-  type Credentials,
+  type RegistryCredentials,
   credentialsFromDockerConfig,
   dockerConfigPath,
   normalizeRegistryHost,

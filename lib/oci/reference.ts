@@ -14,7 +14,7 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { InvalidInputError } from '../errors/errors.ts';
-import { type Credentials, readDockerCredentials } from './docker-config.ts';
+import { type RegistryCredentials, readDockerCredentials } from './docker-config.ts';
 import { LayoutStore } from './layout-store.ts';
 import { assertRepository, joinRepository } from './names.ts';
 import { RegistryClient } from './registry-client.ts';
@@ -70,7 +70,7 @@ export interface ConnectStoresOptions {
   /** For `oci-layout://` with a relative directory. */
   cwd?: string;
   /** Explicit registry credentials; win over the Docker config. */
-  credentials?: Credentials;
+  credentials?: RegistryCredentials;
   /** A Docker config.json to take credentials from (see dockerConfigPath()). */
   dockerConfigPath?: string;
   /** Plain http to a non-loopback registry. */

@@ -1,13 +1,13 @@
 // RegistryStore against real registries that demand credentials: distribution
 // with htpasswd (basic) auth, and distribution with token auth backed by a
-// tiny in-test token service (distribution ships none). Credentials come from
+// tiny in-test token service (distribution ships none). RegistryCredentials come from
 // an explicit option or a Docker config.json, and never show up in errors.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { UnauthorizedError } from '../errors/errors.ts';
-import type { Credentials } from './docker-config.ts';
+import type { RegistryCredentials } from './docker-config.ts';
 import { sha256Digest } from './digest.ts';
 import { MediaType } from './media-types.ts';
 import { connectStores } from './reference.ts';
@@ -31,10 +31,10 @@ afterAll(async () => {
 });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const good: Credentials = { username: TEST_USER, password: TEST_PASSWORD };
+const good: RegistryCredentials = { username: TEST_USER, password: TEST_PASSWORD };
 const WRONG = 'wrong-password-4711';
 
-async function open(host: string, credentials?: Credentials, dockerConfigPath?: string): Promise<OciStore> {
+async function open(host: string, credentials?: RegistryCredentials, dockerConfigPath?: string): Promise<OciStore> {
   return (await connectStores({ reference: `oci://${host}/auth`, credentials, dockerConfigPath })).open(
     uniqueName('a'),
   );

@@ -19,7 +19,7 @@
  *   const res = await client.request({ method: 'HEAD', path: '/v2/org/app/manifests/1.0.0', repository: 'org/app', access: 'pull' });
  */
 import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
-import type { Credentials } from './docker-config.ts';
+import type { RegistryCredentials } from './docker-config.ts';
 import { hostnameOf, isLoopbackHost } from './loopback.ts';
 import { type BearerToken, fetchToken } from './registry-token.ts';
 import { type StoreStats, emptyStats } from './store.ts';
@@ -31,7 +31,7 @@ export interface RegistryClientOptions {
   host: string;
   /** Allow plain http to a non-loopback host. */
   insecure?: boolean;
-  credentials?: Credentials;
+  credentials?: RegistryCredentials;
   fetch?: HttpFetch;
 }
 
@@ -53,7 +53,7 @@ export class RegistryClient {
   readonly baseUrl: string;
   readonly insecure: boolean;
   readonly stats: StoreStats = emptyStats();
-  readonly #credentials: Credentials | undefined;
+  readonly #credentials: RegistryCredentials | undefined;
   readonly #fetch: HttpFetch;
   #challenge: AuthChallenge | undefined;
   readonly #tokens = new Map<string, Promise<BearerToken>>();

@@ -5,7 +5,7 @@
  * exchanging an identity token (OAuth2 refresh_token grant, POST).
  */
 import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
-import type { Credentials } from './docker-config.ts';
+import type { RegistryCredentials } from './docker-config.ts';
 import { isLoopbackHost } from './loopback.ts';
 import type { HttpFetch, HttpResponse } from './http-fetch.ts';
 
@@ -19,7 +19,7 @@ export interface FetchTokenArgs {
   realm: string;
   service?: string;
   scopes: string[];
-  credentials?: Credentials;
+  credentials?: RegistryCredentials;
   /** Allow sending credentials to a plain-http realm on a non-loopback host. */
   insecure?: boolean;
   fetch: HttpFetch;
@@ -65,7 +65,7 @@ function assembleRealmUrl({
   insecure,
 }: {
   realm: string;
-  credentials: Credentials | undefined;
+  credentials: RegistryCredentials | undefined;
   insecure: boolean;
 }): URL {
   let url: URL;
@@ -100,7 +100,7 @@ async function requestToken({
   url: URL;
   service: string | undefined;
   scopes: string[];
-  credentials: Credentials | undefined;
+  credentials: RegistryCredentials | undefined;
   fetch: HttpFetch;
   signal: AbortSignal | undefined;
 }): Promise<HttpResponse> {

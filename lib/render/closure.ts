@@ -23,7 +23,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { InvalidInputError } from '../errors/errors.ts';
-import { isRemote, KUSTOMIZATION_FILES, referencesOf, type KustomizationRefs } from './kustomization.ts';
+import { isRemote, KUSTOMIZATION_FILES, kustomizationReferences, type KustomizationRefs } from './kustomization.ts';
 import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface Closure {
@@ -84,7 +84,7 @@ export async function resolveClosure({
     } catch (err) {
       throw refuse(`malformed YAML: ${(err as Error).message.split('\n')[0]}`, { reason: 'malformed' });
     }
-    const refs = referencesOf(doc);
+    const refs = kustomizationReferences(doc);
     if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused' });
     for (const entry of refs.entries) {
       if (isRemote(entry)) {

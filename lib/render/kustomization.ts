@@ -7,7 +7,7 @@
  * Drover refuses outright (a Helm chart inflated by Kustomize). Pure.
  *
  * @example
- *   referencesOf(parse('resources: [../base, extra.yaml]\npatches: [{path: replicas.yaml}]'))
+ *   kustomizationReferences(parse('resources: [../base, extra.yaml]\npatches: [{path: replicas.yaml}]'))
  *   // => { entries: ['../base', 'extra.yaml', 'replicas.yaml'], generated: [], refused: [] }
  */
 
@@ -41,7 +41,7 @@ const records = (v: unknown): Record<string, unknown>[] =>
 /** A generator's `files` entry is `path` or `key=path`. */
 const fileOf = (entry: string) => (entry.includes('=') ? entry.slice(entry.indexOf('=') + 1) : entry);
 
-export function referencesOf(doc: unknown): KustomizationRefs {
+export function kustomizationReferences(doc: unknown): KustomizationRefs {
   const k = (typeof doc === 'object' && doc !== null ? doc : {}) as Record<string, unknown>;
   const entries: string[] = [
     ...strings(k.resources),

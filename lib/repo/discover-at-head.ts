@@ -6,7 +6,7 @@
  */
 import type { TargetMembers } from '../bundle/assemble-version.ts';
 import type { BundleDocument } from '../bundle/bundle-doc.ts';
-import type { Discovery } from '../bundle/discover.ts';
+import type { BundleDiscovery } from '../bundle/discover.ts';
 import type { RendererInfo } from '../bundle/pack.ts';
 import type { DroverConfig } from '../config/config.ts';
 import { type DroverError, toDroverError } from '../errors/errors.ts';
@@ -30,7 +30,7 @@ export async function discoverAtHead({
   ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   bundle?: string;
   signal?: AbortSignal;
-}): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: Discovery['blocked'] }[]> {
+}): Promise<{ source: string; head: string; bundles: BundleAtHead[]; blocked: BundleDiscovery['blocked'] }[]> {
   const out = [];
   for (const sc of ws.config.sources) {
     const source = await openConfiguredSource({ ws, sc, signal });

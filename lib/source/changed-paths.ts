@@ -25,7 +25,7 @@ export interface ChangedPath {
   change: PathChange;
 }
 
-export interface ChangeSet {
+export interface PathChangeSet {
   from: string;
   to: string;
   /** True when `from` is not an ancestor of `to`: history was rewritten (force push). */
@@ -50,7 +50,7 @@ export async function changedPaths({
   /** Set false to skip the ancestry walk (`forcePush` is then false). */
   checkAncestry?: boolean;
   signal?: AbortSignal;
-}): Promise<ChangeSet> {
+}): Promise<PathChangeSet> {
   const [a, b] = await Promise.all([commitTree({ repo, oid: from }), commitTree({ repo, oid: to })]);
   const changes: ChangedPath[] = [];
   const filter = compilePathFilter(paths);

@@ -17,10 +17,10 @@
  *   // [{ oid, message: 'feat: web reads flags', paths: ['web/deploy.yaml'], ... }, ...]
  */
 import { changedPaths } from './changed-paths.ts';
-import { type CommitInfo, readCommitInfo } from './read-commit.ts';
+import { type GitCommitInfo, readCommitInfo } from './read-commit.ts';
 import type { GitRepo } from './repo.ts';
 
-export interface CommitChange extends CommitInfo {
+export interface CommitChange extends GitCommitInfo {
   /** Paths changed against the first parent; null for a root commit (it adds everything). */
   paths: string[] | null;
 }
@@ -51,9 +51,9 @@ export async function commitsSince({
   signal?: AbortSignal;
 }): Promise<CommitsSince> {
   const flags = new Map<string, number>();
-  const info = new Map<string, CommitInfo>();
+  const info = new Map<string, GitCommitInfo>();
   /** Commits still to walk, newest first by commit time. */
-  const queue: CommitInfo[] = [];
+  const queue: GitCommitInfo[] = [];
   const enqueue = async (oid: string, flag: number) => {
     const had = flags.get(oid) ?? 0;
     if ((had | flag) === had) return;

@@ -12,12 +12,12 @@ import { readFile } from 'node:fs/promises';
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
 import type { SourceAuth } from './spec.ts';
 
-export interface Credentials {
+export interface GitCredentials {
   username: string;
   password: string;
 }
 
-export interface CredentialEntry extends Credentials {
+export interface CredentialEntry extends GitCredentials {
   protocol: 'http' | 'https';
   /** `hostname[:port]`, lower-case. */
   host: string;
@@ -73,7 +73,7 @@ export function findCredential({
 }: {
   entries: readonly CredentialEntry[];
   url: string;
-}): Credentials | undefined {
+}): GitCredentials | undefined {
   const u = new URL(url);
   const protocol = u.protocol.replace(/:$/, '');
   const path = decodeURIComponent(u.pathname).replace(/^\/+|\/+$/g, '');
@@ -101,9 +101,9 @@ export async function resolveCredentials({
   auth: SourceAuth;
   url: string;
   env?: EnvLookup;
-  urlCredentials?: Credentials;
+  urlCredentials?: GitCredentials;
   signal?: AbortSignal;
-}): Promise<Credentials | undefined> {
+}): Promise<GitCredentials | undefined> {
   const fromEnv = (field: keyof SourceAuth): string => {
     const name = auth[field]!;
     const value = env[name];

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import git, { type HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { DroverError, NotFoundError, UnauthorizedError, UnavailableError } from '../errors/errors.ts';
-import type { Credentials } from './credentials.ts';
+import type { GitCredentials } from './credentials.ts';
 import { redactSecrets, redactUrl } from '../foundation/redact.ts';
 import type { GitRepo } from './repo.ts';
 
@@ -47,7 +47,7 @@ export async function fetchRemote({
   url: string;
   branch: string;
   /** Resolved lazily, only when the server asks for authentication. */
-  credentials?: () => Promise<Credentials | undefined>;
+  credentials?: () => Promise<GitCredentials | undefined>;
   http?: HttpClient;
   onProgress?: (p: { phase: string; loaded: number; total: number }) => void;
   signal?: AbortSignal;

@@ -6,19 +6,19 @@
  * @example
  *   import { openSource, watchSource } from '../source/index.ts';
  */
-export { changedPaths, type ChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
+export { changedPaths, type PathChangeSet, type ChangedPath, type PathChange } from './changed-paths.ts';
 export { commitsSince, type CommitChange, type CommitsSince } from './commits-since.ts';
 export {
   findCredential,
   parseCredentialStore,
   resolveCredentials,
   type CredentialEntry,
-  type Credentials,
+  type GitCredentials,
   type EnvLookup,
 } from './credentials.ts';
 export { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 export { findGitDir, readLocalHead } from './local-repo.ts';
-export { isAncestor, readCommitInfo, type CommitInfo } from './read-commit.ts';
+export { isAncestor, readCommitInfo, type GitCommitInfo } from './read-commit.ts';
 export { readFiles, resolveSymlink, type ReadLimits, type SourceFile } from './read-files.ts';
 export { readTree, type FileMode, type TreeFile } from './read-tree.ts';
 export { checkBranchName, refNameProblem } from './ref-name.ts';

@@ -10,7 +10,7 @@ import git from 'isomorphic-git';
 import { NotFoundError } from '../errors/errors.ts';
 import { type GitRepo, checkOid, isNotFound, readCommitLinks } from './repo.ts';
 
-export interface CommitInfo {
+export interface GitCommitInfo {
   oid: string;
   message: string;
   author: { name: string; email: string };
@@ -29,7 +29,7 @@ export async function readCommitInfo({
   repo: GitRepo;
   oid: string;
   signal?: AbortSignal;
-}): Promise<CommitInfo> {
+}): Promise<GitCommitInfo> {
   checkOid(oid);
   signal?.throwIfAborted();
   try {

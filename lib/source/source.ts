@@ -15,11 +15,11 @@ import { mkdir } from 'node:fs/promises';
 import type { InvalidInputError } from '../errors/errors.ts';
 import type { HttpClient } from 'isomorphic-git';
 import { type EnvLookup, resolveCredentials } from './credentials.ts';
-import { type ChangeSet, changedPaths } from './changed-paths.ts';
+import { type PathChangeSet, changedPaths } from './changed-paths.ts';
 import { fetchRemote, remoteCacheDir } from './fetch-remote.ts';
 import { type CommitsSince, commitsSince } from './commits-since.ts';
 import { findGitDir, readLocalHead } from './local-repo.ts';
-import { type CommitInfo, isAncestor, readCommitInfo } from './read-commit.ts';
+import { type GitCommitInfo, isAncestor, readCommitInfo } from './read-commit.ts';
 import { type ReadLimits, type SourceFile, readFiles } from './read-files.ts';
 import { type TreeFile, readTree } from './read-tree.ts';
 import { type FsClient, type GitRepo, openRepo } from './repo.ts';
@@ -62,8 +62,8 @@ export interface Source {
     paths?: readonly string[];
     checkAncestry?: boolean;
     signal?: AbortSignal;
-  }): Promise<ChangeSet>;
-  readCommit(args: { oid: string; signal?: AbortSignal }): Promise<CommitInfo>;
+  }): Promise<PathChangeSet>;
+  readCommit(args: { oid: string; signal?: AbortSignal }): Promise<GitCommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
   /** Commits `to` gained since `from` (`git rev-list from..to`), newest first, with the paths each changed under the source's filters. */
   commitsSince(args: { from: string; to: string; limit?: number; signal?: AbortSignal }): Promise<CommitsSince>;

@@ -13,11 +13,11 @@
  *   const { finding, opened } = recordFinding(db, { bundle: 'web', cluster: 'c1', ..., kind: 'changed', fields });
  *   resolveFinding(db, { bundle: 'web', cluster: 'c1', ...ref, resolution: 'matched' });
  */
+import type { DriftKind } from '../drift/assess.ts';
+import type { DetectedBy } from '../drift/observation.ts';
 import type { StateDb } from './open.ts';
 
-export type DriftKind = 'changed' | 'missing';
 export type DriftResolution = 'matched' | 'healed' | 'released' | 'removed';
-export type DetectedBy = 'watch' | 'scan';
 export type HealOutcome = 'started' | 'healed' | 'failed' | 'skipped';
 
 /** One drifted field as stored: dotted path, desired and live values (masked), who owns the live field now. */
