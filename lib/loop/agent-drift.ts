@@ -20,7 +20,8 @@ import { toDroverError } from '../errors/errors.ts';
 import type { DriftMonitor } from '../monitor/drift-monitor.ts';
 import { startDriftMonitor } from '../monitor/drift-monitor.ts';
 import type { AgentDrift, EnvironmentIndex, SelfHealPolicy } from '../protocol/agent-protocol.ts';
-import { openFindings } from '../state/drift.ts';
+import type { FindingChange } from '../monitor/record.ts';
+import { type FindingRecord, type HealRecord, openFindings } from '../state/drift.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { eventLogger, type Logger } from './log.ts';
 
@@ -61,36 +62,11 @@ export function agentDrift({
         ...(scanIntervalMs ? { scanIntervalMs } : {}),
         onEvent: eventLogger(log, {}),
         onFinding: (f, change) => {
-          const fields = {
-            bundle: f.bundle,
-            cluster: f.cluster,
-            object: f.ref,
-            drift: f.kind,
-            change,
-            paths: f.fields.map((x) => x.path),
-            policy: policies.get(f.bundle),
-          };
-          if (change === 'resolved')
-            log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
-          else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
+          logFinding({ log, finding: f, change, policy: policies.get(f.bundle) });
           dirty.add(f.bundle);
         },
         onHeal: (h) => {
-          const fields = {
-            bundle: h.bundle,
-            cluster: h.cluster,
-            version: h.version,
-            outcome: h.outcome,
-            objects: h.refs,
-            ...(h.reason ? { reason: h.reason } : {}),
-          };
-          if (h.outcome === 'healed')
-            log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
-          else
-            log.warn(
-              `self-heal ${h.outcome}: ${h.bundle}@${h.version} on ${h.cluster}${h.reason ? `: ${h.reason}` : ''}`,
-              fields,
-            );
+          logHeal({ log, heal: h });
           const before = heals.get(h.bundle)?.count ?? 0;
           heals.set(h.bundle, {
             count: before + 1,
@@ -135,4 +111,48 @@ export function agentDrift({
       await (await monitor)?.stop();
     },
   };
+}
+
+/** A finding opened, changed or resolved, in the agent's log. */
+function logFinding({
+  log,
+  finding: f,
+  change,
+  policy,
+}: {
+  log: Logger;
+  finding: FindingRecord;
+  change: FindingChange;
+  policy: SelfHealPolicy | undefined;
+}): void {
+  const fields = {
+    bundle: f.bundle,
+    cluster: f.cluster,
+    object: f.ref,
+    drift: f.kind,
+    change,
+    paths: f.fields.map((x) => x.path),
+    policy,
+  };
+  if (change === 'resolved')
+    log.info(`drift resolved: ${f.ref} on ${f.cluster}`, { ...fields, resolution: f.resolution });
+  else log.warn(`drift ${change}: ${f.ref} on ${f.cluster} (${f.kind})`, fields);
+}
+
+/** A heal, when it ends, in the agent's log. */
+function logHeal({ log, heal: h }: { log: Logger; heal: HealRecord }): void {
+  const fields = {
+    bundle: h.bundle,
+    cluster: h.cluster,
+    version: h.version,
+    outcome: h.outcome,
+    objects: h.refs,
+    ...(h.reason ? { reason: h.reason } : {}),
+  };
+  if (h.outcome === 'healed') log.info(`self-heal: ${h.bundle}@${h.version} re-applied on ${h.cluster}`, fields);
+  else
+    log.warn(
+      `self-heal ${h.outcome}: ${h.bundle}@${h.version} on ${h.cluster}${h.reason ? `: ${h.reason}` : ''}`,
+      fields,
+    );
 }

@@ -29,7 +29,7 @@ import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { assembleConfig } from '../config/assemble.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
-import type { AgentState, AgentStatus } from '../protocol/agent-protocol.ts';
+import type { AgentState, AgentStatus, EnvironmentIndex } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
@@ -123,6 +123,7 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
+    const agent: AgentContext = { ws, kube, log, last, environment, cluster, stop };
     drift = agentDrift({ ws, log, cluster, signal: stop });
     // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
     const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
@@ -134,64 +135,9 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
           // Drift is judged per the index's policies, from the first index on.
           if (index) await drift.follow(index);
         }
-        if (registryDown) {
-          log.info('registry answers again: resuming', { was: registryDown, since: downSince });
-          // The outage is reported with each bundle's status, unchanged otherwise.
-          for (const s of last.values()) {
-            const status = {
-              ...s,
-              reason: `registry unreachable from ${downSince} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`,
-              time: new Date().toISOString(),
-            };
-            await writeStatus({ stores: ws.stores, status, signal: stop });
-            last.set(s.bundle, status);
-          }
-          log.info(`reported the registry outage in ${last.size} status(es)`, {
-            since: downSince,
-            bundles: [...last.keys()],
-          });
-        }
+        if (registryDown) await reportOutage(agent, { was: registryDown, since: downSince });
         registryDown = undefined;
-        for (const bundle of index?.bundles ?? []) {
-          if (stop.aborted) break;
-          await followBundle({
-            ws,
-            kube,
-            log,
-            last,
-            drift,
-            bundle,
-            tag: index!.clusters[cluster]?.tag ?? environment,
-            environment,
-            cluster,
-            stop,
-          });
-        }
-        // Told to remove these (drover retire): only what the inventory owns, as the hub's retire does.
-        for (const bundle of index?.retire ?? []) {
-          if (stop.aborted) break;
-          await retireHere({
-            ws,
-            kube,
-            log,
-            last,
-            bundle,
-            tag: index!.clusters[cluster]?.tag ?? environment,
-            environment,
-            cluster,
-            stop,
-          });
-        }
-        // A finding opened or resolved, or a heal done, since the last poll: said in the bundle's status.
-        for (const bundle of drift.changed()) {
-          const s = last.get(bundle);
-          if (!s || s.state === 'retired' || stop.aborted) continue;
-          const { drift: _, ...rest } = s;
-          const d = drift.of(bundle);
-          const status: AgentStatus = { ...rest, ...(d ? { drift: d } : {}), time: new Date().toISOString() };
-          await writeStatus({ stores: ws.stores, status, signal: stop });
-          last.set(bundle, status);
-        }
+        await followIndex(agent, { index, drift });
       } catch (err) {
         const e = toDroverError(err);
         // Nothing is deleted or undone while the registry is away; said once per outage.
@@ -215,57 +161,80 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-async function followBundle({
-  ws,
-  kube,
-  log,
-  last,
-  drift,
-  bundle,
-  tag,
-  environment,
-  cluster,
-  stop,
-}: {
+/** What every step of the agent works with: its workspace and cluster, its log, and what it last said of each bundle. */
+interface AgentContext {
   ws: Workspace;
   kube: Cluster;
   log: Logger;
   last: Map<string, AgentStatus>;
-  drift: AgentDriftTracker;
-  bundle: string;
-  tag: string;
   environment: string;
   cluster: string;
   stop: AbortSignal;
-}): Promise<void> {
-  const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
-  if (!desired) return;
-  await remember({ ws, last, bundle, cluster, stop });
-  const publish = async (
-    state: AgentState,
-    more: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>> = {},
-  ) => {
-    const inv = await readInventory(kube, bundle, stop);
-    const d = drift.of(bundle);
-    const status: AgentStatus = {
-      protocol: 1,
-      bundle,
-      cluster,
-      environment,
-      tag,
-      desired,
-      running: inv.current && !inv.pending ? { version: inv.current.version, digest: inv.current.digest } : null,
-      state,
-      health: more.health ?? (state === 'succeeded' || state === 'rolled-back' ? 'Current' : null),
-      failedObject: more.failedObject ?? null,
-      reason: more.reason ?? null,
-      ...(d ? { drift: d } : {}),
-      agent: AGENT_ID,
+}
+
+/** The registry answers again: the outage is reported with each bundle's status, unchanged otherwise. */
+async function reportOutage(
+  { ws, log, last, stop }: AgentContext,
+  { was, since }: { was: string; since: string },
+): Promise<void> {
+  log.info('registry answers again: resuming', { was, since });
+  for (const s of last.values()) {
+    const status = {
+      ...s,
+      reason: `registry unreachable from ${since} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`,
       time: new Date().toISOString(),
     };
     await writeStatus({ stores: ws.stores, status, signal: stop });
+    last.set(s.bundle, status);
+  }
+  log.info(`reported the registry outage in ${last.size} status(es)`, {
+    since,
+    bundles: [...last.keys()],
+  });
+}
+
+/** One poll of what the index says: each bundle's tag followed, each bundle to retire retired, then drift news published. */
+async function followIndex(
+  agent: AgentContext,
+  { index, drift }: { index: EnvironmentIndex | undefined; drift: AgentDriftTracker },
+): Promise<void> {
+  const { environment, cluster, stop } = agent;
+  const tag = () => index?.clusters[cluster]?.tag ?? environment;
+  for (const bundle of index?.bundles ?? []) {
+    if (stop.aborted) break;
+    await followBundle({ ...agent, drift, bundle, tag: tag() });
+  }
+  // Told to remove these (drover retire): only what the inventory owns, as the hub's retire does.
+  for (const bundle of index?.retire ?? []) {
+    if (stop.aborted) break;
+    await retireHere({ ...agent, bundle, tag: tag() });
+  }
+  await republishDrift(agent, drift);
+}
+
+/** A finding opened or resolved, or a heal done, since the last poll: said in the bundle's status. */
+async function republishDrift({ ws, last, stop }: AgentContext, drift: AgentDriftTracker): Promise<void> {
+  for (const bundle of drift.changed()) {
+    const s = last.get(bundle);
+    if (!s || s.state === 'retired' || stop.aborted) continue;
+    const { drift: _, ...rest } = s;
+    const d = drift.of(bundle);
+    const status: AgentStatus = { ...rest, ...(d ? { drift: d } : {}), time: new Date().toISOString() };
+    await writeStatus({ stores: ws.stores, status, signal: stop });
     last.set(bundle, status);
-  };
+  }
+}
+
+type StatusDetail = Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>>;
+
+async function followBundle(
+  agent: AgentContext & { drift: AgentDriftTracker; bundle: string; tag: string },
+): Promise<void> {
+  const { ws, kube, log, last, bundle, tag, cluster, stop } = agent;
+  const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
+  if (!desired) return;
+  await remember({ ws, last, bundle, cluster, stop });
+  const publish = (state: AgentState, more: StatusDetail = {}) => publishStatus({ ...agent, desired, state, more });
   const inv = await readInventory(kube, bundle, stop);
   const said = last.get(bundle);
   if (inv.current?.digest === desired && !inv.pending) {
@@ -293,6 +262,58 @@ async function followBundle({
     ...(inv.current ? { from: inv.current.version } : {}),
   });
   await publish('applying');
+  await releaseDesired(agent, { desired, publish });
+}
+
+/** The bundle's status as this agent sees it now, written to the registry and remembered. */
+async function publishStatus({
+  ws,
+  kube,
+  last,
+  drift,
+  bundle,
+  tag,
+  environment,
+  cluster,
+  stop,
+  desired,
+  state,
+  more,
+}: AgentContext & {
+  drift: AgentDriftTracker;
+  bundle: string;
+  tag: string;
+  desired: string;
+  state: AgentState;
+  more: StatusDetail;
+}): Promise<void> {
+  const inv = await readInventory(kube, bundle, stop);
+  const d = drift.of(bundle);
+  const status: AgentStatus = {
+    protocol: 1,
+    bundle,
+    cluster,
+    environment,
+    tag,
+    desired,
+    running: inv.current && !inv.pending ? { version: inv.current.version, digest: inv.current.digest } : null,
+    state,
+    health: more.health ?? (state === 'succeeded' || state === 'rolled-back' ? 'Current' : null),
+    failedObject: more.failedObject ?? null,
+    reason: more.reason ?? null,
+    ...(d ? { drift: d } : {}),
+    agent: AGENT_ID,
+    time: new Date().toISOString(),
+  };
+  await writeStatus({ stores: ws.stores, status, signal: stop });
+  last.set(bundle, status);
+}
+
+/** Releases the digest the tag names here, as a one-cluster rollout that never writes a tag, and publishes how it ended. */
+async function releaseDesired(
+  { ws, log, bundle, tag, environment, stop }: AgentContext & { bundle: string; tag: string },
+  { desired, publish }: { desired: string; publish: (state: AgentState, more?: StatusDetail) => Promise<void> },
+): Promise<void> {
   // As its own one-cluster environment (its time limit), never writing a tag: the agent only follows.
   const r = await planAndRun({
     ws,
@@ -321,10 +342,7 @@ async function publishOutcome(
     publish,
   }: {
     log: Logger;
-    publish: (
-      state: AgentState,
-      more?: Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'health'>>,
-    ) => Promise<void>;
+    publish: (state: AgentState, more?: StatusDetail) => Promise<void>;
   },
 ): Promise<void> {
   const c = r.clusters[0]!;

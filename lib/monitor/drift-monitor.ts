@@ -14,15 +14,16 @@
  *   const monitor = await startDriftMonitor({ ws, onFinding: (f, change) => ..., onHeal: (h) => ... });
  *   await monitor.stop();
  */
+import type { Cluster } from '../cluster/cluster.ts';
 import type { Observation } from '../drift/observation.ts';
 import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
-import { createWorkQueue } from '../schedule/work-queue.ts';
+import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
 import { type FindingRecord, type HealRecord, openFindings } from '../state/drift.ts';
 import { activeLeases } from '../state/leases.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { ClusterMonitor } from './cluster-monitor.ts';
-import { driftContext, type PolicyOf } from './drift-context.ts';
+import { type DriftContext, driftContext, type PolicyOf } from './drift-context.ts';
 import { healAndVerify } from './heal-and-verify.ts';
 import { type FindingChange, recordObservation, resolveGone } from './record.ts';
 
@@ -83,43 +84,83 @@ export async function startDriftMonitor({
   signal?.addEventListener('abort', () => ac.abort(signal.reason), { once: true });
   const monitors = new Map<string, ClusterMonitor>();
 
-  const heals = createWorkQueue({
-    // Heals of different bundles or clusters never wait for each other.
-    concurrency: Number.POSITIVE_INFINITY,
-    backoff: HEAL_RETRY_BACKOFF,
-    run: async (key) => {
-      if (ac.signal.aborted) return;
-      const { bundle, cluster } = parseHealKey(key);
-      const r = await healAndVerify({
-        ws,
-        ctx,
-        cluster: clusters.get(cluster)!,
-        monitor: monitors.get(cluster)!,
-        bundle,
-        onHealing: (id) => (id === undefined ? healing.delete(key) : healing.set(key, id)),
-        // Resolved here or by the watch seeing the restored object, whichever comes first: either way it is reported once.
-        onResolved: (f) => onFinding?.(f, 'resolved'),
-        onEvent,
-        signal: ac.signal,
-      });
-      if (r) onHeal?.(r);
-    },
-    // A failed heal (a busy API server, a lost lease) is tried again soon, not only at the next full scan.
-    onError: ({ key, error, retryInMs }) => {
-      if (ac.signal.aborted) return;
-      const { bundle, cluster } = parseHealKey(key);
-      onEvent?.({
-        phase: 'heal',
-        subject: cluster,
-        level: 'error',
-        message: `${bundle}: heal failed (trying again in ${Math.round(retryInMs / 1000)} s): ${toDroverError(error).message}`,
-      });
-    },
+  const heals = createHealQueue({
+    ws,
+    ctx,
+    clusters,
+    monitors,
+    healing,
+    onFinding,
+    onHeal,
+    onEvent,
+    signal: ac.signal,
   });
   const scheduleHeal = (bundle: string, cluster: string) => {
     if (!ac.signal.aborted) heals.addAfter(healKey(bundle, cluster), HEAL_GATHER_MS);
   };
 
+  const { observe, afterPass } = findingsRecorder({ ws, ctx, healing, onFinding, scheduleHeal });
+  const created = createClusterMonitors({ ws, ctx, clusters, observe, confirmMs, watchTimeoutSeconds, onEvent });
+  for (const [name, m] of created) monitors.set(name, m);
+  await passAll(monitors, {
+    pass: (m) => m.start(),
+    afterPass,
+    onError: (m, err) =>
+      onEvent?.({
+        phase: 'drift',
+        subject: m.cluster,
+        level: 'error',
+        message: `drift monitor: ${toDroverError(err).message}`,
+      }),
+  });
+
+  const scanAll = () =>
+    passAll(monitors, {
+      pass: (m) => m.scan(ac.signal),
+      afterPass,
+      onError: (m, err) => {
+        if (!ac.signal.aborted)
+          onEvent?.({
+            phase: 'drift',
+            subject: m.cluster,
+            level: 'warn',
+            message: `drift scan: ${toDroverError(err).message}`,
+          });
+      },
+    });
+  const interval = setInterval(() => void scanAll(), scanIntervalMs ?? ws.config.drift.scanIntervalSeconds * 1000);
+  interval.unref();
+
+  return {
+    scan: scanAll,
+    stats: () => monitorStats(monitors),
+    async stop() {
+      clearInterval(interval);
+      ac.abort();
+      await heals.stop();
+      await Promise.all([...monitors.values()].map((m) => m.stop()));
+    },
+  };
+}
+
+/**
+ * What the monitors see, recorded as findings (part of the heal in flight
+ * on that bundle x cluster, if any) and reported, with a heal asked for
+ * where the bundle's policy is `heal`.
+ */
+function findingsRecorder({
+  ws,
+  ctx,
+  healing,
+  onFinding,
+  scheduleHeal,
+}: {
+  ws: Workspace;
+  ctx: DriftContext;
+  healing: ReadonlyMap<string, number>;
+  onFinding: DriftMonitorOptions['onFinding'];
+  scheduleHeal: (bundle: string, cluster: string) => void;
+}): { observe: (o: Observation) => void; afterPass: (m: ClusterMonitor) => void } {
   const observe = (o: Observation) => {
     const healId = healing.get(healKey(o.bundle, o.cluster));
     for (const c of recordObservation({ db: ws.db, observation: o, ...(healId !== undefined ? { healId } : {}) })) {
@@ -129,6 +170,36 @@ export async function startDriftMonitor({
     }
   };
 
+  /** After a full pass of a cluster: findings of bundles gone from it are moot, open ones of `heal` bundles are healed. */
+  const afterPass = (m: ClusterMonitor) => {
+    resolveGone({ db: ws.db, cluster: m.cluster, present: m.present() });
+    for (const { bundle } of m.running()) {
+      if (ctx.policyOf(bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0)
+        scheduleHeal(bundle, m.cluster);
+    }
+  };
+  return { observe, afterPass };
+}
+
+/** A monitor per cluster, reporting to `observe`; a bundle a release holds the lease of is busy (its changes are the release's). */
+function createClusterMonitors({
+  ws,
+  ctx,
+  clusters,
+  observe,
+  confirmMs,
+  watchTimeoutSeconds,
+  onEvent,
+}: {
+  ws: Workspace;
+  ctx: DriftContext;
+  clusters: ReadonlyMap<string, Cluster>;
+  observe: (o: Observation) => void;
+  confirmMs: number | undefined;
+  watchTimeoutSeconds: number | undefined;
+  onEvent: OnEvent | undefined;
+}): Map<string, ClusterMonitor> {
+  const monitors = new Map<string, ClusterMonitor>();
   const isBusy = (bundle: string, cluster: string) =>
     activeLeases(ws.db).some((l) => l.bundle === bundle && l.cluster === cluster);
   for (const [name, cluster] of clusters) {
@@ -146,70 +217,107 @@ export async function startDriftMonitor({
       }),
     );
   }
-  /** After a full pass of a cluster: findings of bundles gone from it are moot, open ones of `heal` bundles are healed. */
-  const afterPass = (m: ClusterMonitor) => {
-    resolveGone({ db: ws.db, cluster: m.cluster, present: m.present() });
-    for (const { bundle } of m.running()) {
-      if (ctx.policyOf(bundle) === 'heal' && openFindings(ws.db, { bundle, cluster: m.cluster }).length > 0)
-        scheduleHeal(bundle, m.cluster);
-    }
-  };
+  return monitors;
+}
+
+/**
+ * The heals, one key per bundle x cluster on the work queue: each heals and
+ * verifies through `healAndVerify`, marking the heal in flight in `healing`
+ * (observations meanwhile belong to it); a failed one is reported and tried
+ * again with HEAL_RETRY_BACKOFF.
+ */
+function createHealQueue({
+  ws,
+  ctx,
+  clusters,
+  monitors,
+  healing,
+  onFinding,
+  onHeal,
+  onEvent,
+  signal,
+}: {
+  ws: Workspace;
+  ctx: DriftContext;
+  clusters: ReadonlyMap<string, Cluster>;
+  monitors: ReadonlyMap<string, ClusterMonitor>;
+  healing: Map<string, number>;
+  onFinding: DriftMonitorOptions['onFinding'];
+  onHeal: DriftMonitorOptions['onHeal'];
+  onEvent: OnEvent | undefined;
+  signal: AbortSignal;
+}): WorkQueue {
+  return createWorkQueue({
+    // Heals of different bundles or clusters never wait for each other.
+    concurrency: Number.POSITIVE_INFINITY,
+    backoff: HEAL_RETRY_BACKOFF,
+    run: async (key) => {
+      if (signal.aborted) return;
+      const { bundle, cluster } = parseHealKey(key);
+      const r = await healAndVerify({
+        ws,
+        ctx,
+        cluster: clusters.get(cluster)!,
+        monitor: monitors.get(cluster)!,
+        bundle,
+        onHealing: (id) => (id === undefined ? healing.delete(key) : healing.set(key, id)),
+        // Resolved here or by the watch seeing the restored object, whichever comes first: either way it is reported once.
+        onResolved: (f) => onFinding?.(f, 'resolved'),
+        onEvent,
+        signal,
+      });
+      if (r) onHeal?.(r);
+    },
+    // A failed heal (a busy API server, a lost lease) is tried again soon, not only at the next full scan.
+    onError: ({ key, error, retryInMs }) => {
+      if (signal.aborted) return;
+      const { bundle, cluster } = parseHealKey(key);
+      onEvent?.({
+        phase: 'heal',
+        subject: cluster,
+        level: 'error',
+        message: `${bundle}: heal failed (trying again in ${Math.round(retryInMs / 1000)} s): ${toDroverError(error).message}`,
+      });
+    },
+  });
+}
+
+/** One pass (a start, a full scan) of every cluster's monitor at once, each followed by `afterPass`; a failed one is reported, the others go on. */
+async function passAll(
+  monitors: ReadonlyMap<string, ClusterMonitor>,
+  {
+    pass,
+    afterPass,
+    onError,
+  }: {
+    pass: (m: ClusterMonitor) => Promise<unknown>;
+    afterPass: (m: ClusterMonitor) => void;
+    onError: (m: ClusterMonitor, err: unknown) => void;
+  },
+): Promise<void> {
   await Promise.all(
     [...monitors.values()].map(async (m) => {
       try {
-        await m.start();
+        await pass(m);
         afterPass(m);
       } catch (err) {
-        onEvent?.({
-          phase: 'drift',
-          subject: m.cluster,
-          level: 'error',
-          message: `drift monitor: ${toDroverError(err).message}`,
-        });
+        onError(m, err);
       }
     }),
   );
+}
 
-  const scanAll = async () => {
-    await Promise.all(
-      [...monitors.values()].map(async (m) => {
-        try {
-          await m.scan(ac.signal);
-          afterPass(m);
-        } catch (err) {
-          if (!ac.signal.aborted)
-            onEvent?.({
-              phase: 'drift',
-              subject: m.cluster,
-              level: 'warn',
-              message: `drift scan: ${toDroverError(err).message}`,
-            });
-        }
-      }),
-    );
-  };
-  const interval = setInterval(() => void scanAll(), scanIntervalMs ?? ws.config.drift.scanIntervalSeconds * 1000);
-  interval.unref();
-
-  return {
-    scan: scanAll,
-    stats: () =>
-      [...monitors.values()].map((m) => {
-        const w = m.watchStats();
-        return {
-          cluster: m.cluster,
-          judged: m.stats.judged,
-          confirmGets: m.stats.confirmGets,
-          lists: w.lists,
-          watches: w.watches,
-          events: w.events,
-        };
-      }),
-    async stop() {
-      clearInterval(interval);
-      ac.abort();
-      await heals.stop();
-      await Promise.all([...monitors.values()].map((m) => m.stop()));
-    },
-  };
+/** Per cluster: judged members, confirming GETs, watch requests. */
+function monitorStats(monitors: ReadonlyMap<string, ClusterMonitor>): ReturnType<DriftMonitor['stats']> {
+  return [...monitors.values()].map((m) => {
+    const w = m.watchStats();
+    return {
+      cluster: m.cluster,
+      judged: m.stats.judged,
+      confirmGets: m.stats.confirmGets,
+      lists: w.lists,
+      watches: w.watches,
+      events: w.events,
+    };
+  });
 }

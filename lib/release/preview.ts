@@ -25,9 +25,9 @@ import { withoutDelegatedFields } from '../object/delegated.ts';
 import { formatRef, idOf, type KubeObject, keyOf, refOf } from '../object/ref.ts';
 import type { Inventory } from './inventory.ts';
 import { managerOf } from './ownership.ts';
-import { assemblePlan } from './plan.ts';
+import { assemblePlan, type PlanEntry } from './plan.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
-import { type ForeignMember, markedMembers, readOwnership } from './read-ownership.ts';
+import { type ForeignMember, markedMembers, type Ownership, readOwnership } from './read-ownership.ts';
 import { releasePolicy, type VersionContent } from './release-options.ts';
 
 export interface ClusterDiff extends MembersDiff {
@@ -99,6 +99,56 @@ export async function previewRelease({
   });
   const { live } = own;
   const foreignKeys = new Set(own.foreign.map((f) => f.ref));
+  const dryRun = await readDryRun({ cluster, bundle, desired, ownership: own, foreignKeys, signal });
+  const plan = assemblePlan({
+    desired: desired.filter((o) => !foreignKeys.has(formatRef(idOf(o)))),
+    live,
+    dryRun,
+    entries: own.entries,
+    held: own.held,
+    claims: own.claims,
+    policy,
+  });
+  const { diff, letGo } = assembleMembersDiff({ plan, dryRun });
+  const refusals = [
+    ...own.reserved.map((r) => ({ ref: r.ref, message: r.message })),
+    ...own.missingNamespaces.map((m) => ({
+      ref: `Namespace/${m.namespace}`,
+      message: `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')}); set createNamespace: true to have it created`,
+    })),
+  ];
+  const adopted = own.adoptions.map((a) => formatRef(idOf(a.object)));
+  return {
+    bundle,
+    version: content.version,
+    cluster: cluster.name,
+    ...(content.target ? { target: content.target } : {}),
+    from: inv.current?.version ?? null,
+    ...diff,
+    foreign: own.foreign,
+    adopted,
+    letGo,
+    refusals,
+  };
+}
+
+/** Each desired member that exists and is not foreign, dry-run as the release would apply it. */
+async function readDryRun({
+  cluster,
+  bundle,
+  desired,
+  ownership: own,
+  foreignKeys,
+  signal,
+}: {
+  cluster: Cluster;
+  bundle: string;
+  desired: readonly KubeObject[];
+  ownership: Ownership;
+  foreignKeys: ReadonlySet<string>;
+  signal?: AbortSignal | undefined;
+}): Promise<Map<string, KubeObject>> {
+  const { live } = own;
   const dryRun = new Map<string, KubeObject>();
   await mapLimit(
     desired.filter((o) => live.get(keyOf(o)) && !foreignKeys.has(formatRef(idOf(o)))),
@@ -120,15 +170,21 @@ export async function previewRelease({
       );
     },
   );
-  const plan = assemblePlan({
-    desired: desired.filter((o) => !foreignKeys.has(formatRef(idOf(o)))),
-    live,
-    dryRun,
-    entries: own.entries,
-    held: own.held,
-    claims: own.claims,
-    policy,
-  });
+  return dryRun;
+}
+
+/**
+ * The plan as a diff: created members `added`, pruned objects `removed`,
+ * objects released or restored `letGo`, and each update `changed` with the
+ * fields that change, or `unchanged` when only server bookkeeping differs. Pure.
+ */
+function assembleMembersDiff({
+  plan,
+  dryRun,
+}: {
+  plan: readonly PlanEntry[];
+  dryRun: ReadonlyMap<string, KubeObject>;
+}): { diff: MembersDiff; letGo: { ref: string; reason: string }[] } {
   const diff: MembersDiff = { added: [], removed: [], changed: [], unchanged: [] };
   const letGo: { ref: string; reason: string }[] = [];
   for (const e of plan) {
@@ -143,24 +199,5 @@ export async function previewRelease({
       else diff.unchanged.push(refOf(e.object!));
     }
   }
-  const refusals = [
-    ...own.reserved.map((r) => ({ ref: r.ref, message: r.message })),
-    ...own.missingNamespaces.map((m) => ({
-      ref: `Namespace/${m.namespace}`,
-      message: `namespace ${m.namespace} does not exist (needed by ${m.members.join(', ')}); set createNamespace: true to have it created`,
-    })),
-  ];
-  const adopted = own.adoptions.map((a) => formatRef(idOf(a.object)));
-  return {
-    bundle,
-    version: content.version,
-    cluster: cluster.name,
-    ...(content.target ? { target: content.target } : {}),
-    from: inv.current?.version ?? null,
-    ...diff,
-    foreign: own.foreign,
-    adopted,
-    letGo,
-    refusals,
-  };
+  return { diff, letGo };
 }

@@ -17,7 +17,7 @@ import type { BundlePolicy } from '../bundle/policy.ts';
 import type { ObjectSelector } from '../bundle/selector.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { readLive } from './read-live.ts';
-import { formatRef, idOf, keyOf, type KubeObject, refKey } from '../object/ref.ts';
+import { formatRef, idOf, keyOf, type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import {
   claimsOf,
   entryFor,
@@ -152,6 +152,48 @@ export async function readOwnership({
     held.some((e) => !desiredKeys.has(refKey(e)) && live.get(refKey(e)));
   const claims = needClaims ? claimsOf(await listInventories(cluster, signal), bundle) : new Map<string, Claim[]>();
 
+  const { entries, added, adoptions, foreign } = judgeMembers({ bundle, desired, live, inventory, claims, policy });
+
+  const { needed, missing } = await readNeededNamespaces({ cluster, desired, live, concurrency, signal });
+  const creates = createNamespace || policy.createNamespace;
+  const namespaces: KubeObject[] = [];
+  const missingNamespaces: Ownership['missingNamespaces'] = [];
+  for (const n of missing) {
+    if (!creates) {
+      missingNamespaces.push({ namespace: n.name, members: needed.get(n.name)! });
+      continue;
+    }
+    namespaces.push(withOwnership({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name } }, bundle));
+    const entry: InventoryEntry = { ...n, origin: 'created', implicit: true };
+    added.push(entry);
+    entries.set(refKey(n), entry);
+    live.set(refKey(n), null);
+  }
+  return { live, entries, added, adoptions, namespaces, held, carried, claims, foreign, missingNamespaces, reserved };
+}
+
+/**
+ * Each desired member judged by ownership.ts against its live object, this
+ * bundle's ledger and the other bundles' claims: the entry it is held by
+ * after the release, the entries the release adds, what it adopts (with the
+ * prior state's name), and the members that are foreign. Pure.
+ */
+function judgeMembers({
+  bundle,
+  desired,
+  live,
+  inventory,
+  claims,
+  policy,
+}: {
+  bundle: string;
+  desired: readonly KubeObject[];
+  live: ReadonlyMap<string, KubeObject | null>;
+  inventory: Inventory;
+  claims: ReadonlyMap<string, Claim[]>;
+  policy: BundlePolicy;
+}): Pick<Ownership, 'entries' | 'added' | 'adoptions' | 'foreign'> {
+  const own = (o: KubeObject) => entryFor(inventory, idOf(o));
   const entries = new Map<string, InventoryEntry>();
   const added: InventoryEntry[] = [];
   const adoptions: Ownership['adoptions'] = [];
@@ -182,7 +224,27 @@ export async function readOwnership({
     if (j.kind !== 'owned') added.push(entry);
     if (j.kind === 'adopt') adoptions.push({ object: o, live: l!, entry });
   }
+  return { entries, added, adoptions, foreign };
+}
 
+/**
+ * The namespaces members to be created need (a member that exists has its
+ * namespace; one the bundle ships is not needed), each with the members
+ * that need it, and whether each exists now.
+ */
+async function readNeededNamespaces({
+  cluster,
+  desired,
+  live,
+  concurrency,
+  signal,
+}: {
+  cluster: Cluster;
+  desired: readonly KubeObject[];
+  live: ReadonlyMap<string, KubeObject | null>;
+  concurrency: number;
+  signal?: AbortSignal;
+}): Promise<{ needed: Map<string, string[]>; missing: ObjectId[] }> {
   // Namespaces of members to be created: a member that exists has its namespace.
   const shipped = new Set(
     desired.filter((o) => o.kind === 'Namespace' && o.apiVersion === 'v1').map((o) => o.metadata.name),
@@ -197,22 +259,7 @@ export async function readOwnership({
   const nsLive = nsIds.length
     ? await readLive(cluster, nsIds, concurrency, signal)
     : new Map<string, KubeObject | null>();
-  const missing = nsIds.filter((n) => nsLive.get(refKey(n)) === null);
-  const creates = createNamespace || policy.createNamespace;
-  const namespaces: KubeObject[] = [];
-  const missingNamespaces: Ownership['missingNamespaces'] = [];
-  for (const n of missing) {
-    if (!creates) {
-      missingNamespaces.push({ namespace: n.name, members: needed.get(n.name)! });
-      continue;
-    }
-    namespaces.push(withOwnership({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: n.name } }, bundle));
-    const entry: InventoryEntry = { ...n, origin: 'created', implicit: true };
-    added.push(entry);
-    entries.set(refKey(n), entry);
-    live.set(refKey(n), null);
-  }
-  return { live, entries, added, adoptions, namespaces, held, carried, claims, foreign, missingNamespaces, reserved };
+  return { needed, missing: nsIds.filter((n) => nsLive.get(refKey(n)) === null) };
 }
 
 /** The refusal the ownership read calls for, or null. Pure. */

@@ -101,10 +101,10 @@ export async function planRetireFromCluster(opts: RetireOptions): Promise<Retire
   return (await assembleRetire(opts)).retirePlan;
 }
 
-export async function retireFromCluster(
-  opts: RetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent },
-): Promise<RetireOutcome> {
-  const { db, cluster, bundle, signal, onEvent = () => {} } = opts;
+type RetireFromClusterOptions = RetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent };
+
+export async function retireFromCluster(opts: RetireFromClusterOptions): Promise<RetireOutcome> {
+  const { db, cluster, bundle } = opts;
   const lease = acquireLease(db, {
     bundle,
     cluster: cluster.name,
@@ -115,29 +115,8 @@ export async function retireFromCluster(
   try {
     const journal =
       opts.running !== undefined ? opts.running : (runningOf(lastRelease(db, bundle, cluster.name)) ?? null);
-    let assembled;
-    try {
-      assembled = await assembleRetire({ ...opts, running: journal });
-    } catch (err) {
-      const e = toDroverError(err);
-      if (e.data.reason !== 'InventoryMissing') throw err;
-      onEvent({
-        phase: 'retire',
-        subject: cluster.name,
-        level: 'error',
-        message: e.message,
-        reason: 'InventoryMissing',
-      });
-      return {
-        cluster: cluster.name,
-        running: journal,
-        delete: [],
-        letGo: [],
-        keep: [],
-        state: 'failed',
-        message: e.message,
-      };
-    }
+    const assembled = await readRetireUnlessRefused(opts, journal);
+    if ('state' in assembled) return assembled;
     const { plan, policy, retirePlan } = assembled;
     if (!retirePlan.running)
       return { ...retirePlan, state: 'absent', message: `${cluster.name} runs nothing of ${bundle}` };
@@ -151,45 +130,94 @@ export async function retireFromCluster(
       fromDigest: retirePlan.running.digest,
       ...(opts.environment ? { environment: opts.environment } : {}),
     });
-    try {
-      recordStep(db, rel.id, {
-        state: 'applying',
-        message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`,
-        data: { delete: retirePlan.delete, keep: retirePlan.keep },
-      });
-      const deleted = await pruneEntries(cluster, plan, {
-        propagation: policy.prune.propagationPolicy,
-        signal,
-        onEvent,
-      });
-      await letGoEntries(cluster, plan, { bundle, signal, onEvent });
-      await deletePriorHolders(cluster, plan, signal);
-      await deleteObject(cluster, {
-        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) },
-        signal,
-      });
-      const kept = retirePlan.keep;
-      const released = retirePlan.letGo.length
-        ? `; released ${retirePlan.letGo.map((r) => `${r.ref} (${r.reason})`).join(', ')}`
-        : '';
-      const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${released}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
-      recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept, released: retirePlan.letGo } });
-      onEvent({ phase: 'retire', subject: cluster.name, message });
-      return { ...retirePlan, delete: deleted, state: 'retired', release: getRelease(db, rel.id)!, message };
-    } catch (err) {
-      if (signal?.aborted) throw err;
-      const e = toDroverError(err);
-      recordStep(db, rel.id, {
-        state: 'failed',
-        message: `retire of ${bundle} from ${cluster.name} stopped: ${e.message}; what was deleted stays deleted, and retiring again finishes it`,
-        reason: e.code,
-        ...(typeof e.data.ref === 'string' ? { failedObject: e.data.ref } : {}),
-      });
-      onEvent({ phase: 'retire', subject: cluster.name, level: 'error', message: e.message });
-      // The inventory was not deleted: it still lists what is left, for the next attempt.
-      return { ...retirePlan, state: 'failed', release: getRelease(db, rel.id)!, message: e.message };
-    }
+    return await applyRetire(opts, { rel, plan, policy, retirePlan });
   } finally {
     releaseLease(db, lease);
+  }
+}
+
+/** What retiring takes here, or, with the inventory gone while the journal says a version runs, the failed outcome that refuses it. */
+async function readRetireUnlessRefused(
+  opts: RetireFromClusterOptions,
+  journal: { version: string; digest: string } | null,
+): Promise<Awaited<ReturnType<typeof assembleRetire>> | RetireOutcome> {
+  const { cluster, onEvent = () => {} } = opts;
+  try {
+    return await assembleRetire({ ...opts, running: journal });
+  } catch (err) {
+    const e = toDroverError(err);
+    if (e.data.reason !== 'InventoryMissing') throw err;
+    onEvent({
+      phase: 'retire',
+      subject: cluster.name,
+      level: 'error',
+      message: e.message,
+      reason: 'InventoryMissing',
+    });
+    return {
+      cluster: cluster.name,
+      running: journal,
+      delete: [],
+      letGo: [],
+      keep: [],
+      state: 'failed',
+      message: e.message,
+    };
+  }
+}
+
+/**
+ * The retirement, journaled as release `rel`: what the ledger says Drover
+ * created deleted, the rest let go, then the inventory itself deleted. A
+ * failure stops it with the inventory kept, listing what is left for the
+ * next attempt.
+ */
+async function applyRetire(
+  opts: RetireFromClusterOptions,
+  {
+    rel,
+    plan,
+    policy,
+    retirePlan,
+  }: { rel: ReleaseRecord; plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan },
+): Promise<RetireOutcome> {
+  const { db, cluster, bundle, signal, onEvent = () => {} } = opts;
+  try {
+    recordStep(db, rel.id, {
+      state: 'applying',
+      message: `deleting ${retirePlan.delete.length} object(s), keeping ${retirePlan.keep.length}`,
+      data: { delete: retirePlan.delete, keep: retirePlan.keep },
+    });
+    const deleted = await pruneEntries(cluster, plan, {
+      propagation: policy.prune.propagationPolicy,
+      signal,
+      onEvent,
+    });
+    await letGoEntries(cluster, plan, { bundle, signal, onEvent });
+    await deletePriorHolders(cluster, plan, signal);
+    await deleteObject(cluster, {
+      ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: INVENTORY_NAMESPACE, name: inventoryName(bundle) },
+      signal,
+    });
+    const kept = retirePlan.keep;
+    const released = retirePlan.letGo.length
+      ? `; released ${retirePlan.letGo.map((r) => `${r.ref} (${r.reason})`).join(', ')}`
+      : '';
+    const message = `${bundle} retired from ${cluster.name}: deleted ${deleted.length} object(s)${released}${kept.length ? `; kept ${kept.map((k) => `${k.ref} (${k.reason})`).join(', ')}` : ''}`;
+    recordStep(db, rel.id, { state: 'succeeded', message, data: { deleted, kept, released: retirePlan.letGo } });
+    onEvent({ phase: 'retire', subject: cluster.name, message });
+    return { ...retirePlan, delete: deleted, state: 'retired', release: getRelease(db, rel.id)!, message };
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    const e = toDroverError(err);
+    recordStep(db, rel.id, {
+      state: 'failed',
+      message: `retire of ${bundle} from ${cluster.name} stopped: ${e.message}; what was deleted stays deleted, and retiring again finishes it`,
+      reason: e.code,
+      ...(typeof e.data.ref === 'string' ? { failedObject: e.data.ref } : {}),
+    });
+    onEvent({ phase: 'retire', subject: cluster.name, level: 'error', message: e.message });
+    // The inventory was not deleted: it still lists what is left, for the next attempt.
+    return { ...retirePlan, state: 'failed', release: getRelease(db, rel.id)!, message: e.message };
   }
 }

@@ -14,11 +14,11 @@
  *   const r = await cutVersions({ ws });
  *   r.cut // [{ bundle: 'web', version: '1.0.1', digest: 'sha256:...' }]
  */
-import { assembleVersion, type LintWarning } from '../bundle/assemble-version.ts';
+import { assembleVersion, type LintWarning, type VersionDecision } from '../bundle/assemble-version.ts';
 import type { BlockedBundle } from '../bundle/discover.ts';
 import { checkNameOwner } from '../bundle/name-owner.ts';
-import { packBundle } from '../bundle/pack.ts';
-import { bundlesAtCommit, type RenderRun } from '../repo/bundles-at-commit.ts';
+import { packBundle, type RendererInfo } from '../bundle/pack.ts';
+import { bundlesAtCommit, type BundlesAtCommit, type RenderRun } from '../repo/bundles-at-commit.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
 import { MediaType } from '../oci/index.ts';
@@ -36,6 +36,7 @@ import {
   type VersionRecord,
 } from '../state/versions.ts';
 import { openConfiguredSource } from '../repo/configured-source.ts';
+import type { Source } from '../source/index.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface CutVersion {
@@ -283,6 +284,108 @@ async function prepareSource({
   });
   out.renders.push(...at.renders);
   out.declared.push(...at.declared);
+  out.blocked.push(...reportBlocked({ sc, at, bundle, onBundleError }));
+  const presence = { present: new Set(at.declared), markMissing: !at.anyFailure };
+  const since = await readSince({ source, previous, head, signal });
+  onEvent({
+    phase: 'discover',
+    subject: sc.name,
+    message: `${at.declared.length} bundles, ${since.changed?.length ?? at.files} changed paths`,
+  });
+
+  const items = prepareVersions({
+    ws,
+    sc,
+    at,
+    declaredBy,
+    since,
+    display: source.display,
+    head,
+    out,
+    onEvent,
+    onBundleError,
+    signal,
+  });
+  return { ...out, ready: { head, display: source.display, items, presence } };
+}
+
+/**
+ * Each bundle at the head as a version ready to push, when its content
+ * changed; `out` is told which were unchanged and which failed, with every
+ * lint warning. One bundle's bad content skips that bundle only.
+ */
+function prepareVersions({
+  ws,
+  sc,
+  at,
+  declaredBy,
+  since,
+  display,
+  head,
+  out,
+  onEvent,
+  onBundleError,
+  signal,
+}: {
+  ws: Workspace;
+  sc: SourceConfig;
+  at: BundlesAtCommit;
+  declaredBy: ReadonlyMap<string, string>;
+  since: SinceLastCut;
+  display: string;
+  head: string;
+  out: Pick<PreparedSource, 'warnings' | 'unchanged' | 'failed'>;
+  onEvent: OnEvent;
+  onBundleError?: OnBundleError;
+  signal?: AbortSignal;
+}): Prepared[] {
+  const items: Prepared[] = [];
+  const configured = new Set(ws.config.sources.map((s) => s.name));
+  for (const { doc, targets } of at.bundles) {
+    const name = doc.name;
+    try {
+      // Checked before anything of the bundle is read: a name another source owns is never versioned, pushed or recorded here.
+      checkNameOwner({ bundle: doc, source: sc.name, owner: nameOwnerOf({ ws, name, declaredBy, configured }) });
+      const t = targets();
+      const parent = latestVersion(ws.db, name);
+      const d = assembleVersion({
+        bundle: doc,
+        targets: t.targets,
+        parent,
+        commits: since.history,
+        headMessage: since.commit.message,
+        selfManaged: ws.config.selfManaged.includes(name),
+      });
+      out.warnings.push(...d.warnings);
+      if (d.kind === 'unchanged') {
+        out.unchanged.push(name);
+        continue;
+      }
+      items.push(assemblePrepared({ name, d, renderer: t.renderer, parent, display, head, since }));
+      onEvent({ phase: 'cut', subject: name, message: `${d.version} (${d.reason})` });
+    } catch (err) {
+      // One bundle's bad content (a lint error, a plaintext Secret, a render refused) skips that bundle only; the others are cut.
+      if (signal?.aborted) throw err;
+      const e = toDroverError(err);
+      out.failed.push({ bundle: name, error: e });
+      onBundleError?.({ bundle: name, error: e });
+    }
+  }
+  return items;
+}
+
+/** The bundles a file that fails to parse kept from being cut, each reported to `onBundleError`. */
+function reportBlocked({
+  sc,
+  at,
+  bundle,
+  onBundleError,
+}: {
+  sc: SourceConfig;
+  at: BundlesAtCommit;
+  bundle?: string;
+  onBundleError?: OnBundleError;
+}): BlockedCut[] {
   const blocked = assembleBlocked(
     sc.name,
     at.blocked.filter((b) => !bundle || b.bundle.name === bundle),
@@ -295,14 +398,35 @@ async function prepareSource({
       cause: first.error,
     });
   }
-  out.blocked.push(...blocked);
   for (const b of blocked)
     for (const name of b.bundles)
       onBundleError?.({
         bundle: name,
         error: new InvalidInputError(b.message, { data: { file: b.file, line: b.line, reason: 'blocked' } }),
       });
-  const presence = { present: new Set(at.declared), markMissing: !at.anyFailure };
+  return blocked;
+}
+
+/** What the source's history says since the last cut: the head's commit, the paths changed, and the commits between. */
+interface SinceLastCut {
+  commit: Awaited<ReturnType<Source['readCommit']>>;
+  /** Paths changed since the last cut; null on a first cut. */
+  changed: string[] | null;
+  /** Commits since the last cut; null on a first cut, or when the history cannot be walked. */
+  history: Awaited<ReturnType<Source['commitsSince']>>['commits'] | null;
+}
+
+async function readSince({
+  source,
+  previous,
+  head,
+  signal,
+}: {
+  source: Source;
+  previous: string | null;
+  head: string;
+  signal?: AbortSignal;
+}): Promise<SinceLastCut> {
   const commit = await source.readCommit({ oid: head, signal });
   const changed = previous
     ? (await source.changedPaths({ from: previous, to: head, signal })).changes.map((c) => c.path)
@@ -317,90 +441,91 @@ async function prepareSource({
         },
       )
     : null;
-  onEvent({
-    phase: 'discover',
-    subject: sc.name,
-    message: `${at.declared.length} bundles, ${changed?.length ?? at.files} changed paths`,
-  });
+  return { commit, changed, history };
+}
 
-  const items: Prepared[] = [];
-  const configured = new Set(ws.config.sources.map((s) => s.name));
-  for (const { doc, targets } of at.bundles) {
-    const name = doc.name;
-    try {
-      // Checked before anything of the bundle is read: a name another source owns is never versioned, pushed or recorded here.
-      // A source drover.yaml no longer names owns nothing: its bundles go to the first configured source declaring them (a renamed source, a moved repository).
-      const recorded = getBundle(ws.db, name);
-      const earlier = declaredBy.get(name);
-      const owner =
-        recorded && configured.has(recorded.source)
-          ? { source: recorded.source, cut: true, left: recorded.left }
-          : earlier
-            ? { source: earlier, cut: false, left: null }
-            : undefined;
-      checkNameOwner({ bundle: doc, source: sc.name, owner });
-      const t = targets();
-      const parent = latestVersion(ws.db, name);
-      const d = assembleVersion({
-        bundle: doc,
-        targets: t.targets,
-        parent,
-        commits: history,
-        headMessage: commit.message,
-        selfManaged: ws.config.selfManaged.includes(name),
-      });
-      out.warnings.push(...d.warnings);
-      if (d.kind === 'unchanged') {
-        out.unchanged.push(name);
-        continue;
-      }
-      const bundleFiles = new Set(d.files);
-      const packed = packBundle({
-        name,
-        version: d.version,
-        ...d.pack,
-        policy: d.policy,
-        ...(t.renderer ? { renderer: t.renderer } : {}),
-        provenance: {
-          source: source.display,
-          commit: head,
-          changedPaths: (changed ?? [...bundleFiles]).filter((p) => bundleFiles.has(p)),
-          author: `${commit.author.name} <${commit.author.email}>`,
-          commitTime: commit.commitTime,
-          parent: parent?.version ?? null,
-        },
-      });
-      items.push({
-        packed,
-        record: {
-          bundle: name,
-          version: d.version,
-          digest: packed.manifestDigest,
-          commit: head,
-          parent: parent?.version ?? null,
-          createdAt: commit.commitTime,
-          config: packed.configDoc,
-        },
-        cut: {
-          bundle: name,
-          version: d.version,
-          digest: packed.manifestDigest,
-          parent: parent?.version ?? null,
-          commit: head,
-          bump: d.bump,
-          changedMembers: d.changedMembers,
-          removedMembers: d.removedMembers,
-          ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}),
-        },
-      });
-      onEvent({ phase: 'cut', subject: name, message: `${d.version} (${d.reason})` });
-    } catch (err) {
-      // One bundle's bad content (a lint error, a plaintext Secret, a render refused) skips that bundle only; the others are cut.
-      if (signal?.aborted) throw err;
-      const e = toDroverError(err);
-      out.failed.push({ bundle: name, error: e });
-      onBundleError?.({ bundle: name, error: e });
-    }
-  }
-  return { ...out, ready: { head, display: source.display, items, presence } };
+/**
+ * Who owns a bundle name already: the source it was cut from (while
+ * drover.yaml still names that source), else a source before this one in
+ * this cut. A source drover.yaml no longer names owns nothing: its bundles
+ * go to the first configured source declaring them (a renamed source, a
+ * moved repository).
+ */
+function nameOwnerOf({
+  ws,
+  name,
+  declaredBy,
+  configured,
+}: {
+  ws: Workspace;
+  name: string;
+  declaredBy: ReadonlyMap<string, string>;
+  configured: ReadonlySet<string>;
+}): Parameters<typeof checkNameOwner>[0]['owner'] {
+  const recorded = getBundle(ws.db, name);
+  const earlier = declaredBy.get(name);
+  return recorded && configured.has(recorded.source)
+    ? { source: recorded.source, cut: true, left: recorded.left }
+    : earlier
+      ? { source: earlier, cut: false, left: null }
+      : undefined;
+}
+
+/** A new version packed, with its record for the state and its line in the result. Pure. */
+function assemblePrepared({
+  name,
+  d,
+  renderer,
+  parent,
+  display,
+  head,
+  since: { commit, changed },
+}: {
+  name: string;
+  d: Extract<VersionDecision, { kind: 'next' }>;
+  renderer: RendererInfo | undefined;
+  parent: VersionRecord | undefined;
+  display: string;
+  head: string;
+  since: SinceLastCut;
+}): Prepared {
+  const bundleFiles = new Set(d.files);
+  const packed = packBundle({
+    name,
+    version: d.version,
+    ...d.pack,
+    policy: d.policy,
+    ...(renderer ? { renderer } : {}),
+    provenance: {
+      source: display,
+      commit: head,
+      changedPaths: (changed ?? [...bundleFiles]).filter((p) => bundleFiles.has(p)),
+      author: `${commit.author.name} <${commit.author.email}>`,
+      commitTime: commit.commitTime,
+      parent: parent?.version ?? null,
+    },
+  });
+  return {
+    packed,
+    record: {
+      bundle: name,
+      version: d.version,
+      digest: packed.manifestDigest,
+      commit: head,
+      parent: parent?.version ?? null,
+      createdAt: commit.commitTime,
+      config: packed.configDoc,
+    },
+    cut: {
+      bundle: name,
+      version: d.version,
+      digest: packed.manifestDigest,
+      parent: parent?.version ?? null,
+      commit: head,
+      bump: d.bump,
+      changedMembers: d.changedMembers,
+      removedMembers: d.removedMembers,
+      ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}),
+    },
+  };
 }

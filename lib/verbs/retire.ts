@@ -17,11 +17,12 @@ import type { OnEvent } from '../progress.ts';
 import { planRetireFromCluster, retireFromCluster, type RetireOutcome, type RetirePlan } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
+import type { AgentStatus } from '../protocol/agent-protocol.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { listInIndex } from '../rollout/agent-clusters.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { runningOf } from '../release/environment-run.ts';
-import { beginRelease, getRelease, lastRelease, recordStep } from '../state/releases.ts';
+import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
 export interface RetireOptions {
   ws: Workspace;
@@ -161,16 +162,17 @@ async function retireThroughRegistry({
   const e = environmentOfCluster(ws, cluster);
   const before = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
   const running = before?.running ?? null;
-  if (!e)
-    return {
-      cluster,
-      running,
-      delete: [],
-      letGo: [],
-      keep: [],
-      state: 'failed',
-      message: `agent cluster ${cluster} is in no environment: no index reaches it`,
-    };
+  const outcome = (state: RetireOutcome['state'], message: string, release?: ReleaseRecord): RetireOutcome => ({
+    cluster,
+    running,
+    delete: [],
+    letGo: [],
+    keep: [],
+    state,
+    ...(release ? { release } : {}),
+    message,
+  });
+  if (!e) return outcome('failed', `agent cluster ${cluster} is in no environment: no index reaches it`);
   await listInIndex({ ws, environment: e, bundle, listed: false, signal });
   onEvent?.({ phase: 'retire', subject: cluster, message: `waiting for ${cluster}'s agent to retire ${bundle}` });
   const deadline = Date.now() + e.timeoutSeconds * 1000;
@@ -178,55 +180,55 @@ async function retireThroughRegistry({
     signal?.throwIfAborted();
     const s = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
     if (s?.state === 'retired' && (!before || s.time > before.time || before.state === 'retired')) {
-      const last =
-        running ??
-        (before?.desired
-          ? {
-              version: listVersions(ws.db, bundle).find((v) => v.digest === before.desired)?.version ?? '-',
-              digest: before.desired,
-            }
-          : { version: '-', digest: '-' });
-      const rel = beginRelease(ws.db, {
-        bundle,
-        cluster,
-        environment: e.name,
-        version: last.version,
-        digest: last.digest,
-        kind: 'retire',
-        cause: `reported by ${cluster}'s agent at ${s.time}`,
-      });
-      recordStep(ws.db, rel.id, { state: 'succeeded', message: `${cluster}'s agent: ${s.reason ?? 'retired'}` });
-      return {
-        cluster,
-        running,
-        delete: [],
-        letGo: [],
-        keep: [],
-        state: 'retired',
-        release: getRelease(ws.db, rel.id)!,
-        message: `retired by its agent: ${s.reason ?? 'nothing of it ran there'}`,
-      };
+      const release = recordAgentRetirement({ ws, bundle, cluster, environment: e.name, running, before, status: s });
+      return outcome('retired', `retired by its agent: ${s.reason ?? 'nothing of it ran there'}`, release);
     }
     if (s?.state === 'error' && before && s.time > before.time)
-      return {
-        cluster,
-        running,
-        delete: [],
-        letGo: [],
-        keep: [],
-        state: 'failed',
-        message: `${cluster}'s agent: ${s.reason ?? 'error'}`,
-      };
+      return outcome('failed', `${cluster}'s agent: ${s.reason ?? 'error'}`);
     if (Date.now() > deadline)
-      return {
-        cluster,
-        running,
-        delete: [],
-        letGo: [],
-        keep: [],
-        state: 'failed',
-        message: `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s`,
-      };
+      return outcome('failed', `${cluster}'s agent did not report the retirement within ${e.timeoutSeconds}s`);
     await new Promise((r) => setTimeout(r, 1_000));
   }
+}
+
+/**
+ * The retirement an agent reported, in the journal as a succeeded `retire`
+ * release of what it ran (else of what it was told to run, else `-`).
+ */
+function recordAgentRetirement({
+  ws,
+  bundle,
+  cluster,
+  environment,
+  running,
+  before,
+  status: s,
+}: {
+  ws: Workspace;
+  bundle: string;
+  cluster: string;
+  environment: string;
+  running: { version: string; digest: string } | null;
+  before: AgentStatus | undefined;
+  status: AgentStatus;
+}): ReleaseRecord {
+  const last =
+    running ??
+    (before?.desired
+      ? {
+          version: listVersions(ws.db, bundle).find((v) => v.digest === before.desired)?.version ?? '-',
+          digest: before.desired,
+        }
+      : { version: '-', digest: '-' });
+  const rel = beginRelease(ws.db, {
+    bundle,
+    cluster,
+    environment,
+    version: last.version,
+    digest: last.digest,
+    kind: 'retire',
+    cause: `reported by ${cluster}'s agent at ${s.time}`,
+  });
+  recordStep(ws.db, rel.id, { state: 'succeeded', message: `${cluster}'s agent: ${s.reason ?? 'retired'}` });
+  return getRelease(ws.db, rel.id)!;
 }

@@ -145,6 +145,34 @@ export async function bundleStatus({
     channels && bundles.size > 0
       ? channelViews({ ws, bundles: [...bundles], signal })
       : Promise.resolve(new Map<string, Map<string, ChannelView>>());
+  const views = await readClusterViews({ ws, live, bundles, signal });
+  const agentStatuses = await readAgentStatuses({ ws, live, bundles, signal });
+  const channelsOf = await tags;
+  const rows: StatusRow[] = [];
+  for (const bundle of [...bundles].sort()) {
+    for (const c of ws.config.clusters) {
+      const row =
+        c.mode === 'agent'
+          ? agentRow(ws, bundle, c.name, agentStatuses.get(`${bundle}\0${c.name}`), channelsOf)
+          : clusterRow({ ws, bundle, cluster: c.name, view: views.get(c.name), channelsOf });
+      if (row) rows.push(row);
+    }
+  }
+  return rows;
+}
+
+/** Each direct cluster's view (or why it could not be read), when `live` asks for them. */
+async function readClusterViews({
+  ws,
+  live,
+  bundles,
+  signal,
+}: {
+  ws: Workspace;
+  live: boolean;
+  bundles: Set<string>;
+  signal?: AbortSignal;
+}): Promise<Map<string, LiveView | Error>> {
   const views = new Map<string, LiveView | Error>();
   if (live && ws.config.clusters.length > 0 && bundles.size > 0) {
     const clusters = await ws.clusters();
@@ -154,7 +182,24 @@ export async function bundleStatus({
       }),
     );
   }
-  // Agent clusters report through the registry (docs/agent-protocol.md): their statuses stand in for the cluster's view and the journal.
+  return views;
+}
+
+/**
+ * Agent clusters report through the registry (docs/agent-protocol.md): their
+ * statuses, by `bundle\0cluster`, stand in for the cluster's view and the journal.
+ */
+async function readAgentStatuses({
+  ws,
+  live,
+  bundles,
+  signal,
+}: {
+  ws: Workspace;
+  live: boolean;
+  bundles: Set<string>;
+  signal?: AbortSignal;
+}): Promise<Map<string, AgentStatus | Error>> {
   const agentStatuses = new Map<string, AgentStatus | Error>();
   const agentClusters = ws.config.clusters.filter((c) => c.mode === 'agent');
   if (live && agentClusters.length > 0) {
@@ -167,70 +212,82 @@ export async function bundleStatus({
       },
     );
   }
-  const channelsOf = await tags;
-  const rows: StatusRow[] = [];
-  for (const bundle of [...bundles].sort()) {
-    for (const c of ws.config.clusters) {
-      if (c.mode === 'agent') {
-        const row = agentRow(ws, bundle, c.name, agentStatuses.get(`${bundle}\0${c.name}`), channelsOf);
-        if (row) rows.push(row);
-        continue;
+  return agentStatuses;
+}
+
+/** What a channel tag names, for a row (null: no tag). */
+function tagOf(channel: ChannelView | undefined): StatusRow['tag'] {
+  return channel && channel.sync !== 'no-tag'
+    ? { name: channel.tag, version: channel.version, digest: channel.digest }
+    : null;
+}
+
+/**
+ * A row for a cluster Drover releases to directly: the journal's last
+ * release, and (when the cluster was read) its inventory and members' health;
+ * none when neither knows of the bundle there.
+ */
+function clusterRow({
+  ws,
+  bundle,
+  cluster,
+  view,
+  channelsOf,
+}: {
+  ws: Workspace;
+  bundle: string;
+  cluster: string;
+  view: LiveView | Error | undefined;
+  channelsOf: Map<string, Map<string, ChannelView>>;
+}): StatusRow | undefined {
+  const r = lastRelease(ws.db, bundle, cluster);
+  const inv = view && !(view instanceof Error) ? view.inventories.get(bundle) : undefined;
+  if (!r && !inv) return undefined;
+  const journalRunning = runningOf(r)?.version ?? null;
+  const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
+  // The inventory gone while the journal says a version runs: that version, and why nothing can be released until it is rebuilt.
+  const lost =
+    view && !(view instanceof Error) && !inv && journalRunning
+      ? `the inventory of ${bundle} on ${cluster} is missing (the journal says ${journalRunning} runs there); run drover state rebuild --inventory ${bundle} --cluster ${cluster}`
+      : null;
+  const running = view && !(view instanceof Error) && !lost ? (inv?.current?.version ?? null) : journalRunning;
+  const last = r
+    ? {
+        id: r.id,
+        version: r.version,
+        state: r.state,
+        reason: r.reason,
+        failedObject: r.failedObject,
+        updatedAt: r.updatedAt,
       }
-      const r = lastRelease(ws.db, bundle, c.name);
-      const view = views.get(c.name);
-      const inv = view && !(view instanceof Error) ? view.inventories.get(bundle) : undefined;
-      if (!r && !inv) continue;
-      const journalRunning = runningOf(r)?.version ?? null;
-      const h = view && !(view instanceof Error) ? view.health.get(bundle) : undefined;
-      // The inventory gone while the journal says a version runs: that version, and why nothing can be released until it is rebuilt.
-      const lost =
-        view && !(view instanceof Error) && !inv && journalRunning
-          ? `the inventory of ${bundle} on ${c.name} is missing (the journal says ${journalRunning} runs there); run drover state rebuild --inventory ${bundle} --cluster ${c.name}`
-          : null;
-      const running = view && !(view instanceof Error) && !lost ? (inv?.current?.version ?? null) : journalRunning;
-      const last = r
-        ? {
-            id: r.id,
-            version: r.version,
-            state: r.state,
-            reason: r.reason,
-            failedObject: r.failedObject,
-            updatedAt: r.updatedAt,
-          }
-        : null;
-      const pending = inv?.pending?.version ?? null;
-      const environment = environmentOfCluster(ws, c.name)?.name ?? null;
-      const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
-      const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
-      rows.push({
-        bundle,
-        cluster: c.name,
-        running,
-        health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
-        healthMessage: view instanceof Error ? view.message : (lost ?? h?.message ?? null),
-        pending,
-        drift: openFindings(ws.db, { bundle, cluster: c.name }).length,
-        last,
-        environment,
-        tag:
-          channel && channel.sync !== 'no-tag'
-            ? { name: channel.tag, version: channel.version, digest: channel.digest }
-            : null,
-        sync: sync.sync,
-        syncReason: sync.reason,
-        ...(inv
-          ? {
-              members: inv.entries.map((e) => ({
-                ref: formatRef(e),
-                origin: e.unknown ? 'unknown' : e.origin,
-                ...(e.priorUnknown ? { priorUnknown: true } : {}),
-              })),
-            }
-          : {}),
-      });
-    }
-  }
-  return rows;
+    : null;
+  const pending = inv?.pending?.version ?? null;
+  const environment = environmentOfCluster(ws, cluster)?.name ?? null;
+  const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
+  const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
+  return {
+    bundle,
+    cluster,
+    running,
+    health: view instanceof Error ? 'Unreachable' : (h?.status ?? null),
+    healthMessage: view instanceof Error ? view.message : (lost ?? h?.message ?? null),
+    pending,
+    drift: openFindings(ws.db, { bundle, cluster }).length,
+    last,
+    environment,
+    tag: tagOf(channel),
+    sync: sync.sync,
+    syncReason: sync.reason,
+    ...(inv
+      ? {
+          members: inv.entries.map((e) => ({
+            ref: formatRef(e),
+            origin: e.unknown ? 'unknown' : e.origin,
+            ...(e.priorUnknown ? { priorUnknown: true } : {}),
+          })),
+        }
+      : {}),
+  };
 }
 
 const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = {
@@ -254,10 +311,7 @@ function agentRow(
   if (!s) return undefined;
   const environment = environmentOfCluster(ws, cluster)?.name ?? null;
   const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
-  const tagRef =
-    channel && channel.sync !== 'no-tag'
-      ? { name: channel.tag, version: channel.version, digest: channel.digest }
-      : null;
+  const tagRef = tagOf(channel);
   if (s instanceof Error) {
     return {
       bundle,
