@@ -34,7 +34,7 @@ import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
 import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
-import { readIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
+import { readAgentIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
 import { type AgentDriftTracker, agentDrift } from './agent-drift.ts';
@@ -127,11 +127,11 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
     drift = agentDrift({ ws, log, cluster, signal: stop });
     // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
     const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
-    let index: Awaited<ReturnType<typeof readIndex>>;
+    let index: Awaited<ReturnType<typeof readAgentIndex>>;
     for (let round = 0; !stop.aborted; round++) {
       try {
         if (round % indexEvery === 0 || registryDown || !index) {
-          index = await readIndex({ stores: ws.stores, environment, signal: stop });
+          index = await readAgentIndex({ stores: ws.stores, environment, signal: stop });
           // Drift is judged per the index's policies, from the first index on.
           if (index) await drift.follow(index);
         }

@@ -8,7 +8,8 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { withOwnership } from '../release/ownership.ts';
-import { releaseToCluster, type VersionContent } from '../release/release.ts';
+import { releaseToCluster } from '../release/release.ts';
+import type { VersionContent } from '../release/release-options.ts';
 import { openFindings } from '../state/drift.ts';
 import { openState } from '../state/open.ts';
 import type { Observation } from '../drift/observation.ts';

@@ -15,7 +15,8 @@ import type { WaveConfig } from '../config/config.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { getRelease } from '../state/releases.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
-import { releaseToCluster, type ReleaseOptions, type ReleaseResult, type VersionContent } from './release.ts';
+import { releaseToCluster, type ReleaseResult } from './release.ts';
+import type { ReleaseOptions, VersionContent } from './release-options.ts';
 
 export interface ClusterOutcome {
   cluster: string;

@@ -6,7 +6,8 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { openState } from '../state/open.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 
 const env = testEnv();
 const c1 = env.clusters[0]!;

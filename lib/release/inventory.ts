@@ -30,7 +30,6 @@ import { INVENTORY_LABEL, RESERVED_NAMESPACE } from '../bundle/member-namespaces
 
 /** Drover's own namespace, reserved (cut refuses members there too: lib/bundle/member-namespaces.ts). */
 export const INVENTORY_NAMESPACE = RESERVED_NAMESPACE;
-export { INVENTORY_LABEL };
 
 /**
  * How a bundle came to hold an object: `created` (it did not exist; Drover

@@ -19,7 +19,8 @@ import { listKubeEvents } from '../state/events.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 import { retireFromCluster } from './retire.ts';
 
 const env = testEnv();

@@ -35,8 +35,6 @@ export const managerOf = (bundle: string): string => `drover/${bundle}`;
 /** The one field manager of releases before per-bundle managers. */
 export const LEGACY_MANAGER = 'drover';
 
-export { isProtectedKind, PROTECTED_KINDS } from './protected-kinds.ts';
-
 /** The object as Drover applies it for `bundle`: the member plus the bundle's marks. Pure. */
 export function withOwnership(
   obj: KubeObject,

@@ -9,7 +9,8 @@ import type { KubeObject } from '../object/ref.ts';
 import { openState } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 
 const env = testEnv();
 const c1 = env.clusters[0]!;

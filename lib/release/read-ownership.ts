@@ -15,13 +15,13 @@
  */
 import type { BundlePolicy } from '../bundle/policy.ts';
 import type { ObjectSelector } from '../bundle/selector.ts';
+import { INVENTORY_LABEL } from '../bundle/member-namespaces.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { readLive } from './read-live.ts';
 import { formatRef, idOf, keyOf, type KubeObject, type ObjectId, refKey } from '../object/ref.ts';
 import {
   claimsOf,
   entryFor,
-  INVENTORY_LABEL,
   INVENTORY_NAMESPACE,
   type Inventory,
   type InventoryEntry,

@@ -10,7 +10,8 @@ import type { KubeObject } from '../object/ref.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 
 const env = testEnv();
 const ns = uniqueName('rel');

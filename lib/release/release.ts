@@ -74,8 +74,6 @@ import { settledMembers } from './settled.ts';
 import { verifyHealth } from './verify.ts';
 import { waitForDefinitions } from './wait-definitions.ts';
 
-export type { ReleaseOptions, VersionContent } from './release-options.ts';
-
 export interface ReleaseResult {
   release: ReleaseRecord;
   plan: Record<PlanAction, number>;

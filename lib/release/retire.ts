@@ -40,7 +40,7 @@ import { keptObjects, pruneEntries } from './prune.ts';
 import { readLive } from './read-live.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
 
-export interface RetireOptions {
+export interface ClusterRetireOptions {
   cluster: Cluster;
   bundle: string;
   /** The policy of the version the cluster runs (by its digest), from the state or the registry. */
@@ -50,7 +50,7 @@ export interface RetireOptions {
   signal?: AbortSignal;
 }
 
-export interface RetirePlan {
+export interface ClusterRetirePlan {
   cluster: string;
   /** The version the cluster runs whole, or the release in flight it holds; null when it runs nothing of the bundle. */
   running: { version: string; digest: string } | null;
@@ -60,7 +60,7 @@ export interface RetirePlan {
   keep: { ref: string; reason: string }[];
 }
 
-export interface RetireOutcome extends RetirePlan {
+export interface ClusterRetireOutcome extends ClusterRetirePlan {
   state: 'retired' | 'absent' | 'failed';
   release?: ReleaseRecord;
   message: string;
@@ -72,7 +72,7 @@ async function assembleRetire({
   loadPolicy,
   running: journal,
   signal,
-}: RetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan }> {
+}: ClusterRetireOptions): Promise<{ plan: PlanEntry[]; policy: BundlePolicy; retirePlan: ClusterRetirePlan }> {
   const inv = await readInventory(cluster, bundle, signal);
   if (!inv.exists && journal) throw inventoryMissing({ bundle, cluster: cluster.name, running: journal });
   const running = inv.current ?? inv.pending;
@@ -97,13 +97,13 @@ async function assembleRetire({
 }
 
 /** What retiring would delete and keep on this cluster. Reads only. */
-export async function planRetireFromCluster(opts: RetireOptions): Promise<RetirePlan> {
+export async function planRetireFromCluster(opts: ClusterRetireOptions): Promise<ClusterRetirePlan> {
   return (await assembleRetire(opts)).retirePlan;
 }
 
-type RetireFromClusterOptions = RetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent };
+type RetireFromClusterOptions = ClusterRetireOptions & { db: StateDb; environment?: string; onEvent?: OnEvent };
 
-export async function retireFromCluster(opts: RetireFromClusterOptions): Promise<RetireOutcome> {
+export async function retireFromCluster(opts: RetireFromClusterOptions): Promise<ClusterRetireOutcome> {
   const { db, cluster, bundle } = opts;
   const lease = acquireLease(db, {
     bundle,
@@ -140,7 +140,7 @@ export async function retireFromCluster(opts: RetireFromClusterOptions): Promise
 async function readRetireUnlessRefused(
   opts: RetireFromClusterOptions,
   journal: { version: string; digest: string } | null,
-): Promise<Awaited<ReturnType<typeof assembleRetire>> | RetireOutcome> {
+): Promise<Awaited<ReturnType<typeof assembleRetire>> | ClusterRetireOutcome> {
   const { cluster, onEvent = () => {} } = opts;
   try {
     return await assembleRetire({ ...opts, running: journal });
@@ -179,8 +179,8 @@ async function applyRetire(
     plan,
     policy,
     retirePlan,
-  }: { rel: ReleaseRecord; plan: PlanEntry[]; policy: BundlePolicy; retirePlan: RetirePlan },
-): Promise<RetireOutcome> {
+  }: { rel: ReleaseRecord; plan: PlanEntry[]; policy: BundlePolicy; retirePlan: ClusterRetirePlan },
+): Promise<ClusterRetireOutcome> {
   const { db, cluster, bundle, signal, onEvent = () => {} } = opts;
   try {
     recordStep(db, rel.id, {

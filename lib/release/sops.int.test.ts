@@ -15,7 +15,8 @@ import type { KubeObject } from '../object/ref.ts';
 import { decryptSopsObject } from '../sops/decrypt.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { openState } from '../state/open.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 
 const env = testEnv();
 const ns = uniqueName('sops');

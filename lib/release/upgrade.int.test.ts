@@ -20,7 +20,8 @@ import type { KubeObject } from '../object/ref.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
-import { releaseToCluster, type VersionContent } from './release.ts';
+import { releaseToCluster } from './release.ts';
+import type { VersionContent } from './release-options.ts';
 
 const PREVIOUS = '911f4ca';
 const execFileP = promisify(execFile);

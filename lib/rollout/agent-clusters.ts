@@ -20,7 +20,7 @@ import { type AgentStatus, waveTag } from '../protocol/agent-protocol.ts';
 import { runningOf } from '../release/environment-run.ts';
 import type { ClusterOutcome } from '../release/fanout.ts';
 import { beginRelease, lastRelease, recordStep, type ReleaseState } from '../state/releases.ts';
-import { readIndex, readStatus, writeIndex } from '../workspace/agent-registry.ts';
+import { readAgentIndex, readStatus, writeAgentIndex } from '../workspace/agent-registry.ts';
 import { isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 
 /** How often an agent's status is read while the hub waits for it. */
@@ -63,7 +63,7 @@ export async function listInIndex({
   listed: boolean;
   signal?: AbortSignal | undefined;
 }): Promise<void> {
-  const index = await readIndex({ stores: ws.stores, environment: e.name, signal });
+  const index = await readAgentIndex({ stores: ws.stores, environment: e.name, signal });
   const bundles = new Set(index?.bundles ?? []);
   const retire = new Set(index?.retire ?? []);
   const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
@@ -77,7 +77,7 @@ export async function listInIndex({
   if (unchanged) return;
   (listed ? retire : bundles).delete(bundle);
   (listed ? bundles : retire).add(bundle);
-  await writeIndex({
+  await writeAgentIndex({
     stores: ws.stores,
     index: {
       environment: e.name,

@@ -14,7 +14,12 @@
 import type { StoredPolicy } from '../bundle/policy.ts';
 import { ConflictError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
-import { planRetireFromCluster, retireFromCluster, type RetireOutcome, type RetirePlan } from '../release/retire.ts';
+import {
+  planRetireFromCluster,
+  retireFromCluster,
+  type ClusterRetireOutcome,
+  type ClusterRetirePlan,
+} from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
@@ -24,7 +29,7 @@ import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } f
 import { runningOf } from '../release/environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
-export interface RetireOptions {
+export interface RetireBundleOptions {
   ws: Workspace;
   bundle: string;
   /** Only this environment's clusters (default: every configured cluster). */
@@ -35,17 +40,17 @@ export interface RetireOptions {
   signal?: AbortSignal;
 }
 
-export interface RetirementPlan {
+export interface RetirePlan {
   bundle: string;
   environment?: string;
-  clusters: RetirePlan[];
+  clusters: ClusterRetirePlan[];
 }
 
 export interface RetireResult {
   bundle: string;
   environment?: string;
   ok: boolean;
-  clusters: RetireOutcome[];
+  clusters: ClusterRetireOutcome[];
 }
 
 function clustersOf(ws: Workspace, environment: string | undefined): string[] {
@@ -78,7 +83,7 @@ export async function planRetirement({
   environment,
   force = false,
   signal,
-}: RetireOptions): Promise<RetirementPlan> {
+}: RetireBundleOptions): Promise<RetirePlan> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
   const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
@@ -109,12 +114,12 @@ export async function retireBundle({
   force = false,
   onEvent,
   signal,
-}: RetireOptions): Promise<RetireResult> {
+}: RetireBundleOptions): Promise<RetireResult> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
   const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
-  const out: RetireOutcome[] = [];
+  const out: ClusterRetireOutcome[] = [];
   for (const cluster of clusters.values()) {
     out.push(
       await retireFromCluster({
@@ -158,11 +163,15 @@ async function retireThroughRegistry({
   cluster: string;
   onEvent?: OnEvent;
   signal?: AbortSignal;
-}): Promise<RetireOutcome> {
+}): Promise<ClusterRetireOutcome> {
   const e = environmentOfCluster(ws, cluster);
   const before = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
   const running = before?.running ?? null;
-  const outcome = (state: RetireOutcome['state'], message: string, release?: ReleaseRecord): RetireOutcome => ({
+  const outcome = (
+    state: ClusterRetireOutcome['state'],
+    message: string,
+    release?: ReleaseRecord,
+  ): ClusterRetireOutcome => ({
     cluster,
     running,
     delete: [],

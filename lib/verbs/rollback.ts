@@ -11,7 +11,7 @@
 import type { RolloutResult } from '../rollout/outcome.ts';
 import { type DeployOptions, planAndRun } from './deploy.ts';
 
-export type RollbackOptions = Omit<DeployOptions, 'version' | 'environment' | 'cluster'> & {
+export type RollbackEnvironmentOptions = Omit<DeployOptions, 'version' | 'environment' | 'cluster'> & {
   environment: string;
   to?: string | undefined;
 };
@@ -24,6 +24,6 @@ export function rollbackEnvironment({
   shown,
   onEvent,
   signal,
-}: RollbackOptions): Promise<RolloutResult> {
+}: RollbackEnvironmentOptions): Promise<RolloutResult> {
   return planAndRun({ ws, request: { bundle, environment, version: to, reason: 'rollback' }, shown, onEvent, signal });
 }

@@ -7,7 +7,7 @@
  * whether a status changed, one GET to read it).
  *
  * @example
- *   await writeIndex({ stores: ws.stores, index: { environment: 'edge', bundles: ['web'], clusters: {} } });
+ *   await writeAgentIndex({ stores: ws.stores, index: { environment: 'edge', bundles: ['web'], clusters: {} } });
  *   const s = await readStatus({ stores: ws.stores, bundle: 'web', cluster: 'c3' }); // AgentStatus | undefined
  */
 import { NotFoundError } from '../errors/errors.ts';
@@ -50,7 +50,7 @@ async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<
   }
 }
 
-export async function writeIndex({
+export async function writeAgentIndex({
   stores,
   index,
   signal,
@@ -63,7 +63,7 @@ export async function writeIndex({
 }
 
 /** The environment's index, or undefined when the hub has written none. */
-export async function readIndex({
+export async function readAgentIndex({
   stores,
   environment,
   signal,
