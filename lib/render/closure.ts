@@ -85,7 +85,7 @@ export async function resolveClosure({
       throw refuse(`malformed YAML: ${(err as Error).message.split('\n')[0]}`, { reason: 'malformed' });
     }
     const refs = kustomizationReferences(doc);
-    if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused' });
+    if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused', refused: refs.refused });
     for (const entry of refs.entries) {
       if (isRemote(entry)) {
         if (!allowRemote)

@@ -48,7 +48,7 @@ export function applyTargetPatches({
     if (hits.length !== 1) {
       throw new InvalidInputError(
         `${at}: its target matches ${hits.length === 0 ? 'no member' : `${hits.length} members (${hits.map(([o]) => formatRef(refOf(o))).join(', ')})`}; it must match exactly one`,
-        { data: { patch: i, matched: hits.length } },
+        { data: { patch: i, matched: hits.length, members: hits.map(([o]) => formatRef(refOf(o))) } },
       );
     }
     const [object, j] = hits[0]!;
