@@ -14,6 +14,8 @@
 //   run; nothing changed); needs a person, a version failing at its progress
 //   deadline while the registry goes away, so the environment's tag cannot
 //   be put back (8, 500, Needs a person).
+// - Not run where nothing ran before leaves no tag behind, and a serve
+//   started while a cluster does not answer is ready and answers not-run.
 // - A confirm page's plan that went stale (prod's tag moved with `oras tag`
 //   after the page was shown) is refused on post, naming the tag's move; the
 //   same through the API's plan id (409, reason Stale). Nothing is applied
@@ -406,6 +408,24 @@ async function ownRegistry(
   };
 }
 
+/** A stage whose environment `edge` has one cluster that never answered (nothing listens where its context points); dev runs 1.0.0. */
+async function neverAnswering(name: string): Promise<Stage> {
+  const gone = await stoppableCluster(mkdtempSync(join(scratch, `${name}-`)), c3);
+  await gone.stop();
+  const s = await stage(
+    {
+      name,
+      clusters: [c1, gone.info],
+      namespaceIn: [c1],
+      kubeconfig: gone.kubeconfig,
+      environments: [dev, manual('edge', ['edge'])],
+    },
+    { level: 'one' },
+  );
+  await s.deploy('1.0.0', 'dev');
+  return s;
+}
+
 describe('one outcome, said by the CLI (exit code), the API (status) and the dashboard (badge and sentence)', () => {
   it('healthy: a good version: exit 0, 200, "Healthy"', async () => {
     const s = await stage({ name: 'ok', environments: [dev, manual('prod', ['c2'])] }, { level: 'one' });
@@ -519,7 +539,7 @@ describe('one outcome, said by the CLI (exit code), the API (status) and the das
     await s.deploy('1.0.0', 'edge');
     expect(await s.cut({ level: 'two' })).toBe('1.0.1');
     await s.deploy('1.0.1', 'dev');
-    // Serve starts while edge still answers.
+    // Serve starts while edge answers (one started with a cluster down is the next test).
     const api = await serve(s);
     onTestFinished(() => api.daemon.kill());
     // Edge's API server goes away: nothing listens where its context points.
@@ -547,6 +567,27 @@ describe('one outcome, said by the CLI (exit code), the API (status) and the das
     expect(page.outcome).toContain(`${s.web}@1.0.1 in edge could not run, and nothing of it was kept: edge: `);
     expect(page.outcome).toContain('It can be tried again.');
   }, 240_000);
+
+  it('not run where nothing ran before (its only cluster never answered): exit 6, and no tag is left naming the version', async () => {
+    const s = await neverAnswering('nrtag');
+    const tags = await s.tags();
+    expect(tags.edge).toBeUndefined();
+
+    const cli = await s.drover(['promote', s.web, '--to', 'edge']);
+    expectCli(cli, 6, 'not-run');
+    expect(cli.json.failures).toEqual([{ cluster: 'edge', error: expect.objectContaining({ code: 'E_UNAVAILABLE' }) }]);
+    // Nothing ran and nothing was kept: edge gets no tag naming a version it never ran.
+    expect(await s.tags()).toEqual(tags);
+  });
+
+  it('drover serve started while a cluster does not answer is ready, and its API answers the not-run: 503, "Not run"', async () => {
+    const s = await neverAnswering('nrserve');
+    const api = await serve(s);
+    onTestFinished(() => api.daemon.kill());
+    const r = await api.post('/api/v1/promote', { bundle: s.web, to: 'edge' });
+    expectApi(r, 503, 'not-run');
+    expect((await api.rolloutPage('1.0.0', 'edge')).heading).toBe(`${s.web} 1.0.0 to edge: Not run`);
+  });
 
   it('needs a person: a failing version while the registry goes away, so its tag cannot be put back: exit 8, 500, "Needs a person"', async () => {
     const registry = await ownRegistry(mkdtempSync(join(scratch, 'registry-')));
