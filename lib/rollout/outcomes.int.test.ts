@@ -47,8 +47,11 @@ const oras = orasCli(scratch);
 const cleanups: (() => Promise<void>)[] = [];
 
 afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
+  // Every cleanup runs, whichever fails: a process of this file is never left behind.
+  const failed: unknown[] = [];
+  for (const c of cleanups.reverse()) await c().catch((err: unknown) => failed.push(err));
   rmSync(scratch, { recursive: true, force: true });
+  if (failed.length) throw new AggregateError(failed, 'cleanup failed');
 });
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON answers: the shape depends on the route
@@ -386,7 +389,7 @@ async function stoppableCluster(
   };
 }
 
-/** A registry process of this test's own, on a fixed port so it can be stopped and started again with its storage. */
+/** A registry process of this test's own, on a fixed port so it can be stopped and started again with its storage; stopped when the test ends. */
 async function ownRegistry(
   dir: string,
 ): Promise<{ host: string; stop: () => Promise<void>; start: () => Promise<void> }> {
@@ -397,6 +400,7 @@ async function ownRegistry(
     if (running) await stopProcesses([running]);
     running = undefined;
   };
+  onTestFinished(stop);
   cleanups.push(stop);
   return {
     host: info.host,
