@@ -37,7 +37,7 @@ export function rolloutResult(r: DeployResult): VerbResult {
     ),
     ...(r.channel
       ? [
-          `channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : `now ${r.channel.to}`}`,
+          `channel tag ${r.channel.tag}: ${r.channel.restored ? `put back to ${r.channel.from}` : r.channel.moved ? `now ${r.channel.to}` : 'not moved'}`,
         ]
       : []),
     ...r.quarantined.map((q) => `quarantined ${r.bundle}@${q.version} in ${r.environment}: ${q.reason}`),

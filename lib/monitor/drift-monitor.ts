@@ -33,6 +33,14 @@ export const HEAL_RETRY_BACKOFF = { baseMs: 5000, maxMs: 300_000 } as const;
 /** A short pause gathers the other members one out-of-band change touched into one heal. */
 const HEAL_GATHER_MS = 300;
 
+/**
+ * How long starting waits for a cluster's watches to be streaming. A cluster
+ * that does not answer must not hold the whole daemon back (its API, its
+ * other clusters): past this, its monitor keeps starting in the background
+ * and the start goes on, saying which clusters are not watched yet.
+ */
+const START_WAIT_MS = 10_000;
+
 export interface DriftMonitor {
   /** A full scan of every cluster now (also runs every `drift.scanIntervalSeconds`). */
   scan(): Promise<void>;
@@ -103,7 +111,7 @@ export async function startDriftMonitor({
   const created = createClusterMonitors({ ws, ctx, clusters, observe, confirmMs, watchTimeoutSeconds, onEvent });
   for (const [name, m] of created) monitors.set(name, m);
   await passAll(monitors, {
-    pass: (m) => m.start(),
+    pass: (m) => startWithin(m, { ms: START_WAIT_MS, onEvent, whenStarted: () => afterPass(m) }),
     afterPass,
     onError: (m, err) =>
       onEvent?.({
@@ -283,6 +291,34 @@ function createHealQueue({
 }
 
 /** One pass (a start, a full scan) of every cluster's monitor at once, each followed by `afterPass`; a failed one is reported, the others go on. */
+/**
+ * A cluster monitor's start, waited for `ms` at most (true: started); one still starting then finishes in
+ * the background, says so, and has its first pass judged (`whenStarted`) once it has listed.
+ */
+async function startWithin(
+  m: ClusterMonitor,
+  { ms, onEvent, whenStarted }: { ms: number; onEvent: OnEvent | undefined; whenStarted: () => void },
+): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const started = m.start();
+  const waited = await Promise.race([
+    started.then(() => 'started' as const),
+    new Promise<'waiting'>((resolve) => {
+      timer = setTimeout(() => resolve('waiting'), ms);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+  if (waited === 'started') return true;
+  onEvent?.({
+    phase: 'drift',
+    subject: m.cluster,
+    level: 'warn',
+    message: `drift monitor: ${m.cluster} is not watched yet (its API server has not answered within ${ms / 1000}s); still trying`,
+  });
+  started.then(whenStarted, () => {});
+  return false;
+}
+
 async function passAll(
   monitors: ReadonlyMap<string, ClusterMonitor>,
   {
@@ -290,6 +326,7 @@ async function passAll(
     afterPass,
     onError,
   }: {
+    /** One cluster's pass; false: it did not finish (it goes on in the background), so it is not judged now. */
     pass: (m: ClusterMonitor) => Promise<unknown>;
     afterPass: (m: ClusterMonitor) => void;
     onError: (m: ClusterMonitor, err: unknown) => void;
@@ -298,8 +335,7 @@ async function passAll(
   await Promise.all(
     [...monitors.values()].map(async (m) => {
       try {
-        await pass(m);
-        afterPass(m);
+        if ((await pass(m)) !== false) afterPass(m);
       } catch (err) {
         onError(m, err);
       }

@@ -7,7 +7,10 @@
  * - `moveChannel()` points the tag at the version (unless it already names
  *   it: a tag someone else moved, being followed); with agent clusters in
  *   waves, each wave's tag `<env>.w<k>` moves as its wave starts instead and
- *   the environment's tag moves last, on `keep()`;
+ *   the environment's tag moves last, on `keep()`. When there is nothing to
+ *   put the tag back to (the environment never ran the bundle whole) and no
+ *   agent waits for it, it moves on `keep()` too: a registry cannot delete a
+ *   tag, so one moved first would stay naming a version that never ran;
  * - `keep()`: the rollout ended healthy; the tag names the version, marked
  *   as Drover's (state/channel-marks.ts), so it is not taken for someone
  *   else's move;
@@ -55,29 +58,45 @@ export async function moveChannel({
   plan,
   versions,
   waveTags,
+  agentsFollowTag,
   onEvent,
 }: {
   plan: Pick<RolloutPlan, 'channel'>;
   versions: BundleVersions;
   /** Agents of the environment follow wave tags (it has waves and agent clusters). */
   waveTags: boolean;
+  /** Agents of the environment follow its tag itself (agent clusters, no waves): it must move before they can start. */
+  agentsFollowTag: boolean;
   onEvent?: OnEvent | undefined;
 }): Promise<ChannelTransaction> {
   const ch = plan.channel;
   if (!ch || ch.mode !== 'move') return NOTHING;
-  const result: ChannelResult = { tag: ch.tag, ...(ch.names ? { from: ch.names } : {}), to: ch.to, restored: false };
+  const result: ChannelResult = {
+    tag: ch.tag,
+    ...(ch.names ? { from: ch.names } : {}),
+    to: ch.to,
+    moved: false,
+    restored: false,
+  };
   if (waveTags) return waveTransaction(ch, versions, result, onEvent);
-  if (ch.names !== ch.to) await versions.moveChannel(ch.tag, ch.to);
+  const moveLast = !ch.putBackTo && !agentsFollowTag;
+  if (ch.names !== ch.to && !moveLast) await versions.moveChannel(ch.tag, ch.to);
+  result.moved = ch.names === ch.to || !moveLast;
   let settled = false;
   return {
     beforeWave: async () => {},
     keep: async () => {
       settled = true;
-      versions.mark(ch.tag, ch.to);
+      if (moveLast && ch.names !== ch.to)
+        await versions.moveChannel(ch.tag, ch.to, { signal: AbortSignal.timeout(PUT_BACK_MS) });
+      else versions.mark(ch.tag, ch.to);
+      result.moved = true;
     },
     putBack: async () => {
       if (settled) return;
       settled = true;
+      // Never moved: nothing to put back.
+      if (moveLast && ch.names !== ch.to) return;
       await putTagBack(ch, versions, result);
     },
     result: () => result,
@@ -89,13 +108,14 @@ async function putTagBack(ch: PlannedChannel, versions: BundleVersions, result: 
   const signal = AbortSignal.timeout(PUT_BACK_MS);
   try {
     if (!ch.putBackTo) {
-      // Nothing ran whole before: the tag stays on the version, known to Drover (quarantine keeps automation off it).
+      // Nothing ran whole before and agents follow the tag: it stays on the version, known to Drover (quarantine keeps automation off it).
       versions.mark(ch.tag, ch.to);
       return;
     }
     if ((await versions.channel(ch.tag, { signal })) !== ch.to) return;
     await versions.moveChannel(ch.tag, ch.putBackTo, { signal });
     result.restored = true;
+    result.moved = false;
   } catch (err) {
     versions.mark(ch.tag, ch.to);
     result.restoreError = toDroverError(err).message;
@@ -118,7 +138,10 @@ function waveTransaction(
       onEvent?.({ phase: 'agent', message: `moved ${tag} to ${ch.to.slice(0, 19)}` });
     },
     // The environment's tag moves last, once every wave is healthy.
-    keep: () => versions.moveChannel(ch.tag, ch.to, { signal: AbortSignal.timeout(PUT_BACK_MS) }),
+    keep: async () => {
+      await versions.moveChannel(ch.tag, ch.to, { signal: AbortSignal.timeout(PUT_BACK_MS) });
+      result.moved = true;
+    },
     putBack: async () => {
       try {
         for (const m of moved.reverse())

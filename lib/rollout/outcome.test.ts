@@ -52,7 +52,7 @@ describe('judgeOutcome', () => {
     [
       'rolled back, but the tag could not be put back',
       [c('c2', 'rolled-back')],
-      { tag: 'prod', to: 'sha256:b', restored: false, restoreError: 'registry unreachable' },
+      { tag: 'prod', to: 'sha256:b', moved: true, restored: false, restoreError: 'registry unreachable' },
       'needs-person',
     ],
   ] as const)('%s: %s', (_what, clusters, channel, expected) => {
@@ -75,7 +75,7 @@ describe('failuresOf', () => {
           c('c4', 'error', { message: 'c4: connect ECONNREFUSED' }),
           refusedOn('c5'),
         ],
-        channel: { tag: 'prod', to: 'sha256:b', restored: false, restoreError: 'registry unreachable' },
+        channel: { tag: 'prod', to: 'sha256:b', moved: true, restored: false, restoreError: 'registry unreachable' },
       }),
     ).toEqual([
       {

@@ -46,6 +46,8 @@ export interface ChannelResult {
   /** The digest it named before. */
   from?: string;
   to: string;
+  /** The tag names `to` now (false: never moved, or put back). */
+  moved: boolean;
   /** Put back (to `from`, or what the environment ran) because the rollout did not end healthy. */
   restored: boolean;
   restoreError?: string;

@@ -109,10 +109,12 @@ async function carryOut(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOp
       })
     : undefined;
   const hasAgents = (agents?.clusters.size ?? 0) > 0;
+  const waveTags = hasAgents && (p.e?.waves.length ?? 0) > 1;
   const tx = await moveChannel({
     plan,
     versions: p.versions,
-    waveTags: hasAgents && (p.e?.waves.length ?? 0) > 1,
+    waveTags,
+    agentsFollowTag: hasAgents && !waveTags,
     onEvent,
   });
   let fan: FanOutResult;
