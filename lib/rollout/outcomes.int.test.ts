@@ -773,7 +773,7 @@ describe('drover promote --dry-run', () => {
     expect(human.stdout).toContain(`plan ${id}: promote ${s.web}@1.0.1 to prod (dry run: nothing was changed)`);
     expect(human.stdout).toContain('prod runs 1.0.0 now');
     expect(human.stdout).toContain(
-      `channel tag prod: ${tags.prod} -> ${tags['1.0.1']}; put back to ${tags.prod} if it does not end healthy`,
+      `channel tag prod: ${short(tags.prod!)} -> ${short(tags['1.0.1']!)}; put back to ${short(tags.prod!)} if it does not end healthy`,
     );
     for (const [c, wave] of [
       ['c2', 1],
