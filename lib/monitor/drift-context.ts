@@ -11,7 +11,7 @@ import type { SelfHeal } from '../config/config.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { resolvePolicy } from '../bundle/policy.ts';
 import { selectedBy, withOwnership } from '../release/ownership.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
 import { bundleVersions } from '../workspace/bundle-versions.ts';

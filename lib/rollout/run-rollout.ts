@@ -21,7 +21,7 @@ import { type DroverError, toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { quarantineVersion } from '../state/quarantine.ts';
 import { beginRollout, endRollout } from '../state/rollouts.ts';

@@ -24,9 +24,9 @@ import { checkBundleConfig, checkBundleManifest, refuse } from '../bundle/artifa
 import { NotFoundError } from '../errors/errors.ts';
 import { markChannel } from '../state/channel-marks.ts';
 import { getVersion } from '../state/versions.ts';
-import { clusterTarget, targetFor } from '../render/targets.ts';
+import { clusterTarget, targetFor } from '../bundle/targets.ts';
 import type { OciStore } from '../oci/index.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { VersionTagMovedError } from './version-tag-moved.ts';
 import type { Workspace } from './workspace.ts';
 
@@ -36,7 +36,7 @@ export const channelTag = (environment: string): string => environment;
 export interface BundleVersions {
   /**
    * A version by semver, by tag (a channel) or by digest, pulled and
-   * verified: the layer of `target` (see lib/render/targets.ts for which one
+   * verified: the layer of `target` (see lib/bundle/targets.ts for which one
    * a cluster takes), or of the version's only variant. A version with
    * targets asked for none gives its first. A version this state recorded
    * at cut is pulled by that digest (see `versionDigest`).
