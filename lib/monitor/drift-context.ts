@@ -14,7 +14,6 @@ import { selectedBy, withOwnership } from '../release/ownership.ts';
 import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DesiredMember } from './inventory-index.ts';
@@ -53,7 +52,7 @@ export function driftContext(ws: Workspace, policyOf: PolicyOf = configPolicy(ws
       const key = `${bundle}@${digest}@${cluster}`;
       if (!contents.has(key)) {
         const environment = environmentOf(cluster)?.name;
-        const p = bundleVersions({ ws, bundle, signal }).load(digest, {
+        const p = ws.versions(bundle, { signal }).load(digest, {
           for: { cluster, ...(environment ? { environment } : {}) },
         });
         p.catch(() => contents.delete(key));

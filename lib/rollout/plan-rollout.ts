@@ -18,6 +18,7 @@ import { gt } from 'semver';
 import { artifactRefusalOf } from '../bundle/artifact-check.ts';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
+import { type BundleStore, VersionTagMovedError } from '../oci/index.ts';
 import { environmentRun, runningOf } from '../release/environment-run.ts';
 import { readInventory } from '../release/inventory.ts';
 import { previewRelease } from '../release/preview.ts';
@@ -25,8 +26,6 @@ import { isQuarantined } from '../state/quarantine.ts';
 import { lastRelease, lastReleases, listReleases } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
-import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
-import { VersionTagMovedError } from '../workspace/version-tag-moved.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
@@ -42,7 +41,7 @@ export interface PlanRolloutOptions extends RolloutRequest {
 export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Promise<RolloutPlan> {
   const { bundle, signal } = opts;
   const e = checkRequest(ws, opts);
-  const versions = bundleVersions({ ws, bundle, signal });
+  const versions = ws.versions(bundle, { signal });
   const tags = await readTags(ws, versions);
   const run = e ? environmentRun(lastReleases(ws.db, { bundle, clusters: e.clusters })) : undefined;
   const namesVersion = e && tags[e.name] ? await versionOfDigest(ws, versions, bundle, tags[e.name]!) : undefined;
@@ -88,7 +87,7 @@ function checkRequest(ws: Workspace, { environment, cluster, reason }: RolloutRe
 }
 
 /** Every environment's channel tag, each one request. */
-async function readTags(ws: Workspace, versions: BundleVersions): Promise<Record<string, string | null>> {
+async function readTags(ws: Workspace, versions: BundleStore): Promise<Record<string, string | null>> {
   const names = ws.config.environments.map((e) => e.name);
   const digests = await Promise.all(names.map((n) => versions.channel(n)));
   return Object.fromEntries(names.map((n, i) => [n, digests[i] ?? null]));
@@ -97,7 +96,7 @@ async function readTags(ws: Workspace, versions: BundleVersions): Promise<Record
 /** The version a digest is, from the journal when this hub cut it, else from the artifact itself (undefined: not a version of the bundle). */
 async function versionOfDigest(
   ws: Workspace,
-  versions: BundleVersions,
+  versions: BundleStore,
   bundle: string,
   digest: string,
 ): Promise<string | undefined> {
@@ -118,11 +117,9 @@ function succeededIn(ws: Workspace, bundle: string, e: EnvironmentConfig) {
 
 /** The version pulled and verified by its recorded digest, or the refusal its tag or artifact calls for. */
 async function loadChosen(
-  versions: BundleVersions,
+  versions: BundleStore,
   reference: string,
-): Promise<
-  { version: VersionRef & { content: Awaited<ReturnType<BundleVersions['load']>> } } | { refusal: PlanRefusal }
-> {
+): Promise<{ version: VersionRef & { content: Awaited<ReturnType<BundleStore['load']>> } } | { refusal: PlanRefusal }> {
   try {
     const content = await versions.load(reference);
     return { version: { version: content.version, digest: content.digest, content } };
@@ -202,7 +199,7 @@ async function previewOn(
   },
 ): Promise<Pick<PlannedCluster, 'change' | 'changeError'>> {
   try {
-    const content = await bundleVersions({ ws, bundle, signal }).load(version.digest, {
+    const content = await ws.versions(bundle, { signal }).load(version.digest, {
       for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
     });
     const change = await previewRelease({

@@ -21,11 +21,11 @@ import { type DroverError, toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
+import type { BundleStore } from '../oci/index.ts';
 import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { quarantineVersion } from '../state/quarantine.ts';
 import { beginRollout, endRollout } from '../state/rollouts.ts';
-import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
 import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 import { agentOutcomes } from './agent-clusters.ts';
@@ -87,7 +87,7 @@ function refused(plan: RolloutPlan): RolloutResult {
 /** What a rollout works with: the environment (or the one cluster's), the version handle, every cluster's content. */
 interface Prepared {
   e: EnvironmentConfig | undefined;
-  versions: BundleVersions;
+  versions: BundleStore;
   target: VersionContent;
   clusters: Map<string, Cluster>;
   contentFor: (cluster: string, v: { digest: string }) => Promise<VersionContent>;
@@ -157,7 +157,7 @@ async function carryOut(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOp
  */
 async function prepareRollout(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOptions): Promise<Prepared> {
   const e = plan.environment ? environmentOf(ws, plan.environment) : undefined;
-  const versions = bundleVersions({ ws, bundle: plan.bundle, signal });
+  const versions = ws.versions(plan.bundle, { signal });
   const target = await versions.load(plan.digest!);
   const planned = plannedClusters(plan);
   const clusters = await ws.clusters(planned.filter((c) => c.mode === 'push').map((c) => c.cluster));

@@ -16,7 +16,6 @@ import type { OnEvent } from '../progress.ts';
 import { recoverReleases, type RecoveredRelease } from '../release/recover.ts';
 import { unfinishedReleases } from '../state/releases.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface RecoverAllResult {
@@ -51,7 +50,7 @@ export async function recoverAll({
     pairs.map(async ({ bundle, cluster }) => {
       try {
         const clusters = await ws.clusters([cluster]);
-        const versions = bundleVersions({ ws, bundle, signal });
+        const versions = ws.versions(bundle, { signal });
         const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
         const environment = environmentOfCluster(ws, cluster)?.name;
         const contentFor = (c: string, v: { digest: string }) =>

@@ -21,7 +21,6 @@ import {
   type ClusterRetirePlan,
 } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
 import { readStatus } from '../workspace/agent-registry.ts';
 import { listInIndex } from '../rollout/agent-clusters.ts';
@@ -73,7 +72,7 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   return async ({ version, digest }: { version: string; digest: string }): Promise<StoredPolicy | undefined> => {
     const known = listVersions(ws.db, bundle).find((v) => v.version === version && v.digest === digest);
     if (known) return known.config.policy;
-    return (await bundleVersions({ ws, bundle, signal }).load(digest)).policy;
+    return (await ws.versions(bundle, { signal }).load(digest)).policy;
   };
 }
 

@@ -20,7 +20,6 @@ import { readLive } from '../release/read-live.ts';
 import { createdInJournal, rebuildEntries } from '../release/rebuild.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { lastRelease, listReleases, releaseSteps } from '../state/releases.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 
 export interface RebuiltInventory {
@@ -61,7 +60,7 @@ export async function rebuildInventory({
       { data: { bundle, cluster: name } },
     );
   const environment = environmentOfCluster(ws, name)?.name;
-  const content = await bundleVersions({ ws, bundle, signal }).load(running.digest, {
+  const content = await ws.versions(bundle, { signal }).load(running.digest, {
     for: { cluster: name, ...(environment ? { environment } : {}) },
   });
   const members = withoutDelegatedFields(content.members);
