@@ -34,7 +34,7 @@ import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
 import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
-import { readAgentIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
+import { readAgentIndex, readStatus, writeStatus } from '../oci/index.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
 import { type AgentDriftTracker, agentDrift } from './agent-drift.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';

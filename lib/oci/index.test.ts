@@ -31,8 +31,12 @@ describe('lib/oci public surface', () => {
         'openStore',
         'parseStoreReference',
         'parseWwwAuthenticate',
+        'readAgentIndex',
         'readDockerCredentials',
+        'readStatus',
         'sha256Digest',
+        'writeAgentIndex',
+        'writeStatus',
       ].sort(),
     );
   });

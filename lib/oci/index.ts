@@ -4,7 +4,8 @@
  * directory, verifying everything it pulls; what the bytes mean is
  * lib/bundle's business. Over those bytes sits the bundle store
  * (bundle-store.ts): a bundle's versions, read by lib/bundle's rules, and
- * which tag names what.
+ * which tag names what; and the agent protocol's documents, where they are
+ * put and how they are read (agent-registry.ts).
  *
  * @example
  *   const stores = await connectStores({ reference: 'oci://ghcr.io/acme', dockerConfigPath });
@@ -12,6 +13,7 @@
  *   const { digest } = await web.pushBlob({ data: layer });
  *   await web.putManifest({ bytes, mediaType: MediaType.ociManifest, tag: '1.4.0', immutable: true });
  */
+export { readAgentIndex, readStatus, writeAgentIndex, writeStatus } from './agent-registry.ts';
 export {
   type BundleStore,
   channelTag,

@@ -20,7 +20,7 @@ import { type AgentStatus, waveTag } from '../protocol/agent-protocol.ts';
 import { runningOf } from '../release/environment-run.ts';
 import type { ClusterOutcome } from '../release/fanout.ts';
 import { beginRelease, lastRelease, recordStep, type ReleaseState } from '../state/releases.ts';
-import { readAgentIndex, readStatus, writeAgentIndex } from '../workspace/agent-registry.ts';
+import { readAgentIndex, readStatus, writeAgentIndex } from '../oci/index.ts';
 import { isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 
 /** How often an agent's status is read while the hub waits for it. */

@@ -22,7 +22,7 @@ import {
 } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../workspace/agent-registry.ts';
+import { readStatus } from '../oci/index.ts';
 import { listInIndex } from '../rollout/agent-clusters.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
 import { runningOf } from '../release/environment-run.ts';

@@ -21,7 +21,7 @@ import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { listBundles, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../workspace/agent-registry.ts';
+import { readStatus } from '../oci/index.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
 import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
 import { type ChannelView, channelViews, clusterSync } from './channel-status.ts';
