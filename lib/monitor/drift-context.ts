@@ -8,6 +8,7 @@
  */
 import { selfHealFor } from '../config/assemble.ts';
 import type { SelfHeal } from '../config/config.ts';
+import { environmentOfCluster } from '../config/lookups.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { resolvePolicy } from '../bundle/policy.ts';
 import { selectedBy, withOwnership } from '../release/ownership.ts';
@@ -38,7 +39,7 @@ export function configPolicy(ws: Workspace): PolicyOf {
 export function driftContext(ws: Workspace, policyOf: PolicyOf = configPolicy(ws)) {
   const contents = new Map<string, Promise<VersionContent>>();
   const preparers = new Map<string, (o: KubeObject) => Promise<KubeObject>>();
-  const environmentOf = (cluster: string) => ws.config.environments.find((e) => e.clusters.includes(cluster));
+  const environmentOf = (cluster: string) => environmentOfCluster(ws.config, cluster);
   const prepareFor = (cluster: string) => {
     const e = environmentOf(cluster);
     const key = e?.name ?? '';

@@ -26,7 +26,8 @@ import { isQuarantined } from '../state/quarantine.ts';
 import { lastRelease, lastReleases, listReleases } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
-import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
 import { chooseVersion } from './choose-version.ts';
 import type { PlannedCluster, PlannedWave, PlanRefusal, RolloutPlan, RolloutRequest, VersionRef } from './plan.ts';
@@ -47,7 +48,7 @@ export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Prom
   const chosen = chooseVersion({
     request: opts,
     environments: ws.config.environments.map((x) => x.name),
-    runOf: (env) => environmentRun(lastReleases(ws.db, { bundle, clusters: environmentOf(ws, env).clusters })),
+    runOf: (env) => environmentRun(lastReleases(ws.db, { bundle, clusters: environmentOf(ws.config, env).clusters })),
     isQuarantined: (environment, version) => isQuarantined(ws.db, { bundle, version, environment }),
     current: namesVersion,
     succeeded: e ? succeededIn(ws, bundle, e) : [],
@@ -74,12 +75,12 @@ export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Prom
 /** The environment a request moves (undefined: one cluster); a request that cannot be planned throws. */
 function checkRequest(ws: Workspace, { environment, cluster, reason }: RolloutRequest): EnvironmentConfig | undefined {
   if (!environment === !cluster) throw new UsageError(`${reason} needs exactly one of --env or --cluster`);
-  if (environment) return environmentOf(ws, environment);
+  if (environment) return environmentOf(ws.config, environment);
   if (!ws.config.clusters.some((c) => c.name === cluster))
     throw new UsageError(`${ws.config.file}: no cluster named ${cluster}`, { data: { cluster } });
-  if (isAgentCluster(ws, cluster!))
+  if (isAgentCluster(ws.config, cluster!))
     throw new UsageError(
-      `${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`,
+      `${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws.config, cluster!)?.name ?? 'ENV'}) instead`,
       { data: { cluster } },
     );
   return undefined;
@@ -158,7 +159,7 @@ async function plannedCluster(
   const base = {
     cluster,
     wave,
-    mode: isAgentCluster(ws, cluster) ? ('agent' as const) : ('push' as const),
+    mode: isAgentCluster(ws.config, cluster) ? ('agent' as const) : ('push' as const),
     runs: run ? { version: run.version, digest: run.digest } : null,
   };
   // A refused plan runs nothing: what the clusters hold does not matter to it.
@@ -172,7 +173,7 @@ async function plannedCluster(
     const inventory = await readInventory(kube, bundle, signal);
     const planned = { ...base, inventory: inventory.current?.digest ?? null };
     if (!preview) return planned;
-    const environment = e ?? environmentOfCluster(ws, cluster);
+    const environment = e ?? environmentOfCluster(ws.config, cluster);
     return { ...planned, ...(await previewOn(ws, { bundle, cluster, environment, version, inventory, signal })) };
   } catch (err) {
     return { ...base, unreadable: toDroverError(err).message };

@@ -11,7 +11,7 @@
 import { homedir } from 'node:os';
 import type { Cluster } from '../cluster/cluster.ts';
 import { secretFromEnv } from '../config/assemble.ts';
-import type { DroverConfig, EnvironmentConfig } from '../config/config.ts';
+import type { DroverConfig } from '../config/config.ts';
 import { NotFoundError, UsageError } from '../errors/errors.ts';
 import { type BundleStore, connectStores, dockerConfigPath, openBundleStore, type Stores } from '../oci/index.ts';
 import { markChannel } from '../state/channel-marks.ts';
@@ -117,21 +117,4 @@ export async function openWorkspaceWith({
       db.close();
     },
   };
-}
-
-/** The environment of that name in the workspace's config; NotFoundError naming the file otherwise. */
-export function environmentOf(ws: Pick<Workspace, 'config'>, name: string): EnvironmentConfig {
-  const e = ws.config.environments.find((x) => x.name === name);
-  if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${name}`, { data: { environment: name } });
-  return e;
-}
-
-/** The environment a cluster belongs to (the first that names it), if any. */
-export function environmentOfCluster(ws: Pick<Workspace, 'config'>, cluster: string): EnvironmentConfig | undefined {
-  return ws.config.environments.find((e) => e.clusters.includes(cluster));
-}
-
-/** Whether a configured cluster is reached through the registry by its agent (`mode: agent`), not by its API server. */
-export function isAgentCluster(ws: Pick<Workspace, 'config'>, cluster: string): boolean {
-  return ws.config.clusters.find((c) => c.name === cluster)?.mode === 'agent';
 }
