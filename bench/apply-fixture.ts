@@ -16,7 +16,7 @@ import { readEnv, startEnv, stopEnv, type TestEnv } from '../fixtures/testenv/en
 import type { ClusterInfo } from '../fixtures/testenv/kube.ts';
 import type { ClientStats } from '../lib/cluster/client.ts';
 import type { KubeObject } from '../lib/object/ref.ts';
-import type { VersionContent } from '../lib/release/release-options.ts';
+import type { VersionContent } from '../lib/bundle/version-content.ts';
 
 const execFileP = promisify(execFile);
 

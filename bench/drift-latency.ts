@@ -25,7 +25,7 @@ import { ClusterMonitor } from '../lib/monitor/cluster-monitor.ts';
 import { recordObservation } from '../lib/monitor/record.ts';
 import type { KubeObject } from '../lib/object/ref.ts';
 import { withOwnership } from '../lib/release/ownership.ts';
-import type { VersionContent } from '../lib/release/release-options.ts';
+import type { VersionContent } from '../lib/bundle/version-content.ts';
 import { releaseToCluster } from '../lib/release/release.ts';
 import { openState } from '../lib/state/open.ts';
 

@@ -18,7 +18,7 @@ import { listObjects } from '../lib/cluster/get.ts';
 import type { KubeObject } from '../lib/object/ref.ts';
 import { fanOut } from '../lib/release/fanout.ts';
 import { readInventory } from '../lib/release/inventory.ts';
-import type { VersionContent } from '../lib/release/release-options.ts';
+import type { VersionContent } from '../lib/bundle/version-content.ts';
 import type { DroverEvent } from '../lib/progress.ts';
 import { openState } from '../lib/state/open.ts';
 import { releaseSteps } from '../lib/state/releases.ts';

@@ -34,11 +34,8 @@ export const LAYERS = [
   { name: 'release', paths: ['lib/release/'], may: ['foundation', 'pure', 'adapter', 'schedule', 'events'] },
   // The repository's bundles at a commit: over the source and render adapters; takes a workspace's config and env, not the workspace.
   { name: 'repo', paths: ['lib/repo/'], may: ['foundation', 'pure', 'adapter'] },
-  {
-    name: 'workspace',
-    paths: ['lib/workspace/'],
-    may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo'],
-  },
+  // Opening a workspace: the adapters put together (config, state, stores, clusters); no engine work.
+  { name: 'workspace', paths: ['lib/workspace/'], may: ['foundation', 'pure', 'adapter'] },
   {
     name: 'monitor',
     paths: ['lib/monitor/'],

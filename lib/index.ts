@@ -252,7 +252,8 @@ export {
   toDroverError,
 } from './errors/errors.ts';
 export { parseBundleRef } from './bundle/bundle-ref.ts';
-export { VersionTagMovedError, type VersionTagMovedData } from './workspace/version-tag-moved.ts';
+// From its own module, not lib/oci's face: loading this file must not load the registry code.
+export { VersionTagMovedError, type VersionTagMovedData } from './oci/version-tag-moved.ts';
 // A rollout's one outcome, and the one mapping of it to an error (its class: the exit code and the HTTP status).
 export {
   outcomeError,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { KubeApiError } from '../cluster/kube-error.ts';
-import { VersionTagMovedError } from '../workspace/version-tag-moved.ts';
+import { VersionTagMovedError } from '../oci/index.ts';
 import * as errors from './errors.ts';
 
 // Walk every error class: each has a distinct stable code and an exit code from the table.

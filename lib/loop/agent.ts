@@ -34,8 +34,7 @@ import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
 import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
-import { readAgentIndex, readStatus, writeStatus } from '../workspace/agent-registry.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
+import { readAgentIndex, readStatus, writeStatus } from '../oci/index.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
 import { type AgentDriftTracker, agentDrift } from './agent-drift.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
@@ -231,7 +230,7 @@ async function followBundle(
   agent: AgentContext & { drift: AgentDriftTracker; bundle: string; tag: string },
 ): Promise<void> {
   const { ws, kube, log, last, bundle, tag, cluster, stop } = agent;
-  const desired = await bundleVersions({ ws, bundle, signal: stop }).tagged(tag);
+  const desired = await ws.versions(bundle, { signal: stop }).tagged(tag);
   if (!desired) return;
   await remember({ ws, last, bundle, cluster, stop });
   const publish = (state: AgentState, more: StatusDetail = {}) => publishStatus({ ...agent, desired, state, more });
@@ -405,7 +404,7 @@ async function retireHere({
     reason = `InventoryMissing: ${inventoryMissing({ bundle, cluster, running: said.running }).message}`;
     log.error(`${bundle}: retire refused: ${reason}`, { bundle });
   } else if (inv.current || inv.pending) {
-    const versions = bundleVersions({ ws, bundle, signal: stop });
+    const versions = ws.versions(bundle, { signal: stop });
     const r = await retireFromCluster({
       db: ws.db,
       cluster: kube,

@@ -22,7 +22,6 @@ import { type ChannelRead, recordChannelReads } from '../state/channel-reads.ts'
 import { lastReleases } from '../state/releases.ts';
 import { lastRelease } from '../state/releases.ts';
 import { listBundles } from '../state/versions.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { BackgroundContext, BackgroundTask, RunningTask } from './background.ts';
 
 /** Tags read side by side in one round. */
@@ -55,7 +54,7 @@ export async function movedChannels({
   const reads: ChannelRead[] = [];
   const results = await settleLimit(pairs, CONCURRENCY, async ({ bundle, environment: e }) => {
     const at = new Date().toISOString();
-    const tag = await bundleVersions({ ws, bundle, signal }).channel(e.name);
+    const tag = await ws.versions(bundle, { signal }).channel(e.name);
     reads.push({ bundle, environment: e.name, digest: tag ?? null, at });
     const key = `${bundle}\0${e.name}`;
     const changed = seen.has(key) && seen.get(key) !== tag;

@@ -40,7 +40,7 @@ import { channelRead } from '../state/channel-reads.ts';
 import { isQuarantined } from '../state/quarantine.ts';
 import { environmentRun } from '../release/environment-run.ts';
 import { lastReleases } from '../state/releases.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
+import type { BundleStore } from '../oci/index.ts';
 import { outcomeError } from '../rollout/outcome.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import { followAction } from './actions.ts';
@@ -56,7 +56,7 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
   const out: FollowResult = { followed: [], held: [] };
   const db = ctx.ws.db;
   const memory = ctx.channels ?? new Map();
-  const versions = bundleVersions({ ws: ctx.ws, bundle, signal: ctx.signal });
+  const versions = ctx.ws.versions(bundle, { signal: ctx.signal });
   const readTag = await tagReader(ctx, versions, bundle);
   for (const e of ctx.ws.config.environments) {
     ctx.signal.throwIfAborted();
@@ -138,7 +138,7 @@ interface TagRead {
 /** One pass's reader of the bundle's channel tags (see the module's doc comment). */
 async function tagReader(
   ctx: LoopContext,
-  versions: ReturnType<typeof bundleVersions>,
+  versions: BundleStore,
   bundle: string,
 ): Promise<(environment: string) => Promise<TagRead>> {
   const db = ctx.ws.db;
@@ -155,7 +155,7 @@ async function tagReader(
 }
 
 /** The tag's digest (undefined: no tag), or why it cannot be read as a manifest; an unreachable registry throws. */
-async function headTag(versions: ReturnType<typeof bundleVersions>, environment: string): Promise<TagRead> {
+async function headTag(versions: BundleStore, environment: string): Promise<TagRead> {
   try {
     const digest = await versions.channel(environment);
     return digest ? { digest } : {};

@@ -9,7 +9,7 @@ import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.t
 import type { KubeObject } from '../object/ref.ts';
 import { withOwnership } from '../release/ownership.ts';
 import { releaseToCluster } from '../release/release.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { openFindings } from '../state/drift.ts';
 import { openState } from '../state/open.ts';
 import type { Observation } from '../drift/observation.ts';

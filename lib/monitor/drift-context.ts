@@ -8,13 +8,13 @@
  */
 import { selfHealFor } from '../config/assemble.ts';
 import type { SelfHeal } from '../config/config.ts';
+import { environmentOfCluster } from '../config/lookups.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { resolvePolicy } from '../bundle/policy.ts';
 import { selectedBy, withOwnership } from '../release/ownership.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { knownBundles } from '../state/drift.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DesiredMember } from './inventory-index.ts';
@@ -39,7 +39,7 @@ export function configPolicy(ws: Workspace): PolicyOf {
 export function driftContext(ws: Workspace, policyOf: PolicyOf = configPolicy(ws)) {
   const contents = new Map<string, Promise<VersionContent>>();
   const preparers = new Map<string, (o: KubeObject) => Promise<KubeObject>>();
-  const environmentOf = (cluster: string) => ws.config.environments.find((e) => e.clusters.includes(cluster));
+  const environmentOf = (cluster: string) => environmentOfCluster(ws.config, cluster);
   const prepareFor = (cluster: string) => {
     const e = environmentOf(cluster);
     const key = e?.name ?? '';
@@ -53,7 +53,7 @@ export function driftContext(ws: Workspace, policyOf: PolicyOf = configPolicy(ws
       const key = `${bundle}@${digest}@${cluster}`;
       if (!contents.has(key)) {
         const environment = environmentOf(cluster)?.name;
-        const p = bundleVersions({ ws, bundle, signal }).load(digest, {
+        const p = ws.versions(bundle, { signal }).load(digest, {
           for: { cluster, ...(environment ? { environment } : {}) },
         });
         p.catch(() => contents.delete(key));

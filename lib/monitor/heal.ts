@@ -19,7 +19,7 @@ import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import { readInventory } from '../release/inventory.ts';
 import { releaseToCluster } from '../release/release.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { beginHeal, finishHeal, type HealRecord } from '../state/drift.ts';
 import { activeLeases } from '../state/leases.ts';
 import type { StateDb } from '../state/open.ts';

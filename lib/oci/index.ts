@@ -2,7 +2,10 @@
  * lib/oci: Drover's registry layer. It stores and fetches bytes (blobs,
  * manifests, tags) in an OCI distribution registry or an OCI image-layout
  * directory, verifying everything it pulls; what the bytes mean is
- * lib/bundle's business.
+ * lib/bundle's business. Over those bytes sits the bundle store
+ * (bundle-store.ts): a bundle's versions, read by lib/bundle's rules, and
+ * which tag names what; and the agent protocol's documents, where they are
+ * put and how they are read (agent-registry.ts).
  *
  * @example
  *   const stores = await connectStores({ reference: 'oci://ghcr.io/acme', dockerConfigPath });
@@ -10,6 +13,14 @@
  *   const { digest } = await web.pushBlob({ data: layer });
  *   await web.putManifest({ bytes, mediaType: MediaType.ociManifest, tag: '1.4.0', immutable: true });
  */
+export { readAgentIndex, readStatus, writeAgentIndex, writeStatus } from './agent-registry.ts';
+export {
+  type BundleStore,
+  channelTag,
+  openBundleStore,
+  type OpenBundleStoreOptions,
+  type Placement,
+} from './bundle-store.ts';
 export { type Digest, assertDigest, digestHex, isDigest, sha256Digest } from './digest.ts';
 export {
   type RegistryCredentials,
@@ -47,4 +58,5 @@ export {
   type StoreStats,
   type TagArgs,
 } from './store.ts';
+export { VersionTagMovedError, type VersionTagMovedData } from './version-tag-moved.ts';
 export { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.ts';

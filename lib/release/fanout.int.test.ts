@@ -12,7 +12,7 @@ import { openState, type StateDb } from '../state/open.ts';
 import { getRelease, releaseSteps } from '../state/releases.ts';
 import { fanOut } from './fanout.ts';
 import { readInventory } from './inventory.ts';
-import type { VersionContent } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 const env = testEnv();
 const ns = uniqueName('fan');

@@ -16,7 +16,8 @@ import { toDroverError } from '../errors/errors.ts';
 import { getRelease } from '../state/releases.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
 import { releaseToCluster, type ReleaseResult } from './release.ts';
-import type { ReleaseOptions, VersionContent } from './release-options.ts';
+import type { ReleaseOptions } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 export interface ClusterOutcome {
   cluster: string;

@@ -7,7 +7,7 @@ import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.t
 import type { KubeObject } from '../object/ref.ts';
 import { openState } from '../state/open.ts';
 import { releaseToCluster } from './release.ts';
-import type { VersionContent } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 const env = testEnv();
 const c1 = env.clusters[0]!;

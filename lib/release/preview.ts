@@ -28,7 +28,8 @@ import { managerOf } from './ownership.ts';
 import { assemblePlan, type PlanEntry } from './plan.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
 import { type ForeignMember, markedMembers, type Ownership, readOwnership } from './read-ownership.ts';
-import { releasePolicy, type VersionContent } from './release-options.ts';
+import { releasePolicy } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 export interface ClusterDiff extends MembersDiff {
   bundle: string;

@@ -16,7 +16,8 @@ import { getRelease, recordStep, type ReleaseRecord, unfinishedReleases } from '
 
 import { readInventory } from './inventory.ts';
 import { engineIdentity, isHolderDead, LEASE_TTL_MS } from './lease-holder.ts';
-import type { ReleaseOptions, VersionContent } from './release-options.ts';
+import type { ReleaseOptions } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 import { inventoryMissing } from './refusal.ts';
 import { rollbackRelease } from './rollback.ts';

@@ -1,30 +1,17 @@
 /**
  * What a release is asked to do, shared by the release, its rollback, the
- * recovery after a crash and the fan-out: the version's content as pulled
- * from the registry, the options of one release to one cluster, and the
- * policy it applies by (the version's own, unless overridden). Its own
- * module so that release.ts and rollback.ts, which both need it, do not
+ * recovery after a crash and the fan-out: the options of one release to one
+ * cluster (its target is a version's content, lib/bundle/version-content.ts)
+ * and the policy it applies by (the version's own, unless overridden). Its
+ * own module so that release.ts and rollback.ts, which both need it, do not
  * import each other.
  */
 import { type BundlePolicy, resolvePolicy, type StoredPolicy } from '../bundle/policy.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import type { KubeObject } from '../object/ref.ts';
 import type { OnEvent } from '../progress.ts';
 import type { StateDb } from '../state/open.ts';
-
-/** A bundle version's content, as pulled from the registry. */
-export interface VersionContent {
-  bundle: string;
-  version: string;
-  digest: string;
-  members: KubeObject[];
-  /** The bundle's apply policy as stored in the version (defaults when absent). */
-  policy?: StoredPolicy;
-  /** The target these members are (a version without targets has one variant and no name for it). */
-  target?: string;
-  /** Every target the version has (empty without targets). */
-  targets?: string[];
-}
 
 export interface ReleaseOptions {
   db: StateDb;

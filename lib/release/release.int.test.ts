@@ -11,7 +11,7 @@ import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';
 import { readInventory } from './inventory.ts';
 import { releaseToCluster } from './release.ts';
-import type { VersionContent } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 const env = testEnv();
 const ns = uniqueName('rel');

@@ -40,7 +40,8 @@ import { keptObjects, pruneEntries } from './prune.ts';
 
 import { readLive } from './read-live.ts';
 
-import { releasePolicy, type ReleaseOptions, type VersionContent } from './release-options.ts';
+import { releasePolicy, type ReleaseOptions } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 import { verifyHealth } from './verify.ts';
 

@@ -16,7 +16,7 @@ import { decryptSopsObject } from '../sops/decrypt.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { openState } from '../state/open.ts';
 import { releaseToCluster } from './release.ts';
-import type { VersionContent } from './release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 
 const env = testEnv();
 const ns = uniqueName('sops');

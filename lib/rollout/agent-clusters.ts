@@ -14,14 +14,15 @@
  */
 import { selfHealFor } from '../config/assemble.ts';
 import type { EnvironmentConfig } from '../config/config.ts';
+import { agentClustersOf } from '../config/lookups.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { type AgentStatus, waveTag } from '../protocol/agent-protocol.ts';
 import { runningOf } from '../release/environment-run.ts';
 import type { ClusterOutcome } from '../release/fanout.ts';
 import { beginRelease, lastRelease, recordStep, type ReleaseState } from '../state/releases.ts';
-import { readAgentIndex, readStatus, writeAgentIndex } from '../workspace/agent-registry.ts';
-import { isAgentCluster, type Workspace } from '../workspace/workspace.ts';
+import { readAgentIndex, readStatus, writeAgentIndex } from '../oci/index.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 /** How often an agent's status is read while the hub waits for it. */
 const STATUS_POLL_MS = 1_000;
@@ -34,9 +35,6 @@ export interface AgentOutcomes {
   /** Waits for one agent cluster's report of the version (fanOut's `remote`). */
   outcome: (cluster: string, wave: number) => Promise<RemoteOutcome>;
 }
-
-export const agentClustersOf = (ws: Pick<Workspace, 'config'>, e: EnvironmentConfig): string[] =>
-  e.clusters.filter((c) => isAgentCluster(ws, c));
 
 /** The tag an agent cluster of `e` follows. */
 export function agentTag(e: EnvironmentConfig, cluster: string): string {
@@ -66,7 +64,7 @@ export async function listInIndex({
   const index = await readAgentIndex({ stores: ws.stores, environment: e.name, signal });
   const bundles = new Set(index?.bundles ?? []);
   const retire = new Set(index?.retire ?? []);
-  const tags = Object.fromEntries(agentClustersOf(ws, e).map((c) => [c, { tag: agentTag(e, c) }]));
+  const tags = Object.fromEntries(agentClustersOf(ws.config, e).map((c) => [c, { tag: agentTag(e, c) }]));
   const policies = (names: Iterable<string>) =>
     Object.fromEntries([...names].sort().map((b) => [b, selfHealFor(ws.config, b)]));
   const unchanged =
@@ -103,7 +101,7 @@ interface Waiting {
 export function agentOutcomes(w: Waiting): AgentOutcomes {
   let indexed: Promise<void> | undefined;
   return {
-    clusters: new Set(agentClustersOf(w.ws, w.environment)),
+    clusters: new Set(agentClustersOf(w.ws.config, w.environment)),
     outcome: async (cluster) => {
       // The index tells each agent which bundles to follow, and by which tag.
       await (indexed ??= listInIndex({

@@ -30,8 +30,8 @@
  */
 import { toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
+import type { BundleStore } from '../oci/index.ts';
 import { waveTag } from '../protocol/agent-protocol.ts';
-import type { BundleVersions } from '../workspace/bundle-versions.ts';
 import type { ChannelResult } from './outcome.ts';
 import type { PlannedChannel, RolloutPlan } from './plan.ts';
 
@@ -62,7 +62,7 @@ export async function moveChannel({
   onEvent,
 }: {
   plan: Pick<RolloutPlan, 'channel'>;
-  versions: BundleVersions;
+  versions: BundleStore;
   /** Agents of the environment follow wave tags (it has waves and agent clusters). */
   waveTags: boolean;
   /** Agents of the environment follow its tag itself (agent clusters, no waves): it must move before they can start. */
@@ -104,7 +104,7 @@ export async function moveChannel({
 }
 
 /** The tag goes back where the plan says, if it still names the version; a tag left on it is said, never thrown. */
-async function putTagBack(ch: PlannedChannel, versions: BundleVersions, result: ChannelResult): Promise<void> {
+async function putTagBack(ch: PlannedChannel, versions: BundleStore, result: ChannelResult): Promise<void> {
   const signal = AbortSignal.timeout(PUT_BACK_MS);
   try {
     if (!ch.putBackTo) {
@@ -124,7 +124,7 @@ async function putTagBack(ch: PlannedChannel, versions: BundleVersions, result: 
 
 function waveTransaction(
   ch: PlannedChannel,
-  versions: BundleVersions,
+  versions: BundleStore,
   result: ChannelResult,
   onEvent: OnEvent | undefined,
 ): ChannelTransaction {

@@ -18,17 +18,16 @@ import { gt } from 'semver';
 import { artifactRefusalOf } from '../bundle/artifact-check.ts';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
+import { type BundleStore, readStatus, VersionTagMovedError } from '../oci/index.ts';
 import { environmentRun, runningOf } from '../release/environment-run.ts';
 import { readInventory } from '../release/inventory.ts';
 import { previewRelease } from '../release/preview.ts';
 import { isQuarantined } from '../state/quarantine.ts';
 import { lastRelease, lastReleases, listReleases } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
-import { readStatus } from '../workspace/agent-registry.ts';
-import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
-import { VersionTagMovedError } from '../workspace/version-tag-moved.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
-import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
 import { chooseVersion } from './choose-version.ts';
 import type { PlannedCluster, PlannedWave, PlanRefusal, RolloutPlan, RolloutRequest, VersionRef } from './plan.ts';
@@ -42,14 +41,14 @@ export interface PlanRolloutOptions extends RolloutRequest {
 export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Promise<RolloutPlan> {
   const { bundle, signal } = opts;
   const e = checkRequest(ws, opts);
-  const versions = bundleVersions({ ws, bundle, signal });
+  const versions = ws.versions(bundle, { signal });
   const tags = await readTags(ws, versions);
   const run = e ? environmentRun(lastReleases(ws.db, { bundle, clusters: e.clusters })) : undefined;
   const namesVersion = e && tags[e.name] ? await versionOfDigest(ws, versions, bundle, tags[e.name]!) : undefined;
   const chosen = chooseVersion({
     request: opts,
     environments: ws.config.environments.map((x) => x.name),
-    runOf: (env) => environmentRun(lastReleases(ws.db, { bundle, clusters: environmentOf(ws, env).clusters })),
+    runOf: (env) => environmentRun(lastReleases(ws.db, { bundle, clusters: environmentOf(ws.config, env).clusters })),
     isQuarantined: (environment, version) => isQuarantined(ws.db, { bundle, version, environment }),
     current: namesVersion,
     succeeded: e ? succeededIn(ws, bundle, e) : [],
@@ -76,19 +75,19 @@ export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Prom
 /** The environment a request moves (undefined: one cluster); a request that cannot be planned throws. */
 function checkRequest(ws: Workspace, { environment, cluster, reason }: RolloutRequest): EnvironmentConfig | undefined {
   if (!environment === !cluster) throw new UsageError(`${reason} needs exactly one of --env or --cluster`);
-  if (environment) return environmentOf(ws, environment);
+  if (environment) return environmentOf(ws.config, environment);
   if (!ws.config.clusters.some((c) => c.name === cluster))
     throw new UsageError(`${ws.config.file}: no cluster named ${cluster}`, { data: { cluster } });
-  if (isAgentCluster(ws, cluster!))
+  if (isAgentCluster(ws.config, cluster!))
     throw new UsageError(
-      `${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws, cluster!)?.name ?? 'ENV'}) instead`,
+      `${cluster} is an agent cluster: it follows its environment's tag; deploy to the environment (--env ${environmentOfCluster(ws.config, cluster!)?.name ?? 'ENV'}) instead`,
       { data: { cluster } },
     );
   return undefined;
 }
 
 /** Every environment's channel tag, each one request. */
-async function readTags(ws: Workspace, versions: BundleVersions): Promise<Record<string, string | null>> {
+async function readTags(ws: Workspace, versions: BundleStore): Promise<Record<string, string | null>> {
   const names = ws.config.environments.map((e) => e.name);
   const digests = await Promise.all(names.map((n) => versions.channel(n)));
   return Object.fromEntries(names.map((n, i) => [n, digests[i] ?? null]));
@@ -97,7 +96,7 @@ async function readTags(ws: Workspace, versions: BundleVersions): Promise<Record
 /** The version a digest is, from the journal when this hub cut it, else from the artifact itself (undefined: not a version of the bundle). */
 async function versionOfDigest(
   ws: Workspace,
-  versions: BundleVersions,
+  versions: BundleStore,
   bundle: string,
   digest: string,
 ): Promise<string | undefined> {
@@ -118,11 +117,9 @@ function succeededIn(ws: Workspace, bundle: string, e: EnvironmentConfig) {
 
 /** The version pulled and verified by its recorded digest, or the refusal its tag or artifact calls for. */
 async function loadChosen(
-  versions: BundleVersions,
+  versions: BundleStore,
   reference: string,
-): Promise<
-  { version: VersionRef & { content: Awaited<ReturnType<BundleVersions['load']>> } } | { refusal: PlanRefusal }
-> {
+): Promise<{ version: VersionRef & { content: Awaited<ReturnType<BundleStore['load']>> } } | { refusal: PlanRefusal }> {
   try {
     const content = await versions.load(reference);
     return { version: { version: content.version, digest: content.digest, content } };
@@ -162,7 +159,7 @@ async function plannedCluster(
   const base = {
     cluster,
     wave,
-    mode: isAgentCluster(ws, cluster) ? ('agent' as const) : ('push' as const),
+    mode: isAgentCluster(ws.config, cluster) ? ('agent' as const) : ('push' as const),
     runs: run ? { version: run.version, digest: run.digest } : null,
   };
   // A refused plan runs nothing: what the clusters hold does not matter to it.
@@ -176,7 +173,7 @@ async function plannedCluster(
     const inventory = await readInventory(kube, bundle, signal);
     const planned = { ...base, inventory: inventory.current?.digest ?? null };
     if (!preview) return planned;
-    const environment = e ?? environmentOfCluster(ws, cluster);
+    const environment = e ?? environmentOfCluster(ws.config, cluster);
     return { ...planned, ...(await previewOn(ws, { bundle, cluster, environment, version, inventory, signal })) };
   } catch (err) {
     return { ...base, unreadable: toDroverError(err).message };
@@ -202,7 +199,7 @@ async function previewOn(
   },
 ): Promise<Pick<PlannedCluster, 'change' | 'changeError'>> {
   try {
-    const content = await bundleVersions({ ws, bundle, signal }).load(version.digest, {
+    const content = await ws.versions(bundle, { signal }).load(version.digest, {
       for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
     });
     const change = await previewRelease({

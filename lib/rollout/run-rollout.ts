@@ -21,13 +21,14 @@ import { type DroverError, toDroverError } from '../errors/errors.ts';
 import type { OnEvent } from '../progress.ts';
 import { fanOut, type FanOutResult } from '../release/fanout.ts';
 import { recoverReleases } from '../release/recover.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { BundleStore } from '../oci/index.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { isSopsEncrypted } from '../sops/detect.ts';
 import { quarantineVersion } from '../state/quarantine.ts';
 import { beginRollout, endRollout } from '../state/rollouts.ts';
-import { type BundleVersions, bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
-import { environmentOf, environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { agentOutcomes } from './agent-clusters.ts';
 import { moveChannel } from './channel-transaction.ts';
 import { failuresOf, judgeOutcome, type RolloutResult } from './outcome.ts';
@@ -87,7 +88,7 @@ function refused(plan: RolloutPlan): RolloutResult {
 /** What a rollout works with: the environment (or the one cluster's), the version handle, every cluster's content. */
 interface Prepared {
   e: EnvironmentConfig | undefined;
-  versions: BundleVersions;
+  versions: BundleStore;
   target: VersionContent;
   clusters: Map<string, Cluster>;
   contentFor: (cluster: string, v: { digest: string }) => Promise<VersionContent>;
@@ -158,19 +159,19 @@ async function carryOut(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOp
  * rolled back before starting anew.
  */
 async function prepareRollout(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOptions): Promise<Prepared> {
-  const e = plan.environment ? environmentOf(ws, plan.environment) : undefined;
-  const versions = bundleVersions({ ws, bundle: plan.bundle, signal });
+  const e = plan.environment ? environmentOf(ws.config, plan.environment) : undefined;
+  const versions = ws.versions(plan.bundle, { signal });
   const target = await versions.load(plan.digest!);
   const planned = plannedClusters(plan);
   const clusters = await ws.clusters(planned.filter((c) => c.mode === 'push').map((c) => c.cluster));
   // Each cluster takes its own target of a version, or its environment's (a deploy to one cluster: the environment that cluster is in).
-  const environmentName = (c: string) => e?.name ?? environmentOfCluster(ws, c)?.name;
+  const environmentName = (c: string) => e?.name ?? environmentOfCluster(ws.config, c)?.name;
   const contentFor = (c: string, v: { digest: string }) =>
     versions.load(v.digest, {
       for: { cluster: c, ...(environmentName(c) ? { environment: environmentName(c)! } : {}) },
     });
   const loadVersion = ({ digest }: { digest: string }) => versions.load(digest);
-  const prepare = sopsPreparer({ environments: [e ?? environmentOfCluster(ws, plan.cluster!)], env: ws.env });
+  const prepare = sopsPreparer({ environments: [e ?? environmentOfCluster(ws.config, plan.cluster!)], env: ws.env });
   const contents = await Promise.all(planned.map((c) => contentFor(c.cluster, target)));
   await Promise.all(contents.flatMap((c) => c.members.filter(isSopsEncrypted).map(prepare)));
   await recoverReleases({
@@ -205,7 +206,7 @@ function fanOutPlan(
     loadVersion: p.loadVersion,
     contentFor: p.contentFor,
     prepare: p.prepare,
-    createNamespace: (e ?? environmentOfCluster(ws, plan.cluster!))?.createNamespace ?? false,
+    createNamespace: (e ?? environmentOfCluster(ws.config, plan.cluster!))?.createNamespace ?? false,
     selfManaged: ws.config.selfManaged.includes(plan.bundle),
     ...(e
       ? { environment: e.name, timeoutMs: e.timeoutSeconds * 1000, revertOnFailure: e.onFailure === 'revert' }

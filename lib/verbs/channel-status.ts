@@ -15,12 +15,12 @@ import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import { toDroverError } from '../errors/errors.ts';
 import { channelSync, type ChannelSync } from '../release/channels.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
+import { channelTag } from '../oci/index.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { listQuarantine } from '../state/quarantine.ts';
 import { lastReleases } from '../state/releases.ts';
 import type { ReleaseRecord } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
-import { bundleVersions, channelTag } from '../workspace/bundle-versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export interface ChannelView {
@@ -53,7 +53,7 @@ export async function channelViews({
   const pairs = bundles.flatMap((bundle) => ws.config.environments.map((e) => ({ bundle, e })));
   const views = await mapLimit(pairs, 8, async ({ bundle, e }): Promise<ChannelView> => {
     const base = { environment: e.name, tag: channelTag(e.name) };
-    const versions = bundleVersions({ ws, bundle, signal });
+    const versions = ws.versions(bundle, { signal });
     let digest: string | undefined;
     try {
       digest = await versions.channel(e.name);

@@ -12,9 +12,9 @@
 import { NotFoundError } from '../errors/errors.ts';
 import { readInventory } from '../release/inventory.ts';
 import { type ClusterDiff, previewRelease } from '../release/preview.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import { sopsPreparer } from '../release/sops-preparer.ts';
-import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOfCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export async function diffOnCluster({
   ws,
@@ -32,8 +32,8 @@ export async function diffOnCluster({
   if (!ws.config.clusters.some((c) => c.name === name))
     throw new NotFoundError(`${ws.config.file}: no cluster named ${name}`, { data: { cluster: name } });
   const cluster = (await ws.clusters([name])).get(name)!;
-  const environment = environmentOfCluster(ws, name);
-  const content = await bundleVersions({ ws, bundle, signal }).load(version, {
+  const environment = environmentOfCluster(ws.config, name);
+  const content = await ws.versions(bundle, { signal }).load(version, {
     for: { cluster: name, ...(environment ? { environment: environment.name } : {}) },
   });
   return previewRelease({

@@ -6,7 +6,6 @@
  */
 import { diffMembers, type MembersDiff } from '../bundle/diff.ts';
 import { parseBundleRef } from '../bundle/bundle-ref.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 
 export type TargetDiff = MembersDiff & { target?: string };
@@ -26,8 +25,8 @@ export async function diffVersions({
 }): Promise<MembersDiff & { from: string; to: string; targets?: TargetDiff[] }> {
   const a = parseBundleRef(from);
   const b = parseBundleRef(to);
-  const va = bundleVersions({ ws, bundle: a.bundle, signal });
-  const vb = bundleVersions({ ws, bundle: b.bundle, signal });
+  const va = ws.versions(a.bundle, { signal });
+  const vb = ws.versions(b.bundle, { signal });
   const [heads, headsB] = await Promise.all([va.load(a.version), vb.load(b.version)]);
   const names = target ? [target] : [...new Set([...(heads.targets ?? []), ...(headsB.targets ?? [])])];
   if (names.length === 0) return { from, to, ...diffMembers({ before: heads.members, after: headsB.members }) };

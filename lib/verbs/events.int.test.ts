@@ -15,7 +15,7 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/
 import { type Cluster, closeCluster, connectCluster } from '../cluster/cluster.ts';
 import type { KubeObject } from '../object/ref.ts';
 import { releaseToCluster } from '../release/release.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import type { KubeEventRow } from '../state/events.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { releaseSteps } from '../state/releases.ts';

@@ -21,11 +21,11 @@ import {
   type ClusterRetirePlan,
 } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../workspace/agent-registry.ts';
+import { readStatus } from '../oci/index.ts';
 import { listInIndex } from '../rollout/agent-clusters.ts';
-import { environmentOf, environmentOfCluster, isAgentCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { beginRelease, getRelease, lastRelease, recordStep, type ReleaseRecord } from '../state/releases.ts';
 
@@ -54,7 +54,7 @@ export interface RetireResult {
 }
 
 function clustersOf(ws: Workspace, environment: string | undefined): string[] {
-  return environment ? environmentOf(ws, environment).clusters : ws.config.clusters.map((c) => c.name);
+  return environment ? environmentOf(ws.config, environment).clusters : ws.config.clusters.map((c) => c.name);
 }
 
 function checkLeftSource(ws: Workspace, bundle: string, force: boolean): void {
@@ -73,7 +73,7 @@ function policyLoader(ws: Workspace, bundle: string, signal?: AbortSignal) {
   return async ({ version, digest }: { version: string; digest: string }): Promise<StoredPolicy | undefined> => {
     const known = listVersions(ws.db, bundle).find((v) => v.version === version && v.digest === digest);
     if (known) return known.config.policy;
-    return (await bundleVersions({ ws, bundle, signal }).load(digest)).policy;
+    return (await ws.versions(bundle, { signal }).load(digest)).policy;
   };
 }
 
@@ -86,7 +86,7 @@ export async function planRetirement({
 }: RetireBundleOptions): Promise<RetirePlan> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
-  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
+  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws.config, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
   const plans = await Promise.all(
     [...clusters.values()].map((cluster) =>
@@ -100,7 +100,7 @@ export async function planRetirement({
     ),
   );
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
-  for (const c of names.filter((x) => isAgentCluster(ws, x))) {
+  for (const c of names.filter((x) => isAgentCluster(ws.config, x))) {
     const s = await readStatus({ stores: ws.stores, bundle, cluster: c, signal }).catch(() => undefined);
     plans.push({ cluster: c, running: s?.running ?? null, delete: [], letGo: [], keep: [] });
   }
@@ -117,7 +117,7 @@ export async function retireBundle({
 }: RetireBundleOptions): Promise<RetireResult> {
   checkLeftSource(ws, bundle, force);
   const names = clustersOf(ws, environment);
-  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws, c)));
+  const clusters = await ws.clusters(names.filter((c) => !isAgentCluster(ws.config, c)));
   const loadPolicy = policyLoader(ws, bundle, signal);
   const out: ClusterRetireOutcome[] = [];
   for (const cluster of clusters.values()) {
@@ -133,7 +133,7 @@ export async function retireBundle({
       }),
     );
   }
-  for (const c of names.filter((x) => isAgentCluster(ws, x)))
+  for (const c of names.filter((x) => isAgentCluster(ws.config, x)))
     out.push(
       await retireThroughRegistry({
         ws,
@@ -164,7 +164,7 @@ async function retireThroughRegistry({
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }): Promise<ClusterRetireOutcome> {
-  const e = environmentOfCluster(ws, cluster);
+  const e = environmentOfCluster(ws.config, cluster);
   const before = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
   const running = before?.running ?? null;
   const outcome = (

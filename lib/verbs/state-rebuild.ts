@@ -20,8 +20,8 @@ import { readLive } from '../release/read-live.ts';
 import { createdInJournal, rebuildEntries } from '../release/rebuild.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { lastRelease, listReleases, releaseSteps } from '../state/releases.ts';
-import { bundleVersions } from '../workspace/bundle-versions.ts';
-import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOfCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 
 export interface RebuiltInventory {
   bundle: string;
@@ -60,8 +60,8 @@ export async function rebuildInventory({
       `the journal does not say ${bundle} runs on ${name}; there is nothing to rebuild ${where} from`,
       { data: { bundle, cluster: name } },
     );
-  const environment = environmentOfCluster(ws, name)?.name;
-  const content = await bundleVersions({ ws, bundle, signal }).load(running.digest, {
+  const environment = environmentOfCluster(ws.config, name)?.name;
+  const content = await ws.versions(bundle, { signal }).load(running.digest, {
     for: { cluster: name, ...(environment ? { environment } : {}) },
   });
   const members = withoutDelegatedFields(content.members);

@@ -21,9 +21,10 @@ import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { listBundles, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../workspace/agent-registry.ts';
+import { readStatus } from '../oci/index.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
-import { environmentOfCluster, type Workspace } from '../workspace/workspace.ts';
+import { environmentOfCluster } from '../config/lookups.ts';
+import type { Workspace } from '../workspace/workspace.ts';
 import { type ChannelView, channelViews, clusterSync } from './channel-status.ts';
 
 export interface StatusRow {
@@ -262,7 +263,7 @@ function clusterRow({
       }
     : null;
   const pending = inv?.pending?.version ?? null;
-  const environment = environmentOfCluster(ws, cluster)?.name ?? null;
+  const environment = environmentOfCluster(ws.config, cluster)?.name ?? null;
   const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
   const sync = channel ? clusterSync(channel, { running, last, pending }) : { sync: null, reason: null };
   return {
@@ -309,7 +310,7 @@ function agentRow(
   channelsOf: Map<string, Map<string, ChannelView>>,
 ): StatusRow | undefined {
   if (!s) return undefined;
-  const environment = environmentOfCluster(ws, cluster)?.name ?? null;
+  const environment = environmentOfCluster(ws.config, cluster)?.name ?? null;
   const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
   const tagRef = tagOf(channel);
   if (s instanceof Error) {

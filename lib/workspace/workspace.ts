@@ -1,19 +1,22 @@
 /**
  * A workspace is everything one drover.yaml points at, opened once per
- * command: the config, the state database, the bundle stores and (lazily)
- * the clusters. Verbs take a workspace; the CLI opens and closes it.
+ * command: the config, the state database, the registry's stores, each
+ * bundle's versions over them (the bundle store, wired to this state) and
+ * (lazily) the clusters. Verbs take a workspace; the CLI opens and closes it.
  *
  * @example
  *   const ws = await openWorkspace({ configPath: 'drover.yaml' });
- *   try { ... } finally { ws.close(); }
+ *   try { await ws.versions('web').channel('prod'); } finally { ws.close(); }
  */
 import { homedir } from 'node:os';
 import type { Cluster } from '../cluster/cluster.ts';
 import { secretFromEnv } from '../config/assemble.ts';
-import type { DroverConfig, EnvironmentConfig } from '../config/config.ts';
+import type { DroverConfig } from '../config/config.ts';
 import { NotFoundError, UsageError } from '../errors/errors.ts';
-import { connectStores, dockerConfigPath, type Stores } from '../oci/index.ts';
+import { type BundleStore, connectStores, dockerConfigPath, openBundleStore, type Stores } from '../oci/index.ts';
+import { markChannel } from '../state/channel-marks.ts';
 import { openState, type StateDb } from '../state/open.ts';
+import { getVersion } from '../state/versions.ts';
 
 export interface Workspace {
   config: DroverConfig;
@@ -21,6 +24,12 @@ export interface Workspace {
   stores: Stores;
   /** The process environment it was opened with: age keys, Git and registry credentials, binaries' PATH, as drover.yaml names them. */
   env: NodeJS.ProcessEnv;
+  /**
+   * A bundle's versions and channel tags in the registry (lib/oci/bundle-store.ts),
+   * pulled by the digest this state recorded at cut; a channel tag Drover moves or
+   * follows is marked in this state as its own. Each call is a new handle with its own pull cache.
+   */
+  versions(bundle: string, opts?: { signal?: AbortSignal | undefined }): BundleStore;
   /** Connects (once) to the named clusters, or all configured push clusters; an agent cluster named is a UsageError. */
   clusters(names?: string[]): Promise<Map<string, Cluster>>;
   close(): void;
@@ -67,6 +76,14 @@ export async function openWorkspaceWith({
     db,
     stores,
     env,
+    versions: (bundle, { signal } = {}) =>
+      openBundleStore({
+        store: stores.open(bundle),
+        bundle,
+        recordedDigest: (version) => getVersion(db, bundle, version)?.digest,
+        onMarked: (environment, digest) => markChannel(db, { bundle, environment, digest }),
+        signal,
+      }),
     async clusters(names) {
       // Agent clusters are reached through the registry only: never connected to, and left out of "all".
       const wanted = names ?? config.clusters.filter((c) => c.mode === 'push').map((c) => c.name);
@@ -100,21 +117,4 @@ export async function openWorkspaceWith({
       db.close();
     },
   };
-}
-
-/** The environment of that name in the workspace's config; NotFoundError naming the file otherwise. */
-export function environmentOf(ws: Pick<Workspace, 'config'>, name: string): EnvironmentConfig {
-  const e = ws.config.environments.find((x) => x.name === name);
-  if (!e) throw new NotFoundError(`${ws.config.file}: no environment named ${name}`, { data: { environment: name } });
-  return e;
-}
-
-/** The environment a cluster belongs to (the first that names it), if any. */
-export function environmentOfCluster(ws: Pick<Workspace, 'config'>, cluster: string): EnvironmentConfig | undefined {
-  return ws.config.environments.find((e) => e.clusters.includes(cluster));
-}
-
-/** Whether a configured cluster is reached through the registry by its agent (`mode: agent`), not by its API server. */
-export function isAgentCluster(ws: Pick<Workspace, 'config'>, cluster: string): boolean {
-  return ws.config.clusters.find((c) => c.name === cluster)?.mode === 'agent';
 }

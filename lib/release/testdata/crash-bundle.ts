@@ -2,7 +2,7 @@
 // process it kills: version N has `count` ConfigMaps whose data says N, plus
 // one ConfigMap only that version has.
 import type { KubeObject } from '../../object/ref.ts';
-import type { VersionContent } from '../release-options.ts';
+import type { VersionContent } from '../../bundle/version-content.ts';
 
 export function crashVersion({ bundle, namespace, version, count }: { bundle: string; namespace: string; version: string; count: number }): VersionContent {
   const members: KubeObject[] = [];

@@ -3,17 +3,20 @@
  * which tag names what (the immutable `<version>` tag, and one channel tag
  * per environment, named like the environment), reading a version back by
  * version, channel or digest (resolved to a digest once, then manifest,
- * config and layer pulled by digest, each verified, and unpacked), and
- * moving a channel tag. Deploy, promote, rollback, diff, drift, recovery and
- * the daemon all go through here, so the tag rules live nowhere else.
+ * config and layer pulled by digest, each verified by lib/bundle's artifact
+ * rules, and unpacked), and moving a channel tag. Deploy, promote, rollback,
+ * diff, drift, recovery and the daemon all go through here (a workspace
+ * opens one: `ws.versions(bundle)`), so the tag rules live nowhere else.
  *
  * A version is pulled by the digest the state recorded when Drover cut it,
  * never by whatever its `<version>` tag names now: the tag is read only to
  * compare, and one that names another digest is refused
- * (`VersionTagMovedError`, both digests named).
+ * (`VersionTagMovedError`, both digests named). The state itself is the
+ * caller's: it hands in `recordedDigest` (what was recorded at cut) and
+ * `onMarked` (a channel tag Drover moved or followed, to remember as its own).
  *
  * @example
- *   const versions = bundleVersions({ ws, bundle: 'web' });
+ *   const versions = openBundleStore({ store: stores.open('web'), bundle: 'web', recordedDigest, onMarked });
  *   const prod = await versions.channel('prod');        // the digest prod's tag names, or undefined
  *   const v = await versions.load('1.0.2');            // { version, digest, members, policy }
  *   await versions.moveChannel('prod', v.digest);
@@ -21,22 +24,19 @@
 import { TARGET_ANNOTATION } from '../bundle/pack.ts';
 import { unpackBundle } from '../bundle/unpack.ts';
 import { checkBundleConfig, checkBundleManifest, refuse } from '../bundle/artifact-check.ts';
+import { clusterTarget, targetFor } from '../bundle/targets.ts';
+import type { VersionContent } from '../bundle/version-content.ts';
 import { NotFoundError } from '../errors/errors.ts';
-import { markChannel } from '../state/channel-marks.ts';
-import { getVersion } from '../state/versions.ts';
-import { clusterTarget, targetFor } from '../render/targets.ts';
-import type { OciStore } from '../oci/index.ts';
-import type { VersionContent } from '../release/release-options.ts';
+import type { OciStore } from './store.ts';
 import { VersionTagMovedError } from './version-tag-moved.ts';
-import type { Workspace } from './workspace.ts';
 
 /** The tag an environment's desired version is named by. */
 export const channelTag = (environment: string): string => environment;
 
-export interface BundleVersions {
+export interface BundleStore {
   /**
    * A version by semver, by tag (a channel) or by digest, pulled and
-   * verified: the layer of `target` (see lib/render/targets.ts for which one
+   * verified: the layer of `target` (see lib/bundle/targets.ts for which one
    * a cluster takes), or of the version's only variant. A version with
    * targets asked for none gives its first. A version this state recorded
    * at cut is pulled by that digest (see `versionDigest`).
@@ -44,7 +44,7 @@ export interface BundleVersions {
   load(reference: string, opts?: { target?: string; for?: Placement }): Promise<VersionContent>;
   /** The digest the environment's channel tag names, or undefined when it has none (or the registry says so). */
   channel(environment: string, opts?: { signal?: AbortSignal | undefined }): Promise<string | undefined>;
-  /** Points the environment's channel tag at a digest already in the registry, and marks it as Drover's (state/channel-marks.ts). */
+  /** Points the environment's channel tag at a digest already in the registry, and marks it as Drover's (`onMarked`). */
   moveChannel(environment: string, digest: string, opts?: { signal?: AbortSignal }): Promise<void>;
   /** Marks the digest the tag names as known to Drover without moving it (a tag followed). */
   mark(environment: string, digest: string): void;
@@ -68,16 +68,24 @@ export interface Placement {
   cluster: string;
 }
 
-export function bundleVersions({
-  ws,
-  bundle,
-  signal,
-}: {
-  ws: Workspace;
+export interface OpenBundleStoreOptions {
+  /** The bundle's repository in the registry. */
+  store: OciStore;
   bundle: string;
-  signal?: AbortSignal;
-}): BundleVersions {
-  const store = ws.stores.open(bundle);
+  /** The digest the state recorded for a version at cut, or undefined when it recorded none. */
+  recordedDigest: (version: string) => string | undefined;
+  /** Remembers a channel tag's digest as Drover's own (a move of its own, or a tag followed). */
+  onMarked: (environment: string, digest: string) => void;
+  signal?: AbortSignal | undefined;
+}
+
+export function openBundleStore({
+  store,
+  bundle,
+  recordedDigest,
+  onMarked,
+  signal,
+}: OpenBundleStoreOptions): BundleStore {
   // One pull per version and target for this handle: a fan-out to many clusters of one target pulls its layer once.
   const loaded = new Map<string, Promise<VersionContent>>();
   const moveTag = async (tag: string, digest: string, opts: { signal?: AbortSignal } = {}) => {
@@ -99,7 +107,7 @@ export function bundleVersions({
     load: (reference, opts = {}) => {
       const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
       if (!loaded.has(key)) {
-        const recorded = reference.startsWith('sha256:') ? undefined : getVersion(ws.db, bundle, reference)?.digest;
+        const recorded = reference.startsWith('sha256:') ? undefined : recordedDigest(reference);
         const p = loadVersionContent({
           store,
           bundle,
@@ -126,9 +134,9 @@ export function bundleVersions({
     moveChannel: async (environment, digest, opts) => {
       await moveTag(channelTag(environment), digest, opts);
       // Drover's own move: the tag names what Drover put there, not a move by someone else to follow.
-      markChannel(ws.db, { bundle, environment, digest });
+      onMarked(environment, digest);
     },
-    mark: (environment, digest) => markChannel(ws.db, { bundle, environment, digest }),
+    mark: (environment, digest) => onMarked(environment, digest),
   };
 }
 

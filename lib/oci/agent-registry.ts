@@ -11,7 +11,6 @@
  *   const s = await readStatus({ stores: ws.stores, bundle: 'web', cluster: 'c3' }); // AgentStatus | undefined
  */
 import { NotFoundError } from '../errors/errors.ts';
-import type { OciStore, Stores } from '../oci/index.ts';
 import {
   type AgentStatus,
   decodeIndex,
@@ -24,14 +23,15 @@ import {
   INDEX_REPOSITORY,
   statusRepository,
 } from '../protocol/agent-protocol.ts';
-
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+import { MediaType } from './media-types.ts';
+import type { Stores } from './reference.ts';
+import type { OciStore } from './store.ts';
 
 async function put(store: OciStore, tag: string, bytes: Uint8Array, signal?: AbortSignal): Promise<void> {
   // The one blob every protocol manifest points at; the registry refuses a manifest whose blobs it lacks.
   if (!(await store.hasBlob({ digest: EMPTY_DIGEST, signal })))
     await store.pushBlob({ data: EMPTY_BLOB, digest: EMPTY_DIGEST, signal });
-  await store.putManifest({ bytes, mediaType: OCI_MANIFEST, tag, signal });
+  await store.putManifest({ bytes, mediaType: MediaType.ociManifest, tag, signal });
 }
 
 async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<Uint8Array | undefined> {
@@ -39,7 +39,7 @@ async function get(store: OciStore, tag: string, signal?: AbortSignal): Promise<
     return (
       await store.getManifest({
         reference: tag,
-        accept: [OCI_MANIFEST],
+        accept: [MediaType.ociManifest],
         maxBytes: 256 * 1024,
         signal,
       })

@@ -2,20 +2,21 @@
 // and a real (in-memory) state: a version recorded at cut is pulled by its
 // recorded digest; its tag re-pointed to another artifact is refused naming
 // both digests; a tag gone still loads by the recorded digest; a version the
-// state never recorded falls back to its tag.
+// state never recorded falls back to its tag. The state is handed in as a
+// workspace hands it (lib/workspace/workspace.ts: `ws.versions`).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { packBundle, type PackedBundle } from '../bundle/pack.ts';
 import { ConflictError } from '../errors/errors.ts';
-import { MediaType } from '../oci/media-types.ts';
-import { connectStores, type Stores } from '../oci/reference.ts';
+import { channelMark, markChannel } from '../state/channel-marks.ts';
 import { openState, type StateDb } from '../state/open.ts';
-import { recordCut } from '../state/versions.ts';
-import { bundleVersions } from './bundle-versions.ts';
+import { getVersion, recordCut } from '../state/versions.ts';
+import { openBundleStore } from './bundle-store.ts';
+import { MediaType } from './media-types.ts';
+import { connectStores, type Stores } from './reference.ts';
 import { VersionTagMovedError } from './version-tag-moved.ts';
-import type { Workspace } from './workspace.ts';
 
 const bundle = 'web';
 const cm = (level: string) => ({
@@ -42,7 +43,15 @@ const pack = (version: string, parent: string | null) =>
 let dir: string;
 let db: StateDb;
 let stores: Stores;
-let ws: Workspace;
+
+/** The bundle's store over this state, wired as a workspace wires it. */
+const openVersions = () =>
+  openBundleStore({
+    store: stores.open(bundle),
+    bundle,
+    recordedDigest: (version) => getVersion(db, bundle, version)?.digest,
+    onMarked: (environment, digest) => markChannel(db, { bundle, environment, digest }),
+  });
 
 /** Pushes a packed version's blobs and manifest, tagged or not. */
 async function push(p: PackedBundle, tag?: string): Promise<void> {
@@ -70,24 +79,23 @@ const record = (p: PackedBundle) =>
   });
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'drover-bundle-versions-'));
+  dir = mkdtempSync(join(tmpdir(), 'drover-bundle-store-'));
   db = openState({ path: ':memory:' });
   stores = await connectStores({ reference: `oci-layout://${dir}` });
-  ws = { db, stores, config: { clusters: [], environments: [] } } as unknown as Workspace;
 });
 afterEach(() => {
   db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('bundleVersions: versions by the digest recorded at cut', () => {
+describe('openBundleStore: versions by the digest recorded at cut', () => {
   const v0 = pack('1.0.0', null);
   const v1 = pack('1.0.1', '1.0.0');
 
   it('loads a recorded version by its recorded digest when the tag agrees', async () => {
     await push(v0, '1.0.0');
     record(v0);
-    const v = await bundleVersions({ ws, bundle }).load('1.0.0');
+    const v = await openVersions().load('1.0.0');
     expect({ version: v.version, digest: v.digest }).toEqual({ version: '1.0.0', digest: v0.manifestDigest });
   });
 
@@ -98,7 +106,7 @@ describe('bundleVersions: versions by the digest recorded at cut', () => {
     record(v1);
     // Someone else moves the immutable tag (as `oras tag` can): 1.0.1 now names 1.0.0's artifact.
     await stores.open(bundle).tag({ digest: v0.manifestDigest, tag: '1.0.1' });
-    const err = await bundleVersions({ ws, bundle })
+    const err = await openVersions()
       .load('1.0.1')
       .then(
         () => undefined,
@@ -120,17 +128,33 @@ describe('bundleVersions: versions by the digest recorded at cut', () => {
     expect(e.message).toContain(v1.manifestDigest);
     expect(e.message).toContain(v0.manifestDigest);
     // By digest, the version Drover cut is still there and loads.
-    expect((await bundleVersions({ ws, bundle }).load(v1.manifestDigest)).version).toBe('1.0.1');
+    expect((await openVersions().load(v1.manifestDigest)).version).toBe('1.0.1');
   });
 
   it('loads a recorded version by its digest when its tag is gone', async () => {
     await push(v0);
     record(v0);
-    expect((await bundleVersions({ ws, bundle }).load('1.0.0')).digest).toBe(v0.manifestDigest);
+    expect((await openVersions().load('1.0.0')).digest).toBe(v0.manifestDigest);
   });
 
   it('falls back to the tag for a version this state never recorded', async () => {
     await push(v1, '1.0.1');
-    expect((await bundleVersions({ ws, bundle }).load('1.0.1')).digest).toBe(v1.manifestDigest);
+    expect((await openVersions().load('1.0.1')).digest).toBe(v1.manifestDigest);
+  });
+});
+
+describe('openBundleStore: channel tags', () => {
+  const v0 = pack('1.0.0', null);
+
+  it("moves a channel tag and marks it as Drover's; mark alone moves nothing", async () => {
+    await push(v0, '1.0.0');
+    const versions = openVersions();
+    expect(await versions.channel('prod')).toBeUndefined();
+    await versions.moveChannel('prod', v0.manifestDigest);
+    expect(await versions.channel('prod')).toBe(v0.manifestDigest);
+    expect(channelMark(db, { bundle, environment: 'prod' })?.digest).toBe(v0.manifestDigest);
+    versions.mark('dev', v0.manifestDigest);
+    expect(channelMark(db, { bundle, environment: 'dev' })?.digest).toBe(v0.manifestDigest);
+    expect(await versions.channel('dev')).toBeUndefined();
   });
 });
