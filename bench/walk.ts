@@ -26,7 +26,7 @@
  */
 import { relative, resolve } from 'node:path';
 import ts from 'typescript';
-import { layerOf } from '../eslint/layers.js';
+import { LAYERS, layerOf } from '../eslint/layers.js';
 
 /** Where a walk enters but does not look inside: the work, not the orchestration. */
 const STOP = ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo'];
@@ -52,26 +52,10 @@ const config = ts.getParsedCommandLineOfConfigFile(
 const program = ts.createProgram({ rootNames: config.fileNames, options: config.options });
 const checker = program.getTypeChecker();
 const rel = (f: string) => relative(root, f);
+/** A file's layer, bottom up (eslint/layers.js lists them in that order); -1 outside the layered tree. */
 const layerIndex = (file: string) => {
   const l = (layerOf as (p: string) => { name: string } | undefined)(file);
-  return l
-    ? [
-        'foundation',
-        'pure',
-        'adapter',
-        'schedule',
-        'events',
-        'release',
-        'repo',
-        'workspace',
-        'monitor',
-        'rollout',
-        'verbs',
-        'loop',
-        'api',
-        'interface',
-      ].indexOf(l.name)
-    : -1;
+  return l ? (LAYERS as { name: string }[]).findIndex((x) => x.name === l.name) : -1;
 };
 const stops = (file: string) => {
   const l = (layerOf as (p: string) => { name: string } | undefined)(file);

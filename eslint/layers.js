@@ -17,6 +17,9 @@ const ROOT = resolve(import.meta.dirname, '..');
  * may import its own folder's files and the layers named in `may`; an
  * adapter never imports another adapter, an engine only engines below it.
  */
+/** Everything below the rollout engine: what the application layer (verbs, loop, the public API) builds on. */
+const ENGINES = ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo', 'monitor', 'workspace'];
+
 export const LAYERS = [
   { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: [] },
   {
@@ -47,58 +50,9 @@ export const LAYERS = [
     paths: ['lib/rollout/'],
     may: ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo', 'workspace', 'monitor'],
   },
-  {
-    name: 'verbs',
-    paths: ['lib/verbs/'],
-    may: [
-      'foundation',
-      'pure',
-      'adapter',
-      'schedule',
-      'events',
-      'release',
-      'repo',
-      'monitor',
-      'workspace',
-      'rollout',
-      'verbs',
-    ],
-  },
-  {
-    name: 'loop',
-    paths: ['lib/loop/'],
-    may: [
-      'foundation',
-      'pure',
-      'adapter',
-      'schedule',
-      'events',
-      'release',
-      'repo',
-      'monitor',
-      'workspace',
-      'rollout',
-      'verbs',
-    ],
-  },
-  {
-    name: 'api',
-    paths: ['lib/index.ts'],
-    may: [
-      'foundation',
-      'pure',
-      'adapter',
-      'schedule',
-      'events',
-      'release',
-      'repo',
-      'monitor',
-      'workspace',
-      'rollout',
-      'verbs',
-      'loop',
-    ],
-  },
+  { name: 'verbs', paths: ['lib/verbs/'], may: [...ENGINES, 'rollout', 'verbs'] },
+  { name: 'loop', paths: ['lib/loop/'], may: [...ENGINES, 'rollout', 'verbs'] },
+  { name: 'api', paths: ['lib/index.ts'], may: [...ENGINES, 'rollout', 'verbs', 'loop'] },
   { name: 'interface', paths: ['cmd/', 'http/'], may: ['api'] },
 ];
 

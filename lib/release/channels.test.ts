@@ -1,25 +1,8 @@
 import { gt } from 'semver';
 import { describe, expect, it } from 'vitest';
 import type { ReleaseRecord } from '../state/releases.ts';
+import { releaseRecord as rel } from '../state/testdata/journal.ts';
 import { channelSync, previousGoodVersion } from './channels.ts';
-
-const rel = (cluster: string, version: string, state: ReleaseRecord['state']): ReleaseRecord => ({
-  id: 0,
-  kind: 'release',
-  bundle: 'web',
-  cluster,
-  environment: 'prod',
-  version,
-  digest: `sha256:${version}`,
-  fromVersion: null,
-  fromDigest: null,
-  state,
-  reason: null,
-  failedObject: null,
-  startedAt: '',
-  updatedAt: '',
-  finishedAt: null,
-});
 
 describe('previousGoodVersion', () => {
   const history = [

@@ -1,47 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { openState } from '../state/open.ts';
-import { beginRelease, lastReleases, recordStep, type ReleaseRecord } from '../state/releases.ts';
+import { lastReleases, type ReleaseRecord } from '../state/releases.ts';
+import { releaseRecord as rel, recordRelease as release } from '../state/testdata/journal.ts';
 import { environmentRun } from './environment-run.ts';
-
-const rel = (cluster: string, version: string, state: ReleaseRecord['state']): ReleaseRecord => ({
-  id: 0,
-  kind: 'release',
-  bundle: 'web',
-  cluster,
-  environment: 'prod',
-  version,
-  digest: `sha256:${version}`,
-  fromVersion: null,
-  fromDigest: null,
-  state,
-  reason: null,
-  failedObject: null,
-  startedAt: '',
-  updatedAt: '',
-  finishedAt: null,
-});
-
-function release(
-  db: ReturnType<typeof openState>,
-  cluster: string,
-  version: string,
-  outcome: 'succeeded' | 'rolled-back' | 'rollback-failed' | 'verifying',
-  from?: string,
-) {
-  const r = beginRelease(db, {
-    bundle: 'web',
-    cluster,
-    version,
-    digest: `sha256:${version}`,
-    ...(from ? { fromVersion: from, fromDigest: `sha256:${from}` } : {}),
-  });
-  recordStep(db, r.id, { state: 'applying', message: 'applying' });
-  if (outcome === 'verifying') return recordStep(db, r.id, { state: 'verifying', message: 'verifying' });
-  if (outcome === 'succeeded') return recordStep(db, r.id, { state: 'succeeded', message: 'ok' });
-  recordStep(db, r.id, { state: 'failed', message: 'crash loop', reason: 'CrashLoopBackOff' });
-  recordStep(db, r.id, { state: 'rolling-back', message: 'restoring' });
-  recordStep(db, r.id, { state: outcome, message: outcome });
-}
 
 const runIn = (db: ReturnType<typeof openState>, clusters: string[]) =>
   environmentRun(lastReleases(db, { bundle: 'web', clusters }));

@@ -74,15 +74,14 @@ export class RolloutRefusedError extends ConflictError {}
 
 const failed = (c: ClusterOutcome): boolean => c.state !== 'succeeded' && c.state !== 'not-started';
 
-export function judgeOutcome({
-  clusters,
-  channel,
-  refusal,
-}: {
+/** What a rollout's outcome is judged from: its clusters, its tag, or the plan's refusal. */
+export interface OutcomeInputs {
   clusters: readonly ClusterOutcome[];
   channel?: ChannelResult | undefined;
   refusal?: PlanRefusal | undefined;
-}): RolloutOutcome {
+}
+
+export function judgeOutcome({ clusters, channel, refusal }: OutcomeInputs): RolloutOutcome {
   if (refusal) return 'refused';
   const bad = clusters.filter(failed);
   if (bad.length === 0) return 'healthy';
@@ -95,15 +94,7 @@ export function judgeOutcome({
 }
 
 /** The failures of a rollout as a list, one per cluster that did not end on the version (and the tag, if it stayed wrong). */
-export function failuresOf({
-  clusters,
-  channel,
-  refusal,
-}: {
-  clusters: readonly ClusterOutcome[];
-  channel?: ChannelResult | undefined;
-  refusal?: PlanRefusal | undefined;
-}): RolloutFailure[] {
+export function failuresOf({ clusters, channel, refusal }: OutcomeInputs): RolloutFailure[] {
   if (refusal) return [{ error: { code: 'E_CONFLICT', message: refusal.message, reason: refusal.reason } }];
   const out: RolloutFailure[] = clusters.filter(failed).map((c) => ({
     cluster: c.cluster,
