@@ -2,12 +2,14 @@
 // its interface (DaemonHandle): every API route refuses without the right
 // token, reads included; probes need none; webhooks are verified before
 // anything parses their body. The real daemon is exercised in serve.int.test.ts.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DaemonHandle, DaemonStatus, Workspace } from '../lib/index.ts';
 import { createDependencyTracker } from '../lib/loop/dependencies.ts';
 import { createLogger } from '../lib/loop/log.ts';
 import { createServeMetrics } from '../lib/loop/serve-metrics.ts';
-import { allRoutes, type HttpServer, startHttpServer } from './http-server.ts';
+import { allRoutes, type HttpServer, sendSafely, startHttpServer } from './http-server.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const servers: HttpServer[] = [];
@@ -103,6 +105,21 @@ describe('http server', () => {
     expect((await fetch(`${base}/api/v1/daemon`, { headers: { authorization: 'Bearer tok-right' } })).status).toBe(200);
   });
 
+  it("a handler's own bug answers 500 without its message; the daemon's log has it", async () => {
+    const { handle } = stubHandle({ token: 'tok-right' });
+    const base = await serve(handle);
+    // The stub daemon's cut rejects with a plain Error: a bug, not a Drover error.
+    const res = await fetch(`${base}/api/v1/cut`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer tok-right', 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(500);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error).toEqual({ code: 'E_INTERNAL', message: 'internal error (the daemon logged it)' });
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
   it('with no token configured, the API is closed, even to a guess of an empty token', async () => {
     const { handle } = stubHandle({});
     const base = await serve(handle);
@@ -173,5 +190,32 @@ describe('http server', () => {
       expect(r.status).toBe(401);
     }
     expect(woken).toEqual([]);
+  });
+});
+
+describe('sendSafely: nothing written wrong ends the process', () => {
+  it('a header value with CR/LF is answered 500 and logged; the server goes on serving', async () => {
+    const logged: string[] = [];
+    const log = createLogger({ write: (l) => logged.push(l) });
+    const server = createServer((req, res) =>
+      sendSafely(res, log, req, () => {
+        res.writeHead(303, { location: req.url === '/bad' ? '/\r\nset-cookie: x=1' : '/ok' });
+        res.end();
+      }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const bad = await fetch(`${base}/bad`, { redirect: 'manual' });
+      expect(bad.status).toBe(500);
+      expect(bad.headers.get('set-cookie')).toBeNull();
+      expect(await bad.text()).not.toContain('ERR_INVALID_CHAR');
+      expect(logged.some((l) => l.includes('http response could not be written'))).toBe(true);
+      const ok = await fetch(`${base}/good`, { redirect: 'manual' });
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('location')).toBe('/ok');
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -108,6 +108,47 @@ async function dispatch(routes: readonly Route[], h: DaemonHandle, req: Incoming
   }
 }
 
+/** An internal error's reply without its message (the log keeps it); Drover's own 5xx errors (unavailable...) say theirs. */
+function hideInternal(reply: Reply, log: Logger, req: IncomingMessage): Reply {
+  const e = (reply.json as { error?: { code?: string; message?: string } } | undefined)?.error;
+  if (e?.code !== 'E_INTERNAL') return reply;
+  log.error('http handler failed', { method: req.method, path: (req.url ?? '/').split('?')[0], error: e });
+  return errorReply(500, 'E_INTERNAL', 'internal error (the daemon logged it)');
+}
+
+/** The answer to anything thrown that is not Drover's own error: no internal message or stack to the reader; the log has it. */
+function internalReply(log: Logger, err: unknown, req: IncomingMessage): Reply {
+  log.error('http handler failed', {
+    method: req.method,
+    path: (req.url ?? '/').split('?')[0],
+    error: toDroverError(err),
+  });
+  return errorReply(500, 'E_INTERNAL', 'internal error (the daemon logged it)');
+}
+
+/**
+ * Writes a reply; nothing thrown while writing it (a header value a handler
+ * got wrong, a client gone) may end the process: answered 500 if nothing
+ * was sent yet, else the connection is dropped, and either way it is logged.
+ */
+export function sendSafely(res: ServerResponse, log: Logger, req: IncomingMessage, write: () => void): void {
+  try {
+    write();
+  } catch (err) {
+    log.error('http response could not be written', {
+      method: req.method,
+      path: (req.url ?? '/').split('?')[0],
+      error: toDroverError(err),
+    });
+    if (res.headersSent) res.destroy();
+    else {
+      const r = renderReply(errorReply(500, 'E_INTERNAL', 'internal error (the daemon logged it)'));
+      res.writeHead(r.status, r.headers);
+      res.end(r.body);
+    }
+  }
+}
+
 export function startHttpServer({
   handle,
   listen,
@@ -124,35 +165,38 @@ export function startHttpServer({
     (req: IncomingMessage, res: ServerResponse) => {
       const t0 = performance.now();
       void dispatch(routes, handle, req)
-        .catch((err: unknown) => errorReply(500, 'E_INTERNAL', toDroverError(err).message))
-        .then((reply) => {
-          if (reply.stream) {
-            res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers });
-            log.debug('http stream', {
+        .then((reply) => (reply.status >= 500 && reply.json ? hideInternal(reply, log, req) : reply))
+        .catch((err: unknown) => internalReply(log, err, req))
+        .then((reply) =>
+          sendSafely(res, log, req, () => {
+            if (reply.stream) {
+              res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers });
+              log.debug('http stream', {
+                method: req.method,
+                path: (req.url ?? '/').split('?')[0],
+                status: reply.status,
+              });
+              reply.stream(res);
+              return;
+            }
+            const r = renderReply(reply);
+            res.writeHead(r.status, r.headers);
+            res.end(req.method === 'HEAD' ? undefined : r.body);
+            const path = (req.url ?? '/').split('?')[0];
+            const level =
+              path === '/healthz' || path === '/readyz' || path === '/metrics'
+                ? 'debug'
+                : r.status >= 500
+                  ? 'warn'
+                  : 'info';
+            log[level]('http request', {
               method: req.method,
-              path: (req.url ?? '/').split('?')[0],
-              status: reply.status,
+              path,
+              status: r.status,
+              ms: Math.round(performance.now() - t0),
             });
-            reply.stream(res);
-            return;
-          }
-          const r = renderReply(reply);
-          res.writeHead(r.status, r.headers);
-          res.end(req.method === 'HEAD' ? undefined : r.body);
-          const path = (req.url ?? '/').split('?')[0];
-          const level =
-            path === '/healthz' || path === '/readyz' || path === '/metrics'
-              ? 'debug'
-              : r.status >= 500
-                ? 'warn'
-                : 'info';
-          log[level]('http request', {
-            method: req.method,
-            path,
-            status: r.status,
-            ms: Math.round(performance.now() - t0),
-          });
-        });
+          }),
+        );
     },
   );
   return new Promise((resolve, reject) => {

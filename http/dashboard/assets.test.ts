@@ -26,5 +26,8 @@ describe('dashboard assets', () => {
       expect(r.contentType).toBe(ASSETS[name]!.type);
     }
     expect(assetReply('nope.js').status).toBe(404);
+    // Names of Object.prototype's members are no assets either.
+    for (const name of ['constructor', 'toString', '__proto__', 'hasOwnProperty'])
+      expect(assetReply(name).status, name).toBe(404);
   });
 });

@@ -20,7 +20,8 @@ export const ASSETS: Record<string, { file: string; type: string }> = {
 const cache = new Map<string, string>();
 
 export function assetReply(name: string): Reply {
-  const a = ASSETS[name];
+  // Only the table's own names: `constructor`, `toString` and the like are no assets.
+  const a = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
   if (!a) return { status: 404, text: 'no such asset\n' };
   let text = cache.get(name);
   if (text === undefined) {

@@ -143,6 +143,18 @@ describe('dashboard', () => {
     expect(safeNext('/ui/drift?bundle=web')).toBe('/ui/drift?bundle=web');
     for (const bad of ['//evil.example/', 'https://evil.example/', '/\\evil.example', '', null, undefined])
       expect(safeNext(bad)).toBe('/');
+    // A TAB is dropped by browsers (`/<TAB>/evil` is `//evil`), a CR/LF would reach the Location header.
+    for (const bad of [
+      '/\t/evil.example/',
+      '/\r\nset-cookie: x=1',
+      '/ui\u0000',
+      '/\u007f',
+      'ui/drift',
+      '/..//evil.example',
+    ])
+      expect(safeNext(bad), JSON.stringify(bad)).toMatch(/^\/(?!\/)/);
+    expect(safeNext('/\t/evil.example/')).toBe('/');
+    expect(safeNext('/ui/bundles/web#versions')).toBe('/ui/bundles/web#versions');
   });
 
   it('answers every action 401 without a session and 403 with a wrong or missing CSRF token, and runs none', async () => {

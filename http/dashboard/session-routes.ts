@@ -17,8 +17,28 @@ import { htmlReply, redirect } from './reply.ts';
 import { loginPage } from './views/login.ts';
 
 /** A local path to go back to after logging in; anything else (another origin, `//host`) is `/`. */
+/** What a relative `next` is resolved against: any origin of our own does, since only the path is kept. */
+const OWN_ORIGIN = 'http://drover.invalid';
+
+/**
+ * Where to go after logging in: `next` parsed as a URL against serve's own
+ * origin, kept only when it stays there (its path, query and fragment).
+ * Anything else becomes `/`: another origin (`//x`, `https://other`), a
+ * backslash (browsers read `/\x` as `//x`), or any control character (a
+ * TAB is dropped by browsers, a CR/LF must never reach a header).
+ */
 export function safeNext(next: string | null | undefined): string {
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/\\') ? next : '/';
+  // eslint-disable-next-line no-control-regex
+  if (!next || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return '/';
+  let u: URL;
+  try {
+    u = new URL(next, OWN_ORIGIN);
+  } catch {
+    return '/';
+  }
+  const path = `${u.pathname}${u.search}${u.hash}`;
+  // `/..//x` resolves to the path `//x`, which a browser reads as another host.
+  return u.origin === OWN_ORIGIN && !path.startsWith('//') ? path : '/';
 }
 
 export function sessionRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
