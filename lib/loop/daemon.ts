@@ -33,6 +33,7 @@ import type { DaemonHandle, DaemonStatus, RunningInterface } from './daemon-hand
 import { createDependencyTracker } from './dependencies.ts';
 import { createInFlight, type InFlight } from './in-flight.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
+import { surviveRejections } from './survive-rejections.ts';
 import type { LoopContext } from './loop-context.ts';
 import { startingStatus, startProbes } from './probes.ts';
 import { recoverAtStart } from './recover-at-start.ts';
@@ -85,56 +86,61 @@ export async function runDaemon({
   const startedAt = new Date().toISOString();
   const ws = await openWorkspace({ configPath, env, signal: stop });
   const log = createLogger({ write, level: logLevel, secrets: secretsOf(ws.config, env) });
-  const metrics = createServeMetrics();
-  const work = new AbortController();
-  const deps = createDependencyTracker({
-    metrics,
-    log,
-    registry: ws.config.registry,
-    onRecovered: (kind, name) => wakeRecovered({ wakes, sources: ws.config.sources, kind, name }),
-  });
-  const changes = createChangeFeed();
-  const ctx: LoopContext = {
-    ws,
-    log,
-    metrics,
-    deps,
-    signal: work.signal,
-    channels: new Map(),
-    changes,
-    plans: createPlanMemory(),
-  };
-  const status = startingStatus(startedAt);
-  const inFlight = createInFlight();
-  // The queue and the tracker reach `wakes`, made just below, only once work runs (the queue starts paused).
-  const queue = createWorkQueue({
-    concurrency,
-    paused: true,
-    run: (key) => inFlight.exclusive(key, () => runTask({ ctx, key, wakeBundle: wakes.wakeBundle })),
-    onError: (e) => reportTaskError({ ctx, ...e }),
-  });
-  const wakes = createWakes({ queue, ws, metrics });
-  const grace = startGracePeriod({ stop, hurry, ctx, work, queue });
+  const survive = surviveRejections(log);
+  try {
+    const metrics = createServeMetrics();
+    const work = new AbortController();
+    const deps = createDependencyTracker({
+      metrics,
+      log,
+      registry: ws.config.registry,
+      onRecovered: (kind, name) => wakeRecovered({ wakes, sources: ws.config.sources, kind, name }),
+    });
+    const changes = createChangeFeed();
+    const ctx: LoopContext = {
+      ws,
+      log,
+      metrics,
+      deps,
+      signal: work.signal,
+      channels: new Map(),
+      changes,
+      plans: createPlanMemory(),
+    };
+    const status = startingStatus(startedAt);
+    const inFlight = createInFlight();
+    // The queue and the tracker reach `wakes`, made just below, only once work runs (the queue starts paused).
+    const queue = createWorkQueue({
+      concurrency,
+      paused: true,
+      run: (key) => inFlight.exclusive(key, () => runTask({ ctx, key, wakeBundle: wakes.wakeBundle })),
+      onError: (e) => reportTaskError({ ctx, ...e }),
+    });
+    const wakes = createWakes({ queue, ws, metrics });
+    const grace = startGracePeriod({ stop, hurry, ctx, work, queue });
 
-  const handle = createHandle({ ctx, status, queue, inFlight, wakes, env });
-  const http = await openInterface({ handle, listen: listen ?? ws.config.serve.listen, startInterface });
+    const handle = createHandle({ ctx, status, queue, inFlight, wakes, env });
+    const http = await openInterface({ handle, listen: listen ?? ws.config.serve.listen, startInterface });
 
-  // Recovery first; then triggers, probes and background tasks start, and the queue runs until `stop`.
-  const taking = new AbortController();
-  let stopTaking = async () => taking.abort();
-  if (!stop.aborted) {
-    const start = await recoverAtStart({ ctx });
-    status.recovery = start.recovery;
+    // Recovery first; then triggers, probes and background tasks start, and the queue runs until `stop`.
+    const taking = new AbortController();
+    let stopTaking = async () => taking.abort();
     if (!stop.aborted) {
-      stopTaking = await startTaking({ ctx, wakes, backgroundTasks, resyncSeconds, taking });
-      status.ready = true;
-      takeWork({ ctx, queue, wakes, recovered: start.recovered, concurrency });
-      await new Promise<void>((resolve) =>
-        stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true }),
-      );
+      const start = await recoverAtStart({ ctx });
+      status.recovery = start.recovery;
+      if (!stop.aborted) {
+        stopTaking = await startTaking({ ctx, wakes, backgroundTasks, resyncSeconds, taking });
+        status.ready = true;
+        takeWork({ ctx, queue, wakes, recovered: start.recovered, concurrency });
+        await new Promise<void>((resolve) =>
+          stop.aborted ? resolve() : stop.addEventListener('abort', () => resolve(), { once: true }),
+        );
+      }
     }
+    return await shutDown({ ctx, status, queue, inFlight, work, grace, stopTaking, http, startedAt });
+  } finally {
+    survive.stop();
   }
-  return shutDown({ ctx, status, queue, inFlight, work, grace, stopTaking, http, startedAt });
 }
 
 /** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens. */
