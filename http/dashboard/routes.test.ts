@@ -157,6 +157,31 @@ describe('dashboard', () => {
     expect(safeNext('/ui/bundles/web#versions')).toBe('/ui/bundles/web#versions');
   });
 
+  it('answers failed logins from one address 429 with Retry-After after ten; the right token waits too', async () => {
+    const { base } = await serve();
+    const attempt = (token: string) =>
+      fetch(`${base}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, next: '/' }),
+      });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      const res = await attempt(`wrong-${i}`);
+      statuses.push(res.status);
+      retryAfter = res.headers.get('retry-after') ?? retryAfter;
+      await res.arrayBuffer();
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    expect(statuses.slice(10)).toEqual(Array(10).fill(429));
+    expect(Number(retryAfter)).toBeGreaterThan(0);
+    const right = await attempt(TOKEN);
+    expect(right.status).toBe(429);
+    expect(await right.text()).toMatch(/Too many failed logins from here: try again in \d+ s/);
+  });
+
   it('answers every action 401 without a session and 403 with a wrong or missing CSRF token, and runs none', async () => {
     const { base, called } = await serve({ anonymousRead: true });
     const { cookie, csrf } = await login(base);

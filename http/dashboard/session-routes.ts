@@ -13,6 +13,7 @@ import type { DaemonHandle } from '../../lib/index.ts';
 import { checkBearer } from '../bearer-auth.ts';
 import type { Reply, RequestContext, Route } from '../router.ts';
 import { type DashboardAccess, get, post, readForm } from './access.ts';
+import { clientAddress, createLoginLimiter, type LoginLimiter } from './login-limiter.ts';
 import { htmlReply, redirect } from './reply.ts';
 import { loginPage } from './views/login.ts';
 
@@ -43,9 +44,10 @@ export function safeNext(next: string | null | undefined): string {
 
 export function sessionRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
   const { sessions } = access;
+  const limiter = createLoginLimiter();
   return [
     get('/ui/login', (ctx) => htmlReply(200, loginPage({ next: safeNext(ctx.query.get('next')) }))),
-    post('/ui/login', (ctx) => logIn({ h, access, ctx })),
+    post('/ui/login', (ctx) => logIn({ h, access, limiter, ctx })),
     post('/ui/logout', async (ctx) => {
       const gate = await access.actor(ctx);
       if (!gate.ok && gate.reply.status !== 503) return gate.reply;
@@ -59,12 +61,30 @@ export function sessionRoutes({ h, access }: { h: DaemonHandle; access: Dashboar
 async function logIn({
   h,
   access,
+  limiter,
   ctx,
 }: {
   h: DaemonHandle;
   access: DashboardAccess;
+  limiter: LoginLimiter;
   ctx: RequestContext;
 }): Promise<Reply> {
+  const client = clientAddress({
+    peer: ctx.req.socket.remoteAddress,
+    forwardedFor: ctx.headers['x-forwarded-for'],
+    trustedProxies: h.ctx.ws.config.serve.trustedProxies,
+  });
+  const wait = limiter.retryAfterSeconds(client);
+  if (wait !== undefined) {
+    h.ctx.log.warn('dashboard login refused: too many failed logins', { client, retryAfterSeconds: wait });
+    return htmlReply(
+      429,
+      loginPage({ next: '/', error: `Too many failed logins from here: try again in ${wait} s.` }),
+      {
+        'retry-after': String(wait),
+      },
+    );
+  }
   const form = await readForm(ctx.req);
   const next = safeNext(form?.get('next'));
   const v = checkBearer({
@@ -72,7 +92,8 @@ async function logIn({
     token: h.apiToken,
   });
   if (v !== 'ok') {
-    h.ctx.log.warn('dashboard login refused', { reason: v });
+    if (v !== 'unconfigured') limiter.fail(client);
+    h.ctx.log.warn('dashboard login refused', { reason: v, client });
     return htmlReply(
       v === 'unconfigured' ? 503 : 401,
       loginPage({
@@ -84,6 +105,7 @@ async function logIn({
       }),
     );
   }
+  limiter.succeed(client);
   const s = access.sessions.create();
   const secure = ctx.headers['x-forwarded-proto'] === 'https';
   return redirect(next, { 'set-cookie': access.sessions.cookie(s.id, { secure }) });

@@ -158,6 +158,7 @@ function assembleServe(serve: RawConfig['serve']): ServeConfig {
   return {
     listen: serve?.listen ?? '127.0.0.1:7070',
     tokenEnv: serve?.tokenEnv ?? 'DROVER_API_TOKEN',
+    trustedProxies: serve?.trustedProxies ?? [],
     webhook: {
       secretEnv: serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
       maxBodyBytes: serve?.webhook?.maxBodyBytes ?? 1_048_576,

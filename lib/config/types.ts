@@ -61,6 +61,8 @@ export interface ServeConfig {
   listen: string;
   /** Environment variable holding the API bearer token. */
   tokenEnv: string;
+  /** Reverse proxies whose X-Forwarded-For names the client (failed logins are counted per client). */
+  trustedProxies: string[];
   webhook: { secretEnv: string; maxBodyBytes: number };
   graceSeconds: number;
   /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */
