@@ -21,6 +21,8 @@ import { overviewRow } from './views/overview.ts';
 
 const COALESCE_MS = 250;
 const HEARTBEAT_MS = 20_000;
+/** How often a stream checks that whoever opened it may still look (a session ended or expired closes it). */
+const ALLOWED_CHECK_MS = 2_000;
 
 /** One SSE message: every line of `data` prefixed, so a multi-line row stays one event. */
 export function sseMessage(event: string, data: string): string {
@@ -30,14 +32,51 @@ export function sseMessage(event: string, data: string): string {
     .join('\n')}\n\n`;
 }
 
+/**
+ * A stream's upkeep: a comment every 20 s keeps proxies from closing it, and
+ * it ends when whoever opened it may no longer look. `onClose` runs once,
+ * whichever way the stream closes.
+ */
+function guardStream({
+  res,
+  stillAllowed,
+  onClose,
+}: {
+  res: ServerResponse;
+  stillAllowed: () => boolean;
+  onClose: () => void;
+}): () => void {
+  const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  beat.unref();
+  const check = setInterval(() => {
+    if (!stillAllowed()) res.end();
+  }, ALLOWED_CHECK_MS);
+  check.unref();
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(beat);
+    clearInterval(check);
+    onClose();
+  };
+  res.on('close', close);
+  return close;
+}
+
 export function liveEvents({
   h,
   query,
   req,
+  stillAllowed = () => true,
+  onClose = () => {},
 }: {
   h: DaemonHandle;
   query: URLSearchParams;
   req: IncomingMessage;
+  /** Whether whoever opened the stream may still look; checked every few seconds, and the stream ends when not. */
+  stillAllowed?: () => boolean;
+  onClose?: () => void;
 }): Reply {
   const feed = h.ctx.changes;
   const overview = query.get('view') === 'overview';
@@ -48,7 +87,10 @@ export function liveEvents({
     headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' },
     stream: (res: ServerResponse) => {
       res.write('retry: 3000\n: connected\n\n');
-      if (!feed) return void res.end();
+      if (!feed) {
+        onClose();
+        return void res.end();
+      }
       // The page set of an overview is fixed when it connects: what it shows.
       const pageOf = () =>
         drover
@@ -87,13 +129,15 @@ export function liveEvents({
           COALESCE_MS,
         );
       });
-      const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      beat.unref();
-      const close = () => {
-        off();
-        clearInterval(beat);
-        if (timer) clearTimeout(timer);
-      };
+      const close = guardStream({
+        res,
+        stillAllowed,
+        onClose: () => {
+          off();
+          if (timer) clearTimeout(timer);
+          onClose();
+        },
+      });
       req.on('close', close);
       res.on('error', close);
     },

@@ -243,6 +243,29 @@ describe('dashboard', () => {
     expect((await fetch(`${base}/ui/assets/routes.ts`)).status).toBe(404);
   });
 
+  it("a session's live stream ends when the session is logged out; a session opens at most 8 at once", async () => {
+    const { base } = await serve();
+    const { cookie, csrf } = await login(base);
+    const res = await fetch(`${base}/ui/events?bundles=web`, { headers: { cookie } });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': connected');
+    const more = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${base}/ui/events?bundles=web`, { headers: { cookie } })),
+    );
+    expect(more.map((r) => r.status).sort()).toEqual([...Array(7).fill(200), 429]);
+    const out = await fetch(`${base}/ui/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }),
+    });
+    expect(out.status).toBe(303);
+    // The stream ends by itself within a few checks: read until done (the test's own timeout is the bound).
+    for (;;) if ((await reader.read()).done) break;
+    for (const r of more) await r.body?.cancel();
+  }, 30_000);
+
   it('streams a change to a page that shows the bundle, as one Server-Sent Event', async () => {
     const { base, changes } = await serve({ anonymousRead: true });
     const ac = new AbortController();

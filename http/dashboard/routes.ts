@@ -47,12 +47,33 @@ export function dashboardRoutes(h: DaemonHandle): Route[] {
   ];
 }
 
+/** Live streams one session may hold open at once. */
+const MAX_STREAMS_PER_SESSION = 8;
+
 /** The live event stream a page listens on (for whoever may look), and the static assets (for anyone). */
 function liveAndAssetRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
+  // Open streams per session: a page opens one; a few tabs are fine, a loop opening them is not.
+  const streams = new Map<string, number>();
   return [
     get('/ui/events', (ctx) => {
       if (!access.reader(ctx)) return { status: 401, text: 'log in first\n', headers: SECURITY_HEADERS };
-      return liveEvents({ h, query: ctx.query, req: ctx.req });
+      const session = access.sessions.fromCookie(ctx.headers.cookie);
+      if (!session) return liveEvents({ h, query: ctx.query, req: ctx.req });
+      const open = streams.get(session.id) ?? 0;
+      if (open >= MAX_STREAMS_PER_SESSION)
+        return { status: 429, text: 'too many live streams for this session\n', headers: SECURITY_HEADERS };
+      streams.set(session.id, open + 1);
+      return liveEvents({
+        h,
+        query: ctx.query,
+        req: ctx.req,
+        stillAllowed: () => access.sessions.alive(session.id),
+        onClose: () => {
+          const n = (streams.get(session.id) ?? 1) - 1;
+          if (n > 0) streams.set(session.id, n);
+          else streams.delete(session.id);
+        },
+      });
     }),
     get('/ui/assets/:file', (ctx) => assetReply(ctx.params.file!)),
   ];

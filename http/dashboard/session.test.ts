@@ -34,6 +34,19 @@ describe('sessions', () => {
     expect(store.fromCookie(`${SESSION_COOKIE}=${s.id}`)).toBeUndefined();
   });
 
+  it('ends a session at its absolute lifetime however busy it is, and says whether one still stands', () => {
+    let t = 0;
+    const store = createSessionStore({ ttlMs: 1000, maxAgeMs: 3000, now: () => t });
+    const s = store.create();
+    const cookie = `${SESSION_COOKIE}=${s.id}`;
+    for (t = 500; t < 3000; t += 500) expect(store.fromCookie(cookie)?.id, String(t)).toBe(s.id);
+    t = 2999;
+    expect(store.alive(s.id)).toBe(true);
+    t = 3000;
+    expect(store.alive(s.id)).toBe(false);
+    expect(store.fromCookie(cookie)).toBeUndefined();
+  });
+
   it('checks the CSRF token of the session, and refuses a missing or another one', () => {
     const store = createSessionStore();
     const a = store.create();

@@ -8,7 +8,9 @@
  * logged-in person's behalf even where SameSite is not honoured.
  *
  * Sessions live in the daemon's memory: a restart logs everyone out, which
- * is the safe way round. They expire after `ttlMs` without use.
+ * is the safe way round. They expire after `ttlMs` without use, and after
+ * `maxAgeMs` whatever their use (an absolute lifetime: a stolen cookie kept
+ * busy does not live for ever).
  *
  * @example
  *   const sessions = createSessionStore({ ttlMs: 8 * 3600_000 });
@@ -25,12 +27,16 @@ export interface Session {
   id: string;
   csrf: string;
   expiresAtMs: number;
+  /** The absolute end, whatever the use. */
+  endsAtMs: number;
 }
 
 export interface SessionStore {
   create(): Session;
   fromCookie(header: string | undefined): Session | undefined;
   end(id: string): void;
+  /** Whether the session still stands (not ended, not expired), without counting as a use. */
+  alive(id: string): boolean;
   /** The Set-Cookie value starting a session (`secure` when the dashboard is reached over HTTPS). */
   cookie(id: string, opts?: { secure?: boolean }): string;
   /** The Set-Cookie value ending one. */
@@ -50,8 +56,9 @@ export function cookieValue(header: string | undefined, name: string): string | 
 
 export function createSessionStore({
   ttlMs = 8 * 3600_000,
+  maxAgeMs = 24 * 3600_000,
   now = Date.now,
-}: { ttlMs?: number; now?: () => number } = {}): SessionStore {
+}: { ttlMs?: number; maxAgeMs?: number; now?: () => number } = {}): SessionStore {
   const sessions = new Map<string, Session>();
   const token = () => randomBytes(32).toString('base64url');
   const sweep = () => {
@@ -60,7 +67,8 @@ export function createSessionStore({
   return {
     create() {
       sweep();
-      const s = { id: token(), csrf: token(), expiresAtMs: now() + ttlMs };
+      const endsAtMs = now() + Math.max(ttlMs, maxAgeMs);
+      const s = { id: token(), csrf: token(), expiresAtMs: Math.min(now() + ttlMs, endsAtMs), endsAtMs };
       sessions.set(s.id, s);
       return s;
     },
@@ -73,10 +81,11 @@ export function createSessionStore({
         sessions.delete(id);
         return undefined;
       }
-      s.expiresAtMs = now() + ttlMs;
+      s.expiresAtMs = Math.min(now() + ttlMs, s.endsAtMs);
       return s;
     },
     end: (id) => void sessions.delete(id),
+    alive: (id) => (sessions.get(id)?.expiresAtMs ?? 0) > now(),
     cookie: (id, { secure = false } = {}) =>
       `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}${secure ? '; Secure' : ''}`,
     clearCookie: () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
