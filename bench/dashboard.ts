@@ -204,6 +204,7 @@ const handle: DaemonHandle = {
   status: () => ({
     ready: true,
     shuttingDown: false,
+    failing: [],
     recovery: 'done',
     stateOpen: true,
     startedAt: new Date().toISOString(),

@@ -49,6 +49,7 @@ function stubHandle({
     status: () => ({
       ready: true,
       shuttingDown: false,
+      failing: [],
       recovery: 'done',
       stateOpen: true,
       startedAt: '2026-01-01T00:00:00.000Z',
@@ -140,6 +141,11 @@ describe('http server', () => {
     const stopping = await serve(stubHandle({ status: { shuttingDown: true, ready: false } }).handle);
     expect((await fetch(`${stopping}/readyz`)).status).toBe(503);
     expect((await fetch(`${stopping}/healthz`)).status).toBe(200);
+    // A task that keeps failing is named in the body; readyz stays 200, so a one-replica hub stays in its Service.
+    const stuck = { task: 'source:shop', attempts: 4, since: '2026-12-07T00:00:00.000Z', error: 'git unreachable' };
+    const failing = await fetch(`${await serve(stubHandle({ status: { failing: [stuck] } }).handle)}/readyz`);
+    expect(failing.status).toBe(200);
+    expect(((await failing.json()) as { failing: unknown[] }).failing).toEqual([stuck]);
     const recovering = await serve(stubHandle({ status: { ready: false, recovery: 'pending' } }).handle);
     expect((await fetch(`${recovering}/readyz`)).status).toBe(503);
     expect((await fetch(`${ready}/nothing`)).status).toBe(404);

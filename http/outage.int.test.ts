@@ -331,6 +331,16 @@ describe('outages under drover serve', () => {
       async () => ((await daemon.metric('drover_task_errors_total{key="source:apps"}')) ?? 0) > before,
       30_000,
     );
+    // Failed again and again: /readyz names it in its body, and stays 200.
+    await daemon.until(
+      'readyz names the failing source',
+      async () => {
+        const r = await fetch(`${daemon.base()}/readyz`);
+        const body = (await r.json()) as { failing: { task: string; attempts: number; error: string }[] };
+        return r.status === 200 && body.failing.some((f) => f.task === 'source:apps' && f.attempts >= 3);
+      },
+      90_000,
+    );
 
     // Versions already in the registry still deploy: roll dev back to 1.0.0 through the API.
     const rollback = await fetch(`${daemon.base()}/api/v1/rollback`, {

@@ -66,6 +66,7 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
     status: () => ({
       ready: true,
       shuttingDown: false,
+      failing: [],
       recovery: 'done',
       stateOpen: true,
       startedAt: '2026-01-01T00:00:00.000Z',

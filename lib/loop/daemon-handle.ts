@@ -10,6 +10,7 @@ import type { CutResult } from '../verbs/cut.ts';
 import type { RolloutPlan, RolloutRequest } from '../rollout/plan.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import type { DriftReport } from '../verbs/drift.ts';
+import type { FailingTask } from './failing-tasks.ts';
 import type { LoopContext } from './loop-context.ts';
 
 export interface DaemonActions {
@@ -47,6 +48,8 @@ export interface DaemonStatus {
   recovery: 'pending' | 'done' | 'failed';
   stateOpen: boolean;
   startedAt: string;
+  /** Tasks (sources, bundles) failed three times in a row or more: what is stuck, without reading the log. */
+  failing: FailingTask[];
 }
 
 export interface DaemonHandle {

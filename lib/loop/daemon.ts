@@ -21,6 +21,7 @@
  *   await runDaemon({ configPath: 'drover.yaml', env: process.env, stop: ac.signal, write: (l) => process.stderr.write(l), startInterface });
  */
 import { createPlanMemory } from './plan-memory.ts';
+import { createFailingTasks } from './failing-tasks.ts';
 import { secretFromEnv } from '../config/assemble.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
@@ -106,6 +107,7 @@ export async function runDaemon({
       channels: new Map(),
       changes,
       plans: createPlanMemory(),
+      failing: createFailingTasks(),
     };
     const status = startingStatus(startedAt);
     const inFlight = createInFlight();
@@ -113,7 +115,11 @@ export async function runDaemon({
     const queue = createWorkQueue({
       concurrency,
       paused: true,
-      run: (key) => inFlight.exclusive(key, () => runTask({ ctx, key, wakeBundle: wakes.wakeBundle })),
+      run: async (key) => {
+        const r = await inFlight.exclusive(key, () => runTask({ ctx, key, wakeBundle: wakes.wakeBundle }));
+        ctx.failing?.succeeded(key);
+        return r;
+      },
       onError: (e) => reportTaskError({ ctx, ...e }),
     });
     const wakes = createWakes({ queue, ws, metrics });
@@ -183,7 +189,7 @@ function createHandle({
   return {
     actions: createDaemonActions({ ctx, runExclusive, wakeBundle: wakes.wakeBundle }),
     ctx,
-    status: () => ({ ...status }),
+    status: () => ({ ...status, failing: ctx.failing?.list() ?? [] }),
     queue: () => ({ running: queue.running, queued: queue.queued }),
     wakeSource: wakes.wakeSource,
     wakeBundle: wakes.wakeBundle,

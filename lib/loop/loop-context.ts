@@ -11,6 +11,7 @@ import type { ChangeFeed } from './changes.ts';
 import type { DependencyTracker } from './dependencies.ts';
 import type { Logger } from './log.ts';
 import type { PlanMemory } from './plan-memory.ts';
+import type { FailingTasks } from './failing-tasks.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
 /** Per (bundle, environment): the refused or quarantined digest last said, so it is logged once (follow-channels.ts). */
@@ -30,4 +31,6 @@ export interface LoopContext {
   channels?: ChannelMemory;
   /** Plans shown to people (the dashboard's confirm pages, the API), by id (plan-memory.ts); absent outside the daemon. */
   plans?: PlanMemory;
+  /** Tasks failing again and again, for /readyz (failing-tasks.ts); absent outside the daemon. */
+  failing?: FailingTasks;
 }

@@ -24,7 +24,7 @@ const REGISTRY_PROBE_MS = 10_000;
 
 /** A daemon just started: not ready, recovery not yet run, the state open. */
 export function startingStatus(startedAt: string): DaemonStatus {
-  return { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt };
+  return { ready: false, shuttingDown: false, recovery: 'pending', stateOpen: true, startedAt, failing: [] };
 }
 
 /** Probes the registry and the clusters that are down now and every REGISTRY_PROBE_MS, until `stop()`. */

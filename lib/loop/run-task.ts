@@ -71,6 +71,7 @@ export function reportTaskError({
 }): void {
   const task = parseTaskKey(key);
   ctx.metrics.taskErrors.inc({ key });
+  if (!ctx.signal.aborted) ctx.failing?.failed(key, attempt, error);
   ctx.deps.observe(error, task?.kind === 'source' ? { source: task.name } : {});
   ctx.log[ctx.signal.aborted ? 'debug' : 'error'](
     `${key} failed (attempt ${attempt}, retry in ${Math.round(retryInMs / 1000)}s): ${toDroverError(error).message}`,
