@@ -121,6 +121,18 @@ describe('http server', () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 
+  it('/metrics needs the token when serve.metrics.requireToken says so, and only then', async () => {
+    const open = await serve(stubHandle({ token: 'tok-right' }).handle);
+    expect((await fetch(`${open}/metrics`)).status).toBe(200);
+    const closed = stubHandle({ token: 'tok-right' }).handle;
+    (closed.ctx.ws.config.serve as { metrics?: { requireToken: boolean } }).metrics = { requireToken: true };
+    const base = await serve(closed);
+    expect((await fetch(`${base}/metrics`)).status).toBe(401);
+    const ok = await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer tok-right' } });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain('# TYPE drover_releases_total counter');
+  });
+
   it('with no token configured, the API is closed, even to a guess of an empty token', async () => {
     const { handle } = stubHandle({});
     const base = await serve(handle);

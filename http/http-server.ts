@@ -57,7 +57,8 @@ export function probeRoutes(h: DaemonHandle): Route[] {
     {
       method: 'GET',
       path: '/metrics',
-      auth: 'none',
+      // Behind the API token when drover.yaml asks (serve.metrics.requireToken): the metrics name bundles and clusters.
+      auth: h.ctx.ws.config.serve.metrics?.requireToken ? 'token' : 'none',
       handler: async () => {
         const { registry } = h.ctx.metrics;
         return { status: 200, text: await registry.metrics(), contentType: registry.contentType };

@@ -49,7 +49,8 @@ type RawConfig = {
   drift?: Partial<DriftConfig>;
   selfManaged?: string[];
   bundles?: DroverConfig['bundles'];
-  serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard'>> & {
+  serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard' | 'metrics'>> & {
+    metrics?: Partial<ServeConfig['metrics']>;
     webhook?: Partial<ServeConfig['webhook']>;
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
@@ -159,6 +160,7 @@ function assembleServe(serve: RawConfig['serve']): ServeConfig {
     listen: serve?.listen ?? '127.0.0.1:7070',
     tokenEnv: serve?.tokenEnv ?? 'DROVER_API_TOKEN',
     trustedProxies: serve?.trustedProxies ?? [],
+    metrics: { requireToken: serve?.metrics?.requireToken ?? false },
     webhook: {
       secretEnv: serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
       maxBodyBytes: serve?.webhook?.maxBodyBytes ?? 1_048_576,

@@ -63,6 +63,8 @@ export interface ServeConfig {
   tokenEnv: string;
   /** Reverse proxies whose X-Forwarded-For names the client (failed logins are counted per client). */
   trustedProxies: string[];
+  /** Whether /metrics needs the API token. */
+  metrics: { requireToken: boolean };
   webhook: { secretEnv: string; maxBodyBytes: number };
   graceSeconds: number;
   /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */
