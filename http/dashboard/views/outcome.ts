@@ -13,7 +13,10 @@ export interface OutcomeText {
 }
 
 const listed = (failures: readonly RolloutFailure[]): string =>
-  failures.map((f) => `${f.cluster ?? 'the tag'}${f.object ? ` (${f.object})` : ''}: ${f.error.message}`).join('; ');
+  failures
+    // A failure with no cluster is the channel tag's, and its message names the tag.
+    .map((f) => (f.cluster ? `${f.cluster}${f.object ? ` (${f.object})` : ''}: ${f.error.message}` : f.error.message))
+    .join('; ');
 
 export function outcomeText(r: {
   outcome: RolloutOutcome;
