@@ -203,6 +203,28 @@ status:
   ],
 
   [
+    'rolled back after a deadline: every replica of the old template is there, the condition not yet cleared',
+    `${head}
+spec: {replicas: 1, progressDeadlineSeconds: 10}
+status:
+  availableReplicas: 1
+  conditions:
+  - {type: Available, status: "True", reason: MinimumReplicasAvailable}
+  - {type: Progressing, status: "False", reason: ProgressDeadlineExceeded, message: ReplicaSet "web-6db759d47d" has timed out progressing.}
+  observedGeneration: 2
+  readyReplicas: 1
+  replicas: 1
+  updatedReplicas: 1
+`,
+    {
+      status: 'InProgress',
+      message:
+        'Waiting for the controller to report the rollout done (it still says: ReplicaSet "web-6db759d47d" has timed out progressing.)',
+      reason: 'RolloutNotFinished',
+    },
+  ],
+
+  [
     'paused mid rollout',
     `${head}
 spec: {replicas: 3, paused: true}

@@ -1,6 +1,9 @@
 /**
  * Health of an apps/Deployment. Failed once the controller gives up
- * (Progressing=False, reason ProgressDeadlineExceeded); Current when every
+ * (Progressing=False, reason ProgressDeadlineExceeded) while replicas of the
+ * current template are missing (a deadline the controller has not yet
+ * cleared after a rollback to replicas that are all there is waited for,
+ * not failed); Current when every
  * replica runs the new template and is ready and available, no old replica is
  * left, and the controller says the new ReplicaSet is available. A paused
  * Deployment is Current: nothing will roll out until someone resumes it, so
@@ -22,10 +25,32 @@ interface DeploymentView {
 // The controller's "no deadline" value: it then never reports NewReplicaSetAvailable.
 const NO_DEADLINE = 2147483647;
 
+/**
+ * Every replica runs the current template, ready and available, and no old one is left: the rollout is
+ * done whatever the Progressing condition still says.
+ */
+function rolledOut({ spec = {}, status = {} }: DeploymentView): boolean {
+  const want = spec.replicas ?? 1;
+  const updated = status.updatedReplicas ?? 0;
+  return (
+    updated >= want &&
+    (status.replicas ?? 0) <= updated &&
+    (status.readyReplicas ?? 0) >= want &&
+    (status.availableReplicas ?? 0) >= want
+  );
+}
+
 export function deploymentHealth(obj: KubeObject): HealthResult {
   const { spec = {}, status = {} } = obj as DeploymentView;
   const progressing = conditionOf(obj, 'Progressing');
   if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    // Rolled back to a template whose replicas are all there (a rollback after a failed rollout), the
+    // controller can still show the failed ReplicaSet's deadline for a moment: wait for it, do not fail.
+    if (rolledOut(obj as DeploymentView))
+      return inProgress(
+        `Waiting for the controller to report the rollout done (it still says: ${progressing.message ?? 'ProgressDeadlineExceeded'})`,
+        'RolloutNotFinished',
+      );
     const why = progressing.message ? ` (${progressing.message})` : '';
     return failed(`Deployment exceeded its progress deadline${why}`, 'ProgressDeadlineExceeded');
   }
