@@ -99,6 +99,17 @@ describe('openBundleStore: versions by the digest recorded at cut', () => {
     expect({ version: v.version, digest: v.digest }).toEqual({ version: '1.0.0', digest: v0.manifestDigest });
   });
 
+  it('a version loaded by name is not pulled again when asked for by its digest', async () => {
+    await push(v0, '1.0.0');
+    record(v0);
+    const versions = openVersions();
+    const byName = versions.load('1.0.0');
+    await byName;
+    // Gone from the registry now: only the handle's cache can answer, with the very same load.
+    rmSync(dir, { recursive: true, force: true });
+    expect(versions.load(v0.manifestDigest)).toBe(byName);
+  });
+
   it('refuses a version whose tag was re-pointed to another artifact, naming both digests', async () => {
     await push(v0, '1.0.0');
     await push(v1, '1.0.1');

@@ -105,7 +105,9 @@ export function openBundleStore({
     );
   return {
     load: (reference, opts = {}) => {
-      const key = `${reference}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
+      const keyOf = (ref: string) =>
+        `${ref}\0${opts.target ?? ''}\0${opts.for ? `${opts.for.environment ?? ''}/${opts.for.cluster}` : ''}`;
+      const key = keyOf(reference);
       if (!loaded.has(key)) {
         const recorded = reference.startsWith('sha256:') ? undefined : recordedDigest(reference);
         const p = loadVersionContent({
@@ -119,6 +121,12 @@ export function openBundleStore({
         });
         p.catch(() => loaded.delete(key));
         loaded.set(key, p);
+        // A version loaded by name is the same content when asked for by its digest next (a plan, then its run).
+        if (!reference.startsWith('sha256:'))
+          p.then(
+            (c) => void (loaded.has(keyOf(c.digest)) || loaded.set(keyOf(c.digest), p)),
+            () => {},
+          );
       }
       return loaded.get(key)!;
     },

@@ -35,13 +35,21 @@ import type { PlannedCluster, PlannedWave, PlanRefusal, RolloutPlan, RolloutRequ
 export interface PlanRolloutOptions extends RolloutRequest {
   /** Also dry-run the version on each cluster it reaches directly: what applying it would change there. */
   preview?: boolean | undefined;
+  /**
+   * Read what each cluster runs (its inventory, an agent's status) into the fingerprint: for a plan that is shown
+   * or held against one shown (a preview reads them anyway). A plan only run needs no such read: the release
+   * engine reads each inventory itself.
+   */
+  readInventories?: boolean | undefined;
+  /** The bundle's store to read through (its loads are cached), shared with the run that follows. */
+  store?: BundleStore | undefined;
   signal?: AbortSignal | undefined;
 }
 
 export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Promise<RolloutPlan> {
   const { bundle, signal } = opts;
   const e = checkRequest(ws, opts);
-  const versions = ws.versions(bundle, { signal });
+  const versions = opts.store ?? ws.versions(bundle, { signal });
   const tags = await readTags(ws, versions);
   const run = e ? environmentRun(lastReleases(ws.db, { bundle, clusters: e.clusters })) : undefined;
   const namesVersion = e && tags[e.name] ? await versionOfDigest(ws, versions, bundle, tags[e.name]!) : undefined;
@@ -151,7 +159,7 @@ async function plannedWaves(
 
 async function plannedCluster(
   ws: Workspace,
-  { bundle, preview, signal }: PlanRolloutOptions,
+  { bundle, preview, readInventories, signal }: PlanRolloutOptions,
   { cluster, wave, e }: { cluster: string; wave: number; e: EnvironmentConfig | undefined },
   version: VersionRef | undefined,
 ): Promise<PlannedCluster> {
@@ -162,8 +170,8 @@ async function plannedCluster(
     mode: isAgentCluster(ws.config, cluster) ? ('agent' as const) : ('push' as const),
     runs: run ? { version: run.version, digest: run.digest } : null,
   };
-  // A refused plan runs nothing: what the clusters hold does not matter to it.
-  if (!version) return base;
+  // A refused plan runs nothing, and one only run needs no fingerprint: what the clusters hold does not matter to them.
+  if (!version || !(preview || readInventories)) return base;
   try {
     if (base.mode === 'agent') {
       const s = await readStatus({ stores: ws.stores, bundle, cluster, signal });

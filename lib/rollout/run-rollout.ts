@@ -37,6 +37,8 @@ import { quarantineAfter } from './quarantine-rule.ts';
 
 export interface RunRolloutOptions {
   ws: Workspace;
+  /** The bundle's store the plan read through: the version it loaded is not pulled again. */
+  store?: BundleStore | undefined;
   onEvent?: OnEvent | undefined;
   signal?: AbortSignal | undefined;
 }
@@ -96,8 +98,8 @@ interface Prepared {
   prepare: ReturnType<typeof sopsPreparer>;
 }
 
-async function carryOut(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOptions): Promise<RolloutResult> {
-  const p = await prepareRollout(plan, { ws, onEvent, signal });
+async function carryOut(plan: RolloutPlan, { ws, store, onEvent, signal }: RunRolloutOptions): Promise<RolloutResult> {
+  const p = await prepareRollout(plan, { ws, store, onEvent, signal });
   const agents = p.e
     ? agentOutcomes({
         ws,
@@ -158,9 +160,9 @@ async function carryOut(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOp
  * a failed MAC stops here); then anything a crash left behind is finished or
  * rolled back before starting anew.
  */
-async function prepareRollout(plan: RolloutPlan, { ws, onEvent, signal }: RunRolloutOptions): Promise<Prepared> {
+async function prepareRollout(plan: RolloutPlan, { ws, store, onEvent, signal }: RunRolloutOptions): Promise<Prepared> {
   const e = plan.environment ? environmentOf(ws.config, plan.environment) : undefined;
-  const versions = ws.versions(plan.bundle, { signal });
+  const versions = store ?? ws.versions(plan.bundle, { signal });
   const target = await versions.load(plan.digest!);
   const planned = plannedClusters(plan);
   const clusters = await ws.clusters(planned.filter((c) => c.mode === 'push').map((c) => c.cluster));

@@ -47,8 +47,10 @@ export async function planAndRun({
   onEvent?: OnEvent | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<RolloutResult> {
-  const now = await planRollout(ws, { ...request, signal });
-  return runRollout(shown ? confirmPlan(shown, now) : now, { ws, onEvent, signal });
+  // One store for the plan and its run: the version the plan pulled is not pulled again.
+  const store = ws.versions(request.bundle, { signal });
+  const now = await planRollout(ws, { ...request, store, readInventories: shown !== undefined, signal });
+  return runRollout(shown ? confirmPlan(shown, now) : now, { ws, store, onEvent, signal });
 }
 
 export function deployVersion({ ws, shown, onEvent, signal, ...request }: DeployOptions): Promise<DeployResult> {
