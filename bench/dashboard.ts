@@ -221,7 +221,7 @@ const handle: DaemonHandle = {
     rollback: () => Promise.reject(new Error('read-only')),
     heal: () => Promise.reject(new Error('read-only')),
   },
-  webhook: { secret: undefined, maxBodyBytes: 1024 },
+  webhook: { secrets: {}, shared: [], maxBodyBytes: 1024 },
   apiToken: undefined,
 };
 const server: HttpServer = await startHttpServer({ handle, listen: '127.0.0.1:0', log });

@@ -178,7 +178,8 @@ try {
     const p0 = performance.now();
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
     pushMs.push(performance.now() - p0);
-    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+    const after = (await git(work, ['rev-parse', 'HEAD'])).trim();
+    const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url } });
     const t0 = performance.now();
     if (process.env.BENCH_LOG)
       writeFileSync(

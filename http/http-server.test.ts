@@ -67,7 +67,7 @@ function stubHandle({
       rollback: () => Promise.reject(new Error('not in this test')),
       heal: () => Promise.reject(new Error('not in this test')),
     },
-    webhook: { secret, maxBodyBytes: 1024 },
+    webhook: { secrets: secret ? { github: secret } : {}, shared: [], maxBodyBytes: 1024 },
     apiToken: token,
   };
   return { handle, woken };
@@ -181,6 +181,11 @@ describe('http server', () => {
       202,
     );
     expect(woken).toEqual(['shop']);
+    // The same delivery again within ten minutes: refused, and nothing more is woken.
+    expect(await post(push, { 'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: push }) })).toBe(
+      409,
+    );
+    expect(woken).toEqual(['shop']);
     expect(
       await post('x'.repeat(2048), {
         'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body: 'x'.repeat(2048) }),
@@ -189,6 +194,7 @@ describe('http server', () => {
     const webhooks = (await handle.ctx.metrics.webhooks.get()).values.map((v) => [v.labels, v.value]);
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'unauthorized' }, 2]);
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'too-large' }, 1]);
+    expect(webhooks).toContainEqual([{ provider: 'github', result: 'replayed' }, 1]);
   });
 
   it('refuses every webhook when no secret is configured', async () => {

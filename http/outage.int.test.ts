@@ -32,7 +32,7 @@ import { type ManagedProcess, stopProcesses } from '../fixtures/testenv/process.
 import { startRegistry } from '../fixtures/testenv/registry.ts';
 import { type Daemon, startDaemon } from '../fixtures/testenv/serve-daemon.ts';
 import { createNamespace, kubectlOn, testEnv, uniqueName } from '../fixtures/testenv/use-env.ts';
-import { signWebhookBody } from './verify-webhook.ts';
+import { signGenericWebhook } from './verify-webhook.ts';
 
 const execFileP = promisify(execFile);
 const cli = join(import.meta.dirname, '..', 'cmd', 'drover.ts');
@@ -126,13 +126,15 @@ async function push(t: Record<string, string>, message: string) {
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
 }
 
+let hooks = 0;
 const hook = async () => {
-  const body = JSON.stringify({ url: repoUrl, branch: 'main' });
+  // `sent` keeps two deliveries in one second from being one replayed delivery.
+  const body = JSON.stringify({ url: repoUrl, branch: 'main', sent: ++hooks });
   return (
     await fetch(`${daemon.base()}/hooks/generic`, {
       method: 'POST',
       body,
-      headers: { 'content-type': 'application/json', 'x-drover-signature': signWebhookBody({ secret, body }) },
+      headers: { 'content-type': 'application/json', ...signGenericWebhook({ secret, body, nowMs: Date.now() }) },
     })
   ).status;
 };
@@ -227,7 +229,7 @@ beforeAll(async () => {
   daemon = await startDaemon({
     config: join(ws, 'drover.yaml'),
     cwd: ws,
-    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    env: { DROVER_API_TOKEN: token, DROVER_GENERIC_WEBHOOK_SECRET: secret },
     token,
     args: ['--log-level', 'debug'],
   });

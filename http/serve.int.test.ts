@@ -34,6 +34,7 @@ const bad = uniqueName('bad');
 const prefix = uniqueName('serve');
 const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
 const secret = `whs-${uniqueName('hook')}-${uniqueName('y')}`;
+const gitlabToken = `glt-${uniqueName('hook')}-${uniqueName('z')}`;
 const GRACE_SECONDS = 30;
 const MAX_BODY = 8192;
 let url: string;
@@ -121,7 +122,7 @@ const startServe = () =>
   startDaemon({
     config: join(ws, 'drover.yaml'),
     cwd: ws,
-    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret },
+    env: { DROVER_API_TOKEN: token, DROVER_WEBHOOK_SECRET: secret, DROVER_GITLAB_WEBHOOK_TOKEN: gitlabToken },
     token,
   });
 const base = () => daemon.base();
@@ -137,9 +138,12 @@ const devRuns = async (bundle: string) => {
       ?.runs ?? undefined
   );
 };
+// Each delivery names its own head, as GitHub's do: the same bytes twice are a replay (409).
+let deliveries = 0;
 const pushPayload = () =>
   JSON.stringify({
     ref: 'refs/heads/main',
+    after: (++deliveries).toString(16).padStart(40, '0'),
     repository: { clone_url: url, html_url: url.replace(/\.git$/, '') },
     head_commit: { message: 'x' },
   });
@@ -261,6 +265,41 @@ describe('drover serve', () => {
       ),
     );
     expect((await api('/api/v1/bundles/nope')).status).toBe(404);
+  });
+
+  it('refuses a replayed delivery, and a GitLab token is no key for GitHub signatures', async () => {
+    const wakes = await metric('drover_source_wakes_total{source="shop",trigger="webhook"}');
+    const body = pushPayload();
+    const headers = { 'x-github-event': 'push', 'x-hub-signature-256': signWebhookBody({ secret, body }) };
+    expect((await postHook('github', body, headers)).status).toBe(202);
+    const replay = await postHook('github', body, headers);
+    expect(replay).toEqual({
+      status: 409,
+      json: { error: expect.objectContaining({ code: 'E_REPLAYED' }) as unknown },
+    });
+    expect(await metric('drover_webhook_requests_total{provider="github",result="replayed"}')).toBe(1);
+    expect(await metric('drover_source_wakes_total{source="shop",trigger="webhook"}')).toBe((wakes ?? 0) + 1);
+
+    // GitLab sends its token in clear; whoever saw it cannot sign for GitHub with it.
+    const forged = pushPayload();
+    const asGithub = await postHook('github', forged, {
+      'x-github-event': 'push',
+      'x-hub-signature-256': signWebhookBody({ secret: gitlabToken, body: forged }),
+    });
+    expect(asGithub.status).toBe(401);
+    // The token does what it is for: GitLab's own deliveries.
+    const gitlabPush = JSON.stringify({
+      object_kind: 'push',
+      ref: 'refs/heads/main',
+      after: 'f'.repeat(40),
+      project: { git_http_url: url, web_url: url.replace(/\.git$/, '') },
+    });
+    const asGitlab = await postHook('gitlab', gitlabPush, {
+      'x-gitlab-event': 'Push Hook',
+      'x-gitlab-token': gitlabToken,
+    });
+    expect(asGitlab).toEqual({ status: 202, json: { matched: ['shop'] } });
+    expect(await metric('drover_source_wakes_total{source="shop",trigger="webhook"}')).toBe((wakes ?? 0) + 2);
   });
 
   it('refuses a webhook with a wrong signature before parsing it, and an oversized body while it is being sent', async () => {

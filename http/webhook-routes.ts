@@ -3,7 +3,9 @@
  * `/hooks/generic`. In this order, and nothing parses the body before the
  * signature is verified: read at most `serve.webhook.maxBodyBytes` (413 and
  * close the moment it is exceeded), verify the provider's signature on the
- * raw bytes (401 otherwise), parse JSON (400), then match the push to the
+ * raw bytes with that provider's own secret (401 otherwise), refuse a replay
+ * of bytes verified in the last ten minutes (409, webhook-replay.ts), parse
+ * JSON (400), then match the push to the
  * configured sources (repository URL and branch) and wake them. The answer
  * (202) does not wait for the cut.
  *
@@ -14,14 +16,16 @@ import type { DaemonHandle } from '../lib/index.ts';
 import { matchSources, parsePushEvent } from './push-event.ts';
 import { readBoundedBody } from './read-body.ts';
 import { errorReply, type Reply, type Route } from './router.ts';
-import { verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
+import { TIMESTAMP_HEADER, verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
+import { createReplayGuard, type ReplayGuard } from './webhook-replay.ts';
 
 export function webhookRoutes(h: DaemonHandle): Route[] {
+  const replays = createReplayGuard();
   return WEBHOOK_PROVIDERS.map((provider) => ({
     method: 'POST' as const,
     path: `/hooks/${provider}`,
     auth: 'none' as const,
-    handler: (ctx) => receive(h, provider, ctx.req),
+    handler: (ctx) => receive(h, provider, ctx.req, replays),
   }));
 }
 
@@ -29,6 +33,7 @@ async function receive(
   h: DaemonHandle,
   provider: WebhookProvider,
   req: Parameters<Route['handler']>[0]['req'],
+  replays: ReplayGuard,
 ): Promise<Reply> {
   const { metrics, log } = h.ctx;
   const count = (result: string) => metrics.webhooks.inc({ provider, result });
@@ -45,16 +50,21 @@ async function receive(
     return body.reason === 'too-large'
       ? refuse(413, 'too-large', 'E_TOO_LARGE', `body over ${max} bytes`)
       : refuse(400, 'aborted', 'E_INVALID_INPUT', 'body aborted');
-  const verdict = verifyWebhook({ provider, headers: req.headers, body: body.body, secret: h.webhook.secret });
+  const nowMs = Date.now();
+  const secret = h.webhook.secrets[provider];
+  const verdict = verifyWebhook({ provider, headers: req.headers, body: body.body, secret, nowMs });
   if (!verdict.ok)
     return refuse(
       401,
       'unauthorized',
       'E_UNAUTHORIZED',
       verdict.reason === 'no-secret-configured'
-        ? 'no webhook secret is configured'
+        ? `no webhook secret of its own is configured for ${provider}`
         : `signature check failed (${verdict.reason})`,
     );
+  const timestamp = provider === 'generic' ? String(req.headers[TIMESTAMP_HEADER]) : '';
+  if (replays.check({ provider, signed: [timestamp, body.body], nowMs }) === 'replayed')
+    return refuse(409, 'replayed', 'E_REPLAYED', 'this delivery was already received in the last 10 minutes');
   let payload: unknown;
   try {
     payload = JSON.parse(body.body.toString('utf8'));

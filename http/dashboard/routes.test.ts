@@ -83,7 +83,7 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
       rollback: refuse('rollback'),
       heal: refuse('heal'),
     },
-    webhook: { secret: undefined, maxBodyBytes: 1024 },
+    webhook: { secrets: {}, shared: [], maxBodyBytes: 1024 },
     apiToken: TOKEN,
   };
   const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log });

@@ -51,7 +51,13 @@ type RawConfig = {
   bundles?: DroverConfig['bundles'];
   serve?: Partial<Omit<ServeConfig, 'webhook' | 'channels' | 'dashboard' | 'metrics'>> & {
     metrics?: Partial<ServeConfig['metrics']>;
-    webhook?: Partial<ServeConfig['webhook']>;
+    webhook?: {
+      secretEnv?: string;
+      github?: { secretEnv?: string };
+      gitlab?: { tokenEnv?: string };
+      generic?: { secretEnv?: string };
+      maxBodyBytes?: number;
+    };
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
@@ -162,7 +168,12 @@ function assembleServe(serve: RawConfig['serve']): ServeConfig {
     trustedProxies: serve?.trustedProxies ?? [],
     metrics: { requireToken: serve?.metrics?.requireToken ?? false },
     webhook: {
-      secretEnv: serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
+      // `serve.webhook.secretEnv` is the older spelling of GitHub's: it named one secret for every provider.
+      secretEnvs: {
+        github: serve?.webhook?.github?.secretEnv ?? serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
+        gitlab: serve?.webhook?.gitlab?.tokenEnv ?? 'DROVER_GITLAB_WEBHOOK_TOKEN',
+        generic: serve?.webhook?.generic?.secretEnv ?? 'DROVER_GENERIC_WEBHOOK_SECRET',
+      },
       maxBodyBytes: serve?.webhook?.maxBodyBytes ?? 1_048_576,
     },
     graceSeconds: serve?.graceSeconds ?? 60,

@@ -69,6 +69,24 @@ describe('resolveConfig', () => {
     expect(selfHealFor(c, 'api')).toBe('report');
   });
 
+  it("gives each webhook provider its own secret; the older serve.webhook.secretEnv names GitHub's alone", () => {
+    expect(resolveConfig({ doc: base, file }).serve.webhook.secretEnvs).toEqual({
+      github: 'DROVER_WEBHOOK_SECRET',
+      gitlab: 'DROVER_GITLAB_WEBHOOK_TOKEN',
+      generic: 'DROVER_GENERIC_WEBHOOK_SECRET',
+    });
+    const older = resolveConfig({ doc: { ...base, serve: { webhook: { secretEnv: 'HOOK' } } }, file });
+    expect(older.serve.webhook.secretEnvs).toMatchObject({ github: 'HOOK', gitlab: 'DROVER_GITLAB_WEBHOOK_TOKEN' });
+    const each = resolveConfig({
+      doc: {
+        ...base,
+        serve: { webhook: { github: { secretEnv: 'GH' }, gitlab: { tokenEnv: 'GL' }, generic: { secretEnv: 'CI' } } },
+      },
+      file,
+    });
+    expect(each.serve.webhook.secretEnvs).toEqual({ github: 'GH', gitlab: 'GL', generic: 'CI' });
+  });
+
   it.each([
     [{ ...base, kind: 'Nope' }, /kind/],
     [{ ...base, drift: { selfHeal: 'fix' } }, /selfHeal/],

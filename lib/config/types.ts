@@ -56,6 +56,15 @@ export interface DriftConfig {
   scanIntervalSeconds: number;
 }
 
+/** The push receivers a Git host can call, each with its own secret. */
+export type WebhookProvider = 'github' | 'gitlab' | 'generic';
+
+export interface WebhookConfig {
+  /** Environment variable holding each provider's secret: GitHub's and the generic HMAC keys, GitLab's token (which GitLab sends in clear, so it is never an HMAC key). */
+  secretEnvs: Record<WebhookProvider, string>;
+  maxBodyBytes: number;
+}
+
 export interface ServeConfig {
   /** host:port of the daemon's HTTP listener. */
   listen: string;
@@ -65,7 +74,7 @@ export interface ServeConfig {
   trustedProxies: string[];
   /** Whether /metrics needs the API token. */
   metrics: { requireToken: boolean };
-  webhook: { secretEnv: string; maxBodyBytes: number };
+  webhook: WebhookConfig;
   graceSeconds: number;
   /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */
   channels: { follow: boolean; pollSeconds: number };

@@ -113,7 +113,8 @@ async function pushAndHook(
   await git(work, ['add', '-A']);
   await git(work, ['commit', '--quiet', '-m', message]);
   await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
-  const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+  const after = (await git(work, ['rev-parse', 'HEAD'])).trim();
+  const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url } });
   const r = await fetch(`${daemon!.base()}/hooks/github`, {
     method: 'POST',
     body,
@@ -415,7 +416,8 @@ describe('drover agent', () => {
     await git(work, ['add', '-A']);
     await git(work, ['commit', '--quiet', '-m', 'web is gone']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
-    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+    const after = (await git(work, ['rev-parse', 'HEAD'])).trim();
+    const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url } });
     await fetch(`${d.base()}/hooks/github`, {
       method: 'POST',
       body,

@@ -12,6 +12,7 @@ import type { DeployResult } from '../verbs/deploy.ts';
 import type { DriftReport } from '../verbs/drift.ts';
 import type { FailingTask } from './failing-tasks.ts';
 import type { LoopContext } from './loop-context.ts';
+import type { WebhookSecrets } from './webhook-secrets.ts';
 
 export interface DaemonActions {
   /** Cuts the named source (or every source) now; new versions wake their bundles. */
@@ -60,7 +61,8 @@ export interface DaemonHandle {
   wakeBundle(bundle: string): void;
   /** Runs `fn` as in-flight work holding `key`'s lock (`bundle:web`, `source:shop`); ConflictError-free queueing behind the loop. */
   runExclusive<T>(key: string, fn: () => Promise<T>): Promise<T>;
-  webhook: { secret: string | undefined; maxBodyBytes: number };
+  /** Each provider's own secret (none: its deliveries are refused), the providers refused for sharing one, the body cap. */
+  webhook: WebhookSecrets & { maxBodyBytes: number };
   apiToken: string | undefined;
   actions: DaemonActions;
 }

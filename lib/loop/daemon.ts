@@ -35,6 +35,8 @@ import { createDependencyTracker } from './dependencies.ts';
 import { createInFlight, type InFlight } from './in-flight.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { surviveRejections } from './survive-rejections.ts';
+import { assembleWebhookSecrets, type WebhookSecrets } from './webhook-secrets.ts';
+import type { WebhookProvider } from '../config/types.ts';
 import type { LoopContext } from './loop-context.ts';
 import { startingStatus, startProbes } from './probes.ts';
 import { recoverAtStart } from './recover-at-start.ts';
@@ -153,12 +155,23 @@ export async function runDaemon({
 function secretsOf(config: Workspace['config'], env: NodeJS.ProcessEnv): string[] {
   const names = [
     config.serve.tokenEnv,
-    config.serve.webhook.secretEnv,
+    ...Object.values(config.serve.webhook.secretEnvs),
     config.registryAuth?.passwordEnv,
     ...config.sources.flatMap((s) => [s.auth?.passwordEnv, s.auth?.tokenEnv]),
     ...config.environments.map((e) => e.ageKey?.env),
   ];
   return names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
+}
+
+const WEBHOOK_PROVIDERS = ['github', 'gitlab', 'generic'] as const;
+
+/** Each provider's secret from the environment; providers sharing one keep none (webhook-secrets.ts). */
+function webhookSecretsOf(envs: Record<WebhookProvider, string>, env: NodeJS.ProcessEnv): WebhookSecrets {
+  return assembleWebhookSecrets({
+    github: secretFromEnv(envs.github, env),
+    gitlab: secretFromEnv(envs.gitlab, env),
+    generic: secretFromEnv(envs.generic, env),
+  });
 }
 
 /**
@@ -194,7 +207,7 @@ function createHandle({
     wakeSource: wakes.wakeSource,
     wakeBundle: wakes.wakeBundle,
     runExclusive,
-    webhook: { secret: secretFromEnv(serve.webhook.secretEnv, env), maxBodyBytes: serve.webhook.maxBodyBytes },
+    webhook: { ...webhookSecretsOf(serve.webhook.secretEnvs, env), maxBodyBytes: serve.webhook.maxBodyBytes },
     apiToken: secretFromEnv(serve.tokenEnv, env),
   };
 }
@@ -225,8 +238,15 @@ async function openInterface({
     sources: ws.config.sources.map((s) => s.name),
     environments: ws.config.environments.map((e) => e.name),
     api: handle.apiToken ? 'token' : 'closed (no token configured)',
-    webhooks: handle.webhook.secret ? 'verified' : 'refused (no secret configured)',
+    webhooks: Object.fromEntries(
+      WEBHOOK_PROVIDERS.map((p) => [p, handle.webhook.secrets[p] ? 'verified' : 'refused (no secret of its own)']),
+    ),
   });
+  for (const group of handle.webhook.shared)
+    log.error(
+      `webhooks ${group.join(', ')} share one secret and are refused: give each provider its own (GitLab sends its token in clear)`,
+      { settings: group.map((p) => `serve.webhook.${p}.${p === 'gitlab' ? 'tokenEnv' : 'secretEnv'}`) },
+    );
   return http;
 }
 

@@ -167,7 +167,8 @@ describe('the loop', () => {
     await git(work, ['add', '-A']);
     await git(work, ['commit', '--quiet', '-m', 'round 1']);
     await git(work, ['push', '--quiet', 'origin', 'HEAD:main']);
-    const body = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: url } });
+    const after = (await git(work, ['rev-parse', 'HEAD'])).trim();
+    const body = JSON.stringify({ ref: 'refs/heads/main', after, repository: { clone_url: url } });
     const hook = await fetch(`${base()}/hooks/github`, {
       method: 'POST',
       body,
