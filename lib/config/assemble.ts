@@ -16,6 +16,7 @@ import type {
   DriftConfig,
   DroverConfig,
   EnvironmentConfig,
+  LimitsConfig,
   RendererSettings,
   SelfHeal,
   ServeConfig,
@@ -62,6 +63,7 @@ type RawConfig = {
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
   render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
+  limits?: Partial<LimitsConfig>;
 };
 
 type RawEnvironment = NonNullable<RawConfig['environments']>[number];
@@ -124,6 +126,7 @@ export function assembleConfig({
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
     },
+    limits: assembleLimits(raw.limits),
   };
 }
 
@@ -192,6 +195,15 @@ function rendererSettings(binary: string, raw: Partial<RendererSettings> = {}): 
     timeoutSeconds: raw.timeoutSeconds ?? 60,
     maxOutputBytes: raw.maxOutputBytes ?? 64 * 1024 * 1024,
     concurrency: raw.concurrency ?? 4,
+  };
+}
+
+/** The caps on reading a source's content, with their defaults (lib/source's DEFAULT_TREE_LIMITS: the same numbers, a test checks). */
+export function assembleLimits(raw: Partial<LimitsConfig> = {}): LimitsConfig {
+  return {
+    treeEntries: raw.treeEntries ?? 100_000,
+    treeDepth: raw.treeDepth ?? 32,
+    treeBytes: raw.treeBytes ?? 256 * 1024 * 1024,
   };
 }
 

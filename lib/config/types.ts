@@ -95,6 +95,16 @@ export interface RenderConfig {
   helm: RendererSettings;
 }
 
+/** Caps on reading a source's content, which is untrusted (drover.yaml `limits`; lib/source/tree-budget.ts applies them). */
+export interface LimitsConfig {
+  /** Tree entries one operation (a cut, a discover) may read. */
+  treeEntries: number;
+  /** Deepest directory nesting read. */
+  treeDepth: number;
+  /** Blob bytes one operation may read, all files together. */
+  treeBytes: number;
+}
+
 export interface DroverConfig {
   /** Absolute path of the file this came from. */
   file: string;
@@ -112,4 +122,5 @@ export interface DroverConfig {
   bundles: Record<string, { selfHeal?: SelfHeal }>;
   serve: ServeConfig;
   render: RenderConfig;
+  limits: LimitsConfig;
 }

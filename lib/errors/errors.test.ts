@@ -22,6 +22,7 @@ const meaning: Record<string, [code: string, exitCode: errors.ExitCode, httpStat
   ReleaseFailedError: ['E_RELEASE_FAILED', 7, 422],
   RollbackFailedError: ['E_ROLLBACK_FAILED', 8, 500],
   DriftFoundError: ['E_DRIFT', 9, 409],
+  TreeLimitError: ['E_TREE_LIMIT', 3, 422],
 };
 
 describe('error classes', () => {
@@ -39,7 +40,7 @@ describe('error classes', () => {
       codes.add(e.code);
     }
     expect(codes.size).toBe(classes.length);
-    expect(classes.length).toBeGreaterThanOrEqual(11);
+    expect(classes.length).toBeGreaterThanOrEqual(12);
   });
 
   it('each carries its exit code and its HTTP status, a new class included only with a row here', () => {
@@ -50,8 +51,7 @@ describe('error classes', () => {
     }
   });
 
-  // Subclasses outside lib/errors (grep "extends .*Error" under lib/). WholeReadError (lib/source/read-files.ts)
-  // is private to its module and adds nothing to InvalidInputError.
+  // Subclasses outside lib/errors (grep "extends .*Error" under lib/).
   it.each([
     {
       name: 'KubeApiError',

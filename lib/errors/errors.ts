@@ -81,6 +81,18 @@ export class ConflictError extends DroverError {
   override readonly httpStatus = 409;
 }
 
+/**
+ * Repository content crossed a cap on reading it (drover.yaml `limits`): more
+ * tree entries, deeper directories or more blob bytes than allowed. `data`
+ * says `{path, setting, limit, value}`: where it crossed and which setting
+ * to raise. HTTP 422: the request was fine, the content cannot be taken.
+ */
+export class TreeLimitError extends DroverError {
+  override readonly code = 'E_TREE_LIMIT';
+  override readonly exitCode = ExitCode.invalidInput;
+  override readonly httpStatus = 422;
+}
+
 /** A remote part (Git server, registry, cluster) did not answer or answered wrongly. */
 export class UnavailableError extends DroverError {
   override readonly code = 'E_UNAVAILABLE';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnavailableError } from '../errors/errors.ts';
+import { TreeLimitError, UnavailableError } from '../errors/errors.ts';
 import { createFailingTasks } from './failing-tasks.ts';
 
 describe('createFailingTasks', () => {
@@ -18,6 +18,19 @@ describe('createFailingTasks', () => {
     ]);
     expect(failing.list(1).map((x) => x.task)).toEqual(['source:shop', 'bundle:web']);
     failing.succeeded('source:shop');
+    expect(failing.list()).toEqual([]);
+  });
+
+  it('names a source whose content crossed the limits from its first failure', () => {
+    const failing = createFailingTasks({ now: () => new Date(Date.UTC(2026, 11, 7)) });
+    const crossed = new TreeLimitError('nest/d0/d0: 100001 tree entries read, more than limits.treeEntries (100000)');
+    failing.failed('source:hostile', 1, crossed);
+    failing.failed('source:shop', 1, new UnavailableError('git server unreachable'));
+    expect(failing.list()).toEqual([
+      { task: 'source:hostile', attempts: 1, since: '2026-12-07T00:00:00.000Z', error: crossed.message },
+    ]);
+    // A new commit within the limits cuts: the source is no longer failing.
+    failing.succeeded('source:hostile');
     expect(failing.list()).toEqual([]);
   });
 });

@@ -6,7 +6,10 @@
  * discovery; plain bundles are discovered from the rest and patched per
  * target. A file that cannot be read or fails to parse blocks only the plain
  * bundles that could hold it; a render that fails is that bundle's failure alone (its
- * `targets()` throws it).
+ * `targets()` throws it). Every read here (the manifests, each render's
+ * directory) spends one budget (lib/source/tree-budget.ts): content past
+ * drover.yaml's `limits` is the source's failure, a TreeLimitError thrown
+ * whole, never one bundle's.
  *
  * @example
  *   const at = await bundlesAtCommit({ ws, source, commit: head });
@@ -18,7 +21,7 @@ import { type BundleDocument, isBundleDocument, splitBundleDocuments } from '../
 import { type BlockedBundle, type BundleMembers, discoverBundles, discoverMembers } from '../bundle/discover.ts';
 import type { RendererInfo } from '../bundle/pack.ts';
 import type { DroverConfig } from '../config/config.ts';
-import { type DroverError, toDroverError } from '../errors/errors.ts';
+import { type DroverError, TreeLimitError, toDroverError } from '../errors/errors.ts';
 import { contentDigest } from '../object/canonical.ts';
 import { clusterScopedCustomKinds } from '../object/scope.ts';
 import { type FileFailure, loadObjects } from '../object/yaml.ts';
@@ -27,7 +30,7 @@ import { applyTargetPatches } from '../render/patch.ts';
 import { ownedPaths, renderBundle, rendererOf } from '../render/render-bundle.ts';
 import { openRenderCache } from '../render/render-cache.ts';
 import { isManifestPath } from '../bundle/path-filter.ts';
-import type { Source } from '../source/index.ts';
+import type { Source, TreeBudget } from '../source/index.ts';
 
 /** One renderer run, or a render taken from the cache because its inputs had not changed. */
 export interface RenderRun {
@@ -76,10 +79,12 @@ export async function bundlesAtCommit({
   signal?: AbortSignal;
 }): Promise<BundlesAtCommit> {
   const allFailures: FileFailure[] = [];
+  const budget = source.budget();
   // A file that cannot be read (a link out of the repository) is that file's failure, as one that does not parse.
   const files = await source.readFiles({
     commit,
     filter: isManifestPath,
+    budget,
     onFileError: (f) => allFailures.push(f),
     signal,
   });
@@ -95,6 +100,7 @@ export async function bundlesAtCommit({
     ws,
     source,
     commit,
+    budget,
     docs: renderedDocs.filter((d) => !bundle || d.name === bundle),
     onEvent,
     signal,
@@ -135,6 +141,7 @@ async function readRenderedBundles({
   ws,
   source,
   commit,
+  budget,
   docs,
   onEvent,
   signal,
@@ -142,13 +149,14 @@ async function readRenderedBundles({
   ws: { config: DroverConfig; env: NodeJS.ProcessEnv };
   source: Source;
   commit: string;
+  budget: TreeBudget;
   docs: BundleDocument[];
   onEvent: OnEvent;
   signal: AbortSignal | undefined;
 }): Promise<{ rendered: Rendered; renderedFiles: Set<string>; renders: RenderRun[] }> {
   const readDir = memoize((dir: string) =>
     source
-      .readFiles({ commit, paths: dir ? [dir] : [], binary: true, signal })
+      .readFiles({ commit, paths: dir ? [dir] : [], binary: true, budget, signal })
       .then((fs) =>
         fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) })),
       ),
@@ -184,7 +192,8 @@ async function readRenderedBundles({
         })),
       });
     } catch (err) {
-      if (signal?.aborted) throw err;
+      // Content past the limits is the whole source's, not this bundle's.
+      if (signal?.aborted || err instanceof TreeLimitError) throw err;
       rendered.set(d.name, toDroverError(err));
     }
   }

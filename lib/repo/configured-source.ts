@@ -1,7 +1,8 @@
 /**
  * Opens a source from drover.yaml the one way every verb does: the object
  * cache under the state directory, credentials from the workspace's process
- * environment, relative paths against the config file.
+ * environment, relative paths against the config file, and drover.yaml's
+ * `limits` on what one read of its content may take.
  *
  * @example
  *   const source = await openConfiguredSource({ ws, sc: ws.config.sources[0]!, signal });
@@ -30,6 +31,7 @@ export function openConfiguredSource({
     cacheDir: join(dirname(ws.config.state), 'git'),
     env: ws.env,
     baseDir: dirname(ws.config.file),
+    limits: ws.config.limits,
     signal,
   });
 }

@@ -10,15 +10,19 @@
  * marking what `from` reaches as already seen, and it stops once nothing
  * left to walk can be new. So it costs the commits in between (plus the few
  * it takes to meet `from`'s side), not the whole history. At most `limit`
- * commits are returned (`truncated` says there were more).
+ * commits are returned (`truncated` says there were more). Their diffs run
+ * four at a time and share one budget (tree-budget.ts): a commit in between
+ * that adds a hostile tree costs the caps, not the tree.
  *
  * @example
  *   const { commits } = await commitsSince({ repo, from: lastCut, to: head });
  *   // [{ oid, message: 'feat: web reads flags', paths: ['web/deploy.yaml'], ... }, ...]
  */
+import { mapLimit } from '../foundation/map-limit.ts';
 import { changedPaths } from './changed-paths.ts';
 import { type GitCommitInfo, readCommitInfo } from './read-commit.ts';
 import type { GitRepo } from './repo.ts';
+import { type TreeBudget, createTreeBudget } from './tree-budget.ts';
 
 export interface CommitChange extends GitCommitInfo {
   /** Paths changed against the first parent; null for a root commit (it adds everything). */
@@ -31,6 +35,9 @@ export interface CommitsSince {
   truncated: boolean;
 }
 
+/** Diffs of commits against their parents run at once. */
+const DIFF_CONCURRENCY = 4;
+
 const NEW = 1;
 const SEEN = 2;
 
@@ -40,6 +47,7 @@ export async function commitsSince({
   to,
   paths = [],
   limit = 500,
+  budget = createTreeBudget(),
   signal,
 }: {
   repo: GitRepo;
@@ -48,6 +56,8 @@ export async function commitsSince({
   /** Path filters of the source; commits' changed paths are limited to them. */
   paths?: readonly string[];
   limit?: number;
+  /** What the diffs together may read; shared with the rest of the operation when passed. */
+  budget?: TreeBudget;
   signal?: AbortSignal;
 }): Promise<CommitsSince> {
   const flags = new Map<string, number>();
@@ -105,21 +115,20 @@ export async function commitsSince({
 
   const fresh = walked.filter((oid) => !((flags.get(oid) ?? 0) & SEEN));
   const kept = fresh.slice(0, limit);
-  const commits = await Promise.all(
-    kept.map(async (oid): Promise<CommitChange> => {
-      const c = info.get(oid)!;
-      const parent = c.parents[0];
-      if (!parent) return { ...c, paths: null };
-      const diff = await changedPaths({
-        repo,
-        from: parent,
-        to: oid,
-        paths,
-        checkAncestry: false,
-        signal,
-      });
-      return { ...c, paths: diff.changes.map((x) => x.path) };
-    }),
-  );
+  const commits = await mapLimit(kept, DIFF_CONCURRENCY, async (oid): Promise<CommitChange> => {
+    const c = info.get(oid)!;
+    const parent = c.parents[0];
+    if (!parent) return { ...c, paths: null };
+    const diff = await changedPaths({
+      repo,
+      from: parent,
+      to: oid,
+      paths,
+      checkAncestry: false,
+      budget,
+      signal,
+    });
+    return { ...c, paths: diff.changes.map((x) => x.path) };
+  });
   return { commits, truncated: fresh.length > limit };
 }

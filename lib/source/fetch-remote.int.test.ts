@@ -68,9 +68,11 @@ describe('remote sources over HTTP', () => {
       code: 'E_INVALID_INPUT',
       data: { file: 'apps/web/deployment.yaml' },
     });
-    await expect(source.readFiles({ commit: head, limits: { maxTotalBytes: 200 } })).rejects.toThrow(
-      /past the limit of 200 bytes/,
-    );
+    await expect(source.readFiles({ commit: head, limits: { treeBytes: 200 } })).rejects.toMatchObject({
+      code: 'E_TREE_LIMIT',
+      message: expect.stringMatching(/^apps\/web\/\S+: \d+ blob bytes read, more than limits\.treeBytes \(200\)/),
+      data: { setting: 'treeBytes', limit: 200 },
+    });
   });
 
   it('fetches incrementally after a push: only the new objects come over', async () => {

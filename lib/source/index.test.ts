@@ -3,10 +3,12 @@ import * as source from './index.ts';
 
 it('exports exactly the public surface', () => {
   expect(Object.keys(source).sort()).toEqual([
+    'DEFAULT_TREE_LIMITS',
     'changedPaths',
     'checkBranchName',
     'checkSchedule',
     'commitsSince',
+    'createTreeBudget',
     'fetchRemote',
     'findCredential',
     'findGitDir',

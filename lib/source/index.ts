@@ -22,6 +22,13 @@ export { isAncestor, readCommitInfo, type GitCommitInfo } from './read-commit.ts
 export { readFiles, resolveSymlink, type ReadLimits, type SourceFile } from './read-files.ts';
 export { readTree, type FileMode, type TreeFile } from './read-tree.ts';
 export { checkBranchName, refNameProblem } from './ref-name.ts';
+export {
+  createTreeBudget,
+  DEFAULT_TREE_LIMITS,
+  type TreeBudget,
+  type TreeLimits,
+  type TreeLimitSetting,
+} from './tree-budget.ts';
 export { openRepo, type GitRepo } from './repo.ts';
 export { openSource, type OpenSourceOptions, type Source, type SyncResult } from './source.ts';
 export {

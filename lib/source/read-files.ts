@@ -1,7 +1,10 @@
 /**
- * The text of a commit's files, bounded: a maximum size per file, in total,
- * and a maximum number of files, each breach an InvalidInputError that names
- * the file. Symlinks: one whose target is absolute or leaves the repository
+ * The text of a commit's files, bounded: a maximum size per file and a
+ * maximum number of files, each breach an InvalidInputError that names the
+ * file; and the budget of the operation the read belongs to (tree-budget.ts:
+ * tree entries and depth as the tree is walked, blob bytes as files are
+ * read), each breach a TreeLimitError naming the path and the setting to
+ * raise. Symlinks: one whose target is absolute or leaves the repository
  * (after normalizing `..`) is an error naming the link; one that stays inside
  * resolves to its target file's content (following up to 8 links); a link to
  * a directory, or to nothing, is an error. Files must be UTF-8.
@@ -15,12 +18,12 @@ import git from 'isomorphic-git';
 import { InvalidInputError } from '../errors/errors.ts';
 import { type TreeFile, SYMLINK_MODE, readTree } from './read-tree.ts';
 import { type GitRepo, type TreeItem, commitTree, readTreeObject } from './repo.ts';
+import { type TreeBudget, type TreeLimits, createTreeBudget, spendBytes } from './tree-budget.ts';
 
-export interface ReadLimits {
+/** The caps of one read: per file and file count here, and (when no budget is passed) the tree limits of a budget of its own. */
+export interface ReadLimits extends Partial<TreeLimits> {
   /** Largest single file, bytes (default 4 MiB). */
   maxFileBytes?: number;
-  /** All files together, bytes (default 128 MiB). */
-  maxTotalBytes?: number;
   /** Number of files after filtering (default 20,000). */
   maxFiles?: number;
 }
@@ -39,8 +42,6 @@ export interface SourceFile {
 
 const MAX_LINK_HOPS = 8;
 
-/** A limit of the whole read (not one file's problem): always thrown. */
-class WholeReadError extends InvalidInputError {}
 const CONCURRENCY = 16;
 
 /** Reads the files of `commit` selected by `paths` and `filter`, sorted by path. */
@@ -50,6 +51,7 @@ export async function readFiles({
   paths = [],
   filter = () => true,
   limits = {},
+  budget = createTreeBudget({ limits }),
   binary = false,
   onFileError,
   signal,
@@ -59,14 +61,16 @@ export async function readFiles({
   paths?: readonly string[];
   filter?: (path: string) => boolean;
   limits?: ReadLimits;
+  /** What the operation this read belongs to may still read (tree entries, depth, blob bytes); its own when not passed. */
+  budget?: TreeBudget;
   /** Return files that are not UTF-8 as bytes instead of refusing them. */
   binary?: boolean;
   /** Where one file's problem goes (the file is left out) instead of failing the read. */
   onFileError?: (f: { file: string; error: InvalidInputError }) => void;
   signal?: AbortSignal;
 }): Promise<SourceFile[]> {
-  const { maxFileBytes = 4 << 20, maxTotalBytes = 128 << 20, maxFiles = 20_000 } = limits;
-  const files = (await readTree({ repo, commit, paths, signal })).filter((f) => filter(f.path));
+  const { maxFileBytes = 4 << 20, maxFiles = 20_000 } = limits;
+  const files = await readTree({ repo, commit, paths, filter, budget, signal });
   if (files.length > maxFiles) {
     throw new InvalidInputError(
       `commit ${commit} has ${files.length} selected files, more than the limit of ${maxFiles}`,
@@ -77,16 +81,10 @@ export async function readFiles({
   }
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const out: SourceFile[] = new Array<SourceFile>(files.length);
-  let total = 0;
   let next = 0;
   const readOne = async (file: TreeFile): Promise<SourceFile> => {
     const { blob, oid, target } = await readFileBlob({ repo, commit, file, maxFileBytes });
-    total += blob.byteLength;
-    if (total > maxTotalBytes) {
-      throw new WholeReadError(`${file.path}: reading it takes the total past the limit of ${maxTotalBytes} bytes`, {
-        data: { file: file.path, totalBytes: total, maxTotalBytes },
-      });
-    }
+    spendBytes({ budget, path: file.path, bytes: blob.byteLength });
     return assembleSourceFile({ path: file.path, oid, blob, target, binary, decoder });
   };
   const worker = async (): Promise<void> => {
@@ -96,7 +94,8 @@ export async function readFiles({
       try {
         out[i] = await readOne(files[i]!);
       } catch (err) {
-        if (!onFileError || !(err instanceof InvalidInputError) || err instanceof WholeReadError) throw err;
+        // A TreeLimitError is the whole read's (not an InvalidInputError): always thrown.
+        if (!onFileError || !(err instanceof InvalidInputError)) throw err;
         onFileError({ file: files[i]!.path, error: err });
       }
     }

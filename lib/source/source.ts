@@ -4,7 +4,10 @@
  * parsed-tree map), so repeated diffs and reads of unchanged trees are cheap.
  * `sync()` brings the branch head up to date (a fetch for remote sources, a
  * ref read for local ones) and returns it; reads take explicit commit oids.
- * Calls to `sync()` on one Source run one at a time.
+ * Calls to `sync()` on one Source run one at a time. Every read is bounded
+ * by the source's `limits` (tree-budget.ts): each call spends a budget of its
+ * own unless it is handed one to share (a cut hands every read it makes the
+ * same budget).
  *
  * @example
  *   const source = await openSource({ spec: { url: 'https://git.example/apps.git', branch: 'main' }, cacheDir: '.drover/git', env: process.env });
@@ -24,6 +27,7 @@ import { type ReadLimits, type SourceFile, readFiles } from './read-files.ts';
 import { type TreeFile, readTree } from './read-tree.ts';
 import { type FsClient, type GitRepo, openRepo } from './repo.ts';
 import { type SourceSpec, type ValidSourceSpec, validateSourceSpec } from './spec.ts';
+import { type TreeBudget, type TreeLimits, DEFAULT_TREE_LIMITS, createTreeBudget } from './tree-budget.ts';
 
 export interface SyncResult {
   head: string;
@@ -43,15 +47,25 @@ export interface Source {
   readonly gitdir: string;
   /** Head from the last sync, if any. */
   readonly head: string | undefined;
+  /** The caps on what one operation reads of a commit (drover.yaml `limits`). */
+  readonly limits: Readonly<TreeLimits>;
+  /** A fresh budget under the source's limits, for an operation whose reads share one (a cut). */
+  budget(): TreeBudget;
   sync(args?: { signal?: AbortSignal }): Promise<SyncResult>;
   /** Files of `commit` under the source's path filters (or `paths` when given). */
-  readTree(args: { commit: string; paths?: readonly string[]; signal?: AbortSignal }): Promise<TreeFile[]>;
+  readTree(args: {
+    commit: string;
+    paths?: readonly string[];
+    budget?: TreeBudget;
+    signal?: AbortSignal;
+  }): Promise<TreeFile[]>;
   /** Text files of `commit` (`binary`: files that are not UTF-8 come as bytes instead of being refused). */
   readFiles(args: {
     commit: string;
     paths?: readonly string[];
     filter?: (path: string) => boolean;
     limits?: ReadLimits;
+    budget?: TreeBudget;
     binary?: boolean;
     onFileError?: (f: { file: string; error: InvalidInputError }) => void;
     signal?: AbortSignal;
@@ -61,12 +75,19 @@ export interface Source {
     to: string;
     paths?: readonly string[];
     checkAncestry?: boolean;
+    budget?: TreeBudget;
     signal?: AbortSignal;
   }): Promise<PathChangeSet>;
   readCommit(args: { oid: string; signal?: AbortSignal }): Promise<GitCommitInfo>;
   isAncestor(args: { ancestor: string; oid: string; signal?: AbortSignal }): Promise<boolean>;
   /** Commits `to` gained since `from` (`git rev-list from..to`), newest first, with the paths each changed under the source's filters. */
-  commitsSince(args: { from: string; to: string; limit?: number; signal?: AbortSignal }): Promise<CommitsSince>;
+  commitsSince(args: {
+    from: string;
+    to: string;
+    limit?: number;
+    budget?: TreeBudget;
+    signal?: AbortSignal;
+  }): Promise<CommitsSince>;
 }
 
 export interface OpenSourceOptions {
@@ -77,6 +98,8 @@ export interface OpenSourceOptions {
   env?: EnvLookup;
   /** Relative local paths resolve against this (default: the working directory). */
   baseDir?: string;
+  /** Caps on what one read of a commit may take (default DEFAULT_TREE_LIMITS). */
+  limits?: Partial<TreeLimits>;
   http?: HttpClient;
   fs?: FsClient;
   onProgress?: (p: { phase: string; loaded: number; total: number }) => void;
@@ -89,11 +112,14 @@ export async function openSource({
   cacheDir,
   env = {},
   baseDir,
+  limits: given = {},
   http,
   fs,
   onProgress,
   signal,
 }: OpenSourceOptions): Promise<Source> {
+  const limits: Readonly<TreeLimits> = { ...DEFAULT_TREE_LIMITS, ...given };
+  const budget = () => createTreeBudget({ limits });
   const valid: ValidSourceSpec = validateSourceSpec({ spec, ...(baseDir !== undefined ? { baseDir } : {}) });
   signal?.throwIfAborted();
   const { location, display, branch, paths } = valid;
@@ -118,6 +144,8 @@ export async function openSource({
     get head() {
       return head;
     },
+    limits,
+    budget,
     async sync({ signal: s } = {}) {
       // One at a time: concurrent fetches into one gitdir would race on its refs.
       while (syncing) await syncing.catch(() => {});
@@ -128,25 +156,42 @@ export async function openSource({
         syncing = undefined;
       }
     },
-    readTree: ({ commit, paths: p = paths, signal: s }) => readTree({ repo, commit, paths: p, signal: s }),
-    readFiles: ({ commit, paths: p = paths, filter, limits, binary, onFileError, signal: s }) =>
+    readTree: ({ commit, paths: p = paths, budget: b = budget(), signal: s }) =>
+      readTree({ repo, commit, paths: p, budget: b, signal: s }),
+    readFiles: ({ commit, paths: p = paths, filter, limits: l = {}, budget: b, binary, onFileError, signal: s }) =>
       readFiles({
         repo,
         commit,
         paths: p,
         ...(filter ? { filter } : {}),
-        ...(limits ? { limits } : {}),
+        limits: l,
+        budget: b ?? createTreeBudget({ limits: { ...limits, ...treeLimitsOf(l) } }),
         ...(binary ? { binary } : {}),
         ...(onFileError ? { onFileError } : {}),
         signal: s,
       }),
-    changedPaths: ({ from, to, paths: p = paths, checkAncestry, signal: s }) =>
-      changedPaths({ repo, from, to, paths: p, ...(checkAncestry !== undefined ? { checkAncestry } : {}), signal: s }),
+    changedPaths: ({ from, to, paths: p = paths, checkAncestry, budget: b = budget(), signal: s }) =>
+      changedPaths({
+        repo,
+        from,
+        to,
+        paths: p,
+        ...(checkAncestry !== undefined ? { checkAncestry } : {}),
+        budget: b,
+        signal: s,
+      }),
     readCommit: ({ oid, signal: s }) => readCommitInfo({ repo, oid, signal: s }),
     isAncestor: ({ ancestor, oid, signal: s }) => isAncestor({ repo, ancestor, oid, signal: s }),
-    commitsSince: ({ from, to, limit, signal: s }) =>
-      commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), signal: s }),
+    commitsSince: ({ from, to, limit, budget: b = budget(), signal: s }) =>
+      commitsSince({ repo, from, to, paths, ...(limit !== undefined ? { limit } : {}), budget: b, signal: s }),
   };
+}
+
+/** The tree limits a call's ReadLimits set (those it leaves unset stay the source's). */
+function treeLimitsOf(l: ReadLimits): Partial<TreeLimits> {
+  const out: Partial<TreeLimits> = {};
+  for (const k of ['treeEntries', 'treeDepth', 'treeBytes'] as const) if (l[k] !== undefined) out[k] = l[k];
+  return out;
 }
 
 /** The Git directory reads come from: the per-URL cache (made when missing) for a remote source, the repository's own for a local one. */
