@@ -21,7 +21,7 @@
  * @example
  *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -29,6 +29,7 @@ import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { assembleConfig } from '../config/assemble.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
+import { makePrivateDir } from '../foundation/private-files.ts';
 import type { AgentState, AgentStatus, EnvironmentIndex } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
@@ -112,7 +113,8 @@ function agentConfig({
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
   const { environment, cluster, stop, pollSeconds = 30, env = {} } = opts;
-  mkdirSync(opts.stateDir, { recursive: true });
+  // Its own folder when it makes it (0700); one given to it (a volume's mount point) keeps its mode.
+  makePrivateDir({ path: opts.stateDir });
   const log = createLogger({ write: opts.write, level: opts.logLevel ?? 'info' }).with({ agent: cluster, environment });
   const ws = await openWorkspaceWith({ config: agentConfig(opts), env, signal: stop });
   const last = new Map<string, AgentStatus>();
