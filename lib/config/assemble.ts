@@ -55,7 +55,7 @@ type RawConfig = {
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
-  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
+  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings>; cacheMaxBytes?: number };
 };
 
 type RawEnvironment = NonNullable<RawConfig['environments']>[number];
@@ -117,6 +117,7 @@ export function assembleConfig({
     render: {
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
+      cacheMaxBytes: raw.render?.cacheMaxBytes ?? DEFAULT_RENDER_CACHE_MAX_BYTES,
     },
   };
 }
@@ -183,6 +184,9 @@ function rendererSettings(binary: string, raw: Partial<RendererSettings> = {}): 
     concurrency: raw.concurrency ?? 4,
   };
 }
+
+/** `render.cacheMaxBytes` when drover.yaml says nothing: 512 MiB (lib/render/render-cache.ts keeps the same default for callers without a config). */
+const DEFAULT_RENDER_CACHE_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Reads a secret-bearing environment variable named by the config. Returns undefined when unset. */
 export function secretFromEnv(name: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {

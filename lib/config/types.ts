@@ -84,6 +84,8 @@ export interface RendererSettings {
 export interface RenderConfig {
   kustomize: RendererSettings;
   helm: RendererSettings;
+  /** The render cache's size limit (`<state dir>/render-cache/`): past it, the least recently used renders are deleted. */
+  cacheMaxBytes: number;
 }
 
 export interface DroverConfig {
