@@ -88,12 +88,24 @@ export interface RenderConfig {
   cacheMaxBytes: number;
 }
 
+export interface RegistryAuthConfig {
+  usernameEnv?: string;
+  passwordEnv?: string;
+  dockerConfig?: string;
+  /**
+   * Token realms other than the registry's own host that may be sent its
+   * credentials: hosts (`auth.docker.io`, `auth.example:8443`) or URL prefixes
+   * (`https://gitlab.com/jwt/`). A realm elsewhere is asked anonymously.
+   */
+  tokenRealms?: string[];
+}
+
 export interface DroverConfig {
   /** Absolute path of the file this came from. */
   file: string;
   sources: SourceConfig[];
   registry: string;
-  registryAuth?: { usernameEnv?: string; passwordEnv?: string; dockerConfig?: string };
+  registryAuth?: RegistryAuthConfig;
   state: string;
   kubeconfig: string;
   clusters: ClusterConfig[];
