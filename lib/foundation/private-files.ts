@@ -38,7 +38,14 @@ export function makePrivateDir({ path }: { path: string }): string | undefined {
  * anything. Returns whether the file exists now.
  */
 export function makePrivateFile({ path, create = true }: { path: string; create?: boolean }): boolean {
-  if (create) closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+  if (create) {
+    try {
+      // 'wx': made here or not at all, so an existing file is never opened for writing (it may be read-only).
+      closeSync(openSync(path, 'wx', PRIVATE_FILE_MODE));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
   const st = statSync(path, { throwIfNoEntry: false });
   if (!st) return false;
   const mine = process.getuid === undefined || st.uid === process.getuid();

@@ -43,6 +43,8 @@ import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts'
 export interface AgentOptions {
   /** `oci://host[:port]/prefix`, as the hub's drover.yaml says. */
   registry: string;
+  /** Token realms besides the registry's own host that may be sent its credentials (the hub's `registryAuth.tokenRealms`). */
+  tokenRealms?: string[];
   environment: string;
   cluster: string;
   /**
@@ -83,8 +85,9 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv): string {
 }
 
 /** The agent's own workspace: one cluster, one environment holding it, no sources; drover.yaml's defaults, without its schema (the flags were checked by the CLI). */
-function agentConfig({
+export function agentConfig({
   registry,
+  tokenRealms,
   environment,
   cluster,
   kubeconfig,
@@ -102,6 +105,7 @@ function agentConfig({
     doc: {
       sources: [],
       registry,
+      ...(tokenRealms?.length ? { registryAuth: { tokenRealms } } : {}),
       state: join(stateDir, 'agent.db'),
       kubeconfig: resolve(kubeconfig),
       clusters: [{ name: cluster, context: context ?? cluster }],
