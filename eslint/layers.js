@@ -21,7 +21,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 const ENGINES = ['foundation', 'pure', 'adapter', 'schedule', 'events', 'release', 'repo', 'monitor', 'workspace'];
 
 export const LAYERS = [
-  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: [] },
+  // Its folders may use each other (errors redact credentials with lib/foundation/redact.ts); the cycle test keeps them apart.
+  { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: ['foundation'] },
   {
     name: 'pure',
     paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'],

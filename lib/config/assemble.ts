@@ -62,7 +62,7 @@ type RawConfig = {
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
-  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
+  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings>; cacheMaxBytes?: number };
   limits?: Partial<LimitsConfig>;
 };
 
@@ -125,6 +125,7 @@ export function assembleConfig({
     render: {
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
+      cacheMaxBytes: raw.render?.cacheMaxBytes ?? DEFAULT_RENDER_CACHE_MAX_BYTES,
     },
     limits: assembleLimits(raw.limits),
   };
@@ -206,6 +207,8 @@ export function assembleLimits(raw: Partial<LimitsConfig> = {}): LimitsConfig {
     treeBytes: raw.treeBytes ?? 256 * 1024 * 1024,
   };
 }
+/** `render.cacheMaxBytes` when drover.yaml says nothing: 512 MiB (lib/render/render-cache.ts keeps the same default for callers without a config). */
+const DEFAULT_RENDER_CACHE_MAX_BYTES = 512 * 1024 * 1024;
 
 /** Reads a secret-bearing environment variable named by the config. Returns undefined when unset. */
 export function secretFromEnv(name: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {

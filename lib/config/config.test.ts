@@ -23,6 +23,12 @@ describe('resolveConfig', () => {
     expect(c.kubeconfig).toBe('/home/u/.kube/config');
   });
 
+  it('bounds the render cache at 512 MiB unless render.cacheMaxBytes says otherwise, and refuses a negative size', () => {
+    expect(resolveConfig({ doc: base, file }).render.cacheMaxBytes).toBe(536_870_912);
+    expect(resolveConfig({ doc: { ...base, render: { cacheMaxBytes: 0 } }, file }).render.cacheMaxBytes).toBe(0);
+    expect(() => resolveConfig({ doc: { ...base, render: { cacheMaxBytes: -1 } }, file })).toThrow(InvalidInputError);
+  });
+
   it('takes KUBECONFIG when the file names none', () => {
     expect(resolveConfig({ doc: base, file, env: { KUBECONFIG: '/k/a:/k/b' } }).kubeconfig).toBe('/k/a');
   });

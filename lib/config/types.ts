@@ -93,6 +93,20 @@ export interface RendererSettings {
 export interface RenderConfig {
   kustomize: RendererSettings;
   helm: RendererSettings;
+  /** The render cache's size limit (`<state dir>/render-cache/`): past it, the least recently used renders are deleted. */
+  cacheMaxBytes: number;
+}
+
+export interface RegistryAuthConfig {
+  usernameEnv?: string;
+  passwordEnv?: string;
+  dockerConfig?: string;
+  /**
+   * Token realms other than the registry's own host that may be sent its
+   * credentials: hosts (`auth.docker.io`, `auth.example:8443`) or URL prefixes
+   * (`https://gitlab.com/jwt/`). A realm elsewhere is asked anonymously.
+   */
+  tokenRealms?: string[];
 }
 
 /** Caps on reading a source's content, which is untrusted (drover.yaml `limits`; lib/source/tree-budget.ts applies them). */
@@ -110,7 +124,7 @@ export interface DroverConfig {
   file: string;
   sources: SourceConfig[];
   registry: string;
-  registryAuth?: { usernameEnv?: string; passwordEnv?: string; dockerConfig?: string };
+  registryAuth?: RegistryAuthConfig;
   state: string;
   kubeconfig: string;
   clusters: ClusterConfig[];

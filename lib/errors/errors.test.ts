@@ -83,4 +83,24 @@ describe('error classes', () => {
     expect(wrapped.message).toBe('bad');
     expect(errors.toDroverError('str').message).toBe('str');
   });
+
+  it('never carry a URL credential in message, data, stack or JSON, whoever made them', () => {
+    const url = 'https://bot:pw-canary@git.example/x.git?private_token=tok-canary&ref=main';
+    const failures = [{ ref: 'ConfigMap/a/b', error: { message: `GET ${url}` } }];
+    const made = [
+      new errors.UnavailableError(`${url}: fetch failed`, { data: { url, failures, at: new Date(0) } }),
+      errors.toDroverError(new Error(`request to ${url} failed, reason: ECONNREFUSED`)),
+      errors.toDroverError(`fetch ${url}`),
+    ];
+    for (const e of made) {
+      const shown = `${e.message} ${JSON.stringify(e)} ${e.stack ?? ''}`;
+      expect(shown).not.toContain('pw-canary');
+      expect(shown).not.toContain('tok-canary');
+      expect(shown).toContain('https://git.example/x.git?private_token=***&ref=main');
+    }
+    expect(made[0]!.data.at).toEqual(new Date(0));
+    // Data with nothing to redact is kept as given.
+    const data = { file: 'a.yaml', list: [1, 'two'] };
+    expect(new errors.InvalidInputError('bad', { data }).data).toBe(data);
+  });
 });

@@ -8,9 +8,16 @@
  * Failures across several objects or clusters go in `data` as a list
  * (`failures: [{ref, error}]`), never only as a joined message.
  *
+ * Every message and every string of `data` is passed through
+ * `redactCredentials` (lib/foundation/redact.ts) when the error is made, so a
+ * URL carrying userinfo or a credential parameter (`?private_token=...`) is
+ * shown redacted wherever the error goes: the CLI's message, the API's
+ * answer, the daemon's and the agent's logs.
+ *
  * @example
  *   throw new InvalidInputError('malformed YAML', { data: { file: 'app/cm.yaml', line: 3 } });
  */
+import { redactCredentials } from '../foundation/redact.ts';
 
 /** Process exit statuses, one per class of outcome. Only cmd/ reads them. */
 export const ExitCode = {
@@ -43,9 +50,10 @@ export class DroverError extends Error {
   readonly data: ErrorData;
 
   constructor(message: string, { data = {}, cause }: DroverErrorOptions = {}) {
-    super(message, cause === undefined ? undefined : { cause });
+    // A URL's userinfo or credential parameters never reach a message or data, whoever wrote them in.
+    super(redactCredentials(message), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    this.data = data;
+    this.data = redactData(data);
   }
 
   toJSON(): { code: string; message: string; data: ErrorData } {
@@ -146,7 +154,27 @@ export interface ObjectFailure {
   error: DroverError;
 }
 
-/** Wraps anything thrown into a DroverError, keeping DroverErrors as they are. */
+/** `data` with credentials redacted from every string in it (plain objects and arrays walked; anything else kept as is). */
+function redactData(data: ErrorData): ErrorData {
+  const seen = new WeakSet<object>();
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return redactCredentials(v);
+    if (typeof v !== 'object' || v === null || seen.has(v)) return v;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      const out = v.map(walk);
+      return out.some((x, i) => x !== v[i]) ? out : v;
+    }
+    if (Object.getPrototypeOf(v) === Object.prototype) {
+      const entries = Object.entries(v).map(([k, x]) => [k, walk(x)] as const);
+      return entries.some(([k, x]) => x !== (v as Record<string, unknown>)[k]) ? Object.fromEntries(entries) : v;
+    }
+    return v;
+  };
+  return walk(data) as ErrorData;
+}
+
+/** Wraps anything thrown into a DroverError (its message redacted as every DroverError's is), keeping DroverErrors as they are. */
 export function toDroverError(err: unknown): DroverError {
   if (err instanceof DroverError) return err;
   const message = err instanceof Error ? err.message : String(err);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { UsageError } from '../errors/errors.ts';
-import { inClusterKubeconfig } from './agent.ts';
+import { agentConfig, inClusterKubeconfig } from './agent.ts';
 
 describe('inClusterKubeconfig', () => {
   it("is the Pod's ServiceAccount: the API server from the environment, the projected token and CA", () => {
@@ -39,5 +39,29 @@ describe('inClusterKubeconfig', () => {
   it('outside a Pod, asks for a kubeconfig', () => {
     expect(() => inClusterKubeconfig({})).toThrow(UsageError);
     expect(() => inClusterKubeconfig({})).toThrow(/no --kubeconfig, and not inside a Pod/);
+  });
+});
+
+describe('agentConfig', () => {
+  const base = {
+    registry: 'oci://registry-1.docker.io/acme',
+    environment: 'edge',
+    cluster: 'c3',
+    kubeconfig: '/k/c3.kubeconfig',
+    stateDir: '/var/lib/drover-agent',
+    stop: new AbortController().signal,
+    write: () => {},
+  };
+
+  it('keeps its journal in its state directory and trusts only the registry host for tokens by default', () => {
+    const c = agentConfig(base);
+    expect(c.state).toBe('/var/lib/drover-agent/agent.db');
+    expect(c.registryAuth).toBeUndefined();
+  });
+
+  it('passes the token realms it is given on to the registry client', () => {
+    expect(agentConfig({ ...base, tokenRealms: ['auth.docker.io'] }).registryAuth).toEqual({
+      tokenRealms: ['auth.docker.io'],
+    });
   });
 });

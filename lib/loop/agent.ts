@@ -21,7 +21,7 @@
  * @example
  *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { flushCompileCache } from 'node:module';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
@@ -29,6 +29,7 @@ import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { assembleConfig } from '../config/assemble.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
+import { makePrivateDir } from '../foundation/private-files.ts';
 import type { AgentState, AgentStatus, EnvironmentIndex } from '../protocol/agent-protocol.ts';
 import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
@@ -42,6 +43,8 @@ import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts'
 export interface AgentOptions {
   /** `oci://host[:port]/prefix`, as the hub's drover.yaml says. */
   registry: string;
+  /** Token realms besides the registry's own host that may be sent its credentials (the hub's `registryAuth.tokenRealms`). */
+  tokenRealms?: string[];
   environment: string;
   cluster: string;
   /**
@@ -82,8 +85,9 @@ export function inClusterKubeconfig(env: NodeJS.ProcessEnv): string {
 }
 
 /** The agent's own workspace: one cluster, one environment holding it, no sources; drover.yaml's defaults, without its schema (the flags were checked by the CLI). */
-function agentConfig({
+export function agentConfig({
   registry,
+  tokenRealms,
   environment,
   cluster,
   kubeconfig,
@@ -101,6 +105,7 @@ function agentConfig({
     doc: {
       sources: [],
       registry,
+      ...(tokenRealms?.length ? { registryAuth: { tokenRealms } } : {}),
       state: join(stateDir, 'agent.db'),
       kubeconfig: resolve(kubeconfig),
       clusters: [{ name: cluster, context: context ?? cluster }],
@@ -112,7 +117,8 @@ function agentConfig({
 
 export async function runAgent(opts: AgentOptions): Promise<void> {
   const { environment, cluster, stop, pollSeconds = 30, env = {} } = opts;
-  mkdirSync(opts.stateDir, { recursive: true });
+  // Its own folder when it makes it (0700); one given to it (a volume's mount point) keeps its mode.
+  makePrivateDir({ path: opts.stateDir });
   const log = createLogger({ write: opts.write, level: opts.logLevel ?? 'info' }).with({ agent: cluster, environment });
   const ws = await openWorkspaceWith({ config: agentConfig(opts), env, signal: stop });
   const last = new Map<string, AgentStatus>();

@@ -85,8 +85,24 @@ describe('log lines', () => {
       .with({ url: 'https://bot:s3cr3t-token-value@git.example/x.git' })
       .error('fetch failed: we"bhook\\secret');
     expect(lines).toEqual([
-      '{"level":"error","time":"2026-01-02T03:04:05.000Z","url":"https://bot:***@git.example/x.git","msg":"fetch failed: ***"}\n',
+      '{"level":"error","time":"2026-01-02T03:04:05.000Z","url":"https://git.example/x.git","msg":"fetch failed: ***"}\n',
     ]);
+  });
+
+  it('never contain the userinfo or credential parameters of a URL, known secrets or not', () => {
+    const lines: string[] = [];
+    const log = createLogger({ write: (l) => lines.push(l), now: () => time }).with({ agent: 'c3' });
+    log.warn('fetch https://git.example/x.git?private_token=glpat-abc123&ref=main failed', {
+      error: new Error('GET https://u:hunter2@s3.example/b?X-Amz-Credential=AKIA1%2F2&X-Amz-Signature=f00d: 403'),
+      urls: ['http://h/x?sig=AbC%3D&sv=2024'],
+    });
+    const line = lines.join('');
+    for (const secret of ['glpat-abc123', 'hunter2', 'AKIA1', 'f00d', 'AbC%3D']) expect(line).not.toContain(secret);
+    expect(JSON.parse(line)).toMatchObject({
+      msg: 'fetch https://git.example/x.git?private_token=***&ref=main failed',
+      error: { message: 'GET https://s3.example/b?X-Amz-Credential=***&X-Amz-Signature=*** 403' },
+      urls: ['http://h/x?sig=***&sv=2024'],
+    });
   });
 
   it('drop lines below the level, and child loggers carry their fields', () => {

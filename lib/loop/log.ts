@@ -3,8 +3,10 @@
  * the fields, `msg`), written through an injected `write` so the CLI decides
  * where it goes (stderr). Every line passes through a scrubber that replaces
  * each known secret (API token, webhook secret, Git credentials) with `***`,
- * so a secret that slips into a message or an error still never reaches the
- * log.
+ * and every URL's userinfo and credential parameters (`?private_token=`,
+ * `X-Amz-Signature=`...: lib/foundation/redact.ts's rule) likewise, so a
+ * secret that slips into a message or an error still never reaches the log.
+ * The hub (`drover serve`) and `drover agent` both log through here.
  *
  * Lines are written by pino, the JSON logger most Node services use: it
  * serializes safely (cycles, BigInt, odd strings) and fast, and its output
@@ -20,7 +22,7 @@
 import { pino } from 'pino';
 import { DroverError } from '../errors/errors.ts';
 import type { DroverEvent, OnEvent } from '../progress.ts';
-import { redactSecrets } from '../foundation/redact.ts';
+import { redactCredentials, redactSecrets } from '../foundation/redact.ts';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -99,7 +101,7 @@ export function createLogger({
       // loggableFields has shaped every error already; pino's own error serializer would reshape a field named `err`.
       serializers: { err: (v: unknown) => v },
     },
-    { write: (line: string) => write(redactSecrets(line, forms)) },
+    { write: (line: string) => write(redactCredentials(redactSecrets(line, forms))) },
   );
   // Bound fields are merged here rather than through pino's child loggers, so a
   // field given to a call replaces a bound one of the same name instead of

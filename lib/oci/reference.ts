@@ -75,6 +75,8 @@ export interface ConnectStoresOptions {
   dockerConfigPath?: string;
   /** Plain http to a non-loopback registry. */
   insecure?: boolean;
+  /** Token realms besides the registry's own host that may be sent its credentials (token-realm.ts). */
+  tokenRealms?: readonly string[];
   fetch?: HttpFetch;
   chunkThresholdBytes?: number;
   chunkSizeBytes?: number;
@@ -101,6 +103,7 @@ export async function connectStores({
   credentials,
   dockerConfigPath,
   insecure,
+  tokenRealms,
   fetch,
   chunkThresholdBytes,
   chunkSizeBytes,
@@ -119,7 +122,7 @@ export async function connectStores({
   const creds =
     credentials ??
     (dockerConfigPath ? await readDockerCredentials({ path: dockerConfigPath, host: ref.host, signal }) : undefined);
-  const client = new RegistryClient({ host: ref.host, insecure, credentials: creds, fetch });
+  const client = new RegistryClient({ host: ref.host, insecure, credentials: creds, tokenRealms, fetch });
   return {
     reference: ref,
     stats: client.stats,

@@ -2,6 +2,9 @@
 // with htpasswd (basic) auth, and distribution with token auth backed by a
 // tiny in-test token service (distribution ships none). RegistryCredentials come from
 // an explicit option or a Docker config.json, and never show up in errors.
+// The token service listens on another port of 127.0.0.1 than the registry,
+// which counts as another host: it gets the credentials only when listed in
+// tokenRealms (registryAuth.tokenRealms), and is asked anonymously otherwise.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,8 +37,13 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const good: RegistryCredentials = { username: TEST_USER, password: TEST_PASSWORD };
 const WRONG = 'wrong-password-4711';
 
-async function open(host: string, credentials?: RegistryCredentials, dockerConfigPath?: string): Promise<OciStore> {
-  return (await connectStores({ reference: `oci://${host}/auth`, credentials, dockerConfigPath })).open(
+async function open(
+  host: string,
+  credentials?: RegistryCredentials,
+  dockerConfigPath?: string,
+  tokenRealms: string[] = [regs.token.realm],
+): Promise<OciStore> {
+  return (await connectStores({ reference: `oci://${host}/auth`, credentials, dockerConfigPath, tokenRealms })).open(
     uniqueName('a'),
   );
 }
@@ -133,6 +141,25 @@ describe('bearer token auth (distribution token auth)', () => {
     const digests = Array.from({ length: 8 }, (_, i) => sha256Digest(enc(`p${i}`)));
     expect(await Promise.all(digests.map((digest) => s.hasBlob({ digest })))).toEqual(digests.map(() => false));
     expect(regs.token.tokenRequests.length - start).toBe(1);
+  });
+
+  it('keeps the credentials from a realm on another port unless tokenRealms lists it, and names the setting', async () => {
+    const realmHost = new URL(regs.token.realm).host;
+    expect(realmHost).not.toBe(regs.token.host); // same address, another port
+    const start = regs.token.tokenRequests.length;
+    const err = await refused((await open(regs.token.host, good, undefined, [])).listTags());
+    expect(err.message).toContain(`token realm http://${realmHost}`);
+    expect(err.message).toContain('registryAuth.tokenRealms');
+    expect(regs.token.tokenRequests.slice(start)).toEqual([
+      { scopes: [expect.stringMatching(/^repository:auth\/a-[0-9a-f]+:pull$/)], authorized: false },
+    ]);
+    // Listed as host:port or as a URL prefix, the same realm gets them.
+    for (const listed of [realmHost, `http://${realmHost}/`]) {
+      const s = await open(regs.token.host, good, undefined, [listed]);
+      const before = regs.token.tokenRequests.length;
+      expect(await s.listTags()).toEqual([]);
+      expect(regs.token.tokenRequests.slice(before).every((r) => r.authorized)).toBe(true);
+    }
   });
 
   it('takes credentials from a Docker config.json with username and password fields', async () => {

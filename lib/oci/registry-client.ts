@@ -7,7 +7,10 @@
  *
  * Plain http is used only for loopback hosts or when `insecure` is set.
  * Authorization is only ever sent to the registry's own origin, and
- * credentials never appear in errors.
+ * credentials never appear in errors. A bearer challenge's token realm gets
+ * the credentials only when it is on the registry's own host or listed in
+ * `tokenRealms` (token-realm.ts); any other realm is asked anonymously, and
+ * a refusal then names drover.yaml's `registryAuth.tokenRealms`.
  *
  * Drover has its own client because no well-kept Node library speaks the
  * OCI distribution API with these guarantees (auth kept to the registry's
@@ -22,6 +25,7 @@ import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
 import type { RegistryCredentials } from './docker-config.ts';
 import { hostnameOf, isLoopbackHost } from './loopback.ts';
 import { type BearerToken, fetchToken } from './registry-token.ts';
+import { realmMayReceiveCredentials } from './token-realm.ts';
 import { type StoreStats, emptyStats } from './store.ts';
 import { type AuthChallenge, parseWwwAuthenticate } from './www-authenticate.ts';
 import { type HttpFetch, type HttpResponse, httpFetch } from './http-fetch.ts';
@@ -32,6 +36,8 @@ export interface RegistryClientOptions {
   /** Allow plain http to a non-loopback host. */
   insecure?: boolean;
   credentials?: RegistryCredentials;
+  /** Token realms besides the registry's own host that may be sent the credentials (drover.yaml's `registryAuth.tokenRealms`). */
+  tokenRealms?: readonly string[];
   fetch?: HttpFetch;
 }
 
@@ -54,16 +60,18 @@ export class RegistryClient {
   readonly insecure: boolean;
   readonly stats: StoreStats = emptyStats();
   readonly #credentials: RegistryCredentials | undefined;
+  readonly #tokenRealms: readonly string[];
   readonly #fetch: HttpFetch;
   #challenge: AuthChallenge | undefined;
   readonly #tokens = new Map<string, Promise<BearerToken>>();
 
-  constructor({ host, insecure = false, credentials, fetch = httpFetch }: RegistryClientOptions) {
+  constructor({ host, insecure = false, credentials, tokenRealms = [], fetch = httpFetch }: RegistryClientOptions) {
     this.host = host;
     this.insecure = insecure;
     const plain = insecure || isLoopbackHost(hostnameOf(host));
     this.baseUrl = `${plain ? 'http' : 'https'}://${host}`;
     this.#credentials = credentials;
+    this.#tokenRealms = tokenRealms;
     this.#fetch = fetch;
   }
 
@@ -94,9 +102,20 @@ export class RegistryClient {
     const second = await this.#send(req, url, auth);
     if (second.status === 401) {
       await second.body?.cancel();
-      throw new UnauthorizedError(`${this.host} refused the credentials for ${req.access} on ${req.repository}`, {
-        data: { host: this.host, repository: req.repository, access: req.access },
-      });
+      const withheld = this.#withheldFrom(challenge);
+      throw new UnauthorizedError(
+        withheld
+          ? `${this.host} refused the anonymous token for ${req.access} on ${req.repository}: ${withheldHint(withheld)}`
+          : `${this.host} refused the credentials for ${req.access} on ${req.repository}`,
+        {
+          data: {
+            host: this.host,
+            repository: req.repository,
+            access: req.access,
+            ...(withheld ? { realm: withheld } : {}),
+          },
+        },
+      );
     }
     return second;
   }
@@ -160,13 +179,15 @@ export class RegistryClient {
       else return this.#authorization(req, challengeScope); // another request already asked again
     }
     const scopes = challengeScope && challengeScope !== scope ? [scope, challengeScope] : [scope];
+    const withheld = this.#withheldFrom(challenge);
     // Shared while in flight, so parallel requests for one scope make one token request
     // (carrying the first request's signal: if that one is aborted, the others ask again on their next try).
     const pending = fetchToken({
       realm: challenge.params.realm,
       service: challenge.params.service,
       scopes,
-      credentials: creds,
+      credentials: withheld ? undefined : creds,
+      ...(withheld ? { withheldHint: withheldHint(withheld) } : {}),
       insecure: this.insecure,
       fetch: this.#fetch,
       signal: req.signal,
@@ -181,6 +202,21 @@ export class RegistryClient {
     }
   }
 
+  /** The realm's origin when this client has credentials a bearer challenge's realm may not receive (token-realm.ts); undefined otherwise. */
+  #withheldFrom(challenge: AuthChallenge): string | undefined {
+    const creds = this.#credentials;
+    const realm = challenge.params.realm;
+    if (challenge.scheme !== 'bearer' || !realm || !creds) return undefined;
+    if (creds.username === undefined && creds.password === undefined && creds.identityToken === undefined)
+      return undefined;
+    if (realmMayReceiveCredentials({ realm, registry: this.baseUrl, tokenRealms: this.#tokenRealms })) return undefined;
+    try {
+      return new URL(realm).origin;
+    } catch {
+      return realm.slice(0, 200);
+    }
+  }
+
   /** Drops the cached token of `scope` if it is still the one the registry refused (a parallel request may have replaced it). */
   async #forgetToken(scope: string, refused: string): Promise<void> {
     const cached = this.#tokens.get(scope);
@@ -192,6 +228,11 @@ export class RegistryClient {
   #describe(url: URL): string {
     return `${url.origin}${url.pathname}`;
   }
+}
+
+/** Why a realm got no credentials, and the setting that would send them. */
+function withheldHint(realmOrigin: string): string {
+  return `the registry's credentials were not sent to its token realm ${realmOrigin}, which is not on the registry's host; list it in registryAuth.tokenRealms (drover.yaml) if the registry trusts it`;
 }
 
 /** The token scope a request needs: `repository:<name>:pull` or `...:pull,push`. */

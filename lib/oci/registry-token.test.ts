@@ -133,6 +133,70 @@ describe('RegistryClient', () => {
     ]);
   });
 
+  describe('sends its credentials to a token realm only on its own host or listed in tokenRealms', () => {
+    const basic = `Basic ${Buffer.from('u:p').toString('base64')}`;
+    /** A registry on 127.0.0.1:5000 whose bearer challenge names `realm`; the realm grants `tok` to anyone, or only to the right basic credentials. */
+    function registry(realm: string, { anonymous = true } = {}) {
+      return recorder((s) => {
+        if (s.url.host === '127.0.0.1:5000' && s.url.pathname.startsWith('/v2/'))
+          return s.headers.authorization === 'Bearer tok'
+            ? new Response(null, { status: 200 })
+            : new Response(null, {
+                status: 401,
+                headers: { 'www-authenticate': `Bearer realm="${realm}",service="reg"` },
+              });
+        return anonymous || s.headers.authorization === basic ? ok() : new Response('{}', { status: 401 });
+      });
+    }
+    const tokenRequest = (seen: Seen[]) => seen.find((s) => s.url.pathname.endsWith('/token'))!;
+
+    it.each([
+      ['on the registry host and port', 'http://127.0.0.1:5000/token', [], true],
+      ['on another port, listed as host:port', 'http://127.0.0.1:5001/token', ['127.0.0.1:5001'], true],
+      ['under a listed URL prefix', 'http://127.0.0.1:5001/auth/token', ['http://127.0.0.1:5001/auth/'], true],
+      ['on another port of the same address (another host)', 'http://127.0.0.1:5001/token', [], false],
+      ['on another host', 'http://localhost:5000/token', [], false],
+      ['on a listed host but another port', 'http://127.0.0.1:5002/token', ['127.0.0.1:5001'], false],
+      ['outside a listed URL prefix', 'http://127.0.0.1:5001/authz/token', ['http://127.0.0.1:5001/auth'], false],
+    ])('realm %s: Authorization sent = %s', async (_what, realm, tokenRealms, sent) => {
+      const { seen, fetch } = registry(realm);
+      const client = new RegistryClient({
+        host: '127.0.0.1:5000',
+        credentials: { username: 'u', password: 'p' },
+        tokenRealms,
+        fetch,
+      });
+      const res = await client.request({ method: 'HEAD', path: '/v2/a/blobs/x', repository: 'a', access: 'pull' });
+      expect(res.status).toBe(200);
+      expect(tokenRequest(seen).headers.authorization).toBe(sent ? basic : undefined);
+    });
+
+    it('keeps an identity token from a foreign realm too (no POST, an anonymous GET)', async () => {
+      const { seen, fetch } = registry('http://127.0.0.1:5001/token');
+      const client = new RegistryClient({ host: '127.0.0.1:5000', credentials: { identityToken: 'refresh' }, fetch });
+      await client.request({ method: 'HEAD', path: '/v2/a/blobs/x', repository: 'a', access: 'pull' });
+      expect(tokenRequest(seen)).toMatchObject({ method: 'GET', body: '', headers: {} });
+      expect(JSON.stringify(seen)).not.toContain('refresh');
+    });
+
+    it('names registryAuth.tokenRealms when the foreign realm refuses the anonymous request', async () => {
+      const { seen, fetch } = registry('http://127.0.0.1:5001/token', { anonymous: false });
+      const client = new RegistryClient({
+        host: '127.0.0.1:5000',
+        credentials: { username: 'u', password: 'p' },
+        fetch,
+      });
+      const err = await client
+        .request({ method: 'GET', path: '/v2/a/tags/list', repository: 'a', access: 'pull' })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UnauthorizedError);
+      expect((err as Error).message).toMatch(
+        /refused an anonymous token request \(HTTP 401\): .*not sent to its token realm http:\/\/127\.0\.0\.1:5001.*registryAuth\.tokenRealms/,
+      );
+      expect(tokenRequest(seen).headers.authorization).toBeUndefined();
+    });
+  });
+
   it('reports an unreachable registry as UnavailableError with the reason', async () => {
     const client = new RegistryClient({ host: `127.0.0.1:${await freePort()}` });
     await expect(client.request({ method: 'GET', path: '/v2/', repository: 'a', access: 'pull' })).rejects.toThrow(

@@ -2,7 +2,10 @@
  * The bearer-token half of registry auth (the Docker/OCI token flow): given a
  * `Bearer realm=...,service=...` challenge, ask the realm for a token for the
  * scopes needed, with basic credentials when there are some (GET), or by
- * exchanging an identity token (OAuth2 refresh_token grant, POST).
+ * exchanging an identity token (OAuth2 refresh_token grant, POST). Which
+ * realm may be sent credentials is the caller's to decide (token-realm.ts);
+ * a request it made anonymous on purpose carries `withheldHint`, which a
+ * refusal's message then ends with.
  */
 import { UnauthorizedError, UnavailableError } from '../errors/errors.ts';
 import type { RegistryCredentials } from './docker-config.ts';
@@ -22,6 +25,8 @@ export interface FetchTokenArgs {
   credentials?: RegistryCredentials;
   /** Allow sending credentials to a plain-http realm on a non-loopback host. */
   insecure?: boolean;
+  /** Set when credentials exist but were kept from this realm: why, and the setting that would send them. */
+  withheldHint?: string;
   fetch: HttpFetch;
   signal?: AbortSignal;
   /** Counts the request in the store's stats. */
@@ -39,6 +44,7 @@ export async function fetchToken({
   scopes,
   credentials,
   insecure = false,
+  withheldHint,
   fetch,
   signal,
   onRequest,
@@ -55,7 +61,7 @@ export async function fetchToken({
       data: { realm: url.origin },
     });
   }
-  return readTokenResponse({ url, response, nowMs });
+  return readTokenResponse({ url, response, nowMs, withheldHint });
 }
 
 /** The realm as a URL: refused when it is not one, not http(s), or plain http to a remote host with a secret to send. */
@@ -133,15 +139,19 @@ async function readTokenResponse({
   url,
   response,
   nowMs,
+  withheldHint,
 }: {
   url: URL;
   response: HttpResponse;
   nowMs: number;
+  withheldHint: string | undefined;
 }): Promise<BearerToken> {
   if (response.status === 401 || response.status === 403) {
     await response.body?.cancel();
     throw new UnauthorizedError(
-      `token realm ${url.origin}${url.pathname} refused the credentials (HTTP ${response.status})`,
+      withheldHint
+        ? `token realm ${url.origin}${url.pathname} refused an anonymous token request (HTTP ${response.status}): ${withheldHint}`
+        : `token realm ${url.origin}${url.pathname} refused the credentials (HTTP ${response.status})`,
       {
         data: { realm: url.origin, status: response.status },
       },

@@ -161,7 +161,11 @@ async function readRenderedBundles({
         fs.map((f) => ({ path: f.path, oid: f.oid, text: f.text, ...(f.bytes ? { bytes: f.bytes } : {}) })),
       ),
   );
-  const cache = openRenderCache(join(dirname(ws.config.state), 'render-cache'));
+  const cache = openRenderCache({
+    dir: join(dirname(ws.config.state), 'render-cache'),
+    maxBytes: ws.config.render.cacheMaxBytes,
+    onEvent,
+  });
   const rendered: Rendered = new Map();
   const renderedFiles = new Set<string>();
   const renders: RenderRun[] = [];

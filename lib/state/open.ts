@@ -13,13 +13,20 @@
  * The state is a journal and an index, not the source of truth: Git, the
  * registry and the clusters are. Deleting it loses history, not releases.
  *
+ * It is private to the user Drover runs as: its folder (`.drover/` by
+ * default), when Drover creates it, is made 0700 (an existing folder keeps
+ * its mode), and the database is created 0600 before SQLite opens it, so
+ * the -wal and -shm files SQLite makes beside it take the same mode (its
+ * unix VFS gives them the database file's permissions). A database or
+ * -wal/-shm left looser by an older Drover is tightened to 0600.
+ *
  * @example
  *   const db = openState({ path: '.drover/state.db' });
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { DroverError, UnavailableError } from '../errors/errors.ts';
+import { makePrivateDir, makePrivateFile } from '../foundation/private-files.ts';
 import { type Migration, migrations as allMigrations } from './migrations.ts';
 
 export type StateDb = Database.Database;
@@ -31,9 +38,9 @@ export interface OpenStateOptions {
 }
 
 export function openState({ path, migrations = allMigrations }: OpenStateOptions): StateDb {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   let db: StateDb;
   try {
+    if (path !== ':memory:') makeStateFiles(path);
     db = new Database(path);
   } catch (err) {
     throw new UnavailableError(`cannot open state database ${path}: ${(err as Error).message}`, {
@@ -47,6 +54,13 @@ export function openState({ path, migrations = allMigrations }: OpenStateOptions
   db.pragma('busy_timeout = 5000');
   migrate(db, migrations, path);
   return db;
+}
+
+/** The database's folder (0700 when made here) and the database 0600, with any -wal, -shm or -journal already there. */
+function makeStateFiles(path: string): void {
+  makePrivateDir({ path: dirname(path) });
+  makePrivateFile({ path });
+  for (const suffix of ['-wal', '-shm', '-journal']) makePrivateFile({ path: `${path}${suffix}`, create: false });
 }
 
 function migrate(db: StateDb, migrations: readonly Migration[], path: string): void {

@@ -25,6 +25,7 @@ import { MediaType } from '../oci/index.ts';
 import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
+import { redactUrl } from '../foundation/redact.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { lastRelease } from '../state/releases.ts';
 import {
@@ -260,7 +261,9 @@ async function prepareSource({
   signal?: AbortSignal;
 }): Promise<PreparedSource> {
   const source = await openConfiguredSource({ ws, sc, signal });
-  onEvent({ phase: 'fetch', subject: sc.name, message: source.display });
+  // What is shown, journaled and written into provenance: without a credential in its query (`?private_token=`).
+  const display = redactUrl(source.display);
+  onEvent({ phase: 'fetch', subject: sc.name, message: display });
   const { head } = await source.sync({ signal });
   const previous = lastCutCommit(ws.db, sc.name) ?? null;
   const out: PreparedSource = {
@@ -299,14 +302,14 @@ async function prepareSource({
     at,
     declaredBy,
     since,
-    display: source.display,
+    display,
     head,
     out,
     onEvent,
     onBundleError,
     signal,
   });
-  return { ...out, ready: { head, display: source.display, items, presence } };
+  return { ...out, ready: { head, display, items, presence } };
 }
 
 /**

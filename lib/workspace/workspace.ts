@@ -67,6 +67,7 @@ export async function openWorkspaceWith({
     reference: config.registry,
     ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
     dockerConfigPath: config.registryAuth?.dockerConfig ?? dockerConfigPath({ env, homeDir: env.HOME ?? homedir() }),
+    tokenRealms: config.registryAuth?.tokenRealms ?? [],
     signal,
   });
   const db = openState({ path: config.state });
