@@ -15,7 +15,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { sseMessage } from '../http/dashboard/live.ts';
 import { overviewPage, overviewRow } from '../http/dashboard/views/overview.ts';
 import { type HttpServer, startHttpServer } from '../http/http-server.ts';
 import { type DaemonHandle, openWorkspace, overview } from '../lib/index.ts';
@@ -28,6 +27,13 @@ import { recordFinding } from '../lib/state/drift.ts';
 import { beginRelease, recordStep } from '../lib/state/releases.ts';
 import { recordCut, type VersionRecord } from '../lib/state/versions.ts';
 import { pct } from './common.ts';
+
+/** One event's bytes as Hono's writeSSE frames it (the dashboard's live stream): every data line prefixed. */
+const sseMessage = (event: string, data: string) =>
+  `event: ${event}\n${data
+    .split('\n')
+    .map((l) => `data: ${l}`)
+    .join('\n')}\n\n`;
 
 const [BUNDLES = 500, CLUSTERS = 10, ITER = 200] = process.argv.slice(2).map(Number);
 const dir = mkdtempSync(join(tmpdir(), 'drover-bench-dashboard-'));
