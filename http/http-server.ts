@@ -106,5 +106,7 @@ export async function startHttpServer({
   listen: string;
   log: Logger;
 }): Promise<HttpServer> {
-  return listenOn({ server: serverFor({ app: createApp({ handle, log }), log }), listen, log });
+  const { publicUrl } = handle.ctx.ws.config.serve;
+  const app = createApp({ handle, log, ...(publicUrl ? { publicUrl: new URL(publicUrl) } : {}) });
+  return listenOn({ server: serverFor({ app, log }), listen, log });
 }

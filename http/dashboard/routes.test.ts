@@ -30,7 +30,7 @@ afterAll(() => {
 
 const TOKEN = 'tok-dashboard-right-0123456789';
 
-async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}) {
+async function serve({ anonymousRead = false, publicUrl }: { anonymousRead?: boolean; publicUrl?: string } = {}) {
   const dir = mkdtempSync(join(scratch, 'ws-'));
   writeFileSync(
     join(dir, 'drover.yaml'),
@@ -41,7 +41,7 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
       registry: `oci-layout://${join(dir, 'registry')}`,
       clusters: [{ name: 'c1', context: 'c1' }],
       environments: [{ name: 'dev', clusters: ['c1'] }],
-      serve: { dashboard: { anonymousRead } },
+      serve: { dashboard: { anonymousRead }, ...(publicUrl ? { publicUrl } : {}) },
     }),
   );
   const ws = await openWorkspace({ configPath: join(dir, 'drover.yaml') });
@@ -157,6 +157,34 @@ describe('dashboard', () => {
       expect(safeNext(bad), JSON.stringify(bad)).toMatch(/^\/(?!\/)/);
     expect(safeNext('/\t/evil.example/')).toBe('/');
     expect(safeNext('/ui/bundles/web#versions')).toBe('/ui/bundles/web#versions');
+    // Against serve.publicUrl's origin: the same rule, with that origin.
+    expect(safeNext('/ui/drift', 'https://drover.example.com')).toBe('/ui/drift');
+    for (const bad of ['//other.example/', '/..//other.example', '/\\other.example'])
+      expect(safeNext(bad, 'https://drover.example.com'), bad).toBe('/');
+  });
+
+  it('under an https serve.publicUrl, logs in with a Secure __Host- cookie whatever the proxy says, and keeps next on that origin', async () => {
+    const { base } = await serve({ publicUrl: 'https://drover.example.com' });
+    const logIn = (next: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ token: TOKEN, next }),
+      });
+    for (const headers of [{}, { 'x-forwarded-proto': 'http' }] as Record<string, string>[]) {
+      const ok = await logIn('/ui/drift?bundle=web', headers);
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('location')).toBe('/ui/drift?bundle=web');
+      const cookie = ok.headers.get('set-cookie')!;
+      expect(cookie).toMatch(/^__Host-drover_session=[A-Za-z0-9_-]{40,}; /);
+      expect(cookie.split('; ')).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict', 'Path=/', 'Secure']));
+      expect(cookie).not.toMatch(/Domain=/i);
+      // The prefixed cookie is the session: the overview opens with it.
+      expect((await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+    }
+    for (const bad of ['//drover.example.com.evil/', 'https://drover.example.com/', '/\\x', '/\t/x'])
+      expect((await logIn(bad)).headers.get('location'), bad).toBe('/');
   });
 
   it('answers failed logins from one address 429 with Retry-After after ten; the right token waits too', async () => {

@@ -158,9 +158,13 @@ function assembleEnvironments({
 function assembleServe(serve: RawConfig['serve']): ServeConfig {
   return {
     listen: serve?.listen ?? '127.0.0.1:7070',
+    ...(serve?.publicUrl ? { publicUrl: serve.publicUrl } : {}),
     tokenEnv: serve?.tokenEnv ?? 'DROVER_API_TOKEN',
     trustedProxies: serve?.trustedProxies ?? [],
-    metrics: { requireToken: serve?.metrics?.requireToken ?? false },
+    metrics: {
+      requireToken: serve?.metrics?.requireToken ?? false,
+      ...(serve?.metrics?.listen ? { listen: serve.metrics.listen } : {}),
+    },
     webhook: {
       secretEnv: serve?.webhook?.secretEnv ?? 'DROVER_WEBHOOK_SECRET',
       maxBodyBytes: serve?.webhook?.maxBodyBytes ?? 1_048_576,
