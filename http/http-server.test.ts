@@ -76,6 +76,38 @@ describe('http server', () => {
     expect(await ok.text()).toContain('# TYPE drover_releases_total counter');
   });
 
+  it('serves /metrics on its own listener when serve.metrics.listen says so, token and all, and closes both', async () => {
+    const { handle } = stubHandle({
+      token: 'tok-right',
+      serve: { metrics: { requireToken: true, listen: '127.0.0.1:0' } },
+    });
+    const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log: handle.ctx.log });
+    const base = `http://127.0.0.1:${s.address.port}`;
+    const metricsBase = `http://127.0.0.1:${s.metricsAddress!.port}`;
+    expect(s.metricsAddress!.port).not.toBe(s.address.port);
+    try {
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer tok-right' } })).status).toBe(404);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${metricsBase}/metrics`)).status).toBe(401);
+      const ok = await fetch(`${metricsBase}/metrics`, { headers: { authorization: 'Bearer tok-right' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('# TYPE drover_releases_total counter');
+      // Nothing else is on the metrics listener.
+      for (const path of ['/healthz', '/api/v1/daemon', '/ui/login'])
+        expect((await fetch(`${metricsBase}${path}`, { headers: { authorization: 'Bearer tok-right' } })).status).toBe(
+          404,
+        );
+    } finally {
+      await s.close();
+    }
+    for (const url of [`${base}/healthz`, `${metricsBase}/metrics`]) await expect(fetch(url), url).rejects.toThrow();
+    // Without a token required, its own listener serves it to anyone.
+    const open = stubHandle({ serve: { metrics: { requireToken: false, listen: '127.0.0.1:0' } } }).handle;
+    const o = await startHttpServer({ handle: open, listen: '127.0.0.1:0', log: open.ctx.log });
+    servers.push(o);
+    expect((await fetch(`http://127.0.0.1:${o.metricsAddress!.port}/metrics`)).status).toBe(200);
+  });
+
   it('with no token configured, the API is closed, even to a guess of an empty token', async () => {
     const { handle } = stubHandle({});
     const base = await serve(handle);

@@ -7,7 +7,8 @@
  * not read), and anything past both is logged and that connection dropped.
  * Requests node itself cannot parse (a header too large, a bad header
  * character, an unknown method) are answered by node (431, 400) before
- * they reach either.
+ * they reach either. With `serve.metrics.listen`, `/metrics` has a listener
+ * of its own (and is no longer on `serve.listen`); both close together.
  *
  * @example
  *   const http = await startHttpServer({ handle, listen: '127.0.0.1:7070', log });
@@ -19,12 +20,15 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { type DaemonHandle, type Logger, toDroverError, UnavailableError, UsageError } from '../lib/index.ts';
-import { createApp } from './app.ts';
+import { createApp, createMetricsApp } from './app.ts';
 import type { AppEnv } from './app-env.ts';
 import { listenerErrorHandler } from './error-handler.ts';
 
 export interface HttpServer {
   address: { host: string; port: number };
+  /** Where `/metrics` listens when `serve.metrics.listen` gives it a listener of its own. */
+  metricsAddress?: { host: string; port: number };
+  /** Closes every listener this started. */
   close(): Promise<void>;
 }
 
@@ -106,7 +110,30 @@ export async function startHttpServer({
   listen: string;
   log: Logger;
 }): Promise<HttpServer> {
-  const { publicUrl } = handle.ctx.ws.config.serve;
-  const app = createApp({ handle, log, ...(publicUrl ? { publicUrl: new URL(publicUrl) } : {}) });
-  return listenOn({ server: serverFor({ app, log }), listen, log });
+  const { publicUrl, metrics } = handle.ctx.ws.config.serve;
+  const app = createApp({
+    handle,
+    log,
+    metricsElsewhere: Boolean(metrics?.listen),
+    ...(publicUrl ? { publicUrl: new URL(publicUrl) } : {}),
+  });
+  const main = await listenOn({ server: serverFor({ app, log }), listen, log });
+  if (!metrics?.listen) return main;
+  let own: HttpServer;
+  try {
+    own = await listenOn({
+      server: serverFor({ app: createMetricsApp({ handle, log }), log }),
+      listen: metrics.listen,
+      log,
+    });
+  } catch (err) {
+    await main.close();
+    throw err;
+  }
+  log.info('metrics listening', { address: `${own.address.host}:${own.address.port}`, ...own.address });
+  return {
+    address: main.address,
+    metricsAddress: own.address,
+    close: async () => void (await Promise.all([main.close(), own.close()])),
+  };
 }
