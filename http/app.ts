@@ -18,7 +18,7 @@
  *   const res = await app.request('/healthz'); // 200 {"status": "ok"}
  */
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type DaemonHandle, type Logger, NotFoundError } from '../lib/index.ts';
 import { apiRoutes } from './api-routes.ts';
@@ -70,7 +70,7 @@ const checkedAnswer: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /** A route's path under another method: 405 with `Allow`; else 404. */
 function notFound(app: Hono<AppEnv>, onError: ReturnType<typeof errorHandler>) {
-  return (c: Parameters<ReturnType<typeof errorHandler>>[1]) => {
+  return (c: Context<AppEnv>) => {
     const path = c.req.path.length > 1 ? c.req.path.replace(/\/+$/, '') : c.req.path;
     const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
     const allow = ['GET', 'POST'].filter(

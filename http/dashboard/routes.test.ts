@@ -48,7 +48,8 @@ async function serve({ anonymousRead = false, publicUrl }: { anonymousRead?: boo
   workspaces.push(ws);
   const called: string[] = [];
   const metrics = createServeMetrics();
-  const log = createLogger({ write: () => {} });
+  const logged: string[] = [];
+  const log = createLogger({ write: (l) => void logged.push(l) });
   const changes = createChangeFeed();
   const refuse = (what: string) => () => {
     called.push(what);
@@ -88,7 +89,7 @@ async function serve({ anonymousRead = false, publicUrl }: { anonymousRead?: boo
   };
   const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log });
   servers.push(s);
-  return { base: `http://127.0.0.1:${s.address.port}`, called, changes };
+  return { base: `http://127.0.0.1:${s.address.port}`, called, changes, ws, logged };
 }
 
 async function login(base: string): Promise<{ cookie: string; csrf: string }> {
@@ -187,6 +188,33 @@ describe('dashboard', () => {
       expect((await logIn(bad)).headers.get('location'), bad).toBe('/');
   });
 
+  it('a login whose next carries CR/LF or a TAB lands on /, with no header of its making', async () => {
+    const { base } = await serve();
+    for (const next of ['/\r\nset-cookie: x=1', '/%0D%0Aset-cookie: x=1', '/\t/evil.example/']) {
+      const res = await fetch(`${base}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${encodeURIComponent(TOKEN)}&next=${next.startsWith('/%') ? next : encodeURIComponent(next)}`,
+      });
+      expect([next, res.status, res.headers.get('location')]).toEqual([next, 303, '/']);
+      expect(res.headers.get('set-cookie')).toMatch(/^drover_session=/);
+    }
+  });
+
+  it("a page's own bug is a 500 page that says nothing of it; the daemon's log has it", async () => {
+    const { base, ws, logged } = await serve({ anonymousRead: true });
+    // The state closed under the dashboard: every read of it now throws, which no page expects.
+    ws.close();
+    const res = await fetch(`${base}/ui/pipeline`);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const text = await res.text();
+    expect(text).toContain('internal error (the daemon logged it)');
+    expect(text).not.toMatch(/database|sqlite|at .*\.ts:\d+/i);
+    expect(logged.some((l) => l.includes('http handler failed') && l.includes('/ui/pipeline'))).toBe(true);
+  });
+
   it('answers failed logins from one address 429 with Retry-After after ten; the right token waits too', async () => {
     const { base } = await serve();
     const attempt = (token: string) =>
@@ -271,6 +299,16 @@ describe('dashboard', () => {
     expect((await fetch(`${base}/ui/assets/idiomorph-0.8.0.esm.js`)).status).toBe(200);
     expect((await fetch(`${base}/ui/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${base}/ui/assets/routes.ts`)).status).toBe(404);
+    // Names of Object.prototype's members are no assets: 404, never a 500.
+    for (const name of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
+      const r = await fetch(`${base}/ui/assets/${name}`);
+      expect([name, r.status, await r.text()]).toEqual([name, 404, 'no such asset\n']);
+    }
+    // An unknown dashboard path is a page too: 404 as HTML, with the security headers.
+    const missing = await fetch(`${base}/ui/nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(missing.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
   it("a session's live stream ends when the session is logged out; a session opens at most 8 at once", async () => {
