@@ -53,19 +53,30 @@ function writable(name: string, value: string): boolean {
   }
 }
 
+/** The first header of `res` node would refuse to write, or why its headers could not even be read. */
+function unwritableHeader(res: Response): string | undefined {
+  try {
+    return [...res.headers].find(([name, value]) => !writable(name, value))?.[0];
+  } catch {
+    return '(unreadable)';
+  }
+}
+
 /**
  * No caching unless the route said otherwise, and no header node would
- * refuse to write: such an answer is dropped whole (Hono would otherwise
- * carry its headers over to the error answer) and the one error handler
- * answers 500 instead.
+ * refuse to write: such an answer is dropped whole, first, since Hono would
+ * otherwise carry its headers over to the answer that replaces it, and the
+ * one error handler answers 500 instead.
  */
 const checkedAnswer: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
-  if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
-  const bad = [...c.res.headers].find(([name, value]) => !writable(name, value));
-  if (!bad) return;
-  for (const name of [...c.res.headers.keys()]) c.res.headers.delete(name);
-  throw new Error(`the answer's ${bad[0]} header holds a character HTTP does not allow`);
+  const bad = unwritableHeader(c.res);
+  if (bad === undefined) {
+    if (!c.res.headers.has('cache-control')) c.res.headers.set('cache-control', 'no-store');
+    return;
+  }
+  c.res = undefined;
+  throw new Error(`the answer's ${bad} header holds a character HTTP does not allow`);
 };
 
 /** A route's path under another method: 405 with `Allow`; else 404. */

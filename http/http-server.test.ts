@@ -166,6 +166,38 @@ describe('http server', () => {
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'too-large' }, 1]);
   });
 
+  it('reads a webhook sent in chunks (no Content-Length) whole under the cap, and refuses it past the cap', async () => {
+    const { handle, woken } = stubHandle({ secret: 'hook-secret' });
+    const base = await serve(handle);
+    const { request } = await import('node:http');
+    const chunked = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/hooks/github`,
+          {
+            method: 'POST',
+            headers: {
+              'x-github-event': 'push',
+              'transfer-encoding': 'chunked',
+              'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body }),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on('error', reject);
+        for (let i = 0; i < body.length; i += 100) req.write(body.slice(i, i + 100));
+        req.end();
+      });
+    const push = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: 'http://git.example/shop.git' } });
+    expect(await chunked(push)).toBe(202);
+    expect(woken).toEqual(['shop']);
+    expect(await chunked(`${push}${' '.repeat(2048)}`)).toBe(413);
+    expect(woken).toEqual(['shop']);
+  });
+
   it('refuses every webhook when no secret is configured', async () => {
     const { handle, woken } = stubHandle({});
     const base = await serve(handle);

@@ -42,11 +42,9 @@ export function parseListen(listen: string): { host: string; port: number } {
 
 /** A node:http server answering with `app`; whatever escapes the listener is logged and the connection dropped. */
 export function serverFor({ app, log }: { app: Hono<AppEnv>; log: Logger }): Server {
-  const listener = getRequestListener(app.fetch, {
-    errorHandler: listenerErrorHandler(log),
-    // Leave the process's Request and Response alone: the daemon's own fetches use them.
-    overrideGlobalObjects: false,
-  });
+  // @hono/node-server's own Request and Response stand in for the global ones (its default): Hono's body-limit
+  // rebuilds a request from the one the listener made, which only its Request knows how to read.
+  const listener = getRequestListener(app.fetch, { errorHandler: listenerErrorHandler(log) });
   return createServer(
     { requestTimeout: 300_000, headersTimeout: 30_000 },
     (req: IncomingMessage, res: ServerResponse) =>
