@@ -26,6 +26,8 @@ describe('routing', () => {
     ['GET', '/api/v1/daemon', auth, 200],
     ['GET', '/api/v1/daemon/', auth, 200],
     ['GET', '/api/v1/nothing', auth, 404],
+    // A parameter that is no percent-encoding is no release either.
+    ['GET', '/api/v1/releases/%E0%A4%A', auth, 404],
     ['GET', '/nothing', {}, 404],
     ['GET', '/api/v1/deploy', auth, 405],
     ['POST', '/healthz', {}, 405],

@@ -120,7 +120,14 @@ describe('http server', () => {
 
   it('serves probes without a token; readyz is 503 while shutting down or before recovery', async () => {
     const ready = await serve(stubHandle({}).handle);
-    expect((await fetch(`${ready}/healthz`)).status).toBe(200);
+    const healthz = await fetch(`${ready}/healthz`);
+    expect(healthz.status).toBe(200);
+    // JSON as it always was: pretty, a final newline, its length and type said, never cached.
+    const text = await healthz.text();
+    expect(text).toBe('{\n  "status": "ok"\n}\n');
+    expect(healthz.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(healthz.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(healthz.headers.get('cache-control')).toBe('no-store');
     expect((await fetch(`${ready}/readyz`)).status).toBe(200);
     const metrics = await fetch(`${ready}/metrics`);
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
