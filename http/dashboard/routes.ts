@@ -64,9 +64,8 @@ function liveAndAssetRoutes({ h, access }: { h: DaemonHandle; access: DashboardA
   // Open streams per session: a page opens one; a few tabs are fine, a loop opening them is not.
   const streams = new Map<string, number>();
   app.get('/ui/events', (c) => {
-    if (!access.reader(c)) return textReply(c, 401, 'log in first\n');
     const session = access.session(c);
-    if (!session) return liveEvents({ h, c });
+    if (!session) return access.reader(c) ? liveEvents({ h, c }) : textReply(c, 401, 'log in first\n');
     const open = streams.get(session.id) ?? 0;
     if (open >= MAX_STREAMS_PER_SESSION) return textReply(c, 429, 'too many live streams for this session\n');
     streams.set(session.id, open + 1);
