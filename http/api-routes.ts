@@ -28,12 +28,18 @@ import {
   UsageError,
   type Workspace,
 } from '../lib/index.ts';
+import { Hono, type Context } from 'hono';
+import type { AppEnv } from './app-env.ts';
+import { requireBearer } from './bearer-auth.ts';
 import { readJsonObject } from './read-json.ts';
-import { errorReply, type Reply, type RequestContext, type Route } from './router.ts';
+import { errorReply, jsonReply } from './reply.ts';
 
 const ACTION_BODY_MAX = 64 * 1024;
 
-const ok = (json: unknown): Reply => ({ status: 200, json });
+type C = Context<AppEnv>;
+const ok = (c: C, json: unknown): Response => jsonReply(c, 200, json);
+const queryOf = (c: C) => new URL(c.req.url).searchParams;
+const param = (c: C, name: string) => c.req.param(name)!;
 const limitOf = (q: URLSearchParams) => Math.min(1000, Math.max(1, Number(q.get('limit') ?? 50) || 50));
 const filterOf = (q: URLSearchParams) => ({
   ...(q.get('bundle') ? { bundle: q.get('bundle')! } : {}),
@@ -49,182 +55,194 @@ const text = (v: unknown, name: string, required = true): string | undefined => 
 };
 
 /** A rollout's answer: its status from its one outcome (outcomeError's class), the result, and the error when it is not healthy. */
-const deployReply = (r: DeployResult): Reply => {
+const deployReply = (c: C, r: DeployResult): Response => {
   const e = outcomeError(r);
-  return { status: e?.httpStatus ?? 200, json: e ? { ...r, error: e.toJSON() } : r };
+  return jsonReply(c, e?.httpStatus ?? 200, e ? { ...r, error: e.toJSON() } : r);
 };
 
 /** Wraps an action: refused while shutting down, run under `key`'s lock, the bundle woken afterwards for follow-ups. */
-async function act(
-  h: DaemonHandle,
-  ctx: RequestContext,
-  run: (body: Record<string, unknown>) => Promise<Reply>,
-): Promise<Reply> {
-  if (h.status().shuttingDown) return errorReply(503, 'E_UNAVAILABLE', 'shutting down: not taking actions');
-  if (!h.status().ready) return errorReply(503, 'E_UNAVAILABLE', 'not ready: recovery still running');
-  const body = await readJsonObject(ctx.req, ACTION_BODY_MAX);
-  if (!body.ok) return body.reply;
-  return run(body.value);
+function act(h: DaemonHandle, run: (c: C, body: Record<string, unknown>) => Promise<Response>) {
+  return async (c: C): Promise<Response> => {
+    if (h.status().shuttingDown) return errorReply(c, 503, 'E_UNAVAILABLE', 'shutting down: not taking actions');
+    if (!h.status().ready) return errorReply(c, 503, 'E_UNAVAILABLE', 'not ready: recovery still running');
+    return run(c, await readJsonObject({ c, maxBytes: ACTION_BODY_MAX }));
+  };
 }
 
-const route = (method: 'GET' | 'POST', path: string, handler: Route['handler']): Route => ({
-  method,
-  path,
-  auth: 'token',
-  handler,
-});
-
-export function apiRoutes(h: DaemonHandle): Route[] {
-  return [...readRoutes(h), ...actionRoutes(h)];
+/** Every route under `/api/v1`, all behind the bearer token. */
+export function apiRoutes(h: DaemonHandle): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.use(
+    '*',
+    requireBearer(() => h.apiToken),
+  );
+  readRoutes(app, h);
+  actionRoutes(app, h);
+  return app;
 }
 
 /** What the state knows (and, for status and clusters, what the clusters say), read through the public API. */
-function readRoutes(h: DaemonHandle): Route[] {
+function readRoutes(app: Hono<AppEnv>, h: DaemonHandle): void {
   const ws = () => h.ctx.ws;
-  return [
-    route('GET', '/api/v1/daemon', () => ok({ ...h.status(), queue: h.queue(), dependencies: h.ctx.deps.snapshot() })),
-    route('GET', '/api/v1/bundles', async () => ok(await drover.bundles({ ws: ws() }))),
-    route('GET', '/api/v1/bundles/:bundle', async ({ params }) =>
-      ok(await drover.bundle({ ws: ws(), bundle: params.bundle! })),
+  app.get('/daemon', (c) => ok(c, { ...h.status(), queue: h.queue(), dependencies: h.ctx.deps.snapshot() }));
+  app.get('/bundles', async (c) => ok(c, await drover.bundles({ ws: ws() })));
+  app.get('/bundles/:bundle', async (c) => ok(c, await drover.bundle({ ws: ws(), bundle: param(c, 'bundle') })));
+  app.get('/bundles/:bundle/versions', async (c) =>
+    ok(c, await drover.versions({ ws: ws(), bundle: param(c, 'bundle'), known: true })),
+  );
+  app.get('/bundles/:bundle/versions/:version', async (c) =>
+    ok(c, await drover.show({ ws: ws(), bundle: param(c, 'bundle'), version: param(c, 'version') })),
+  );
+  app.get('/sources', async (c) => ok(c, await drover.sources({ ws: ws() })));
+  app.get('/environments', async (c) => ok(c, await drover.environments({ ws: ws() })));
+  app.get('/clusters', async (c) => {
+    const rows = await drover.status({
+      ws: ws(),
+      live: queryOf(c).get('live') !== 'false',
+      signal: AbortSignal.timeout(30_000),
+    });
+    return ok(c, clustersView({ config: ws().config, rows }));
+  });
+  // Status reads each cluster (inventories, member health) unless ?live=false: then the journal's view only.
+  app.get('/status', async (c) =>
+    ok(
+      c,
+      await drover.status({ ws: ws(), live: queryOf(c).get('live') !== 'false', signal: AbortSignal.timeout(30_000) }),
     ),
-    route('GET', '/api/v1/bundles/:bundle/versions', async ({ params }) =>
-      ok(await drover.versions({ ws: ws(), bundle: params.bundle!, known: true })),
-    ),
-    route('GET', '/api/v1/bundles/:bundle/versions/:version', async ({ params }) =>
-      ok(await drover.show({ ws: ws(), bundle: params.bundle!, version: params.version! })),
-    ),
-    route('GET', '/api/v1/sources', async () => ok(await drover.sources({ ws: ws() }))),
-    route('GET', '/api/v1/environments', async () => ok(await drover.environments({ ws: ws() }))),
-    route('GET', '/api/v1/clusters', async ({ query }) => {
-      const rows = await drover.status({
+  );
+  app.get('/releases', async (c) => {
+    const query = queryOf(c);
+    const bundle = query.get('bundle') ?? undefined;
+    const cluster = query.get('cluster') ?? undefined;
+    return ok(
+      c,
+      await drover.releases({
         ws: ws(),
-        live: query.get('live') !== 'false',
-        signal: AbortSignal.timeout(30_000),
-      });
-      return ok(clustersView({ config: ws().config, rows }));
-    }),
-    // Status reads each cluster (inventories, member health) unless ?live=false: then the journal's view only.
-    route('GET', '/api/v1/status', async ({ query }) =>
-      ok(await drover.status({ ws: ws(), live: query.get('live') !== 'false', signal: AbortSignal.timeout(30_000) })),
-    ),
-    route('GET', '/api/v1/releases', async ({ query }) => {
-      const bundle = query.get('bundle') ?? undefined;
-      const cluster = query.get('cluster') ?? undefined;
-      return ok(
-        await drover.releases({
-          ws: ws(),
-          ...(bundle ? { bundle } : {}),
-          ...(cluster ? { cluster } : {}),
-          limit: limitOf(query),
-          steps: query.get('steps') === 'true',
-        }),
-      );
-    }),
-    route('GET', '/api/v1/releases/:id', async ({ params }) => {
-      if (!/^\d+$/.test(params.id!)) throw new NotFoundError(`no release ${params.id}`, { data: { id: params.id } });
-      return ok(await drover.release({ ws: ws(), id: Number(params.id) }));
-    }),
-    route('GET', '/api/v1/quarantine', async ({ query }) =>
-      ok(await drover.quarantine({ ws: ws(), ...(query.get('bundle') ? { bundle: query.get('bundle')! } : {}) })),
-    ),
-    // Drift findings as recorded (open ones by default; ?open=false for history), and self-heal attempts.
-    route('GET', '/api/v1/drift', async ({ query }) =>
-      ok(
-        await drover.driftFindings({
-          ws: ws(),
-          ...filterOf(query),
-          open: query.get('open') !== 'false',
-          limit: limitOf(query),
-        }),
-      ),
-    ),
-    route('GET', '/api/v1/drift/heals', async ({ query }) =>
-      ok(await drover.driftHeals({ ws: ws(), ...filterOf(query), limit: limitOf(query) })),
-    ),
-    route('GET', '/api/v1/bundles/:bundle/events', async ({ params, query }) =>
-      ok(await bundleEvents({ ws: ws(), bundle: params.bundle!, query })),
-    ),
-  ];
+        ...(bundle ? { bundle } : {}),
+        ...(cluster ? { cluster } : {}),
+        limit: limitOf(query),
+        steps: query.get('steps') === 'true',
+      }),
+    );
+  });
+  app.get('/releases/:id', async (c) => {
+    const id = param(c, 'id');
+    if (!/^\d+$/.test(id)) throw new NotFoundError(`no release ${id}`, { data: { id } });
+    return ok(c, await drover.release({ ws: ws(), id: Number(id) }));
+  });
+  app.get('/quarantine', async (c) => {
+    const bundle = queryOf(c).get('bundle');
+    return ok(c, await drover.quarantine({ ws: ws(), ...(bundle ? { bundle } : {}) }));
+  });
+  // Drift findings as recorded (open ones by default; ?open=false for history), and self-heal attempts.
+  app.get('/drift', async (c) => {
+    const query = queryOf(c);
+    return ok(
+      c,
+      await drover.driftFindings({
+        ws: ws(),
+        ...filterOf(query),
+        open: query.get('open') !== 'false',
+        limit: limitOf(query),
+      }),
+    );
+  });
+  app.get('/drift/heals', async (c) =>
+    ok(c, await drover.driftHeals({ ws: ws(), ...filterOf(queryOf(c)), limit: limitOf(queryOf(c)) })),
+  );
+  app.get('/bundles/:bundle/events', async (c) =>
+    ok(c, await bundleEvents({ ws: ws(), bundle: param(c, 'bundle'), query: queryOf(c) })),
+  );
 }
 
 /** Actions, each through `act`: the loop's own actions, so under the bundle's lock, answering when done. */
-function actionRoutes(h: DaemonHandle): Route[] {
+function actionRoutes(app: Hono<AppEnv>, h: DaemonHandle): void {
   const ws = () => h.ctx.ws;
-  return [
-    route('POST', '/api/v1/cut', (ctx) =>
-      act(h, ctx, async (body) => {
-        const source = text(body.source, 'source', false);
-        const bundle = text(body.bundle, 'bundle', false);
-        return ok(await h.actions.cut({ ...(source ? { source } : {}), ...(bundle ? { bundle } : {}) }));
-      }),
-    ),
-    route('POST', '/api/v1/reconcile', (ctx) =>
-      act(h, ctx, async (body) => {
-        const bundle = (await drover.bundle({ ws: ws(), bundle: text(body.bundle, 'bundle')! })).name;
-        h.wakeBundle(bundle);
-        return { status: 202, json: { woken: bundle } };
-      }),
-    ),
-    route('POST', '/api/v1/plan', (ctx) =>
-      act(h, ctx, async (body) => {
-        const reason = text(body.action, 'action')!;
-        if (reason !== 'deploy' && reason !== 'promote' && reason !== 'rollback')
-          throw new UsageError('action must be deploy, promote or rollback');
-        return ok(await h.actions.plan(planRequest({ reason, body })));
-      }),
-    ),
-    route('POST', '/api/v1/deploy', (ctx) =>
-      act(h, ctx, async (body) => {
-        const environment = text(body.environment, 'environment', false);
-        const cluster = text(body.cluster, 'cluster', false);
-        if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
-        return deployReply(
-          await h.actions.deploy({
-            bundle: text(body.bundle, 'bundle')!,
-            version: text(body.version, 'version')!,
-            ...(environment ? { environment } : {}),
-            ...(cluster ? { cluster } : {}),
-            plan: text(body.plan, 'plan', false),
-          }),
-        );
-      }),
-    ),
-    route('POST', '/api/v1/promote', (ctx) =>
-      act(h, ctx, async (body) => {
-        const version = text(body.version, 'version', false);
-        return deployReply(
-          await h.actions.promote({
-            bundle: text(body.bundle, 'bundle')!,
-            to: text(body.to, 'to')!,
-            ...(version ? { version } : {}),
-            plan: text(body.plan, 'plan', false),
-          }),
-        );
-      }),
-    ),
-    route('POST', '/api/v1/rollback', (ctx) =>
-      act(h, ctx, async (body) => {
-        const to = text(body.to, 'to', false);
-        return deployReply(
-          await h.actions.rollback({
-            bundle: text(body.bundle, 'bundle')!,
-            environment: text(body.environment, 'environment')!,
-            ...(to ? { to } : {}),
-            plan: text(body.plan, 'plan', false),
-          }),
-        );
-      }),
-    ),
-    route('POST', '/api/v1/heal', (ctx) =>
-      act(h, ctx, async (body) => {
-        const r = await h.actions.heal({
+  app.post(
+    '/cut',
+    act(h, async (c, body) => {
+      const source = text(body.source, 'source', false);
+      const bundle = text(body.bundle, 'bundle', false);
+      return ok(c, await h.actions.cut({ ...(source ? { source } : {}), ...(bundle ? { bundle } : {}) }));
+    }),
+  );
+  app.post(
+    '/reconcile',
+    act(h, async (c, body) => {
+      const bundle = (await drover.bundle({ ws: ws(), bundle: text(body.bundle, 'bundle')! })).name;
+      h.wakeBundle(bundle);
+      return jsonReply(c, 202, { woken: bundle });
+    }),
+  );
+  app.post(
+    '/plan',
+    act(h, async (c, body) => {
+      const reason = text(body.action, 'action')!;
+      if (reason !== 'deploy' && reason !== 'promote' && reason !== 'rollback')
+        throw new UsageError('action must be deploy, promote or rollback');
+      return ok(c, await h.actions.plan(planRequest({ reason, body })));
+    }),
+  );
+  rolloutRoutes(app, h);
+  app.post(
+    '/heal',
+    act(h, async (c, body) => {
+      const r = await h.actions.heal({ bundle: text(body.bundle, 'bundle')!, cluster: text(body.cluster, 'cluster')! });
+      return jsonReply(c, r.heals.every((x) => x.outcome !== 'failed') ? 200 : 409, r);
+    }),
+  );
+}
+
+/** The rollouts (deploy, promote, rollback): each answers with the status of its one outcome. */
+function rolloutRoutes(app: Hono<AppEnv>, h: DaemonHandle): void {
+  app.post(
+    '/deploy',
+    act(h, async (c, body) => {
+      const environment = text(body.environment, 'environment', false);
+      const cluster = text(body.cluster, 'cluster', false);
+      if (!environment === !cluster) throw new UsageError('deploy needs exactly one of environment or cluster');
+      return deployReply(
+        c,
+        await h.actions.deploy({
           bundle: text(body.bundle, 'bundle')!,
-          cluster: text(body.cluster, 'cluster')!,
-        });
-        return { status: r.heals.every((x) => x.outcome !== 'failed') ? 200 : 409, json: r };
-      }),
-    ),
-  ];
+          version: text(body.version, 'version')!,
+          ...(environment ? { environment } : {}),
+          ...(cluster ? { cluster } : {}),
+          plan: text(body.plan, 'plan', false),
+        }),
+      );
+    }),
+  );
+  app.post(
+    '/promote',
+    act(h, async (c, body) => {
+      const version = text(body.version, 'version', false);
+      return deployReply(
+        c,
+        await h.actions.promote({
+          bundle: text(body.bundle, 'bundle')!,
+          to: text(body.to, 'to')!,
+          ...(version ? { version } : {}),
+          plan: text(body.plan, 'plan', false),
+        }),
+      );
+    }),
+  );
+  app.post(
+    '/rollback',
+    act(h, async (c, body) => {
+      const to = text(body.to, 'to', false);
+      return deployReply(
+        c,
+        await h.actions.rollback({
+          bundle: text(body.bundle, 'bundle')!,
+          environment: text(body.environment, 'environment')!,
+          ...(to ? { to } : {}),
+          plan: text(body.plan, 'plan', false),
+        }),
+      );
+    }),
+  );
 }
 
 /** Each configured cluster with its context, the environments it is in, and its bundles' status rows. */

@@ -2,76 +2,17 @@
 // its interface (DaemonHandle): every API route refuses without the right
 // token, reads included; probes need none; webhooks are verified before
 // anything parses their body. The real daemon is exercised in serve.int.test.ts.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { DaemonHandle, DaemonStatus, Workspace } from '../lib/index.ts';
-import { createDependencyTracker } from '../lib/loop/dependencies.ts';
-import { createLogger } from '../lib/loop/log.ts';
-import { createServeMetrics } from '../lib/loop/serve-metrics.ts';
-import { allRoutes, type HttpServer, sendSafely, startHttpServer } from './http-server.ts';
+import { stubHandle } from '../fixtures/http/stub-handle.ts';
+import type { DaemonHandle } from '../lib/index.ts';
+import { createApp } from './app.ts';
+import { type HttpServer, listenOn, serverFor, startHttpServer } from './http-server.ts';
 import { signWebhookBody } from './verify-webhook.ts';
 
 const servers: HttpServer[] = [];
 afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.close()));
 });
-
-function stubHandle({
-  token,
-  secret,
-  status = {},
-}: {
-  token?: string;
-  secret?: string;
-  status?: Partial<DaemonStatus>;
-}) {
-  const woken: string[] = [];
-  const ws = {
-    config: {
-      sources: [{ name: 'shop', url: 'http://git.example/shop.git', branch: 'main', schedule: '* * * * *' }],
-      serve: { dashboard: { enabled: false, anonymousRead: false, sessionHours: 8 } },
-    },
-  } as unknown as Workspace;
-  const handle: DaemonHandle = {
-    ctx: (() => {
-      const metrics = createServeMetrics();
-      const log = createLogger({ write: () => {} });
-      return {
-        ws,
-        env: {},
-        log,
-        metrics,
-        deps: createDependencyTracker({ metrics, log, registry: 'oci-layout:///tmp/none' }),
-        signal: new AbortController().signal,
-      };
-    })(),
-    status: () => ({
-      ready: true,
-      shuttingDown: false,
-      failing: [],
-      recovery: 'done',
-      stateOpen: true,
-      startedAt: '2026-01-01T00:00:00.000Z',
-      ...status,
-    }),
-    queue: () => ({ running: [], queued: [] }),
-    wakeSource: (s) => void woken.push(s),
-    wakeBundle: () => {},
-    runExclusive: () => Promise.reject(new Error('not in this test')),
-    actions: {
-      cut: () => Promise.reject(new Error('not in this test')),
-      plan: () => Promise.reject(new Error('not in this test')),
-      deploy: () => Promise.reject(new Error('not in this test')),
-      promote: () => Promise.reject(new Error('not in this test')),
-      rollback: () => Promise.reject(new Error('not in this test')),
-      heal: () => Promise.reject(new Error('not in this test')),
-    },
-    webhook: { secrets: secret ? { github: secret } : {}, shared: [], maxBodyBytes: 1024 },
-    apiToken: token,
-  };
-  return { handle, woken };
-}
 
 async function serve(h: DaemonHandle) {
   const s = await startHttpServer({ handle: h, listen: '127.0.0.1:0', log: h.ctx.log });
@@ -85,9 +26,11 @@ describe('http server', () => {
   it('refuses every API route without the right token, reads and actions alike', async () => {
     const { handle } = stubHandle({ token: 'tok-right' });
     const base = await serve(handle);
-    const apiRoutes = allRoutes(handle).filter((r) => r.auth === 'token');
+    // Every route the app has under /api/v1 (the app's own table), each asked without the right token.
+    const apiRoutes = createApp({ handle, log: handle.ctx.log }).routes.filter(
+      (r) => r.path.startsWith('/api/v1/') && r.method !== 'ALL',
+    );
     expect(apiRoutes.length).toBeGreaterThanOrEqual(14);
-    expect(apiRoutes.every((r) => r.path.startsWith('/api/v1/'))).toBe(true);
     for (const r of apiRoutes) {
       for (const authorization of [undefined, 'Bearer tok-wrong', 'Bearer tok-righ', 'Basic dG9rLXJpZ2h0']) {
         const res = await fetch(`${base}${fill(r.path)}`, {
@@ -133,6 +76,38 @@ describe('http server', () => {
     expect(await ok.text()).toContain('# TYPE drover_releases_total counter');
   });
 
+  it('serves /metrics on its own listener when serve.metrics.listen says so, token and all, and closes both', async () => {
+    const { handle } = stubHandle({
+      token: 'tok-right',
+      serve: { metrics: { requireToken: true, listen: '127.0.0.1:0' } },
+    });
+    const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log: handle.ctx.log });
+    const base = `http://127.0.0.1:${s.address.port}`;
+    const metricsBase = `http://127.0.0.1:${s.metricsAddress!.port}`;
+    expect(s.metricsAddress!.port).not.toBe(s.address.port);
+    try {
+      expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer tok-right' } })).status).toBe(404);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+      expect((await fetch(`${metricsBase}/metrics`)).status).toBe(401);
+      const ok = await fetch(`${metricsBase}/metrics`, { headers: { authorization: 'Bearer tok-right' } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('# TYPE drover_releases_total counter');
+      // Nothing else is on the metrics listener.
+      for (const path of ['/healthz', '/api/v1/daemon', '/ui/login'])
+        expect((await fetch(`${metricsBase}${path}`, { headers: { authorization: 'Bearer tok-right' } })).status).toBe(
+          404,
+        );
+    } finally {
+      await s.close();
+    }
+    for (const url of [`${base}/healthz`, `${metricsBase}/metrics`]) await expect(fetch(url), url).rejects.toThrow();
+    // Without a token required, its own listener serves it to anyone.
+    const open = stubHandle({ serve: { metrics: { requireToken: false, listen: '127.0.0.1:0' } } }).handle;
+    const o = await startHttpServer({ handle: open, listen: '127.0.0.1:0', log: open.ctx.log });
+    servers.push(o);
+    expect((await fetch(`http://127.0.0.1:${o.metricsAddress!.port}/metrics`)).status).toBe(200);
+  });
+
   it('with no token configured, the API is closed, even to a guess of an empty token', async () => {
     const { handle } = stubHandle({});
     const base = await serve(handle);
@@ -145,7 +120,14 @@ describe('http server', () => {
 
   it('serves probes without a token; readyz is 503 while shutting down or before recovery', async () => {
     const ready = await serve(stubHandle({}).handle);
-    expect((await fetch(`${ready}/healthz`)).status).toBe(200);
+    const healthz = await fetch(`${ready}/healthz`);
+    expect(healthz.status).toBe(200);
+    // JSON as it always was: pretty, a final newline, its length and type said, never cached.
+    const text = await healthz.text();
+    expect(text).toBe('{\n  "status": "ok"\n}\n');
+    expect(healthz.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(healthz.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(healthz.headers.get('cache-control')).toBe('no-store');
     expect((await fetch(`${ready}/readyz`)).status).toBe(200);
     const metrics = await fetch(`${ready}/metrics`);
     expect(metrics.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -197,6 +179,38 @@ describe('http server', () => {
     expect(webhooks).toContainEqual([{ provider: 'github', result: 'replayed' }, 1]);
   });
 
+  it('reads a webhook sent in chunks (no Content-Length) whole under the cap, and refuses it past the cap', async () => {
+    const { handle, woken } = stubHandle({ secret: 'hook-secret' });
+    const base = await serve(handle);
+    const { request } = await import('node:http');
+    const chunked = (body: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(
+          `${base}/hooks/github`,
+          {
+            method: 'POST',
+            headers: {
+              'x-github-event': 'push',
+              'transfer-encoding': 'chunked',
+              'x-hub-signature-256': signWebhookBody({ secret: 'hook-secret', body }),
+            },
+          },
+          (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          },
+        );
+        req.on('error', reject);
+        for (let i = 0; i < body.length; i += 100) req.write(body.slice(i, i + 100));
+        req.end();
+      });
+    const push = JSON.stringify({ ref: 'refs/heads/main', repository: { clone_url: 'http://git.example/shop.git' } });
+    expect(await chunked(push)).toBe(202);
+    expect(woken).toEqual(['shop']);
+    expect(await chunked(`${push}${' '.repeat(2048)}`)).toBe(413);
+    expect(woken).toEqual(['shop']);
+  });
+
   it('refuses every webhook when no secret is configured', async () => {
     const { handle, woken } = stubHandle({});
     const base = await serve(handle);
@@ -217,29 +231,51 @@ describe('http server', () => {
   });
 });
 
-describe('sendSafely: nothing written wrong ends the process', () => {
-  it('a header value with CR/LF is answered 500 and logged; the server goes on serving', async () => {
+describe('nothing written wrong ends the process', () => {
+  it('a header value HTTP does not allow is answered 500 and logged; the server goes on serving', async () => {
     const logged: string[] = [];
-    const log = createLogger({ write: (l) => logged.push(l) });
-    const server = createServer((req, res) =>
-      sendSafely(res, log, req, () => {
-        res.writeHead(303, { location: req.url === '/bad' ? '/\r\nset-cookie: x=1' : '/ok' });
-        res.end();
-      }),
-    );
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    try {
-      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-      const bad = await fetch(`${base}/bad`, { redirect: 'manual' });
-      expect(bad.status).toBe(500);
-      expect(bad.headers.get('set-cookie')).toBeNull();
-      expect(await bad.text()).not.toContain('ERR_INVALID_CHAR');
-      expect(logged.some((l) => l.includes('http response could not be written'))).toBe(true);
-      const ok = await fetch(`${base}/good`, { redirect: 'manual' });
-      expect(ok.status).toBe(303);
-      expect(ok.headers.get('location')).toBe('/ok');
-    } finally {
-      await new Promise((r) => server.close(r));
+    const { handle } = stubHandle({ write: (l) => void logged.push(l) });
+    const app = createApp({ handle, log: handle.ctx.log });
+    // A handler that got a header wrong: CR/LF (refused as it is set), and a control character node refuses as it writes.
+    app.get('/bad-crlf', (c) => c.body('', 303, { location: '/\r\nset-cookie: x=1' }));
+    app.get('/bad-ctl', (c) => c.body('', 303, { location: '/\u0001x', 'set-cookie': 'y=1' }));
+    app.get('/good', (c) => c.body('', 303, { location: '/ok' }));
+    const s = await listenOn({
+      server: serverFor({ app, log: handle.ctx.log }),
+      listen: '127.0.0.1:0',
+      log: handle.ctx.log,
+    });
+    servers.push(s);
+    const base = `http://127.0.0.1:${s.address.port}`;
+    for (const path of ['/bad-crlf', '/bad-ctl']) {
+      const bad = await fetch(`${base}${path}`, { redirect: 'manual' });
+      expect(bad.status, path).toBe(500);
+      expect(bad.headers.get('set-cookie'), path).toBeNull();
+      expect(bad.headers.get('location'), path).toBeNull();
+      expect(await bad.json(), path).toEqual({
+        error: { code: 'E_INTERNAL', message: 'internal error (the daemon logged it)' },
+      });
     }
+    expect(logged.filter((l) => l.includes('http handler failed'))).toHaveLength(2);
+    const ok = await fetch(`${base}/good`, { redirect: 'manual' });
+    expect(ok.status).toBe(303);
+    expect(ok.headers.get('location')).toBe('/ok');
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('a request the listener cannot read is answered 400, not dropped', async () => {
+    const { handle } = stubHandle({});
+    const base = await serve(handle);
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${base}/healthz`, { headers: { host: 'bad host!' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(400);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
   });
 });

@@ -1,37 +1,36 @@
 /**
- * The JSON body of an API request, bounded: too large is 413, unparseable or
- * not an object is 400. Returns a reply to send instead when it fails.
+ * The JSON body of an API request, bounded: too large is 413 (the error
+ * handler closes the connection: the rest of the body was not read), unparseable or not an object is 400. Throws the
+ * error the app's one error handler answers with.
+ *
+ * @example
+ *   const body = await readJsonObject({ c, maxBytes: 64 * 1024 }); // Record<string, unknown>
  */
-import type { IncomingMessage } from 'node:http';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { InvalidInputError } from '../lib/index.ts';
 import { readBoundedBody } from './read-body.ts';
-import { errorReply, type Reply } from './router.ts';
 
-export async function readJsonObject(
-  req: IncomingMessage,
-  maxBytes: number,
-): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; reply: Reply }> {
-  const body = await readBoundedBody({ stream: req, headers: req.headers, maxBytes });
-  if (!body.ok)
-    return {
-      ok: false,
-      reply:
-        body.reason === 'too-large'
-          ? {
-              ...errorReply(413, 'E_TOO_LARGE', `request body over ${maxBytes} bytes`),
-              headers: { connection: 'close' },
-            }
-          : errorReply(400, 'E_INVALID_INPUT', 'request body aborted'),
-    };
-  if (body.body.length === 0) return { ok: true, value: {} };
-  try {
-    const v: unknown = JSON.parse(body.body.toString('utf8'));
-    if (!v || typeof v !== 'object' || Array.isArray(v))
-      return { ok: false, reply: errorReply(400, 'E_INVALID_INPUT', 'request body must be a JSON object') };
-    return { ok: true, value: v as Record<string, unknown> };
-  } catch (err) {
-    return {
-      ok: false,
-      reply: errorReply(400, 'E_INVALID_INPUT', `request body is not JSON: ${(err as Error).message}`),
-    };
+export async function readJsonObject({
+  c,
+  maxBytes,
+}: {
+  c: Context;
+  maxBytes: number;
+}): Promise<Record<string, unknown>> {
+  const body = await readBoundedBody({ c, maxBytes });
+  if (!body.ok) {
+    if (body.reason === 'aborted') throw new InvalidInputError('request body aborted');
+    throw new HTTPException(413, { message: `request body over ${maxBytes} bytes` });
   }
+  if (body.body.length === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(body.body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidInputError(`request body is not JSON: ${(err as Error).message}`);
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v))
+    throw new InvalidInputError('request body must be a JSON object');
+  return v as Record<string, unknown>;
 }

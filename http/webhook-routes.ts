@@ -12,47 +12,49 @@
  * @example
  *   curl -X POST -H "X-Hub-Signature-256: sha256=$(hmac)" -H 'X-GitHub-Event: push' --data @push.json http://127.0.0.1:7070/hooks/github
  */
+import type { IncomingHttpHeaders } from 'node:http';
+import { type Context, Hono } from 'hono';
 import type { DaemonHandle } from '../lib/index.ts';
+import type { AppEnv } from './app-env.ts';
 import { matchSources, parsePushEvent } from './push-event.ts';
 import { readBoundedBody } from './read-body.ts';
-import { errorReply, type Reply, type Route } from './router.ts';
+import { errorReply, jsonReply } from './reply.ts';
 import { TIMESTAMP_HEADER, verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
 import { createReplayGuard, type ReplayGuard } from './webhook-replay.ts';
 
-export function webhookRoutes(h: DaemonHandle): Route[] {
+export function webhookRoutes(h: DaemonHandle): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
   const replays = createReplayGuard();
-  return WEBHOOK_PROVIDERS.map((provider) => ({
-    method: 'POST' as const,
-    path: `/hooks/${provider}`,
-    auth: 'none' as const,
-    handler: (ctx) => receive(h, provider, ctx.req, replays),
-  }));
+  for (const provider of WEBHOOK_PROVIDERS) app.post(`/hooks/${provider}`, (c) => receive(h, provider, c, replays));
+  return app;
 }
 
 async function receive(
   h: DaemonHandle,
   provider: WebhookProvider,
-  req: Parameters<Route['handler']>[0]['req'],
+  c: Context<AppEnv>,
   replays: ReplayGuard,
-): Promise<Reply> {
+): Promise<Response> {
+  // The request's headers as node has them (lower-case names), which is what verification and parsing read.
+  const headers: IncomingHttpHeaders = Object.fromEntries(c.req.raw.headers);
   const { metrics, log } = h.ctx;
   const count = (result: string) => metrics.webhooks.inc({ provider, result });
   // Close the connection after every refusal: the body may not have been read.
-  const refuse = (status: number, result: string, code: string, message: string): Reply => {
+  const refuse = (status: number, result: string, code: string, message: string): Response => {
     count(result);
     log.warn(`webhook refused: ${message}`, { provider, status });
-    return { ...errorReply(status, code, message), headers: { connection: 'close' } };
+    return errorReply(c, status, code, message, { headers: { connection: 'close' } });
   };
   if (h.status().shuttingDown) return refuse(503, 'unavailable', 'E_UNAVAILABLE', 'shutting down');
   const max = h.webhook.maxBodyBytes;
-  const body = await readBoundedBody({ stream: req, headers: req.headers, maxBytes: max });
+  const body = await readBoundedBody({ c, maxBytes: max });
   if (!body.ok)
     return body.reason === 'too-large'
       ? refuse(413, 'too-large', 'E_TOO_LARGE', `body over ${max} bytes`)
       : refuse(400, 'aborted', 'E_INVALID_INPUT', 'body aborted');
   const nowMs = Date.now();
   const secret = h.webhook.secrets[provider];
-  const verdict = verifyWebhook({ provider, headers: req.headers, body: body.body, secret, nowMs });
+  const verdict = verifyWebhook({ provider, headers, body: body.body, secret, nowMs });
   if (!verdict.ok)
     return refuse(
       401,
@@ -62,7 +64,7 @@ async function receive(
         ? `no webhook secret of its own is configured for ${provider}`
         : `signature check failed (${verdict.reason})`,
     );
-  const timestamp = provider === 'generic' ? String(req.headers[TIMESTAMP_HEADER]) : '';
+  const timestamp = provider === 'generic' ? String(headers[TIMESTAMP_HEADER]) : '';
   if (replays.check({ provider, signed: [timestamp, body.body], nowMs }) === 'replayed')
     return refuse(409, 'replayed', 'E_REPLAYED', 'this delivery was already received in the last 10 minutes');
   let payload: unknown;
@@ -71,11 +73,11 @@ async function receive(
   } catch {
     return refuse(400, 'invalid', 'E_INVALID_INPUT', 'body is not JSON');
   }
-  const event = parsePushEvent({ provider, headers: req.headers, payload });
+  const event = parsePushEvent({ provider, headers, payload });
   if (event.kind === 'ignored') {
     count('ignored');
     log.info(`webhook ignored: ${event.reason}`, { provider });
-    return { status: 202, json: { matched: [], ignored: event.reason } };
+    return jsonReply(c, 202, { matched: [], ignored: event.reason });
   }
   const matched = matchSources({ sources: h.ctx.ws.config.sources, event });
   for (const s of matched) h.wakeSource(s.name, 'webhook');
@@ -85,5 +87,5 @@ async function receive(
     ...(event.branch ? { branch: event.branch } : {}),
     sources: matched.map((s) => s.name),
   });
-  return { status: 202, json: { matched: matched.map((s) => s.name) } };
+  return jsonReply(c, 202, { matched: matched.map((s) => s.name) });
 }

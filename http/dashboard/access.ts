@@ -4,113 +4,108 @@
  * true`; a page asked for without either sends the browser to log in. Every
  * action needs a session (401 without one) and the session's CSRF token in
  * the form (403 without it), and is refused while the daemon is not ready to
- * act (503). The dashboard's routes skip the router's bearer check
- * (`auth: 'none'`) because they check sessions here instead.
+ * act (503). The dashboard's routes are not behind the API's bearer check:
+ * they check sessions here instead.
+ *
+ * The CSRF check is our own per-session token rather than Hono's csrf()
+ * middleware: that one compares the Origin (or Sec-Fetch-Site) header with
+ * the request's own origin, which behind a proxy is not the browser's, and
+ * it refuses any form post without those headers (a curl login); a token
+ * bound to the session is the stronger check and needs neither.
  *
  * @example
- *   const access = dashboardAccess({ h, sessions, anonymousRead: false });
- *   get('/ui/drift', access.view(async (ctx, page) => htmlReply(200, driftPage({ ..., ctx: page }))));
+ *   const access = dashboardAccess({ h, sessions, cookies, anonymousRead: false });
+ *   app.get('/ui/drift', access.view(async (c, page) => htmlReply(c, 200, driftPage({ ..., ctx: page }))));
  */
-import type { IncomingMessage } from 'node:http';
-import { type DaemonHandle, toDroverError } from '../../lib/index.ts';
+import type { Context } from 'hono';
+import type { DaemonHandle } from '../../lib/index.ts';
+import type { AppEnv } from '../app-env.ts';
 import { readBoundedBody } from '../read-body.ts';
-import type { Reply, RequestContext, Route } from '../router.ts';
 import { htmlReply, redirect } from './reply.ts';
+import type { SessionCookies } from './session-cookie.ts';
 import type { Session, SessionStore } from './session.ts';
 import { messagePage, type PageContext } from './views/layout.ts';
 
 const FORM_MAX = 16 * 1024;
 
+type C = Context<AppEnv>;
+
 /** A page's rendering, for a reader allowed to look. */
-export type PageRender = (ctx: RequestContext, page: PageContext) => Promise<Reply> | Reply;
+export type PageRender = (c: C, page: PageContext) => Promise<Response> | Response;
 
 /** What an action's gate decided: go on with the session and its form, or answer with the refusal. */
-export type ActorGate = { ok: true; session: Session; form: URLSearchParams } | { ok: false; reply: Reply };
+export type ActorGate = { ok: true; session: Session; form: URLSearchParams } | { ok: false; reply: Response };
 
 export interface DashboardAccess {
   sessions: SessionStore;
+  cookies: SessionCookies;
+  /** The session the request's cookie names, renewed; undefined without one. */
+  session(c: C): Session | undefined;
   /** The page context of a reader: their session's CSRF token, or null for an anonymous reader; undefined when they may not look. */
-  reader(ctx: RequestContext): PageContext | undefined;
-  /** A page's handler: someone who may not look is sent to log in; an error is shown as a page with its status. */
-  view(render: PageRender): Route['handler'];
+  reader(c: C): PageContext | undefined;
+  /** A page's handler: someone who may not look is sent to log in; what it throws is answered by the app's error handler as a page. */
+  view(render: PageRender): (c: C) => Promise<Response>;
   /** An action's gate: a session (401), the session's CSRF token (403), a daemon ready to act (503). */
-  actor(ctx: RequestContext): Promise<ActorGate>;
+  actor(c: C): Promise<ActorGate>;
 }
 
-export const get = (path: string, handler: Route['handler']): Route => ({ method: 'GET', path, auth: 'none', handler });
-export const post = (path: string, handler: Route['handler']): Route => ({
-  method: 'POST',
-  path,
-  auth: 'none',
-  handler,
-});
-
-/** A form posted to the dashboard, or undefined when it is larger than a form may be. */
-export async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const body = await readBoundedBody({ stream: req, headers: req.headers, maxBytes: FORM_MAX });
+/** A form posted to the dashboard, or undefined when it is larger than a form may be (or never arrived whole). */
+export async function readForm(c: C): Promise<URLSearchParams | undefined> {
+  const body = await readBoundedBody({ c, maxBytes: FORM_MAX });
   return body.ok ? new URLSearchParams(body.body.toString('utf8')) : undefined;
 }
 
 export function dashboardAccess({
   h,
   sessions,
+  cookies,
   anonymousRead,
 }: {
   h: DaemonHandle;
   sessions: SessionStore;
+  cookies: SessionCookies;
   anonymousRead: boolean;
 }): DashboardAccess {
-  const reader = (ctx: RequestContext): PageContext | undefined => {
-    const s = sessions.fromCookie(ctx.headers.cookie);
+  const session = (c: C) => sessions.find(cookies.read(c));
+  const reader = (c: C): PageContext | undefined => {
+    const s = session(c);
     if (s) return { csrf: s.csrf };
     return anonymousRead ? { csrf: null } : undefined;
   };
   return {
     sessions,
+    cookies,
+    session,
     reader,
-    view: (render) => pageHandler({ reader, render }),
-    actor: (ctx) => gateAction({ h, sessions, ctx }),
-  };
-}
-
-function pageHandler({ reader, render }: { reader: DashboardAccess['reader']; render: PageRender }): Route['handler'] {
-  return async (ctx) => {
-    const p = reader(ctx);
-    if (!p)
-      return redirect(
-        `/ui/login?next=${encodeURIComponent(ctx.path + (ctx.query.size ? `?${ctx.query.toString()}` : ''))}`,
-      );
-    try {
-      return await render(ctx, p);
-    } catch (err) {
-      const e = toDroverError(err);
-      return htmlReply(
-        e.httpStatus,
-        messagePage({
-          title: e.code === 'E_NOT_FOUND' ? 'Not found' : 'Could not show this',
-          message: e.message,
-          ctx: p,
-          next: { href: '/', text: 'Back to the overview' },
-        }),
-      );
-    }
+    view: (render) => async (c) => {
+      const p = reader(c);
+      if (!p) {
+        const u = new URL(c.req.url);
+        return redirect(c, `/ui/login?next=${encodeURIComponent(u.pathname + u.search)}`);
+      }
+      c.set('page', p);
+      return render(c, p);
+    },
+    actor: (c) => gateAction({ h, sessions, session, c }),
   };
 }
 
 async function gateAction({
   h,
   sessions,
-  ctx,
+  session: sessionOf,
+  c,
 }: {
   h: DaemonHandle;
   sessions: SessionStore;
-  ctx: RequestContext;
+  session: (c: C) => Session | undefined;
+  c: C;
 }): Promise<ActorGate> {
   const refuse = (status: number, page: Parameters<typeof messagePage>[0]): ActorGate => ({
     ok: false,
-    reply: htmlReply(status, messagePage(page)),
+    reply: htmlReply(c, status, messagePage(page), status === 413 ? { connection: 'close' } : {}),
   });
-  const session = sessions.fromCookie(ctx.headers.cookie);
+  const session = sessionOf(c);
   if (!session)
     return refuse(401, {
       title: 'Log in first',
@@ -118,7 +113,8 @@ async function gateAction({
       ctx: { csrf: null },
       next: { href: '/ui/login', text: 'Log in' },
     });
-  const form = await readForm(ctx.req);
+  c.set('page', { csrf: session.csrf });
+  const form = await readForm(c);
   if (!form)
     return refuse(413, {
       title: 'Request too large',

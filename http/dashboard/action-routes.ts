@@ -8,8 +8,9 @@
  * page.
  *
  * @example
- *   const routes = actionRoutes({ h, access }); // GET /ui/confirm/:action, POST /ui/actions/:action
+ *   app.route('/', actionRoutes({ h, access })); // GET /ui/confirm/:action, POST /ui/actions/:action
  */
+import { type Context, Hono } from 'hono';
 import * as drover from '../../lib/index.ts';
 import {
   type DaemonHandle,
@@ -19,8 +20,8 @@ import {
   toDroverError,
   UsageError,
 } from '../../lib/index.ts';
-import type { Reply, RequestContext, Route } from '../router.ts';
-import { type DashboardAccess, get, post } from './access.ts';
+import type { AppEnv } from '../app-env.ts';
+import type { DashboardAccess } from './access.ts';
 import { buildConfirm } from './confirm-model.ts';
 import { htmlReply, redirect } from './reply.ts';
 import { confirmPage, type ActionKind } from './views/confirm.ts';
@@ -37,75 +38,65 @@ const ACTION_WAIT_MS = 1500;
 
 const ACTIONS: ActionKind[] = ['promote', 'rollback', 'deploy', 'heal'];
 
-export function actionRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
-  return [
-    get(
-      '/ui/confirm/:action',
-      access.view(async (ctx, p) => {
-        const action = ctx.params.action as ActionKind;
-        if (!ACTIONS.includes(action)) throw new NotFoundError(`no action ${ctx.params.action}`);
-        const model = await buildConfirm({ h, action, query: ctx.query });
-        return htmlReply(200, confirmPage({ model, ctx: p }));
-      }),
-    ),
-    post('/ui/actions/:action', (ctx) => postAction({ h, access, ctx })),
-  ];
+export function actionRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  app.get(
+    '/ui/confirm/:action',
+    access.view(async (c, p) => {
+      const action = c.req.param('action') as ActionKind;
+      if (!ACTIONS.includes(action)) throw new NotFoundError(`no action ${action}`);
+      const model = await buildConfirm({ h, action, query: new URL(c.req.url).searchParams });
+      return htmlReply(c, 200, confirmPage({ model, ctx: p }));
+    }),
+  );
+  app.post('/ui/actions/:action', (c) => postAction({ h, access, c }));
+  return app;
 }
 
+/** An action posted from a confirm page; what it throws is answered by the app's error handler as "<action> refused". */
 async function postAction({
   h,
   access,
-  ctx,
+  c,
 }: {
   h: DaemonHandle;
   access: DashboardAccess;
-  ctx: RequestContext;
-}): Promise<Reply> {
-  const action = ctx.params.action as ActionKind;
-  const gate = await access.actor(ctx);
+  c: Context<AppEnv>;
+}): Promise<Response> {
+  const action = c.req.param('action') as ActionKind;
+  const gate = await access.actor(c);
   if (!gate.ok) return gate.reply;
   const p = { csrf: gate.session.csrf };
   if (!ACTIONS.includes(action))
-    return htmlReply(404, messagePage({ title: 'Not found', message: `no action ${ctx.params.action}`, ctx: p }));
-  try {
-    const { promise, next } = await startAction({ h, kind: action, form: gate.form });
-    // Wait a moment: an action refused at once (a version not found, a lock) is shown here; a rollout under way is watched live on its page.
-    const early = await endedEarly(promise);
-    if (early.done && 'err' in early) throw early.err;
-    // Ended already, and not healthy (refused, a stale plan, rolled back): said here, with its status.
-    const ended = early.done && 'result' in early ? early.result : undefined;
-    if (isRolloutResult(ended) && ended.outcome !== 'healthy') {
-      const text = outcomeText(ended);
-      return htmlReply(
-        outcomeError(ended)!.httpStatus,
-        messagePage({
-          title: `${action}: ${text.title.toLowerCase()}`,
-          message: text.message,
-          ctx: p,
-          next: { href: next, text: 'See the rollout' },
-        }),
-      );
-    }
-    if (!early.done)
-      promise.catch((err: unknown) =>
-        h.ctx.log.warn(`dashboard ${action} failed: ${toDroverError(err).message}`, {
-          action,
-          error: toDroverError(err),
-        }),
-      );
-    return redirect(next);
-  } catch (err) {
-    const e = toDroverError(err);
+    return htmlReply(c, 404, messagePage({ title: 'Not found', message: `no action ${action}`, ctx: p }));
+  c.set('errorTitle', `${action} refused`);
+  const { promise, next } = await startAction({ h, kind: action, form: gate.form });
+  // Wait a moment: an action refused at once (a version not found, a lock) is shown here; a rollout under way is watched live on its page.
+  const early = await endedEarly(promise);
+  if (early.done && 'err' in early) throw early.err;
+  // Ended already, and not healthy (refused, a stale plan, rolled back): said here, with its status.
+  const ended = early.done && 'result' in early ? early.result : undefined;
+  if (isRolloutResult(ended) && ended.outcome !== 'healthy') {
+    const text = outcomeText(ended);
     return htmlReply(
-      e.httpStatus,
+      c,
+      outcomeError(ended)!.httpStatus,
       messagePage({
-        title: `${action} refused`,
-        message: e.message,
+        title: `${action}: ${text.title.toLowerCase()}`,
+        message: text.message,
         ctx: p,
-        next: { href: '/', text: 'Back to the overview' },
+        next: { href: next, text: 'See the rollout' },
       }),
     );
   }
+  if (!early.done)
+    promise.catch((err: unknown) =>
+      h.ctx.log.warn(`dashboard ${action} failed: ${toDroverError(err).message}`, {
+        action,
+        error: toDroverError(err),
+      }),
+    );
+  return redirect(c, next);
 }
 
 /** How an action stood after ACTION_WAIT_MS: ended with its result or error, or still running. */

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Reply } from '../router.ts';
 
 const DIR = join(import.meta.dirname, 'assets');
 
@@ -19,20 +18,14 @@ export const ASSETS: Record<string, { file: string; type: string }> = {
 
 const cache = new Map<string, string>();
 
-export function assetReply(name: string): Reply {
-  // Only the table's own names: `constructor`, `toString` and the like are no assets.
+/** An asset's text and type by its name, or undefined: only the table's own names (`constructor`, `toString` and the like are no assets). */
+export function assetOf(name: string): { text: string; type: string } | undefined {
   const a = Object.hasOwn(ASSETS, name) ? ASSETS[name] : undefined;
-  if (!a) return { status: 404, text: 'no such asset\n' };
+  if (!a) return undefined;
   let text = cache.get(name);
   if (text === undefined) {
     text = readFileSync(join(DIR, a.file), 'utf8');
     cache.set(name, text);
   }
-  // Names carry no version except the vendored file's, so they are revalidated rather than cached for long.
-  return {
-    status: 200,
-    text,
-    contentType: a.type,
-    headers: { 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' },
-  };
+  return { text, type: a.type };
 }

@@ -7,16 +7,18 @@
  * (`event: change`, the client fetches its page again and morphs `<main>`).
  * A bundle that now matches an overview's filter but was not on its page
  * when it connected is said as `event: stale` (the page offers a reload).
- * A comment every 20 s keeps proxies from closing a quiet stream.
+ * A comment every 20 s keeps proxies from closing a quiet stream. Framing
+ * and the stream's life are Hono's (streamSSE: one event per message, each
+ * line of its data prefixed; closed when the client goes).
  *
  * @example
  *   new EventSource('/ui/events?view=overview&q=web&offset=0&limit=50')
  *   new EventSource('/ui/events?bundles=web')   // a bundle or rollout page; `*` for every bundle
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'hono';
+import { type SSEStreamingApi, streamSSE } from 'hono/streaming';
 import * as drover from '../../lib/index.ts';
 import type { DaemonHandle } from '../../lib/index.ts';
-import type { Reply } from '../router.ts';
 import { overviewRow } from './views/overview.ts';
 
 const COALESCE_MS = 250;
@@ -24,122 +26,127 @@ const HEARTBEAT_MS = 20_000;
 /** How often a stream checks that whoever opened it may still look (a session ended or expired closes it). */
 const ALLOWED_CHECK_MS = 2_000;
 
-/** One SSE message: every line of `data` prefixed, so a multi-line row stays one event. */
-export function sseMessage(event: string, data: string): string {
-  return `event: ${event}\n${data
-    .split('\n')
-    .map((l) => `data: ${l}`)
-    .join('\n')}\n\n`;
+/** What a page listens for, from its query: an overview's filter and page, or the bundles a page shows. */
+interface Wanted {
+  overview: boolean;
+  filter: { q: string; namespace?: string };
+  offset: number;
+  limit: number;
+  bundles: Set<string>;
+}
+
+function wantedOf(query: URLSearchParams): Wanted {
+  return {
+    overview: query.get('view') === 'overview',
+    filter: { q: query.get('q') ?? '', ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}) },
+    offset: Number(query.get('offset') ?? 0) || 0,
+    limit: Number(query.get('limit') ?? 50) || 50,
+    bundles: new Set((query.get('bundles') ?? '').split(',').filter(Boolean)),
+  };
 }
 
 /**
- * A stream's upkeep: a comment every 20 s keeps proxies from closing it, and
- * it ends when whoever opened it may no longer look. `onClose` runs once,
- * whichever way the stream closes.
+ * Resolves when the stream should end: the client went away, or whoever
+ * opened it may no longer look. Meanwhile a comment every 20 s keeps
+ * proxies from closing it.
  */
-function guardStream({
-  res,
-  stillAllowed,
-  onClose,
-}: {
-  res: ServerResponse;
-  stillAllowed: () => boolean;
-  onClose: () => void;
-}): () => void {
-  const beat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  beat.unref();
-  const check = setInterval(() => {
-    if (!stillAllowed()) res.end();
-  }, ALLOWED_CHECK_MS);
-  check.unref();
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    clearInterval(beat);
-    clearInterval(check);
-    onClose();
-  };
-  res.on('close', close);
-  return close;
+function streamEnd(stream: SSEStreamingApi, stillAllowed: () => boolean): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const beat = setInterval(() => void stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    const check = setInterval(() => {
+      if (!stillAllowed()) done();
+    }, ALLOWED_CHECK_MS);
+    beat.unref();
+    check.unref();
+    function done() {
+      clearInterval(beat);
+      clearInterval(check);
+      resolve();
+    }
+    stream.onAbort(done);
+  });
 }
 
+/** Sends what changed in `bundles` to one page: overview rows (or `stale`), or a `change` note per wanted bundle. */
+async function sendChanges({
+  h,
+  stream,
+  wanted,
+  page,
+  bundles,
+}: {
+  h: DaemonHandle;
+  stream: SSEStreamingApi;
+  wanted: Wanted;
+  page: Promise<Set<string>> | undefined;
+  bundles: string[];
+}): Promise<void> {
+  if (page) {
+    const shown = await page;
+    const view = await drover.overview({ ws: h.ctx.ws, ...wanted.filter, only: bundles, limit: bundles.length });
+    for (const row of view.rows)
+      await (shown.has(row.bundle)
+        ? stream.writeSSE({ event: 'row', data: overviewRow(row).value })
+        : stream.writeSSE({ event: 'stale', data: row.bundle }));
+    return;
+  }
+  for (const b of bundles)
+    if (wanted.bundles.has('*') || wanted.bundles.has(b)) await stream.writeSSE({ event: 'change', data: b });
+}
+
+/**
+ * The live stream (Hono's streamSSE): `onClose` runs once, however it
+ * ends; nothing it throws reaches the reader (a failed update is logged).
+ */
 export function liveEvents({
   h,
-  query,
-  req,
+  c,
   stillAllowed = () => true,
   onClose = () => {},
 }: {
   h: DaemonHandle;
-  query: URLSearchParams;
-  req: IncomingMessage;
+  c: Context;
   /** Whether whoever opened the stream may still look; checked every few seconds, and the stream ends when not. */
   stillAllowed?: () => boolean;
   onClose?: () => void;
-}): Reply {
+}): Response {
   const feed = h.ctx.changes;
-  const overview = query.get('view') === 'overview';
-  const filter = { q: query.get('q') ?? '', ...(query.get('namespace') ? { namespace: query.get('namespace')! } : {}) };
-  const wanted = new Set((query.get('bundles') ?? '').split(',').filter(Boolean));
-  return {
-    status: 200,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', 'x-accel-buffering': 'no' },
-    stream: (res: ServerResponse) => {
-      res.write('retry: 3000\n: connected\n\n');
-      if (!feed) {
-        onClose();
-        return void res.end();
-      }
+  const wanted = wantedOf(new URL(c.req.url).searchParams);
+  const res = streamSSE(c, async (stream) => {
+    try {
+      await stream.write('retry: 3000\n: connected\n\n');
+      if (!feed) return;
       // The page set of an overview is fixed when it connects: what it shows.
-      const pageOf = () =>
-        drover
-          .overview({
-            ws: h.ctx.ws,
-            ...filter,
-            offset: Number(query.get('offset') ?? 0) || 0,
-            limit: Number(query.get('limit') ?? 50) || 50,
-          })
-          .then((v) => new Set(v.rows.map((r) => r.bundle)));
-      const onPage = overview ? pageOf() : undefined;
+      const page = wanted.overview
+        ? drover
+            .overview({ ws: h.ctx.ws, ...wanted.filter, offset: wanted.offset, limit: wanted.limit })
+            .then((v) => new Set(v.rows.map((r) => r.bundle)))
+        : undefined;
       // Awaited by every flush (which logs a failure); marked handled here so a failed read never goes unhandled.
-      onPage?.catch(() => {});
+      page?.catch(() => {});
       const pending = new Set<string>();
       let timer: NodeJS.Timeout | undefined;
-      const flush = async () => {
+      const flush = () => {
         timer = undefined;
         const bundles = [...pending];
         pending.clear();
-        if (overview) {
-          const page = await onPage!;
-          const view = await drover.overview({ ws: h.ctx.ws, ...filter, only: bundles, limit: bundles.length });
-          for (const row of view.rows)
-            res.write(
-              page.has(row.bundle) ? sseMessage('row', overviewRow(row).value) : sseMessage('stale', row.bundle),
-            );
-          return;
-        }
-        for (const b of bundles) if (wanted.has('*') || wanted.has(b)) res.write(sseMessage('change', b));
+        sendChanges({ h, stream, wanted, page, bundles }).catch((err: unknown) =>
+          h.ctx.log.debug(`live update not sent: ${(err as Error).message}`),
+        );
       };
       const off = feed.subscribe(({ bundle }) => {
         pending.add(bundle);
-        timer ??= setTimeout(
-          () =>
-            void flush().catch((err: unknown) => h.ctx.log.debug(`live update not sent: ${(err as Error).message}`)),
-          COALESCE_MS,
-        );
+        timer ??= setTimeout(flush, COALESCE_MS);
       });
-      const close = guardStream({
-        res,
-        stillAllowed,
-        onClose: () => {
-          off();
-          if (timer) clearTimeout(timer);
-          onClose();
-        },
-      });
-      req.on('close', close);
-      res.on('error', close);
-    },
-  };
+      await streamEnd(stream, stillAllowed);
+      off();
+      if (timer) clearTimeout(timer);
+    } finally {
+      onClose();
+    }
+  });
+  res.headers.set('content-type', 'text/event-stream; charset=utf-8');
+  res.headers.set('cache-control', 'no-store');
+  res.headers.set('x-accel-buffering', 'no');
+  return res;
 }

@@ -6,12 +6,13 @@
  * nothing here changes anything.
  *
  * @example
- *   const routes = pageRoutes({ h, access }); // GET /, /ui/bundles/:bundle, ...
+ *   app.route('/', pageRoutes({ h, access })); // GET /, /ui/bundles/:bundle, ...
  */
+import { type Context, Hono } from 'hono';
 import * as drover from '../../lib/index.ts';
 import { type DaemonHandle, toDroverError, UsageError, type Workspace } from '../../lib/index.ts';
-import type { Reply, RequestContext, Route } from '../router.ts';
-import { type DashboardAccess, get } from './access.ts';
+import type { AppEnv } from '../app-env.ts';
+import type { DashboardAccess } from './access.ts';
 import { htmlReply } from './reply.ts';
 import { bundlePage } from './views/bundle.ts';
 import { diffPage } from './views/diff.ts';
@@ -24,47 +25,48 @@ import { rolloutPage } from './views/rollout.ts';
 /** What a page is rendered from: the workspace, the request, and the reader's page context. */
 interface PageArgs {
   ws: Workspace;
-  ctx: RequestContext;
+  c: Context<AppEnv>;
+  /** The request's query string. */
+  query: URLSearchParams;
   page: PageContext;
 }
 
-export function pageRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Route[] {
-  const show = (path: string, render: (args: PageArgs) => Promise<Reply>): Route =>
-    get(
+export function pageRoutes({ h, access }: { h: DaemonHandle; access: DashboardAccess }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>({ strict: false });
+  const show = (path: string, render: (args: PageArgs) => Promise<Response>) =>
+    app.get(
       path,
-      access.view((ctx, page) => render({ ws: h.ctx.ws, ctx, page })),
+      access.view((c, page) => render({ ws: h.ctx.ws, c, query: new URL(c.req.url).searchParams, page })),
     );
-  return [
-    show('/', showOverview),
-    show('/ui/bundles/:bundle', showBundle),
-    show('/ui/bundles/:bundle/diff', showDiff),
-    show('/ui/rollouts/:bundle/:version/:environment', showRollout),
-    show('/ui/drift', showDrift),
-    show('/ui/pipeline', showPipeline),
-  ];
+  show('/', showOverview);
+  show('/ui/bundles/:bundle', showBundle);
+  show('/ui/bundles/:bundle/diff', showDiff);
+  show('/ui/rollouts/:bundle/:version/:environment', showRollout);
+  show('/ui/drift', showDrift);
+  show('/ui/pipeline', showPipeline);
+  return app;
 }
 
-async function showOverview({ ws, ctx, page }: PageArgs): Promise<Reply> {
-  const pageNo = Math.max(1, Number(ctx.query.get('page') ?? 1) || 1);
-  const namespace =
-    ctx.query.has('namespace') && ctx.query.get('namespace') !== '' ? ctx.query.get('namespace')! : undefined;
+async function showOverview({ ws, c, query, page }: PageArgs): Promise<Response> {
+  const pageNo = Math.max(1, Number(query.get('page') ?? 1) || 1);
+  const namespace = query.has('namespace') && query.get('namespace') !== '' ? query.get('namespace')! : undefined;
   return drover
     .overview({
       ws,
-      q: ctx.query.get('q') ?? '',
+      q: query.get('q') ?? '',
       ...(namespace !== undefined ? { namespace } : {}),
       offset: (pageNo - 1) * PAGE_SIZE,
       limit: PAGE_SIZE,
     })
-    .then((v) => htmlReply(200, overviewPage({ view: v, ctx: page })));
+    .then((v) => htmlReply(c, 200, overviewPage({ view: v, ctx: page })));
 }
 
-async function showBundle({ ws, ctx, page }: PageArgs): Promise<Reply> {
-  const detail = await drover.bundle({ ws, bundle: ctx.params.bundle! });
+async function showBundle({ ws, c, query, page }: PageArgs): Promise<Response> {
+  const detail = await drover.bundle({ ws, bundle: c.req.param('bundle')! });
   const versions = await Promise.all(
     detail.versions.slice(0, 30).map((v) => drover.show({ ws, bundle: detail.name, version: v.version })),
   );
-  const wanted = ctx.query.get('version');
+  const wanted = query.get('version');
   const selected = wanted ? await drover.show({ ws, bundle: detail.name, version: wanted }) : versions[0];
   let discovered: drover.DiscoveredView | undefined;
   let discoverError: string | null = null;
@@ -81,13 +83,13 @@ async function showBundle({ ws, ctx, page }: PageArgs): Promise<Reply> {
       discoverError = toDroverError(err).message;
     }
   }
-  return htmlReply(200, bundlePage({ detail, versions, selected, discovered, discoverError, ctx: page }));
+  return htmlReply(c, 200, bundlePage({ detail, versions, selected, discovered, discoverError, ctx: page }));
 }
 
-async function showDiff({ ws, ctx, page }: PageArgs): Promise<Reply> {
-  const bundle = (await drover.bundle({ ws, bundle: ctx.params.bundle! })).name;
-  const from = ctx.query.get('from');
-  const to = ctx.query.get('to');
+async function showDiff({ ws, c, query, page }: PageArgs): Promise<Response> {
+  const bundle = (await drover.bundle({ ws, bundle: c.req.param('bundle')! })).name;
+  const from = query.get('from');
+  const to = query.get('to');
   if (!from || !to) throw new UsageError('a diff needs from and to');
   const diff = await drover.diff({
     ws,
@@ -95,11 +97,11 @@ async function showDiff({ ws, ctx, page }: PageArgs): Promise<Reply> {
     to: `${bundle}@${to}`,
     signal: AbortSignal.timeout(30_000),
   });
-  return htmlReply(200, diffPage({ bundle, from, to, diff, ctx: page }));
+  return htmlReply(c, 200, diffPage({ bundle, from, to, diff, ctx: page }));
 }
 
-async function showRollout({ ws, ctx, page }: PageArgs): Promise<Reply> {
-  const { bundle, version, environment } = ctx.params as { bundle: string; version: string; environment: string };
+async function showRollout({ ws, c, page }: PageArgs): Promise<Response> {
+  const { bundle, version, environment } = c.req.param() as { bundle: string; version: string; environment: string };
   let view = await drover.rollout({ ws, bundle, version, environment });
   let gatherError: string | null = null;
   // A rollout that failed or is in flight: read its clusters' Events now (bounded), so the page has the cause, not only what was gathered before.
@@ -116,12 +118,12 @@ async function showRollout({ ws, ctx, page }: PageArgs): Promise<Reply> {
       gatherError = toDroverError(err).message;
     }
   }
-  return htmlReply(200, rolloutPage({ view, gatherError, ctx: page }));
+  return htmlReply(c, 200, rolloutPage({ view, gatherError, ctx: page }));
 }
 
-async function showDrift({ ws, ctx, page }: PageArgs): Promise<Reply> {
-  const bundle = ctx.query.get('bundle') || undefined;
-  const cluster = ctx.query.get('cluster') || undefined;
+async function showDrift({ ws, c, query, page }: PageArgs): Promise<Response> {
+  const bundle = query.get('bundle') || undefined;
+  const cluster = query.get('cluster') || undefined;
   const findings = await drover.driftFindings({
     ws,
     ...(bundle ? { bundle } : {}),
@@ -130,21 +132,20 @@ async function showDrift({ ws, ctx, page }: PageArgs): Promise<Reply> {
     limit: 500,
   });
   return htmlReply(
+    c,
     200,
     driftPage({ findings, filter: { ...(bundle ? { bundle } : {}), ...(cluster ? { cluster } : {}) }, ctx: page }),
   );
 }
 
-async function showPipeline({ ws, ctx, page }: PageArgs): Promise<Reply> {
+async function showPipeline({ ws, c, query, page }: PageArgs): Promise<Response> {
   const environments = await drover.environments({ ws });
   const all = await drover.bundles({ ws });
   const quarantine = await drover.quarantine({ ws });
   const q = new Set(quarantine.map((x) => `${x.bundle}\0${x.version}\0${x.environment}`));
-  const pageNo = Math.max(
-    1,
-    Math.min(Math.ceil(all.length / PIPELINE_PAGE) || 1, Number(ctx.query.get('page') ?? 1) || 1),
-  );
+  const pageNo = Math.max(1, Math.min(Math.ceil(all.length / PIPELINE_PAGE) || 1, Number(query.get('page') ?? 1) || 1));
   return htmlReply(
+    c,
     200,
     pipelinePage({
       environments,

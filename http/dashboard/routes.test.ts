@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SSEStreamingApi } from 'hono/streaming';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type DaemonHandle, openWorkspace, type Workspace } from '../../lib/index.ts';
@@ -15,7 +16,6 @@ import { createLogger } from '../../lib/loop/log.ts';
 import { createServeMetrics } from '../../lib/loop/serve-metrics.ts';
 import { type HttpServer, startHttpServer } from '../http-server.ts';
 import { safeNext } from './routes.ts';
-import { sseMessage } from './live.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'drover-dashboard-'));
 const servers: HttpServer[] = [];
@@ -30,7 +30,7 @@ afterAll(() => {
 
 const TOKEN = 'tok-dashboard-right-0123456789';
 
-async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}) {
+async function serve({ anonymousRead = false, publicUrl }: { anonymousRead?: boolean; publicUrl?: string } = {}) {
   const dir = mkdtempSync(join(scratch, 'ws-'));
   writeFileSync(
     join(dir, 'drover.yaml'),
@@ -41,14 +41,15 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
       registry: `oci-layout://${join(dir, 'registry')}`,
       clusters: [{ name: 'c1', context: 'c1' }],
       environments: [{ name: 'dev', clusters: ['c1'] }],
-      serve: { dashboard: { anonymousRead } },
+      serve: { dashboard: { anonymousRead }, ...(publicUrl ? { publicUrl } : {}) },
     }),
   );
   const ws = await openWorkspace({ configPath: join(dir, 'drover.yaml') });
   workspaces.push(ws);
   const called: string[] = [];
   const metrics = createServeMetrics();
-  const log = createLogger({ write: () => {} });
+  const logged: string[] = [];
+  const log = createLogger({ write: (l) => void logged.push(l) });
   const changes = createChangeFeed();
   const refuse = (what: string) => () => {
     called.push(what);
@@ -88,7 +89,7 @@ async function serve({ anonymousRead = false }: { anonymousRead?: boolean } = {}
   };
   const s = await startHttpServer({ handle, listen: '127.0.0.1:0', log });
   servers.push(s);
-  return { base: `http://127.0.0.1:${s.address.port}`, called, changes };
+  return { base: `http://127.0.0.1:${s.address.port}`, called, changes, ws, logged };
 }
 
 async function login(base: string): Promise<{ cookie: string; csrf: string }> {
@@ -130,7 +131,8 @@ describe('dashboard', () => {
     });
     expect(ok.headers.get('location')).toBe('/?q=web');
     const cookie = ok.headers.get('set-cookie')!;
-    expect(cookie).toMatch(/^drover_session=[A-Za-z0-9_-]{40,}; HttpOnly; SameSite=Strict; Path=\//);
+    expect(cookie).toMatch(/^drover_session=[A-Za-z0-9_-]{40,}; /);
+    expect(cookie.split('; ')).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict', 'Path=/']));
     expect(cookie).not.toContain(TOKEN);
     const page = await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } });
     expect(page.status).toBe(200);
@@ -156,6 +158,61 @@ describe('dashboard', () => {
       expect(safeNext(bad), JSON.stringify(bad)).toMatch(/^\/(?!\/)/);
     expect(safeNext('/\t/evil.example/')).toBe('/');
     expect(safeNext('/ui/bundles/web#versions')).toBe('/ui/bundles/web#versions');
+    // Against serve.publicUrl's origin: the same rule, with that origin.
+    expect(safeNext('/ui/drift', 'https://drover.example.com')).toBe('/ui/drift');
+    for (const bad of ['//other.example/', '/..//other.example', '/\\other.example'])
+      expect(safeNext(bad, 'https://drover.example.com'), bad).toBe('/');
+  });
+
+  it('under an https serve.publicUrl, logs in with a Secure __Host- cookie whatever the proxy says, and keeps next on that origin', async () => {
+    const { base } = await serve({ publicUrl: 'https://drover.example.com' });
+    const logIn = (next: string, headers: Record<string, string> = {}) =>
+      fetch(`${base}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: new URLSearchParams({ token: TOKEN, next }),
+      });
+    for (const headers of [{}, { 'x-forwarded-proto': 'http' }] as Record<string, string>[]) {
+      const ok = await logIn('/ui/drift?bundle=web', headers);
+      expect(ok.status).toBe(303);
+      expect(ok.headers.get('location')).toBe('/ui/drift?bundle=web');
+      const cookie = ok.headers.get('set-cookie')!;
+      expect(cookie).toMatch(/^__Host-drover_session=[A-Za-z0-9_-]{40,}; /);
+      expect(cookie.split('; ')).toEqual(expect.arrayContaining(['HttpOnly', 'SameSite=Strict', 'Path=/', 'Secure']));
+      expect(cookie).not.toMatch(/Domain=/i);
+      // The prefixed cookie is the session: the overview opens with it.
+      expect((await fetch(`${base}/`, { headers: { cookie: cookie.split(';')[0]! } })).status).toBe(200);
+    }
+    for (const bad of ['//drover.example.com.evil/', 'https://drover.example.com/', '/\\x', '/\t/x'])
+      expect((await logIn(bad)).headers.get('location'), bad).toBe('/');
+  });
+
+  it('a login whose next carries CR/LF or a TAB lands on /, with no header of its making', async () => {
+    const { base } = await serve();
+    for (const next of ['/\r\nset-cookie: x=1', '/%0D%0Aset-cookie: x=1', '/\t/evil.example/']) {
+      const res = await fetch(`${base}/ui/login`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${encodeURIComponent(TOKEN)}&next=${next.startsWith('/%') ? next : encodeURIComponent(next)}`,
+      });
+      expect([next, res.status, res.headers.get('location')]).toEqual([next, 303, '/']);
+      expect(res.headers.get('set-cookie')).toMatch(/^drover_session=/);
+    }
+  });
+
+  it("a page's own bug is a 500 page that says nothing of it; the daemon's log has it", async () => {
+    const { base, ws, logged } = await serve({ anonymousRead: true });
+    // The state closed under the dashboard: every read of it now throws, which no page expects.
+    ws.close();
+    const res = await fetch(`${base}/ui/pipeline`);
+    expect(res.status).toBe(500);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    const text = await res.text();
+    expect(text).toContain('internal error (the daemon logged it)');
+    expect(text).not.toMatch(/database|sqlite|at .*\.ts:\d+/i);
+    expect(logged.some((l) => l.includes('http handler failed') && l.includes('/ui/pipeline'))).toBe(true);
   });
 
   it('answers failed logins from one address 429 with Retry-After after ten; the right token waits too', async () => {
@@ -242,6 +299,16 @@ describe('dashboard', () => {
     expect((await fetch(`${base}/ui/assets/idiomorph-0.8.0.esm.js`)).status).toBe(200);
     expect((await fetch(`${base}/ui/assets/..%2F..%2Fpackage.json`)).status).toBe(404);
     expect((await fetch(`${base}/ui/assets/routes.ts`)).status).toBe(404);
+    // Names of Object.prototype's members are no assets: 404, never a 500.
+    for (const name of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
+      const r = await fetch(`${base}/ui/assets/${name}`);
+      expect([name, r.status, await r.text()]).toEqual([name, 404, 'no such asset\n']);
+    }
+    // An unknown dashboard path is a page too: 404 as HTML, with the security headers.
+    const missing = await fetch(`${base}/ui/nothing`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(missing.headers.get('content-security-policy')).toContain("default-src 'none'");
   });
 
   it("a session's live stream ends when the session is logged out; a session opens at most 8 at once", async () => {
@@ -286,8 +353,12 @@ describe('dashboard', () => {
     expect(got).toContain('event: change\ndata: web\n\n');
     expect(got).not.toContain('data: api');
     ac.abort();
-    expect(sseMessage('row', '<tr>\n<td>x</td>\n</tr>')).toBe(
-      'event: row\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n',
-    );
+    // A multi-line row stays one event: every line of its data prefixed (Hono's framing, as the stream writes it).
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const sse = new SSEStreamingApi(writable, readable);
+    const framed = new Response(sse.responseReadable).text();
+    await sse.writeSSE({ event: 'row', data: '<tr>\n<td>x</td>\n</tr>' });
+    await sse.close();
+    expect(await framed).toBe('event: row\ndata: <tr>\ndata: <td>x</td>\ndata: </tr>\n\n');
   });
 });

@@ -1,11 +1,11 @@
 /**
  * Dashboard sessions: a person logs in with the API token (the same
  * credential, so the same authorization as the API) and gets a random
- * session id in an HttpOnly, SameSite=Strict cookie; the token itself is
- * never put in a cookie, a URL or a page. Each session has its own CSRF
- * token, put in every form the dashboard renders and checked (in constant
- * time) on every state-changing request, so another site cannot post on a
- * logged-in person's behalf even where SameSite is not honoured.
+ * session id in a cookie (session-cookie.ts); the token itself is never put
+ * in a cookie, a URL or a page. Each session has its own CSRF token, put in
+ * every form the dashboard renders and checked (in constant time) on every
+ * state-changing request, so another site cannot post on a logged-in
+ * person's behalf even where SameSite is not honoured.
  *
  * Sessions live in the daemon's memory: a restart logs everyone out, which
  * is the safe way round. They expire after `ttlMs` without use, and after
@@ -15,13 +15,10 @@
  * @example
  *   const sessions = createSessionStore({ ttlMs: 8 * 3600_000 });
  *   const s = sessions.create();
- *   sessions.cookie(s.id) // 'drover_session=...; HttpOnly; SameSite=Strict; Path=/; Max-Age=28800'
- *   sessions.fromCookie(req.headers.cookie) // the session, or undefined
+ *   sessions.find(s.id) // the session (renewed), or undefined
  */
 import { randomBytes } from 'node:crypto';
 import { constantTimeEqual } from '../verify-webhook.ts';
-
-export const SESSION_COOKIE = 'drover_session';
 
 export interface Session {
   id: string;
@@ -32,26 +29,16 @@ export interface Session {
 }
 
 export interface SessionStore {
+  /** How long a session lasts without use (the cookie's Max-Age). */
+  ttlMs: number;
   create(): Session;
-  fromCookie(header: string | undefined): Session | undefined;
+  /** The session with this id, renewed by the use; undefined when there is none or it expired. */
+  find(id: string | undefined): Session | undefined;
   end(id: string): void;
   /** Whether the session still stands (not ended, not expired), without counting as a use. */
   alive(id: string): boolean;
-  /** The Set-Cookie value starting a session (`secure` when the dashboard is reached over HTTPS). */
-  cookie(id: string, opts?: { secure?: boolean }): string;
-  /** The Set-Cookie value ending one. */
-  clearCookie(): string;
   /** Whether `presented` is this session's CSRF token. */
   checkCsrf(session: Session, presented: string | undefined): boolean;
-}
-
-/** One cookie's value from a Cookie header, or undefined. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
-  for (const part of (header ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0 && part.slice(0, i).trim() === name) return part.slice(i + 1).trim();
-  }
-  return undefined;
 }
 
 export function createSessionStore({
@@ -65,6 +52,7 @@ export function createSessionStore({
     for (const [id, s] of sessions) if (s.expiresAtMs <= now()) sessions.delete(id);
   };
   return {
+    ttlMs,
     create() {
       sweep();
       const endsAtMs = now() + Math.max(ttlMs, maxAgeMs);
@@ -72,8 +60,7 @@ export function createSessionStore({
       sessions.set(s.id, s);
       return s;
     },
-    fromCookie(header) {
-      const id = cookieValue(header, SESSION_COOKIE);
+    find(id) {
       if (!id) return undefined;
       const s = sessions.get(id);
       if (!s) return undefined;
@@ -86,9 +73,6 @@ export function createSessionStore({
     },
     end: (id) => void sessions.delete(id),
     alive: (id) => (sessions.get(id)?.expiresAtMs ?? 0) > now(),
-    cookie: (id, { secure = false } = {}) =>
-      `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.round(ttlMs / 1000)}${secure ? '; Secure' : ''}`,
-    clearCookie: () => `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`,
     checkCsrf: (session, presented) =>
       typeof presented === 'string' && presented.length > 0 && constantTimeEqual(presented, session.csrf),
   };

@@ -168,9 +168,13 @@ function assembleEnvironments({
 function assembleServe(serve: RawConfig['serve']): ServeConfig {
   return {
     listen: serve?.listen ?? '127.0.0.1:7070',
+    ...(serve?.publicUrl ? { publicUrl: serve.publicUrl } : {}),
     tokenEnv: serve?.tokenEnv ?? 'DROVER_API_TOKEN',
     trustedProxies: serve?.trustedProxies ?? [],
-    metrics: { requireToken: serve?.metrics?.requireToken ?? false },
+    metrics: {
+      requireToken: serve?.metrics?.requireToken ?? false,
+      ...(serve?.metrics?.listen ? { listen: serve.metrics.listen } : {}),
+    },
     webhook: {
       // `serve.webhook.secretEnv` is the older spelling of GitHub's: it named one secret for every provider.
       secretEnvs: {

@@ -73,6 +73,17 @@ describe('resolveConfig', () => {
     });
     expect(selfHealFor(c, 'web')).toBe('heal');
     expect(selfHealFor(c, 'api')).toBe('report');
+    expect(c.serve.publicUrl).toBeUndefined();
+    expect(c.serve.metrics).toEqual({ requireToken: false });
+  });
+
+  it('takes serve.publicUrl and serve.metrics.listen as written', () => {
+    const c = resolveConfig({
+      doc: { ...base, serve: { publicUrl: 'https://drover.example.com', metrics: { listen: '0.0.0.0:9090' } } },
+      file,
+    });
+    expect(c.serve.publicUrl).toBe('https://drover.example.com');
+    expect(c.serve.metrics).toEqual({ requireToken: false, listen: '0.0.0.0:9090' });
   });
 
   it("gives each webhook provider its own secret; the older serve.webhook.secretEnv names GitHub's alone", () => {
@@ -97,6 +108,9 @@ describe('resolveConfig', () => {
     [{ ...base, kind: 'Nope' }, /kind/],
     [{ ...base, drift: { selfHeal: 'fix' } }, /selfHeal/],
     [{ ...base, serve: { listen: 'nowhere' } }, /listen/],
+    [{ ...base, serve: { publicUrl: 'drover.example.com' } }, /publicUrl/],
+    [{ ...base, serve: { publicUrl: 'https://drover.example.com/ui' } }, /publicUrl/],
+    [{ ...base, serve: { metrics: { listen: '9090' } } }, /listen/],
     [{ ...base, sources: [] }, /sources/],
     [{ ...base, registry: 'http://x' }, /registry/],
     [{ ...base, sources: [{ name: 'Bad Name', url: 'x' }] }, /name/],

@@ -68,12 +68,14 @@ export interface WebhookConfig {
 export interface ServeConfig {
   /** host:port of the daemon's HTTP listener. */
   listen: string;
+  /** The origin people reach the dashboard at (`https://drover.example.com`); https makes the session cookie Secure and __Host- prefixed. */
+  publicUrl?: string;
   /** Environment variable holding the API bearer token. */
   tokenEnv: string;
   /** Reverse proxies whose X-Forwarded-For names the client (failed logins are counted per client). */
   trustedProxies: string[];
-  /** Whether /metrics needs the API token. */
-  metrics: { requireToken: boolean };
+  /** Whether /metrics needs the API token, and its own `host:port` listener when it has one (then not on `listen`). */
+  metrics: { requireToken: boolean; listen?: string };
   webhook: WebhookConfig;
   graceSeconds: number;
   /** Channel tags as desired state: follow moves made outside Drover, reading each tag every `pollSeconds`. */

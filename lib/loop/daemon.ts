@@ -270,7 +270,7 @@ async function startTaking({
 }): Promise<() => Promise<void>> {
   const { ws, log, metrics, deps, changes } = ctx;
   const triggers = startTriggers({ ws, log, wakes, resyncSeconds, signal: taking.signal });
-  const probes = startProbes({ ws, deps });
+  const probes = startProbes({ ws, deps, log });
   const background = await startBackgroundTasks({
     tasks: backgroundTasks,
     ws,

@@ -7,17 +7,21 @@
  * from probes on an interval: the registry is asked (GET /v2/) unless it
  * answered the loop or the channel watch since the last probe and failed
  * none since, and every cluster known to be down is asked for its version,
- * so it is marked up again when it answers.
+ * so it is marked up again when it answers. A probe that throws is logged
+ * and the next one runs as planned: the interval is the retry (a probe only
+ * asks what is down, so there is nothing to back off from), and a timer
+ * callback that threw would end the process.
  *
  * @example
  *   const status = startingStatus(new Date().toISOString());
- *   const probes = startProbes({ ws, deps });
+ *   const probes = startProbes({ ws, deps, log });
  *   probes.stop();
  */
 import { toDroverError } from '../errors/errors.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import type { DaemonStatus } from './daemon-handle.ts';
 import type { DependencyTracker } from './dependencies.ts';
+import type { Logger } from './log.ts';
 
 /** How often the registry is probed (GET /v2/) between operations, when nothing else asked it. */
 const REGISTRY_PROBE_MS = 10_000;
@@ -28,11 +32,17 @@ export function startingStatus(startedAt: string): DaemonStatus {
 }
 
 /** Probes the registry and the clusters that are down now and every REGISTRY_PROBE_MS, until `stop()`. */
-export function startProbes({ ws, deps }: { ws: Workspace; deps: DependencyTracker }): { stop(): void } {
+export function startProbes({ ws, deps, log }: { ws: Workspace; deps: DependencyTracker; log: Logger }): {
+  stop(): void;
+} {
   const probe = () => {
-    probeRegistry({ ws, deps });
-    for (const d of deps.snapshot().filter((x) => x.kind === 'cluster' && !x.up))
-      probeCluster({ ws, deps, name: d.name });
+    try {
+      probeRegistry({ ws, deps });
+      for (const d of deps.snapshot().filter((x) => x.kind === 'cluster' && !x.up))
+        probeCluster({ ws, deps, name: d.name });
+    } catch (err) {
+      log.warn(`dependency probe failed: ${toDroverError(err).message}`, { error: toDroverError(err) });
+    }
   };
   probe();
   const probing = setInterval(probe, REGISTRY_PROBE_MS);
