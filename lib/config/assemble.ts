@@ -16,6 +16,7 @@ import type {
   DriftConfig,
   DroverConfig,
   EnvironmentConfig,
+  RenderConfig,
   RendererSettings,
   SelfHeal,
   ServeConfig,
@@ -55,7 +56,11 @@ type RawConfig = {
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
-  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings> };
+  render?: {
+    kustomize?: Partial<RendererSettings>;
+    helm?: Partial<RendererSettings>;
+    allowRemote?: RenderConfig['allowRemote'];
+  };
 };
 
 type RawEnvironment = NonNullable<RawConfig['environments']>[number];
@@ -117,6 +122,7 @@ export function assembleConfig({
     render: {
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
+      allowRemote: raw.render?.allowRemote ?? 'never',
     },
   };
 }

@@ -84,6 +84,8 @@ export interface RendererSettings {
 export interface RenderConfig {
   kustomize: RendererSettings;
   helm: RendererSettings;
+  /** Whether a bundle may opt in to remote references (Kustomize remote bases, Helm dependencies fetched): `never` (default) or `bundle`. */
+  allowRemote: 'never' | 'bundle';
 }
 
 export interface DroverConfig {

@@ -104,7 +104,7 @@ export const helmRenderer = {
     return s.helm ? [s.helm.chart, ...s.helm.values, ...(s.targets ?? []).flatMap((t) => t.values ?? [])] : [];
   },
   command: (bundle) => `helm template ${bundle.spec.helm!.chart}`,
-  async prepare({ bundle, target: t, read, environments, where }) {
+  async prepare({ bundle, target: t, read, environments, where, allowRemote }) {
     const helm = bundle.spec.helm!;
     const declared = bundle.spec.targets ?? [];
     const layers = layersOf(t, declared);
@@ -114,7 +114,7 @@ export const helmRenderer = {
       values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])],
       others: declared.flatMap((d) => d.values ?? []),
       read,
-      allowRemote: helm.allowRemote,
+      remote: { operator: allowRemote, bundle: helm.allowRemote, bundleSetting: 'spec.helm.allowRemote' },
     });
     const args: HelmTemplateArgs = {
       chart: closure.chart,

@@ -98,9 +98,17 @@ export const kustomizeRenderer = {
   ownedPaths: (bundle) =>
     [bundle.spec.kustomize?.path, ...(bundle.spec.targets ?? []).map((t) => t.path)].filter((x): x is string => !!x),
   command: (bundle, target) => `kustomize build ${dirOf(bundle, target)}`,
-  async prepare({ bundle, target, read, where }) {
+  async prepare({ bundle, target, read, where, allowRemote }) {
     const dir = dirOf(bundle, target);
-    const closure = await resolveClosure({ dir, read, allowRemote: bundle.spec.kustomize!.allowRemote });
+    const closure = await resolveClosure({
+      dir,
+      read,
+      remote: {
+        operator: allowRemote,
+        bundle: bundle.spec.kustomize!.allowRemote,
+        bundleSetting: 'spec.kustomize.allowRemote',
+      },
+    });
     return {
       files: closure.files,
       // Targets with the same inputs (two of them rendering one overlay) share one render.

@@ -31,6 +31,7 @@ import type { OnEvent } from '../progress.ts';
 import { binaryVersion } from './binary-version.ts';
 import { findBinary } from './find-binary.ts';
 import type { RenderCache } from './render-cache.ts';
+import type { AllowRemote } from './remote-policy.ts';
 import type { PrepareArgs, PreparedRender, ReadRepo } from './renderer.ts';
 import { RENDERERS, type RendererName } from './renderers.ts';
 import { openSandbox } from './sandbox.ts';
@@ -77,7 +78,10 @@ export async function renderBundle({
   /** drover.yaml's `render`: each renderer's binary and limits. */
   settings: Readonly<
     Record<RendererName, { binary: string; timeoutSeconds: number; maxOutputBytes: number; concurrency: number }>
-  >;
+  > & {
+    /** Whether a bundle may opt in to remote references (absent: never). */
+    readonly allowRemote?: AllowRemote;
+  };
   environments: PrepareArgs['environments'];
   /** The process environment a bare binary name is looked up on (PATH, HOME). */
   env: NodeJS.ProcessEnv;
@@ -98,7 +102,14 @@ export async function renderBundle({
     const where = `${bundle.file}: bundle ${bundle.name}${target ? `, target ${target.name}` : ''} (${command})`;
     let prepared: PreparedRender;
     try {
-      prepared = await renderer.prepare({ bundle, target, read, environments, where });
+      prepared = await renderer.prepare({
+        bundle,
+        target,
+        read,
+        environments,
+        where,
+        allowRemote: settings.allowRemote ?? 'never',
+      });
     } catch (err) {
       if (err instanceof InvalidInputError)
         throw new InvalidInputError(`${where}: ${err.message}`, {

@@ -15,6 +15,7 @@
  */
 import type { BundleDocument, TargetSpec } from '../bundle/bundle-doc.ts';
 import type { LoadedObject } from '../object/yaml.ts';
+import type { AllowRemote } from './remote-policy.ts';
 import type { Sandbox } from './sandbox.ts';
 
 export interface RepoFile {
@@ -58,6 +59,8 @@ export interface PrepareArgs {
   environments: readonly { name: string; capabilities?: { kubeVersion?: string; apiVersions?: readonly string[] } }[];
   /** How messages name this render: `<file>: bundle web, target prod (kustomize build ...)`. */
   where: string;
+  /** drover.yaml's `render.allowRemote`: whether a bundle may opt in to remote references at all. */
+  allowRemote: AllowRemote;
 }
 
 export interface PreparedRender {
