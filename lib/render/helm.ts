@@ -30,9 +30,10 @@ import type { TargetSpec } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { stableStringify } from '../object/canonical.ts';
 import { formatRef } from '../object/ref.ts';
-import { type LoadedObject, loadObjects } from '../object/yaml.ts';
+import { type LoadedObject, loadObjects, type YamlLimits } from '../object/yaml.ts';
 import { resolveHelmClosure } from './helm-chart.ts';
 import { helmSources, renderDifferences } from './helm-output.ts';
+import { renderOutputLimits } from './output-limits.ts';
 import type { Renderer, SandboxRun } from './renderer.ts';
 
 const HOOK = 'helm.sh/hook';
@@ -68,7 +69,10 @@ export function helmTemplateArgs(a: HelmTemplateArgs): string[] {
   ];
 }
 
-async function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: SandboxRun, argv: string[]) {
+async function runHelm(
+  { sandbox, binary, timeoutMs, maxOutputBytes, capSetting, what, signal }: SandboxRun,
+  argv: string[],
+) {
   // Helm's home, cache and data (repositories, registry logins, plugins) are the sandbox's own; no kubeconfig.
   const env = {
     HELM_CACHE_HOME: join(sandbox.home, 'helm', 'cache'),
@@ -76,7 +80,8 @@ async function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signa
     HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'),
     KUBECONFIG: join(sandbox.home, 'no-kubeconfig'),
   };
-  return (await sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, what, env, signal })).stdout;
+  return (await sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, capSetting, what, env, signal }))
+    .stdout;
 }
 
 /** The targets a target inherits values from, itself last: `prod/c3` -> [prod, prod/c3] when `prod` is declared. */
@@ -87,9 +92,10 @@ function layersOf(target: TargetSpec | undefined, all: readonly TargetSpec[]): T
 }
 
 /** Objects of a render, each named by the repository path of the template it came from. */
-function objectsOf(text: string, chart: string): LoadedObject[] {
+function objectsOf(text: string, chart: string, limits: Partial<YamlLimits>): LoadedObject[] {
   return loadObjects({
     files: helmSources(text).map((s) => ({ path: s.path.replace(/^[^/]+/, chart), text: s.text })),
+    limits,
   });
 }
 
@@ -141,7 +147,11 @@ export const helmRenderer = {
           runHelm(run, helmTemplateArgs(args)),
         ]);
         if (first !== second) {
-          const differ = renderDifferences(objectsOf(first, closure.chart), objectsOf(second, closure.chart));
+          const limits = renderOutputLimits(run.maxOutputBytes);
+          const differ = renderDifferences(
+            objectsOf(first, closure.chart, limits),
+            objectsOf(second, closure.chart, limits),
+          );
           const named = differ.map(
             (d) => `${d.ref} (${d.template}${d.fields.length ? `: ${d.fields.slice(0, 5).join(', ')}` : ''})`,
           );
@@ -152,10 +162,10 @@ export const helmRenderer = {
         }
         return first;
       },
-      objects(output) {
+      objects(output, limits) {
         let objects: LoadedObject[];
         try {
-          objects = objectsOf(output, closure.chart);
+          objects = objectsOf(output, closure.chart, limits);
         } catch (err) {
           if (err instanceof InvalidInputError)
             throw new InvalidInputError(`${where}: ${err.message}`, {

@@ -18,7 +18,8 @@
  *
  * @example
  *   const prepared = await kustomizeRenderer.prepare({ bundle, target, read, environments, where });
- *   const objects = prepared.objects(await prepared.run({ sandbox, binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, what: where }));
+ *   const run = { sandbox, binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, capSetting: 'render.kustomize.maxOutputBytes', what: where };
+ *   const objects = prepared.objects(await prepared.run(run), renderOutputLimits(run.maxOutputBytes));
  */
 import type { BundleDocument, TargetSpec } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
@@ -120,13 +121,14 @@ export const kustomizeRenderer = {
             args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
             timeoutMs: run.timeoutMs,
             maxOutputBytes: run.maxOutputBytes,
+            capSetting: run.capSetting,
             what: run.what,
             signal: run.signal,
           })
         ).stdout,
-      objects: (output) =>
+      objects: (output, limits) =>
         restoreEncrypted({
-          objects: loadObjects({ files: [{ path: `${dir} (kustomize build)`, text: output }] }),
+          objects: loadObjects({ files: [{ path: `${dir} (kustomize build)`, text: output }], limits }),
           closure,
           where,
         }),

@@ -27,6 +27,8 @@ export interface Sandbox {
     args: string[];
     timeoutMs: number;
     maxOutputBytes: number;
+    /** The setting the cap comes from, named when the output goes over it. */
+    capSetting?: string;
     what: string;
     env?: Record<string, string>;
     signal?: AbortSignal;
@@ -107,12 +109,12 @@ function stoppedError({
   command: string;
   stopped: string;
 }): InvalidInputError {
-  return new InvalidInputError(`${what}: ${command} ${stopped}`, {
-    data: {
-      command,
-      reason: stopped.startsWith('did not finish') ? 'timeout' : stopped.startsWith('wrote') ? 'output-cap' : 'aborted',
-    },
-  });
+  const reason = stopped.startsWith('did not finish')
+    ? 'timeout'
+    : stopped.startsWith('wrote')
+      ? 'output-cap'
+      : 'aborted';
+  return new InvalidInputError(`${what}: ${command} ${stopped}`, { data: { command, reason } });
 }
 
 /** Runs one command in the sandbox: its stdout, or an error naming what ran and why it stopped. */
@@ -123,6 +125,7 @@ function runInSandbox({
   args,
   timeoutMs,
   maxOutputBytes,
+  capSetting = 'the output cap',
   what,
   env = {},
   signal,
@@ -146,7 +149,7 @@ function runInSandbox({
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => {
       outBytes += b.length;
-      if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (the output cap)`);
+      if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (${capSetting})`);
       out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => {

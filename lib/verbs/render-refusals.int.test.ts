@@ -180,7 +180,7 @@ describe('kustomize bundles the cut refuses', () => {
           },
         ),
       { maxOutputBytes: 2048 },
-      /kustomize wrote more than 2048 bytes \(the output cap\)/,
+      /kustomize wrote more than 2048 bytes \(render\.kustomize\.maxOutputBytes\)/,
     ],
     [
       'a secretGenerator over a SOPS-encrypted file',
