@@ -44,8 +44,10 @@ export interface HelmClosure {
   files: RepoFile[];
   /** The values files, in the order Helm reads them. */
   values: string[];
-  /** Dependencies a render must fetch (only when the bundle allows remote). */
+  /** Dependencies `helm dependency build` must bring into charts/: from file:// directories of the closure, or, when allowed, from remote repositories. */
   fetch: string[];
+  /** Whether `helm dependency build` needs the network (a remote repository allowed by drover.yaml and the bundle). */
+  network: 'none' | 'remote';
   /** sha256 of the chart path, the values order and every file's path and blob id. */
   digest: string;
 }
@@ -151,7 +153,7 @@ export async function resolveHelmClosure({
       data: { file: chart, reason: 'no-chart' },
     });
   const files = new Map(chartFiles.map((f) => [f.path, f]));
-  const { fetch, local } = assembleDependencyFetch({ chart, chartYaml, chartFiles, files, remote });
+  const { fetch, local, remoteFetch } = assembleDependencyFetch({ chart, chartYaml, chartFiles, files, remote });
   for (const dir of local) {
     const dep = await read(dir);
     if (!dep.some((f) => f.path === `${dir}/Chart.yaml`))
@@ -163,7 +165,10 @@ export async function resolveHelmClosure({
   }
   refuseLookupCalls({ chart, chartFiles });
   const ordered = await readValuesFiles({ values, files, read });
-  return assembleHelmClosure({ chart, files: [...files.values()], values: ordered, fetch });
+  return {
+    ...assembleHelmClosure({ chart, files: [...files.values()], values: ordered, fetch }),
+    network: remoteFetch ? 'remote' : 'none',
+  };
 }
 
 /**
@@ -188,7 +193,7 @@ function assembleDependencyFetch({
   chartFiles: readonly RepoFile[];
   files: ReadonlyMap<string, RepoFile>;
   remote: RemotePolicy;
-}): { fetch: string[]; local: string[] } {
+}): { fetch: string[]; local: string[]; remoteFetch: boolean } {
   const requirements = files.get(`${chart}/requirements.yaml`);
   const deps = [
     ...dependenciesOf(parseYaml(chartYaml)),
@@ -219,7 +224,7 @@ function assembleDependencyFetch({
       );
     }
   }
-  return { fetch, local };
+  return { fetch, local, remoteFetch: fetch.length > local.length };
 }
 
 /**
@@ -345,7 +350,7 @@ function assembleHelmClosure({
   files: RepoFile[];
   values: string[];
   fetch: string[];
-}): HelmClosure {
+}): Omit<HelmClosure, 'network'> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256').update(`chart ${chart}\n`);
   for (const v of values) hash.update(`values ${v}\n`);

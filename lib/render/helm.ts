@@ -35,6 +35,7 @@ import { resolveHelmClosure } from './helm-chart.ts';
 import { helmSources, renderDifferences } from './helm-output.ts';
 import { renderOutputLimits } from './output-limits.ts';
 import type { Renderer, SandboxRun } from './renderer.ts';
+import type { SandboxNetwork } from './sandbox.ts';
 
 const HOOK = 'helm.sh/hook';
 
@@ -69,9 +70,11 @@ export function helmTemplateArgs(a: HelmTemplateArgs): string[] {
   ];
 }
 
+/** Runs helm in the sandbox: with no network, unless `network` says this call (a dependency build) may fetch. */
 async function runHelm(
   { sandbox, binary, timeoutMs, maxOutputBytes, capSetting, what, signal }: SandboxRun,
   argv: string[],
+  network: SandboxNetwork = 'none',
 ) {
   // Helm's home, cache and data (repositories, registry logins, plugins) are the sandbox's own; no kubeconfig.
   const env = {
@@ -80,8 +83,8 @@ async function runHelm(
     HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'),
     KUBECONFIG: join(sandbox.home, 'no-kubeconfig'),
   };
-  return (await sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, capSetting, what, env, signal }))
-    .stdout;
+  const args = { command: binary, args: argv, timeoutMs, maxOutputBytes, capSetting, what, env, network, signal };
+  return (await sandbox.run(args)).stdout;
 }
 
 /** The targets a target inherits values from, itself last: `prod/c3` -> [prod, prod/c3] when `prod` is declared. */
@@ -141,7 +144,8 @@ export const helmRenderer = {
       files: closure.files,
       key: `${closure.digest.slice('sha256:'.length)}-${argsDigest}`,
       async run(run) {
-        if (closure.fetch.length > 0) await runHelm(run, ['dependency', 'build', `./${closure.chart}`]);
+        if (closure.fetch.length > 0)
+          await runHelm(run, ['dependency', 'build', `./${closure.chart}`], closure.network);
         const [first, second] = await Promise.all([
           runHelm(run, helmTemplateArgs(args)),
           runHelm(run, helmTemplateArgs(args)),

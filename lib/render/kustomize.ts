@@ -123,6 +123,8 @@ export const kustomizeRenderer = {
             maxOutputBytes: run.maxOutputBytes,
             capSetting: run.capSetting,
             what: run.what,
+            // Only a render allowed to fetch gets a network; every other one runs with none at all.
+            network: closure.remote.length > 0 ? 'remote' : 'none',
             signal: run.signal,
           })
         ).stdout,
