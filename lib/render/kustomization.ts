@@ -40,8 +40,6 @@ export interface KustomizationRefs {
 
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
-export { isRemote } from './remote-reference.ts';
-
 type Doc = Record<string, unknown>;
 
 const isRecord = (x: unknown): x is Doc => typeof x === 'object' && x !== null && !Array.isArray(x);
