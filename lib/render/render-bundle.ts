@@ -33,7 +33,7 @@ import { findBinary } from './find-binary.ts';
 import type { RenderCache } from './render-cache.ts';
 import { renderOutputLimits } from './output-limits.ts';
 import type { AllowRemote } from './remote-policy.ts';
-import type { PrepareArgs, PreparedRender, ReadRepo, Renderer } from './renderer.ts';
+import type { PrepareArgs, ReadRepo } from './renderer.ts';
 import { RENDERERS, type RendererName } from './renderers.ts';
 import { openSandbox } from './sandbox.ts';
 
@@ -103,7 +103,8 @@ export async function renderBundle({
     const command = renderer.command(bundle, target);
     const where = `${bundle.file}: bundle ${bundle.name}${target ? `, target ${target.name}` : ''} (${command})`;
     const allowRemote = settings.allowRemote ?? 'never';
-    const prepared = await prepareTarget(renderer, { bundle, target, read, environments, where, allowRemote });
+    const prepare = () => renderer.prepare({ bundle, target, read, environments, where, allowRemote });
+    const prepared = await named({ where, bundle, target }, prepare);
     const key = `${prepared.key}-${name}-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
     const { text, cached } = await cache.get(key, async () => {
       onEvent({ phase: 'render', subject: bundle.name, message: `${command}${target ? ` (${target.name})` : ''}` });
@@ -127,20 +128,25 @@ export async function renderBundle({
       throw new InvalidInputError(`${where}: ${name} wrote more than ${s.maxOutputBytes} bytes (${capSetting})`, {
         data: { bundle: bundle.name, target: target?.name, reason: 'output-cap' },
       });
-    const objects = prepared.objects(text, renderOutputLimits(s.maxOutputBytes));
+    const objects = await named({ where, bundle, target }, () =>
+      prepared.objects(text, renderOutputLimits(s.maxOutputBytes)),
+    );
     return { name: target?.name, objects, files: prepared.files.map((f) => f.path), cached };
   });
   return { renderer: { name, version }, targets: rendered };
 }
 
-/** The renderer's preparation of one target; a refusal is named by the render (`<file>: bundle web, target prod (...)`). */
-async function prepareTarget(renderer: Renderer, args: PrepareArgs): Promise<PreparedRender> {
+/** What `f` returns; a refusal it throws is named by the render (`<file>: bundle web, target prod (...)`), unless it already is. */
+async function named<T>(
+  { where, bundle, target }: { where: string; bundle: BundleDocument; target: TargetSpec | undefined },
+  f: () => T | Promise<T>,
+): Promise<T> {
   try {
-    return await renderer.prepare(args);
+    return await f();
   } catch (err) {
-    if (err instanceof InvalidInputError)
-      throw new InvalidInputError(`${args.where}: ${err.message}`, {
-        data: { ...err.data, bundle: args.bundle.name, target: args.target?.name },
+    if (err instanceof InvalidInputError && !err.message.startsWith(where))
+      throw new InvalidInputError(`${where}: ${err.message}`, {
+        data: { ...err.data, bundle: bundle.name, target: target?.name },
         cause: err,
       });
     throw err;
