@@ -101,6 +101,64 @@ spec: {template: {spec: {containers: [{name: api, image: "api:2", env: []}]}}}
   });
 });
 
+describe('a member SOPS-encrypted in Git, of any kind', () => {
+  // A ConfigMap as `sops --encrypt --age ... --encrypted-regex '^data$'` writes it: its labels stay plaintext.
+  const sopsConfigMap = (label: string, value: string, lastmodified: string) =>
+    obj(`apiVersion: v1
+kind: ConfigMap
+metadata: {name: app, namespace: shop, labels: {tier: ${label}}}
+data: {password: "${value}", mode: "${value}"}
+sops:
+  age: [{recipient: age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq, enc: "-----BEGIN AGE ENCRYPTED FILE-----\\nabc\\n-----END AGE ENCRYPTED FILE-----\\n"}]
+  lastmodified: "${lastmodified}"
+  mac: "${ENC}"
+  encrypted_regex: ^data$
+  version: 3.11.0
+`);
+
+  it('shows every changed value as *** between two versions, the paths still visible', () => {
+    const d = diffMembers({
+      before: [sopsConfigMap('web', ENC, '2026-01-01T00:00:00Z')],
+      after: [sopsConfigMap('api', ENC2, '2026-02-01T00:00:00Z')],
+    });
+    const fields = d.changed[0]!.fields;
+    expect(fields.map((f) => f.path)).toEqual([
+      'data.mode',
+      'data.password',
+      'metadata.labels.tier',
+      'sops.lastmodified',
+    ]);
+    for (const f of fields) expect([f.before, f.after]).toEqual(['***', '***']);
+  });
+
+  it('masks a decrypted member the caller marks sensitive, map keys kept', () => {
+    const plain = (v: string, extra = {}) =>
+      ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app' },
+        data: { password: v, ...extra },
+      }) as KubeObject;
+    const fields = diffObjects({
+      before: plain('hunter2'),
+      after: plain('hunter3', { token: 's3cret' }),
+      sensitive: true,
+    });
+    expect(fields).toEqual([
+      { path: 'data.password', pointer: '/data/password', op: 'changed', before: '***', after: '***' },
+      { path: 'data.token', pointer: '/data/token', op: 'added', after: '***' },
+    ]);
+    expect(JSON.stringify(diffObjects({ before: plain('a'), after: plain('hunter2') }))).toContain('hunter2');
+  });
+
+  it('maskSecrets keeps only the identity of an encrypted member', () => {
+    const shown = maskSecrets(sopsConfigMap('web', ENC, '2026-01-01T00:00:00Z'));
+    expect(shown.metadata).toEqual({ name: 'app', namespace: 'shop' });
+    expect(shown.data).toEqual({ password: '***', mode: '***' });
+    expect(JSON.stringify(shown)).not.toContain('web');
+  });
+});
+
 describe('diffMembers', () => {
   it('lists added, removed, changed and unchanged members', () => {
     const objects = (y: string) => parseAllDocuments(y).map((d) => d.toJS() as KubeObject);

@@ -4,8 +4,13 @@
  * for each changed member the fields, with old and new values. Objects are
  * compared in canonical form (no status, no server-set metadata). Values that
  * must not be shown are masked as `***`: every value under a Secret's `data`
- * and `stringData` (its keys stay visible), and anything SOPS- or
- * age-encrypted, in any kind. A changed secret value still shows as changed.
+ * and `stringData` (its keys stay visible), anything SOPS- or age-encrypted,
+ * in any kind, and every value of a member that was SOPS-encrypted in Git,
+ * whatever its kind (a ConfigMap encrypted with sops is as secret as a
+ * Secret): one that still carries its `sops` block, or one the caller marks
+ * `sensitive` (decrypted to be applied, as a cluster diff's is). Its field
+ * paths and map keys stay visible. A changed secret value still shows as
+ * changed.
  *
  * Arrays are compared by index: a container inserted before others shows as
  * changes to every later index, which is what a strategic merge would do to
@@ -18,6 +23,7 @@
 import { canonicalObject, stableStringify } from '../object/canonical.ts';
 
 import { formatRef, refKey, refOf, type KubeObject, type ObjectRef } from '../object/ref.ts';
+import { isSopsEncrypted } from '../sops/detect.ts';
 
 export const MASK = '***';
 
@@ -68,8 +74,19 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Every scalar of `value` replaced by `***`; map keys and list lengths kept. */
+function maskAll(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskAll);
+  if (isRecord(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskAll(v)]));
+  return MASK;
+}
+
+/** Whether an object was SOPS-encrypted in Git: it carries sops' metadata block (lib/sops/detect.ts). */
+export const wasEncrypted = (obj: KubeObject | undefined): boolean => obj !== undefined && isSopsEncrypted(obj);
+
 /** `value` found at `path` in an object of kind `kind`, with anything secret replaced by `***`. */
-function mask(value: unknown, path: readonly Segment[], secret: boolean): unknown {
+function mask(value: unknown, path: readonly Segment[], secret: boolean | 'all'): unknown {
+  if (secret === 'all') return maskAll(value);
   if (secret && (path[0] === 'data' || path[0] === 'stringData')) {
     if (path.length === 1 && isRecord(value)) return Object.fromEntries(Object.keys(value).map((k) => [k, MASK]));
     if (path.length >= 2) return MASK;
@@ -81,15 +98,39 @@ function mask(value: unknown, path: readonly Segment[], secret: boolean): unknow
   return value;
 }
 
-/** A copy of an object safe to show: Secret values and encrypted values masked. */
+/** A copy of an object safe to show: Secret values and encrypted values masked; a SOPS-encrypted object's identity only. */
 export function maskSecrets<T extends KubeObject>(obj: T): T {
+  if (wasEncrypted(obj)) {
+    const { apiVersion, kind, metadata } = obj;
+    return {
+      ...(maskAll(obj) as T),
+      apiVersion,
+      kind,
+      metadata: { name: metadata.name, ...(metadata.namespace === undefined ? {} : { namespace: metadata.namespace }) },
+    };
+  }
   return mask(obj, [], obj.kind === 'Secret' && obj.apiVersion === 'v1') as T;
 }
 
-/** Field-level changes from `before` to `after` (both compared in canonical form), sorted by path. */
-export function diffObjects({ before, after }: { before: KubeObject; after: KubeObject }): FieldChange[] {
+/**
+ * Field-level changes from `before` to `after` (both compared in canonical form), sorted by path.
+ * `sensitive`: every value is masked (the member was SOPS-encrypted in Git and is shown decrypted);
+ * it is implied when either side still carries its `sops` block.
+ */
+export function diffObjects({
+  before,
+  after,
+  sensitive = false,
+}: {
+  before: KubeObject;
+  after: KubeObject;
+  sensitive?: boolean;
+}): FieldChange[] {
   const secret =
-    (before.kind === 'Secret' && before.apiVersion === 'v1') || (after.kind === 'Secret' && after.apiVersion === 'v1');
+    sensitive || wasEncrypted(before) || wasEncrypted(after)
+      ? 'all'
+      : (before.kind === 'Secret' && before.apiVersion === 'v1') ||
+        (after.kind === 'Secret' && after.apiVersion === 'v1');
   const out: FieldChange[] = [];
   const change = (op: FieldChange['op'], path: Segment[], b: unknown, a: unknown) => {
     out.push({

@@ -186,6 +186,29 @@ describe('packBundle', () => {
     expect(normalizeCommitTime(input)).toBe(output);
   });
 
+  it('refuses at cut a member or a layer that unpacking the version would refuse', () => {
+    const big = (name: string, bytes: number): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: 'web' },
+      data: { blob: 'x'.repeat(bytes) },
+    });
+    expect(() =>
+      packBundle({
+        name: 'web',
+        version: '1.0.0',
+        targets: [{ name: 'prod', objects: [big('huge', 9 << 20)] }],
+        provenance,
+      }),
+    ).toThrow(
+      /^bundle web, target prod: ConfigMap\/web\/huge is \d+ bytes as stored, more than the 8388608 a member may be/,
+    );
+    const many = Array.from({ length: 10_001 }, (_, i) => big(`part-${i}`, 1));
+    expect(() => packBundle({ name: 'web', version: '1.0.0', objects: many, provenance })).toThrow(
+      /^bundle web: 10001 members of \d+ bytes as stored, more than a version's layer may hold \(10000 members, 134217728 bytes\)/,
+    );
+  });
+
   it('memberPath uses _cluster and core for the empty namespace and group', () => {
     expect(memberPath({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'web' } })).toBe(
       '_cluster/core/Namespace/web.json',

@@ -23,7 +23,7 @@ import { canonicalBytes, sha256, type ContentDigest } from '../object/canonical.
 import { formatRef, groupOf, type KubeObject, type ObjectId, refOf } from '../object/ref.ts';
 import { gzipDeterministic, type GzipLevel } from './gzip.ts';
 import { type BundlePolicy, isDefaultPolicy, type StoredPolicy, storedPolicyOf } from './policy.ts';
-import { unsafePathReason, writeTar } from './tar.ts';
+import { DEFAULT_TAR_LIMITS, unsafePathReason, writeTar } from './tar.ts';
 
 export const OCI_MANIFEST_MEDIA_TYPE = 'application/vnd.oci.image.manifest.v1+json';
 export const BUNDLE_ARTIFACT_TYPE = 'application/vnd.drover.bundle.v1';
@@ -179,8 +179,7 @@ export function packBundle({
   checkVersionNames({ name, version, parent: provenance.parent });
   if (targets && targets.length === 0)
     throw new InvalidInputError(`bundle ${name}: no targets to pack`, { data: { bundle: name } });
-  const packedTargets = targets?.map((t) => ({ name: t.name, ...packLayer({ objects: t.objects, gzipLevel }) }));
-  const first = packedTargets?.[0] ?? { name: undefined, ...packLayer({ objects, gzipLevel }) };
+  const { packedTargets, first } = packLayers({ name, objects, targets, gzipLevel });
   const layer = first.data;
   const layerDigest = first.digest;
 
@@ -253,14 +252,49 @@ function checkVersionNames({ name, version, parent }: { name: string; version: s
   }
 }
 
-/** One layer: each object's canonical JSON at its member path, sorted by path, as a deterministic tar.gz. */
-function packLayer({ objects, gzipLevel }: { objects: readonly KubeObject[]; gzipLevel: GzipLevel }): PackedLayer {
+/** Every target's layer, and the first (a version without targets: its one layer, of `objects`). */
+function packLayers({
+  name,
+  objects,
+  targets,
+  gzipLevel,
+}: {
+  name: string;
+  objects: readonly KubeObject[];
+  targets: readonly PackTarget[] | undefined;
+  gzipLevel: GzipLevel;
+}) {
+  const packedTargets = targets?.map((t) => ({
+    name: t.name,
+    ...packLayer({ objects: t.objects, gzipLevel, where: `bundle ${name}, target ${t.name}` }),
+  }));
+  const first = packedTargets?.[0] ?? {
+    name: undefined,
+    ...packLayer({ objects, gzipLevel, where: `bundle ${name}` }),
+  };
+  return { packedTargets, first };
+}
+
+/**
+ * One layer: each object's canonical JSON at its member path, sorted by path, as a deterministic tar.gz.
+ * A layer that unpack (tar.ts's limits) would refuse is refused here, at cut, rather than at deploy.
+ */
+function packLayer({
+  objects,
+  gzipLevel,
+  where,
+}: {
+  objects: readonly KubeObject[];
+  gzipLevel: GzipLevel;
+  where: string;
+}): PackedLayer {
   const files = objects
     .map((object) => {
       const content = canonicalBytes(object);
       return { object, path: memberPath(object), content, digest: sha256(content) };
     })
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  refuseUnreadableLayer({ files, where });
   const data = gzipDeterministic({ data: writeTar({ entries: files }), level: gzipLevel });
   const members: BundleConfigMember[] = files.map(({ object, digest }) => ({
     apiVersion: object.apiVersion,
@@ -304,4 +338,29 @@ function assembleLayerDescriptors({
           annotations: { 'org.opencontainers.image.title': layerTitle },
         },
       ];
+}
+
+/** Refuses a layer with a member or a total over what unpacking a version reads back (DEFAULT_TAR_LIMITS). */
+function refuseUnreadableLayer({
+  files,
+  where,
+}: {
+  files: readonly { object: KubeObject; content: Uint8Array }[];
+  where: string;
+}): void {
+  const { maxEntryBytes, maxTotalBytes, maxEntries } = DEFAULT_TAR_LIMITS;
+  const big = files.find((f) => f.content.byteLength > maxEntryBytes);
+  if (big) {
+    const ref = formatRef(refOf(big.object));
+    throw new InvalidInputError(
+      `${where}: ${ref} is ${big.content.byteLength} bytes as stored, more than the ${maxEntryBytes} a member may be (no cluster could store it either)`,
+      { data: { ref, bytes: big.content.byteLength, maxEntryBytes, reason: 'member-too-large' } },
+    );
+  }
+  const total = files.reduce((n, f) => n + f.content.byteLength, 0);
+  if (total > maxTotalBytes || files.length > maxEntries)
+    throw new InvalidInputError(
+      `${where}: ${files.length} members of ${total} bytes as stored, more than a version's layer may hold (${maxEntries} members, ${maxTotalBytes} bytes)`,
+      { data: { bytes: total, members: files.length, maxTotalBytes, maxEntries, reason: 'layer-too-large' } },
+    );
 }

@@ -17,6 +17,7 @@ import type {
   DroverConfig,
   EnvironmentConfig,
   LimitsConfig,
+  RenderConfig,
   RendererSettings,
   SelfHeal,
   ServeConfig,
@@ -62,7 +63,12 @@ type RawConfig = {
     channels?: Partial<ServeConfig['channels']>;
     dashboard?: Partial<ServeConfig['dashboard']>;
   };
-  render?: { kustomize?: Partial<RendererSettings>; helm?: Partial<RendererSettings>; cacheMaxBytes?: number };
+  render?: {
+    kustomize?: Partial<RendererSettings>;
+    helm?: Partial<RendererSettings>;
+    cacheMaxBytes?: number;
+    allowRemote?: RenderConfig['allowRemote'];
+  };
   limits?: Partial<LimitsConfig>;
 };
 
@@ -126,6 +132,7 @@ export function assembleConfig({
       kustomize: rendererSettings('kustomize', raw.render?.kustomize),
       helm: rendererSettings('helm', raw.render?.helm),
       cacheMaxBytes: raw.render?.cacheMaxBytes ?? DEFAULT_RENDER_CACHE_MAX_BYTES,
+      allowRemote: raw.render?.allowRemote ?? 'never',
     },
     limits: assembleLimits(raw.limits),
   };

@@ -29,6 +29,16 @@ describe('resolveConfig', () => {
     expect(() => resolveConfig({ doc: { ...base, render: { cacheMaxBytes: -1 } }, file })).toThrow(InvalidInputError);
   });
 
+  it('refuses remote references in renders by default; render.allowRemote: bundle lets bundles opt in', () => {
+    expect(resolveConfig({ doc: base, file }).render.allowRemote).toBe('never');
+    expect(resolveConfig({ doc: { ...base, render: { allowRemote: 'bundle' } }, file }).render.allowRemote).toBe(
+      'bundle',
+    );
+    expect(() => resolveConfig({ doc: { ...base, render: { allowRemote: 'always' } }, file })).toThrow(
+      InvalidInputError,
+    );
+  });
+
   it('takes KUBECONFIG when the file names none', () => {
     expect(resolveConfig({ doc: base, file, env: { KUBECONFIG: '/k/a:/k/b' } }).kubeconfig).toBe('/k/a');
   });

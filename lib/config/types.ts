@@ -95,6 +95,8 @@ export interface RendererSettings {
 export interface RenderConfig {
   kustomize: RendererSettings;
   helm: RendererSettings;
+  /** Whether a bundle may opt in to remote references (Kustomize remote bases, Helm dependencies fetched): `never` (default) or `bundle`. */
+  allowRemote: 'never' | 'bundle';
   /** The render cache's size limit (`<state dir>/render-cache/`): past it, the least recently used renders are deleted. */
   cacheMaxBytes: number;
 }

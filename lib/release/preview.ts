@@ -11,14 +11,15 @@
  * when it would be released instead. Members that exist and are not the
  * bundle's are listed as `foreign` with the `spec.adopt` line that would
  * take them over: the release would refuse them. Secret values are masked
- * by the diff. `drover diff --cluster`, `--dry-run` and the dashboard's
+ * by the diff, and so is every value of a member that was SOPS-encrypted in
+ * Git, whatever its kind (it is diffed decrypted, as it would be applied). `drover diff --cluster`, `--dry-run` and the dashboard's
  * confirm pages show it.
  *
  * @example
  *   const d = await previewRelease({ cluster, bundle: 'web', content, inventory, prepare });
  *   d.changed // [{ ref: { kind: 'Deployment', ... }, fields: [{ path: 'spec.replicas', before: 1, after: 3 }] }]
  */
-import { diffObjects, type MembersDiff } from '../bundle/diff.ts';
+import { diffObjects, type MembersDiff, wasEncrypted } from '../bundle/diff.ts';
 import { applyObject } from '../cluster/apply.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { withoutDelegatedFields } from '../object/delegated.ts';
@@ -110,7 +111,9 @@ export async function previewRelease({
     claims: own.claims,
     policy,
   });
-  const { diff, letGo } = assembleMembersDiff({ plan, dryRun });
+  // Members encrypted in Git are diffed decrypted: each is masked whole, whatever its kind.
+  const sensitive = new Set(content.members.filter(wasEncrypted).map((m) => keyOf(m)));
+  const { diff, letGo } = assembleMembersDiff({ plan, dryRun, sensitive });
   const refusals = [
     ...own.reserved.map((r) => ({ ref: r.ref, message: r.message })),
     ...own.missingNamespaces.map((m) => ({
@@ -182,9 +185,12 @@ async function readDryRun({
 function assembleMembersDiff({
   plan,
   dryRun,
+  sensitive,
 }: {
   plan: readonly PlanEntry[];
   dryRun: ReadonlyMap<string, KubeObject>;
+  /** Keys of members whose every value is masked (SOPS-encrypted in Git). */
+  sensitive: ReadonlySet<string>;
 }): { diff: MembersDiff; letGo: { ref: string; reason: string }[] } {
   const diff: MembersDiff = { added: [], removed: [], changed: [], unchanged: [] };
   const letGo: { ref: string; reason: string }[] = [];
@@ -195,7 +201,11 @@ function assembleMembersDiff({
       letGo.push({ ref: e.ref, reason: e.reason ?? 'released' });
     else if (e.action === 'unchanged') diff.unchanged.push(refOf(e.object!));
     else if (e.action === 'update') {
-      const fields = diffObjects({ before: applied(e.live!), after: applied(dryRun.get(e.key)!) });
+      const fields = diffObjects({
+        before: applied(e.live!),
+        after: applied(dryRun.get(e.key)!),
+        sensitive: sensitive.has(e.key),
+      });
       if (fields.length > 0) diff.changed.push({ ref: refOf(e.object!), fields });
       else diff.unchanged.push(refOf(e.object!));
     }

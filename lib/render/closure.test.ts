@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { InvalidInputError } from '../errors/errors.ts';
 import { resolveClosure } from './closure.ts';
 import type { RepoFile } from './renderer.ts';
 
@@ -62,17 +63,17 @@ describe('resolveClosure', () => {
     [
       'a remote base',
       { 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' },
-      /k\/kustomization\.yaml: loads the remote "github\.com\/acme\/base\?ref=v1": renders use the repository at the commit only/,
+      /^k\/kustomization\.yaml: resources\[0\] github\.com\/acme\/base\?ref=v1: remote reference refused \(render\.allowRemote is never; the bundle must also set spec\.kustomize\.allowRemote\): renders read the repository at the commit only$/,
     ],
     [
       'an https resource',
       { 'k/kustomization.yaml': 'resources: [https://example.com/x.yaml]' },
-      /loads the remote "https:\/\/example\.com\/x\.yaml"/,
+      /resources\[0\] https:\/\/example\.com\/x\.yaml: remote reference refused/,
     ],
     [
       'a path leaving the repository',
       { 'k/kustomization.yaml': 'resources: [../../outside]' },
-      /k\/kustomization\.yaml: "\.\.\/\.\.\/outside" leaves the repository/,
+      /k\/kustomization\.yaml: resources\[0\] "\.\.\/\.\.\/outside" leaves the repository/,
     ],
     [
       'an absolute path',
@@ -102,13 +103,48 @@ describe('resolveClosure', () => {
     await expect(resolveClosure({ dir: 'k', read: repo(files).read })).rejects.toThrow(message);
   });
 
-  it('lets a bundle that allows remote bases name them, and keys on them', async () => {
-    const c = await resolveClosure({
-      dir: 'k',
-      read: repo({ 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' }).read,
-      allowRemote: true,
-    });
+  const remoteBase = { 'k/kustomization.yaml': 'resources: [github.com/acme/base?ref=v1]' };
+  const policy = (operator: 'never' | 'bundle', bundle: boolean) => ({
+    operator,
+    bundle,
+    bundleSetting: 'spec.kustomize.allowRemote',
+  });
+
+  it('lets remote bases through only when drover.yaml and the bundle both allow them, and keys on them', async () => {
+    const c = await resolveClosure({ dir: 'k', read: repo(remoteBase).read, remote: policy('bundle', true) });
     expect(c.remote).toEqual(['github.com/acme/base?ref=v1']);
+    const refused = (operator: 'never' | 'bundle', bundle: boolean) =>
+      resolveClosure({ dir: 'k', read: repo(remoteBase).read, remote: policy(operator, bundle) }).then(
+        () => undefined,
+        (e: InvalidInputError) => [e.message.replace(/^.*remote reference refused /, ''), e.data.reason],
+      );
+    expect(await refused('never', true)).toEqual([
+      '(render.allowRemote is never): renders read the repository at the commit only',
+      'remote',
+    ]);
+    expect(await refused('bundle', false)).toEqual([
+      '(spec.kustomize.allowRemote is not set): renders read the repository at the commit only',
+      'remote',
+    ]);
+  });
+
+  it('refuses a file:// reference whatever the settings: it reads the host disk', async () => {
+    const files = { 'k/kustomization.yaml': 'resources: ["file:///srv/git/base.git"]' };
+    await expect(resolveClosure({ dir: 'k', read: repo(files).read, remote: policy('bundle', true) })).rejects.toThrow(
+      /resources\[0\] file:\/\/\/srv\/git\/base\.git: remote reference refused \(file:\/\/ reads the disk of the host/,
+    );
+  });
+
+  it('reads a path that only looks like a host name from the repository when the repository has it', async () => {
+    const files = {
+      'k/kustomization.yaml': 'resources: [web.prod/cm.yaml]',
+      'k/web.prod/cm.yaml': 'kind: ConfigMap',
+    };
+    const c = await resolveClosure({ dir: 'k', read: repo(files).read });
+    expect(c.files.map((f) => f.path)).toEqual(['k/kustomization.yaml', 'k/web.prod/cm.yaml']);
+    await expect(
+      resolveClosure({ dir: 'k', read: repo({ 'k/kustomization.yaml': 'resources: [example.com/org/repo]' }).read }),
+    ).rejects.toThrow(/resources\[0\] example\.com\/org\/repo: remote reference refused/);
   });
 
   it('asks for each directory once', async () => {

@@ -7,8 +7,9 @@
  * repository is there), the cache key of the render (a hash of those files'
  * blob ids, the directory and the Kustomize version: the same key means the
  * same output, so the render can be skipped), and refusals, each naming the
- * kustomization and why: a remote base or resource (unless the bundle allows
- * remote), a path that leaves the repository, a missing file, a
+ * kustomization and why: a remote reference in any field (reason `remote`,
+ * unless drover.yaml's `render.allowRemote` and the bundle both allow it:
+ * remote-policy.ts), a path that leaves the repository, a missing file, a
  * secretGenerator reading a SOPS-encrypted file (rendering it would put the
  * plaintext into the artifact), a Helm chart inside Kustomize.
  *
@@ -16,14 +17,15 @@
  * directory (recursively), and each directory is asked for once.
  *
  * @example
- *   const c = await resolveClosure({ dir: 'apps/web/overlays/prod', read, allowRemote: false });
+ *   const c = await resolveClosure({ dir: 'apps/web/overlays/prod', read });
  *   c.files.map((f) => f.path) // => ['apps/web/base/deployment.yaml', 'apps/web/base/kustomization.yaml', 'apps/web/overlays/prod/kustomization.yaml', ...]
  */
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import { parse } from 'yaml';
 import { InvalidInputError } from '../errors/errors.ts';
-import { isRemote, KUSTOMIZATION_FILES, kustomizationReferences, type KustomizationRefs } from './kustomization.ts';
+import { KUSTOMIZATION_FILES, kustomizationReferences, type KustomizationRefs } from './kustomization.ts';
+import { remoteRefusal, type RemotePolicy } from './remote-policy.ts';
 import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface Closure {
@@ -31,7 +33,7 @@ export interface Closure {
   dir: string;
   /** Every repository file the build may read, sorted by path. */
   files: RepoFile[];
-  /** Remote references (only when allowed). */
+  /** Remote references (only when the policy allows them). */
   remote: string[];
   /** sha256 of the directory and every file's path and blob id. */
   digest: string;
@@ -46,19 +48,29 @@ function inside(from: string, entry: string): string | undefined {
   return p === '..' || p.startsWith('../') ? undefined : p.replace(/\/$/, '');
 }
 
+/** Nothing remote: what a render gets when no policy is handed in. */
+const NO_REMOTE: RemotePolicy = { operator: 'never', bundle: false, bundleSetting: 'spec.kustomize.allowRemote' };
+
 export async function resolveClosure({
   dir,
   read,
-  allowRemote = false,
+  remote: policy = NO_REMOTE,
 }: {
   dir: string;
   read: ReadRepo;
-  allowRemote?: boolean;
+  /** Whether remote references may be fetched (drover.yaml's render.allowRemote and the bundle's opt-in). */
+  remote?: RemotePolicy;
 }): Promise<Closure> {
   const listed = new Map<string, Promise<RepoFile[]>>();
   const under = (d: string) => {
     if (!listed.has(d)) listed.set(d, read(d));
     return listed.get(d)!;
+  };
+  const fileAt = async (p: string) =>
+    (await under(posix.dirname(p) === '.' ? '' : posix.dirname(p))).find((f) => f.path === p);
+  const exists = async (kdir: string, entry: string) => {
+    const p = inside(kdir, entry);
+    return p !== undefined && ((await fileAt(p)) !== undefined || (await under(p)).length > 0);
   };
   const files = new Map<string, RepoFile>();
   const remote: string[] = [];
@@ -85,35 +97,67 @@ export async function resolveClosure({
       throw refuse(`malformed YAML: ${(err as Error).message.split('\n')[0]}`, { reason: 'malformed' });
     }
     const refs = kustomizationReferences(doc);
+    const local = await sortRemote({ refs, policy, where, isPath: (entry) => exists(kdir, entry), remote });
     if (refs.refused.length > 0) throw refuse(refs.refused.join('; '), { reason: 'refused', refused: refs.refused });
-    for (const entry of refs.entries) {
-      if (isRemote(entry)) {
-        if (!allowRemote)
-          throw refuse(
-            `loads the remote ${JSON.stringify(entry)}: renders use the repository at the commit only (set spec.kustomize.allowRemote to allow remote bases)`,
-            { reason: 'remote', entry },
-          );
-        remote.push(entry);
-        continue;
-      }
+    for (const { field, path: entry } of local) {
       const p = inside(kdir, entry);
-      if (!p) throw refuse(`${JSON.stringify(entry)} leaves the repository`, { reason: 'path-escape', entry });
-      const asFile = (await under(posix.dirname(p) === '.' ? '' : posix.dirname(p))).find((f) => f.path === p);
+      if (!p)
+        throw refuse(`${field} ${JSON.stringify(entry)} leaves the repository`, {
+          reason: 'path-escape',
+          entry,
+          field,
+        });
+      const asFile = await fileAt(p);
       if (asFile) {
         files.set(p, asFile);
         continue;
       }
       const asDir = await under(p);
       if (asDir.length === 0)
-        throw refuse(`${JSON.stringify(entry)} is neither a file nor a directory of the repository`, {
+        throw refuse(`${field} ${JSON.stringify(entry)} is neither a file nor a directory of the repository`, {
           reason: 'missing',
           entry,
+          field,
         });
       queue.push(p);
     }
     refuseSopsGenerators({ kdir, generated: refs.generated, files, refuse });
   }
   return assembleClosure({ dir, files: [...files.values()], remote });
+}
+
+/**
+ * The references of one kustomization to read from the repository: its
+ * entries, and a remote-spelled one that is a bare host name the repository
+ * has as a path (the one guess of remote-reference.ts; current Kustomize
+ * reads such a path locally). Every other remote reference is refused by the
+ * policy, or, when it allows it, added to `remote`.
+ */
+async function sortRemote({
+  refs,
+  policy,
+  where,
+  isPath,
+  remote,
+}: {
+  refs: KustomizationRefs;
+  policy: RemotePolicy;
+  where: string;
+  isPath: (entry: string) => Promise<boolean>;
+  remote: string[];
+}): Promise<KustomizationRefs['entries']> {
+  const local = [...refs.entries];
+  for (const r of refs.remote) {
+    if (r.spelling === 'bare-host' && (await isPath(r.path))) {
+      local.push({ field: r.field, path: r.path });
+      continue;
+    }
+    const hint = ': renders read the repository at the commit only';
+    const refused = remoteRefusal({ policy, spelling: r.spelling, field: r.field, ref: r.path, where, hint });
+    if (refused) throw refused;
+    remote.push(r.path);
+  }
+  return local;
 }
 
 /** Refuses a secretGenerator of a kustomization that reads a SOPS-encrypted file of the closure. */

@@ -12,8 +12,11 @@
  * - a values file that is missing, or SOPS-encrypted (rendering it would put
  *   its plaintext into the version);
  * - a dependency of Chart.yaml (or requirements.yaml) that is not vendored in
- *   charts/, which `helm template` would want fetched (unless the bundle
- *   allows remote), or whose vendored version is not the one Chart.lock pins;
+ *   charts/ and comes from a remote repository, which `helm dependency build`
+ *   would fetch (reason `remote`, unless drover.yaml's render.allowRemote and
+ *   the bundle both allow it), from a `file://` directory outside the
+ *   repository, or from no repository; or whose vendored version is not the
+ *   one Chart.lock pins;
  * - a template that calls `lookup`: `helm template` has no cluster, so it
  *   renders empty, silently (argo-cd #5202), in the chart or any subchart,
  *   vendored as a directory or a .tgz.
@@ -22,7 +25,7 @@
  * directory (recursively, binary ones as bytes).
  *
  * @example
- *   const c = await resolveHelmClosure({ chart: 'charts/web', values: ['charts/web/values-prod.yaml'], read, allowRemote: false });
+ *   const c = await resolveHelmClosure({ chart: 'charts/web', values: ['charts/web/values-prod.yaml'], read });
  *   c.values // => ['charts/web/values-prod.yaml']
  */
 import { createHash } from 'node:crypto';
@@ -31,6 +34,8 @@ import { parse } from 'yaml';
 import { gunzipBounded } from '../bundle/gzip.ts';
 import { readTar } from '../bundle/tar.ts';
 import { InvalidInputError } from '../errors/errors.ts';
+import { remoteRefusal, type RemotePolicy } from './remote-policy.ts';
+import { helmRepositoryKind } from './remote-reference.ts';
 import type { ReadRepo, RepoFile } from './renderer.ts';
 
 export interface HelmClosure {
@@ -39,8 +44,10 @@ export interface HelmClosure {
   files: RepoFile[];
   /** The values files, in the order Helm reads them. */
   values: string[];
-  /** Dependencies a render must fetch (only when the bundle allows remote). */
+  /** Dependencies `helm dependency build` must bring into charts/: from file:// directories of the closure, or, when allowed, from remote repositories. */
   fetch: string[];
+  /** Whether `helm dependency build` needs the network (a remote repository allowed by drover.yaml and the bundle). */
+  network: 'none' | 'remote';
   /** sha256 of the chart path, the values order and every file's path and blob id. */
   digest: string;
 }
@@ -114,19 +121,23 @@ function templatesOf(chart: string, files: readonly RepoFile[]): [string, string
   return out;
 }
 
+/** Nothing remote: what a render gets when no policy is handed in. */
+const NO_REMOTE: RemotePolicy = { operator: 'never', bundle: false, bundleSetting: 'spec.helm.allowRemote' };
+
 export async function resolveHelmClosure({
   chart: chartPath,
   values,
   others = [],
   read,
-  allowRemote = false,
+  remote = NO_REMOTE,
 }: {
   chart: string;
   values: readonly string[];
   /** Values files other targets read: left out of this target's copy of the chart, so its render (and cache key) does not depend on them. */
   others?: readonly string[];
   read: ReadRepo;
-  allowRemote?: boolean;
+  /** Whether dependencies may be fetched from remote repositories (drover.yaml's render.allowRemote and the bundle's opt-in). */
+  remote?: RemotePolicy;
 }): Promise<HelmClosure> {
   const chart = inside(chartPath);
   if (!chart)
@@ -142,31 +153,47 @@ export async function resolveHelmClosure({
       data: { file: chart, reason: 'no-chart' },
     });
   const files = new Map(chartFiles.map((f) => [f.path, f]));
-  const fetch = assembleDependencyFetch({ chart, chartYaml, chartFiles, files, allowRemote });
+  const { fetch, local, remoteFetch } = assembleDependencyFetch({ chart, chartYaml, chartFiles, files, remote });
+  for (const dir of local) {
+    const dep = await read(dir);
+    if (!dep.some((f) => f.path === `${dir}/Chart.yaml`))
+      throw new InvalidInputError(`${chartYaml.path}: a dependency's file:// repository ${dir} is no chart directory`, {
+        data: { file: chartYaml.path, entry: dir, reason: 'missing' },
+      });
+    refuseLookupCalls({ chart: dir, chartFiles: dep });
+    for (const f of dep) files.set(f.path, f);
+  }
   refuseLookupCalls({ chart, chartFiles });
   const ordered = await readValuesFiles({ values, files, read });
-  return assembleHelmClosure({ chart, files: [...files.values()], values: ordered, fetch });
+  return {
+    ...assembleHelmClosure({ chart, files: [...files.values()], values: ordered, fetch }),
+    network: remoteFetch ? 'remote' : 'none',
+  };
 }
 
 /**
  * The dependencies of Chart.yaml (and requirements.yaml) a render must
  * fetch: each must be vendored in charts/ (a directory with its Chart.yaml,
- * or name-version.tgz) at the version Chart.lock pins, or, when the bundle
- * allows remote, is fetched; anything else is refused.
+ * or name-version.tgz) at the version Chart.lock pins; or come from a
+ * `file://` repository inside the repository (`local`: its directory joins
+ * the closure, and `helm dependency build` copies it, with no network); or
+ * come from a remote repository (`https://`, `oci://`, `@name`...), refused
+ * with reason `remote` unless drover.yaml's render.allowRemote and the
+ * bundle both allow it. Anything else is refused.
  */
 function assembleDependencyFetch({
   chart,
   chartYaml,
   chartFiles,
   files,
-  allowRemote,
+  remote,
 }: {
   chart: string;
   chartYaml: RepoFile;
   chartFiles: readonly RepoFile[];
   files: ReadonlyMap<string, RepoFile>;
-  allowRemote: boolean;
-}): string[] {
+  remote: RemotePolicy;
+}): { fetch: string[]; local: string[]; remoteFetch: boolean } {
   const requirements = files.get(`${chart}/requirements.yaml`);
   const deps = [
     ...dependenciesOf(parseYaml(chartYaml)),
@@ -175,21 +202,18 @@ function assembleDependencyFetch({
   const lockFile = files.get(`${chart}/Chart.lock`) ?? files.get(`${chart}/requirements.lock`);
   const locked = new Map(lockFile ? dependenciesOf(parseYaml(lockFile)).map((d) => [d.name, d.version]) : []);
   const fetch: string[] = [];
-  for (const d of deps) {
+  const local: string[] = [];
+  for (const [i, d] of deps.entries()) {
     const dir = files.has(`${chart}/charts/${d.name}/Chart.yaml`);
     const archives = chartFiles
       .map((f) => f.path.slice(`${chart}/charts/`.length))
       .filter((p) => !p.includes('/') && p.startsWith(`${d.name}-`) && p.endsWith('.tgz'));
     const pinned = locked.get(d.name);
     if (!dir && archives.length === 0) {
-      if (allowRemote) {
-        fetch.push(d.name);
-        continue;
-      }
-      throw new InvalidInputError(
-        `${chartYaml.path}: dependency ${d.name}${d.version ? ` ${d.version}` : ''}${d.repository ? ` (${d.repository})` : ''} is not vendored in ${chart}/charts/: helm would fetch it at render time, and renders use the repository at the commit only (run helm dependency build and commit ${chart}/charts/, or set spec.helm.allowRemote)`,
-        { data: { file: chartYaml.path, dependency: d.name, reason: 'dependency-fetch' } },
-      );
+      const fetched = unvendoredDependency({ chart, chartYaml, dependency: d, index: i, remote });
+      fetch.push(d.name);
+      if (fetched.local) local.push(fetched.local);
+      continue;
     }
     if (pinned && !dir && !archives.includes(`${d.name}-${pinned}.tgz`)) {
       throw new InvalidInputError(
@@ -200,7 +224,64 @@ function assembleDependencyFetch({
       );
     }
   }
-  return fetch;
+  return { fetch, local, remoteFetch: fetch.length > local.length };
+}
+
+/**
+ * A dependency not vendored in charts/: the chart directory a `file://`
+ * repository inside the repository names, or nothing when the policy lets a
+ * remote repository be fetched; otherwise the refusal.
+ */
+function unvendoredDependency({
+  chart,
+  chartYaml,
+  dependency: d,
+  index,
+  remote,
+}: {
+  chart: string;
+  chartYaml: RepoFile;
+  dependency: Dependency;
+  index: number;
+  remote: RemotePolicy;
+}): { local?: string } {
+  const kind = helmRepositoryKind(d.repository);
+  const named = `dependency ${d.name}${d.version ? ` ${d.version}` : ''}${d.repository ? ` (${d.repository})` : ''} is not vendored in ${chart}/charts/`;
+  const vendor = `run helm dependency build and commit ${chart}/charts/`;
+  if (kind === 'local') {
+    const dir = inside(posix.join(chart, d.repository!.trim().replace(/^file:\/\//i, '')));
+    if (!dir || posix.isAbsolute(d.repository!.trim().replace(/^file:\/\//i, '')))
+      throw new InvalidInputError(
+        `${chartYaml.path}: dependencies[${index}].repository ${d.repository} leaves the repository: ${named} (${vendor})`,
+        {
+          data: {
+            file: chartYaml.path,
+            dependency: d.name,
+            field: `dependencies[${index}].repository`,
+            reason: 'path-escape',
+          },
+        },
+      );
+    return { local: dir };
+  }
+  if (kind === 'remote') {
+    const refused = remoteRefusal({
+      policy: remote,
+      spelling: 'helm-repository',
+      field: `dependencies[${index}].repository`,
+      ref: d.repository!,
+      where: chartYaml.path,
+      hint: `: ${named}, so helm would fetch it at render time (${vendor})`,
+    });
+    if (refused) throw new InvalidInputError(refused.message, { data: { ...refused.data, dependency: d.name } });
+    return {};
+  }
+  throw new InvalidInputError(
+    `${chartYaml.path}: ${named} and names no repository: helm cannot render it (${vendor})`,
+    {
+      data: { file: chartYaml.path, dependency: d.name, reason: 'dependency-fetch' },
+    },
+  );
 }
 
 /** Refuses a template of the chart or of a vendored subchart that calls `lookup`, naming its first such line. */
@@ -269,7 +350,7 @@ function assembleHelmClosure({
   files: RepoFile[];
   values: string[];
   fetch: string[];
-}): HelmClosure {
+}): Omit<HelmClosure, 'network'> {
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const hash = createHash('sha256').update(`chart ${chart}\n`);
   for (const v of values) hash.update(`values ${v}\n`);

@@ -100,11 +100,54 @@ describe('resolveHelmClosure', () => {
       'charts/web/charts/db/Chart.yaml': 'name: db\n',
     };
     await expect(resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files) })).rejects.toThrow(
-      /dependency cache 1\.0\.0 \(https:\/\/x\) is not vendored/,
+      /^charts\/web\/Chart\.yaml: dependencies\[1\]\.repository https:\/\/x: remote reference refused \(render\.allowRemote is never; the bundle must also set spec\.helm\.allowRemote\): dependency cache 1\.0\.0 \(https:\/\/x\) is not vendored/,
     );
-    expect(
-      (await resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files), allowRemote: true })).fetch,
-    ).toEqual(['cache']);
+    const remote = { operator: 'bundle', bundle: true, bundleSetting: 'spec.helm.allowRemote' } as const;
+    expect((await resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files), remote })).fetch).toEqual([
+      'cache',
+    ]);
+    await expect(
+      resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files), remote: { ...remote, bundle: false } }),
+    ).rejects.toThrow(/remote reference refused \(spec\.helm\.allowRemote is not set\)/);
+  });
+
+  it.each([
+    ['an oci:// registry', 'oci://registry.example/charts'],
+    ['an @alias of a repository added by name', '@bitnami'],
+    ['an alias: of a repository added by name', 'alias:bitnami'],
+    ['a plain http repository', 'http://charts.example'],
+  ])('refuses a dependency from %s with reason remote', async (_what, repository) => {
+    const files = {
+      ...chart,
+      'charts/web/Chart.yaml': `apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies: [{name: db, version: 1.0.0, repository: "${repository}"}]\n`,
+    };
+    await expect(resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files) })).rejects.toMatchObject({
+      data: { reason: 'remote', field: 'dependencies[0].repository', entry: repository, dependency: 'db' },
+    });
+  });
+
+  it('takes a file:// dependency inside the repository into the closure, and refuses one outside it', async () => {
+    const files = {
+      ...chart,
+      'charts/web/Chart.yaml':
+        'apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies: [{name: common, version: 1.0.0, repository: "file://../common"}]\n',
+      'charts/common/Chart.yaml': 'apiVersion: v2\nname: common\nversion: 1.0.0\n',
+      'charts/common/templates/cm.yaml': 'kind: ConfigMap\n',
+    };
+    const c = await resolveHelmClosure({ chart: 'charts/web', values: [], read: repo(files) });
+    expect(c.fetch).toEqual(['common']);
+    expect(c.files.map((f) => f.path)).toContain('charts/common/templates/cm.yaml');
+    for (const repository of ['file://../../../etc', 'file:///etc/charts'])
+      await expect(
+        resolveHelmClosure({
+          chart: 'charts/web',
+          values: [],
+          read: repo({
+            ...files,
+            'charts/web/Chart.yaml': files['charts/web/Chart.yaml'].replace('file://../common', repository),
+          }),
+        }),
+      ).rejects.toMatchObject({ data: { reason: 'path-escape' } });
   });
 });
 

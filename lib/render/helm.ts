@@ -30,10 +30,12 @@ import type { TargetSpec } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
 import { stableStringify } from '../object/canonical.ts';
 import { formatRef } from '../object/ref.ts';
-import { type LoadedObject, loadObjects } from '../object/yaml.ts';
+import { type LoadedObject, loadObjects, type YamlLimits } from '../object/yaml.ts';
 import { resolveHelmClosure } from './helm-chart.ts';
 import { helmSources, renderDifferences } from './helm-output.ts';
+import { renderOutputLimits } from './output-limits.ts';
 import type { Renderer, SandboxRun } from './renderer.ts';
+import type { SandboxNetwork } from './sandbox.ts';
 
 const HOOK = 'helm.sh/hook';
 
@@ -68,7 +70,12 @@ export function helmTemplateArgs(a: HelmTemplateArgs): string[] {
   ];
 }
 
-async function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signal }: SandboxRun, argv: string[]) {
+/** Runs helm in the sandbox: with no network, unless `network` says this call (a dependency build) may fetch. */
+async function runHelm(
+  { sandbox, binary, timeoutMs, maxOutputBytes, capSetting, what, signal }: SandboxRun,
+  argv: string[],
+  network: SandboxNetwork = 'none',
+) {
   // Helm's home, cache and data (repositories, registry logins, plugins) are the sandbox's own; no kubeconfig.
   const env = {
     HELM_CACHE_HOME: join(sandbox.home, 'helm', 'cache'),
@@ -76,7 +83,8 @@ async function runHelm({ sandbox, binary, timeoutMs, maxOutputBytes, what, signa
     HELM_DATA_HOME: join(sandbox.home, 'helm', 'data'),
     KUBECONFIG: join(sandbox.home, 'no-kubeconfig'),
   };
-  return (await sandbox.run({ command: binary, args: argv, timeoutMs, maxOutputBytes, what, env, signal })).stdout;
+  const args = { command: binary, args: argv, timeoutMs, maxOutputBytes, capSetting, what, env, network, signal };
+  return (await sandbox.run(args)).stdout;
 }
 
 /** The targets a target inherits values from, itself last: `prod/c3` -> [prod, prod/c3] when `prod` is declared. */
@@ -87,9 +95,10 @@ function layersOf(target: TargetSpec | undefined, all: readonly TargetSpec[]): T
 }
 
 /** Objects of a render, each named by the repository path of the template it came from. */
-function objectsOf(text: string, chart: string): LoadedObject[] {
+function objectsOf(text: string, chart: string, limits: Partial<YamlLimits>): LoadedObject[] {
   return loadObjects({
     files: helmSources(text).map((s) => ({ path: s.path.replace(/^[^/]+/, chart), text: s.text })),
+    limits,
   });
 }
 
@@ -104,7 +113,7 @@ export const helmRenderer = {
     return s.helm ? [s.helm.chart, ...s.helm.values, ...(s.targets ?? []).flatMap((t) => t.values ?? [])] : [];
   },
   command: (bundle) => `helm template ${bundle.spec.helm!.chart}`,
-  async prepare({ bundle, target: t, read, environments, where }) {
+  async prepare({ bundle, target: t, read, environments, where, allowRemote }) {
     const helm = bundle.spec.helm!;
     const declared = bundle.spec.targets ?? [];
     const layers = layersOf(t, declared);
@@ -114,7 +123,7 @@ export const helmRenderer = {
       values: [...helm.values, ...layers.flatMap((l) => l.values ?? [])],
       others: declared.flatMap((d) => d.values ?? []),
       read,
-      allowRemote: helm.allowRemote,
+      remote: { operator: allowRemote, bundle: helm.allowRemote, bundleSetting: 'spec.helm.allowRemote' },
     });
     const args: HelmTemplateArgs = {
       chart: closure.chart,
@@ -135,13 +144,18 @@ export const helmRenderer = {
       files: closure.files,
       key: `${closure.digest.slice('sha256:'.length)}-${argsDigest}`,
       async run(run) {
-        if (closure.fetch.length > 0) await runHelm(run, ['dependency', 'build', `./${closure.chart}`]);
+        if (closure.fetch.length > 0)
+          await runHelm(run, ['dependency', 'build', `./${closure.chart}`], closure.network);
         const [first, second] = await Promise.all([
           runHelm(run, helmTemplateArgs(args)),
           runHelm(run, helmTemplateArgs(args)),
         ]);
         if (first !== second) {
-          const differ = renderDifferences(objectsOf(first, closure.chart), objectsOf(second, closure.chart));
+          const limits = renderOutputLimits(run.maxOutputBytes);
+          const differ = renderDifferences(
+            objectsOf(first, closure.chart, limits),
+            objectsOf(second, closure.chart, limits),
+          );
           const named = differ.map(
             (d) => `${d.ref} (${d.template}${d.fields.length ? `: ${d.fields.slice(0, 5).join(', ')}` : ''})`,
           );
@@ -152,10 +166,10 @@ export const helmRenderer = {
         }
         return first;
       },
-      objects(output) {
+      objects(output, limits) {
         let objects: LoadedObject[];
         try {
-          objects = objectsOf(output, closure.chart);
+          objects = objectsOf(output, closure.chart, limits);
         } catch (err) {
           if (err instanceof InvalidInputError)
             throw new InvalidInputError(`${where}: ${err.message}`, {

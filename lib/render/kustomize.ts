@@ -18,7 +18,8 @@
  *
  * @example
  *   const prepared = await kustomizeRenderer.prepare({ bundle, target, read, environments, where });
- *   const objects = prepared.objects(await prepared.run({ sandbox, binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, what: where }));
+ *   const run = { sandbox, binary, timeoutMs: 60_000, maxOutputBytes: 64 << 20, capSetting: 'render.kustomize.maxOutputBytes', what: where };
+ *   const objects = prepared.objects(await prepared.run(run), renderOutputLimits(run.maxOutputBytes));
  */
 import type { BundleDocument, TargetSpec } from '../bundle/bundle-doc.ts';
 import { InvalidInputError } from '../errors/errors.ts';
@@ -98,9 +99,17 @@ export const kustomizeRenderer = {
   ownedPaths: (bundle) =>
     [bundle.spec.kustomize?.path, ...(bundle.spec.targets ?? []).map((t) => t.path)].filter((x): x is string => !!x),
   command: (bundle, target) => `kustomize build ${dirOf(bundle, target)}`,
-  async prepare({ bundle, target, read, where }) {
+  async prepare({ bundle, target, read, where, allowRemote }) {
     const dir = dirOf(bundle, target);
-    const closure = await resolveClosure({ dir, read, allowRemote: bundle.spec.kustomize!.allowRemote });
+    const closure = await resolveClosure({
+      dir,
+      read,
+      remote: {
+        operator: allowRemote,
+        bundle: bundle.spec.kustomize!.allowRemote,
+        bundleSetting: 'spec.kustomize.allowRemote',
+      },
+    });
     return {
       files: closure.files,
       // Targets with the same inputs (two of them rendering one overlay) share one render.
@@ -112,13 +121,16 @@ export const kustomizeRenderer = {
             args: ['build', dir, '--load-restrictor', 'LoadRestrictionsRootOnly'],
             timeoutMs: run.timeoutMs,
             maxOutputBytes: run.maxOutputBytes,
+            capSetting: run.capSetting,
             what: run.what,
+            // Only a render allowed to fetch gets a network; every other one runs with none at all.
+            network: closure.remote.length > 0 ? 'remote' : 'none',
             signal: run.signal,
           })
         ).stdout,
-      objects: (output) =>
+      objects: (output, limits) =>
         restoreEncrypted({
-          objects: loadObjects({ files: [{ path: `${dir} (kustomize build)`, text: output }] }),
+          objects: loadObjects({ files: [{ path: `${dir} (kustomize build)`, text: output }], limits }),
           closure,
           where,
         }),

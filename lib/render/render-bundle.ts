@@ -31,7 +31,9 @@ import type { OnEvent } from '../progress.ts';
 import { binaryVersion } from './binary-version.ts';
 import { findBinary } from './find-binary.ts';
 import type { RenderCache } from './render-cache.ts';
-import type { PrepareArgs, PreparedRender, ReadRepo } from './renderer.ts';
+import { renderOutputLimits } from './output-limits.ts';
+import type { AllowRemote } from './remote-policy.ts';
+import type { PrepareArgs, ReadRepo } from './renderer.ts';
 import { RENDERERS, type RendererName } from './renderers.ts';
 import { openSandbox } from './sandbox.ts';
 
@@ -77,7 +79,10 @@ export async function renderBundle({
   /** drover.yaml's `render`: each renderer's binary and limits. */
   settings: Readonly<
     Record<RendererName, { binary: string; timeoutSeconds: number; maxOutputBytes: number; concurrency: number }>
-  >;
+  > & {
+    /** Whether a bundle may opt in to remote references (absent: never). */
+    readonly allowRemote?: AllowRemote;
+  };
   environments: PrepareArgs['environments'];
   /** The process environment a bare binary name is looked up on (PATH, HOME). */
   env: NodeJS.ProcessEnv;
@@ -90,23 +95,16 @@ export async function renderBundle({
   if (!renderer) throw new Error(`bundle ${bundle.name} is plain YAML: nothing to render`);
   const s = settings[renderer.name];
   const name = renderer.name;
+  const capSetting = `render.${name}.maxOutputBytes`;
   const binary = findBinary({ name: s.binary, baseDir, env, renderer: name, install: renderer.install });
   const version = await binaryVersion({ renderer, binary });
   const targets: readonly (TargetSpec | undefined)[] = bundle.spec.targets ?? [undefined];
   const rendered = await mapLimit(targets, s.concurrency, async (target): Promise<RenderedTarget> => {
     const command = renderer.command(bundle, target);
     const where = `${bundle.file}: bundle ${bundle.name}${target ? `, target ${target.name}` : ''} (${command})`;
-    let prepared: PreparedRender;
-    try {
-      prepared = await renderer.prepare({ bundle, target, read, environments, where });
-    } catch (err) {
-      if (err instanceof InvalidInputError)
-        throw new InvalidInputError(`${where}: ${err.message}`, {
-          data: { ...err.data, bundle: bundle.name, target: target?.name },
-          cause: err,
-        });
-      throw err;
-    }
+    const allowRemote = settings.allowRemote ?? 'never';
+    const prepare = () => renderer.prepare({ bundle, target, read, environments, where, allowRemote });
+    const prepared = await named({ where, bundle, target }, prepare);
     const key = `${prepared.key}-${name}-${version.replace(/[^a-zA-Z0-9.]/g, '_')}`;
     const { text, cached } = await cache.get(key, async () => {
       onEvent({ phase: 'render', subject: bundle.name, message: `${command}${target ? ` (${target.name})` : ''}` });
@@ -117,6 +115,7 @@ export async function renderBundle({
           binary,
           timeoutMs: s.timeoutSeconds * 1000,
           maxOutputBytes: s.maxOutputBytes,
+          capSetting,
           what: where,
           signal,
         });
@@ -124,7 +123,32 @@ export async function renderBundle({
         await sandbox.close();
       }
     });
-    return { name: target?.name, objects: prepared.objects(text), files: prepared.files.map((f) => f.path), cached };
+    // A render kept from before the cap was lowered is held to the cap as a fresh one is.
+    if (Buffer.byteLength(text, 'utf8') > s.maxOutputBytes)
+      throw new InvalidInputError(`${where}: ${name} wrote more than ${s.maxOutputBytes} bytes (${capSetting})`, {
+        data: { bundle: bundle.name, target: target?.name, reason: 'output-cap' },
+      });
+    const objects = await named({ where, bundle, target }, () =>
+      prepared.objects(text, renderOutputLimits(s.maxOutputBytes)),
+    );
+    return { name: target?.name, objects, files: prepared.files.map((f) => f.path), cached };
   });
   return { renderer: { name, version }, targets: rendered };
+}
+
+/** What `f` returns; a refusal it throws is named by the render (`<file>: bundle web, target prod (...)`), unless it already is. */
+async function named<T>(
+  { where, bundle, target }: { where: string; bundle: BundleDocument; target: TargetSpec | undefined },
+  f: () => T | Promise<T>,
+): Promise<T> {
+  try {
+    return await f();
+  } catch (err) {
+    if (err instanceof InvalidInputError && !err.message.startsWith(where))
+      throw new InvalidInputError(`${where}: ${err.message}`, {
+        data: { ...err.data, bundle: bundle.name, target: target?.name },
+        cause: err,
+      });
+    throw err;
+  }
 }

@@ -14,7 +14,8 @@
  *   export const kustomizeRenderer: Renderer = { name: 'kustomize', renders: (b) => !!b.spec.kustomize, ... };
  */
 import type { BundleDocument, TargetSpec } from '../bundle/bundle-doc.ts';
-import type { LoadedObject } from '../object/yaml.ts';
+import type { LoadedObject, YamlLimits } from '../object/yaml.ts';
+import type { AllowRemote } from './remote-policy.ts';
 import type { Sandbox } from './sandbox.ts';
 
 export interface RepoFile {
@@ -58,6 +59,8 @@ export interface PrepareArgs {
   environments: readonly { name: string; capabilities?: { kubeVersion?: string; apiVersions?: readonly string[] } }[];
   /** How messages name this render: `<file>: bundle web, target prod (kustomize build ...)`. */
   where: string;
+  /** drover.yaml's `render.allowRemote`: whether a bundle may opt in to remote references at all. */
+  allowRemote: AllowRemote;
 }
 
 export interface PreparedRender {
@@ -67,8 +70,8 @@ export interface PreparedRender {
   key: string;
   /** Runs the binary in the sandbox; what it wrote. */
   run(run: SandboxRun): Promise<string>;
-  /** The objects of an output (fresh or from the cache), with the renderer's refusals of what it rendered. */
-  objects(output: string): LoadedObject[];
+  /** The objects of an output (fresh or from the cache), parsed under `limits` (output-limits.ts), with the renderer's refusals of what it rendered. */
+  objects(output: string, limits: Partial<YamlLimits>): LoadedObject[];
 }
 
 /** Where and how a prepared render runs: the sandbox, the binary and the limits of drover.yaml's `render.<name>`. */
@@ -77,6 +80,8 @@ export interface SandboxRun {
   binary: string;
   timeoutMs: number;
   maxOutputBytes: number;
+  /** The setting the output cap comes from, named when a render goes over it: `render.kustomize.maxOutputBytes`. */
+  capSetting: string;
   /** How errors name the render. */
   what: string;
   signal?: AbortSignal;

@@ -6,6 +6,23 @@
  * output cap. Nothing of the process's environment leaks in, and the
  * directory is removed afterwards. Errors name what ran and why it stopped.
  *
+ * What it may reach over the network is the render's `network`:
+ *
+ * - `none` (every render that fetches nothing, which is every render unless
+ *   drover.yaml and the bundle both allow remote references): it runs in a
+ *   network namespace of its own with no interface but a loopback that is
+ *   down (`unshare --net --map-root-user`, when this host lets an
+ *   unprivileged process make one; checked once), so a reference no
+ *   refusal recognised still reaches nothing, not even this host. Where it
+ *   cannot, Git may use no transport at all (`GIT_ALLOW_PROTOCOL` empty) and
+ *   HTTP clients that honour proxies are sent to a closed port.
+ * - `remote` (a render allowed to fetch): the network, but still without
+ *   anything of the operator's: no credentials, SSH agent, netrc, Docker or
+ *   Helm registry logins (a private home, a scrubbed environment), no system
+ *   Git or SSH configuration, and Git limited to `https`, `http`, `ssh` and
+ *   `git` (no `file://` reads of this host's disk, no `ext::` commands, also
+ *   for submodules of what is fetched).
+ *
  * @example
  *   const box = await openSandbox({ files });
  *   try { const { stdout } = await box.run({ command: 'kustomize', args: ['build', 'apps/web'], timeoutMs: 60_000, maxOutputBytes: 64 << 20 }); }
@@ -27,14 +44,54 @@ export interface Sandbox {
     args: string[];
     timeoutMs: number;
     maxOutputBytes: number;
+    /** The setting the cap comes from, named when the output goes over it. */
+    capSetting?: string;
     what: string;
     env?: Record<string, string>;
+    /** What the command may reach: nothing (the default), or the network for a render allowed to fetch. */
+    network?: SandboxNetwork;
     signal?: AbortSignal;
   }): Promise<{ stdout: string }>;
   close(): Promise<void>;
 }
 
 type RunArgs = Parameters<Sandbox['run']>[0];
+
+/** `none`: no network at all; `remote`: the network, for a render drover.yaml and its bundle allow to fetch. */
+export type SandboxNetwork = 'none' | 'remote';
+
+let isolation: Promise<boolean> | undefined;
+
+/** Whether this host lets an unprivileged process run a command in a network namespace of its own (asked once). */
+export function networkIsolation(): Promise<boolean> {
+  isolation ??= new Promise((resolve) => {
+    const probe = spawn('unshare', ['--net', '--map-root-user', 'true'], {
+      stdio: 'ignore',
+      env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin' },
+    });
+    probe.on('error', () => resolve(false));
+    probe.on('close', (code) => resolve(code === 0));
+  });
+  return isolation;
+}
+
+/** A closed port on loopback: where proxy-honouring clients are sent when there is no network namespace. */
+const NOWHERE = 'http://127.0.0.1:9';
+
+/** The environment that narrows what a command may reach, beyond the scrubbed one. */
+function networkEnv(network: SandboxNetwork): Record<string, string> {
+  const common = { GIT_SSH_COMMAND: 'ssh -F /dev/null -o BatchMode=yes', GIT_CONFIG_GLOBAL: '/dev/null' };
+  if (network === 'remote') return { ...common, GIT_ALLOW_PROTOCOL: 'https:http:ssh:git' };
+  return {
+    ...common,
+    GIT_ALLOW_PROTOCOL: '',
+    ...Object.fromEntries(
+      ['HTTP_PROXY', 'HTTPS_PROXY', 'ALL_PROXY', 'http_proxy', 'https_proxy', 'all_proxy'].map((k) => [k, NOWHERE]),
+    ),
+    NO_PROXY: '',
+    no_proxy: '',
+  };
+}
 
 export async function openSandbox({
   files,
@@ -50,7 +107,22 @@ export async function openSandbox({
   return {
     root,
     home,
-    run: (args) => runInSandbox({ root, home, ...args }),
+    run: async ({ network = 'none', ...args }) => {
+      const isolate = network === 'none' && (await networkIsolation());
+      return runInSandbox({
+        root,
+        home,
+        ...args,
+        env: { ...networkEnv(network), ...args.env },
+        ...(isolate
+          ? {
+              command: 'unshare',
+              args: ['--net', '--map-root-user', '--', args.command, ...args.args],
+              shown: args.command,
+            }
+          : {}),
+      });
+    },
     close: () => rm(base, { recursive: true, force: true }),
   };
 }
@@ -76,16 +148,16 @@ async function writeRepoCopy({
 
 /** The renderer's whole environment: a PATH of the binary's directory and the system's, the private home, Git prompts off, then `env`. */
 function assembleSandboxEnv({
-  command,
+  binary,
   home,
   env,
 }: {
-  command: string;
+  binary: string;
   home: string;
   env: Record<string, string>;
 }): Record<string, string> {
   return {
-    PATH: `${dirname(command)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${dirname(binary)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
     XDG_CONFIG_HOME: join(home, '.config'),
     XDG_CACHE_HOME: join(home, '.cache'),
@@ -107,12 +179,12 @@ function stoppedError({
   command: string;
   stopped: string;
 }): InvalidInputError {
-  return new InvalidInputError(`${what}: ${command} ${stopped}`, {
-    data: {
-      command,
-      reason: stopped.startsWith('did not finish') ? 'timeout' : stopped.startsWith('wrote') ? 'output-cap' : 'aborted',
-    },
-  });
+  const reason = stopped.startsWith('did not finish')
+    ? 'timeout'
+    : stopped.startsWith('wrote')
+      ? 'output-cap'
+      : 'aborted';
+  return new InvalidInputError(`${what}: ${command} ${stopped}`, { data: { command, reason } });
 }
 
 /** Runs one command in the sandbox: its stdout, or an error naming what ran and why it stopped. */
@@ -123,15 +195,22 @@ function runInSandbox({
   args,
   timeoutMs,
   maxOutputBytes,
+  capSetting = 'the output cap',
   what,
   env = {},
   signal,
-}: RunArgs & { root: string; home: string }): Promise<{ stdout: string }> {
+  shown = command,
+}: Omit<RunArgs, 'network'> & {
+  root: string;
+  home: string;
+  /** The renderer's binary, as messages name it, when `command` is the wrapper that runs it. */
+  shown?: string;
+}): Promise<{ stdout: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: assembleSandboxEnv({ command, home, env }),
+      env: assembleSandboxEnv({ binary: shown, home, env }),
     });
     const out: Buffer[] = [];
     let outBytes = 0;
@@ -146,7 +225,7 @@ function runInSandbox({
     signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (b: Buffer) => {
       outBytes += b.length;
-      if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (the output cap)`);
+      if (outBytes > maxOutputBytes) return stop(`wrote more than ${maxOutputBytes} bytes (${capSetting})`);
       out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => {
@@ -156,8 +235,8 @@ function runInSandbox({
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       reject(
-        new UnavailableError(`${what}: cannot run ${command}: ${e.message}`, {
-          data: { command, reason: 'not-runnable' },
+        new UnavailableError(`${what}: cannot run ${shown}: ${e.message}`, {
+          data: { command: shown, reason: 'not-runnable' },
           cause: e,
         }),
       );
@@ -165,12 +244,12 @@ function runInSandbox({
     child.on('close', (code) => {
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
-      if (stopped) return reject(stoppedError({ what, command, stopped }));
+      if (stopped) return reject(stoppedError({ what, command: shown, stopped }));
       if (code !== 0)
         return reject(
           new InvalidInputError(
-            `${what}: ${command} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`,
-            { data: { command, reason: 'failed', exitCode: code } },
+            `${what}: ${shown} failed: ${err.trim().split('\n').slice(-5).join(' ') || `exit ${code}`}`,
+            { data: { command: shown, reason: 'failed', exitCode: code } },
           ),
         );
       resolve({ stdout: Buffer.concat(out).toString('utf8') });
