@@ -9,7 +9,10 @@
 //   members, bad methods, bad request targets): every one that completes is
 //   answered 4xx (431 for the huge header), none 5xx, the process never goes;
 //   then /readyz is 200 with the same startedAt, and a commit pushed to the
-//   Git source is cut and rolled out by the same process.
+//   Git source is cut and rolled out by the same process;
+// - 20 failed logins from 127.0.0.2 (curl --interface) get 429 with
+//   Retry-After from the eleventh on, while 127.0.0.1 still logs in; a
+//   logged-out session's live stream is ended by the daemon.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -198,6 +201,67 @@ afterAll(async () => {
 });
 
 describe('hostile requests against drover serve', () => {
+  it('curl: 20 failed logins from one address get 429 with Retry-After; another address still logs in', async () => {
+    const answers: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      // From 127.0.0.2: loopback is a whole /8, so the limiter sees another client than the tests' own.
+      const { stdout } = await execFileP('curl', [
+        '--silent',
+        '--show-error',
+        '--include',
+        '--output',
+        '-',
+        '--interface',
+        '127.0.0.2',
+        '--data-urlencode',
+        `token=wrong-${i}`,
+        `${daemon.base()}/ui/login`,
+      ]);
+      answers.push(stdout.split('\r\n\r\n')[0]!);
+    }
+    const statuses = answers.map(statusOf);
+    expect(statuses.slice(0, 10)).not.toContain('429');
+    expect(statuses.slice(10)).toEqual(Array(10).fill('429'));
+    expect(Number(/^retry-after: (\d+)\s*$/im.exec(answers[19]!)?.[1])).toBeGreaterThan(0);
+    const login = await fetch(`${daemon.base()}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, next: '/' }),
+    });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('set-cookie')).toMatch(/HttpOnly/i);
+  });
+
+  it("a logged-out session's live stream is closed by the daemon", async () => {
+    const login = await fetch(`${daemon.base()}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, next: '/' }),
+    });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const page = await (await fetch(`${daemon.base()}/`, { headers: { cookie } })).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const stream = await fetch(`${daemon.base()}/ui/events?bundles=${web}`, { headers: { cookie } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain(': connected');
+    const out = await fetch(`${daemon.base()}/ui/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }),
+    });
+    expect(out.status).toBe(303);
+    // Read until the daemon ends the stream; a generous bound for the wait, not a measurement.
+    const ended = (async () => {
+      for (;;) if ((await reader.read()).done) return 'ended';
+    })();
+    const bound = new Promise<string>((resolve) => setTimeout(() => resolve('still open'), 60_000).unref());
+    expect(await Promise.race([ended, bound])).toBe('ended');
+  }, 90_000);
+
   it('curl: a login with a hostile next is sent to a page of its own origin, and the process stays', async () => {
     const before = await startedAt();
     const origin = new URL(daemon.base()).origin;

@@ -73,6 +73,11 @@ describe('validateSourceSpec', () => {
     expect(JSON.stringify(v.location)).not.toContain(':p@');
   });
 
+  it('shows a credential in the query as ***', () => {
+    const v = validateSourceSpec({ spec: { url: 'https://git.example/a.git?private_token=abc123', branch: 'main' } });
+    expect(v.display).toBe('https://git.example/a.git?private_token=***');
+  });
+
   it.each([
     [{ url: 'https://git.example/a.git', branch: 'a..b' }, /branch/],
     [{ url: 'https://git.example/a.git', branch: 'main', paths: ['/abs'] }, /absolute/],

@@ -117,7 +117,8 @@ export function validateSourceSpec({ spec, baseDir }: { spec: SourceSpec; baseDi
   }
   return {
     location,
-    display: location.kind === 'remote' ? location.url : location.path,
+    // Shown in messages and journaled: a credential in the URL's query never is.
+    display: location.kind === 'remote' ? redactUrl(location.url) : location.path,
     branch,
     paths,
     auth,
