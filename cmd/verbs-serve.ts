@@ -11,7 +11,7 @@ export const serveVerbs: Verb[] = [
   {
     name: 'agent',
     usage:
-      'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
+      'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--token-realm R]... [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
     summary:
       "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
     options: {
@@ -21,6 +21,8 @@ export const serveVerbs: Verb[] = [
       kubeconfig: { type: 'string' },
       context: { type: 'string' },
       state: { type: 'string' },
+      // Repeatable: a token realm besides the registry's own host that may be sent its credentials (registryAuth.tokenRealms).
+      'token-realm': { type: 'string', multiple: true },
       'poll-seconds': { type: 'string' },
       'index-seconds': { type: 'string' },
       'timeout-seconds': { type: 'string' },
@@ -57,6 +59,7 @@ export const serveVerbs: Verb[] = [
         ...(kubeconfig ? { kubeconfig } : {}),
         ...(str(values.context) ? { context: str(values.context) } : {}),
         stateDir: str(values.state) ?? '.drover/agent',
+        tokenRealms: tokenRealmsOf(values['token-realm']),
         pollSeconds: poll,
         ...(indexSeconds ? { indexSeconds } : {}),
         ...(timeout ? { timeoutSeconds: timeout } : {}),
@@ -114,3 +117,12 @@ export const serveVerbs: Verb[] = [
     },
   },
 ];
+
+/** `--token-realm` values (repeatable, or comma-separated), without empty ones. */
+function tokenRealmsOf(v: unknown): string[] {
+  const all = Array.isArray(v) ? v : v === undefined ? [] : [v];
+  return all
+    .flatMap((x) => String(x).split(','))
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
