@@ -316,8 +316,8 @@ describe('deploy/: the image, the config and the manifests agree', () => {
     const fromSecret = Object.fromEntries(
       container.env!.filter((e) => e.valueFrom?.secretKeyRef).map((e) => [e.name, e.valueFrom!.secretKeyRef!]),
     );
-    for (const name of [config.serve.tokenEnv, config.serve.webhook.secretEnvs.github]) {
-      expect(fromSecret[name]).toEqual({ name: template.metadata.name, key: name });
+    for (const name of [config.serve.tokenEnv, ...Object.values(config.serve.webhook.secretEnvs)]) {
+      expect(fromSecret[name]).toMatchObject({ name: template.metadata.name, key: name });
       // Placeholders only: real values are never committed.
       expect(template.stringData[name]).toBe(`\${${name}}`);
     }
