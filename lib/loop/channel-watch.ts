@@ -17,6 +17,7 @@
 import { toDroverError } from '../errors/errors.ts';
 import { channelSync } from '../release/channels.ts';
 import { settleLimit } from '../foundation/map-limit.ts';
+import { singleFlight } from '../foundation/single-flight.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { type ChannelRead, recordChannelReads } from '../state/channel-reads.ts';
 import { lastReleases } from '../state/releases.ts';
@@ -87,11 +88,11 @@ export const channelWatchTask: BackgroundTask = {
   start({ ws, log, wakeBundle, changes, signal }): RunningTask {
     const { follow, pollSeconds } = ws.config.serve.channels;
     if (!follow) return { stop: async () => {} };
-    let round: Promise<void> = Promise.resolve();
     let lastError: string | undefined;
     const seen = new Map<string, string | undefined>();
-    const tick = () => {
-      round = movedChannels({ ws, signal, seen }).then(
+    // One round at a time: a registry that accepts and never answers must not gather a round per tick.
+    const round = singleFlight(() =>
+      movedChannels({ ws, signal, seen }).then(
         ({ moved, errors }) => {
           for (const b of moved) {
             log.debug(`channel tag of ${b} moved outside Drover: waking it`, { bundle: b });
@@ -104,16 +105,18 @@ export const channelWatchTask: BackgroundTask = {
           lastError = error;
         },
         (err: unknown) => log.warn(`channel tags not read: ${toDroverError(err).message}`),
-      );
-    };
+      ),
+    );
     const timer = setInterval(() => {
-      if (!signal.aborted) tick();
+      if (signal.aborted) return;
+      if (round.running) log.debug('channel tags: the previous round is still reading; this tick joins it');
+      void round();
     }, pollSeconds * 1000);
     timer.unref();
     return {
       stop: async () => {
         clearInterval(timer);
-        await round;
+        if (round.running) await round();
       },
     };
   },

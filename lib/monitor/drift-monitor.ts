@@ -17,6 +17,7 @@
 import type { Cluster } from '../cluster/cluster.ts';
 import type { Observation } from '../drift/observation.ts';
 import { toDroverError } from '../errors/errors.ts';
+import { singleFlight } from '../foundation/single-flight.ts';
 import type { OnEvent } from '../progress.ts';
 import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
 import { type FindingRecord, type HealRecord, openFindings } from '../state/drift.ts';
@@ -122,7 +123,8 @@ export async function startDriftMonitor({
       }),
   });
 
-  const scanAll = () =>
+  // One scan at a time: a tick while a scan still waits on a slow apiserver joins it.
+  const scanAll = singleFlight(() =>
     passAll(monitors, {
       pass: (m) => m.scan(ac.signal),
       afterPass,
@@ -135,7 +137,8 @@ export async function startDriftMonitor({
             message: `drift scan: ${toDroverError(err).message}`,
           });
       },
-    });
+    }),
+  );
   const interval = setInterval(() => void scanAll(), scanIntervalMs ?? ws.config.drift.scanIntervalSeconds * 1000);
   interval.unref();
 
