@@ -3,7 +3,8 @@
 // real registry: a kustomization of eight files of two CRDs each, every
 // CRD with an OpenAPI schema of about 1.5 MiB (each file under the 4 MiB a
 // Git file may be, over 20 MiB rendered), is cut and pushed whole, and ORAS
-// pulls its layer back; with render.kustomize.maxOutputBytes below the
+// pulls its layer back (and `stat` shows the state and render cache files
+// 0600, their folder 0700); with render.kustomize.maxOutputBytes below the
 // render's size the same bundle is refused naming that setting.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -124,6 +125,18 @@ describe('the render output cap', () => {
         return n + (statSync(p).isDirectory() ? sizes(p) : statSync(p).size);
       }, 0);
     expect(sizes(pulled)).toBeGreaterThan(15 << 20);
+    // What the cut left on disk is private: the state folder it made, the database and its WAL files, the render cache.
+    const state = join(r.ws, '.drover');
+    const mode = (p: string) => (statSync(p).mode & 0o777).toString(8);
+    expect(mode(state)).toBe('700');
+    for (const f of ['state.db', 'state.db-wal', 'state.db-shm'].filter((f) => existsSync(join(state, f))))
+      expect([f, mode(join(state, f))]).toEqual([f, '600']);
+    expect(existsSync(join(state, 'state.db'))).toBe(true);
+    const cache = join(state, 'render-cache');
+    const entries = (dir: string): string[] =>
+      readdirSync(dir).flatMap((f) => (statSync(join(dir, f)).isDirectory() ? entries(join(dir, f)) : [join(dir, f)]));
+    expect(entries(cache).length).toBeGreaterThan(0);
+    for (const f of entries(cache)) expect([f, mode(f)]).toEqual([f, '600']);
   });
 
   it('refuses the same render over a lower cap, naming the setting', async () => {
