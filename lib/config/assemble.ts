@@ -35,6 +35,7 @@ type RawConfig = {
   sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
   registry?: string;
   registryAuth?: DroverConfig['registryAuth'];
+  signing?: { keyFile?: string; keyEnv?: string; publicKeys?: string[] };
   state?: string;
   kubeconfig?: string;
   clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
@@ -120,6 +121,15 @@ export function assembleConfig({
       ? `oci-layout://${abs(registry.slice('oci-layout://'.length))}`
       : registry,
     ...(raw.registryAuth ? { registryAuth: raw.registryAuth } : {}),
+    ...(raw.signing
+      ? {
+          signing: {
+            ...(raw.signing.keyFile ? { keyFile: abs(raw.signing.keyFile) } : {}),
+            ...(raw.signing.keyEnv ? { keyEnv: raw.signing.keyEnv } : {}),
+            publicKeys: (raw.signing.publicKeys ?? []).map(abs),
+          },
+        }
+      : {}),
     state: abs(raw.state ?? '.drover/state.db'),
     kubeconfig,
     clusters,

@@ -113,6 +113,16 @@ export interface RegistryAuthConfig {
   tokenRealms?: string[];
 }
 
+/** How versions are signed at cut and which keys `drover verify` trusts (drover.yaml `signing`). */
+export interface SigningConfig {
+  /** Absolute path of the PEM private key. */
+  keyFile?: string;
+  /** Environment variable holding the PEM private key. */
+  keyEnv?: string;
+  /** Absolute paths of further trusted PEM public keys. */
+  publicKeys: string[];
+}
+
 /** Caps on reading a source's content, which is untrusted (drover.yaml `limits`; lib/source/tree-budget.ts applies them). */
 export interface LimitsConfig {
   /** Tree entries one operation (a cut, a discover) may read. */
@@ -129,6 +139,8 @@ export interface DroverConfig {
   sources: SourceConfig[];
   registry: string;
   registryAuth?: RegistryAuthConfig;
+  /** Absent: versions are cut unsigned. */
+  signing?: SigningConfig;
   state: string;
   kubeconfig: string;
   clusters: ClusterConfig[];

@@ -18,7 +18,12 @@ import type { TrustedKey } from './public-key.ts';
 import { pae, parseBundle, signedDigests } from './sigstore-bundle.ts';
 
 export type SignatureRefusal = 'unsigned' | 'bad-signature' | 'untrusted-key' | 'other-digest';
-export const SIGNATURE_REFUSALS: readonly SignatureRefusal[] = ['other-digest', 'bad-signature', 'untrusted-key', 'unsigned'];
+export const SIGNATURE_REFUSALS: readonly SignatureRefusal[] = [
+  'other-digest',
+  'bad-signature',
+  'untrusted-key',
+  'unsigned',
+];
 
 export type SignatureVerdict = { ok: true; keyId: string } | { ok: false; reason: SignatureRefusal; detail: string };
 
