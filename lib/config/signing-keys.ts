@@ -9,6 +9,7 @@
  *   const signer = await readSigner({ config, env, signal }); // undefined when nothing is configured
  *   const trusted = await readTrustedKeys({ config, env, signal });
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
 import { parsePublicKey, type TrustedKey } from '../signature/public-key.ts';
@@ -76,4 +77,23 @@ async function readKeyFile({
     const Err = code === 'ENOENT' ? NotFoundError : InvalidInputError;
     throw new Err(`${setting}: cannot read ${path} (${code ?? 'error'})`, { data: { setting, path } });
   }
+}
+
+/**
+ * The signing key's value, in every form a log line could carry it (the PEM
+ * whole, and each line of its base64 body), for a logger's redaction list.
+ * Read synchronously at start-up; a key that cannot be read gives nothing
+ * here (reading it for signing says why).
+ */
+export function signingKeySecrets({ config, env }: Omit<KeyArgs, 'signal'>): string[] {
+  const s = config.signing;
+  let pem: string | undefined;
+  try {
+    pem = s?.keyEnv ? env[s.keyEnv] : s?.keyFile ? readFileSync(s.keyFile, 'utf8') : undefined;
+  } catch {
+    pem = undefined;
+  }
+  if (!pem) return [];
+  const body = pem.split(/\r?\n/).filter((l) => l.length >= 16 && !l.startsWith('-----'));
+  return [pem, pem.trim(), ...body];
 }
