@@ -304,9 +304,12 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
-        const v = await drover.show({ ws, ...parseBundleRef(ref) });
+        const v = await drover.show({ ws, ...parseBundleRef(ref), signature: true, signal: ctx.signal });
         const human = [
           `${v.bundle}@${v.version}  ${v.digest}`,
+          v.signature?.verified
+            ? `signed by ${v.signature.keyId}`
+            : `signature: not verified (${v.signature?.reason ?? 'not-checked'}): ${v.signature?.detail ?? ''}`,
           `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
           ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${provenanceValue(x)}`),
           ...(v.targets

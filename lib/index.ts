@@ -79,8 +79,8 @@ export async function versions(
 ): Promise<ReturnType<typeof Versions.listBundleVersions>> {
   return (await import('./verbs/versions.ts')).listBundleVersions(...args);
 }
-/** `drover show B@V`: one version: members, provenance, digest. */
-export async function show(...args: Parameters<typeof Show.showVersion>): Promise<ReturnType<typeof Show.showVersion>> {
+/** `drover show B@V`: one version: members, provenance, digest (and with `signature`, the key that signed it). */
+export async function show(...args: Parameters<typeof Show.showVersion>): ReturnType<typeof Show.showVersion> {
   return (await import('./verbs/show.ts')).showVersion(...args);
 }
 /** `drover verify B@V`: whether the version carries a signature by a trusted key, and which key, or why not. */
@@ -321,7 +321,7 @@ export type { DiscoveredView } from './verbs/discover.ts';
 export type { LintView } from './verbs/lint.ts';
 export type { VersionSummary } from './verbs/versions.ts';
 export type { VersionRecord } from './state/versions.ts';
-export type { TargetSummary, VersionView } from './verbs/show.ts';
+export type { SignatureInfo, TargetSummary, VersionView } from './verbs/show.ts';
 export type { VersionVerification } from './verbs/verify.ts';
 export type { GeneratedKeys } from './verbs/keys-generate.ts';
 export type { SignVersionsResult, SignedVersionEntry } from './verbs/keys-sign.ts';
