@@ -41,9 +41,10 @@ type RawConfig = {
   clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
   environments?: (Omit<
     EnvironmentConfig,
-    'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'
+    'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace' | 'requireSignatures'
   > & {
     createNamespace?: boolean;
+    requireSignatures?: boolean;
     waves?: WaveConfig[];
     promotion?: Partial<EnvironmentConfig['promotion']>;
     timeoutSeconds?: number;
@@ -176,6 +177,7 @@ function assembleEnvironments({
       timeoutSeconds: e.timeoutSeconds ?? 300,
       onFailure: e.onFailure ?? 'revert',
       createNamespace: e.createNamespace ?? false,
+      requireSignatures: e.requireSignatures ?? false,
       ...(e.capabilities ? { capabilities: e.capabilities } : {}),
     };
   });

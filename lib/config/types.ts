@@ -44,6 +44,8 @@ export interface EnvironmentConfig {
   onFailure: 'revert' | 'keep';
   /** Releases here create a member's namespace that does not exist. */
   createNamespace: boolean;
+  /** Rollouts here verify the version's signature against the trusted keys before any apply (lib/rollout/signature-gate.ts). */
+  requireSignatures: boolean;
   /** What Helm renders of this environment's targets are told about its clusters (absent: Helm's defaults). */
   capabilities?: { kubeVersion?: string; apiVersions?: string[] };
 }
