@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
 import { generateKeyPair } from '../signature/generate-key-pair.ts';
 import { resolveConfig } from './config.ts';
-import { readSigner, readTrustedKeys } from './signing-keys.ts';
+import { createLogger } from '../loop/log.ts';
+import { readSigner, readTrustedKeys, signingKeySecrets } from './signing-keys.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'drover-keys-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -54,5 +55,22 @@ describe('signing keys from drover.yaml', () => {
     await expect(readTrustedKeys({ config: missing, env: {} })).rejects.toThrow(
       /signing\.publicKeys: cannot read .*nope\.pub/,
     );
+  });
+
+  it("gives the daemon's log the key in every form a line could carry it, from a file or a variable", () => {
+    const lines: string[] = [];
+    for (const [signing, env] of [
+      [{ keyFile: 'hub.key' }, {}],
+      [{ keyEnv: 'HUB_KEY' }, { HUB_KEY: hub.privateKeyPem }],
+    ] as const) {
+      const config = resolveConfig({ doc: { ...base, signing }, file });
+      const log = createLogger({ write: (l) => lines.push(l), secrets: signingKeySecrets({ config, env }) });
+      const body = hub.privateKeyPem.split('\n')[1]!;
+      log.error('leaked', { key: hub.privateKeyPem, line: `x ${body} y` });
+    }
+    expect(lines).toHaveLength(2);
+    for (const line of hub.privateKeyPem.split('\n').filter((l) => l && !l.startsWith('-----')))
+      expect(lines.join('')).not.toContain(line);
+    expect(signingKeySecrets({ config: resolveConfig({ doc: base, file }), env: {} })).toEqual([]);
   });
 });
