@@ -12,6 +12,7 @@ import { str, type Verb, withWorkspace } from './verb.ts';
 import { driftVerbs } from './verbs-drift.ts';
 import { rolloutVerbs } from './verbs-rollout.ts';
 import { serveVerbs } from './verbs-serve.ts';
+import { signVerbs } from './verbs-sign.ts';
 
 export type { Verb } from './verb.ts';
 
@@ -66,6 +67,13 @@ export const verbs: Verb[] = [
           : [
               `no new versions (${r.sources.map((s) => `${s.name} at ${s.head.slice(0, 12)}${s.moved ? '' : ', already cut'}`).join('; ')})`,
             ];
+        const signers = [...new Set(r.cut.map((c) => c.signedBy ?? 'unsigned'))];
+        if (signers.length)
+          lines.push(
+            signers.includes('unsigned')
+              ? 'warning: versions cut unsigned: drover.yaml names no signing key (drover keys generate)'
+              : `signed by ${signers.join(', ')}`,
+          );
         // A finding several targets share is one line, naming them.
         const warnings = new Map<string, string[]>();
         for (const w of r.warnings) {
@@ -160,6 +168,7 @@ export const verbs: Verb[] = [
       }),
   },
   ...rolloutVerbs,
+  ...signVerbs,
   {
     name: 'status',
     usage: 'status [--journal-only]',
@@ -295,9 +304,12 @@ export const verbs: Verb[] = [
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('show takes one BUNDLE@VERSION');
-        const v = await drover.show({ ws, ...parseBundleRef(ref) });
+        const v = await drover.show({ ws, ...parseBundleRef(ref), signature: true, signal: ctx.signal });
         const human = [
           `${v.bundle}@${v.version}  ${v.digest}`,
+          v.signature?.verified
+            ? `signed by ${v.signature.keyId}`
+            : `signature: not verified (${v.signature?.reason ?? 'not-checked'}): ${v.signature?.detail ?? ''}`,
           `commit ${v.commit}  parent ${v.parent ?? '-'}  created ${v.createdAt}`,
           ...Object.entries(v.config.provenance).map(([k, x]) => `  ${k}: ${provenanceValue(x)}`),
           ...(v.targets

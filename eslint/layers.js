@@ -25,7 +25,7 @@ export const LAYERS = [
   { name: 'foundation', paths: ['lib/errors/', 'lib/progress.ts', 'lib/foundation/'], may: ['foundation'] },
   {
     name: 'pure',
-    paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/'],
+    paths: ['lib/object/', 'lib/bundle/', 'lib/health/', 'lib/drift/', 'lib/sops/', 'lib/protocol/', 'lib/signature/'],
     may: ['foundation', 'pure'],
   },
   {

@@ -19,6 +19,8 @@ const VERBS = [
   'events',
   'history',
   'init',
+  'keysGenerate',
+  'keysSign',
   'lint',
   'openWorkspace',
   'overview',
@@ -39,6 +41,7 @@ const VERBS = [
   'show',
   'sources',
   'status',
+  'verify',
   'versions',
 ];
 const OTHERS = [
@@ -53,6 +56,7 @@ const OTHERS = [
   'ReleaseFailedError',
   'RollbackFailedError',
   'RolloutRefusedError',
+  'SignatureRefusedError',
   'UnavailableError',
   'UsageError',
   'VersionTagMovedError',

@@ -23,6 +23,9 @@ import type * as Lint from './verbs/lint.ts';
 import type * as Cut from './verbs/cut.ts';
 import type * as Versions from './verbs/versions.ts';
 import type * as Show from './verbs/show.ts';
+import type * as Verify from './verbs/verify.ts';
+import type * as KeysGenerate from './verbs/keys-generate.ts';
+import type * as KeysSign from './verbs/keys-sign.ts';
 import type * as Diff from './verbs/diff.ts';
 import type * as Deploy from './verbs/deploy.ts';
 import type * as Promote from './verbs/promote.ts';
@@ -76,9 +79,27 @@ export async function versions(
 ): Promise<ReturnType<typeof Versions.listBundleVersions>> {
   return (await import('./verbs/versions.ts')).listBundleVersions(...args);
 }
-/** `drover show B@V`: one version: members, provenance, digest. */
-export async function show(...args: Parameters<typeof Show.showVersion>): Promise<ReturnType<typeof Show.showVersion>> {
+/** `drover show B@V`: one version: members, provenance, digest (and with `signature`, the key that signed it). */
+export async function show(...args: Parameters<typeof Show.showVersion>): ReturnType<typeof Show.showVersion> {
   return (await import('./verbs/show.ts')).showVersion(...args);
+}
+/** `drover verify B@V`: whether the version carries a signature by a trusted key, and which key, or why not. */
+export async function verify(
+  ...args: Parameters<typeof Verify.verifyVersion>
+): ReturnType<typeof Verify.verifyVersion> {
+  return (await import('./verbs/verify.ts')).verifyVersion(...args);
+}
+/** `drover keys generate`: a new ECDSA P-256 key pair for signing versions; the private key 0600, never returned. */
+export async function keysGenerate(
+  ...args: Parameters<typeof KeysGenerate.generateKeys>
+): ReturnType<typeof KeysGenerate.generateKeys> {
+  return (await import('./verbs/keys-generate.ts')).generateKeys(...args);
+}
+/** `drover keys sign B[@V]`: signs versions cut before signing, each checked against the digest recorded at cut. */
+export async function keysSign(
+  ...args: Parameters<typeof KeysSign.signVersions>
+): ReturnType<typeof KeysSign.signVersions> {
+  return (await import('./verbs/keys-sign.ts')).signVersions(...args);
 }
 /** `drover diff B@V1 B@V2`: member and field diff, Secret values masked. */
 export async function diff(...args: Parameters<typeof Diff.diffVersions>): ReturnType<typeof Diff.diffVersions> {
@@ -247,6 +268,7 @@ export {
   NotFoundError,
   ReleaseFailedError,
   RollbackFailedError,
+  SignatureRefusedError,
   UnavailableError,
   UsageError,
   toDroverError,
@@ -299,7 +321,10 @@ export type { DiscoveredView } from './verbs/discover.ts';
 export type { LintView } from './verbs/lint.ts';
 export type { VersionSummary } from './verbs/versions.ts';
 export type { VersionRecord } from './state/versions.ts';
-export type { TargetSummary, VersionView } from './verbs/show.ts';
+export type { SignatureInfo, TargetSummary, VersionView } from './verbs/show.ts';
+export type { VersionVerification } from './verbs/verify.ts';
+export type { GeneratedKeys } from './verbs/keys-generate.ts';
+export type { SignVersionsResult, SignedVersionEntry } from './verbs/keys-sign.ts';
 export type { TargetDiff } from './verbs/diff.ts';
 export type { BundleDetail, BundleView, EnvironmentSummary } from './verbs/bundles.ts';
 export type { EnvironmentView } from './verbs/environments.ts';

@@ -35,14 +35,16 @@ type RawConfig = {
   sources: (Omit<SourceConfig, 'branch' | 'schedule'> & { branch?: string; schedule?: string })[];
   registry?: string;
   registryAuth?: DroverConfig['registryAuth'];
+  signing?: { keyFile?: string; keyEnv?: string; publicKeys?: string[] };
   state?: string;
   kubeconfig?: string;
   clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
   environments?: (Omit<
     EnvironmentConfig,
-    'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace'
+    'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace' | 'requireSignatures'
   > & {
     createNamespace?: boolean;
+    requireSignatures?: boolean;
     waves?: WaveConfig[];
     promotion?: Partial<EnvironmentConfig['promotion']>;
     timeoutSeconds?: number;
@@ -120,6 +122,15 @@ export function assembleConfig({
       ? `oci-layout://${abs(registry.slice('oci-layout://'.length))}`
       : registry,
     ...(raw.registryAuth ? { registryAuth: raw.registryAuth } : {}),
+    ...(raw.signing
+      ? {
+          signing: {
+            ...(raw.signing.keyFile ? { keyFile: abs(raw.signing.keyFile) } : {}),
+            ...(raw.signing.keyEnv ? { keyEnv: raw.signing.keyEnv } : {}),
+            publicKeys: (raw.signing.publicKeys ?? []).map(abs),
+          },
+        }
+      : {}),
     state: abs(raw.state ?? '.drover/state.db'),
     kubeconfig,
     clusters,
@@ -166,6 +177,7 @@ function assembleEnvironments({
       timeoutSeconds: e.timeoutSeconds ?? 300,
       onFailure: e.onFailure ?? 'revert',
       createNamespace: e.createNamespace ?? false,
+      requireSignatures: e.requireSignatures ?? false,
       ...(e.capabilities ? { capabilities: e.capabilities } : {}),
     };
   });

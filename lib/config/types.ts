@@ -44,6 +44,8 @@ export interface EnvironmentConfig {
   onFailure: 'revert' | 'keep';
   /** Releases here create a member's namespace that does not exist. */
   createNamespace: boolean;
+  /** Rollouts here verify the version's signature against the trusted keys before any apply (lib/rollout/signature-gate.ts). */
+  requireSignatures: boolean;
   /** What Helm renders of this environment's targets are told about its clusters (absent: Helm's defaults). */
   capabilities?: { kubeVersion?: string; apiVersions?: string[] };
 }
@@ -113,6 +115,16 @@ export interface RegistryAuthConfig {
   tokenRealms?: string[];
 }
 
+/** How versions are signed at cut and which keys `drover verify` trusts (drover.yaml `signing`). */
+export interface SigningConfig {
+  /** Absolute path of the PEM private key. */
+  keyFile?: string;
+  /** Environment variable holding the PEM private key. */
+  keyEnv?: string;
+  /** Absolute paths of further trusted PEM public keys. */
+  publicKeys: string[];
+}
+
 /** Caps on reading a source's content, which is untrusted (drover.yaml `limits`; lib/source/tree-budget.ts applies them). */
 export interface LimitsConfig {
   /** Tree entries one operation (a cut, a discover) may read. */
@@ -129,6 +141,8 @@ export interface DroverConfig {
   sources: SourceConfig[];
   registry: string;
   registryAuth?: RegistryAuthConfig;
+  /** Absent: versions are cut unsigned. */
+  signing?: SigningConfig;
   state: string;
   kubeconfig: string;
   clusters: ClusterConfig[];

@@ -23,6 +23,7 @@ const meaning: Record<string, [code: string, exitCode: errors.ExitCode, httpStat
   RollbackFailedError: ['E_ROLLBACK_FAILED', 8, 500],
   DriftFoundError: ['E_DRIFT', 9, 409],
   TreeLimitError: ['E_TREE_LIMIT', 3, 422],
+  SignatureRefusedError: ['E_SIGNATURE_REFUSED', 11, 422],
 };
 
 describe('error classes', () => {

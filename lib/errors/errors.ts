@@ -32,6 +32,7 @@ export const ExitCode = {
   rollbackFailed: 8,
   driftFound: 9,
   unauthorized: 10,
+  signatureRefused: 11,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -143,6 +144,18 @@ export class DriftFoundError extends DroverError {
   override readonly exitCode = ExitCode.driftFound;
   // Only `drover drift --exit-code` raises it today; a request ended by it met live state contradicting the recorded.
   override readonly httpStatus = 409;
+}
+
+/**
+ * A version's signature did not verify against the trusted keys: unsigned,
+ * a bad signature, an untrusted key, or a signature of another digest.
+ * `data.reason` says which (a fixed vocabulary, lib/signature), `data.digest`
+ * what was checked. HTTP 422: the version exists, it cannot be taken.
+ */
+export class SignatureRefusedError extends DroverError {
+  override readonly code = 'E_SIGNATURE_REFUSED';
+  override readonly exitCode = ExitCode.signatureRefused;
+  override readonly httpStatus = 422;
 }
 
 /**

@@ -23,6 +23,7 @@
 import { createPlanMemory } from './plan-memory.ts';
 import { createFailingTasks } from './failing-tasks.ts';
 import { secretFromEnv } from '../config/assemble.ts';
+import { signingKeySecrets } from '../config/signing-keys.ts';
 import { UnavailableError } from '../errors/errors.ts';
 import { createWorkQueue, type WorkQueue } from '../schedule/work-queue.ts';
 import { openWorkspace, type Workspace } from '../workspace/workspace.ts';
@@ -90,6 +91,10 @@ export async function runDaemon({
   const ws = await openWorkspace({ configPath, env, signal: stop });
   const log = createLogger({ write, level: logLevel, secrets: secretsOf(ws.config, env) });
   const survive = surviveRejections(log);
+  if (!ws.config.signing)
+    log.warn(
+      'versions are cut unsigned: drover.yaml names no signing key (signing.keyFile or signing.keyEnv; drover keys generate)',
+    );
   try {
     const metrics = createServeMetrics();
     const work = new AbortController();
@@ -151,7 +156,7 @@ export async function runDaemon({
   }
 }
 
-/** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens. */
+/** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens, the signing key. */
 function secretsOf(config: Workspace['config'], env: NodeJS.ProcessEnv): string[] {
   const names = [
     config.serve.tokenEnv,
@@ -160,7 +165,8 @@ function secretsOf(config: Workspace['config'], env: NodeJS.ProcessEnv): string[
     ...config.sources.flatMap((s) => [s.auth?.passwordEnv, s.auth?.tokenEnv]),
     ...config.environments.map((e) => e.ageKey?.env),
   ];
-  return names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
+  const values = names.map((n) => secretFromEnv(n, env)).filter((v): v is string => Boolean(v));
+  return [...values, ...signingKeySecrets({ config, env })];
 }
 
 const WEBHOOK_PROVIDERS = ['github', 'gitlab', 'generic'] as const;

@@ -5,7 +5,9 @@
  * lib/bundle's business. Over those bytes sits the bundle store
  * (bundle-store.ts): a bundle's versions, read by lib/bundle's rules, and
  * which tag names what; and the agent protocol's documents, where they are
- * put and how they are read (agent-registry.ts).
+ * put and how they are read (agent-registry.ts); and versions' signatures,
+ * attached as OCI 1.1 referrers in the form cosign verifies (sign-version.ts,
+ * verify-version-signature.ts, referrers.ts).
  *
  * @example
  *   const stores = await connectStores({ reference: 'oci://ghcr.io/acme', dockerConfigPath });
@@ -40,6 +42,14 @@ export {
   openStore,
   parseStoreReference,
 } from './reference.ts';
+export { attachReferrer, listReferrers, referrersTag } from './referrers.ts';
+export { type SignedVersion, signVersion } from './sign-version.ts';
+export {
+  processSignatureCache,
+  type SignatureCache,
+  type VersionSignature,
+  verifyVersionSignature,
+} from './verify-version-signature.ts';
 export { RegistryClient, type RegistryClientOptions } from './registry-client.ts';
 export { RegistryStore, type RegistryStoreOptions } from './registry-store.ts';
 export {
@@ -53,6 +63,7 @@ export {
   type PushBlobArgs,
   type PushBlobResult,
   type PutManifestArgs,
+  type ReferrersArgs,
   type ResolveArgs,
   type SignalArgs,
   type StoreStats,

@@ -30,6 +30,7 @@ import {
   type PushBlobArgs,
   type PushBlobResult,
   type PutManifestArgs,
+  type ReferrersArgs,
   type ResolveArgs,
   type SignalArgs,
   type StoreStats,
@@ -105,5 +106,10 @@ export class LayoutStore implements OciStore {
 
   listTags({ signal }: SignalArgs = {}): Promise<string[]> {
     return layoutListTags({ target: this.#target, signal });
+  }
+
+  /** A layout has no referrers API: its referrers are listed under the referrers tag, as on a registry without one. */
+  referrersApi(_args: ReferrersArgs): Promise<Descriptor[] | undefined> {
+    return Promise.resolve(undefined);
   }
 }

@@ -19,6 +19,7 @@ import { registryHasBlob } from './registry-has-blob.ts';
 import { registryListTags } from './registry-list-tags.ts';
 import { registryPushBlob } from './registry-push-blob.ts';
 import { registryPutManifest, registryTag } from './registry-put-manifest.ts';
+import { registryReferrers } from './registry-referrers.ts';
 import { registryResolve } from './registry-resolve.ts';
 import type { RegistryTarget } from './registry-target.ts';
 import type {
@@ -30,6 +31,7 @@ import type {
   PushBlobArgs,
   PushBlobResult,
   PutManifestArgs,
+  ReferrersArgs,
   ResolveArgs,
   SignalArgs,
   StoreStats,
@@ -98,5 +100,9 @@ export class RegistryStore implements OciStore {
 
   listTags({ signal }: SignalArgs = {}): Promise<string[]> {
     return registryListTags({ target: this.#target, signal });
+  }
+
+  referrersApi(args: ReferrersArgs): Promise<Descriptor[] | undefined> {
+    return registryReferrers({ ...args, target: this.#target });
   }
 }

@@ -100,6 +100,11 @@ export interface ResolveArgs extends SignalArgs {
   tag: string;
 }
 
+export interface ReferrersArgs extends SignalArgs {
+  /** The subject: a manifest's digest. */
+  digest: Digest;
+}
+
 export interface OciStore {
   /** The repository this store reads and writes, e.g. `drover/web`. */
   readonly repository: string;
@@ -117,6 +122,13 @@ export interface OciStore {
   resolve(args: ResolveArgs): Promise<Descriptor>;
   /** Every tag of the repository, sorted; empty when the repository does not exist. */
   listTags(args?: SignalArgs): Promise<string[]>;
+  /**
+   * The manifests whose `subject` is `digest`, from the registry's OCI 1.1
+   * referrers API; undefined when the store has no such API (a registry that
+   * answers 404, an image layout): then the referrers tag schema is read
+   * (lib/oci/referrers.ts).
+   */
+  referrersApi(args: ReferrersArgs): Promise<Descriptor[] | undefined>;
 }
 
 /** Default caps: manifests are small; bundle layers are manifests, tarred. */

@@ -15,6 +15,7 @@ const environment = (name: string, ageKey?: EnvironmentConfig['ageKey']): Enviro
   timeoutSeconds: 60,
   onFailure: 'revert',
   createNamespace: false,
+  requireSignatures: false,
   ...(ageKey ? { ageKey } : {}),
 });
 const encrypted = async () =>

@@ -34,6 +34,7 @@ import { moveChannel } from './channel-transaction.ts';
 import { failuresOf, judgeOutcome, type RolloutResult } from './outcome.ts';
 import { plannedClusters, type RolloutPlan } from './plan.ts';
 import { quarantineAfter } from './quarantine-rule.ts';
+import { signatureRefusal } from './signature-gate.ts';
 
 export interface RunRolloutOptions {
   ws: Workspace;
@@ -56,7 +57,10 @@ export async function runRollout(plan: RolloutPlan, opts: RunRolloutOptions): Pr
   });
   let result: RolloutResult;
   try {
-    result = plan.refusal ? refused(plan) : await carryOut(plan, opts);
+    // The signature is checked before anything is pulled for applying; a refusal is the plan's refusal.
+    const gate = plan.refusal ? undefined : await signatureRefusal({ ws, plan, signal: opts.signal });
+    result =
+      plan.refusal || gate ? refused({ ...plan, ...(gate ? { refusal: gate } : {}) }) : await carryOut(plan, opts);
   } catch (err) {
     const e: DroverError = toDroverError(err);
     endRollout(ws.db, id, { outcome: 'not-run', failures: [{ error: { code: e.code, message: e.message } }] });

@@ -8,7 +8,11 @@
  * request at all. A bundle name belongs to the first source that declared it
  * (lib/bundle/name-owner.ts): another source's bundle of that name is refused
  * (in `failed`), and the owner's versions, repository and clusters are left
- * alone.
+ * alone. With drover.yaml `signing`, each new version's manifest digest is
+ * signed right after its manifest is pushed (lib/oci/sign-version.ts: a
+ * sigstore bundle as an OCI 1.1 referrer, what `cosign verify --key`
+ * checks), and before the state records it; without, it is cut unsigned
+ * (`signedBy: null`).
  *
  * @example
  *   const r = await cutVersions({ ws });
@@ -21,7 +25,8 @@ import { packBundle, type RendererInfo } from '../bundle/pack.ts';
 import { bundlesAtCommit, type BundlesAtCommit, type RenderRun } from '../repo/bundles-at-commit.ts';
 import type { SourceConfig } from '../config/config.ts';
 import { type DroverError, InvalidInputError, toDroverError } from '../errors/errors.ts';
-import { MediaType } from '../oci/index.ts';
+import { type Digest, MediaType, signVersion } from '../oci/index.ts';
+import { readSigner } from '../config/signing-keys.ts';
 import type { FileFailure } from '../object/yaml.ts';
 import type { OnEvent } from '../progress.ts';
 import { mapLimit } from '../foundation/map-limit.ts';
@@ -53,6 +58,8 @@ export interface CutVersion {
   removedMembers: string[];
   /** Its targets, when the bundle declares them (one layer each). */
   targets?: string[];
+  /** The key id that signed it at cut (drover.yaml `signing`), or null: cut unsigned. */
+  signedBy: string | null;
 }
 
 /** One renderer run a cut needed, or a render it took from the cache because its inputs had not changed. */
@@ -147,6 +154,8 @@ export async function cutVersions({
     renders: [],
     failed: [],
   };
+  // The key is read before anything is pushed: a key that cannot be used fails the cut, not half of it.
+  const signer = await readSigner({ config: ws.config, env: ws.env, signal });
   // Bundle names the sources before this one declare in this cut: the first source in drover.yaml keeps a name no source has cut yet.
   const declaredBy = new Map<string, string>();
   for (const sc of ws.config.sources) {
@@ -186,6 +195,11 @@ export async function cutVersions({
         immutable: true,
         signal,
       });
+      if (signer) {
+        onEvent({ phase: 'push', subject: p.record.bundle, message: `${p.record.version} signed by ${signer.keyId}` });
+        await signVersion({ store, digest: p.record.digest as Digest, signer, signal });
+        p.cut.signedBy = signer.keyId;
+      }
     });
     recordCut(ws.db, {
       source: { name: sc.name, url: prepared.display, branch: sc.branch, commit: prepared.head },
@@ -528,6 +542,7 @@ function assemblePrepared({
       bump: d.bump,
       changedMembers: d.changedMembers,
       removedMembers: d.removedMembers,
+      signedBy: null,
       ...('targets' in d.pack ? { targets: d.pack.targets.map((x) => x.name) } : {}),
     },
   };
