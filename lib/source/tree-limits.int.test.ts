@@ -36,14 +36,15 @@ describe('a tree of ten levels of ten directories (10^10 paths)', () => {
     const source = await openSource({ spec: { url: repo.url, branch: 'main' }, cacheDir });
     expect((await source.sync()).head).toBe(head);
 
+    // One walk at a time: started together, a walk's refusal would wait unhandled while an earlier one is awaited.
     const reads = {
-      readTree: source.readTree({ commit: head }),
-      readFiles: source.readFiles({ commit: head, filter: isManifestPath }),
-      changedPaths: source.changedPaths({ from: before, to: head }),
-      commitsSince: source.commitsSince({ from: before, to: head }),
+      readTree: () => source.readTree({ commit: head }),
+      readFiles: () => source.readFiles({ commit: head, filter: isManifestPath }),
+      changedPaths: () => source.changedPaths({ from: before, to: head }),
+      commitsSince: () => source.commitsSince({ from: before, to: head }),
     };
     for (const [what, read] of Object.entries(reads)) {
-      const err = await crossed(read);
+      const err = await crossed(read());
       expect(err.code, what).toBe('E_TREE_LIMIT');
       expect(err.data, what).toMatchObject({ setting: 'treeEntries', limit: 100_000 });
       // Counted as it went: the walk stopped at the tree that took it past the cap (ten entries a tree here).
