@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { DeployResult } from '../verbs/deploy.ts';
-import { countReleases } from './actions.ts';
+import { countReleases, countSignatureRefusal } from './actions.ts';
 import { createDependencyTracker } from './dependencies.ts';
 import { createLogger } from './log.ts';
 import { createServeMetrics } from './serve-metrics.ts';
@@ -76,5 +76,30 @@ describe('countReleases', () => {
     expect(lines.filter((l) => l.includes('cluster c2 is unreachable'))).toHaveLength(1);
     countReleases({ metrics, deps }, result([{ cluster: 'c2', wave: 1, state: 'succeeded' }]));
     expect(lines.filter((l) => l.includes('cluster c2 answers again'))).toHaveLength(1);
+  });
+});
+
+describe('countSignatureRefusal', () => {
+  const refusedBy = (reason: string, signature?: string) =>
+    ({
+      outcome: 'refused',
+      plan: { refusal: { reason, message: 'x', data: signature ? { signature } : {} } },
+    }) as unknown as Pick<DeployResult, 'outcome' | 'plan'>;
+
+  it('counts a signature refusal by its reason, and nothing else', async () => {
+    const metrics = createServeMetrics();
+    countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'untrusted-key'));
+    countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'untrusted-key'));
+    countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'unsigned'));
+    countSignatureRefusal({ metrics }, refusedBy('ForeignObject'));
+    countSignatureRefusal({ metrics }, { outcome: 'healthy', plan: {} } as unknown as Pick<
+      DeployResult,
+      'outcome' | 'plan'
+    >);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('drover_verify_refused_total{reason="untrusted-key"} 2');
+    expect(text).toContain('drover_verify_refused_total{reason="unsigned"} 1');
+    expect(text).toContain('drover_verify_refused_total{reason="bad-signature"} 0');
+    expect(text).not.toContain('drover_verify_refused_total{reason="unknown"}');
   });
 });

@@ -46,6 +46,17 @@ export function countReleases(
   }
 }
 
+/** Counts a rollout refused because its version's signature did not verify, by why, in drover_verify_refused_total. */
+export function countSignatureRefusal(
+  ctx: Pick<LoopContext, 'metrics'>,
+  r: Pick<DeployResult, 'outcome' | 'plan'>,
+): void {
+  const refusal = r.plan.refusal;
+  if (r.outcome !== 'refused' || refusal?.reason !== 'SignatureRefused') return;
+  const why = refusal.data.signature;
+  ctx.metrics.verifyRefused.inc({ reason: typeof why === 'string' ? why : 'unknown' });
+}
+
 /** One log line per rollout, by its outcome. */
 function logOutcome(ctx: LoopContext, what: string, r: DeployResult): void {
   const fields = {
@@ -84,6 +95,7 @@ async function rolloutAction(
 ): Promise<DeployResult> {
   const r = await run(releaseEvents(ctx, bundle));
   countReleases(ctx, r);
+  countSignatureRefusal(ctx, r);
   logOutcome(ctx, what, r);
   for (const q of r.quarantined)
     ctx.log.warn(`quarantined ${bundle}@${q.version} in ${r.environment}: automation will not try it again`, {

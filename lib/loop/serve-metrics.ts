@@ -38,6 +38,7 @@ export interface ServeMetrics {
   channelFollows: Counter<'bundle' | 'environment' | 'result'>;
   channelRefused: Gauge<'bundle' | 'environment' | 'reason'>;
   releaseRefused: Counter<'bundle' | 'reason'>;
+  verifyRefused: Counter<'reason'>;
 }
 
 /** Release outcomes as counted in drover_releases_total's `result` label. */
@@ -154,9 +155,17 @@ export function createServeMetrics(): ServeMetrics {
       help: "Releases refused before any write, by reason: ForeignObject (a member exists and is not the bundle's), NamespaceMissing, ReservedNamespace (drover-system), InventoryMissing (the journal says a version runs), EmptyVersion.",
       labelNames: ['bundle', 'reason'],
     }),
+    verifyRefused: new Counter({
+      registers,
+      name: 'drover_verify_refused_total',
+      help: "Rollouts refused before any apply because the version's signature did not verify (an environment with requireSignatures), by reason: unsigned, bad-signature, untrusted-key, other-digest, no-trusted-key.",
+      labelNames: ['reason'],
+    }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);
+  for (const reason of ['unsigned', 'bad-signature', 'untrusted-key', 'other-digest', 'no-trusted-key'])
+    m.verifyRefused.inc({ reason }, 0);
   // process_start_time_seconds, process_cpu_seconds_total, process_resident_memory_bytes, nodejs_heap_size_used_bytes, ...
   collectDefaultMetrics({ register: registry });
   // Drover's name from before prom-client; the same value as nodejs_heap_size_used_bytes, kept for the dashboards that read it.
