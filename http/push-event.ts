@@ -12,7 +12,7 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import type { SourceConfig } from '../lib/index.ts';
-import type { WebhookProvider } from './verify-webhook.ts';
+import type { WebhookProvider } from '../lib/index.ts';
 
 export type PushEvent =
   { kind: 'push'; urls: string[]; branch?: string; source?: string } | { kind: 'ignored'; reason: string };

@@ -14,9 +14,7 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-
-export type WebhookProvider = 'github' | 'gitlab' | 'generic';
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitlab', 'generic'];
+import type { WebhookProvider } from '../lib/index.ts';
 
 export type WebhookVerdict =
   | { ok: true }

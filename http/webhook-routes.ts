@@ -14,12 +14,12 @@
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { type Context, Hono } from 'hono';
-import type { DaemonHandle } from '../lib/index.ts';
+import { type DaemonHandle, WEBHOOK_PROVIDERS, type WebhookProvider } from '../lib/index.ts';
 import type { AppEnv } from './app-env.ts';
 import { matchSources, parsePushEvent } from './push-event.ts';
 import { readBoundedBody } from './read-body.ts';
 import { errorReply, jsonReply } from './reply.ts';
-import { TIMESTAMP_HEADER, verifyWebhook, WEBHOOK_PROVIDERS, type WebhookProvider } from './verify-webhook.ts';
+import { TIMESTAMP_HEADER, verifyWebhook } from './verify-webhook.ts';
 import { createReplayGuard, type ReplayGuard } from './webhook-replay.ts';
 
 export function webhookRoutes(h: DaemonHandle): Hono<AppEnv> {

@@ -60,6 +60,8 @@ const OTHERS = [
   'UnavailableError',
   'UsageError',
   'VersionTagMovedError',
+  // The push receivers, named once for the daemon's secrets and the HTTP routes.
+  'WEBHOOK_PROVIDERS',
   'formatRef',
   'parseBundleRef',
   'toDroverError',

@@ -292,6 +292,8 @@ export { LOG_LEVELS, type Logger, type LogLevel } from './loop/log.ts';
 
 export type { DroverEvent, OnEvent } from './progress.ts';
 export type { DaemonActions, DaemonHandle, DaemonStatus, RunningInterface } from './loop/daemon-handle.ts';
+export { WEBHOOK_PROVIDERS } from './loop/webhook-secrets.ts';
+export type { WebhookProvider } from './config/types.ts';
 export type { ServeOptions } from './loop/daemon.ts';
 export type { ServeSummary } from './loop/shutdown.ts';
 export type { AgentOptions } from './loop/agent.ts';

@@ -36,8 +36,7 @@ import { createDependencyTracker } from './dependencies.ts';
 import { createInFlight, type InFlight } from './in-flight.ts';
 import { createLogger, type Logger, type LogLevel } from './log.ts';
 import { surviveRejections } from './survive-rejections.ts';
-import { assembleWebhookSecrets, type WebhookSecrets } from './webhook-secrets.ts';
-import type { WebhookProvider } from '../config/types.ts';
+import { WEBHOOK_PROVIDERS, webhookSecretsFromEnv } from './webhook-secrets.ts';
 import type { LoopContext } from './loop-context.ts';
 import { startingStatus, startProbes } from './probes.ts';
 import { recoverAtStart } from './recover-at-start.ts';
@@ -169,17 +168,6 @@ function secretsOf(config: Workspace['config'], env: NodeJS.ProcessEnv): string[
   return [...values, ...signingKeySecrets({ config, env })];
 }
 
-const WEBHOOK_PROVIDERS = ['github', 'gitlab', 'generic'] as const;
-
-/** Each provider's secret from the environment; providers sharing one keep none (webhook-secrets.ts). */
-function webhookSecretsOf(envs: Record<WebhookProvider, string>, env: NodeJS.ProcessEnv): WebhookSecrets {
-  return assembleWebhookSecrets({
-    github: secretFromEnv(envs.github, env),
-    gitlab: secretFromEnv(envs.gitlab, env),
-    generic: secretFromEnv(envs.generic, env),
-  });
-}
-
 /**
  * What the interface sees of the daemon (daemon-handle.ts). Its actions and
  * `runExclusive` take the loop's locks as in-flight work, and are refused
@@ -213,7 +201,10 @@ function createHandle({
     wakeSource: wakes.wakeSource,
     wakeBundle: wakes.wakeBundle,
     runExclusive,
-    webhook: { ...webhookSecretsOf(serve.webhook.secretEnvs, env), maxBodyBytes: serve.webhook.maxBodyBytes },
+    webhook: {
+      ...webhookSecretsFromEnv({ envs: serve.webhook.secretEnvs, env }),
+      maxBodyBytes: serve.webhook.maxBodyBytes,
+    },
     apiToken: secretFromEnv(serve.tokenEnv, env),
   };
 }

@@ -10,7 +10,11 @@
  *   assembleWebhookSecrets({ github: 's', gitlab: 's', generic: 'g' })
  *   // => { secrets: { generic: 'g' }, shared: [['github', 'gitlab']] }
  */
+import { secretFromEnv } from '../config/assemble.ts';
 import type { WebhookProvider } from '../config/types.ts';
+
+/** The push receivers, `/hooks/<provider>`. */
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitlab', 'generic'];
 
 export interface WebhookSecrets {
   /** The providers with a secret of their own; a provider missing here refuses every delivery. */
@@ -32,4 +36,20 @@ export function assembleWebhookSecrets(values: Record<WebhookProvider, string | 
     else secrets[providers[0]!] = value;
   }
   return { secrets, shared };
+}
+
+/** Each provider's secret from the environment variable drover.yaml names for it; providers sharing one keep none. */
+export function webhookSecretsFromEnv({
+  envs,
+  env,
+}: {
+  envs: Record<WebhookProvider, string>;
+  env: NodeJS.ProcessEnv;
+}): WebhookSecrets {
+  return assembleWebhookSecrets(
+    Object.fromEntries(WEBHOOK_PROVIDERS.map((p) => [p, secretFromEnv(envs[p], env)])) as Record<
+      WebhookProvider,
+      string | undefined
+    >,
+  );
 }
