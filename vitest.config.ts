@@ -10,6 +10,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          // Unit files share one module graph per worker: they hold no global state between files, and
+          // isolating each file cost ~130 s of imports on 2 cores (32 s without).
+          isolate: false,
           include: [
             'lib/**/*.test.ts',
             'cmd/**/*.test.ts',
