@@ -2,60 +2,24 @@
 // real Git server and registry: a commit that changes only the ConfigMap of
 // bundle web cuts exactly web@1.0.1; cutting again uploads nothing; two cuts
 // of one commit into two empty stores give the same manifest digest; bad
-// input cuts nothing and names the file.
-import { execFile } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+// input cuts nothing and names the file (cut-bad-input.int.test.ts).
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { createRepo, git } from '../../fixtures/testenv/git-server.ts';
+import { describe, expect, it } from 'vitest';
+import { createRepo } from '../../fixtures/testenv/git-server.ts';
+import {
+  cli,
+  drover,
+  execFileP,
+  pushChange,
+  scratch,
+  shopFixture as fixture,
+  workspace,
+} from '../../fixtures/testenv/cut-workspace.ts';
 import { testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 
-const execFileP = promisify(execFile);
 const env = testEnv();
-const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
-const fixture = join(import.meta.dirname, '..', '..', 'fixtures', 'repos', 'shop');
-const scratch = mkdtempSync(join(tmpdir(), 'drover-cut-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-async function drover(dir: string, args: string[]) {
-  try {
-    const r = await execFileP(process.execPath, [cli, ...args, '--output', 'json'], { cwd: dir });
-    return { code: 0, json: JSON.parse(r.stdout) };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, json: e.stdout ? JSON.parse(e.stdout) : { stderr: e.stderr } };
-  }
-}
-
-function workspace(url: string, registry: string): string {
-  const dir = mkdtempSync(join(scratch, 'ws-'));
-  writeFileSync(
-    join(dir, 'drover.yaml'),
-    stringify({ apiVersion: 'drover.dev/v1alpha1', kind: 'Config', sources: [{ name: 'shop', url }], registry }),
-  );
-  return dir;
-}
-
-async function pushChange(url: string, change: (dir: string) => void, message: string) {
-  const dir = mkdtempSync(join(scratch, 'clone-'));
-  await git(scratch, ['clone', '--quiet', url, dir]);
-  change(dir);
-  await git(dir, ['add', '-A']);
-  await git(dir, ['commit', '--quiet', '-m', message]);
-  await git(dir, ['push', '--quiet', 'origin', 'HEAD:main']);
-}
 
 describe('drover cut', () => {
   it('cuts one version per bundle, then only the bundle whose member changed', async () => {
@@ -289,65 +253,4 @@ describe('drover cut', () => {
       /bundles\.yaml: bundle web, target prod: patches\[1\]: its target matches no member/,
     );
   });
-
-  it.each([
-    ['malformed YAML', 'web/config.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n', /web\/config\.yaml/],
-    [
-      'a YAML alias bomb',
-      'bomb.yaml',
-      `a: &a ["x","x","x","x","x","x","x","x","x"]\n${Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)},*${String.fromCharCode(97 + i)}]`).join('\n')}\n`,
-      /bomb\.yaml/,
-    ],
-    [
-      'a plaintext Secret',
-      'web/secret.yaml',
-      'apiVersion: v1\nkind: Secret\nmetadata: {name: web-secret, namespace: shop}\nstringData: {password: hunter2-canary}\n',
-      /Secret\/shop\/web-secret/,
-    ],
-    [
-      'a duplicate object',
-      'web/copy.yaml',
-      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web-config, namespace: shop}\ndata: {LOG_LEVEL: warn}\n',
-      /web\/config\.yaml.*web\/copy\.yaml|web\/copy\.yaml.*web\/config\.yaml/,
-    ],
-    [
-      'an object claimed by two bundles',
-      'api/steal.yaml',
-      'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api2, namespace: shop}\nspec:\n  selector: {matchLabels: {app: api2}}\n  template:\n    metadata: {labels: {app: api2}}\n    spec: {containers: [{name: c, image: x, envFrom: [{configMapRef: {name: web-config}}]}]}\n---\napiVersion: drover.dev/v1alpha1\nkind: Bundle\nmetadata: {name: api2}\nspec: {namespace: shop, roots: [{kind: Deployment, name: api2}]}\n',
-      /ConfigMap\/shop\/web-config/,
-    ],
-    ['a symlink pointing outside the repository', 'web/evil.yaml', null, /web\/evil\.yaml/],
-  ] as [string, string, string | null, RegExp][])(
-    'refuses %s, naming the file or object, and cuts nothing',
-    async (what, path, text, names) => {
-      const url = await createRepo(env.git, { name: uniqueName('shop'), fixtureDir: fixture });
-      const ws = workspace(url, `oci://${env.registry.host}/${uniqueName('bad')}`);
-      expect((await drover(ws, ['cut'])).code).toBe(0);
-      await pushChange(
-        url,
-        (d) => {
-          if (text === null) symlinkSync('/etc/passwd', join(d, path));
-          else writeFileSync(join(d, path), text);
-          if (path === 'web/secret.yaml') {
-            const dep = join(d, 'web', 'deployment.yaml');
-            writeFileSync(
-              dep,
-              readFileSync(dep, 'utf8').replace(
-                'envFrom: [{configMapRef: {name: web-config}}]',
-                'envFrom: [{configMapRef: {name: web-config}}, {secretRef: {name: web-secret}}]',
-              ),
-            );
-          }
-        },
-        'bad input',
-      );
-      const r = await drover(ws, ['cut']);
-      // A claim by two bundles is a conflict (exit 5); the rest is invalid input (exit 3).
-      expect(r.code).toBe(what.includes('two bundles') ? 5 : 3);
-      expect(r.json.error.message).toMatch(names);
-      expect(JSON.stringify(r.json)).not.toContain('hunter2-canary');
-      const versions = await drover(ws, ['versions', 'web']);
-      expect(versions.json.map((v: { version: string }) => v.version)).toEqual(['1.0.0']);
-    },
-  );
 });
