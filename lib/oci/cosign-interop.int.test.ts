@@ -1,7 +1,8 @@
 // Signed versions and the real cosign CLI (issue #27), on the shared test
 // registry (Debian's distribution 2.8, which has no referrers API: the
 // signature is listed under the `sha256-<hex>` referrers tag, which cosign
-// reads as its fallback). Through the real drover CLI:
+// reads as its fallback; the referrers API path is referrers-api.int.test.ts,
+// on the environment's second registry). Through the real drover CLI:
 // - a version `drover cut` signed is accepted by `cosign verify --key
 //   drover.pub --insecure-ignore-tlog=true` (offline, no trusted root);
 // - a version cut unsigned, then signed with `cosign sign --key cosign.key

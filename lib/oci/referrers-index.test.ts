@@ -36,9 +36,15 @@ describe('descriptorsOfIndex', () => {
   it.each([
     ['not JSON', new Uint8Array(Buffer.from('{'))],
     ['no manifests', enc({ schemaVersion: 2 })],
+    ['manifests that are not a list', enc({ schemaVersion: 2, manifests: {} })],
   ])('refuses %s as an IntegrityError naming what it read', (_name, bytes) => {
     expect(() => descriptorsOfIndex({ bytes, what: 'referrers tag of x' })).toThrow(IntegrityError);
     expect(() => descriptorsOfIndex({ bytes, what: 'referrers tag of x' })).toThrow(/referrers tag of x/);
+  });
+
+  it('reads "manifests": null (a Go registry\'s empty list, as the referrers API may answer) as no referrers', () => {
+    const bytes = enc({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: null });
+    expect(descriptorsOfIndex({ bytes, what: 'referrers of x' })).toEqual([]);
   });
 
   it('reads back what referrersIndex writes', () => {

@@ -4,6 +4,10 @@
  * referrers tag (`sha256-<hex>`, OCI distribution-spec 1.1's tag schema).
  * Read from a registry, it is untrusted: entries that are not well-formed
  * descriptors are dropped, never followed.
+ *
+ * @example
+ *   const listed = descriptorsOfIndex({ bytes, what: `referrers of ${digest}` });
+ *   const tagged = referrersIndex({ manifests: [...listed, signature] });
  */
 import { IntegrityError } from '../errors/errors.ts';
 import { isDigest } from './digest.ts';
@@ -20,8 +24,11 @@ export function descriptorsOfIndex({ bytes, what }: { bytes: Uint8Array; what: s
   } catch {
     throw new IntegrityError(`${what}: not a JSON document`, { data: { what } });
   }
-  if (!isObject(doc) || !Array.isArray(doc.manifests))
+  if (!isObject(doc) || !(Array.isArray(doc.manifests) || doc.manifests === null))
     throw new IntegrityError(`${what}: not an image index`, { data: { what } });
+  // `"manifests": null` is how a registry written in Go can send an empty list (a nil slice: the referrers API of
+  // cuelabs.dev/go/oci/ociregistry for a digest nothing refers to); it lists nothing.
+  if (doc.manifests === null) return [];
   return doc.manifests.flatMap((m): Descriptor[] => {
     if (
       !isObject(m) ||
