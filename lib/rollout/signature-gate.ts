@@ -24,7 +24,7 @@ export async function signatureRefusal({
   signal,
 }: {
   ws: Workspace;
-  plan: RolloutPlan;
+  plan: Pick<RolloutPlan, 'bundle' | 'environment' | 'cluster' | 'version' | 'digest'>;
   signal?: AbortSignal | undefined;
 }): Promise<PlanRefusal | undefined> {
   const e = plan.environment
