@@ -77,6 +77,7 @@ export function statusTable(rows: StatusRow[]): string {
       'BUNDLE',
       'CLUSTER',
       'RUNNING',
+      'SIGNED BY',
       'TAG',
       'SYNC',
       'HEALTH',
@@ -91,6 +92,7 @@ export function statusTable(rows: StatusRow[]): string {
       r.bundle,
       r.cluster,
       r.running ?? '-',
+      r.signedBy ? r.signedBy.slice(0, 19) : r.signedBy === null ? 'NOT VERIFIED' : '-',
       r.tag ? `${r.tag.name}=${r.tag.version ?? r.tag.digest?.slice(0, 19) ?? '?'}` : '-',
       r.sync === 'in-sync' ? 'yes' : r.sync === 'out-of-sync' ? 'NO' : '-',
       r.health ?? '-',
@@ -101,6 +103,7 @@ export function statusTable(rows: StatusRow[]): string {
       r.last?.failedObject ?? '',
       [
         r.sync === 'out-of-sync' ? r.syncReason : null,
+        r.signatureProblem ? `signature: ${r.signatureProblem}` : null,
         r.last?.reason ?? (r.health !== 'Current' ? r.healthMessage : null),
       ]
         .filter((x) => x)

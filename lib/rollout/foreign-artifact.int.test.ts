@@ -50,6 +50,7 @@ const other = droverCli(theirs.dir);
 let drop: () => Promise<void>;
 let daemon: Daemon | undefined;
 let foreign: string;
+let ourKey: string;
 
 /** A workspace of its own: a Git repository with the given documents, a signing key, a drover.yaml. */
 async function workspace(
@@ -57,7 +58,7 @@ async function workspace(
   docs: unknown[],
   environments: unknown[],
   serve?: unknown,
-): Promise<void> {
+): Promise<string> {
   const repo = join(w.dir, 'repo');
   mkdirSync(join(repo, 'apps'), { recursive: true });
   writeFileSync(join(repo, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
@@ -76,6 +77,7 @@ async function workspace(
   });
   const keys = await droverCli(w.dir)(['keys', 'generate', '--dir', join(w.dir, 'keys')]);
   expect(keys.code, keys.stderr).toBe(0);
+  return keys.json.keyId as string;
 }
 
 const bindingOn = (c: typeof c1) =>
@@ -101,6 +103,7 @@ interface Row {
   bundle: string;
   cluster: string;
   running: string | null;
+  signedBy?: string | null;
   environment: string | null;
   sync: string | null;
   syncReason: string | null;
@@ -108,7 +111,7 @@ interface Row {
 
 beforeAll(async () => {
   drop = await createNamespace(env, ns, [c1, c2, c3]);
-  await workspace(
+  ourKey = await workspace(
     ours,
     [
       {
@@ -213,13 +216,17 @@ describe("another Drover's version, copied in with oras and tagged for an enviro
     const rows = ((await d.api('/api/v1/status')).json as Row[]).filter(
       (r) => r.bundle === web && r.environment === 'prod',
     );
+    // What runs is named with the key that verified it; the tag, with why it is not followed.
     expect(rows).toEqual([
-      expect.objectContaining({ cluster: 'c2', running: '1.0.0', sync: 'out-of-sync' }),
-      expect.objectContaining({ cluster: 'c3', running: '1.0.0', sync: 'out-of-sync' }),
+      expect.objectContaining({ cluster: 'c2', running: '1.0.0', sync: 'out-of-sync', signedBy: ourKey }),
+      expect.objectContaining({ cluster: 'c3', running: '1.0.0', sync: 'out-of-sync', signedBy: ourKey }),
     ]);
     for (const r of rows) expect(r.syncReason).toMatch(/refused \(NotCutHere\)/);
     const page = await fetch(`${d.base()}/`).then((r) => r.text());
     expect(page).toContain('refused: NotCutHere');
+    const versionPage = await fetch(`${d.base()}/ui/bundles/${web}?version=1.0.0`).then((r) => r.text());
+    expect(versionPage).toContain('data-signature="verified"');
+    expect(versionPage).toContain(`signed by <code>${ourKey}</code>`);
 
     // Polled every second, the refused tag is asked again without another rollout: one journal row, one count.
     await new Promise((r) => setTimeout(r, 3_000));
