@@ -169,6 +169,11 @@ describe('requireSignatures', () => {
     expect(refused.code, refused.stderr).toBe(5);
     expect(JSON.stringify(refused.json)).toMatch(/untrusted-key/);
     expect(await level()).toBe('two');
+    // drover verify --env says the same before anything is tried: dev's keys, and why not.
+    const before = await envKeys(['verify', `${web}@1.0.2`, '--env', 'dev']);
+    expect(before.code, before.stderr).toBe(11);
+    expect(before.json).toMatchObject({ verified: false, reason: 'untrusted-key', environment: 'dev' });
+    expect(before.json.trustedKeys).toHaveLength(2);
     // Re-signed with the real cosign CLI by a key dev lists, the same version deploys.
     const other = await cosign(['sign', '--key', 'other/cosign.key', ...flags, ref]);
     expect(other.code, other.stderr).toBe(0);
@@ -176,6 +181,10 @@ describe('requireSignatures', () => {
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.json.outcome).toBe('healthy');
     expect(await level()).toBe('three');
+    const after = await envKeys(['verify', `${web}@1.0.2`, '--env', 'dev']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.json).toMatchObject({ verified: true, environment: 'dev', digest: cut.json.cut[0].digest });
+    expect(before.json.trustedKeys).toContain(after.json.keyId);
     const db = openState({ path: join(scratch, 'state.db') });
     try {
       const refusals = listRollouts(db, { bundle: web, environment: 'dev' }).filter(
