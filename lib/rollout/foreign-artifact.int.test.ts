@@ -12,9 +12,11 @@
 // journal holds one refused rollout with the reason, and status,
 // /metrics (`drover_verify_refused_total{reason}`, `drover_channel_refused`)
 // and the dashboard say why. `drover deploy` of that digest is refused the
-// same way (exit 5).
+// same way (exit 5). Last, a version this hub cut unsigned (1.0.1) tagged
+// prod is refused by the signature gate (`unsigned`), held without a
+// rollout per poll, and followed once `drover keys sign` signs it.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -156,6 +158,29 @@ beforeAll(async () => {
     const d = await drover(['deploy', `${web}@1.0.0`, '--env', e]);
     expect(d.code, d.stdout + d.stderr).toBe(0);
   }
+  // 1.0.1 cut here, by a config of the same state with no signing key: a version of this hub, unsigned.
+  writeFileSync(
+    join(ours.dir, 'repo', 'apps', 'web.yaml'),
+    readFileSync(join(ours.dir, 'repo', 'apps', 'web.yaml'), 'utf8').replace('LEVEL: ours', 'LEVEL: two'),
+  );
+  await run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', 'commit', '-qam', 'two'], {
+    cwd: join(ours.dir, 'repo'),
+  });
+  const unsignedDir = join(scratch, 'ours-unsigned');
+  mkdirSync(unsignedDir);
+  writeTestConfig(env, unsignedDir, {
+    clusters: [c1, c2, c3],
+    sources: [{ name: 'apps', url: join(ours.dir, 'repo'), schedule: '0 0 1 1 *' }],
+    registry: `oci://${env.registry.host}/${ours.prefix}`,
+    state: join(ours.dir, '.drover', 'state.db'),
+    environments: [
+      { name: 'dev', clusters: ['c1'] },
+      { name: 'prod', clusters: ['c2', 'c3'] },
+    ],
+  });
+  const unsignedCut = await droverCli(unsignedDir)(['cut']);
+  expect(unsignedCut.code, unsignedCut.stderr).toBe(0);
+  expect(unsignedCut.json.cut).toEqual([expect.objectContaining({ version: '1.0.1', signedBy: null })]);
   await oras([
     'copy',
     '--from-plain-http',
@@ -256,5 +281,43 @@ describe("another Drover's version, copied in with oras and tagged for an enviro
     expect(await bindingOn(c1)).toBe('absent');
     expect(await level(c1)).toBe('ours');
     expect(await d.metric('drover_verify_refused_total{reason="not-cut-here"}')).toBe(2);
+  }, 90_000);
+
+  it('a version cut here but unsigned, tagged prod: refused (unsigned) and held, then followed once drover keys sign signs it', async () => {
+    const d = daemon!;
+    const mark = d.lines.length;
+    await oras(['tag', '--plain-http', `${repoOf(ours.prefix)}:1.0.1`, 'prod']);
+    await d.line((l) => String(l.msg).startsWith(`channel tag prod of ${web} refused:`) && l.reason === 'unsigned', {
+      after: mark,
+      timeoutMs: 60_000,
+    });
+    expect(await d.metric('drover_verify_refused_total{reason="unsigned"}')).toBe(1);
+    expect(await d.metric(`drover_channel_refused{bundle="${web}",environment="prod",reason="unsigned"}`)).toBe(1);
+    const refused = journaled().filter((r) => r.version === '1.0.1' && r.environment === 'prod');
+    expect(refused).toEqual([expect.objectContaining({ outcome: 'refused' })]);
+    expect(JSON.stringify(refused[0]!.failures)).toMatch(
+      /SignatureRefused.*refused before any apply in prod: unsigned/,
+    );
+    const rows = ((await d.api('/api/v1/status')).json as Row[]).filter(
+      (r) => r.bundle === web && r.environment === 'prod',
+    );
+    for (const r of rows) expect(r.syncReason).toMatch(/refused \(SignatureRefused\)/);
+    expect([await level(c2), await level(c3)]).toEqual(['ours', 'ours']);
+
+    const sign = await drover(['keys', 'sign', `${web}@1.0.1`]);
+    expect(sign.code, sign.stderr).toBe(0);
+    await d.until(
+      'prod runs 1.0.1, signed',
+      async () => (await level(c2)) === 'two' && (await level(c3)) === 'two',
+      60_000,
+    );
+    // Asked again without a rollout while refused: one refused rollout, then the one that ran.
+    expect(
+      journaled()
+        .filter((r) => r.version === '1.0.1' && r.environment === 'prod')
+        .map((r) => r.outcome),
+    ).toEqual(['healthy', 'refused']);
+    expect(await d.metric('drover_verify_refused_total{reason="unsigned"}')).toBe(1);
+    for (const c of [c2, c3]) expect(await bindingOn(c), c.name).toBe('absent');
   }, 90_000);
 });
