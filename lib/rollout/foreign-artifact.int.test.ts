@@ -181,6 +181,9 @@ beforeAll(async () => {
   const unsignedCut = await droverCli(unsignedDir)(['cut']);
   expect(unsignedCut.code, unsignedCut.stderr).toBe(0);
   expect(unsignedCut.json.cut).toEqual([expect.objectContaining({ version: '1.0.1', signedBy: null })]);
+  // dev (no requireSignatures) runs the newest version, so serve's policy has nothing to deploy there.
+  const dev = await drover(['deploy', `${web}@1.0.1`, '--env', 'dev']);
+  expect(dev.code, dev.stdout + dev.stderr).toBe(0);
   await oras([
     'copy',
     '--from-plain-http',
@@ -279,7 +282,7 @@ describe("another Drover's version, copied in with oras and tagged for an enviro
     expect(deploy.json.outcome).toBe('refused');
     expect(JSON.stringify(deploy.json)).toContain('NotCutHere');
     expect(await bindingOn(c1)).toBe('absent');
-    expect(await level(c1)).toBe('ours');
+    expect(await level(c1)).toBe('two');
     expect(await d.metric('drover_verify_refused_total{reason="not-cut-here"}')).toBe(2);
   }, 90_000);
 
@@ -295,9 +298,14 @@ describe("another Drover's version, copied in with oras and tagged for an enviro
     expect(await d.metric(`drover_channel_refused{bundle="${web}",environment="prod",reason="unsigned"}`)).toBe(1);
     const refused = journaled().filter((r) => r.version === '1.0.1' && r.environment === 'prod');
     expect(refused).toEqual([expect.objectContaining({ outcome: 'refused' })]);
-    expect(JSON.stringify(refused[0]!.failures)).toMatch(
-      /SignatureRefused.*refused before any apply in prod: unsigned/,
-    );
+    expect(refused[0]!.failures).toEqual([
+      {
+        error: expect.objectContaining({
+          reason: 'SignatureRefused',
+          message: expect.stringContaining('refused before any apply in prod: unsigned'),
+        }),
+      },
+    ]);
     const rows = ((await d.api('/api/v1/status')).json as Row[]).filter(
       (r) => r.bundle === web && r.environment === 'prod',
     );
