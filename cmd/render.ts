@@ -72,11 +72,15 @@ export function originSummary(members: StatusRow['members']): string {
 }
 
 export function statusTable(rows: StatusRow[]): string {
+  // SIGNED BY only where an environment requires signatures: other tables stay as they were.
+  const signed = rows.some((r) => r.signedBy !== undefined);
+  const signer = (r: StatusRow) => (r.signedBy ? r.signedBy.slice(0, 19) : r.signedBy === null ? 'NOT VERIFIED' : '-');
   return table(
     [
       'BUNDLE',
       'CLUSTER',
       'RUNNING',
+      ...(signed ? ['SIGNED BY'] : []),
       'TAG',
       'SYNC',
       'HEALTH',
@@ -91,6 +95,7 @@ export function statusTable(rows: StatusRow[]): string {
       r.bundle,
       r.cluster,
       r.running ?? '-',
+      ...(signed ? [signer(r)] : []),
       r.tag ? `${r.tag.name}=${r.tag.version ?? r.tag.digest?.slice(0, 19) ?? '?'}` : '-',
       r.sync === 'in-sync' ? 'yes' : r.sync === 'out-of-sync' ? 'NO' : '-',
       r.health ?? '-',
@@ -101,6 +106,7 @@ export function statusTable(rows: StatusRow[]): string {
       r.last?.failedObject ?? '',
       [
         r.sync === 'out-of-sync' ? r.syncReason : null,
+        r.signatureProblem ? `signature: ${r.signatureProblem}` : null,
         r.last?.reason ?? (r.health !== 'Current' ? r.healthMessage : null),
       ]
         .filter((x) => x)

@@ -14,21 +14,23 @@ const keyFilesOf = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x) =>
 export const signVerbs: Verb[] = [
   {
     name: 'verify',
-    usage: 'verify B@V [--key FILE ...]',
-    summary: "check a version's signature against the trusted keys: the key that signed it, or why not",
-    options: { key: { type: 'string', multiple: true } },
+    usage: 'verify B@V [--env E] [--key FILE ...]',
+    summary:
+      "check a version's signature against the trusted keys (of environment E): the key that signed it, or why not",
+    options: { key: { type: 'string', multiple: true }, env: { type: 'string' } },
     run: (ctx) =>
       withWorkspace(ctx, async (ws) => {
         const [ref] = ctx.positionals;
         if (!ref || ctx.positionals.length > 1) throw new UsageError('verify takes one BUNDLE@VERSION');
         const keyFiles = keyFilesOf(ctx.values.key).map((f) => resolve(f));
-        const r = await drover.verify({ ws, ...parseBundleRef(ref), keyFiles, signal: ctx.signal });
+        const environment = str(ctx.values.env);
+        const r = await drover.verify({ ws, ...parseBundleRef(ref), keyFiles, environment, signal: ctx.signal });
         if (r.verified)
           return {
             data: r,
-            human: `${r.bundle}@${r.version} verified: signed by ${r.keyId}\n  subject ${r.location}@${r.digest}`,
+            human: `${r.bundle}@${r.version} verified${r.environment ? ` for ${r.environment}` : ''}: signed by ${r.keyId}\n  subject ${r.location}@${r.digest}`,
           };
-        const message = `${r.bundle}@${r.version} not verified (${r.reason}): ${r.detail}\n  subject ${r.location}@${r.digest}; trusted keys ${r.trustedKeys.join(', ')}`;
+        const message = `${r.bundle}@${r.version} not verified${r.environment ? ` for ${r.environment}` : ''} (${r.reason}): ${r.detail}\n  subject ${r.location}@${r.digest}; trusted keys ${r.trustedKeys.join(', ')}`;
         return {
           data: r,
           human: message,

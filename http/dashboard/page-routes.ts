@@ -66,8 +66,17 @@ async function showBundle({ ws, c, query, page }: PageArgs): Promise<Response> {
   const versions = await Promise.all(
     detail.versions.slice(0, 30).map((v) => drover.show({ ws, bundle: detail.name, version: v.version })),
   );
-  const wanted = query.get('version');
-  const selected = wanted ? await drover.show({ ws, bundle: detail.name, version: wanted }) : versions[0];
+  const wanted = query.get('version') ?? versions[0]?.version;
+  // The version shown is checked against the trusted keys (a verified digest costs no request again in this process).
+  const selected = wanted
+    ? await drover.show({
+        ws,
+        bundle: detail.name,
+        version: wanted,
+        signature: true,
+        signal: AbortSignal.timeout(10_000),
+      })
+    : undefined;
   let discovered: drover.DiscoveredView | undefined;
   let discoverError: string | null = null;
   if (selected && selected.version === detail.latest) {

@@ -178,6 +178,7 @@ function assembleEnvironments({
       onFailure: e.onFailure ?? 'revert',
       createNamespace: e.createNamespace ?? false,
       requireSignatures: e.requireSignatures ?? false,
+      ...(e.trustedKeys ? { trustedKeys: e.trustedKeys.map(abs) } : {}),
       ...(e.capabilities ? { capabilities: e.capabilities } : {}),
     };
   });

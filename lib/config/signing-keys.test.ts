@@ -57,6 +57,35 @@ describe('signing keys from drover.yaml', () => {
     );
   });
 
+  it("trusts an environment's trustedKeys (relative to drover.yaml) instead of signing's, any of them, each once", async () => {
+    const config = resolveConfig({
+      doc: {
+        ...base,
+        clusters: [{ name: 'c1' }, { name: 'c2' }],
+        signing: { keyFile: 'hub.key' },
+        environments: [
+          { name: 'dev', clusters: ['c1'] },
+          { name: 'prod', clusters: ['c2'], requireSignatures: true, trustedKeys: ['old.pub', 'hub.pub'] },
+        ],
+      },
+      file,
+    });
+    const [dev, prod] = config.environments;
+    expect(prod!.trustedKeys).toEqual([join(dir, 'old.pub'), join(dir, 'hub.pub')]);
+    expect(dev!.trustedKeys).toBeUndefined();
+    expect((await readTrustedKeys({ config, env: {}, environment: prod })).map((k) => k.keyId)).toEqual([
+      old.keyId,
+      hub.keyId,
+    ]);
+    // Without its own list, an environment trusts signing's keys.
+    expect((await readTrustedKeys({ config, env: {}, environment: dev })).map((k) => k.keyId)).toEqual([hub.keyId]);
+    const onlyOld = { name: 'prod', trustedKeys: [join(dir, 'old.pub')] };
+    expect((await readTrustedKeys({ config, env: {}, environment: onlyOld })).map((k) => k.keyId)).toEqual([old.keyId]);
+    await expect(
+      readTrustedKeys({ config, env: {}, environment: { name: 'prod', trustedKeys: [join(dir, 'nope.pub')] } }),
+    ).rejects.toThrow(/environments\.prod\.trustedKeys: cannot read .*nope\.pub/);
+  });
+
   it("gives the daemon's log the key in every form a line could carry it, from a file or a variable", () => {
     const lines: string[] = [];
     for (const [signing, env] of [

@@ -2,19 +2,21 @@
  * The keys drover.yaml's `signing` names, read: the signer of new versions
  * (its PEM private key from `keyFile` or the variable `keyEnv`) and the
  * public keys a verification trusts (the signer's own, `publicKeys`, and any
- * the caller adds, such as `drover verify --key`). A key that cannot be read
- * is an error naming the setting and the file or variable, never the key.
+ * the caller adds, such as `drover verify --key`; or, for an environment
+ * with `trustedKeys`, exactly those). A key that cannot be read is an error
+ * naming the setting and the file or variable, never the key.
  *
  * @example
  *   const signer = await readSigner({ config, env, signal }); // undefined when nothing is configured
  *   const trusted = await readTrustedKeys({ config, env, signal });
+ *   const prod = await readTrustedKeys({ config, env, environment: environmentOf(config, 'prod'), signal });
  */
 import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
 import { parsePublicKey, type TrustedKey } from '../signature/public-key.ts';
 import { keySigner, type Signer } from '../signature/signer.ts';
-import type { DroverConfig } from './types.ts';
+import type { DroverConfig, EnvironmentConfig } from './types.ts';
 
 interface KeyArgs {
   config: Pick<DroverConfig, 'signing'>;
@@ -40,18 +42,30 @@ export async function readSigner({ config, env, signal }: KeyArgs): Promise<Sign
   return undefined;
 }
 
-/** Every public key a verification trusts: the signing key's, `signing.publicKeys`, then `extraFiles`; each once. */
+/**
+ * Every public key a verification trusts, each once: the environment's
+ * `trustedKeys` when it lists any (the signing key is then trusted only if
+ * listed: an environment can trust another signer than the hub); else the
+ * signing key's, then `signing.publicKeys`; then `extraFiles`.
+ */
 export async function readTrustedKeys({
   config,
   env,
+  environment,
   extraFiles = [],
   signal,
-}: KeyArgs & { extraFiles?: readonly string[] }): Promise<TrustedKey[]> {
+}: KeyArgs & {
+  environment?: Pick<EnvironmentConfig, 'name' | 'trustedKeys'> | undefined;
+  extraFiles?: readonly string[];
+}): Promise<TrustedKey[]> {
   const keys: TrustedKey[] = [];
-  const signer = await readSigner({ config, env, signal });
+  const own = environment?.trustedKeys?.length ? environment.trustedKeys : undefined;
+  const signer = own ? undefined : await readSigner({ config, env, signal });
   if (signer) keys.push(parsePublicKey({ pem: signer.publicKeyPem, name: 'the signing key' }));
   const files = [
-    ...(config.signing?.publicKeys ?? []).map((path) => ({ path, setting: 'signing.publicKeys' })),
+    ...(own
+      ? own.map((path) => ({ path, setting: `environments.${environment!.name}.trustedKeys` }))
+      : (config.signing?.publicKeys ?? []).map((path) => ({ path, setting: 'signing.publicKeys' }))),
     ...extraFiles.map((path) => ({ path, setting: '--key' })),
   ];
   for (const { path, setting } of files) {

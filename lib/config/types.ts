@@ -46,6 +46,11 @@ export interface EnvironmentConfig {
   createNamespace: boolean;
   /** Rollouts here verify the version's signature against the trusted keys before any apply (lib/rollout/signature-gate.ts). */
   requireSignatures: boolean;
+  /**
+   * Absolute paths of the PEM public keys a version deployed here must be signed by (any one suffices, so keys can
+   * rotate); absent: the keys drover.yaml's `signing` trusts (the signing key's own and `signing.publicKeys`).
+   */
+  trustedKeys?: string[];
   /** What Helm renders of this environment's targets are told about its clusters (absent: Helm's defaults). */
   capabilities?: { kubeVersion?: string; apiVersions?: string[] };
 }

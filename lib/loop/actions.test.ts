@@ -86,8 +86,9 @@ describe('countSignatureRefusal', () => {
       plan: { refusal: { reason, message: 'x', data: signature ? { signature } : {} } },
     }) as unknown as Pick<DeployResult, 'outcome' | 'plan'>;
 
-  it('counts a signature refusal by its reason, and nothing else', async () => {
+  it('counts a signature refusal by its reason, a digest not cut here as not-cut-here, and nothing else', async () => {
     const metrics = createServeMetrics();
+    countSignatureRefusal({ metrics }, refusedBy('NotCutHere'));
     countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'untrusted-key'));
     countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'untrusted-key'));
     countSignatureRefusal({ metrics }, refusedBy('SignatureRefused', 'unsigned'));
@@ -100,6 +101,7 @@ describe('countSignatureRefusal', () => {
     expect(text).toContain('drover_verify_refused_total{reason="untrusted-key"} 2');
     expect(text).toContain('drover_verify_refused_total{reason="unsigned"} 1');
     expect(text).toContain('drover_verify_refused_total{reason="bad-signature"} 0');
+    expect(text).toContain('drover_verify_refused_total{reason="not-cut-here"} 1');
     expect(text).not.toContain('drover_verify_refused_total{reason="unknown"}');
   });
 });

@@ -15,6 +15,7 @@ import { eventLogger } from './log.ts';
 import type { LoopContext } from './loop-context.ts';
 import type { OnEvent } from '../progress.ts';
 import { isRefusalReason } from '../release/refusal.ts';
+import { verifyRefusalLabel } from '../rollout/trust-gate.ts';
 
 /** A release's events: logged, and each one a note on the change feed that the bundle's release moved a step. */
 function releaseEvents(ctx: LoopContext, bundle: string): OnEvent {
@@ -46,15 +47,16 @@ export function countReleases(
   }
 }
 
-/** Counts a rollout refused because its version's signature did not verify, by why, in drover_verify_refused_total. */
+/**
+ * Counts a rollout refused because its version is not trusted, by why, in drover_verify_refused_total: not cut
+ * by this hub (`not-cut-here`), or its signature did not verify (`unsigned`, `untrusted-key`...).
+ */
 export function countSignatureRefusal(
   ctx: Pick<LoopContext, 'metrics'>,
   r: Pick<DeployResult, 'outcome' | 'plan'>,
 ): void {
-  const refusal = r.plan.refusal;
-  if (r.outcome !== 'refused' || refusal?.reason !== 'SignatureRefused') return;
-  const why = refusal.data.signature;
-  ctx.metrics.verifyRefused.inc({ reason: typeof why === 'string' ? why : 'unknown' });
+  const reason = r.outcome === 'refused' ? verifyRefusalLabel(r.plan.refusal) : undefined;
+  if (reason) ctx.metrics.verifyRefused.inc({ reason });
 }
 
 /** One log line per rollout, by its outcome. */

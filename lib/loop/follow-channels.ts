@@ -5,7 +5,14 @@
  * usual waves, rollback and revert, without moving the tag. Before anything
  * is applied the digest must be a Drover version of this bundle
  * (bundle/artifact-check.ts); one that is not is refused loudly (log once
- * per digest, `drover_channel_refused`, status) and nothing changes.
+ * per digest, `drover_channel_refused`, status) and nothing changes. The
+ * rollout then refuses, before any apply, a digest this hub never cut
+ * (`NotCutHere`: a genuine artifact of another Drover copied in and tagged
+ * included) and, where the environment requires signatures, one not signed
+ * by a key it trusts (rollout/trust-gate.ts): journaled once, counted in
+ * `drover_verify_refused_total`, said like the refusals above, and asked
+ * again at each pass without another rollout until the tag moves or the
+ * gate lets it through (a version signed later with `drover keys sign`).
  *
  * After a follow:
  * - healthy: the tag is marked as Drover's; a move back to an older version
@@ -42,6 +49,8 @@ import { environmentRun } from '../release/environment-run.ts';
 import { lastReleases } from '../state/releases.ts';
 import type { BundleStore } from '../oci/index.ts';
 import { outcomeError } from '../rollout/outcome.ts';
+import type { PlanRefusal } from '../rollout/plan.ts';
+import { TRUST_REFUSALS, trustRefusal, verifyRefusalLabel } from '../rollout/trust-gate.ts';
 import type { DeployResult } from '../verbs/deploy.ts';
 import { followAction } from './actions.ts';
 import type { ChannelMemory, LoopContext } from './loop-context.ts';
@@ -89,6 +98,12 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       hold(`channel tag names ${digest}, refused: ${toDroverError(err).message}`);
       continue;
     }
+    const still = await stillRefused(ctx, memory, { bundle, environment: e.name, version, digest });
+    if (still) {
+      ctx.metrics.channelInSync.set(labels, 0);
+      hold(`the tag names ${version} (${digest}), refused: ${still.message}`);
+      continue;
+    }
     clearRefused(ctx, memory, key, labels);
     if (isQuarantined(db, { bundle, version, environment: e.name })) {
       if (memory.get(key)?.digest !== digest) {
@@ -111,22 +126,61 @@ export async function followChannels(ctx: LoopContext, { bundle }: { bundle: str
       ...(before.runs ? { from: before.runs } : {}),
     });
     const r = await followAction(ctx, { bundle, environment: e.name, digest });
-    const followed = (ok: boolean) => out.followed.push({ environment: e.name, version, digest, ok });
-    if (r.outcome === 'healthy') {
-      ctx.metrics.channelFollows.inc({ ...labels, result: 'healthy' });
-      ctx.metrics.channelInSync.set(labels, 1);
-      followed(true);
-    } else if (r.outcome === 'rolled-back' || r.outcome === 'needs-person' || r.quarantined.length > 0) {
-      // The version failed here (a refusal on a cluster included): quarantined, and the tag put back.
-      ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
-      followed(false);
-      logPutBack(ctx, r);
-    } else {
-      // Nothing was written: tried again with backoff, like any rollout that could not run.
-      throw outcomeError(r)!;
-    }
+    const after = afterFollow(ctx, memory, { bundle, environment: e.name, digest }, r);
+    if ('held' in after) hold(after.held);
+    else out.followed.push({ environment: e.name, version, digest, ok: after.ok });
   }
   return out;
+}
+
+/** A digest a trust gate refused before, asked again without a rollout (no journal row per pass): the refusal when it still stands. */
+async function stillRefused(
+  ctx: LoopContext,
+  memory: ChannelMemory,
+  plan: { bundle: string; environment: string; version: string; digest: string },
+): Promise<PlanRefusal | undefined> {
+  const seen = memory.get(`${plan.bundle}\0${plan.environment}`);
+  if (!seen?.trust || seen.digest !== plan.digest) return undefined;
+  return trustRefusal({ ws: ctx.ws, plan, signal: ctx.signal });
+}
+
+/**
+ * A follow's rollout, counted and said by its outcome: followed (ok or not), or held when a trust gate refused
+ * it. One that could not run throws, and the queue tries it again with backoff.
+ */
+function afterFollow(
+  ctx: LoopContext,
+  memory: ChannelMemory,
+  { bundle, environment, digest }: { bundle: string; environment: string; digest: string },
+  r: DeployResult,
+): { ok: boolean } | { held: string } {
+  const labels = { bundle, environment };
+  const gate = r.outcome === 'refused' ? r.plan.refusal : undefined;
+  if (gate && TRUST_REFUSALS.includes(gate.reason)) {
+    // Not a version to try again with backoff: nothing of it ran, and nothing will until the tag moves or it is signed.
+    refused(ctx, memory, {
+      bundle,
+      environment,
+      digest,
+      reason: verifyRefusalLabel(gate)!,
+      message: gate.message,
+      trust: true,
+    });
+    return { held: `the tag names ${r.version} (${digest}), refused: ${gate.message}` };
+  }
+  if (r.outcome === 'healthy') {
+    ctx.metrics.channelFollows.inc({ ...labels, result: 'healthy' });
+    ctx.metrics.channelInSync.set(labels, 1);
+    return { ok: true };
+  }
+  if (r.outcome === 'rolled-back' || r.outcome === 'needs-person' || r.quarantined.length > 0) {
+    // The version failed here (a refusal on a cluster included): quarantined, and the tag put back.
+    ctx.metrics.channelFollows.inc({ ...labels, result: 'failed' });
+    logPutBack(ctx, r);
+    return { ok: false };
+  }
+  // Nothing was written: tried again with backoff, like any rollout that could not run.
+  throw outcomeError(r)!;
 }
 
 interface TagRead {
@@ -175,7 +229,15 @@ function refused(
     digest,
     reason,
     message,
-  }: { bundle: string; environment: string; digest: string; reason: string; message: string | undefined },
+    trust = false,
+  }: {
+    bundle: string;
+    environment: string;
+    digest: string;
+    reason: string;
+    message: string | undefined;
+    trust?: boolean;
+  },
 ): void {
   const key = `${bundle}\0${environment}`;
   const labels = { bundle, environment };
@@ -183,7 +245,7 @@ function refused(
   const seen = memory.get(key);
   if (seen?.digest === digest && seen.refused === reason) return;
   if (seen?.refused) ctx.metrics.channelRefused.remove({ ...labels, reason: seen.refused });
-  memory.set(key, { digest, refused: reason });
+  memory.set(key, { digest, refused: reason, ...(trust ? { trust } : {}) });
   ctx.metrics.channelRefused.set({ ...labels, reason }, 1);
   ctx.metrics.channelFollows.inc({ ...labels, result: 'refused' });
   ctx.log.error(`channel tag ${environment} of ${bundle} refused: ${message ?? reason}; nothing of it is applied`, {

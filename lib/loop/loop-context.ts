@@ -14,8 +14,11 @@ import type { PlanMemory } from './plan-memory.ts';
 import type { FailingTasks } from './failing-tasks.ts';
 import type { ServeMetrics } from './serve-metrics.ts';
 
-/** Per (bundle, environment): the refused or quarantined digest last said, so it is logged once (follow-channels.ts). */
-export type ChannelMemory = Map<string, { digest: string; refused?: string }>;
+/**
+ * Per (bundle, environment): the refused or quarantined digest last said, so it is logged once (follow-channels.ts);
+ * `trust`: refused by a rollout's trust gate (not cut here, signature), so it is asked again without a rollout.
+ */
+export type ChannelMemory = Map<string, { digest: string; refused?: string; trust?: boolean }>;
 
 export interface LoopContext {
   ws: Workspace;

@@ -134,7 +134,7 @@ const DROVER: { name: string; type: string; labels: string[]; help: string }[] =
     name: 'drover_channel_refused',
     type: 'gauge',
     labels: ['bundle', 'environment', 'reason'],
-    help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.',
+    help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable), not one this hub cut (not-cut-here), or not signed by a key its environment trusts (unsigned, untrusted-key, bad-signature, other-digest, no-trusted-key): nothing of it is applied.',
   },
 ];
 

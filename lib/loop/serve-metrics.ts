@@ -146,7 +146,7 @@ export function createServeMetrics(): ServeMetrics {
     channelRefused: new Gauge({
       registers,
       name: 'drover_channel_refused',
-      help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable): nothing of it is applied.',
+      help: 'The channel tag names a digest that is not a Drover version of the bundle (reason: not-a-manifest, artifact-type, config-type, layer-type, malformed-config, malformed-layer, other-bundle, unreadable), not one this hub cut (not-cut-here), or not signed by a key its environment trusts (unsigned, untrusted-key, bad-signature, other-digest, no-trusted-key): nothing of it is applied.',
       labelNames: ['bundle', 'environment', 'reason'],
     }),
     releaseRefused: new Counter({
@@ -158,13 +158,13 @@ export function createServeMetrics(): ServeMetrics {
     verifyRefused: new Counter({
       registers,
       name: 'drover_verify_refused_total',
-      help: "Rollouts refused before any apply because the version's signature did not verify (an environment with requireSignatures), by reason: unsigned, bad-signature, untrusted-key, other-digest, no-trusted-key.",
+      help: 'Rollouts refused before any apply because the version is not trusted, by reason: not-cut-here (a digest this hub never cut), or its signature did not verify in an environment with requireSignatures: unsigned, bad-signature, untrusted-key, other-digest, no-trusted-key.',
       labelNames: ['reason'],
     }),
   };
   // Series that exist from the start, so a query sees 0 rather than nothing.
   for (const kind of ['release', 'recovery', 'revert', 'environment']) m.rollbacks.inc({ kind }, 0);
-  for (const reason of ['unsigned', 'bad-signature', 'untrusted-key', 'other-digest', 'no-trusted-key'])
+  for (const reason of ['not-cut-here', 'unsigned', 'bad-signature', 'untrusted-key', 'other-digest', 'no-trusted-key'])
     m.verifyRefused.inc({ reason }, 0);
   // process_start_time_seconds, process_cpu_seconds_total, process_resident_memory_bytes, nodejs_heap_size_used_bytes, ...
   collectDefaultMetrics({ register: registry });

@@ -8,7 +8,7 @@
  * be planned at all (no such environment, both or neither of environment
  * and cluster, an agent cluster named directly) throws; a refusal the state
  * calls for (a moved version tag, a quarantined version, nothing healthy to
- * promote) is carried in the plan.
+ * promote, a digest this hub never cut) is carried in the plan.
  *
  * @example
  *   const plan = await planRollout(ws, { bundle: 'web', environment: 'prod', reason: 'promote', preview: true });
@@ -30,6 +30,7 @@ import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/l
 import type { Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
 import { chooseVersion } from './choose-version.ts';
+import { historyRefusal } from './history-gate.ts';
 import type { PlannedCluster, PlannedWave, PlanRefusal, RolloutPlan, RolloutRequest, VersionRef } from './plan.ts';
 
 export interface PlanRolloutOptions extends RolloutRequest {
@@ -68,7 +69,20 @@ export async function planRollout(ws: Workspace, opts: PlanRolloutOptions): Prom
   return assembleRolloutPlan({
     request: opts,
     version: version && { version: version.version, digest: version.digest },
-    refusal: 'refusal' in loaded ? loaded.refusal : undefined,
+    // A digest this hub never cut is refused in the plan already, so a dry run or a confirm page says so too.
+    refusal:
+      'refusal' in loaded
+        ? loaded.refusal
+        : version &&
+          historyRefusal({
+            db: ws.db,
+            plan: {
+              bundle,
+              version: version.version,
+              digest: version.digest,
+              channel: { mode: opts.channel ?? 'move' },
+            },
+          }),
     waves,
     run,
     tags,

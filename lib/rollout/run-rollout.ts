@@ -2,7 +2,9 @@
  * `runRollout`: carries a plan out and returns its one outcome. It owns the
  * whole transaction of moving an environment to a version: every cluster's
  * content pulled by digest and its SOPS members decrypted before any cluster
- * is touched; releases a crash left behind finished first; the channel tag
+ * is touched, and only after the version passed the trust gates (a digest
+ * this hub cut, signed where the environment requires it: trust-gate.ts);
+ * releases a crash left behind finished first; the channel tag
  * moved (channel-transaction.ts); the fan-out in waves to direct clusters
  * and agent clusters alike (release/fanout.ts, agent-clusters.ts); the tag
  * kept or put back; the versions quarantined (quarantine-rule.ts); the
@@ -34,7 +36,7 @@ import { moveChannel } from './channel-transaction.ts';
 import { failuresOf, judgeOutcome, type RolloutResult } from './outcome.ts';
 import { plannedClusters, type RolloutPlan } from './plan.ts';
 import { quarantineAfter } from './quarantine-rule.ts';
-import { signatureRefusal } from './signature-gate.ts';
+import { trustRefusal } from './trust-gate.ts';
 
 export interface RunRolloutOptions {
   ws: Workspace;
@@ -57,8 +59,8 @@ export async function runRollout(plan: RolloutPlan, opts: RunRolloutOptions): Pr
   });
   let result: RolloutResult;
   try {
-    // The signature is checked before anything is pulled for applying; a refusal is the plan's refusal.
-    const gate = plan.refusal ? undefined : await signatureRefusal({ ws, plan, signal: opts.signal });
+    // Where the version came from (cut here, signed) is checked before anything is pulled for applying; a refusal is the plan's refusal.
+    const gate = plan.refusal ? undefined : await trustRefusal({ ws, plan, signal: opts.signal });
     result =
       plan.refusal || gate ? refused({ ...plan, ...(gate ? { refusal: gate } : {}) }) : await carryOut(plan, opts);
   } catch (err) {

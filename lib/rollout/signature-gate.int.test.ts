@@ -4,6 +4,9 @@
 // deploys once `drover keys sign` has signed it; a version signed with the
 // real `cosign sign --key` by a key drover.yaml does not trust is refused
 // (`untrusted-key`), and deploys once a trusted cosign key signs it too.
+// An environment's own `trustedKeys` replace drover.yaml's: a version
+// re-signed with `cosign sign --key` by a key dev trusts deploys, one signed
+// only by the hub's key (trusted by `signing`, not by dev) does not.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +32,7 @@ const run = promisify(execFile);
 let drop: () => Promise<void>;
 const signed = droverCli(join(scratch, 'signed'));
 const unsigned = droverCli(join(scratch, 'unsigned'));
+const envKeys = droverCli(join(scratch, 'envkeys'));
 const cosign = cosignCli(scratch);
 const git = (args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
 
@@ -59,14 +63,27 @@ beforeAll(async () => {
     clusters: [c1],
     environments: [{ name: 'dev', clusters: [c1.name], requireSignatures: true }],
   };
-  for (const dir of ['signed', 'unsigned', 'trusted', 'other']) mkdirSync(join(scratch, dir));
+  for (const dir of ['signed', 'unsigned', 'envkeys', 'trusted', 'other', 'rotated']) mkdirSync(join(scratch, dir));
   writeTestConfig(env, join(scratch, 'signed'), {
     ...common,
     signing: { keyFile: join(scratch, 'keys', 'drover.key'), publicKeys: [join(scratch, 'trusted', 'cosign.pub')] },
   });
   writeTestConfig(env, join(scratch, 'unsigned'), common);
+  // dev trusts its own keys (the one rotated out, and other's), not the hub's signing key.
+  writeTestConfig(env, join(scratch, 'envkeys'), {
+    ...common,
+    signing: { keyFile: join(scratch, 'keys', 'drover.key'), publicKeys: [join(scratch, 'trusted', 'cosign.pub')] },
+    environments: [
+      {
+        name: 'dev',
+        clusters: [c1.name],
+        requireSignatures: true,
+        trustedKeys: [join(scratch, 'rotated', 'cosign.pub'), join(scratch, 'other', 'cosign.pub')],
+      },
+    ],
+  });
   expect((await signed(['keys', 'generate', '--dir', join(scratch, 'keys')])).code).toBe(0);
-  for (const dir of ['trusted', 'other']) {
+  for (const dir of ['trusted', 'other', 'rotated']) {
     const g = await cosign(['generate-key-pair', '--output-key-prefix', join(dir, 'cosign')]);
     expect(g.code, g.stderr).toBe(0);
   }
@@ -78,6 +95,13 @@ afterAll(async () => {
   await drop?.();
   rmSync(scratch, { recursive: true, force: true });
 });
+
+const flags = [
+  '--allow-insecure-registry',
+  '--allow-http-registry',
+  '--tlog-upload=false',
+  '--use-signing-config=false',
+];
 
 const level = () =>
   kubectlOn(env, c1, ['get', 'configmap', 'web', '-n', ns, '-o', 'jsonpath={.data.LEVEL}']).then(
@@ -117,12 +141,6 @@ describe('requireSignatures', () => {
     const cut = await unsigned(['cut']);
     expect(cut.code, cut.stderr).toBe(0);
     const ref = `${env.registry.host}/${prefix}/${web}@${cut.json.cut[0].digest}`;
-    const flags = [
-      '--allow-insecure-registry',
-      '--allow-http-registry',
-      '--tlog-upload=false',
-      '--use-signing-config=false',
-    ];
     const other = await cosign(['sign', '--key', 'other/cosign.key', ...flags, ref]);
     expect(other.code, other.stderr).toBe(0);
     const refused = await signed(['deploy', `${web}@1.0.1`, '--env', 'dev']);
@@ -136,5 +154,46 @@ describe('requireSignatures', () => {
     expect(deployed.code, deployed.stderr).toBe(0);
     expect(deployed.json.outcome).toBe('healthy');
     expect(await level()).toBe('two');
+  });
+
+  it("verifies against the environment's trustedKeys: a key dev lists deploys, the hub's key alone does not", async () => {
+    writeApp('three');
+    await git(['commit', '-qam', 'three']);
+    const cut = await unsigned(['cut']);
+    expect(cut.code, cut.stderr).toBe(0);
+    const ref = `${env.registry.host}/${prefix}/${web}@${cut.json.cut[0].digest}`;
+    // Signed by the hub's key, which signing trusts and dev does not list.
+    const hubSigned = await signed(['keys', 'sign', `${web}@1.0.2`]);
+    expect(hubSigned.code, hubSigned.stderr).toBe(0);
+    const refused = await envKeys(['deploy', `${web}@1.0.2`, '--env', 'dev']);
+    expect(refused.code, refused.stderr).toBe(5);
+    expect(JSON.stringify(refused.json)).toMatch(/untrusted-key/);
+    expect(await level()).toBe('two');
+    // drover verify --env says the same before anything is tried: dev's keys, and why not.
+    const before = await envKeys(['verify', `${web}@1.0.2`, '--env', 'dev']);
+    expect(before.code, before.stderr).toBe(11);
+    expect(before.json).toMatchObject({ verified: false, reason: 'untrusted-key', environment: 'dev' });
+    expect(before.json.trustedKeys).toHaveLength(2);
+    // Re-signed with the real cosign CLI by a key dev lists, the same version deploys.
+    const other = await cosign(['sign', '--key', 'other/cosign.key', ...flags, ref]);
+    expect(other.code, other.stderr).toBe(0);
+    const deployed = await envKeys(['deploy', `${web}@1.0.2`, '--env', 'dev']);
+    expect(deployed.code, deployed.stderr).toBe(0);
+    expect(deployed.json.outcome).toBe('healthy');
+    expect(await level()).toBe('three');
+    const after = await envKeys(['verify', `${web}@1.0.2`, '--env', 'dev']);
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.json).toMatchObject({ verified: true, environment: 'dev', digest: cut.json.cut[0].digest });
+    expect(before.json.trustedKeys).toContain(after.json.keyId);
+    const db = openState({ path: join(scratch, 'state.db') });
+    try {
+      const refusals = listRollouts(db, { bundle: web, environment: 'dev' }).filter(
+        (r) => r.outcome === 'refused' && r.version === '1.0.2',
+      );
+      expect(refusals).toHaveLength(1);
+      expect(JSON.stringify(refusals[0])).toMatch(/refused before any apply in dev: untrusted-key/);
+    } finally {
+      db.close();
+    }
   });
 });

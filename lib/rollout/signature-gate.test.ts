@@ -21,14 +21,18 @@ const stranger = generateKeyPair();
 writeFileSync(join(dir, 'hub.key'), hub.privateKeyPem, { mode: 0o600 });
 const enc = (s: string) => new TextEncoder().encode(s);
 
-async function workspace(requireSignatures: boolean, signing = true): Promise<Workspace> {
+writeFileSync(join(dir, 'stranger.pub'), stranger.publicKeyPem);
+const rotated = generateKeyPair();
+writeFileSync(join(dir, 'rotated.pub'), rotated.publicKeyPem);
+
+async function workspace(requireSignatures: boolean, signing = true, trustedKeys?: string[]): Promise<Workspace> {
   const config = resolveConfig({
     doc: {
       apiVersion: 'drover.dev/v1alpha1',
       kind: 'Config',
       sources: [{ name: 'apps', url: './repo' }],
       clusters: [{ name: 'c1' }],
-      environments: [{ name: 'prod', clusters: ['c1'], requireSignatures }],
+      environments: [{ name: 'prod', clusters: ['c1'], requireSignatures, ...(trustedKeys ? { trustedKeys } : {}) }],
       ...(signing ? { signing: { keyFile: 'hub.key' } } : {}),
     },
     file: join(dir, 'drover.yaml'),
@@ -90,6 +94,24 @@ describe('signatureRefusal', () => {
     const keyless = await workspace(true, false);
     expect(await signatureRefusal({ ws: keyless, plan: planFor(await version(keyless, 'y')) })).toMatchObject({
       data: { signature: 'no-trusted-key' },
+    });
+  });
+
+  it("verifies against the environment's trustedKeys, any one of them, and not the signing key it does not list", async () => {
+    const ws = await workspace(true, true, ['rotated.pub', 'stranger.pub']);
+    const sign = async (digest: Digest, privateKeyPem: string) =>
+      signVersion({ store: ws.stores.open('web'), digest, signer: keySigner({ privateKeyPem, name: 'k' }) });
+    const byStranger = await version(ws, 'by stranger');
+    await sign(byStranger, stranger.privateKeyPem);
+    expect(await signatureRefusal({ ws, plan: planFor(byStranger) })).toBeUndefined();
+    const byRotated = await version(ws, 'by rotated');
+    await sign(byRotated, rotated.privateKeyPem);
+    expect(await signatureRefusal({ ws, plan: planFor(byRotated) })).toBeUndefined();
+    const byHub = await version(ws, 'by hub');
+    await sign(byHub, hub.privateKeyPem);
+    expect(await signatureRefusal({ ws, plan: planFor(byHub) })).toMatchObject({
+      reason: 'SignatureRefused',
+      data: { signature: 'untrusted-key', trustedKeys: [rotated.keyId, stranger.keyId] },
     });
   });
 });

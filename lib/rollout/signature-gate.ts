@@ -2,7 +2,8 @@
  * The signature gate of a rollout: in an environment with
  * `requireSignatures`, the version's manifest digest (the one recorded at
  * cut, which is what is then pulled and applied) must carry a signature by
- * a key drover.yaml trusts, checked before any object is applied. A refusal
+ * a key the environment trusts (its `trustedKeys`, any one of them; else the
+ * keys of drover.yaml's `signing`), checked before any object is applied. A refusal
  * becomes the plan's refusal, so the rollout ends `refused` with the reason
  * in the journal and nothing runs. A digest verified once is not asked again
  * in this process (lib/oci/verify-version-signature.ts caches it). An
@@ -23,7 +24,7 @@ export async function signatureRefusal({
   signal,
 }: {
   ws: Workspace;
-  plan: RolloutPlan;
+  plan: Pick<RolloutPlan, 'bundle' | 'environment' | 'cluster' | 'version' | 'digest'>;
   signal?: AbortSignal | undefined;
 }): Promise<PlanRefusal | undefined> {
   const e = plan.environment
@@ -33,11 +34,11 @@ export async function signatureRefusal({
       : undefined;
   if (!e?.requireSignatures || !plan.digest) return undefined;
   const what = `${plan.bundle}@${plan.version ?? '?'} (${plan.digest})`;
-  const trustedKeys = await readTrustedKeys({ config: ws.config, env: ws.env, signal });
+  const trustedKeys = await readTrustedKeys({ config: ws.config, env: ws.env, environment: e, signal });
   if (trustedKeys.length === 0)
     return {
       reason: 'SignatureRefused',
-      message: `${what}: environment ${e.name} requires signatures and drover.yaml trusts no key (signing)`,
+      message: `${what}: environment ${e.name} requires signatures and drover.yaml trusts no key (signing, or the environment's trustedKeys)`,
       data: { signature: 'no-trusted-key', digest: plan.digest, environment: e.name },
     };
   const store = ws.stores.open(plan.bundle);
@@ -46,6 +47,11 @@ export async function signatureRefusal({
   return {
     reason: 'SignatureRefused',
     message: `${what} refused before any apply in ${e.name}: ${v.reason}: ${v.detail}`,
-    data: { signature: v.reason, digest: plan.digest, environment: e.name },
+    data: {
+      signature: v.reason,
+      digest: plan.digest,
+      environment: e.name,
+      trustedKeys: trustedKeys.map((k) => k.keyId),
+    },
   };
 }

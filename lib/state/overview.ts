@@ -3,8 +3,9 @@
  * cell: a page of bundles (filtered by name and by the namespaces their
  * newest version's members live in, in SQL, so 500 bundles cost what one
  * page costs), then for that page only, each (bundle, cluster)'s newest
- * release, newest finished release, open drift count, and every channel
- * mark and channel read with the version it names. Reading only.
+ * release, newest finished release, open drift count, every channel
+ * mark and channel read with the version it names, and each environment's
+ * newest rollout when it was refused. Reading only.
  *
  * @example
  *   const page = readOverviewPage(db, { q: 'web', namespace: 'shop', offset: 0, limit: 50 });
@@ -45,6 +46,8 @@ export interface OverviewCells {
   marks: Map<string, { version: string | null; digest: string; at: string }>;
   /** Per `bundle\0environment`: what the tag watch last read the tag to name (digest null: no tag), and when. */
   reads: Map<string, { version: string | null; digest: string | null; at: string }>;
+  /** Per `bundle\0environment`: the newest rollout there when it was refused (a digest not cut here, unsigned...): why. */
+  refusals: Map<string, { digest: string; version: string; reason: string | null; message: string; at: string }>;
 }
 
 const LIKE_ESCAPE = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -100,6 +103,7 @@ export function readOverviewCells(db: StateDb, bundles: readonly string[]): Over
     drift: new Map(),
     marks: new Map(),
     reads: new Map(),
+    refusals: new Map(),
   };
   if (bundles.length === 0) return out;
   const names = JSON.stringify(bundles);
@@ -143,6 +147,27 @@ export function readOverviewCells(db: StateDb, bundles: readonly string[]): Over
     version: string | null;
   }[]) {
     out.reads.set(`${r.bundle}\0${r.environment}`, { version: r.version, digest: r.digest, at: r.read_at });
+  }
+  for (const r of db
+    .prepare(
+      `SELECT r.bundle, r.environment, r.digest, r.version, r.failures, r.started_at FROM rollouts r JOIN (SELECT max(id) AS id FROM rollouts WHERE environment IS NOT NULL AND bundle IN (SELECT value FROM json_each(?)) GROUP BY bundle, environment) m ON r.id = m.id WHERE r.outcome = 'refused'`,
+    )
+    .all(names) as {
+    bundle: string;
+    environment: string;
+    digest: string;
+    version: string;
+    failures: string;
+    started_at: string;
+  }[]) {
+    const first = (JSON.parse(r.failures) as { error?: { reason?: string; message?: string } }[])[0]?.error;
+    out.refusals.set(`${r.bundle}\0${r.environment}`, {
+      digest: r.digest,
+      version: r.version,
+      reason: first?.reason ?? null,
+      message: first?.message ?? 'refused',
+      at: r.started_at,
+    });
   }
   return out;
 }

@@ -21,6 +21,19 @@ describe('clusterSync', () => {
       { sync: 'in-sync', reason: null },
     ],
     [
+      'a digest not cut here that claims the version that runs',
+      view({
+        digest: 'sha256:fff',
+        sync: 'moved',
+        problem: 'refused (NotCutHere): web@1.0.1 (sha256:fff) is not a version this hub cut',
+      }),
+      { running: '1.0.1', last: ok, pending: null },
+      {
+        sync: 'out-of-sync',
+        reason: 'the tag names 1.0.1: refused (NotCutHere): web@1.0.1 (sha256:fff) is not a version this hub cut',
+      },
+    ],
+    [
       'no tag',
       view({ digest: null, version: null, sync: 'no-tag' }),
       { running: '1.0.1', last: ok, pending: null },

@@ -1,9 +1,11 @@
 /**
  * Each environment's channel tag beside what its clusters run, for `drover
  * status` (CLI and API): the version the tag names (read from the registry
- * now, one HEAD per tag; a digest Drover never cut is pulled and checked),
+ * now, one HEAD per tag; a digest Drover never cut is pulled and checked,
+ * and refused: NotCutHere),
  * and for each cluster whether it runs that version and, when not, why: a
- * release in flight, a failed release, a refused digest, a quarantined
+ * release in flight, a failed release, a refused digest (not cut here, or
+ * its rollout refused: unsigned, untrusted key...), a quarantined
  * version, a tag moved and not yet followed, the registry unreachable.
  *
  * @example
@@ -19,6 +21,7 @@ import { channelTag } from '../oci/index.ts';
 import { channelMark } from '../state/channel-marks.ts';
 import { listQuarantine } from '../state/quarantine.ts';
 import { lastReleases } from '../state/releases.ts';
+import { listRollouts } from '../state/rollouts.ts';
 import type { ReleaseRecord } from '../state/releases.ts';
 import { listVersions } from '../state/versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
@@ -76,9 +79,16 @@ export async function channelViews({
     if (!digest) return { ...base, digest: null, version: null, sync, problem: null };
     let version = listVersions(ws.db, bundle).find((v) => v.digest === digest)?.version ?? null;
     if (!version) {
-      // Not cut here: whatever it is must pass the same check a follow makes.
+      // Not cut here: whatever it is must pass the same check a follow makes, and the hub refuses it anyway (NotCutHere).
       try {
         version = (await versions.load(digest)).version;
+        return {
+          ...base,
+          digest,
+          version,
+          sync,
+          problem: `refused (NotCutHere): ${bundle}@${version} (${digest}) is not a version this hub cut; nothing of it is applied`,
+        };
       } catch (err) {
         const d = toDroverError(err);
         const refusal = unusableReasonOf(err);
@@ -97,7 +107,12 @@ export async function channelViews({
       digest,
       version,
       sync,
-      problem: q && sync === 'moved' ? `${version} is quarantined in ${e.name} (${q.reason}): not followed` : null,
+      problem:
+        sync !== 'moved'
+          ? null
+          : q
+            ? `${version} is quarantined in ${e.name} (${q.reason}): not followed`
+            : refusalOf(ws, { bundle, environment: e.name, digest }),
     };
   });
   const out = new Map<string, Map<string, ChannelView>>();
@@ -107,6 +122,17 @@ export async function channelViews({
     out.get(bundle)!.set(v.environment, v);
   }
   return out;
+}
+
+/** Why the newest rollout to the digest the tag names was refused (unsigned, untrusted key...), when it was. */
+function refusalOf(
+  ws: Workspace,
+  { bundle, environment, digest }: { bundle: string; environment: string; digest: string },
+): string | null {
+  const [last] = listRollouts(ws.db, { bundle, environment, limit: 1 });
+  if (last?.digest !== digest || last.outcome !== 'refused') return null;
+  const error = (last.failures[0] as { error?: { reason?: string; message?: string } } | undefined)?.error;
+  return `refused (${error?.reason ?? 'refused'}): ${error?.message ?? 'see drover history'}`;
 }
 
 /** Whether one cluster runs what its environment's tag names, and why not. Pure. */
@@ -125,8 +151,11 @@ export function clusterSync(
   if (view.sync === 'unreadable')
     return { sync: view.problem?.startsWith('refused') ? 'out-of-sync' : null, reason: view.problem };
   if (view.digest === null) return { sync: null, reason: null };
-  if (view.version !== null && running === view.version && !pending) return { sync: 'in-sync', reason: null };
   const named = view.version ?? view.digest;
+  // A refused digest may well claim the version that runs (an artifact of another Drover): it is not in sync.
+  if (view.problem?.startsWith('refused'))
+    return { sync: 'out-of-sync', reason: `the tag names ${named}: ${view.problem}` };
+  if (view.version !== null && running === view.version && !pending) return { sync: 'in-sync', reason: null };
   if (view.problem) return { sync: 'out-of-sync', reason: `the tag names ${named}: ${view.problem}` };
   if (pending || (last && !['succeeded', 'rolled-back', 'rollback-failed'].includes(last.state)))
     return { sync: 'out-of-sync', reason: `in flight: ${pending ?? last!.version}` };

@@ -1,15 +1,18 @@
-// Empty is never silent (issue #24, item 6), where Drover meets an artifact
-// it did not cut: web@1.0.0 (ConfigMap, Deployment, Service) runs healthy in
-// dev (c1), then someone builds by hand, with the real ORAS CLI, an empty
-// version of web in Drover's artifact format (artifactType, config and layer
-// media types of lib/bundle/pack.ts; a config naming the bundle and a
-// version with no members and no policy, so no allowEmpty; one empty tar.gz
-// layer), pushes it to web's repository and tags it `dev`. `drover serve`
-// follows the moved tag, as it follows any channel tag moved outside Drover:
-// the artifact passes the channel's check (it is a Drover version of web),
-// and the release plan refuses it (EmptyVersion) before any write. Every
+// Empty is never silent (issue #24, item 6; issue #27), where Drover meets
+// an artifact it did not cut, with signatures on: web@1.0.0 (ConfigMap,
+// Deployment, Service), cut signed by the hub's key, runs healthy in dev
+// (c1, requireSignatures), then someone builds by hand, with the real ORAS
+// CLI, an empty version of web in Drover's artifact format (artifactType,
+// config and layer media types of lib/bundle/pack.ts; a config naming the
+// bundle and a version with no members and no policy, so no allowEmpty; one
+// empty tar.gz layer), pushes it to web's repository and tags it `dev`.
+// `drover serve` follows the moved tag, as it follows any channel tag moved
+// outside Drover: the artifact passes the channel's check (it is in the
+// format of a version of web), and the rollout refuses it before any apply
+// (NotCutHere: a digest this hub never cut; it is unsigned too). Every
 // object of web stays as it was (same uid and resourceVersion), the
-// inventory still records 1.0.0, and the tag is put back on 1.0.0.
+// inventory still records 1.0.0, the refusal is journaled once (not retried
+// with each poll) and counted, and status says why the tag is not followed.
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +22,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { BUNDLE_ARTIFACT_TYPE, BUNDLE_CONFIG_MEDIA_TYPE, BUNDLE_LAYER_MEDIA_TYPE } from '../bundle/pack.ts';
 import { writeTestConfig } from '../../fixtures/testenv/config.ts';
+import { openState } from '../state/open.ts';
+import { listRollouts, type RolloutRecord } from '../state/rollouts.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { createRepo } from '../../fixtures/testenv/git-server.ts';
 import { appDeployment } from '../../fixtures/testenv/manifests.ts';
@@ -147,11 +152,15 @@ beforeAll(async () => {
     // Never polled: the test cuts with the CLI, so only the tag moves dev.
     sources: [{ name: 'apps', url, schedule: '0 0 1 1 *' }],
     registry: `oci://${env.registry.host}/${prefix}`,
-    environments: [{ name: 'dev', clusters: ['c1'], timeoutSeconds: 60 }],
+    environments: [{ name: 'dev', clusters: ['c1'], timeoutSeconds: 60, requireSignatures: true }],
+    signing: { keyFile: 'keys/drover.key' },
     serve: { channels: { pollSeconds: 1 } },
   });
   drover = droverCli(ws);
-  expect((await drover(['cut'])).code).toBe(0);
+  expect((await drover(['keys', 'generate', '--dir', join(ws, 'keys')])).code).toBe(0);
+  const cut = await drover(['cut']);
+  expect(cut.code, cut.stderr).toBe(0);
+  expect(cut.json.cut).toEqual([expect.objectContaining({ version: '1.0.0', signedBy: expect.any(String) })]);
   const d = await drover(['deploy', `${web}@1.0.0`, '--env', 'dev']);
   expect(d.code, d.stdout + d.stderr).toBe(0);
   v100 = await tagDigest('1.0.0');
@@ -180,39 +189,56 @@ interface Release {
   reason: string | null;
 }
 
-describe('a hand-built empty artifact without allowEmpty, tagged for dev with the oras CLI', () => {
-  it('is followed by drover serve and refused by the plan (EmptyVersion); nothing of web is deleted and the tag goes back to 1.0.0', async () => {
+/** The rollout journal of a bundle, read from the state file serve writes (WAL: a reader beside it is fine). */
+function journaled(bundle: string): RolloutRecord[] {
+  const db = openState({ path: join(ws, '.drover', 'state.db') });
+  try {
+    return listRollouts(db, { bundle, limit: 100 });
+  } finally {
+    db.close();
+  }
+}
+interface Row {
+  bundle: string;
+  cluster: string;
+  sync: string | null;
+  syncReason: string | null;
+}
+
+describe('a hand-built empty artifact without allowEmpty, tagged for dev with the oras CLI, signatures on', () => {
+  it('is followed by drover serve and refused before any apply (NotCutHere); nothing of web is deleted, and the refusal is journaled once', async () => {
     const d = daemon!;
     const mark = d.lines.length;
     await oras(['tag', '--plain-http', `${repo}@${empty}`, 'dev']);
-    // Not refused by the channel's check: it is a Drover version of web, and serve releases it.
+    // Not refused by the channel's check: it is in the format of a version of web, and serve tries to release it.
     await d.line(
       (l) => String(l.msg).startsWith(`channel tag dev of ${web} moved to 1.0.1 outside Drover: releasing it`),
       { after: mark, timeoutMs: 60_000 },
     );
-    const refused = await d.until('the release of the empty version is journaled as refused', async () => {
-      const rs = ((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).filter(
-        (r) => r.digest === empty,
-      );
-      return rs.length > 0 && rs.every((r) => r.state !== 'planned' && r.state !== 'applying') && rs;
+    await d.line((l) => String(l.msg).startsWith(`channel tag dev of ${web} refused:`) && l.reason === 'not-cut-here', {
+      after: mark,
+      timeoutMs: 60_000,
     });
+    const rollouts = () => journaled(web).filter((x) => x.digest === empty);
+    const refused = rollouts();
     expect(refused).toEqual([
-      expect.objectContaining({ cluster: 'c1', version: '1.0.1', state: 'rolled-back', reason: 'EmptyVersion' }),
+      expect.objectContaining({
+        outcome: 'refused',
+        failures: [
+          {
+            error: expect.objectContaining({
+              reason: 'NotCutHere',
+              message: expect.stringContaining(`${web}@1.0.1 (${empty}) is not a version this hub cut`),
+            }),
+          },
+        ],
+      }),
     ]);
-    expect(
-      await d.metric(`drover_channel_refused{bundle="${web}",environment="dev",reason="other-bundle"}`),
-    ).toBeUndefined();
-
-    // The journal says why, through the CLI as a person reads it.
-    const history = (await drover(['history', web])).json as (Release & {
-      steps: { state: string; message: string }[];
-    })[];
-    const h = history.find((r) => r.id === refused[0]!.id)!;
-    expect(h.steps.find((s) => s.state === 'failed')?.message).toBe(
-      `${web}@1.0.1 has no objects, and c1 holds 3 of bundle ${web}: a version that empties a bundle must be cut with spec.allowEmpty; nothing was applied`,
-    );
-    expect(h.steps.map((s) => s.message)).toContain(`nothing was applied; c1 still runs ${web}@1.0.0`);
-    expect(h.steps.map((s) => s.state)).not.toContain('verifying');
+    // No release was even planned: nothing was pulled for applying.
+    const releases = (await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[];
+    expect(releases.filter((r) => r.digest === empty)).toEqual([]);
+    expect(await d.metric('drover_verify_refused_total{reason="not-cut-here"}')).toBe(1);
+    expect(await d.metric(`drover_channel_refused{bundle="${web}",environment="dev",reason="not-cut-here"}`)).toBe(1);
 
     // Nothing was deleted or written: every object as it was, the inventory on 1.0.0 with nothing pending.
     expect(await snapshot()).toEqual(before);
@@ -222,24 +248,21 @@ describe('a hand-built empty artifact without allowEmpty, tagged for dev with th
     expect(inv.pending).toBeNull();
     expect(inv.entries).toHaveLength(3);
 
-    // The tag names what runs again, and the empty version is quarantined in dev, so it is not tried again.
-    await d.until('dev tag back on 1.0.0', async () => (await tagDigest('dev')) === v100);
-    const q = (await d.api(`/api/v1/quarantine?bundle=${web}`)).json as {
-      version: string;
-      environment: string;
-      reason: string;
-    }[];
-    expect(q).toEqual([
+    // Status says why c1 does not run what the tag names.
+    const rows = ((await d.api('/api/v1/status')).json as Row[]).filter((r) => r.bundle === web);
+    expect(rows).toEqual([
       expect.objectContaining({
-        version: '1.0.1',
-        environment: 'dev',
-        reason: expect.stringContaining('EmptyVersion'),
+        cluster: 'c1',
+        sync: 'out-of-sync',
+        syncReason: expect.stringContaining('NotCutHere'),
       }),
     ]);
-    expect(await d.metric(`drover_release_refused_total{bundle="${web}",reason="EmptyVersion"}`)).toBe(1);
-    const n = ((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).length;
+
+    // Polled every second, the refused tag is asked again without another rollout: one journal row, one count.
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(((await d.api(`/api/v1/releases?bundle=${web}&limit=100`)).json as Release[]).length).toBe(n);
+    expect(rollouts()).toHaveLength(1);
+    expect(await d.metric('drover_verify_refused_total{reason="not-cut-here"}')).toBe(1);
     expect(await snapshot()).toEqual(before);
+    expect(await tagDigest('dev')).toBe(empty);
   }, 180_000);
 });

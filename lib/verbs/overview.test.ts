@@ -7,6 +7,7 @@ import { markChannel } from '../state/channel-marks.ts';
 import { recordFinding } from '../state/drift.ts';
 import { openState, type StateDb } from '../state/open.ts';
 import { beginRelease, recordStep, type ReleaseState } from '../state/releases.ts';
+import { beginRollout, endRollout } from '../state/rollouts.ts';
 import { recordCut } from '../state/versions.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { overviewView } from './overview.ts';
@@ -221,6 +222,29 @@ describe('overviewView: the tag', () => {
     // Moved to something that is no version of the bundle.
     recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(999), at: '2026-12-01T10:02:00.000Z' }]);
     expect(view(db)).toMatchObject({ version: null, digest: D(999), followed: false });
+    expect(view(db)!.refused).toBeUndefined();
+    // Its rollout refused (a digest this hub never cut): the tag says why.
+    const id = beginRollout(db, {
+      planId: 'p',
+      bundle: 'web',
+      reason: 'follow',
+      environment: 'prod',
+      version: '6.6.6',
+      digest: D(999),
+    });
+    const failure = {
+      error: { code: 'E_CONFLICT', reason: 'NotCutHere', message: 'web@6.6.6 is not a version this hub cut' },
+    };
+    endRollout(db, id, { outcome: 'refused', failures: [failure] });
+    expect(view(db)).toMatchObject({
+      digest: D(999),
+      followed: false,
+      refused: { reason: 'NotCutHere', message: failure.error.message },
+    });
+    // A refusal of another digest than the tag names now is not the tag's.
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(2), at: '2026-12-01T10:02:30.000Z' }]);
+    expect(view(db)!.refused).toBeUndefined();
+    recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: D(999), at: '2026-12-01T10:02:40.000Z' }]);
     // The tag deleted.
     recordChannelReads(db, [{ bundle: 'web', environment: 'prod', digest: null, at: '2026-12-01T10:03:00.000Z' }]);
     expect(view(db)).toBeNull();

@@ -59,6 +59,8 @@ export interface OverviewEnvironment {
     from: 'read' | 'mark';
     followed: boolean;
     marked: { version: string | null; digest: string } | null;
+    /** Not followed because the rollout to the digest the tag names was refused (NotCutHere, SignatureRefused...): why. */
+    refused?: { reason: string | null; message: string; at: string };
   } | null;
   cells: OverviewCell[];
 }
@@ -126,6 +128,13 @@ function cellOf(cells: OverviewCells, bundle: string, cluster: string, mode: 'pu
 }
 
 function tagOf(cells: OverviewCells, bundle: string, environment: string): OverviewEnvironment['tag'] {
+  const tag = namedBy(cells, bundle, environment);
+  const refusal = cells.refusals.get(`${bundle}\0${environment}`);
+  if (!tag || tag.followed || refusal?.digest !== tag.digest) return tag;
+  return { ...tag, refused: { reason: refusal.reason, message: refusal.message, at: refusal.at } };
+}
+
+function namedBy(cells: OverviewCells, bundle: string, environment: string): OverviewEnvironment['tag'] {
   const m = cells.marks.get(`${bundle}\0${environment}`);
   const r = cells.reads.get(`${bundle}\0${environment}`);
   const marked = m ? { version: m.version, digest: m.digest } : null;

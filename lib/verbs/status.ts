@@ -6,11 +6,15 @@
  * drift findings say whether it still matches; the registry says what each
  * environment's channel tag names, and each cluster is marked in sync with
  * it or not, and why (channel-status.ts). A cluster that cannot be reached
- * keeps the journal's view and says so.
+ * keeps the journal's view and says so. In an environment that requires
+ * signatures, each row names the key that verified the version it runs
+ * (verified now against the environment's trusted keys, once per digest
+ * per process: lib/oci/verify-version-signature.ts caches it).
  */
 import type { Cluster } from '../cluster/cluster.ts';
 import { listObjects } from '../cluster/get.ts';
-import { NotFoundError } from '../errors/errors.ts';
+import { NotFoundError, toDroverError } from '../errors/errors.ts';
+import { readTrustedKeys } from '../config/signing-keys.ts';
 import { aggregate } from '../health/aggregate.ts';
 import { computeHealth } from '../health/compute.ts';
 import type { HealthStatus } from '../health/status.ts';
@@ -19,9 +23,9 @@ import { INVENTORY_NAMESPACE, type Inventory, parseInventoryObject } from '../re
 import { mapLimit } from '../foundation/map-limit.ts';
 import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../release/environment-run.ts';
-import { listBundles, listVersions } from '../state/versions.ts';
+import { getVersion, listBundles, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../oci/index.ts';
+import { type Digest, readStatus, verifyVersionSignature } from '../oci/index.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
 import { environmentOfCluster } from '../config/lookups.ts';
 import type { Workspace } from '../workspace/workspace.ts';
@@ -54,6 +58,13 @@ export interface StatusRow {
    * `unknown` for entries recorded before origins existed.
    */
   members?: { ref: string; origin: string; priorUnknown?: boolean }[];
+  /**
+   * In an environment with requireSignatures: the id of the trusted key whose signature the running version carries
+   * (`sha256:<hex>` of its public key), or null when none verifies it now (`signatureProblem` says why). Absent
+   * elsewhere, or when nothing runs.
+   */
+  signedBy?: string | null;
+  signatureProblem?: string;
   /** For an agent cluster: its last status as read from the registry (`time` says how fresh). */
   agent?: {
     state: AgentStatus['state'];
@@ -159,7 +170,45 @@ export async function bundleStatus({
       if (row) rows.push(row);
     }
   }
-  return rows;
+  return channels ? withSigners({ ws, rows, signal }) : rows;
+}
+
+/** Each row of an environment that requires signatures, with the key that verifies what it runs (one check per digest). */
+async function withSigners({
+  ws,
+  rows,
+  signal,
+}: {
+  ws: Workspace;
+  rows: StatusRow[];
+  signal?: AbortSignal | undefined;
+}): Promise<StatusRow[]> {
+  const checks = new Map<string, Promise<Pick<StatusRow, 'signedBy' | 'signatureProblem'>>>();
+  const signerOf = (row: StatusRow): Promise<Pick<StatusRow, 'signedBy' | 'signatureProblem'>> | undefined => {
+    const e = row.environment ? ws.config.environments.find((x) => x.name === row.environment) : undefined;
+    const digest = row.running ? getVersion(ws.db, row.bundle, row.running)?.digest : undefined;
+    if (!e?.requireSignatures || !digest) return undefined;
+    const key = `${row.bundle}\0${e.name}\0${digest}`;
+    if (!checks.has(key))
+      checks.set(
+        key,
+        readTrustedKeys({ config: ws.config, env: ws.env, environment: e, signal })
+          .then((trustedKeys) =>
+            verifyVersionSignature({
+              store: ws.stores.open(row.bundle),
+              digest: digest as Digest,
+              trustedKeys,
+              signal,
+            }),
+          )
+          .then(
+            (v) => (v.ok ? { signedBy: v.keyId } : { signedBy: null, signatureProblem: `${v.reason}: ${v.detail}` }),
+            (err: unknown) => ({ signedBy: null, signatureProblem: `not checked: ${toDroverError(err).message}` }),
+          ),
+      );
+    return checks.get(key);
+  };
+  return Promise.all(rows.map(async (r) => ({ ...r, ...(await signerOf(r)) })));
 }
 
 /** Each direct cluster's view (or why it could not be read), when `live` asks for them. */

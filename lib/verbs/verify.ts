@@ -2,7 +2,9 @@
  * `drover verify B@V`: whether the version Drover cut as B@V (the digest its
  * state recorded at cut) carries a signature by a trusted key: the signing
  * key of drover.yaml, `signing.publicKeys`, and any `keyFiles` given
- * (`--key`). It answers what verified (the key id and the subject digest)
+ * (`--key`); or, with `environment` (`--env`), the keys that environment
+ * trusts before a rollout (its `trustedKeys` when it lists any), plus
+ * `keyFiles`. It answers what verified (the key id and the subject digest)
  * or why not (`unsigned`, `bad-signature`, `untrusted-key`, `other-digest`);
  * the CLI turns a refusal into SignatureRefusedError's exit code.
  *
@@ -10,6 +12,7 @@
  *   const r = await verifyVersion({ ws, bundle: 'web', version: '1.0.2' });
  *   r.verified ? r.keyId : r.reason
  */
+import { environmentOf } from '../config/lookups.ts';
 import { readTrustedKeys } from '../config/signing-keys.ts';
 import { NotFoundError, UsageError } from '../errors/errors.ts';
 import { type Digest, verifyVersionSignature } from '../oci/index.ts';
@@ -25,6 +28,8 @@ export type VersionVerification = {
   location: string;
   /** The ids of the keys trusted for this check. */
   trustedKeys: string[];
+  /** The environment whose keys were trusted (`--env`). */
+  environment?: string;
 } & ({ verified: true; keyId: string } | { verified: false; reason: SignatureRefusal; detail: string });
 
 export async function verifyVersion({
@@ -32,12 +37,15 @@ export async function verifyVersion({
   bundle,
   version,
   keyFiles = [],
+  environment,
   signal,
 }: {
   ws: Workspace;
   bundle: string;
   version: string;
   keyFiles?: string[];
+  /** Check against the keys this environment trusts. */
+  environment?: string | undefined;
   signal?: AbortSignal;
 }): Promise<VersionVerification> {
   const recorded = getVersion(ws.db, bundle, version);
@@ -45,7 +53,14 @@ export async function verifyVersion({
     throw new NotFoundError(`${bundle}@${version}: not a version Drover cut here (drover versions ${bundle})`, {
       data: { bundle, version },
     });
-  const trusted = await readTrustedKeys({ config: ws.config, env: ws.env, extraFiles: keyFiles, signal });
+  const e = environment ? environmentOf(ws.config, environment) : undefined;
+  const trusted = await readTrustedKeys({
+    config: ws.config,
+    env: ws.env,
+    environment: e,
+    extraFiles: keyFiles,
+    signal,
+  });
   if (trusted.length === 0)
     throw new UsageError('no trusted key: set signing in drover.yaml, or pass --key FILE (a PEM public key)');
   const store = ws.stores.open(bundle);
@@ -56,6 +71,7 @@ export async function verifyVersion({
     digest: recorded.digest,
     location: store.location,
     trustedKeys: trusted.map((k) => k.keyId),
+    ...(e ? { environment: e.name } : {}),
   };
   return v.ok
     ? { ...base, verified: true, keyId: v.keyId }

@@ -1,7 +1,8 @@
 /**
  * A bundle: what each environment runs and the actions on it, its versions
  * newest first with their provenance (commit, author, changed paths, where
- * quarantined), the members of one version, and for the newest the
+ * quarantined), the members of one version and its signature (the key
+ * that signed it, or why it does not verify), and for the newest the
  * reference that pulled each member in (as discovery finds it at the
  * source's head), and a form to diff any two versions.
  */
@@ -16,6 +17,17 @@ function changed(paths: readonly string[]): SafeHtml {
   if (paths.length === 0) return html`<span class="muted">none</span>`;
   const shown = paths.slice(0, CHANGED_SHOWN).map((p) => html`<li><code>${p}</code></li>`);
   return html`<ul class="paths">${shown}${paths.length > CHANGED_SHOWN ? html`<li class="muted">and ${paths.length - CHANGED_SHOWN} more</li>` : ''}</ul>`;
+}
+
+/** The version's signature: the trusted key that signed its digest, or why it does not verify. */
+export function signatureLine(v: VersionView): SafeHtml {
+  const s = v.signature;
+  if (!s) return html``;
+  if (s.verified)
+    return html`<p class="summary signature" data-signature="verified">Signature ${badge('verified', 'ok')} signed by <code>${s.keyId}</code>, subject ${digest(v.digest)}</p>`;
+  const label =
+    s.reason === 'unsigned' ? 'unsigned' : s.reason === 'not-checked' ? 'not checked' : `refused: ${s.reason}`;
+  return html`<p class="summary signature" data-signature="${s.reason}">Signature ${badge(label, s.reason === 'not-checked' ? 'none' : 'bad')} <span class="muted">${s.detail}</span></p>`;
 }
 
 function versionOptions(versions: readonly { version: string }[], selected: string | undefined): SafeHtml[] {
@@ -86,6 +98,7 @@ export function bundlePage({
 <div class="scroll"><table><thead><tr><th scope="col">Version</th><th scope="col">Digest</th><th scope="col">Commit</th><th scope="col">Author</th><th scope="col">Committed</th><th scope="col">Changed paths</th><th scope="col">Quarantine</th><th scope="col">Diff</th></tr></thead><tbody>${rows}</tbody></table></div>
 </section>
 <section aria-labelledby="members"><h2 id="members">Members of ${selected ? html`<span class="version">${selected.version}</span>` : 'no version'}</h2>
+${selected ? signatureLine(selected) : ''}
 ${isNewest ? (discoverError ? html`<p class="notice">Why each member is in the bundle could not be read from the source: ${discoverError}</p>` : html`<p class="summary">“Via” and “from”: the reference that pulled each member in, as discovery finds it at the source's head.</p>`) : html`<p class="summary">Reference paths are shown for the newest version only.</p>`}
 <div class="scroll"><table><thead><tr><th scope="col">Member</th><th scope="col">Via</th><th scope="col">From</th><th scope="col">File</th><th scope="col">Digest</th></tr></thead><tbody>${members}</tbody></table></div>
 </section>`;

@@ -38,10 +38,12 @@ function tagCell(env: OverviewEnvironment, nowMs: number): SafeHtml {
   if (!t) return html`<td class="tag"><span class="muted">-</span></td>`;
   const what = t.version
     ? html`<span class="version">${t.version}</span>`
-    : html`${digest(t.digest)} <span class="note">not a version of this bundle</span>`;
+    : html`${digest(t.digest)} <span class="note">not a version cut here</span>`;
   const moved = t.followed
     ? ''
-    : html`<span class="note">${badge('moved outside Drover, not followed', 'warn')}</span>${t.marked ? html`<span class="note muted">Drover last set ${t.marked.version ?? t.marked.digest.slice(7, 19)}</span>` : ''}`;
+    : t.refused
+      ? html`<span class="note" title="${t.refused.message}">${badge(`refused: ${t.refused.reason ?? 'refused'}`, 'bad')}</span>${t.marked ? html`<span class="note muted">Drover last set ${t.marked.version ?? t.marked.digest.slice(7, 19)}</span>` : ''}`
+      : html`<span class="note">${badge('moved outside Drover, not followed', 'warn')}</span>${t.marked ? html`<span class="note muted">Drover last set ${t.marked.version ?? t.marked.digest.slice(7, 19)}</span>` : ''}`;
   return html`<td class="tag" data-environment="${env.name}"><span class="tagname">${env.name}</span> → ${what}${moved}<span class="note muted">${t.from === 'read' ? 'read' : 'set'} ${when(t.at, nowMs)}</span></td>`;
 }
 
