@@ -245,7 +245,7 @@ async function waitForReport(w: Waiting, cluster: string, deadline: number): Pro
       return {
         state: 'error',
         dependency: 'agent',
-        message: `${cluster}'s agent did not report ${bundle}@${digest.slice(0, 19)} within ${w.environment.timeoutSeconds}s${ls ? ` (last: ${ls.status.state} of ${ls.status.desired?.slice(0, 19) ?? 'nothing'} at ${ls.status.time}${ls.stale ? '; the cluster is Stale' : ''})` : ' (no status yet)'}${r.kind === 'refused' ? `; its status is refused: ${r.message}` : ''}`,
+        message: `${cluster}'s agent did not report ${bundle}@${digest.slice(0, 19)} within ${w.environment.timeoutSeconds}s${ls ? ` (last: ${ls.status.state} of ${ls.status.desired?.slice(0, 19) ?? 'nothing'} at ${ls.status.time}${ls.stale ? `; ${cluster} is Stale` : ''})` : ' (no status yet)'}${r.kind === 'refused' ? `; its status is refused: ${r.message}` : ''}`,
       };
     }
     await new Promise((r) => setTimeout(r, STATUS_POLL_MS));
