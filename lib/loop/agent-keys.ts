@@ -39,8 +39,14 @@ export async function readAgentKeys({
   if (keyFile && keyEnv) throw new UsageError('give the agent its key by --key-file or --key-env, not both');
   const trustedKeys: TrustedKey[] = [];
   for (const path of trustedKeyFiles) {
+    const pem = await readKey({ path, flag: '--trusted-key', signal });
+    // node:crypto would derive the public half of a private key: a private key is never where public keys go.
+    if (/PRIVATE KEY-----/.test(pem))
+      throw new InvalidInputError(`--trusted-key ${path}: a private key; give the hub's public key`, {
+        data: { flag: '--trusted-key', path },
+      });
     const key = parsePublicKey({
-      pem: await readKey({ path, flag: '--trusted-key', signal }),
+      pem,
       name: `--trusted-key ${path}`,
     });
     if (!trustedKeys.some((k) => k.keyId === key.keyId)) trustedKeys.push(key);

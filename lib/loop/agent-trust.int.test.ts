@@ -190,6 +190,18 @@ describe('agent protocol 2: what an agent and the hub believe', () => {
       agent: { state: 'succeeded', keyId: agentPub.keyId, stale: false },
     });
     expect(agent!.lines.some((l) => String(l.msg).includes('not verified'))).toBe(false);
+    // A running agent says so every poll: the same status, a later time, a higher sequence.
+    const again = async () =>
+      decodeStatus(new TextEncoder().encode(await fetchManifest('drover.status/c3', web)), {
+        bundle: web,
+        cluster: 'c3',
+        trustedKeys: [agentPub],
+      });
+    const first = await again();
+    await until('a heartbeat', async () => (await again()).sequence > first.sequence, 10_000);
+    const next = await again();
+    expect(next.document.time > first.document.time).toBe(true);
+    expect(next.document).toMatchObject({ state: 'succeeded', desired: v100 });
   });
 
   it('(a) a version of another Drover copied in with oras copy and tagged edge.w1 is refused before any object is applied', async () => {

@@ -270,7 +270,8 @@ interface AgentContext {
 async function say(agent: AgentContext, status: Omit<AgentStatus, 'protocol' | 'sequence' | 'time'>): Promise<void> {
   const { ws, last, signer, stop, written } = agent;
   const sequence = nextSequence({ last: written.sequence, nowMs: Date.now() });
-  const full: AgentStatus = { protocol: PROTOCOL, sequence, ...status, time: new Date().toISOString() };
+  // Whatever a status said before (a heartbeat re-says one), its protocol, sequence and date are this write's.
+  const full: AgentStatus = { ...status, protocol: PROTOCOL, sequence, time: new Date().toISOString() };
   await writeStatus({ stores: ws.stores, status: full, signer, signal: stop });
   written.sequence = sequence;
   last.set(status.bundle, full);

@@ -58,6 +58,11 @@ export async function agentKeysOf({
       data: { cluster, path: file },
     });
   }
+  // node:crypto would derive the public half of a private key: the hub never holds an agent's private key.
+  if (/PRIVATE KEY-----/.test(pem))
+    throw new InvalidInputError(`clusters.${cluster}.agentKey ${file}: a private key; name the agent's public key`, {
+      data: { cluster, path: file },
+    });
   return [parsePublicKey({ pem, name: `clusters.${cluster}.agentKey ${file}` })];
 }
 
