@@ -5,13 +5,14 @@
  * exit 0. Logs are JSON lines on stderr.
  */
 import { LOG_LEVELS, type LogLevel, runAgent, UsageError } from '../lib/index.ts';
+import { resolve } from 'node:path';
 import { str, type Verb } from './verb.ts';
 
 export const serveVerbs: Verb[] = [
   {
     name: 'agent',
     usage:
-      'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--token-realm R]... [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--log-level L]',
+      'agent --env E --cluster C --registry oci://HOST/PREFIX [--kubeconfig F [--context X]] [--state DIR] [--token-realm R]... [--poll-seconds N] [--index-seconds N] [--timeout-seconds N] [--trusted-key F]... [--key-file F | --key-env VAR] [--log-level L]',
     summary:
       "pull mode inside one cluster: follow the environment's (or wave's) tag through the registry, release it, report status back",
     options: {
@@ -26,6 +27,11 @@ export const serveVerbs: Verb[] = [
       'poll-seconds': { type: 'string' },
       'index-seconds': { type: 'string' },
       'timeout-seconds': { type: 'string' },
+      // Repeatable: a hub public key; the index and every version must be signed by one (docs/agent-protocol.md).
+      'trusted-key': { type: 'string', multiple: true },
+      // The agent's own private key, signing its statuses: a file, or an environment variable holding the PEM.
+      'key-file': { type: 'string' },
+      'key-env': { type: 'string' },
       'log-level': { type: 'string' },
     },
     run: async ({ values, positionals, signal }) => {
@@ -63,6 +69,11 @@ export const serveVerbs: Verb[] = [
         pollSeconds: poll,
         ...(indexSeconds ? { indexSeconds } : {}),
         ...(timeout ? { timeoutSeconds: timeout } : {}),
+        trustedKeyFiles: (Array.isArray(values['trusted-key']) ? values['trusted-key'] : []).map((f) =>
+          resolve(String(f)),
+        ),
+        ...(str(values['key-file']) ? { keyFile: str(values['key-file']) } : {}),
+        ...(str(values['key-env']) ? { keyEnv: str(values['key-env']) } : {}),
         env: process.env,
         stop: stop.signal,
         write: (line) => process.stderr.write(line),

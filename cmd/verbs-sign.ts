@@ -40,20 +40,47 @@ export const signVerbs: Verb[] = [
   },
   {
     name: 'keys',
-    usage: 'keys generate [--dir D] [--name N] [--force] | keys sign B[@V]',
-    summary: 'a key pair for signing versions (private key 0600, never printed); sign versions cut before signing',
-    options: { dir: { type: 'string' }, name: { type: 'string' }, force: { type: 'boolean' } },
+    usage: 'keys generate [--agent --cluster C] [--dir D] [--name N] [--force] | keys sign B[@V]',
+    summary:
+      "a key pair for signing versions, or an agent's statuses (--agent --cluster C); private key 0600, never printed; sign versions cut before signing",
+    options: {
+      dir: { type: 'string' },
+      name: { type: 'string' },
+      force: { type: 'boolean' },
+      agent: { type: 'boolean' },
+      cluster: { type: 'string' },
+    },
     run: async (ctx) => {
       const [sub, ref] = ctx.positionals;
       if (sub === 'generate' && ctx.positionals.length === 1) {
         const dir = str(ctx.values.dir) ?? join(dirname(resolve(ctx.configPath)), '.drover', 'keys');
         const name = str(ctx.values.name);
+        const cluster = str(ctx.values.cluster);
+        if ((ctx.values.agent === true) !== (cluster !== undefined))
+          throw new UsageError('an agent key pair needs both --agent and --cluster C');
         const r = await drover.keysGenerate({
           dir,
           ...(name ? { name } : {}),
+          ...(cluster ? { agentCluster: cluster, configDir: dirname(resolve(ctx.configPath)) } : {}),
           force: ctx.values.force === true,
           signal: ctx.signal,
         });
+        if (r.agent)
+          return {
+            data: r,
+            human: [
+              `wrote ${r.privateKeyFile} (private, 0600: the agent's only; keep it out of Git) and ${r.publicKeyFile}`,
+              `key id ${r.keyId}`,
+              `in drover.yaml, on cluster ${r.agent.cluster}:`,
+              ...r.agent.configSnippet
+                .trimEnd()
+                .split('\n')
+                .map((l) => `  ${l}`),
+              `give the private key to the agent (deploy/agent/agent-keys-secret.template.yaml), then delete it here:`,
+              `  ${r.agent.secretCommand}`,
+              `or run it with: drover agent --key-file ${r.privateKeyFile} --trusted-key <the hub's public key> ...`,
+            ].join('\n'),
+          };
         const human = [
           `wrote ${r.privateKeyFile} (private, 0600: keep it out of Git) and ${r.publicKeyFile}`,
           `key id ${r.keyId}`,
@@ -77,7 +104,7 @@ export const signVerbs: Verb[] = [
           };
         });
       throw new UsageError(
-        'usage: drover keys generate [--dir D] [--name N] [--force] | drover keys sign BUNDLE[@VERSION]',
+        'usage: drover keys generate [--agent --cluster C] [--dir D] [--name N] [--force] | drover keys sign BUNDLE[@VERSION]',
       );
     },
   },

@@ -124,6 +124,26 @@ describe('deploy/agent/', () => {
     expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
   });
 
+  it("reads its keys from the Secret its keys template describes: the hub's public key trusted, its own key signing", () => {
+    const pod = podOf(agent);
+    const c = pod.containers[0]!;
+    const template = parse(readFileSync(join(here, 'agent-keys-secret.template.yaml'), 'utf8')) as KubeObject & {
+      stringData: Record<string, string>;
+    };
+    const flag = (f: string) => c.args[c.args.indexOf(f) + 1]!;
+    const mount = c.volumeMounts.find((m) => flag('--trusted-key').startsWith(`${m.mountPath}/`))!;
+    expect(mount.readOnly).toBe(true);
+    expect(flag('--key-file').startsWith(`${mount.mountPath}/`)).toBe(true);
+    const secret = pod.volumes.find((v) => v.name === mount.name)!.secret!;
+    expect(secret.secretName).toBe(template.metadata.name);
+    // Each file the flags name is a key of the Secret.
+    expect(secret.items.map((i) => `${mount.mountPath}/${i.path}`).sort()).toEqual(
+      [flag('--trusted-key'), flag('--key-file')].sort(),
+    );
+    expect(secret.items.map((i) => i.key).sort()).toEqual(Object.keys(template.stringData).sort());
+    expect(template.metadata.namespace).toBe(find(agent, 'Deployment', 'drover-agent').metadata.namespace);
+  });
+
   it('passes server-side dry-run whole, with a Secret of random credentials, and creates nothing', async () => {
     const existing = await kubectlOn(env, cluster, [
       'get',

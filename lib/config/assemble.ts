@@ -38,7 +38,14 @@ type RawConfig = {
   signing?: { keyFile?: string; keyEnv?: string; publicKeys?: string[] };
   state?: string;
   kubeconfig?: string;
-  clusters?: { name: string; mode?: 'push' | 'agent'; context?: string; kubeconfig?: string }[];
+  clusters?: {
+    name: string;
+    mode?: 'push' | 'agent';
+    context?: string;
+    kubeconfig?: string;
+    agentKey?: string;
+    pollSeconds?: number;
+  }[];
   environments?: (Omit<
     EnvironmentConfig,
     'waves' | 'promotion' | 'timeoutSeconds' | 'onFailure' | 'createNamespace' | 'requireSignatures'
@@ -105,6 +112,8 @@ export function assembleConfig({
     mode: c.mode ?? ('push' as const),
     context: c.context ?? c.name,
     kubeconfig: c.kubeconfig ? abs(c.kubeconfig) : kubeconfig,
+    ...(c.agentKey ? { agentKey: abs(c.agentKey) } : {}),
+    pollSeconds: c.pollSeconds ?? 30,
   }));
   const clusterNames = new Set(clusters.map((c) => c.name));
   const environments = assembleEnvironments({ environments: raw.environments ?? [], clusterNames, file, abs });

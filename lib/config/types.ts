@@ -26,6 +26,10 @@ export interface ClusterConfig {
   mode: 'push' | 'agent';
   context: string;
   kubeconfig: string;
+  /** `mode: agent`: the agent's public key (PEM file, absolute); its statuses are accepted only with its signature (docs/agent-protocol.md). */
+  agentKey?: string;
+  /** `mode: agent`: how often its agent polls (`drover agent --poll-seconds`, default 30); a status older than three of them is Stale. */
+  pollSeconds: number;
 }
 
 export interface WaveConfig {

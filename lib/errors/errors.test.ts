@@ -24,6 +24,7 @@ const meaning: Record<string, [code: string, exitCode: errors.ExitCode, httpStat
   DriftFoundError: ['E_DRIFT', 9, 409],
   TreeLimitError: ['E_TREE_LIMIT', 3, 422],
   SignatureRefusedError: ['E_SIGNATURE_REFUSED', 11, 422],
+  DocumentRefusedError: ['E_DOCUMENT_REFUSED', 11, 422],
 };
 
 describe('error classes', () => {

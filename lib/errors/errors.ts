@@ -159,6 +159,20 @@ export class SignatureRefusedError extends DroverError {
 }
 
 /**
+ * A document of the agent protocol (an environment's index, an agent's
+ * status) that a reader refuses to act on: `data.reason` says why, one of
+ * `unsigned`, `bad-signature`, `untrusted-key`, `replayed` (a sequence lower
+ * than the last accepted), `future` (dated beyond the clock skew) or
+ * `protocol` (written by a side speaking another protocol version).
+ * Exit code and HTTP status as a refused version signature.
+ */
+export class DocumentRefusedError extends DroverError {
+  override readonly code = 'E_DOCUMENT_REFUSED';
+  override readonly exitCode = ExitCode.signatureRefused;
+  override readonly httpStatus = 422;
+}
+
+/**
  * One failure among several objects: the object's ref and what went wrong.
  * In an error's `data` a list of them is written `failures: [{ref, error: error.toJSON()}]`.
  */

@@ -18,11 +18,9 @@
 //   lists two bundles, one `heal`, one `report`); both edited with kubectl
 //   on c3: the first is put back by the agent, the second only reported,
 //   and both statuses say so.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { signWebhookBody } from '../../http/verify-webhook.ts';
@@ -37,6 +35,7 @@ import { createNamespace, kubectlOn, testEnv, uniqueName } from '../../fixtures/
 import { activeLeases } from '../state/leases.ts';
 import { openState } from '../state/open.ts';
 import { unfinishedReleases } from '../state/releases.ts';
+import { type AgentProcess, startAgentProcess } from './testdata/agent-process.ts';
 
 const env = testEnv();
 const [, c2, c3] = env.clusters as [
@@ -51,7 +50,6 @@ const web = uniqueName('web');
 const token = `tok-${uniqueName('api')}-${uniqueName('x')}`;
 const secret = `whs-${uniqueName('hook')}-${uniqueName('y')}`;
 const FAIL_LABEL = 'pod-container-running-failed.stage.kwok.x-k8s.io';
-const cli = join(import.meta.dirname, '..', '..', 'cmd', 'drover.ts');
 const oras = orasCli(scratch);
 // Its own registry, so the outage test can stop it without touching other tests.
 let registry: { proc: ManagedProcess; host: string; port: number };
@@ -62,7 +60,7 @@ let work: string;
 let ws: string;
 let drop: () => Promise<void>;
 let daemon: Daemon | undefined;
-let agent: { proc: ChildProcess; lines: Record<string, unknown>[] } | undefined;
+let agent: AgentProcess | undefined;
 
 function writeApp(
   dir: string,
@@ -124,52 +122,12 @@ async function pushAndHook(
 }
 
 function startAgent(stateDir: string, registryPrefix = prefix): Promise<NonNullable<typeof agent>> {
-  const proc = spawn(
-    process.execPath,
-    [
-      cli,
-      'agent',
-      '--env',
-      'edge',
-      '--cluster',
-      'c3',
-      '--registry',
-      `oci://${registry.host}/${registryPrefix}`,
-      '--kubeconfig',
-      c3.kubeconfig,
-      '--context',
-      c3.context,
-      '--state',
-      stateDir,
-      '--poll-seconds',
-      '1',
-      '--index-seconds',
-      '1',
-      '--timeout-seconds',
-      '15',
-    ],
-    {
-      cwd: scratch,
-      // Nothing of the hub: no API token, no kubeconfig of other clusters.
-      env: { PATH: process.env.PATH, HOME: scratch },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const lines: Record<string, unknown>[] = [];
-  return new Promise((resolve, reject) => {
-    createInterface({ input: proc.stderr! }).on('line', (line) => {
-      let rec: Record<string, unknown>;
-      try {
-        rec = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        rec = { msg: line };
-      }
-      lines.push(rec);
-      if (rec.msg === 'agent started') resolve({ proc, lines });
-    });
-    proc.on('exit', (code) =>
-      reject(new Error(`drover agent exited ${code}: ${lines.map((l) => JSON.stringify(l)).join('\n')}`)),
-    );
+  return startAgentProcess({
+    cwd: scratch,
+    registry: `oci://${registry.host}/${registryPrefix}`,
+    cluster: c3,
+    stateDir,
+    args: ['--timeout-seconds', '15'],
   });
 }
 

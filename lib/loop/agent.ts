@@ -18,6 +18,19 @@
  * retried until the tag moves (its status says why). A registry it cannot
  * reach never means deletion: it keeps what runs and tries again next poll.
  *
+ * Protocol 2 (docs/agent-protocol.md): with the hub's public keys
+ * (`trustedKeys`), the agent believes only an index signed by one of them
+ * and not older (by sequence) than the last it accepted (kept in its state
+ * database); a refused index changes nothing: the last accepted one is
+ * still followed, nothing new is retired or deleted, and the log says why.
+ * Before applying a digest it verifies a signature by one of those keys on
+ * exactly that digest (cached per digest) and releases that digest; an
+ * unsigned, untrusted or copied signature is status `refused`, nothing
+ * applied. With its own key (`signer`) it signs each status; every status
+ * carries a sequence above the last it wrote, and is written again every
+ * poll so the hub can tell a running agent from a gone one (Stale). Without
+ * keys it says at start-up what it does not verify or sign.
+ *
  * @example
  *   await runAgent({ registry: 'oci://registry.example/drover', environment: 'edge', cluster: 'c3', kubeconfig, stateDir, stop, write });
  */
@@ -28,16 +41,21 @@ import { stringify } from 'yaml';
 import { unusableReasonOf } from '../bundle/artifact-check.ts';
 import type { Cluster } from '../cluster/cluster.ts';
 import { assembleConfig } from '../config/assemble.ts';
-import { toDroverError, UsageError } from '../errors/errors.ts';
+import { DocumentRefusedError, toDroverError, UsageError } from '../errors/errors.ts';
 import { makePrivateDir } from '../foundation/private-files.ts';
-import type { AgentState, AgentStatus, EnvironmentIndex } from '../protocol/agent-protocol.ts';
+import { type AgentState, type AgentStatus, type EnvironmentIndex, PROTOCOL } from '../protocol/agent-protocol.ts';
+import { freshnessRefusal, nextSequence } from '../protocol/document-freshness.ts';
+import { parsePublicKey, type TrustedKey } from '../signature/public-key.ts';
+import type { Signer } from '../signature/signer.ts';
+import { acceptSequence, lastAcceptedSequence } from '../state/accepted-sequences.ts';
 import { readInventory } from '../release/inventory.ts';
 import { inventoryMissing } from '../release/refusal.ts';
 import { retireFromCluster } from '../release/retire.ts';
 import { type DeployResult, planAndRun } from '../verbs/deploy.ts';
-import { readAgentIndex, readStatus, writeStatus } from '../oci/index.ts';
+import { type Digest, readAgentIndex, readStatus, verifyVersionSignature, writeStatus } from '../oci/index.ts';
 import { openWorkspaceWith, type Workspace } from '../workspace/workspace.ts';
 import { type AgentDriftTracker, agentDrift } from './agent-drift.ts';
+import { readAgentKeys } from './agent-keys.ts';
 import { createLogger, eventLogger, type Logger, type LogLevel } from './log.ts';
 
 export interface AgentOptions {
@@ -60,6 +78,11 @@ export interface AgentOptions {
   indexSeconds?: number;
   /** How long a release may take to become healthy. */
   timeoutSeconds?: number;
+  /** PEM files of the hub's public keys (`--trusted-key`): the index and every version must be signed by one. None: nothing verified (said at start-up). */
+  trustedKeyFiles?: string[];
+  /** The agent's own private key (PEM), from a file (`--key-file`) or an environment variable (`--key-env`): signs its statuses. */
+  keyFile?: string;
+  keyEnv?: string;
   env?: NodeJS.ProcessEnv;
   stop: AbortSignal;
   write: (line: string) => void;
@@ -119,24 +142,49 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   const { environment, cluster, stop, pollSeconds = 30, env = {} } = opts;
   // Its own folder when it makes it (0700); one given to it (a volume's mount point) keeps its mode.
   makePrivateDir({ path: opts.stateDir });
-  const log = createLogger({ write: opts.write, level: opts.logLevel ?? 'info' }).with({ agent: cluster, environment });
+  const keys = await readAgentKeys({
+    trustedKeyFiles: opts.trustedKeyFiles,
+    keyFile: opts.keyFile,
+    keyEnv: opts.keyEnv,
+    env,
+    signal: stop,
+  });
+  const log = createLogger({ write: opts.write, level: opts.logLevel ?? 'info', secrets: keys.secrets }).with({
+    agent: cluster,
+    environment,
+  });
   const ws = await openWorkspaceWith({ config: agentConfig(opts), env, signal: stop });
   const last = new Map<string, AgentStatus>();
   let registryDown: string | undefined;
   let downSince = '';
   let drift: AgentDriftTracker | undefined;
-  log.info('agent started', { registry: opts.registry, pollSeconds, stateDir: opts.stateDir });
+  const { trustedKeys, signer } = keys;
+  announce({ log, opts, pollSeconds, trustedKeys, signer });
   try {
     const kube = (await ws.clusters([cluster])).get(cluster)!;
-    const agent: AgentContext = { ws, kube, log, last, environment, cluster, stop };
+    const agent: AgentContext = {
+      ws,
+      kube,
+      log,
+      last,
+      environment,
+      cluster,
+      stop,
+      trustedKeys,
+      signer,
+      ownKeys: signer ? [parsePublicKey({ pem: signer.publicKeyPem, name: 'the agent key' })] : [],
+      written: { sequence: undefined },
+      pollSeconds,
+    };
+    const indexReader = followedIndex(agent);
     drift = agentDrift({ ws, log, cluster, signal: stop });
     // The index changes rarely (a bundle added or retired): read every indexSeconds, the tags on every poll.
     const indexEvery = Math.max(1, Math.round((opts.indexSeconds ?? 30) / pollSeconds));
-    let index: Awaited<ReturnType<typeof readAgentIndex>>;
+    let index: EnvironmentIndex | undefined;
     for (let round = 0; !stop.aborted; round++) {
       try {
         if (round % indexEvery === 0 || registryDown || !index) {
-          index = await readAgentIndex({ stores: ws.stores, environment, signal: stop });
+          index = await indexReader(index);
           // Drift is judged per the index's policies, from the first index on.
           if (index) await drift.follow(index);
         }
@@ -166,7 +214,39 @@ export async function runAgent(opts: AgentOptions): Promise<void> {
   }
 }
 
-/** What every step of the agent works with: its workspace and cluster, its log, and what it last said of each bundle. */
+/** What the agent says at start-up: what it does not verify or sign, then that it started. */
+function announce({
+  log,
+  opts,
+  pollSeconds,
+  trustedKeys,
+  signer,
+}: {
+  log: Logger;
+  opts: AgentOptions;
+  pollSeconds: number;
+  trustedKeys: readonly TrustedKey[];
+  signer: Signer | undefined;
+}): void {
+  if (trustedKeys.length === 0)
+    log.warn(
+      'the index and versions are not verified: no --trusted-key given (anyone who can write to the registry can deploy to and retire from this cluster)',
+    );
+  if (!signer)
+    log.warn(
+      'statuses are written unsigned: no --key-file or --key-env (a hub naming an agentKey for this cluster refuses them)',
+    );
+  log.info('agent started', {
+    registry: opts.registry,
+    pollSeconds,
+    stateDir: opts.stateDir,
+    protocol: PROTOCOL,
+    trustedKeys: trustedKeys.map((k) => k.keyId),
+    ...(signer ? { keyId: signer.keyId } : {}),
+  });
+}
+
+/** What every step of the agent works with: its workspace and cluster, its log, its keys, and what it last said of each bundle. */
 interface AgentContext {
   ws: Workspace;
   kube: Cluster;
@@ -175,22 +255,78 @@ interface AgentContext {
   environment: string;
   cluster: string;
   stop: AbortSignal;
+  /** The hub's keys: the index and versions must be signed by one (none: not verified). */
+  trustedKeys: readonly TrustedKey[];
+  /** Signs its statuses (none: written unsigned). */
+  signer: Signer | undefined;
+  /** Its own public key: to read back its own statuses. */
+  ownKeys: readonly TrustedKey[];
+  /** The sequence of the last status it wrote. */
+  written: { sequence: number | undefined };
+  pollSeconds: number;
+}
+
+/** A status as the agent says it: numbered above the last it wrote, dated now, signed, written and remembered. */
+async function say(agent: AgentContext, status: Omit<AgentStatus, 'protocol' | 'sequence' | 'time'>): Promise<void> {
+  const { ws, last, signer, stop, written } = agent;
+  const sequence = nextSequence({ last: written.sequence, nowMs: Date.now() });
+  // Whatever a status said before (a heartbeat re-says one), its protocol, sequence and date are this write's.
+  const full: AgentStatus = { ...status, protocol: PROTOCOL, sequence, time: new Date().toISOString() };
+  await writeStatus({ stores: ws.stores, status: full, signer, signal: stop });
+  written.sequence = sequence;
+  last.set(status.bundle, full);
+}
+
+/**
+ * Reads the environment's index and returns the one to follow: the index
+ * read when it is signed by a trusted key and not older than the last one
+ * accepted; else the last accepted one (`current`), the refusal logged once.
+ */
+function followedIndex(
+  agent: AgentContext,
+): (current: EnvironmentIndex | undefined) => Promise<EnvironmentIndex | undefined> {
+  const { ws, log, environment, trustedKeys, stop } = agent;
+  const subject = { kind: 'index' as const, subject: environment };
+  let refusedBefore = '';
+  return async (current) => {
+    let why: string;
+    let reason: string;
+    try {
+      const read = await readAgentIndex({ stores: ws.stores, environment, trustedKeys, signal: stop });
+      if (!read) return current;
+      const stale = freshnessRefusal({
+        sequence: read.sequence,
+        lastAccepted: lastAcceptedSequence(ws.db, subject),
+        nowMs: Date.now(),
+      });
+      if (!stale) {
+        acceptSequence(ws.db, { ...subject, sequence: read.sequence });
+        refusedBefore = '';
+        return read.document;
+      }
+      reason = stale.reason;
+      why = `index of ${environment}: not accepted (${stale.reason}): ${stale.detail}`;
+    } catch (err) {
+      if (!(err instanceof DocumentRefusedError)) throw err;
+      reason = String(err.data.reason);
+      why = err.message;
+    }
+    if (why !== refusedBefore)
+      log.error(`${why}; nothing of it is followed: nothing retired, nothing deleted`, { reason, index: environment });
+    refusedBefore = why;
+    return current;
+  };
 }
 
 /** The registry answers again: the outage is reported with each bundle's status, unchanged otherwise. */
-async function reportOutage(
-  { ws, log, last, stop }: AgentContext,
-  { was, since }: { was: string; since: string },
-): Promise<void> {
+async function reportOutage(agent: AgentContext, { was, since }: { was: string; since: string }): Promise<void> {
+  const { log, last } = agent;
   log.info('registry answers again: resuming', { was, since });
-  for (const s of last.values()) {
-    const status = {
+  for (const s of [...last.values()]) {
+    await say(agent, {
       ...s,
       reason: `registry unreachable from ${since} to ${new Date().toISOString()}; ${s.reason ?? 'nothing changed here meanwhile'}`,
-      time: new Date().toISOString(),
-    };
-    await writeStatus({ stores: ws.stores, status, signal: stop });
-    last.set(s.bundle, status);
+    });
   }
   log.info(`reported the registry outage in ${last.size} status(es)`, {
     since,
@@ -215,18 +351,33 @@ async function followIndex(
     await retireHere({ ...agent, bundle, tag: tag() });
   }
   await republishDrift(agent, drift);
+  await heartbeat(agent);
 }
 
 /** A finding opened or resolved, or a heal done, since the last poll: said in the bundle's status. */
-async function republishDrift({ ws, last, stop }: AgentContext, drift: AgentDriftTracker): Promise<void> {
+async function republishDrift(agent: AgentContext, drift: AgentDriftTracker): Promise<void> {
+  const { last, stop } = agent;
   for (const bundle of drift.changed()) {
     const s = last.get(bundle);
     if (!s || s.state === 'retired' || stop.aborted) continue;
     const { drift: _, ...rest } = s;
     const d = drift.of(bundle);
-    const status: AgentStatus = { ...rest, ...(d ? { drift: d } : {}), time: new Date().toISOString() };
-    await writeStatus({ stores: ws.stores, status, signal: stop });
-    last.set(bundle, status);
+    await say(agent, { ...rest, ...(d ? { drift: d } : {}) });
+  }
+}
+
+/**
+ * Each status not written for a poll interval is written again, unchanged
+ * but for its date and sequence: the hub shows a cluster whose statuses are
+ * older than three intervals as Stale (the agent is gone), so a running
+ * agent says it is there. One PUT per bundle per poll.
+ */
+async function heartbeat(agent: AgentContext): Promise<void> {
+  const { last, stop, pollSeconds } = agent;
+  for (const s of [...last.values()]) {
+    if (stop.aborted) break;
+    if (s.state === 'retired' || Date.now() - Date.parse(s.time) < pollSeconds * 1000) continue;
+    await say(agent, s);
   }
 }
 
@@ -235,13 +386,15 @@ type StatusDetail = Partial<Pick<AgentStatus, 'failedObject' | 'reason' | 'healt
 async function followBundle(
   agent: AgentContext & { drift: AgentDriftTracker; bundle: string; tag: string },
 ): Promise<void> {
-  const { ws, kube, log, last, bundle, tag, cluster, stop } = agent;
+  const { ws, kube, log, last, bundle, tag, stop } = agent;
+  // The tag is resolved once: what is verified and released is this digest, whatever the tag names meanwhile.
   const desired = await ws.versions(bundle, { signal: stop }).tagged(tag);
   if (!desired) return;
-  await remember({ ws, last, bundle, cluster, stop });
+  await remember(agent, bundle);
   const publish = (state: AgentState, more: StatusDetail = {}) => publishStatus({ ...agent, desired, state, more });
   const inv = await readInventory(kube, bundle, stop);
   const said = last.get(bundle);
+  const cluster = agent.cluster;
   if (inv.current?.digest === desired && !inv.pending) {
     if (said?.desired !== desired || said.state !== 'succeeded') await publish('succeeded');
     return;
@@ -260,6 +413,12 @@ async function followBundle(
       await publish('refused', { reason: `InventoryMissing: ${e.message}` });
     return;
   }
+  const unsigned = await signatureRefusal(agent, desired);
+  if (unsigned) {
+    log.error(`${bundle}: ${tag} names ${desired}, refused: ${unsigned}; nothing applied`, { bundle, desired });
+    await publish('refused', { reason: unsigned });
+    return;
+  }
   log.info(`${tag} of ${bundle} names ${desired.slice(0, 19)}: releasing it`, {
     bundle,
     tag,
@@ -270,32 +429,36 @@ async function followBundle(
   await releaseDesired(agent, { desired, publish });
 }
 
+/** Why the digest may not be applied here: no signature on exactly it by a trusted key (undefined: signed, or no key trusted). */
+async function signatureRefusal(
+  { ws, trustedKeys, bundle, stop }: AgentContext & { bundle: string },
+  desired: string,
+): Promise<string | undefined> {
+  if (trustedKeys.length === 0) return undefined;
+  const v = await verifyVersionSignature({
+    store: ws.stores.open(bundle),
+    digest: desired as Digest,
+    trustedKeys,
+    signal: stop,
+  });
+  return v.ok ? undefined : `SignatureRefused: ${v.reason}: ${v.detail}`;
+}
+
 /** The bundle's status as this agent sees it now, written to the registry and remembered. */
-async function publishStatus({
-  ws,
-  kube,
-  last,
-  drift,
-  bundle,
-  tag,
-  environment,
-  cluster,
-  stop,
-  desired,
-  state,
-  more,
-}: AgentContext & {
-  drift: AgentDriftTracker;
-  bundle: string;
-  tag: string;
-  desired: string;
-  state: AgentState;
-  more: StatusDetail;
-}): Promise<void> {
+async function publishStatus(
+  agent: AgentContext & {
+    drift: AgentDriftTracker;
+    bundle: string;
+    tag: string;
+    desired: string;
+    state: AgentState;
+    more: StatusDetail;
+  },
+): Promise<void> {
+  const { kube, drift, bundle, tag, environment, cluster, stop, desired, state, more } = agent;
   const inv = await readInventory(kube, bundle, stop);
   const d = drift.of(bundle);
-  const status: AgentStatus = {
-    protocol: 1,
+  await say(agent, {
     bundle,
     cluster,
     environment,
@@ -308,10 +471,7 @@ async function publishStatus({
     reason: more.reason ?? null,
     ...(d ? { drift: d } : {}),
     agent: AGENT_ID,
-    time: new Date().toISOString(),
-  };
-  await writeStatus({ stores: ws.stores, status, signal: stop });
-  last.set(bundle, status);
+  });
 }
 
 /** Releases the digest the tag names here, as a one-cluster rollout that never writes a tag, and publishes how it ended. */
@@ -378,28 +538,9 @@ async function publishOutcome(
   }
 }
 
-async function retireHere({
-  ws,
-  kube,
-  log,
-  last,
-  bundle,
-  tag,
-  environment,
-  cluster,
-  stop,
-}: {
-  ws: Workspace;
-  kube: Cluster;
-  log: Logger;
-  last: Map<string, AgentStatus>;
-  bundle: string;
-  tag: string;
-  environment: string;
-  cluster: string;
-  stop: AbortSignal;
-}): Promise<void> {
-  await remember({ ws, last, bundle, cluster, stop });
+async function retireHere(agent: AgentContext & { bundle: string; tag: string }): Promise<void> {
+  const { ws, kube, log, last, bundle, tag, environment, cluster, stop } = agent;
+  await remember(agent, bundle);
   const inv = await readInventory(kube, bundle, stop);
   const said = last.get(bundle);
   if (!inv.current && !inv.pending && said?.state === 'retired') return;
@@ -429,8 +570,7 @@ async function retireHere({
       log.info(`${bundle} retired from ${cluster}`, { bundle, deleted: r.delete, kept: r.keep.map((k) => k.ref) });
     }
   }
-  const status: AgentStatus = {
-    protocol: 1,
+  await say(agent, {
     bundle,
     cluster,
     environment,
@@ -442,27 +582,22 @@ async function retireHere({
     failedObject: null,
     reason,
     agent: AGENT_ID,
-    time: new Date().toISOString(),
-  };
-  await writeStatus({ stores: ws.stores, status, signal: stop });
-  last.set(bundle, status);
+  });
 }
 
-/** What this agent said of a bundle before, even before a restart: its own last status in the registry. */
-async function remember({
-  ws,
-  last,
-  bundle,
-  cluster,
-  stop,
-}: {
-  ws: Workspace;
-  last: Map<string, AgentStatus>;
-  bundle: string;
-  cluster: string;
-  stop: AbortSignal;
-}): Promise<void> {
+/**
+ * What this agent said of a bundle before, even before a restart: its own
+ * last status in the registry, believed only when signed with its own key
+ * (when it has one). Its sequence is carried on, so the next status is
+ * numbered above it.
+ */
+async function remember(agent: AgentContext, bundle: string): Promise<void> {
+  const { ws, last, cluster, ownKeys, written, stop } = agent;
   if (last.has(bundle)) return;
-  const mine = await readStatus({ stores: ws.stores, bundle, cluster, signal: stop }).catch(() => undefined);
-  if (mine) last.set(bundle, mine);
+  const mine = await readStatus({ stores: ws.stores, bundle, cluster, trustedKeys: ownKeys, signal: stop }).catch(
+    () => undefined,
+  );
+  if (!mine) return;
+  last.set(bundle, mine.document);
+  written.sequence = Math.max(written.sequence ?? 0, mine.sequence);
 }

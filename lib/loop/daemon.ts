@@ -94,6 +94,7 @@ export async function runDaemon({
     log.warn(
       'versions are cut unsigned: drover.yaml names no signing key (signing.keyFile or signing.keyEnv; drover keys generate)',
     );
+  warnUnauthenticatedAgents(ws.config, log);
   try {
     const metrics = createServeMetrics();
     const work = new AbortController();
@@ -153,6 +154,22 @@ export async function runDaemon({
   } finally {
     survive.stop();
   }
+}
+
+/** Agent protocol 2 without keys: what is not authenticated, said once at start-up (docs/agent-protocol.md). */
+function warnUnauthenticatedAgents(config: Workspace['config'], log: Logger): void {
+  const agents = config.clusters.filter((c) => c.mode === 'agent');
+  if (agents.length === 0) return;
+  if (!config.signing)
+    log.warn(
+      'the indexes agents follow are written unsigned: drover.yaml names no signing key, so agents given --trusted-key refuse them',
+    );
+  const open = agents.filter((c) => !c.agentKey).map((c) => c.name);
+  if (open.length > 0)
+    log.warn(
+      `statuses of agent cluster(s) ${open.join(', ')} are not authenticated: no agentKey in drover.yaml (drover keys generate --agent --cluster C)`,
+      { clusters: open },
+    );
 }
 
 /** Secret values the log must never show: API token, webhook secret, Git and registry passwords and tokens, the signing key. */

@@ -1,20 +1,27 @@
 /**
- * The agent protocol v1 (docs/agent-protocol.md) as data: repository and tag
+ * The agent protocol v2 (docs/agent-protocol.md) as data: repository and tag
  * names, media types, and the two documents hub and agents exchange through
  * the registry (the environment index, the per-cluster status), each carried
  * in the annotations of an OCI image manifest with the empty config, so one
  * manifest GET reads one document and any distribution registry stores it.
- * Pure: bytes in, bytes out; a document from the registry is untrusted and
- * is validated field by field.
+ * Protocol 2 signs each document (document-signature.ts: the signature and
+ * the signer's key id ride in two more annotations) and numbers it with a
+ * `sequence` (document-freshness.ts). Pure: bytes in, bytes out; a document
+ * from the registry is untrusted: its protocol is checked first (a protocol
+ * 1 document is refused, never read as a downgrade), then its signature
+ * against the reader's trusted keys, then every field.
  *
  * @example
- *   const bytes = encodeStatus(status);            // the manifest to PUT at drover.status/<cluster>:<bundle>
- *   const back = decodeStatus(bytes, { bundle: 'web', cluster: 'c3' });
+ *   const bytes = await encodeStatus({ status, signer });   // the manifest to PUT at drover.status/<cluster>:<bundle>
+ *   const { document, keyId } = decodeStatus(bytes, { bundle: 'web', cluster: 'c3', trustedKeys });
  */
-import { InvalidInputError } from '../errors/errors.ts';
+import { DocumentRefusedError, InvalidInputError } from '../errors/errors.ts';
 import { sha256 } from '../object/canonical.ts';
+import type { TrustedKey } from '../signature/public-key.ts';
+import type { Signer } from '../signature/signer.ts';
+import { judgeDocumentSignature, KEY_ANNOTATION, SIGNATURE_ANNOTATION, signDocument } from './document-signature.ts';
 
-export const PROTOCOL = 1;
+export const PROTOCOL = 2;
 export const INDEX_REPOSITORY = 'drover.index';
 export const STATUS_REPOSITORY_PREFIX = 'drover.status';
 export const INDEX_ARTIFACT_TYPE = 'application/vnd.drover.index.v1';
@@ -35,6 +42,8 @@ export const waveTag = (environment: string, wave: number): string => `${environ
 
 export interface EnvironmentIndex {
   protocol: number;
+  /** Grows with every index the hub writes (document-freshness.ts); a reader refuses a lower one than it accepted. */
+  sequence: number;
   environment: string;
   bundles: string[];
   /** Bundles to remove from the environment's agent clusters (drover retire); never also in `bundles`. */
@@ -77,6 +86,8 @@ export const AGENT_STATES: readonly AgentState[] = [
 
 export interface AgentStatus {
   protocol: number;
+  /** Grows with every status the agent writes (document-freshness.ts); the hub refuses a lower one than it accepted. */
+  sequence: number;
   bundle: string;
   cluster: string;
   environment: string;
@@ -95,8 +106,22 @@ export interface AgentStatus {
   time: string;
 }
 
-function manifest(artifactType: string, annotation: string, doc: unknown): Uint8Array {
+/** A document as read: what it says, the key that verified it (null: the reader trusts no key) and its sequence. */
+export interface SignedDocument<T> {
+  document: T;
+  keyId: string | null;
+  sequence: number;
+}
+
+async function manifest(
+  artifactType: string,
+  annotation: string,
+  doc: unknown,
+  signer: Signer | undefined,
+): Promise<Uint8Array> {
   const empty = { mediaType: EMPTY_TYPE, digest: EMPTY_DIGEST, size: EMPTY_BLOB.length };
+  const text = JSON.stringify(doc);
+  const signed = signer ? await signDocument({ text, signer }) : undefined;
   return new TextEncoder().encode(
     JSON.stringify({
       schemaVersion: 2,
@@ -104,15 +129,24 @@ function manifest(artifactType: string, annotation: string, doc: unknown): Uint8
       artifactType,
       config: empty,
       layers: [empty],
-      annotations: { [annotation]: JSON.stringify(doc) },
+      annotations: {
+        [annotation]: text,
+        ...(signed ? { [SIGNATURE_ANNOTATION]: signed.signature, [KEY_ANNOTATION]: signed.keyId } : {}),
+      },
     }),
   );
 }
 
 function documentOf(
   bytes: Uint8Array,
-  { artifactType, annotation, what }: { artifactType: string; annotation: string; what: string },
-): Record<string, unknown> {
+  {
+    artifactType,
+    annotation,
+    what,
+    writer,
+    trustedKeys,
+  }: { artifactType: string; annotation: string; what: string; writer: string; trustedKeys: readonly TrustedKey[] },
+): { d: Record<string, unknown>; keyId: string | null } {
   const bad = (why: string): never => {
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
@@ -135,34 +169,80 @@ function documentOf(
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) bad(`${annotation} is not an object`);
   const d = doc as Record<string, unknown>;
   if (!Number.isInteger(d.protocol) || (d.protocol as number) < 1) bad('no protocol number');
-  if ((d.protocol as number) > PROTOCOL)
-    bad(`written for protocol ${String(d.protocol)}; this Drover speaks ${PROTOCOL}`);
-  return d;
+  const protocol = d.protocol as number;
+  // Never read as a downgrade: an older document carries no signature and no sequence.
+  if (protocol < PROTOCOL)
+    throw new DocumentRefusedError(
+      `${what}: written by ${writer} speaking agent protocol ${protocol}; this Drover speaks protocol ${PROTOCOL} and refuses older documents: upgrade ${writer} to a Drover speaking protocol ${PROTOCOL}`,
+      { data: { what, reason: 'protocol', protocol } },
+    );
+  if (protocol > PROTOCOL)
+    throw new DocumentRefusedError(
+      `${what}: written for agent protocol ${protocol}; this Drover speaks ${PROTOCOL}: upgrade this side`,
+      { data: { what, reason: 'protocol', protocol } },
+    );
+  const sig = rec!.annotations?.[SIGNATURE_ANNOTATION];
+  const key = rec!.annotations?.[KEY_ANNOTATION];
+  const verdict = judgeDocumentSignature({
+    text: text as string,
+    signature: typeof sig === 'string' ? sig : undefined,
+    keyId: typeof key === 'string' ? key : undefined,
+    trustedKeys,
+  });
+  if (!verdict.ok)
+    throw new DocumentRefusedError(`${what}: not accepted (${verdict.reason}): ${verdict.detail}`, {
+      data: { what, reason: verdict.reason, ...(typeof key === 'string' ? { keyId: key } : {}) },
+    });
+  if (!Number.isSafeInteger(d.sequence) || (d.sequence as number) < 0) bad('no sequence number');
+  return { d, keyId: verdict.keyId };
 }
 
 const NAME = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;
 const str = (v: unknown): v is string => typeof v === 'string';
 
-export function encodeIndex(index: Omit<EnvironmentIndex, 'protocol'>): Uint8Array {
+/** The index as a manifest to PUT at `drover.index:<env>`, signed when a signer is given (the hub's key). */
+export function encodeIndex({
+  index,
+  signer,
+}: {
+  index: Omit<EnvironmentIndex, 'protocol'>;
+  signer?: Signer | undefined;
+}): Promise<Uint8Array> {
   const bundles = new Set(index.bundles);
-  return manifest(INDEX_ARTIFACT_TYPE, INDEX_ANNOTATION, {
-    protocol: PROTOCOL,
-    environment: index.environment,
-    bundles: [...bundles].sort(),
-    retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(),
-    clusters: index.clusters,
-    selfHeal: Object.fromEntries(
-      Object.entries(index.selfHeal)
-        .filter(([b]) => bundles.has(b))
-        .sort(([a], [b]) => a.localeCompare(b)),
-    ),
-  });
+  return manifest(
+    INDEX_ARTIFACT_TYPE,
+    INDEX_ANNOTATION,
+    {
+      protocol: PROTOCOL,
+      sequence: index.sequence,
+      environment: index.environment,
+      bundles: [...bundles].sort(),
+      retire: [...new Set(index.retire)].filter((b) => !bundles.has(b)).sort(),
+      clusters: index.clusters,
+      selfHeal: Object.fromEntries(
+        Object.entries(index.selfHeal)
+          .filter(([b]) => bundles.has(b))
+          .sort(([a], [b]) => a.localeCompare(b)),
+      ),
+    },
+    signer,
+  );
 }
 
-export function decodeIndex(bytes: Uint8Array, { environment }: { environment: string }): EnvironmentIndex {
+/** The index read from its manifest: refused (DocumentRefusedError) unless signed by one of `trustedKeys` (none: not verified). */
+export function decodeIndex(
+  bytes: Uint8Array,
+  { environment, trustedKeys }: { environment: string; trustedKeys: readonly TrustedKey[] },
+): SignedDocument<EnvironmentIndex> {
   const what = `index of ${environment}`;
-  const d = documentOf(bytes, { artifactType: INDEX_ARTIFACT_TYPE, annotation: INDEX_ANNOTATION, what });
+  const { d, keyId } = documentOf(bytes, {
+    artifactType: INDEX_ARTIFACT_TYPE,
+    annotation: INDEX_ANNOTATION,
+    what,
+    writer: 'the hub',
+    trustedKeys,
+  });
   const bad = (why: string): never => {
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
@@ -191,23 +271,46 @@ export function decodeIndex(bytes: Uint8Array, { environment }: { environment: s
     selfHeal[b] = SELF_HEAL_POLICIES.includes(policies[b] as SelfHealPolicy)
       ? (policies[b] as SelfHealPolicy)
       : 'report';
+  const sequence = d.sequence as number;
   return {
-    protocol: d.protocol as number,
-    environment,
-    bundles: d.bundles as string[],
-    retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)),
-    clusters,
-    selfHeal,
+    document: {
+      protocol: d.protocol as number,
+      sequence,
+      environment,
+      bundles: d.bundles as string[],
+      retire: ((d.retire as string[] | undefined) ?? []).filter((b) => !(d.bundles as string[]).includes(b)),
+      clusters,
+      selfHeal,
+    },
+    keyId,
+    sequence,
   };
 }
 
-export function encodeStatus(status: Omit<AgentStatus, 'protocol'>): Uint8Array {
-  return manifest(STATUS_ARTIFACT_TYPE, STATUS_ANNOTATION, { protocol: PROTOCOL, ...status });
+/** The status as a manifest to PUT at `drover.status/<cluster>:<bundle>`, signed when a signer is given (the agent's key). */
+export function encodeStatus({
+  status,
+  signer,
+}: {
+  status: Omit<AgentStatus, 'protocol'>;
+  signer?: Signer | undefined;
+}): Promise<Uint8Array> {
+  return manifest(STATUS_ARTIFACT_TYPE, STATUS_ANNOTATION, { protocol: PROTOCOL, ...status }, signer);
 }
 
-export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: string; cluster: string }): AgentStatus {
+/** The status read from its manifest: refused (DocumentRefusedError) unless signed by one of `trustedKeys` (none: not verified). */
+export function decodeStatus(
+  bytes: Uint8Array,
+  { bundle, cluster, trustedKeys }: { bundle: string; cluster: string; trustedKeys: readonly TrustedKey[] },
+): SignedDocument<AgentStatus> {
   const what = `status of ${bundle} on ${cluster}`;
-  const d = documentOf(bytes, { artifactType: STATUS_ARTIFACT_TYPE, annotation: STATUS_ANNOTATION, what });
+  const { d, keyId } = documentOf(bytes, {
+    artifactType: STATUS_ARTIFACT_TYPE,
+    annotation: STATUS_ANNOTATION,
+    what,
+    writer: `${cluster}'s agent`,
+    trustedKeys,
+  });
   const bad = (why: string): never => {
     throw new InvalidInputError(`${what}: ${why}`, { data: { what } });
   };
@@ -223,8 +326,10 @@ export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: s
     bad(`state ${JSON.stringify(d.state)} is not one of ${AGENT_STATES.join(', ')}`);
   for (const k of ['health', 'failedObject', 'reason'] as const)
     if (d[k] !== null && !str(d[k])) bad(`${k} is not a string`);
-  return {
+  const sequence = d.sequence as number;
+  const status: AgentStatus = {
     protocol: d.protocol as number,
+    sequence,
     bundle,
     cluster,
     environment: d.environment as string,
@@ -239,6 +344,7 @@ export function decodeStatus(bytes: Uint8Array, { bundle, cluster }: { bundle: s
     agent: d.agent as string,
     time: d.time as string,
   };
+  return { document: status, keyId, sequence };
 }
 
 /** A status's `drift`, when well-formed; anything else is ignored (it only informs). */

@@ -18,7 +18,7 @@ import { gt } from 'semver';
 import { artifactRefusalOf } from '../bundle/artifact-check.ts';
 import type { EnvironmentConfig } from '../config/config.ts';
 import { toDroverError, UsageError } from '../errors/errors.ts';
-import { type BundleStore, readStatus, VersionTagMovedError } from '../oci/index.ts';
+import { type BundleStore, VersionTagMovedError } from '../oci/index.ts';
 import { environmentRun, runningOf } from '../release/environment-run.ts';
 import { readInventory } from '../release/inventory.ts';
 import { previewRelease } from '../release/preview.ts';
@@ -30,6 +30,7 @@ import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/l
 import type { Workspace } from '../workspace/workspace.ts';
 import { assembleRolloutPlan } from './assemble-plan.ts';
 import { chooseVersion } from './choose-version.ts';
+import { readAcceptedStatus } from './agent-status.ts';
 import { historyRefusal } from './history-gate.ts';
 import type { PlannedCluster, PlannedWave, PlanRefusal, RolloutPlan, RolloutRequest, VersionRef } from './plan.ts';
 
@@ -188,7 +189,7 @@ async function plannedCluster(
   if (!version || !(preview || readInventories)) return base;
   try {
     if (base.mode === 'agent') {
-      const s = await readStatus({ stores: ws.stores, bundle, cluster, signal });
+      const s = await readAcceptedStatus({ ws, bundle, cluster, signal });
       return { ...base, inventory: s?.running?.digest ?? null };
     }
     const kube = (await ws.clusters([cluster])).get(cluster)!;

@@ -222,4 +222,17 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX rollouts_by_bundle ON rollouts (bundle, environment, id);
     `,
   },
+  {
+    version: 9,
+    name: 'agent protocol 2: the last sequence accepted of each signed document (an index, a status)',
+    sql: `
+      CREATE TABLE accepted_sequences (
+        kind        TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        sequence    INTEGER NOT NULL,
+        accepted_at TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+      );
+    `,
+  },
 ];

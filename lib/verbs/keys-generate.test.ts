@@ -31,4 +31,22 @@ describe('generateKeys', () => {
     expect(second.keyId).not.toBe(first.keyId);
     expect(statSync(second.privateKeyFile).mode & 0o777).toBe(0o600);
   });
+
+  it("writes an agent's pair, named for its cluster, and says what drover.yaml names and how the agent gets its key", async () => {
+    const configDir = join(root, 'hub');
+    const r = await generateKeys({ dir: join(configDir, '.drover', 'keys'), agentCluster: 'c3', configDir });
+    expect(r.privateKeyFile).toBe(join(configDir, '.drover', 'keys', 'agent-c3.key'));
+    expect(statSync(r.privateKeyFile).mode & 0o777).toBe(0o600);
+    expect(r.agent).toEqual({
+      cluster: 'c3',
+      configSnippet: 'clusters:\n  - name: c3\n    mode: agent\n    agentKey: .drover/keys/agent-c3.pub\n',
+      secretCommand: expect.stringContaining(
+        `create secret generic drover-agent-keys --from-file=agent.key=${r.privateKeyFile}`,
+      ),
+    });
+    const privatePem = readFileSync(r.privateKeyFile, 'utf8');
+    for (const line of privatePem.split('\n').filter((l) => l.length >= 16 && !l.startsWith('-----')))
+      expect(JSON.stringify(r)).not.toContain(line);
+    await expect(generateKeys({ dir: configDir, agentCluster: 'C 3' })).rejects.toThrow(/not a cluster name/);
+  });
 });

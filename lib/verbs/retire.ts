@@ -22,8 +22,8 @@ import {
 } from '../release/retire.ts';
 import { getBundle, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { readStatus } from '../oci/index.ts';
 import { listInIndex } from '../rollout/agent-clusters.ts';
+import { readAcceptedStatus } from '../rollout/agent-status.ts';
 import { environmentOf, environmentOfCluster, isAgentCluster } from '../config/lookups.ts';
 import type { Workspace } from '../workspace/workspace.ts';
 import { runningOf } from '../release/environment-run.ts';
@@ -101,7 +101,7 @@ export async function planRetirement({
   );
   // An agent cluster is not read: what it runs is what its agent last reported; its agent deletes what its inventory owns.
   for (const c of names.filter((x) => isAgentCluster(ws.config, x))) {
-    const s = await readStatus({ stores: ws.stores, bundle, cluster: c, signal }).catch(() => undefined);
+    const s = await readAcceptedStatus({ ws, bundle, cluster: c, signal }).catch(() => undefined);
     plans.push({ cluster: c, running: s?.running ?? null, delete: [], letGo: [], keep: [] });
   }
   return { bundle, ...(environment ? { environment } : {}), clusters: plans };
@@ -165,7 +165,7 @@ async function retireThroughRegistry({
   signal?: AbortSignal;
 }): Promise<ClusterRetireOutcome> {
   const e = environmentOfCluster(ws.config, cluster);
-  const before = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
+  const before = await readAcceptedStatus({ ws, bundle, cluster, signal }).catch(() => undefined);
   const running = before?.running ?? null;
   const outcome = (
     state: ClusterRetireOutcome['state'],
@@ -182,12 +182,12 @@ async function retireThroughRegistry({
     message,
   });
   if (!e) return outcome('failed', `agent cluster ${cluster} is in no environment: no index reaches it`);
-  await listInIndex({ ws, environment: e, bundle, listed: false, signal });
+  await listInIndex({ ws, environment: e, bundle, listed: false, onEvent, signal });
   onEvent?.({ phase: 'retire', subject: cluster, message: `waiting for ${cluster}'s agent to retire ${bundle}` });
   const deadline = Date.now() + e.timeoutSeconds * 1000;
   for (;;) {
     signal?.throwIfAborted();
-    const s = await readStatus({ stores: ws.stores, bundle, cluster, signal }).catch(() => undefined);
+    const s = await readAcceptedStatus({ ws, bundle, cluster, signal }).catch(() => undefined);
     if (s?.state === 'retired' && (!before || s.time > before.time || before.state === 'retired')) {
       const release = recordAgentRetirement({ ws, bundle, cluster, environment: e.name, running, before, status: s });
       return outcome('retired', `retired by its agent: ${s.reason ?? 'nothing of it ran there'}`, release);

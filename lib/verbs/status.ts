@@ -25,7 +25,8 @@ import { openFindings } from '../state/drift.ts';
 import { runningOf } from '../release/environment-run.ts';
 import { getVersion, listBundles, listVersions } from '../state/versions.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
-import { type Digest, readStatus, verifyVersionSignature } from '../oci/index.ts';
+import { type Digest, verifyVersionSignature } from '../oci/index.ts';
+import { type AgentReport, readAgentReport } from '../rollout/agent-status.ts';
 import { lastRelease, listReleases, type ReleaseRecord } from '../state/releases.ts';
 import { environmentOfCluster } from '../config/lookups.ts';
 import type { Workspace } from '../workspace/workspace.ts';
@@ -36,8 +37,13 @@ export interface StatusRow {
   cluster: string;
   /** The version the cluster runs whole: from its inventory when reachable, else from the journal. */
   running: string | null;
-  /** Health of the running version's members now; `Unreachable` when the cluster could not be read. */
-  health: HealthStatus | 'Unreachable' | null;
+  /**
+   * Health of the running version's members now; `Unreachable` when the
+   * cluster could not be read; for an agent cluster, `Stale` when its
+   * agent's last status is older than three poll intervals (never Current),
+   * `Unknown` when its status was refused (healthMessage says why).
+   */
+  health: HealthStatus | 'Unreachable' | 'Stale' | null;
   /** The first member that is not healthy, and why. */
   healthMessage: string | null;
   /** A release the cluster's inventory records as in flight. */
@@ -72,6 +78,10 @@ export interface StatusRow {
     desired: string | null;
     reason: string | null;
     drift?: AgentStatus['drift'];
+    /** The agent key that verified the status (null: the cluster has no agentKey: not authenticated). */
+    keyId: string | null;
+    /** Older than three poll intervals: the agent may be gone. */
+    stale: boolean;
   } | null;
 }
 
@@ -249,16 +259,16 @@ async function readAgentStatuses({
   live: boolean;
   bundles: Set<string>;
   signal?: AbortSignal;
-}): Promise<Map<string, AgentStatus | Error>> {
-  const agentStatuses = new Map<string, AgentStatus | Error>();
+}): Promise<Map<string, AgentReport | Error>> {
+  const agentStatuses = new Map<string, AgentReport | Error>();
   const agentClusters = ws.config.clusters.filter((c) => c.mode === 'agent');
   if (live && agentClusters.length > 0) {
     await mapLimit(
       [...bundles].flatMap((b) => agentClusters.map((c) => ({ b, c: c.name }))),
       8,
       async ({ b, c }) => {
-        const s = await readStatus({ stores: ws.stores, bundle: b, cluster: c, signal }).catch((err: Error) => err);
-        if (s) agentStatuses.set(`${b}\0${c}`, s);
+        const s = await readAgentReport({ ws, bundle: b, cluster: c, signal }).catch((err: Error) => err);
+        if (s instanceof Error || s.kind !== 'none') agentStatuses.set(`${b}\0${c}`, s);
       },
     );
   }
@@ -350,35 +360,39 @@ const AGENT_STATE: Record<AgentStatus['state'], ReleaseRecord['state']> = {
   retired: 'succeeded',
 };
 
+/** An agent cluster's row when nothing of its status is believed. */
+function unknownAgentRow(
+  row: Pick<StatusRow, 'bundle' | 'cluster' | 'environment' | 'tag'>,
+): Omit<StatusRow, 'health' | 'healthMessage'> {
+  return { ...row, running: null, pending: null, drift: 0, last: null, sync: null, syncReason: null, agent: null };
+}
+
 /** A row for an agent cluster, from the status its agent published (nothing of the cluster is read directly). */
 function agentRow(
   ws: Workspace,
   bundle: string,
   cluster: string,
-  s: AgentStatus | Error | undefined,
+  report: AgentReport | Error | undefined,
   channelsOf: Map<string, Map<string, ChannelView>>,
 ): StatusRow | undefined {
-  if (!s) return undefined;
+  if (!report || (!(report instanceof Error) && report.kind === 'none')) return undefined;
   const environment = environmentOfCluster(ws.config, cluster)?.name ?? null;
   const channel = environment ? channelsOf.get(bundle)?.get(environment) : undefined;
   const tagRef = tagOf(channel);
-  if (s instanceof Error) {
+  // Refused (unsigned, forged, replayed, future-dated): nothing of it is believed.
+  if (!(report instanceof Error) && report.kind === 'refused')
     return {
-      bundle,
-      cluster,
-      running: null,
-      health: 'Unreachable',
-      healthMessage: `its status could not be read: ${s.message}`,
-      pending: null,
-      drift: 0,
-      last: null,
-      environment,
-      tag: tagRef,
-      sync: null,
-      syncReason: null,
-      agent: null,
+      ...unknownAgentRow({ bundle, cluster, environment, tag: tagRef }),
+      health: 'Unknown',
+      healthMessage: `its status is refused (${report.reason}): ${report.message}`,
     };
-  }
+  if (report instanceof Error || report.kind !== 'status')
+    return {
+      ...unknownAgentRow({ bundle, cluster, environment, tag: tagRef }),
+      health: 'Unreachable',
+      healthMessage: `its status could not be read: ${report instanceof Error ? report.message : 'unknown'}`,
+    };
+  const { status: s, stale } = report;
   const desiredVersion = listVersions(ws.db, bundle).find((v) => v.digest === s.desired)?.version ?? s.desired ?? '-';
   const last = {
     id: 0,
@@ -395,8 +409,9 @@ function agentRow(
     bundle,
     cluster,
     running,
-    health: (s.health as HealthStatus | null) ?? null,
-    healthMessage: null,
+    // Stale: what the agent last said may no longer be so; never shown as Current.
+    health: stale ? 'Stale' : ((s.health as HealthStatus | null) ?? null),
+    healthMessage: stale ? report.staleMessage : null,
     pending,
     // The agent's own drift monitor counts them (its policy: the index's).
     drift: s.drift?.open ?? 0,
@@ -411,6 +426,8 @@ function agentRow(
       desired: s.desired,
       reason: s.reason,
       ...(s.drift ? { drift: s.drift } : {}),
+      keyId: report.keyId,
+      stale,
     },
   };
 }
