@@ -12,8 +12,8 @@
  *   const prod = await readTrustedKeys({ config, env, environment: environmentOf(config, 'prod'), signal });
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { InvalidInputError, NotFoundError } from '../errors/errors.ts';
+import { pemSecretForms, readKeyFile } from './key-file.ts';
+import { NotFoundError } from '../errors/errors.ts';
 import { parsePublicKey, type TrustedKey } from '../signature/public-key.ts';
 import { keySigner, type Signer } from '../signature/signer.ts';
 import type { DroverConfig, EnvironmentConfig } from './types.ts';
@@ -75,24 +75,6 @@ export async function readTrustedKeys({
   return keys;
 }
 
-async function readKeyFile({
-  path,
-  setting,
-  signal,
-}: {
-  path: string;
-  setting: string;
-  signal?: AbortSignal | undefined;
-}): Promise<string> {
-  try {
-    return await readFile(path, { encoding: 'utf8', signal });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const Err = code === 'ENOENT' ? NotFoundError : InvalidInputError;
-    throw new Err(`${setting}: cannot read ${path} (${code ?? 'error'})`, { data: { setting, path } });
-  }
-}
-
 /**
  * The signing key's value, in every form a log line could carry it (the PEM
  * whole, and each line of its base64 body), for a logger's redaction list.
@@ -107,7 +89,5 @@ export function signingKeySecrets({ config, env }: Omit<KeyArgs, 'signal'>): str
   } catch {
     pem = undefined;
   }
-  if (!pem) return [];
-  const body = pem.split(/\r?\n/).filter((l) => l.length >= 16 && !l.startsWith('-----'));
-  return [pem, pem.trim(), ...body];
+  return pem ? pemSecretForms(pem) : [];
 }

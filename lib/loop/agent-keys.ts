@@ -11,8 +11,8 @@
  *   const keys = await readAgentKeys({ trustedKeyFiles: ['/keys/hub.pub'], keyFile: '/keys/agent.key', env, signal });
  *   keys.signer?.keyId; keys.trustedKeys.length; keys.secrets;
  */
-import { readFile } from 'node:fs/promises';
 import { InvalidInputError, NotFoundError, UsageError } from '../errors/errors.ts';
+import { pemSecretForms, readKeyFile } from '../config/key-file.ts';
 import { parsePublicKey, type TrustedKey } from '../signature/public-key.ts';
 import { keySigner, type Signer } from '../signature/signer.ts';
 
@@ -39,7 +39,7 @@ export async function readAgentKeys({
   if (keyFile && keyEnv) throw new UsageError('give the agent its key by --key-file or --key-env, not both');
   const trustedKeys: TrustedKey[] = [];
   for (const path of trustedKeyFiles) {
-    const pem = await readKey({ path, flag: '--trusted-key', signal });
+    const pem = await readKeyFile({ path, setting: '--trusted-key', signal });
     // node:crypto would derive the public half of a private key: a private key is never where public keys go.
     if (/PRIVATE KEY-----/.test(pem))
       throw new InvalidInputError(`--trusted-key ${path}: a private key; give the hub's public key`, {
@@ -59,7 +59,7 @@ export async function readAgentKeys({
     if (!pem)
       throw new NotFoundError(`--key-env: environment variable ${keyEnv} is not set`, { data: { env: keyEnv } });
   } else if (keyFile) {
-    pem = await readKey({ path: keyFile, flag: '--key-file', signal });
+    pem = await readKeyFile({ path: keyFile, setting: '--key-file', signal });
     name = `--key-file ${keyFile}`;
   }
   const signer = pem ? keySigner({ privateKeyPem: pem, name }) : undefined;
@@ -67,25 +67,3 @@ export async function readAgentKeys({
 }
 
 /** A PEM in every form a log line could carry it: whole, trimmed, and each line of its base64 body. */
-export function pemSecretForms(pem: string): string[] {
-  const body = pem.split(/\r?\n/).filter((l) => l.length >= 16 && !l.startsWith('-----'));
-  return [pem, pem.trim(), ...body];
-}
-
-async function readKey({
-  path,
-  flag,
-  signal,
-}: {
-  path: string;
-  flag: string;
-  signal?: AbortSignal | undefined;
-}): Promise<string> {
-  try {
-    return await readFile(path, { encoding: 'utf8', signal });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const Err = code === 'ENOENT' ? NotFoundError : InvalidInputError;
-    throw new Err(`${flag}: cannot read ${path} (${code ?? 'error'})`, { data: { flag, path } });
-  }
-}

@@ -13,8 +13,8 @@
  *   const r = await readAgentReport({ ws, bundle: 'web', cluster: 'c3', signal });
  *   if (r.kind === 'status' && !r.stale) ...;   // 'none' | 'refused' | 'status'
  */
-import { readFile } from 'node:fs/promises';
-import { DocumentRefusedError, InvalidInputError, NotFoundError } from '../errors/errors.ts';
+import { readKeyFile } from '../config/key-file.ts';
+import { DocumentRefusedError, InvalidInputError } from '../errors/errors.ts';
 import { readStatus } from '../oci/index.ts';
 import type { AgentStatus } from '../protocol/agent-protocol.ts';
 import { DEFAULT_SKEW_MS, freshnessRefusal, isStale, STALE_POLLS } from '../protocol/document-freshness.ts';
@@ -48,16 +48,7 @@ export async function agentKeysOf({
 }): Promise<TrustedKey[]> {
   const file = ws.config.clusters.find((c) => c.name === cluster)?.agentKey;
   if (!file) return [];
-  let pem: string;
-  try {
-    pem = await readFile(file, { encoding: 'utf8', signal });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const Err = code === 'ENOENT' ? NotFoundError : InvalidInputError;
-    throw new Err(`clusters.${cluster}.agentKey: cannot read ${file} (${code ?? 'error'})`, {
-      data: { cluster, path: file },
-    });
-  }
+  const pem = await readKeyFile({ path: file, setting: `clusters.${cluster}.agentKey`, signal });
   // node:crypto would derive the public half of a private key: the hub never holds an agent's private key.
   if (/PRIVATE KEY-----/.test(pem))
     throw new InvalidInputError(`clusters.${cluster}.agentKey ${file}: a private key; name the agent's public key`, {
