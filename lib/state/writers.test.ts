@@ -42,5 +42,6 @@ describe('the state database with several writing processes', () => {
     } finally {
       db.close();
     }
-  });
+    // Four node processes starting and writing 600 transactions: seconds on a loaded 2-core machine, not a timing claim.
+  }, 30_000);
 });
