@@ -2,10 +2,13 @@
 // server, registry and Kubernetes control planes, started once by the global
 // setup and shared; each test takes its own namespace or repository).
 import { defineConfig } from 'vitest/config';
+import { SlowFilesFirst } from './fixtures/testenv/slow-files-first.ts';
 
 export default defineConfig({
   test: {
     teardownTimeout: 120_000,
+    // A fresh clone has no timings cached: start the slowest integration files first.
+    sequence: { sequencer: SlowFilesFirst },
     projects: [
       {
         test: {
