@@ -15,9 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
-import { stringify } from 'yaml';
 import { writeTestConfig } from '../fixtures/testenv/config.ts';
 import { droverCli } from '../fixtures/testenv/drover-cli.ts';
+import { configMapBundleYaml } from '../fixtures/testenv/manifests.ts';
 import { type Daemon, startDaemon } from '../fixtures/testenv/serve-daemon.ts';
 import { createNamespace, testEnv, uniqueName } from '../fixtures/testenv/use-env.ts';
 
@@ -40,16 +40,7 @@ beforeAll(async () => {
   drop = await createNamespace(env, ns, [c1]);
   mkdirSync(join(repo, 'apps'), { recursive: true });
   mkdirSync(ws);
-  const docs = [
-    {
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Bundle',
-      metadata: { name: web },
-      spec: { roots: [{ kind: 'ConfigMap', namespace: ns, name: 'web' }] },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: ns }, data: { LEVEL: 'one' } },
-  ];
-  writeFileSync(join(repo, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+  writeFileSync(join(repo, 'apps', 'web.yaml'), configMapBundleYaml({ bundle: web, namespace: ns, level: 'one' }));
   await git(['init', '-q', '-b', 'main']);
   await git(['add', '-A']);
   await git(['commit', '-qm', 'one']);

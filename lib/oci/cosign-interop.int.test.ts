@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { COSIGN_SIGN_FLAGS, COSIGN_VERIFY_FLAGS, cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { configMapBundleYaml } from '../../fixtures/testenv/manifests.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { parsePublicKey } from '../signature/public-key.ts';
@@ -35,24 +36,14 @@ const repoRef = `${env.registry.host}/${prefix}/${web}`;
 const drover = droverCli(scratch);
 const cosign = cosignCli(scratch);
 const run = promisify(execFile);
-/** Flags cosign needs for a plain-HTTP loopback registry, offline, with no transparency log or timestamp. */
-const OFFLINE = ['--allow-insecure-registry', '--allow-http-registry'];
-const VERIFY = [...OFFLINE, '--insecure-ignore-tlog=true', '--use-signed-timestamps=false'];
-const SIGN = [...OFFLINE, '--tlog-upload=false', '--use-signing-config=false', '--yes'];
 const digests: Record<string, string> = {};
 const output: string[] = [];
 
 async function commit(level: string): Promise<void> {
-  const docs = [
-    {
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Bundle',
-      metadata: { name: web },
-      spec: { roots: [{ kind: 'ConfigMap', namespace: 'demo', name: 'web' }] },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'demo' }, data: { LEVEL: level } },
-  ];
-  writeFileSync(join(scratch, 'repo', 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+  writeFileSync(
+    join(scratch, 'repo', 'apps', 'web.yaml'),
+    configMapBundleYaml({ bundle: web, namespace: 'demo', level }),
+  );
   const git = (args: string[]) =>
     run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: join(scratch, 'repo') });
   await git(['add', '-A']);
@@ -104,10 +95,22 @@ describe('signed versions and the cosign CLI', () => {
       tags: string[];
     };
     expect(tags.tags).toContain(referrersTag(digests['1.0.0'] as Digest));
-    const v = await cosign(['verify', '--key', 'keys/drover.pub', ...VERIFY, `${repoRef}@${digests['1.0.0']}`]);
+    const v = await cosign([
+      'verify',
+      '--key',
+      'keys/drover.pub',
+      ...COSIGN_VERIFY_FLAGS,
+      `${repoRef}@${digests['1.0.0']}`,
+    ]);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toContain(digests['1.0.0']!.slice(7));
-    const unsigned = await cosign(['verify', '--key', 'keys/drover.pub', ...VERIFY, `${repoRef}@${digests['1.0.1']}`]);
+    const unsigned = await cosign([
+      'verify',
+      '--key',
+      'keys/drover.pub',
+      ...COSIGN_VERIFY_FLAGS,
+      `${repoRef}@${digests['1.0.1']}`,
+    ]);
     expect(unsigned.code).not.toBe(0);
     const ours = await drover(['verify', `${web}@1.0.0`]);
     expect(ours.code, ours.stderr).toBe(0);
@@ -124,9 +127,21 @@ describe('signed versions and the cosign CLI', () => {
     expect(before.code).toBe(11);
     expect(before.json).toMatchObject({ verified: false, reason: 'unsigned' });
 
-    const s1 = await cosign(['sign', '--key', 'trusted/cosign.key', ...SIGN, `${repoRef}@${digests['1.0.1']}`]);
+    const s1 = await cosign([
+      'sign',
+      '--key',
+      'trusted/cosign.key',
+      ...COSIGN_SIGN_FLAGS,
+      `${repoRef}@${digests['1.0.1']}`,
+    ]);
     expect(s1.code, s1.stderr).toBe(0);
-    const s2 = await cosign(['sign', '--key', 'other/cosign.key', ...SIGN, `${repoRef}@${digests['1.0.2']}`]);
+    const s2 = await cosign([
+      'sign',
+      '--key',
+      'other/cosign.key',
+      ...COSIGN_SIGN_FLAGS,
+      `${repoRef}@${digests['1.0.2']}`,
+    ]);
     expect(s2.code, s2.stderr).toBe(0);
 
     const store = (await connectStores({ reference: `oci://${env.registry.host}/${prefix}` })).open(web);
@@ -145,7 +160,13 @@ describe('signed versions and the cosign CLI', () => {
     expect(refused.code).toBe(11);
     expect(refused.json).toMatchObject({ verified: false, reason: 'untrusted-key' });
     // cosign agrees: the other key's signature does not verify with the trusted key.
-    const c = await cosign(['verify', '--key', 'trusted/cosign.pub', ...VERIFY, `${repoRef}@${digests['1.0.2']}`]);
+    const c = await cosign([
+      'verify',
+      '--key',
+      'trusted/cosign.pub',
+      ...COSIGN_VERIFY_FLAGS,
+      `${repoRef}@${digests['1.0.2']}`,
+    ]);
     expect(c.code).not.toBe(0);
   });
 

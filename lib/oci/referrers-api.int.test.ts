@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { COSIGN_SIGN_FLAGS, COSIGN_VERIFY_FLAGS, cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { configMapBundleYaml } from '../../fixtures/testenv/manifests.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { testEnv, uniqueName } from '../../fixtures/testenv/use-env.ts';
 import { parsePublicKey } from '../signature/public-key.ts';
@@ -38,10 +39,6 @@ const repoRef = `${registry.host}/${prefix}/${web}`;
 const drover = droverCli(scratch);
 const cosign = cosignCli(scratch);
 const run = promisify(execFile);
-/** Flags cosign needs for a plain-HTTP loopback registry, offline, with no transparency log or timestamp. */
-const OFFLINE = ['--allow-insecure-registry', '--allow-http-registry'];
-const VERIFY = [...OFFLINE, '--insecure-ignore-tlog=true', '--use-signed-timestamps=false'];
-const SIGN = [...OFFLINE, '--tlog-upload=false', '--use-signing-config=false', '--yes'];
 const digests: Record<string, Digest> = {};
 
 interface ReferrersAnswer {
@@ -71,16 +68,10 @@ async function tags(): Promise<string[]> {
 }
 
 async function commit(level: string): Promise<void> {
-  const docs = [
-    {
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Bundle',
-      metadata: { name: web },
-      spec: { roots: [{ kind: 'ConfigMap', namespace: 'demo', name: 'web' }] },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: 'demo' }, data: { LEVEL: level } },
-  ];
-  writeFileSync(join(scratch, 'repo', 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+  writeFileSync(
+    join(scratch, 'repo', 'apps', 'web.yaml'),
+    configMapBundleYaml({ bundle: web, namespace: 'demo', level }),
+  );
   const git = (args: string[]) =>
     run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: join(scratch, 'repo') });
   await git(['add', '-A']);
@@ -139,10 +130,22 @@ describe('signatures through the referrers API', () => {
     expect(all).toEqual(expect.arrayContaining(['1.0.0', '1.0.1']));
     expect(all.filter((t) => t.startsWith('sha256-'))).toEqual([]);
 
-    const v = await cosign(['verify', '--key', 'keys/drover.pub', ...VERIFY, `${repoRef}@${digests['1.0.0']}`]);
+    const v = await cosign([
+      'verify',
+      '--key',
+      'keys/drover.pub',
+      ...COSIGN_VERIFY_FLAGS,
+      `${repoRef}@${digests['1.0.0']}`,
+    ]);
     expect(v.code, v.stderr).toBe(0);
     expect(v.stdout).toContain(digests['1.0.0']!.slice(7));
-    const unsigned = await cosign(['verify', '--key', 'keys/drover.pub', ...VERIFY, `${repoRef}@${digests['1.0.1']}`]);
+    const unsigned = await cosign([
+      'verify',
+      '--key',
+      'keys/drover.pub',
+      ...COSIGN_VERIFY_FLAGS,
+      `${repoRef}@${digests['1.0.1']}`,
+    ]);
     expect(unsigned.code).not.toBe(0);
     const ours = await drover(['verify', `${web}@1.0.0`]);
     expect(ours.code, ours.stderr).toBe(0);
@@ -164,7 +167,13 @@ describe('signatures through the referrers API', () => {
       await verifyVersionSignature({ store, digest: digests['1.0.1']!, trustedKeys, cache: new Map() }),
     ).toMatchObject({ ok: false, reason: 'unsigned' });
 
-    const s = await cosign(['sign', '--key', 'trusted/cosign.key', ...SIGN, `${repoRef}@${digests['1.0.1']}`]);
+    const s = await cosign([
+      'sign',
+      '--key',
+      'trusted/cosign.key',
+      ...COSIGN_SIGN_FLAGS,
+      `${repoRef}@${digests['1.0.1']}`,
+    ]);
     expect(s.code, s.stderr).toBe(0);
     const listed = await referrersOf(digests['1.0.1']!, BUNDLE_MEDIA_TYPE);
     expect(listed.manifests).toHaveLength(1);

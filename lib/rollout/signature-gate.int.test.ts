@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
 import { writeTestConfig } from '../../fixtures/testenv/config.ts';
-import { cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { COSIGN_SIGN_FLAGS, cosignCli } from '../../fixtures/testenv/cosign.ts';
+import { configMapBundleYaml } from '../../fixtures/testenv/manifests.ts';
 import { droverCli } from '../../fixtures/testenv/drover-cli.ts';
 import { openState } from '../state/open.ts';
 import { listRollouts } from '../state/rollouts.ts';
@@ -37,16 +37,7 @@ const cosign = cosignCli(scratch);
 const git = (args: string[]) => run('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo });
 
 function writeApp(level: string): void {
-  const docs = [
-    {
-      apiVersion: 'drover.dev/v1alpha1',
-      kind: 'Bundle',
-      metadata: { name: web },
-      spec: { roots: [{ kind: 'ConfigMap', namespace: ns, name: 'web' }] },
-    },
-    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web', namespace: ns }, data: { LEVEL: level } },
-  ];
-  writeFileSync(join(repo, 'apps', 'web.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+  writeFileSync(join(repo, 'apps', 'web.yaml'), configMapBundleYaml({ bundle: web, namespace: ns, level }));
 }
 
 beforeAll(async () => {
@@ -96,13 +87,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-const flags = [
-  '--allow-insecure-registry',
-  '--allow-http-registry',
-  '--tlog-upload=false',
-  '--use-signing-config=false',
-];
-
 const level = () =>
   kubectlOn(env, c1, ['get', 'configmap', 'web', '-n', ns, '-o', 'jsonpath={.data.LEVEL}']).then(
     (s) => s.trim(),
@@ -141,14 +125,14 @@ describe('requireSignatures', () => {
     const cut = await unsigned(['cut']);
     expect(cut.code, cut.stderr).toBe(0);
     const ref = `${env.registry.host}/${prefix}/${web}@${cut.json.cut[0].digest}`;
-    const other = await cosign(['sign', '--key', 'other/cosign.key', ...flags, ref]);
+    const other = await cosign(['sign', '--key', 'other/cosign.key', ...COSIGN_SIGN_FLAGS, ref]);
     expect(other.code, other.stderr).toBe(0);
     const refused = await signed(['deploy', `${web}@1.0.1`, '--env', 'dev']);
     expect(refused.code, refused.stderr).toBe(5);
     expect(JSON.stringify(refused.json)).toMatch(/untrusted-key/);
     expect(await level()).toBe('one');
 
-    const trusted = await cosign(['sign', '--key', 'trusted/cosign.key', ...flags, ref]);
+    const trusted = await cosign(['sign', '--key', 'trusted/cosign.key', ...COSIGN_SIGN_FLAGS, ref]);
     expect(trusted.code, trusted.stderr).toBe(0);
     const deployed = await signed(['deploy', `${web}@1.0.1`, '--env', 'dev']);
     expect(deployed.code, deployed.stderr).toBe(0);
@@ -175,7 +159,7 @@ describe('requireSignatures', () => {
     expect(before.json).toMatchObject({ verified: false, reason: 'untrusted-key', environment: 'dev' });
     expect(before.json.trustedKeys).toHaveLength(2);
     // Re-signed with the real cosign CLI by a key dev lists, the same version deploys.
-    const other = await cosign(['sign', '--key', 'other/cosign.key', ...flags, ref]);
+    const other = await cosign(['sign', '--key', 'other/cosign.key', ...COSIGN_SIGN_FLAGS, ref]);
     expect(other.code, other.stderr).toBe(0);
     const deployed = await envKeys(['deploy', `${web}@1.0.2`, '--env', 'dev']);
     expect(deployed.code, deployed.stderr).toBe(0);
